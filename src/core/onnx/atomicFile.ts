@@ -1,0 +1,80 @@
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { DataChunk } from './modelFile';
+
+const COPY_PIECE = 8 << 20;
+const BUFFER = 1 << 20;
+
+/**
+ * A file written to a temporary name in its target folder and renamed into place on commit, so a crash,
+ * a full disk or a cancellation never leaves a half-written model where the user's file was.
+ */
+export class AtomicFile {
+  readonly tempPath: string;
+  private fd: number | undefined;
+  private buffer = new Uint8Array(BUFFER);
+  private used = 0;
+  written = 0;
+
+  constructor(readonly path: string) {
+    this.tempPath = join(dirname(path), `.${basename(path)}.${process.pid}-${Date.now().toString(36)}.tmp`);
+    this.fd = openSync(this.tempPath, 'wx', 0o644);
+  }
+
+  write(chunk: DataChunk, signal?: AbortSignal): void {
+    if (chunk instanceof Uint8Array) {
+      this.writeBytes(chunk);
+      return;
+    }
+    for (let at = chunk.start; at < chunk.end; at += COPY_PIECE) {
+      signal?.throwIfAborted();
+      this.writeBytes(chunk.source.read(at, Math.min(COPY_PIECE, chunk.end - at)));
+    }
+  }
+
+  private writeBytes(bytes: Uint8Array): void {
+    this.written += bytes.length;
+    if (bytes.length >= BUFFER / 2) {
+      this.flush();
+      this.writeFully(bytes);
+      return;
+    }
+    if (this.used + bytes.length > BUFFER) this.flush();
+    this.buffer.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+
+  private flush(): void {
+    if (this.used > 0) this.writeFully(this.buffer.subarray(0, this.used));
+    this.used = 0;
+  }
+
+  private writeFully(bytes: Uint8Array): void {
+    let done = 0;
+    while (done < bytes.length) done += writeSync(this.fd!, bytes, done, bytes.length - done);
+  }
+
+  /** Flushes to disk and renames over the target. */
+  commit(): void {
+    this.flush();
+    fsyncSync(this.fd!);
+    closeSync(this.fd!);
+    this.fd = undefined;
+    renameSync(this.tempPath, this.path);
+  }
+
+  /** Removes the temporary file; the target is untouched. Safe to call after commit. */
+  abort(): void {
+    if (this.fd === undefined) return;
+    try {
+      closeSync(this.fd);
+    } finally {
+      this.fd = undefined;
+      try {
+        unlinkSync(this.tempPath);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}

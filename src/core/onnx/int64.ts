@@ -1,0 +1,35 @@
+import Long from 'long';
+
+export type Int64 = Long | number | bigint;
+
+/**
+ * int64 values (dims, attributes) as a number, refusing values a number cannot hold exactly. Dims and
+ * attribute integers of real models are far below 2^53; a value beyond it is a hostile or broken file.
+ */
+export function toSafeNumber(value: Int64 | null | undefined, what = 'an integer'): number {
+  if (value === null || value === undefined) return 0;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') {
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw unsafe(what, value);
+    return Number(value);
+  }
+  const n = value.toNumber();
+  if (!Number.isSafeInteger(n)) throw unsafe(what, value.toString());
+  return n;
+}
+
+/** The exact value as a bigint, for the rare places where int64 range matters (Slice ends like INT64_MAX). */
+export function toBigInt(value: Int64 | null | undefined): bigint {
+  if (value === null || value === undefined) return 0n;
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number') return BigInt(value);
+  return BigInt(value.toString());
+}
+
+export function toLong(value: number | bigint): Long {
+  return typeof value === 'bigint' ? Long.fromString(value.toString()) : Long.fromNumber(value);
+}
+
+function unsafe(what: string, value: unknown): RangeError {
+  return new RangeError(`${what} (${String(value)}) is beyond the range a JavaScript number holds exactly`);
+}

@@ -1,0 +1,127 @@
+import { dirname } from 'node:path';
+import type { ByteSource } from './byteSource';
+import { rawByteLength } from './dataTypes';
+import { type ExternalDataRef, ExternalFiles, parseExternalData } from './externalData';
+import type { onnx } from './proto/onnx.js';
+import type { MessageSpan, PayloadSegment } from './structure';
+import { toSafeNumber } from './int64';
+
+/** A piece of tensor data: bytes in memory, or a byte range of some source (copied without loading). */
+export type DataChunk = Uint8Array | { readonly source: ByteSource; readonly start: number; readonly end: number };
+
+/** Where a tensor's element data lives. */
+export type TensorLocation =
+  | { readonly kind: 'raw'; readonly start: number; readonly end: number }
+  | { readonly kind: 'typed'; readonly field: number; readonly segments: readonly PayloadSegment[] }
+  | { readonly kind: 'external'; readonly ref: ExternalDataRef }
+  | { readonly kind: 'chunks'; readonly chunks: readonly DataChunk[] }
+  | { readonly kind: 'inline' }
+  | { readonly kind: 'empty' };
+
+export const TENSOR_FIELD_NAMES: Record<number, string> = {
+  4: 'float_data',
+  5: 'int32_data',
+  6: 'string_data',
+  7: 'int64_data',
+  9: 'raw_data',
+  10: 'double_data',
+  11: 'uint64_data',
+};
+
+/**
+ * An ONNX model opened lazily: `proto` is the whole model decoded except tensor element data, which stays
+ * in the file until asked for. The decoded messages are frozen; an edit builds new message objects (sharing
+ * the unchanged ones), so the writer knows by identity which messages it may copy byte for byte.
+ */
+export class ModelFile {
+  readonly external: ExternalFiles;
+  private readonly newData = new WeakMap<object, readonly DataChunk[]>();
+
+  constructor(
+    readonly proto: onnx.ModelProto,
+    readonly source: ByteSource,
+    private readonly spans: WeakMap<object, MessageSpan>,
+    /** The model's path, when it was opened from a file (external data resolves against its folder). */
+    readonly path: string | undefined,
+  ) {
+    this.external = new ExternalFiles(path === undefined ? undefined : dirname(path), source.name);
+  }
+
+  get name(): string {
+    return this.source.name;
+  }
+
+  get size(): number {
+    return this.source.size;
+  }
+
+  /** The span of a message decoded from this file, if it is one (and so unchanged). */
+  spanOf(message: object): MessageSpan | undefined {
+    return this.spans.get(message);
+  }
+
+  /** Gives a tensor built by an edit its data, as chunks (copied by range when the model is written). */
+  setTensorData(tensor: onnx.TensorProto.$Properties, chunks: readonly DataChunk[]): void {
+    this.newData.set(tensor, chunks);
+  }
+
+  locate(tensor: onnx.TensorProto.$Properties): TensorLocation {
+    const chunks = this.newData.get(tensor);
+    if (chunks) return { kind: 'chunks', chunks };
+    if (tensor.data_location === 1) return { kind: 'external', ref: parseExternalData(tensor, this.name) };
+    const span = this.spans.get(tensor);
+    if (span && span.payload.length > 0) {
+      // protobuf semantics: the last raw_data wins; repeated fields concatenate.
+      const raw = span.payload.filter((s) => s.field === 9);
+      if (raw.length > 0) {
+        const last = raw[raw.length - 1];
+        return { kind: 'raw', start: last.valueStart, end: last.end };
+      }
+      const field = span.payload[0].field;
+      return { kind: 'typed', field, segments: span.payload.filter((s) => s.field === field) };
+    }
+    if (!span && hasInlineData(tensor)) return { kind: 'inline' };
+    return { kind: 'empty' };
+  }
+
+  /** Element count from dims (1 for a scalar). */
+  static elementCount(tensor: onnx.TensorProto.$Properties): number {
+    return (tensor.dims ?? []).reduce<number>((n, d) => n * toSafeNumber(d, 'a tensor dimension'), 1);
+  }
+
+  /** Size of the tensor's data as stored, in bytes (encoded size for typed fields). */
+  storedBytes(tensor: onnx.TensorProto.$Properties): number {
+    const location = this.locate(tensor);
+    switch (location.kind) {
+      case 'raw':
+        return location.end - location.start;
+      case 'typed':
+        return location.segments.reduce((n, s) => n + s.end - s.valueStart, 0);
+      case 'external':
+        return location.ref.length ?? rawByteLength(tensor.data_type ?? 0, ModelFile.elementCount(tensor)) ?? 0;
+      case 'chunks':
+        return location.chunks.reduce((n, c) => n + (c instanceof Uint8Array ? c.length : c.end - c.start), 0);
+      case 'inline':
+        return tensor.raw_data?.length ?? 0;
+      case 'empty':
+        return 0;
+    }
+  }
+
+  close(): void {
+    this.external.close();
+    this.source.close();
+  }
+}
+
+function hasInlineData(tensor: onnx.TensorProto.$Properties): boolean {
+  return Boolean(
+    tensor.raw_data?.length ||
+      tensor.float_data?.length ||
+      tensor.int32_data?.length ||
+      tensor.int64_data?.length ||
+      tensor.double_data?.length ||
+      tensor.uint64_data?.length ||
+      tensor.string_data?.length,
+  );
+}

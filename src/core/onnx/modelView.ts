@@ -1,0 +1,201 @@
+import { Attributes } from './attributes';
+import { toSafeNumber } from './int64';
+import type { ModelFile } from './modelFile';
+import type { onnx } from './proto/onnx.js';
+
+/** A dimension: a number, a symbolic name (e.g. 'N'), or undefined when unknown. */
+export type Dim = number | string | undefined;
+
+export interface ValueType {
+  readonly name: string;
+  /** TensorProto.DataType, when the value is a tensor with a known element type. */
+  readonly dtype: number | undefined;
+  /** Undefined when the rank is unknown. */
+  readonly shape: Dim[] | undefined;
+}
+
+/** Where a weight comes from: the inspector shows it, the pruner needs to know what to slice. */
+export type WeightOrigin = 'initializer' | 'initializer-input' | 'constant-node' | 'constant-of-shape' | 'sparse-initializer';
+
+export interface Weight {
+  readonly name: string;
+  readonly origin: WeightOrigin;
+  readonly tensor: onnx.TensorProto.$Properties | undefined;
+  /** For Constant and ConstantOfShape nodes, the node. */
+  readonly node: NodeView | undefined;
+  readonly graph: GraphView;
+}
+
+export class NodeView {
+  readonly attributes: Attributes;
+  /** The node name, or `#<index>` for unnamed nodes (the plan file's key for them). */
+  readonly name: string;
+
+  constructor(
+    readonly proto: onnx.NodeProto.$Properties,
+    readonly index: number,
+    readonly graph: GraphView,
+  ) {
+    this.attributes = new Attributes(proto.attribute ?? []);
+    this.name = proto.name || `#${index}`;
+  }
+
+  get opType(): string {
+    return this.proto.op_type ?? '';
+  }
+
+  /** '' for the default ONNX domain ('ai.onnx' is normalised to ''). */
+  get domain(): string {
+    return normaliseDomain(this.proto.domain ?? '');
+  }
+
+  get inputs(): readonly string[] {
+    return this.proto.input ?? [];
+  }
+
+  get outputs(): readonly string[] {
+    return this.proto.output ?? [];
+  }
+
+  /** The opset version this node binds to. */
+  get opset(): number | undefined {
+    return this.graph.model.opsets.get(this.domain);
+  }
+}
+
+export class GraphView {
+  readonly nodes: NodeView[];
+  readonly initializers = new Map<string, onnx.TensorProto.$Properties>();
+  readonly inputs: ValueType[];
+  readonly outputs: ValueType[];
+  readonly valueInfo = new Map<string, ValueType>();
+  readonly subgraphs: { node: NodeView; attribute: string; graph: GraphView }[] = [];
+  private readonly producers = new Map<string, NodeView>();
+  private readonly consumerMap = new Map<string, NodeView[]>();
+
+  constructor(
+    readonly proto: onnx.GraphProto.$Properties,
+    readonly model: ModelView,
+    /** 'main', or a path like `main/If_0.then_branch` for subgraphs. */
+    readonly path: string,
+    readonly parent?: GraphView,
+  ) {
+    for (const tensor of proto.initializer ?? []) this.initializers.set(tensor.name ?? '', tensor);
+    // Before IR 4 initializers had to be listed as graph inputs too; they are weights, not inputs.
+    const allInputs = (proto.input ?? []).map(valueType);
+    this.inputs = allInputs.filter((v) => !this.initializers.has(v.name));
+    this.outputs = (proto.output ?? []).map(valueType);
+    for (const v of [...allInputs, ...this.outputs, ...(proto.value_info ?? []).map(valueType)]) this.valueInfo.set(v.name, v);
+    this.nodes = (proto.node ?? []).map((node, i) => new NodeView(node, i, this));
+    for (const node of this.nodes) {
+      for (const output of node.outputs) if (output) this.producers.set(output, node);
+      for (const input of node.inputs) {
+        if (!input) continue;
+        const list = this.consumerMap.get(input);
+        if (list) list.push(node);
+        else this.consumerMap.set(input, [node]);
+      }
+      for (const attribute of node.proto.attribute ?? []) {
+        const graphs = attribute.g ? [attribute.g] : (attribute.graphs ?? []);
+        graphs.forEach((g, i) => {
+          const suffix = attribute.g ? '' : `[${i}]`;
+          this.subgraphs.push({
+            node,
+            attribute: attribute.name ?? '',
+            graph: new GraphView(g, model, `${path}/${node.name}.${attribute.name}${suffix}`, this),
+          });
+        });
+      }
+    }
+  }
+
+  /** The node that produces a value in this graph (undefined for inputs, initializers, outer-scope values). */
+  producer(value: string): NodeView | undefined {
+    return this.producers.get(value);
+  }
+
+  consumers(value: string): readonly NodeView[] {
+    return this.consumerMap.get(value) ?? [];
+  }
+
+  /** An initializer of this graph or of an enclosing graph (subgraphs may use outer-scope weights). */
+  initializer(name: string): onnx.TensorProto.$Properties | undefined {
+    return this.initializers.get(name) ?? this.parent?.initializer(name);
+  }
+
+  isGraphOutput(value: string): boolean {
+    return this.outputs.some((o) => o.name === value);
+  }
+
+  /** This graph and all graphs nested in it. */
+  *allGraphs(): Generator<GraphView> {
+    yield this;
+    for (const s of this.subgraphs) yield* s.graph.allGraphs();
+  }
+}
+
+/**
+ * The typed view of a model that the rest of the core uses: graphs with producers and consumers, opsets
+ * resolved per domain, typed attributes, and where every weight comes from.
+ */
+export class ModelView {
+  readonly opsets = new Map<string, number>();
+  readonly graph: GraphView;
+
+  constructor(readonly file: ModelFile) {
+    const proto = file.proto;
+    for (const entry of proto.opset_import ?? []) {
+      this.opsets.set(normaliseDomain(entry.domain ?? ''), toSafeNumber(entry.version, 'an opset version'));
+    }
+    // IR version 1-2 models had no opset_import; they meant opset 1 of the default domain.
+    if (!this.opsets.has('') && (proto.opset_import ?? []).length === 0) this.opsets.set('', 1);
+    this.graph = new GraphView(proto.graph ?? {}, this, 'main');
+  }
+
+  get proto(): onnx.ModelProto {
+    return this.file.proto;
+  }
+
+  get irVersion(): number {
+    return toSafeNumber(this.proto.ir_version, 'the IR version');
+  }
+
+  /** Every weight in the model and where it comes from. */
+  weights(): Weight[] {
+    const out: Weight[] = [];
+    for (const graph of this.graph.allGraphs()) {
+      const listedAsInput = new Set((graph.proto.input ?? []).map((v) => v.name ?? ''));
+      for (const [name, tensor] of graph.initializers) {
+        out.push({ name, origin: listedAsInput.has(name) ? 'initializer-input' : 'initializer', tensor, node: undefined, graph });
+      }
+      for (const sparse of graph.proto.sparse_initializer ?? []) {
+        out.push({ name: sparse.values?.name ?? '', origin: 'sparse-initializer', tensor: sparse.values ?? undefined, node: undefined, graph });
+      }
+      for (const node of graph.nodes) {
+        if (node.domain !== '') continue;
+        if (node.opType === 'Constant' && node.attributes.tensor('value')) {
+          out.push({ name: node.outputs[0] ?? '', origin: 'constant-node', tensor: node.attributes.tensor('value'), node, graph });
+        } else if (node.opType === 'ConstantOfShape') {
+          out.push({ name: node.outputs[0] ?? '', origin: 'constant-of-shape', tensor: node.attributes.tensor('value'), node, graph });
+        }
+      }
+    }
+    return out;
+  }
+}
+
+export function normaliseDomain(domain: string): string {
+  return domain === 'ai.onnx' ? '' : domain;
+}
+
+export function valueType(info: onnx.ValueInfoProto.$Properties): ValueType {
+  const tensorType = info.type?.tensor_type ?? info.type?.sparse_tensor_type;
+  const shape = tensorType?.shape
+    ? (tensorType.shape.dim ?? []).map((d): Dim => {
+        if (d.dim_value != null && Object.hasOwn(d, 'dim_value')) return toSafeNumber(d.dim_value, 'a dimension');
+        if (d.dim_param) return d.dim_param;
+        return undefined;
+      })
+    : undefined;
+  return { name: info.name ?? '', dtype: tensorType?.elem_type ?? undefined, shape };
+}

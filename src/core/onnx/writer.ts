@@ -1,0 +1,316 @@
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { AtomicFile } from './atomicFile';
+import { OnnxError } from './errors';
+import { type DataChunk, ModelFile } from './modelFile';
+import type { onnx } from './proto/onnx.js';
+import { CONTAINER_FIELDS, type ContainerType, ENCODERS } from './schema';
+import { writeVarint } from './wireCursor';
+
+export interface WriteOptions {
+  /**
+   * Name (relative to the output's folder) of the external-data file for tensors whose data is written
+   * anew. Defaults to `<output file name>.data`.
+   */
+  externalDataLocation?: string;
+  /** Tensors written anew go to external data when at least this large and the source used external data. */
+  externalThreshold?: number;
+  signal?: AbortSignal;
+  onProgress?: (written: number, total: number) => void;
+}
+
+export interface WriteResult {
+  bytes: number;
+  /** External-data files written or copied beside the output. */
+  externalFiles: string[];
+}
+
+interface Plan {
+  size: number;
+  parts: (DataChunk | Plan)[];
+}
+
+const ALIGN = 4096;
+
+/**
+ * Writes a model, streaming: messages unchanged since they were read are copied from the source by byte
+ * range, changed ones are encoded anew (their unchanged parts still copied), and tensor data is copied by
+ * range too. Memory stays bounded whatever the model size, and an unmodified model re-saves byte for byte.
+ * The output is written to a temporary file and renamed into place.
+ */
+export function writeModel(
+  model: ModelFile,
+  proto: onnx.ModelProto.$Properties,
+  outPath: string,
+  options: WriteOptions = {},
+): WriteResult {
+  const writer = new ModelWriter(model, outPath, options);
+  return writer.write(proto);
+}
+
+class ModelWriter {
+  private readonly sameFolder: boolean;
+  private readonly dataLocation: string;
+  /** Tensors whose external data moves to the new data file, with their bytes. */
+  private readonly relocated = new Map<object, { chunks: DataChunk[]; offset: number; length: number }>();
+  private dataSize = 0;
+  private readonly dirty = new Map<object, boolean>();
+  private readonly sourceExternal: boolean;
+
+  constructor(
+    private readonly model: ModelFile,
+    private readonly outPath: string,
+    private readonly options: WriteOptions,
+  ) {
+    const outDir = dirname(outPath);
+    const sourceDir = model.path === undefined ? undefined : dirname(model.path);
+    this.sameFolder = sourceDir !== undefined && realpathSync(outDir) === realpathSync(sourceDir);
+    this.dataLocation = options.externalDataLocation ?? `${basename(outPath)}.data`;
+    this.sourceExternal = collectTensors(model.proto).some((t) => model.locate(t).kind === 'external');
+  }
+
+  write(proto: onnx.ModelProto.$Properties): WriteResult {
+    const tensors = collectTensors(proto);
+    this.placeExternalData(tensors);
+    const plan = this.planMessage('Model', proto as Record<string, unknown>);
+    const files: string[] = [];
+    const pending: AtomicFile[] = [];
+    try {
+      if (this.relocated.size > 0) {
+        const data = new AtomicFile(join(dirname(this.outPath), this.dataLocation));
+        pending.push(data);
+        for (const entry of this.relocated.values()) {
+          data.write(new Uint8Array(entry.offset - data.written));
+          for (const chunk of entry.chunks) data.write(chunk, this.options.signal);
+        }
+        files.push(data.path);
+      } else if (!this.sameFolder) {
+        for (const location of new Set(this.keptExternalLocations(tensors))) {
+          const source = this.model.external.source({ location, offset: 0, length: undefined, checksum: undefined });
+          const copy = new AtomicFile(join(dirname(this.outPath), location));
+          pending.push(copy);
+          copy.write({ source, start: 0, end: source.size }, this.options.signal);
+          files.push(copy.path);
+        }
+      }
+      const out = new AtomicFile(this.outPath);
+      pending.push(out);
+      this.emit(plan, out, plan.size);
+      for (const file of pending) file.commit();
+      return { bytes: plan.size, externalFiles: files };
+    } catch (error) {
+      for (const file of pending) file.abort();
+      throw error;
+    }
+  }
+
+  private keptExternalLocations(tensors: onnx.TensorProto.$Properties[]): string[] {
+    return tensors.flatMap((t) => {
+      const location = this.model.locate(t);
+      return location.kind === 'external' ? [location.ref.location] : [];
+    });
+  }
+
+  /**
+   * Decides which tensors go to the new external-data file. When any tensor stored externally has new data,
+   * all external tensors move to the new file (so no tensor points into a file being replaced).
+   */
+  private placeExternalData(tensors: onnx.TensorProto.$Properties[]): void {
+    const threshold = this.options.externalThreshold ?? 1024;
+    const fresh = tensors.filter((t) => {
+      const kind = this.model.locate(t).kind;
+      return (kind === 'chunks' || kind === 'inline') && this.model.storedBytes(t) >= threshold;
+    });
+    // Without new data for external storage, external tensors keep their references (an edited tensor
+    // that still points at external data included).
+    if (!this.sourceExternal || fresh.length === 0) return;
+    for (const tensor of tensors) {
+      const location = this.model.locate(tensor);
+      let chunks: DataChunk[] | undefined;
+      if (location.kind === 'external') {
+        const { source, offset, length } = this.model.external.check(location.ref, tensor.name ?? '', undefined);
+        chunks = [{ source, start: offset, end: offset + length }];
+      } else if (fresh.includes(tensor)) {
+        chunks = location.kind === 'chunks' ? [...location.chunks] : [tensor.raw_data ?? new Uint8Array(0)];
+      }
+      if (!chunks) continue;
+      const length = chunks.reduce((n, c) => n + (c instanceof Uint8Array ? c.length : c.end - c.start), 0);
+      const offset = Math.ceil(this.dataSize / ALIGN) * ALIGN;
+      this.relocated.set(tensor, { chunks, offset, length });
+      this.dataSize = offset + length;
+    }
+  }
+
+  /** True when a message (or anything inside it) must be encoded anew rather than copied. */
+  private isDirty(type: ContainerType, message: Record<string, unknown>): boolean {
+    const known = this.dirty.get(message);
+    if (known !== undefined) return known;
+    let dirty = !this.model.spanOf(message) || this.relocated.has(message);
+    if (!dirty && this.relocated.size > 0) {
+      dirty = forEachChild(type, message, (childType, child) => this.isDirty(childType, child));
+    }
+    this.dirty.set(message, dirty);
+    return dirty;
+  }
+
+  private planMessage(type: ContainerType, message: Record<string, unknown>): Plan {
+    const span = this.model.spanOf(message);
+    if (span && !this.isDirty(type, message)) {
+      return { size: span.end - span.valueStart, parts: [{ source: this.model.source, start: span.valueStart, end: span.end }] };
+    }
+    const parts: (DataChunk | Plan)[] = [];
+    let size = 0;
+    const add = (part: DataChunk | Plan) => {
+      parts.push(part);
+      size += partSize(part);
+    };
+    const encoder = ENCODERS[type];
+    let payloadDone = false;
+    for (const field of CONTAINER_FIELDS[type]) {
+      if (field.container) {
+        forEachValue(message, field.name, field.repeated, (child) => {
+          const plan = this.planMessage(field.container!, child);
+          add(header(field.no, plan.size));
+          add(plan);
+        });
+      } else if (field.payload) {
+        if (!payloadDone) this.planPayload(message as onnx.TensorProto.$Properties, add);
+        payloadDone = true;
+      } else if (type === 'Tensor' && (field.name === 'external_data' || field.name === 'data_location')) {
+        this.planExternalFields(field.name, message as onnx.TensorProto.$Properties, add);
+      } else if (Object.hasOwn(message, field.name) && message[field.name] != null) {
+        const bytes = encoder.encode({ [field.name]: message[field.name] }).finish();
+        if (bytes.length > 0) add(bytes);
+      }
+    }
+    const unknowns = (message as { $unknowns?: Uint8Array[] }).$unknowns;
+    for (const bytes of unknowns ?? []) add(bytes);
+    return { size, parts };
+  }
+
+  private planPayload(tensor: onnx.TensorProto.$Properties, add: (part: DataChunk | Plan) => void): void {
+    if (this.relocated.has(tensor)) return;
+    const location = this.model.locate(tensor);
+    switch (location.kind) {
+      case 'raw':
+        add(header(9, location.end - location.start));
+        add({ source: this.model.source, start: location.start, end: location.end });
+        break;
+      case 'typed':
+        for (const s of location.segments) add({ source: this.model.source, start: s.tagStart, end: s.end });
+        break;
+      case 'chunks': {
+        const length = location.chunks.reduce((n, c) => n + (c instanceof Uint8Array ? c.length : c.end - c.start), 0);
+        add(header(9, length));
+        for (const chunk of location.chunks) add(chunk);
+        break;
+      }
+      case 'inline': {
+        const fields = ['float_data', 'int32_data', 'string_data', 'int64_data', 'raw_data', 'double_data', 'uint64_data'] as const;
+        for (const name of fields) {
+          const value = tensor[name];
+          if (value != null && (value as { length: number }).length > 0) {
+            add(ENCODERS.Tensor.encode({ [name]: value }).finish());
+          }
+        }
+        break;
+      }
+      case 'external':
+      case 'empty':
+        break;
+    }
+  }
+
+  private planExternalFields(
+    name: 'external_data' | 'data_location',
+    tensor: onnx.TensorProto.$Properties,
+    add: (part: DataChunk | Plan) => void,
+  ): void {
+    const moved = this.relocated.get(tensor);
+    if (!moved) {
+      const value = tensor[name];
+      if (Object.hasOwn(tensor, name) && value != null) add(ENCODERS.Tensor.encode({ [name]: value }).finish());
+      return;
+    }
+    if (name === 'data_location') {
+      add(ENCODERS.Tensor.encode({ data_location: 1 }).finish());
+      return;
+    }
+    const keep = (tensor.external_data ?? []).filter((e) => !['location', 'offset', 'length', 'checksum'].includes(e.key ?? ''));
+    const entries = [
+      { key: 'location', value: this.dataLocation },
+      { key: 'offset', value: String(moved.offset) },
+      { key: 'length', value: String(moved.length) },
+      ...keep,
+    ];
+    add(ENCODERS.Tensor.encode({ external_data: entries }).finish());
+  }
+
+  private emit(plan: Plan, out: AtomicFile, total: number): void {
+    for (const part of plan.parts) {
+      if (part instanceof Uint8Array || 'source' in part) {
+        out.write(part, this.options.signal);
+        this.options.onProgress?.(out.written, total);
+      } else {
+        this.emit(part, out, total);
+      }
+    }
+  }
+}
+
+function partSize(part: DataChunk | Plan): number {
+  if (part instanceof Uint8Array) return part.length;
+  if ('source' in part) return part.end - part.start;
+  return part.size;
+}
+
+function header(fieldNo: number, length: number): Uint8Array {
+  const bytes: number[] = [];
+  writeVarint(fieldNo * 8 + 2, bytes);
+  writeVarint(length, bytes);
+  return Uint8Array.from(bytes);
+}
+
+function forEachValue(
+  message: Record<string, unknown>,
+  name: string,
+  repeated: boolean,
+  visit: (child: Record<string, unknown>) => void,
+): void {
+  const value = message[name];
+  if (repeated) for (const child of (value as Record<string, unknown>[] | undefined) ?? []) visit(child);
+  else if (value != null && Object.hasOwn(message, name)) visit(value as Record<string, unknown>);
+}
+
+/** Calls `visit` on every container child; stops and returns true as soon as it returns true. */
+function forEachChild(
+  type: ContainerType,
+  message: Record<string, unknown>,
+  visit: (type: ContainerType, child: Record<string, unknown>) => boolean,
+): boolean {
+  for (const field of CONTAINER_FIELDS[type]) {
+    if (!field.container) continue;
+    let hit = false;
+    forEachValue(message, field.name, field.repeated, (child) => {
+      hit ||= visit(field.container!, child);
+    });
+    if (hit) return true;
+  }
+  return false;
+}
+
+/** Every TensorProto in the model, wherever it sits (initializers, Constant nodes, subgraphs, functions). */
+export function collectTensors(proto: onnx.ModelProto.$Properties): onnx.TensorProto.$Properties[] {
+  const out: onnx.TensorProto.$Properties[] = [];
+  const visit = (type: ContainerType, message: Record<string, unknown>) => {
+    if (type === 'Tensor') out.push(message as onnx.TensorProto.$Properties);
+    forEachChild(type, message, (childType, child) => {
+      visit(childType, child);
+      return false;
+    });
+  };
+  visit('Model', proto as Record<string, unknown>);
+  return out;
+}
+
+export { OnnxError };
