@@ -39,6 +39,8 @@ export class MemorySource implements ByteSource {
 
 export function checkRange(source: ByteSource, offset: number, length: number): void {
   if (offset < 0 || length < 0 || offset + length > source.size) {
-    throw new RangeError(`read of ${length} bytes at ${offset} is outside ${source.name} (${source.size} bytes)`);
+    throw new RangeError(
+      `read of ${length} bytes at ${offset} is outside ${source.name} (${source.size} bytes)`,
+    );
   }
 }

@@ -21,17 +21,32 @@ export function parseExternalData(tensor: onnx.TensorProto.$Properties, file: st
   const name = tensor.name || '(unnamed)';
   const location = entries.get('location');
   if (!location) {
-    throw new OnnxError('external-data', `${file}: tensor '${name}' is stored externally but has no location.`, file, IO001);
+    throw new OnnxError(
+      'external-data',
+      `${file}: tensor '${name}' is stored externally but has no location.`,
+      file,
+      IO001,
+    );
   }
   const number = (key: string): number | undefined => {
     const text = entries.get(key);
     if (text === undefined || text === '') return undefined;
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-      throw new OnnxError('external-data', `${file}: tensor '${name}' has an invalid external data ${key} '${text}'.`, file, IO001);
+      throw new OnnxError(
+        'external-data',
+        `${file}: tensor '${name}' has an invalid external data ${key} '${text}'.`,
+        file,
+        IO001,
+      );
     }
     return Number(text);
   };
-  return { location, offset: number('offset') ?? 0, length: number('length'), checksum: entries.get('checksum') || undefined };
+  return {
+    location,
+    offset: number('offset') ?? 0,
+    length: number('length'),
+    checksum: entries.get('checksum') || undefined,
+  };
 }
 
 /**
@@ -55,7 +70,12 @@ export function resolveExternalLocation(modelDir: string, location: string, mode
   try {
     real = realpathSync(path);
   } catch {
-    throw new OnnxError('external-data', `${model}: external data file '${location}' is missing (looked for ${path}).`, model, IO001);
+    throw new OnnxError(
+      'external-data',
+      `${model}: external data file '${location}' is missing (looked for ${path}).`,
+      model,
+      IO001,
+    );
   }
   const realDir = realpathSync(modelDir);
   if (!real.startsWith(realDir + sep)) throw refuse("is a link that leads outside the model's folder");
@@ -92,7 +112,12 @@ export class ExternalFiles {
       try {
         source = FileSource.open(path);
       } catch (error) {
-        throw new OnnxError('external-data', `${this.modelName}: external data file '${ref.location}' cannot be read: ${(error as Error).message}`, this.modelName, IO001);
+        throw new OnnxError(
+          'external-data',
+          `${this.modelName}: external data file '${ref.location}' cannot be read: ${(error as Error).message}`,
+          this.modelName,
+          IO001,
+        );
       }
       this.files.set(path, source);
     }
@@ -100,7 +125,11 @@ export class ExternalFiles {
   }
 
   /** Checks that the tensor's range lies inside its file. */
-  check(ref: ExternalDataRef, tensorName: string, expectedLength: number | undefined): { source: FileSource; offset: number; length: number } {
+  check(
+    ref: ExternalDataRef,
+    tensorName: string,
+    expectedLength: number | undefined,
+  ): { source: FileSource; offset: number; length: number } {
     const source = this.source(ref);
     const length = ref.length ?? expectedLength ?? source.size - ref.offset;
     if (ref.offset + length > source.size) {
@@ -122,10 +151,16 @@ export class ExternalFiles {
     if (this.verified.has(key)) return;
     const hash = createHash('sha1');
     const piece = 8 << 20;
-    for (let at = 0; at < source.size; at += piece) hash.update(source.read(at, Math.min(piece, source.size - at)));
+    for (let at = 0; at < source.size; at += piece)
+      hash.update(source.read(at, Math.min(piece, source.size - at)));
     const actual = hash.digest('hex');
     if (actual.toLowerCase() !== ref.checksum.toLowerCase()) {
-      throw new OnnxError('external-data', `${this.modelName}: external data file '${ref.location}' fails its SHA-1 checksum (expected ${ref.checksum}, found ${actual}).`, this.modelName, IO001);
+      throw new OnnxError(
+        'external-data',
+        `${this.modelName}: external data file '${ref.location}' fails its SHA-1 checksum (expected ${ref.checksum}, found ${actual}).`,
+        this.modelName,
+        IO001,
+      );
     }
     this.verified.add(key);
   }

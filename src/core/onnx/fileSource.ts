@@ -48,7 +48,12 @@ export class FileSource implements ByteSource {
       // readSync reads at most 2 GiB - 1 bytes per call.
       const chunk = Math.min(target.length - done, 0x40000000);
       const n = readSync(fd, target, done, chunk, offset + done);
-      if (n === 0) throw new OnnxError('truncated', `${this.name} ended early (it changed while being read?).`, this.name);
+      if (n === 0)
+        throw new OnnxError(
+          'truncated',
+          `${this.name} ended early (it changed while being read?).`,
+          this.name,
+        );
       done += n;
     }
   }

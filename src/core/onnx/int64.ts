@@ -10,7 +10,8 @@ export function toSafeNumber(value: Int64 | null | undefined, what = 'an integer
   if (value === null || value === undefined) return 0;
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') {
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw unsafe(what, value);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
+      throw unsafe(what, value);
     return Number(value);
   }
   const n = value.toNumber();

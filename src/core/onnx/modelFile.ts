@@ -7,7 +7,8 @@ import type { MessageSpan, PayloadSegment } from './structure';
 import { toSafeNumber } from './int64';
 
 /** A piece of tensor data: bytes in memory, or a byte range of some source (copied without loading). */
-export type DataChunk = Uint8Array | { readonly source: ByteSource; readonly start: number; readonly end: number };
+export type DataChunk =
+  Uint8Array | { readonly source: ByteSource; readonly start: number; readonly end: number };
 
 /** Where a tensor's element data lives. */
 export type TensorLocation =
@@ -98,9 +99,14 @@ export class ModelFile {
       case 'typed':
         return location.segments.reduce((n, s) => n + s.end - s.valueStart, 0);
       case 'external':
-        return location.ref.length ?? rawByteLength(tensor.data_type ?? 0, ModelFile.elementCount(tensor)) ?? 0;
+        return (
+          location.ref.length ?? rawByteLength(tensor.data_type ?? 0, ModelFile.elementCount(tensor)) ?? 0
+        );
       case 'chunks':
-        return location.chunks.reduce((n, c) => n + (c instanceof Uint8Array ? c.length : c.end - c.start), 0);
+        return location.chunks.reduce(
+          (n, c) => n + (c instanceof Uint8Array ? c.length : c.end - c.start),
+          0,
+        );
       case 'inline':
         return tensor.raw_data?.length ?? 0;
       case 'empty':
@@ -117,11 +123,11 @@ export class ModelFile {
 function hasInlineData(tensor: onnx.TensorProto.$Properties): boolean {
   return Boolean(
     tensor.raw_data?.length ||
-      tensor.float_data?.length ||
-      tensor.int32_data?.length ||
-      tensor.int64_data?.length ||
-      tensor.double_data?.length ||
-      tensor.uint64_data?.length ||
-      tensor.string_data?.length,
+    tensor.float_data?.length ||
+    tensor.int32_data?.length ||
+    tensor.int64_data?.length ||
+    tensor.double_data?.length ||
+    tensor.uint64_data?.length ||
+    tensor.string_data?.length,
   );
 }

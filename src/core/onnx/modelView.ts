@@ -15,7 +15,8 @@ export interface ValueType {
 }
 
 /** Where a weight comes from: the inspector shows it, the pruner needs to know what to slice. */
-export type WeightOrigin = 'initializer' | 'initializer-input' | 'constant-node' | 'constant-of-shape' | 'sparse-initializer';
+export type WeightOrigin =
+  'initializer' | 'initializer-input' | 'constant-node' | 'constant-of-shape' | 'sparse-initializer';
 
 export interface Weight {
   readonly name: string;
@@ -85,7 +86,8 @@ export class GraphView {
     const allInputs = (proto.input ?? []).map(valueType);
     this.inputs = allInputs.filter((v) => !this.initializers.has(v.name));
     this.outputs = (proto.output ?? []).map(valueType);
-    for (const v of [...allInputs, ...this.outputs, ...(proto.value_info ?? []).map(valueType)]) this.valueInfo.set(v.name, v);
+    for (const v of [...allInputs, ...this.outputs, ...(proto.value_info ?? []).map(valueType)])
+      this.valueInfo.set(v.name, v);
     this.nodes = (proto.node ?? []).map((node, i) => new NodeView(node, i, this));
     for (const node of this.nodes) {
       for (const output of node.outputs) if (output) this.producers.set(output, node);
@@ -166,17 +168,41 @@ export class ModelView {
     for (const graph of this.graph.allGraphs()) {
       const listedAsInput = new Set((graph.proto.input ?? []).map((v) => v.name ?? ''));
       for (const [name, tensor] of graph.initializers) {
-        out.push({ name, origin: listedAsInput.has(name) ? 'initializer-input' : 'initializer', tensor, node: undefined, graph });
+        out.push({
+          name,
+          origin: listedAsInput.has(name) ? 'initializer-input' : 'initializer',
+          tensor,
+          node: undefined,
+          graph,
+        });
       }
       for (const sparse of graph.proto.sparse_initializer ?? []) {
-        out.push({ name: sparse.values?.name ?? '', origin: 'sparse-initializer', tensor: sparse.values ?? undefined, node: undefined, graph });
+        out.push({
+          name: sparse.values?.name ?? '',
+          origin: 'sparse-initializer',
+          tensor: sparse.values ?? undefined,
+          node: undefined,
+          graph,
+        });
       }
       for (const node of graph.nodes) {
         if (node.domain !== '') continue;
         if (node.opType === 'Constant' && node.attributes.tensor('value')) {
-          out.push({ name: node.outputs[0] ?? '', origin: 'constant-node', tensor: node.attributes.tensor('value'), node, graph });
+          out.push({
+            name: node.outputs[0] ?? '',
+            origin: 'constant-node',
+            tensor: node.attributes.tensor('value'),
+            node,
+            graph,
+          });
         } else if (node.opType === 'ConstantOfShape') {
-          out.push({ name: node.outputs[0] ?? '', origin: 'constant-of-shape', tensor: node.attributes.tensor('value'), node, graph });
+          out.push({
+            name: node.outputs[0] ?? '',
+            origin: 'constant-of-shape',
+            tensor: node.attributes.tensor('value'),
+            node,
+            graph,
+          });
         }
       }
     }
@@ -192,7 +218,8 @@ export function valueType(info: onnx.ValueInfoProto.$Properties): ValueType {
   const tensorType = info.type?.tensor_type ?? info.type?.sparse_tensor_type;
   const shape = tensorType?.shape
     ? (tensorType.shape.dim ?? []).map((d): Dim => {
-        if (d.dim_value != null && Object.hasOwn(d, 'dim_value')) return toSafeNumber(d.dim_value, 'a dimension');
+        if (d.dim_value != null && Object.hasOwn(d, 'dim_value'))
+          return toSafeNumber(d.dim_value, 'a dimension');
         if (d.dim_param) return d.dim_param;
         return undefined;
       })

@@ -41,7 +41,8 @@ function openSource(source: ByteSource, path: string | undefined, options: OpenO
     root = walkStructure(cursor);
     skeleton = buildSkeleton(cursor, root);
   } catch (error) {
-    if (error instanceof WireError) throw new OnnxError(error.kind, describe(source, error.kind, error.message), name);
+    if (error instanceof WireError)
+      throw new OnnxError(error.kind, describe(source, error.kind, error.message), name);
     throw error;
   }
   const proto = decodeSkeleton(skeleton, source);
@@ -98,7 +99,11 @@ function decodeSkeleton(skeleton: Uint8Array, source: ByteSource): onnx.ModelPro
 function checkLooksLikeModel(proto: onnx.ModelProto, root: MessageSpan, source: ByteSource): void {
   const hasGraph = root.children.some((c) => c.type === 'Graph');
   if (!hasGraph && proto.opset_import.length === 0 && !Object.hasOwn(proto, 'ir_version')) {
-    throw new OnnxError('not-onnx', `${source.name} is not an ONNX model: it has no graph, IR version or opset.`, source.name);
+    throw new OnnxError(
+      'not-onnx',
+      `${source.name} is not an ONNX model: it has no graph, IR version or opset.`,
+      source.name,
+    );
   }
   if (!hasGraph && proto.functions.length === 0) {
     throw new OnnxError('not-onnx', `${source.name} is not an ONNX model: it has no graph.`, source.name);
@@ -128,7 +133,9 @@ function attach(
     if (!field.container) continue;
     const value = message[field.name];
     if (field.repeated) {
-      (value as Record<string, unknown>[]).forEach((child, i) => attachChild(field.container!, field.no, i, child));
+      (value as Record<string, unknown>[]).forEach((child, i) =>
+        attachChild(field.container!, field.no, i, child),
+      );
     } else if (value != null && Object.hasOwn(message, field.name)) {
       attachChild(field.container, field.no, 0, value as Record<string, unknown>);
     }
@@ -143,7 +150,8 @@ function attach(
 }
 
 function deepFreeze(value: unknown): void {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return;
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value))
+    return;
   for (const key of Object.getOwnPropertyNames(value)) deepFreeze((value as Record<string, unknown>)[key]);
   Object.freeze(value);
 }
@@ -168,7 +176,8 @@ function checkExternalData(model: ModelFile): void {
   };
   const checkTensor = (tensor: onnx.TensorProto.$Properties) => {
     const location = model.locate(tensor);
-    if (location.kind === 'external') model.external.check(location.ref, tensor.name || '(unnamed)', undefined);
+    if (location.kind === 'external')
+      model.external.check(location.ref, tensor.name || '(unnamed)', undefined);
   };
   visitGraph(model.proto.graph);
 }

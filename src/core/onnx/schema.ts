@@ -6,14 +6,7 @@
 import { onnx } from './proto/onnx.js';
 
 export type ContainerType =
-  | 'Model'
-  | 'Graph'
-  | 'Node'
-  | 'Attribute'
-  | 'Function'
-  | 'TrainingInfo'
-  | 'SparseTensor'
-  | 'Tensor';
+  'Model' | 'Graph' | 'Node' | 'Attribute' | 'Function' | 'TrainingInfo' | 'SparseTensor' | 'Tensor';
 
 export interface FieldInfo {
   readonly no: number;
@@ -30,7 +23,12 @@ function field(no: number, name: string, repeated: boolean, container?: Containe
 }
 
 const leaf = (no: number, name: string, repeated = false) => field(no, name, repeated);
-const payload = (no: number, name: string, repeated: boolean): FieldInfo => ({ no, name, repeated, payload: true });
+const payload = (no: number, name: string, repeated: boolean): FieldInfo => ({
+  no,
+  name,
+  repeated,
+  payload: true,
+});
 
 /** Every field of each container message, in field-number order (the order the writer emits them in). */
 export const CONTAINER_FIELDS: Record<ContainerType, readonly FieldInfo[]> = {
@@ -112,7 +110,11 @@ export const CONTAINER_FIELDS: Record<ContainerType, readonly FieldInfo[]> = {
     leaf(3, 'initialization_binding', true),
     leaf(4, 'update_binding', true),
   ],
-  SparseTensor: [field(1, 'values', false, 'Tensor'), field(2, 'indices', false, 'Tensor'), leaf(3, 'dims', true)],
+  SparseTensor: [
+    field(1, 'values', false, 'Tensor'),
+    field(2, 'indices', false, 'Tensor'),
+    leaf(3, 'dims', true),
+  ],
   Tensor: [
     leaf(1, 'dims', true),
     leaf(2, 'data_type'),

@@ -61,7 +61,10 @@ export function walkStructure(cursor: WireCursor, limits: StructureLimits = DEFA
 
 function walk(cursor: WireCursor, span: MessageSpan, depth: number, limits: StructureLimits): void {
   if (depth > limits.maxDepth) {
-    throw new WireError('too-deep', `messages are nested more than ${limits.maxDepth} levels deep (at byte ${span.tagStart})`);
+    throw new WireError(
+      'too-deep',
+      `messages are nested more than ${limits.maxDepth} levels deep (at byte ${span.tagStart})`,
+    );
   }
   const counts = new Map<number, number>();
   cursor.pos = span.valueStart;
@@ -106,13 +109,19 @@ function walk(cursor: WireCursor, span: MessageSpan, depth: number, limits: Stru
     }
     const end = cursor.pos;
     if (end > span.end) {
-      throw new WireError('truncated', `field ${fieldNo} at byte ${tagStart} runs past the end of its message`);
+      throw new WireError(
+        'truncated',
+        `field ${fieldNo} at byte ${tagStart} runs past the end of its message`,
+      );
     }
     const info = fieldInfo(span.type, fieldNo);
     if (info?.container && wireType === 2) {
       const index = counts.get(fieldNo) ?? 0;
       if (!info.repeated && index > 0) {
-        throw new WireError('unsupported', `field '${info.name}' appears twice in one message (at byte ${tagStart})`);
+        throw new WireError(
+          'unsupported',
+          `field '${info.name}' appears twice in one message (at byte ${tagStart})`,
+        );
       }
       counts.set(fieldNo, index + 1);
       const child: MessageSpan = {
@@ -131,7 +140,8 @@ function walk(cursor: WireCursor, span: MessageSpan, depth: number, limits: Stru
       span.children.push(child);
       if (child.removed > 0) {
         const oldHeader = child.valueStart - child.tagStart;
-        const newHeader = child.lengthStart - child.tagStart + varintSize(child.end - child.valueStart - child.removed);
+        const newHeader =
+          child.lengthStart - child.tagStart + varintSize(child.end - child.valueStart - child.removed);
         span.removed += child.removed + oldHeader - newHeader;
       }
     } else if (info?.payload) {
@@ -166,7 +176,8 @@ function skipGroup(cursor: WireCursor, fieldNo: number, limit: number, depth: nu
         skipGroup(cursor, Math.floor(tag / 8), limit, depth + 1);
         break;
       case 4:
-        if (Math.floor(tag / 8) !== fieldNo) throw new WireError('not-onnx', 'a group ends with the wrong field number');
+        if (Math.floor(tag / 8) !== fieldNo)
+          throw new WireError('not-onnx', 'a group ends with the wrong field number');
         return;
       default:
         throw new WireError('not-onnx', `invalid wire type ${wireType} inside a group`);

@@ -16,21 +16,34 @@ export function readTensorBytes(model: ModelFile, tensor: onnx.TensorProto.$Prop
   const type = tensor.data_type ?? 0;
   const name = tensor.name || '(unnamed)';
   if (type === DataType.STRING) {
-    throw new OnnxError('unsupported', `${model.name}: tensor '${name}' holds strings, which have no raw byte form.`, model.name);
+    throw new OnnxError(
+      'unsupported',
+      `${model.name}: tensor '${name}' holds strings, which have no raw byte form.`,
+      model.name,
+    );
   }
   const count = ModelFile.elementCount(tensor);
   const expected = rawByteLength(type, count);
   if (expected === undefined) {
-    throw new OnnxError('unsupported', `${model.name}: tensor '${name}' has data type ${type}, which this tool does not know.`, model.name);
+    throw new OnnxError(
+      'unsupported',
+      `${model.name}: tensor '${name}' has data type ${type}, which this tool does not know.`,
+      model.name,
+    );
   }
   if (expected > MAX_TENSOR_BYTES) {
-    throw new OnnxError('too-large', `${model.name}: tensor '${name}' declares ${expected} bytes, more than one tensor may hold.`, model.name);
+    throw new OnnxError(
+      'too-large',
+      `${model.name}: tensor '${name}' declares ${expected} bytes, more than one tensor may hold.`,
+      model.name,
+    );
   }
   const location = model.locate(tensor);
   let bytes: Uint8Array;
   switch (location.kind) {
     case 'raw':
-      bytes = location.end - location.start === expected ? model.source.read(location.start, expected) : mismatch();
+      bytes =
+        location.end - location.start === expected ? model.source.read(location.start, expected) : mismatch();
       break;
     case 'external': {
       const { source, offset, length } = model.external.check(location.ref, name, expected);
@@ -44,7 +57,13 @@ export function readTensorBytes(model: ModelFile, tensor: onnx.TensorProto.$Prop
       if (bytes.length !== expected) mismatch(bytes.length);
       break;
     case 'typed':
-      bytes = typedToRaw(decodeSegments(model, location.field, location.segments), location.field, type, count, mismatch);
+      bytes = typedToRaw(
+        decodeSegments(model, location.field, location.segments),
+        location.field,
+        type,
+        count,
+        mismatch,
+      );
       break;
     case 'inline':
       bytes = inlineToRaw(tensor, type, count, mismatch);
@@ -117,7 +136,11 @@ function rawToFloat32(bytes: Uint8Array, type: number, name: string): Float32Arr
   const count = bits >= 8 ? bytes.length / (bits / 8) : 0;
   const out = new Float32Array(count);
   const get = FLOAT_READERS[type];
-  if (!get) throw new OnnxError('unsupported', `tensor '${name}' has data type ${type}, which is not read as numbers here.`);
+  if (!get)
+    throw new OnnxError(
+      'unsupported',
+      `tensor '${name}' has data type ${type}, which is not read as numbers here.`,
+    );
   for (let i = 0; i < count; i++) out[i] = get(view, i);
   return out;
 }
@@ -152,7 +175,11 @@ export function halfToFloat(h: number): number {
 }
 
 /** Values of a typed data field, decoded from its file segments (packed runs or single elements). */
-function decodeSegments(model: ModelFile, field: number, segments: readonly PayloadSegment[]): (number | bigint)[] {
+function decodeSegments(
+  model: ModelFile,
+  field: number,
+  segments: readonly PayloadSegment[],
+): (number | bigint)[] {
   const values: (number | bigint)[] = [];
   for (const segment of segments) {
     const bytes = model.source.read(segment.valueStart, segment.end - segment.valueStart);
@@ -189,7 +216,10 @@ function inlineToRaw(
   count: number,
   mismatch: (n: number) => never,
 ): Uint8Array {
-  if (tensor.raw_data?.length) return tensor.raw_data.length === rawByteLength(type, count) ? tensor.raw_data : mismatch(tensor.raw_data.length);
+  if (tensor.raw_data?.length)
+    return tensor.raw_data.length === rawByteLength(type, count)
+      ? tensor.raw_data
+      : mismatch(tensor.raw_data.length);
   const pick = (): [number, (number | bigint)[]] => {
     if (tensor.float_data?.length) return [4, tensor.float_data];
     if (tensor.int32_data?.length) return [5, tensor.int32_data];

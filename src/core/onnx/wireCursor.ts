@@ -16,7 +16,8 @@ export class WireCursor {
 
   /** Byte at the current position, advancing. */
   byte(): number {
-    if (this.pos < this.windowStart || this.pos >= this.windowStart + this.window.length) this.fill(this.pos, 1);
+    if (this.pos < this.windowStart || this.pos >= this.windowStart + this.window.length)
+      this.fill(this.pos, 1);
     return this.window[this.pos++ - this.windowStart];
   }
 
@@ -52,7 +53,8 @@ export class WireCursor {
 
   private fill(at: number, need: number): void {
     const length = Math.min(Math.max(WINDOW, need), this.source.size - at);
-    if (length < need || at < 0) throw new WireError('truncated', `the file ends at byte ${this.source.size} in the middle of a field`);
+    if (length < need || at < 0)
+      throw new WireError('truncated', `the file ends at byte ${this.source.size} in the middle of a field`);
     this.window = this.source.read(at, length);
     this.windowStart = at;
   }

@@ -1,10 +1,10 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AtomicFile } from './atomicFile';
-import { OnnxError } from './errors';
 import { type DataChunk, ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type ContainerType, ENCODERS } from './schema';
+import { collectTensors, forEachChild, forEachValue } from './walk';
 import { writeVarint } from './wireCursor';
 
 export interface WriteOptions {
@@ -86,7 +86,12 @@ class ModelWriter {
         files.push(data.path);
       } else if (!this.sameFolder) {
         for (const location of new Set(this.keptExternalLocations(tensors))) {
-          const source = this.model.external.source({ location, offset: 0, length: undefined, checksum: undefined });
+          const source = this.model.external.source({
+            location,
+            offset: 0,
+            length: undefined,
+            checksum: undefined,
+          });
           const copy = new AtomicFile(join(dirname(this.outPath), location));
           pending.push(copy);
           copy.write({ source, start: 0, end: source.size }, this.options.signal);
@@ -128,7 +133,11 @@ class ModelWriter {
       const location = this.model.locate(tensor);
       let chunks: DataChunk[] | undefined;
       if (location.kind === 'external') {
-        const { source, offset, length } = this.model.external.check(location.ref, tensor.name ?? '', undefined);
+        const { source, offset, length } = this.model.external.check(
+          location.ref,
+          tensor.name ?? '',
+          undefined,
+        );
         chunks = [{ source, start: offset, end: offset + length }];
       } else if (fresh.includes(tensor)) {
         chunks = location.kind === 'chunks' ? [...location.chunks] : [tensor.raw_data ?? new Uint8Array(0)];
@@ -156,7 +165,10 @@ class ModelWriter {
   private planMessage(type: ContainerType, message: Record<string, unknown>): Plan {
     const span = this.model.spanOf(message);
     if (span && !this.isDirty(type, message)) {
-      return { size: span.end - span.valueStart, parts: [{ source: this.model.source, start: span.valueStart, end: span.end }] };
+      return {
+        size: span.end - span.valueStart,
+        parts: [{ source: this.model.source, start: span.valueStart, end: span.end }],
+      };
     }
     const parts: (DataChunk | Plan)[] = [];
     let size = 0;
@@ -200,13 +212,24 @@ class ModelWriter {
         for (const s of location.segments) add({ source: this.model.source, start: s.tagStart, end: s.end });
         break;
       case 'chunks': {
-        const length = location.chunks.reduce((n, c) => n + (c instanceof Uint8Array ? c.length : c.end - c.start), 0);
+        const length = location.chunks.reduce(
+          (n, c) => n + (c instanceof Uint8Array ? c.length : c.end - c.start),
+          0,
+        );
         add(header(9, length));
         for (const chunk of location.chunks) add(chunk);
         break;
       }
       case 'inline': {
-        const fields = ['float_data', 'int32_data', 'string_data', 'int64_data', 'raw_data', 'double_data', 'uint64_data'] as const;
+        const fields = [
+          'float_data',
+          'int32_data',
+          'string_data',
+          'int64_data',
+          'raw_data',
+          'double_data',
+          'uint64_data',
+        ] as const;
         for (const name of fields) {
           const value = tensor[name];
           if (value != null && (value as { length: number }).length > 0) {
@@ -229,14 +252,17 @@ class ModelWriter {
     const moved = this.relocated.get(tensor);
     if (!moved) {
       const value = tensor[name];
-      if (Object.hasOwn(tensor, name) && value != null) add(ENCODERS.Tensor.encode({ [name]: value }).finish());
+      if (Object.hasOwn(tensor, name) && value != null)
+        add(ENCODERS.Tensor.encode({ [name]: value }).finish());
       return;
     }
     if (name === 'data_location') {
       add(ENCODERS.Tensor.encode({ data_location: 1 }).finish());
       return;
     }
-    const keep = (tensor.external_data ?? []).filter((e) => !['location', 'offset', 'length', 'checksum'].includes(e.key ?? ''));
+    const keep = (tensor.external_data ?? []).filter(
+      (e) => !['location', 'offset', 'length', 'checksum'].includes(e.key ?? ''),
+    );
     const entries = [
       { key: 'location', value: this.dataLocation },
       { key: 'offset', value: String(moved.offset) },
@@ -270,47 +296,3 @@ function header(fieldNo: number, length: number): Uint8Array {
   writeVarint(length, bytes);
   return Uint8Array.from(bytes);
 }
-
-function forEachValue(
-  message: Record<string, unknown>,
-  name: string,
-  repeated: boolean,
-  visit: (child: Record<string, unknown>) => void,
-): void {
-  const value = message[name];
-  if (repeated) for (const child of (value as Record<string, unknown>[] | undefined) ?? []) visit(child);
-  else if (value != null && Object.hasOwn(message, name)) visit(value as Record<string, unknown>);
-}
-
-/** Calls `visit` on every container child; stops and returns true as soon as it returns true. */
-function forEachChild(
-  type: ContainerType,
-  message: Record<string, unknown>,
-  visit: (type: ContainerType, child: Record<string, unknown>) => boolean,
-): boolean {
-  for (const field of CONTAINER_FIELDS[type]) {
-    if (!field.container) continue;
-    let hit = false;
-    forEachValue(message, field.name, field.repeated, (child) => {
-      hit ||= visit(field.container!, child);
-    });
-    if (hit) return true;
-  }
-  return false;
-}
-
-/** Every TensorProto in the model, wherever it sits (initializers, Constant nodes, subgraphs, functions). */
-export function collectTensors(proto: onnx.ModelProto.$Properties): onnx.TensorProto.$Properties[] {
-  const out: onnx.TensorProto.$Properties[] = [];
-  const visit = (type: ContainerType, message: Record<string, unknown>) => {
-    if (type === 'Tensor') out.push(message as onnx.TensorProto.$Properties);
-    forEachChild(type, message, (childType, child) => {
-      visit(childType, child);
-      return false;
-    });
-  };
-  visit('Model', proto as Record<string, unknown>);
-  return out;
-}
-
-export { OnnxError };

@@ -1,0 +1,2 @@
+// The language server arrives with the VS Code integration (issue 6).
+export {};

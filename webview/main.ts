@@ -1,0 +1,2 @@
+// The webview UI arrives with the inspector (issue 7).
+export {};
