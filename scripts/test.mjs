@@ -46,10 +46,16 @@ await esbuild.build({
   external: ['onnxruntime-node', 'playwright-core'],
   logLevel: 'warning',
 });
-const files = entries.map((entry) => join(outdir, relative(join(root, 'test'), entry).replace(/\.ts$/, '.js')));
+const files = entries.map((entry) =>
+  join(outdir, relative(join(root, 'test'), entry).replace(/\.ts$/, '.js')),
+);
 const concurrency = kind === 'unit' ? ['--test-concurrency=2'] : ['--test-concurrency=1'];
-const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', ...concurrency, ...files], {
-  stdio: 'inherit',
-  cwd: root,
-});
+const result = spawnSync(
+  process.execPath,
+  ['--enable-source-maps', '--test', '--test-reporter=spec', ...concurrency, ...files],
+  {
+    stdio: 'inherit',
+    cwd: root,
+  },
+);
 process.exit(result.status ?? 1);

@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { DataChunk } from './modelFile';
 
@@ -30,6 +39,13 @@ export class AtomicFile {
       signal?.throwIfAborted();
       this.writeBytes(chunk.source.read(at, Math.min(COPY_PIECE, chunk.end - at)));
     }
+  }
+
+  /** Makes the file a copy of `path` (in-kernel copy, no buffers); only as the first write. */
+  copyWholeFile(path: string): void {
+    if (this.written !== 0 || this.used !== 0) throw new Error('copyWholeFile must be the first write');
+    copyFileSync(path, this.tempPath);
+    this.written = statSync(this.tempPath).size;
   }
 
   private writeBytes(bytes: Uint8Array): void {

@@ -35,3 +35,16 @@ export class WireError extends Error {
     super(message);
   }
 }
+
+/**
+ * Runs work on a model and turns problems found in its content deep inside the core (an int64 out of
+ * range, say) into an OnnxError that names the file, like the reader's own errors.
+ */
+export function withModelErrors<T>(file: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof OnnxError || !(error instanceof RangeError)) throw error;
+    throw new OnnxError('too-large', `${file}: ${error.message}.`, file);
+  }
+}

@@ -31,6 +31,11 @@ export function toLong(value: number | bigint): Long {
   return typeof value === 'bigint' ? Long.fromString(value.toString()) : Long.fromNumber(value);
 }
 
-function unsafe(what: string, value: unknown): RangeError {
-  return new RangeError(`${what} (${String(value)}) is beyond the range a JavaScript number holds exactly`);
+/** An int64 in a model that no real model has (beyond 2^53): a broken or hostile file. */
+export class IntegerRangeError extends RangeError {}
+
+function unsafe(what: string, value: unknown): IntegerRangeError {
+  return new IntegerRangeError(
+    `${what} (${String(value)}) is beyond the range a JavaScript number holds exactly`,
+  );
 }

@@ -28,17 +28,21 @@ export interface Weight {
 }
 
 export class NodeView {
-  readonly attributes: Attributes;
-  /** The node name, or `#<index>` for unnamed nodes (the plan file's key for them). */
-  readonly name: string;
+  private attributeCache: Attributes | undefined;
 
   constructor(
     readonly proto: onnx.NodeProto.$Properties,
     readonly index: number,
     readonly graph: GraphView,
-  ) {
-    this.attributes = new Attributes(proto.attribute ?? []);
-    this.name = proto.name || `#${index}`;
+  ) {}
+
+  /** The node name, or `#<index>` for unnamed nodes (the plan file's key for them). */
+  get name(): string {
+    return this.proto.name || `#${this.index}`;
+  }
+
+  get attributes(): Attributes {
+    return (this.attributeCache ??= new Attributes(this.proto.attribute ?? []));
   }
 
   get opType(): string {

@@ -6,6 +6,7 @@ import { FileSource } from './fileSource';
 import { ModelFile } from './modelFile';
 import { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type ContainerType } from './schema';
+import { forEachValue } from './walk';
 import { buildSkeleton } from './skeleton';
 import { type MessageSpan, walkStructure } from './structure';
 import { WireCursor } from './wireCursor';
@@ -48,7 +49,7 @@ function openSource(source: ByteSource, path: string | undefined, options: OpenO
   const proto = decodeSkeleton(skeleton, source);
   checkLooksLikeModel(proto, root, source);
   const spans = new WeakMap<object, MessageSpan>();
-  attach('Model', proto as unknown as Record<string, unknown>, root, spans, indexSpans(root));
+  attach('Model', proto as unknown as Record<string, unknown>, root, spans);
   const model = new ModelFile(proto, source, spans, path);
   if (options.checkExternalData !== false) checkExternalData(model);
   return model;
@@ -110,50 +111,45 @@ function checkLooksLikeModel(proto: onnx.ModelProto, root: MessageSpan, source: 
   }
 }
 
-function indexSpans(root: MessageSpan): Map<string, MessageSpan> {
-  const index = new Map<string, MessageSpan>();
-  const visit = (span: MessageSpan) => {
-    index.set(span.key, span);
-    span.children.forEach(visit);
-  };
-  visit(root);
-  return index;
-}
-
-/** Pairs every decoded container message with its span (by path) and freezes it. */
+/**
+ * Pairs every decoded container message with its span and freezes it. protobufjs decodes the elements of a
+ * repeated field in file order, so the i-th element of field f is the i-th child span of field f.
+ */
 function attach(
   type: ContainerType,
   message: Record<string, unknown>,
   span: MessageSpan,
   spans: WeakMap<object, MessageSpan>,
-  index: Map<string, MessageSpan>,
 ): void {
   spans.set(message, span);
-  for (const field of CONTAINER_FIELDS[type]) {
-    if (!field.container) continue;
-    const value = message[field.name];
-    if (field.repeated) {
-      (value as Record<string, unknown>[]).forEach((child, i) =>
-        attachChild(field.container!, field.no, i, child),
-      );
-    } else if (value != null && Object.hasOwn(message, field.name)) {
-      attachChild(field.container, field.no, 0, value as Record<string, unknown>);
+  if (span.children.length > 0) {
+    const next = new Map<number, number>();
+    for (const field of CONTAINER_FIELDS[type]) {
+      if (!field.container) continue;
+      forEachValue(message, field.name, field.repeated, (child) => {
+        const from = next.get(field.no) ?? 0;
+        let i = from;
+        while (i < span.children.length && span.children[i].field !== field.no) i++;
+        if (i >= span.children.length)
+          throw new Error(`internal: no span for field ${field.no} of a ${type}`);
+        next.set(field.no, i + 1);
+        attach(field.container!, child, span.children[i], spans);
+      });
     }
   }
-  deepFreeze(message);
-
-  function attachChild(childType: ContainerType, no: number, i: number, child: Record<string, unknown>) {
-    const childSpan = index.get(`${span.key}/${no}:${i}`);
-    if (!childSpan) throw new Error(`internal: no span for ${span.key}/${no}:${i}`);
-    attach(childType, child, childSpan, spans, index);
-  }
+  freeze(message);
 }
 
-function deepFreeze(value: unknown): void {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value))
-    return;
-  for (const key of Object.getOwnPropertyNames(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  Object.freeze(value);
+/**
+ * Freezes a container message and its lists, so an edit cannot change a message in place (the writer
+ * would copy its old bytes): edits build new objects instead. Leaf messages are left alone, for speed.
+ */
+function freeze(message: Record<string, unknown>): void {
+  for (const key of Object.keys(message)) {
+    const value = message[key];
+    if (Array.isArray(value)) Object.freeze(value);
+  }
+  Object.freeze(message);
 }
 
 /** Opening fails early, with IO001, when any external-data reference is missing, escaping or short. */

@@ -21,7 +21,7 @@ export function buildSkeleton(cursor: WireCursor, root: MessageSpan): Uint8Array
       copy(span.tagStart, span.end);
       return;
     }
-    if (span.key !== '') {
+    if (span.field !== 0) {
       copy(span.tagStart, span.lengthStart);
       const prefix: number[] = [];
       writeVarint(span.end - span.valueStart - span.removed, prefix);

@@ -5,17 +5,18 @@ import { WireCursor, varintSize } from './wireCursor';
 /** Where one container message sits in the file. Offsets are absolute. */
 export interface MessageSpan {
   readonly type: ContainerType;
-  /** Path key: parent key + `/field:index`; '' for the model itself. */
-  readonly key: string;
+  /** The field number this message sits in within its parent (0 for the model itself). */
+  readonly field: number;
   /** Start of the field's tag (equal to valueStart for the root). */
   readonly tagStart: number;
   /** Start of the length prefix (equal to valueStart for the root). */
   readonly lengthStart: number;
   readonly valueStart: number;
   readonly end: number;
-  readonly children: MessageSpan[];
+  /** Container messages inside, in file order. */
+  children: MessageSpan[];
   /** Tensor element-data fields left on disk (TensorProto only), in file order. */
-  readonly payload: PayloadSegment[];
+  payload: PayloadSegment[];
   /** Bytes the skeleton drops inside this message (payload, and shorter length prefixes below). */
   removed: number;
 }
@@ -35,7 +36,11 @@ export interface StructureLimits {
   maxDepth: number;
 }
 
-const DEFAULT_LIMITS: StructureLimits = { maxDepth: 48 };
+const DEFAULT_LIMITS: StructureLimits = { maxDepth: 64 };
+
+// Most messages have no children or payload: share one empty array instead of allocating thousands.
+const NONE: MessageSpan[] = [];
+const NONE_PAYLOAD: PayloadSegment[] = [];
 
 /**
  * Walks the wire format of a ModelProto and records, for every container message (model, graphs, nodes,
@@ -46,13 +51,13 @@ export function walkStructure(cursor: WireCursor, limits: StructureLimits = DEFA
   const size = cursor.source.size;
   const root: MessageSpan = {
     type: 'Model',
-    key: '',
+    field: 0,
     tagStart: 0,
     lengthStart: 0,
     valueStart: 0,
     end: size,
-    children: [],
-    payload: [],
+    children: NONE,
+    payload: NONE_PAYLOAD,
     removed: 0,
   };
   walk(cursor, root, 0, limits);
@@ -66,7 +71,7 @@ function walk(cursor: WireCursor, span: MessageSpan, depth: number, limits: Stru
       `messages are nested more than ${limits.maxDepth} levels deep (at byte ${span.tagStart})`,
     );
   }
-  const counts = new Map<number, number>();
+  let seen: Set<number> | undefined; // singular container fields met so far
   cursor.pos = span.valueStart;
   while (cursor.pos < span.end) {
     const tagStart = cursor.pos;
@@ -116,27 +121,30 @@ function walk(cursor: WireCursor, span: MessageSpan, depth: number, limits: Stru
     }
     const info = fieldInfo(span.type, fieldNo);
     if (info?.container && wireType === 2) {
-      const index = counts.get(fieldNo) ?? 0;
-      if (!info.repeated && index > 0) {
-        throw new WireError(
-          'unsupported',
-          `field '${info.name}' appears twice in one message (at byte ${tagStart})`,
-        );
+      if (!info.repeated) {
+        // protobuf merges a repeated singular message; no exporter writes one, and spans could not follow.
+        if (seen?.has(fieldNo)) {
+          throw new WireError(
+            'unsupported',
+            `field '${info.name}' appears twice in one message (at byte ${tagStart})`,
+          );
+        }
+        (seen ??= new Set()).add(fieldNo);
       }
-      counts.set(fieldNo, index + 1);
       const child: MessageSpan = {
         type: info.container,
-        key: `${span.key}/${fieldNo}:${index}`,
+        field: fieldNo,
         tagStart,
         lengthStart,
         valueStart,
         end,
-        children: [],
-        payload: [],
+        children: NONE,
+        payload: NONE_PAYLOAD,
         removed: 0,
       };
       walk(cursor, child, depth + 1, limits);
       cursor.pos = end;
+      if (span.children === NONE) span.children = [];
       span.children.push(child);
       if (child.removed > 0) {
         const oldHeader = child.valueStart - child.tagStart;
@@ -145,6 +153,7 @@ function walk(cursor: WireCursor, span: MessageSpan, depth: number, limits: Stru
         span.removed += child.removed + oldHeader - newHeader;
       }
     } else if (info?.payload) {
+      if (span.payload === NONE_PAYLOAD) span.payload = [];
       span.payload.push({ field: fieldNo, wireType, tagStart, valueStart, end });
       span.removed += end - tagStart;
     }

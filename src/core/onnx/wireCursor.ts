@@ -11,6 +11,7 @@ export class WireCursor {
   pos = 0;
   private window: Uint8Array = new Uint8Array(0);
   private windowStart = 0;
+  private buffer = new Uint8Array(0);
 
   constructor(readonly source: ByteSource) {}
 
@@ -23,6 +24,20 @@ export class WireCursor {
 
   /** An unsigned varint of up to 64 bits, as a number (exact up to 2^53). */
   varint(): number {
+    // Fast path: a one- or two-byte varint inside the window (tags and most lengths).
+    const at = this.pos - this.windowStart;
+    if (at >= 0 && at + 2 <= this.window.length) {
+      const b0 = this.window[at];
+      if (b0 < 0x80) {
+        this.pos++;
+        return b0;
+      }
+      const b1 = this.window[at + 1];
+      if (b1 < 0x80) {
+        this.pos += 2;
+        return (b0 & 0x7f) + b1 * 128;
+      }
+    }
     let result = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {
@@ -38,7 +53,10 @@ export class WireCursor {
     this.pos += n;
   }
 
-  /** Copies bytes [start, end) of the source (through the window when it is there). */
+  /**
+   * Bytes [start, end) of the source, through the window when they fit. The result may be a view of the
+   * window: use it before the next read.
+   */
   bytes(start: number, end: number): Uint8Array {
     const length = end - start;
     if (start >= this.windowStart && end <= this.windowStart + this.window.length) {
@@ -55,7 +73,10 @@ export class WireCursor {
     const length = Math.min(Math.max(WINDOW, need), this.source.size - at);
     if (length < need || at < 0)
       throw new WireError('truncated', `the file ends at byte ${this.source.size} in the middle of a field`);
-    this.window = this.source.read(at, length);
+    // One buffer, refilled: slices handed out by bytes() are only valid until the next read.
+    if (this.buffer.length < length) this.buffer = new Uint8Array(Math.max(length, WINDOW));
+    this.window = this.buffer.subarray(0, length);
+    this.source.readInto(at, this.window);
     this.windowStart = at;
   }
 }

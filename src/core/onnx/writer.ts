@@ -100,13 +100,28 @@ class ModelWriter {
       }
       const out = new AtomicFile(this.outPath);
       pending.push(out);
-      this.emit(plan, out, plan.size);
+      if (this.isWholeSource(plan)) out.copyWholeFile(this.model.path!);
+      else this.emit(plan, out, plan.size);
       for (const file of pending) file.commit();
       return { bytes: plan.size, externalFiles: files };
     } catch (error) {
       for (const file of pending) file.abort();
       throw error;
     }
+  }
+
+  /** An unchanged model read from a file: the output is a plain copy of it. */
+  private isWholeSource(plan: Plan): boolean {
+    const only = plan.parts.length === 1 ? plan.parts[0] : undefined;
+    return (
+      this.model.path !== undefined &&
+      only !== undefined &&
+      !(only instanceof Uint8Array) &&
+      'source' in only &&
+      only.source === this.model.source &&
+      only.start === 0 &&
+      only.end === this.model.size
+    );
   }
 
   private keptExternalLocations(tensors: onnx.TensorProto.$Properties[]): string[] {

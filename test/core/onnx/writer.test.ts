@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import protobuf from 'protobufjs/minimal.js';
+import Long from 'long';
+import { withChanges } from '../../../src/core/onnx/edit';
+import { onnx } from '../../../src/core/onnx/proto/onnx.js';
+import { openModel } from '../../../src/core/onnx/reader';
+import { readTensorAsFloat32, readTensorBytes } from '../../../src/core/onnx/tensorData';
+import { writeModel } from '../../../src/core/onnx/writer';
+import { addBiasModel, encodeModel, floatTensor } from '../../support/minimalModels';
+import { tempDir } from '../../support/tempDir';
+
+const dir = tempDir();
+
+function save(name: string, bytes: Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/** Appends an unknown field (number 99, a string) to a message's bytes: what a newer exporter might add. */
+function withUnknownField(bytes: Uint8Array, text: string): Uint8Array {
+  const extra = protobuf.Writer.create()
+    .uint32((99 << 3) | 2)
+    .string(text)
+    .finish();
+  const out = new Uint8Array(bytes.length + extra.length);
+  out.set(bytes);
+  out.set(extra, bytes.length);
+  return out;
+}
+
+function decodeKeepingUnknowns(bytes: Uint8Array): onnx.ModelProto {
+  const reader = protobuf.Reader.create(bytes);
+  reader.discardUnknown = false;
+  return onnx.ModelProto.decode(reader);
+}
+
+describe('writer', () => {
+  test('an unmodified model re-saves byte for byte', () => {
+    const path = save('plain.onnx', encodeModel(addBiasModel()));
+    const model = openModel(path);
+    const out = join(dir, 'plain-copy.onnx');
+    writeModel(model, model.proto, out);
+    assert.deepEqual(readFileSync(out), readFileSync(path));
+  });
+
+  test('unknown fields from a newer IR survive a re-save, in untouched and in edited messages', () => {
+    // Unknown fields on the model, the graph (edited below), a node and a tensor.
+    const node = onnx.NodeProto.encode({
+      op_type: 'Add',
+      name: '/Add',
+      input: ['x', 'bias'],
+      output: ['y'],
+    }).finish();
+    const base = addBiasModel();
+    const graphBytes = onnx.GraphProto.encode({ ...base.graph, node: [] }).finish();
+    const graph = withUnknownField(
+      concat(
+        graphBytes,
+        protobuf.Writer.create()
+          .uint32((1 << 3) | 2)
+          .bytes(withUnknownField(node, 'node-extra'))
+          .finish(),
+      ),
+      'graph-extra',
+    );
+    const modelBytes = withUnknownField(
+      concat(
+        onnx.ModelProto.encode({ ...base, graph: undefined }).finish(),
+        protobuf.Writer.create()
+          .uint32((7 << 3) | 2)
+          .bytes(graph)
+          .finish(),
+      ),
+      'model-extra',
+    );
+    const path = save('unknown.onnx', modelBytes);
+    const model = openModel(path);
+    // Edit the graph (rename it): the graph is re-encoded, its node copied.
+    const edited = withChanges(model.proto, { graph: withChanges(model.proto.graph!, { name: 'renamed' }) });
+    const out = join(dir, 'unknown-edited.onnx');
+    writeModel(model, edited, out);
+    const saved = readFileSync(out);
+    for (const text of ['model-extra', 'graph-extra', 'node-extra']) {
+      assert.ok(saved.includes(Buffer.from(text)), `${text} kept`);
+    }
+    const decoded = decodeKeepingUnknowns(saved);
+    assert.equal(decoded.graph!.name, 'renamed');
+    assert.equal(decoded.graph!.node[0].op_type, 'Add');
+    assert.equal(decoded.graph!.$unknowns?.length, 1);
+  });
+
+  test('an edited tensor gets new data, copied by range or from memory', () => {
+    const path = save('edit.onnx', encodeModel(addBiasModel()));
+    const model = openModel(path);
+    const bias = model.proto.graph!.initializer[0];
+    const where = model.locate(bias);
+    assert.equal(where.kind, 'raw');
+    if (where.kind !== 'raw') return;
+    // Keep elements 1 and 3 (bytes 4–8 and 12–16): the pruner's kind of edit.
+    const sliced = withChanges(bias, { dims: [Long.fromNumber(2)] });
+    model.setTensorData(sliced, [
+      { source: model.source, start: where.start + 4, end: where.start + 8 },
+      { source: model.source, start: where.start + 12, end: where.start + 16 },
+    ]);
+    const edited = withChanges(model.proto, {
+      graph: withChanges(model.proto.graph!, { initializer: [sliced] }),
+    });
+    const out = join(dir, 'edit-out.onnx');
+    writeModel(model, edited, out);
+    const reread = openModel(out);
+    assert.deepEqual(Array.from(readTensorAsFloat32(reread, reread.proto.graph!.initializer[0])), [2, 4]);
+    reread.close();
+  });
+
+  test('typed-field tensors (float_data, int64_data) are read and kept', () => {
+    const base = addBiasModel();
+    const shape: onnx.TensorProto.$Properties = {
+      name: 'shape',
+      data_type: 7,
+      dims: [Long.fromNumber(2)],
+      int64_data: [Long.fromNumber(1), Long.fromNumber(-1)],
+    };
+    const typed = {
+      ...base,
+      graph: {
+        ...base.graph,
+        initializer: [
+          { name: 'bias', data_type: 1, dims: [Long.fromNumber(4)], float_data: [1, 2, 3, 4] },
+          shape,
+        ],
+      },
+    };
+    const path = save('typed.onnx', encodeModel(typed));
+    const model = openModel(path);
+    const [bias, shapeTensor] = model.proto.graph!.initializer;
+    assert.equal(model.locate(bias).kind, 'typed');
+    assert.deepEqual(Array.from(readTensorAsFloat32(model, bias)), [1, 2, 3, 4]);
+    assert.deepEqual(Array.from(new BigInt64Array(readTensorBytes(model, shapeTensor).slice().buffer)), [
+      1n,
+      -1n,
+    ]);
+    // Force a re-encode of the graph: the typed fields are copied as they were.
+    const out = join(dir, 'typed-out.onnx');
+    writeModel(model, { ...model.proto, graph: { ...model.proto.graph!, name: 'x' } }, out);
+    const decoded = decodeKeepingUnknowns(readFileSync(out));
+    assert.deepEqual(decoded.graph!.initializer[0].float_data, [1, 2, 3, 4]);
+  });
+
+  test('a cancelled save leaves the target untouched and no temporary file', () => {
+    const path = save('cancel.onnx', encodeModel(addBiasModel()));
+    const target = save('cancel-target.onnx', Buffer.from('previous content'));
+    const model = openModel(path);
+    const big = floatTensor('big', [1 << 20]);
+    const edited = {
+      ...model.proto,
+      graph: { ...model.proto.graph!, initializer: [...model.proto.graph!.initializer, big] },
+    };
+    const controller = new AbortController();
+    assert.throws(
+      () =>
+        writeModel(model, edited, target, {
+          signal: controller.signal,
+          onProgress: (written) => {
+            if (written > 0) controller.abort();
+          },
+        }),
+      /abort/i,
+    );
+    assert.equal(readFileSync(target, 'utf8'), 'previous content');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
+  });
+
+  test('a failing write leaves the target untouched', () => {
+    const path = save('fail.onnx', encodeModel(addBiasModel()));
+    const model = openModel(path);
+    const missingFolder = join(dir, 'no-such-folder', 'out.onnx');
+    assert.throws(() => writeModel(model, model.proto, missingFolder), /ENOENT/);
+    assert.equal(existsSync(missingFolder), false);
+  });
+});
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
