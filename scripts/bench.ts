@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs/minimal.js';
+import { withChanges } from '../src/core/onnx/edit';
 import { ModelView } from '../src/core/onnx/modelView';
 import { onnx } from '../src/core/onnx/proto/onnx.js';
 import { openModel } from '../src/core/onnx/reader';
@@ -28,27 +29,30 @@ const OPS: Record<Op, (path: string, out: string) => void> = {
   'read-file': (path) => void readFileSync(path),
   'pb-decode': (path) => void decodeWhole(path),
   'pb-encode': (path) => void onnx.ModelProto.encode(decodeWhole(path)).finish(),
-  open: (path) => void new ModelView(openModel(path)),
+  open: (path) => new ModelView(openModel(path)).file.close(),
   'read-weights': (path) => {
     const model = openModel(path);
-    for (const t of model.proto.graph!.initializer) readTensorBytes(model, t);
+    for (const t of model.proto.graph?.initializer ?? []) readTensorBytes(model, t);
+    model.close();
   },
   resave: (path, out) => {
     const model = openModel(path);
     writeModel(model, model.proto, out);
+    model.close();
   },
   rewrite: (path, out) => {
     // The pruning path: every initializer re-encoded, its data copied by range from the source.
     const model = openModel(path);
     const graph = model.proto.graph!;
-    const initializer = graph.initializer.map((t) => {
-      const copy = { ...t };
+    const initializer = (graph.initializer ?? []).map((t) => {
+      const copy = withChanges(t, {});
       const where = model.locate(t);
       if (where.kind === 'raw')
         model.setTensorData(copy, [{ source: model.source, start: where.start, end: where.end }]);
       return copy;
     });
-    writeModel(model, { ...model.proto, graph: { ...graph, initializer } }, out);
+    writeModel(model, withChanges(model.proto, { graph: withChanges(graph, { initializer }) }), out);
+    model.close();
   },
 };
 
