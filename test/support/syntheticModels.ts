@@ -197,7 +197,7 @@ function model(
 export function writeSynthetic(proto: onnx.ModelProto.$Properties, path: string, seed = 1): number {
   const structure = openModelBytes(onnx.ModelProto.encode(proto).finish(), 'synthetic');
   const graph = structure.proto.graph!;
-  const initializers = graph.initializer.map((t) => {
+  const initializers = graph.initializer!.map((t) => {
     const copy: Tensor = { ...t };
     const bytes = copy.dims!.reduce((n, d) => n * Number(d), 4);
     const source = new SyntheticFloatSource(bytes, seed++);

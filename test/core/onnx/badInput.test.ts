@@ -74,7 +74,7 @@ describe('bad input gets one clear sentence and exit code 2', () => {
     const path = file('huge-dims.onnx', encodeModel(model));
     const opened = openModel(path);
     assert.throws(
-      () => readTensorBytes(opened, opened.proto.graph!.initializer[0]),
+      () => readTensorBytes(opened, opened.proto.graph!.initializer![0]),
       (error: unknown) => {
         assert.ok(error instanceof OnnxError);
         assert.match(error.message, /declares 4000000000000 bytes/);
@@ -93,7 +93,7 @@ describe('bad input gets one clear sentence and exit code 2', () => {
     const model = addBiasModel({ dims: [Long.fromNumber(5)] }); // 4 floats of data for 5 elements
     const opened = openModel(file('short-data.onnx', encodeModel(model)));
     assert.throws(
-      () => readTensorBytes(opened, opened.proto.graph!.initializer[0]),
+      () => readTensorBytes(opened, opened.proto.graph!.initializer![0]),
       /has 16 bytes of data, but its shape \[5\] needs 20/,
     );
     opened.close();

@@ -59,7 +59,7 @@ function externalModel(checksum?: string): { dir: string; path: string } {
 function values(path: string): number[][] {
   const model = openModel(path);
   try {
-    return model.proto.graph!.initializer.map((t) => Array.from(readTensorAsFloat32(model, t)));
+    return model.proto.graph!.initializer!.map((t) => Array.from(readTensorAsFloat32(model, t)));
   } finally {
     model.close();
   }
@@ -107,7 +107,7 @@ describe('external data', () => {
     const originalModel = readFileSync(path);
     const originalData = readFileSync(join(dir, 'weights.bin'));
     const model = openModel(path);
-    const [scale, bias] = model.proto.graph!.initializer;
+    const [scale, bias] = model.proto.graph!.initializer!;
     const newBias = withChanges(bias, {});
     model.setTensorData(newBias, [new Uint8Array(new Float32Array([7, 8, 9, 10]).buffer)]);
     const edited = withChanges(model.proto, {
@@ -117,8 +117,8 @@ describe('external data', () => {
     writeModel(model, edited, out, { externalThreshold: 0 });
     assert.deepEqual(values(out), [EXPECTED[0], [7, 8, 9, 10]]);
     const saved = openModel(out);
-    const offsets = saved.proto.graph!.initializer.map((t) => {
-      const entries = new Map(t.external_data.map((e) => [e.key, e.value]));
+    const offsets = saved.proto.graph!.initializer!.map((t) => {
+      const entries = new Map(t.external_data!.map((e) => [e.key, e.value]));
       assert.equal(entries.get('location'), 'pruned.onnx.data');
       return Number(entries.get('offset'));
     });
@@ -131,7 +131,7 @@ describe('external data', () => {
   test('saving an edit over the model itself, reading and replacing the same data file, keeps the data', () => {
     const { path } = externalModel();
     const model = openModel(path);
-    const [scale, bias] = model.proto.graph!.initializer;
+    const [scale, bias] = model.proto.graph!.initializer!;
     const newScale = withChanges(scale, {});
     model.setTensorData(newScale, [new Uint8Array(new Float32Array([1, 1, 1, 1]).buffer)]);
     const edited = withChanges(model.proto, {

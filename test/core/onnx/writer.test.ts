@@ -96,7 +96,7 @@ describe('writer', () => {
   test('an edited tensor gets new data, copied by range or from memory', () => {
     const path = save('edit.onnx', encodeModel(addBiasModel()));
     const model = openModel(path);
-    const bias = model.proto.graph!.initializer[0];
+    const bias = model.proto.graph!.initializer![0];
     const where = model.locate(bias);
     assert.equal(where.kind, 'raw');
     if (where.kind !== 'raw') return;
@@ -112,7 +112,7 @@ describe('writer', () => {
     const out = join(dir, 'edit-out.onnx');
     writeModel(model, edited, out);
     const reread = openModel(out);
-    assert.deepEqual(Array.from(readTensorAsFloat32(reread, reread.proto.graph!.initializer[0])), [2, 4]);
+    assert.deepEqual(Array.from(readTensorAsFloat32(reread, reread.proto.graph!.initializer![0])), [2, 4]);
     reread.close();
   });
 
@@ -136,7 +136,7 @@ describe('writer', () => {
     };
     const path = save('typed.onnx', encodeModel(typed));
     const model = openModel(path);
-    const [bias, shapeTensor] = model.proto.graph!.initializer;
+    const [bias, shapeTensor] = model.proto.graph!.initializer!;
     assert.equal(model.locate(bias).kind, 'typed');
     assert.deepEqual(Array.from(readTensorAsFloat32(model, bias)), [1, 2, 3, 4]);
     assert.deepEqual(Array.from(new BigInt64Array(readTensorBytes(model, shapeTensor).slice().buffer)), [
@@ -157,7 +157,7 @@ describe('writer', () => {
     const big = floatTensor('big', [1 << 20]);
     const edited = {
       ...model.proto,
-      graph: { ...model.proto.graph!, initializer: [...model.proto.graph!.initializer, big] },
+      graph: { ...model.proto.graph!, initializer: [...model.proto.graph!.initializer!, big] },
     };
     const controller = new AbortController();
     assert.throws(
