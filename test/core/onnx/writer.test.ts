@@ -89,7 +89,7 @@ describe('writer', () => {
     }
     const decoded = decodeKeepingUnknowns(saved);
     assert.equal(decoded.graph!.name, 'renamed');
-    assert.equal(decoded.graph!.node[0].op_type, 'Add');
+    assert.equal(decoded.graph!.node![0].op_type, 'Add');
     assert.equal(decoded.graph!.$unknowns?.length, 1);
   });
 
@@ -147,7 +147,7 @@ describe('writer', () => {
     const out = join(dir, 'typed-out.onnx');
     writeModel(model, { ...model.proto, graph: { ...model.proto.graph!, name: 'x' } }, out);
     const decoded = decodeKeepingUnknowns(readFileSync(out));
-    assert.deepEqual(decoded.graph!.initializer[0].float_data, [1, 2, 3, 4]);
+    assert.deepEqual(decoded.graph!.initializer![0].float_data, [1, 2, 3, 4]);
   });
 
   test('a cancelled save leaves the target untouched and no temporary file', () => {
