@@ -162,12 +162,12 @@ export function convChain(blocks: number, channels = 24): onnx.ModelProto.$Prope
   );
 }
 
-/** One initializer of `bytes` bytes (a multiple of 4) feeding an Add: a model of any size, for >2 GiB tests. */
-export function bigInitializer(bytes: number): onnx.ModelProto.$Properties {
-  const count = bytes / 4;
-  const w = tensor('big', [count]);
-  const nodes: Node[] = [{ op_type: 'Identity', name: '/Identity', input: ['big'], output: ['output'] }];
-  return model(nodes, [w], undefined, valueInfo('output', [count]));
+/** `tensors` float initializers of `bytesEach` bytes summed by a Sum node: a model of any size (>2 GiB tests). */
+export function bigInitializers(tensors: number, bytesEach: number): onnx.ModelProto.$Properties {
+  const count = bytesEach / 4;
+  const weights = Array.from({ length: tensors }, (_, i) => tensor(`big${i}`, [count]));
+  const nodes: Node[] = [{ op_type: 'Sum', name: '/Sum', input: weights.map((w) => w.name!), output: ['output'] }];
+  return model(nodes, weights, undefined, valueInfo('output', [count]));
 }
 
 function model(
