@@ -6,7 +6,16 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'out/', 'node_modules/', '.cache/', '.vscode-test/', 'src/core/onnx/proto/onnx.js', 'src/core/onnx/proto/onnx.d.ts', 'test/e2e/artifacts/'],
+    ignores: [
+      'dist/',
+      'out/',
+      'node_modules/',
+      '.cache/',
+      '.vscode-test/',
+      'src/core/onnx/proto/onnx.js',
+      'src/core/onnx/proto/onnx.d.ts',
+      'test/e2e/artifacts/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -29,10 +38,16 @@ export default tseslint.config(
         {
           paths: [
             { name: 'vscode', message: 'src/core is pure: no vscode. Put VS Code glue in src/extension.' },
-            { name: 'onnxruntime-node', message: 'src/core never loads onnxruntime-node; run it in a child process.' },
+            {
+              name: 'onnxruntime-node',
+              message: 'src/core never loads onnxruntime-node; run it in a child process.',
+            },
           ],
           patterns: [
-            { group: ['**/extension/**', '**/server/**', '**/cli/**', '**/webview/**'], message: 'src/core must not depend on outer layers.' },
+            {
+              group: ['**/extension/**', '**/server/**', '**/cli/**', '**/webview/**'],
+              message: 'src/core must not depend on outer layers.',
+            },
           ],
         },
       ],

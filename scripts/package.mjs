@@ -11,7 +11,10 @@ const target = process.env.VSIX_TARGET ?? 'linux-x64';
 const out = join(root, 'out', `onnx-pruner-${version}-${target}.vsix`);
 mkdirSync(dirname(out), { recursive: true });
 
-execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--production'], { stdio: 'inherit', cwd: root });
+execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--production'], {
+  stdio: 'inherit',
+  cwd: root,
+});
 // vsce declares Node >= 22; VSCE_NODE lets the e2e setup run it with the Node 24 it installs.
 const node = process.env.VSCE_NODE ?? process.execPath;
 execFileSync(

@@ -166,7 +166,9 @@ export function convChain(blocks: number, channels = 24): onnx.ModelProto.$Prope
 export function bigInitializers(tensors: number, bytesEach: number): onnx.ModelProto.$Properties {
   const count = bytesEach / 4;
   const weights = Array.from({ length: tensors }, (_, i) => tensor(`big${i}`, [count]));
-  const nodes: Node[] = [{ op_type: 'Sum', name: '/Sum', input: weights.map((w) => w.name!), output: ['output'] }];
+  const nodes: Node[] = [
+    { op_type: 'Sum', name: '/Sum', input: weights.map((w) => w.name!), output: ['output'] },
+  ];
   return model(nodes, weights, undefined, valueInfo('output', [count]));
 }
 
