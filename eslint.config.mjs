@@ -27,6 +27,12 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS entry point for npm's bin link.
+    files: ['bin/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['webview/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },
