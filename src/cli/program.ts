@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { OnnxError } from '../core/onnx/errors';
+import { analyzeCommand } from './commands/analyze';
 import { inspectCommand } from './commands/inspect';
 import { CliError, EXIT } from './exit';
 import { version } from '../../package.json';
@@ -30,9 +31,22 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option('--json', 'print one JSON object')
     .action((model: string, options: { json?: boolean }) => inspectCommand(model, options, io));
 
+  let exitCode: number = EXIT.ok;
+  program
+    .command('analyze')
+    .description('channel groups (what prunes together, PixelShuffle blocks included) and findings')
+    .argument('<model>', 'the .onnx file')
+    .option('--plan <plan>', 'also check a pruning plan (*.prune.json)')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'),
+    )
+    .action((model: string, options: { format?: string; plan?: string }) => {
+      exitCode = analyzeCommand(model, options, io);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
+    return exitCode;
   } catch (error) {
     return reportError(error, debug, io);
   }

@@ -1,0 +1,38 @@
+import { relative } from 'node:path';
+import { analyzeModel } from '../../core/analyze/analyze';
+import { formatAnalysis } from '../../core/analyze/formatText';
+import { toSarif } from '../../core/analyze/sarif';
+import { withModelErrors } from '../../core/onnx/errors';
+import { ModelView } from '../../core/onnx/modelView';
+import { openModel } from '../../core/onnx/reader';
+import { CliError, EXIT } from '../exit';
+import type { CliIO } from '../program';
+import { version } from '../../../package.json';
+
+export interface AnalyzeOptions {
+  format?: string;
+  plan?: string;
+}
+
+/** `onnx-pruner analyze`: groups and findings; exit 1 when a finding is an error. */
+export function analyzeCommand(path: string, options: AnalyzeOptions, io: CliIO): number {
+  const format = options.format ?? 'text';
+  if (!['text', 'json', 'sarif'].includes(format))
+    throw new CliError(`unknown format '${format}': use text, json or sarif.`);
+  const { report } = withModelErrors(path, () => {
+    // External data problems become IO001 findings: the structure is analysable without the weights.
+    const file = openModel(path, { checkExternalData: false });
+    try {
+      return analyzeModel(new ModelView(file));
+    } finally {
+      file.close();
+    }
+  });
+  if (format === 'json') io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  else if (format === 'sarif')
+    io.stdout(
+      `${JSON.stringify(toSarif(report, relative(process.cwd(), path) || path, version), null, 2)}\n`,
+    );
+  else io.stdout(`${formatAnalysis(report)}\n`);
+  return report.diagnostics.some((d) => d.severity === 'error') ? EXIT.findings : EXIT.ok;
+}

@@ -1,0 +1,136 @@
+import { analyzeGraph } from '../deps/analyzeGraph';
+import { buildGroups, type GroupIndex } from '../deps/groups';
+import type { ChannelState, ShuffleRecord } from '../deps/state';
+import { OnnxError } from '../onnx/errors';
+import type { ModelView } from '../onnx/modelView';
+import { collectTensors } from '../onnx/walk';
+import type { AnalysisReport, ChannelGroup, Diagnostic, RootLayer } from './types';
+
+/** The full result: the report (the JSON contract) plus what the pruner and the plan checker build on. */
+export interface Analysis {
+  report: AnalysisReport;
+  roots: Map<string, RootLayer>;
+  state: ChannelState;
+  index: GroupIndex;
+}
+
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+
+/**
+ * Analyses a model's channel dependencies: groups of channels that must be pruned together, and every
+ * finding (it never stops at the first). Model-level codes: PS001–PS008, PR001–PR005, IO001.
+ */
+export function analyzeModel(view: ModelView): Analysis {
+  const state = analyzeGraph(view.graph, view.file);
+  const index = buildGroups(state);
+  const diagnostics: Diagnostic[] = [];
+  for (const f of state.findings) {
+    const groups = f.space ? index.groupsOf(f.space) : [];
+    // A problem on a path that reaches no prunable layer changes nothing: keep the report about pruning.
+    if (f.code.startsWith('PR') && f.space && groups.length === 0) continue;
+    diagnostics.push({
+      code: f.code,
+      severity: f.severity,
+      message: f.message,
+      node: f.node,
+      ...groupField(groups),
+      fixes: f.fixes ?? [],
+    });
+  }
+  for (const shuffle of state.shuffles) diagnostics.push(...shuffleFindings(state, index, shuffle));
+  diagnostics.push(...externalDataFindings(view));
+  diagnostics.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  const report: AnalysisReport = {
+    model: {
+      path: view.file.name,
+      irVersion: view.irVersion,
+      opsets: Object.fromEntries(view.opsets),
+      nodes: view.graph.nodes.length,
+    },
+    groups: index.groups,
+    diagnostics,
+  };
+  return { report, roots: index.roots, state, index };
+}
+
+function groupField(groups: ChannelGroup[]): { group?: string } {
+  return groups.length > 0 ? { group: groups[0].id } : {};
+}
+
+/** PS001 (block structure), PS004 (a block straddles a Concat boundary), PS006 (output reaches a graph output). */
+function shuffleFindings(state: ChannelState, index: GroupIndex, shuffle: ShuffleRecord): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const { info, input } = shuffle;
+  const groups = index.groupsOf(input);
+  const group = groups[0];
+  const producer = input.producer;
+  const r = info.blocksize;
+  if (group && info.form !== 'SpaceToDepth' && info.form !== 'PixelUnshuffle') {
+    const layout =
+      info.mode === 'CRD'
+        ? `contiguous: c·${r * r} … c·${r * r}+${r * r - 1}`
+        : `strided: c, c+${input.size / (r * r)}, c+${(2 * input.size) / (r * r)}, …`;
+    const roots = group.roots.map((r) => `'${r}'`);
+    const layer =
+      roots.length > 2 ? `${roots.slice(0, 2).join(', ')} and ${roots.length - 2} more` : roots.join(' and ');
+    const via = producer && !group.roots.includes(producer.name) ? ` (through '${producer.name}')` : '';
+    out.push({
+      code: 'PS001',
+      severity: 'info',
+      message: `${layer} feed${group.roots.length > 1 ? '' : 's'} a pixel shuffle (${info.form}${info.mode ? ` ${info.mode}` : ''}, r=${r}) at '${info.node}'${via}: its ${input.size} input channels prune in blocks of ${r * r} (${layout}).`,
+      node: info.node,
+      group: group.id,
+      fixes: [],
+    });
+  }
+  if (producer?.opType === 'Concat') {
+    const inputs = producer.inputs.map((v) => state.space(v));
+    const touched = new Map<number, Set<number>>();
+    inputs.forEach((space, k) => {
+      if (!space) return;
+      for (const cls of index.classesOf(space)) touched.set(cls, (touched.get(cls) ?? new Set()).add(k));
+    });
+    if ([...touched.values()].some((set) => set.size > 1)) {
+      out.push({
+        code: 'PS004',
+        severity: 'warning',
+        message: `A pixel-shuffle block at '${info.node}' straddles a boundary of Concat '${producer.name}' (branch channel counts are not multiples of ${r * r}): channels of different branches are coupled and prune together.`,
+        node: info.node,
+        ...groupField(groups),
+        fixes: [],
+      });
+    }
+  }
+  const outputClasses = new Set(index.classesOf(shuffle.output));
+  const reaches = state.outputs.find((space) => index.classesOf(space).some((cls) => outputClasses.has(cls)));
+  if (reaches) {
+    out.push({
+      code: 'PS006',
+      severity: 'info',
+      message: `The output of the pixel shuffle at '${info.node}' reaches the graph output '${reaches.value}': those channels keep their count and are locked.`,
+      node: info.node,
+      ...groupField(groups),
+      fixes: [],
+    });
+  }
+  return out;
+}
+
+/** IO001 for every external-data reference that is missing, escaping or short (analysis itself goes on). */
+function externalDataFindings(view: ModelView): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const tensor of collectTensors(view.proto)) {
+    try {
+      const where = view.file.locate(tensor);
+      if (where.kind === 'external')
+        view.file.external.check(where.ref, tensor.name || '(unnamed)', undefined);
+    } catch (error) {
+      if (!(error instanceof OnnxError)) throw error;
+      if (seen.has(error.message)) continue;
+      seen.add(error.message);
+      out.push({ code: 'IO001', severity: 'error', message: error.message, fixes: [] });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+import type { Severity } from './types';
+
+/** Every diagnostic code: its default severity, a name, a one-line summary and what to do (docs/diagnostics.md). */
+export const CODES: Record<string, { severity: Severity; name: string; summary: string; help: string }> = {
+  PS001: {
+    severity: 'info',
+    name: 'PixelShuffleBlocks',
+    summary: 'A conv feeds a pixel shuffle: its channels prune in blocks of r².',
+    help: 'Nothing to do: the pruner removes whole blocks (CRD contiguous, DCR strided). Counts and indices in a plan must be whole blocks.',
+  },
+  PS002: {
+    severity: 'warning',
+    name: 'PixelShuffleAsReshapeTranspose',
+    summary: 'A pixel shuffle is written as Reshape→Transpose→Reshape with baked shapes.',
+    help: 'Rewrite it as DepthToSpace (the fix does it); the baked shapes otherwise need updating when channels go.',
+  },
+  PS003: {
+    severity: 'info',
+    name: 'DepthToSpaceDefaultMode',
+    summary: 'DepthToSpace without mode is DCR (PyTorch PixelShuffle is CRD).',
+    help: 'Make the mode explicit so readers and tools do not assume CRD.',
+  },
+  PS004: {
+    severity: 'warning',
+    name: 'PixelShuffleStraddlesConcat',
+    summary: 'A pixel-shuffle block straddles a Concat boundary: channels of two branches are coupled.',
+    help: 'The branches prune together. Make branch channel counts multiples of r² to decouple them.',
+  },
+  PS005: {
+    severity: 'warning',
+    name: 'SpaceToDepthFromPyTorch',
+    summary: 'SpaceToDepth where the producer suggests a PyTorch pixel_unshuffle (different channel order).',
+    help: 'Check the source model: if it used pixel_unshuffle, re-export with a current PyTorch.',
+  },
+  PS006: {
+    severity: 'info',
+    name: 'PixelShuffleReachesOutput',
+    summary: 'A pixel-shuffle output reaches a graph output: those channels are locked.',
+    help: 'Nothing to do: graph outputs keep their shape.',
+  },
+  PS007: {
+    severity: 'error',
+    name: 'UnrecognisedReshapeTranspose',
+    summary:
+      'A Reshape→Transpose→Reshape on a channel path is neither a pixel shuffle nor a channel shuffle: group locked.',
+    help: 'Exclude the layers that feed it (the fix does it in the plan).',
+  },
+  PS008: {
+    severity: 'error',
+    name: 'LegacyPixelShuffleExport',
+    summary: 'Legacy (2019) PyTorch pixel-shuffle export that does not compute a pixel shuffle.',
+    help: 'Re-export the model with PyTorch 1.2 or newer.',
+  },
+  PR001: {
+    severity: 'warning',
+    name: 'NoChannelRule',
+    summary: 'An op without a channel rule (unknown or custom) sits on a channel path: group locked.',
+    help: 'Exclude the layers that feed it, or prune around it.',
+  },
+  PR002: {
+    severity: 'info',
+    name: 'ChannelShuffle',
+    summary: 'A channel shuffle (ShuffleNet) is recognised; groups follow its permutation.',
+    help: 'Nothing to do.',
+  },
+  PR003: {
+    severity: 'warning',
+    name: 'WeightNotSliceable',
+    summary: 'A conv whose weight is computed at run time or of unknown shape cannot be pruned.',
+    help: 'Fold the weight into an initializer (e.g. with onnxsim) and analyse again.',
+  },
+  PR004: {
+    severity: 'warning',
+    name: 'StatisticsOverChannels',
+    summary:
+      'An op normalises over the channel axis (Softmax, LayerNorm, LRN): removing channels would change the others.',
+    help: 'Nothing to do: the group is locked so the model stays exact.',
+  },
+  PR005: {
+    severity: 'info',
+    name: 'ChannelRearrangement',
+    summary: 'A Reshape→Transpose→Reshape rearranges channels in a known, exact way.',
+    help: 'Nothing to do: groups follow its exact channel map.',
+  },
+  IO001: {
+    severity: 'error',
+    name: 'ExternalData',
+    summary: "External data missing, unreadable, or pointing outside the model's folder.",
+    help: "Put the data file beside the model under the name in 'location', or re-export the model.",
+  },
+};

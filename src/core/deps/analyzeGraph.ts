@@ -1,0 +1,88 @@
+import { inferShapes } from '../graph/inferShapes';
+import { topologicalOrder } from '../graph/topology';
+import type { ModelFile } from '../onnx/modelFile';
+import type { GraphView, NodeView } from '../onnx/modelView';
+import { channelRule } from '../ops/registry';
+import { describe, lockInputs } from '../ops/types';
+import { ChannelState } from './state';
+
+/**
+ * Walks a graph in topological order and applies each node's channel rule, building the union-find of
+ * coupled channels. Graph inputs and outputs keep their shapes, so their channels are locked; an op without
+ * a rule, control flow, or a rule that fails locks what it touches (fail closed, never guess).
+ */
+export function analyzeGraph(graph: GraphView, file: ModelFile): ChannelState {
+  const facts = inferShapes(graph, file);
+  const state = new ChannelState(graph, file, facts);
+  for (const input of graph.inputs) {
+    const shape = input.shape;
+    if (shape && shape.length >= 2 && typeof shape[1] === 'number') {
+      state.lock(
+        state.define(input.name, 1, shape[1], undefined),
+        `it reaches the graph input '${input.name}'`,
+      );
+    }
+  }
+  const outerRefs = outerReferences(graph);
+  for (const node of topologicalOrder(graph)) {
+    if (state.handled.has(node)) continue;
+    const refs = outerRefs.get(node);
+    if (refs) {
+      const reason = `${describe(node)} uses it inside a subgraph (control flow is not analysed)`;
+      lockInputs(state, node, reason);
+      for (const ref of refs) state.lock(state.space(ref), reason);
+      reportUnknown(state, node, 'is control flow, whose subgraphs are not analysed');
+      continue;
+    }
+    const rule = channelRule(node.domain, node.opType);
+    if (!rule) {
+      reportUnknown(state, node, 'has no channel rule (unknown or custom op)');
+      lockInputs(state, node, `${describe(node)} has no channel rule`);
+      continue;
+    }
+    try {
+      rule(state, node);
+    } catch (error) {
+      const reason = `${describe(node)} could not be analysed (${(error as Error).message})`;
+      reportUnknown(state, node, `could not be analysed (${(error as Error).message})`);
+      lockInputs(state, node, reason);
+    }
+  }
+  for (const output of graph.outputs) {
+    const space = state.space(output.name);
+    if (space) state.outputs.push(space);
+    state.lock(space, `it reaches the graph output '${output.name}'`);
+  }
+  return state;
+}
+
+function reportUnknown(state: ChannelState, node: NodeView, why: string): void {
+  const space = node.inputs.map((v) => state.space(v)).find((s) => s !== undefined);
+  if (!space) return; // not on a channel path: nothing is locked, nothing to say
+  state.finding({
+    code: 'PR001',
+    severity: 'warning',
+    message: `${describe(node)} ${why}: the channels it touches are locked. Exclude the layers that feed it, or prune around it.`,
+    node: node.name,
+    space,
+    fixes: [{ id: 'PR001.exclude', title: 'Exclude the layer', kind: 'plan' }],
+  });
+}
+
+/** For nodes with subgraphs, the outer values their subgraphs read (implicit inputs). */
+function outerReferences(graph: GraphView): Map<NodeView, Set<string>> {
+  const out = new Map<NodeView, Set<string>>();
+  for (const { node, graph: sub } of graph.subgraphs) {
+    const refs = out.get(node) ?? new Set<string>();
+    for (const g of sub.allGraphs()) {
+      const local = new Set([
+        ...g.inputs.map((v) => v.name),
+        ...g.initializers.keys(),
+        ...g.nodes.flatMap((n) => n.outputs),
+      ]);
+      for (const n of g.nodes) for (const v of n.inputs) if (v && !local.has(v)) refs.add(v);
+    }
+    out.set(node, refs);
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+import type { GroupMember, PixelShuffleInfo, Severity } from '../analyze/types';
+import type { ValueFacts } from '../graph/facts';
+import type { ModelFile } from '../onnx/modelFile';
+import type { GraphView, NodeView } from '../onnx/modelView';
+import { type ChannelSpace, IDENTITY, type IndexMap } from './channelSpace';
+import { UnionFind } from './unionFind';
+
+/** A tensor slice attached to a space: when the space loses channel c, the tensor loses mappedIndices(map, c). */
+export interface SpaceMember extends GroupMember {
+  readonly space: ChannelSpace;
+  readonly map: IndexMap;
+}
+
+export interface Lock {
+  readonly space: ChannelSpace;
+  readonly reason: string;
+}
+
+/** A finding raised while walking the graph, before groups exist; the space ties it to a group. */
+export interface RawFinding {
+  code: string;
+  severity: Severity;
+  message: string;
+  node: string;
+  space?: ChannelSpace;
+  fixes?: { id: string; title: string; kind: 'model' | 'plan' }[];
+}
+
+export interface ShuffleRecord {
+  info: PixelShuffleInfo;
+  input: ChannelSpace;
+  output: ChannelSpace;
+}
+
+/**
+ * Everything the channel rules build while walking a graph: the spaces of values, the union-find of their
+ * channels, the tensors to slice, the roots, the locks, the pixel shuffles and raw findings.
+ */
+export class ChannelState {
+  readonly slots = new UnionFind();
+  readonly spaces = new Map<string, ChannelSpace>();
+  readonly spaceList: ChannelSpace[] = [];
+  readonly members: SpaceMember[] = [];
+  readonly roots: { node: NodeView; space: ChannelSpace }[] = [];
+  readonly locks: Lock[] = [];
+  readonly shuffles: ShuffleRecord[] = [];
+  readonly findings: RawFinding[] = [];
+  /** Spaces of graph outputs. */
+  readonly outputs: ChannelSpace[] = [];
+  /** Nodes already handled as part of a larger pattern (a Reshape→Transpose→Reshape). */
+  readonly handled = new Set<NodeView>();
+
+  constructor(
+    readonly graph: GraphView,
+    readonly file: ModelFile,
+    readonly facts: Map<string, ValueFacts>,
+  ) {}
+
+  space(value: string | undefined): ChannelSpace | undefined {
+    return value ? this.spaces.get(value) : undefined;
+  }
+
+  define(value: string, axis: number, size: number, producer: NodeView | undefined): ChannelSpace {
+    const space: ChannelSpace = {
+      id: this.spaceList.length,
+      value,
+      axis,
+      size,
+      base: this.slots.add(size),
+      producer,
+    };
+    this.spaces.set(value, space);
+    this.spaceList.push(space);
+    return space;
+  }
+
+  couple(a: ChannelSpace, ia: number, b: ChannelSpace, ib: number): void {
+    if (ia < 0 || ia >= a.size || ib < 0 || ib >= b.size) {
+      throw new Error(`internal: channel ${ia}/${a.size} ~ ${ib}/${b.size} out of range`);
+    }
+    this.slots.union(a.base + ia, b.base + ib);
+  }
+
+  /** Channel c of `a` is channel c of `b`, for every c. */
+  identity(a: ChannelSpace, b: ChannelSpace): void {
+    const n = Math.min(a.size, b.size);
+    for (let c = 0; c < n; c++) this.slots.union(a.base + c, b.base + c);
+  }
+
+  member(space: ChannelSpace, member: GroupMember, map: IndexMap = IDENTITY): void {
+    this.members.push({ ...member, space, map });
+  }
+
+  root(node: NodeView, space: ChannelSpace): void {
+    this.roots.push({ node, space });
+  }
+
+  lock(space: ChannelSpace | undefined, reason: string): void {
+    if (space) this.locks.push({ space, reason });
+  }
+
+  finding(finding: RawFinding): void {
+    this.findings.push(finding);
+  }
+
+  /** Facts of a value (shape, type, small constant values). */
+  fact(value: string | undefined): ValueFacts | undefined {
+    return value ? this.facts.get(value) : undefined;
+  }
+}

@@ -1,0 +1,46 @@
+import type { Dim } from '../onnx/modelView';
+
+/** What is known of a value: its shape, element type, and for small constants their values. */
+export interface ValueFacts {
+  /** Undefined when even the rank is unknown; a dim is a number, a symbolic name, or undefined. */
+  shape?: Dim[];
+  dtype?: number;
+  /**
+   * The elements of a small constant (a Reshape shape, Slice starts, Resize scales…), flattened, when known;
+   * an element is undefined where it depends on something unknown (a symbolic batch size).
+   */
+  value?: (number | undefined)[];
+}
+
+export const SMALL_CONSTANT = 64;
+
+export function product(dims: readonly Dim[]): number | undefined {
+  let p = 1;
+  for (const d of dims) {
+    if (typeof d !== 'number') return undefined;
+    p *= d;
+  }
+  return p;
+}
+
+export function isKnown(dims: readonly Dim[] | undefined): dims is number[] {
+  return dims !== undefined && dims.every((d) => typeof d === 'number');
+}
+
+/** Resolves a possibly negative axis against a rank. */
+export function normAxis(axis: number, rank: number): number {
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** NumPy-style broadcasting of two shapes; undefined when the rank of either is unknown. */
+export function broadcast(a: Dim[] | undefined, b: Dim[] | undefined): Dim[] | undefined {
+  if (!a || !b) return undefined;
+  const rank = Math.max(a.length, b.length);
+  const out: Dim[] = [];
+  for (let i = 0; i < rank; i++) {
+    const x = a[a.length - rank + i] ?? 1;
+    const y = b[b.length - rank + i] ?? 1;
+    out.push(x === 1 ? y : y === 1 ? x : x === y ? x : typeof x === 'number' ? x : y);
+  }
+  return out;
+}

@@ -1,0 +1,78 @@
+import { DataType } from '../onnx/dataTypes';
+import type { NodeView } from '../onnx/modelView';
+import { SMALL_CONSTANT } from './facts';
+import type { InputFacts } from './shapeRules';
+import { sliceIndices } from './shapeRules';
+
+type Values = (number | undefined)[];
+
+const INTEGER = new Set<number>([
+  DataType.INT64,
+  DataType.INT32,
+  DataType.INT16,
+  DataType.INT8,
+  DataType.UINT8,
+]);
+
+/**
+ * Constant folding of the small integer subgraphs exporters use to compute Reshape shapes
+ * (Shape → Gather → Unsqueeze → Concat, with Mul/Div for the block sizes), so the dynamic-shape forms of the
+ * pixel shuffle are recognised. An element that depends on something unknown (a symbolic batch) stays
+ * undefined rather than guessed.
+ */
+export function foldValue(node: NodeView, input: InputFacts): Values | undefined {
+  const values = node.inputs.map((_, i) => input(i)?.value);
+  switch (node.opType) {
+    case 'Add':
+    case 'Sub':
+    case 'Mul':
+    case 'Div': {
+      if (!values[0] || !values[1]) return undefined;
+      const integer = INTEGER.has(input(0)?.dtype ?? DataType.INT64);
+      return binary(values[0], values[1], (a, b) => arithmetic(node.opType, a, b, integer));
+    }
+    case 'Concat':
+      return values.every((v) => v) ? (values as Values[]).flat() : undefined;
+    case 'Gather': {
+      const data = values[0];
+      const indices = values[1];
+      if (!data || !indices || (input(0)?.shape?.length ?? 0) !== 1) return undefined;
+      return indices.map((i) => (i === undefined ? undefined : data[i < 0 ? i + data.length : i]));
+    }
+    case 'Slice': {
+      const data = values[0];
+      if (!data || (input(0)?.shape?.length ?? 0) !== 1) return undefined;
+      const [starts, ends, , steps] = [values[1], values[2], values[3], values[4]];
+      if (!starts || !ends || starts[0] === undefined || ends[0] === undefined) return undefined;
+      const step = steps?.[0] ?? 1;
+      return sliceIndices(data.length, starts[0], ends[0], step).map((i) => data[i]);
+    }
+    default:
+      return undefined;
+  }
+}
+
+function arithmetic(op: string, a: number, b: number, integer: boolean): number | undefined {
+  switch (op) {
+    case 'Add':
+      return a + b;
+    case 'Sub':
+      return a - b;
+    case 'Mul':
+      return a * b;
+    default:
+      if (b === 0) return undefined;
+      return integer ? Math.trunc(a / b) : a / b;
+  }
+}
+
+function binary(a: Values, b: Values, op: (x: number, y: number) => number | undefined): Values | undefined {
+  const n = Math.max(a.length, b.length);
+  if (n > SMALL_CONSTANT || (a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1))
+    return undefined;
+  return Array.from({ length: n }, (_, i) => {
+    const x = a[a.length === 1 ? 0 : i];
+    const y = b[b.length === 1 ? 0 : i];
+    return x === undefined || y === undefined ? undefined : op(x, y);
+  });
+}

@@ -1,0 +1,93 @@
+import { DataType } from '../onnx/dataTypes';
+import { toSafeNumber } from '../onnx/int64';
+import { ModelFile } from '../onnx/modelFile';
+import type { Dim, GraphView, NodeView } from '../onnx/modelView';
+import type { onnx } from '../onnx/proto/onnx.js';
+import { readTensorAsNumbers } from '../onnx/tensorData';
+import { SMALL_CONSTANT, type ValueFacts } from './facts';
+import { SHAPE_RULES } from './shapeRules';
+import { topologicalOrder } from './topology';
+
+/**
+ * Static shape inference over one graph: shapes (a symbolic batch allowed), element types and the values of
+ * small constants, from inputs, initializers, Constant nodes and per-op rules; `value_info` fills what the
+ * rules cannot know. A dim that cannot be known stays undefined: the channel analysis then says so.
+ */
+export function inferShapes(
+  graph: GraphView,
+  file: ModelFile,
+  outer?: ReadonlyMap<string, ValueFacts>,
+): Map<string, ValueFacts> {
+  const facts = new Map<string, ValueFacts>(outer);
+  for (const input of graph.inputs) facts.set(input.name, { shape: input.shape, dtype: input.dtype });
+  for (const [name, tensor] of graph.initializers) facts.set(name, tensorFacts(file, tensor));
+  for (const node of topologicalOrder(graph)) {
+    const outputs =
+      node.domain === ''
+        ? nodeFacts(node, file, (i) => (node.inputs[i] ? facts.get(node.inputs[i]) : undefined))
+        : [];
+    node.outputs.forEach((name, i) => {
+      if (!name) return;
+      facts.set(name, merge(outputs[i], graph.valueInfo.get(name)));
+    });
+  }
+  return facts;
+}
+
+function nodeFacts(
+  node: NodeView,
+  file: ModelFile,
+  input: (i: number) => ValueFacts | undefined,
+): ValueFacts[] {
+  if (node.opType === 'Constant') return [constantFacts(node, file)];
+  const rule = SHAPE_RULES[node.opType];
+  if (!rule) return [];
+  try {
+    return rule(node, input);
+  } catch {
+    // A malformed attribute (say) makes the shape unknown; the channel analysis reports what it needs.
+    return [];
+  }
+}
+
+/** Facts of a tensor: shape, type, and the values when it is a small numeric constant. */
+export function tensorFacts(file: ModelFile, tensor: onnx.TensorProto.$Properties): ValueFacts {
+  const shape = (tensor.dims ?? []).map((d) => toSafeNumber(d, 'a tensor dimension'));
+  const dtype = tensor.data_type ?? undefined;
+  let value: (number | undefined)[] | undefined;
+  if (ModelFile.elementCount(tensor) <= SMALL_CONSTANT && dtype !== DataType.STRING) {
+    try {
+      value = readTensorAsNumbers(file, tensor);
+    } catch {
+      value = undefined;
+    }
+  }
+  return { shape, dtype, value };
+}
+
+function constantFacts(node: NodeView, file: ModelFile): ValueFacts {
+  const a = node.attributes;
+  const tensor = a.tensor('value');
+  if (tensor) return tensorFacts(file, tensor);
+  if (a.has('value_int')) return { shape: [], dtype: DataType.INT64, value: [a.int('value_int', 0)] };
+  const ints = a.ints('value_ints');
+  if (ints) return { shape: [ints.length], dtype: DataType.INT64, value: ints };
+  if (a.has('value_float')) return { shape: [], dtype: DataType.FLOAT, value: [a.float('value_float', 0)] };
+  const floats = a.floats('value_floats');
+  if (floats) return { shape: [floats.length], dtype: DataType.FLOAT, value: floats };
+  return {};
+}
+
+/** Inferred facts, with unknown parts taken from the model's value_info. */
+function merge(
+  inferred: ValueFacts | undefined,
+  declared: { shape?: Dim[]; dtype?: number } | undefined,
+): ValueFacts {
+  if (!declared) return inferred ?? {};
+  if (!inferred) return { shape: declared.shape, dtype: declared.dtype };
+  let shape = inferred.shape ?? declared.shape;
+  if (inferred.shape && declared.shape && inferred.shape.length === declared.shape.length) {
+    shape = inferred.shape.map((d, i) => (d === undefined ? declared.shape![i] : d));
+  }
+  return { shape, dtype: inferred.dtype ?? declared.dtype, value: inferred.value };
+}

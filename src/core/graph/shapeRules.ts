@@ -1,0 +1,509 @@
+import type { Dim, NodeView } from '../onnx/modelView';
+import { DataType } from '../onnx/dataTypes';
+import { type ValueFacts, broadcast, normAxis, product } from './facts';
+import { foldValue } from './fold';
+
+/** Facts of the node's i-th input (undefined when absent or unknown). */
+export type InputFacts = (i: number) => ValueFacts | undefined;
+
+export type ShapeRule = (node: NodeView, input: InputFacts) => ValueFacts[];
+
+const same: ShapeRule = (_node, input) => [
+  { shape: input(0)?.shape, dtype: input(0)?.dtype, value: input(0)?.value },
+];
+const sameNoValue: ShapeRule = (_node, input) => [{ shape: input(0)?.shape, dtype: input(0)?.dtype }];
+
+const elementwise: ShapeRule = (node, input) => {
+  // Before opset 7, Add/Mul… broadcast only with broadcast=1, aligning the second input at `axis`:
+  // the output has the first input's shape.
+  if (node.attributes.int('broadcast', 0) === 1) return [{ shape: input(0)?.shape, dtype: input(0)?.dtype }];
+  let shape = input(0)?.shape;
+  for (let i = 1; i < node.inputs.length; i++) shape = broadcast(shape, input(i)?.shape);
+  return [{ shape, dtype: input(0)?.dtype, value: foldValue(node, input) }];
+};
+
+/** Spatial output size of a convolution or pool along one axis. */
+function windowOut(
+  size: Dim,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  padBegin: number,
+  padEnd: number,
+  autoPad: string,
+  ceil: boolean,
+): Dim {
+  if (typeof size !== 'number') return undefined;
+  const effective = dilation * (kernel - 1) + 1;
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(size / stride);
+  if (autoPad === 'VALID') return Math.floor((size - effective) / stride) + 1;
+  const span = size + padBegin + padEnd - effective;
+  return (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+}
+
+function spatial(node: NodeView, inShape: Dim[], kernel: number[], ceil: boolean): Dim[] {
+  const n = inShape.length - 2;
+  const a = node.attributes;
+  const strides = a.ints('strides') ?? Array(n).fill(1);
+  const dilations = a.ints('dilations') ?? Array(n).fill(1);
+  const pads = a.ints('pads') ?? Array(2 * n).fill(0);
+  const autoPad = a.string('auto_pad', 'NOTSET');
+  return inShape
+    .slice(2)
+    .map((d, i) => windowOut(d, kernel[i], strides[i], dilations[i], pads[i], pads[i + n], autoPad, ceil));
+}
+
+const conv: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  const w = input(1)?.shape;
+  if (!x || !w) return [{ dtype: input(0)?.dtype }];
+  const kernel = node.attributes.ints('kernel_shape') ?? (w.slice(2) as number[]);
+  return [{ shape: [x[0], w[0], ...spatial(node, x, kernel, false)], dtype: input(0)?.dtype }];
+};
+
+const convTranspose: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  const w = input(1)?.shape;
+  if (!x || !w) return [{ dtype: input(0)?.dtype }];
+  const a = node.attributes;
+  const group = a.int('group', 1);
+  const n = x.length - 2;
+  const outChannels = typeof w[1] === 'number' ? w[1] * group : undefined;
+  const explicit = a.ints('output_shape');
+  if (explicit) return [{ shape: [x[0], outChannels, ...explicit.slice(-n)], dtype: input(0)?.dtype }];
+  const kernel = a.ints('kernel_shape') ?? (w.slice(2) as number[]);
+  const strides = a.ints('strides') ?? Array(n).fill(1);
+  const dilations = a.ints('dilations') ?? Array(n).fill(1);
+  const pads = a.ints('pads') ?? Array(2 * n).fill(0);
+  const outPad = a.ints('output_padding') ?? Array(n).fill(0);
+  const dims = x
+    .slice(2)
+    .map((d, i) =>
+      typeof d === 'number'
+        ? strides[i] * (d - 1) + outPad[i] + (kernel[i] - 1) * dilations[i] + 1 - pads[i] - pads[i + n]
+        : undefined,
+    );
+  return [{ shape: [x[0], outChannels, ...dims], dtype: input(0)?.dtype }];
+};
+
+const pool: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  const kernel = node.attributes.ints('kernel_shape');
+  if (!x || !kernel) return [{ dtype: input(0)?.dtype }];
+  return [
+    {
+      shape: [x[0], x[1], ...spatial(node, x, kernel, node.attributes.int('ceil_mode', 0) === 1)],
+      dtype: input(0)?.dtype,
+    },
+  ];
+};
+
+const globalPool: ShapeRule = (_node, input) => {
+  const x = input(0)?.shape;
+  return [{ shape: x ? [x[0], x[1], ...x.slice(2).map(() => 1)] : undefined, dtype: input(0)?.dtype }];
+};
+
+const flatten: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  if (!x) return [{ dtype: input(0)?.dtype }];
+  const axis = normAxis(node.attributes.int('axis', 1), x.length);
+  const outer = axis === 1 ? x[0] : product(x.slice(0, axis));
+  return [{ shape: [outer, product(x.slice(axis))], dtype: input(0)?.dtype }];
+};
+
+/** Reshape's target with 0 (copy) and -1 (infer) resolved; a symbolic dim may be carried through. */
+export function reshapeTarget(
+  input: Dim[] | undefined,
+  target: (number | undefined)[],
+  allowZero = false,
+): Dim[] | undefined {
+  if (target.some((d) => d === undefined)) {
+    // A dim computed from a symbolic batch: it can only be that batch when it leads.
+    if (target.slice(1).some((d) => d === undefined) || !input) return undefined;
+    target = [0, ...target.slice(1)];
+  }
+  const dims: Dim[] = (target as number[]).map((d, i) => (d === 0 && !allowZero ? input?.[i] : d));
+  const minus = dims.indexOf(-1);
+  if (minus < 0) return dims;
+  // Unknown input: a leading -1 is the batch, whatever it is.
+  if (!input) return minus === 0 && !target.includes(0) ? [undefined, ...dims.slice(1)] : undefined;
+  const known = (list: Dim[]) =>
+    list.reduce<number>((p, d) => (typeof d === 'number' && d !== -1 ? p * d : p), 1);
+  const symbolic = (list: Dim[]) => list.filter((d) => typeof d !== 'number');
+  const inSymbolic = symbolic(input);
+  const outSymbolic = symbolic(dims.filter((_, i) => i !== minus));
+  if (inSymbolic.length === 0 && outSymbolic.length === 0) dims[minus] = known(input) / known(dims);
+  else if (inSymbolic.length === outSymbolic.length + 1 && known(input) === known(dims)) {
+    dims[minus] = inSymbolic.find((d) => !outSymbolic.includes(d));
+  } else if (inSymbolic.length === outSymbolic.length) dims[minus] = known(input) / known(dims);
+  else dims[minus] = undefined;
+  return dims;
+}
+
+/** Reshape's target: the `shape` input, or before opset 5 the `shape` attribute. */
+export function reshapeTargetOf(node: NodeView, input: InputFacts): (number | undefined)[] | undefined {
+  return node.inputs[1] ? input(1)?.value : node.attributes.ints('shape');
+}
+
+const reshape: ShapeRule = (node, input) => {
+  const target = reshapeTargetOf(node, input);
+  const shape = target
+    ? reshapeTarget(input(0)?.shape, target, node.attributes.int('allowzero', 0) === 1)
+    : undefined;
+  return [{ shape, dtype: input(0)?.dtype, value: input(0)?.value }];
+};
+
+const transpose: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  if (!x) return [{ dtype: input(0)?.dtype }];
+  const perm = node.attributes.ints('perm') ?? x.map((_, i) => x.length - 1 - i);
+  return [{ shape: perm.map((p) => x[p]), dtype: input(0)?.dtype }];
+};
+
+const depthToSpace: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  const r = node.attributes.int('blocksize', 0);
+  if (!x || x.length !== 4 || !r) return [{ dtype: input(0)?.dtype }];
+  const [n, c, h, w] = x;
+  const mul = (d: Dim) => (typeof d === 'number' ? d * r : undefined);
+  return [
+    { shape: [n, typeof c === 'number' ? c / (r * r) : undefined, mul(h), mul(w)], dtype: input(0)?.dtype },
+  ];
+};
+
+const spaceToDepth: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  const r = node.attributes.int('blocksize', 0);
+  if (!x || x.length !== 4 || !r) return [{ dtype: input(0)?.dtype }];
+  const [n, c, h, w] = x;
+  const div = (d: Dim) => (typeof d === 'number' ? d / r : undefined);
+  return [
+    { shape: [n, typeof c === 'number' ? c * r * r : undefined, div(h), div(w)], dtype: input(0)?.dtype },
+  ];
+};
+
+const concat: ShapeRule = (node, input) => {
+  const shapes = node.inputs.map((_, i) => input(i)?.shape);
+  const first = shapes.find((s) => s);
+  const value = foldValue(node, input);
+  if (!first || shapes.some((s) => !s)) return [{ dtype: input(0)?.dtype, value }];
+  const axis = normAxis(node.attributes.int('axis', 0), first.length);
+  const sizes = shapes.map((s) => s![axis]);
+  const total = sizes.every((s) => typeof s === 'number')
+    ? (sizes as number[]).reduce((a, b) => a + b, 0)
+    : undefined;
+  return [{ shape: first.map((d, i) => (i === axis ? total : d)), dtype: input(0)?.dtype, value }];
+};
+
+/** Split sizes: from the `split` input (opset ≥ 13) or attribute, or equal parts. */
+export function splitSizes(node: NodeView, input: InputFacts, axisSize: Dim): number[] | undefined {
+  const explicit = node.inputs[1] ? input(1)?.value : node.attributes.ints('split');
+  if (explicit) return explicit.every((s) => s !== undefined) ? (explicit as number[]) : undefined;
+  if (typeof axisSize !== 'number') return undefined;
+  const parts = node.attributes.int('num_outputs', node.outputs.length);
+  const size = Math.ceil(axisSize / parts);
+  return Array.from({ length: parts }, (_, i) => Math.min(size, axisSize - i * size));
+}
+
+const split: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  if (!x) return node.outputs.map(() => ({ dtype: input(0)?.dtype }));
+  const axis = normAxis(node.attributes.int('axis', 0), x.length);
+  const sizes = splitSizes(node, input, x[axis]);
+  return node.outputs.map((_, i) => ({
+    shape: x.map((d, j) => (j === axis ? sizes?.[i] : d)),
+    dtype: input(0)?.dtype,
+  }));
+};
+
+/** Slice parameters (opset ≥ 10 inputs, or attributes before), resolved against the input shape. */
+export function sliceParams(node: NodeView, input: InputFacts, rank: number) {
+  const a = node.attributes;
+  const fromInput = node.opset === undefined || node.opset >= 10;
+  const starts = fromInput ? input(1)?.value : a.ints('starts');
+  const ends = fromInput ? input(2)?.value : a.ints('ends');
+  const axes = (fromInput ? input(3)?.value : a.ints('axes')) ?? starts?.map((_, i) => i);
+  const steps = (fromInput ? input(4)?.value : undefined) ?? starts?.map(() => 1);
+  if (
+    !starts ||
+    !ends ||
+    !axes ||
+    !steps ||
+    [...starts, ...ends, ...axes, ...steps].some((v) => v === undefined)
+  )
+    return undefined;
+  return (axes as number[]).map((axis, i) => ({
+    axis: normAxis(axis, rank),
+    start: starts[i] as number,
+    end: ends[i] as number,
+    step: steps[i] as number,
+  }));
+}
+
+/** Indices a Slice keeps along an axis of `size` elements (ONNX clamping rules). */
+export function sliceIndices(size: number, start: number, end: number, step: number): number[] {
+  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  let s = start < 0 ? start + size : start;
+  let e = end < 0 ? end + size : end;
+  const out: number[] = [];
+  if (step > 0) {
+    s = clamp(s, 0, size);
+    e = clamp(e, 0, size);
+    for (let i = s; i < e; i += step) out.push(i);
+  } else {
+    s = clamp(s, -1, size - 1);
+    e = clamp(e, -1, size - 1);
+    for (let i = s; i > e; i += step) out.push(i);
+  }
+  return out;
+}
+
+const slice: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  const value = foldValue(node, input);
+  if (!x) return [{ dtype: input(0)?.dtype, value }];
+  const params = sliceParams(node, input, x.length);
+  if (!params) return [{ shape: x.map(() => undefined), dtype: input(0)?.dtype, value }];
+  const shape = [...x];
+  for (const p of params) {
+    const size = x[p.axis];
+    shape[p.axis] = typeof size === 'number' ? sliceIndices(size, p.start, p.end, p.step).length : undefined;
+  }
+  return [{ shape, dtype: input(0)?.dtype, value }];
+};
+
+const pad: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  const pads = node.inputs[1] ? input(1)?.value : node.attributes.ints('pads');
+  if (!x || !pads || pads.some((p) => p === undefined))
+    return [{ shape: x?.map(() => undefined), dtype: input(0)?.dtype }];
+  const axesValue = node.inputs[3] ? input(3)?.value : undefined;
+  const axes = axesValue ? (axesValue as number[]).map((a) => normAxis(a, x.length)) : x.map((_, i) => i);
+  const shape = [...x];
+  axes.forEach((axis, i) => {
+    const d = shape[axis];
+    shape[axis] =
+      typeof d === 'number' ? d + (pads[i] as number) + (pads[i + axes.length] as number) : undefined;
+  });
+  return [{ shape, dtype: input(0)?.dtype }];
+};
+
+const resize: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  if (!x) return [{ dtype: input(0)?.dtype }];
+  const legacy = node.opType === 'Upsample';
+  const scales = legacy ? (node.attributes.floats('scales') ?? input(1)?.value) : input(2)?.value;
+  const sizes = legacy ? undefined : input(3)?.value;
+  if (sizes && sizes.length === x.length) return [{ shape: sizes, dtype: input(0)?.dtype }];
+  if (scales && scales.length === x.length) {
+    return [
+      {
+        shape: x.map((d, i) =>
+          typeof d === 'number' && scales[i] !== undefined
+            ? Math.floor(d * scales[i]!)
+            : i === 0
+              ? d
+              : undefined,
+        ),
+        dtype: input(0)?.dtype,
+      },
+    ];
+  }
+  return [{ shape: x.map((d, i) => (i < 2 ? d : undefined)), dtype: input(0)?.dtype }];
+};
+
+const gemm: ShapeRule = (node, input) => {
+  const a = input(0)?.shape;
+  const b = input(1)?.shape;
+  if (!a || !b) return [{ dtype: input(0)?.dtype }];
+  const m = node.attributes.int('transA', 0) ? a[1] : a[0];
+  const n = node.attributes.int('transB', 0) ? b[0] : b[1];
+  return [{ shape: [m, n], dtype: input(0)?.dtype }];
+};
+
+const matmul: ShapeRule = (_node, input) => {
+  const a = input(0)?.shape;
+  const b = input(1)?.shape;
+  if (!a || !b || a.length < 1 || b.length < 1) return [{ dtype: input(0)?.dtype }];
+  if (b.length === 1) return [{ shape: a.slice(0, -1), dtype: input(0)?.dtype }];
+  if (a.length === 1) return [{ shape: [...b.slice(0, -2), b[b.length - 1]], dtype: input(0)?.dtype }];
+  const batch = broadcast(a.slice(0, -2), b.slice(0, -2)) ?? [];
+  return [{ shape: [...batch, a[a.length - 2], b[b.length - 1]], dtype: input(0)?.dtype }];
+};
+
+const shapeOf: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  if (!x) return [{ dtype: DataType.INT64 }];
+  const start = normAxis(node.attributes.int('start', 0), x.length);
+  const end = node.attributes.has('end')
+    ? normAxis(node.attributes.int('end', x.length), x.length)
+    : x.length;
+  const dims = x.slice(start, end);
+  return [
+    {
+      shape: [dims.length],
+      dtype: DataType.INT64,
+      value: dims.map((d) => (typeof d === 'number' ? d : undefined)),
+    },
+  ];
+};
+
+const gather: ShapeRule = (node, input) => {
+  const data = input(0)?.shape;
+  const indices = input(1)?.shape;
+  const value = foldValue(node, input);
+  if (!data || !indices) return [{ dtype: input(0)?.dtype, value }];
+  const axis = normAxis(node.attributes.int('axis', 0), data.length);
+  return [
+    { shape: [...data.slice(0, axis), ...indices, ...data.slice(axis + 1)], dtype: input(0)?.dtype, value },
+  ];
+};
+
+function axesOf(node: NodeView, input: InputFacts): number[] | undefined {
+  const values = node.inputs[1] ? input(1)?.value : node.attributes.ints('axes');
+  return values && values.every((v) => v !== undefined) ? (values as number[]) : undefined;
+}
+
+const unsqueeze: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  const axes = axesOf(node, input);
+  const value = input(0)?.value;
+  if (!x || !axes) return [{ dtype: input(0)?.dtype, value }];
+  const rank = x.length + axes.length;
+  const norm = new Set(axes.map((a) => normAxis(a, rank)));
+  const shape: Dim[] = [];
+  let j = 0;
+  for (let i = 0; i < rank; i++) shape.push(norm.has(i) ? 1 : x[j++]);
+  return [{ shape, dtype: input(0)?.dtype, value }];
+};
+
+const squeeze: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  const axes = axesOf(node, input);
+  const value = input(0)?.value;
+  if (!x) return [{ dtype: input(0)?.dtype, value }];
+  const drop = axes
+    ? new Set(axes.map((a) => normAxis(a, x.length)))
+    : new Set(x.flatMap((d, i) => (d === 1 ? [i] : [])));
+  return [{ shape: x.filter((_, i) => !drop.has(i)), dtype: input(0)?.dtype, value }];
+};
+
+const cast: ShapeRule = (node, input) => [
+  { shape: input(0)?.shape, dtype: node.attributes.int('to', 0), value: input(0)?.value },
+];
+
+const constantOfShape: ShapeRule = (node, input) => {
+  const dims = input(0)?.value;
+  const t = node.attributes.tensor('value');
+  return [{ shape: dims, dtype: t?.data_type ?? DataType.FLOAT }];
+};
+
+const reduce: ShapeRule = (node, input) => {
+  const x = input(0)?.shape;
+  const axes = axesOf(node, input);
+  if (!x || !axes) return [{ dtype: input(0)?.dtype }];
+  const keep = node.attributes.int('keepdims', 1) === 1;
+  const norm = new Set(axes.map((a) => normAxis(a, x.length)));
+  return [
+    {
+      shape: keep ? x.map((d, i) => (norm.has(i) ? 1 : d)) : x.filter((_, i) => !norm.has(i)),
+      dtype: input(0)?.dtype,
+    },
+  ];
+};
+
+export const SHAPE_RULES: Record<string, ShapeRule> = {
+  Conv: conv,
+  ConvTranspose: convTranspose,
+  MaxPool: pool,
+  AveragePool: pool,
+  LpPool: pool,
+  GlobalAveragePool: globalPool,
+  GlobalMaxPool: globalPool,
+  GlobalLpPool: globalPool,
+  Flatten: flatten,
+  Reshape: reshape,
+  Transpose: transpose,
+  DepthToSpace: depthToSpace,
+  SpaceToDepth: spaceToDepth,
+  Concat: concat,
+  Split: split,
+  Slice: slice,
+  Pad: pad,
+  Resize: resize,
+  Upsample: resize,
+  Gemm: gemm,
+  MatMul: matmul,
+  Shape: shapeOf,
+  Gather: gather,
+  Unsqueeze: unsqueeze,
+  Squeeze: squeeze,
+  Cast: cast,
+  ConstantOfShape: constantOfShape,
+  ReduceMean: reduce,
+  ReduceSum: reduce,
+  ReduceMax: reduce,
+  Identity: same,
+  Dropout: sameNoValue,
+  Floor: same,
+  Ceil: same,
+  ...Object.fromEntries(
+    [
+      'Add',
+      'Sub',
+      'Mul',
+      'Div',
+      'Pow',
+      'Sum',
+      'Mean',
+      'Max',
+      'Min',
+      'PRelu',
+      'Where',
+      'Equal',
+      'Less',
+      'Greater',
+    ].map((op) => [op, elementwise]),
+  ),
+  ...Object.fromEntries(
+    [
+      'Relu',
+      'LeakyRelu',
+      'Sigmoid',
+      'Tanh',
+      'Elu',
+      'Selu',
+      'Celu',
+      'Gelu',
+      'HardSigmoid',
+      'HardSwish',
+      'Softplus',
+      'Softsign',
+      'Mish',
+      'Swish',
+      'ThresholdedRelu',
+      'Clip',
+      'Exp',
+      'Log',
+      'Sqrt',
+      'Abs',
+      'Neg',
+      'Reciprocal',
+      'Erf',
+      'BatchNormalization',
+      'InstanceNormalization',
+      'LayerNormalization',
+      'GroupNormalization',
+      'LRN',
+      'Softmax',
+      'LogSoftmax',
+      'Not',
+      'Sin',
+      'Cos',
+      'Round',
+      'Sign',
+      'QuantizeLinear',
+      'DequantizeLinear',
+    ].map((op) => [op, sameNoValue]),
+  ),
+};

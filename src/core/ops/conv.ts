@@ -1,0 +1,137 @@
+import type { ChannelSpace } from '../deps/channelSpace';
+import type { ChannelState } from '../deps/state';
+import type { NodeView } from '../onnx/modelView';
+import { type ChannelRule, describe, lockInputs } from './types';
+import { resolveWeight, type Weight } from './weights';
+
+/**
+ * Conv and ConvTranspose. The output channels root a group (weight and bias sliced along the output axis).
+ * Input channels: group = 1 slices the weight's input axis; depthwise convs couple input channel c with
+ * output channels c·m … c·m+m−1; other groups must lose the same channels in every group (a stride of
+ * C/g), which makes their unit g.
+ */
+function convRule(transpose: boolean): ChannelRule {
+  return (state, node) => {
+    const x = state.space(node.inputs[0]);
+    const weight = resolveWeight(state, node.inputs[1]);
+    const w = weight?.shape;
+    if (!weight || !w || typeof w[0] !== 'number' || typeof w[1] !== 'number') {
+      const why = weight ? 'its weight shape is unknown' : 'its weight is computed at run time';
+      state.finding({
+        code: 'PR003',
+        severity: 'warning',
+        message: `${describe(node)} cannot be pruned: ${why}. Its input channels are locked.`,
+        node: node.name,
+        space: x,
+      });
+      lockInputs(state, node, `${describe(node)} has a weight this tool cannot slice (${why})`);
+      return;
+    }
+    const group = node.attributes.int('group', 1);
+    const [outAxis, inAxis] = transpose ? [1, 0] : [0, 1];
+    const inPerGroup = transpose ? w[0] / group : w[1];
+    const cin = transpose ? w[0] : w[1] * group;
+    const cout = transpose ? w[1] * group : w[0];
+    const y = state.define(node.outputs[0], 1, cout, node);
+    state.root(node, y);
+    addWeightMembers(state, node, weight, y, outAxis, 'weight (out channels)');
+    const bias = resolveWeight(state, node.inputs[2]);
+    if (bias)
+      state.member(y, { node: node.name, tensor: bias.tensor, axis: 0, source: bias.source, role: 'bias' });
+    if (weight.quantizedAxis !== undefined && weight.quantizedAxis >= 0 && weight.quantizedAxis !== outAxis) {
+      state.lock(
+        y,
+        `${describe(node)} is quantised per channel along axis ${weight.quantizedAxis}, not its output axis`,
+      );
+    }
+    if (group === 1) {
+      if (x) addWeightMembers(state, node, weight, x, inAxis, 'weight (in channels)');
+      return;
+    }
+    if (x && x.size !== cin) {
+      state.lock(x, `${describe(node)} expects ${cin} input channels but its input has ${x.size}`);
+      return;
+    }
+    if (group === cin) {
+      // Depthwise (with channel multiplier m): input channel c feeds output channels c·m … c·m+m−1, and the
+      // group attribute follows the channel count.
+      const m = cout / cin;
+      state.member(y, {
+        node: node.name,
+        tensor: 'group',
+        axis: -1,
+        source: 'attribute',
+        role: 'group attribute',
+      });
+      if (!x)
+        state.lock(y, `${describe(node)} is depthwise but where its input channels come from is not known`);
+      else for (let c = 0; c < cin; c++) for (let j = 0; j < m; j++) state.couple(x, c, y, c * m + j);
+      return;
+    }
+    // General groups: every group must keep the same number of channels.
+    strided(state, y, group);
+    if (x) {
+      strided(state, x, group);
+      state.member(
+        x,
+        {
+          node: node.name,
+          tensor: weight.tensor,
+          axis: inAxis,
+          source: weight.source,
+          role: 'weight (in channels)',
+        },
+        {
+          scale: 1,
+          offset: 0,
+          width: 1,
+          modulo: inPerGroup,
+        },
+      );
+    }
+  };
+}
+
+function addWeightMembers(
+  state: ChannelState,
+  node: NodeView,
+  weight: Weight,
+  space: ChannelSpace,
+  axis: number,
+  role: string,
+): void {
+  state.member(space, { node: node.name, tensor: weight.tensor, axis, source: weight.source, role });
+  if (axis === 0) {
+    for (const c of weight.companions)
+      state.member(space, { node: node.name, tensor: c.tensor, axis: c.axis, role: c.role });
+  }
+}
+
+/** Couples channel j of every group with channel j of the others: j, j + C/g, j + 2C/g, … */
+function strided(state: ChannelState, space: ChannelSpace, group: number): void {
+  const per = space.size / group;
+  if (!Number.isInteger(per)) {
+    state.lock(space, `${space.size} channels do not split into ${group} groups`);
+    return;
+  }
+  for (let k = 1; k < group; k++) for (let j = 0; j < per; j++) state.couple(space, j, space, j + k * per);
+}
+
+const quantizedConv: ChannelRule = (state, node) => {
+  const reason = `${describe(node)} is a quantised convolution, which this tool does not prune yet`;
+  state.finding({
+    code: 'PR001',
+    severity: 'warning',
+    message: `${reason}: its groups are locked. Exclude it, or prune the float model before quantising.`,
+    node: node.name,
+    space: state.space(node.inputs[0]),
+  });
+  lockInputs(state, node, reason);
+};
+
+export const CONV_RULES: Record<string, ChannelRule> = {
+  Conv: convRule(false),
+  ConvTranspose: convRule(true),
+  QLinearConv: quantizedConv,
+  ConvInteger: quantizedConv,
+};

@@ -1,0 +1,268 @@
+import type { ChannelSpace } from '../deps/channelSpace';
+import type { ChannelState } from '../deps/state';
+import type { NodeView } from '../onnx/modelView';
+import { type ChannelRule, describe, lockInputs } from './types';
+import { resolveWeight } from './weights';
+
+/** The output keeps the input's channels one to one (activations, Identity, Cast, Dropout, pools…). */
+export const passThrough: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x || !node.outputs[0]) return;
+  state.identity(x, state.define(node.outputs[0], x.axis, x.size, node));
+};
+
+/** Per-channel parameters (inputs 1…) sliced along axis 0 with the channels (BatchNormalization, InstanceNorm…). */
+function perChannel(params: number[], role: string[]): ChannelRule {
+  return (state, node) => {
+    passThrough(state, node);
+    const y = state.space(node.outputs[0]);
+    if (!y) return;
+    params.forEach((index, i) => {
+      const weight = resolveWeight(state, node.inputs[index]);
+      if (weight)
+        state.member(y, {
+          node: node.name,
+          tensor: weight.tensor,
+          axis: 0,
+          source: weight.source,
+          role: role[i],
+        });
+      else if (node.inputs[index])
+        state.lock(y, `${describe(node)} takes its ${role[i]} from a computed value`);
+    });
+  };
+}
+
+/** An op whose result depends on all channels together (statistics over channels): pruning would change it. */
+function couplesAllChannels(why: string): ChannelRule {
+  return (state, node) => {
+    const x = state.space(node.inputs[0]);
+    if (!x) return;
+    const reason = `${describe(node)} ${why}, so removing channels would change the others`;
+    state.finding({
+      code: 'PR004',
+      severity: 'warning',
+      message: `${reason}: the group is locked.`,
+      node: node.name,
+      space: x,
+    });
+    state.lock(x, reason);
+    passThrough(state, node);
+  };
+}
+
+/** Softmax / LogSoftmax: fine along another axis; over the channel axis it mixes all channels. */
+const softmax: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x) return;
+  const rank = state.fact(node.inputs[0])?.shape?.length;
+  const opset = node.opset ?? 13;
+  let axis = node.attributes.int('axis', opset >= 13 ? -1 : 1);
+  if (rank !== undefined && axis < 0) axis += rank;
+  // Before opset 13 Softmax flattens from `axis` on: it covers the channel axis when axis ≤ channel axis.
+  const covers = opset >= 13 ? axis === x.axis : axis <= x.axis;
+  if (covers || rank === undefined) couplesAllChannels('normalises over the channel axis')(state, node);
+  else passThrough(state, node);
+};
+
+/** LayerNormalization normalises axes ≥ axis: over the channels unless the channel axis comes before. */
+const layerNorm: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x) return;
+  const rank = state.fact(node.inputs[0])?.shape?.length;
+  let axis = node.attributes.int('axis', -1);
+  if (rank !== undefined && axis < 0) axis += rank;
+  if (rank === undefined || axis <= x.axis)
+    couplesAllChannels('normalises over the channel axis')(state, node);
+  else passThrough(state, node);
+};
+
+/** GroupNormalization: each group of C/G channels shares statistics, so a whole group goes or stays. */
+const groupNorm: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x) return;
+  const groups = node.attributes.int('num_groups', 1);
+  const per = x.size / groups;
+  const y = state.define(node.outputs[0], x.axis, x.size, node);
+  state.identity(x, y);
+  if (!Number.isInteger(per)) {
+    state.lock(x, `${describe(node)}: ${x.size} channels do not form ${groups} groups`);
+    return;
+  }
+  for (let g = 0; g < groups; g++) for (let j = 1; j < per; j++) state.couple(y, g * per, y, g * per + j);
+  state.member(y, {
+    node: node.name,
+    tensor: 'num_groups',
+    axis: -1,
+    source: 'attribute',
+    role: 'num_groups attribute',
+  });
+  // Opset 21 has per-channel scale and bias; opset 18 has them per group.
+  const perGroup = (node.opset ?? 21) < 21;
+  [1, 2].forEach((index, i) => {
+    const weight = resolveWeight(state, node.inputs[index]);
+    if (!weight) return;
+    if (perGroup)
+      state.lock(
+        y,
+        `${describe(node)} (opset ${node.opset}) has per-group ${i ? 'bias' : 'scale'}, which is not sliced yet`,
+      );
+    else
+      state.member(y, {
+        node: node.name,
+        tensor: weight.tensor,
+        axis: 0,
+        source: weight.source,
+        role: i ? 'bias' : 'scale',
+      });
+  });
+};
+
+/**
+ * Element-wise ops with broadcasting (Add, Mul, Sum, PRelu…). Inputs that carry channels along the output's
+ * channel axis are coupled one to one; constants shaped per channel ([1,C,1,1], [C,1,1]) are sliced with them;
+ * constants of size 1 on that axis are left alone. Anything else of unknown origin locks the group.
+ */
+export const broadcastElementwise: ChannelRule = (state, node) => {
+  const inputs = node.inputs.map((v) => state.space(v));
+  const carrier = inputs.find((s): s is ChannelSpace => s !== undefined);
+  if (!carrier || !node.outputs[0]) return;
+  const outRank = state.fact(node.outputs[0])?.shape?.length;
+  const carrierRank = state.fact(carrier.value)?.shape?.length;
+  if (outRank === undefined || carrierRank === undefined) {
+    lockInputs(state, node, `the shapes around ${describe(node)} are not known`);
+    return;
+  }
+  const axis = carrier.axis + outRank - carrierRank;
+  const y = state.define(node.outputs[0], axis, carrier.size, node);
+  node.inputs.forEach((value, i) => {
+    if (!value) return;
+    const space = inputs[i];
+    const shape = state.fact(value)?.shape;
+    // Legacy broadcasting (opset < 7, broadcast=1) aligns the second input at `axis`, not at the end.
+    const legacyAxis =
+      i > 0 && node.attributes.int('broadcast', 0) === 1 ? node.attributes.int('axis', -1) : -1;
+    const start = legacyAxis >= 0 ? legacyAxis : outRank - (shape?.length ?? 0);
+    const at = shape ? axis - start : -1;
+    const size = shape && at >= 0 ? shape[at] : at < 0 && shape ? 1 : undefined;
+    if (space) {
+      if (space.size === y.size) state.identity(space, y);
+      else lockBoth(state, node, y, space, `${describe(node)} combines ${space.size} and ${y.size} channels`);
+      return;
+    }
+    if (size === 1) return; // broadcast along the channels: nothing to slice
+    const weight = resolveWeight(state, value);
+    if (weight && size === y.size && at >= 0) {
+      state.member(y, {
+        node: node.name,
+        tensor: weight.tensor,
+        axis: at,
+        source: weight.source,
+        role: 'per-channel constant',
+      });
+      return;
+    }
+    lockBoth(
+      state,
+      node,
+      y,
+      undefined,
+      `${describe(node)} takes input '${value}' whose channels are not tracked`,
+    );
+  });
+};
+
+function lockBoth(
+  state: ChannelState,
+  node: NodeView,
+  y: ChannelSpace,
+  other: ChannelSpace | undefined,
+  reason: string,
+): void {
+  state.lock(y, reason);
+  state.lock(other, reason);
+  state.finding({
+    code: 'PR001',
+    severity: 'warning',
+    message: `${reason}: the group is locked.`,
+    node: node.name,
+    space: y,
+  });
+}
+
+/** Quantize/DequantizeLinear on activations: per-tensor parameters pass through; per-channel ones are sliced. */
+const quantizeActivation: ChannelRule = (state, node) => {
+  passThrough(state, node);
+  const y = state.space(node.outputs[0]);
+  if (!y) return;
+  for (const [index, role] of [
+    [1, 'quantisation scale'],
+    [2, 'zero point'],
+  ] as const) {
+    const shape = state.fact(node.inputs[index])?.shape;
+    const weight = resolveWeight(state, node.inputs[index]);
+    if (weight && shape?.length === 1 && shape[0] === y.size && y.size > 1) {
+      state.member(y, { node: node.name, tensor: weight.tensor, axis: 0, source: weight.source, role });
+    }
+  }
+};
+
+export const ELEMENTWISE_RULES: Record<string, ChannelRule> = {
+  ...Object.fromEntries(
+    [
+      'Relu',
+      'LeakyRelu',
+      'Sigmoid',
+      'Tanh',
+      'Elu',
+      'Selu',
+      'Celu',
+      'Gelu',
+      'HardSigmoid',
+      'HardSwish',
+      'Softplus',
+      'Softsign',
+      'Mish',
+      'Swish',
+      'ThresholdedRelu',
+      'Exp',
+      'Log',
+      'Sqrt',
+      'Abs',
+      'Neg',
+      'Reciprocal',
+      'Erf',
+      'Floor',
+      'Ceil',
+      'Round',
+      'Sign',
+      'Sin',
+      'Cos',
+      'Identity',
+      'Dropout',
+      'Cast',
+      'MaxPool',
+      'AveragePool',
+      'LpPool',
+      'GlobalAveragePool',
+      'GlobalMaxPool',
+      'GlobalLpPool',
+    ].map((op) => [op, passThrough]),
+  ),
+  Clip: passThrough,
+  QuantizeLinear: quantizeActivation,
+  DequantizeLinear: quantizeActivation,
+  BatchNormalization: perChannel([1, 2, 3, 4], ['scale', 'bias', 'running mean', 'running variance']),
+  InstanceNormalization: perChannel([1, 2], ['scale', 'bias']),
+  GroupNormalization: groupNorm,
+  LayerNormalization: layerNorm,
+  Softmax: softmax,
+  LogSoftmax: softmax,
+  LRN: couplesAllChannels('normalises across neighbouring channels'),
+  ...Object.fromEntries(
+    ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sum', 'Mean', 'Max', 'Min', 'PRelu'].map((op) => [
+      op,
+      broadcastElementwise,
+    ]),
+  ),
+};

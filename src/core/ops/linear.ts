@@ -1,0 +1,123 @@
+import { describe, lockInputs, type ChannelRule } from './types';
+import { resolveWeight } from './weights';
+
+/**
+ * Gemm with a weight B: the output features root a group (B along its output axis, bias C); the input
+ * features slice B along its input axis (after a Flatten, channel c owns features c·H·W … c·H·W + H·W − 1).
+ */
+const gemm: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  const weight = resolveWeight(state, node.inputs[1]);
+  const w = weight?.shape;
+  if (
+    !weight ||
+    !w ||
+    w.length !== 2 ||
+    typeof w[0] !== 'number' ||
+    typeof w[1] !== 'number' ||
+    node.attributes.int('transA', 0)
+  ) {
+    if (!x) return; // not on a channel path
+    const reason = `${describe(node)} ${weight ? 'has a transposed or unknown-shaped input' : 'multiplies two computed values'}`;
+    state.finding({
+      code: 'PR001',
+      severity: 'warning',
+      message: `${reason}: the groups it touches are locked.`,
+      node: node.name,
+      space: x,
+    });
+    lockInputs(state, node, reason);
+    return;
+  }
+  const transB = node.attributes.int('transB', 0) === 1;
+  const [outAxis, inAxis] = transB ? [0, 1] : [1, 0];
+  const n = w[outAxis] as number;
+  const y = state.define(node.outputs[0], 1, n, node);
+  state.root(node, y);
+  state.member(y, {
+    node: node.name,
+    tensor: weight.tensor,
+    axis: outAxis,
+    source: weight.source,
+    role: 'weight (out features)',
+  });
+  const bias = resolveWeight(state, node.inputs[2]);
+  const biasShape = state.fact(node.inputs[2])?.shape;
+  if (bias && biasShape && biasShape[biasShape.length - 1] === n && n > 1) {
+    state.member(y, {
+      node: node.name,
+      tensor: bias.tensor,
+      axis: biasShape.length - 1,
+      source: bias.source,
+      role: 'bias',
+    });
+  }
+  if (x) {
+    if (x.axis !== 1 || x.size !== w[inAxis]) {
+      state.lock(
+        x,
+        `${describe(node)} reads ${w[inAxis]} features but its input carries ${x.size} channels on axis ${x.axis}`,
+      );
+    } else {
+      state.member(x, {
+        node: node.name,
+        tensor: weight.tensor,
+        axis: inAxis,
+        source: weight.source,
+        role: 'weight (in features)',
+      });
+    }
+  }
+};
+
+/** MatMul with a 2-D weight as its second input: like Gemm, on the last axis. */
+const matmul: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  const weight = resolveWeight(state, node.inputs[1]);
+  const w = weight?.shape;
+  const rank = state.fact(node.inputs[0])?.shape?.length;
+  if (
+    !weight ||
+    !w ||
+    w.length !== 2 ||
+    typeof w[0] !== 'number' ||
+    typeof w[1] !== 'number' ||
+    rank === undefined ||
+    rank < 2
+  ) {
+    if (!x) return; // not on a channel path
+    const reason = `${describe(node)} ${weight ? 'has shapes this tool does not follow' : 'multiplies two computed values'}`;
+    state.finding({
+      code: 'PR001',
+      severity: 'warning',
+      message: `${reason}: the groups it touches are locked.`,
+      node: node.name,
+      space: x,
+    });
+    lockInputs(state, node, reason);
+    return;
+  }
+  const y = state.define(node.outputs[0], rank - 1, w[1], node);
+  state.root(node, y);
+  state.member(y, {
+    node: node.name,
+    tensor: weight.tensor,
+    axis: 1,
+    source: weight.source,
+    role: 'weight (out features)',
+  });
+  if (x) {
+    if (x.axis !== rank - 1 || x.size !== w[0])
+      state.lock(x, `${describe(node)} reads features on its last axis, not the channels`);
+    else
+      state.member(x, {
+        node: node.name,
+        tensor: weight.tensor,
+        axis: 0,
+        source: weight.source,
+        role: 'weight (in features)',
+      });
+  }
+};
+
+export const LINEAR_RULES: Record<string, ChannelRule> = { Gemm: gemm, MatMul: matmul };

@@ -1,0 +1,296 @@
+import type { PixelShuffleInfo } from '../analyze/types';
+import type { ChannelSpace } from '../deps/channelSpace';
+import { KNOWN_MAPS, rearrangeChannels, samePairs } from '../deps/rearrange';
+import type { ChannelState } from '../deps/state';
+import type { Dim, NodeView } from '../onnx/modelView';
+import { flattenLike } from './structural';
+import { type ChannelRule, describe, lockInputs } from './types';
+import { resolveWeight } from './weights';
+
+/** Couples input and output channels pair by pair and records the pixel shuffle. */
+function applyPairs(
+  state: ChannelState,
+  x: ChannelSpace,
+  outValue: string,
+  channels: number,
+  pairs: readonly (readonly [number, number])[],
+  info: PixelShuffleInfo | undefined,
+  node: NodeView,
+): ChannelSpace {
+  const y = state.define(outValue, 1, channels, node);
+  for (const [c, d] of pairs) state.couple(x, c, y, d);
+  if (info) state.shuffles.push({ info, input: x, output: y });
+  return y;
+}
+
+function needs4d(state: ChannelState, node: NodeView, x: ChannelSpace): boolean {
+  const rank = state.fact(x.value)?.shape?.length;
+  if (x.axis === 1 && rank === 4) return true;
+  const reason = `${describe(node)} works on a layout this tool does not follow (channel axis ${x.axis}, rank ${rank ?? '?'})`;
+  state.finding({
+    code: 'PR001',
+    severity: 'warning',
+    message: `${reason}: the group is locked.`,
+    node: node.name,
+    space: x,
+  });
+  lockInputs(state, node, reason);
+  return false;
+}
+
+/** DepthToSpace: CRD out c ← in c·r²+k; DCR (the default, and the only form before opset 11) out c ← in k·C'+c. */
+const depthToSpace: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x || !needs4d(state, node, x)) return;
+  const r = node.attributes.int('blocksize', 0);
+  const out = x.size / (r * r);
+  if (!r || !Number.isInteger(out)) {
+    lockInputs(
+      state,
+      node,
+      `${describe(node)}: ${x.size} channels are not a multiple of blocksize² (${r * r})`,
+    );
+    return;
+  }
+  const explicit = node.attributes.has('mode');
+  const mode = explicit ? (node.attributes.string('mode', 'DCR').toUpperCase() as 'CRD' | 'DCR') : 'DCR';
+  const pairs = mode === 'CRD' ? KNOWN_MAPS.crd(out, r) : KNOWN_MAPS.dcr(out, r);
+  applyPairs(
+    state,
+    x,
+    node.outputs[0],
+    out,
+    pairs,
+    { node: node.name, form: 'DepthToSpace', mode, blocksize: r },
+    node,
+  );
+  if (!explicit) {
+    state.finding({
+      code: 'PS003',
+      severity: 'info',
+      message: `${describe(node)} has no mode, so it is DCR (the default${(node.opset ?? 11) < 11 ? ', and the only mode before opset 11' : ''}); PyTorch's PixelShuffle is CRD. Its channels prune in strided blocks c, c+${out}, c+${2 * out}, …`,
+      node: node.name,
+      space: x,
+      fixes:
+        (node.opset ?? 11) >= 11
+          ? [{ id: 'PS003.explicit-mode', title: 'Make mode="DCR" explicit', kind: 'model' }]
+          : [],
+    });
+  }
+};
+
+/** SpaceToDepth: out k·C + c ← in c (the block offset is the outer index, unlike torch's pixel_unshuffle). */
+const spaceToDepth: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x || !needs4d(state, node, x)) return;
+  const r = node.attributes.int('blocksize', 0);
+  if (!r) return lockInputs(state, node, `${describe(node)} has no blocksize`);
+  applyPairs(
+    state,
+    x,
+    node.outputs[0],
+    x.size * r * r,
+    KNOWN_MAPS.spaceToDepth(x.size, r),
+    { node: node.name, form: 'SpaceToDepth', blocksize: r },
+    node,
+  );
+  if (/pytorch/i.test(state.file.proto.producer_name ?? '')) {
+    state.finding({
+      code: 'PS005',
+      severity: 'warning',
+      message: `${describe(node)} comes from a PyTorch export: torch's dynamo exporter (Aug 2024 – May 2026) wrote pixel_unshuffle as SpaceToDepth, whose channel order differs (out k·C+c instead of c·r²+k). If the source model used pixel_unshuffle, this model does not compute it; re-export with a current PyTorch.`,
+      node: node.name,
+      space: x,
+    });
+  }
+};
+
+/**
+ * Reshape: the head of a Reshape → Transpose → Reshape chain is analysed as a whole from its shapes and
+ * permutation (pixel shuffle CRD/DCR, pixel unshuffle, space-to-depth, channel shuffle, or unrecognised);
+ * other reshapes are handled like Flatten.
+ */
+const reshape: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x) return;
+  const chain = rtrChain(state, node);
+  if (!chain) return flattenLike(state, node);
+  const [first, trans, last] = chain;
+  const midShape = state.fact(first.outputs[0])?.shape;
+  const inShape = withSpatialFromReshape(state.fact(node.inputs[0])?.shape, x.size, midShape);
+  const outShape = state.fact(last.outputs[0])?.shape;
+  const perm = trans.attributes.ints('perm');
+  const nodes = [first.name, trans.name, last.name];
+  const legacy = isLegacyTorchShuffle(midShape, perm, outShape);
+  const map =
+    inShape && midShape && perm && outShape && x.axis === 1
+      ? rearrangeChannels(inShape, midShape, perm, outShape)
+      : undefined;
+  for (const n of chain) state.handled.add(n);
+  if (legacy) {
+    const reason = `the Reshape→Transpose→Reshape at ${describe(trans)} is the 2019 PyTorch export bug (view [N, r, r, C', H, W] with the CRD permutation): it does not compute a pixel shuffle`;
+    state.finding({
+      code: 'PS008',
+      severity: 'error',
+      message: `${reason}. Re-export the model with PyTorch ≥ 1.2; its channels are locked.`,
+      node: trans.name,
+      space: x,
+    });
+    state.lock(x, reason);
+    if (map) applyPairs(state, x, last.outputs[0], map.channels, map.pairs, undefined, last);
+    return;
+  }
+  if (!map) {
+    const reason = `the Reshape→Transpose→Reshape at ${describe(trans)} rearranges channels in a way this tool does not follow (shapes ${fmt(inShape)} → ${fmt(midShape)} → ${fmt(outShape)}, perm ${fmt(perm)})`;
+    state.finding({
+      code: 'PS007',
+      severity: 'error',
+      message: `${reason}: the group is locked. Exclude the layers before it.`,
+      node: trans.name,
+      space: x,
+      fixes: [{ id: 'PS007.exclude', title: 'Exclude the layer', kind: 'plan' }],
+    });
+    state.lock(x, reason);
+    return;
+  }
+  const info = classify(x.size, map.channels, map.pairs, trans.name, nodes);
+  const y = applyPairs(state, x, last.outputs[0], map.channels, map.pairs, info, last);
+  // Baked target shapes (an initializer, a Constant node, or before opset 5 the `shape` attribute) change with
+  // the channel count; shapes computed from Shape nodes follow by themselves.
+  const shapes = [first, last].map((n) =>
+    n.inputs[1]
+      ? resolveWeight(state, n.inputs[1])
+      : n.attributes.has('shape')
+        ? { tensor: 'shape', source: 'attribute' as const }
+        : undefined,
+  );
+  [first, last].forEach((n, i) => {
+    const shape = shapes[i];
+    if (shape)
+      state.member(i === 0 ? x : y, {
+        node: n.name,
+        tensor: shape.tensor,
+        axis: -1,
+        source: shape.source,
+        role: 'reshape shape',
+      });
+  });
+  if (info?.form === 'ReshapeTransposeReshape') {
+    const why = shapes.some((shape) => shape)
+      ? 'shapes baked into it pin the channel count'
+      : 'its shapes are computed by a chain of Shape/Gather/Concat nodes that one DepthToSpace replaces';
+    state.finding({
+      code: 'PS002',
+      severity: 'warning',
+      message: `${describe(trans)} is a pixel shuffle (${info.mode}, r=${info.blocksize}) written as Reshape→Transpose→Reshape; ${why}. Rewrite it as DepthToSpace(mode=${info.mode}).`,
+      node: trans.name,
+      space: x,
+      fixes: [{ id: 'PS002.rewrite', title: `Rewrite as DepthToSpace (mode ${info.mode})`, kind: 'model' }],
+    });
+  } else if (!info && map.channels === x.size) {
+    state.finding({
+      code: 'PR002',
+      severity: 'info',
+      message: `${describe(trans)} is a channel shuffle (a permutation of ${x.size} channels); its groups follow the permutation.`,
+      node: trans.name,
+      space: x,
+    });
+  } else if (!info) {
+    state.finding({
+      code: 'PR005',
+      severity: 'info',
+      message: `${describe(trans)} rearranges ${x.size} channels into ${map.channels}; the groups follow its exact channel map.`,
+      node: trans.name,
+      space: x,
+    });
+  }
+};
+
+/**
+ * When the spatial dims before a Reshape are unknown (a model fed by custom pre-processing), they can be read
+ * off the Reshape's own target if it splits only the channels: [N, C₁, C₂, …, H, W] with C₁·C₂·… = C. The
+ * channel map of a depth-to-space does not depend on H and W; any form that splits H or W stays unresolved.
+ */
+function withSpatialFromReshape(
+  inShape: Dim[] | undefined,
+  channels: number,
+  mid: Dim[] | undefined,
+): Dim[] | undefined {
+  if (inShape && inShape.length === 4 && inShape.slice(1).every((d) => typeof d === 'number')) return inShape;
+  if (!mid) return inShape;
+  let product = 1;
+  let i = 1;
+  while (i < mid.length && product < channels && typeof mid[i] === 'number') product *= mid[i++] as number;
+  const rest = mid.slice(i);
+  if (product !== channels || rest.length !== 2 || !rest.every((d) => typeof d === 'number')) return inShape;
+  return [inShape?.[0] ?? mid[0], channels, ...rest];
+}
+
+/** Names a rearrangement by comparing its map with the known ones. */
+function classify(
+  inC: number,
+  outC: number,
+  pairs: readonly (readonly [number, number])[],
+  node: string,
+  nodes: string[],
+): PixelShuffleInfo | undefined {
+  const r = Math.round(Math.sqrt(inC / outC));
+  if (outC < inC && r > 1 && r * r * outC === inC) {
+    if (samePairs(pairs, KNOWN_MAPS.crd(outC, r)))
+      return { node, form: 'ReshapeTransposeReshape', mode: 'CRD', blocksize: r, nodes };
+    if (samePairs(pairs, KNOWN_MAPS.dcr(outC, r)))
+      return { node, form: 'ReshapeTransposeReshape', mode: 'DCR', blocksize: r, nodes };
+  }
+  const u = Math.round(Math.sqrt(outC / inC));
+  if (outC > inC && u > 1 && u * u * inC === outC) {
+    if (samePairs(pairs, KNOWN_MAPS.unshuffle(inC, u)))
+      return { node, form: 'PixelUnshuffle', blocksize: u, nodes };
+    if (samePairs(pairs, KNOWN_MAPS.spaceToDepth(inC, u)))
+      return { node, form: 'SpaceToDepth', blocksize: u, nodes };
+  }
+  return undefined;
+}
+
+/** The three nodes of a Reshape → Transpose → Reshape chain starting at `node`, each feeding only the next. */
+function rtrChain(state: ChannelState, node: NodeView): [NodeView, NodeView, NodeView] | undefined {
+  const next = (n: NodeView, op: string) => {
+    const consumers = state.graph.consumers(n.outputs[0]);
+    return consumers.length === 1 &&
+      consumers[0].opType === op &&
+      consumers[0].domain === '' &&
+      !state.graph.isGraphOutput(n.outputs[0])
+      ? consumers[0]
+      : undefined;
+  };
+  const trans = next(node, 'Transpose');
+  const last = trans && next(trans, 'Reshape');
+  return trans && last ? [node, trans, last] : undefined;
+}
+
+/** PyTorch 1.0/1.1's wrong pixel_shuffle export: view [N, r, r, C', H, W] then the CRD permutation. */
+function isLegacyTorchShuffle(
+  mid: readonly unknown[] | undefined,
+  perm: number[] | undefined,
+  out: readonly unknown[] | undefined,
+): boolean {
+  if (!mid || !perm || !out || mid.length !== 6 || out.length !== 4) return false;
+  const crdPerm = perm.join(',') === '0,1,4,2,5,3';
+  return (
+    crdPerm &&
+    mid[1] === mid[2] &&
+    typeof mid[1] === 'number' &&
+    mid[1] > 1 &&
+    out[1] === mid[3] &&
+    mid[3] !== mid[1]
+  );
+}
+
+function fmt(value: readonly unknown[] | undefined): string {
+  return value ? `[${value.map((d) => (d === undefined ? '?' : String(d))).join(', ')}]` : '?';
+}
+
+export const SHUFFLE_RULES: Record<string, ChannelRule> = {
+  DepthToSpace: depthToSpace,
+  SpaceToDepth: spaceToDepth,
+  Reshape: reshape,
+};

@@ -1,0 +1,261 @@
+import type { ChannelSpace } from '../deps/channelSpace';
+import type { ChannelState } from '../deps/state';
+import { normAxis, product } from '../graph/facts';
+import { sliceIndices, sliceParams, splitSizes } from '../graph/shapeRules';
+import type { NodeView } from '../onnx/modelView';
+import { passThrough } from './elementwise';
+import { type ChannelRule, describe, lockInputs } from './types';
+
+function fail(state: ChannelState, node: NodeView, why: string, code = 'PR001'): void {
+  const reason = `${describe(node)} ${why}`;
+  state.finding({
+    code,
+    severity: code === 'PS007' ? 'error' : 'warning',
+    message: `${reason}: the group is locked.`,
+    node: node.name,
+    space: state.space(node.inputs[0]),
+  });
+  lockInputs(state, node, reason);
+}
+
+function rankOf(state: ChannelState, value: string): number | undefined {
+  return state.fact(value)?.shape?.length;
+}
+
+/** Concat along the channel axis stacks the inputs' channels at offsets; along another axis it couples them. */
+const concat: ChannelRule = (state, node) => {
+  const inputs = node.inputs.map((v) => state.space(v));
+  const carrier = inputs.find((s): s is ChannelSpace => s !== undefined);
+  if (!carrier) return;
+  const rank = rankOf(state, carrier.value);
+  if (rank === undefined) return fail(state, node, 'has inputs of unknown rank');
+  const axis = normAxis(node.attributes.int('axis', 0), rank);
+  if (axis !== carrier.axis) {
+    const y = state.define(node.outputs[0], carrier.axis, carrier.size, node);
+    inputs.forEach((s) => (s ? state.identity(s, y) : undefined));
+    return;
+  }
+  const sizes = node.inputs.map(
+    (v, i) => inputs[i]?.size ?? (state.fact(v)?.shape?.[axis] as number | undefined),
+  );
+  if (sizes.some((s) => typeof s !== 'number'))
+    return fail(state, node, 'concatenates inputs whose channel counts are not known');
+  const y = state.define(
+    node.outputs[0],
+    axis,
+    (sizes as number[]).reduce((a, b) => a + b, 0),
+    node,
+  );
+  let offset = 0;
+  node.inputs.forEach((v, i) => {
+    const s = inputs[i];
+    const size = sizes[i] as number;
+    if (s) for (let c = 0; c < size; c++) state.couple(s, c, y, offset + c);
+    else {
+      // Channels from a constant or an untracked value: those output channels cannot be removed.
+      const segment = state.define(`${node.outputs[0]}#${i}`, axis, size, node);
+      for (let c = 0; c < size; c++) state.couple(segment, c, y, offset + c);
+      state.lock(
+        segment,
+        `${describe(node)} takes channels ${offset}…${offset + size - 1} from '${v}', which is not tracked`,
+      );
+    }
+    offset += size;
+  });
+};
+
+/** Split along the channel axis hands each output a range of channels (its sizes change with pruning). */
+const split: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x) return;
+  const rank = rankOf(state, x.value);
+  if (rank === undefined) return fail(state, node, 'splits a value of unknown rank');
+  const axis = normAxis(node.attributes.int('axis', 0), rank);
+  if (axis !== x.axis) {
+    for (const out of node.outputs) if (out) state.identity(x, state.define(out, x.axis, x.size, node));
+    return;
+  }
+  const sizes = splitSizes(node, (i) => state.fact(node.inputs[i]), x.size);
+  if (!sizes) return fail(state, node, 'has split sizes that are not constant');
+  let offset = 0;
+  node.outputs.forEach((out, i) => {
+    const y = state.define(out, axis, sizes[i], node);
+    for (let c = 0; c < sizes[i]; c++) state.couple(x, offset + c, y, c);
+    offset += sizes[i];
+  });
+  const sizesTensor = node.inputs[1];
+  state.member(x, {
+    node: node.name,
+    tensor: sizesTensor || 'split',
+    axis: -1,
+    source: sizesTensor ? 'initializer' : 'attribute',
+    role: 'split sizes',
+  });
+};
+
+/** Slice along the channel axis keeps some channels (its bounds change with pruning); elsewhere it passes through. */
+const slice: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x) return;
+  const rank = rankOf(state, x.value);
+  if (rank === undefined) return fail(state, node, 'slices a value of unknown rank');
+  const params = sliceParams(node, (i) => state.fact(node.inputs[i]), rank);
+  if (!params) return fail(state, node, 'has slice bounds that are not constant');
+  const onChannels = params.find((p) => p.axis === x.axis);
+  if (!onChannels) return passThrough(state, node);
+  if (onChannels.step !== 1) return fail(state, node, 'slices the channel axis with a step other than 1');
+  const kept = sliceIndices(x.size, onChannels.start, onChannels.end, 1);
+  const y = state.define(node.outputs[0], x.axis, kept.length, node);
+  kept.forEach((c, j) => state.couple(x, c, y, j));
+  state.member(x, {
+    node: node.name,
+    tensor: 'starts/ends',
+    axis: -1,
+    source: 'initializer',
+    role: 'slice bounds',
+  });
+};
+
+/** Pad and Resize pass channels through when they leave the channel axis alone. */
+function spatialOnly(
+  what: string,
+  channelUntouched: (state: ChannelState, node: NodeView, x: ChannelSpace) => boolean | undefined,
+): ChannelRule {
+  return (state, node) => {
+    const x = state.space(node.inputs[0]);
+    if (!x) return;
+    const untouched = channelUntouched(state, node, x);
+    if (untouched === undefined) return fail(state, node, `has ${what} that are not constant`);
+    if (!untouched) return fail(state, node, `changes the channel axis (${what})`);
+    passThrough(state, node);
+  };
+}
+
+const pad = spatialOnly('pads', (state, node, x) => {
+  const pads = node.inputs[1] ? state.fact(node.inputs[1])?.value : node.attributes.ints('pads');
+  if (!pads || pads.some((p) => p === undefined)) return undefined;
+  const rank = pads.length / 2;
+  const axes =
+    (node.inputs[3] ? state.fact(node.inputs[3])?.value : undefined) ??
+    Array.from({ length: rank }, (_, i) => i);
+  const at = axes.findIndex((a) => a !== undefined && normAxis(a, rankOf(state, x.value) ?? rank) === x.axis);
+  return at < 0 || (pads[at] === 0 && pads[at + rank] === 0);
+});
+
+const resize = spatialOnly('scales', (state, node, x) => {
+  const legacy = node.opType === 'Upsample';
+  const scales = legacy
+    ? (node.attributes.floats('scales') ?? state.fact(node.inputs[1])?.value)
+    : state.fact(node.inputs[2])?.value;
+  const sizes = legacy ? undefined : state.fact(node.inputs[3])?.value;
+  if (scales && scales.length > x.axis) return scales[x.axis] === 1;
+  if (sizes && sizes.length > x.axis) return sizes[x.axis] === x.size;
+  const outShape = state.fact(node.outputs[0])?.shape;
+  return outShape ? outShape[x.axis] === x.size : undefined;
+});
+
+/** Transpose moves the channel axis (NCHW ↔ NHWC around tf2onnx ops); the channels themselves stay. */
+const transpose: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x) return;
+  const rank = rankOf(state, x.value);
+  const perm =
+    node.attributes.ints('perm') ??
+    (rank === undefined ? undefined : Array.from({ length: rank }, (_, i) => rank - 1 - i));
+  if (!perm) return fail(state, node, 'transposes a value of unknown rank');
+  state.identity(x, state.define(node.outputs[0], perm.indexOf(x.axis), x.size, node));
+};
+
+/** Unsqueeze / Squeeze shift the channel axis; squeezing the channel axis itself (size 1) ends the path. */
+const squeezeLike: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x) return;
+  const inRank = rankOf(state, x.value);
+  const outShape = state.fact(node.outputs[0])?.shape;
+  const axesValue = node.inputs[1] ? state.fact(node.inputs[1])?.value : node.attributes.ints('axes');
+  if (inRank === undefined || !outShape || !axesValue || axesValue.some((a) => a === undefined)) {
+    return fail(state, node, 'reshapes a value of unknown shape');
+  }
+  const axes = (axesValue as number[]).map((a) =>
+    normAxis(a, node.opType === 'Unsqueeze' ? outShape.length : inRank),
+  );
+  let axis = x.axis;
+  if (node.opType === 'Unsqueeze') {
+    for (const a of [...axes].sort((p, q) => p - q)) if (a <= axis) axis++;
+  } else {
+    if (axes.includes(x.axis)) return fail(state, node, 'removes the channel axis');
+    axis -= axes.filter((a) => a < x.axis).length;
+  }
+  state.identity(x, state.define(node.outputs[0], axis, x.size, node));
+};
+
+/**
+ * Flatten, and a Reshape that merges the channel axis with the axes after it ([N, C, H, W] → [N, C·H·W]):
+ * channel c becomes the features c·H·W … c·H·W + H·W − 1, which a following Gemm or MatMul slices.
+ * A Reshape that keeps the leading axes up to the channels passes through.
+ */
+export const flattenLike: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x) return;
+  const inShape = state.fact(node.inputs[0])?.shape;
+  const outShape = state.fact(node.outputs[0])?.shape;
+  if (!inShape || !outShape)
+    return fail(
+      state,
+      node,
+      'reshapes a value whose shape is not known',
+      node.opType === 'Reshape' ? 'PS007' : 'PR001',
+    );
+  const leadingKept =
+    outShape.length > x.axis && inShape.slice(0, x.axis + 1).every((d, i) => d === outShape[i]);
+  if (leadingKept) return passThrough(state, node);
+  const inner = product(inShape.slice(x.axis + 1));
+  const sameLead = inShape
+    .slice(0, x.axis)
+    .every((d, i) => d === outShape[i] || (i === 0 && typeof d !== 'number'));
+  if (
+    inner !== undefined &&
+    sameLead &&
+    outShape.length === x.axis + 1 &&
+    outShape[x.axis] === x.size * inner
+  ) {
+    const y = state.define(node.outputs[0], x.axis, x.size * inner, node);
+    for (let c = 0; c < x.size; c++) for (let s = 0; s < inner; s++) state.couple(x, c, y, c * inner + s);
+    if (node.opType === 'Reshape' && node.inputs[1]) {
+      state.member(x, {
+        node: node.name,
+        tensor: node.inputs[1],
+        axis: -1,
+        source: 'initializer',
+        role: 'reshape shape',
+      });
+    }
+    return;
+  }
+  fail(
+    state,
+    node,
+    `reshapes [${inShape.join(', ')}] to [${outShape.join(', ')}], which mixes the channel axis with others`,
+    node.opType === 'Reshape' ? 'PS007' : 'PR001',
+  );
+};
+
+/** Ops that read only the shape (or nothing) of a value carrying channels: no channels flow through them. */
+const shapeOnly: ChannelRule = () => {};
+
+export const STRUCTURAL_RULES: Record<string, ChannelRule> = {
+  Concat: concat,
+  Split: split,
+  Slice: slice,
+  Pad: pad,
+  Resize: resize,
+  Upsample: resize,
+  Transpose: transpose,
+  Unsqueeze: squeezeLike,
+  Squeeze: squeezeLike,
+  Flatten: flattenLike,
+  Shape: shapeOnly,
+  Size: shapeOnly,
+  Constant: shapeOnly,
+  ConstantOfShape: shapeOnly,
+};

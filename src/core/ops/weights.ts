@@ -1,0 +1,52 @@
+import type { GroupMember } from '../analyze/types';
+import type { Dim } from '../onnx/modelView';
+import type { ChannelState } from '../deps/state';
+
+/** A weight as a rule sees it: where it is stored, its shape, and companions that slice with it. */
+export interface Weight {
+  /** The tensor to slice (initializer name, or the value a Constant / ConstantOfShape node makes). */
+  tensor: string;
+  source: NonNullable<GroupMember['source']>;
+  shape: Dim[] | undefined;
+  /** Quantisation parameters that slice along with the weight (per-axis DequantizeLinear). */
+  companions: { tensor: string; axis: number; role: string }[];
+  /** Set when the weight is quantised per tensor or per axis along `axis`. */
+  quantizedAxis?: number;
+}
+
+/**
+ * Finds where a node input's weight really lives: an initializer, a Constant or ConstantOfShape node, through
+ * Identity aliases (some exporters write those) and DequantizeLinear of a quantised initializer. Undefined when
+ * the input is computed at run time: a rule must then not slice it.
+ */
+export function resolveWeight(state: ChannelState, value: string | undefined, depth = 0): Weight | undefined {
+  if (!value || depth > 8) return undefined;
+  const graph = state.graph;
+  const shape = state.fact(value)?.shape;
+  if (graph.initializer(value)) return { tensor: value, source: 'initializer', shape, companions: [] };
+  const producer = graph.producer(value);
+  if (!producer || producer.domain !== '') return undefined;
+  switch (producer.opType) {
+    case 'Constant':
+      return { tensor: value, source: 'constant-node', shape, companions: [] };
+    case 'ConstantOfShape':
+      return { tensor: value, source: 'constant-of-shape', shape, companions: [] };
+    case 'Identity':
+      return resolveWeight(state, producer.inputs[0], depth + 1);
+    case 'DequantizeLinear': {
+      const base = resolveWeight(state, producer.inputs[0], depth + 1);
+      if (!base) return undefined;
+      const scaleShape = state.fact(producer.inputs[1])?.shape ?? [];
+      const perAxis = scaleShape.length === 1 && scaleShape[0] !== 1;
+      const axis = producer.attributes.int('axis', 1);
+      const companions = perAxis
+        ? [producer.inputs[1], producer.inputs[2]]
+            .filter((t): t is string => Boolean(t))
+            .map((tensor, i) => ({ tensor, axis: 0, role: i === 0 ? 'quantisation scale' : 'zero point' }))
+        : [];
+      return { ...base, shape: shape ?? base.shape, companions, quantizedAxis: perAxis ? axis : -1 };
+    }
+    default:
+      return undefined;
+  }
+}
