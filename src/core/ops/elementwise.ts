@@ -2,7 +2,7 @@ import type { ChannelSpace } from '../deps/channelSpace';
 import type { ChannelState } from '../deps/state';
 import type { NodeView } from '../onnx/modelView';
 import { type ChannelRule, describe, lockInputs } from './types';
-import { resolveWeight } from './weights';
+import { resolveReshapedWeight, resolveWeight } from './weights';
 
 /** The output keeps the input's channels one to one (activations, Identity, Cast, Dropout, pools…). */
 export const passThrough: ChannelRule = (state, node) => {
@@ -160,6 +160,26 @@ export const broadcastElementwise: ChannelRule = (state, node) => {
         source: weight.source,
         role: 'per-channel constant',
       });
+      return;
+    }
+    const reshaped = size === y.size ? resolveReshapedWeight(state, value, y.size) : undefined;
+    if (reshaped) {
+      const { weight: source, axis: sourceAxis, reshapes } = reshaped;
+      state.member(y, {
+        node: node.name,
+        tensor: source.tensor,
+        axis: sourceAxis,
+        source: source.source,
+        role: 'per-channel constant',
+      });
+      for (const r of reshapes)
+        state.member(y, {
+          node: r.node,
+          tensor: r.tensor,
+          axis: -1,
+          source: r.source,
+          role: 'reshape shape',
+        });
       return;
     }
     lockBoth(

@@ -50,3 +50,39 @@ export function resolveWeight(state: ChannelState, value: string | undefined, de
       return undefined;
   }
 }
+
+const SHAPE_ONLY = new Set(['Unsqueeze', 'Squeeze', 'Reshape', 'Identity', 'Flatten']);
+
+/**
+ * A per-channel constant that reaches an element-wise op through shape-only ops (caffe2 exports write
+ * `Unsqueeze(scale)` before a Mul): the underlying weight, the axis of its one dim of `channels` elements,
+ * and the Reshape targets on the way (they change with the channel count).
+ */
+export function resolveReshapedWeight(
+  state: ChannelState,
+  value: string,
+  channels: number,
+):
+  | { weight: Weight; axis: number; reshapes: { node: string; tensor: string; source: Weight['source'] }[] }
+  | undefined {
+  const reshapes: { node: string; tensor: string; source: Weight['source'] }[] = [];
+  let current = value;
+  for (let depth = 0; depth < 8; depth++) {
+    const weight = resolveWeight(state, current);
+    if (weight) {
+      const dims = weight.shape;
+      if (!dims) return undefined;
+      const big = dims.flatMap((d, i) => (d === 1 ? [] : [i]));
+      return big.length === 1 && dims[big[0]] === channels ? { weight, axis: big[0], reshapes } : undefined;
+    }
+    const producer = state.graph.producer(current);
+    if (!producer || producer.domain !== '' || !SHAPE_ONLY.has(producer.opType)) return undefined;
+    if (producer.opType === 'Reshape') {
+      const target = resolveWeight(state, producer.inputs[1]);
+      if (!target) return undefined;
+      reshapes.push({ node: producer.name, tensor: target.tensor, source: target.source });
+    }
+    current = producer.inputs[0];
+  }
+  return undefined;
+}

@@ -1,0 +1,40 @@
+import { type Analysis, analyzeModel } from '../../src/core/analyze/analyze';
+import type { ChannelGroup } from '../../src/core/analyze/types';
+import { ModelView } from '../../src/core/onnx/modelView';
+import { openModelBytes } from '../../src/core/onnx/reader';
+import type { onnx } from '../../src/core/onnx/proto/onnx.js';
+import { onnx as proto } from '../../src/core/onnx/proto/onnx.js';
+
+/** Analyses model bytes (a builder fixture, a hand-made model). */
+export function analyzeBytes(bytes: Uint8Array, name = 'model.onnx'): Analysis {
+  return analyzeModel(new ModelView(openModelBytes(bytes, name)));
+}
+
+export function analyzeProto(model: onnx.ModelProto.$Properties): Analysis {
+  return analyzeBytes(proto.ModelProto.encode(model).finish());
+}
+
+/** The group a root node belongs to. */
+export function groupOf(analysis: Analysis, root: string): ChannelGroup {
+  const group = analysis.report.groups.find((g) => g.roots.includes(root));
+  if (!group)
+    throw new Error(
+      `no group has root ${root}; groups: ${analysis.report.groups.map((g) => g.roots.join('+')).join(', ')}`,
+    );
+  return group;
+}
+
+/** A compact, comparable description of a group. */
+export function shapeOf(group: ChannelGroup) {
+  return {
+    roots: group.roots,
+    channels: group.channels,
+    unit: group.unit,
+    prunable: group.prunable,
+    shuffles: group.pixelShuffle.map((p) => `${p.form}${p.mode ? `/${p.mode}` : ''}/r${p.blocksize}`),
+  };
+}
+
+export function codes(analysis: Analysis): string[] {
+  return analysis.report.diagnostics.map((d) => d.code);
+}
