@@ -1,0 +1,546 @@
+/**
+ * Reads a plan file (`*.prune.json`, design contract §4): JSON with comments and trailing commas tolerated,
+ * checked against `schemas/prune-plan.schema.json`, with the text range of every part that a finding can
+ * point at. Never throws: whatever is wrong with the text becomes a diagnostic.
+ *
+ * PL000 (error): the text is not a JSON object, has a syntax error, or does not match the schema.
+ * PL009 (warning): a key is given twice (the last one wins, as in JSON.parse).
+ */
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import schema from '../../../schemas/prune-plan.schema.json';
+import type { Diagnostic, TextRange } from '../analyze/types';
+import { type Node, type ParseError, parseTree, printParseErrorCode, stripComments } from './jsonc';
+import { LineIndex } from './lineIndex';
+import { removeProperty } from './planEdits';
+
+export type Criterion = 'l1' | 'l2' | 'bn' | 'random' | 'activation';
+
+/** One entry of `layers`: exactly one of these. */
+export type LayerSetting = { ratio: number } | { prune: number } | { indices: number[] } | { exclude: true };
+
+/** The plan file's content (design contract §4). */
+export interface PrunePlan {
+  $schema?: string;
+  /** The model, relative to the plan's folder. */
+  model: string;
+  modelSha256?: string;
+  criterion?: Criterion;
+  ratio?: number;
+  roundTo?: number;
+  seed?: number;
+  global?: boolean;
+  targetMacs?: number;
+  /** Node name → setting. */
+  layers?: Record<string, LayerSetting>;
+}
+
+/** What could be read of a plan that does not match the schema: the fields and layer entries that do. */
+export type PartialPlan = Partial<Omit<PrunePlan, 'layers'>> & { layers: Record<string, LayerSetting> };
+
+export interface PropertyPositions {
+  /** The key, quotes included. */
+  key: TextRange;
+  value: TextRange;
+}
+
+export interface LayerPositions extends PropertyPositions {
+  /** The value of the entry's one setting: `0.25` of `{ "ratio": 0.25 }`, the array of `indices`. */
+  setting?: TextRange;
+  /** Each element of `indices`. */
+  indices?: TextRange[];
+}
+
+export interface PlanPositions {
+  /** The top-level object. */
+  root?: TextRange;
+  /** Top-level properties (the last one of a repeated key). */
+  properties: Map<string, PropertyPositions>;
+  /** `layers` entries by node name (the last one of a repeated key). */
+  layers: Map<string, LayerPositions>;
+}
+
+/** One `layers` entry as written, with its nodes in the jsonc-parser tree. */
+export interface PlanLayerEntry {
+  name: string;
+  /** The setting, when the entry matches the schema and is not shadowed. */
+  setting?: LayerSetting;
+  /** A later entry has the same name (this one has no effect). */
+  shadowed: boolean;
+  property: Node;
+  key: Node;
+  value?: Node;
+  /** The value node of the setting (`0.25`, the `indices` array…). */
+  settingNode?: Node;
+  positions: LayerPositions;
+}
+
+export interface PlanDocument {
+  text: string;
+  lines: LineIndex;
+  /** The top-level object, when the text is one. */
+  root?: Node;
+  /** The plan, when the text is JSON and matches the schema. */
+  plan?: PrunePlan;
+  /** The valid parts, also when the plan does not match the schema (checkPlan uses these). */
+  partial: PartialPlan;
+  positions: PlanPositions;
+  /** `layers` entries in document order, repeated names included. */
+  layers: PlanLayerEntry[];
+  /** Top-level property nodes by name (the last of a repeated key). */
+  properties: Map<string, Node>;
+  /** PL000 and PL009 findings. */
+  diagnostics: Diagnostic[];
+}
+
+const SETTINGS = ['ratio', 'prune', 'indices', 'exclude'] as const;
+const SETTING_LIST = '"ratio", "prune", "indices" or "exclude"';
+const MAX_SYNTAX_ERRORS = 10;
+
+let validator: ValidateFunction | undefined;
+
+function validate(value: unknown): ErrorObject[] {
+  validator ??= new Ajv({ allErrors: true, strict: true }).compile(schema);
+  return validator(value) ? [] : [...(validator.errors ?? [])];
+}
+
+function assign(target: Record<string, unknown>, key: string, value: unknown): void {
+  // A key "__proto__" is an ordinary key in JSON.
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The value of a node; for repeated keys the last one wins, as in JSON.parse. */
+function nodeValue(node: Node | undefined): unknown {
+  if (!node) return undefined;
+  switch (node.type) {
+    case 'object': {
+      const result: Record<string, unknown> = {};
+      for (const property of node.children ?? []) {
+        const [key, value] = property.children ?? [];
+        if (key && value) assign(result, String(key.value), nodeValue(value));
+      }
+      return result;
+    }
+    case 'array':
+      return (node.children ?? []).map(nodeValue);
+    default:
+      return node.value;
+  }
+}
+
+/** The property of `object` named `key` (the last one when repeated). */
+function propertyOf(object: Node | undefined, key: string): Node | undefined {
+  if (object?.type !== 'object') return undefined;
+  let found: Node | undefined;
+  for (const property of object.children ?? []) if (property.children?.[0]?.value === key) found = property;
+  return found;
+}
+
+/** The node at a path of keys and array indices, with the property that holds it. */
+function nodeAt(root: Node, path: readonly string[]): { node?: Node; property?: Node } {
+  let node: Node | undefined = root;
+  let property: Node | undefined;
+  for (const segment of path) {
+    if (node?.type === 'object') {
+      property = propertyOf(node, segment);
+      node = property?.children?.[1];
+    } else if (node?.type === 'array') {
+      property = undefined;
+      node = node.children?.[Number(segment)];
+    } else return {};
+  }
+  return { node, property };
+}
+
+function pointerPath(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+const q = (s: unknown): string => JSON.stringify(s);
+
+function subject(path: readonly string[]): string {
+  if (path.length === 0) return 'The plan';
+  if (path[0] === 'layers' && path.length >= 2) {
+    const layer = q(path[1]);
+    if (path.length === 2) return `The entry of layer ${layer}`;
+    if (path.length === 3) return `${q(path[2])} of layer ${layer}`;
+    if (path.length === 4 && path[2] === 'indices')
+      return `Element ${path[3]} of "indices" of layer ${layer}`;
+  }
+  return path.map(q).join(' › ');
+}
+
+function article(type: string): string {
+  if (type === 'integer') return 'an integer';
+  if (type === 'object' || type === 'array') return `an ${type}`;
+  return `a ${type}`;
+}
+
+interface SchemaProblem {
+  path: string[];
+  /** Where the range goes: the value at `path`, the key of the property at `path`, or the plan's `{`. */
+  at: 'value' | 'key' | 'open';
+  message: string;
+}
+
+function rule(error: ErrorObject, path: readonly string[]): string {
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'type':
+      return `must be ${article(String(p.type))}`;
+    case 'minimum':
+      return `must be at least ${p.limit}`;
+    case 'exclusiveMinimum':
+      return `must be greater than ${p.limit}`;
+    case 'maximum':
+      return `must be at most ${p.limit}`;
+    case 'exclusiveMaximum':
+      return `must be less than ${p.limit}`;
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map(q).join(', ')}`;
+    case 'const':
+      if (path[2] === 'exclude')
+        return 'must be true (to prune the layer, give "ratio", "prune" or "indices")';
+      return `must be ${q(p.allowedValue)}`;
+    case 'pattern':
+      if (path[0] === 'modelSha256') return "must be 64 hexadecimal digits (the model file's SHA-256)";
+      return `must match ${p.pattern}`;
+    case 'minLength':
+      return 'must not be empty';
+    default:
+      return error.message ?? 'is not valid';
+  }
+}
+
+const TOP_LEVEL = Object.keys(schema.properties);
+
+function describeError(error: ErrorObject): SchemaProblem {
+  const path = pointerPath(error.instancePath);
+  const p = error.params as Record<string, unknown>;
+  if (error.keyword === 'required' && path.length === 0) {
+    const missing = String(p.missingProperty);
+    return {
+      path,
+      at: 'open',
+      message:
+        missing === 'model'
+          ? `The plan has no "model": add "model": "<file>.onnx", the model's path relative to the plan's folder.`
+          : `The plan has no ${q(missing)}.`,
+    };
+  }
+  if (error.keyword === 'additionalProperties' && path.length === 0) {
+    const name = String(p.additionalProperty);
+    return {
+      path: [name],
+      at: 'key',
+      message: `Unknown property ${q(name)} in the plan: the known ones are ${TOP_LEVEL.join(', ')}. Remove it or correct its name.`,
+    };
+  }
+  return { path, at: 'value', message: `${subject(path)} ${rule(error, path)}.` };
+}
+
+const ONE_OF = '#/properties/layers/additionalProperties/oneOf';
+
+/** The errors of one `layers` entry, collapsed from the oneOf branches to what the user wrote. */
+function describeEntry(name: string, value: unknown, errors: ErrorObject[]): SchemaProblem[] {
+  const path = ['layers', name];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return [
+      {
+        path,
+        at: 'value',
+        message: `The entry of layer ${q(name)} must be an object: one of { "ratio": r }, { "prune": n }, { "indices": [...] }, { "exclude": true }.`,
+      },
+    ];
+  }
+  const keys = Object.keys(value);
+  const unknown = keys.filter((k) => !(SETTINGS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    return unknown.map((k) => ({
+      path: [...path, k],
+      at: 'key',
+      message: `Unknown setting ${q(k)} for layer ${q(name)}: use exactly one of ${SETTING_LIST}.`,
+    }));
+  }
+  if (keys.length === 0) {
+    return [
+      { path, at: 'value', message: `The entry of layer ${q(name)} is empty: give one of ${SETTING_LIST}.` },
+    ];
+  }
+  if (keys.length > 1) {
+    return [
+      {
+        path,
+        at: 'value',
+        message: `The entry of layer ${q(name)} gives ${keys.map(q).join(' and ')}: keep exactly one of them.`,
+      },
+    ];
+  }
+  const branch = `${ONE_OF}/${SETTINGS.indexOf(keys[0] as (typeof SETTINGS)[number])}/`;
+  return errors.filter((e) => e.schemaPath.startsWith(branch)).map(describeError);
+}
+
+function schemaProblems(value: unknown): SchemaProblem[] {
+  const errors = validate(value);
+  const byEntry = new Map<string, ErrorObject[]>();
+  const problems: SchemaProblem[] = [];
+  for (const error of errors) {
+    const path = pointerPath(error.instancePath);
+    if (error.schemaPath.startsWith(ONE_OF) && path[0] === 'layers' && path.length >= 2) {
+      const list = byEntry.get(path[1]!) ?? [];
+      list.push(error);
+      byEntry.set(path[1]!, list);
+    } else problems.push(describeError(error));
+  }
+  const layers = (value as { layers?: Record<string, unknown> }).layers ?? {};
+  for (const [name, list] of byEntry) problems.push(...describeEntry(name, layers[name], list));
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const id = `${p.path.join('\u0000')}|${p.at}|${p.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+const SYNTAX: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'a property name (a string in double quotes) was expected',
+  ValueExpected: 'a value was expected',
+  ColonExpected: 'a colon was expected',
+  CommaExpected: 'a comma was expected',
+  CloseBraceExpected: 'a closing brace } was expected',
+  CloseBracketExpected: 'a closing bracket ] was expected',
+  EndOfFileExpected: 'the end of the file was expected',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: 'the comment is not closed',
+  UnexpectedEndOfString: 'the string is not closed',
+  UnexpectedEndOfNumber: 'the number is not complete',
+  InvalidUnicode: 'invalid unicode escape',
+  InvalidEscapeCharacter: 'invalid escape character',
+  InvalidCharacter: 'invalid character in a string',
+};
+
+function syntaxMessage(error: ParseError): string {
+  const name = printParseErrorCode(error.error);
+  return SYNTAX[name] ?? name;
+}
+
+function pl000(range: TextRange, message: string): Diagnostic {
+  return { code: 'PL000', severity: 'error', message, range, fixes: [] };
+}
+
+function kindOf(node: Node): string {
+  if (node.type === 'string' || node.type === 'number' || node.type === 'boolean') return `a ${node.type}`;
+  if (node.type === 'null') return 'null';
+  return `an ${node.type}`;
+}
+
+function emptyDocument(text: string, lines: LineIndex, diagnostics: Diagnostic[]): PlanDocument {
+  return {
+    text,
+    lines,
+    partial: { layers: {} },
+    positions: { properties: new Map(), layers: new Map() },
+    layers: [],
+    properties: new Map(),
+    diagnostics,
+  };
+}
+
+/** Reads a plan. Never throws: what is wrong with the text is a PL000 finding. */
+export function parsePlan(text: string): PlanDocument {
+  try {
+    return readPlan(text);
+  } catch (error) {
+    // Pathological input, e.g. nesting deep enough to exhaust the stack of the recursive parser.
+    const lines = new LineIndex(text);
+    const reason = error instanceof RangeError ? 'it is nested too deeply' : String(error);
+    return emptyDocument(text, lines, [
+      pl000(lines.range(0, Math.min(text.length, 1)), `The plan could not be read: ${reason}.`),
+    ]);
+  }
+}
+
+function readPlan(text: string): PlanDocument {
+  const lines = new LineIndex(text);
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const rangeOf = (node: Node): TextRange => lines.range(node.offset, node.length);
+
+  if (!root || root.type !== 'object') {
+    const first = errors[0];
+    let diagnostic: Diagnostic;
+    if (!root && stripComments(text).trim() === '') {
+      diagnostic = pl000(
+        lines.range(0, text.length),
+        'The plan is empty: a plan is a JSON object such as { "model": "model.onnx", "ratio": 0.5 }.',
+      );
+    } else if (first) {
+      const at = lines.position(first.offset);
+      diagnostic = pl000(
+        lines.range(first.offset, Math.max(first.length, 1)),
+        `This is not a JSON plan (line ${at.line + 1}, column ${at.character + 1}: ${syntaxMessage(first)}): a plan is a JSON object such as { "model": "model.onnx", "ratio": 0.5 }.`,
+      );
+    } else {
+      diagnostic = pl000(
+        rangeOf(root!),
+        `A plan is a JSON object such as { "model": "model.onnx", "ratio": 0.5 }, not ${kindOf(root!)}.`,
+      );
+    }
+    return emptyDocument(text, lines, [diagnostic]);
+  }
+
+  const diagnostics: Diagnostic[] = errors
+    .slice(0, MAX_SYNTAX_ERRORS)
+    .map((e) => pl000(lines.range(e.offset, e.length), `JSON syntax error: ${syntaxMessage(e)}.`));
+
+  const value = nodeValue(root) as Record<string, unknown>;
+  const problems = schemaProblems(value);
+  for (const problem of problems) {
+    const { node, property } = nodeAt(root, problem.path);
+    let range: TextRange;
+    if (problem.at === 'key' && property?.children?.[0]) range = rangeOf(property.children[0]);
+    else if (problem.at === 'value' && node) range = rangeOf(node);
+    else range = lines.range(root.offset, 1);
+    diagnostics.push(pl000(range, problem.message));
+  }
+
+  // The valid parts.
+  const prefix = (a: readonly string[], b: readonly string[]): boolean =>
+    a.length <= b.length && a.every((segment, i) => b[i] === segment);
+  // A problem at the path or on a parent of it (the plan's own `{` aside), or one inside it.
+  const brokenAt = (path: readonly string[]): boolean =>
+    problems.some((p) => p.path.length > 0 && prefix(p.path, path));
+  const brokenWithin = (path: readonly string[]): boolean => problems.some((p) => prefix(path, p.path));
+  const partial: PartialPlan = { layers: {} };
+  for (const key of TOP_LEVEL) {
+    if (key === 'layers' || value[key] === undefined || brokenWithin([key])) continue;
+    assign(partial, key, value[key]);
+  }
+  const layerValues = value.layers;
+  if (
+    layerValues &&
+    typeof layerValues === 'object' &&
+    !Array.isArray(layerValues) &&
+    !brokenAt(['layers'])
+  ) {
+    for (const [name, setting] of Object.entries(layerValues)) {
+      if (!brokenWithin(['layers', name])) assign(partial.layers, name, setting);
+    }
+  }
+
+  // Positions and entries.
+  const positions: PlanPositions = { root: rangeOf(root), properties: new Map(), layers: new Map() };
+  const properties = new Map<string, Node>();
+  for (const property of root.children ?? []) {
+    const [key, val] = property.children ?? [];
+    if (!key || !val) continue;
+    properties.set(String(key.value), property);
+    positions.properties.set(String(key.value), { key: rangeOf(key), value: rangeOf(val) });
+  }
+  const layers: PlanLayerEntry[] = [];
+  const layersNode = properties.get('layers')?.children?.[1];
+  if (layersNode?.type === 'object') {
+    const all = layersNode.children ?? [];
+    all.forEach((property, i) => {
+      const [key, val] = property.children ?? [];
+      if (!key) return;
+      const name = String(key.value);
+      const shadowed = all.slice(i + 1).some((p) => p.children?.[0]?.value === name);
+      const entryPositions: LayerPositions = {
+        key: rangeOf(key),
+        value: val ? rangeOf(val) : rangeOf(key),
+      };
+      let settingNode: Node | undefined;
+      if (val?.type === 'object' && val.children?.length === 1) {
+        settingNode = val.children[0]!.children?.[1];
+        if (settingNode) entryPositions.setting = rangeOf(settingNode);
+        if (settingNode?.type === 'array') entryPositions.indices = (settingNode.children ?? []).map(rangeOf);
+      }
+      const setting = shadowed
+        ? undefined
+        : (Object.getOwnPropertyDescriptor(partial.layers, name)?.value as LayerSetting | undefined);
+      const entry: PlanLayerEntry = { name, shadowed, property, key, positions: entryPositions };
+      if (setting) entry.setting = setting;
+      if (val) entry.value = val;
+      if (settingNode) entry.settingNode = settingNode;
+      layers.push(entry);
+      if (!shadowed) positions.layers.set(name, entryPositions);
+    });
+  }
+
+  // Repeated keys: the later one wins; the earlier one is dead text.
+  const repeated = (object: Node, describe: (name: string, line: number) => string): void => {
+    const all = object.children ?? [];
+    all.forEach((property, i) => {
+      const key = property.children?.[0];
+      if (!key) return;
+      const later = all.slice(i + 1).find((p) => p.children?.[0]?.value === key.value);
+      if (!later) return;
+      const line = lines.position(later.offset).line + 1;
+      diagnostics.push({
+        code: 'PL009',
+        severity: 'warning',
+        message: describe(String(key.value), line),
+        range: rangeOf(key),
+        fixes: [
+          {
+            id: 'PL009.remove',
+            title: 'remove this entry',
+            kind: 'plan',
+            edits: removeProperty(lines, property),
+          },
+        ],
+      });
+    });
+  };
+  repeated(
+    root,
+    (name, line) =>
+      `${q(name)} is given again on line ${line}; the last one wins, so this one has no effect. Remove it.`,
+  );
+  if (layersNode?.type === 'object') {
+    repeated(
+      layersNode,
+      (name, line) =>
+        `Layer ${q(name)} is listed again on line ${line}; the last entry wins, so this one has no effect. Remove it.`,
+    );
+  }
+
+  const hasErrors = diagnostics.some((d) => d.code === 'PL000');
+  const document: PlanDocument = {
+    text,
+    lines,
+    root,
+    partial,
+    positions,
+    layers,
+    properties,
+    diagnostics: sortDiagnostics(diagnostics),
+  };
+  if (!hasErrors && typeof partial.model === 'string') {
+    const { layers: layerSettings, ...rest } = partial;
+    const plan: PrunePlan = { ...rest, model: partial.model };
+    if (value.layers !== undefined) plan.layers = layerSettings;
+    document.plan = plan;
+  }
+  return document;
+}
+
+/** Diagnostics in document order (then by code). */
+export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic): [number, number] => [
+    d.range?.start.line ?? -1,
+    d.range?.start.character ?? -1,
+  ];
+  return diagnostics.sort((a, b) => {
+    const [al, ac] = key(a);
+    const [bl, bc] = key(b);
+    return al - bl || ac - bc || a.code.localeCompare(b.code);
+  });
+}
