@@ -39,7 +39,11 @@ execFileSync(
 execFileSync(bin('pbts'), ['--no-comments', '-o', join(dir, 'onnx.d.ts'), join(dir, 'onnx.js')], {
   stdio: 'inherit',
 });
-for (const file of ['onnx.js', 'onnx.d.ts']) {
-  const path = join(dir, file);
-  writeFileSync(path, header + readFileSync(path, 'utf8'));
-}
+// Constructors would give every message its own empty array per repeated field (a TensorProto gets nine).
+// The prototypes already default them to one shared, frozen empty array, which decoding replaces on the
+// first element, so drop the per-instance arrays: a 10,000-node model decodes ~250,000 fewer objects.
+const js = join(dir, 'onnx.js');
+const lean = readFileSync(js, 'utf8').replace(/^ {12}this\.\w+ = \[\];\n/gm, '');
+writeFileSync(js, header + lean);
+const dts = join(dir, 'onnx.d.ts');
+writeFileSync(dts, header + readFileSync(dts, 'utf8'));

@@ -9,7 +9,7 @@ export interface GroupIndex {
   /** The groups a space's channels belong to (a Concat output can feed several). */
   groupsOf(space: ChannelSpace): ChannelGroup[];
   /** Class (union-find root) of every channel of a space. */
-  classesOf(space: ChannelSpace): number[];
+  classesOf(space: ChannelSpace): Int32Array;
 }
 
 /**
@@ -19,16 +19,19 @@ export interface GroupIndex {
  */
 export function buildGroups(state: ChannelState): GroupIndex {
   const slots = state.slots;
-  const classesOf = (space: ChannelSpace) =>
-    Array.from({ length: space.size }, (_, c) => slots.find(space.base + c));
+  // Class (union-find root) of every slot, found once; a space's classes are a view of it.
+  const classOfSlot = new Int32Array(slots.length);
+  for (let i = 0; i < slots.length; i++) classOfSlot[i] = slots.find(i);
+  const classesOf = (space: ChannelSpace): Int32Array =>
+    classOfSlot.subarray(space.base, space.base + space.size);
   const roots = state.roots;
   const rootUnion = new UnionFind();
   rootUnion.add(roots.length);
-  const owner = new Map<number, number>();
+  const owner = new Int32Array(slots.length).fill(-1); // class → first root holding it
   roots.forEach((root, i) => {
     for (const cls of classesOf(root.space)) {
-      const other = owner.get(cls);
-      if (other === undefined) owner.set(cls, i);
+      const other = owner[cls];
+      if (other < 0) owner[cls] = i;
       else rootUnion.union(i, other);
     }
   });
@@ -58,18 +61,22 @@ export function buildGroups(state: ChannelState): GroupIndex {
       pixelShuffle: [],
     };
   });
-  const classGroup = new Map<number, number>();
-  for (const [cls, i] of owner) classGroup.set(cls, groupOfRoot.get(i)!);
+  const classGroup = new Int32Array(slots.length).fill(-1);
+  for (let cls = 0; cls < owner.length; cls++)
+    if (owner[cls] >= 0) classGroup[cls] = groupOfRoot.get(owner[cls])!;
   const cache = new Map<ChannelSpace, ChannelGroup[]>();
   const groupsOf = (space: ChannelSpace): ChannelGroup[] => {
     let found = cache.get(space);
     if (!found) {
-      const ids = new Set<number>();
+      let first = -1;
+      let ids: Set<number> | undefined;
       for (const cls of classesOf(space)) {
-        const g = classGroup.get(cls);
-        if (g !== undefined) ids.add(g);
+        const g = classGroup[cls];
+        if (g < 0 || g === first) continue;
+        if (first < 0) first = g;
+        else (ids ??= new Set([first])).add(g);
       }
-      found = [...ids].sort((a, b) => a - b).map((g) => groups[g]);
+      found = ids ? [...ids].sort((a, b) => a - b).map((g) => groups[g]) : first >= 0 ? [groups[first]] : [];
       cache.set(space, found);
     }
     return found;
@@ -117,7 +124,8 @@ export function buildGroups(state: ChannelState): GroupIndex {
       group.prunable = false;
     }
   }
-  for (const layer of rootLayers.values()) layer.locked = groups.find((g) => g.id === layer.group)!.locked;
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  for (const layer of rootLayers.values()) layer.locked = byId.get(layer.group)!.locked;
   return { groups, roots: rootLayers, groupsOf, classesOf };
 }
 
@@ -133,7 +141,7 @@ function addShuffle(group: ChannelGroup, info: PixelShuffleInfo): void {
 }
 
 /** Channel indices grouped by class, each list ascending, lists ordered by their first index. */
-function blocksOf(classes: number[]): number[][] {
+function blocksOf(classes: Int32Array): number[][] {
   const byClass = new Map<number, number[]>();
   classes.forEach((cls, c) => {
     const list = byClass.get(cls);

@@ -1,5 +1,6 @@
 import type { GroupMember, PixelShuffleInfo, Severity } from '../analyze/types';
 import type { ValueFacts } from '../graph/facts';
+import type { FactTable } from '../graph/inferShapes';
 import type { ModelFile } from '../onnx/modelFile';
 import type { GraphView, NodeView } from '../onnx/modelView';
 import { type ChannelSpace, IDENTITY, type IndexMap } from './channelSpace';
@@ -53,7 +54,7 @@ export class ChannelState {
   constructor(
     readonly graph: GraphView,
     readonly file: ModelFile,
-    readonly facts: Map<string, ValueFacts>,
+    readonly facts: FactTable,
   ) {}
 
   space(value: string | undefined): ChannelSpace | undefined {
@@ -88,7 +89,8 @@ export class ChannelState {
   }
 
   member(space: ChannelSpace, member: GroupMember, map: IndexMap = IDENTITY): void {
-    this.members.push({ ...member, space, map });
+    const { node, tensor, axis, source, role } = member;
+    this.members.push({ node, tensor, axis, source, role, space, map });
   }
 
   root(node: NodeView, space: ChannelSpace): void {

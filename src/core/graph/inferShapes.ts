@@ -13,14 +13,9 @@ import { topologicalOrder } from './topology';
  * small constants, from inputs, initializers, Constant nodes and per-op rules; `value_info` fills what the
  * rules cannot know. A dim that cannot be known stays undefined: the channel analysis then says so.
  */
-export function inferShapes(
-  graph: GraphView,
-  file: ModelFile,
-  outer?: ReadonlyMap<string, ValueFacts>,
-): Map<string, ValueFacts> {
-  const facts = new Map<string, ValueFacts>(outer);
+export function inferShapes(graph: GraphView, file: ModelFile): FactTable {
+  const facts = new FactTable(graph, file);
   for (const input of graph.inputs) facts.set(input.name, { shape: input.shape, dtype: input.dtype });
-  for (const [name, tensor] of graph.initializers) facts.set(name, tensorFacts(file, tensor));
   for (const node of topologicalOrder(graph)) {
     const outputs =
       node.domain === ''
@@ -32,6 +27,33 @@ export function inferShapes(
     });
   }
   return facts;
+}
+
+/**
+ * Facts by value name. Initializers get theirs when first asked: a model with thousands of weights pays only
+ * for the few whose shapes or values a rule reads.
+ */
+export class FactTable {
+  private readonly facts = new Map<string, ValueFacts>();
+
+  constructor(
+    private readonly graph: GraphView,
+    private readonly file: ModelFile,
+  ) {}
+
+  get(name: string): ValueFacts | undefined {
+    const known = this.facts.get(name);
+    if (known || this.facts.has(name)) return known;
+    const tensor = this.graph.initializer(name);
+    if (!tensor) return undefined;
+    const facts = tensorFacts(this.file, tensor);
+    this.facts.set(name, facts);
+    return facts;
+  }
+
+  set(name: string, facts: ValueFacts): void {
+    this.facts.set(name, facts);
+  }
 }
 
 function nodeFacts(
@@ -55,7 +77,11 @@ export function tensorFacts(file: ModelFile, tensor: onnx.TensorProto.$Propertie
   const shape = (tensor.dims ?? []).map((d) => toSafeNumber(d, 'a tensor dimension'));
   const dtype = tensor.data_type ?? undefined;
   let value: (number | undefined)[] | undefined;
-  if (ModelFile.elementCount(tensor) <= SMALL_CONSTANT && dtype !== DataType.STRING) {
+  // Values matter for shapes, axes, pads, split sizes (integers) and Resize scales (a few floats); reading
+  // every small float weight (BatchNorm parameters…) would cost a read each for nothing.
+  const count = ModelFile.elementCount(tensor);
+  const integer = dtype === DataType.INT64 || dtype === DataType.INT32;
+  if (count <= (integer ? SMALL_CONSTANT : 8) && dtype !== DataType.STRING) {
     try {
       value = readTensorAsNumbers(file, tensor);
     } catch {

@@ -10,6 +10,10 @@ const cache = new WeakMap<GraphView, NodeView[]>();
 export function topologicalOrder(graph: GraphView): NodeView[] {
   const known = cache.get(graph);
   if (known) return known;
+  if (isSorted(graph)) {
+    cache.set(graph, graph.nodes);
+    return graph.nodes;
+  }
   const waiting = new Map<NodeView, number>();
   const ready: NodeView[] = [];
   for (const node of graph.nodes) {
@@ -48,4 +52,15 @@ function insertSorted(list: NodeView[], node: NodeView): void {
   let i = list.length;
   while (i > 0 && list[i - 1].index > node.index) i--;
   list.splice(i, 0, node);
+}
+
+/** True when every node's producers come before it (what ONNX requires, and what exporters write). */
+function isSorted(graph: GraphView): boolean {
+  for (const node of graph.nodes) {
+    for (const input of node.inputs) {
+      const producer = input ? graph.producer(input) : undefined;
+      if (producer && producer.index >= node.index) return false;
+    }
+  }
+  return true;
 }

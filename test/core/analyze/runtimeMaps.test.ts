@@ -65,8 +65,8 @@ describe('pixel-shuffle index maps match ONNX Runtime', () => {
         const inSpace = analysis.state.space('x')!;
         const outSpace = analysis.state.space('y')!;
         assert.ok(outSpace, 'the output carries channels');
-        const inClasses = analysis.index.classesOf(inSpace);
-        const outClasses = analysis.index.classesOf(outSpace);
+        const inClasses = Array.from(analysis.index.classesOf(inSpace));
+        const outClasses = Array.from(analysis.index.classesOf(outSpace));
         const predicted = outClasses.map((cls) => inClasses.flatMap((c, i) => (c === cls ? [i] : [])));
 
         const result = await runModel(built.bytes, { x: channelIndexInput([1, channels, spatial, spatial]) });

@@ -26,8 +26,9 @@ function withoutPayload(model: onnx.ModelProto): onnx.ModelProto {
   const strip = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(strip);
     else if (value instanceof onnx.TensorProto) {
-      delete (value as Partial<onnx.TensorProto>).raw_data;
+      // Element data is left out by the lazy reader: no own property at all.
       for (const field of [
+        'raw_data',
         'float_data',
         'int32_data',
         'string_data',
@@ -35,7 +36,7 @@ function withoutPayload(model: onnx.ModelProto): onnx.ModelProto {
         'double_data',
         'uint64_data',
       ] as const) {
-        value[field] = [];
+        delete (value as Partial<onnx.TensorProto>)[field];
       }
     } else if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) {
       Object.values(value).forEach(strip);

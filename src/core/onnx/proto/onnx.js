@@ -127,13 +127,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const AttributeProto = function (properties) {
-            this.floats = [];
-            this.ints = [];
-            this.strings = [];
-            this.tensors = [];
-            this.graphs = [];
-            this.sparse_tensors = [];
-            this.type_protos = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -643,7 +636,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const ValueInfoProto = function (properties) {
-            this.metadata_props = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -865,11 +857,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const NodeProto = function (properties) {
-            this.input = [];
-            this.output = [];
-            this.attribute = [];
-            this.metadata_props = [];
-            this.device_configurations = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1179,7 +1166,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const IntIntListEntryProto = function (properties) {
-            this.value = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1361,7 +1347,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const NodeDeviceConfigurationProto = function (properties) {
-            this.sharding_spec = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1555,9 +1540,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const ShardingSpecProto = function (properties) {
-            this.device = [];
-            this.index_to_device_group_map = [];
-            this.sharded_dim = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1775,7 +1757,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const ShardedDimProto = function (properties) {
-            this.simple_sharding = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2160,8 +2141,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const TrainingInfoProto = function (properties) {
-            this.initialization_binding = [];
-            this.update_binding = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2390,11 +2369,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const ModelProto = function (properties) {
-            this.opset_import = [];
-            this.metadata_props = [];
-            this.training_info = [];
-            this.functions = [];
-            this.configuration = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2737,7 +2711,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const DeviceConfigurationProto = function (properties) {
-            this.device = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -3089,7 +3062,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const TensorAnnotation = function (properties) {
-            this.quant_parameter_tensor_names = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -3279,14 +3251,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const GraphProto = function (properties) {
-            this.node = [];
-            this.initializer = [];
-            this.sparse_initializer = [];
-            this.input = [];
-            this.output = [];
-            this.value_info = [];
-            this.quantization_annotation = [];
-            this.metadata_props = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -3618,15 +3582,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const TensorProto = function (properties) {
-            this.dims = [];
-            this.float_data = [];
-            this.int32_data = [];
-            this.string_data = [];
-            this.int64_data = [];
-            this.external_data = [];
-            this.double_data = [];
-            this.uint64_data = [];
-            this.metadata_props = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -4310,7 +4265,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const SparseTensorProto = function (properties) {
-            this.dims = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -4504,7 +4458,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const TensorShapeProto = function (properties) {
-            this.dim = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -6332,14 +6285,6 @@ export const onnx = $root.onnx = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const FunctionProto = function (properties) {
-            this.input = [];
-            this.output = [];
-            this.attribute = [];
-            this.attribute_proto = [];
-            this.node = [];
-            this.opset_import = [];
-            this.value_info = [];
-            this.metadata_props = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
