@@ -1,13 +1,25 @@
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { analyzeModel } from '../../core/analyze/analyze';
 import { formatAnalysis } from '../../core/analyze/formatText';
 import { toSarif } from '../../core/analyze/sarif';
 import { withModelErrors } from '../../core/onnx/errors';
+import { describeFsError } from '../../core/onnx/fileSource';
+import { sha256Of } from '../../core/onnx/hash';
+import { parsePlan, planDiagnostics } from '../../core/plan';
 import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
 import { CliError, EXIT } from '../exit';
 import type { CliIO } from '../program';
 import { version } from '../../../package.json';
+
+function readPlan(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`${path}: ${describeFsError(error)}`);
+  }
+}
 
 export interface AnalyzeOptions {
   format?: string;
@@ -19,11 +31,19 @@ export function analyzeCommand(path: string, options: AnalyzeOptions, io: CliIO)
   const format = options.format ?? 'text';
   if (!['text', 'json', 'sarif'].includes(format))
     throw new CliError(`unknown format '${format}': use text, json or sarif.`);
-  const { report } = withModelErrors(path, () => {
+  const planText = options.plan === undefined ? undefined : readPlan(options.plan);
+  const report = withModelErrors(path, () => {
     // External data problems become IO001 findings: the structure is analysable without the weights.
     const file = openModel(path, { checkExternalData: false });
     try {
-      return analyzeModel(new ModelView(file));
+      const { report, roots } = analyzeModel(new ModelView(file));
+      if (planText !== undefined) {
+        const doc = parsePlan(planText);
+        const modelSha256 = doc.partial.modelSha256 ? sha256Of(file.source) : undefined;
+        const planFindings = planDiagnostics(doc, roots, { modelSha256, groups: report.groups });
+        report.diagnostics.push(...planFindings.map((d) => ({ ...d, file: options.plan })));
+      }
+      return report;
     } finally {
       file.close();
     }

@@ -21,7 +21,11 @@ export function formatAnalysis(report: AnalysisReport): string {
     .map(([s, n]) => `${n} ${s}${n === 1 ? '' : 's'}`);
   lines.push('', `Findings: ${counts.join(', ') || 'none'}`);
   for (const d of report.diagnostics) {
-    lines.push(`  ${d.severity.padEnd(7)} ${d.code}  ${d.group ? `${d.group.padEnd(4)} ` : ''}${d.message}`);
+    const where =
+      d.file && d.range ? `${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ` : '';
+    lines.push(
+      `  ${d.severity.padEnd(7)} ${d.code}  ${d.group ? `${d.group.padEnd(4)} ` : ''}${where}${d.message}`,
+    );
     for (const fix of d.fixes) lines.push(`          fix: ${fix.title} (${fix.kind})`);
   }
   return lines.join('\n');

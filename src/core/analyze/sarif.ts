@@ -35,10 +35,22 @@ export function toSarif(report: AnalysisReport, artifactUri: string, toolVersion
           level: LEVEL[d.severity],
           message: { text: d.message },
           locations: [
-            {
-              physicalLocation: { artifactLocation: { uri: artifactUri, index: 0 } },
-              ...(d.node ? { logicalLocations: [{ name: d.node, kind: 'member' }] } : {}),
-            },
+            d.file && d.range
+              ? {
+                  physicalLocation: {
+                    artifactLocation: { uri: d.file },
+                    region: {
+                      startLine: d.range.start.line + 1,
+                      startColumn: d.range.start.character + 1,
+                      endLine: d.range.end.line + 1,
+                      endColumn: d.range.end.character + 1,
+                    },
+                  },
+                }
+              : {
+                  physicalLocation: { artifactLocation: { uri: artifactUri, index: 0 } },
+                  ...(d.node ? { logicalLocations: [{ name: d.node, kind: 'member' }] } : {}),
+                },
           ],
           ...(d.group ? { properties: { group: d.group } } : {}),
         })),

@@ -73,7 +73,8 @@ export interface Diagnostic {
   /** The node it is about (model-level findings). */
   node?: string;
   group?: string;
-  /** For plan findings: where in the plan file. */
+  /** For plan findings: the plan file, and where in it. */
+  file?: string;
   range?: TextRange;
   fixes: (Fix & { edits?: TextEdit[] })[];
 }
