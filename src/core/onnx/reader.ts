@@ -5,8 +5,7 @@ import { OnnxError, WireError } from './errors';
 import { FileSource } from './fileSource';
 import { ModelFile } from './modelFile';
 import { onnx } from './proto/onnx.js';
-import { CONTAINER_FIELDS, type ContainerType } from './schema';
-import { forEachValue } from './walk';
+import { fieldInfo } from './schema';
 import { buildSkeleton } from './skeleton';
 import { type MessageSpan, walkStructure } from './structure';
 import { WireCursor } from './wireCursor';
@@ -49,7 +48,7 @@ function openSource(source: ByteSource, path: string | undefined, options: OpenO
   const proto = decodeSkeleton(skeleton, source);
   checkLooksLikeModel(proto, root, source);
   const spans = new WeakMap<object, MessageSpan>();
-  attach('Model', proto as unknown as Record<string, unknown>, root, spans);
+  attach(proto as unknown as Record<string, unknown>, root, spans);
   const model = new ModelFile(proto, source, spans, path);
   if (options.checkExternalData !== false) checkExternalData(model);
   return model;
@@ -113,42 +112,33 @@ function checkLooksLikeModel(proto: onnx.ModelProto, root: MessageSpan, source: 
 
 /**
  * Pairs every decoded container message with its span and freezes it. protobufjs decodes the elements of a
- * repeated field in file order, so the i-th element of field f is the i-th child span of field f.
+ * repeated field in file order, so the i-th child span of field f is element i of that field.
  */
 function attach(
-  type: ContainerType,
   message: Record<string, unknown>,
   span: MessageSpan,
   spans: WeakMap<object, MessageSpan>,
 ): void {
   spans.set(message, span);
-  if (span.children.length > 0) {
-    const next = new Map<number, number>();
-    for (const field of CONTAINER_FIELDS[type]) {
-      if (!field.container) continue;
-      forEachValue(message, field.name, field.repeated, (child) => {
-        const from = next.get(field.no) ?? 0;
-        let i = from;
-        while (i < span.children.length && span.children[i].field !== field.no) i++;
-        if (i >= span.children.length)
-          throw new Error(`internal: no span for field ${field.no} of a ${type}`);
-        next.set(field.no, i + 1);
-        attach(field.container!, child, span.children[i], spans);
-      });
+  const children = span.children;
+  if (children.length > 0) {
+    const seen = new Map<number, number>();
+    for (const child of children) {
+      const info = fieldInfo(span.type, child.field)!;
+      const value = message[info.name];
+      let element = value;
+      if (info.repeated) {
+        const i = seen.get(child.field) ?? 0;
+        seen.set(child.field, i + 1);
+        element = (value as unknown[] | undefined)?.[i];
+      }
+      if (!element) throw new Error(`internal: no message for field ${child.field} of a ${span.type}`);
+      attach(element as Record<string, unknown>, child, spans);
+      if (info.repeated) Object.freeze(value);
     }
   }
-  freeze(message);
-}
-
-/**
- * Freezes a container message and its lists, so an edit cannot change a message in place (the writer
- * would copy its old bytes): edits build new objects instead. Leaf messages are left alone, for speed.
- */
-function freeze(message: Record<string, unknown>): void {
-  for (const key of Object.keys(message)) {
-    const value = message[key];
-    if (Array.isArray(value)) Object.freeze(value);
-  }
+  // Frozen: an edit cannot change a decoded message in place (the writer would copy its old bytes); edits
+  // build new objects (see edit.ts). Lists of leaf values (a node's inputs) are left alone, for speed.
   Object.freeze(message);
 }
 
