@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { ModelEditorProvider } from './modelEditor';
 
 let log: vscode.LogOutputChannel | undefined;
 
@@ -7,8 +8,9 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     vscode.commands.registerCommand('onnxPruner.showLog', () => log?.show()),
+    ModelEditorProvider.register(log),
   );
-  log.info('ONNX Pruner activated');
+  log.info(`ONNX Pruner ${context.extension.packageJSON.version} activated (VS Code ${vscode.version})`);
 }
 
 export function deactivate(): void {

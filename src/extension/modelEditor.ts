@@ -1,0 +1,96 @@
+// The ONNX model editor (viewType onnxPruner.modelEditor): a read-only custom editor that shows the model
+// summary. It opens the model with the core's lazy reader (graph only, never the weights), renders the page
+// in the extension host (summaryHtml.ts) and re-renders when the file changes on disk. A model that cannot be
+// opened shows the core's one-sentence message; nothing here throws into VS Code.
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { summarizeModel, type ModelSummary } from '../core/inspect/summary';
+import { OnnxError, withModelErrors } from '../core/onnx/errors';
+import type { ModelFile } from '../core/onnx/modelFile';
+import { ModelView } from '../core/onnx/modelView';
+import { openModel, openModelBytes } from '../core/onnx/reader';
+import { renderErrorPage, renderSummaryPage } from './summaryHtml';
+
+export const MODEL_EDITOR_VIEW_TYPE = 'onnxPruner.modelEditor';
+
+class ModelDocument implements vscode.CustomDocument {
+  constructor(readonly uri: vscode.Uri) {}
+  dispose(): void {}
+}
+
+export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
+  static register(log: vscode.LogOutputChannel): vscode.Disposable {
+    return vscode.window.registerCustomEditorProvider(MODEL_EDITOR_VIEW_TYPE, new ModelEditorProvider(log), {
+      supportsMultipleEditorsPerDocument: true,
+    });
+  }
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  openCustomDocument(uri: vscode.Uri): ModelDocument {
+    return new ModelDocument(uri);
+  }
+
+  async resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): Promise<void> {
+    const uri = document.uri;
+    const title = uri.path.slice(uri.path.lastIndexOf('/') + 1);
+    panel.webview.options = { enableScripts: false, localResourceRoots: [] };
+    let disposed = false;
+    panel.onDidDispose(() => (disposed = true));
+    const render = async () => {
+      const result = await this.summarize(uri);
+      if (disposed) return;
+      const nonce = randomBytes(16).toString('base64');
+      panel.webview.html =
+        'summary' in result
+          ? renderSummaryPage(result.summary, title, { nonce })
+          : renderErrorPage(result.error, title, { nonce });
+    };
+    if (uri.scheme === 'file') {
+      const folder = vscode.Uri.joinPath(uri, '..');
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, title));
+      const rerender = () => {
+        if (disposed) return;
+        this.log.info(`${uri.fsPath} changed on disk: reloading`);
+        void render();
+      };
+      watcher.onDidChange(rerender);
+      watcher.onDidCreate(rerender);
+      watcher.onDidDelete(rerender);
+      panel.onDidDispose(() => watcher.dispose());
+    }
+    await render();
+  }
+
+  /** Opens and summarizes the model; the error is the user-facing sentence when that fails. */
+  private async summarize(uri: vscode.Uri): Promise<{ summary: ModelSummary } | { error: string }> {
+    const name = uri.scheme === 'file' ? uri.fsPath : uri.toString(true);
+    const started = performance.now();
+    let file: ModelFile | undefined;
+    try {
+      // Local files are read lazily; other schemes (virtual file systems) are read whole.
+      const bytes = uri.scheme === 'file' ? undefined : await vscode.workspace.fs.readFile(uri);
+      const summary = withModelErrors(name, () => {
+        file = bytes ? openModelBytes(bytes, name) : openModel(name);
+        return summarizeModel(new ModelView(file));
+      });
+      const ms = (performance.now() - started).toFixed(1);
+      this.log.info(
+        `Opened ${name}: ${summary.nodesTotal} nodes, ${summary.parameters} parameters (${ms} ms)`,
+      );
+      return { summary };
+    } catch (error) {
+      if (error instanceof OnnxError) {
+        this.log.error(`Cannot open ${name}: ${error.message}`);
+        return { error: error.message };
+      }
+      this.log.error(`Unexpected error opening ${name}`, error);
+      return {
+        error: `${name} could not be opened: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    } finally {
+      file?.close();
+    }
+  }
+}

@@ -1,0 +1,155 @@
+// The model editor's page: the model summary as static HTML. No vscode import, so it stays testable.
+// A model is untrusted input: every string that comes from it goes through escapeHtml. The page runs no
+// script; its only style sheet is inline and carries the CSP nonce.
+import { formatBytes } from '../core/inspect/format';
+import type { ModelSummary, ValueSummary } from '../core/inspect/summary';
+
+export interface PageOptions {
+  /** A fresh random nonce for this page's Content-Security-Policy. */
+  nonce: string;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The summary page: header facts, inputs and outputs with shapes, the operator histogram, metadata. */
+export function renderSummaryPage(summary: ModelSummary, title: string, options: PageOptions): string {
+  const s = summary;
+  const opsets =
+    Object.entries(s.opsets)
+      .map(([domain, version]) => `${domain || 'ai.onnx'} ${version}`)
+      .join(', ') || '(none)';
+  const producer = [s.producer.name, s.producer.version].filter(Boolean).join(' ') || '(unknown)';
+  const nodes =
+    s.nodesTotal === s.nodes ? String(s.nodes) : `${s.nodes} (${s.nodesTotal} with ${s.subgraphs} subgraphs)`;
+  const facts: [string, string][] = [
+    ['File', s.path],
+    ['File size', formatBytes(s.fileBytes)],
+    ['IR version', String(s.irVersion)],
+    ['Opsets', opsets],
+    ['Producer', producer],
+    ...(s.domain ? ([['Domain', s.domain]] as [string, string][]) : []),
+    ['Nodes', nodes],
+    ...(s.functions ? ([['Functions', String(s.functions)]] as [string, string][]) : []),
+    ['Parameters', s.parameters.toLocaleString('en-US')],
+    ['Initializer data', formatBytes(s.initializerBytes)],
+    ['External data', s.externalData.length ? s.externalData.join(', ') : '(none)'],
+  ];
+  const ops = Object.entries(s.ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const metadata = Object.entries(s.metadata);
+  const body = `
+<header>
+  <h1>${escapeHtml(title)}</h1>
+</header>
+<section aria-label="Model">
+  <dl class="facts">
+${facts.map(([k, v]) => `    <dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('\n')}
+  </dl>
+</section>
+<section aria-label="Inputs and outputs">
+  <h2>Inputs</h2>
+  ${valueTable(s.inputs)}
+  <h2>Outputs</h2>
+  ${valueTable(s.outputs)}
+</section>
+<section aria-label="Operators">
+  <h2>Operators</h2>
+  <table class="ops">
+    <thead><tr><th>Operator</th><th class="num">Count</th></tr></thead>
+    <tbody>
+${ops.map(([op, n]) => `      <tr><td><code>${escapeHtml(op)}</code></td><td class="num">${n}</td></tr>`).join('\n')}
+    </tbody>
+  </table>
+</section>
+${
+  metadata.length
+    ? `<section aria-label="Metadata">
+  <h2>Metadata</h2>
+  <dl class="facts">
+${metadata.map(([k, v]) => `    <dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('\n')}
+  </dl>
+</section>`
+    : ''
+}`;
+  return page(title, body, options);
+}
+
+/** The page shown when the model cannot be opened: the core's one-sentence message, nothing else. */
+export function renderErrorPage(message: string, title: string, options: PageOptions): string {
+  const body = `
+<header>
+  <h1>${escapeHtml(title)}</h1>
+</header>
+<p class="error" role="alert">${escapeHtml(message)}</p>`;
+  return page(title, body, options);
+}
+
+function valueTable(values: ValueSummary[]): string {
+  if (values.length === 0) return '<p class="muted">(none)</p>';
+  const rows = values.map(
+    (v) =>
+      `<tr><td><code>${escapeHtml(v.name)}</code></td><td>${escapeHtml(v.dtype ?? '?')}</td>` +
+      `<td><code>${escapeHtml(formatShape(v.shape))}</code></td></tr>`,
+  );
+  return `<table class="values">
+    <thead><tr><th>Name</th><th>Type</th><th>Shape</th></tr></thead>
+    <tbody>${rows.join('')}</tbody>
+  </table>`;
+}
+
+function formatShape(shape: ValueSummary['shape']): string {
+  return shape === null ? '?' : `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
+}
+
+function page(title: string, body: string, { nonce }: PageOptions): string {
+  const csp = `default-src 'none'; style-src 'nonce-${nonce}';`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>${escapeHtml(title)}</title>
+<style nonce="${nonce}">${STYLE}</style>
+</head>
+<body>${body}
+</body>
+</html>`;
+}
+
+const STYLE = `
+body {
+  color: var(--vscode-foreground);
+  background: var(--vscode-editor-background);
+  font-family: var(--vscode-font-family);
+  font-size: var(--vscode-font-size);
+  padding: 0 20px 20px;
+  max-width: 960px;
+}
+h1 { font-size: 1.5em; font-weight: 600; margin: 16px 0 12px; }
+h2 {
+  font-size: 1.1em; font-weight: 600; margin: 20px 0 6px; padding-bottom: 4px;
+  border-bottom: 1px solid var(--vscode-panel-border, var(--vscode-widget-border, transparent));
+}
+code { font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 24px; margin: 0; }
+.facts dt { color: var(--vscode-descriptionForeground); }
+.facts dd { margin: 0; overflow-wrap: anywhere; }
+table { border-collapse: collapse; }
+th {
+  text-align: left; font-weight: 600; color: var(--vscode-descriptionForeground);
+  padding: 2px 24px 2px 0;
+}
+td { padding: 2px 24px 2px 0; vertical-align: top; overflow-wrap: anywhere; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+tbody tr:hover { background: var(--vscode-list-hoverBackground); }
+.muted { color: var(--vscode-descriptionForeground); }
+.error {
+  color: var(--vscode-errorForeground);
+  background: var(--vscode-inputValidation-errorBackground);
+  border: 1px solid var(--vscode-inputValidation-errorBorder, var(--vscode-errorForeground));
+  padding: 8px 12px;
+  white-space: pre-wrap;
+}
+`;
