@@ -16,10 +16,20 @@ execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--production']
   cwd: root,
 });
 // vsce declares Node >= 22; VSCE_NODE lets the e2e setup run it with the Node 24 it installs.
+// --no-rewrite-relative-links: the README's screenshot (media/screenshots) ships in the package and VS Code
+// shows it from there; vsce would otherwise insist on an https URL on a GitHub/GitLab repository.
 const node = process.env.VSCE_NODE ?? process.execPath;
 execFileSync(
   node,
-  [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', target, '--out', out],
+  [
+    join(root, 'node_modules/@vscode/vsce/vsce'),
+    'package',
+    '--target',
+    target,
+    '--out',
+    out,
+    '--no-rewrite-relative-links',
+  ],
   { stdio: 'inherit', cwd: root },
 );
 const size = statSync(out).size;
