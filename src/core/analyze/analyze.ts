@@ -3,7 +3,6 @@ import { buildGroups, type GroupIndex } from '../deps/groups';
 import type { ChannelState, ShuffleRecord } from '../deps/state';
 import { OnnxError } from '../onnx/errors';
 import type { ModelView } from '../onnx/modelView';
-import { collectTensors } from '../onnx/walk';
 import type { AnalysisReport, ChannelGroup, Diagnostic, RootLayer } from './types';
 
 /** The full result: the report (the JSON contract) plus what the pruner and the plan checker build on. */
@@ -120,7 +119,7 @@ function shuffleFindings(state: ChannelState, index: GroupIndex, shuffle: Shuffl
 function externalDataFindings(view: ModelView): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  for (const tensor of collectTensors(view.proto)) {
+  for (const tensor of view.file.externalTensors) {
     try {
       const where = view.file.locate(tensor);
       if (where.kind === 'external')

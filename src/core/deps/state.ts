@@ -75,6 +75,11 @@ export class ChannelState {
     return space;
   }
 
+  /** A value whose channels are exactly another's (an activation's output): it shares the space. */
+  alias(value: string, space: ChannelSpace): void {
+    this.spaces.set(value, space);
+  }
+
   couple(a: ChannelSpace, ia: number, b: ChannelSpace, ib: number): void {
     if (ia < 0 || ia >= a.size || ib < 0 || ib >= b.size) {
       throw new Error(`internal: channel ${ia}/${a.size} ~ ${ib}/${b.size} out of range`);

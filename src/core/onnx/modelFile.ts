@@ -44,6 +44,8 @@ export class ModelFile {
     private readonly spans: WeakMap<object, MessageSpan>,
     /** The model's path, when it was opened from a file (external data resolves against its folder). */
     readonly path: string | undefined,
+    /** Every tensor of the file stored in external data (found while reading the structure). */
+    readonly externalTensors: readonly onnx.TensorProto.$Properties[] = [],
   ) {
     this.external = new ExternalFiles(path === undefined ? undefined : dirname(path), source.name);
   }

@@ -48,8 +48,9 @@ function openSource(source: ByteSource, path: string | undefined, options: OpenO
   const proto = decodeSkeleton(skeleton, source);
   checkLooksLikeModel(proto, root, source);
   const spans = new WeakMap<object, MessageSpan>();
-  attach(proto as unknown as Record<string, unknown>, root, spans);
-  const model = new ModelFile(proto, source, spans, path);
+  const external: onnx.TensorProto.$Properties[] = [];
+  attach(proto as unknown as Record<string, unknown>, root, spans, external);
+  const model = new ModelFile(proto, source, spans, path, external);
   if (options.checkExternalData !== false) checkExternalData(model);
   return model;
 }
@@ -118,8 +119,10 @@ function attach(
   message: Record<string, unknown>,
   span: MessageSpan,
   spans: WeakMap<object, MessageSpan>,
+  external: onnx.TensorProto.$Properties[],
 ): void {
   spans.set(message, span);
+  if (span.external) external.push(message as onnx.TensorProto.$Properties);
   const children = span.children;
   if (children.length > 0) {
     const seen = new Map<number, number>();
@@ -133,7 +136,7 @@ function attach(
         element = (value as unknown[] | undefined)?.[i];
       }
       if (!element) throw new Error(`internal: no message for field ${child.field} of a ${span.type}`);
-      attach(element as Record<string, unknown>, child, spans);
+      attach(element as Record<string, unknown>, child, spans, external);
       if (info.repeated) Object.freeze(value);
     }
   }
@@ -144,26 +147,9 @@ function attach(
 
 /** Opening fails early, with IO001, when any external-data reference is missing, escaping or short. */
 function checkExternalData(model: ModelFile): void {
-  const visitGraph = (graph: onnx.GraphProto.$Properties | null | undefined) => {
-    if (!graph) return;
-    for (const tensor of graph.initializer ?? []) checkTensor(tensor);
-    for (const sparse of graph.sparse_initializer ?? []) {
-      if (sparse.values) checkTensor(sparse.values);
-      if (sparse.indices) checkTensor(sparse.indices);
-    }
-    for (const node of graph.node ?? []) {
-      for (const attribute of node.attribute ?? []) {
-        if (attribute.t) checkTensor(attribute.t);
-        for (const t of attribute.tensors ?? []) checkTensor(t);
-        visitGraph(attribute.g);
-        for (const g of attribute.graphs ?? []) visitGraph(g);
-      }
-    }
-  };
-  const checkTensor = (tensor: onnx.TensorProto.$Properties) => {
+  for (const tensor of model.externalTensors) {
     const location = model.locate(tensor);
     if (location.kind === 'external')
       model.external.check(location.ref, tensor.name || '(unnamed)', undefined);
-  };
-  visitGraph(model.proto.graph);
+  }
 }

@@ -19,6 +19,8 @@ export interface MessageSpan {
   payload: PayloadSegment[];
   /** Bytes the skeleton drops inside this message (payload, and shorter length prefixes below). */
   removed: number;
+  /** A TensorProto with data_location = EXTERNAL. */
+  external?: boolean;
 }
 
 /** One occurrence of a TensorProto data field: `raw_data`, a packed `float_data` run, an unpacked element… */
@@ -84,9 +86,11 @@ function walk(cursor: WireCursor, span: MessageSpan, depth: number, limits: Stru
     const lengthStart = cursor.pos;
     let valueStart = cursor.pos;
     switch (wireType) {
-      case 0:
-        cursor.varint();
+      case 0: {
+        const value = cursor.varint();
+        if (fieldNo === 14 && span.type === 'Tensor' && value === 1) span.external = true;
         break;
+      }
       case 1:
         cursor.skip(8);
         break;

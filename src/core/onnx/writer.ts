@@ -66,7 +66,7 @@ class ModelWriter {
     const sourceDir = model.path === undefined ? undefined : dirname(model.path);
     this.sameFolder = sourceDir !== undefined && realpathSync(outDir) === realpathSync(sourceDir);
     this.dataLocation = options.externalDataLocation ?? `${basename(outPath)}.data`;
-    this.sourceExternal = collectTensors(model.proto).some((t) => model.locate(t).kind === 'external');
+    this.sourceExternal = model.externalTensors.length > 0;
   }
 
   write(proto: onnx.ModelProto.$Properties): WriteResult {

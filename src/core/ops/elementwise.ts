@@ -7,8 +7,8 @@ import { resolveReshapedWeight, resolveWeight } from './weights';
 /** The output keeps the input's channels one to one (activations, Identity, Cast, Dropout, pools…). */
 export const passThrough: ChannelRule = (state, node) => {
   const x = state.space(node.inputs[0]);
-  if (!x || !node.outputs[0]) return;
-  state.identity(x, state.define(node.outputs[0], x.axis, x.size, node));
+  // The output's channels are the input's, on the same axis of a value of the same rank: share the space.
+  if (x && node.outputs[0]) state.alias(node.outputs[0], x);
 };
 
 /** Per-channel parameters (inputs 1…) sliced along axis 0 with the channels (BatchNormalization, InstanceNorm…). */
