@@ -9,7 +9,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { DataChunk } from './modelFile';
+import { type DataChunk, chunkPieces } from './dataChunk';
 
 const COPY_PIECE = 8 << 20;
 const BUFFER = 1 << 20;
@@ -31,13 +31,9 @@ export class AtomicFile {
   }
 
   write(chunk: DataChunk, signal?: AbortSignal): void {
-    if (chunk instanceof Uint8Array) {
-      this.writeBytes(chunk);
-      return;
-    }
-    for (let at = chunk.start; at < chunk.end; at += COPY_PIECE) {
+    for (const piece of chunkPieces(chunk, COPY_PIECE)) {
       signal?.throwIfAborted();
-      this.writeBytes(chunk.source.read(at, Math.min(COPY_PIECE, chunk.end - at)));
+      this.writeBytes(piece);
     }
   }
 

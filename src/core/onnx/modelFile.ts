@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import type { ByteSource } from './byteSource';
+import { type DataChunk, chunksLength } from './dataChunk';
 import { rawByteLength } from './dataTypes';
 import { type ExternalDataRef, ExternalFiles, parseExternalData } from './externalData';
 import type { onnx } from './proto/onnx.js';
@@ -7,8 +8,7 @@ import type { MessageSpan, PayloadSegment } from './structure';
 import { toSafeNumber } from './int64';
 
 /** A piece of tensor data: bytes in memory, or a byte range of some source (copied without loading). */
-export type DataChunk =
-  Uint8Array | { readonly source: ByteSource; readonly start: number; readonly end: number };
+export type { DataChunk } from './dataChunk';
 
 /** Where a tensor's element data lives. */
 export type TensorLocation =
@@ -105,10 +105,7 @@ export class ModelFile {
           location.ref.length ?? rawByteLength(tensor.data_type ?? 0, ModelFile.elementCount(tensor)) ?? 0
         );
       case 'chunks':
-        return location.chunks.reduce(
-          (n, c) => n + (c instanceof Uint8Array ? c.length : c.end - c.start),
-          0,
-        );
+        return chunksLength(location.chunks);
       case 'inline':
         return tensor.raw_data?.length ?? 0;
       case 'empty':

@@ -1,7 +1,8 @@
 import protobuf from 'protobufjs/minimal.js';
 import { DataType, dataTypeBits, rawByteLength } from './dataTypes';
 import { OnnxError } from './errors';
-import { type DataChunk, ModelFile } from './modelFile';
+import { type DataChunk, chunkPieces } from './dataChunk';
+import { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 import type { PayloadSegment } from './structure';
 
@@ -120,7 +121,7 @@ export function readTensorAsNumbers(model: ModelFile, tensor: onnx.TensorProto.$
 }
 
 export function concatChunks(chunks: readonly DataChunk[]): Uint8Array {
-  const parts = chunks.map((c) => (c instanceof Uint8Array ? c : c.source.read(c.start, c.end - c.start)));
+  const parts = chunks.flatMap((c) => [...chunkPieces(c)]);
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -1,7 +1,8 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AtomicFile } from './atomicFile';
-import { type DataChunk, ModelFile } from './modelFile';
+import { type DataChunk, chunkLength, chunksLength } from './dataChunk';
+import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type ContainerType, ENCODERS } from './schema';
 import { collectTensors, forEachChild, forEachValue } from './walk';
@@ -158,7 +159,7 @@ class ModelWriter {
         chunks = location.kind === 'chunks' ? [...location.chunks] : [tensor.raw_data ?? new Uint8Array(0)];
       }
       if (!chunks) continue;
-      const length = chunks.reduce((n, c) => n + (c instanceof Uint8Array ? c.length : c.end - c.start), 0);
+      const length = chunksLength(chunks);
       const offset = Math.ceil(this.dataSize / ALIGN) * ALIGN;
       this.relocated.set(tensor, { chunks, offset, length });
       this.dataSize = offset + length;
@@ -227,10 +228,7 @@ class ModelWriter {
         for (const s of location.segments) add({ source: this.model.source, start: s.tagStart, end: s.end });
         break;
       case 'chunks': {
-        const length = location.chunks.reduce(
-          (n, c) => n + (c instanceof Uint8Array ? c.length : c.end - c.start),
-          0,
-        );
+        const length = chunksLength(location.chunks);
         add(header(9, length));
         for (const chunk of location.chunks) add(chunk);
         break;
@@ -289,20 +287,22 @@ class ModelWriter {
 
   private emit(plan: Plan, out: AtomicFile, total: number): void {
     for (const part of plan.parts) {
-      if (part instanceof Uint8Array || 'source' in part) {
+      if (isPlan(part)) {
+        this.emit(part, out, total);
+      } else {
         out.write(part, this.options.signal);
         this.options.onProgress?.(out.written, total);
-      } else {
-        this.emit(part, out, total);
       }
     }
   }
 }
 
 function partSize(part: DataChunk | Plan): number {
-  if (part instanceof Uint8Array) return part.length;
-  if ('source' in part) return part.end - part.start;
-  return part.size;
+  return isPlan(part) ? part.size : chunkLength(part);
+}
+
+function isPlan(part: DataChunk | Plan): part is Plan {
+  return !(part instanceof Uint8Array) && 'parts' in part;
 }
 
 function header(fieldNo: number, length: number): Uint8Array {

@@ -1,0 +1,50 @@
+import type { ByteSource } from './byteSource';
+
+/** Bytes of some source, copied without loading them (a tensor kept as it was, or part of one). */
+export interface SourceRange {
+  readonly source: ByteSource;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Bytes made when written, piece by piece (a tensor sliced along several axes: gathering it row by row keeps
+ * memory bounded where a list of byte ranges would run to hundreds of thousands of entries).
+ */
+export interface LazyChunk {
+  readonly length: number;
+  produce(): Iterable<Uint8Array>;
+}
+
+/** A piece of tensor data: bytes in memory, a byte range of a source, or bytes produced at write time. */
+export type DataChunk = Uint8Array | SourceRange | LazyChunk;
+
+export function chunkLength(chunk: DataChunk): number {
+  if (chunk instanceof Uint8Array) return chunk.length;
+  if ('source' in chunk) return chunk.end - chunk.start;
+  return chunk.length;
+}
+
+export function chunksLength(chunks: readonly DataChunk[]): number {
+  let n = 0;
+  for (const chunk of chunks) n += chunkLength(chunk);
+  return n;
+}
+
+/** The chunk's bytes as pieces, reading a range `piece` bytes at a time. */
+export function* chunkPieces(chunk: DataChunk, piece = 8 << 20): Iterable<Uint8Array> {
+  if (chunk instanceof Uint8Array) {
+    yield chunk;
+  } else if ('source' in chunk) {
+    for (let at = chunk.start; at < chunk.end; at += piece)
+      yield chunk.source.read(at, Math.min(piece, chunk.end - at));
+  } else {
+    let produced = 0;
+    for (const bytes of chunk.produce()) {
+      produced += bytes.length;
+      yield bytes;
+    }
+    if (produced !== chunk.length)
+      throw new Error(`internal: a lazy chunk produced ${produced} bytes, not ${chunk.length}`);
+  }
+}
