@@ -25,6 +25,9 @@ fi
 
 started=$SECONDS
 mkdir -p "$cache"
+# Under `npm run`, npm exports its settings as npm_* variables (the user agent naming Node 20, the project's
+# prefix…); the installs below are other projects on another Node, so none of that may leak into them.
+while read -r name; do unset "$name"; done < <(compgen -e | grep '^npm_' || true)
 step() { echo "== e2e-setup: $*"; }
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
