@@ -10,6 +10,17 @@ import { UnionFind } from './unionFind';
 export interface SpaceMember extends GroupMember {
   readonly space: ChannelSpace;
   readonly map: IndexMap;
+  /**
+   * For shape constants (a Reshape target): which element holds the channel count, and how it follows the
+   * space's size: value = size × numerator / denominator.
+   */
+  readonly dim?: ShapeDim;
+}
+
+export interface ShapeDim {
+  readonly index: number;
+  readonly numerator: number;
+  readonly denominator: number;
 }
 
 export interface Lock {
@@ -93,9 +104,9 @@ export class ChannelState {
     for (let c = 0; c < n; c++) this.slots.union(a.base + c, b.base + c);
   }
 
-  member(space: ChannelSpace, member: GroupMember, map: IndexMap = IDENTITY): void {
+  member(space: ChannelSpace, member: GroupMember, map: IndexMap = IDENTITY, dim?: ShapeDim): void {
     const { node, tensor, axis, source, role } = member;
-    this.members.push({ node, tensor, axis, source, role, space, map });
+    this.members.push({ node, tensor, axis, source, role, space, map, dim });
   }
 
   root(node: NodeView, space: ChannelSpace): void {

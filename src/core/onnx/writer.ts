@@ -264,6 +264,9 @@ class ModelWriter {
   ): void {
     const moved = this.relocated.get(tensor);
     if (!moved) {
+      // New data that stays in the model file: the tensor is no longer external, whatever it was copied from.
+      const kind = this.model.locate(tensor).kind;
+      if (kind === 'chunks' || kind === 'inline') return;
       const value = tensor[name];
       if (Object.hasOwn(tensor, name) && value != null)
         add(ENCODERS.Tensor.encode({ [name]: value }).finish());

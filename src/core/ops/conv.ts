@@ -34,7 +34,14 @@ function convRule(transpose: boolean): ChannelRule {
     const cout = transpose ? w[1] * group : w[0];
     const y = state.define(node.outputs[0], 1, cout, node);
     state.root(node, y);
-    addWeightMembers(state, node, weight, y, outAxis, 'weight (out channels)');
+    const depthwise = group > 1 && group === cin;
+    // Output channels: a Conv weight is [Cout, Cin/g, …] (axis 0 holds every output channel); a ConvTranspose
+    // weight is [Cin, Cout/g, …] (axis 1 holds an output channel's index within its group, and a depthwise
+    // one has nothing to slice there: its rows go with the input channels).
+    if (!transpose) addWeightMembers(state, node, weight, y, 0, 'weight (out channels)');
+    else if (group === 1) addWeightMembers(state, node, weight, y, 1, 'weight (out channels)');
+    else if (!depthwise)
+      state.member(y, weightMember(node.name, weight, 1, 'weight (out channels)'), perGroup(cout / group));
     const bias = resolveWeight(state, node.inputs[2]);
     if (bias)
       state.member(y, { node: node.name, tensor: bias.tensor, axis: 0, source: bias.source, role: 'bias' });
@@ -44,15 +51,20 @@ function convRule(transpose: boolean): ChannelRule {
         `${describe(node)} is quantised per channel along axis ${weight.quantizedAxis}, not its output axis`,
       );
     }
-    if (group === 1) {
-      if (x) addWeightMembers(state, node, weight, x, inAxis, 'weight (in channels)');
-      return;
-    }
     if (x && x.size !== cin) {
       state.lock(x, `${describe(node)} expects ${cin} input channels but its input has ${x.size}`);
       return;
     }
-    if (group === cin) {
+    // Input channels: a Conv weight's axis 1 is the index within a group; a ConvTranspose's axis 0 is the
+    // input channel itself.
+    if (x) {
+      if (transpose) addWeightMembers(state, node, weight, x, 0, 'weight (in channels)');
+      else if (group === 1) addWeightMembers(state, node, weight, x, inAxis, 'weight (in channels)');
+      else if (!depthwise)
+        state.member(x, weightMember(node.name, weight, 1, 'weight (in channels)'), perGroup(inPerGroup));
+    }
+    if (group === 1) return;
+    if (depthwise) {
       // Depthwise (with channel multiplier m): input channel c feeds output channels c·m … c·m+m−1, and the
       // group attribute follows the channel count.
       const m = cout / cin;
@@ -70,26 +82,17 @@ function convRule(transpose: boolean): ChannelRule {
     }
     // General groups: every group must keep the same number of channels.
     strided(state, y, group);
-    if (x) {
-      strided(state, x, group);
-      state.member(
-        x,
-        {
-          node: node.name,
-          tensor: weight.tensor,
-          axis: inAxis,
-          source: weight.source,
-          role: 'weight (in channels)',
-        },
-        {
-          scale: 1,
-          offset: 0,
-          width: 1,
-          modulo: inPerGroup,
-        },
-      );
-    }
+    if (x) strided(state, x, group);
   };
+}
+
+function weightMember(node: string, weight: Weight, axis: number, role: string) {
+  return { node, tensor: weight.tensor, axis, source: weight.source, role };
+}
+
+/** Channel c of a grouped layer is index c mod (channels per group) of the weight axis. */
+function perGroup(size: number) {
+  return { scale: 1, offset: 0, width: 1, modulo: size };
 }
 
 function addWeightMembers(

@@ -172,14 +172,10 @@ export const broadcastElementwise: ChannelRule = (state, node) => {
         source: source.source,
         role: 'per-channel constant',
       });
-      for (const r of reshapes)
-        state.member(y, {
-          node: r.node,
-          tensor: r.tensor,
-          axis: -1,
-          source: r.source,
-          role: 'reshape shape',
-        });
+      for (const r of reshapes) {
+        const member = { node: r.node, tensor: r.tensor, axis: -1, source: r.source, role: 'reshape shape' };
+        state.member(y, member, undefined, { index: r.index, numerator: 1, denominator: 1 });
+      }
       return;
     }
     lockBoth(

@@ -1,7 +1,7 @@
 import type { PixelShuffleInfo } from '../analyze/types';
 import type { ChannelSpace } from '../deps/channelSpace';
 import { KNOWN_MAPS, rearrangeChannels, samePairs } from '../deps/rearrange';
-import type { ChannelState } from '../deps/state';
+import type { ChannelState, ShapeDim } from '../deps/state';
 import type { Dim, NodeView } from '../onnx/modelView';
 import { flattenLike } from './structural';
 import { type ChannelRule, describe, lockInputs } from './types';
@@ -155,6 +155,8 @@ const reshape: ChannelRule = (state, node) => {
   }
   const info = classify(x.size, map.channels, map.pairs, trans.name, nodes);
   const y = applyPairs(state, x, last.outputs[0], map.channels, map.pairs, info, last);
+  const varying = channelFactor(midShape, x.size, info?.mode === 'CRD');
+  if (varying && midShape) coupleAcrossFixedFactors(state, x, midShape, varying.index);
   // Baked target shapes (an initializer, a Constant node, or before opset 5 the `shape` attribute) change with
   // the channel count; shapes computed from Shape nodes follow by themselves.
   const shapes = [first, last].map((n) =>
@@ -166,14 +168,17 @@ const reshape: ChannelRule = (state, node) => {
   );
   [first, last].forEach((n, i) => {
     const shape = shapes[i];
-    if (shape)
-      state.member(i === 0 ? x : y, {
-        node: n.name,
-        tensor: shape.tensor,
-        axis: -1,
-        source: shape.source,
-        role: 'reshape shape',
-      });
+    if (!shape) return;
+    const dim =
+      i === 0
+        ? channelFactor(midShape, x.size, info?.mode === 'CRD')
+        : { index: 1, numerator: 1, denominator: 1 };
+    state.member(
+      i === 0 ? x : y,
+      { node: n.name, tensor: shape.tensor, axis: -1, source: shape.source, role: 'reshape shape' },
+      undefined,
+      dim,
+    );
   });
   if (info?.form === 'ReshapeTransposeReshape') {
     const why = shapes.some((shape) => shape)
@@ -224,6 +229,45 @@ function withSpatialFromReshape(
   const rest = mid.slice(i);
   if (product !== channels || rest.length !== 2 || !rest.every((d) => typeof d === 'number')) return inShape;
   return [inShape?.[0] ?? mid[0], channels, ...rest];
+}
+
+/**
+ * Which element of the first Reshape's target holds the channel count (the rest of the channel's factors are
+ * block sizes or groups, which stay): the first factor for CRD ([N, C', r, r, …]), else the last
+ * ([N, r, r, C', …] for DCR, [N, g, C/g, …] for a channel shuffle, the whole [N, C, …] for an unshuffle).
+ */
+function channelFactor(mid: Dim[] | undefined, channels: number, first: boolean): ShapeDim | undefined {
+  if (!mid) return undefined;
+  let product = 1;
+  let i = 1;
+  while (i < mid.length && product < channels && typeof mid[i] === 'number') product *= mid[i++] as number;
+  if (product !== channels) return undefined;
+  const index = first ? 1 : i - 1;
+  return { index, numerator: 1, denominator: channels / (mid[index] as number) };
+}
+
+/**
+ * After pruning, the chain is the same chain with one smaller channel factor (the varying one): its map stays
+ * the same map restricted to the kept channels only if every value of the other channel factors loses the
+ * same channels. So input channels that differ only in those other factors go together: a channel shuffle
+ * [g, C/g] must lose channel j of every one of its g groups (unit g); for pixel shuffles the map already
+ * couples them.
+ */
+function coupleAcrossFixedFactors(state: ChannelState, x: ChannelSpace, mid: Dim[], varying: number): void {
+  const factors: number[] = [];
+  let product = 1;
+  for (let i = 1; i < mid.length && product < x.size; i++) {
+    factors.push(mid[i] as number);
+    product *= mid[i] as number;
+  }
+  if (factors.length < 2) return;
+  // Channel c's digit in the varying factor; its anchor is the channel with that digit and all others 0.
+  const after = factors.slice(varying).reduce((a, b) => a * b, 1);
+  const size = factors[varying - 1];
+  for (let c = 0; c < x.size; c++) {
+    const anchor = (Math.floor(c / after) % size) * after;
+    if (anchor !== c) state.couple(x, c, x, anchor);
+  }
 }
 
 /** Names a rearrangement by comparing its map with the known ones. */

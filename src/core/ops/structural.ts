@@ -5,6 +5,7 @@ import { sliceIndices, sliceParams, splitSizes } from '../graph/shapeRules';
 import type { NodeView } from '../onnx/modelView';
 import { passThrough } from './elementwise';
 import { type ChannelRule, describe, lockInputs } from './types';
+import { resolveWeight } from './weights';
 
 function fail(state: ChannelState, node: NodeView, why: string, code = 'PR001'): void {
   const reason = `${describe(node)} ${why}`;
@@ -208,7 +209,23 @@ export const flattenLike: ChannelRule = (state, node) => {
     );
   const leadingKept =
     outShape.length > x.axis && inShape.slice(0, x.axis + 1).every((d, i) => d === outShape[i]);
-  if (leadingKept) return passThrough(state, node);
+  if (leadingKept) {
+    passThrough(state, node);
+    // [N, C, H, W] → [N, C, H·W]: a baked target holds C, which must follow the channel count.
+    const target = node.inputs[1] ? resolveWeight(state, node.inputs[1]) : undefined;
+    const values = node.inputs[1] ? state.fact(node.inputs[1])?.value : undefined;
+    if (target && values && (values[x.axis] ?? 0) > 0) {
+      const member = {
+        node: node.name,
+        tensor: target.tensor,
+        axis: -1,
+        source: target.source,
+        role: 'reshape shape',
+      };
+      state.member(x, member, undefined, { index: x.axis, numerator: 1, denominator: 1 });
+    }
+    return;
+  }
   const inner = product(inShape.slice(x.axis + 1));
   const sameLead = inShape
     .slice(0, x.axis)
@@ -221,14 +238,17 @@ export const flattenLike: ChannelRule = (state, node) => {
   ) {
     const y = state.define(node.outputs[0], x.axis, x.size * inner, node);
     for (let c = 0; c < x.size; c++) for (let s = 0; s < inner; s++) state.couple(x, c, y, c * inner + s);
-    if (node.opType === 'Reshape' && node.inputs[1]) {
-      state.member(x, {
+    // A baked target holds C·H·W (or -1, which follows by itself).
+    const target = node.inputs[1] ? resolveWeight(state, node.inputs[1]) : undefined;
+    if (target) {
+      const member = {
         node: node.name,
-        tensor: node.inputs[1],
+        tensor: target.tensor,
         axis: -1,
-        source: 'initializer',
+        source: target.source,
         role: 'reshape shape',
-      });
+      };
+      state.member(x, member, undefined, { index: x.axis, numerator: inner, denominator: 1 });
     }
     return;
   }

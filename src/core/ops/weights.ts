@@ -51,6 +51,14 @@ export function resolveWeight(state: ChannelState, value: string | undefined, de
   }
 }
 
+/** A Reshape between a per-channel constant and its use: its target holds the channel count at `index`. */
+export interface ReshapeOnTheWay {
+  node: string;
+  tensor: string;
+  source: Weight['source'];
+  index: number;
+}
+
 const SHAPE_ONLY = new Set(['Unsqueeze', 'Squeeze', 'Reshape', 'Identity', 'Flatten']);
 
 /**
@@ -62,10 +70,8 @@ export function resolveReshapedWeight(
   state: ChannelState,
   value: string,
   channels: number,
-):
-  | { weight: Weight; axis: number; reshapes: { node: string; tensor: string; source: Weight['source'] }[] }
-  | undefined {
-  const reshapes: { node: string; tensor: string; source: Weight['source'] }[] = [];
+): { weight: Weight; axis: number; reshapes: ReshapeOnTheWay[] } | undefined {
+  const reshapes: ReshapeOnTheWay[] = [];
   let current = value;
   for (let depth = 0; depth < 8; depth++) {
     const weight = resolveWeight(state, current);
@@ -79,8 +85,9 @@ export function resolveReshapedWeight(
     if (!producer || producer.domain !== '' || !SHAPE_ONLY.has(producer.opType)) return undefined;
     if (producer.opType === 'Reshape') {
       const target = resolveWeight(state, producer.inputs[1]);
-      if (!target) return undefined;
-      reshapes.push({ node: producer.name, tensor: target.tensor, source: target.source });
+      const index = state.fact(producer.inputs[1])?.value?.indexOf(channels) ?? -1;
+      if (!target || index < 0) return undefined;
+      reshapes.push({ node: producer.name, tensor: target.tensor, source: target.source, index });
     }
     current = producer.inputs[0];
   }

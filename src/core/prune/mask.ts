@@ -31,20 +31,35 @@ export function maskModel(file: ModelFile, spec: MaskSpec): onnx.ModelProto.$Pro
   };
   const initializer = (graph.initializer ?? []).map((t) => {
     const slices = byTensor.get(t.name ?? '');
-    return slices ? zeroed(t, slices.filter((s) => s.source === 'initializer')) : t;
+    return slices
+      ? zeroed(
+          t,
+          slices.filter((s) => s.source === 'initializer'),
+        )
+      : t;
   });
   const node = (graph.node ?? []).map((n) => {
     if (n.op_type !== 'Constant' || !n.output?.[0]) return n;
     const slices = byTensor.get(n.output[0])?.filter((s) => s.source === 'constant-node');
     if (!slices?.length) return n;
-    const attribute = (n.attribute ?? []).map((a) => (a.name === 'value' && a.t ? withChanges(a, { t: zeroed(a.t, slices) }) : a));
+    const attribute = (n.attribute ?? []).map((a) =>
+      a.name === 'value' && a.t ? withChanges(a, { t: zeroed(a.t, slices) }) : a,
+    );
     return withChanges(n, { attribute });
   });
-  return withChanges(proto as onnx.ModelProto.$Properties, { graph: withChanges(graph, { initializer, node }) });
+  return withChanges(proto as onnx.ModelProto.$Properties, {
+    graph: withChanges(graph, { initializer, node }),
+  });
 }
 
 /** Sets to zero the given indices along one axis of a dense row-major tensor. */
-export function zeroAlong(bytes: Uint8Array, dims: number[], element: number, axis: number, indices: number[]): void {
+export function zeroAlong(
+  bytes: Uint8Array,
+  dims: number[],
+  element: number,
+  axis: number,
+  indices: number[],
+): void {
   const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
   const size = dims[axis];
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1) * element;

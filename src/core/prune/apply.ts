@@ -1,0 +1,279 @@
+import type { Analysis } from '../analyze/analyze';
+import type { ChannelSpace } from '../deps/channelSpace';
+import { mappedIndices } from '../deps/channelSpace';
+import type { SpaceMember } from '../deps/state';
+import { DataType } from '../onnx/dataTypes';
+import { withChanges } from '../onnx/edit';
+import { toLong, toSafeNumber } from '../onnx/int64';
+import type { ModelFile } from '../onnx/modelFile';
+import type { onnx } from '../onnx/proto/onnx.js';
+import { readTensorAsNumbers } from '../onnx/tensorData';
+import { MASK_METADATA_KEY, type MaskSlice, type MaskSpec } from './maskSpec';
+import { sliceTensor } from './slice';
+
+type Tensor = onnx.TensorProto.$Properties;
+type Node = onnx.NodeProto.$Properties;
+
+export interface AppliedPruning {
+  proto: onnx.ModelProto.$Properties;
+  mask: MaskSpec;
+  /** Tensors sliced and nodes changed, for the report. */
+  tensors: number;
+  nodes: number;
+}
+
+/** Per tensor: the indices to remove on each axis. */
+type Removals = Map<string, { source: string; axes: Map<number, Set<number>> }>;
+/** Per integer tensor or attribute: elements to overwrite (Reshape targets, Split sizes, Slice bounds). */
+type IntEdits = Map<string, Map<number, number>>;
+
+/**
+ * Removes the channels of the given classes from the model: every member tensor is sliced on its axis,
+ * shape constants and attributes that hold channel counts are updated, stale value_info is dropped, and the
+ * mask spec for the correctness oracle is recorded in the metadata. Returns the new model (the writer copies
+ * everything unchanged from the source).
+ */
+export function applyRemoval(
+  analysis: Analysis,
+  file: ModelFile,
+  removed: ReadonlySet<number>,
+  originalSha256 = '',
+): AppliedPruning {
+  const { state, index } = analysis;
+  const removedCache = new Map<ChannelSpace, number[]>();
+  const removedOf = (space: ChannelSpace): number[] => {
+    let list = removedCache.get(space);
+    if (!list) {
+      const classes = index.classesOf(space);
+      list = [];
+      for (let c = 0; c < classes.length; c++) if (removed.has(classes[c])) list.push(c);
+      removedCache.set(space, list);
+    }
+    return list;
+  };
+  const removals: Removals = new Map();
+  const intEdits: IntEdits = new Map();
+  const attributeEdits = new Map<string, Map<string, number | number[]>>();
+  const zero: MaskSlice[] = [];
+  const nodes = new Map(state.graph.nodes.map((n) => [n.name, n]));
+
+  const removeIndices = (key: string, source: string, axis: number, indices: Iterable<number>) => {
+    const entry = removals.get(key) ?? { source, axes: new Map<number, Set<number>>() };
+    removals.set(key, entry);
+    const set = entry.axes.get(axis) ?? new Set<number>();
+    entry.axes.set(axis, set);
+    for (const i of indices) set.add(i);
+  };
+  const editInt = (key: string, position: number, value: number) => {
+    const edits = intEdits.get(key) ?? new Map<number, number>();
+    intEdits.set(key, edits);
+    const before = edits.get(position);
+    if (before !== undefined && before !== value)
+      throw new Error(`shape constant '${key}' is shared by layers that need different values`);
+    edits.set(position, value);
+  };
+  const editAttribute = (node: string, name: string, value: number | number[]) => {
+    const edits = attributeEdits.get(node) ?? new Map<string, number | number[]>();
+    attributeEdits.set(node, edits);
+    edits.set(name, value);
+  };
+
+  for (const member of state.members) {
+    const gone = removedOf(member.space);
+    if (gone.length === 0) continue;
+    const indices = new Set(gone.flatMap((c) => mappedIndices(member.map, c)));
+    if (member.axis >= 0) {
+      const source = member.source ?? 'initializer';
+      removeIndices(`${source}:${member.tensor}`, source, member.axis, indices);
+      if (/^weight \(in/.test(member.role) && (source === 'initializer' || source === 'constant-node')) {
+        zero.push({
+          tensor: member.tensor,
+          source,
+          axis: member.axis,
+          indices: [...indices].sort((a, b) => a - b),
+        });
+      }
+      continue;
+    }
+    applyStructural(member, gone.length);
+  }
+
+  function applyStructural(member: SpaceMember, count: number): void {
+    const node = nodes.get(member.node);
+    const newSize = member.space.size - count;
+    switch (member.role) {
+      case 'group attribute': {
+        const group = node!.attributes.int('group', 1);
+        editAttribute(member.node, 'group', group - count / (member.space.size / group));
+        break;
+      }
+      case 'num_groups attribute': {
+        const groups = node!.attributes.int('num_groups', 1);
+        editAttribute(member.node, 'num_groups', groups - count / (member.space.size / groups));
+        break;
+      }
+      case 'reshape shape': {
+        if (!member.dim)
+          throw new Error(`cannot update the shape of '${member.node}' for the removed channels`);
+        const value = (newSize * member.dim.numerator) / member.dim.denominator;
+        if (member.source === 'attribute') {
+          const shape = node!.attributes.ints('shape')!.slice();
+          if (shape[member.dim.index] > 0) shape[member.dim.index] = value;
+          editAttribute(member.node, 'shape', shape);
+        } else {
+          editInt(`${member.source ?? 'initializer'}:${member.tensor}`, member.dim.index, value);
+        }
+        break;
+      }
+      case 'split sizes':
+        splitSizes(member);
+        break;
+      case 'slice bounds':
+        sliceBounds(member, removedOf(member.space));
+        break;
+      default:
+        throw new Error(`internal: no update for '${member.role}' of '${member.node}'`);
+    }
+  }
+
+  function splitSizes(member: SpaceMember): void {
+    const node = nodes.get(member.node)!;
+    const sizes = node.outputs.map((out) => {
+      const space = state.space(out)!;
+      return space.size - removedOf(space).length;
+    });
+    if (member.source === 'attribute') editAttribute(member.node, 'split', sizes);
+    else if (node.inputs[1]) sizes.forEach((size, i) => editInt(`initializer:${node.inputs[1]}`, i, size));
+    else if (new Set(sizes).size > 1)
+      throw new Error(
+        `Split '${member.node}' splits into equal parts, which the pruned channels make unequal`,
+      );
+  }
+
+  function sliceBounds(member: SpaceMember, gone: number[]): void {
+    const node = nodes.get(member.node)!;
+    const axes = node.inputs[3] ? state.fact(node.inputs[3])?.value : undefined;
+    const starts = state.fact(node.inputs[1])?.value;
+    const ends = state.fact(node.inputs[2])?.value;
+    const size = member.space.size;
+    const rank = state.fact(node.inputs[0])?.shape?.length ?? 4;
+    const position = (axes ?? starts?.map((_, i) => i) ?? []).findIndex(
+      (a) => a !== undefined && (a < 0 ? a + rank : a) === member.space.axis,
+    );
+    if (position < 0 || !starts || !ends)
+      throw new Error(`cannot update the bounds of Slice '${member.node}'`);
+    const shift = (bound: number) => {
+      if (bound >= size) return bound; // "to the end" stays so
+      const at = Math.min(Math.max(bound < 0 ? bound + size : bound, 0), size);
+      const moved = at - gone.filter((c) => c < at).length;
+      return bound < 0 ? moved - (size - gone.length) : moved;
+    };
+    editInt(`initializer:${node.inputs[1]}`, position, shift(starts[position]!));
+    editInt(`initializer:${node.inputs[2]}`, position, shift(ends[position]!));
+  }
+
+  // Build the new model. ConstantOfShape weights first: they edit the shape constants they are made from.
+  const graph = file.proto.graph!;
+  for (const n of graph.node ?? []) {
+    const removal =
+      n.op_type === 'ConstantOfShape' && n.output?.[0]
+        ? removals.get(`constant-of-shape:${n.output[0]}`)
+        : undefined;
+    if (removal) constantOfShape(n, removal.axes);
+  }
+  let tensorCount = 0;
+  const rewriteTensor = (tensor: Tensor, key: string): Tensor => {
+    let result = tensor;
+    const removal = removals.get(key);
+    if (removal) {
+      const sliced = sliceTensor(file, tensor, removal.axes);
+      result = sliced.tensor;
+      file.setTensorData(result, [sliced.data]);
+      tensorCount++;
+    }
+    const edits = intEdits.get(key);
+    if (edits) {
+      const values = readTensorAsNumbers(file, tensor);
+      for (const [i, v] of edits) values[i] = v;
+      result = withChanges(result, {});
+      file.setTensorData(result, [intBytes(values, tensor.data_type ?? DataType.INT64)]);
+      tensorCount++;
+    }
+    return result;
+  };
+  const initializer = (graph.initializer ?? []).map((t) => rewriteTensor(t, `initializer:${t.name ?? ''}`));
+  let nodeCount = 0;
+  const node = (graph.node ?? []).map((n, i) => {
+    const name = n.name || `#${i}`;
+    let attribute = n.attribute ?? [];
+    let changed = false;
+    if (n.op_type === 'Constant' && n.output?.[0]) {
+      const key = `constant-node:${n.output[0]}`;
+      if (removals.has(key) || intEdits.has(key)) {
+        attribute = attribute.map((a) =>
+          a.name === 'value' && a.t ? withChanges(a, { t: rewriteTensor(a.t, key) }) : a,
+        );
+        changed = true;
+      }
+    }
+    const edits = attributeEdits.get(name);
+    if (edits) {
+      attribute = attribute.map((a) => {
+        const value = edits.get(a.name ?? '');
+        if (value === undefined) return a;
+        return Array.isArray(value)
+          ? withChanges(a, { ints: value.map((v) => toLong(v)) })
+          : withChanges(a, { i: toLong(value) });
+      });
+      changed = true;
+    }
+    if (!changed) return n;
+    nodeCount++;
+    return withChanges(n, { attribute });
+  });
+
+  /** A ConstantOfShape weight: its shape input (an initializer or Constant) loses the removed counts. */
+  function constantOfShape(n: Node, axes: Map<number, Set<number>>): void {
+    const shapeValue = n.input?.[0];
+    if (!shapeValue) return;
+    const source = state.graph.initializer(shapeValue) ? 'initializer' : 'constant-node';
+    const dims = state.fact(shapeValue)?.value;
+    if (!dims) throw new Error(`cannot update the shape of ConstantOfShape '${n.name}'`);
+    for (const [axis, gone] of axes) editInt(`${source}:${shapeValue}`, axis, (dims[axis] ?? 0) - gone.size);
+  }
+
+  // IR < 4 lists initializers among the graph inputs, with their shapes: those follow the sliced tensors.
+  const resized = new Map<string, Tensor>();
+  initializer.forEach((t, i) => {
+    if (t !== graph.initializer![i]) resized.set(t.name ?? '', t);
+  });
+  const input = (graph.input ?? []).map((v) => {
+    const tensor = resized.get(v.name ?? '');
+    if (!tensor || !v.type?.tensor_type) return v;
+    const shape = { dim: (tensor.dims ?? []).map((d) => ({ dim_value: toLong(toSafeNumber(d)) })) };
+    return withChanges(v, { type: { tensor_type: { elem_type: v.type.tensor_type.elem_type, shape } } });
+  });
+
+  const changedValues = new Set<string>();
+  for (const [value, space] of state.spaces) if (removedOf(space).length > 0) changedValues.add(value);
+  const valueInfo = (graph.value_info ?? []).filter((v) => !changedValues.has(v.name ?? ''));
+  const mask: MaskSpec = { original: originalSha256, zero };
+  const metadata = [
+    ...(file.proto.metadata_props ?? []).filter((e) => e.key !== MASK_METADATA_KEY),
+    { key: MASK_METADATA_KEY, value: JSON.stringify(mask) },
+  ];
+  const proto = withChanges(file.proto as onnx.ModelProto.$Properties, {
+    graph: withChanges(graph, { initializer, node, input, value_info: valueInfo }),
+    metadata_props: metadata,
+  });
+  return { proto, mask, tensors: tensorCount, nodes: nodeCount };
+}
+
+function intBytes(values: number[], type: number): Uint8Array {
+  if (type === DataType.INT32) return new Uint8Array(Int32Array.from(values).buffer);
+  return new Uint8Array(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);
+}
+
+export function toNumberDims(tensor: Tensor): number[] {
+  return (tensor.dims ?? []).map((d) => toSafeNumber(d));
+}

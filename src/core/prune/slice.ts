@@ -1,0 +1,153 @@
+import type { ByteSource } from '../onnx/byteSource';
+import { MemorySource } from '../onnx/byteSource';
+import type { DataChunk, LazyChunk } from '../onnx/dataChunk';
+import { dataTypeBits } from '../onnx/dataTypes';
+import { withChanges } from '../onnx/edit';
+import { OnnxError } from '../onnx/errors';
+import { toLong, toSafeNumber } from '../onnx/int64';
+import type { ModelFile } from '../onnx/modelFile';
+import type { onnx } from '../onnx/proto/onnx.js';
+import { readTensorBytes } from '../onnx/tensorData';
+
+/** Largest read while gathering a sliced tensor: memory stays bounded whatever the tensor's size. */
+const MAX_READ = 4 << 20;
+
+/**
+ * A tensor with some indices removed along some axes: new dims, and its data as one chunk produced at write
+ * time by reading the kept runs from the source (raw data in the model or external file are read in place;
+ * typed fields are decoded once into memory first).
+ */
+export function sliceTensor(
+  file: ModelFile,
+  tensor: onnx.TensorProto.$Properties,
+  remove: ReadonlyMap<number, ReadonlySet<number>>,
+): { tensor: onnx.TensorProto.$Properties; data: DataChunk } {
+  const name = tensor.name || '(unnamed)';
+  const bits = dataTypeBits(tensor.data_type ?? 0);
+  if (bits === undefined || bits < 8) {
+    throw new OnnxError(
+      'unsupported',
+      `${file.name}: tensor '${name}' has a data type (${tensor.data_type}) this tool cannot slice.`,
+      file.name,
+    );
+  }
+  const element = bits / 8;
+  const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d, 'a tensor dimension'));
+  const kept = dims.map((size, axis) => {
+    const gone = remove.get(axis);
+    if (gone && [...gone].some((i) => i < 0 || i >= size)) {
+      throw new Error(`internal: removing index out of range on axis ${axis} of '${name}' (${size})`);
+    }
+    return gone ? Array.from({ length: size }, (_, i) => i).filter((i) => !gone.has(i)) : undefined;
+  });
+  const newDims = dims.map((d, axis) => kept[axis]?.length ?? d);
+  const { source, base } = locateBytes(file, tensor);
+  const data = gather(source, base, dims, kept, element);
+  return { tensor: withChanges(tensor, { dims: newDims.map((d) => toLong(d)) }), data };
+}
+
+/** Where the tensor's raw bytes can be read: in place for raw and external data, else decoded in memory. */
+function locateBytes(
+  file: ModelFile,
+  tensor: onnx.TensorProto.$Properties,
+): { source: ByteSource; base: number } {
+  const where = file.locate(tensor);
+  if (where.kind === 'raw') return { source: file.source, base: where.start };
+  if (where.kind === 'external') {
+    const { source, offset } = file.external.check(where.ref, tensor.name ?? '', undefined);
+    file.external.verifyChecksum(where.ref);
+    return { source, base: offset };
+  }
+  return { source: new MemorySource(readTensorBytes(file, tensor)), base: 0 };
+}
+
+/** The kept elements (row-major) of a tensor whose axes keep `kept[axis]` (undefined: all). */
+function gather(
+  source: ByteSource,
+  base: number,
+  dims: number[],
+  kept: (number[] | undefined)[],
+  element: number,
+): LazyChunk {
+  const first = kept.findIndex((k) => k !== undefined);
+  const outer = dims.slice(0, first).reduce((a, b) => a * b, 1);
+  const block = dims.slice(first + 1).reduce((a, b) => a * b, 1) * element; // bytes of one index of `first`
+  const inner = kept.slice(first + 1);
+  const deeper = inner.some((k) => k !== undefined);
+  const innerDims = dims.slice(first + 1);
+  const keptBlock = deeper ? innerDims.reduce((n, d, i) => n * (inner[i]?.length ?? d), 1) * element : block;
+  const runs = toRuns(kept[first]!);
+  const length = outer * kept[first]!.length * keptBlock;
+  return {
+    length,
+    *produce() {
+      for (let o = 0; o < outer; o++) {
+        for (const [start, count] of runs) {
+          // Read a run of blocks in pieces of at most MAX_READ bytes.
+          const perRead = Math.max(1, Math.floor(MAX_READ / block));
+          for (let done = 0; done < count; done += perRead) {
+            const n = Math.min(perRead, count - done);
+            const bytes = source.read(base + (o * dims[first] + start + done) * block, n * block);
+            if (!deeper) {
+              yield bytes;
+              continue;
+            }
+            const out = new Uint8Array(n * keptBlock);
+            for (let b = 0; b < n; b++) {
+              copyKept(
+                bytes.subarray(b * block, (b + 1) * block),
+                innerDims,
+                inner,
+                element,
+                out,
+                b * keptBlock,
+              );
+            }
+            yield out;
+          }
+        }
+      }
+    },
+  };
+}
+
+/** Copies the kept elements of a dense block into `out` at `at`; returns the bytes written. */
+function copyKept(
+  block: Uint8Array,
+  dims: number[],
+  kept: (number[] | undefined)[],
+  element: number,
+  out: Uint8Array,
+  at: number,
+): number {
+  if (dims.length === 0) {
+    out.set(block.subarray(0, element), at);
+    return element;
+  }
+  const stride = (block.length / dims[0]) | 0;
+  const indices = kept[0] ?? Array.from({ length: dims[0] }, (_, i) => i);
+  let written = 0;
+  const rest = kept.slice(1);
+  const flat = !rest.some((k) => k !== undefined);
+  for (const i of indices) {
+    const sub = block.subarray(i * stride, (i + 1) * stride);
+    if (flat) {
+      out.set(sub, at + written);
+      written += sub.length;
+    } else {
+      written += copyKept(sub, dims.slice(1), rest, element, out, at + written);
+    }
+  }
+  return written;
+}
+
+/** Sorted indices as [start, count] runs of consecutive values. */
+function toRuns(indices: number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const i of indices) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === i) last[1]++;
+    else runs.push([i, 1]);
+  }
+  return runs;
+}
