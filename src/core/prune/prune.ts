@@ -1,4 +1,4 @@
-import { analyzeModel } from '../analyze/analyze';
+import { type Analysis, analyzeModel } from '../analyze/analyze';
 import { sha256Of } from '../onnx/hash';
 import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
@@ -27,14 +27,19 @@ export function pruneFile(
   input: string,
   output: string,
   settings: PruneSettings,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; check?: (analysis: Analysis) => void } = {},
 ): PruneOutcome {
   const file = openModel(input);
   try {
     const analysis = analyzeModel(new ModelView(file));
+    options.check?.(analysis);
     const { removed, groups } = selectUnits(analysis, file, settings);
-    const applied = applyRemoval(analysis, file, removed, sha256Of(file.source));
-    const written = writeModel(file, applied.proto, output, { signal });
+    // Nothing to remove (ratio 0, everything excluded or locked): the model is re-saved as it was.
+    const applied =
+      removed.size > 0
+        ? applyRemoval(analysis, file, removed, sha256Of(file.source))
+        : { proto: file.proto, mask: { original: '', zero: [] }, tensors: 0, nodes: 0 };
+    const written = writeModel(file, applied.proto, output, { signal: options.signal });
     return {
       input,
       output,

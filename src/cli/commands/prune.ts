@@ -1,0 +1,208 @@
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, relative, resolve } from 'node:path';
+import { type Analysis, analyzeModel } from '../../core/analyze/analyze';
+import { OnnxError, withModelErrors } from '../../core/onnx/errors';
+import { sha256Of } from '../../core/onnx/hash';
+import { ModelView } from '../../core/onnx/modelView';
+import { openModel } from '../../core/onnx/reader';
+import { describeFsError } from '../../core/onnx/fileSource';
+import { CRITERIA, type Criterion } from '../../core/prune/importance';
+import { pruneFile, type PruneOutcome } from '../../core/prune/prune';
+import { type LayerAmount, type PruneSettings, selectUnits } from '../../core/prune/select';
+import { parsePlan, planDiagnostics } from '../../core/plan';
+import { CliError } from '../exit';
+
+export interface PruneCliOptions {
+  output: string;
+  ratio?: string;
+  plan?: string;
+  criterion?: string;
+  roundTo?: string;
+  seed?: string;
+  exclude?: string;
+}
+
+/** Settings from the command line, or from a plan file (its layers, with command-line flags on top). */
+export function pruneSettings(options: Omit<PruneCliOptions, 'output'>): PruneSettings {
+  if (options.ratio !== undefined && options.plan !== undefined)
+    throw new CliError('give either --ratio or --plan, not both.');
+  if (options.ratio === undefined && options.plan === undefined)
+    throw new CliError('give --ratio R or --plan PLAN.');
+  const settings: PruneSettings = { ratio: 0, criterion: 'l1', roundTo: 1, seed: 0, layers: {} };
+  if (options.plan !== undefined) Object.assign(settings, settingsFromPlan(options.plan));
+  if (options.ratio !== undefined) settings.ratio = number('--ratio', options.ratio, 0, 0.999999);
+  if (options.criterion !== undefined) settings.criterion = criterion(options.criterion);
+  if (options.roundTo !== undefined) settings.roundTo = integer('--round-to', options.roundTo, 1);
+  if (options.seed !== undefined) settings.seed = integer('--seed', options.seed, 0);
+  if (options.exclude) {
+    const layers: Record<string, LayerAmount> = { ...settings.layers };
+    for (const name of options.exclude
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean))
+      layers[name] = { exclude: true };
+    settings.layers = layers;
+  }
+  return settings;
+}
+
+function settingsFromPlan(path: string): Partial<PruneSettings> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`${path}: ${describeFsError(error)}`);
+  }
+  const doc = parsePlan(text);
+  const errors = doc.diagnostics.filter((d) => d.severity === 'error');
+  if (!doc.plan || errors.length > 0) {
+    const first = errors[0];
+    const where = first?.range ? `:${first.range.start.line + 1}:${first.range.start.character + 1}` : '';
+    throw new CliError(
+      `${path}${where}: ${first?.message ?? 'the plan could not be read'} (run onnx-pruner analyze MODEL --plan ${path} for every finding).`,
+    );
+  }
+  const plan = doc.plan;
+  return {
+    ratio: plan.ratio ?? 0,
+    criterion: plan.criterion ? criterion(plan.criterion) : 'l1',
+    roundTo: plan.roundTo ?? 1,
+    seed: plan.seed ?? 0,
+    layers: (plan.layers ?? {}) as Record<string, LayerAmount>,
+  };
+}
+
+function criterion(value: string): Criterion {
+  if (!(CRITERIA as readonly string[]).includes(value)) {
+    throw new CliError(
+      `unknown criterion '${value}': use ${CRITERIA.join(', ')}${value === 'activation' ? ' (activation needs calibration runs, not available yet)' : ''}.`,
+    );
+  }
+  return value as Criterion;
+}
+
+function number(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new CliError(
+      `${flag} must be a number in [${min}, ${max === 0.999999 ? '1)' : `${max}]`}, not '${text}'.`,
+    );
+  return value;
+}
+
+function integer(flag: string, text: string, min: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min)
+    throw new CliError(`${flag} must be an integer ≥ ${min}, not '${text}'.`);
+  return value;
+}
+
+/** `onnx-pruner prune`: prune and save (atomically); prints what was removed. */
+export function pruneCommand(
+  model: string,
+  options: PruneCliOptions,
+  io: { stdout(text: string): void },
+): PruneOutcome {
+  const settings = pruneSettings(options);
+  if (resolve(options.output) === resolve(model))
+    throw new CliError('-o must name a new file, not the model itself.');
+  const planDoc = options.plan === undefined ? undefined : parsePlan(readFileSync(options.plan, 'utf8'));
+  // A plan is checked against the model (whole blocks, locked layers, names…) before anything is written.
+  const check = (analysis: Analysis) => {
+    if (!planDoc) return;
+    const errors = planDiagnostics(planDoc, analysis.roots, { groups: analysis.report.groups }).filter(
+      (d) => d.severity === 'error',
+    );
+    if (errors.length === 0) return;
+    const first = errors[0];
+    const where = first.range ? `:${first.range.start.line + 1}:${first.range.start.character + 1}` : '';
+    throw new CliError(
+      `${options.plan}${where}: ${first.code} ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more: run onnx-pruner analyze MODEL --plan PLAN)` : ''}`,
+    );
+  };
+  const outcome = withModelErrors(model, () => {
+    try {
+      return pruneFile(model, options.output, settings, { check });
+    } catch (error) {
+      if (error instanceof OnnxError || error instanceof CliError) throw error;
+      throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
+    }
+  });
+  io.stdout(formatOutcome(outcome));
+  return outcome;
+}
+
+export function formatOutcome(outcome: PruneOutcome): string {
+  const lines = [`${outcome.input} → ${outcome.output}`, ''];
+  const rows = outcome.groups.map((g) => [
+    g.group,
+    g.roots.length > 1 ? `${g.roots[0]} (+${g.roots.length - 1})` : g.roots[0],
+    `${g.channels} → ${g.keptChannels}`,
+    g.skipped ? `kept: ${g.skipped}` : `${g.removedUnits} of ${g.units} units removed`,
+  ]);
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), 5));
+  for (const r of rows)
+    lines.push(
+      `  ${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2].padStart(widths[2])}  ${r[3]}`,
+    );
+  lines.push(
+    '',
+    `${outcome.removedChannels} channels removed; ${outcome.tensorsSliced} tensors and ${outcome.nodesChanged} nodes changed; ${outcome.bytesWritten.toLocaleString('en-US')} bytes written.`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The plan a `plan` command writes: the settings, and per prunable group its first root's count. */
+export function planText(
+  model: string,
+  planPath: string,
+  settings: PruneSettings,
+  sha256: string,
+  counts: Record<string, number>,
+): string {
+  const plan = {
+    model: relative(dirname(resolve(planPath)), resolve(model)) || basename(model),
+    modelSha256: sha256,
+    criterion: settings.criterion,
+    ratio: settings.ratio,
+    roundTo: settings.roundTo,
+    layers: Object.fromEntries(Object.entries(counts).map(([layer, prune]) => [layer, { prune }])),
+  };
+  return `${JSON.stringify(plan, null, 2)}\n`;
+}
+
+/** `onnx-pruner plan`: the selection a prune would make, as an editable plan file. */
+export function planCommand(
+  model: string,
+  options: Omit<PruneCliOptions, 'output' | 'plan'> & { output?: string },
+  io: { stdout(text: string): void },
+): void {
+  const settings = pruneSettings({ ...options, ratio: options.ratio ?? '0.5' });
+  const output = options.output ?? `${model.replace(/\.onnx$/i, '')}.prune.json`;
+  const text = withModelErrors(model, () => {
+    const file = openModel(model);
+    try {
+      const analysis = analyzeModel(new ModelView(file));
+      const { groups } = selectUnits(analysis, file, settings);
+      const counts = Object.fromEntries(
+        groups.filter((g) => !g.skipped).map((g) => [g.roots[0], g.channels - g.keptChannels]),
+      );
+      return planText(model, output, settings, sha256Of(file.source), counts);
+    } finally {
+      file.close();
+    }
+  });
+  writeFileAtomic(output, text);
+  io.stdout(`${output}: plan for ${model} (ratio ${settings.ratio}, criterion ${settings.criterion}).\n`);
+}
+
+function writeFileAtomic(path: string, text: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, text);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw new CliError(`${path}: ${describeFsError(error)}`);
+  }
+}
