@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { OnnxError } from '../core/onnx/errors';
 import { analyzeCommand } from './commands/analyze';
 import { inspectCommand } from './commands/inspect';
+import { planCommand, pruneCommand } from './commands/prune';
 import { CliError, EXIT } from './exit';
 import { version } from '../../package.json';
 
@@ -42,6 +43,34 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     )
     .action((model: string, options: { format?: string; plan?: string }) => {
       exitCode = analyzeCommand(model, options, io);
+    });
+
+  program
+    .command('plan')
+    .description(
+      'write a pruning plan (*.prune.json) with the amounts a prune would remove, to edit and reuse',
+    )
+    .argument('<model>', 'the .onnx file')
+    .option('--ratio <ratio>', 'share of channels to remove from every prunable group', '0.5')
+    .option('--criterion <criterion>', 'importance: l1, l2, bn, random', 'l1')
+    .option('--round-to <n>', 'removed counts are multiples of n', '1')
+    .option('--seed <n>', 'seed for the random criterion', '0')
+    .option('-o, --output <plan>', 'the plan file (default: MODEL.prune.json)')
+    .action((model: string, options: Parameters<typeof planCommand>[1]) => planCommand(model, options, io));
+
+  program
+    .command('prune')
+    .description('prune conv channels in dependency-correct groups and save the smaller model')
+    .argument('<model>', 'the .onnx file')
+    .requiredOption('-o, --output <file>', 'the pruned model to write')
+    .option('--ratio <ratio>', 'share of channels to remove from every prunable group (0 re-saves unchanged)')
+    .option('--plan <plan>', 'a pruning plan (*.prune.json)')
+    .option('--criterion <criterion>', 'importance: l1 (default), l2, bn, random')
+    .option('--round-to <n>', 'removed counts are multiples of n')
+    .option('--seed <n>', 'seed for the random criterion')
+    .option('--exclude <nodes>', 'comma-separated layers to leave alone')
+    .action((model: string, options: Parameters<typeof pruneCommand>[1]) => {
+      pruneCommand(model, options, io);
     });
 
   try {
