@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs/minimal.js';
+import { type ByteSource, MemorySource } from './byteSource';
 import { DataType, dataTypeBits, rawByteLength } from './dataTypes';
 import { OnnxError } from './errors';
 import { type DataChunk, chunkPieces } from './dataChunk';
@@ -131,7 +132,12 @@ export function concatChunks(chunks: readonly DataChunk[]): Uint8Array {
   return out;
 }
 
-function rawToFloat32(bytes: Uint8Array, type: number, name: string): Float32Array {
+/** Raw little-endian element bytes as float32 (a fast copy for float32 itself). */
+export function rawToFloat32(bytes: Uint8Array, type: number, name: string): Float32Array {
+  if (type === DataType.FLOAT) {
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4).slice();
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bits = dataTypeBits(type) ?? 0;
   const count = bits >= 8 ? bytes.length / (bits / 8) : 0;
@@ -266,4 +272,22 @@ function typedToRaw(
     }
   });
   return out;
+}
+
+/**
+ * Where a tensor's raw bytes can be read in place (raw data in the model, or its external file), or, for
+ * typed fields and edited data, a copy in memory.
+ */
+export function tensorBytesSource(
+  model: ModelFile,
+  tensor: onnx.TensorProto.$Properties,
+): { source: ByteSource; base: number } {
+  const where = model.locate(tensor);
+  if (where.kind === 'raw') return { source: model.source, base: where.start };
+  if (where.kind === 'external') {
+    const { source, offset } = model.external.check(where.ref, tensor.name ?? '', undefined);
+    model.external.verifyChecksum(where.ref);
+    return { source, base: offset };
+  }
+  return { source: new MemorySource(readTensorBytes(model, tensor)), base: 0 };
 }

@@ -5,7 +5,8 @@ import type { SpaceMember } from '../deps/state';
 import { toSafeNumber } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
-import { readTensorAsFloat32 } from '../onnx/tensorData';
+import { DataType, dataTypeBits } from '../onnx/dataTypes';
+import { rawToFloat32, tensorBytesSource } from '../onnx/tensorData';
 
 export type Criterion = 'l1' | 'l2' | 'bn' | 'random';
 export const CRITERIA: readonly Criterion[] = ['l1', 'l2', 'bn', 'random'];
@@ -17,6 +18,7 @@ export const CRITERIA: readonly Criterion[] = ['l1', 'l2', 'bn', 'random'];
  * group importance with mean reduction). bn: |scale| of the BatchNormalization members. random: seeded.
  */
 export function unitScores(
+  norms: NormCache,
   analysis: Analysis,
   file: ModelFile,
   group: ChannelGroup,
@@ -38,18 +40,15 @@ export function unitScores(
     if (bn.length > 0) members = bn;
   }
   const counts = new Map<number, number>();
-  const tensors = new Map<string, Float32Array>();
   for (const member of members) {
     const tensor = findTensor(analysis, member);
     if (!tensor) continue;
-    const key = `${member.source ?? 'initializer'}:${member.tensor}`;
-    let values = tensors.get(key);
-    if (!values) {
-      values = readTensorAsFloat32(file, tensor);
-      tensors.set(key, values);
-    }
-    const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d));
-    const perIndex = axisNorms(values, dims, member.axis, criterion === 'l2' ? 2 : 1);
+    const perIndex = norms.of(
+      file,
+      tensor,
+      `${member.source ?? 'initializer'}:${member.tensor}`,
+      criterion === 'l2' ? 2 : 1,
+    )[member.axis];
     const classes = analysis.index.classesOf(member.space);
     const seen = new Set<number>();
     for (let c = 0; c < classes.length; c++) {
@@ -76,17 +75,72 @@ function findTensor(analysis: Analysis, member: SpaceMember): onnx.TensorProto.$
   return graph.initializer(member.tensor);
 }
 
-/** Sum of |x|^p over all elements, for each index along `axis`. */
-function axisNorms(values: Float32Array, dims: number[], axis: number, p: 1 | 2): Float64Array {
-  const size = dims[axis];
-  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const out = new Float64Array(size);
-  for (let i = 0; i < values.length; i++) {
-    const index = Math.floor(i / inner) % size;
-    const v = values[i];
-    out[index] += p === 1 ? Math.abs(v) : v * v;
+/**
+ * Per-index norms of tensors along every axis, computed in one streaming pass per tensor (8 MiB at a time:
+ * a 400 MB weight never sits in memory) and kept for the whole prune, since a weight is a member of two
+ * groups (its output channels and its input channels).
+ */
+export class NormCache {
+  private readonly cache = new Map<string, Float64Array[]>();
+
+  of(file: ModelFile, tensor: onnx.TensorProto.$Properties, key: string, p: 1 | 2): Float64Array[] {
+    const id = `${key}:${p}`;
+    let norms = this.cache.get(id);
+    if (!norms) {
+      norms = axisNorms(file, tensor, p);
+      this.cache.set(id, norms);
+    }
+    return norms;
   }
-  return out;
+}
+
+const PIECE = 8 << 20;
+
+/**
+ * Norms along axes 0 and 1 (the axes members slice: weights, biases, per-channel constants); other axes are
+ * never sliced. Counters instead of divisions: this loop sees every weight of the model.
+ */
+function axisNorms(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 | 2): Float64Array[] {
+  const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d));
+  const type = tensor.data_type ?? 0;
+  const element = (dataTypeBits(type) ?? 32) / 8;
+  const count = dims.reduce((a, b) => a * b, 1);
+  const rows = dims[0] ?? 1;
+  const cols = dims.length > 1 ? dims[1] : 1;
+  const block = dims.slice(2).reduce((a, b) => a * b, 1);
+  const out0 = new Float64Array(rows);
+  const out1 = new Float64Array(cols);
+  const { source, base } = tensorBytesSource(file, tensor);
+  const perPiece = Math.max(1, Math.floor(PIECE / element));
+  let row = 0;
+  let col = 0;
+  let within = 0;
+  let sum = 0;
+  const buffer = new Uint8Array(Math.min(perPiece, count) * element);
+  for (let first = 0; first < count; first += perPiece) {
+    const n = Math.min(perPiece, count - first);
+    const piece = buffer.subarray(0, n * element);
+    source.readInto(base + first * element, piece);
+    const values =
+      type === DataType.FLOAT
+        ? new Float32Array(piece.buffer, 0, n)
+        : rawToFloat32(piece, type, tensor.name ?? '');
+    for (let k = 0; k < n; k++) {
+      const v = values[k];
+      sum += p === 1 ? Math.abs(v) : v * v;
+      if (++within === block) {
+        out0[row] += sum;
+        out1[col] += sum;
+        sum = 0;
+        within = 0;
+        if (++col === cols) {
+          col = 0;
+          row++;
+        }
+      }
+    }
+  }
+  return dims.length > 1 ? [out0, out1] : [out0];
 }
 
 function hash(seed: number, group: string, i: number): number {

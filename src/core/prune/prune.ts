@@ -27,7 +27,7 @@ export function pruneFile(
   input: string,
   output: string,
   settings: PruneSettings,
-  options: { signal?: AbortSignal; check?: (analysis: Analysis) => void } = {},
+  options: { signal?: AbortSignal; check?: (analysis: Analysis) => void; hashOriginal?: boolean } = {},
 ): PruneOutcome {
   const file = openModel(input);
   try {
@@ -37,7 +37,7 @@ export function pruneFile(
     // Nothing to remove (ratio 0, everything excluded or locked): the model is re-saved as it was.
     const applied =
       removed.size > 0
-        ? applyRemoval(analysis, file, removed, sha256Of(file.source))
+        ? applyRemoval(analysis, file, removed, options.hashOriginal ? sha256Of(file.source) : '')
         : { proto: file.proto, mask: { original: '', zero: [] }, tensors: 0, nodes: 0 };
     const written = writeModel(file, applied.proto, output, { signal: options.signal });
     return {

@@ -1,7 +1,7 @@
 import type { Analysis } from '../analyze/analyze';
 import type { ChannelGroup } from '../analyze/types';
 import type { ModelFile } from '../onnx/modelFile';
-import { type Criterion, unitScores } from './importance';
+import { type Criterion, NormCache, unitScores } from './importance';
 
 export type LayerAmount = { ratio: number } | { prune: number } | { indices: number[] } | { exclude: true };
 
@@ -40,6 +40,7 @@ export function selectUnits(
 ): { removed: Set<number>; groups: GroupSelection[] } {
   const removed = new Set<number>();
   const groups: GroupSelection[] = [];
+  const norms = new NormCache();
   for (const group of analysis.report.groups) {
     const units = unitsOf(analysis, group);
     const primary = analysis.roots.get(group.roots[0])!;
@@ -73,7 +74,7 @@ export function selectUnits(
         groups.push({ ...base, skipped: 'nothing to remove at this ratio' });
         continue;
       }
-      const scores = unitScores(analysis, file, group, units, settings.criterion, settings.seed);
+      const scores = unitScores(norms, analysis, file, group, units, settings.criterion, settings.seed);
       chosen = [...units].sort((a, b) => scores.get(a)! - scores.get(b)! || a - b).slice(0, k);
     }
     for (const unit of chosen) removed.add(unit);

@@ -1,5 +1,4 @@
 import type { ByteSource } from '../onnx/byteSource';
-import { MemorySource } from '../onnx/byteSource';
 import type { DataChunk, LazyChunk } from '../onnx/dataChunk';
 import { dataTypeBits } from '../onnx/dataTypes';
 import { withChanges } from '../onnx/edit';
@@ -7,7 +6,7 @@ import { OnnxError } from '../onnx/errors';
 import { toLong, toSafeNumber } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
-import { readTensorBytes } from '../onnx/tensorData';
+import { tensorBytesSource } from '../onnx/tensorData';
 
 /** Largest read while gathering a sliced tensor: memory stays bounded whatever the tensor's size. */
 const MAX_READ = 4 << 20;
@@ -41,24 +40,9 @@ export function sliceTensor(
     return gone ? Array.from({ length: size }, (_, i) => i).filter((i) => !gone.has(i)) : undefined;
   });
   const newDims = dims.map((d, axis) => kept[axis]?.length ?? d);
-  const { source, base } = locateBytes(file, tensor);
+  const { source, base } = tensorBytesSource(file, tensor);
   const data = gather(source, base, dims, kept, element);
   return { tensor: withChanges(tensor, { dims: newDims.map((d) => toLong(d)) }), data };
-}
-
-/** Where the tensor's raw bytes can be read: in place for raw and external data, else decoded in memory. */
-function locateBytes(
-  file: ModelFile,
-  tensor: onnx.TensorProto.$Properties,
-): { source: ByteSource; base: number } {
-  const where = file.locate(tensor);
-  if (where.kind === 'raw') return { source: file.source, base: where.start };
-  if (where.kind === 'external') {
-    const { source, offset } = file.external.check(where.ref, tensor.name ?? '', undefined);
-    file.external.verifyChecksum(where.ref);
-    return { source, base: offset };
-  }
-  return { source: new MemorySource(readTensorBytes(file, tensor)), base: 0 };
 }
 
 /** The kept elements (row-major) of a tensor whose axes keep `kept[axis]` (undefined: all). */
@@ -81,13 +65,17 @@ function gather(
   return {
     length,
     *produce() {
+      // One read buffer for the whole tensor: each piece is written out before the next is asked for.
+      let buffer = new Uint8Array(0);
       for (let o = 0; o < outer; o++) {
         for (const [start, count] of runs) {
           // Read a run of blocks in pieces of at most MAX_READ bytes.
           const perRead = Math.max(1, Math.floor(MAX_READ / block));
           for (let done = 0; done < count; done += perRead) {
             const n = Math.min(perRead, count - done);
-            const bytes = source.read(base + (o * dims[first] + start + done) * block, n * block);
+            if (buffer.length < n * block) buffer = new Uint8Array(n * block);
+            const bytes = buffer.subarray(0, n * block);
+            source.readInto(base + (o * dims[first] + start + done) * block, bytes);
             if (!deeper) {
               yield bytes;
               continue;
@@ -125,18 +113,25 @@ function copyKept(
     return element;
   }
   const stride = (block.length / dims[0]) | 0;
-  const indices = kept[0] ?? Array.from({ length: dims[0] }, (_, i) => i);
-  let written = 0;
   const rest = kept.slice(1);
-  const flat = !rest.some((k) => k !== undefined);
-  for (const i of indices) {
-    const sub = block.subarray(i * stride, (i + 1) * stride);
-    if (flat) {
-      out.set(sub, at + written);
-      written += sub.length;
-    } else {
-      written += copyKept(sub, dims.slice(1), rest, element, out, at + written);
+  let written = 0;
+  if (!rest.some((k) => k !== undefined)) {
+    // Everything below this axis is kept: copy runs of consecutive indices in one go.
+    for (const [start, count] of toRuns(kept[0] ?? Array.from({ length: dims[0] }, (_, i) => i))) {
+      out.set(block.subarray(start * stride, (start + count) * stride), at + written);
+      written += count * stride;
     }
+    return written;
+  }
+  for (const i of kept[0] ?? Array.from({ length: dims[0] }, (_, j) => j)) {
+    written += copyKept(
+      block.subarray(i * stride, (i + 1) * stride),
+      dims.slice(1),
+      rest,
+      element,
+      out,
+      at + written,
+    );
   }
   return written;
 }
