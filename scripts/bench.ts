@@ -21,7 +21,15 @@ import { writeModel } from '../src/core/onnx/writer';
 import { convChain, vgg16, writeSynthetic } from '../test/support/syntheticModels';
 
 type Op =
-  'read-file' | 'pb-decode' | 'pb-encode' | 'open' | 'analyze' | 'read-weights' | 'resave' | 'rewrite';
+  | 'read-file'
+  | 'pb-decode'
+  | 'pb-encode'
+  | 'open'
+  | 'analyze'
+  | 'read-weights'
+  | 'resave'
+  | 'rewrite'
+  | 'prune';
 
 interface Sample {
   ms: number;
