@@ -1,7 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { OnnxError } from '../core/onnx/errors';
+import { MASK_METADATA_KEY } from '../core/prune/maskSpec';
 import { analyzeCommand } from './commands/analyze';
 import { inspectCommand } from './commands/inspect';
+import { fixCommand } from './commands/fix';
 import { planCommand, pruneCommand } from './commands/prune';
 import { CliError, EXIT } from './exit';
 import { version } from '../../package.json';
@@ -72,6 +74,15 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .action((model: string, options: Parameters<typeof pruneCommand>[1]) => {
       pruneCommand(model, options, io);
     });
+
+  program
+    .command('fix')
+    .description('apply a model-level fix: PS002 (Reshape→Transpose→Reshape → DepthToSpace), PS003 (explicit mode)')
+    .argument('<model>', 'the .onnx file')
+    .requiredOption('--code <code>', 'the finding to fix (PS002 or PS003)')
+    .option('--node <node>', 'only the finding at this node')
+    .requiredOption('-o, --output <file>', 'the fixed model to write')
+    .action((model: string, options: { code: string; node?: string; output: string }) => fixCommand(model, options, io));
 
   try {
     await program.parseAsync(argv, { from: 'user' });
