@@ -1,6 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
 import { OnnxError } from '../core/onnx/errors';
-import { MASK_METADATA_KEY } from '../core/prune/maskSpec';
 import { analyzeCommand } from './commands/analyze';
 import { inspectCommand } from './commands/inspect';
 import { fixCommand } from './commands/fix';
