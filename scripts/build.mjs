@@ -29,6 +29,8 @@ const builds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { server: 'src/server/server.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
+  // onnxruntime-node runs only in this child process of the CLI and the language server (design §1).
+  { ...node, entryPoints: { ortWorker: 'src/runtime/ortWorker.ts' }, outdir: 'dist' },
   {
     ...common,
     platform: 'browser',

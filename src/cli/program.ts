@@ -1,7 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { OnnxError } from '../core/onnx/errors';
+import { MASK_METADATA_KEY } from '../core/prune/maskSpec';
 import { analyzeCommand } from './commands/analyze';
 import { inspectCommand } from './commands/inspect';
+import { type VerifyCommandOptions, verifyCommand } from './commands/verify';
 import { fixCommand } from './commands/fix';
 import { planCommand, pruneCommand } from './commands/prune';
 import { CliError, EXIT } from './exit';
@@ -44,6 +46,34 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     )
     .action((model: string, options: { format?: string; plan?: string }) => {
       exitCode = analyzeCommand(model, options, io);
+    });
+
+  program
+    .command('verify')
+    .description(
+      'run both models in ONNX Runtime: same inputs/outputs, pruned = masked original (exactness), latency, MACs',
+    )
+    .argument('<original>', 'the model before pruning')
+    .argument('<pruned>', 'the pruned model')
+    .option('--report <file>', 'also write the result as JSON to this file')
+    .option('--json', 'print the result as one JSON object')
+    .option('--runs <n>', 'timed runs of each model, paired (0: no timing)', '20')
+    .option('--warmup <n>', 'untimed runs of each model before timing', '2')
+    .option('--atol <x>', 'absolute tolerance', '1e-4')
+    .option('--rtol <x>', "tolerance relative to each output's largest magnitude", '1e-4')
+    .option('--seed <n>', 'seed of the random inputs', '1')
+    .option('--timeout <seconds>', 'give up on an ONNX Runtime step after this long', '600')
+    .addHelpText(
+      'after',
+      `
+Inputs are seeded random (symbolic dims: 1 for the first, else the other model's size or 16).
+Exit 0: same inputs and outputs, and every output within atol + rtol × max|output| of the masked original.
+Exit 1: it is not, or ONNX Runtime cannot run the pruned model. Exit 2: bad usage or input.
+A pruned model without a mask spec (metadata '${MASK_METADATA_KEY}', written by prune) gets the shape
+checks and timing only, and exits 0 when the shapes match.`,
+    )
+    .action(async (original: string, pruned: string, options: VerifyCommandOptions) => {
+      exitCode = await verifyCommand(original, pruned, options, io);
     });
 
   program

@@ -20,6 +20,17 @@ describe('onnx-pruner inspect', () => {
     assert.deepEqual(s.inputs, [{ name: 'input', dtype: 'float', shape: ['N', 3, 32, 32] }]);
     assert.deepEqual(s.outputs, [{ name: 'output', dtype: 'float', shape: ['N', 3, 128, 128] }]);
     assert.equal(s.parameters * 4, s.initializerBytes, 'all weights are float32 initializers');
+    // 3×3 convs with bias at batch 1: output elements × (Cin × 9 + 1). Head 3→32 and nine 32→32 body convs at
+    // 32×32, 32→128 at 32×32 and 32→128 at 64×64 before each pixel shuffle, tail 32→3 at 128×128.
+    const conv = (pixels: number, cin: number, cout: number) => pixels * cout * (cin * 9 + 1);
+    const macs =
+      conv(32 * 32, 3, 32) +
+      9 * conv(32 * 32, 32, 32) +
+      conv(32 * 32, 32, 128) +
+      conv(64 * 64, 32, 128) +
+      conv(128 * 128, 32, 3);
+    assert.equal(s.macs, macs);
+    assert.deepEqual(s.macsUncounted, []);
     assert.deepEqual(s.externalData, []);
     assert.deepEqual(s.weightOrigins, { initializer: 26 }, '13 convs: weight and bias each');
   });
@@ -31,6 +42,7 @@ describe('onnx-pruner inspect', () => {
     assert.match(run.stdout, /Opsets\s+ai\.onnx 17/);
     assert.match(run.stdout, /input {2}float \[N, 3, 32, 32\]/);
     assert.match(run.stdout, /DepthToSpace\s+2/);
+    assert.match(run.stdout, /MACs\s+289,751,040 \(batch 1\)/);
   });
 
   test('usage errors exit with 2', async () => {

@@ -21,6 +21,7 @@ export function formatSummary(s: ModelSummary): string {
   );
   if (s.functions) row('Functions', String(s.functions));
   row('Parameters', s.parameters.toLocaleString('en-US'));
+  row('MACs', formatMacs(s.macs, s.macsUncounted.length));
   row('Initializer data', formatBytes(s.initializerBytes));
   const origins = Object.entries(s.weightOrigins).map(([origin, n]) => `${n} ${origin}`);
   row('Weights from', origins.join(', ') || '(none)');
@@ -39,6 +40,14 @@ export function formatSummary(s: ModelSummary): string {
   const width = Math.max(8, ...ops.map(([op]) => op.length));
   for (const [op, n] of ops) lines.push(`  ${op.padEnd(width)} ${String(n).padStart(6)}`);
   return lines.join('\n');
+}
+
+/** MACs per inference, with the nodes whose dynamic shapes kept them out of the count. */
+export function formatMacs(macs: number, uncounted: number): string {
+  const text = `${macs.toLocaleString('en-US')} (batch 1)`;
+  return uncounted
+    ? `≥ ${text}; ${uncounted} node${uncounted === 1 ? '' : 's'} with dynamic shapes not counted`
+    : text;
 }
 
 function formatValue(v: ValueSummary): string {

@@ -1,3 +1,4 @@
+import { computeMetrics } from '../metrics/metrics';
 import { DataType, dataTypeName } from '../onnx/dataTypes';
 import { toSafeNumber } from '../onnx/int64';
 import { ModelFile } from '../onnx/modelFile';
@@ -34,6 +35,10 @@ export interface ModelSummary {
   outputs: ValueSummary[];
   /** Elements of all floating-point weights (integer tensors such as shapes are not parameters). */
   parameters: number;
+  /** Multiply-accumulates per inference at batch 1: Conv, ConvTranspose, Gemm, MatMul (core/metrics/macs.ts). */
+  macs: number;
+  /** Nodes that do multiply-accumulates on shapes that are not static: `macs` leaves them out. */
+  macsUncounted: string[];
   /** Bytes of initializer data as stored (in the file or in external files). */
   initializerBytes: number;
   /** How many weights come from each source. */
@@ -91,6 +96,7 @@ export function summarizeModel(view: ModelView): ModelSummary {
       externalData.add(location.ref.location);
     } else storage.empty++;
   }
+  const metrics = computeMetrics(view);
   return {
     path: file.name,
     fileBytes: file.size,
@@ -108,6 +114,8 @@ export function summarizeModel(view: ModelView): ModelSummary {
     inputs: view.graph.inputs.map(summarizeValue),
     outputs: view.graph.outputs.map(summarizeValue),
     parameters,
+    macs: metrics.macs,
+    macsUncounted: metrics.uncounted,
     initializerBytes,
     weightOrigins,
     storage,

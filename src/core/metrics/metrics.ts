@@ -1,0 +1,114 @@
+import { inferShapes } from '../graph/inferShapes';
+import { DataType } from '../onnx/dataTypes';
+import { withChanges } from '../onnx/edit';
+import { toLong } from '../onnx/int64';
+import { ModelFile } from '../onnx/modelFile';
+import { GraphView, type ModelView } from '../onnx/modelView';
+import type { onnx } from '../onnx/proto/onnx.js';
+import { nodeMacs } from './macs';
+
+/** Parameters and MACs of one node of the main graph. */
+export interface NodeMetrics {
+  /** Node name, or `#<index>` for unnamed nodes (the plan file's key). */
+  node: string;
+  opType: string;
+  /** Elements of the floating-point weights the node reads (initializers and Constant-node tensors). */
+  params: number;
+  /** Multiply-accumulates per inference at batch 1 (see macs.ts); null when its shapes are not static. */
+  macs: number | null;
+}
+
+export interface ModelMetrics {
+  /**
+   * Elements of all floating-point weights, every graph included (the same count as `inspect`'s
+   * `parameters`: integer tensors such as shapes and indices are not parameters).
+   */
+  parameters: number;
+  /** Multiply-accumulates per inference at batch 1 over the main graph's counted nodes (see macs.ts). */
+  macs: number;
+  /** Nodes that do multiply-accumulates but whose shapes are not static: `macs` leaves them out. */
+  uncounted: string[];
+  /** Every node of the main graph, in graph order. */
+  nodes: NodeMetrics[];
+}
+
+export interface MetricsOptions {
+  /**
+   * Concrete shapes for graph inputs, by name, e.g. the shapes a verification run feeds. Without them a
+   * symbolic leading dim counts as batch 1 and other symbolic dims leave MACs unknown.
+   */
+  inputShapes?: Readonly<Record<string, readonly number[]>>;
+}
+
+/** Integer tensors (shapes, indices, masks) are not parameters; the same rule as `inspect`. */
+const NOT_PARAMETERS = new Set<number>([
+  DataType.INT64,
+  DataType.INT32,
+  DataType.BOOL,
+  DataType.STRING,
+  DataType.UINT64,
+]);
+
+/**
+ * Parameters and MACs per node and in total, from the static shapes `inferShapes` gives. Subgraphs (If,
+ * Loop, Scan bodies) add their weights to `parameters` but not their MACs: how often they run is not
+ * known statically.
+ */
+export function computeMetrics(view: ModelView, options: MetricsOptions = {}): ModelMetrics {
+  const graph = options.inputShapes ? withInputShapes(view, options.inputShapes) : view.graph;
+  const facts = inferShapes(graph, view.file);
+  const shapeOf = (value: string) => facts.get(value)?.shape;
+  let macs = 0;
+  const uncounted: string[] = [];
+  const nodes = graph.nodes.map((node): NodeMetrics => {
+    const count = nodeMacs(node, shapeOf);
+    if (count === undefined) uncounted.push(node.name);
+    else macs += count;
+    let params = 0;
+    for (const input of new Set(node.inputs)) if (input) params += weightElements(graph, input);
+    return { node: node.name, opType: node.opType, params, macs: count ?? null };
+  });
+  let parameters = 0;
+  for (const weight of view.weights()) {
+    if (weight.origin === 'constant-of-shape') {
+      // ConstantOfShape makes a weight at run time: its size is its output's, when the shape is constant.
+      const dims = weight.graph === view.graph ? shapeOf(weight.name) : undefined;
+      if (dims?.every((d) => typeof d === 'number'))
+        parameters += (dims as number[]).reduce((a, b) => a * b, 1);
+    } else if (weight.tensor && !NOT_PARAMETERS.has(weight.tensor.data_type ?? 0)) {
+      parameters += ModelFile.elementCount(weight.tensor);
+    }
+  }
+  return { parameters, macs, uncounted, nodes };
+}
+
+/** Elements of the floating-point weight a value names (initializer or Constant node), else 0. */
+function weightElements(graph: GraphView, value: string): number {
+  let tensor = graph.initializer(value);
+  if (!tensor) {
+    const producer = graph.producer(value);
+    if (producer?.opType === 'Constant' && producer.domain === '')
+      tensor = producer.attributes.tensor('value');
+  }
+  if (!tensor || NOT_PARAMETERS.has(tensor.data_type ?? 0)) return 0;
+  return ModelFile.elementCount(tensor);
+}
+
+/**
+ * The main graph with the given inputs' dims fixed. Shape inference reads input shapes from the graph,
+ * so this is a view of a copy of the graph message whose input value infos say the concrete dims; the
+ * nodes and tensors are the model's own objects.
+ */
+function withInputShapes(view: ModelView, shapes: Readonly<Record<string, readonly number[]>>): GraphView {
+  const proto = view.graph.proto;
+  const input = (proto.input ?? []).map((info) => {
+    const dims = shapes[info.name ?? ''];
+    const tensorType = info.type?.tensor_type;
+    if (!dims || !tensorType) return info;
+    const shape: onnx.TensorShapeProto.$Properties = { dim: dims.map((d) => ({ dim_value: toLong(d) })) };
+    return withChanges(info, {
+      type: withChanges(info.type!, { tensor_type: withChanges(tensorType, { shape }) }),
+    });
+  });
+  return new GraphView(withChanges(proto, { input }), view, 'main');
+}

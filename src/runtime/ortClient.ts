@@ -1,0 +1,360 @@
+/**
+ * The one way the CLI and the language server use ONNX Runtime: a child process (ortWorker.ts, bundled to
+ * dist/ortWorker.js) spoken to through the typed protocol of src/protocol/runtime.ts. onnxruntime-node can
+ * crash or hang its host (design §1); here a crash or a hang is an error for the one request, never for the
+ * caller's process.
+ *
+ * - The worker starts on the first request and is reused; `close()` stops it.
+ * - Requests are sent one at a time (the worker handles them in order anyway), so a request's timeout
+ *   measures the request itself, not the queue in front of it.
+ * - A request that outlives its timeout kills the worker (SIGKILL: a native call stuck in ORT answers no
+ *   gentler signal) and fails with reason 'timeout'; a worker that dies fails its request with 'crashed'.
+ *   The next request starts a fresh worker; models loaded in the old one fail with 'stale-session'.
+ * - While no request is pending the child and its channel are unref'd: a caller that forgets `close()`
+ *   does not keep Node alive, and the worker exits when its parent does (it exits on 'disconnect').
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type {
+  Feeds,
+  RuntimeCall,
+  RuntimeCalls,
+  SessionSettings,
+  TensorPayload,
+  ValueMeta,
+  WorkerMessage,
+} from '../protocol/runtime';
+
+/** Set to the worker bundle's path to run another build of it (the tests build a fresh one). */
+export const WORKER_PATH_ENV = 'ONNX_PRUNER_ORT_WORKER';
+
+export type OrtErrorReason =
+  /** the worker could not start, or could not load onnxruntime-node */
+  | 'start'
+  /** ONNX Runtime refused the request (a model it cannot load, wrong inputs…); the worker lives on */
+  | 'failed'
+  /** the request took longer than its timeout; the worker was killed */
+  | 'timeout'
+  /** the worker died during the request */
+  | 'crashed'
+  /** the client was closed */
+  | 'closed'
+  /** the model was loaded in a worker that has since died; load it again */
+  | 'stale-session';
+
+export class OrtRuntimeError extends Error {
+  override readonly name = 'OrtRuntimeError';
+  constructor(
+    readonly reason: OrtErrorReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface OrtClientOptions {
+  /** The worker bundle; default $ONNX_PRUNER_ORT_WORKER or ortWorker.js beside this bundle (dist/). */
+  workerPath?: string;
+  /** Default timeout of every request, in ms (120 s). */
+  timeoutMs?: number;
+  /** How long the worker may take to start and load onnxruntime-node, in ms (30 s). */
+  startTimeoutMs?: number;
+  /** Node binary for the worker (default process.execPath). */
+  execPath?: string;
+}
+
+/** A model loaded in the worker. Valid until released, or until the worker it lives in dies. */
+export interface LoadedModel {
+  readonly path: string;
+  readonly session: number;
+  /** Which worker holds the session (a restarted worker has a new generation). */
+  readonly generation: number;
+  readonly inputs: readonly ValueMeta[];
+  readonly outputs: readonly ValueMeta[];
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+}
+
+interface Worker {
+  child: ChildProcess;
+  generation: number;
+  ready: Promise<string>;
+  /** The end of the worker's stderr: ORT's last words when it crashes. */
+  stderr: string;
+  alive: boolean;
+}
+
+interface Pending {
+  id: number;
+  what: string;
+  resolve: (message: WorkerMessage) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const STDERR_TAIL = 4096;
+
+export function defaultWorkerPath(): string {
+  return process.env[WORKER_PATH_ENV] || join(__dirname, 'ortWorker.js');
+}
+
+export class OrtClient {
+  private worker: Worker | undefined;
+  private generation = 0;
+  private nextId = 1;
+  private pending: Pending | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private version: string | undefined;
+
+  constructor(private readonly options: OrtClientOptions = {}) {}
+
+  /** The worker's process id while one runs. */
+  get pid(): number | undefined {
+    return this.worker?.alive ? this.worker.child.pid : undefined;
+  }
+
+  /** onnxruntime-node's version, once a worker has started. */
+  get ortVersion(): string | undefined {
+    return this.version;
+  }
+
+  /** Loads a model from its path (external data resolves against it), answering its inputs and outputs. */
+  async load(path: string, options: CallOptions & { settings?: SessionSettings } = {}): Promise<LoadedModel> {
+    const reply = await this.call('load', { path, settings: options.settings }, `loading ${path}`, options);
+    return {
+      path,
+      session: reply.session,
+      generation: this.generation,
+      inputs: reply.inputs,
+      outputs: reply.outputs,
+    };
+  }
+
+  /** One inference; all outputs unless `outputs` names some. */
+  async run(
+    model: LoadedModel,
+    feeds: Feeds,
+    options: CallOptions & { outputs?: string[] } = {},
+  ): Promise<Record<string, TensorPayload>> {
+    const fields = { session: model.session, feeds, outputs: options.outputs };
+    return (await this.call('run', fields, `running ${model.path}`, options, [model])).outputs;
+  }
+
+  /**
+   * Latency of each model in ms: `runs` timed inferences after `warmup` (default 1) untimed ones, paired
+   * (interleaved) when several models are given. Result [j][i] is run i of model j.
+   */
+  async time(
+    jobs: readonly { model: LoadedModel; feeds: Feeds }[],
+    options: CallOptions & { runs: number; warmup?: number },
+  ): Promise<number[][]> {
+    const fields = {
+      jobs: jobs.map((j) => ({ session: j.model.session, feeds: j.feeds })),
+      runs: options.runs,
+      warmup: options.warmup ?? 1,
+    };
+    const models = jobs.map((j) => j.model);
+    const what = `timing ${models.map((m) => m.path).join(' and ')}`;
+    return (await this.call('time', fields, what, options, models)).milliseconds;
+  }
+
+  /** Frees a model's session. A model whose worker already died needs no release. */
+  async release(model: LoadedModel, options: CallOptions = {}): Promise<void> {
+    if (this.closed || model.generation !== this.worker?.generation || !this.worker.alive) return;
+    await this.call('release', { session: model.session }, `releasing ${model.path}`, options, [model]);
+  }
+
+  /** Stops the worker (a request still running fails with 'closed'). Later requests fail with 'closed'. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    this.failPending(new OrtRuntimeError('closed', 'the ONNX Runtime client was closed.'));
+    if (!worker?.alive) return;
+    const exited = new Promise<void>((resolve) => worker.child.once('exit', () => resolve()));
+    // The worker exits on 'disconnect'; a worker stuck in native code gets SIGKILL after a grace period.
+    if (worker.child.connected) worker.child.disconnect();
+    const grace = setTimeout(() => worker.child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(grace);
+  }
+
+  private call<K extends RuntimeCall>(
+    kind: K,
+    fields: RuntimeCalls[K]['request'],
+    what: string,
+    options: CallOptions,
+    models: readonly LoadedModel[] = [],
+  ): Promise<RuntimeCalls[K]['reply']> {
+    const result = this.queue.then(() => this.send(kind, fields, what, options, models));
+    this.queue = result.catch(() => undefined);
+    return result as Promise<RuntimeCalls[K]['reply']>;
+  }
+
+  private async send(
+    kind: RuntimeCall,
+    fields: object,
+    what: string,
+    options: CallOptions,
+    models: readonly LoadedModel[],
+  ): Promise<unknown> {
+    if (this.closed)
+      throw new OrtRuntimeError('closed', `cannot finish ${what}: the ONNX Runtime client was closed.`);
+    for (const model of models) {
+      if (model.generation !== this.generation || !this.worker?.alive) {
+        throw new OrtRuntimeError(
+          'stale-session',
+          `cannot finish ${what}: the ONNX Runtime process that loaded ${model.path} has stopped (it crashed, ` +
+            'hung or was closed); load the model again.',
+        );
+      }
+    }
+    const worker = await this.ensureWorker();
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 120_000;
+    const id = this.nextId++;
+    const message = await new Promise<WorkerMessage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending = undefined;
+        this.stop(worker);
+        reject(
+          new OrtRuntimeError(
+            'timeout',
+            `ONNX Runtime did not finish ${what} within ${seconds(timeoutMs)}; its process was stopped.`,
+          ),
+        );
+      }, timeoutMs);
+      this.pending = { id, what, resolve, reject, timer };
+      this.setRef(worker, true);
+      worker.child.send({ id, kind, ...fields }, (error) => {
+        // A send that fails means the worker is gone; its 'exit' handler reports the request.
+        if (error) this.stop(worker);
+      });
+    });
+    if (message.kind === 'ready' || message.kind === 'fatal') throw new Error('unreachable');
+    if (!message.ok)
+      throw new OrtRuntimeError('failed', `ONNX Runtime failed while ${what}: ${message.message}`);
+    return message;
+  }
+
+  private ensureWorker(): Promise<Worker> {
+    const running = this.worker;
+    if (running?.alive) return running.ready.then(() => running);
+    const path = this.options.workerPath ?? defaultWorkerPath();
+    if (!existsSync(path)) {
+      throw new OrtRuntimeError(
+        'start',
+        `the ONNX Runtime worker ${path} is missing (run npm run build, or set ${WORKER_PATH_ENV}).`,
+      );
+    }
+    const child = fork(path, [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      execArgv: [],
+      execPath: this.options.execPath,
+    });
+    const worker: Worker = {
+      child,
+      generation: ++this.generation,
+      ready: undefined!,
+      stderr: '',
+      alive: true,
+    };
+    this.worker = worker;
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => {
+      worker.stderr = (worker.stderr + text).slice(-STDERR_TAIL);
+    });
+    worker.ready = new Promise<string>((resolve, reject) => {
+      const startMs = this.options.startTimeoutMs ?? 30_000;
+      const timer = setTimeout(() => {
+        this.stop(worker);
+        reject(
+          new OrtRuntimeError('start', `the ONNX Runtime process did not start within ${seconds(startMs)}.`),
+        );
+      }, startMs);
+      child.on('message', (message: WorkerMessage) => {
+        if (message.kind === 'ready') {
+          clearTimeout(timer);
+          this.version = message.ortVersion;
+          this.setRef(worker, false);
+          resolve(message.ortVersion);
+        } else if (message.kind === 'fatal') {
+          clearTimeout(timer);
+          reject(
+            new OrtRuntimeError('start', `the ONNX Runtime process could not start: ${message.message}`),
+          );
+        } else if (this.pending && message.id === this.pending.id) {
+          const pending = this.pending;
+          this.pending = undefined;
+          clearTimeout(pending.timer);
+          this.setRef(worker, false);
+          pending.resolve(message);
+        }
+      });
+      child.on('error', (error) => {
+        clearTimeout(timer);
+        reject(new OrtRuntimeError('start', `cannot start the ONNX Runtime process: ${error.message}`));
+      });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        worker.alive = false;
+        if (this.worker === worker) this.worker = undefined;
+        const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+        const last = lastLine(worker.stderr);
+        reject(new OrtRuntimeError('start', `the ONNX Runtime process ${how} while starting${last}.`));
+        if (this.pending) {
+          const pending = this.pending;
+          this.pending = undefined;
+          clearTimeout(pending.timer);
+          pending.reject(
+            new OrtRuntimeError('crashed', `the ONNX Runtime process ${how} while ${pending.what}${last}.`),
+          );
+        }
+      });
+    });
+    return worker.ready.then(() => worker);
+  }
+
+  /** Kills a worker; its 'exit' handler reports whatever request it was running. */
+  private stop(worker: Worker): void {
+    if (this.worker === worker) this.worker = undefined;
+    worker.alive = false;
+    worker.child.kill('SIGKILL');
+  }
+
+  private failPending(error: Error): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    pending.reject(error);
+  }
+
+  /** Keeps Node alive for the worker only while a request is pending. */
+  private setRef(worker: Worker, ref: boolean): void {
+    const handles: ({ ref(): void; unref(): void } | undefined | null)[] = [
+      worker.child,
+      worker.child.channel,
+      worker.child.stderr as (Readable & { ref(): void; unref(): void }) | null,
+    ];
+    for (const handle of handles) {
+      if (ref) handle?.ref?.();
+      else handle?.unref?.();
+    }
+  }
+}
+
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s` : `${ms} ms`;
+}
+
+/** The last non-empty stderr line, as a suffix for an error sentence. */
+function lastLine(stderr: string): string {
+  const line = stderr.trim().split('\n').pop()?.trim();
+  return line ? `: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}` : '';
+}

@@ -1,0 +1,111 @@
+import type { Feeds, TensorPayload, TensorType, ValueMeta } from '../protocol/runtime';
+
+/** Size given to a symbolic dim that is not the first and that neither model fixes. */
+export const DEFAULT_SYMBOLIC_DIM = 16;
+
+/**
+ * Concrete dims for an input: fixed dims as they are; a symbolic first dim is the batch and becomes 1;
+ * another symbolic dim takes the size the other model declares for it, else DEFAULT_SYMBOLIC_DIM.
+ */
+export function concreteDims(meta: ValueMeta, other?: ValueMeta): number[] {
+  return meta.shape.map((d, i) => {
+    if (typeof d === 'number' && d > 0) return d;
+    if (i === 0) return 1;
+    const declared = other?.shape[i];
+    return typeof declared === 'number' && declared > 0 ? declared : DEFAULT_SYMBOLIC_DIM;
+  });
+}
+
+/**
+ * Seeded random inputs for a model (the same seed gives the same bytes on every machine): floats uniform
+ * in [-1, 1), uint8 uniform over 0…255, other integers and bools zero (indices and flags must stay in
+ * range, and zero always is). `other` is the other model of a comparison (see concreteDims).
+ */
+export function randomFeeds(
+  inputs: readonly ValueMeta[],
+  seed: number,
+  other: readonly ValueMeta[] = [],
+): Feeds {
+  const feeds: Feeds = {};
+  inputs.forEach((meta, index) => {
+    if (!meta.isTensor)
+      throw new Error(`input '${meta.name}' is not a tensor; only tensor inputs can be fed.`);
+    const dims = concreteDims(
+      meta,
+      other.find((o) => o.name === meta.name),
+    );
+    feeds[meta.name] = randomTensor(meta.type, dims, mulberry32(mix(seed, index)), meta.name);
+  });
+  return feeds;
+}
+
+function randomTensor(type: string, dims: number[], next: () => number, name: string): TensorPayload {
+  const count = dims.reduce((a, b) => a * b, 1);
+  const uniform = () => next() * 2 - 1;
+  switch (type as TensorType) {
+    case 'float32':
+      return { type: 'float32', dims, data: Float32Array.from({ length: count }, uniform) };
+    case 'float64':
+      return { type: 'float64', dims, data: Float64Array.from({ length: count }, uniform) };
+    case 'float16':
+      return { type: 'float16', dims, data: Uint16Array.from({ length: count }, () => toHalf(uniform())) };
+    case 'uint8':
+      return {
+        type: 'uint8',
+        dims,
+        data: Uint8Array.from({ length: count }, () => Math.floor(next() * 256)),
+      };
+    case 'int8':
+      return { type: 'int8', dims, data: new Int8Array(count) };
+    case 'int16':
+      return { type: 'int16', dims, data: new Int16Array(count) };
+    case 'uint16':
+      return { type: 'uint16', dims, data: new Uint16Array(count) };
+    case 'int32':
+      return { type: 'int32', dims, data: new Int32Array(count) };
+    case 'uint32':
+      return { type: 'uint32', dims, data: new Uint32Array(count) };
+    case 'int64':
+      return { type: 'int64', dims, data: new BigInt64Array(count) };
+    case 'uint64':
+      return { type: 'uint64', dims, data: new BigUint64Array(count) };
+    case 'bool':
+      return { type: 'bool', dims, data: new Uint8Array(count) };
+    default:
+      throw new Error(
+        `input '${name}' has element type ${type || 'unknown'}, which random inputs cannot fill.`,
+      );
+  }
+}
+
+/** A small, well-mixed 32-bit generator: reproducible everywhere, no dependency. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** A different stream per input, from the user's seed. */
+function mix(seed: number, index: number): number {
+  return Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35);
+}
+
+/** float32 → IEEE half bits, rounding to nearest (enough for random inputs in [-1, 1)). */
+function toHalf(value: number): number {
+  const f32 = new Float32Array([value]);
+  const bits = new Uint32Array(f32.buffer)[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = ((bits >>> 23) & 0xff) - 127 + 15;
+  const mantissa = bits & 0x7fffff;
+  if (exponent <= 0) {
+    if (exponent < -10) return sign;
+    return sign | ((((mantissa | 0x800000) >>> (14 - exponent)) + 1) >>> 1);
+  }
+  if (exponent >= 31) return sign | 0x7c00;
+  return sign | (exponent << 10) | ((mantissa + 0x1000) >>> 13);
+}

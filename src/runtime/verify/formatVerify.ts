@@ -1,0 +1,114 @@
+import type { VerifyResult } from './types';
+
+/**
+ * The text form of a verification: a before/after table (parameters, MACs, ORT latency, with ratios),
+ * the input/output check, the error per output, and a verdict line. Used by `verify` and `prune --verify`.
+ */
+export function formatVerify(r: VerifyResult): string {
+  const lines: string[] = [];
+  lines.push(`Original  ${r.original.path}`, `Pruned    ${r.pruned.path}`);
+  const inputs = r.inputs.map((i) => `${i.name} ${i.type} [${i.dims.join(', ')}]`).join(', ');
+  lines.push(`Inputs    ${inputs || '(none)'}, random, seed ${r.seed}`, '');
+
+  const table: string[][] = [['', 'original', 'pruned', 'pruned/original']];
+  table.push([
+    'Parameters',
+    count(r.original.parameters),
+    count(r.pruned.parameters),
+    ratioText(r.ratios.parameters, 'fewer'),
+  ]);
+  const macs = (m: VerifyResult['original']) => `${m.macsUncounted ? '≥ ' : ''}${count(m.macs)}`;
+  const uncounted = r.original.macsUncounted + r.pruned.macsUncounted > 0;
+  table.push([
+    'MACs',
+    macs(r.original),
+    macs(r.pruned),
+    uncounted ? '— (some nodes have dynamic shapes: not counted)' : ratioText(r.ratios.macs, 'fewer'),
+  ]);
+  if (r.original.latencyMs && r.pruned.latencyMs && r.timing) {
+    table.push([
+      'ORT latency, median',
+      ms(r.original.latencyMs.median),
+      ms(r.pruned.latencyMs.median),
+      `${ratioText(r.ratios.latency, 'faster')} over ${r.timing.runs} paired CPU runs`,
+    ]);
+  } else {
+    table.push(['ORT latency, median', '—', '—', 'not measured']);
+  }
+  lines.push(...alignTable(table), '');
+
+  if (r.runtimeError) lines.push(`Runtime error: ${r.runtimeError}`);
+  if (r.io.differences.length > 0) {
+    lines.push('Inputs/outputs differ:');
+    for (const d of r.io.differences) lines.push(`  ${d}`);
+  } else if (!r.runtimeError) {
+    lines.push('Inputs/outputs: same names, element types and shapes');
+  }
+
+  const e = r.exactness;
+  if (e.status === 'skipped') {
+    lines.push(`Exactness: not checked: ${e.reason}`);
+  } else {
+    lines.push(
+      `Exactness: pruned vs masked original (${e.maskedSlices} tensor slice${e.maskedSlices === 1 ? '' : 's'} zeroed), ` +
+        `|error| ≤ ${e.atol} + ${e.rtol} × max|output|`,
+    );
+    const rows = [['  output', 'max abs error', 'tolerance', '']];
+    for (const o of e.outputs) {
+      rows.push([
+        `  ${o.name}`,
+        o.maxAbsError === null ? '—' : sci(o.maxAbsError),
+        sci(o.tolerance),
+        o.passed ? 'ok' : `FAIL${o.problem ? `: ${o.problem}` : ''}`,
+      ]);
+    }
+    lines.push(...alignTable(rows, 1));
+  }
+  lines.push('', verdict(r));
+  return lines.join('\n');
+}
+
+function verdict(r: VerifyResult): string {
+  if (r.passed && r.exactness.status === 'passed')
+    return 'PASS: same inputs and outputs, and the pruned model equals the masked original within tolerance.';
+  if (r.passed) return 'PASS (shapes only): same inputs and outputs; the exactness check did not run.';
+  if (r.runtimeError) return 'FAIL: ONNX Runtime could not run the pruned model.';
+  if (!r.io.equal) return 'FAIL: the pruned model does not keep the inputs and outputs of the original.';
+  const failed = r.exactness.outputs.filter((o) => !o.passed).map((o) => `'${o.name}'`);
+  return `FAIL: output${failed.length === 1 ? '' : 's'} ${failed.join(', ')} differ${failed.length === 1 ? 's' : ''} from the masked original beyond tolerance.`;
+}
+
+/** Left-aligns the first column and right-aligns the numbers, with two spaces between columns. */
+function alignTable(rows: string[][], numericFrom = 1): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
+  return rows.map((row) =>
+    row
+      .map((cell, c) => {
+        const last = c === row.length - 1;
+        if (c < numericFrom || last) return last ? cell : cell.padEnd(widths[c]);
+        return cell.padStart(widths[c]);
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function ms(n: number): string {
+  return `${n.toFixed(n < 10 ? 3 : n < 100 ? 2 : 1)} ms`;
+}
+
+function sci(n: number): string {
+  return n === 0 ? '0' : Number.isFinite(n) ? n.toExponential(2) : String(n);
+}
+
+/** "0.253 (3.95× fewer)": the ratio, and the factor the other way round when it is a gain. */
+function ratioText(ratio: number | null, gain: string): string {
+  if (ratio === null) return '—';
+  const text = ratio.toFixed(3);
+  if (ratio > 0 && ratio < 1) return `${text} (${(1 / ratio).toFixed(2)}× ${gain})`;
+  return text;
+}

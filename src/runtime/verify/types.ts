@@ -1,0 +1,56 @@
+import type { OutputComparison } from '../compareOutputs';
+
+/** What `verify` found: the JSON of `verify --json` and `--report` (and of `prune --verify`). */
+export interface VerifyResult {
+  original: ModelFigures;
+  pruned: ModelFigures;
+  /**
+   * pruned ÷ original; null where a figure is missing: latency not measured, or MACs of a model with nodes
+   * whose shapes are not static (a lower bound).
+   */
+  ratios: { parameters: number | null; macs: number | null; latency: number | null };
+  /** The inputs both models ran on (seeded random; see randomFeeds.ts). */
+  inputs: { name: string; type: string; dims: number[] }[];
+  seed: number;
+  /** Inputs and outputs: same names, element types and shapes (declared, and as run). */
+  io: { equal: boolean; differences: string[] };
+  exactness: Exactness;
+  timing: { runs: number; warmup: number; paired: boolean } | null;
+  ortVersion: string | null;
+  /** ONNX Runtime failed on the pruned model (load or run): the verification fails with this sentence. */
+  runtimeError: string | null;
+  /** io.equal, no runtime error, and the exactness check passed (or was skipped for want of a mask spec). */
+  passed: boolean;
+}
+
+export interface ModelFigures {
+  path: string;
+  /** Elements of floating-point weights (as `inspect` counts them). */
+  parameters: number;
+  /** Multiply-accumulates per inference on the inputs verified (core/metrics/macs.ts). */
+  macs: number;
+  /** Nodes whose MACs could not be counted (shapes not static). */
+  macsUncounted: number;
+  /** ONNX Runtime CPU latency in ms over the timed runs; null when not measured. */
+  latencyMs: { median: number; min: number; max: number } | null;
+}
+
+export interface Exactness {
+  /**
+   * passed / failed: the pruned model against the masked original (design §6).
+   * skipped: the pruned model has no mask spec (pruned by another tool), or could not be run.
+   */
+  status: 'passed' | 'failed' | 'skipped';
+  /** Why it was skipped, in one sentence. */
+  reason: string | null;
+  atol: number;
+  rtol: number;
+  /** Removed channels the mask spec names (slices zeroed in the masked original). */
+  maskedSlices: number;
+  outputs: OutputComparison[];
+}
+
+/** Bad input for verify (a mask spec that does not fit ORIGINAL, say): the CLI exits with 2. */
+export class VerifyInputError extends Error {
+  override readonly name = 'VerifyInputError';
+}
