@@ -4,6 +4,7 @@ import { MASK_METADATA_KEY } from '../core/prune/maskSpec';
 import { analyzeCommand } from './commands/analyze';
 import { inspectCommand } from './commands/inspect';
 import { type VerifyCommandOptions, verifyCommand } from './commands/verify';
+import { demoCommand } from './commands/demo';
 import { fixCommand } from './commands/fix';
 import { planCommand, pruneCommand } from './commands/prune';
 import { CliError, EXIT } from './exit';
@@ -100,18 +101,35 @@ checks and timing only, and exits 0 when the shapes match.`,
     .option('--round-to <n>', 'removed counts are multiples of n')
     .option('--seed <n>', 'seed for the random criterion')
     .option('--exclude <nodes>', 'comma-separated layers to leave alone')
-    .action((model: string, options: Parameters<typeof pruneCommand>[1]) => {
-      pruneCommand(model, options, io);
+    .option('--verify', 'check the pruned model in ONNX Runtime against the masked original')
+    .option('--report <file>', 'write what was removed (and the verification) as JSON')
+    .action(async (model: string, options: Parameters<typeof pruneCommand>[1]) => {
+      exitCode = await pruneCommand(model, options, io);
+    });
+
+  program
+    .command('demo')
+    .description(
+      'prune the bundled sample (an EDSR-like ×4 super-resolution net) and verify it in ONNX Runtime',
+    )
+    .option('--ratio <ratio>', 'share of channels to remove', '0.5')
+    .option('--out <dir>', 'where to write the pruned sample', 'out/demo')
+    .action(async (options: { ratio: string; out: string }) => {
+      exitCode = await demoCommand(options, io);
     });
 
   program
     .command('fix')
-    .description('apply a model-level fix: PS002 (Reshape→Transpose→Reshape → DepthToSpace), PS003 (explicit mode)')
+    .description(
+      'apply a model-level fix: PS002 (Reshape→Transpose→Reshape → DepthToSpace), PS003 (explicit mode)',
+    )
     .argument('<model>', 'the .onnx file')
     .requiredOption('--code <code>', 'the finding to fix (PS002 or PS003)')
     .option('--node <node>', 'only the finding at this node')
     .requiredOption('-o, --output <file>', 'the fixed model to write')
-    .action((model: string, options: { code: string; node?: string; output: string }) => fixCommand(model, options, io));
+    .action((model: string, options: { code: string; node?: string; output: string }) =>
+      fixCommand(model, options, io),
+    );
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { runModel } from '../builder/runtime';
 import { cli } from '../support/cli';
 import { tempDir } from '../support/tempDir';
+import { useFreshWorker } from '../runtime/workerBundle';
 
 const SAMPLE = resolve('media/sample/edsr-x4.onnx');
 const dir = tempDir();
@@ -87,5 +88,19 @@ describe('onnx-pruner prune and plan', () => {
       '/tail/tail.0/tail.0.0/Conv',
     );
     assert.match(run.stdout, /G6 .* kept: excluded/);
+  });
+});
+
+describe('onnx-pruner demo and prune --verify', () => {
+  useFreshWorker();
+  test('demo analyses, prunes and verifies the sample', async () => {
+    const out = join(dir, 'demo');
+    const run = await cli('demo', '--out', out);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.match(run.stdout, /PS001/);
+    assert.match(run.stdout, /PASS: same inputs and outputs/);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    assert.equal(report.verify.passed, true);
+    assert.equal(report.prune.removedChannels, 208);
   });
 });

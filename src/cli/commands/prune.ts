@@ -10,10 +10,14 @@ import { CRITERIA, type Criterion } from '../../core/prune/importance';
 import { pruneFile, type PruneOutcome } from '../../core/prune/prune';
 import { type LayerAmount, type PruneSettings, selectUnits } from '../../core/prune/select';
 import { parsePlan, planDiagnostics } from '../../core/plan';
-import { CliError } from '../exit';
+import { formatVerify } from '../../runtime/verify/formatVerify';
+import { verifyModels } from '../../runtime/verify/verifyModels';
+import { CliError, EXIT } from '../exit';
 
 export interface PruneCliOptions {
   output: string;
+  verify?: boolean;
+  report?: string;
   ratio?: string;
   plan?: string;
   criterion?: string;
@@ -97,12 +101,15 @@ function integer(flag: string, text: string, min: number): number {
   return value;
 }
 
-/** `onnx-pruner prune`: prune and save (atomically); prints what was removed. */
-export function pruneCommand(
+/**
+ * `onnx-pruner prune`: prune and save (atomically); prints what was removed. With --verify, the pruned model is
+ * checked in ONNX Runtime against the masked original (exit 1 when it differs); --report writes both as JSON.
+ */
+export async function pruneCommand(
   model: string,
   options: PruneCliOptions,
   io: { stdout(text: string): void },
-): PruneOutcome {
+): Promise<number> {
   const settings = pruneSettings(options);
   if (resolve(options.output) === resolve(model))
     throw new CliError('-o must name a new file, not the model itself.');
@@ -122,14 +129,21 @@ export function pruneCommand(
   };
   const outcome = withModelErrors(model, () => {
     try {
-      return pruneFile(model, options.output, settings, { check });
+      return pruneFile(model, options.output, settings, { check, hashOriginal: true });
     } catch (error) {
       if (error instanceof OnnxError || error instanceof CliError) throw error;
       throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
     }
   });
   io.stdout(formatOutcome(outcome));
-  return outcome;
+  const verified = options.verify ? await verifyModels(model, options.output, { runs: 10 }) : undefined;
+  if (verified) io.stdout(`\n${formatVerify(verified)}`);
+  if (options.report)
+    writeFileAtomic(
+      options.report,
+      `${JSON.stringify({ prune: { ...outcome, mask: undefined }, verify: verified }, null, 2)}\n`,
+    );
+  return verified && !verified.passed ? EXIT.findings : EXIT.ok;
 }
 
 export function formatOutcome(outcome: PruneOutcome): string {

@@ -1,0 +1,40 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { analyzeModel } from '../../core/analyze/analyze';
+import { formatAnalysis } from '../../core/analyze/formatText';
+import { ModelView } from '../../core/onnx/modelView';
+import { openModel } from '../../core/onnx/reader';
+import type { CliIO } from '../program';
+import { pruneCommand } from './prune';
+
+/** The bundled sample, media/sample/ at the package root (found from wherever this bundle runs). */
+export function samplePath(): string {
+  for (let dir = __dirname, i = 0; i < 5; i++, dir = dirname(dir)) {
+    const path = join(dir, 'media', 'sample', 'edsr-x4.onnx');
+    if (existsSync(path)) return path;
+  }
+  return resolve(__dirname, '..', 'media', 'sample', 'edsr-x4.onnx');
+}
+
+/**
+ * `onnx-pruner demo` (npm run demo): the whole journey on the bundled sample. Analyse it (the pixel shuffles
+ * make its upsampling convs prune in blocks of 4), prune it, and verify the result in ONNX Runtime against
+ * the masked original, with the speed-up.
+ */
+export async function demoCommand(options: { ratio: string; out: string }, io: CliIO): Promise<number> {
+  const sample = samplePath();
+  const file = openModel(sample);
+  try {
+    io.stdout(`== analyse\n${formatAnalysis(analyzeModel(new ModelView(file)).report)}\n\n`);
+  } finally {
+    file.close();
+  }
+  mkdirSync(options.out, { recursive: true });
+  const output = join(options.out, 'edsr-x4.pruned.onnx');
+  io.stdout(`== prune (ratio ${options.ratio}) and verify\n`);
+  return pruneCommand(
+    sample,
+    { output, ratio: options.ratio, verify: true, report: join(options.out, 'report.json') },
+    io,
+  );
+}
