@@ -1,22 +1,12 @@
+import { CORPUS, corpusModels, corpusPresent } from '../support/corpus';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { type Analysis, analyzeModel } from '../../src/core/analyze/analyze';
 import { OnnxError } from '../../src/core/onnx/errors';
 import { ModelView } from '../../src/core/onnx/modelView';
 import { openModel } from '../../src/core/onnx/reader';
 import { shapeOf } from '../support/analysis';
-
-const CORPUS = process.env.ONNX_PRUNER_CORPUS ?? resolve('..', 'shared', 'corpus');
-const present = existsSync(join(CORPUS, 'MANIFEST.md'));
-
-function find(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? find(path) : name.endsWith('.onnx') ? [path] : [];
-  });
-}
 
 function analyze(name: string): Analysis {
   const file = openModel(join(CORPUS, name), { checkExternalData: false });
@@ -27,8 +17,8 @@ function analyze(name: string): Analysis {
   }
 }
 
-describe('analysis of the public model corpus', { skip: !present && `no corpus at ${CORPUS}` }, () => {
-  const models = present ? find(CORPUS).sort() : [];
+describe('analysis of the public model corpus', { skip: !corpusPresent && `no corpus at ${CORPUS}` }, () => {
+  const models = corpusModels();
   for (const path of models) {
     const name = relative(CORPUS, path);
     test(`${name} analyses`, (t) => {

@@ -1,6 +1,7 @@
+import { CORPUS, corpusModels, corpusPresent } from '../support/corpus';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -13,21 +14,10 @@ import { randomFeeds, referenceInputs, runFile } from '../support/ortFeeds';
 import { rebuildAll } from '../support/rebuild';
 import { tempDir } from '../support/tempDir';
 
-/** Real public models (../shared/corpus beside the checkout). Never copied into the repository. */
-const CORPUS = process.env.ONNX_PRUNER_CORPUS ?? resolve('..', 'shared', 'corpus');
-const present = existsSync(join(CORPUS, 'MANIFEST.md'));
-
 /** Models that must fail, with the message they must fail with (see the corpus manifest). */
 const KNOWN_BAD: Record<string, RegExp> = {
   'espcn-webcam/performance_espcn_x2.onnx': /external data file 'espcn_x2\.onnx\.data' is missing/,
 };
-
-function find(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? find(path) : name.endsWith('.onnx') ? [path] : [];
-  });
-}
 
 function looksLikeHtml(path: string): boolean {
   return /^\s*</.test(readFileSync(path).subarray(0, 64).toString('latin1'));
@@ -41,10 +31,10 @@ function decodeFile(path: string): onnx.ModelProto {
 
 describe(
   'public model corpus: inspect and re-save every model',
-  { skip: !present && `no corpus at ${CORPUS}` },
+  { skip: !corpusPresent && `no corpus at ${CORPUS}` },
   () => {
-    const out = present ? tempDir() : '';
-    const models = present ? find(CORPUS).sort() : [];
+    const out = corpusPresent ? tempDir() : '';
+    const models = corpusModels();
     test('the corpus has models', () => assert.ok(models.length >= 50, `${models.length} models`));
     for (const path of models) {
       const name = relative(CORPUS, path);

@@ -1,6 +1,6 @@
+import { CORPUS, corpusModels, corpusPresent } from '../support/corpus';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { analyzeModel } from '../../src/core/analyze/analyze';
@@ -13,16 +13,6 @@ import { pruneFile } from '../../src/core/prune/prune';
 import { randomFeeds, referenceInputs, runFile } from '../support/ortFeeds';
 import { tempDir } from '../support/tempDir';
 
-const CORPUS = process.env.ONNX_PRUNER_CORPUS ?? resolve('..', 'shared', 'corpus');
-const present = existsSync(join(CORPUS, 'MANIFEST.md'));
-
-function find(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? find(path) : name.endsWith('.onnx') ? [path] : [];
-  });
-}
-
 /**
  * Models whose float32 rounding grows too much through depth for a whole-model comparison: there the oracle
  * runs on the first groups only. light_densenet121 has synthetic constant weights (ConstantOfShape) that
@@ -32,9 +22,9 @@ function find(dir: string): string[] {
 const FIRST_GROUPS_ONLY: Record<string, number> = { 'onnx-light/light_densenet121.onnx': 32 };
 
 /** The correctness oracle on every runnable corpus model: pruned at 0.3 = masked original, in ONNX Runtime. */
-describe('pruning the public model corpus', { skip: !present && `no corpus at ${CORPUS}` }, () => {
-  const out = present ? tempDir() : '';
-  for (const path of present ? find(CORPUS).sort() : []) {
+describe('pruning the public model corpus', { skip: !corpusPresent && `no corpus at ${CORPUS}` }, () => {
+  const out = corpusPresent ? tempDir() : '';
+  for (const path of corpusModels()) {
     const name = relative(CORPUS, path);
     test(name, async (t) => {
       let feeds: Record<string, ort.Tensor>;

@@ -2,6 +2,7 @@ import type { Dim, NodeView } from '../onnx/modelView';
 import { DataType } from '../onnx/dataTypes';
 import { type ValueFacts, broadcast, normAxis, product } from './facts';
 import { foldValue } from './fold';
+import { ACTIVATIONS, BROADCAST_ARITHMETIC } from './opKinds';
 
 /** Facts of the node's i-th input (undefined when absent or unknown). */
 export type InputFacts = (i: number) => ValueFacts | undefined;
@@ -448,48 +449,11 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   Floor: same,
   Ceil: same,
   ...Object.fromEntries(
-    [
-      'Add',
-      'Sub',
-      'Mul',
-      'Div',
-      'Pow',
-      'Sum',
-      'Mean',
-      'Max',
-      'Min',
-      'PRelu',
-      'Where',
-      'Equal',
-      'Less',
-      'Greater',
-    ].map((op) => [op, elementwise]),
+    [...BROADCAST_ARITHMETIC, 'Where', 'Equal', 'Less', 'Greater'].map((op) => [op, elementwise]),
   ),
   ...Object.fromEntries(
     [
-      'Relu',
-      'LeakyRelu',
-      'Sigmoid',
-      'Tanh',
-      'Elu',
-      'Selu',
-      'Celu',
-      'Gelu',
-      'HardSigmoid',
-      'HardSwish',
-      'Softplus',
-      'Softsign',
-      'Mish',
-      'Swish',
-      'ThresholdedRelu',
-      'Clip',
-      'Exp',
-      'Log',
-      'Sqrt',
-      'Abs',
-      'Neg',
-      'Reciprocal',
-      'Erf',
+      ...ACTIVATIONS,
       'BatchNormalization',
       'InstanceNormalization',
       'LayerNormalization',

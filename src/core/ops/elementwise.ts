@@ -1,6 +1,7 @@
 import type { ChannelSpace } from '../deps/channelSpace';
 import type { ChannelState } from '../deps/state';
 import type { NodeView } from '../onnx/modelView';
+import { ACTIVATIONS, BROADCAST_ARITHMETIC } from '../graph/opKinds';
 import { type ChannelRule, describe, lockInputs } from './types';
 import { resolveReshapedWeight, resolveWeight } from './weights';
 
@@ -226,34 +227,7 @@ const quantizeActivation: ChannelRule = (state, node) => {
 export const ELEMENTWISE_RULES: Record<string, ChannelRule> = {
   ...Object.fromEntries(
     [
-      'Relu',
-      'LeakyRelu',
-      'Sigmoid',
-      'Tanh',
-      'Elu',
-      'Selu',
-      'Celu',
-      'Gelu',
-      'HardSigmoid',
-      'HardSwish',
-      'Softplus',
-      'Softsign',
-      'Mish',
-      'Swish',
-      'ThresholdedRelu',
-      'Exp',
-      'Log',
-      'Sqrt',
-      'Abs',
-      'Neg',
-      'Reciprocal',
-      'Erf',
-      'Floor',
-      'Ceil',
-      'Round',
-      'Sign',
-      'Sin',
-      'Cos',
+      ...ACTIVATIONS,
       'Identity',
       'Dropout',
       'Cast',
@@ -275,10 +249,5 @@ export const ELEMENTWISE_RULES: Record<string, ChannelRule> = {
   Softmax: softmax,
   LogSoftmax: softmax,
   LRN: couplesAllChannels('normalises across neighbouring channels'),
-  ...Object.fromEntries(
-    ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sum', 'Mean', 'Max', 'Min', 'PRelu'].map((op) => [
-      op,
-      broadcastElementwise,
-    ]),
-  ),
+  ...Object.fromEntries(BROADCAST_ARITHMETIC.map((op) => [op, broadcastElementwise])),
 };

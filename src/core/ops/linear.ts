@@ -1,3 +1,6 @@
+import type { ChannelSpace } from '../deps/channelSpace';
+import type { ChannelState } from '../deps/state';
+import type { Dim, NodeView } from '../onnx/modelView';
 import { describe, lockInputs, type ChannelRule } from './types';
 import { resolveWeight } from './weights';
 
@@ -9,25 +12,13 @@ const gemm: ChannelRule = (state, node) => {
   const x = state.space(node.inputs[0]);
   const weight = resolveWeight(state, node.inputs[1]);
   const w = weight?.shape;
-  if (
-    !weight ||
-    !w ||
-    w.length !== 2 ||
-    typeof w[0] !== 'number' ||
-    typeof w[1] !== 'number' ||
-    node.attributes.int('transA', 0)
-  ) {
-    if (!x) return; // not on a channel path
-    const reason = `${describe(node)} ${weight ? 'has a transposed or unknown-shaped input' : 'multiplies two computed values'}`;
-    state.finding({
-      code: 'PR001',
-      severity: 'warning',
-      message: `${reason}: the groups it touches are locked.`,
-      node: node.name,
-      space: x,
-    });
-    lockInputs(state, node, reason);
-    return;
+  if (!isMatrix(w) || !weight || node.attributes.int('transA', 0)) {
+    return refuse(
+      state,
+      node,
+      x,
+      weight ? 'has a transposed or unknown-shaped input' : 'multiplies two computed values',
+    );
   }
   const transB = node.attributes.int('transB', 0) === 1;
   const [outAxis, inAxis] = transB ? [0, 1] : [1, 0];
@@ -76,26 +67,13 @@ const matmul: ChannelRule = (state, node) => {
   const weight = resolveWeight(state, node.inputs[1]);
   const w = weight?.shape;
   const rank = state.fact(node.inputs[0])?.shape?.length;
-  if (
-    !weight ||
-    !w ||
-    w.length !== 2 ||
-    typeof w[0] !== 'number' ||
-    typeof w[1] !== 'number' ||
-    rank === undefined ||
-    rank < 2
-  ) {
-    if (!x) return; // not on a channel path
-    const reason = `${describe(node)} ${weight ? 'has shapes this tool does not follow' : 'multiplies two computed values'}`;
-    state.finding({
-      code: 'PR001',
-      severity: 'warning',
-      message: `${reason}: the groups it touches are locked.`,
-      node: node.name,
-      space: x,
-    });
-    lockInputs(state, node, reason);
-    return;
+  if (!isMatrix(w) || !weight || rank === undefined || rank < 2) {
+    return refuse(
+      state,
+      node,
+      x,
+      weight ? 'has shapes this tool does not follow' : 'multiplies two computed values',
+    );
   }
   const y = state.define(node.outputs[0], rank - 1, w[1], node);
   state.root(node, y);
@@ -119,5 +97,23 @@ const matmul: ChannelRule = (state, node) => {
       });
   }
 };
+
+function isMatrix(w: Dim[] | undefined): w is [number, number] {
+  return w !== undefined && w.length === 2 && typeof w[0] === 'number' && typeof w[1] === 'number';
+}
+
+/** A Gemm/MatMul this tool does not follow: the channels reaching it are locked (none: nothing to say). */
+function refuse(state: ChannelState, node: NodeView, x: ChannelSpace | undefined, why: string): void {
+  if (!x) return;
+  const reason = `${describe(node)} ${why}`;
+  state.finding({
+    code: 'PR001',
+    severity: 'warning',
+    message: `${reason}: the groups it touches are locked.`,
+    node: node.name,
+    space: x,
+  });
+  lockInputs(state, node, reason);
+}
 
 export const LINEAR_RULES: Record<string, ChannelRule> = { Gemm: gemm, MatMul: matmul };

@@ -212,18 +212,7 @@ export const flattenLike: ChannelRule = (state, node) => {
   if (leadingKept) {
     passThrough(state, node);
     // [N, C, H, W] → [N, C, H·W]: a baked target holds C, which must follow the channel count.
-    const target = node.inputs[1] ? resolveWeight(state, node.inputs[1]) : undefined;
-    const values = node.inputs[1] ? state.fact(node.inputs[1])?.value : undefined;
-    if (target && values && (values[x.axis] ?? 0) > 0) {
-      const member = {
-        node: node.name,
-        tensor: target.tensor,
-        axis: -1,
-        source: target.source,
-        role: 'reshape shape',
-      };
-      state.member(x, member, undefined, { index: x.axis, numerator: 1, denominator: 1 });
-    }
+    bakedTarget(state, node, x, 1);
     return;
   }
   const inner = product(inShape.slice(x.axis + 1));
@@ -239,17 +228,7 @@ export const flattenLike: ChannelRule = (state, node) => {
     const y = state.define(node.outputs[0], x.axis, x.size * inner, node);
     for (let c = 0; c < x.size; c++) for (let s = 0; s < inner; s++) state.couple(x, c, y, c * inner + s);
     // A baked target holds C·H·W (or -1, which follows by itself).
-    const target = node.inputs[1] ? resolveWeight(state, node.inputs[1]) : undefined;
-    if (target) {
-      const member = {
-        node: node.name,
-        tensor: target.tensor,
-        axis: -1,
-        source: target.source,
-        role: 'reshape shape',
-      };
-      state.member(x, member, undefined, { index: x.axis, numerator: inner, denominator: 1 });
-    }
+    bakedTarget(state, node, x, inner);
     return;
   }
   fail(
@@ -259,6 +238,24 @@ export const flattenLike: ChannelRule = (state, node) => {
     node.opType === 'Reshape' ? 'PS007' : 'PR001',
   );
 };
+
+/**
+ * A Reshape whose target is a constant holding the channel count (times `numerator`) at the channel axis: the
+ * target changes with the channels. A -1 or 0 there follows by itself.
+ */
+function bakedTarget(state: ChannelState, node: NodeView, x: ChannelSpace, numerator: number): void {
+  const target = node.inputs[1] ? resolveWeight(state, node.inputs[1]) : undefined;
+  const values = node.inputs[1] ? state.fact(node.inputs[1])?.value : undefined;
+  if (!target || !values || (values[x.axis] ?? 0) <= 0) return;
+  const member = {
+    node: node.name,
+    tensor: target.tensor,
+    axis: -1,
+    source: target.source,
+    role: 'reshape shape',
+  };
+  state.member(x, member, undefined, { index: x.axis, numerator, denominator: 1 });
+}
 
 /** Ops that read only the shape (or nothing) of a value carrying channels: no channels flow through them. */
 const shapeOnly: ChannelRule = () => {};
