@@ -446,14 +446,13 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   ReduceMax: reduce,
   Identity: same,
   Dropout: sameNoValue,
-  Floor: same,
-  Ceil: same,
   ...Object.fromEntries(
     [...BROADCAST_ARITHMETIC, 'Where', 'Equal', 'Less', 'Greater'].map((op) => [op, elementwise]),
   ),
   ...Object.fromEntries(
     [
       ...ACTIVATIONS,
+      'Clip',
       'BatchNormalization',
       'InstanceNormalization',
       'LayerNormalization',
@@ -462,12 +461,11 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
       'Softmax',
       'LogSoftmax',
       'Not',
-      'Sin',
-      'Cos',
-      'Round',
-      'Sign',
       'QuantizeLinear',
       'DequantizeLinear',
     ].map((op) => [op, sameNoValue]),
   ),
+  // Rounding keeps folded values (shape arithmetic uses Floor/Ceil).
+  Floor: same,
+  Ceil: same,
 };
