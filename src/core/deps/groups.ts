@@ -104,16 +104,25 @@ export function buildGroups(state: ChannelState): GroupIndex {
   }
 
   const rootLayers = new Map<string, RootLayer>();
+  const counts = new Int32Array(slots.length); // scratch: channels of a root per class
   roots.forEach((root, i) => {
     const group = groups[groupOfRoot.get(i)!];
-    const blocks = blocksOf(classesOf(root.space));
+    const classes = classesOf(root.space);
+    let unit = Infinity;
+    for (const cls of classes) counts[cls]++;
+    for (const cls of classes) unit = Math.min(unit, counts[cls]);
+    for (const cls of classes) counts[cls] = 0;
+    let blocks: number[][] | undefined;
     rootLayers.set(root.node.name, {
       node: root.node.name,
       op: root.node.opType,
       group: group.id,
       channels: root.space.size,
-      unit: Math.min(...blocks.map((b) => b.length)),
-      blocks,
+      unit,
+      // Only plan checks and the pruner read the blocks: build them when asked (thousands of roots otherwise).
+      get blocks() {
+        return (blocks ??= blocksOf(classes));
+      },
       locked: group.locked,
     });
   });

@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { ByteSource } from './byteSource';
+import { type ByteSource, MemorySource } from './byteSource';
 import { type DataChunk, chunksLength } from './dataChunk';
 import { rawByteLength } from './dataTypes';
 import { type ExternalDataRef, ExternalFiles, parseExternalData } from './externalData';
@@ -38,16 +38,35 @@ export class ModelFile {
   readonly external: ExternalFiles;
   private readonly newData = new WeakMap<object, readonly DataChunk[]>();
 
+  private currentSource: ByteSource;
+
   constructor(
     readonly proto: onnx.ModelProto,
-    readonly source: ByteSource,
+    source: ByteSource,
     private readonly spans: WeakMap<object, MessageSpan>,
     /** The model's path, when it was opened from a file (external data resolves against its folder). */
     readonly path: string | undefined,
     /** Every tensor of the file stored in external data (found while reading the structure). */
     readonly externalTensors: readonly onnx.TensorProto.$Properties[] = [],
   ) {
+    this.currentSource = source;
     this.external = new ExternalFiles(path === undefined ? undefined : dirname(path), source.name);
+  }
+
+  /** Where the model's bytes are read from (the file, or a copy in memory after `preload`). */
+  get source(): ByteSource {
+    return this.currentSource;
+  }
+
+  /**
+   * Reads the whole file into memory when it is at most `limit` bytes: work that touches every weight (pruning)
+   * then costs one read instead of one per tensor. Offsets stay the same, so nothing else changes.
+   */
+  preload(limit: number): void {
+    const source = this.currentSource;
+    if (source instanceof MemorySource || source.size > limit) return;
+    this.currentSource = new MemorySource(source.read(0, source.size), source.name);
+    source.close();
   }
 
   get name(): string {

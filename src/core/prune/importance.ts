@@ -1,4 +1,5 @@
 import type { Analysis } from '../analyze/analyze';
+import type { GroupTable } from './groupTable';
 import type { ChannelGroup } from '../analyze/types';
 import { mappedIndices } from '../deps/channelSpace';
 import type { SpaceMember } from '../deps/state';
@@ -19,7 +20,7 @@ export const CRITERIA: readonly Criterion[] = ['l1', 'l2', 'bn', 'random'];
  */
 export function unitScores(
   norms: NormCache,
-  analysis: Analysis,
+  table: GroupTable,
   file: ModelFile,
   group: ChannelGroup,
   units: number[],
@@ -32,9 +33,8 @@ export function unitScores(
     return scores;
   }
   const wanted = new Set(units);
-  let members = analysis.state.members.filter(
-    (m) => m.axis >= 0 && isData(m) && analysis.index.groupsOf(m.space).includes(group),
-  );
+  const analysis = table.analysis;
+  let members = table.membersOf(group).filter(isData);
   if (criterion === 'bn') {
     const bn = members.filter((m) => m.role === 'scale');
     if (bn.length > 0) members = bn;
@@ -114,7 +114,7 @@ function axisNorms(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 |
   const perPiece = Math.max(1, Math.floor(PIECE / element));
   let row = 0;
   let col = 0;
-  let within = 0;
+  let within = 0; // elements of the current (row, col) block seen so far
   let sum = 0;
   const buffer = new Uint8Array(Math.min(perPiece, count) * element);
   for (let first = 0; first < count; first += perPiece) {
@@ -125,18 +125,42 @@ function axisNorms(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 |
       type === DataType.FLOAT
         ? new Float32Array(piece.buffer, 0, n)
         : rawToFloat32(piece, type, tensor.name ?? '');
-    for (let k = 0; k < n; k++) {
-      const v = values[k];
-      sum += p === 1 ? Math.abs(v) : v * v;
-      if (++within === block) {
+    let k = 0;
+    while (k < n) {
+      if (block === 1) {
+        // [rows, cols] (a Gemm weight): a run of columns of the current row in one tight loop.
+        const run = Math.min(cols - col, n - k);
+        let rowSum = 0;
+        for (let t = 0; t < run; t++) {
+          const v = values[k + t];
+          const a = p === 1 ? (v < 0 ? -v : v) : v * v;
+          rowSum += a;
+          out1[col + t] += a;
+        }
+        out0[row] += rowSum;
+        k += run;
+        col += run;
+      } else {
+        // [rows, cols, …spatial]: finish the current block, then credit its row and column.
+        const take = Math.min(block - within, n - k);
+        let blockSum = 0;
+        for (let t = 0; t < take; t++) {
+          const v = values[k + t];
+          blockSum += p === 1 ? (v < 0 ? -v : v) : v * v;
+        }
+        sum += blockSum;
+        within += take;
+        k += take;
+        if (within < block) continue;
         out0[row] += sum;
         out1[col] += sum;
         sum = 0;
         within = 0;
-        if (++col === cols) {
-          col = 0;
-          row++;
-        }
+        col++;
+      }
+      if (col === cols) {
+        col = 0;
+        row++;
       }
     }
   }

@@ -7,6 +7,9 @@ import { applyRemoval } from './apply';
 import type { MaskSpec } from './maskSpec';
 import { type GroupSelection, type PruneSettings, selectUnits } from './select';
 
+/** Models up to this size are read into memory once for pruning (peak memory stays near 2× this). */
+const PRELOAD_LIMIT = 128 << 20;
+
 export interface PruneOutcome {
   input: string;
   output: string;
@@ -33,6 +36,9 @@ export function pruneFile(
   try {
     const analysis = analyzeModel(new ModelView(file));
     options.check?.(analysis);
+    // Pruning reads every weight (importance) and most of them again (slicing): a model that fits the memory
+    // budget is read once, whole.
+    file.preload(PRELOAD_LIMIT);
     const { removed, groups } = selectUnits(analysis, file, settings);
     // Nothing to remove (ratio 0, everything excluded or locked): the model is re-saved as it was.
     const applied =

@@ -1,6 +1,7 @@
 import type { Analysis } from '../analyze/analyze';
 import type { ChannelGroup } from '../analyze/types';
 import type { ModelFile } from '../onnx/modelFile';
+import { GroupTable } from './groupTable';
 import { type Criterion, NormCache, unitScores } from './importance';
 
 export type LayerAmount = { ratio: number } | { prune: number } | { indices: number[] } | { exclude: true };
@@ -41,8 +42,9 @@ export function selectUnits(
   const removed = new Set<number>();
   const groups: GroupSelection[] = [];
   const norms = new NormCache();
+  const table = new GroupTable(analysis);
   for (const group of analysis.report.groups) {
-    const units = unitsOf(analysis, group);
+    const units = table.unitsOf(group);
     const primary = analysis.roots.get(group.roots[0])!;
     const base: GroupSelection = {
       group: group.id,
@@ -63,7 +65,7 @@ export function selectUnits(
     }
     let chosen: number[];
     if (setting && 'indices' in setting) {
-      chosen = unitsOfIndices(analysis, group, setting.indices);
+      chosen = unitsOfIndices(table, group, setting.indices);
     } else {
       const ratio = setting && 'ratio' in setting ? setting.ratio : settings.ratio;
       const count = setting && 'prune' in setting ? setting.prune : ratio * group.channels;
@@ -74,33 +76,23 @@ export function selectUnits(
         groups.push({ ...base, skipped: 'nothing to remove at this ratio' });
         continue;
       }
-      const scores = unitScores(norms, analysis, file, group, units, settings.criterion, settings.seed);
+      const scores = unitScores(norms, table, file, group, units, settings.criterion, settings.seed);
       chosen = [...units].sort((a, b) => scores.get(a)! - scores.get(b)! || a - b).slice(0, k);
     }
     for (const unit of chosen) removed.add(unit);
-    const primaryClasses = analysis.index.classesOf(
-      analysis.state.roots.find((r) => r.node.name === group.roots[0])!.space,
-    );
-    const keptChannels = primaryClasses.filter((cls) => !chosen.includes(cls)).length;
+    const gone = new Set(chosen);
+    const keptChannels = analysis.index
+      .classesOf(table.rootSpace(group.roots[0]))
+      .filter((cls) => !gone.has(cls)).length;
     groups.push({ ...base, removedUnits: chosen.length, keptChannels });
   }
   return { removed, groups };
 }
 
-/** The group's units: every class of coupled channels that holds channels of one of its roots. */
-export function unitsOf(analysis: Analysis, group: ChannelGroup): number[] {
-  const seen = new Set<number>();
-  for (const root of analysis.state.roots) {
-    if (!group.roots.includes(root.node.name)) continue;
-    for (const cls of analysis.index.classesOf(root.space)) seen.add(cls);
-  }
-  return [...seen];
-}
-
 /** The units holding the given channels of the group's first root (whole blocks only). */
-function unitsOfIndices(analysis: Analysis, group: ChannelGroup, indices: number[]): number[] {
-  const root = analysis.state.roots.find((r) => r.node.name === group.roots[0])!;
-  const classes = analysis.index.classesOf(root.space);
+function unitsOfIndices(table: GroupTable, group: ChannelGroup, indices: number[]): number[] {
+  const analysis = table.analysis;
+  const classes = analysis.index.classesOf(table.rootSpace(group.roots[0]));
   const units = new Set(indices.map((i) => classes[i]));
   const covered = [...classes].filter((cls) => units.has(cls)).length;
   if (covered !== new Set(indices).size) {
@@ -108,7 +100,7 @@ function unitsOfIndices(analysis: Analysis, group: ChannelGroup, indices: number
       `indices on '${group.roots[0]}' are not whole blocks of ${analysis.roots.get(group.roots[0])!.unit}`,
     );
   }
-  if (units.size >= unitsOf(analysis, group).length)
+  if (units.size >= table.unitsOf(group).length)
     throw new Error(`indices on '${group.roots[0]}' remove every channel`);
   return [...units];
 }

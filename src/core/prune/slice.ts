@@ -1,4 +1,4 @@
-import type { ByteSource } from '../onnx/byteSource';
+import { type ByteSource, MemorySource } from '../onnx/byteSource';
 import type { DataChunk, LazyChunk } from '../onnx/dataChunk';
 import { dataTypeBits } from '../onnx/dataTypes';
 import { withChanges } from '../onnx/edit';
@@ -10,6 +10,8 @@ import { tensorBytesSource } from '../onnx/tensorData';
 
 /** Largest read while gathering a sliced tensor: memory stays bounded whatever the tensor's size. */
 const MAX_READ = 4 << 20;
+/** Tensors up to this size are read whole before slicing. */
+const SMALL_TENSOR = 1 << 20;
 
 /**
  * A tensor with some indices removed along some axes: new dims, and its data as one chunk produced at write
@@ -40,7 +42,13 @@ export function sliceTensor(
     return gone ? Array.from({ length: size }, (_, i) => i).filter((i) => !gone.has(i)) : undefined;
   });
   const newDims = dims.map((d, axis) => kept[axis]?.length ?? d);
-  const { source, base } = tensorBytesSource(file, tensor);
+  const located = tensorBytesSource(file, tensor);
+  const total = dims.reduce((a, b) => a * b, 1) * element;
+  // A small tensor is read in one go (one read instead of one per kept run: thousands of small weights).
+  const { source, base } =
+    total <= SMALL_TENSOR && !(located.source instanceof MemorySource)
+      ? { source: new MemorySource(located.source.read(located.base, total)), base: 0 }
+      : located;
   const data = gather(source, base, dims, kept, element);
   return { tensor: withChanges(tensor, { dims: newDims.map((d) => toLong(d)) }), data };
 }

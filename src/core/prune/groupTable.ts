@@ -1,0 +1,45 @@
+import type { Analysis } from '../analyze/analyze';
+import type { ChannelGroup } from '../analyze/types';
+import type { ChannelSpace } from '../deps/channelSpace';
+import type { SpaceMember } from '../deps/state';
+
+/**
+ * Per-group lookups the pruner needs again and again, built once: a model with thousands of groups would
+ * otherwise scan every member and root for each group.
+ */
+export class GroupTable {
+  private readonly members = new Map<ChannelGroup, SpaceMember[]>();
+  private readonly roots = new Map<string, ChannelSpace>();
+
+  constructor(readonly analysis: Analysis) {
+    for (const member of analysis.state.members) {
+      if (member.axis < 0) continue;
+      for (const group of analysis.index.groupsOf(member.space)) {
+        const list = this.members.get(group);
+        if (list) list.push(member);
+        else this.members.set(group, [member]);
+      }
+    }
+    for (const root of analysis.state.roots) this.roots.set(root.node.name, root.space);
+  }
+
+  /** Members sliced along an axis (tensors, not attributes or shape constants). */
+  membersOf(group: ChannelGroup): readonly SpaceMember[] {
+    return this.members.get(group) ?? [];
+  }
+
+  /** The output space of a root node. */
+  rootSpace(node: string): ChannelSpace {
+    const space = this.roots.get(node);
+    if (!space) throw new Error(`internal: no root named ${node}`);
+    return space;
+  }
+
+  /** The group's units: every class of coupled channels that holds channels of one of its roots. */
+  unitsOf(group: ChannelGroup): number[] {
+    const seen = new Set<number>();
+    for (const root of group.roots)
+      for (const cls of this.analysis.index.classesOf(this.rootSpace(root))) seen.add(cls);
+    return [...seen];
+  }
+}
