@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
+import { buildFixture } from '../builder/fixtures';
+import { writeBuilt } from '../builder/model-builder';
 import { runModel } from '../builder/runtime';
+import { applyEdits } from '../../src/core/plan';
 import { cli } from '../support/cli';
 import { tempDir } from '../support/tempDir';
 import { useFreshWorker } from '../runtime/workerBundle';
 
 const SAMPLE = resolve('media/sample/edsr-x4.onnx');
 const dir = tempDir();
+useFreshWorker(); // one ONNX Runtime worker bundle for every verification in this file
 
 describe('onnx-pruner prune and plan', () => {
   test('prune --ratio 0.5 writes a smaller model that runs with the same input and output shapes', async () => {
@@ -92,7 +96,6 @@ describe('onnx-pruner prune and plan', () => {
 });
 
 describe('onnx-pruner demo and prune --verify', () => {
-  useFreshWorker();
   test('demo analyses, prunes and verifies the sample', async () => {
     const out = join(dir, 'demo');
     const run = await cli('demo', '--out', out);
@@ -102,5 +105,61 @@ describe('onnx-pruner demo and prune --verify', () => {
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     assert.equal(report.verify.passed, true);
     assert.equal(report.prune.removedChannels, 208);
+  });
+});
+
+describe('prune edge cases', () => {
+  test('a model whose groups are all locked is re-saved unchanged, and says why', async () => {
+    const built = buildFixture('plain-chain');
+    const path = writeBuilt(join(dir, 'locked'), 'model.onnx', built);
+    const out = join(dir, 'locked', 'out.onnx');
+    const all = '/conv1/Conv,/conv2/Conv,/conv3/Conv';
+    const run = await cli('prune', path, '-o', out, '--ratio', '0.5', '--exclude', all);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /Nothing removed: every group is locked, excluded or too small/);
+    assert.ok(readFileSync(out).equals(readFileSync(path)));
+  });
+
+  test('an external-data model stays an external-data model through pruning', async () => {
+    const built = buildFixture('external-data');
+    const path = writeBuilt(join(dir, 'external'), 'model.onnx', built);
+    const out = join(dir, 'external', 'pruned.onnx');
+    assert.equal((await cli('prune', path, '-o', out, '--ratio', '0.5')).code, 0);
+    const summary = JSON.parse((await cli('inspect', out, '--json')).stdout);
+    assert.deepEqual(summary.externalData, ['pruned.onnx.data']);
+    assert.ok(summary.storage.external > 0);
+  });
+});
+
+describe('fixes lead to clean prunes', () => {
+  test('the PL001 quick fix turns a refused plan into one that prunes', async () => {
+    const plan = join(dir, 'fixme.prune.json');
+    const text =
+      '{\n  "model": "edsr-x4.onnx",\n  "layers": { "/tail/tail.0/tail.0.0/Conv": { "prune": 6 } }\n}\n';
+    writeFileSync(plan, text);
+    assert.equal((await cli('prune', SAMPLE, '-o', join(dir, 'no.onnx'), '--plan', plan)).code, 2);
+    const report = JSON.parse((await cli('analyze', SAMPLE, '--plan', plan, '--format', 'json')).stdout);
+    const fix = report.diagnostics.find((d: { code: string }) => d.code === 'PL001').fixes[0];
+    writeFileSync(plan, applyEdits(text, fix.edits));
+    const run = await cli('prune', SAMPLE, '-o', join(dir, 'fixed-plan.onnx'), '--plan', plan);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /G6\s+\/tail\/tail\.0\/tail\.0\.0\/Conv\s+128 → 124/);
+  });
+
+  test('a model fixed with PS002 prunes and verifies', async () => {
+    const path = writeBuilt(join(dir, 'rtr'), 'model.onnx', buildFixture('rtr-dcr-static'));
+    const fixed = join(dir, 'rtr', 'fixed.onnx');
+    assert.equal((await cli('fix', path, '--code', 'PS002', '-o', fixed)).code, 0);
+    const run = await cli(
+      'prune',
+      fixed,
+      '-o',
+      join(dir, 'rtr', 'pruned.onnx'),
+      '--ratio',
+      '0.5',
+      '--verify',
+    );
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.match(run.stdout, /PASS/);
   });
 });

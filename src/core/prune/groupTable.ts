@@ -10,6 +10,8 @@ import type { SpaceMember } from '../deps/state';
 export class GroupTable {
   private readonly members = new Map<ChannelGroup, SpaceMember[]>();
   private readonly roots = new Map<string, ChannelSpace>();
+  /** For every class: the spaces holding its channels, and how many of each. */
+  private readonly spacesOfClass = new Map<number, Map<ChannelSpace, number>>();
 
   constructor(readonly analysis: Analysis) {
     for (const member of analysis.state.members) {
@@ -21,6 +23,30 @@ export class GroupTable {
       }
     }
     for (const root of analysis.state.roots) this.roots.set(root.node.name, root.space);
+    for (const space of new Set(analysis.state.spaces.values())) {
+      for (const cls of analysis.index.classesOf(space)) {
+        let spaces = this.spacesOfClass.get(cls);
+        if (!spaces) this.spacesOfClass.set(cls, (spaces = new Map()));
+        spaces.set(space, (spaces.get(space) ?? 0) + 1);
+      }
+    }
+  }
+
+  /**
+   * Picks units in the given order, skipping any whose removal would leave some value with no channels at all
+   * (a Split branch, a Slice, a Concat input emptied): such a graph would be degenerate. Returns at most `k`.
+   */
+  pickKeepingEveryValue(order: number[], k: number): number[] {
+    const left = new Map<ChannelSpace, number>();
+    const chosen: number[] = [];
+    for (const unit of order) {
+      if (chosen.length === k) break;
+      const spaces = this.spacesOfClass.get(unit) ?? new Map<ChannelSpace, number>();
+      if ([...spaces].some(([space, n]) => (left.get(space) ?? space.size) - n <= 0)) continue;
+      for (const [space, n] of spaces) left.set(space, (left.get(space) ?? space.size) - n);
+      chosen.push(unit);
+    }
+    return chosen;
   }
 
   /** Members sliced along an axis (tensors, not attributes or shape constants). */

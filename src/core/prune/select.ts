@@ -77,7 +77,10 @@ export function selectUnits(
         continue;
       }
       const scores = unitScores(norms, table, file, group, units, settings.criterion, settings.seed);
-      chosen = [...units].sort((a, b) => scores.get(a)! - scores.get(b)! || a - b).slice(0, k);
+      chosen = table.pickKeepingEveryValue(
+        [...units].sort((a, b) => scores.get(a)! - scores.get(b)! || a - b),
+        k,
+      );
     }
     for (const unit of chosen) removed.add(unit);
     const gone = new Set(chosen);
