@@ -102,7 +102,11 @@ checks and timing only, and exits 0 when the shapes match.`,
     .option('--seed <n>', 'seed for the random criterion')
     .option('--exclude <nodes>', 'comma-separated layers to leave alone')
     .option('--verify', 'check the pruned model in ONNX Runtime against the masked original')
-    .option('--report <file>', 'write what was removed (and the verification) as JSON')
+    .option(
+      '--report <file>',
+      'write what was removed (indices per member tensor), the metrics and the verification as JSON',
+    )
+    .option('--report-md <file>', 'the same as a Markdown page')
     .action(async (model: string, options: Parameters<typeof pruneCommand>[1]) => {
       exitCode = await pruneCommand(model, options, io);
     });

@@ -104,7 +104,21 @@ describe('onnx-pruner demo and prune --verify', () => {
     assert.match(run.stdout, /PASS: same inputs and outputs/);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     assert.equal(report.verify.passed, true);
-    assert.equal(report.prune.removedChannels, 208);
+    assert.equal(report.removedChannels, 208);
+    const g6 = report.groups.find((g: { group: string }) => g.group === 'G6');
+    const weight = g6.removed.find(
+      (r: { tensor: string; axis: number }) => r.tensor === 'tail.0.0.weight' && r.axis === 0,
+    );
+    assert.equal(weight.indices.length, 64, 'whole blocks of 4: 16 blocks');
+    assert.ok(
+      weight.indices.every(
+        (i: number, k: number) => Math.floor(i / 4) === Math.floor(weight.indices[k - (k % 4)] / 4),
+      ),
+    );
+    assert.ok(report.metrics.after.macs < report.metrics.before.macs / 3);
+    const markdown = readFileSync(join(out, 'report.md'), 'utf8');
+    assert.match(markdown, /\| MACs \(batch 1\) \| 289,751,040 \| 76,480,512 \|/);
+    assert.match(markdown, /\*\*PASS\*\*/);
   });
 });
 

@@ -34,7 +34,13 @@ export async function demoCommand(options: { ratio: string; out: string }, io: C
   io.stdout(`== prune (ratio ${options.ratio}) and verify\n`);
   return pruneCommand(
     sample,
-    { output, ratio: options.ratio, verify: true, report: join(options.out, 'report.json') },
+    {
+      output,
+      ratio: options.ratio,
+      verify: true,
+      report: join(options.out, 'report.json'),
+      reportMd: join(options.out, 'report.md'),
+    },
     io,
   );
 }

@@ -13,11 +13,13 @@ import { parsePlan, planDiagnostics } from '../../core/plan';
 import { formatVerify } from '../../runtime/verify/formatVerify';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { CliError, EXIT } from '../exit';
+import { pruneReportJson, pruneReportMarkdown } from './pruneReport';
 
 export interface PruneCliOptions {
   output: string;
   verify?: boolean;
   report?: string;
+  reportMd?: string;
   ratio?: string;
   plan?: string;
   criterion?: string;
@@ -139,10 +141,8 @@ export async function pruneCommand(
   const verified = options.verify ? await verifyModels(model, options.output, { runs: 10 }) : undefined;
   if (verified) io.stdout(`\n${formatVerify(verified)}`);
   if (options.report)
-    writeFileAtomic(
-      options.report,
-      `${JSON.stringify({ prune: { ...outcome, mask: undefined }, verify: verified }, null, 2)}\n`,
-    );
+    writeFileAtomic(options.report, `${JSON.stringify(pruneReportJson(outcome, verified), null, 2)}\n`);
+  if (options.reportMd) writeFileAtomic(options.reportMd, pruneReportMarkdown(outcome, verified));
   return verified && !verified.passed ? EXIT.findings : EXIT.ok;
 }
 

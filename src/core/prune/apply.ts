@@ -14,9 +14,21 @@ import { sliceTensor } from './slice';
 type Tensor = onnx.TensorProto.$Properties;
 type Node = onnx.NodeProto.$Properties;
 
+/** What one member tensor lost, for the report. */
+export interface RemovedSlice {
+  group: string;
+  node: string;
+  tensor: string;
+  axis: number;
+  role: string;
+  indices: number[];
+}
+
 export interface AppliedPruning {
   proto: onnx.ModelProto.$Properties;
   mask: MaskSpec;
+  /** Per group and member tensor, the indices removed. */
+  slices: RemovedSlice[];
   /** Tensors sliced and nodes changed, for the report. */
   tensors: number;
   nodes: number;
@@ -55,6 +67,7 @@ export function applyRemoval(
   const intEdits: IntEdits = new Map();
   const attributeEdits = new Map<string, Map<string, number | number[]>>();
   const zero: MaskSlice[] = [];
+  const slices: RemovedSlice[] = [];
   const nodes = new Map(state.graph.nodes.map((n) => [n.name, n]));
 
   const removeIndices = (key: string, source: string, axis: number, indices: Iterable<number>) => {
@@ -85,6 +98,10 @@ export function applyRemoval(
     if (member.axis >= 0) {
       const source = member.source ?? 'initializer';
       removeIndices(`${source}:${member.tensor}`, source, member.axis, indices);
+      const sorted = [...indices].sort((a, b) => a - b);
+      for (const group of index.groupsOf(member.space)) {
+        slices.push({ group: group.id, node: member.node, tensor: member.tensor, axis: member.axis, role: member.role, indices: sorted });
+      }
       if (/^weight \(in/.test(member.role) && (source === 'initializer' || source === 'constant-node')) {
         zero.push({
           tensor: member.tensor,
@@ -266,7 +283,7 @@ export function applyRemoval(
     graph: withChanges(graph, { initializer, node, input, value_info: valueInfo }),
     metadata_props: metadata,
   });
-  return { proto, mask, tensors: tensorCount, nodes: nodeCount };
+  return { proto, mask, slices, tensors: tensorCount, nodes: nodeCount };
 }
 
 function intBytes(values: number[], type: number): Uint8Array {

@@ -3,7 +3,8 @@ import { sha256Of } from '../onnx/hash';
 import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
 import { writeModel } from '../onnx/writer';
-import { applyRemoval } from './apply';
+import { computeMetrics } from '../metrics/metrics';
+import { applyRemoval, type RemovedSlice } from './apply';
 import type { MaskSpec } from './maskSpec';
 import { type GroupSelection, type PruneSettings, selectUnits } from './select';
 
@@ -20,6 +21,10 @@ export interface PruneOutcome {
   nodesChanged: number;
   bytesWritten: number;
   mask: MaskSpec;
+  /** Per group and member tensor, the indices removed. */
+  slices: RemovedSlice[];
+  /** Parameters and MACs (batch 1) before and after. */
+  metrics: { before: { parameters: number; macs: number }; after: { parameters: number; macs: number } };
 }
 
 /**
@@ -44,8 +49,17 @@ export function pruneFile(
     const applied =
       removed.size > 0
         ? applyRemoval(analysis, file, removed, options.hashOriginal ? sha256Of(file.source) : '')
-        : { proto: file.proto, mask: { original: '', zero: [] }, tensors: 0, nodes: 0 };
+        : { proto: file.proto, mask: { original: '', zero: [] }, slices: [], tensors: 0, nodes: 0 };
     const written = writeModel(file, applied.proto, output, { signal: options.signal });
+    const before = computeMetrics(analysis.state.graph.model);
+    const pruned = openModel(output, { checkExternalData: false });
+    const after = (() => {
+      try {
+        return computeMetrics(new ModelView(pruned));
+      } finally {
+        pruned.close();
+      }
+    })();
     return {
       input,
       output,
@@ -55,6 +69,11 @@ export function pruneFile(
       nodesChanged: applied.nodes,
       bytesWritten: written.bytes,
       mask: applied.mask,
+      slices: applied.slices,
+      metrics: {
+        before: { parameters: before.parameters, macs: before.macs },
+        after: { parameters: after.parameters, macs: after.macs },
+      },
     };
   } finally {
     file.close();

@@ -1,0 +1,74 @@
+import type { PruneOutcome } from '../../core/prune/prune';
+import type { VerifyResult } from '../../runtime/verify/types';
+
+/** The JSON report of `prune --report`: settings, what each group lost (indices per member tensor), metrics, verification. */
+export function pruneReportJson(outcome: PruneOutcome, verify: VerifyResult | undefined): object {
+  const { mask: _mask, slices, ...summary } = outcome;
+  const groups = outcome.groups.map((g) => ({
+    ...g,
+    removed: slices.filter((s) => s.group === g.group).map(({ group: _group, ...slice }) => slice),
+  }));
+  return { ...summary, groups, verify: verify ?? null };
+}
+
+/** `prune --report-md`: the same as a Markdown page a person can read. */
+export function pruneReportMarkdown(outcome: PruneOutcome, verify: VerifyResult | undefined): string {
+  const { before, after } = outcome.metrics;
+  const ratio = (a: number, b: number) =>
+    a > 0 ? `${(b / a).toFixed(3)} (${(a / Math.max(b, 1)).toFixed(2)}× fewer)` : '—';
+  const lines = [
+    `# Pruning report`,
+    '',
+    `\`${outcome.input}\` → \`${outcome.output}\``,
+    '',
+    '| | before | after | after / before |',
+    '|---|---:|---:|---|',
+    `| parameters | ${before.parameters.toLocaleString('en-US')} | ${after.parameters.toLocaleString('en-US')} | ${ratio(before.parameters, after.parameters)} |`,
+    `| MACs (batch 1) | ${before.macs.toLocaleString('en-US')} | ${after.macs.toLocaleString('en-US')} | ${ratio(before.macs, after.macs)} |`,
+  ];
+  const latency = verify && verify.original.latencyMs && verify.pruned.latencyMs;
+  if (verify?.original.latencyMs && verify.pruned.latencyMs) {
+    const a = verify.original.latencyMs.median;
+    const b = verify.pruned.latencyMs.median;
+    lines.push(
+      `| ORT CPU latency, median | ${a.toFixed(2)} ms | ${b.toFixed(2)} ms | ${(b / a).toFixed(3)} (${(a / b).toFixed(2)}× faster) |`,
+    );
+  }
+  lines.push(
+    '',
+    '## Groups',
+    '',
+    '| group | roots | channels | units removed | note |',
+    '|---|---|---:|---:|---|',
+  );
+  for (const g of outcome.groups) {
+    const roots = g.roots.map((r) => `\`${r}\``).join(', ');
+    lines.push(
+      `| ${g.group} | ${roots} | ${g.channels} → ${g.keptChannels} | ${g.removedUnits} of ${g.units} | ${g.skipped ? `kept: ${escape(g.skipped)}` : ''} |`,
+    );
+  }
+  lines.push(
+    '',
+    `${outcome.removedChannels} channels removed; ${outcome.tensorsSliced} tensors and ${outcome.nodesChanged} nodes changed.`,
+  );
+  if (verify) {
+    lines.push('', '## Verification (ONNX Runtime)', '');
+    lines.push(
+      verify.passed
+        ? '**PASS**: same inputs and outputs, and the pruned model equals the masked original.'
+        : '**FAIL**: see the JSON report.',
+    );
+    for (const o of verify.exactness.outputs) {
+      lines.push(
+        `- \`${o.name}\`: max abs error ${o.maxAbsError ?? '—'} (tolerance ${o.tolerance.toPrecision(3)})`,
+      );
+    }
+  } else if (!latency) {
+    lines.push('', 'Not verified: run with `--verify` to check the pruned model in ONNX Runtime.');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function escape(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
