@@ -97,7 +97,13 @@ checks and timing only, and exits 0 when the shapes match.`,
     .requiredOption('-o, --output <file>', 'the pruned model to write')
     .option('--ratio <ratio>', 'share of channels to remove from every prunable group (0 re-saves unchanged)')
     .option('--plan <plan>', 'a pruning plan (*.prune.json)')
+    .option(
+      '--target-macs <share>',
+      'prune (globally) until MACs are at most this share of the original (0.01–1)',
+    )
+    .option('--global', 'rank the units of all groups together (importance normalised per group)')
     .option('--criterion <criterion>', 'importance: l1 (default), l2, bn, random')
+    .option('--reduce <how>', "combine a unit's members by mean (default), sum or max")
     .option('--round-to <n>', 'removed counts are multiples of n')
     .option('--seed <n>', 'seed for the random criterion')
     .option('--exclude <nodes>', 'comma-separated layers to leave alone')

@@ -177,3 +177,68 @@ describe('fixes lead to clean prunes', () => {
     assert.match(run.stdout, /PASS/);
   });
 });
+
+describe('global pruning and MACs targets', () => {
+  test('--target-macs 0.5 brings the MACs to at most half, globally, and the result verifies', async () => {
+    const out = join(dir, 'half-macs.onnx');
+    const reportPath = join(dir, 'half-macs.json');
+    const run = await cli(
+      'prune',
+      SAMPLE,
+      '-o',
+      out,
+      '--target-macs',
+      '0.5',
+      '--verify',
+      '--report',
+      reportPath,
+    );
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+    assert.ok(report.metrics.after.macs <= 0.5 * report.metrics.before.macs, `${report.metrics.after.macs}`);
+    assert.ok(report.metrics.after.macs > 0.4 * report.metrics.before.macs, 'not much further than asked');
+    assert.equal(report.verify.passed, true);
+  });
+
+  test('--global ranks all groups together: amounts differ between groups, the total matches the ratio', async () => {
+    const out = join(dir, 'global.onnx');
+    const reportPath = join(dir, 'global.json');
+    assert.equal(
+      (
+        await cli(
+          'prune',
+          SAMPLE,
+          '-o',
+          out,
+          '--ratio',
+          '0.5',
+          '--global',
+          '--reduce',
+          'max',
+          '--report',
+          reportPath,
+        )
+      ).code,
+      0,
+    );
+    const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+    const pruned = report.groups.filter((g: { skipped?: string }) => !g.skipped);
+    const kept = new Set(
+      pruned.map((g: { keptChannels: number; channels: number }) => g.keptChannels / g.channels),
+    );
+    assert.ok(kept.size > 1, 'groups keep different shares');
+    const total = pruned.reduce((n: number, g: { channels: number }) => n + g.channels, 0);
+    const removed = pruned.reduce(
+      (n: number, g: { channels: number; keptChannels: number }) => n + g.channels - g.keptChannels,
+      0,
+    );
+    assert.ok(Math.abs(removed / total - 0.5) < 0.05, `${removed} of ${total}`);
+  });
+
+  test('--reduce takes only mean, sum or max', async () => {
+    assert.equal(
+      (await cli('prune', SAMPLE, '-o', join(dir, 'r.onnx'), '--ratio', '0.5', '--reduce', 'median')).code,
+      2,
+    );
+  });
+});

@@ -26,20 +26,30 @@ export interface PruneCliOptions {
   roundTo?: string;
   seed?: string;
   exclude?: string;
+  global?: boolean;
+  targetMacs?: string;
+  reduce?: string;
 }
 
 /** Settings from the command line, or from a plan file (its layers, with command-line flags on top). */
 export function pruneSettings(options: Omit<PruneCliOptions, 'output'>): PruneSettings {
-  if (options.ratio !== undefined && options.plan !== undefined)
-    throw new CliError('give either --ratio or --plan, not both.');
-  if (options.ratio === undefined && options.plan === undefined)
-    throw new CliError('give --ratio R or --plan PLAN.');
+  const sources = [options.ratio, options.plan, options.targetMacs].filter((v) => v !== undefined).length;
+  if (sources > 1) throw new CliError('give one of --ratio, --target-macs or --plan.');
+  if (sources === 0) throw new CliError('give --ratio R, --target-macs F or --plan PLAN.');
   const settings: PruneSettings = { ratio: 0, criterion: 'l1', roundTo: 1, seed: 0, layers: {} };
   if (options.plan !== undefined) Object.assign(settings, settingsFromPlan(options.plan));
   if (options.ratio !== undefined) settings.ratio = number('--ratio', options.ratio, 0, 0.999999);
   if (options.criterion !== undefined) settings.criterion = criterion(options.criterion);
   if (options.roundTo !== undefined) settings.roundTo = integer('--round-to', options.roundTo, 1);
   if (options.seed !== undefined) settings.seed = integer('--seed', options.seed, 0);
+  if (options.global) settings.global = true;
+  if (options.targetMacs !== undefined)
+    settings.targetMacs = number('--target-macs', options.targetMacs, 0.01, 1);
+  if (options.reduce !== undefined) {
+    if (!['mean', 'sum', 'max'].includes(options.reduce))
+      throw new CliError(`unknown --reduce '${options.reduce}': use mean, sum or max.`);
+    settings.reduce = options.reduce as PruneSettings['reduce'];
+  }
   if (options.exclude) {
     const layers: Record<string, LayerAmount> = { ...settings.layers };
     for (const name of options.exclude
@@ -74,6 +84,8 @@ function settingsFromPlan(path: string): Partial<PruneSettings> {
     criterion: plan.criterion ? criterion(plan.criterion) : 'l1',
     roundTo: plan.roundTo ?? 1,
     seed: plan.seed ?? 0,
+    global: plan.global ?? false,
+    ...(plan.targetMacs !== undefined ? { targetMacs: plan.targetMacs } : {}),
     layers: (plan.layers ?? {}) as Record<string, LayerAmount>,
   };
 }

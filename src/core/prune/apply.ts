@@ -100,7 +100,14 @@ export function applyRemoval(
       removeIndices(`${source}:${member.tensor}`, source, member.axis, indices);
       const sorted = [...indices].sort((a, b) => a - b);
       for (const group of index.groupsOf(member.space)) {
-        slices.push({ group: group.id, node: member.node, tensor: member.tensor, axis: member.axis, role: member.role, indices: sorted });
+        slices.push({
+          group: group.id,
+          node: member.node,
+          tensor: member.tensor,
+          axis: member.axis,
+          role: member.role,
+          indices: sorted,
+        });
       }
       if (/^weight \(in/.test(member.role) && (source === 'initializer' || source === 'constant-node')) {
         zero.push({

@@ -37,16 +37,27 @@ export class GroupTable {
    * (a Split branch, a Slice, a Concat input emptied): such a graph would be degenerate. Returns at most `k`.
    */
   pickKeepingEveryValue(order: number[], k: number): number[] {
-    const left = new Map<ChannelSpace, number>();
+    const picker = this.picker();
     const chosen: number[] = [];
     for (const unit of order) {
       if (chosen.length === k) break;
-      const spaces = this.spacesOfClass.get(unit) ?? new Map<ChannelSpace, number>();
-      if ([...spaces].some(([space, n]) => (left.get(space) ?? space.size) - n <= 0)) continue;
-      for (const [space, n] of spaces) left.set(space, (left.get(space) ?? space.size) - n);
-      chosen.push(unit);
+      if (picker.tryRemove(unit)) chosen.push(unit);
     }
     return chosen;
+  }
+
+  /** Removes units one at a time while every value keeps at least one channel. */
+  picker(): { tryRemove(unit: number): boolean } {
+    const left = new Map<ChannelSpace, number>();
+    return {
+      tryRemove: (unit: number) => {
+        const spaces = this.spacesOfClass.get(unit);
+        if (!spaces) return true;
+        for (const [space, n] of spaces) if ((left.get(space) ?? space.size) - n <= 0) return false;
+        for (const [space, n] of spaces) left.set(space, (left.get(space) ?? space.size) - n);
+        return true;
+      },
+    };
   }
 
   /** Members sliced along an axis (tensors, not attributes or shape constants). */

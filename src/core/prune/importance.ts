@@ -10,6 +10,7 @@ import { DataType, dataTypeBits } from '../onnx/dataTypes';
 import { rawToFloat32, tensorBytesSource } from '../onnx/tensorData';
 
 export type Criterion = 'l1' | 'l2' | 'bn' | 'random';
+export type Reduction = 'mean' | 'sum' | 'max';
 export const CRITERIA: readonly Criterion[] = ['l1', 'l2', 'bn', 'random'];
 
 /**
@@ -26,6 +27,7 @@ export function unitScores(
   units: number[],
   criterion: Criterion,
   seed: number,
+  reduce: Reduction = 'mean',
 ): Map<number, number> {
   const scores = new Map<number, number>(units.map((u) => [u, 0]));
   if (criterion === 'random') {
@@ -56,12 +58,12 @@ export function unitScores(
       if (!wanted.has(cls)) continue;
       let sum = 0;
       for (const i of mappedIndices(member.map, c)) sum += perIndex[i];
-      scores.set(cls, scores.get(cls)! + sum);
+      scores.set(cls, reduce === 'max' ? Math.max(scores.get(cls)!, sum) : scores.get(cls)! + sum);
       if (!seen.has(cls)) counts.set(cls, (counts.get(cls) ?? 0) + 1);
       seen.add(cls);
     }
   }
-  for (const [cls, n] of counts) scores.set(cls, scores.get(cls)! / n);
+  if (reduce === 'mean') for (const [cls, n] of counts) scores.set(cls, scores.get(cls)! / n);
   return scores;
 }
 

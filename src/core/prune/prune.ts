@@ -6,7 +6,9 @@ import { writeModel } from '../onnx/writer';
 import { computeMetrics } from '../metrics/metrics';
 import { applyRemoval, type RemovedSlice } from './apply';
 import type { MaskSpec } from './maskSpec';
-import { type GroupSelection, type PruneSettings, selectUnits } from './select';
+import { type GroupSelection, type PruneSettings, SelectionContext, selectUnits } from './select';
+import { estimateMacs } from './macsEstimate';
+import type { ModelFile } from '../onnx/modelFile';
 
 /** Models up to this size are read into memory once for pruning (peak memory stays near 2× this). */
 const PRELOAD_LIMIT = 128 << 20;
@@ -14,6 +16,8 @@ const PRELOAD_LIMIT = 128 << 20;
 export interface PruneOutcome {
   input: string;
   output: string;
+  /** The ratio applied (found by the search when a MACs target was given). */
+  ratio: number;
   groups: GroupSelection[];
   /** Channels removed over all groups (first roots). */
   removedChannels: number;
@@ -31,6 +35,36 @@ export interface PruneOutcome {
  * Prunes a model file into another: analyse, choose the units to remove, slice every member, write with the
  * streaming writer (atomic). The pruned model records the mask spec the correctness oracle needs.
  */
+/**
+ * The smallest global ratio whose selection brings the MACs to `target` × the original's (bisection on the
+ * estimate; selections share their importance scores).
+ */
+function selectForMacs(
+  analysis: Analysis,
+  file: ModelFile,
+  settings: PruneSettings,
+  target: number,
+): { removed: Set<number>; groups: GroupSelection[]; ratio: number } {
+  const metrics = computeMetrics(analysis.state.graph.model);
+  const context = new SelectionContext(analysis, file);
+  const goal = target * metrics.macs;
+  const select = (ratio: number) =>
+    selectUnits(analysis, file, { ...settings, ratio, global: true }, context);
+  let lo = 0;
+  let hi = 0.99;
+  let best = select(hi);
+  if (estimateMacs(analysis, metrics, best.removed) > goal) return { ...best, ratio: hi }; // as far as it goes
+  for (let i = 0; i < 14; i++) {
+    const mid = (lo + hi) / 2;
+    const selection = select(mid);
+    if (estimateMacs(analysis, metrics, selection.removed) <= goal) {
+      hi = mid;
+      best = selection;
+    } else lo = mid;
+  }
+  return { ...best, ratio: hi };
+}
+
 export function pruneFile(
   input: string,
   output: string,
@@ -44,7 +78,10 @@ export function pruneFile(
     // Pruning reads every weight (importance) and most of them again (slicing): a model that fits the memory
     // budget is read once, whole.
     file.preload(PRELOAD_LIMIT);
-    const { removed, groups } = selectUnits(analysis, file, settings);
+    const { removed, groups, ratio } =
+      settings.targetMacs === undefined
+        ? { ...selectUnits(analysis, file, settings), ratio: settings.ratio }
+        : selectForMacs(analysis, file, settings, settings.targetMacs);
     // Nothing to remove (ratio 0, everything excluded or locked): the model is re-saved as it was.
     const applied =
       removed.size > 0
@@ -65,6 +102,7 @@ export function pruneFile(
       output,
       groups,
       removedChannels: groups.reduce((n, g) => n + g.channels - g.keptChannels, 0),
+      ratio,
       tensorsSliced: applied.tensors,
       nodesChanged: applied.nodes,
       bytesWritten: written.bytes,

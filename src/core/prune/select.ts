@@ -2,7 +2,7 @@ import type { Analysis } from '../analyze/analyze';
 import type { ChannelGroup } from '../analyze/types';
 import type { ModelFile } from '../onnx/modelFile';
 import { GroupTable } from './groupTable';
-import { type Criterion, NormCache, unitScores } from './importance';
+import { type Criterion, NormCache, type Reduction, unitScores } from './importance';
 
 export type LayerAmount = { ratio: number } | { prune: number } | { indices: number[] } | { exclude: true };
 
@@ -15,6 +15,12 @@ export interface PruneSettings {
   seed: number;
   /** Per-layer settings, keyed by root node name (the plan's `layers`). */
   layers: Readonly<Record<string, LayerAmount>>;
+  /** Rank the units of all groups together instead of each group on its own. */
+  global?: boolean;
+  /** How a unit's importance combines its members: mean (default), sum or max. */
+  reduce?: Reduction;
+  /** Prune (globally) until MACs are at most this share of the original's, instead of using `ratio`. */
+  targetMacs?: number;
 }
 
 export interface GroupSelection {
@@ -30,19 +36,56 @@ export interface GroupSelection {
   skipped?: string;
 }
 
+/** What stays the same across selections of one model (a MACs target searches over many). */
+export class SelectionContext {
+  readonly table: GroupTable;
+  readonly norms = new NormCache();
+  private readonly scores = new Map<string, Map<number, number>>();
+
+  constructor(
+    readonly analysis: Analysis,
+    readonly file: ModelFile,
+  ) {
+    this.table = new GroupTable(analysis);
+  }
+
+  scoresOf(group: ChannelGroup, units: number[], settings: PruneSettings): Map<number, number> {
+    const key = `${group.id}:${settings.criterion}:${settings.reduce ?? 'mean'}:${settings.seed}`;
+    let scores = this.scores.get(key);
+    if (!scores) {
+      scores = unitScores(
+        this.norms,
+        this.table,
+        this.file,
+        group,
+        units,
+        settings.criterion,
+        settings.seed,
+        settings.reduce,
+      );
+      this.scores.set(key, scores);
+    }
+    return scores;
+  }
+}
+
 /**
  * Chooses the units to remove in every prunable group: the amount from the group's layer setting (or the
  * default ratio), rounded to whole units and to `roundTo`, never every unit; the least important units go.
+ * With `global`, the groups on the default ratio are ranked together instead (importance normalised by each
+ * group's mean), and the least important units of the whole model go until the ratio of their channels is met.
  */
 export function selectUnits(
   analysis: Analysis,
   file: ModelFile,
   settings: PruneSettings,
+  context = new SelectionContext(analysis, file),
 ): { removed: Set<number>; groups: GroupSelection[] } {
+  const { table } = context;
   const removed = new Set<number>();
-  const groups: GroupSelection[] = [];
-  const norms = new NormCache();
-  const table = new GroupTable(analysis);
+  const selections = new Map<ChannelGroup, GroupSelection>();
+  const chosenOf = new Map<ChannelGroup, number[]>();
+  const globalPool: ChannelGroup[] = [];
   for (const group of analysis.report.groups) {
     const units = table.unitsOf(group);
     const primary = analysis.roots.get(group.roots[0])!;
@@ -54,42 +97,96 @@ export function selectUnits(
       channels: group.channels,
       keptChannels: group.channels,
     };
+    selections.set(group, base);
     const setting = group.roots.map((r) => settings.layers[r]).find((s) => s !== undefined);
     if (!group.prunable) {
-      groups.push({ ...base, skipped: group.locked ?? 'locked' });
+      base.skipped = group.locked ?? 'locked';
       continue;
     }
     if (setting && 'exclude' in setting) {
-      groups.push({ ...base, skipped: 'excluded' });
+      base.skipped = 'excluded';
       continue;
     }
-    let chosen: number[];
     if (setting && 'indices' in setting) {
-      chosen = unitsOfIndices(table, group, setting.indices);
-    } else {
-      const ratio = setting && 'ratio' in setting ? setting.ratio : settings.ratio;
-      const count = setting && 'prune' in setting ? setting.prune : ratio * group.channels;
-      const step = lcm(primary.unit, settings.roundTo);
-      const channels = Math.floor(count / step) * step;
-      const k = Math.min(units.length - 1, Math.floor((channels / group.channels) * units.length + 1e-9));
-      if (k <= 0) {
-        groups.push({ ...base, skipped: 'nothing to remove at this ratio' });
-        continue;
-      }
-      const scores = unitScores(norms, table, file, group, units, settings.criterion, settings.seed);
-      chosen = table.pickKeepingEveryValue(
+      chosenOf.set(group, unitsOfIndices(table, group, setting.indices));
+      continue;
+    }
+    if (settings.global && !setting) {
+      globalPool.push(group);
+      continue;
+    }
+    const ratio = setting && 'ratio' in setting ? setting.ratio : settings.ratio;
+    const count = setting && 'prune' in setting ? setting.prune : ratio * group.channels;
+    const step = lcm(primary.unit, settings.roundTo);
+    const channels = Math.floor(count / step) * step;
+    const k = Math.min(units.length - 1, Math.floor((channels / group.channels) * units.length + 1e-9));
+    if (k <= 0) {
+      base.skipped = 'nothing to remove at this ratio';
+      continue;
+    }
+    const scores = context.scoresOf(group, units, settings);
+    chosenOf.set(
+      group,
+      table.pickKeepingEveryValue(
         [...units].sort((a, b) => scores.get(a)! - scores.get(b)! || a - b),
         k,
-      );
-    }
+      ),
+    );
+  }
+  if (globalPool.length > 0)
+    for (const [group, chosen] of selectGlobally(context, globalPool, settings)) chosenOf.set(group, chosen);
+  for (const [group, chosen] of chosenOf) {
     for (const unit of chosen) removed.add(unit);
     const gone = new Set(chosen);
-    const keptChannels = analysis.index
+    const selection = selections.get(group)!;
+    selection.removedUnits = chosen.length;
+    selection.keptChannels = analysis.index
       .classesOf(table.rootSpace(group.roots[0]))
       .filter((cls) => !gone.has(cls)).length;
-    groups.push({ ...base, removedUnits: chosen.length, keptChannels });
+    if (chosen.length === 0) selection.skipped = 'nothing to remove at this ratio';
   }
-  return { removed, groups };
+  return { removed, groups: [...selections.values()] };
+}
+
+/**
+ * Global ranking (Torch-Pruning's global pruning): every unit of the pooled groups, scored relative to its
+ * group's mean, least important first, until `ratio` of the pool's channels are removed; every group keeps at
+ * least one unit and no value is emptied.
+ */
+function selectGlobally(
+  context: SelectionContext,
+  groups: ChannelGroup[],
+  settings: PruneSettings,
+): Map<ChannelGroup, number[]> {
+  const { table, analysis } = context;
+  const candidates: { group: ChannelGroup; unit: number; score: number; size: number }[] = [];
+  let total = 0;
+  for (const group of groups) {
+    const units = table.unitsOf(group);
+    const scores = context.scoresOf(group, units, settings);
+    const mean = units.reduce((n, u) => n + scores.get(u)!, 0) / Math.max(units.length, 1) || 1;
+    const classes = analysis.index.classesOf(table.rootSpace(group.roots[0]));
+    const sizes = new Map<number, number>();
+    for (const cls of classes) sizes.set(cls, (sizes.get(cls) ?? 0) + 1);
+    for (const unit of units)
+      candidates.push({ group, unit, score: scores.get(unit)! / mean, size: sizes.get(unit) ?? 0 });
+    total += group.channels;
+  }
+  candidates.sort((a, b) => a.score - b.score || a.unit - b.unit);
+  const target = Math.floor(settings.ratio * total);
+  const chosen = new Map<ChannelGroup, number[]>(groups.map((g) => [g, []]));
+  const unitCount = new Map(groups.map((g) => [g, table.unitsOf(g).length]));
+  const picker = table.picker();
+  let removedChannels = 0;
+  for (const c of candidates) {
+    if (removedChannels >= target) break;
+    const list = chosen.get(c.group)!;
+    if (list.length + 1 >= unitCount.get(c.group)!) continue; // keep one unit
+    if (!picker.tryRemove(c.unit)) continue;
+    list.push(c.unit);
+    removedChannels += c.size;
+  }
+  return chosen;
 }
 
 /** The units holding the given channels of the group's first root (whole blocks only). */

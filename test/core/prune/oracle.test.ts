@@ -17,7 +17,9 @@ import { tempDir } from '../../support/tempDir';
 const root = tempDir();
 let runs = 0;
 
-type Amount = { ratio: number; criterion: Criterion } | { indices: 'every other unit' };
+type Amount =
+  | { ratio: number; criterion: Criterion; global?: boolean; targetMacs?: number }
+  | { indices: 'every other unit' };
 
 /** Max |a − b| of every output against a tolerance relative to its magnitude; shapes must match. */
 function assertClose(actual: Record<string, TensorValue>, expected: Record<string, TensorValue>): void {
@@ -85,6 +87,18 @@ describe('pruned = masked original, on every fixture', () => {
           assert.ok(outcome.removedChannels > 0, 'something was removed');
       });
     }
+  }
+  for (const name of [
+    'edsr-x4',
+    'concat-d2s-straddle',
+    'split-channels',
+    'depthwise',
+    'x4-two-stages',
+  ] as const) {
+    test(`${name}, global at 0.5 and a MACs target of 0.6`, async () => {
+      await checkOracle(name, { ratio: 0.5, criterion: 'l1', global: true });
+      await checkOracle(name, { ratio: 0, criterion: 'l1', targetMacs: 0.6 });
+    });
   }
   for (const criterion of ['l2', 'bn'] as const) {
     test(`edsr-x4 and conv-bn-relu with ${criterion}`, async () => {
