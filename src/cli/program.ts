@@ -102,7 +102,11 @@ checks and timing only, and exits 0 when the shapes match.`,
       'prune (globally) until MACs are at most this share of the original (0.01–1)',
     )
     .option('--global', 'rank the units of all groups together (importance normalised per group)')
-    .option('--criterion <criterion>', 'importance: l1 (default), l2, bn, random')
+    .option('--criterion <criterion>', 'importance: l1 (default), l2, bn, random, activation')
+    .option(
+      '--calib <dir>',
+      'activation criterion: .pb or .npy input tensors to run (default: random inputs)',
+    )
     .option('--reduce <how>', "combine a unit's members by mean (default), sum or max")
     .option('--round-to <n>', 'removed counts are multiples of n')
     .option('--seed <n>', 'seed for the random criterion')

@@ -6,7 +6,8 @@ import { sha256Of } from '../../core/onnx/hash';
 import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
 import { describeFsError } from '../../core/onnx/fileSource';
-import { CRITERIA, type Criterion } from '../../core/prune/importance';
+import { type ActivationStats, CRITERIA, type Criterion } from '../../core/prune/importance';
+import { measureActivations } from '../../runtime/calibration';
 import { pruneFile, type PruneOutcome } from '../../core/prune/prune';
 import { type LayerAmount, type PruneSettings, selectUnits } from '../../core/prune/select';
 import { parsePlan, planDiagnostics } from '../../core/plan';
@@ -29,6 +30,7 @@ export interface PruneCliOptions {
   global?: boolean;
   targetMacs?: string;
   reduce?: string;
+  calib?: string;
 }
 
 /** Settings from the command line, or from a plan file (its layers, with command-line flags on top). */
@@ -91,12 +93,24 @@ function settingsFromPlan(path: string): Partial<PruneSettings> {
 }
 
 function criterion(value: string): Criterion {
-  if (!(CRITERIA as readonly string[]).includes(value)) {
-    throw new CliError(
-      `unknown criterion '${value}': use ${CRITERIA.join(', ')}${value === 'activation' ? ' (activation needs calibration runs, not available yet)' : ''}.`,
-    );
-  }
+  if (!(CRITERIA as readonly string[]).includes(value))
+    throw new CliError(`unknown criterion '${value}': use ${CRITERIA.join(', ')}.`);
   return value as Criterion;
+}
+
+/** The `activation` criterion's statistics: the model run in ONNX Runtime on calibration (or random) inputs. */
+async function calibrate(
+  model: string,
+  calibDir: string | undefined,
+  seed: number,
+): Promise<ActivationStats> {
+  const file = withModelErrors(model, () => openModel(model));
+  try {
+    const analysis = withModelErrors(model, () => analyzeModel(new ModelView(file)));
+    return await measureActivations(file, analysis, { calibDir, seed });
+  } finally {
+    file.close();
+  }
 }
 
 function number(flag: string, text: string, min: number, max: number): number {
@@ -127,6 +141,8 @@ export async function pruneCommand(
   const settings = pruneSettings(options);
   if (resolve(options.output) === resolve(model))
     throw new CliError('-o must name a new file, not the model itself.');
+  if (settings.criterion === 'activation')
+    settings.activations = await calibrate(model, options.calib, settings.seed);
   const planDoc = options.plan === undefined ? undefined : parsePlan(readFileSync(options.plan, 'utf8'));
   // A plan is checked against the model (whole blocks, locked layers, names…) before anything is written.
   const check = (analysis: Analysis) => {

@@ -135,7 +135,8 @@ export function concatChunks(chunks: readonly DataChunk[]): Uint8Array {
 /** Raw little-endian element bytes as float32 (a fast copy for float32 itself). */
 export function rawToFloat32(bytes: Uint8Array, type: number, name: string): Float32Array {
   if (type === DataType.FLOAT) {
-    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    // A copy when unaligned (new Uint8Array copies; a Buffer's slice() would be another unaligned view).
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
     return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4).slice();
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

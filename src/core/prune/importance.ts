@@ -9,9 +9,12 @@ import type { onnx } from '../onnx/proto/onnx.js';
 import { DataType, dataTypeBits } from '../onnx/dataTypes';
 import { rawToFloat32, tensorBytesSource } from '../onnx/tensorData';
 
-export type Criterion = 'l1' | 'l2' | 'bn' | 'random';
+export type Criterion = 'l1' | 'l2' | 'bn' | 'random' | 'activation';
+
+/** Mean |activation| per channel of root outputs, by value name (from calibration runs). */
+export type ActivationStats = ReadonlyMap<string, Float64Array>;
 export type Reduction = 'mean' | 'sum' | 'max';
-export const CRITERIA: readonly Criterion[] = ['l1', 'l2', 'bn', 'random'];
+export const CRITERIA: readonly Criterion[] = ['l1', 'l2', 'bn', 'random', 'activation'];
 
 /**
  * Importance of each prunable unit (a class of coupled channels: one channel, or a whole pixel-shuffle block)
@@ -28,12 +31,14 @@ export function unitScores(
   criterion: Criterion,
   seed: number,
   reduce: Reduction = 'mean',
+  activations?: ActivationStats,
 ): Map<number, number> {
   const scores = new Map<number, number>(units.map((u) => [u, 0]));
   if (criterion === 'random') {
     units.forEach((u, i) => scores.set(u, hash(seed, group.id, i)));
     return scores;
   }
+  if (criterion === 'activation') return activationScores(table, group, scores, activations);
   const wanted = new Set(units);
   const analysis = table.analysis;
   let members = table.membersOf(group).filter(isData);
@@ -64,6 +69,32 @@ export function unitScores(
     }
   }
   if (reduce === 'mean') for (const [cls, n] of counts) scores.set(cls, scores.get(cls)! / n);
+  return scores;
+}
+
+/** Mean |activation| of the unit's channels in every root output, averaged over the roots. */
+function activationScores(
+  table: GroupTable,
+  group: ChannelGroup,
+  scores: Map<number, number>,
+  stats: ActivationStats | undefined,
+): Map<number, number> {
+  if (!stats) throw new Error('the activation criterion needs calibration runs (ActivationStats)');
+  const counts = new Map<number, number>();
+  for (const root of group.roots) {
+    const space = table.rootSpace(root);
+    const values = stats.get(
+      table.analysis.state.roots.find((r) => r.space === space)?.node.outputs[0] ?? '',
+    );
+    if (!values) continue;
+    const classes = table.analysis.index.classesOf(space);
+    for (let c = 0; c < classes.length; c++) {
+      if (!scores.has(classes[c])) continue;
+      scores.set(classes[c], scores.get(classes[c])! + values[c]);
+      counts.set(classes[c], (counts.get(classes[c]) ?? 0) + 1);
+    }
+  }
+  for (const [cls, n] of counts) scores.set(cls, scores.get(cls)! / n);
   return scores;
 }
 

@@ -2,7 +2,7 @@ import type { Analysis } from '../analyze/analyze';
 import type { ChannelGroup } from '../analyze/types';
 import type { ModelFile } from '../onnx/modelFile';
 import { GroupTable } from './groupTable';
-import { type Criterion, NormCache, type Reduction, unitScores } from './importance';
+import { type ActivationStats, type Criterion, NormCache, type Reduction, unitScores } from './importance';
 
 export type LayerAmount = { ratio: number } | { prune: number } | { indices: number[] } | { exclude: true };
 
@@ -21,6 +21,8 @@ export interface PruneSettings {
   reduce?: Reduction;
   /** Prune (globally) until MACs are at most this share of the original's, instead of using `ratio`. */
   targetMacs?: number;
+  /** For the `activation` criterion: mean |activation| per channel of the root outputs. */
+  activations?: ActivationStats;
 }
 
 export interface GroupSelection {
@@ -62,6 +64,7 @@ export class SelectionContext {
         settings.criterion,
         settings.seed,
         settings.reduce,
+        settings.activations,
       );
       this.scores.set(key, scores);
     }

@@ -1,0 +1,140 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Analysis } from '../core/analyze/analyze';
+import { OnnxError } from '../core/onnx/errors';
+import type { ModelFile } from '../core/onnx/modelFile';
+import { openModelBytes } from '../core/onnx/reader';
+import { onnx } from '../core/onnx/proto/onnx.js';
+import { readTensorAsFloat32 } from '../core/onnx/tensorData';
+import { writeModel } from '../core/onnx/writer';
+import { accumulateChannelMeans, withActivationTaps } from '../core/prune/activationTaps';
+import type { ActivationStats } from '../core/prune/importance';
+import type { Feeds } from '../protocol/runtime';
+import { OrtClient } from './ortClient';
+import { randomFeeds } from './randomFeeds';
+
+export interface CalibrationOptions {
+  /** A folder of `.pb` (TensorProto) or `.npy` files, one input tensor each (single-input models). */
+  calibDir?: string;
+  /** Random samples when there is no folder. Default 4. */
+  samples?: number;
+  seed?: number;
+  client?: OrtClient;
+}
+
+/**
+ * Runs the model in ONNX Runtime (in its child process) on calibration inputs with every prunable root's
+ * output tapped, and returns the mean |activation| of each of their channels: the `activation` criterion.
+ */
+export async function measureActivations(
+  file: ModelFile,
+  analysis: Analysis,
+  options: CalibrationOptions = {},
+): Promise<ActivationStats> {
+  const { proto, taps } = withActivationTaps(file, analysis);
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-pruner-calib-'));
+  const client = options.client ?? new OrtClient();
+  try {
+    const path = join(dir, 'tapped.onnx');
+    writeModel(file, proto, path);
+    const model = await client.load(path);
+    const batches: Feeds[] = options.calibDir
+      ? calibrationFeeds(
+          options.calibDir,
+          model.inputs.map((i) => i.name),
+        )
+      : Array.from({ length: options.samples ?? 4 }, (_, i) =>
+          randomFeeds(model.inputs, (options.seed ?? 0) + i),
+        );
+    const stats = new Map(taps.map((t) => [t.value, new Float64Array(t.channels)]));
+    for (const feeds of batches) {
+      const outputs = await client.run(model, feeds, { outputs: taps.map((t) => t.value) });
+      for (const tap of taps) {
+        const out = outputs[tap.value];
+        if (!out || !(out.data instanceof Float32Array)) continue;
+        accumulateChannelMeans(out.data, out.dims, tap.axis, stats.get(tap.value)!);
+      }
+    }
+    for (const values of stats.values()) for (let i = 0; i < values.length; i++) values[i] /= batches.length;
+    await client.release(model);
+    return stats;
+  } finally {
+    if (!options.client) await client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One feed per file of the folder (sorted), for a model with one input. */
+function calibrationFeeds(dir: string, inputs: string[]): Feeds[] {
+  if (inputs.length !== 1) {
+    throw new OnnxError(
+      'unsupported',
+      `${dir}: calibration files feed models with one input; this one has ${inputs.length}.`,
+      dir,
+    );
+  }
+  let files: string[];
+  try {
+    files = readdirSync(dir)
+      .filter((f) => /\.(pb|npy)$/i.test(f))
+      .sort();
+  } catch {
+    throw new OnnxError('unreadable', `${dir}: the calibration folder cannot be read.`, dir);
+  }
+  if (files.length === 0) throw new OnnxError('unreadable', `${dir}: no .pb or .npy calibration files.`, dir);
+  return files.map((f) => ({ [inputs[0]]: readCalibrationTensor(join(dir, f)) }));
+}
+
+/** A float32 tensor from a TensorProto (.pb) or NumPy (.npy, little-endian float32, C order) file. */
+export function readCalibrationTensor(path: string): { type: 'float32'; dims: number[]; data: Float32Array } {
+  const bytes = readFileSync(path);
+  if (path.toLowerCase().endsWith('.npy')) return readNpy(bytes, path);
+  try {
+    const tensor = onnx.TensorProto.decode(bytes);
+    const model = openModelBytes(onnx.ModelProto.encode({ graph: { initializer: [tensor] } }).finish(), path);
+    const decoded = model.proto.graph!.initializer![0];
+    return {
+      type: 'float32',
+      dims: (tensor.dims ?? []).map(Number),
+      data: readTensorAsFloat32(model, decoded),
+    };
+  } catch (error) {
+    throw new OnnxError('not-onnx', `${path} is not a TensorProto file (${(error as Error).message}).`, path);
+  }
+}
+
+function readNpy(bytes: Uint8Array, path: string): { type: 'float32'; dims: number[]; data: Float32Array } {
+  const magic = String.fromCharCode(...bytes.subarray(1, 6));
+  if (bytes[0] !== 0x93 || magic !== 'NUMPY')
+    throw new OnnxError('not-onnx', `${path} is not a .npy file.`, path);
+  const major = bytes[6];
+  const headerLength =
+    major >= 2
+      ? bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) | (bytes[11] << 24)
+      : bytes[8] | (bytes[9] << 8);
+  const start = major >= 2 ? 12 : 10;
+  const header = new TextDecoder().decode(bytes.subarray(start, start + headerLength));
+  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
+  const fortran = /'fortran_order':\s*True/.test(header);
+  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr !== '<f4' || fortran || shape === undefined) {
+    throw new OnnxError(
+      'unsupported',
+      `${path}: only little-endian float32 C-order .npy files are read (found ${descr}${fortran ? ', Fortran order' : ''}).`,
+      path,
+    );
+  }
+  const dims = shape
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean)
+    .map(Number);
+  const offset = start + headerLength;
+  const data = new Float32Array(
+    new Uint8Array(bytes.subarray(offset)).buffer, // a copy: a Buffer's slice() is a view of a shared pool
+    0,
+    dims.reduce((a, b) => a * b, 1),
+  );
+  return { type: 'float32', dims, data };
+}
