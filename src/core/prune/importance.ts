@@ -127,7 +127,7 @@ export class NormCache {
   }
 }
 
-const PIECE = 8 << 20;
+const PIECE = 1 << 20; // small enough to stay in cache between the two passes over it
 
 /**
  * Norms along axes 0 and 1 (the axes members slice: weights, biases, per-channel constants); other axes are
@@ -158,30 +158,34 @@ function axisNorms(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 |
       type === DataType.FLOAT
         ? new Float32Array(piece.buffer, 0, n)
         : rawToFloat32(piece, type, tensor.name ?? '');
+    // x² in place first for l2; l1 takes |x| in the loops below (one pass).
+    if (p === 2) for (let t = 0; t < n; t++) values[t] = values[t] * values[t];
     let k = 0;
     while (k < n) {
       if (block === 1) {
-        // [rows, cols] (a Gemm weight): a run of columns of the current row in one tight loop.
+        // [rows, cols] (a Gemm weight): a run of columns of the current row.
         const run = Math.min(cols - col, n - k);
         let rowSum = 0;
         for (let t = 0; t < run; t++) {
-          const v = values[k + t];
-          const a = p === 1 ? (v < 0 ? -v : v) : v * v;
+          const a = Math.abs(values[k + t]);
           rowSum += a;
           out1[col + t] += a;
         }
         out0[row] += rowSum;
         k += run;
         col += run;
-      } else {
-        // [rows, cols, …spatial]: finish the current block, then credit its row and column.
-        const take = Math.min(block - within, n - k);
+      } else if (within === 0 && k + block <= n) {
+        // [rows, cols, …spatial]: a whole block inside this piece.
         let blockSum = 0;
-        for (let t = 0; t < take; t++) {
-          const v = values[k + t];
-          blockSum += p === 1 ? (v < 0 ? -v : v) : v * v;
-        }
-        sum += blockSum;
+        for (let t = 0; t < block; t++) blockSum += Math.abs(values[k + t]);
+        out0[row] += blockSum;
+        out1[col] += blockSum;
+        k += block;
+        col++;
+      } else {
+        // A block split across two pieces.
+        const take = Math.min(block - within, n - k);
+        for (let t = 0; t < take; t++) sum += Math.abs(values[k + t]);
         within += take;
         k += take;
         if (within < block) continue;

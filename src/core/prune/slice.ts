@@ -69,13 +69,35 @@ function gather(
   const innerDims = dims.slice(first + 1);
   const keptBlock = deeper ? innerDims.reduce((n, d, i) => n * (inner[i]?.length ?? d), 1) * element : block;
   const runs = toRuns(kept[first]!);
+  const plan = copyPlan(innerDims, inner, element);
   const length = outer * kept[first]!.length * keptBlock;
   return {
     length,
     *produce() {
-      // One read buffer for the whole tensor: each piece is written out before the next is asked for.
+      // Reused buffers: each piece is written out before the next is asked for.
       let buffer = new Uint8Array(0);
+      let out = new Uint8Array(0);
+      const slab = dims[first] * block; // every index of `first` for one outer index
+      const emit = function* (bytes: Uint8Array, n: number) {
+        if (!deeper) {
+          yield bytes;
+          return;
+        }
+        if (out.length < n * keptBlock) out = new Uint8Array(n * keptBlock);
+        for (let b = 0; b < n; b++)
+          copyKept(bytes.subarray(b * block, (b + 1) * block), plan, 0, out, b * keptBlock);
+        yield out.subarray(0, n * keptBlock);
+      };
       for (let o = 0; o < outer; o++) {
+        if (slab <= MAX_READ) {
+          // A small slab (a [1000, 4096] weight sliced on its columns) is read once, not once per kept run.
+          if (buffer.length < slab) buffer = new Uint8Array(slab);
+          const bytes = buffer.subarray(0, slab);
+          source.readInto(base + o * slab, bytes);
+          for (const [start, count] of runs)
+            yield* emit(bytes.subarray(start * block, (start + count) * block), count);
+          continue;
+        }
         for (const [start, count] of runs) {
           // Read a run of blocks in pieces of at most MAX_READ bytes.
           const perRead = Math.max(1, Math.floor(MAX_READ / block));
@@ -84,22 +106,7 @@ function gather(
             if (buffer.length < n * block) buffer = new Uint8Array(n * block);
             const bytes = buffer.subarray(0, n * block);
             source.readInto(base + (o * dims[first] + start + done) * block, bytes);
-            if (!deeper) {
-              yield bytes;
-              continue;
-            }
-            const out = new Uint8Array(n * keptBlock);
-            for (let b = 0; b < n; b++) {
-              copyKept(
-                bytes.subarray(b * block, (b + 1) * block),
-                innerDims,
-                inner,
-                element,
-                out,
-                b * keptBlock,
-              );
-            }
-            yield out;
+            yield* emit(bytes, n);
           }
         }
       }
@@ -107,39 +114,46 @@ function gather(
   };
 }
 
+/**
+ * How to copy the kept elements of a dense block of `dims`: per axis, its stride in bytes, the kept indices
+ * (all when undefined), and, for the last sliced axis, its kept runs (everything below it is contiguous).
+ * Worked out once per tensor, used for every block.
+ */
+interface CopyPlan {
+  strides: number[];
+  kept: (number[] | undefined)[];
+  /** Index of the last sliced axis, and its runs of consecutive kept indices. */
+  lastSliced: number;
+  runs: [number, number][];
+}
+
+function copyPlan(dims: number[], kept: (number[] | undefined)[], element: number): CopyPlan {
+  const strides = dims.map((_, axis) => dims.slice(axis + 1).reduce((a, b) => a * b, 1) * element);
+  let lastSliced = -1;
+  kept.forEach((k, axis) => {
+    if (k) lastSliced = axis;
+  });
+  return { strides, kept, lastSliced, runs: lastSliced >= 0 ? toRuns(kept[lastSliced]!) : [] };
+}
+
 /** Copies the kept elements of a dense block into `out` at `at`; returns the bytes written. */
-function copyKept(
-  block: Uint8Array,
-  dims: number[],
-  kept: (number[] | undefined)[],
-  element: number,
-  out: Uint8Array,
-  at: number,
-): number {
-  if (dims.length === 0) {
-    out.set(block.subarray(0, element), at);
-    return element;
-  }
-  const stride = (block.length / dims[0]) | 0;
-  const rest = kept.slice(1);
+function copyKept(block: Uint8Array, plan: CopyPlan, axis: number, out: Uint8Array, at: number): number {
+  const stride = plan.strides[axis];
   let written = 0;
-  if (!rest.some((k) => k !== undefined)) {
+  if (axis === plan.lastSliced) {
     // Everything below this axis is kept: copy runs of consecutive indices in one go.
-    for (const [start, count] of toRuns(kept[0] ?? Array.from({ length: dims[0] }, (_, i) => i))) {
+    for (const [start, count] of plan.runs) {
       out.set(block.subarray(start * stride, (start + count) * stride), at + written);
       written += count * stride;
     }
     return written;
   }
-  for (const i of kept[0] ?? Array.from({ length: dims[0] }, (_, j) => j)) {
-    written += copyKept(
-      block.subarray(i * stride, (i + 1) * stride),
-      dims.slice(1),
-      rest,
-      element,
-      out,
-      at + written,
-    );
+  const size = block.length / stride;
+  const indices = plan.kept[axis];
+  const count = indices ? indices.length : size;
+  for (let j = 0; j < count; j++) {
+    const i = indices ? indices[j] : j;
+    written += copyKept(block.subarray(i * stride, (i + 1) * stride), plan, axis + 1, out, at + written);
   }
   return written;
 }
