@@ -12,7 +12,11 @@ export type ShapeRule = (node: NodeView, input: InputFacts) => ValueFacts[];
 const same: ShapeRule = (_node, input) => [
   { shape: input(0)?.shape, dtype: input(0)?.dtype, value: input(0)?.value },
 ];
-const sameNoValue: ShapeRule = (_node, input) => [{ shape: input(0)?.shape, dtype: input(0)?.dtype }];
+/** Same shape and type, no folded value (an activation): the input's facts object itself when it has no value. */
+const sameNoValue: ShapeRule = (_node, input) => {
+  const x = input(0);
+  return [x && x.value === undefined ? x : { shape: x?.shape, dtype: x?.dtype }];
+};
 
 const elementwise: ShapeRule = (node, input) => {
   // Before opset 7, Add/Mul… broadcast only with broadcast=1, aligning the second input at `axis`:

@@ -43,7 +43,7 @@ export class ModelFile {
   constructor(
     readonly proto: onnx.ModelProto,
     source: ByteSource,
-    private readonly spans: WeakMap<object, MessageSpan>,
+    private readonly spans: ReadonlyMap<object, MessageSpan>,
     /** The model's path, when it was opened from a file (external data resolves against its folder). */
     readonly path: string | undefined,
     /** Every tensor of the file stored in external data (found while reading the structure). */

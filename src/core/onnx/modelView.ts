@@ -76,7 +76,7 @@ export class GraphView {
   readonly valueInfo = new Map<string, ValueType>();
   readonly subgraphs: { node: NodeView; attribute: string; graph: GraphView }[] = [];
   private readonly producers = new Map<string, NodeView>();
-  private readonly consumerMap = new Map<string, NodeView[]>();
+  private consumerMap: Map<string, NodeView[]> | undefined;
 
   constructor(
     readonly proto: onnx.GraphProto.$Properties,
@@ -95,13 +95,8 @@ export class GraphView {
     this.nodes = (proto.node ?? []).map((node, i) => new NodeView(node, i, this));
     for (const node of this.nodes) {
       for (const output of node.outputs) if (output) this.producers.set(output, node);
-      for (const input of node.inputs) {
-        if (!input) continue;
-        const list = this.consumerMap.get(input);
-        if (list) list.push(node);
-        else this.consumerMap.set(input, [node]);
-      }
       for (const attribute of node.proto.attribute ?? []) {
+        if (!attribute.g && !attribute.graphs?.length) continue;
         const graphs = attribute.g ? [attribute.g] : (attribute.graphs ?? []);
         graphs.forEach((g, i) => {
           const suffix = attribute.g ? '' : `[${i}]`;
@@ -120,7 +115,20 @@ export class GraphView {
     return this.producers.get(value);
   }
 
+  /** The nodes that read a value (built on first use: most analyses never ask). */
   consumers(value: string): readonly NodeView[] {
+    if (!this.consumerMap) {
+      const map = new Map<string, NodeView[]>();
+      for (const node of this.nodes) {
+        for (const input of node.inputs) {
+          if (!input) continue;
+          const list = map.get(input);
+          if (list) list.push(node);
+          else map.set(input, [node]);
+        }
+      }
+      this.consumerMap = map;
+    }
     return this.consumerMap.get(value) ?? [];
   }
 

@@ -47,7 +47,9 @@ function openSource(source: ByteSource, path: string | undefined, options: OpenO
   }
   const proto = decodeSkeleton(skeleton, source);
   checkLooksLikeModel(proto, root, source);
-  const spans = new WeakMap<object, MessageSpan>();
+  // A Map, not a WeakMap: the spans live exactly as long as the messages, and tens of thousands of
+  // WeakMap entries make every garbage collection slower (ephemeron tables).
+  const spans = new Map<object, MessageSpan>();
   const external: onnx.TensorProto.$Properties[] = [];
   attach(proto as unknown as Record<string, unknown>, root, spans, external);
   const model = new ModelFile(proto, source, spans, path, external);
@@ -118,7 +120,7 @@ function checkLooksLikeModel(proto: onnx.ModelProto, root: MessageSpan, source: 
 function attach(
   message: Record<string, unknown>,
   span: MessageSpan,
-  spans: WeakMap<object, MessageSpan>,
+  spans: Map<object, MessageSpan>,
   external: onnx.TensorProto.$Properties[],
 ): void {
   spans.set(message, span);

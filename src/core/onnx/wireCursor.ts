@@ -2,16 +2,20 @@ import type { ByteSource } from './byteSource';
 import { WireError } from './errors';
 
 const WINDOW = 1 << 20;
+const MIN_WINDOW = 4 << 10;
 
 /**
- * Reads protobuf wire primitives from a ByteSource through a 1 MiB window, so walking the structure of a
- * large file costs a few positional reads, and skipping a tensor's bytes costs nothing.
+ * Reads protobuf wire primitives from a ByteSource through a window, so walking the structure of a large
+ * file costs a few positional reads, and skipping a tensor's bytes costs nothing. The window works like
+ * read-ahead: it grows (up to 1 MiB) while reads are sequential, and falls back to 4 KiB after a jump, so
+ * a model of many small tensors is not read whole just to find their headers.
  */
 export class WireCursor {
   pos = 0;
   private window: Uint8Array = new Uint8Array(0);
   private windowStart = 0;
   private buffer = new Uint8Array(0);
+  private readAhead = MIN_WINDOW;
 
   constructor(readonly source: ByteSource) {}
 
@@ -70,7 +74,9 @@ export class WireCursor {
   }
 
   private fill(at: number, need: number): void {
-    const length = Math.min(Math.max(WINDOW, need), this.source.size - at);
+    const sequential = at === this.windowStart + this.window.length;
+    this.readAhead = sequential ? Math.min(this.readAhead * 2, WINDOW) : MIN_WINDOW;
+    const length = Math.min(Math.max(this.readAhead, need), this.source.size - at);
     if (length < need || at < 0)
       throw new WireError('truncated', `the file ends at byte ${this.source.size} in the middle of a field`);
     // One buffer, refilled: slices handed out by bytes() are only valid until the next read.
