@@ -16,6 +16,7 @@ export function maskModel(file: ModelFile, spec: MaskSpec): onnx.ModelProto.$Pro
   for (const slice of spec.zero) byTensor.set(slice.tensor, [...(byTensor.get(slice.tensor) ?? []), slice]);
   const proto = file.proto;
   const graph = proto.graph!;
+  const zeroPoints = zeroPointsOf(file, graph);
   const zeroed = (tensor: onnx.TensorProto.$Properties, slices: MaskSpec['zero']) => {
     const bits = dataTypeBits(tensor.data_type ?? 0);
     if (bits === undefined || bits < 8 || tensor.data_type === DataType.STRING) {
@@ -24,7 +25,11 @@ export function maskModel(file: ModelFile, spec: MaskSpec): onnx.ModelProto.$Pro
     const bytes = Uint8Array.from(readTensorBytes(file, tensor));
     const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d));
     const element = bits / 8;
-    for (const slice of slices) zeroAlong(bytes, dims, element, slice.axis, slice.indices);
+    const zeroPoint = zeroPoints.get(tensor.name ?? '');
+    for (const slice of slices) {
+      if (zeroPoint) fillAlong(bytes, dims, element, slice.axis, slice.indices, zeroPoint);
+      else zeroAlong(bytes, dims, element, slice.axis, slice.indices);
+    }
     const copy = withChanges(tensor, {});
     file.setTensorData(copy, [bytes]);
     return copy;
@@ -67,6 +72,63 @@ export function zeroAlong(
     for (const i of indices) {
       const start = (o * size + i) * inner;
       bytes.fill(0, start, start + inner);
+    }
+  }
+}
+
+/** A quantised weight's zero point: the stored value that dequantises to 0, per element along `axis`. */
+interface ZeroPoint {
+  bytes: Uint8Array;
+  /** −1 for a per-tensor zero point. */
+  axis: number;
+}
+
+/**
+ * The zero points of weights read through DequantizeLinear: masking a quantised weight must store its zero
+ * point (which dequantises to 0), not the byte 0, or an asymmetric (uint8, zero point 128) weight would be
+ * masked to −128 × scale.
+ */
+function zeroPointsOf(file: ModelFile, graph: onnx.GraphProto.$Properties): Map<string, ZeroPoint> {
+  const result = new Map<string, ZeroPoint>();
+  const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  for (const node of graph.node ?? []) {
+    if (node.op_type !== 'DequantizeLinear' || (node.domain ?? '') !== '') continue;
+    const [weight, , zeroPointName] = node.input ?? [];
+    const zeroPoint = zeroPointName ? initializers.get(zeroPointName) : undefined;
+    const target = weight ? initializers.get(weight) : undefined;
+    if (!zeroPoint || !target) continue;
+    const count = (zeroPoint.dims ?? []).reduce<number>((n, d) => n * toSafeNumber(d), 1);
+    const rank = target.dims?.length ?? 0;
+    let axis = toSafeNumber(node.attribute?.find((a) => a.name === 'axis')?.i ?? 1);
+    if (axis < 0) axis += rank;
+    const perAxis = count > 1;
+    if (perAxis && (node.attribute ?? []).some((a) => a.name === 'block_size' && toSafeNumber(a.i ?? 0) > 0))
+      throw new Error(`cannot mask '${weight}': blocked quantisation is not supported`);
+    result.set(weight!, { bytes: readTensorBytes(file, zeroPoint), axis: perAxis ? axis : -1 });
+  }
+  return result;
+}
+
+/** Like zeroAlong, but stores each element's zero point. */
+function fillAlong(
+  bytes: Uint8Array,
+  dims: number[],
+  element: number,
+  axis: number,
+  indices: number[],
+  zeroPoint: ZeroPoint,
+): void {
+  const strides = dims.map((_, d) => dims.slice(d + 1).reduce((a, b) => a * b, 1));
+  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  const size = dims[axis];
+  const inner = strides[axis];
+  for (let o = 0; o < outer; o++) {
+    for (const i of indices) {
+      const first = (o * size + i) * inner;
+      for (let e = first; e < first + inner; e++) {
+        const q = zeroPoint.axis < 0 ? 0 : Math.floor(e / strides[zeroPoint.axis]) % dims[zeroPoint.axis];
+        bytes.set(zeroPoint.bytes.subarray(q * element, (q + 1) * element), e * element);
+      }
     }
   }
 }
