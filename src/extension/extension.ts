@@ -1,14 +1,17 @@
 import * as vscode from 'vscode';
+import { AnalyzerClient } from './analyzerClient';
 import { ModelEditorProvider } from './modelEditor';
 
 let log: vscode.LogOutputChannel | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   log = vscode.window.createOutputChannel('ONNX Pruner', { log: true });
+  const analyzer = new AnalyzerClient(context, log);
   context.subscriptions.push(
     log,
+    analyzer,
     vscode.commands.registerCommand('onnxPruner.showLog', () => log?.show()),
-    ModelEditorProvider.register(log),
+    ModelEditorProvider.register(log, analyzer),
   );
   log.info(`ONNX Pruner ${context.extension.packageJSON.version} activated (VS Code ${vscode.version})`);
 }

@@ -15,21 +15,38 @@ import { renderErrorPage, renderSummaryPage } from './summaryHtml';
 export const MODEL_EDITOR_VIEW_TYPE = 'onnxPruner.modelEditor';
 
 class ModelDocument implements vscode.CustomDocument {
-  constructor(readonly uri: vscode.Uri) {}
-  dispose(): void {}
+  constructor(
+    readonly uri: vscode.Uri,
+    private readonly onDispose: () => void,
+  ) {}
+  dispose(): void {
+    this.onDispose();
+  }
+}
+
+/** Who hears of models opening and closing in the editor (the analyzer client). */
+export interface ModelListener {
+  opened(uri: vscode.Uri): void;
+  closed(uri: vscode.Uri): void;
 }
 
 export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
-  static register(log: vscode.LogOutputChannel): vscode.Disposable {
-    return vscode.window.registerCustomEditorProvider(MODEL_EDITOR_VIEW_TYPE, new ModelEditorProvider(log), {
-      supportsMultipleEditorsPerDocument: true,
-    });
+  static register(log: vscode.LogOutputChannel, listener: ModelListener): vscode.Disposable {
+    return vscode.window.registerCustomEditorProvider(
+      MODEL_EDITOR_VIEW_TYPE,
+      new ModelEditorProvider(log, listener),
+      { supportsMultipleEditorsPerDocument: true },
+    );
   }
 
-  constructor(private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly listener: ModelListener,
+  ) {}
 
   openCustomDocument(uri: vscode.Uri): ModelDocument {
-    return new ModelDocument(uri);
+    this.listener.opened(uri);
+    return new ModelDocument(uri, () => this.listener.closed(uri));
   }
 
   async resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): Promise<void> {

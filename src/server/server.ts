@@ -1,2 +1,117 @@
-// The language server arrives with the VS Code integration (issue 6).
-export {};
+// The analyzer language server (design §1): its own process, so a hostile or huge model can never stall the
+// extension host. It owns model analyses and publishes findings: on a model's URI while the model is open in the
+// ONNX Pruner editor (the client says so: a binary file is not a text document), and on `*.prune.json` plans as
+// they are typed. Quick-fixes are the fixes the core attaches to plan findings. Wiring only: the logic is core's.
+import { fileURLToPath } from 'node:url';
+import {
+  type CodeAction,
+  CodeActionKind,
+  type Connection,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  TextDocuments,
+  createConnection,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { type DiagnosticData, modelClosed, modelOpened } from '../protocol/server';
+import { modelFindings, planFindings, planModelPath } from './findings';
+import { ModelCache } from './modelCache';
+
+/** Pause after the last keystroke before a plan is checked again. */
+const PLAN_DEBOUNCE_MS = 250;
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const models = new ModelCache();
+  const openModels = new Set<string>(); // model URIs open in the editor
+  const timers = new Map<string, NodeJS.Timeout>();
+
+  const isPlan = (uri: string) => uri.endsWith('.prune.json');
+
+  const publishModel = (uri: string) => {
+    const diagnostics = modelFindings(fileURLToPath(uri), models);
+    void connection.sendDiagnostics({ uri, diagnostics });
+  };
+
+  const publishPlan = (document: TextDocument) => {
+    timers.delete(document.uri);
+    try {
+      const diagnostics = planFindings(document.uri, document.getText(), models);
+      void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
+    } catch (error) {
+      connection.console.error(`checking ${document.uri} failed: ${(error as Error).stack ?? error}`);
+    }
+  };
+
+  const schedulePlan = (document: TextDocument, delay = PLAN_DEBOUNCE_MS) => {
+    clearTimeout(timers.get(document.uri));
+    timers.set(
+      document.uri,
+      setTimeout(() => publishPlan(document), delay),
+    );
+  };
+
+  connection.onInitialize(() => ({
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    },
+    serverInfo: { name: 'ONNX Pruner analyzer' },
+  }));
+
+  documents.onDidOpen(({ document }) => isPlan(document.uri) && schedulePlan(document, 0));
+  documents.onDidChangeContent(({ document }) => isPlan(document.uri) && schedulePlan(document));
+  documents.onDidClose(({ document }) => {
+    if (!isPlan(document.uri)) return;
+    clearTimeout(timers.get(document.uri));
+    timers.delete(document.uri);
+    void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+  });
+
+  connection.onNotification(modelOpened, ({ uri }) => {
+    openModels.add(uri);
+    publishModel(uri);
+  });
+  connection.onNotification(modelClosed, ({ uri }) => {
+    openModels.delete(uri);
+    models.forget(fileURLToPath(uri));
+    void connection.sendDiagnostics({ uri, diagnostics: [] });
+  });
+
+  // A model changed on disk: its findings, and those of the open plans that point at it, are stale.
+  connection.onDidChangeWatchedFiles(({ changes }) => {
+    for (const { uri } of changes) {
+      if (!uri.endsWith('.onnx')) continue;
+      const path = fileURLToPath(uri);
+      models.forget(path);
+      if (openModels.has(uri)) publishModel(uri);
+      for (const plan of documents.all()) {
+        if (isPlan(plan.uri) && planModelPath(fileURLToPath(plan.uri), plan.getText()) === path)
+          schedulePlan(plan, 0);
+      }
+    }
+  });
+
+  connection.onCodeAction(({ textDocument, context }) => {
+    const actions: CodeAction[] = [];
+    for (const diagnostic of context.diagnostics) {
+      const data = diagnostic.data as DiagnosticData | undefined;
+      for (const [i, fix] of (data?.fixes ?? []).entries()) {
+        actions.push({
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          isPreferred: i === 0,
+          edit: { changes: { [textDocument.uri]: fix.edits } },
+        });
+      }
+    }
+    return actions;
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+// Started by the language client over IPC, or by hand / in tests with --stdio.
+if (require.main === module) startServer(createConnection(ProposedFeatures.all));

@@ -1,0 +1,58 @@
+// Starts the analyzer language server (dist/server.js, its own process over IPC) and tells it which models are
+// open. The client restarts a crashed server (up to its limit) and we log each start and stop.
+import * as vscode from 'vscode';
+import {
+  type LanguageClientOptions,
+  LanguageClient,
+  type ServerOptions,
+  State,
+  TransportKind,
+} from 'vscode-languageclient/node';
+import { modelClosed, modelOpened } from '../protocol/server';
+
+export class AnalyzerClient implements vscode.Disposable {
+  private readonly client: LanguageClient;
+  private readonly started: Promise<void>;
+
+  constructor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel) {
+    const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath;
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.ipc },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6010'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: 'file', pattern: '**/*.prune.json' }],
+      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.onnx') },
+      outputChannel: log,
+    };
+    this.client = new LanguageClient(
+      'onnxPruner.analyzer',
+      'ONNX Pruner analyzer',
+      serverOptions,
+      clientOptions,
+    );
+    this.client.onDidChangeState(({ oldState, newState }) => {
+      if (newState === State.Running) log.info('Analyzer started');
+      else if (oldState === State.Running && newState === State.Stopped)
+        log.warn('Analyzer stopped (it is restarted automatically after a crash)');
+    });
+    this.started = this.client.start().catch((error: unknown) => {
+      log.error('The analyzer could not start', error);
+    });
+  }
+
+  /** A model is open in our editor: the server analyses it and publishes its findings. */
+  opened(uri: vscode.Uri): void {
+    if (uri.scheme !== 'file') return;
+    void this.started.then(() => this.client.sendNotification(modelOpened, { uri: uri.toString() }));
+  }
+
+  closed(uri: vscode.Uri): void {
+    if (uri.scheme !== 'file') return;
+    void this.started.then(() => this.client.sendNotification(modelClosed, { uri: uri.toString() }));
+  }
+
+  dispose(): Promise<void> {
+    return this.client.stop();
+  }
+}

@@ -1,0 +1,82 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type Diagnostic as LspDiagnostic,
+  DiagnosticSeverity,
+  type Range,
+} from 'vscode-languageserver-protocol';
+import type { Diagnostic, Severity } from '../core/analyze/types';
+import { parsePlan, planDiagnostics } from '../core/plan';
+import type { DiagnosticData } from '../protocol/server';
+import type { ModelCache } from './modelCache';
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+};
+
+const START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+function toLsp(d: Diagnostic): LspDiagnostic {
+  const data: DiagnosticData = {
+    fixes: d.fixes
+      .filter((f) => f.edits && f.edits.length > 0)
+      .map((f) => ({ title: f.title, edits: f.edits ?? [] })),
+  };
+  return {
+    // A binary model has no lines: the finding sits at its start and its message names the node.
+    range: d.range ?? START,
+    severity: SEVERITY[d.severity],
+    code: d.code,
+    source: 'onnx-pruner',
+    message: d.node && !d.range ? `${d.node}: ${d.message}` : d.message,
+    data,
+  };
+}
+
+/** The findings of a model file, for its URI; a model that cannot be read gets one error saying why. */
+export function modelFindings(path: string, models: ModelCache): LspDiagnostic[] {
+  const result = models.get(path);
+  if (!result.ok) {
+    return [
+      {
+        range: START,
+        severity: DiagnosticSeverity.Error,
+        source: 'onnx-pruner',
+        message: result.message,
+      },
+    ];
+  }
+  return result.analysis.report.diagnostics.map(toLsp);
+}
+
+/** The model a plan refers to: its `model` field, relative to the plan's folder. */
+export function planModelPath(planPath: string, text: string): string | undefined {
+  const model = parsePlan(text).partial.model;
+  return typeof model === 'string' && model ? resolve(dirname(planPath), model) : undefined;
+}
+
+/** The findings of a plan (PL000–PL009 with exact ranges, fixes as edits), checked against its model. */
+export function planFindings(planUri: string, text: string, models: ModelCache): LspDiagnostic[] {
+  const planPath = fileURLToPath(planUri);
+  const doc = parsePlan(text);
+  const modelPath = planModelPath(planPath, text);
+  if (!modelPath) return doc.diagnostics.map(toLsp);
+  const model = models.get(modelPath);
+  if (!model.ok) {
+    const range = doc.positions.properties.get('model')?.value ?? START;
+    return [
+      ...doc.diagnostics.map(toLsp),
+      {
+        range,
+        severity: DiagnosticSeverity.Error,
+        source: 'onnx-pruner',
+        message: `the plan's model cannot be read: ${model.message}`,
+      },
+    ];
+  }
+  const { analysis } = model;
+  const modelSha256 = doc.partial.modelSha256 ? model.sha256() : undefined;
+  return planDiagnostics(doc, analysis.roots, { modelSha256, groups: analysis.report.groups }).map(toLsp);
+}

@@ -1,0 +1,198 @@
+// The analyzer language server as VS Code runs it: its own process (a fresh bundle of src/server/server.ts),
+// spoken to over LSP. Models are reported open with the custom notification; plans are text documents.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import {
+  type CodeAction,
+  CodeActionRequest,
+  DidChangeTextDocumentNotification,
+  DidChangeWatchedFilesNotification,
+  DidOpenTextDocumentNotification,
+  FileChangeType,
+  InitializeRequest,
+  InitializedNotification,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  PublishDiagnosticsNotification,
+  StreamMessageReader,
+  StreamMessageWriter,
+  createProtocolConnection,
+} from 'vscode-languageserver-protocol/node';
+import { applyEdits } from '../../src/core/plan';
+import { modelClosed, modelOpened } from '../../src/protocol/server';
+import { buildFixture } from '../builder/fixtures';
+import { writeBuilt } from '../builder/model-builder';
+import { loadEsbuild } from '../runtime/workerBundle';
+import { tempDir } from '../support/tempDir';
+
+const dir = tempDir();
+
+/** Bundles the server as the build does, under out/ so that its dependencies resolve from the repository. */
+function buildServer(): string {
+  const outDir = join(resolve('.'), 'out', 'test-server');
+  mkdirSync(outDir, { recursive: true });
+  const path = join(outDir, `server-${process.pid}.js`);
+  loadEsbuild().buildSync({
+    entryPoints: [resolve('src/server/server.ts')],
+    outfile: path,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
+  return path;
+}
+
+describe('analyzer language server', () => {
+  let child: ChildProcess;
+  let serverPath = '';
+  let connection: ProtocolConnection;
+  const published = new Map<string, PublishDiagnosticsParams[]>();
+  const waiters: { uri: string; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+
+  /** The next diagnostics published for a URI (after this call). */
+  const nextDiagnostics = (uri: string) =>
+    new Promise<PublishDiagnosticsParams>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no diagnostics for ${uri} within 20 s`)), 20_000);
+      waiters.push({
+        uri,
+        resolve: (p) => {
+          clearTimeout(timer);
+          resolve(p);
+        },
+      });
+    });
+
+  before(async () => {
+    serverPath = buildServer();
+    child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    connection = createProtocolConnection(
+      new StreamMessageReader(child.stdout!),
+      new StreamMessageWriter(child.stdin!),
+    );
+    connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
+      published.set(params.uri, [...(published.get(params.uri) ?? []), params]);
+      for (const [i, w] of waiters.entries()) {
+        if (w.uri === params.uri) {
+          waiters.splice(i, 1);
+          w.resolve(params);
+          break;
+        }
+      }
+    });
+    connection.listen();
+    const result = await connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: pathToFileURL(dir).href,
+      capabilities: {},
+      workspaceFolders: null,
+    });
+    assert.ok(result.capabilities.codeActionProvider);
+    await connection.sendNotification(InitializedNotification.type, {});
+  });
+
+  after(() => {
+    connection?.dispose();
+    child?.kill();
+    rmSync(serverPath, { force: true });
+  });
+
+  const modelPath = join(dir, 'model.onnx');
+  const modelUri = pathToFileURL(modelPath).href;
+  const planUri = pathToFileURL(join(dir, 'model.prune.json')).href;
+  let planText = '';
+  let version = 1;
+
+  test('an open model gets its pixel-shuffle findings on its URI, naming the node', async () => {
+    writeBuilt(dir, 'model.onnx', buildFixture('d2s-crd'));
+    const diagnostics = nextDiagnostics(modelUri);
+    await connection.sendNotification(modelOpened, { uri: modelUri });
+    const { diagnostics: list } = await diagnostics;
+    const ps001 = list.find((d) => d.code === 'PS001');
+    assert.ok(ps001, `PS001 among ${list.map((d) => d.code).join(', ')}`);
+    assert.match(ps001.message, /\/up\/up\.0\/Conv/);
+    assert.match(ps001.message, /4 \(2²\)|blocks of 4/);
+    assert.equal(ps001.source, 'onnx-pruner');
+  });
+
+  test('a plan with a count that is not whole pixel-shuffle blocks gets PL001 on the count', async () => {
+    planText = JSON.stringify(
+      { model: 'model.onnx', criterion: 'l1', layers: { '/up/up.0/Conv': { prune: 3 } } },
+      null,
+      2,
+    );
+    const diagnostics = nextDiagnostics(planUri);
+    await connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: planUri, languageId: 'json', version, text: planText },
+    });
+    const { diagnostics: list } = await diagnostics;
+    const pl001 = list.find((d) => d.code === 'PL001');
+    assert.ok(pl001, `PL001 among ${list.map((d) => d.code).join(', ')}`);
+    const lines = planText.split('\n');
+    assert.equal(
+      lines[pl001.range.start.line].slice(pl001.range.start.character, pl001.range.end.character),
+      '3',
+    );
+  });
+
+  test('its quick-fix rounds to whole blocks, and the finding goes away', async () => {
+    const list = published.get(planUri)!.at(-1)!.diagnostics;
+    const pl001 = list.find((d) => d.code === 'PL001')!;
+    const actions = (await connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri: planUri },
+      range: pl001.range,
+      context: { diagnostics: [pl001] },
+    })) as CodeAction[];
+    assert.ok(actions.length > 0);
+    const fix = actions[0];
+    assert.match(fix.title, /round/i);
+    const edits = fix.edit!.changes![planUri];
+    planText = applyEdits(planText, edits);
+    const diagnostics = nextDiagnostics(planUri);
+    await connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: planUri, version: ++version },
+      contentChanges: [{ text: planText }],
+    });
+    const after = (await diagnostics).diagnostics;
+    assert.deepEqual(
+      after.filter((d) => d.code === 'PL001'),
+      [],
+    );
+    assert.match(planText, /"prune": 4/);
+  });
+
+  test('when the model changes on disk, the model and the plans that point at it are checked again', async () => {
+    writeBuilt(dir, 'model.onnx', buildFixture('plain-chain'));
+    const model = nextDiagnostics(modelUri);
+    const plan = nextDiagnostics(planUri);
+    await connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+      changes: [{ uri: modelUri, type: FileChangeType.Changed }],
+    });
+    assert.equal((await model).diagnostics.filter((d) => d.code === 'PS001').length, 0);
+    const codes = (await plan).diagnostics.map((d) => d.code);
+    assert.ok(codes.includes('PL002'), `the plan's layer is gone from the model: ${codes.join(', ')}`);
+  });
+
+  test('a file that is not a model gets one clear error, and the server keeps serving', async () => {
+    const bad = join(dir, 'bad.onnx');
+    writeFileSync(bad, '<!doctype html><html>404</html>');
+    const uri = pathToFileURL(bad).href;
+    const diagnostics = nextDiagnostics(uri);
+    await connection.sendNotification(modelOpened, { uri });
+    const list = (await diagnostics).diagnostics;
+    assert.equal(list.length, 1);
+    assert.match(
+      list[0].message,
+      /bad\.onnx is not an ONNX model: it looks like a text file \(an HTML page\)/,
+    );
+    const cleared = nextDiagnostics(uri);
+    await connection.sendNotification(modelClosed, { uri });
+    assert.deepEqual((await cleared).diagnostics, []);
+    assert.equal(child.exitCode, null, 'the server is still running');
+  });
+});
