@@ -80,3 +80,10 @@ export function planFindings(planUri: string, text: string, models: ModelCache):
   const modelSha256 = doc.partial.modelSha256 ? model.sha256() : undefined;
   return planDiagnostics(doc, analysis.roots, { modelSha256, groups: analysis.report.groups }).map(toLsp);
 }
+
+/** The analysis of the model a plan points at, when it can be read. */
+export function planAnalysis(planUri: string, text: string, models: ModelCache) {
+  const modelPath = planModelPath(fileURLToPath(planUri), text);
+  const result = modelPath ? models.get(modelPath) : undefined;
+  return result?.ok ? result.analysis : undefined;
+}

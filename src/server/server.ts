@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import {
   type CodeAction,
   CodeActionKind,
+  CompletionItemKind,
+  MarkupKind,
   type Connection,
   ProposedFeatures,
   TextDocumentSyncKind,
@@ -14,7 +16,8 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { type DiagnosticData, modelClosed, modelOpened } from '../protocol/server';
-import { modelFindings, planFindings, planModelPath } from './findings';
+import { completeLayers, hoverLayer } from '../core/plan';
+import { modelFindings, planAnalysis, planFindings, planModelPath } from './findings';
 import { ModelCache } from './modelCache';
 
 /** Pause after the last keystroke before a plan is checked again. */
@@ -55,6 +58,8 @@ export function startServer(connection: Connection): void {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      completionProvider: { triggerCharacters: ['"'] },
+      hoverProvider: true,
     },
     serverInfo: { name: 'ONNX Pruner analyzer' },
   }));
@@ -107,6 +112,34 @@ export function startServer(connection: Connection): void {
       }
     }
     return actions;
+  });
+
+  // Layer names in plans: completion and hover (keys and values come from the JSON schema).
+  connection.onCompletion(({ textDocument, position }) => {
+    const document = documents.get(textDocument.uri);
+    if (!document || !isPlan(document.uri)) return [];
+    const text = document.getText();
+    const analysis = planAnalysis(document.uri, text, models);
+    if (!analysis) return [];
+    return completeLayers(text, document.offsetAt(position), analysis.roots).map((item, i) => ({
+      label: item.label,
+      kind: CompletionItemKind.Field,
+      detail: item.detail,
+      sortText: String(i).padStart(5, '0'),
+      textEdit: { range: item.range, newText: item.insertText },
+    }));
+  });
+
+  connection.onHover(({ textDocument, position }) => {
+    const document = documents.get(textDocument.uri);
+    if (!document || !isPlan(document.uri)) return null;
+    const text = document.getText();
+    const analysis = planAnalysis(document.uri, text, models);
+    if (!analysis) return null;
+    const hover = hoverLayer(text, document.offsetAt(position), analysis.roots, analysis.report.groups);
+    return hover
+      ? { contents: { kind: MarkupKind.Markdown, value: hover.markdown }, range: hover.range }
+      : null;
   });
 
   documents.listen(connection);

@@ -11,9 +11,8 @@ import { writeModel } from '../../src/core/onnx/writer';
 import { maskModel } from '../../src/core/prune/mask';
 import { pruneFile } from '../../src/core/prune/prune';
 import type { LayerAmount, PruneSettings } from '../../src/core/prune/select';
-import type { Analysis } from '../../src/core/analyze/analyze';
-import type { ChannelGroup } from '../../src/core/analyze/types';
 import { randomFeeds, referenceInputs, runFile } from '../support/ortFeeds';
+import { everyOtherUnit } from '../support/analysis';
 import { tempDir } from '../support/tempDir';
 
 /**
@@ -93,16 +92,3 @@ describe('pruning the public model corpus', { skip: !corpusPresent && `no corpus
     });
   }
 });
-
-/** Explicit indices: every other unit of every prunable group, on its first root. */
-function everyOtherUnit(analysis: Analysis, groups: ChannelGroup[]): Record<string, LayerAmount> {
-  const layers: Record<string, LayerAmount> = {};
-  for (const group of groups) {
-    const chosen = analysis.roots
-      .get(group.roots[0])!
-      .blocks.filter((_, i) => i % 2 === 1)
-      .flat();
-    if (chosen.length > 0) layers[group.roots[0]] = { indices: chosen };
-  }
-  return layers;
-}

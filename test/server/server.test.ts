@@ -9,6 +9,10 @@ import { pathToFileURL } from 'node:url';
 import {
   type CodeAction,
   CodeActionRequest,
+  type CompletionItem,
+  CompletionRequest,
+  HoverRequest,
+  type MarkupContent,
   DidChangeTextDocumentNotification,
   DidChangeWatchedFilesNotification,
   DidOpenTextDocumentNotification,
@@ -164,6 +168,25 @@ describe('analyzer language server', () => {
       [],
     );
     assert.match(planText, /"prune": 4/);
+  });
+
+  test('layer names in a plan complete from the model and hover with their group and pixel shuffle', async () => {
+    const lines = planText.split('\n');
+    const line = lines.findIndex((l) => l.includes('/up/up.0/Conv'));
+    const character = lines[line].indexOf('/up') + 1;
+    const completion = (await connection.sendRequest(CompletionRequest.type, {
+      textDocument: { uri: planUri },
+      position: { line, character },
+    })) as CompletionItem[];
+    const labels = completion.map((c) => c.label);
+    for (const name of ['/head/Conv', '/up/up.0/Conv', '/tail/Conv']) assert.ok(labels.includes(name), name);
+    const hover = await connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri: planUri },
+      position: { line, character },
+    });
+    const markdown = (hover?.contents as MarkupContent).value;
+    assert.match(markdown, /16 output channels, in blocks of 4/);
+    assert.match(markdown, /DepthToSpace CRD, r = 2/);
   });
 
   test('when the model changes on disk, the model and the plans that point at it are checked again', async () => {

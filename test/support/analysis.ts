@@ -1,5 +1,6 @@
 import { type Analysis, analyzeModel } from '../../src/core/analyze/analyze';
 import type { ChannelGroup } from '../../src/core/analyze/types';
+import type { LayerAmount } from '../../src/core/prune/select';
 import { ModelView } from '../../src/core/onnx/modelView';
 import { openModelBytes } from '../../src/core/onnx/reader';
 import type { onnx } from '../../src/core/onnx/proto/onnx.js';
@@ -37,4 +38,20 @@ export function shapeOf(group: ChannelGroup) {
 
 export function codes(analysis: Analysis): string[] {
   return analysis.report.diagnostics.map((d) => d.code);
+}
+
+/** Explicit indices for a prune: every other unit of each group (all prunable ones by default), on its first root. */
+export function everyOtherUnit(
+  analysis: Analysis,
+  groups: readonly ChannelGroup[] = analysis.report.groups.filter((g) => g.prunable),
+): Record<string, LayerAmount> {
+  const layers: Record<string, LayerAmount> = {};
+  for (const group of groups) {
+    const chosen = analysis.roots
+      .get(group.roots[0])!
+      .blocks.filter((_, i) => i % 2 === 1)
+      .flat();
+    if (chosen.length > 0) layers[group.roots[0]] = { indices: chosen };
+  }
+  return layers;
 }

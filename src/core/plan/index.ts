@@ -15,3 +15,4 @@ export {
   parsePlan,
   sortDiagnostics,
 } from './parsePlan';
+export { type LayerCompletion, type LayerHover, completeLayers, hoverLayer } from './planAssist';

@@ -4,6 +4,7 @@
  */
 export {
   findNodeAtOffset,
+  getLocation,
   modify,
   parseTree,
   printParseErrorCode,

@@ -20,6 +20,7 @@ import type { LayerAmount } from '../../../src/core/prune/select';
 import { type FixtureName, buildFixture } from '../../builder/fixtures';
 import { writeBuilt } from '../../builder/model-builder';
 import { randomInputs, runModel } from '../../builder/runtime';
+import { everyOtherUnit as everyOtherUnitOf } from '../../support/analysis';
 import { tempDir } from '../../support/tempDir';
 
 const root = tempDir();
@@ -72,15 +73,7 @@ function everyOtherUnit(path: string): Record<string, LayerAmount> {
   const file = openModel(path);
   const analysis = analyzeModel(new ModelView(file));
   file.close();
-  const layers: Record<string, LayerAmount> = {};
-  for (const group of analysis.report.groups.filter((g) => g.prunable)) {
-    const chosen = analysis.roots
-      .get(group.roots[0])!
-      .blocks.filter((_, i) => i % 2 === 1)
-      .flat();
-    if (chosen.length > 0) layers[group.roots[0]] = { indices: chosen };
-  }
-  return layers;
+  return everyOtherUnitOf(analysis);
 }
 
 function prune(path: string, out: string, layers: Record<string, LayerAmount>) {

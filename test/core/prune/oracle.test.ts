@@ -12,6 +12,7 @@ import type { LayerAmount } from '../../../src/core/prune/select';
 import { FIXTURE_NAMES, type FixtureName, buildFixture } from '../../builder/fixtures';
 import { writeBuilt } from '../../builder/model-builder';
 import { type Feeds, type TensorValue, randomInputs, runModel } from '../../builder/runtime';
+import { everyOtherUnit } from '../../support/analysis';
 import { tempDir } from '../../support/tempDir';
 
 const root = tempDir();
@@ -42,17 +43,11 @@ async function checkOracle(name: FixtureName, amount: Amount) {
   const built = buildFixture(name);
   const dir = join(root, `${name}-${runs++}`);
   const path = writeBuilt(dir, 'model.onnx', built);
-  const layers: Record<string, LayerAmount> = {};
+  let layers: Record<string, LayerAmount> = {};
   if ('indices' in amount) {
-    // Explicit indices: every other unit of every prunable group, on its first root.
     const file = openModel(path);
-    const analysis = analyzeModel(new ModelView(file));
+    layers = everyOtherUnit(analyzeModel(new ModelView(file)));
     file.close();
-    for (const group of analysis.report.groups.filter((g) => g.prunable)) {
-      const blocks = analysis.roots.get(group.roots[0])!.blocks;
-      const chosen = blocks.filter((_, i) => i % 2 === 1).flat();
-      if (chosen.length > 0) layers[group.roots[0]] = { indices: chosen };
-    }
   }
   const settings =
     'ratio' in amount
