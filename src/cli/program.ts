@@ -83,7 +83,9 @@ checks and timing only, and exits 0 when the shapes match.`,
       'write a pruning plan (*.prune.json) with the amounts a prune would remove, to edit and reuse',
     )
     .argument('<model>', 'the .onnx file')
-    .option('--ratio <ratio>', 'share of channels to remove from every prunable group', '0.5')
+    .option('--ratio <ratio>', 'share of channels to remove from every prunable group (default 0.5)')
+    .option('--target-macs <f>', 'instead of --ratio: prune until MACs are at most f × the original')
+    .option('--global', 'rank the units of all groups together')
     .option('--criterion <criterion>', 'importance: l1, l2, bn, random', 'l1')
     .option('--round-to <n>', 'removed counts are multiples of n', '1')
     .option('--seed <n>', 'seed for the random criterion', '0')

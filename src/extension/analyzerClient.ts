@@ -8,7 +8,13 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
-import { modelClosed, modelOpened } from '../protocol/server';
+import {
+  type MakePlanParams,
+  type MakePlanResult,
+  makePlanRequest,
+  modelClosed,
+  modelOpened,
+} from '../protocol/server';
 
 export class AnalyzerClient implements vscode.Disposable {
   private readonly client: LanguageClient;
@@ -50,6 +56,12 @@ export class AnalyzerClient implements vscode.Disposable {
   closed(uri: vscode.Uri): void {
     if (uri.scheme !== 'file') return;
     void this.started.then(() => this.client.sendNotification(modelClosed, { uri: uri.toString() }));
+  }
+
+  /** Asks the server for a plan; cancelling the token cancels the request. */
+  async makePlan(params: MakePlanParams, token: vscode.CancellationToken): Promise<MakePlanResult> {
+    await this.started;
+    return this.client.sendRequest(makePlanRequest, params, token);
   }
 
   dispose(): Promise<void> {

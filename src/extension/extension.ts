@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { AnalyzerClient } from './analyzerClient';
 import { ModelEditorProvider } from './modelEditor';
+import { registerPruneCommand } from './pruneCommand';
 
 let log: vscode.LogOutputChannel | undefined;
 
@@ -12,6 +13,7 @@ export function activate(context: vscode.ExtensionContext): void {
     analyzer,
     vscode.commands.registerCommand('onnxPruner.showLog', () => log?.show()),
     ModelEditorProvider.register(log, analyzer),
+    registerPruneCommand(analyzer, log),
   );
   log.info(`ONNX Pruner ${context.extension.packageJSON.version} activated (VS Code ${vscode.version})`);
 }

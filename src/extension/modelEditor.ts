@@ -39,6 +39,9 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     );
   }
 
+  /** The model of the editor that was active last (commands act on it). */
+  static activeModel: vscode.Uri | undefined;
+
   constructor(
     private readonly log: vscode.LogOutputChannel,
     private readonly listener: ModelListener,
@@ -54,7 +57,15 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     const title = uri.path.slice(uri.path.lastIndexOf('/') + 1);
     panel.webview.options = { enableScripts: false, localResourceRoots: [] };
     let disposed = false;
-    panel.onDidDispose(() => (disposed = true));
+    ModelEditorProvider.activeModel = uri;
+    panel.onDidChangeViewState(({ webviewPanel }) => {
+      if (webviewPanel.active) ModelEditorProvider.activeModel = uri;
+    });
+    panel.onDidDispose(() => {
+      disposed = true;
+      if (ModelEditorProvider.activeModel?.toString() === uri.toString())
+        ModelEditorProvider.activeModel = undefined;
+    });
     const render = async () => {
       const result = await this.summarize(uri);
       if (disposed) return;

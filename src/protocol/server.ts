@@ -3,7 +3,7 @@
  * A binary `.onnx` file is never a text document, so the client tells the server which models are open in the
  * editor; the server then owns their analysis and publishes their findings on the model's URI.
  */
-import { NotificationType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 
 export interface ModelParams {
   /** The model's `file:` URI. */
@@ -25,3 +25,30 @@ interface LspRange {
   start: { line: number; character: number };
   end: { line: number; character: number };
 }
+
+export interface MakePlanParams {
+  /** The model's `file:` URI; the plan goes beside it as `<model>.prune.json`. */
+  modelUri: string;
+  criterion: 'l1' | 'l2' | 'bn' | 'random';
+  /** Share of each group's channels to remove, or… */
+  ratio?: number;
+  /** …prune until MACs are at most this share of the original. */
+  targetMacs?: number;
+  global?: boolean;
+  roundTo?: number;
+}
+
+export interface PlanPreviewRow {
+  group: string;
+  root: string;
+  channels: number;
+  kept: number;
+  /** Why the group is left alone, when it is. */
+  skipped?: string;
+}
+
+export type MakePlanResult =
+  { ok: true; planUri: string; text: string; preview: PlanPreviewRow[] } | { ok: false; message: string };
+
+/** The selection a prune would make, as plan text (the client writes and opens it). */
+export const makePlanRequest = new RequestType<MakePlanParams, MakePlanResult, void>('onnxPruner/makePlan');

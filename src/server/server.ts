@@ -15,7 +15,8 @@ import {
   createConnection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { type DiagnosticData, modelClosed, modelOpened } from '../protocol/server';
+import { type DiagnosticData, makePlanRequest, modelClosed, modelOpened } from '../protocol/server';
+import { makePlanFor } from './makePlan';
 import { completeLayers, hoverLayer } from '../core/plan';
 import { modelFindings, planAnalysis, planFindings, planModelPath } from './findings';
 import { ModelCache } from './modelCache';
@@ -141,6 +142,8 @@ export function startServer(connection: Connection): void {
       ? { contents: { kind: MarkupKind.Markdown, value: hover.markdown }, range: hover.range }
       : null;
   });
+
+  connection.onRequest(makePlanRequest, (params) => makePlanFor(params));
 
   documents.listen(connection);
   connection.listen();

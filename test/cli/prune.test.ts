@@ -54,6 +54,22 @@ describe('onnx-pruner prune and plan', () => {
     assert.ok(readFileSync(a).equals(readFileSync(b)));
   });
 
+  test('plan --target-macs writes the counts the MACs target selects; prune --plan then meets the target', async () => {
+    const plan = join(dir, 'macs.prune.json');
+    const written = await cli('plan', SAMPLE, '--target-macs', '0.5', '-o', plan);
+    assert.equal(written.code, 0, written.stderr);
+    const parsed = JSON.parse(readFileSync(plan, 'utf8'));
+    assert.ok(parsed.ratio > 0 && parsed.ratio < 0.99, `the ratio the search came to: ${parsed.ratio}`);
+    const byPlan = join(dir, 'macs-by-plan.onnx');
+    const byTarget = join(dir, 'macs-by-target.onnx');
+    assert.equal((await cli('prune', SAMPLE, '-o', byPlan, '--plan', plan)).code, 0);
+    assert.equal((await cli('prune', SAMPLE, '-o', byTarget, '--target-macs', '0.5')).code, 0);
+    assert.ok(
+      readFileSync(byPlan).equals(readFileSync(byTarget)),
+      'the plan prunes what --target-macs prunes',
+    );
+  });
+
   test('a plan with errors is refused with its first finding, line and column', async () => {
     const plan = join(dir, 'bad.prune.json');
     writeFileSync(

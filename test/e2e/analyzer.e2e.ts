@@ -1,7 +1,11 @@
 // The analyzer language server in a real VS Code: an open model's pixel-shuffle findings reach the Problems
-// panel under the .onnx file; a plan's PL001 sits on the bad count, and its quick-fix makes it go away.
+// panel under the .onnx file; a plan's PL001 sits on the bad count, and its quick-fix makes it go away;
+// "Prune Channels" writes a plan beside the model and opens it.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { sleep } from './harness/codeServer';
 import { VsCode } from './harness/vscode';
 
 const PLAN = `{
@@ -13,9 +17,14 @@ const PLAN = `{
 }
 `;
 
+const SAMPLE = join(process.cwd(), 'media/sample/edsr-x4.onnx');
+
 let vs: VsCode;
 before(async () => {
-  vs = await VsCode.start({ name: 'analyzer', files: { 'edsr-x4.prune.json': PLAN } });
+  vs = await VsCode.start({
+    name: 'analyzer',
+    files: { 'edsr-x4.prune.json': PLAN, 'models/small.onnx': readFileSync(SAMPLE) },
+  });
 });
 after(async () => {
   if (!vs) return; // start failed and said why
@@ -50,4 +59,32 @@ test('a plan count that is not whole pixel-shuffle blocks gets PL001; the quick-
       after = await vs.problems();
     }
     await vs.screenshot('plan-fixed');
+  }));
+
+test('Prune Channels asks for a criterion and an amount, then writes the plan beside the model and opens it', () =>
+  vs.check('prune-channels', async () => {
+    await vs.openFile('models/small.onnx');
+    await vs.startCommand('ONNX Pruner: Prune Channels');
+    await vs.answerQuickInput(/rank channels by/, { label: 'l2' });
+    await vs.answerQuickInput(/how much/, { label: 'Ratio' });
+    await vs.answerQuickInput(/ratio of channels to remove/, { text: '0.25' });
+    const planPath = join(vs.server.workspace, 'models/small.prune.json');
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(planPath)) {
+      assert.ok(Date.now() < deadline, 'the plan file was written');
+      await sleep(200);
+    }
+    const plan = JSON.parse(readFileSync(planPath, 'utf8'));
+    assert.equal(plan.model, 'small.onnx');
+    assert.equal(plan.criterion, 'l2');
+    assert.equal(plan.ratio, 0.25);
+    assert.match(plan.modelSha256, /^[0-9a-f]{64}$/);
+    assert.deepEqual(
+      plan.layers['/tail/tail.0/tail.0.0/Conv'],
+      { prune: 32 },
+      'whole blocks of 4 (128 × 0.25)',
+    );
+    await vs.page.locator('.tabs-container .tab[aria-label^="small.prune.json"]').waitFor();
+    await vs.waitForNotification(/Plan written: 7 groups/);
+    await vs.screenshot('prune-channels');
   }));

@@ -1,16 +1,15 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type Analysis, analyzeModel } from '../../core/analyze/analyze';
 import { OnnxError, withModelErrors } from '../../core/onnx/errors';
-import { sha256Of } from '../../core/onnx/hash';
 import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
 import { describeFsError } from '../../core/onnx/fileSource';
 import { type ActivationStats, CRITERIA, type Criterion } from '../../core/prune/importance';
 import { measureActivations } from '../../runtime/calibration';
 import { pruneFile, type PruneOutcome } from '../../core/prune/prune';
-import { type LayerAmount, type PruneSettings, selectUnits } from '../../core/prune/select';
-import { parsePlan, planDiagnostics } from '../../core/plan';
+import type { LayerAmount, PruneSettings } from '../../core/prune/select';
+import { makePlan, parsePlan, planDiagnostics } from '../../core/plan';
 import { formatVerify } from '../../runtime/verify/formatVerify';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { CliError, EXIT } from '../exit';
@@ -197,45 +196,18 @@ export function formatOutcome(outcome: PruneOutcome): string {
 }
 
 /** The plan a `plan` command writes: the settings, and per prunable group its first root's count. */
-export function planText(
-  model: string,
-  planPath: string,
-  settings: PruneSettings,
-  sha256: string,
-  counts: Record<string, number>,
-): string {
-  const plan = {
-    model: relative(dirname(resolve(planPath)), resolve(model)) || basename(model),
-    modelSha256: sha256,
-    criterion: settings.criterion,
-    ratio: settings.ratio,
-    roundTo: settings.roundTo,
-    layers: Object.fromEntries(Object.entries(counts).map(([layer, prune]) => [layer, { prune }])),
-  };
-  return `${JSON.stringify(plan, null, 2)}\n`;
-}
-
 /** `onnx-pruner plan`: the selection a prune would make, as an editable plan file. */
 export function planCommand(
   model: string,
   options: Omit<PruneCliOptions, 'output' | 'plan'> & { output?: string },
   io: { stdout(text: string): void },
 ): void {
-  const settings = pruneSettings({ ...options, ratio: options.ratio ?? '0.5' });
-  const output = options.output ?? `${model.replace(/\.onnx$/i, '')}.prune.json`;
-  const text = withModelErrors(model, () => {
-    const file = openModel(model);
-    try {
-      const analysis = analyzeModel(new ModelView(file));
-      const { groups } = selectUnits(analysis, file, settings);
-      const counts = Object.fromEntries(
-        groups.filter((g) => !g.skipped).map((g) => [g.roots[0], g.channels - g.keptChannels]),
-      );
-      return planText(model, output, settings, sha256Of(file.source), counts);
-    } finally {
-      file.close();
-    }
+  const settings = pruneSettings({
+    ...options,
+    ratio: options.targetMacs === undefined ? (options.ratio ?? '0.5') : options.ratio,
   });
+  const output = options.output ?? `${model.replace(/\.onnx$/i, '')}.prune.json`;
+  const { text } = makePlan(model, output, settings);
   writeFileAtomic(output, text);
   io.stdout(`${output}: plan for ${model} (ratio ${settings.ratio}, criterion ${settings.criterion}).\n`);
 }

@@ -32,10 +32,6 @@ export interface PruneOutcome {
 }
 
 /**
- * Prunes a model file into another: analyse, choose the units to remove, slice every member, write with the
- * streaming writer (atomic). The pruned model records the mask spec the correctness oracle needs.
- */
-/**
  * The smallest global ratio whose selection brings the MACs to `target` × the original's (bisection on the
  * estimate; selections share their importance scores).
  */
@@ -65,6 +61,21 @@ function selectForMacs(
   return { ...best, ratio: hi };
 }
 
+/** The units a prune with these settings removes: by ratio and plan, or by bisection to a MACs target. */
+export function chooseUnits(
+  analysis: Analysis,
+  file: ModelFile,
+  settings: PruneSettings,
+): { removed: Set<number>; groups: GroupSelection[]; ratio: number } {
+  return settings.targetMacs === undefined
+    ? { ...selectUnits(analysis, file, settings), ratio: settings.ratio }
+    : selectForMacs(analysis, file, settings, settings.targetMacs);
+}
+
+/**
+ * Prunes a model file into another: analyse, choose the units to remove, slice every member, write with the
+ * streaming writer (atomic). The pruned model records the mask spec the correctness oracle needs.
+ */
 export function pruneFile(
   input: string,
   output: string,
@@ -78,10 +89,7 @@ export function pruneFile(
     // Pruning reads every weight (importance) and most of them again (slicing): a model that fits the memory
     // budget is read once, whole.
     file.preload(PRELOAD_LIMIT);
-    const { removed, groups, ratio } =
-      settings.targetMacs === undefined
-        ? { ...selectUnits(analysis, file, settings), ratio: settings.ratio }
-        : selectForMacs(analysis, file, settings, settings.targetMacs);
+    const { removed, groups, ratio } = chooseUnits(analysis, file, settings);
     // Nothing to remove (ratio 0, everything excluded or locked): the model is re-saved as it was.
     const applied =
       removed.size > 0

@@ -147,6 +147,26 @@ export class VsCode {
     await this.quickInput.waitFor({ state: 'hidden' });
   }
 
+  /** Starts a command that asks questions: the quick input stays open for answerQuickInput. */
+  async startCommand(title: string): Promise<void> {
+    await this.openPalette(title);
+    await (await this.waitForRow(title)).click();
+  }
+
+  /**
+   * Waits for a quick pick or input box whose title matches, then picks the row labelled `label`, or types
+   * `text`, or accepts what is there.
+   */
+  async answerQuickInput(title: RegExp, answer: { label?: string; text?: string } = {}): Promise<void> {
+    await this.quickInput.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible' });
+    if (answer.label !== undefined) {
+      await (await this.waitForRow(answer.label)).click();
+      return;
+    }
+    if (answer.text !== undefined) await this.quickInput.locator('input').fill(answer.text);
+    await this.page.keyboard.press('Enter');
+  }
+
   /** Opens a workspace file by its relative path through Quick Open (Ctrl+P). */
   async openFile(relativePath: string): Promise<void> {
     await this.focusWorkbench();

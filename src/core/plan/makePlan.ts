@@ -1,0 +1,56 @@
+import { basename, dirname, relative, resolve } from 'node:path';
+import { analyzeModel } from '../analyze/analyze';
+import { withModelErrors } from '../onnx/errors';
+import { sha256Of } from '../onnx/hash';
+import { ModelView } from '../onnx/modelView';
+import { openModel } from '../onnx/reader';
+import { chooseUnits } from '../prune/prune';
+import type { GroupSelection, PruneSettings } from '../prune/select';
+
+export interface MadePlan {
+  /** The plan file's text (design contract §4), ending with a newline. */
+  text: string;
+  /** Every group's selection, skipped ones included (for a preview). */
+  groups: GroupSelection[];
+}
+
+/**
+ * The selection a prune with these settings would make, written as an editable plan: an explicit `prune`
+ * count per group's first root, the model's SHA-256, and the settings. Used by `onnx-pruner plan` and by
+ * "ONNX Pruner: Prune Channels".
+ */
+export function makePlan(modelPath: string, planPath: string, settings: PruneSettings): MadePlan {
+  return withModelErrors(modelPath, () => {
+    const file = openModel(modelPath);
+    try {
+      const analysis = analyzeModel(new ModelView(file));
+      const { groups, ratio } = chooseUnits(analysis, file, settings);
+      const counts = Object.fromEntries(
+        groups.filter((g) => !g.skipped).map((g) => [g.roots[0], g.channels - g.keptChannels]),
+      );
+      // A MACs target is written as the ratio it came to (the counts are explicit anyway).
+      const written = { ...settings, ratio: Number(ratio.toFixed(4)) };
+      return { text: planText(modelPath, planPath, written, sha256Of(file.source), counts), groups };
+    } finally {
+      file.close();
+    }
+  });
+}
+
+export function planText(
+  model: string,
+  planPath: string,
+  settings: PruneSettings,
+  sha256: string,
+  counts: Record<string, number>,
+): string {
+  const plan = {
+    model: relative(dirname(resolve(planPath)), resolve(model)) || basename(model),
+    modelSha256: sha256,
+    criterion: settings.criterion,
+    ratio: settings.ratio,
+    roundTo: settings.roundTo,
+    layers: Object.fromEntries(Object.entries(counts).map(([layer, prune]) => [layer, { prune }])),
+  };
+  return `${JSON.stringify(plan, null, 2)}\n`;
+}

@@ -1,0 +1,32 @@
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { OnnxError } from '../core/onnx/errors';
+import { makePlan } from '../core/plan';
+import type { MakePlanParams, MakePlanResult } from '../protocol/server';
+
+/** Answers onnxPruner/makePlan: the plan a prune with these settings would follow, beside the model. */
+export function makePlanFor(params: MakePlanParams): MakePlanResult {
+  const modelPath = fileURLToPath(params.modelUri);
+  const planPath = `${modelPath.replace(/\.onnx$/i, '')}.prune.json`;
+  try {
+    const { text, groups } = makePlan(modelPath, planPath, {
+      criterion: params.criterion,
+      ratio: params.targetMacs === undefined ? (params.ratio ?? 0.5) : 0,
+      targetMacs: params.targetMacs,
+      global: params.global,
+      roundTo: params.roundTo ?? 1,
+      seed: 0,
+      layers: {},
+    });
+    const preview = groups.map((g) => ({
+      group: g.group,
+      root: g.roots[0],
+      channels: g.channels,
+      kept: g.keptChannels,
+      skipped: g.skipped,
+    }));
+    return { ok: true, planUri: pathToFileURL(planPath).href, text, preview };
+  } catch (error) {
+    if (error instanceof OnnxError) return { ok: false, message: error.message };
+    return { ok: false, message: `${modelPath}: ${(error as Error).message}` };
+  }
+}
