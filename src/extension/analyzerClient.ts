@@ -9,6 +9,9 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 import {
+  type ApplyPlanParams,
+  type ApplyPlanResult,
+  applyPlanRequest,
   type MakePlanParams,
   type MakePlanResult,
   makePlanRequest,
@@ -62,6 +65,12 @@ export class AnalyzerClient implements vscode.Disposable {
   async makePlan(params: MakePlanParams, token: vscode.CancellationToken): Promise<MakePlanResult> {
     await this.started;
     return this.client.sendRequest(makePlanRequest, params, token);
+  }
+
+  /** Asks the server to prune a plan's model and verify it; cancelling the token cancels the request. */
+  async applyPlan(params: ApplyPlanParams, token: vscode.CancellationToken): Promise<ApplyPlanResult> {
+    await this.started;
+    return this.client.sendRequest(applyPlanRequest, params, token);
   }
 
   dispose(): Promise<void> {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { AnalyzerClient } from './analyzerClient';
+import { registerApplyPlan } from './applyPlanCommand';
 import { ModelEditorProvider } from './modelEditor';
 import { registerPruneCommand } from './pruneCommand';
 
@@ -14,6 +15,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('onnxPruner.showLog', () => log?.show()),
     ModelEditorProvider.register(log, analyzer),
     registerPruneCommand(analyzer, log),
+    registerApplyPlan(analyzer, log),
   );
   log.info(`ONNX Pruner ${context.extension.packageJSON.version} activated (VS Code ${vscode.version})`);
 }

@@ -52,3 +52,30 @@ export type MakePlanResult =
 
 /** The selection a prune would make, as plan text (the client writes and opens it). */
 export const makePlanRequest = new RequestType<MakePlanParams, MakePlanResult, void>('onnxPruner/makePlan');
+
+export interface ApplyPlanParams {
+  /** The plan's `file:` URI (its model is resolved from it). */
+  planUri: string;
+  /** The plan as the editor has it (it may be unsaved). */
+  text: string;
+  /** Check the pruned model in ONNX Runtime against the masked original. */
+  verify: boolean;
+}
+
+export type ApplyPlanResult =
+  | {
+      ok: true;
+      prunedUri: string;
+      /** A Markdown page: what was removed per group, parameters, MACs, and the verification. */
+      report: string;
+      parameters: { before: number; after: number };
+      macs: { before: number; after: number };
+      /** Present when verified. */
+      verification?: { passed: boolean; maxAbsError: number | null; latencyRatio: number | null };
+    }
+  | { ok: false; message: string };
+
+/** Prunes the plan's model into `<model>.pruned.onnx` (atomically), then verifies it; cancellable. */
+export const applyPlanRequest = new RequestType<ApplyPlanParams, ApplyPlanResult, void>(
+  'onnxPruner/applyPlan',
+);

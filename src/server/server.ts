@@ -15,7 +15,14 @@ import {
   createConnection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { type DiagnosticData, makePlanRequest, modelClosed, modelOpened } from '../protocol/server';
+import {
+  type DiagnosticData,
+  applyPlanRequest,
+  makePlanRequest,
+  modelClosed,
+  modelOpened,
+} from '../protocol/server';
+import { applyPlan } from './applyPlan';
 import { makePlanFor } from './makePlan';
 import { completeLayers, hoverLayer } from '../core/plan';
 import { modelFindings, planAnalysis, planFindings, planModelPath } from './findings';
@@ -144,6 +151,11 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onRequest(makePlanRequest, (params) => makePlanFor(params));
+  connection.onRequest(applyPlanRequest, (params, token) => {
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    return applyPlan(params, controller.signal);
+  });
 
   documents.listen(connection);
   connection.listen();

@@ -1,10 +1,11 @@
 // The analyzer language server in a real VS Code: an open model's pixel-shuffle findings reach the Problems
 // panel under the .onnx file; a plan's PL001 sits on the bad count, and its quick-fix makes it go away;
-// "Prune Channels" writes a plan beside the model and opens it.
+// "Prune Channels" writes a plan beside the model and opens it; "Apply Pruning Plan" prunes and verifies.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { runModel } from '../builder/runtime';
 import { sleep } from './harness/codeServer';
 import { VsCode } from './harness/vscode';
 
@@ -87,4 +88,29 @@ test('Prune Channels asks for a criterion and an amount, then writes the plan be
     await vs.page.locator('.tabs-container .tab[aria-label^="small.prune.json"]').waitFor();
     await vs.waitForNotification(/Plan written: 7 groups/);
     await vs.screenshot('prune-channels');
+  }));
+
+test('Apply Pruning Plan writes the pruned model beside the original, verified in ONNX Runtime', () =>
+  vs.check('apply-plan', async () => {
+    await vs.openFile('models/small.prune.json');
+    assert.ok(
+      (await vs.paletteLabels('ONNX Pruner: Apply Pruning Plan')).includes('ONNX Pruner: Apply Pruning Plan'),
+      'offered in the palette while a plan is open',
+    );
+    await vs.page.locator('.codelens-decoration', { hasText: 'Apply pruning plan' }).waitFor();
+    await vs.runCommand('ONNX Pruner: Apply Pruning Plan');
+    const note = await vs.waitForNotification(/Pruned model written: small\.pruned\.onnx/, 60_000);
+    assert.match(note.message, /verified in ONNX Runtime/);
+    const pruned = join(vs.server.workspace, 'models/small.pruned.onnx');
+    assert.ok(existsSync(pruned));
+    assert.ok(existsSync(join(vs.server.workspace, 'models/small.pruned.report.md')));
+    const output = await runModel(pruned, {
+      input: { dims: [1, 3, 32, 32], data: new Float32Array(3 * 32 * 32).fill(0.5) },
+    });
+    assert.deepEqual(
+      output.output.dims,
+      [1, 3, 128, 128],
+      'the pruned model runs with the original output shape',
+    );
+    await vs.screenshot('apply-plan');
   }));

@@ -2,7 +2,7 @@
 // spoken to over LSP. Models are reported open with the custom notification; plans are text documents.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -27,13 +27,14 @@ import {
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import { applyEdits } from '../../src/core/plan';
-import { modelClosed, modelOpened } from '../../src/protocol/server';
+import { applyPlanRequest, modelClosed, modelOpened } from '../../src/protocol/server';
 import { buildFixture } from '../builder/fixtures';
 import { writeBuilt } from '../builder/model-builder';
-import { loadEsbuild } from '../runtime/workerBundle';
+import { loadEsbuild, useFreshWorker } from '../runtime/workerBundle';
 import { tempDir } from '../support/tempDir';
 
 const dir = tempDir();
+useFreshWorker(); // the server's ONNX Runtime child runs a fresh worker bundle (ONNX_PRUNER_ORT_WORKER)
 
 /** Bundles the server as the build does, under out/ so that its dependencies resolve from the repository. */
 function buildServer(): string {
@@ -187,6 +188,28 @@ describe('analyzer language server', () => {
     const markdown = (hover?.contents as MarkupContent).value;
     assert.match(markdown, /16 output channels, in blocks of 4/);
     assert.match(markdown, /DepthToSpace CRD, r = 2/);
+  });
+
+  test('applying the plan writes <model>.pruned.onnx and verifies it in ONNX Runtime', async () => {
+    const result = await connection.sendRequest(applyPlanRequest, { planUri, text: planText, verify: true });
+    assert.ok(result.ok, result.ok ? '' : result.message);
+    assert.equal(result.prunedUri, pathToFileURL(join(dir, 'model.pruned.onnx')).href);
+    assert.ok(existsSync(join(dir, 'model.pruned.onnx')));
+    assert.ok(result.parameters.after < result.parameters.before);
+    assert.ok(result.macs.after < result.macs.before);
+    assert.equal(result.verification?.passed, true);
+    assert.ok((result.verification?.maxAbsError ?? 1) < 1e-4);
+    assert.match(result.report, /\/up\/up\.0\/Conv/);
+  });
+
+  test('a plan with an error is refused with its finding, and nothing is written', async () => {
+    const bad = planText.replace('"prune": 4', '"prune": 6');
+    const out = join(dir, 'model.pruned.onnx');
+    rmSync(out);
+    const result = await connection.sendRequest(applyPlanRequest, { planUri, text: bad, verify: false });
+    assert.equal(result.ok, false);
+    assert.match(result.ok ? '' : result.message, /PL001 .*whole blocks.*\(line \d+\)/);
+    assert.equal(existsSync(out), false);
   });
 
   test('when the model changes on disk, the model and the plans that point at it are checked again', async () => {

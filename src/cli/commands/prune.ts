@@ -9,11 +9,11 @@ import { type ActivationStats, CRITERIA, type Criterion } from '../../core/prune
 import { measureActivations } from '../../runtime/calibration';
 import { pruneFile, type PruneOutcome } from '../../core/prune/prune';
 import type { LayerAmount, PruneSettings } from '../../core/prune/select';
-import { makePlan, parsePlan, planDiagnostics } from '../../core/plan';
+import { makePlan, parsePlan, planDiagnostics, settingsOfPlan } from '../../core/plan';
 import { formatVerify } from '../../runtime/verify/formatVerify';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { CliError, EXIT } from '../exit';
-import { pruneReportJson, pruneReportMarkdown } from './pruneReport';
+import { pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
 
 export interface PruneCliOptions {
   output: string;
@@ -79,16 +79,7 @@ function settingsFromPlan(path: string): Partial<PruneSettings> {
       `${path}${where}: ${first?.message ?? 'the plan could not be read'} (run onnx-pruner analyze MODEL --plan ${path} for every finding).`,
     );
   }
-  const plan = doc.plan;
-  return {
-    ratio: plan.ratio ?? 0,
-    criterion: plan.criterion ? criterion(plan.criterion) : 'l1',
-    roundTo: plan.roundTo ?? 1,
-    seed: plan.seed ?? 0,
-    global: plan.global ?? false,
-    ...(plan.targetMacs !== undefined ? { targetMacs: plan.targetMacs } : {}),
-    layers: (plan.layers ?? {}) as Record<string, LayerAmount>,
-  };
+  return settingsOfPlan(doc.plan);
 }
 
 function criterion(value: string): Criterion {

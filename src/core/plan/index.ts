@@ -16,4 +16,4 @@ export {
   sortDiagnostics,
 } from './parsePlan';
 export { type LayerCompletion, type LayerHover, completeLayers, hoverLayer } from './planAssist';
-export { type MadePlan, makePlan, planText } from './makePlan';
+export { type MadePlan, makePlan, planText, settingsOfPlan } from './makePlan';

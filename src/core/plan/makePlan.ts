@@ -5,7 +5,8 @@ import { sha256Of } from '../onnx/hash';
 import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
 import { chooseUnits } from '../prune/prune';
-import type { GroupSelection, PruneSettings } from '../prune/select';
+import type { GroupSelection, LayerAmount, PruneSettings } from '../prune/select';
+import type { PrunePlan } from './parsePlan';
 
 export interface MadePlan {
   /** The plan file's text (design contract §4), ending with a newline. */
@@ -53,4 +54,17 @@ export function planText(
     layers: Object.fromEntries(Object.entries(counts).map(([layer, prune]) => [layer, { prune }])),
   };
   return `${JSON.stringify(plan, null, 2)}\n`;
+}
+
+/** The prune settings a (schema-valid) plan stands for. */
+export function settingsOfPlan(plan: PrunePlan): PruneSettings {
+  return {
+    ratio: plan.ratio ?? 0,
+    criterion: plan.criterion ?? 'l1',
+    roundTo: plan.roundTo ?? 1,
+    seed: plan.seed ?? 0,
+    global: plan.global ?? false,
+    ...(plan.targetMacs !== undefined ? { targetMacs: plan.targetMacs } : {}),
+    layers: (plan.layers ?? {}) as Record<string, LayerAmount>,
+  };
 }

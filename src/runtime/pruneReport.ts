@@ -1,5 +1,5 @@
-import type { PruneOutcome } from '../../core/prune/prune';
-import type { VerifyResult } from '../../runtime/verify/types';
+import type { PruneOutcome } from '../core/prune/prune';
+import type { VerifyResult } from './verify/types';
 
 /** The JSON report of `prune --report`: settings, what each group lost (indices per member tensor), metrics, verification. */
 export function pruneReportJson(outcome: PruneOutcome, verify: VerifyResult | undefined): object {
