@@ -17,6 +17,9 @@ import {
   makePlanRequest,
   modelClosed,
   modelOpened,
+  type VerifyParams,
+  type VerifyPlanResult,
+  verifyRequest,
 } from '../protocol/server';
 
 export class AnalyzerClient implements vscode.Disposable {
@@ -71,6 +74,11 @@ export class AnalyzerClient implements vscode.Disposable {
   async applyPlan(params: ApplyPlanParams, token: vscode.CancellationToken): Promise<ApplyPlanResult> {
     await this.started;
     return this.client.sendRequest(applyPlanRequest, params, token);
+  }
+
+  async verify(params: VerifyParams, token: vscode.CancellationToken): Promise<VerifyPlanResult> {
+    await this.started;
+    return this.client.sendRequest(verifyRequest, params, token);
   }
 
   dispose(): Promise<void> {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { AnalyzerClient } from './analyzerClient';
 import { registerApplyPlan } from './applyPlanCommand';
 import { ModelEditorProvider } from './modelEditor';
+import { ModelStatus, registerModelCommands } from './modelCommands';
 import { registerPruneCommand } from './pruneCommand';
 
 let log: vscode.LogOutputChannel | undefined;
@@ -9,11 +10,19 @@ let log: vscode.LogOutputChannel | undefined;
 export function activate(context: vscode.ExtensionContext): void {
   log = vscode.window.createOutputChannel('ONNX Pruner', { log: true });
   const analyzer = new AnalyzerClient(context, log);
+  const status = new ModelStatus();
+  const listener = {
+    opened: (uri: vscode.Uri) => analyzer.opened(uri),
+    closed: (uri: vscode.Uri) => analyzer.closed(uri),
+    active: (summary: Parameters<ModelStatus['show']>[0]) => status.show(summary),
+  };
   context.subscriptions.push(
     log,
     analyzer,
     vscode.commands.registerCommand('onnxPruner.showLog', () => log?.show()),
-    ModelEditorProvider.register(log, analyzer),
+    status,
+    ModelEditorProvider.register(log, listener),
+    registerModelCommands(analyzer, log),
     registerPruneCommand(analyzer, log),
     registerApplyPlan(analyzer, log),
   );

@@ -24,10 +24,12 @@ class ModelDocument implements vscode.CustomDocument {
   }
 }
 
-/** Who hears of models opening and closing in the editor (the analyzer client). */
+/** Who hears of models opening and closing in the editor (the analyzer client), and of the active one. */
 export interface ModelListener {
   opened(uri: vscode.Uri): void;
   closed(uri: vscode.Uri): void;
+  /** The active model editor changed: its summary, or undefined when none is active (or it failed to open). */
+  active(summary: ModelSummary | undefined): void;
 }
 
 export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
@@ -57,18 +59,28 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     const title = uri.path.slice(uri.path.lastIndexOf('/') + 1);
     panel.webview.options = { enableScripts: false, localResourceRoots: [] };
     let disposed = false;
+    let summary: ModelSummary | undefined;
     ModelEditorProvider.activeModel = uri;
     panel.onDidChangeViewState(({ webviewPanel }) => {
-      if (webviewPanel.active) ModelEditorProvider.activeModel = uri;
+      if (webviewPanel.active) {
+        ModelEditorProvider.activeModel = uri;
+        this.listener.active(summary);
+      } else if (ModelEditorProvider.activeModel?.toString() === uri.toString()) {
+        this.listener.active(undefined);
+      }
     });
     panel.onDidDispose(() => {
       disposed = true;
-      if (ModelEditorProvider.activeModel?.toString() === uri.toString())
+      if (ModelEditorProvider.activeModel?.toString() === uri.toString()) {
         ModelEditorProvider.activeModel = undefined;
+        this.listener.active(undefined);
+      }
     });
     const render = async () => {
       const result = await this.summarize(uri);
       if (disposed) return;
+      summary = 'summary' in result ? result.summary : undefined;
+      if (panel.active) this.listener.active(summary);
       const nonce = randomBytes(16).toString('base64');
       panel.webview.html =
         'summary' in result

@@ -79,3 +79,13 @@ export type ApplyPlanResult =
 export const applyPlanRequest = new RequestType<ApplyPlanParams, ApplyPlanResult, void>(
   'onnxPruner/applyPlan',
 );
+
+export interface VerifyParams {
+  originalUri: string;
+  prunedUri: string;
+}
+
+export type VerifyPlanResult = { ok: true; passed: boolean; text: string } | { ok: false; message: string };
+
+/** Checks a pruned model against its original in ONNX Runtime (a child of the server); the text is the CLI's. */
+export const verifyRequest = new RequestType<VerifyParams, VerifyPlanResult, void>('onnxPruner/verify');

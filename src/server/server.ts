@@ -21,7 +21,9 @@ import {
   makePlanRequest,
   modelClosed,
   modelOpened,
+  verifyRequest,
 } from '../protocol/server';
+import { verifyFor } from './verify';
 import { applyPlan } from './applyPlan';
 import { makePlanFor } from './makePlan';
 import { completeLayers, hoverLayer } from '../core/plan';
@@ -151,6 +153,7 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onRequest(makePlanRequest, (params) => makePlanFor(params));
+  connection.onRequest(verifyRequest, (params) => verifyFor(params));
   connection.onRequest(applyPlanRequest, (params, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());

@@ -114,3 +114,18 @@ test('Apply Pruning Plan writes the pruned model beside the original, verified i
     );
     await vs.screenshot('apply-plan');
   }));
+
+test('the status bar shows the active model; Verify Pruned Model checks <model>.pruned.onnx against it', () =>
+  vs.check('verify', async () => {
+    await vs.runCommand('View: Close All Editors');
+    await vs.openFile('models/small.onnx');
+    await (await vs.webviewFrame()).locator('h1', { hasText: 'small.onnx' }).waitFor();
+    const status = vs.page.locator('.statusbar-item', { hasText: 'params' });
+    await status.waitFor();
+    assert.match(await status.innerText(), /158\.98K params · 289\.75M MACs/);
+    await vs.runCommand('ONNX Pruner: Verify Pruned Model');
+    const note = await vs.waitForNotification(/small\.pruned\.onnx verified/, 60_000);
+    assert.match(note.message, /equal to the masked original/);
+    assert.match(vs.channelLog() ?? '', /Verify:[\s\S]*Exactness/i);
+    await vs.screenshot('verify');
+  }));

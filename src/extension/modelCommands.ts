@@ -1,0 +1,109 @@
+// Commands on the active model: Show Model Summary, Analyze Model (findings in the Problems panel), Verify Pruned
+// Model (against `<model>.pruned.onnx` when it exists, else a picked file); and the status bar item that shows
+// the active model's parameters and MACs.
+import * as vscode from 'vscode';
+import type { ModelSummary } from '../core/inspect/summary';
+import type { AnalyzerClient } from './analyzerClient';
+import { MODEL_EDITOR_VIEW_TYPE, ModelEditorProvider } from './modelEditor';
+
+async function modelArgument(argument: unknown, openLabel: string): Promise<vscode.Uri | undefined> {
+  if (argument instanceof vscode.Uri) return argument;
+  if (ModelEditorProvider.activeModel) return ModelEditorProvider.activeModel;
+  const picked = await vscode.window.showOpenDialog({ filters: { 'ONNX models': ['onnx'] }, openLabel });
+  return picked?.[0];
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 2 });
+
+export class ModelStatus implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem(
+    'onnxPruner.model',
+    vscode.StatusBarAlignment.Right,
+    100,
+  );
+
+  constructor() {
+    this.item.name = 'ONNX Pruner: active model';
+    this.item.command = 'onnxPruner.pruneChannels';
+  }
+
+  show(summary: ModelSummary | undefined): void {
+    if (!summary) {
+      this.item.hide();
+      return;
+    }
+    const macs = `${compact.format(summary.macs)}${summary.macsUncounted.length > 0 ? '+' : ''}`;
+    this.item.text = `$(circuit-board) ${compact.format(summary.parameters)} params · ${macs} MACs`;
+    this.item.tooltip = `${summary.parameters.toLocaleString('en')} parameters, ${summary.macs.toLocaleString('en')} MACs at batch 1. Click to prune channels.`;
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+export function registerModelCommands(
+  analyzer: AnalyzerClient,
+  log: vscode.LogOutputChannel,
+): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand('onnxPruner.showSummary', async (argument: unknown) => {
+      const model = await modelArgument(argument, 'Show');
+      if (model) await vscode.commands.executeCommand('vscode.openWith', model, MODEL_EDITOR_VIEW_TYPE);
+    }),
+    vscode.commands.registerCommand('onnxPruner.analyzeModel', async (argument: unknown) => {
+      const model = await modelArgument(argument, 'Analyze');
+      if (!model) return;
+      // Opening it in the editor makes the analyzer publish its findings.
+      await vscode.commands.executeCommand('vscode.openWith', model, MODEL_EDITOR_VIEW_TYPE);
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+    }),
+    vscode.commands.registerCommand('onnxPruner.verifyModels', async (argument: unknown) => {
+      const original = await modelArgument(argument, 'Original');
+      if (!original) return;
+      const beside = original.with({ path: original.path.replace(/\.onnx$/i, '.pruned.onnx') });
+      const pruned = (await exists(beside))
+        ? beside
+        : (
+            await vscode.window.showOpenDialog({
+              filters: { 'ONNX models': ['onnx'] },
+              openLabel: 'Pruned model',
+            })
+          )?.[0];
+      if (!pruned) return;
+      const result = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: 'Verifying in ONNX Runtime…',
+          cancellable: true,
+        },
+        (_progress, token) =>
+          analyzer.verify({ originalUri: original.toString(), prunedUri: pruned.toString() }, token),
+      );
+      if (!result.ok) {
+        log.error(result.message);
+        void vscode.window.showErrorMessage(result.message);
+        return;
+      }
+      log.info(`Verify:\n${result.text}`);
+      const name = pruned.path.slice(pruned.path.lastIndexOf('/') + 1);
+      const message = result.passed
+        ? `${name} verified: equal to the masked original in ONNX Runtime.`
+        : `${name} FAILED verification (details in the log).`;
+      const shown = await (
+        result.passed ? vscode.window.showInformationMessage : vscode.window.showWarningMessage
+      )(message, 'Show Log');
+      if (shown === 'Show Log') log.show();
+    }),
+  );
+}
