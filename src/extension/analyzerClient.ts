@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import {
   type LanguageClientOptions,
   LanguageClient,
+  RevealOutputChannelOn,
   type ServerOptions,
   State,
   TransportKind,
@@ -36,6 +37,8 @@ export class AnalyzerClient implements vscode.Disposable {
       documentSelector: [{ scheme: 'file', pattern: '**/*.prune.json' }],
       synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.onnx') },
       outputChannel: log,
+      // The server's own messages go to our log; failures reach the user as notifications of the command.
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
     };
     this.client = new LanguageClient(
       'onnxPruner.analyzer',

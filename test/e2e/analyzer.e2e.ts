@@ -24,7 +24,11 @@ let vs: VsCode;
 before(async () => {
   vs = await VsCode.start({
     name: 'analyzer',
-    files: { 'edsr-x4.prune.json': PLAN, 'models/small.onnx': readFileSync(SAMPLE) },
+    files: {
+      'edsr-x4.prune.json': PLAN,
+      'models/small.onnx': readFileSync(SAMPLE),
+      'broken.onnx': '<!doctype html><html><body>404 Not Found</body></html>',
+    },
   });
 });
 after(async () => {
@@ -128,4 +132,21 @@ test('the status bar shows the active model; Verify Pruned Model checks <model>.
     assert.match(note.message, /equal to the masked original/);
     assert.match(vs.channelLog() ?? '', /Verify:[\s\S]*Exactness/i);
     await vs.screenshot('verify');
+  }));
+
+test('an invalid model shows its error in the editor and in the Problems panel; the extension keeps working', () =>
+  vs.check('invalid-model', async () => {
+    await vs.runCommand('View: Close All Editors');
+    await vs.openFile('broken.onnx');
+    const alert = (await vs.webviewFrame()).locator('[role=alert]');
+    await alert.waitFor();
+    assert.match(
+      await alert.innerText(),
+      /broken\.onnx is not an ONNX model: it looks like a text file \(an HTML page\)/,
+    );
+    const rows = await vs.waitForProblem(/broken\.onnx is not an ONNX model/, 30_000);
+    assert.ok(rows.some((r) => /an HTML page/.test(r)));
+    await vs.screenshot('invalid-model');
+    await vs.openFile('edsr-x4.onnx');
+    await (await vs.webviewFrame()).locator('h1', { hasText: 'edsr-x4.onnx' }).waitFor();
   }));

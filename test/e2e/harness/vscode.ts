@@ -141,10 +141,20 @@ export class VsCode {
 
   /** Runs a command from the palette by its full title ("Category: Title"). */
   async runCommand(title: string): Promise<void> {
-    await this.openPalette(title);
-    const row = await this.waitForRow(title);
-    await row.click();
-    await this.quickInput.waitFor({ state: 'hidden' });
+    for (let attempt = 1; ; attempt++) {
+      await this.openPalette(title);
+      let row: Locator;
+      try {
+        row = await this.waitForRow(title);
+      } catch (error) {
+        // The palette closed before the row showed (focus taken by a panel opening): nothing ran yet.
+        if (attempt >= 3) throw error;
+        continue;
+      }
+      await row.click();
+      await this.quickInput.waitFor({ state: 'hidden' });
+      return;
+    }
   }
 
   /** Starts a command that asks questions: the quick input stays open for answerQuickInput. */
@@ -201,11 +211,22 @@ export class VsCode {
   }
 
   private async openPalette(query: string): Promise<void> {
-    await this.focusWorkbench();
-    await this.page.keyboard.press('F1');
-    const input = this.quickInput.locator('input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${query}`);
+    for (let attempt = 1; ; attempt++) {
+      await this.focusWorkbench();
+      await this.page.keyboard.press('F1');
+      const input = this.quickInput.locator('input');
+      try {
+        await input.waitFor({ state: 'visible' });
+        await input.fill(`>${query}`, { timeout: 5_000 });
+        return;
+      } catch (error) {
+        // Something took focus while the palette opened (a panel revealed by the previous command closes
+        // the quick input): open it again, twice at most.
+        if (attempt >= 3) throw error;
+        await this.page.keyboard.press('Escape');
+        await sleep(300);
+      }
+    }
   }
 
   private async closeQuickInput(): Promise<void> {
