@@ -6,7 +6,8 @@ import type { ModelSummary } from '../core/inspect/summary';
 import type { AnalyzerClient } from './analyzerClient';
 import { MODEL_EDITOR_VIEW_TYPE, ModelEditorProvider } from './modelEditor';
 
-async function modelArgument(argument: unknown, openLabel: string): Promise<vscode.Uri | undefined> {
+/** The model to act on: the command's argument (explorer, editor title), the active model editor, or a pick. */
+export async function modelArgument(argument: unknown, openLabel: string): Promise<vscode.Uri | undefined> {
   if (argument instanceof vscode.Uri) return argument;
   if (ModelEditorProvider.activeModel) return ModelEditorProvider.activeModel;
   const picked = await vscode.window.showOpenDialog({ filters: { 'ONNX models': ['onnx'] }, openLabel });

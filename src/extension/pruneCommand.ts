@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { MakePlanParams, PlanPreviewRow } from '../protocol/server';
 import type { AnalyzerClient } from './analyzerClient';
-import { ModelEditorProvider } from './modelEditor';
+import { modelArgument } from './modelCommands';
 
 const CRITERIA: (vscode.QuickPickItem & { id: MakePlanParams['criterion'] })[] = [
   { id: 'l1', label: 'l1', description: 'sum of |weights| over every tensor of the group' },
@@ -14,18 +14,6 @@ const CRITERIA: (vscode.QuickPickItem & { id: MakePlanParams['criterion'] })[] =
 ];
 
 type Amount = { kind: 'ratio'; value: number } | { kind: 'macs'; value: number };
-
-/** The model to act on: the command's argument (explorer, editor title), the active model editor, or a pick. */
-async function targetModel(argument: unknown): Promise<vscode.Uri | undefined> {
-  if (argument instanceof vscode.Uri) return argument;
-  if (ModelEditorProvider.activeModel) return ModelEditorProvider.activeModel;
-  const picked = await vscode.window.showOpenDialog({
-    canSelectMany: false,
-    filters: { 'ONNX models': ['onnx'] },
-    openLabel: 'Prune',
-  });
-  return picked?.[0];
-}
 
 async function pickAmount(defaultRatio: number): Promise<Amount | undefined> {
   const kind = await vscode.window.showQuickPick(
@@ -71,7 +59,7 @@ export function registerPruneCommand(
   log: vscode.LogOutputChannel,
 ): vscode.Disposable {
   return vscode.commands.registerCommand('onnxPruner.pruneChannels', async (argument: unknown) => {
-    const model = await targetModel(argument);
+    const model = await modelArgument(argument, 'Prune');
     if (!model) return;
     const config = vscode.workspace.getConfiguration('onnxPruner');
     const defaultCriterion = config.get<string>('prune.criterion', 'l1');

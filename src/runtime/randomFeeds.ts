@@ -1,4 +1,5 @@
 import type { Feeds, TensorPayload, TensorType, ValueMeta } from '../protocol/runtime';
+import { mulberry32 } from '../core/random';
 
 /** Size given to a symbolic dim that is not the first and that neither model fixes. */
 export const DEFAULT_SYMBOLIC_DIM = 16;
@@ -76,18 +77,6 @@ function randomTensor(type: string, dims: number[], next: () => number, name: st
         `input '${name}' has element type ${type || 'unknown'}, which random inputs cannot fill.`,
       );
   }
-}
-
-/** A small, well-mixed 32-bit generator: reproducible everywhere, no dependency. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** A different stream per input, from the user's seed. */

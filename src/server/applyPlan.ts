@@ -26,7 +26,7 @@ export async function applyPlan(params: ApplyPlanParams, signal: AbortSignal): P
       throw new PlanRefused(
         'The activation criterion needs calibration inputs: prune this plan with the CLI (--calib).',
       );
-    const modelPath = planModelPath(planPath, params.text)!;
+    const modelPath = planModelPath(planPath, doc.plan.model)!;
     const prunedPath = `${modelPath.replace(/\.onnx$/i, '')}.pruned.onnx`;
     const check = (analysis: Analysis) => {
       const errors = planDiagnostics(doc, analysis.roots, { groups: analysis.report.groups }).filter(

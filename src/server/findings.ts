@@ -51,9 +51,8 @@ export function modelFindings(path: string, models: ModelCache): LspDiagnostic[]
   return result.analysis.report.diagnostics.map(toLsp);
 }
 
-/** The model a plan refers to: its `model` field, relative to the plan's folder. */
-export function planModelPath(planPath: string, text: string): string | undefined {
-  const model = parsePlan(text).partial.model;
+/** The model a plan refers to: its `model` field (from a parsed plan), relative to the plan's folder. */
+export function planModelPath(planPath: string, model: unknown): string | undefined {
   return typeof model === 'string' && model ? resolve(dirname(planPath), model) : undefined;
 }
 
@@ -61,7 +60,7 @@ export function planModelPath(planPath: string, text: string): string | undefine
 export function planFindings(planUri: string, text: string, models: ModelCache): LspDiagnostic[] {
   const planPath = fileURLToPath(planUri);
   const doc = parsePlan(text);
-  const modelPath = planModelPath(planPath, text);
+  const modelPath = planModelPath(planPath, doc.partial.model);
   if (!modelPath) return doc.diagnostics.map(toLsp);
   const model = models.get(modelPath);
   if (!model.ok) {
@@ -83,7 +82,7 @@ export function planFindings(planUri: string, text: string, models: ModelCache):
 
 /** The analysis of the model a plan points at, when it can be read. */
 export function planAnalysis(planUri: string, text: string, models: ModelCache) {
-  const modelPath = planModelPath(fileURLToPath(planUri), text);
+  const modelPath = planModelPath(fileURLToPath(planUri), parsePlan(text).partial.model);
   const result = modelPath ? models.get(modelPath) : undefined;
   return result?.ok ? result.analysis : undefined;
 }

@@ -26,7 +26,7 @@ import {
 import { verifyFor } from './verify';
 import { applyPlan } from './applyPlan';
 import { makePlanFor } from './makePlan';
-import { completeLayers, hoverLayer } from '../core/plan';
+import { completeLayers, hoverLayer, parsePlan } from '../core/plan';
 import { modelFindings, planAnalysis, planFindings, planModelPath } from './findings';
 import { ModelCache } from './modelCache';
 
@@ -101,7 +101,10 @@ export function startServer(connection: Connection): void {
       models.forget(path);
       if (openModels.has(uri)) publishModel(uri);
       for (const plan of documents.all()) {
-        if (isPlan(plan.uri) && planModelPath(fileURLToPath(plan.uri), plan.getText()) === path)
+        if (
+          isPlan(plan.uri) &&
+          planModelPath(fileURLToPath(plan.uri), parsePlan(plan.getText()).partial.model) === path
+        )
           schedulePlan(plan, 0);
       }
     }

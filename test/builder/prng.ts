@@ -1,6 +1,7 @@
 // Deterministic pseudo-random numbers for weights and test inputs. Every tensor gets its own stream, keyed
 // by the builder seed and the tensor name, so adding a layer does not change the weights of the others and
 // two models that share layer names (e.g. a DepthToSpace model and its Reshape/Transpose twin) share weights.
+import { mulberry32 } from '../../src/core/random';
 
 /** FNV-1a 32-bit hash of a string: cheap, stable across platforms, good enough to spread seeds. */
 export function hashString(text: string): number {
@@ -10,18 +11,6 @@ export function hashString(text: string): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return hash >>> 0;
-}
-
-/** mulberry32: a tiny 32-bit PRNG with a full period, returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The random stream of one named tensor under one seed. */

@@ -45,7 +45,7 @@ export function completeLayers(
     node?.type === 'string' && node.parent?.type === 'property' && node.parent.children?.[0] === node;
   const range = isKey ? lines.range(node.offset, node.length) : lines.range(offset, 0);
   const hasValue = isKey && node.parent!.children!.length === 2;
-  const present = new Set(Object.keys(existingLayers(text)));
+  const present = existingLayers(tree);
   return [...roots.values()]
     .filter((root) => !present.has(root.node) || root.node === location.path[1])
     .map((root) => ({
@@ -58,15 +58,14 @@ export function completeLayers(
     .sort((a, b) => Number(a.locked) - Number(b.locked));
 }
 
-function existingLayers(text: string): Record<string, unknown> {
-  const tree = parseTree(text);
+function existingLayers(tree: ReturnType<typeof parseTree>): Set<string> {
   const layers = tree?.children?.find((p) => p.children?.[0]?.value === 'layers')?.children?.[1];
-  const result: Record<string, unknown> = {};
+  const names = new Set<string>();
   for (const property of layers?.children ?? []) {
     const key = property.children?.[0]?.value;
-    if (typeof key === 'string') result[key] = true;
+    if (typeof key === 'string') names.add(key);
   }
-  return result;
+  return names;
 }
 
 /** What a layer name under `layers` means for pruning, when `offset` is on one. */
