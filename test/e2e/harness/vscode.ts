@@ -141,26 +141,32 @@ export class VsCode {
 
   /** Runs a command from the palette by its full title ("Category: Title"). */
   async runCommand(title: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      await this.openPalette(title);
-      let row: Locator;
-      try {
-        row = await this.waitForRow(title);
-      } catch (error) {
-        // The palette closed before the row showed (focus taken by a panel opening): nothing ran yet.
-        if (attempt >= 3) throw error;
-        continue;
-      }
-      await row.click();
-      await this.quickInput.waitFor({ state: 'hidden' });
-      return;
-    }
+    await this.pickFromPalette(title);
+    await this.quickInput.waitFor({ state: 'hidden' });
   }
 
   /** Starts a command that asks questions: the quick input stays open for answerQuickInput. */
   async startCommand(title: string): Promise<void> {
-    await this.openPalette(title);
-    await (await this.waitForRow(title)).click();
+    await this.pickFromPalette(title);
+  }
+
+  /**
+   * Opens the palette, finds the row titled `title` and clicks it. The palette can close under us when a panel
+   * or editor takes focus as it opens (the extension activating, the language server starting); a click that
+   * Playwright could not deliver never reached VS Code, so nothing ran and trying again is safe.
+   */
+  private async pickFromPalette(title: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.openPalette(title);
+        const row = await this.waitForRow(title);
+        await row.click({ timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        this.console.push(`[harness] palette closed before "${title}" was picked (attempt ${attempt}); retrying`);
+      }
+    }
   }
 
   /**
