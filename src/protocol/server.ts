@@ -4,6 +4,7 @@
  * editor; the server then owns their analysis and publishes their findings on the model's URI.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { ModelSummary } from '../core/inspect/summary';
 
 export interface ModelParams {
   /** The model's `file:` URI. */
@@ -89,3 +90,88 @@ export type VerifyPlanResult = { ok: true; passed: boolean; text: string } | { o
 
 /** Checks a pruned model against its original in ONNX Runtime (a child of the server); the text is the CLI's. */
 export const verifyRequest = new RequestType<VerifyParams, VerifyPlanResult, void>('onnxPruner/verify');
+
+// ---- the model editor's document: edits, state and save ----------------------------------------------------
+
+/** One undoable edit of a model open in the editor; the document is its file plus these edits, in order. */
+export type ModelEdit =
+  | {
+      kind: 'prune';
+      /** What the Undo menu says. */
+      label: string;
+      /** The plan's `file:` URI and its text as the editor had it when applied. */
+      planUri: string;
+      planText: string;
+    }
+  | { kind: 'fix'; label: string; code: 'PS002' | 'PS003'; node?: string };
+
+export interface ModelStateParams {
+  /** The model's `file:` URI. */
+  uri: string;
+  edits: ModelEdit[];
+  /** Check a prune edit at the end of `edits` in ONNX Runtime against the state before it. */
+  verifyLast?: boolean;
+}
+
+/** A channel group as the editor's table shows it. */
+export interface GroupRow {
+  id: string;
+  roots: string[];
+  channels: number;
+  unit: number;
+  prunable: boolean;
+  locked: string | null;
+  /** "DepthToSpace CRD r=2", one per pixel shuffle the group passes through. */
+  pixelShuffles: string[];
+  members: number;
+}
+
+/** A finding as the editor shows it, with the model fix it offers (Fix button, Fix Problem). */
+export interface FindingRow {
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  node?: string;
+  group?: string;
+  fix?: { code: 'PS002' | 'PS003'; node?: string; title: string };
+}
+
+export type ModelStateResult =
+  | {
+      ok: true;
+      summary: ModelSummary;
+      groups: GroupRow[];
+      findings: FindingRow[];
+      /** Present when verifyLast asked and the last edit is a prune. */
+      verification?: { passed: boolean; maxAbsError: number | null; text: string };
+    }
+  | { ok: false; message: string };
+
+/**
+ * The model with these edits applied (materialised by the server in its own temporary folder, cached per
+ * prefix so Undo and Redo are immediate): its summary, groups and findings. The server also publishes the
+ * findings of this state on the model's URI.
+ */
+export const modelStateRequest = new RequestType<ModelStateParams, ModelStateResult, void>(
+  'onnxPruner/modelState',
+);
+
+export interface SaveModelParams {
+  uri: string;
+  edits: ModelEdit[];
+  /** Where to write (`file:` URI): the model itself (Save) or another file (Save As). */
+  target: string;
+  /** Saving over an existing file keeps it as `<file>.bak` first. */
+  backup: boolean;
+}
+
+export type SaveModelResult =
+  { ok: true; bytes: number; backupUri?: string } | { ok: false; message: string };
+
+/** Writes the document (its file plus edits) through the core writer, atomically; cancellable. */
+export const saveModelRequest = new RequestType<SaveModelParams, SaveModelResult, void>(
+  'onnxPruner/saveModel',
+);
+
+/** The model's file changed on disk and the user chose to reload it: drop its snapshot and states. */
+export const modelReloaded = new NotificationType<ModelParams>('onnxPruner/modelReloaded');

@@ -1,15 +1,10 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Analysis } from '../core/analyze/analyze';
 import { OnnxError } from '../core/onnx/errors';
-import { parsePlan, planDiagnostics, settingsOfPlan } from '../core/plan';
 import { pruneFile } from '../core/prune/prune';
 import type { ApplyPlanParams, ApplyPlanResult } from '../protocol/server';
 import { pruneReportMarkdown } from '../runtime/pruneReport';
 import { verifyModels } from '../runtime/verify/verifyModels';
-import { planModelPath } from './findings';
-
-/** A plan problem or a bad model: the one sentence the user sees. */
-class PlanRefused extends Error {}
+import { PlanRefused, checkedPlan } from './checkedPlan';
 
 /**
  * Answers onnxPruner/applyPlan: checks the plan against its model (errors refuse it, as `prune --plan` does),
@@ -19,28 +14,9 @@ class PlanRefused extends Error {}
 export async function applyPlan(params: ApplyPlanParams, signal: AbortSignal): Promise<ApplyPlanResult> {
   const planPath = fileURLToPath(params.planUri);
   try {
-    const doc = parsePlan(params.text);
-    const parseError = doc.diagnostics.find((d) => d.severity === 'error');
-    if (!doc.plan || parseError) throw new PlanRefused(`${planPath}: ${parseError?.message ?? 'not a plan'}`);
-    if (doc.plan.criterion === 'activation')
-      throw new PlanRefused(
-        'The activation criterion needs calibration inputs: prune this plan with the CLI (--calib).',
-      );
-    const modelPath = planModelPath(planPath, doc.plan.model)!;
+    const { modelPath, settings, check } = checkedPlan(planPath, params.text);
     const prunedPath = `${modelPath.replace(/\.onnx$/i, '')}.pruned.onnx`;
-    const check = (analysis: Analysis) => {
-      const errors = planDiagnostics(doc, analysis.roots, { groups: analysis.report.groups }).filter(
-        (d) => d.severity === 'error',
-      );
-      if (errors.length > 0) {
-        const first = errors[0];
-        const line = first.range ? ` (line ${first.range.start.line + 1})` : '';
-        throw new PlanRefused(
-          `The plan has ${errors.length} error(s): ${first.code} ${first.message}${line}`,
-        );
-      }
-    };
-    const outcome = pruneFile(modelPath, prunedPath, settingsOfPlan(doc.plan), {
+    const outcome = pruneFile(modelPath, prunedPath, settings, {
       check,
       signal,
       hashOriginal: true,

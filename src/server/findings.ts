@@ -35,8 +35,11 @@ function toLsp(d: Diagnostic): LspDiagnostic {
   };
 }
 
-/** The findings of a model file, for its URI; a model that cannot be read gets one error saying why. */
-export function modelFindings(path: string, models: ModelCache): LspDiagnostic[] {
+/**
+ * The findings of a model file, for its URI; a model that cannot be read gets one error saying why. `path` may
+ * be an edited state of the model in a temporary folder: messages then name the model (`shownAs`).
+ */
+export function modelFindings(path: string, models: ModelCache, shownAs = path): LspDiagnostic[] {
   const result = models.get(path);
   if (!result.ok) {
     return [
@@ -44,7 +47,7 @@ export function modelFindings(path: string, models: ModelCache): LspDiagnostic[]
         range: START,
         severity: DiagnosticSeverity.Error,
         source: 'onnx-pruner',
-        message: result.message,
+        message: result.message.replaceAll(path, shownAs),
       },
     ];
   }

@@ -4,6 +4,7 @@
 // they are typed. Quick-fixes are the fixes the core attaches to plan findings. Wiring only: the logic is core's.
 import { fileURLToPath } from 'node:url';
 import {
+  type CancellationToken,
   type CodeAction,
   CodeActionKind,
   CompletionItemKind,
@@ -21,8 +22,13 @@ import {
   makePlanRequest,
   modelClosed,
   modelOpened,
+  modelReloaded,
+  modelStateRequest,
+  saveModelRequest,
   verifyRequest,
 } from '../protocol/server';
+import { modelStateFor, saveModelFor } from './modelState';
+import { ModelStates } from './modelStates';
 import { verifyFor } from './verify';
 import { applyPlan } from './applyPlan';
 import { makePlanFor } from './makePlan';
@@ -36,13 +42,14 @@ const PLAN_DEBOUNCE_MS = 250;
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const models = new ModelCache();
+  const states = new ModelStates(); // the editor's documents: their edits, materialised
   const openModels = new Set<string>(); // model URIs open in the editor
   const timers = new Map<string, NodeJS.Timeout>();
 
   const isPlan = (uri: string) => uri.endsWith('.prune.json');
 
   const publishModel = (uri: string) => {
-    const diagnostics = modelFindings(fileURLToPath(uri), models);
+    const diagnostics = modelFindings(states.pathOf(uri), models, fileURLToPath(uri));
     void connection.sendDiagnostics({ uri, diagnostics });
   };
 
@@ -90,7 +97,12 @@ export function startServer(connection: Connection): void {
   connection.onNotification(modelClosed, ({ uri }) => {
     openModels.delete(uri);
     models.forget(fileURLToPath(uri));
+    states.forget(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });
+  });
+  connection.onNotification(modelReloaded, ({ uri }) => {
+    states.forget(uri);
+    if (openModels.has(uri)) publishModel(uri);
   });
 
   // A model changed on disk: its findings, and those of the open plans that point at it, are stale.
@@ -157,14 +169,24 @@ export function startServer(connection: Connection): void {
 
   connection.onRequest(makePlanRequest, (params) => makePlanFor(params));
   connection.onRequest(verifyRequest, (params) => verifyFor(params));
-  connection.onRequest(applyPlanRequest, (params, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
-    return applyPlan(params, controller.signal);
+  connection.onRequest(applyPlanRequest, (params, token) => applyPlan(params, signalOf(token)));
+  connection.onRequest(modelStateRequest, async (params, token) => {
+    const result = await modelStateFor(params, states, models, signalOf(token));
+    if (result.ok && openModels.has(params.uri)) publishModel(params.uri);
+    return result;
   });
+  connection.onRequest(saveModelRequest, (params, token) => saveModelFor(params, states, signalOf(token)));
+  connection.onShutdown(() => states.dispose());
+  process.on('exit', () => states.dispose());
 
   documents.listen(connection);
   connection.listen();
+}
+
+function signalOf(token: CancellationToken): AbortSignal {
+  const controller = new AbortController();
+  token.onCancellationRequested(() => controller.abort());
+  return controller.signal;
 }
 
 // Started by the language client over IPC, or by hand / in tests with --stdio.

@@ -1,9 +1,9 @@
 // The analyzer language server as VS Code runs it: its own process (a fresh bundle of src/server/server.ts),
 // spoken to over LSP. Models are reported open with the custom notification; plans are text documents.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import {
@@ -17,95 +17,32 @@ import {
   DidChangeWatchedFilesNotification,
   DidOpenTextDocumentNotification,
   FileChangeType,
-  InitializeRequest,
-  InitializedNotification,
   type ProtocolConnection,
-  type PublishDiagnosticsParams,
-  PublishDiagnosticsNotification,
-  StreamMessageReader,
-  StreamMessageWriter,
-  createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import { applyEdits } from '../../src/core/plan';
 import { applyPlanRequest, modelClosed, modelOpened } from '../../src/protocol/server';
 import { buildFixture } from '../builder/fixtures';
 import { writeBuilt } from '../builder/model-builder';
-import { loadEsbuild, useFreshWorker } from '../runtime/workerBundle';
+import { useFreshWorker } from '../runtime/workerBundle';
+import { type TestServer, startTestServer } from './serverHarness';
 import { tempDir } from '../support/tempDir';
 
 const dir = tempDir();
 useFreshWorker(); // the server's ONNX Runtime child runs a fresh worker bundle (ONNX_PRUNER_ORT_WORKER)
 
-/** Bundles the server as the build does, under out/ so that its dependencies resolve from the repository. */
-function buildServer(): string {
-  const outDir = join(resolve('.'), 'out', 'test-server');
-  mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, `server-${process.pid}.js`);
-  loadEsbuild().buildSync({
-    entryPoints: [resolve('src/server/server.ts')],
-    outfile: path,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-  });
-  return path;
-}
-
 describe('analyzer language server', () => {
+  let server: TestServer;
   let child: ChildProcess;
-  let serverPath = '';
   let connection: ProtocolConnection;
-  const published = new Map<string, PublishDiagnosticsParams[]>();
-  const waiters: { uri: string; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
-
-  /** The next diagnostics published for a URI (after this call). */
-  const nextDiagnostics = (uri: string) =>
-    new Promise<PublishDiagnosticsParams>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no diagnostics for ${uri} within 20 s`)), 20_000);
-      waiters.push({
-        uri,
-        resolve: (p) => {
-          clearTimeout(timer);
-          resolve(p);
-        },
-      });
-    });
+  let published: TestServer['published'];
+  const nextDiagnostics = (uri: string) => server.nextDiagnostics(uri);
 
   before(async () => {
-    serverPath = buildServer();
-    child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    connection = createProtocolConnection(
-      new StreamMessageReader(child.stdout!),
-      new StreamMessageWriter(child.stdin!),
-    );
-    connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
-      published.set(params.uri, [...(published.get(params.uri) ?? []), params]);
-      for (const [i, w] of waiters.entries()) {
-        if (w.uri === params.uri) {
-          waiters.splice(i, 1);
-          w.resolve(params);
-          break;
-        }
-      }
-    });
-    connection.listen();
-    const result = await connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: pathToFileURL(dir).href,
-      capabilities: {},
-      workspaceFolders: null,
-    });
-    assert.ok(result.capabilities.codeActionProvider);
-    await connection.sendNotification(InitializedNotification.type, {});
+    server = await startTestServer(dir);
+    ({ child, connection, published } = server);
   });
 
-  after(() => {
-    connection?.dispose();
-    child?.kill();
-    rmSync(serverPath, { force: true });
-  });
+  after(() => server?.stop());
 
   const modelPath = join(dir, 'model.onnx');
   const modelUri = pathToFileURL(modelPath).href;

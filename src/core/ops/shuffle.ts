@@ -190,7 +190,11 @@ const reshape: ChannelRule = (state, node) => {
       message: `${describe(trans)} is a pixel shuffle (${info.mode}, r=${info.blocksize}) written as Reshape→Transpose→Reshape; ${why}. Rewrite it as DepthToSpace(mode=${info.mode}).`,
       node: trans.name,
       space: x,
-      fixes: [{ id: 'PS002.rewrite', title: `Rewrite as DepthToSpace (mode ${info.mode})`, kind: 'model' }],
+      // DepthToSpace has CRD only from opset 11: before it, only a DCR shuffle can be rewritten.
+      fixes:
+        info.mode === 'DCR' || (trans.opset ?? 11) >= 11
+          ? [{ id: 'PS002.rewrite', title: `Rewrite as DepthToSpace (mode ${info.mode})`, kind: 'model' }]
+          : [],
     });
   } else if (!info && map.channels === x.size) {
     state.finding({

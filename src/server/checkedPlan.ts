@@ -1,0 +1,35 @@
+import type { Analysis } from '../core/analyze/analyze';
+import { parsePlan, planDiagnostics, settingsOfPlan } from '../core/plan';
+import type { PruneSettings } from '../core/prune/select';
+import { planModelPath } from './findings';
+
+/** A plan problem or a bad model: the one sentence the user sees. */
+export class PlanRefused extends Error {}
+
+/**
+ * A plan's text made ready to prune with: its settings, its model's path, and the check that refuses it (as
+ * `prune --plan` does) when it has errors against the model's analysis.
+ */
+export function checkedPlan(
+  planPath: string,
+  text: string,
+): { modelPath: string; settings: PruneSettings; check: (analysis: Analysis) => void } {
+  const doc = parsePlan(text);
+  const parseError = doc.diagnostics.find((d) => d.severity === 'error');
+  if (!doc.plan || parseError) throw new PlanRefused(`${planPath}: ${parseError?.message ?? 'not a plan'}`);
+  if (doc.plan.criterion === 'activation')
+    throw new PlanRefused(
+      'The activation criterion needs calibration inputs: prune this plan with the CLI (--calib).',
+    );
+  const check = (analysis: Analysis) => {
+    const errors = planDiagnostics(doc, analysis.roots, { groups: analysis.report.groups }).filter(
+      (d) => d.severity === 'error',
+    );
+    if (errors.length > 0) {
+      const first = errors[0];
+      const line = first.range ? ` (line ${first.range.start.line + 1})` : '';
+      throw new PlanRefused(`The plan has ${errors.length} error(s): ${first.code} ${first.message}${line}`);
+    }
+  };
+  return { modelPath: planModelPath(planPath, doc.plan.model)!, settings: settingsOfPlan(doc.plan), check };
+}

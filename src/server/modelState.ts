@@ -1,0 +1,140 @@
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ChannelGroup, Diagnostic, PixelShuffleInfo } from '../core/analyze/types';
+import { MODEL_FIX_CODES, type ModelFixCode } from '../core/fix/modelFixes';
+import { summarizeModel } from '../core/inspect/summary';
+import { OnnxError, withModelErrors } from '../core/onnx/errors';
+import { ModelView } from '../core/onnx/modelView';
+import { openModel } from '../core/onnx/reader';
+import type {
+  FindingRow,
+  GroupRow,
+  SaveModelParams,
+  ModelStateParams,
+  ModelStateResult,
+  SaveModelResult,
+} from '../protocol/server';
+import { formatVerify } from '../runtime/verify/formatVerify';
+import { VerifyInputError } from '../runtime/verify/types';
+import { verifyModels } from '../runtime/verify/verifyModels';
+import { PlanRefused } from './checkedPlan';
+import type { ModelCache } from './modelCache';
+import type { ModelStates } from './modelStates';
+
+/**
+ * Answers onnxPruner/modelState: materialises the document's edits (an edit that cannot be made refuses the
+ * request and changes nothing), then summarises and analyses the result for the editor.
+ */
+export async function modelStateFor(
+  params: ModelStateParams,
+  states: ModelStates,
+  models: ModelCache,
+  signal: AbortSignal,
+): Promise<ModelStateResult> {
+  const modelPath = fileURLToPath(params.uri);
+  try {
+    const path = states.materialise(params.uri, params.edits, signal);
+    const result = models.get(path);
+    if (!result.ok) return { ok: false, message: states.shown(result.message, modelPath) };
+    const file = withModelErrors(path, () => openModel(path, { checkExternalData: false }));
+    const summary = (() => {
+      try {
+        return summarizeModel(new ModelView(file));
+      } finally {
+        file.close();
+      }
+    })();
+    summary.path = modelPath;
+    const last = params.edits.at(-1);
+    const verification =
+      params.verifyLast && last?.kind === 'prune' && !signal.aborted
+        ? await verifyLastEdit(params, states, path)
+        : undefined;
+    return {
+      ok: true,
+      summary,
+      groups: result.analysis.report.groups.map(groupRow),
+      findings: result.analysis.report.diagnostics.map(findingRow),
+      ...(verification ? { verification } : {}),
+    };
+  } catch (error) {
+    return { ok: false, message: states.shown(userMessage(error, modelPath, signal), modelPath) };
+  }
+}
+
+/** Answers onnxPruner/saveModel. */
+export function saveModelFor(
+  params: SaveModelParams,
+  states: ModelStates,
+  signal: AbortSignal,
+): SaveModelResult {
+  const target = fileURLToPath(params.target);
+  try {
+    const saved = states.save(params.uri, params.edits, target, params.backup, signal);
+    return {
+      ok: true,
+      bytes: saved.bytes,
+      ...(saved.backup ? { backupUri: pathToFileURL(saved.backup).href } : {}),
+    };
+  } catch (error) {
+    return {
+      ok: false,
+      message: states.shown(userMessage(error, target, signal), fileURLToPath(params.uri)),
+    };
+  }
+}
+
+/** The pruned state against the one before it, in ONNX Runtime (the masked-original oracle). */
+async function verifyLastEdit(params: ModelStateParams, states: ModelStates, pruned: string) {
+  const before = states.materialise(params.uri, params.edits.slice(0, -1));
+  try {
+    const result = await verifyModels(before, pruned, { runs: 3 });
+    const errors = result.exactness.outputs.map((o) => o.maxAbsError).filter((e) => e !== null);
+    return {
+      passed: result.passed,
+      maxAbsError: errors.length > 0 ? Math.max(...errors) : null,
+      text: formatVerify(result),
+    };
+  } catch (error) {
+    if (error instanceof OnnxError || error instanceof VerifyInputError)
+      return { passed: false, maxAbsError: null, text: error.message };
+    throw error;
+  }
+}
+
+function userMessage(error: unknown, path: string, signal: AbortSignal): string {
+  if (signal.aborted) return 'Cancelled: nothing was changed.';
+  if (error instanceof PlanRefused || error instanceof OnnxError) return error.message;
+  return `${path}: ${(error as Error).message}`;
+}
+
+function shuffleLabel(s: PixelShuffleInfo): string {
+  return `${s.form}${s.mode ? ` ${s.mode}` : ''} r=${s.blocksize} at ${s.node}`;
+}
+
+function groupRow(g: ChannelGroup): GroupRow {
+  return {
+    id: g.id,
+    roots: g.roots,
+    channels: g.channels,
+    unit: g.unit,
+    prunable: g.prunable,
+    locked: g.locked,
+    pixelShuffles: g.pixelShuffle.map(shuffleLabel),
+    members: g.members.length,
+  };
+}
+
+function findingRow(d: Diagnostic): FindingRow {
+  const fix = d.fixes.find((f) => f.kind === 'model');
+  const code = fix?.id.split('.')[0];
+  return {
+    code: d.code,
+    severity: d.severity,
+    message: d.message,
+    ...(d.node ? { node: d.node } : {}),
+    ...(d.group ? { group: d.group } : {}),
+    ...(fix && MODEL_FIX_CODES.includes(code as ModelFixCode)
+      ? { fix: { code: code as ModelFixCode, title: fix.title, ...(d.node ? { node: d.node } : {}) } }
+      : {}),
+  };
+}

@@ -1,0 +1,163 @@
+// The model editor's documents, server side. A document is its model file plus a list of edits (prunes by a
+// plan, model fixes); VS Code keeps the undo stack, the server keeps the files. Each prefix of the edit list is
+// materialised once, through the core's writer, into this server's temporary folder, so Undo and Redo only
+// switch between files already written. The first edit snapshots the model (a copy), so the
+// edits keep applying to the version the user opened even if the file is then saved over or changed on disk.
+import { constants, copyFileSync, existsSync, linkSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyzeModel } from '../core/analyze/analyze';
+import { fixModel } from '../core/fix/modelFixes';
+import { withModelErrors } from '../core/onnx/errors';
+import { ModelView } from '../core/onnx/modelView';
+import { openModel } from '../core/onnx/reader';
+import { writeModel } from '../core/onnx/writer';
+import { pruneFile } from '../core/prune/prune';
+import type { ModelEdit } from '../protocol/server';
+import { PlanRefused, checkedPlan } from './checkedPlan';
+
+interface DocumentFiles {
+  /** The model as first edited (a snapshot), the file every edit list starts from. */
+  base: string;
+  /** Edit-list prefix (as JSON) → the file holding the model with those edits. */
+  states: Map<string, string>;
+  /** The file that holds what the editor shows now. */
+  current: string;
+}
+
+export class ModelStates {
+  private dir: string | undefined;
+  private count = 0;
+  private readonly docs = new Map<string, DocumentFiles>();
+
+  /** The file whose findings are the document's: its current state, or the model file when never edited. */
+  pathOf(uri: string): string {
+    return this.docs.get(uri)?.current ?? fileURLToPath(uri);
+  }
+
+  /** A message about one of our files, as the user should read it: naming the model instead. */
+  shown(message: string, modelPath: string): string {
+    if (!this.dir) return message;
+    const prefix = `${this.dir}/`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return message.replace(new RegExp(`${prefix}\\d+-[^:\\s]*`, 'g'), modelPath);
+  }
+
+  /**
+   * The file holding the model `uri` with `edits` applied, written now if not yet. An edit that cannot be made
+   * (a plan with errors, a fix with nothing to fix, a cancel) throws and leaves the document as it was.
+   */
+  materialise(uri: string, edits: readonly ModelEdit[], signal?: AbortSignal): string {
+    const path = fileURLToPath(uri);
+    let doc = this.docs.get(uri);
+    if (!doc && edits.length === 0) return path;
+    if (!doc) {
+      doc = { base: this.snapshot(path), states: new Map(), current: path };
+      this.docs.set(uri, doc);
+    }
+    let input = doc.base;
+    for (let i = 0; i < edits.length; i++) {
+      const key = JSON.stringify(edits.slice(0, i + 1));
+      let output = doc.states.get(key);
+      if (!output) {
+        output = this.newFile(path);
+        applyEdit(edits[i], input, output, signal);
+        doc.states.set(key, output);
+      }
+      input = output;
+    }
+    doc.current = input;
+    return input;
+  }
+
+  /**
+   * Saves the document to `target` through the core writer (atomically: a temporary file renamed into place).
+   * With `backup`, an existing target is kept as `<target>.bak` first.
+   */
+  save(
+    uri: string,
+    edits: readonly ModelEdit[],
+    target: string,
+    backup: boolean,
+    signal?: AbortSignal,
+  ): { bytes: number; backup?: string } {
+    const source = this.materialise(uri, edits, signal);
+    let kept: string | undefined;
+    if (backup && existsSync(target) && source !== target) {
+      kept = `${target}.bak`;
+      keepCopy(target, kept);
+    }
+    const file = withModelErrors(source, () => openModel(source));
+    try {
+      const { bytes } = writeModel(file, file.proto, target, { signal });
+      return { bytes, backup: kept };
+    } finally {
+      file.close();
+    }
+  }
+
+  /** The model was reverted or reloaded from disk: its edits are gone, start again from the file. */
+  forget(uri: string): void {
+    const doc = this.docs.get(uri);
+    if (!doc) return;
+    this.docs.delete(uri);
+    for (const file of [doc.base, ...doc.states.values()]) rmSync(file, { force: true });
+  }
+
+  /** Removes every file this server wrote (at exit). */
+  dispose(): void {
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.docs.clear();
+  }
+
+  private newFile(modelPath: string): string {
+    this.dir ??= mkdtempSync(join(tmpdir(), 'onnx-pruner-states-'));
+    return join(this.dir, `${++this.count}-${basename(modelPath)}`);
+  }
+
+  private snapshot(path: string): string {
+    const file = withModelErrors(path, () => openModel(path, { checkExternalData: false }));
+    try {
+      // States live in a temporary folder: tensors that point at external files beside the model would dangle.
+      if (file.externalTensors.length > 0)
+        throw new PlanRefused(
+          `${path} keeps its weights in external data files, which the editor cannot edit in place yet: ` +
+            'apply the plan from the plan file instead (it writes <model>.pruned.onnx beside the model).',
+        );
+    } finally {
+      file.close();
+    }
+    // A copy, not a link: exporters (onnx.save, torch.onnx.export) rewrite a model in place, which would
+    // change a linked snapshot under the edits.
+    const base = this.newFile(path);
+    copyFileSync(path, base, constants.COPYFILE_FICLONE);
+    return base;
+  }
+}
+
+/** `to` becomes a copy of `from`: a hard link when the file system allows (instant, and our writer never
+ * writes into an existing file, it renames a new one over it), else a byte copy. */
+function keepCopy(from: string, to: string): void {
+  if (existsSync(to)) unlinkSync(to);
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
+}
+
+function applyEdit(edit: ModelEdit, input: string, output: string, signal?: AbortSignal): void {
+  if (edit.kind === 'prune') {
+    const { settings, check } = checkedPlan(fileURLToPath(edit.planUri), edit.planText);
+    pruneFile(input, output, settings, { check, signal, hashOriginal: true });
+    return;
+  }
+  const file = withModelErrors(input, () => openModel(input));
+  try {
+    // fixModel refuses a fix with nothing to fix, and one the model's opset cannot express.
+    const result = fixModel(file, analyzeModel(new ModelView(file)), edit.code, edit.node);
+    writeModel(file, result.proto, output, { signal });
+  } finally {
+    file.close();
+  }
+}

@@ -1,0 +1,96 @@
+// Starts the analyzer language server as VS Code runs it: its own process (a fresh bundle of
+// src/server/server.ts), spoken to over LSP on stdio.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  InitializeRequest,
+  InitializedNotification,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  PublishDiagnosticsNotification,
+  StreamMessageReader,
+  StreamMessageWriter,
+  createProtocolConnection,
+} from 'vscode-languageserver-protocol/node';
+import { loadEsbuild } from '../runtime/workerBundle';
+
+/** Bundles the server as the build does, under out/ so that its dependencies resolve from the repository. */
+function buildServer(): string {
+  const outDir = join(resolve('.'), 'out', 'test-server');
+  mkdirSync(outDir, { recursive: true });
+  const path = join(outDir, `server-${process.pid}-${Date.now()}.js`);
+  loadEsbuild().buildSync({
+    entryPoints: [resolve('src/server/server.ts')],
+    outfile: path,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
+  return path;
+}
+
+export interface TestServer {
+  connection: ProtocolConnection;
+  child: ChildProcess;
+  /** Every diagnostics notification, per URI, in order. */
+  published: Map<string, PublishDiagnosticsParams[]>;
+  /** The next diagnostics published for a URI (after this call). */
+  nextDiagnostics(uri: string): Promise<PublishDiagnosticsParams>;
+  stop(): void;
+}
+
+export async function startTestServer(rootDir: string): Promise<TestServer> {
+  const serverPath = buildServer();
+  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const connection = createProtocolConnection(
+    new StreamMessageReader(child.stdout!),
+    new StreamMessageWriter(child.stdin!),
+  );
+  const published = new Map<string, PublishDiagnosticsParams[]>();
+  const waiters: { uri: string; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+  connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
+    published.set(params.uri, [...(published.get(params.uri) ?? []), params]);
+    for (const [i, w] of waiters.entries()) {
+      if (w.uri === params.uri) {
+        waiters.splice(i, 1);
+        w.resolve(params);
+        break;
+      }
+    }
+  });
+  connection.listen();
+  const result = await connection.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    rootUri: pathToFileURL(rootDir).href,
+    capabilities: {},
+    workspaceFolders: null,
+  });
+  assert.ok(result.capabilities.codeActionProvider);
+  await connection.sendNotification(InitializedNotification.type, {});
+  return {
+    connection,
+    child,
+    published,
+    nextDiagnostics: (uri) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no diagnostics for ${uri} within 20 s`)), 20_000);
+        waiters.push({
+          uri,
+          resolve: (p) => {
+            clearTimeout(timer);
+            resolve(p);
+          },
+        });
+      }),
+    stop: () => {
+      connection.dispose();
+      child.kill();
+      rmSync(serverPath, { force: true });
+    },
+  };
+}
