@@ -18,6 +18,13 @@ import {
   makePlanRequest,
   modelClosed,
   modelOpened,
+  modelReloaded,
+  type ModelStateParams,
+  type ModelStateResult,
+  modelStateRequest,
+  type SaveModelParams,
+  type SaveModelResult,
+  saveModelRequest,
   type VerifyParams,
   type VerifyPlanResult,
   verifyRequest,
@@ -65,6 +72,24 @@ export class AnalyzerClient implements vscode.Disposable {
   closed(uri: vscode.Uri): void {
     if (uri.scheme !== 'file') return;
     void this.started.then(() => this.client.sendNotification(modelClosed, { uri: uri.toString() }));
+  }
+
+  /** The model's file was reverted or reloaded: the server drops its edited states. */
+  reloaded(uri: vscode.Uri): void {
+    if (uri.scheme !== 'file') return;
+    void this.started.then(() => this.client.sendNotification(modelReloaded, { uri: uri.toString() }));
+  }
+
+  /** The model with these edits: summary, groups, findings (the server materialises and analyses it). */
+  async modelState(params: ModelStateParams, token?: vscode.CancellationToken): Promise<ModelStateResult> {
+    await this.started;
+    return this.client.sendRequest(modelStateRequest, params, token);
+  }
+
+  /** Writes the model with its edits to the target, atomically (the server streams it through the writer). */
+  async saveModel(params: SaveModelParams, token: vscode.CancellationToken): Promise<SaveModelResult> {
+    await this.started;
+    return this.client.sendRequest(saveModelRequest, params, token);
   }
 
   /** Asks the server for a plan; cancelling the token cancels the request. */

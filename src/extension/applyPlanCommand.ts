@@ -1,8 +1,12 @@
-// "ONNX Pruner: Apply Pruning Plan" (palette, and a CodeLens at the top of every plan): the analyzer server
-// prunes the plan's model into `<model>.pruned.onnx` and verifies it in ONNX Runtime; the report opens as a
-// Markdown preview and the summary shows in a notification.
+// "ONNX Pruner: Apply Pruning Plan" (palette, and a CodeLens at the top of every plan). When the plan's model is
+// open in the ONNX Pruner editor, the plan becomes an undoable edit of it (verified in ONNX Runtime against the
+// state before; Save writes it). Otherwise the analyzer server prunes the model into `<model>.pruned.onnx` and
+// verifies it; the report opens as a Markdown preview and the summary shows in a notification.
+import { dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { parsePlan } from '../core/plan';
 import type { AnalyzerClient } from './analyzerClient';
+import type { ModelEditorProvider } from './modelEditor';
 
 const PLAN_PATTERN = '**/*.prune.json';
 
@@ -23,7 +27,53 @@ function ratio(before: number, after: number): string {
   return after > 0 ? `${(before / after).toFixed(2)}× smaller` : 'all removed';
 }
 
-export function registerApplyPlan(analyzer: AnalyzerClient, log: vscode.LogOutputChannel): vscode.Disposable {
+/** The model a plan's `model` field names (relative to the plan's folder). */
+function planModel(planUri: vscode.Uri, text: string): vscode.Uri | undefined {
+  const model = parsePlan(text).partial.model;
+  return typeof model === 'string' && model && planUri.scheme === 'file'
+    ? vscode.Uri.file(resolve(dirname(planUri.fsPath), model))
+    : undefined;
+}
+
+/** The plan as an undoable edit of its model's open document. */
+async function applyToDocument(
+  editor: ModelEditorProvider,
+  planUri: vscode.Uri,
+  text: string,
+  verify: boolean,
+  log: vscode.LogOutputChannel,
+): Promise<void> {
+  const model = planModel(planUri, text)!;
+  const document = editor.document(model)!;
+  const name = planUri.path.slice(planUri.path.lastIndexOf('/') + 1);
+  const before = document.state?.ok ? document.state.summary : undefined;
+  const result = await editor.applyEdit(
+    document,
+    { kind: 'prune', label: `Prune channels (${name})`, planUri: planUri.toString(), planText: text },
+    verify,
+  );
+  if (!result.ok) return;
+  await vscode.commands.executeCommand('vscode.openWith', model, 'onnxPruner.modelEditor');
+  const v = result.verification;
+  const verdict = !v
+    ? 'not verified'
+    : v.passed
+      ? `verified in ONNX Runtime (max error ${v.maxAbsError?.toExponential(1) ?? '–'})`
+      : 'VERIFICATION FAILED';
+  if (v) log.info(`Verify:\n${v.text}`);
+  const sizes = before
+    ? `parameters ${ratio(before.parameters, result.summary.parameters)}, MACs ${ratio(before.macs, result.summary.macs)}, `
+    : '';
+  const message = `Plan applied to ${model.path.slice(model.path.lastIndexOf('/') + 1)}: ${sizes}${verdict}. Save to write the model; Undo takes it back.`;
+  log.info(message);
+  void (v && !v.passed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(message);
+}
+
+export function registerApplyPlan(
+  analyzer: AnalyzerClient,
+  editor: ModelEditorProvider,
+  log: vscode.LogOutputChannel,
+): vscode.Disposable {
   const command = vscode.commands.registerCommand('onnxPruner.applyPlan', async (argument: unknown) => {
     const uri = argument instanceof vscode.Uri ? argument : vscode.window.activeTextEditor?.document.uri;
     if (!uri || !uri.path.endsWith('.prune.json')) {
@@ -34,6 +84,11 @@ export function registerApplyPlan(analyzer: AnalyzerClient, log: vscode.LogOutpu
     }
     const document = await vscode.workspace.openTextDocument(uri);
     const verify = vscode.workspace.getConfiguration('onnxPruner').get<boolean>('prune.verify', true);
+    const model = planModel(uri, document.getText());
+    if (model && editor.document(model)) {
+      await applyToDocument(editor, uri, document.getText(), verify, log);
+      return;
+    }
     const result = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
@@ -41,7 +96,17 @@ export function registerApplyPlan(analyzer: AnalyzerClient, log: vscode.LogOutpu
         cancellable: true,
       },
       (_progress, token) =>
-        analyzer.applyPlan({ planUri: uri.toString(), text: document.getText(), verify }, token),
+        analyzer.applyPlan(
+          {
+            planUri: uri.toString(),
+            text: document.getText(),
+            verify,
+            outputSuffix: vscode.workspace
+              .getConfiguration('onnxPruner')
+              .get<string>('output.suffix', '.pruned'),
+          },
+          token,
+        ),
     );
     if (!result.ok) {
       log.error(result.message);

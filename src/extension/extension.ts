@@ -16,15 +16,16 @@ export function activate(context: vscode.ExtensionContext): void {
     closed: (uri: vscode.Uri) => analyzer.closed(uri),
     active: (summary: Parameters<ModelStatus['show']>[0]) => status.show(summary),
   };
+  const editor = ModelEditorProvider.register(context, log, analyzer, listener);
   context.subscriptions.push(
     log,
     analyzer,
     vscode.commands.registerCommand('onnxPruner.showLog', () => log?.show()),
     status,
-    ModelEditorProvider.register(log, listener),
-    registerModelCommands(analyzer, log),
+    editor.disposable,
+    registerModelCommands(analyzer, editor.provider, log),
     registerPruneCommand(analyzer, log),
-    registerApplyPlan(analyzer, log),
+    registerApplyPlan(analyzer, editor.provider, log),
   );
   log.info(`ONNX Pruner ${context.extension.packageJSON.version} activated (VS Code ${vscode.version})`);
 }

@@ -6,6 +6,43 @@ import type { ModelSummary } from '../core/inspect/summary';
 import type { AnalyzerClient } from './analyzerClient';
 import { MODEL_EDITOR_VIEW_TYPE, ModelEditorProvider } from './modelEditor';
 
+/** "Fix Problem": the fixable findings of the active model, picked and applied as an undoable edit. */
+async function fixProblem(editor: ModelEditorProvider, argument: unknown): Promise<void> {
+  const model = await modelArgument(argument, 'Fix');
+  if (!model) return;
+  await vscode.commands.executeCommand('vscode.openWith', model, MODEL_EDITOR_VIEW_TYPE);
+  const document = editor.document(model);
+  const state = document?.state;
+  const fixable = state?.ok ? state.findings.filter((f) => f.fix) : [];
+  if (!document || fixable.length === 0) {
+    void vscode.window.showInformationMessage(
+      `${model.path.slice(model.path.lastIndexOf('/') + 1)} has no problem with a model fix.`,
+    );
+    return;
+  }
+  const picked = await vscode.window.showQuickPick(
+    fixable.map((f) => ({
+      label: f.fix!.title,
+      description: `${f.code}${f.node ? ` at ${f.node}` : ''}`,
+      detail: f.message,
+      finding: f,
+    })),
+    {
+      title: 'Fix Problem',
+      placeHolder: 'Pick a problem to fix (the fix is an undoable edit)',
+      matchOnDetail: true,
+    },
+  );
+  if (!picked) return;
+  const fix = picked.finding.fix!;
+  await editor.applyEdit(document, {
+    kind: 'fix',
+    label: `${fix.title}${fix.node ? ` at ${fix.node}` : ''}`,
+    code: fix.code,
+    ...(fix.node ? { node: fix.node } : {}),
+  });
+}
+
 /** The model to act on: the command's argument (explorer, editor title), the active model editor, or a pick. */
 export async function modelArgument(argument: unknown, openLabel: string): Promise<vscode.Uri | undefined> {
   if (argument instanceof vscode.Uri) return argument;
@@ -55,9 +92,13 @@ export class ModelStatus implements vscode.Disposable {
 
 export function registerModelCommands(
   analyzer: AnalyzerClient,
+  editor: ModelEditorProvider,
   log: vscode.LogOutputChannel,
 ): vscode.Disposable {
   return vscode.Disposable.from(
+    vscode.commands.registerCommand('onnxPruner.fixProblem', (argument: unknown) =>
+      fixProblem(editor, argument),
+    ),
     vscode.commands.registerCommand('onnxPruner.showSummary', async (argument: unknown) => {
       const model = await modelArgument(argument, 'Show');
       if (model) await vscode.commands.executeCommand('vscode.openWith', model, MODEL_EDITOR_VIEW_TYPE);

@@ -1,28 +1,19 @@
-// The ONNX model editor (viewType onnxPruner.modelEditor): a read-only custom editor that shows the model
-// summary. It opens the model with the core's lazy reader (graph only, never the weights), renders the page
-// in the extension host (summaryHtml.ts) and re-renders when the file changes on disk. A model that cannot be
-// opened shows the core's one-sentence message; nothing here throws into VS Code.
+// The ONNX model editor (viewType onnxPruner.modelEditor), a CustomEditorProvider. A document is its model file
+// plus undoable edits (prunes, fixes) that the language server materialises; Save streams the result through
+// the core writer (in the server), atomically, keeping the previous file as <file>.bak unless the setting says
+// not to. Hot-exit backups store the edit list, not model bytes. The page is rendered here (editorPage.ts) and
+// its script only reports button presses; saving never needs the page.
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { summarizeModel, type ModelSummary } from '../core/inspect/summary';
-import { OnnxError, withModelErrors } from '../core/onnx/errors';
-import type { ModelFile } from '../core/onnx/modelFile';
-import { ModelView } from '../core/onnx/modelView';
-import { openModel, openModelBytes } from '../core/onnx/reader';
-import { renderErrorPage, renderSummaryPage } from './summaryHtml';
+import type { ModelSummary } from '../core/inspect/summary';
+import type { ModelEdit, ModelStateResult } from '../protocol/server';
+import { isPageMessage } from '../../webview/messages';
+import type { AnalyzerClient } from './analyzerClient';
+import { renderEditorPage } from './editorPage';
+import { ModelDocument } from './modelDocument';
+import { renderErrorPage } from './summaryHtml';
 
 export const MODEL_EDITOR_VIEW_TYPE = 'onnxPruner.modelEditor';
-
-class ModelDocument implements vscode.CustomDocument {
-  constructor(
-    readonly uri: vscode.Uri,
-    private readonly onDispose: () => void,
-  ) {}
-  dispose(): void {
-    this.onDispose();
-  }
-}
 
 /** Who hears of models opening and closing in the editor (the analyzer client), and of the active one. */
 export interface ModelListener {
@@ -32,105 +23,296 @@ export interface ModelListener {
   active(summary: ModelSummary | undefined): void;
 }
 
-export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
-  static register(log: vscode.LogOutputChannel, listener: ModelListener): vscode.Disposable {
-    return vscode.window.registerCustomEditorProvider(
-      MODEL_EDITOR_VIEW_TYPE,
-      new ModelEditorProvider(log, listener),
-      { supportsMultipleEditorsPerDocument: true },
-    );
+interface Backup {
+  version: 1;
+  uri: string;
+  edits: ModelEdit[];
+}
+
+export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDocument> {
+  static register(
+    context: vscode.ExtensionContext,
+    log: vscode.LogOutputChannel,
+    analyzer: AnalyzerClient,
+    listener: ModelListener,
+  ): { provider: ModelEditorProvider; disposable: vscode.Disposable } {
+    const provider = new ModelEditorProvider(context, log, analyzer, listener);
+    const disposable = vscode.window.registerCustomEditorProvider(MODEL_EDITOR_VIEW_TYPE, provider, {
+      supportsMultipleEditorsPerDocument: true,
+    });
+    return { provider, disposable };
   }
 
   /** The model of the editor that was active last (commands act on it). */
   static activeModel: vscode.Uri | undefined;
 
+  private readonly documents = new Map<string, ModelDocument>();
+  private readonly panels = new Map<ModelDocument, Set<vscode.WebviewPanel>>();
+  private readonly changed = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<ModelDocument>>();
+  readonly onDidChangeCustomDocument = this.changed.event;
+
   constructor(
+    private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
+    private readonly analyzer: AnalyzerClient,
     private readonly listener: ModelListener,
   ) {}
 
-  openCustomDocument(uri: vscode.Uri): ModelDocument {
-    this.listener.opened(uri);
-    return new ModelDocument(uri, () => this.listener.closed(uri));
+  /** The open document of a model, if it is open in this editor. */
+  document(uri: vscode.Uri): ModelDocument | undefined {
+    return this.documents.get(uri.toString());
   }
 
-  async resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): Promise<void> {
-    const uri = document.uri;
-    const title = uri.path.slice(uri.path.lastIndexOf('/') + 1);
-    panel.webview.options = { enableScripts: false, localResourceRoots: [] };
-    let disposed = false;
-    let summary: ModelSummary | undefined;
-    ModelEditorProvider.activeModel = uri;
-    panel.onDidChangeViewState(({ webviewPanel }) => {
-      if (webviewPanel.active) {
-        ModelEditorProvider.activeModel = uri;
-        this.listener.active(summary);
-      } else if (ModelEditorProvider.activeModel?.toString() === uri.toString()) {
-        this.listener.active(undefined);
-      }
+  async openCustomDocument(
+    uri: vscode.Uri,
+    { backupId }: vscode.CustomDocumentOpenContext,
+  ): Promise<ModelDocument> {
+    const key = uri.toString();
+    const watcher = this.watch(uri);
+    const document = new ModelDocument(uri, this.analyzer, () => {
+      watcher?.dispose();
+      this.documents.delete(key);
+      this.listener.closed(uri);
     });
+    this.documents.set(key, document);
+    this.listener.opened(uri);
+    const started = Date.now();
+    const edits = backupId ? await this.readBackup(backupId) : [];
+    const restored = edits.length > 0 ? await document.load(edits) : undefined;
+    if (restored && !restored.ok) {
+      this.log.warn(`Could not restore the unsaved edits of ${uri.fsPath}: ${restored.message}`);
+      void vscode.window.showWarningMessage(
+        `The unsaved edits of ${uri.fsPath} could not be restored: ${restored.message}`,
+      );
+    }
+    const state = restored?.ok ? restored : await document.load([]);
+    const name = uri.scheme === 'file' ? uri.fsPath : uri.toString(true);
+    if (state.ok) {
+      const s = state.summary;
+      const more = restored?.ok ? `, ${edits.length} unsaved edit(s) restored` : '';
+      this.log.info(
+        `Opened ${name}: ${s.nodesTotal} nodes, ${s.parameters} parameters (${Date.now() - started} ms${more})`,
+      );
+    } else {
+      this.log.error(`Cannot open ${name}: ${state.message}`);
+    }
+    return document;
+  }
+
+  resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
+    const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [dist] };
+    const set = this.panels.get(document) ?? new Set();
+    set.add(panel);
+    this.panels.set(document, set);
+    const render = () => {
+      panel.webview.html = this.page(document, panel.webview, dist);
+      if (panel.active) this.setActive(document);
+    };
+    const subscriptions = [
+      document.onDidChangeState(render),
+      panel.onDidChangeViewState(({ webviewPanel }) => {
+        if (webviewPanel.active) this.setActive(document);
+        else if (ModelEditorProvider.activeModel?.toString() === document.uri.toString())
+          this.listener.active(undefined);
+      }),
+      panel.webview.onDidReceiveMessage((message: unknown) => {
+        if (!isPageMessage(message)) return;
+        const where = message.node ? ` at ${message.node}` : '';
+        void this.applyEdit(document, {
+          kind: 'fix',
+          label: `${message.title}${where}`,
+          code: message.code,
+          ...(message.node ? { node: message.node } : {}),
+        });
+      }),
+    ];
     panel.onDidDispose(() => {
-      disposed = true;
-      if (ModelEditorProvider.activeModel?.toString() === uri.toString()) {
+      subscriptions.forEach((s) => s.dispose());
+      set.delete(panel);
+      if (ModelEditorProvider.activeModel?.toString() === document.uri.toString()) {
         ModelEditorProvider.activeModel = undefined;
         this.listener.active(undefined);
       }
     });
-    const render = async () => {
-      const result = await this.summarize(uri);
-      if (disposed) return;
-      summary = 'summary' in result ? result.summary : undefined;
-      if (panel.active) this.listener.active(summary);
-      const nonce = randomBytes(16).toString('base64');
-      panel.webview.html =
-        'summary' in result
-          ? renderSummaryPage(result.summary, title, { nonce })
-          : renderErrorPage(result.error, title, { nonce });
-    };
-    if (uri.scheme === 'file') {
-      const folder = vscode.Uri.joinPath(uri, '..');
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, title));
-      const rerender = () => {
-        if (disposed) return;
-        this.log.info(`${uri.fsPath} changed on disk: reloading`);
-        void render();
-      };
-      watcher.onDidChange(rerender);
-      watcher.onDidCreate(rerender);
-      watcher.onDidDelete(rerender);
-      panel.onDidDispose(() => watcher.dispose());
-    }
-    await render();
+    ModelEditorProvider.activeModel = document.uri;
+    render();
   }
 
-  /** Opens and summarizes the model; the error is the user-facing sentence when that fails. */
-  private async summarize(uri: vscode.Uri): Promise<{ summary: ModelSummary } | { error: string }> {
-    const name = uri.scheme === 'file' ? uri.fsPath : uri.toString(true);
-    const started = performance.now();
-    let file: ModelFile | undefined;
+  /**
+   * Adds an edit to the document (progress with cancel); VS Code gets it as an undoable edit. A refused edit
+   * changes nothing and says why.
+   */
+  async applyEdit(document: ModelDocument, edit: ModelEdit, verify = false): Promise<ModelStateResult> {
+    if (!document.editable) {
+      const message = `${document.uri.toString(true)} is not a local file: the editor shows it but cannot edit it.`;
+      void vscode.window.showErrorMessage(message);
+      return { ok: false, message };
+    }
+    const before = [...document.edits];
+    const after = [...before, edit];
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `${edit.label}…`, cancellable: true },
+      (_progress, token) => document.load(after, token, verify),
+    );
+    if (!result.ok) {
+      this.log.error(`${edit.label}: ${result.message}`);
+      void vscode.window.showErrorMessage(result.message);
+      return result;
+    }
+    this.log.info(`${document.uri.fsPath}: ${edit.label}`);
+    this.changed.fire({
+      document,
+      label: edit.label,
+      undo: async () => void (await document.load(before)),
+      redo: async () => void (await document.load(after)),
+    });
+    return result;
+  }
+
+  saveCustomDocument(document: ModelDocument, token: vscode.CancellationToken): Promise<void> {
+    return this.saveTo(document, document.uri, token);
+  }
+
+  saveCustomDocumentAs(
+    document: ModelDocument,
+    destination: vscode.Uri,
+    token: vscode.CancellationToken,
+  ): Promise<void> {
+    return this.saveTo(document, destination, token);
+  }
+
+  async revertCustomDocument(document: ModelDocument): Promise<void> {
+    this.analyzer.reloaded(document.uri);
+    await document.load([]);
+    document.markSaved();
+  }
+
+  async backupCustomDocument(
+    document: ModelDocument,
+    context: vscode.CustomDocumentBackupContext,
+  ): Promise<vscode.CustomDocumentBackup> {
+    const backup: Backup = { version: 1, uri: document.uri.toString(), edits: [...document.edits] };
+    await vscode.workspace.fs.writeFile(
+      context.destination,
+      new TextEncoder().encode(JSON.stringify(backup)),
+    );
+    return {
+      id: context.destination.toString(),
+      delete: () => void vscode.workspace.fs.delete(context.destination).then(undefined, () => undefined),
+    };
+  }
+
+  private async saveTo(
+    document: ModelDocument,
+    destination: vscode.Uri,
+    token: vscode.CancellationToken,
+  ): Promise<void> {
+    if (!document.editable || destination.scheme !== 'file')
+      throw new Error('ONNX Pruner saves models to local files only.');
+    const over = destination.toString() === document.uri.toString();
+    const backup = over && vscode.workspace.getConfiguration('onnxPruner').get<boolean>('save.backup', true);
+    document.savingUntil = Number.POSITIVE_INFINITY;
     try {
-      // Local files are read lazily; other schemes (virtual file systems) are read whole.
-      const bytes = uri.scheme === 'file' ? undefined : await vscode.workspace.fs.readFile(uri);
-      const summary = withModelErrors(name, () => {
-        file = bytes ? openModelBytes(bytes, name) : openModel(name);
-        return summarizeModel(new ModelView(file));
-      });
-      const ms = (performance.now() - started).toFixed(1);
-      this.log.info(
-        `Opened ${name}: ${summary.nodesTotal} nodes, ${summary.parameters} parameters (${ms} ms)`,
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Saving model…', cancellable: true },
+        (_progress, progressToken) => {
+          const source = new vscode.CancellationTokenSource();
+          token.onCancellationRequested(() => source.cancel());
+          progressToken.onCancellationRequested(() => source.cancel());
+          return this.analyzer.saveModel(
+            {
+              uri: document.uri.toString(),
+              edits: [...document.edits],
+              target: destination.toString(),
+              backup,
+            },
+            source.token,
+          );
+        },
       );
-      return { summary };
-    } catch (error) {
-      if (error instanceof OnnxError) {
-        this.log.error(`Cannot open ${name}: ${error.message}`);
-        return { error: error.message };
+      if (!result.ok) {
+        this.log.error(`Save failed: ${result.message}`);
+        throw new Error(result.message);
       }
-      this.log.error(`Unexpected error opening ${name}`, error);
-      return {
-        error: `${name} could not be opened: ${error instanceof Error ? error.message : String(error)}`,
-      };
+      const kept = result.backupUri
+        ? ` (the previous file kept as ${vscode.Uri.parse(result.backupUri).fsPath})`
+        : '';
+      this.log.info(`Saved ${destination.fsPath}: ${result.bytes} bytes${kept}`);
+      if (over) document.markSaved();
     } finally {
-      file?.close();
+      document.savingUntil = Date.now() + 2000;
+    }
+  }
+
+  private page(document: ModelDocument, webview: vscode.Webview, dist: vscode.Uri): string {
+    const uri = document.uri;
+    const title = uri.path.slice(uri.path.lastIndexOf('/') + 1);
+    const nonce = randomBytes(16).toString('base64');
+    const state = document.state;
+    if (!state) return renderErrorPage('Loading…', title, { nonce });
+    if (!state.ok) return renderErrorPage(state.message, title, { nonce });
+    const script = {
+      uri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      cspSource: webview.cspSource,
+    };
+    return renderEditorPage({ state, edits: document.edits, dirty: document.dirty }, title, {
+      nonce,
+      script,
+    });
+  }
+
+  private setActive(document: ModelDocument): void {
+    ModelEditorProvider.activeModel = document.uri;
+    const state = document.state;
+    this.listener.active(state?.ok ? state.summary : undefined);
+  }
+
+  /** The model changed on disk: reload it, or, when it has unsaved edits, ask first. */
+  private watch(uri: vscode.Uri): vscode.Disposable | undefined {
+    if (uri.scheme !== 'file') return undefined;
+    const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), name),
+    );
+    const changed = () => void this.changedOnDisk(uri);
+    watcher.onDidChange(changed);
+    watcher.onDidCreate(changed);
+    watcher.onDidDelete(changed);
+    return watcher;
+  }
+
+  private async changedOnDisk(uri: vscode.Uri): Promise<void> {
+    const document = this.documents.get(uri.toString());
+    if (!document || Date.now() < document.savingUntil) return;
+    if (!document.dirty) {
+      this.log.info(`${uri.fsPath} changed on disk: reloading`);
+      this.analyzer.reloaded(uri);
+      await document.load([]);
+      document.markSaved();
+      return;
+    }
+    const reload = 'Reload (Drop My Edits)';
+    const choice = await vscode.window.showWarningMessage(
+      `${uri.fsPath} changed on disk while it has unsaved edits. Your edits apply to the version you opened; ` +
+        'saving them will overwrite the file on disk.',
+      reload,
+      'Keep My Edits',
+    );
+    if (choice !== reload) return;
+    const panel = [...(this.panels.get(document) ?? [])][0];
+    panel?.reveal();
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  }
+
+  private async readBackup(backupId: string): Promise<ModelEdit[]> {
+    try {
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.parse(backupId)));
+      const backup = JSON.parse(text) as Partial<Backup>;
+      return backup.version === 1 && Array.isArray(backup.edits) ? backup.edits : [];
+    } catch (error) {
+      this.log.warn(`Could not read the backup ${backupId}: ${(error as Error).message}`);
+      return [];
     }
   }
 }

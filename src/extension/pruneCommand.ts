@@ -13,12 +13,17 @@ const CRITERIA: (vscode.QuickPickItem & { id: MakePlanParams['criterion'] })[] =
   { id: 'random', label: 'random', description: 'seeded random choice (a baseline)' },
 ];
 
-type Amount = { kind: 'ratio'; value: number } | { kind: 'macs'; value: number };
+type Amount = { kind: 'ratio' | 'global' | 'macs'; value: number };
 
 async function pickAmount(defaultRatio: number): Promise<Amount | undefined> {
   const kind = await vscode.window.showQuickPick(
     [
       { label: 'Ratio', description: 'remove this share of every prunable group', id: 'ratio' as const },
+      {
+        label: 'Global ratio',
+        description: 'remove this share of all channels, ranked together across groups',
+        id: 'global' as const,
+      },
       {
         label: 'MACs target',
         description: 'prune until MACs are at most this share of the original',
@@ -28,7 +33,7 @@ async function pickAmount(defaultRatio: number): Promise<Amount | undefined> {
     { title: 'Prune Channels (2/3): how much', ignoreFocusOut: true },
   );
   if (!kind) return undefined;
-  const ratio = kind.id === 'ratio';
+  const ratio = kind.id !== 'macs';
   const text = await vscode.window.showInputBox({
     title: `Prune Channels (3/3): ${ratio ? 'ratio of channels to remove' : 'MACs to keep'}`,
     prompt: ratio ? 'A number in [0, 1), e.g. 0.5' : 'A number in (0, 1], e.g. 0.6 for 60 % of the MACs',
@@ -74,7 +79,8 @@ export function registerPruneCommand(
       modelUri: model.toString(),
       criterion: criterion.id,
       roundTo: config.get<number>('prune.roundTo', 1),
-      ...(amount.kind === 'ratio' ? { ratio: amount.value } : { targetMacs: amount.value }),
+      ...(amount.kind === 'macs' ? { targetMacs: amount.value } : { ratio: amount.value }),
+      ...(amount.kind === 'global' ? { global: true } : {}),
     };
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Planning the prune…', cancellable: true },

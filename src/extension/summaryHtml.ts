@@ -1,20 +1,32 @@
-// The model editor's page: the model summary as static HTML. No vscode import, so it stays testable.
-// A model is untrusted input: every string that comes from it goes through escapeHtml. The page runs no
-// script; its only style sheet is inline and carries the CSP nonce.
+// The model editor's page: the model summary as HTML. No vscode import, so it stays testable.
+// A model is untrusted input: every string that comes from it goes through escapeHtml. The only script is the
+// page script (dist/webview.js, with the CSP nonce); the only style sheet is inline and carries the nonce too.
 import { formatBytes } from '../core/inspect/format';
 import type { ModelSummary, ValueSummary } from '../core/inspect/summary';
+import { escapeHtml } from '../../webview/components/markup';
+
+export { escapeHtml };
 
 export interface PageOptions {
   /** A fresh random nonce for this page's Content-Security-Policy. */
   nonce: string;
+  /** The page script's webview URI, and the webview's CSP source that serves it. */
+  script?: { uri: string; cspSource: string };
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Sections around the summary: `top` under the title (status), `bottom` after it (groups, findings). */
+export interface PageExtras {
+  top?: string;
+  bottom?: string;
 }
 
 /** The summary page: header facts, inputs and outputs with shapes, the operator histogram, metadata. */
-export function renderSummaryPage(summary: ModelSummary, title: string, options: PageOptions): string {
+export function renderSummaryPage(
+  summary: ModelSummary,
+  title: string,
+  options: PageOptions,
+  extras: PageExtras = {},
+): string {
   const s = summary;
   const opsets =
     Object.entries(s.opsets)
@@ -41,7 +53,7 @@ export function renderSummaryPage(summary: ModelSummary, title: string, options:
   const body = `
 <header>
   <h1>${escapeHtml(title)}</h1>
-</header>
+</header>${extras.top ?? ''}
 <section aria-label="Model">
   <dl class="facts">
 ${facts.map(([k, v]) => `    <dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('\n')}
@@ -71,7 +83,7 @@ ${metadata.map(([k, v]) => `    <dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</d
   </dl>
 </section>`
     : ''
-}`;
+}${extras.bottom ?? ''}`;
   return page(title, body, options);
 }
 
@@ -102,8 +114,12 @@ function formatShape(shape: ValueSummary['shape']): string {
   return shape === null ? '?' : `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
 }
 
-function page(title: string, body: string, { nonce }: PageOptions): string {
-  const csp = `default-src 'none'; style-src 'nonce-${nonce}';`;
+function page(title: string, body: string, { nonce, script }: PageOptions): string {
+  const csp = script
+    ? // The UI kit sets inline styles on its elements, which a style nonce would forbid; scripts keep the nonce.
+      `default-src 'none'; style-src ${script.cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}'; font-src ${script.cspSource};`
+    : `default-src 'none'; style-src 'nonce-${nonce}';`;
+  const scriptTag = script ? `\n<script nonce="${nonce}" src="${escapeHtml(script.uri)}"></script>` : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -113,7 +129,7 @@ function page(title: string, body: string, { nonce }: PageOptions): string {
 <title>${escapeHtml(title)}</title>
 <style nonce="${nonce}">${STYLE}</style>
 </head>
-<body>${body}
+<body>${body}${scriptTag}
 </body>
 </html>`;
 }
@@ -145,6 +161,21 @@ td { padding: 2px 24px 2px 0; vertical-align: top; overflow-wrap: anywhere; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:hover { background: var(--vscode-list-hoverBackground); }
 .muted { color: var(--vscode-descriptionForeground); }
+.edited {
+  display: flex; gap: 12px; align-items: center; flex-wrap: wrap;
+  padding: 6px 10px; margin-bottom: 8px;
+  border-left: 3px solid var(--vscode-focusBorder);
+  background: var(--vscode-textBlockQuote-background);
+}
+.findings li {
+  margin: 6px 0; list-style: none;
+  display: grid; grid-template-columns: 4.5em 4.5em 1fr auto; gap: 8px; align-items: start;
+}
+.findings { padding: 0; }
+.sev-error { color: var(--vscode-errorForeground); }
+.sev-warning { color: var(--vscode-editorWarning-foreground); }
+.sev-info { color: var(--vscode-editorInfo-foreground); }
+.locked { color: var(--vscode-descriptionForeground); }
 .error {
   color: var(--vscode-errorForeground);
   background: var(--vscode-inputValidation-errorBackground);

@@ -61,6 +61,8 @@ export interface ApplyPlanParams {
   text: string;
   /** Check the pruned model in ONNX Runtime against the masked original. */
   verify: boolean;
+  /** The pruned model is `<model><suffix>.onnx` (default `.pruned`). */
+  outputSuffix?: string;
 }
 
 export type ApplyPlanResult =

@@ -6,6 +6,11 @@ import { pruneReportMarkdown } from '../runtime/pruneReport';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { PlanRefused, checkedPlan } from './checkedPlan';
 
+/** The output-naming setting, kept to a plain file-name suffix (no folders, never empty). */
+function prunedSuffix(suffix: string | undefined): string {
+  return suffix && /^[\w.-]+$/.test(suffix) ? suffix : '.pruned';
+}
+
 /**
  * Answers onnxPruner/applyPlan: checks the plan against its model (errors refuse it, as `prune --plan` does),
  * prunes into `<model>.pruned.onnx` through the atomic writer (a cancel leaves no file), then verifies in ONNX
@@ -15,7 +20,7 @@ export async function applyPlan(params: ApplyPlanParams, signal: AbortSignal): P
   const planPath = fileURLToPath(params.planUri);
   try {
     const { modelPath, settings, check } = checkedPlan(planPath, params.text);
-    const prunedPath = `${modelPath.replace(/\.onnx$/i, '')}.pruned.onnx`;
+    const prunedPath = `${modelPath.replace(/\.onnx$/i, '')}${prunedSuffix(params.outputSuffix)}.onnx`;
     const outcome = pruneFile(modelPath, prunedPath, settings, {
       check,
       signal,

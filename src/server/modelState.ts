@@ -45,10 +45,12 @@ export async function modelStateFor(
     })();
     summary.path = modelPath;
     const last = params.edits.at(-1);
-    const verification =
+    const verified =
       params.verifyLast && last?.kind === 'prune' && !signal.aborted
         ? await verifyLastEdit(params, states, path)
         : undefined;
+    // The report names the model: the states it compared are files of ours.
+    const verification = verified && { ...verified, text: states.shown(verified.text, modelPath) };
     return {
       ok: true,
       summary,

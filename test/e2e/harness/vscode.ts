@@ -93,6 +93,9 @@ export class VsCode {
         const url = request.url();
         if (!/^(https?|wss?):/.test(url)) return;
         const host = new URL(url).hostname;
+        // Webview resources are requested from a placeholder host that VS Code's webview service worker answers
+        // from the extension host (over the loopback connection): the name is never resolved.
+        if (host.endsWith('.vscode-resource.vscode-cdn.net')) return;
         if (host !== '127.0.0.1' && host !== 'localhost') vs.outboundRequests.push(url);
       });
       page.on('console', (message: ConsoleMessage) =>

@@ -1,0 +1,71 @@
+// The model editor's page for a document: the summary (summaryHtml.ts), a line saying what edits are applied and
+// unsaved, the channel groups and the findings, each fixable one with a Fix button. No vscode import.
+import type { FindingRow, GroupRow, ModelEdit, ModelStateResult } from '../protocol/server';
+import { badge, button, escapeHtml, tag } from '../../webview/components/markup';
+import { type PageOptions, renderSummaryPage } from './summaryHtml';
+
+export interface EditorPageInput {
+  state: Extract<ModelStateResult, { ok: true }>;
+  edits: readonly ModelEdit[];
+  dirty: boolean;
+}
+
+export function renderEditorPage(input: EditorPageInput, title: string, options: PageOptions): string {
+  const { state } = input;
+  return renderSummaryPage(state.summary, title, options, {
+    top: editsLine(input) + findingsSection(state.findings),
+    bottom: groupsSection(state.groups),
+  });
+}
+
+function editsLine({ edits, dirty }: EditorPageInput): string {
+  if (edits.length === 0) return '';
+  const what = edits.map((e) => escapeHtml(e.label)).join(' · ');
+  const status = dirty ? 'Unsaved edits (Save writes the model, Undo takes them back)' : 'Edits saved';
+  return `\n<p class="edited" role="status"><strong>${status}:</strong> ${what}</p>`;
+}
+
+function findingsSection(findings: readonly FindingRow[]): string {
+  if (findings.length === 0) return '';
+  const items = findings.map((f) => {
+    const fix = f.fix
+      ? button(
+          'Fix',
+          { fix: f.fix.code, node: f.fix.node, title: f.fix.title },
+          { appearance: 'primary', title: f.fix.title },
+        )
+      : '';
+    const where = f.node ? `<code>${escapeHtml(f.node)}</code>: ` : '';
+    return `    <li>${tag(f.code)} <span class="sev-${f.severity}">${f.severity}</span> <span>${where}${escapeHtml(f.message)}</span> ${fix}</li>`;
+  });
+  return `
+<section aria-label="Findings">
+  <h2>Findings ${badge(String(findings.length))}</h2>
+  <ul class="findings">
+${items.join('\n')}
+  </ul>
+</section>`;
+}
+
+function groupsSection(groups: readonly GroupRow[]): string {
+  if (groups.length === 0) return '';
+  const prunable = groups.filter((g) => g.prunable).length;
+  const rows = groups.map((g) => {
+    const roots = g.roots.map((r) => `<code>${escapeHtml(r)}</code>`).join(', ');
+    const shuffles = g.pixelShuffles.map(escapeHtml).join('<br>');
+    const state = g.prunable
+      ? 'prunable'
+      : `<span class="locked" title="${escapeHtml(g.locked ?? '')}">locked: ${escapeHtml(g.locked ?? '')}</span>`;
+    return `      <tr><td>${escapeHtml(g.id)}</td><td>${roots}</td><td class="num">${g.channels}</td><td class="num">${g.unit}</td><td class="num">${g.members}</td><td>${shuffles}</td><td>${state}</td></tr>`;
+  });
+  return `
+<section aria-label="Channel groups">
+  <h2>Channel groups ${badge(`${prunable} of ${groups.length} prunable`)}</h2>
+  <table class="groups">
+    <thead><tr><th>Group</th><th>Roots</th><th class="num">Channels</th><th class="num">Unit</th><th class="num">Members</th><th>Pixel shuffles</th><th>State</th></tr></thead>
+    <tbody>
+${rows.join('\n')}
+    </tbody>
+  </table>
+</section>`;
+}

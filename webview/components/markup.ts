@@ -1,0 +1,39 @@
+// The UI kit's elements as HTML, for pages rendered in the extension host. With webview/components/index.ts
+// (which registers them in the page), this is the only place that knows the kit is @vscode/webview-ui-toolkit:
+// swapping the kit means changing these two files. Pure strings: no DOM, no vscode.
+
+/** Every string that comes from a model goes through this before it reaches a page. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function attributes(data: Record<string, string | undefined>): string {
+  return Object.entries(data)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([key, value]) => ` ${key}="${escapeHtml(value)}"`)
+    .join('');
+}
+
+/** A button; `data` becomes data-* attributes the page script reads when it is clicked. */
+export function button(
+  label: string,
+  data: Record<string, string | undefined>,
+  options: { appearance?: 'primary' | 'secondary'; title?: string } = {},
+): string {
+  const data_ = Object.fromEntries(Object.entries(data).map(([k, v]) => [`data-${k}`, v]));
+  return `<vscode-button${attributes({ appearance: options.appearance ?? 'secondary', title: options.title, ...data_ })}>${escapeHtml(label)}</vscode-button>`;
+}
+
+/** A small count or status next to a heading. */
+export function badge(text: string): string {
+  return `<vscode-badge>${escapeHtml(text)}</vscode-badge>`;
+}
+
+/** A short label (a finding's code, a locked group). */
+export function tag(text: string, title?: string): string {
+  return `<vscode-tag${attributes({ title })}>${escapeHtml(text)}</vscode-tag>`;
+}
+
+export function divider(): string {
+  return '<vscode-divider role="separator"></vscode-divider>';
+}
