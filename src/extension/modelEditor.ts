@@ -66,6 +66,7 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
   async openCustomDocument(
     uri: vscode.Uri,
     { backupId }: vscode.CustomDocumentOpenContext,
+    token: vscode.CancellationToken,
   ): Promise<ModelDocument> {
     const key = uri.toString();
     const watcher = this.watch(uri);
@@ -85,7 +86,15 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
         `The unsaved edits of ${uri.fsPath} could not be restored: ${restored.message}`,
       );
     }
-    const state = restored?.ok ? restored : await document.load([]);
+    const state = restored?.ok
+      ? restored
+      : await vscode.window.withProgress(
+          {
+            location: vscode.ProgressLocation.Window,
+            title: `Analysing ${uri.path.slice(uri.path.lastIndexOf('/') + 1)}…`,
+          },
+          () => document.load([], token),
+        );
     const name = uri.scheme === 'file' ? uri.fsPath : uri.toString(true);
     if (state.ok) {
       const s = state.summary;

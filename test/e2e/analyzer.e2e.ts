@@ -64,12 +64,17 @@ test('a plan count that is not whole pixel-shuffle blocks gets PL001; the quick-
       after = await vs.problems();
     }
     await vs.screenshot('plan-fixed');
+    await vs.runCommand('File: Save'); // the suites run with auto save off, as desktop VS Code does
+    await vs.page.locator('.tabs-container .tab.active:not(.dirty)').waitFor();
   }));
 
 test('Prune Channels asks for a criterion and an amount, then writes the plan beside the model and opens it', () =>
   vs.check('prune-channels', async () => {
     await vs.openFile('models/small.onnx');
     await vs.startCommand('ONNX Pruner: Prune Channels');
+    await vs.quickInput.locator('.quick-input-title', { hasText: /rank channels by/ }).waitFor();
+    await sleep(400); // the quick input fades in
+    await vs.screenshot('prune-criterion');
     await vs.answerQuickInput(/rank channels by/, { label: 'l2' });
     await vs.answerQuickInput(/how much/, { label: 'Ratio' });
     await vs.answerQuickInput(/ratio of channels to remove/, { text: '0.25' });

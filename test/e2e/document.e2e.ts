@@ -163,6 +163,35 @@ test('a Reshape→Transpose→Reshape pixel shuffle shows PS002; its Fix button 
     await pageText((text) => /PS002/.test(text) && !/Unsaved edits/.test(text));
   }));
 
+test('unsaved edits survive a window reload (hot exit backs up the edit list, not the model)', () =>
+  vs.check('hot-exit', async () => {
+    await vs.runCommand('View: Close All Editors');
+    await vs.openFile('rtr.onnx');
+    const frame = await vs.webviewFrame();
+    await frame.locator('vscode-button[data-fix="PS002"]').click();
+    await pageText(/Unsaved edits[\s\S]*Rewrite as DepthToSpace/);
+    await waitForDirty('rtr.onnx', true);
+    // VS Code backs a dirty editor up about a second after its last change; a browser window cannot wait for
+    // a backup while it unloads, so a reload before then asks to save instead.
+    await sleep(3_000);
+    await vs.runCommand('Developer: Reload Window');
+    await vs.page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 30_000 });
+    await tab('rtr.onnx').first().waitFor({ timeout: 30_000 });
+    await tab('rtr.onnx').first().click();
+    const restored = await pageText(/Unsaved edits[\s\S]*Rewrite as DepthToSpace/, 60_000);
+    assert.match(restored, /DepthToSpace\s+1/);
+    await waitForDirty('rtr.onnx', true);
+    assert.match(
+      vs.channelLog() ?? '',
+      /rtr\.onnx: \d+ nodes, \d+ parameters \(\d+ ms, 1 unsaved edit\(s\) restored\)/,
+    );
+    await vs.screenshot('hot-exit-restored');
+    // Revert drops the edit and the file is as it was.
+    await vs.runCommand('File: Revert File');
+    await waitForDirty('rtr.onnx', false);
+    await pageText((text) => /PS002/.test(text) && !/Unsaved edits/.test(text));
+  }));
+
 test("the editor page runs under its CSP without violations (the UI kit's elements included)", () =>
   vs.check('csp', async () => {
     await vs.openFile('rtr.onnx');

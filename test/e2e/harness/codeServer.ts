@@ -96,6 +96,8 @@ export interface ServerOptions {
 }
 
 const DEFAULT_SETTINGS: Record<string, unknown> = {
+  // VS Code in a browser saves after a second by default; desktop VS Code, which the suites stand for, does not.
+  'files.autoSave': 'off',
   'workbench.editor.enablePreview': false,
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
