@@ -4,6 +4,8 @@
  * editor; the server then owns their analysis and publishes their findings on the model's URI.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { GraphSkeleton } from '../core/inspect/graphSkeleton';
+import type { NodeDetails } from '../core/inspect/nodeDetails';
 import type { ModelSummary } from '../core/inspect/summary';
 
 export interface ModelParams {
@@ -177,3 +179,21 @@ export const saveModelRequest = new RequestType<SaveModelParams, SaveModelResult
 
 /** The model's file changed on disk and the user chose to reload it: drop its snapshot and states. */
 export const modelReloaded = new NotificationType<ModelParams>('onnxPruner/modelReloaded');
+
+// ---- the inspector: graph skeleton and node details ----------------------------------------------------------
+
+export type GraphResult = { ok: true; skeleton: GraphSkeleton } | { ok: false; message: string };
+
+/** The document's graph for the inspector: nodes, values with shapes, groups; never weight bytes. */
+export const graphRequest = new RequestType<ModelStateParams, GraphResult, void>('onnxPruner/graph');
+
+export interface NodeDetailsParams extends ModelStateParams {
+  node: string;
+}
+
+export type NodeDetailsResult = { ok: true; details: NodeDetails } | { ok: false; message: string };
+
+/** One node: attributes, ports with shapes, weight statistics, per-channel importance of a group root. */
+export const nodeDetailsRequest = new RequestType<NodeDetailsParams, NodeDetailsResult, void>(
+  'onnxPruner/nodeDetails',
+);

@@ -26,7 +26,10 @@ import {
   modelStateRequest,
   saveModelRequest,
   verifyRequest,
+  graphRequest,
+  nodeDetailsRequest,
 } from '../protocol/server';
+import { graphFor, nodeDetailsFor } from './inspect';
 import { modelStateFor, saveModelFor } from './modelState';
 import { ModelStates } from './modelStates';
 import { verifyFor } from './verify';
@@ -176,6 +179,8 @@ export function startServer(connection: Connection): void {
     return result;
   });
   connection.onRequest(saveModelRequest, (params, token) => saveModelFor(params, states, signalOf(token)));
+  connection.onRequest(graphRequest, (params) => graphFor(params, states, models));
+  connection.onRequest(nodeDetailsRequest, (params) => nodeDetailsFor(params, states, models));
   connection.onShutdown(() => states.dispose());
   process.on('exit', () => states.dispose());
 

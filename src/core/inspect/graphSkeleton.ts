@@ -1,0 +1,130 @@
+// The graph as the inspector draws it: nodes, the values between them with shapes, and the channel groups as
+// node indices. No weight bytes: a 10,000-node graph is a few hundred kilobytes of JSON.
+import type { Analysis } from '../analyze/analyze';
+import { dataTypeName } from '../onnx/dataTypes';
+import type { Dim } from '../onnx/modelView';
+
+export interface SkeletonValue {
+  name: string;
+  /** "[N, 64, 32, 32]", or null when even the rank is unknown. */
+  shape: string | null;
+  dtype: string | null;
+  /** Index of the producing node; -1 for graph inputs, initializers and outer-scope values. */
+  producer: number;
+  /** An initializer (or Constant output): a weight, drawn inside its consumer rather than as an edge. */
+  weight: boolean;
+}
+
+export interface SkeletonNode {
+  name: string;
+  op: string;
+  /** Value indices (empty names, i.e. omitted optional inputs, are left out). */
+  inputs: number[];
+  outputs: number[];
+  /** Output channels where the analysis knows them (channel axis 1). */
+  channels?: number;
+  /** The channel group whose root this node is, or that it is a member of. */
+  group?: string;
+}
+
+export interface SkeletonGroup {
+  id: string;
+  roots: number[];
+  /** Every node that slices a tensor when the group's channels go (roots included). */
+  members: number[];
+  /** The pixel-shuffle nodes the group passes through (all three of a Reshape→Transpose→Reshape). */
+  shuffles: number[];
+  shuffleLabels: string[];
+  channels: number;
+  unit: number;
+  prunable: boolean;
+  locked: string | null;
+}
+
+export interface GraphSkeleton {
+  nodes: SkeletonNode[];
+  values: SkeletonValue[];
+  inputs: number[];
+  outputs: number[];
+  groups: SkeletonGroup[];
+}
+
+function formatShape(shape: Dim[] | undefined): string | null {
+  return shape ? `[${shape.map((d) => (d === undefined ? '?' : String(d))).join(', ')}]` : null;
+}
+
+export function graphSkeleton(analysis: Analysis): GraphSkeleton {
+  const graph = analysis.state.graph;
+  const values: SkeletonValue[] = [];
+  const valueIndex = new Map<string, number>();
+  const nodeIndex = new Map<string, number>();
+  graph.nodes.forEach((node, i) => nodeIndex.set(node.name, i));
+
+  const valueOf = (name: string, producer: number): number => {
+    const known = valueIndex.get(name);
+    if (known !== undefined) {
+      if (producer >= 0) values[known].producer = producer;
+      return known;
+    }
+    const facts = analysis.state.fact(name);
+    const index = values.length;
+    values.push({
+      name,
+      shape: formatShape(facts?.shape),
+      dtype: facts?.dtype !== undefined ? dataTypeName(facts.dtype) : null,
+      producer,
+      weight: graph.initializer(name) !== undefined,
+    });
+    valueIndex.set(name, index);
+    return index;
+  };
+
+  const nodes: SkeletonNode[] = graph.nodes.map((node, i) => {
+    const outputs = node.outputs.filter(Boolean).map((name) => valueOf(name, i));
+    const shape = analysis.state.fact(node.outputs[0])?.shape;
+    const channels = node.opType === 'Constant' ? undefined : shape?.[1];
+    return {
+      name: node.name,
+      op: node.domain ? `${node.domain}::${node.opType}` : node.opType,
+      inputs: [],
+      outputs,
+      ...(typeof channels === 'number' ? { channels } : {}),
+    };
+  });
+  graph.nodes.forEach((node, i) => {
+    nodes[i].inputs = node.inputs.filter(Boolean).map((name) => valueOf(name, -1));
+    // Constant nodes hold weights: their outputs are drawn like initializers.
+    if (node.opType === 'Constant') for (const v of nodes[i].outputs) values[v].weight = true;
+  });
+
+  const indexOf = (name: string) => nodeIndex.get(name);
+  const defined = (i: number | undefined): i is number => i !== undefined;
+  const groups: SkeletonGroup[] = analysis.report.groups.map((g) => {
+    const roots = g.roots.map(indexOf).filter(defined);
+    const members = [...new Set([...roots, ...g.members.map((m) => indexOf(m.node)).filter(defined)])];
+    const shuffles = g.pixelShuffle.flatMap((s) => (s.nodes ?? [s.node]).map(indexOf).filter(defined));
+    return {
+      id: g.id,
+      roots,
+      members,
+      shuffles,
+      shuffleLabels: g.pixelShuffle.map(
+        (s) => `${s.form}${s.mode ? ` ${s.mode}` : ''} r=${s.blocksize} at ${s.node}`,
+      ),
+      channels: g.channels,
+      unit: g.unit,
+      prunable: g.prunable,
+      locked: g.locked,
+    };
+  });
+  // A conv is the root of its output group and a member of its input's: it shows as the first.
+  for (const g of groups) for (const i of g.roots) nodes[i].group ??= g.id;
+  for (const g of groups) for (const i of g.members) nodes[i].group ??= g.id;
+  return {
+    nodes,
+    values,
+    inputs: graph.inputs.map((v) => valueOf(v.name, -1)),
+    outputs: graph.outputs.map((v) => valueOf(v.name, -1)),
+    groups,
+  };
+}

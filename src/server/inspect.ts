@@ -1,0 +1,50 @@
+import { fileURLToPath } from 'node:url';
+import { graphSkeleton } from '../core/inspect/graphSkeleton';
+import { nodeDetails } from '../core/inspect/nodeDetails';
+import { OnnxError, withModelErrors } from '../core/onnx/errors';
+import { openModel } from '../core/onnx/reader';
+import type { GraphResult, ModelStateParams, NodeDetailsParams, NodeDetailsResult } from '../protocol/server';
+import type { ModelCache } from './modelCache';
+import type { ModelStates } from './modelStates';
+
+/** Answers onnxPruner/graph: the skeleton of the document's current state. */
+export function graphFor(params: ModelStateParams, states: ModelStates, models: ModelCache): GraphResult {
+  const modelPath = fileURLToPath(params.uri);
+  try {
+    const path = states.materialise(params.uri, params.edits);
+    const result = models.get(path);
+    if (!result.ok) return { ok: false, message: states.shown(result.message, modelPath) };
+    return { ok: true, skeleton: graphSkeleton(result.analysis) };
+  } catch (error) {
+    return { ok: false, message: states.shown(messageOf(error, modelPath), modelPath) };
+  }
+}
+
+/** Answers onnxPruner/nodeDetails: reads the node's weights (statistics) from the document's current state. */
+export function nodeDetailsFor(
+  params: NodeDetailsParams,
+  states: ModelStates,
+  models: ModelCache,
+): NodeDetailsResult {
+  const modelPath = fileURLToPath(params.uri);
+  try {
+    const path = states.materialise(params.uri, params.edits);
+    const result = models.get(path);
+    if (!result.ok) return { ok: false, message: states.shown(result.message, modelPath) };
+    const file = withModelErrors(path, () => openModel(path, { checkExternalData: false }));
+    try {
+      const details = withModelErrors(path, () => nodeDetails(result.analysis, file, params.node));
+      return details
+        ? { ok: true, details }
+        : { ok: false, message: `${modelPath} has no node named ${JSON.stringify(params.node)}.` };
+    } finally {
+      file.close();
+    }
+  } catch (error) {
+    return { ok: false, message: states.shown(messageOf(error, modelPath), modelPath) };
+  }
+}
+
+function messageOf(error: unknown, path: string): string {
+  return error instanceof OnnxError ? error.message : `${path}: ${(error as Error).message}`;
+}
