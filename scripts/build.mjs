@@ -36,7 +36,7 @@ const builds = [
     platform: 'browser',
     target: 'es2022',
     format: 'iife',
-    entryPoints: { webview: 'webview/main.ts' },
+    entryPoints: { webview: 'webview/main.ts', layoutWorker: 'webview/graph/layoutWorker.ts' },
     outdir: 'dist',
   },
 ];

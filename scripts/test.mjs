@@ -3,6 +3,7 @@
 //   unit  = test/**/*.test.ts   (npm test)
 //   large = test/**/*.large.ts  (npm run test:large: models over 2 GiB)
 //   e2e   = test/**/*.e2e.ts    (npm run test:e2e: real VS Code)
+//   browser = test/**/*.browser.ts (npm run test:webview: the webview's page in headless Chromium)
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
@@ -11,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const kind = process.argv[2] ?? 'unit';
-const suffix = { unit: '.test.ts', large: '.large.ts', e2e: '.e2e.ts' }[kind];
+const suffix = { unit: '.test.ts', large: '.large.ts', e2e: '.e2e.ts', browser: '.browser.ts' }[kind];
 if (!suffix) {
-  console.error(`unknown test kind ${kind}: use unit, large or e2e`);
+  console.error(`unknown test kind ${kind}: use unit, large, e2e or browser`);
   process.exit(2);
 }
 const onlyIndex = process.argv.indexOf('--only');

@@ -1,9 +1,15 @@
-// The model editor page's script: registers the UI kit and sends the host what the user asks for. The page
-// itself is rendered by the host (src/extension/editorPage.ts); this script never builds HTML from strings.
+// The model editor page's script: registers the UI kit, sends the host what the user asks for (Fix buttons),
+// and runs the graph inspector. The page's HTML is rendered by the host (src/extension/editorPage.ts); this
+// script never builds HTML from strings.
 import { registerComponents } from './components';
-import type { PageMessage } from './messages';
+import { Inspector } from './graph/inspector';
+import type { HostMessage, PageMessage } from './messages';
 
-declare function acquireVsCodeApi(): { postMessage(message: PageMessage): void };
+declare function acquireVsCodeApi(): {
+  postMessage(message: PageMessage): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+};
 
 registerComponents();
 const vscode = acquireVsCodeApi();
@@ -17,3 +23,11 @@ document.addEventListener('click', (event) => {
   target.setAttribute('disabled', '');
   vscode.postMessage({ type: 'fix', code: fix, title: title ?? fix, ...(node ? { node } : {}) });
 });
+
+const root = document.getElementById('inspector');
+const workerUrl = document.querySelector<HTMLMetaElement>('meta[name="onnx-pruner-worker"]')?.content;
+if (root && workerUrl) {
+  const inspector = new Inspector(root, vscode, workerUrl);
+  (window as unknown as { inspector: Inspector }).inspector = inspector; // for the page's tests
+  window.addEventListener('message', (event: MessageEvent<HostMessage>) => inspector.receive(event.data));
+}

@@ -25,6 +25,11 @@ import {
   type SaveModelParams,
   type SaveModelResult,
   saveModelRequest,
+  type GraphResult,
+  graphRequest,
+  type NodeDetailsParams,
+  type NodeDetailsResult,
+  nodeDetailsRequest,
   type VerifyParams,
   type VerifyPlanResult,
   verifyRequest,
@@ -84,6 +89,17 @@ export class AnalyzerClient implements vscode.Disposable {
   async modelState(params: ModelStateParams, token?: vscode.CancellationToken): Promise<ModelStateResult> {
     await this.started;
     return this.client.sendRequest(modelStateRequest, params, token);
+  }
+
+  /** The graph skeleton of the model with these edits, for the inspector. */
+  async graph(params: ModelStateParams): Promise<GraphResult> {
+    await this.started;
+    return this.client.sendRequest(graphRequest, params);
+  }
+
+  async nodeDetails(params: NodeDetailsParams): Promise<NodeDetailsResult> {
+    await this.started;
+    return this.client.sendRequest(nodeDetailsRequest, params);
   }
 
   /** Writes the model with its edits to the target, atomically (the server streams it through the writer). */

@@ -13,9 +13,32 @@ export interface EditorPageInput {
 export function renderEditorPage(input: EditorPageInput, title: string, options: PageOptions): string {
   const { state } = input;
   return renderSummaryPage(state.summary, title, options, {
-    top: editsLine(input) + findingsSection(state.findings),
+    top:
+      editsLine(input) +
+      (options.script?.worker ? inspectorSection(state.summary.path) : '') +
+      findingsSection(state.findings),
     bottom: groupsSection(state.groups),
   });
+}
+
+/** The graph inspector's frame; webview/graph/inspector.ts fills it once the page script runs. */
+function inspectorSection(modelPath: string): string {
+  return `
+<section id="inspector" aria-label="Graph" data-model="${escapeHtml(modelPath)}">
+  <div class="toolbar">
+    <input id="search" type="search" placeholder="Search nodes, ops, tensors (/)" aria-label="Search the graph" spellcheck="false">
+    <span id="search-count" class="muted"></span>
+    ${button('Fit', {}, { id: 'fit', title: 'Fit the graph in view (0)' })}
+    ${button('Export SVG', {}, { id: 'export-svg' })}
+    ${button('Export PNG', {}, { id: 'export-png' })}
+    <span id="graph-status" class="muted" role="status">Loading the graph…</span>
+  </div>
+  <div class="stage">
+    <canvas id="graph" tabindex="0" aria-label="Model graph: drag to pan, wheel to zoom, arrows to move along edges"></canvas>
+    <canvas id="minimap" aria-hidden="true"></canvas>
+    <aside id="details" aria-label="Node details">Select a node to see its attributes, weights and channel group.</aside>
+  </div>
+</section>`;
 }
 
 function editsLine({ edits, dirty }: EditorPageInput): string {

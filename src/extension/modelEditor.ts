@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ModelSummary } from '../core/inspect/summary';
 import type { ModelEdit, ModelStateResult } from '../protocol/server';
-import { isPageMessage } from '../../webview/messages';
 import type { AnalyzerClient } from './analyzerClient';
 import { renderEditorPage } from './editorPage';
 import { ModelDocument } from './modelDocument';
+import { handlePageMessage } from './pageMessages';
 import { renderErrorPage } from './summaryHtml';
 
 export const MODEL_EDITOR_VIEW_TYPE = 'onnxPruner.modelEditor';
@@ -125,16 +125,15 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
         else if (ModelEditorProvider.activeModel?.toString() === document.uri.toString())
           this.listener.active(undefined);
       }),
-      panel.webview.onDidReceiveMessage((message: unknown) => {
-        if (!isPageMessage(message)) return;
-        const where = message.node ? ` at ${message.node}` : '';
-        void this.applyEdit(document, {
-          kind: 'fix',
-          label: `${message.title}${where}`,
-          code: message.code,
-          ...(message.node ? { node: message.node } : {}),
-        });
-      }),
+      panel.webview.onDidReceiveMessage((message: unknown) =>
+        handlePageMessage(message, {
+          document,
+          webview: panel.webview,
+          analyzer: this.analyzer,
+          log: this.log,
+          applyEdit: (edit) => this.applyEdit(document, edit),
+        }).catch((error: unknown) => this.log.error('A request of the model editor page failed', error)),
+      ),
     ];
     panel.onDidDispose(() => {
       subscriptions.forEach((s) => s.dispose());
@@ -263,6 +262,7 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
     if (!state.ok) return renderErrorPage(state.message, title, { nonce });
     const script = {
       uri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      worker: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'layoutWorker.js')).toString(),
       cspSource: webview.cspSource,
     };
     return renderEditorPage({ state, edits: document.edits, dirty: document.dirty }, title, {

@@ -11,7 +11,7 @@ export interface PageOptions {
   /** A fresh random nonce for this page's Content-Security-Policy. */
   nonce: string;
   /** The page script's webview URI, and the webview's CSP source that serves it. */
-  script?: { uri: string; cspSource: string };
+  script?: { uri: string; cspSource: string; worker?: string };
 }
 
 /** Sections around the summary: `top` under the title (status), `bottom` after it (groups, findings). */
@@ -117,7 +117,8 @@ function formatShape(shape: ValueSummary['shape']): string {
 function page(title: string, body: string, { nonce, script }: PageOptions): string {
   const csp = script
     ? // The UI kit sets inline styles on its elements, which a style nonce would forbid; scripts keep the nonce.
-      `default-src 'none'; style-src ${script.cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}'; font-src ${script.cspSource};`
+      // The layout worker is fetched (connect-src) and started from a blob (worker-src).
+      `default-src 'none'; style-src ${script.cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}'; font-src ${script.cspSource}; connect-src ${script.cspSource}; worker-src blob:; img-src ${script.cspSource} data:;`
     : `default-src 'none'; style-src 'nonce-${nonce}';`;
   const scriptTag = script ? `\n<script nonce="${nonce}" src="${escapeHtml(script.uri)}"></script>` : '';
   return `<!DOCTYPE html>
@@ -125,7 +126,7 @@ function page(title: string, body: string, { nonce, script }: PageOptions): stri
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">${script?.worker ? `\n<meta name="onnx-pruner-worker" content="${escapeHtml(script.worker)}">` : ''}
 <title>${escapeHtml(title)}</title>
 <style nonce="${nonce}">${STYLE}</style>
 </head>
@@ -141,7 +142,7 @@ body {
   font-family: var(--vscode-font-family);
   font-size: var(--vscode-font-size);
   padding: 0 20px 20px;
-  max-width: 960px;
+  max-width: 1600px;
 }
 h1 { font-size: 1.5em; font-weight: 600; margin: 16px 0 12px; }
 h2 {
@@ -176,6 +177,35 @@ tbody tr:hover { background: var(--vscode-list-hoverBackground); }
 .sev-warning { color: var(--vscode-editorWarning-foreground); }
 .sev-info { color: var(--vscode-editorInfo-foreground); }
 .locked { color: var(--vscode-descriptionForeground); }
+#inspector .toolbar { display: flex; gap: 8px; align-items: center; margin: 8px 0; flex-wrap: wrap; }
+#search {
+  min-width: 260px; padding: 4px 6px; color: var(--vscode-input-foreground);
+  background: var(--vscode-input-background); border: 1px solid var(--vscode-input-border, transparent);
+  font-family: inherit;
+}
+#search:focus { outline: 1px solid var(--vscode-focusBorder); }
+#inspector .stage {
+  position: relative; display: grid; grid-template-columns: minmax(0, 1fr) 320px; height: 62vh; min-height: 320px;
+  border: 1px solid var(--vscode-panel-border, var(--vscode-widget-border, transparent));
+}
+#graph { width: 100%; height: 100%; display: block; cursor: grab; }
+#graph:focus { outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
+#minimap {
+  position: absolute; left: 8px; bottom: 8px; width: 160px; height: 110px;
+  border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, transparent)); opacity: 0.9;
+}
+#details {
+  overflow: auto; padding: 8px 12px; font-size: 12px;
+  border-left: 1px solid var(--vscode-panel-border, var(--vscode-widget-border, transparent));
+}
+#details h2 { font-size: 1.1em; margin: 4px 0; overflow-wrap: anywhere; }
+#details h3 { font-size: 1em; margin: 10px 0 4px; }
+#details p { margin: 2px 0; overflow-wrap: anywhere; }
+#details table { width: 100%; }
+#details td { padding: 1px 8px 1px 0; font-size: 12px; white-space: nowrap; }
+#details td:first-child { white-space: normal; overflow-wrap: anywhere; }
+#details .weight td { color: var(--vscode-descriptionForeground); padding-bottom: 4px; }
+#details canvas.importance { width: 100%; height: 90px; }
 .error {
   color: var(--vscode-errorForeground);
   background: var(--vscode-inputValidation-errorBackground);

@@ -18,10 +18,16 @@ function attributes(data: Record<string, string | undefined>): string {
 export function button(
   label: string,
   data: Record<string, string | undefined>,
-  options: { appearance?: 'primary' | 'secondary'; title?: string } = {},
+  options: { appearance?: 'primary' | 'secondary' | 'icon'; title?: string; id?: string } = {},
 ): string {
   const data_ = Object.fromEntries(Object.entries(data).map(([k, v]) => [`data-${k}`, v]));
-  return `<vscode-button${attributes({ appearance: options.appearance ?? 'secondary', title: options.title, ...data_ })}>${escapeHtml(label)}</vscode-button>`;
+  const attrs = attributes({
+    id: options.id,
+    appearance: options.appearance ?? 'secondary',
+    title: options.title,
+    ...data_,
+  });
+  return `<vscode-button${attrs}>${escapeHtml(label)}</vscode-button>`;
 }
 
 /** A small count or status next to a heading. */

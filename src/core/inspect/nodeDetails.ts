@@ -89,6 +89,9 @@ export function nodeDetails(analysis: Analysis, file: ModelFile, name: string): 
   const node = graph.nodes.find((n) => n.name === name);
   if (!node) return undefined;
   const numbers = new Map<string, number[]>();
+  // The analysis may come from a cache that read another handle of the same file: weights are looked up in
+  // `file` by name, since a tensor's data is found through the handle that read it.
+  const initializers = new Map((file.proto.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
 
   const port = (value: string): PortDetails => {
     const facts = analysis.state.fact(value);
@@ -99,7 +102,7 @@ export function nodeDetails(analysis: Analysis, file: ModelFile, name: string): 
         : null,
       dtype: facts?.dtype !== undefined ? dataTypeName(facts.dtype) : null,
     };
-    const tensor = graph.initializer(value);
+    const tensor = graph.initializer(value) && initializers.get(value);
     if (!tensor) return details;
     const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d));
     const count = ModelFile.elementCount(tensor);

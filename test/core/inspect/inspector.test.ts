@@ -10,7 +10,7 @@ import { openModelBytes } from '../../../src/core/onnx/reader';
 import { readTensorAsNumbers } from '../../../src/core/onnx/tensorData';
 import { buildFixture } from '../../builder/fixtures';
 
-function open(name: string) {
+function open(name: Parameters<typeof buildFixture>[0]) {
   const file = openModelBytes(buildFixture(name).bytes, `${name}.onnx`);
   return { file, analysis: analyzeModel(new ModelView(file)) };
 }
@@ -55,4 +55,15 @@ test('node details: attributes, weight statistics, and per-channel L1 with the b
   assert.deepEqual(d.importance?.blocks[1], [4, 5, 6, 7], 'CRD blocks are contiguous');
   assert.equal(nodeDetails(analysis, file, 'no such node'), undefined);
   file.close();
+});
+
+test('node details read weights through the handle given, whichever handle the analysis came from', () => {
+  const bytes = buildFixture('d2s-crd').bytes;
+  const first = openModelBytes(bytes, 'a.onnx');
+  const analysis = analyzeModel(new ModelView(first));
+  first.close();
+  const second = openModelBytes(bytes, 'a.onnx');
+  const d = nodeDetails(analysis, second, '/up/up.0/Conv')!;
+  assert.ok(d.inputs[1].weight?.stats, d.inputs[1].weight?.why);
+  second.close();
 });

@@ -1,0 +1,68 @@
+// What the model editor's page asks for: a Fix (an undoable edit), the graph skeleton and a node's details
+// (answered by the language server for the document's current state), and exports of the graph view (saved
+// where the user picks). Every message is checked first: the page shows untrusted model strings.
+import * as vscode from 'vscode';
+import type { ModelEdit } from '../protocol/server';
+import { type HostMessage, isPageMessage } from '../../webview/messages';
+import type { AnalyzerClient } from './analyzerClient';
+import type { ModelDocument } from './modelDocument';
+
+export interface PageContext {
+  document: ModelDocument;
+  webview: vscode.Webview;
+  analyzer: AnalyzerClient;
+  log: vscode.LogOutputChannel;
+  applyEdit(edit: ModelEdit): Promise<unknown>;
+}
+
+export async function handlePageMessage(message: unknown, context: PageContext): Promise<void> {
+  if (!isPageMessage(message)) {
+    context.log.warn('Ignored a malformed message from the model editor page');
+    return;
+  }
+  const { document, webview, analyzer } = context;
+  const post = (reply: HostMessage) => void webview.postMessage(reply);
+  const params = { uri: document.uri.toString(), edits: [...document.edits] };
+  switch (message.type) {
+    case 'fix': {
+      const where = message.node ? ` at ${message.node}` : '';
+      await context.applyEdit({
+        kind: 'fix',
+        label: `${message.title}${where}`,
+        code: message.code,
+        ...(message.node ? { node: message.node } : {}),
+      });
+      return;
+    }
+    case 'graph': {
+      if (!document.editable) {
+        post({ type: 'graph', ok: false, message: 'The graph is shown for local files only.' });
+        return;
+      }
+      post({ type: 'graph', ...(await analyzer.graph(params)) });
+      return;
+    }
+    case 'details':
+      post({
+        type: 'details',
+        node: message.node,
+        ...(await analyzer.nodeDetails({ ...params, node: message.node })),
+      });
+      return;
+    case 'export': {
+      const name = document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1).replace(/\.onnx$/i, '');
+      const target = await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.joinPath(document.uri, '..', `${name}.graph.${message.format}`),
+        filters: message.format === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
+      });
+      if (!target) return;
+      const bytes =
+        message.format === 'svg'
+          ? new TextEncoder().encode(message.data)
+          : Buffer.from(message.data.replace(/^data:image\/png;base64,/, ''), 'base64');
+      await vscode.workspace.fs.writeFile(target, bytes);
+      context.log.info(`Exported the graph of ${document.uri.fsPath} to ${target.fsPath}`);
+      return;
+    }
+  }
+}
