@@ -3,6 +3,7 @@
 // script never builds HTML from strings.
 import { registerComponents } from './components';
 import { Inspector } from './graph/inspector';
+import { PrunePanel } from './prunePanel';
 import type { HostMessage, PageMessage } from './messages';
 
 declare function acquireVsCodeApi(): {
@@ -26,8 +27,11 @@ document.addEventListener('click', (event) => {
 
 const root = document.getElementById('inspector');
 const workerUrl = document.querySelector<HTMLMetaElement>('meta[name="onnx-pruner-worker"]')?.content;
-if (root && workerUrl) {
-  const inspector = new Inspector(root, vscode, workerUrl);
-  (window as unknown as { inspector: Inspector }).inspector = inspector; // for the page's tests
-  window.addEventListener('message', (event: MessageEvent<HostMessage>) => inspector.receive(event.data));
-}
+const inspector = root && workerUrl ? new Inspector(root, vscode, workerUrl) : undefined;
+const panel = document.getElementById('prune') ? new PrunePanel((m) => vscode.postMessage(m)) : undefined;
+(window as unknown as { inspector?: Inspector }).inspector = inspector; // for the page's tests
+window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
+  const message = event.data;
+  if (message.type === 'plan' || message.type === 'compare') panel?.receive(message);
+  else inspector?.receive(message);
+});

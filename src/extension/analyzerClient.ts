@@ -30,6 +30,11 @@ import {
   type NodeDetailsParams,
   type NodeDetailsResult,
   nodeDetailsRequest,
+  type CompareResult,
+  compareRequest,
+  type PreviewParams,
+  type PreviewResult,
+  previewRequest,
   type VerifyParams,
   type VerifyPlanResult,
   verifyRequest,
@@ -100,6 +105,18 @@ export class AnalyzerClient implements vscode.Disposable {
   async nodeDetails(params: NodeDetailsParams): Promise<NodeDetailsResult> {
     await this.started;
     return this.client.sendRequest(nodeDetailsRequest, params);
+  }
+
+  /** A plan's selection previewed on the document's current state. */
+  async preview(params: PreviewParams): Promise<PreviewResult> {
+    await this.started;
+    return this.client.sendRequest(previewRequest, params);
+  }
+
+  /** The document now against the model as opened. */
+  async compare(params: ModelStateParams): Promise<CompareResult> {
+    await this.started;
+    return this.client.sendRequest(compareRequest, params);
   }
 
   /** Writes the model with its edits to the target, atomically (the server streams it through the writer). */

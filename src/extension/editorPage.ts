@@ -1,7 +1,7 @@
 // The model editor's page for a document: the summary (summaryHtml.ts), a line saying what edits are applied and
 // unsaved, the channel groups and the findings, each fixable one with a Fix button. No vscode import.
 import type { FindingRow, GroupRow, ModelEdit, ModelStateResult } from '../protocol/server';
-import { badge, button, escapeHtml, tag } from '../../webview/components/markup';
+import { badge, button, dropdown, escapeHtml, tag, textField } from '../../webview/components/markup';
 import { type PageOptions, renderSummaryPage } from './summaryHtml';
 
 export interface EditorPageInput {
@@ -15,8 +15,8 @@ export function renderEditorPage(input: EditorPageInput, title: string, options:
   return renderSummaryPage(state.summary, title, options, {
     top:
       editsLine(input) +
-      (options.script?.worker ? inspectorSection(state.summary.path) : '') +
-      findingsSection(state.findings),
+      findingsSection(state.findings) +
+      (options.script?.worker ? inspectorSection(state.summary.path) + pruneSection(input.edits) : ''),
     bottom: groupsSection(state.groups),
   });
 }
@@ -39,6 +39,47 @@ function inspectorSection(modelPath: string): string {
     <aside id="details" aria-label="Node details">Select a node to see its attributes, weights and channel group.</aside>
   </div>
 </section>`;
+}
+
+/** The pruning panel (webview/prunePanel.ts fills the preview) and, once pruned, the compare view. */
+function pruneSection(edits: readonly ModelEdit[]): string {
+  const compare = edits.some((e) => e.kind === 'prune')
+    ? `
+<section id="compare" aria-label="Compare">
+  <h2>Compare with the model as opened</h2>
+  <div id="compare-table" class="muted">Loading…</div>
+</section>`
+    : '';
+  return `
+<section id="prune" aria-label="Prune channels">
+  <h2>Prune channels</h2>
+  <div class="prune-form">
+    ${dropdown(
+      'prune-criterion',
+      [
+        ['l1', 'l1 norm'],
+        ['l2', 'l2 norm'],
+        ['bn', 'BatchNorm scale'],
+        ['random', 'random'],
+      ],
+      'Criterion',
+    )}
+    ${dropdown(
+      'prune-mode',
+      [
+        ['ratio', 'Ratio per group'],
+        ['global', 'Global ratio'],
+        ['macs', 'MACs target'],
+      ],
+      'Amount',
+    )}
+    ${textField('prune-value', '0.5', 'Ratio, or share of MACs to keep')}
+    ${button('Write Plan', {}, { id: 'prune-write', appearance: 'primary', title: 'Write <model>.prune.json and preview it' })}
+    ${button('Apply Plan', {}, { id: 'prune-apply', title: 'Apply the plan to this model (undoable)' })}
+    <span id="prune-status" class="muted" role="status"></span>
+  </div>
+  <div id="prune-preview"></div>
+</section>${compare}`;
 }
 
 function editsLine({ edits, dirty }: EditorPageInput): string {

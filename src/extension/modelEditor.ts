@@ -11,6 +11,7 @@ import type { AnalyzerClient } from './analyzerClient';
 import { renderEditorPage } from './editorPage';
 import { ModelDocument } from './modelDocument';
 import { handlePageMessage } from './pageMessages';
+import { PrunePanelHost } from './prunePanelHost';
 import { renderErrorPage } from './summaryHtml';
 
 export const MODEL_EDITOR_VIEW_TYPE = 'onnxPruner.modelEditor';
@@ -118,6 +119,17 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
       panel.webview.html = this.page(document, panel.webview, dist);
       if (panel.active) this.setActive(document);
     };
+    const prunePanel = new PrunePanelHost(document, this.analyzer, (m) => void panel.webview.postMessage(m));
+    let planTimer: NodeJS.Timeout | undefined;
+    const onMessage = (message: unknown) =>
+      handlePageMessage(message, {
+        document,
+        webview: panel.webview,
+        analyzer: this.analyzer,
+        log: this.log,
+        applyEdit: (edit) => this.applyEdit(document, edit),
+        panel: prunePanel,
+      }).catch((error: unknown) => this.log.error('A request of the model editor page failed', error));
     const subscriptions = [
       document.onDidChangeState(render),
       panel.onDidChangeViewState(({ webviewPanel }) => {
@@ -125,17 +137,16 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
         else if (ModelEditorProvider.activeModel?.toString() === document.uri.toString())
           this.listener.active(undefined);
       }),
-      panel.webview.onDidReceiveMessage((message: unknown) =>
-        handlePageMessage(message, {
-          document,
-          webview: panel.webview,
-          analyzer: this.analyzer,
-          log: this.log,
-          applyEdit: (edit) => this.applyEdit(document, edit),
-        }).catch((error: unknown) => this.log.error('A request of the model editor page failed', error)),
-      ),
+      panel.webview.onDidReceiveMessage((message: unknown) => onMessage(message)),
+      // The plan typed in its own editor: the pruning panel follows (after a pause in typing).
+      vscode.workspace.onDidChangeTextDocument(({ document: changed }) => {
+        if (changed.uri.toString() !== prunePanel.planUri.toString()) return;
+        clearTimeout(planTimer);
+        planTimer = setTimeout(() => onMessage({ type: 'plan' }), 300);
+      }),
     ];
     panel.onDidDispose(() => {
+      clearTimeout(planTimer);
       subscriptions.forEach((s) => s.dispose());
       set.delete(panel);
       if (ModelEditorProvider.activeModel?.toString() === document.uri.toString()) {

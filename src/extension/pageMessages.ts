@@ -6,6 +6,7 @@ import type { ModelEdit } from '../protocol/server';
 import { type HostMessage, isPageMessage } from '../../webview/messages';
 import type { AnalyzerClient } from './analyzerClient';
 import type { ModelDocument } from './modelDocument';
+import type { PrunePanelHost } from './prunePanelHost';
 
 export interface PageContext {
   document: ModelDocument;
@@ -13,6 +14,7 @@ export interface PageContext {
   analyzer: AnalyzerClient;
   log: vscode.LogOutputChannel;
   applyEdit(edit: ModelEdit): Promise<unknown>;
+  panel: PrunePanelHost;
 }
 
 export async function handlePageMessage(message: unknown, context: PageContext): Promise<void> {
@@ -48,6 +50,21 @@ export async function handlePageMessage(message: unknown, context: PageContext):
         node: message.node,
         ...(await analyzer.nodeDetails({ ...params, node: message.node })),
       });
+      return;
+    case 'plan':
+      await context.panel.showPlan();
+      return;
+    case 'write-plan':
+      await context.panel.write(message.settings);
+      return;
+    case 'layer':
+      await context.panel.setLayer(message.root, message.keep, message.channels);
+      return;
+    case 'apply-plan':
+      await vscode.commands.executeCommand('onnxPruner.applyPlan', context.panel.planUri);
+      return;
+    case 'compare':
+      post({ type: 'compare', ...(await analyzer.compare(params)) });
       return;
     case 'export': {
       const name = document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1).replace(/\.onnx$/i, '');

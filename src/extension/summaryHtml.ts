@@ -185,7 +185,8 @@ tbody tr:hover { background: var(--vscode-list-hoverBackground); }
 }
 #search:focus { outline: 1px solid var(--vscode-focusBorder); }
 #inspector .stage {
-  position: relative; display: grid; grid-template-columns: minmax(0, 1fr) 320px; height: 62vh; min-height: 320px;
+  position: relative; display: grid; grid-template-columns: minmax(0, 1fr) 320px; grid-template-rows: minmax(0, 1fr);
+  height: 62vh; min-height: 320px;
   border: 1px solid var(--vscode-panel-border, var(--vscode-widget-border, transparent));
 }
 #graph { width: 100%; height: 100%; display: block; cursor: grab; }
@@ -206,6 +207,14 @@ tbody tr:hover { background: var(--vscode-list-hoverBackground); }
 #details td:first-child { white-space: normal; overflow-wrap: anywhere; }
 #details .weight td { color: var(--vscode-descriptionForeground); padding-bottom: 4px; }
 #details canvas.importance { width: 100%; height: 90px; }
+.prune-form { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin: 6px 0; }
+#prune-preview .totals, #compare-table .totals { font-weight: 600; margin: 8px 0 4px; }
+#prune-preview input {
+  width: 5em; color: var(--vscode-input-foreground); background: var(--vscode-input-background);
+  border: 1px solid var(--vscode-input-border, transparent);
+}
+#compare tr.changed td { color: var(--vscode-foreground); }
+#compare tr:not(.changed) td { color: var(--vscode-descriptionForeground); }
 .error {
   color: var(--vscode-errorForeground);
   background: var(--vscode-inputValidation-errorBackground);

@@ -7,6 +7,7 @@ import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 import type { GraphSkeleton } from '../core/inspect/graphSkeleton';
 import type { NodeDetails } from '../core/inspect/nodeDetails';
 import type { ModelSummary } from '../core/inspect/summary';
+import type { PrunePreview } from '../core/prune/preview';
 
 export interface ModelParams {
   /** The model's `file:` URI. */
@@ -197,3 +198,35 @@ export type NodeDetailsResult = { ok: true; details: NodeDetails } | { ok: false
 export const nodeDetailsRequest = new RequestType<NodeDetailsParams, NodeDetailsResult, void>(
   'onnxPruner/nodeDetails',
 );
+
+// ---- the pruning panel and the compare view ----------------------------------------------------------------
+
+export interface PreviewParams extends ModelStateParams {
+  /** The plan (as the editor has it) whose selection to preview on the document's current state. */
+  planUri: string;
+  planText: string;
+}
+
+export type PreviewResult = { ok: true; preview: PrunePreview } | { ok: false; message: string };
+
+/** What the plan would remove from the document now: channels per group, parameters and MACs. */
+export const previewRequest = new RequestType<PreviewParams, PreviewResult, void>('onnxPruner/preview');
+
+export interface CompareRow {
+  root: string;
+  op: string;
+  before: number;
+  after: number;
+}
+
+export type CompareResult =
+  | {
+      ok: true;
+      rows: CompareRow[];
+      parameters: { before: number; after: number };
+      macs: { before: number; after: number };
+    }
+  | { ok: false; message: string };
+
+/** The document now against the model as it was opened: output channels per layer, parameters, MACs. */
+export const compareRequest = new RequestType<ModelStateParams, CompareResult, void>('onnxPruner/compare');

@@ -28,7 +28,10 @@ import {
   verifyRequest,
   graphRequest,
   nodeDetailsRequest,
+  previewRequest,
+  compareRequest,
 } from '../protocol/server';
+import { compareFor, previewFor } from './prunePanel';
 import { graphFor, nodeDetailsFor } from './inspect';
 import { modelStateFor, saveModelFor } from './modelState';
 import { ModelStates } from './modelStates';
@@ -181,6 +184,8 @@ export function startServer(connection: Connection): void {
   connection.onRequest(saveModelRequest, (params, token) => saveModelFor(params, states, signalOf(token)));
   connection.onRequest(graphRequest, (params) => graphFor(params, states, models));
   connection.onRequest(nodeDetailsRequest, (params) => nodeDetailsFor(params, states, models));
+  connection.onRequest(previewRequest, (params) => previewFor(params, states));
+  connection.onRequest(compareRequest, (params) => compareFor(params, states, models));
   connection.onShutdown(() => states.dispose());
   process.on('exit', () => states.dispose());
 

@@ -73,7 +73,8 @@ async function undoRedo(name: string, key: 'Control+Z' | 'Control+Shift+Z'): Pro
   await vs.page.keyboard.press(key);
 }
 
-const parameters = (text: string) => Number(/Parameters\s+([\d,]+)/.exec(text)?.[1].replaceAll(',', ''));
+/** The summary's parameter count (the pruning panel's "Parameters 158.98K → …" line is not it). */
+const parameters = (text: string) => Number(/Parameters\s+([\d,]+)\s*\n/.exec(text)?.[1].replaceAll(',', ''));
 
 test('applying a plan to the open model is an undoable edit; Save writes it and keeps the previous file', () =>
   vs.check('apply-undo-save', async () => {

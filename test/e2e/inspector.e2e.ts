@@ -37,3 +37,45 @@ test('the sample graph is drawn; selecting the conv before a pixel shuffle shows
     assert.deepEqual(violations, [], 'the worker and the page run under the CSP');
     await vs.screenshot('graph-group');
   }));
+
+test('the pruning panel writes the plan, follows a per-layer override, applies it, and shows the compare view', () =>
+  vs.check('prune-panel', async () => {
+    const planPath = join(vs.server.workspace, 'edsr-x4.prune.json');
+    let frame = await vs.webviewFrame();
+    await frame.locator('#prune-status', { hasText: 'No plan yet' }).waitFor({ timeout: 20_000 });
+    await frame.locator('#prune-value input').fill('0.25');
+    await frame.locator('#prune-write').click();
+    await frame.locator('#prune[data-plan="edsr-x4.prune.json"]').waitFor({ timeout: 30_000 });
+    const status = await frame.locator('#prune-status').innerText();
+    assert.equal(
+      await frame.locator('#prune-preview table').count(),
+      1,
+      `a preview table (status: ${status})`,
+    );
+    const plan = JSON.parse(readFileSync(planPath, 'utf8'));
+    assert.equal(plan.ratio, 0.25);
+    assert.deepEqual(plan.layers['/tail/tail.0/tail.0.0/Conv'], { prune: 32 });
+    assert.match(await frame.locator('#prune-preview .totals').innerText(), /Parameters .* → .* · MACs/);
+    // A per-layer override in the preview table rewrites the plan's layers entry.
+    const keep = frame.locator('#prune-preview input[data-root="/tail/tail.0/tail.0.0/Conv"]');
+    await keep.fill('64');
+    await keep.press('Enter');
+    await keep.blur();
+    const deadline = Date.now() + 15_000;
+    while (JSON.parse(readFileSync(planPath, 'utf8')).layers['/tail/tail.0/tail.0.0/Conv'].prune !== 64) {
+      assert.ok(Date.now() < deadline, 'the plan file follows the override');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await vs.screenshot('prune-panel');
+    await frame.locator('#prune-apply').click();
+    await vs.waitForNotification(/Plan applied to edsr-x4\.onnx/, 90_000);
+    frame = await vs.webviewFrame();
+    const compare = frame.locator('#compare-table table');
+    await compare.waitFor({ timeout: 30_000 });
+    const text = await frame.locator('#compare-table').innerText();
+    assert.match(text, /\/tail\/tail\.0\/tail\.0\.0\/Conv\s+Conv\s+128 → 64\s+64/);
+    assert.match(text, /Parameters 158\.98K → /);
+    assert.match(await frame.locator('#prune-status').innerText(), /This plan is applied to the model/);
+    await frame.locator('#compare').scrollIntoViewIfNeeded();
+    await vs.screenshot('compare');
+  }));

@@ -138,6 +138,7 @@ describe('the graph inspector in headless Chromium', () => {
         const details = nodeDetails(model.analysis, model.file, message.node!);
         return JSON.stringify({ type: 'details', node: message.node, ok: true, details });
       }
+      if (message.type === 'plan') return '{"type":"plan"}'; // no plan beside the model yet
       return '';
     });
     await page.addInitScript((theme: string) => {

@@ -5,9 +5,30 @@ import {
   vsCodeBadge,
   vsCodeButton,
   vsCodeDivider,
+  vsCodeDropdown,
+  vsCodeOption,
   vsCodeTag,
+  vsCodeTextField,
 } from '@vscode/webview-ui-toolkit';
 
 export function registerComponents(): void {
-  provideVSCodeDesignSystem().register(vsCodeBadge(), vsCodeButton(), vsCodeDivider(), vsCodeTag());
+  provideVSCodeDesignSystem().register(
+    vsCodeBadge(),
+    vsCodeButton(),
+    vsCodeDivider(),
+    vsCodeDropdown(),
+    vsCodeOption(),
+    vsCodeTag(),
+    vsCodeTextField(),
+  );
+}
+
+/** The value of a kit input (drop-down, text field), by id. */
+export function inputValue(id: string): string {
+  return (document.getElementById(id) as (HTMLElement & { value?: string }) | null)?.value ?? '';
+}
+
+export function setInputValue(id: string, value: string): void {
+  const element = document.getElementById(id) as (HTMLElement & { value?: string }) | null;
+  if (element) element.value = value;
 }

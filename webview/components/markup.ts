@@ -43,3 +43,16 @@ export function tag(text: string, title?: string): string {
 export function divider(): string {
   return '<vscode-divider role="separator"></vscode-divider>';
 }
+
+/** A drop-down of (value, label) options. */
+export function dropdown(id: string, options: [string, string][], label: string): string {
+  const items = options.map(
+    ([value, text]) => `<vscode-option value="${escapeHtml(value)}">${escapeHtml(text)}</vscode-option>`,
+  );
+  return `<vscode-dropdown id="${escapeHtml(id)}" aria-label="${escapeHtml(label)}">${items.join('')}</vscode-dropdown>`;
+}
+
+/** A one-line text field. */
+export function textField(id: string, value: string, label: string): string {
+  return `<vscode-text-field id="${escapeHtml(id)}" value="${escapeHtml(value)}" aria-label="${escapeHtml(label)}" size="6"></vscode-text-field>`;
+}

@@ -3,6 +3,7 @@
  * esbuild cannot follow, so a bundle of the UMD build fails at run time ("Cannot find module './impl/format'").
  */
 export {
+  applyEdits as applyJsonEdits,
   findNodeAtOffset,
   getLocation,
   modify,

@@ -1,0 +1,70 @@
+// The model editor's pruning panel and compare view, server side: a plan's selection previewed on the
+// document's current state, and the current state compared with the model as opened.
+import { fileURLToPath } from 'node:url';
+import { analyzeModel } from '../core/analyze/analyze';
+import { computeMetrics } from '../core/metrics/metrics';
+import { ModelView } from '../core/onnx/modelView';
+import { OnnxError, withModelErrors } from '../core/onnx/errors';
+import { openModel } from '../core/onnx/reader';
+import { previewPrune } from '../core/prune/preview';
+import type { CompareResult, ModelStateParams, PreviewParams, PreviewResult } from '../protocol/server';
+import { PlanRefused, checkedPlan } from './checkedPlan';
+import type { ModelCache } from './modelCache';
+import type { ModelStates } from './modelStates';
+
+function messageOf(error: unknown, path: string): string {
+  if (error instanceof OnnxError || error instanceof PlanRefused) return error.message;
+  return `${path}: ${(error as Error).message}`;
+}
+
+export function previewFor(params: PreviewParams, states: ModelStates): PreviewResult {
+  const modelPath = fileURLToPath(params.uri);
+  try {
+    const { settings, check } = checkedPlan(fileURLToPath(params.planUri), params.planText);
+    const path = states.materialise(params.uri, params.edits);
+    // Importance reads the weights through the handle that read the graph: a fresh analysis on a fresh handle
+    // (the cached analyses' handles are closed).
+    const file = withModelErrors(path, () => openModel(path));
+    try {
+      const analysis = withModelErrors(path, () => analyzeModel(new ModelView(file)));
+      check(analysis);
+      return { ok: true, preview: previewPrune(analysis, file, settings) };
+    } finally {
+      file.close();
+    }
+  } catch (error) {
+    return { ok: false, message: states.shown(messageOf(error, modelPath), modelPath) };
+  }
+}
+
+export function compareFor(params: ModelStateParams, states: ModelStates, models: ModelCache): CompareResult {
+  const modelPath = fileURLToPath(params.uri);
+  try {
+    const [before, after] = [
+      states.materialise(params.uri, []),
+      states.materialise(params.uri, params.edits),
+    ];
+    const [a, b] = [models.get(before), models.get(after)];
+    if (!a.ok) return { ok: false, message: states.shown(a.message, modelPath) };
+    if (!b.ok) return { ok: false, message: states.shown(b.message, modelPath) };
+    const now = b.analysis.roots;
+    const rows = [...a.analysis.roots.values()].map((root) => ({
+      root: root.node,
+      op: root.op,
+      before: root.channels,
+      after: now.get(root.node)?.channels ?? 0,
+    }));
+    const [ma, mb] = [
+      computeMetrics(a.analysis.state.graph.model),
+      computeMetrics(b.analysis.state.graph.model),
+    ];
+    return {
+      ok: true,
+      rows,
+      parameters: { before: ma.parameters, after: mb.parameters },
+      macs: { before: ma.macs, after: mb.macs },
+    };
+  } catch (error) {
+    return { ok: false, message: states.shown(messageOf(error, modelPath), modelPath) };
+  }
+}
