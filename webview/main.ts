@@ -16,7 +16,20 @@ registerComponents();
 const vscode = acquireVsCodeApi();
 
 document.addEventListener('click', (event) => {
-  const target = (event.target as Element | null)?.closest<HTMLElement>('[data-fix]');
+  const element = event.target as Element | null;
+  const reveal = element?.closest<HTMLElement>('[data-reveal]')?.dataset.reveal;
+  if (reveal && inspector) {
+    inspector.reveal(reveal);
+    document.getElementById('inspector')?.scrollIntoView({ block: 'nearest' });
+    return;
+  }
+  const group = element?.closest<HTMLElement>('[data-exclude-group]')?.dataset.excludeGroup;
+  if (group && inspector) {
+    const roots = inspector.rootsOf(group);
+    if (roots.length) vscode.postMessage({ type: 'exclude', roots });
+    return;
+  }
+  const target = element?.closest<HTMLElement>('[data-fix]');
   if (!target || target.hasAttribute('disabled')) return;
   const { fix, node, title } = target.dataset;
   if (fix !== 'PS002' && fix !== 'PS003') return;

@@ -34,6 +34,8 @@ export type PageMessage =
   | { type: 'write-plan'; settings: PanelSettings }
   /** A per-layer override from the preview table: keep this many output channels of a root. */
   | { type: 'layer'; root: string; keep: number; channels: number }
+  /** Leave these roots out of the plan (`exclude: true`), from a finding's Exclude Layer. */
+  | { type: 'exclude'; roots: string[] }
   /** Apply the plan to this document (an undoable edit). */
   | { type: 'apply-plan' }
   /** The document now against the model as opened. */
@@ -74,6 +76,8 @@ export function isPageMessage(value: unknown): value is PageMessage {
       return (
         (m.format === 'svg' || m.format === 'png') && typeof m.data === 'string' && m.data.length < MAX_EXPORT
       );
+    case 'exclude':
+      return Array.isArray(m.roots) && m.roots.length > 0 && m.roots.every((r) => typeof r === 'string');
     case 'plan':
     case 'apply-plan':
     case 'compare':

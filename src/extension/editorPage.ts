@@ -16,7 +16,9 @@ export function renderEditorPage(input: EditorPageInput, title: string, options:
     top:
       editsLine(input) +
       findingsSection(state.findings) +
-      (options.script?.worker ? inspectorSection(state.summary.path) + pruneSection(input.edits) : ''),
+      (options.script?.worker
+        ? inspectorSection(state.summary.path) + pruneSection(input.edits, state.verification)
+        : ''),
     bottom: groupsSection(state.groups),
   });
 }
@@ -42,11 +44,21 @@ function inspectorSection(modelPath: string): string {
 }
 
 /** The pruning panel (webview/prunePanel.ts fills the preview) and, once pruned, the compare view. */
-function pruneSection(edits: readonly ModelEdit[]): string {
+function pruneSection(
+  edits: readonly ModelEdit[],
+  verification: EditorPageInput['state']['verification'],
+): string {
+  const verdict = verification
+    ? `\n  <p class="${verification.passed ? 'verified' : 'sev-error'}" role="status">${
+        verification.passed
+          ? `Verified in ONNX Runtime: the pruned model equals the model before it with the removed channels masked (max error ${escapeHtml(verification.maxAbsError?.toExponential(1) ?? '–')}).`
+          : 'VERIFICATION FAILED in ONNX Runtime: see the ONNX Pruner log.'
+      }</p>`
+    : '';
   const compare = edits.some((e) => e.kind === 'prune')
     ? `
 <section id="compare" aria-label="Compare">
-  <h2>Compare with the model as opened</h2>
+  <h2>Compare with the model as opened</h2>${verdict}
   <div id="compare-table" class="muted">Loading…</div>
 </section>`
     : '';
@@ -100,7 +112,18 @@ function findingsSection(findings: readonly FindingRow[]): string {
         )
       : '';
     const where = f.node ? `<code>${escapeHtml(f.node)}</code>: ` : '';
-    return `    <li>${tag(f.code)} <span class="sev-${f.severity}">${f.severity}</span> <span>${where}${escapeHtml(f.message)}</span> ${fix}</li>`;
+    const actions = [
+      fix,
+      f.node ? button('Reveal', { reveal: f.node }, { title: 'Show the node in the graph' }) : '',
+      f.group
+        ? button(
+            'Exclude Layer',
+            { 'exclude-group': f.group },
+            { title: "Leave this group's layers out of the plan" },
+          )
+        : '',
+    ].join(' ');
+    return `    <li>${tag(f.code)} <span class="sev-${f.severity}">${f.severity}</span> <span>${where}${escapeHtml(f.message)}</span> <span class="actions">${actions}</span></li>`;
   });
   return `
 <section aria-label="Findings">
@@ -115,7 +138,12 @@ function groupsSection(groups: readonly GroupRow[]): string {
   if (groups.length === 0) return '';
   const prunable = groups.filter((g) => g.prunable).length;
   const rows = groups.map((g) => {
-    const roots = g.roots.map((r) => `<code>${escapeHtml(r)}</code>`).join(', ');
+    const roots = g.roots
+      .map(
+        (r) =>
+          `<code class="reveal" data-reveal="${escapeHtml(r)}" title="Show in the graph">${escapeHtml(r)}</code>`,
+      )
+      .join(', ');
     const shuffles = g.pixelShuffles.map(escapeHtml).join('<br>');
     const state = g.prunable
       ? 'prunable'

@@ -60,6 +60,9 @@ export async function handlePageMessage(message: unknown, context: PageContext):
     case 'layer':
       await context.panel.setLayer(message.root, message.keep, message.channels);
       return;
+    case 'exclude':
+      await context.panel.exclude(message.roots);
+      return;
     case 'apply-plan':
       await vscode.commands.executeCommand('onnxPruner.applyPlan', context.panel.planUri);
       return;

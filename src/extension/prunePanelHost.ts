@@ -110,6 +110,32 @@ export class PrunePanelHost {
     await this.showPlan(settings);
   }
 
+  /** Exclude Layer: the plan leaves these roots alone (written into the plan, made first if there is none). */
+  async exclude(roots: string[]): Promise<void> {
+    let text = await planText(this.planUri);
+    if (text === undefined) {
+      await this.write({
+        criterion: 'l1',
+        mode: 'ratio',
+        value: vscode.workspace.getConfiguration('onnxPruner').get<number>('prune.ratio', 0.5),
+      });
+      text = await planText(this.planUri);
+      if (text === undefined) return;
+    }
+    for (const root of roots)
+      text = applyJsonEdits(
+        text,
+        modify(
+          text,
+          ['layers', root],
+          { exclude: true },
+          { formattingOptions: { insertSpaces: true, tabSize: 2 } },
+        ),
+      );
+    await writePlan(this.planUri, text);
+    await this.showPlan();
+  }
+
   /** A per-layer override: the plan's `layers[root]` removes `channels − keep`. */
   async setLayer(root: string, keep: number, channels: number): Promise<void> {
     const text = await planText(this.planUri);

@@ -172,6 +172,9 @@ tbody tr:hover { background: var(--vscode-list-hoverBackground); }
   margin: 6px 0; list-style: none;
   display: grid; grid-template-columns: 4.5em 4.5em 1fr auto; gap: 8px; align-items: start;
 }
+.findings .actions { display: flex; gap: 4px; }
+code.reveal { cursor: pointer; text-decoration: underline dotted; }
+.verified { color: var(--vscode-testing-iconPassed, var(--vscode-charts-green)); }
 .findings { padding: 0; }
 .sev-error { color: var(--vscode-errorForeground); }
 .sev-warning { color: var(--vscode-editorWarning-foreground); }

@@ -113,7 +113,7 @@ function shuffleLabel(s: PixelShuffleInfo): string {
   return `${s.form}${s.mode ? ` ${s.mode}` : ''} r=${s.blocksize} at ${s.node}`;
 }
 
-function groupRow(g: ChannelGroup): GroupRow {
+export function groupRow(g: ChannelGroup): GroupRow {
   return {
     id: g.id,
     roots: g.roots,
@@ -126,7 +126,7 @@ function groupRow(g: ChannelGroup): GroupRow {
   };
 }
 
-function findingRow(d: Diagnostic): FindingRow {
+export function findingRow(d: Diagnostic): FindingRow {
   const fix = d.fixes.find((f) => f.kind === 'model');
   const code = fix?.id.split('.')[0];
   return {

@@ -61,7 +61,7 @@ export const NODE_HEIGHT = 30;
 
 /** Node labels are drawn from this scale up; the first view is at least this scale. */
 const READABLE = 0.75;
-/** Above this many nodes in view, frames copy the overview image. */
+/** Graphs of more nodes than this use the overview image when zoomed far out. */
 const OVERVIEW_NODES = 2500;
 const OVERVIEW_PIXELS = 8192;
 
@@ -218,9 +218,9 @@ export class GraphCanvas {
     const visible = (x: number, y: number) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
     const e = this.emphasis;
     const dimmed = e.members !== undefined;
-    // Thousands of nodes in view (zoomed far out on a large graph): copy the overview image instead.
-    const inView = (height / scale / Math.max(layout.height, 1)) * this.widths.length;
-    if (inView > OVERVIEW_NODES && scale < 0.12) {
+    // Zoomed far out on a large graph: copy the overview image instead, wherever it is sharp enough (drawing
+    // the thousands of nodes then in view would cost more than a frame).
+    if (this.widths.length > OVERVIEW_NODES && scale < 0.12) {
       const overview = this.overviewImage(layout);
       if (overview.scale >= scale * 0.5) {
         ctx.imageSmoothingEnabled = true;

@@ -263,6 +263,18 @@ export class Inspector {
     if (save) this.saveState();
   }
 
+  /** Selects the node named `name` and centres it (a finding's Reveal, a group's root). */
+  reveal(name: string): void {
+    const index = this.skeleton?.nodes.findIndex((n) => n.name === name) ?? -1;
+    if (index >= 0) this.select(index, true, true);
+  }
+
+  /** The root nodes of a channel group, by name. */
+  rootsOf(group: string): string[] {
+    const g = this.skeleton?.groups.find((x) => x.id === group);
+    return g ? g.roots.map((i) => this.skeleton!.nodes[i].name) : [];
+  }
+
   private search(query: string): void {
     const canvas = this.canvas!;
     const skeleton = this.skeleton!;
