@@ -43,6 +43,11 @@ import {
 export class AnalyzerClient implements vscode.Disposable {
   private readonly client: LanguageClient;
   private readonly started: Promise<void>;
+  /** Models open in the editor (their `file:` URIs), told again to a restarted server. */
+  private readonly openModels = new Set<string>();
+  private readonly restartedEmitter = new vscode.EventEmitter<void>();
+  /** The server crashed and was started again: editors ask for their state anew. */
+  readonly onRestarted = this.restartedEmitter.event;
 
   constructor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel) {
     const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath;
@@ -63,9 +68,17 @@ export class AnalyzerClient implements vscode.Disposable {
       serverOptions,
       clientOptions,
     );
+    let runs = 0;
     this.client.onDidChangeState(({ oldState, newState }) => {
-      if (newState === State.Running) log.info('Analyzer started');
-      else if (oldState === State.Running && newState === State.Stopped)
+      if (newState === State.Running) {
+        log.info(runs++ === 0 ? 'Analyzer started' : 'Analyzer restarted: open models are analysed again');
+        // A restarted server knows nothing: tell it the open models again, and let the editors reload.
+        if (runs > 1) {
+          for (const uri of this.openModels)
+            void this.client.sendNotification(modelOpened, { uri }).catch(() => undefined);
+          this.restartedEmitter.fire();
+        }
+      } else if (oldState === State.Running && newState === State.Stopped)
         log.warn('Analyzer stopped (it is restarted automatically after a crash)');
     });
     this.started = this.client.start().catch((error: unknown) => {
@@ -76,11 +89,13 @@ export class AnalyzerClient implements vscode.Disposable {
   /** A model is open in our editor: the server analyses it and publishes its findings. */
   opened(uri: vscode.Uri): void {
     if (uri.scheme !== 'file') return;
+    this.openModels.add(uri.toString());
     void this.started.then(() => this.client.sendNotification(modelOpened, { uri: uri.toString() }));
   }
 
   closed(uri: vscode.Uri): void {
     if (uri.scheme !== 'file') return;
+    this.openModels.delete(uri.toString());
     void this.started.then(() => this.client.sendNotification(modelClosed, { uri: uri.toString() }));
   }
 

@@ -57,7 +57,15 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
     private readonly log: vscode.LogOutputChannel,
     private readonly analyzer: AnalyzerClient,
     private readonly listener: ModelListener,
-  ) {}
+  ) {
+    // After a crash of the language server, every open document asks for its state again (its edits are
+    // materialised anew), which also brings its findings back.
+    context.subscriptions.push(
+      analyzer.onRestarted(() => {
+        for (const document of this.documents.values()) void document.load(document.edits);
+      }),
+    );
+  }
 
   /** The open document of a model, if it is open in this editor. */
   document(uri: vscode.Uri): ModelDocument | undefined {

@@ -44,9 +44,12 @@ export interface TestServer {
   stop(): void;
 }
 
-export async function startTestServer(rootDir: string): Promise<TestServer> {
+export async function startTestServer(
+  rootDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TestServer> {
   const serverPath = buildServer();
-  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const connection = createProtocolConnection(
     new StreamMessageReader(child.stdout!),
     new StreamMessageWriter(child.stdin!),
