@@ -30,7 +30,10 @@ test('a crash of ONNX Runtime during Verify is a message; the server keeps servi
   const model = pathToFileURL(writeBuilt(dir, 'model.onnx', buildFixture('d2s-crd'))).href;
   const result = await server.connection.sendRequest(verifyRequest, { originalUri: model, prunedUri: model });
   assert.equal(result.ok, false);
-  assert.match(result.ok ? '' : result.message, /cannot verify: the ONNX Runtime process was killed \(SIGABRT\) while loading .*model\.onnx/);
+  assert.match(
+    result.ok ? '' : result.message,
+    /cannot verify: the ONNX Runtime process was killed \(SIGABRT\) while loading .*model\.onnx/,
+  );
   assert.equal(server.child.exitCode, null, 'the language server is still running');
   const state = await server.connection.sendRequest(modelStateRequest, { uri: model, edits: [] });
   assert.ok(state.ok, 'and answers the next request');
