@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { AnalyzerClient } from './analyzerClient';
 import { registerApplyPlan } from './applyPlanCommand';
@@ -9,6 +10,10 @@ let log: vscode.LogOutputChannel | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   log = vscode.window.createOutputChannel('ONNX Pruner', { log: true });
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  let loopSince = 'activation';
+  context.subscriptions.push({ dispose: () => loop.disable() });
   const analyzer = new AnalyzerClient(context, log);
   const status = new ModelStatus();
   const listener = {
@@ -20,7 +25,16 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     analyzer,
-    vscode.commands.registerCommand('onnxPruner.showLog', () => log?.show()),
+    vscode.commands.registerCommand('onnxPruner.showLog', () => {
+      // The extension host is shared with every other extension: how long we (or anyone) blocked it shows here.
+      const ms = (ns: number) => (ns / 1e6).toFixed(1);
+      log?.info(
+        `Extension host event loop since ${loopSince}: worst delay ${ms(loop.max)} ms, 99th percentile ${ms(loop.percentile(99))} ms`,
+      );
+      loop.reset();
+      loopSince = 'the log was last shown';
+      log?.show();
+    }),
     status,
     editor.disposable,
     registerModelCommands(analyzer, editor.provider, log),

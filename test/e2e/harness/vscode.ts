@@ -201,6 +201,23 @@ export class VsCode {
     await this.page.locator(`.tabs-container .tab.active[aria-label^="${cssString(name)}"]`).waitFor();
   }
 
+  /**
+   * Opens a file of the workspace's top folder by clicking it in the Explorer (Quick Open's file index can lag
+   * behind files the test has just written).
+   */
+  async openFromExplorer(name: string): Promise<void> {
+    await this.focusWorkbench();
+    const row = this.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${cssString(name)}"]`);
+    try {
+      await row.waitFor({ state: 'visible', timeout: 5_000 });
+    } catch {
+      await this.runCommand('File: Refresh Explorer');
+      await row.waitFor({ state: 'visible' });
+    }
+    await row.click();
+    await this.page.locator(`.tabs-container .tab.active[aria-label^="${cssString(name)}"]`).waitFor();
+  }
+
   /** Moves the cursor of the active text editor (Ctrl+G "Go to Line/Column"); line and column from 1. */
   async goToLine(line: number, column = 1): Promise<void> {
     await this.focusWorkbench();
