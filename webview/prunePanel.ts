@@ -5,19 +5,9 @@
 import type { PrunePreview } from '../src/core/prune/preview';
 import { inputValue, setInputValue } from './components';
 import type { HostMessage, PageMessage, PanelSettings } from './messages';
+import { el } from './dom';
 
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 2 });
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  text?: string,
-  className?: string,
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (className) e.className = className;
-  return e;
-}
 
 function change(before: number, after: number): string {
   const ratio = after > 0 ? ` (${(before / after).toFixed(2)}×)` : '';

@@ -23,6 +23,14 @@ class ApplyPlanLens implements vscode.CodeLensProvider {
   }
 }
 
+/** The verification in a few words, for the notification. */
+function verdictOf(v: { passed: boolean; maxAbsError: number | null } | undefined): string {
+  if (!v) return 'not verified';
+  return v.passed
+    ? `verified in ONNX Runtime (max error ${v.maxAbsError?.toExponential(1) ?? '–'})`
+    : 'VERIFICATION FAILED';
+}
+
 function ratio(before: number, after: number): string {
   return after > 0 ? `${(before / after).toFixed(2)}× smaller` : 'all removed';
 }
@@ -55,11 +63,7 @@ async function applyToDocument(
   if (!result.ok) return;
   await vscode.commands.executeCommand('vscode.openWith', model, 'onnxPruner.modelEditor');
   const v = result.verification;
-  const verdict = !v
-    ? 'not verified'
-    : v.passed
-      ? `verified in ONNX Runtime (max error ${v.maxAbsError?.toExponential(1) ?? '–'})`
-      : 'VERIFICATION FAILED';
+  const verdict = verdictOf(v);
   if (v) log.info(`Verify:\n${v.text}`);
   const sizes = before
     ? `parameters ${ratio(before.parameters, result.summary.parameters)}, MACs ${ratio(before.macs, result.summary.macs)}, `
@@ -117,11 +121,7 @@ export function registerApplyPlan(
     const reportUri = pruned.with({ path: pruned.path.replace(/\.onnx$/, '.report.md') });
     await vscode.workspace.fs.writeFile(reportUri, new TextEncoder().encode(result.report));
     const v = result.verification;
-    const verdict = !v
-      ? 'not verified'
-      : v.passed
-        ? `verified in ONNX Runtime (max error ${v.maxAbsError?.toExponential(1) ?? '–'})`
-        : 'VERIFICATION FAILED';
+    const verdict = verdictOf(v);
     const summary =
       `Pruned model written: ${pruned.path.slice(pruned.path.lastIndexOf('/') + 1)}, parameters ` +
       `${ratio(result.parameters.before, result.parameters.after)}, MACs ${ratio(result.macs.before, result.macs.after)}, ${verdict}.`;

@@ -14,16 +14,6 @@ function varint(n: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-
 /** Y = X + W, with W a float tensor of `bytes` bytes (a multiple of 4) of zeros. Returns the file size. */
 export function writeSparseBigModel(path: string, bytes: number): number {
   const elements = bytes / 4;
@@ -37,15 +27,15 @@ export function writeSparseBigModel(path: string, bytes: number): number {
     input: [info('X')],
     output: [info('Y')],
   }).finish();
-  const tensorHead = concat(
+  const tensorHead = Buffer.concat([
     onnx.TensorProto.encode({ dims: [toLong(elements)], data_type: 1, name: 'W' }).finish(),
     Uint8Array.of((9 << 3) | 2),
     varint(bytes),
-  );
+  ]);
   const tensorLength = tensorHead.length + bytes;
-  const graphTail = concat(Uint8Array.of((5 << 3) | 2), varint(tensorLength), tensorHead);
+  const graphTail = Buffer.concat([Uint8Array.of((5 << 3) | 2), varint(tensorLength), tensorHead]);
   const graphLength = graphHead.length + graphTail.length + bytes;
-  const head = concat(
+  const head = Buffer.concat([
     onnx.ModelProto.encode({
       ir_version: toLong(8),
       opset_import: [{ domain: '', version: toLong(17) }],
@@ -55,7 +45,7 @@ export function writeSparseBigModel(path: string, bytes: number): number {
     varint(graphLength),
     graphHead,
     graphTail,
-  );
+  ]);
   const fd = openSync(path, 'w');
   try {
     writeSync(fd, head);

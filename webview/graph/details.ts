@@ -3,17 +3,7 @@
 // marked. Built with DOM calls and textContent only: model strings never become markup.
 import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
 import type { NodeDetails, PortDetails } from '../../src/core/inspect/nodeDetails';
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  text?: string,
-  className?: string,
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (className) e.className = className;
-  return e;
-}
+import { el } from '../dom';
 
 const number = (v: number) =>
   Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4);
