@@ -51,11 +51,15 @@ async function pickAmount(defaultRatio: number): Promise<Amount | undefined> {
   return { kind: kind.id, value: Number(text) };
 }
 
+const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 2 });
+const change = (a?: { before: number; after: number }) =>
+  a ? `${compact.format(a.before)} → ${compact.format(a.after)}` : '?';
+
 function previewLines(rows: PlanPreviewRow[]): string[] {
   return rows.map((r) =>
     r.skipped
       ? `  ${r.group} ${r.root}: ${r.channels} channels, left alone (${r.skipped})`
-      : `  ${r.group} ${r.root}: ${r.channels} → ${r.kept} channels`,
+      : `  ${r.group} ${r.root}: ${r.channels} → ${r.kept} channels, parameters ${change(r.params)}, MACs ${change(r.macs)}`,
   );
 }
 
@@ -98,8 +102,10 @@ export function registerPruneCommand(
     const after = pruned.reduce((n, r) => n + r.kept, 0);
     log.info(`Plan ${planUri.fsPath}:\n${previewLines(result.preview).join('\n')}`);
     await vscode.window.showTextDocument(planUri, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    const t = result.totals;
     void vscode.window.showInformationMessage(
-      `Plan written: ${pruned.length} groups, ${before} → ${after} channels. Edit it, then apply it.`,
+      `Plan written: ${pruned.length} groups, ${before} → ${after} channels; parameters ${change(t.parameters)}, ` +
+        `MACs ${change(t.macs)} (estimated). Edit it, then apply it.`,
     );
   });
 }

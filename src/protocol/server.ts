@@ -49,10 +49,21 @@ export interface PlanPreviewRow {
   kept: number;
   /** Why the group is left alone, when it is. */
   skipped?: string;
+  /** Parameters and MACs of the root, before and after (estimated). */
+  params?: { before: number; after: number };
+  macs?: { before: number; after: number };
 }
 
 export type MakePlanResult =
-  { ok: true; planUri: string; text: string; preview: PlanPreviewRow[] } | { ok: false; message: string };
+  | {
+      ok: true;
+      planUri: string;
+      text: string;
+      preview: PlanPreviewRow[];
+      /** The whole model's parameters and MACs before and after (estimated). */
+      totals: { parameters: { before: number; after: number }; macs: { before: number; after: number } };
+    }
+  | { ok: false; message: string };
 
 /** The selection a prune would make, as plan text (the client writes and opens it). */
 export const makePlanRequest = new RequestType<MakePlanParams, MakePlanResult, void>('onnxPruner/makePlan');

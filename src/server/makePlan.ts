@@ -8,7 +8,11 @@ export function makePlanFor(params: MakePlanParams): MakePlanResult {
   const modelPath = fileURLToPath(params.modelUri);
   const planPath = `${modelPath.replace(/\.onnx$/i, '')}.prune.json`;
   try {
-    const { text, groups } = makePlan(modelPath, planPath, {
+    const {
+      text,
+      groups,
+      preview: estimate,
+    } = makePlan(modelPath, planPath, {
       criterion: params.criterion,
       ratio: params.targetMacs === undefined ? (params.ratio ?? 0.5) : 0,
       targetMacs: params.targetMacs,
@@ -17,14 +21,17 @@ export function makePlanFor(params: MakePlanParams): MakePlanResult {
       seed: 0,
       layers: {},
     });
-    const preview = groups.map((g) => ({
+    const preview = groups.map((g, i) => ({
       group: g.group,
       root: g.roots[0],
       channels: g.channels,
       kept: g.keptChannels,
       skipped: g.skipped,
+      params: estimate.rows[i]?.params,
+      macs: estimate.rows[i]?.macs,
     }));
-    return { ok: true, planUri: pathToFileURL(planPath).href, text, preview };
+    const totals = { parameters: estimate.parameters, macs: estimate.macs };
+    return { ok: true, planUri: pathToFileURL(planPath).href, text, preview, totals };
   } catch (error) {
     if (error instanceof OnnxError) return { ok: false, message: error.message };
     return { ok: false, message: `${modelPath}: ${(error as Error).message}` };

@@ -75,9 +75,9 @@ test('Prune Channels asks for a criterion and an amount, then writes the plan be
     await vs.quickInput.locator('.quick-input-title', { hasText: /rank channels by/ }).waitFor();
     await sleep(400); // the quick input fades in
     await vs.screenshot('prune-criterion');
-    await vs.answerQuickInput(/rank channels by/, { label: 'l2' });
+    await vs.answerQuickInput(/rank channels by/, { label: 'l1' });
     await vs.answerQuickInput(/how much/, { label: 'Ratio' });
-    await vs.answerQuickInput(/ratio of channels to remove/, { text: '0.25' });
+    await vs.answerQuickInput(/ratio of channels to remove/, { text: '0.5' });
     const planPath = join(vs.server.workspace, 'models/small.prune.json');
     const deadline = Date.now() + 20_000;
     while (!existsSync(planPath)) {
@@ -86,16 +86,17 @@ test('Prune Channels asks for a criterion and an amount, then writes the plan be
     }
     const plan = JSON.parse(readFileSync(planPath, 'utf8'));
     assert.equal(plan.model, 'small.onnx');
-    assert.equal(plan.criterion, 'l2');
-    assert.equal(plan.ratio, 0.25);
+    assert.equal(plan.criterion, 'l1');
+    assert.equal(plan.ratio, 0.5);
     assert.match(plan.modelSha256, /^[0-9a-f]{64}$/);
     assert.deepEqual(
       plan.layers['/tail/tail.0/tail.0.0/Conv'],
-      { prune: 32 },
-      'whole blocks of 4 (128 × 0.25)',
+      { prune: 64 },
+      'whole blocks of 4 (128 × 0.5)',
     );
     await vs.page.locator('.tabs-container .tab[aria-label^="small.prune.json"]').waitFor();
-    await vs.waitForNotification(/Plan written: 7 groups/);
+    const note = await vs.waitForNotification(/Plan written: 7 groups/);
+    assert.match(note.message, /parameters 158\.98K → [\d.]+K, MACs 289\.75M → [\d.]+M \(estimated\)/);
     await vs.screenshot('prune-channels');
   }));
 

@@ -19,7 +19,9 @@ import { openModel } from '../../src/core/onnx/reader';
 import { renderEditorPage } from '../../src/extension/editorPage';
 import { findingRow, groupRow } from '../../src/server/modelState';
 import type { Analysis } from '../../src/core/analyze/analyze';
-import type { ModelStateResult } from '../../src/protocol/server';
+import type { ModelEdit, ModelStateResult } from '../../src/protocol/server';
+import { previewPrune } from '../../src/core/prune/preview';
+import { pruneFile } from '../../src/core/prune/prune';
 import { convChain, writeSynthetic } from '../support/syntheticModels';
 import { tempDir } from '../support/tempDir';
 
@@ -67,7 +69,7 @@ interface Model {
   skeletonJson: string;
 }
 
-function prepare(path: string, origin: string): Model {
+function prepare(path: string, origin: string, edits: ModelEdit[] = []): Model {
   const file = openModel(path);
   const analysis = analyzeModel(new ModelView(file));
   const state: Extract<ModelStateResult, { ok: true }> = {
@@ -76,7 +78,7 @@ function prepare(path: string, origin: string): Model {
     groups: analysis.report.groups.map(groupRow),
     findings: analysis.report.diagnostics.map(findingRow),
   };
-  const html = renderEditorPage({ state, edits: [], dirty: false }, 'model.onnx', {
+  const html = renderEditorPage({ state, edits, dirty: edits.length > 0 }, 'model.onnx', {
     nonce: 'TESTNONCE',
     script: { uri: `${origin}/dist/webview.js`, worker: `${origin}/dist/layoutWorker.js`, cspSource: origin },
   });
@@ -88,6 +90,7 @@ describe('the graph inspector in headless Chromium', () => {
   let origin = '';
   let browser: Browser;
   const models = new Map<string, Model>();
+  let compareReply: object = {};
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -109,6 +112,29 @@ describe('the graph inspector in headless Chromium', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     models.set('sample', prepare(SAMPLE, origin));
+    // A page with a prune applied: the compare view is on it; the host's compare answer is computed here.
+    const prunedPath = join(dir, 'pruned.onnx');
+    const settings = { ratio: 0.5, criterion: 'l1' as const, roundTo: 1, seed: 0, layers: {} };
+    const outcome = pruneFile(SAMPLE, prunedPath, settings);
+    const edit: ModelEdit = {
+      kind: 'prune',
+      label: 'Prune channels (model.prune.json)',
+      planUri: 'file:///model.prune.json',
+      planText: '{}',
+    };
+    models.set('pruned', prepare(SAMPLE, origin, [edit]));
+    const after = analyzeModel(new ModelView(openModel(prunedPath)));
+    compareReply = {
+      ok: true,
+      rows: [...models.get('sample')!.analysis.roots.values()].map((r) => ({
+        root: r.node,
+        op: r.op,
+        before: r.channels,
+        after: after.roots.get(r.node)?.channels ?? 0,
+      })),
+      parameters: { before: outcome.metrics.before.parameters, after: outcome.metrics.after.parameters },
+      macs: { before: outcome.metrics.before.macs, after: outcome.metrics.after.macs },
+    };
     const k1 = join(dir, 'chain1k.onnx');
     writeSynthetic(convChain(333), k1);
     models.set('chain1k', prepare(k1, origin));
@@ -139,7 +165,18 @@ describe('the graph inspector in headless Chromium', () => {
         const details = nodeDetails(model.analysis, model.file, message.node!);
         return JSON.stringify({ type: 'details', node: message.node, ok: true, details });
       }
-      if (message.type === 'plan') return '{"type":"plan"}'; // no plan beside the model yet
+      if (message.type === 'plan') {
+        if (name !== 'pruned') return '{"type":"plan"}'; // no plan beside the model yet
+        const settings = { ratio: 0.5, criterion: 'l1' as const, roundTo: 1, seed: 0, layers: {} };
+        const preview = previewPrune(model.analysis, model.file, settings);
+        return JSON.stringify({
+          type: 'plan',
+          plan: 'model.prune.json',
+          settings: { criterion: 'l1', mode: 'ratio', value: 0.5 },
+          preview,
+        });
+      }
+      if (message.type === 'compare') return JSON.stringify({ type: 'compare', ...compareReply });
       return '';
     });
     await page.addInitScript((theme: string) => {
@@ -276,6 +313,41 @@ describe('the graph inspector in headless Chromium', () => {
     });
     assert.equal(state.selected, '/tail/tail.0/tail.0.1/DepthToSpace');
     assert.ok(state.camera.scale > 0);
+    await page.close();
+  });
+
+  test('the pruning panel shows the plan and its preview; a per-layer keep asks the host to edit the plan', async () => {
+    const { page, posted } = await open('pruned', 'vscode-light');
+    await page.waitForSelector('#prune-preview table');
+    const totals = await page.locator('#prune-preview .totals').innerText();
+    assert.match(totals, /Parameters 158\.98K → [\d.]+K \([\d.]+×\) · MACs 289\.75M → /);
+    const keep = page.locator('#prune-preview input[data-root="/tail/tail.0/tail.0.0/Conv"]');
+    assert.equal(await keep.inputValue(), '64');
+    await keep.fill('96');
+    await keep.press('Enter');
+    await keep.blur();
+    await page.waitForFunction(() => true);
+    assert.ok(
+      posted.some(
+        (m) =>
+          JSON.stringify(m) ===
+          JSON.stringify({ type: 'layer', root: '/tail/tail.0/tail.0.0/Conv', keep: 96, channels: 128 }),
+      ),
+      JSON.stringify(posted),
+    );
+    await page.locator('#prune').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, '6-prune-panel-light.png') });
+    await page.close();
+  });
+
+  test('after a prune, the compare view lists every layer before and after', async () => {
+    const { page } = await open('pruned');
+    await page.waitForSelector('#compare-table table');
+    const text = await page.locator('#compare-table').innerText();
+    assert.match(text, /Parameters 158\.98K → 40\.32K \(3\.94×\) · MACs 289\.75M → 76\.48M \(3\.79×\)/);
+    assert.match(text, /\/tail\/tail\.0\/tail\.0\.0\/Conv\s+Conv\s+128 → 64\s+64/);
+    await page.locator('#compare').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, '7-compare-dark.png') });
     await page.close();
   });
 

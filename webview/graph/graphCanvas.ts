@@ -57,7 +57,7 @@ export function readTheme(): Theme {
   };
 }
 
-export const NODE_HEIGHT = 30;
+export const NODE_HEIGHT = 38;
 
 /** Node labels are drawn from this scale up; the first view is at least this scale. */
 const READABLE = 0.75;
@@ -71,8 +71,15 @@ export function nodeLabel(skeleton: GraphSkeleton, i: number): string {
   return node.channels !== undefined ? `${node.op} · ${node.channels}` : node.op;
 }
 
-export function nodeWidth(label: string): number {
-  return Math.max(56, 7.2 * label.length + 20);
+export function nodeWidth(label: string, name = ''): number {
+  return Math.max(56, 7.2 * label.length + 20, Math.min(200, 6 * shortName(name).length + 16));
+}
+
+/** The end of a node's name (exporters scope names like paths): what fits in its box. */
+export function shortName(name: string): string {
+  const parts = name.split('/').filter(Boolean);
+  const short = parts.slice(-2).join('/') || name;
+  return short.length > 32 ? `…${short.slice(-31)}` : short;
 }
 
 export class GraphCanvas {
@@ -80,6 +87,7 @@ export class GraphCanvas {
   emphasis: Emphasis = {};
   private theme = readTheme();
   private readonly labels: string[];
+  private readonly names: string[];
   readonly widths: number[];
   private layout: LayoutResult | undefined;
   private frame = 0;
@@ -96,7 +104,8 @@ export class GraphCanvas {
     private readonly skeleton: GraphSkeleton,
   ) {
     this.labels = skeleton.nodes.map((_, i) => nodeLabel(skeleton, i));
-    this.widths = this.labels.map(nodeWidth);
+    this.names = skeleton.nodes.map((n) => shortName(n.name));
+    this.widths = this.labels.map((label, i) => nodeWidth(label, skeleton.nodes[i].name));
   }
 
   setLayout(layout: LayoutResult): void {
@@ -327,7 +336,14 @@ export class GraphCanvas {
         ctx.stroke();
         if (scale >= 0.45) {
           ctx.fillStyle = this.theme.text;
-          ctx.fillText(this.labels[i], x, y);
+          if (scale >= 0.9) {
+            // Close enough to read two lines: the op and channels, then the node's name.
+            ctx.fillText(this.labels[i], x, y - 7);
+            ctx.font = '10px var(--vscode-font-family, sans-serif)';
+            ctx.fillStyle = this.theme.muted;
+            ctx.fillText(this.names[i], x, y + 8, w - 8);
+            ctx.font = '12px var(--vscode-font-family, sans-serif)';
+          } else ctx.fillText(this.labels[i], x, y);
         }
       }
       ctx.globalAlpha = 1;

@@ -117,7 +117,13 @@ export class Inspector {
       element.focus();
     });
     element.addEventListener('pointermove', (e) => {
-      if (!drag) return;
+      if (!drag) {
+        // The full name of the node under the pointer, as a tooltip (boxes show its end).
+        const r = element.getBoundingClientRect();
+        const i = canvas.pick(e.clientX - r.left, e.clientY - r.top);
+        element.title = i === undefined ? '' : this.skeleton!.nodes[i].name;
+        return;
+      }
       const dx = e.clientX - drag.x;
       const dy = e.clientY - drag.y;
       if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;

@@ -4,6 +4,7 @@ import { withModelErrors } from '../onnx/errors';
 import { sha256Of } from '../onnx/hash';
 import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
+import { type PrunePreview, previewPrune } from '../prune/preview';
 import { chooseUnits } from '../prune/prune';
 import type { GroupSelection, LayerAmount, PruneSettings } from '../prune/select';
 import type { PrunePlan } from './parsePlan';
@@ -13,6 +14,8 @@ export interface MadePlan {
   text: string;
   /** Every group's selection, skipped ones included (for a preview). */
   groups: GroupSelection[];
+  /** Channels, parameters and MACs per group and in total, before and after (estimated). */
+  preview: PrunePreview;
 }
 
 /**
@@ -25,13 +28,15 @@ export function makePlan(modelPath: string, planPath: string, settings: PruneSet
     const file = openModel(modelPath);
     try {
       const analysis = analyzeModel(new ModelView(file));
-      const { groups, ratio } = chooseUnits(analysis, file, settings);
+      const chosen = chooseUnits(analysis, file, settings);
+      const { groups, ratio } = chosen;
       const counts = Object.fromEntries(
         groups.filter((g) => !g.skipped).map((g) => [g.roots[0], g.channels - g.keptChannels]),
       );
       // A MACs target is written as the ratio it came to (the counts are explicit anyway).
       const written = { ...settings, ratio: Number(ratio.toFixed(4)) };
-      return { text: planText(modelPath, planPath, written, sha256Of(file.source), counts), groups };
+      const preview = previewPrune(analysis, file, settings, chosen);
+      return { text: planText(modelPath, planPath, written, sha256Of(file.source), counts), groups, preview };
     } finally {
       file.close();
     }

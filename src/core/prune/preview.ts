@@ -31,9 +31,14 @@ export interface PrunePreview {
   macs: Amounts;
 }
 
-export function previewPrune(analysis: Analysis, file: ModelFile, settings: PruneSettings): PrunePreview {
+export function previewPrune(
+  analysis: Analysis,
+  file: ModelFile,
+  settings: PruneSettings,
+  chosen: ReturnType<typeof chooseUnits> = chooseUnits(analysis, file, settings),
+): PrunePreview {
   const metrics = computeMetrics(analysis.state.graph.model);
-  const { removed, groups, ratio } = chooseUnits(analysis, file, settings);
+  const { removed, groups, ratio } = chosen;
   const nodes = new Map(analysis.state.graph.nodes.map((n) => [n.name, n]));
   const perNode = new Map(
     metrics.nodes.map((m) => {
