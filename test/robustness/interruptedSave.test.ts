@@ -62,6 +62,17 @@ describe('an interrupted save leaves the previous model intact', () => {
     console.log(
       `8 kills: the target was the old file ${outcomes.old} times and the whole new one ${outcomes.new} times`,
     );
+    // The killed writers' temporary files are removed by the next write that completes.
+    const stale = readdirSync(dir).filter((f) => f.endsWith('.tmp')).length;
+    console.log(`${stale} temporary files left by the killed writers`);
+    const again = spawnSync(process.execPath, [CLI, 'prune', source, '-o', target, '--ratio', '0.5']);
+    assert.equal(again.status, 0, again.stderr.toString());
+    assert.equal(sha(target), newSha);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary file is left',
+    );
   });
 
   test('a write that fails (file-size limit, as a full disk) keeps the old file and leaves no temporary file', () => {

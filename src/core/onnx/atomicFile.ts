@@ -3,6 +3,7 @@ import {
   copyFileSync,
   fsyncSync,
   openSync,
+  readdirSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -73,6 +74,7 @@ export class AtomicFile {
     closeSync(this.fd!);
     this.fd = undefined;
     renameSync(this.tempPath, this.path);
+    removeStaleTemps(this.path);
   }
 
   /** Removes the temporary file; the target is untouched. Safe to call after commit. */
@@ -88,5 +90,39 @@ export class AtomicFile {
         // already gone
       }
     }
+  }
+}
+
+/**
+ * Removes the temporary files that earlier writes of `path` left when their process was killed (a kill -9 or a
+ * power cut cannot clean up): those whose process is gone. Live writers' files are left alone.
+ */
+function removeStaleTemps(path: string): void {
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = name.startsWith(prefix) ? /^(\d+)-[0-9a-z]+\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isAlive(pid)) continue;
+    try {
+      unlinkSync(join(dirname(path), name));
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
