@@ -22,11 +22,14 @@ describe('an interrupted save leaves the previous model intact', () => {
   const old = join(dir, 'old.onnx');
   let oldSha = '';
   let newSha = '';
+  /** How long a whole prune takes here: kills land across it, the write phase (its end) included. */
+  let runMs = 0;
 
   before(() => {
     writeSynthetic(convChain(1200), source);
     writeSynthetic(convChain(40), old);
     oldSha = sha(old);
+    const started = Date.now();
     const whole = spawnSync(process.execPath, [
       CLI,
       'prune',
@@ -36,6 +39,7 @@ describe('an interrupted save leaves the previous model intact', () => {
       '--ratio',
       '0.5',
     ]);
+    runMs = Date.now() - started;
     assert.equal(whole.status, 0, whole.stderr.toString());
     newSha = sha(join(dir, 'whole.onnx'));
   });
@@ -48,7 +52,7 @@ describe('an interrupted save leaves the previous model intact', () => {
       const child = spawn(process.execPath, [CLI, 'prune', source, '-o', target, '--ratio', '0.5'], {
         stdio: 'ignore',
       });
-      const delay = 100 + Math.floor(random() * 1400);
+      const delay = Math.floor(runMs * (0.5 + 0.5 * random()));
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
