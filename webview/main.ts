@@ -43,6 +43,7 @@ const workerUrl = document.querySelector<HTMLMetaElement>('meta[name="onnx-prune
 const inspector = root && workerUrl ? new Inspector(root, vscode, workerUrl) : undefined;
 const panel = document.getElementById('prune') ? new PrunePanel((m) => vscode.postMessage(m)) : undefined;
 (window as unknown as { inspector?: Inspector }).inspector = inspector; // for the page's tests
+document.getElementById('prune-criterion')?.addEventListener('change', () => inspector?.refreshDetails());
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
   if (message.type === 'plan' || message.type === 'compare') panel?.receive(message);

@@ -25,7 +25,7 @@ export type PageMessage =
   /** The inspector wants the graph skeleton of the document's current state. */
   | { type: 'graph' }
   /** The inspector wants one node's details (weights' statistics are computed by the server). */
-  | { type: 'details'; node: string }
+  | { type: 'details'; node: string; criterion?: 'l1' | 'l2' | 'bn' }
   /** Export the graph view: SVG text, or a PNG data URL. */
   | { type: 'export'; format: 'svg' | 'png'; data: string }
   /** The pruning panel: the plan beside the model, if any, with its preview. */
@@ -71,7 +71,10 @@ export function isPageMessage(value: unknown): value is PageMessage {
     case 'graph':
       return true;
     case 'details':
-      return typeof m.node === 'string';
+      return (
+        typeof m.node === 'string' &&
+        (m.criterion === undefined || ['l1', 'l2', 'bn'].includes(m.criterion as string))
+      );
     case 'export':
       return (
         (m.format === 'svg' || m.format === 'png') && typeof m.data === 'string' && m.data.length < MAX_EXPORT

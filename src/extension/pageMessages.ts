@@ -48,7 +48,7 @@ export async function handlePageMessage(message: unknown, context: PageContext):
       post({
         type: 'details',
         node: message.node,
-        ...(await analyzer.nodeDetails({ ...params, node: message.node })),
+        ...(await analyzer.nodeDetails({ ...params, node: message.node, criterion: message.criterion })),
       });
       return;
     case 'plan':

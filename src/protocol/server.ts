@@ -5,7 +5,7 @@
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 import type { GraphSkeleton } from '../core/inspect/graphSkeleton';
-import type { NodeDetails } from '../core/inspect/nodeDetails';
+import type { ChartCriterion, NodeDetails } from '../core/inspect/nodeDetails';
 import type { ModelSummary } from '../core/inspect/summary';
 import type { PrunePreview } from '../core/prune/preview';
 
@@ -201,6 +201,8 @@ export const graphRequest = new RequestType<ModelStateParams, GraphResult, void>
 
 export interface NodeDetailsParams extends ModelStateParams {
   node: string;
+  /** The importance chart's criterion (the pruning panel's); l1 by default. */
+  criterion?: ChartCriterion;
 }
 
 export type NodeDetailsResult = { ok: true; details: NodeDetails } | { ok: false; message: string };

@@ -33,7 +33,9 @@ export function nodeDetailsFor(
     if (!result.ok) return { ok: false, message: states.shown(result.message, modelPath) };
     const file = withModelErrors(path, () => openModel(path, { checkExternalData: false }));
     try {
-      const details = withModelErrors(path, () => nodeDetails(result.analysis, file, params.node));
+      const details = withModelErrors(path, () =>
+        nodeDetails(result.analysis, file, params.node, params.criterion),
+      );
       return details
         ? { ok: true, details }
         : { ok: false, message: `${modelPath} has no node named ${JSON.stringify(params.node)}.` };

@@ -10,6 +10,7 @@ import { renderDetails } from './details';
 import { drawMinimap, minimapToLayout } from './minimap';
 import type { LayoutReply, LayoutRequest } from './layoutWorker';
 import { graphSvg } from './svgExport';
+import { inputValue } from '../components';
 
 /** Graphs up to this many nodes are laid out again by dagre after the first paint. */
 const DAGRE_LIMIT = 600;
@@ -261,12 +262,21 @@ export class Inspector {
           : {}),
       };
       panel.textContent = 'Loading…';
-      this.api.postMessage({ type: 'details', node: skeleton.nodes[index].name });
+      // The chart follows the pruning panel's criterion where it is one the chart can show.
+      const chosen = inputValue('prune-criterion');
+      const criterion = chosen === 'l2' || chosen === 'bn' ? chosen : 'l1';
+      this.api.postMessage({ type: 'details', node: skeleton.nodes[index].name, criterion });
       if (reveal) canvas.fit(index);
     }
     this.root.dataset.selected = index === undefined ? '' : skeleton.nodes[index].name;
     canvas.request();
     if (save) this.saveState();
+  }
+
+  /** Asks again for the selected node's details (the chart's criterion changed). */
+  refreshDetails(): void {
+    const selected = this.canvas?.emphasis.selected;
+    if (selected !== undefined) this.select(selected, false);
   }
 
   /** Selects the node named `name` and centres it (a finding's Reveal, a group's root). */

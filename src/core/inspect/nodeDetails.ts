@@ -8,6 +8,9 @@ import { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { readTensorAsNumbers } from '../onnx/tensorData';
 
+/** Criteria the chart can show per output channel of the root's own weight (or its BatchNorm). */
+export type ChartCriterion = 'l1' | 'l2' | 'bn';
+
 export interface WeightStats {
   min: number;
   max: number;
@@ -34,7 +37,7 @@ export interface NodeDetails {
   outputs: PortDetails[];
   group?: string;
   /** For a group root with a weight: per output channel, the L1 norm of its weights. */
-  importance?: { criterion: 'l1'; channels: number[]; blocks: number[][]; unit: number };
+  importance?: { criterion: ChartCriterion; channels: number[]; blocks: number[][]; unit: number };
 }
 
 /** Statistics are skipped for tensors over this many elements (the page says so). */
@@ -84,7 +87,12 @@ function stats(values: number[]): WeightStats {
   return { min, max, mean, std: Math.sqrt(sq / n), sparsity: zeros / n };
 }
 
-export function nodeDetails(analysis: Analysis, file: ModelFile, name: string): NodeDetails | undefined {
+export function nodeDetails(
+  analysis: Analysis,
+  file: ModelFile,
+  name: string,
+  criterion: ChartCriterion = 'l1',
+): NodeDetails | undefined {
   const graph = analysis.state.graph;
   const node = graph.nodes.find((n) => n.name === name);
   if (!node) return undefined;
@@ -128,13 +136,27 @@ export function nodeDetails(analysis: Analysis, file: ModelFile, name: string): 
   if (root && weight && root.channels > 0 && weight.length % root.channels === 0) {
     // Conv weights, and Gemm's with transB, have the output channel first (ConvTranspose's is second).
     const per = weight.length / root.channels;
-    const channels = Array.from({ length: root.channels }, (_, c) => {
+    const norm = (c: number) => {
       let sum = 0;
-      for (let k = c * per; k < (c + 1) * per; k++) sum += Math.abs(weight[k]);
-      return sum;
-    });
-    if (node.opType === 'Conv' || (node.opType === 'Gemm' && node.attributes.int('transB', 0) === 1))
-      importance = { criterion: 'l1', channels, blocks: root.blocks, unit: root.unit };
+      for (let k = c * per; k < (c + 1) * per; k++)
+        sum += criterion === 'l2' ? weight[k] * weight[k] : Math.abs(weight[k]);
+      return criterion === 'l2' ? Math.sqrt(sum) : sum;
+    };
+    // bn: |scale| of the BatchNormalization right after the root, where there is one.
+    const bn = graph.consumers(node.outputs[0]).find((n) => n.opType === 'BatchNormalization');
+    const scaleTensor = bn?.inputs[1] ? initializers.get(bn.inputs[1]) : undefined;
+    const scale = criterion === 'bn' && scaleTensor ? readTensorAsNumbers(file, scaleTensor) : undefined;
+    const channels =
+      criterion === 'bn'
+        ? scale?.length === root.channels
+          ? scale.map(Math.abs)
+          : undefined
+        : Array.from({ length: root.channels }, (_, c) => norm(c));
+    if (
+      channels &&
+      (node.opType === 'Conv' || (node.opType === 'Gemm' && node.attributes.int('transB', 0) === 1))
+    )
+      importance = { criterion, channels, blocks: root.blocks, unit: root.unit };
   }
   const group =
     root?.group ?? analysis.report.groups.find((g) => g.members.some((m) => m.node === node.name))?.id;

@@ -67,3 +67,27 @@ test('node details read weights through the handle given, whichever handle the a
   assert.ok(d.inputs[1].weight?.stats, d.inputs[1].weight?.why);
   second.close();
 });
+
+test('the importance chart follows the criterion: l2 norms, and |scale| of the BatchNormalization after the root', () => {
+  const { file, analysis } = open('d2s-crd');
+  const d = nodeDetails(analysis, file, '/up/up.0/Conv', 'l2')!;
+  const values = readTensorAsNumbers(file, analysis.state.graph.initializer(d.inputs[1].name)!);
+  const per = values.length / 16;
+  const l2 = Math.sqrt(values.slice(per * 3, per * 4).reduce((a, v) => a + v * v, 0));
+  assert.equal(d.importance?.criterion, 'l2');
+  assert.ok(Math.abs(d.importance!.channels[3] - l2) < 1e-9);
+  file.close();
+
+  const bn = open('conv-bn-relu');
+  const conv = bn.analysis.state.graph.nodes.find(
+    (n) => n.opType === 'Conv' && bn.analysis.roots.has(n.name),
+  )!;
+  const next = bn.analysis.state.graph
+    .consumers(conv.outputs[0])
+    .find((n) => n.opType === 'BatchNormalization');
+  const details = nodeDetails(bn.analysis, bn.file, conv.name, 'bn')!;
+  assert.ok(next, 'the fixture has a BatchNormalization after its conv');
+  const scale = readTensorAsNumbers(bn.file, bn.analysis.state.graph.initializer(next.inputs[1])!);
+  assert.deepEqual(details.importance?.channels, scale.map(Math.abs));
+  bn.file.close();
+});
