@@ -30,6 +30,8 @@ import {
   type NodeDetailsParams,
   type NodeDetailsResult,
   nodeDetailsRequest,
+  type CompareModelsParams,
+  compareModelsRequest,
   type CompareResult,
   compareRequest,
   type PreviewParams,
@@ -132,6 +134,12 @@ export class AnalyzerClient implements vscode.Disposable {
   async compare(params: ModelStateParams): Promise<CompareResult> {
     await this.started;
     return this.client.sendRequest(compareRequest, params);
+  }
+
+  /** Any two model files, layer by layer. */
+  async compareModels(params: CompareModelsParams): Promise<CompareResult> {
+    await this.started;
+    return this.client.sendRequest(compareModelsRequest, params);
   }
 
   /** Writes the model with its edits to the target, atomically (the server streams it through the writer). */

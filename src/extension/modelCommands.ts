@@ -5,6 +5,36 @@ import * as vscode from 'vscode';
 import type { ModelSummary } from '../core/inspect/summary';
 import type { AnalyzerClient } from './analyzerClient';
 import { MODEL_EDITOR_VIEW_TYPE, ModelEditorProvider } from './modelEditor';
+import { renderComparePage } from './compareHtml';
+import { randomBytes } from 'node:crypto';
+
+/** "Compare Models": the active (or picked) model against another, layer by layer, in a page of its own. */
+async function compareModels(analyzer: AnalyzerClient, argument: unknown): Promise<void> {
+  const original = await modelArgument(argument, 'Original');
+  if (!original) return;
+  const other = (
+    await vscode.window.showOpenDialog({
+      filters: { 'ONNX models': ['onnx'] },
+      openLabel: 'Compare with',
+      defaultUri: vscode.Uri.joinPath(original, '..'),
+    })
+  )?.[0];
+  if (!other) return;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'Comparing models…' },
+    () => analyzer.compareModels({ originalUri: original.toString(), otherUri: other.toString() }),
+  );
+  const name = (uri: vscode.Uri) => uri.path.slice(uri.path.lastIndexOf('/') + 1);
+  const panel = vscode.window.createWebviewPanel(
+    'onnxPruner.compare',
+    `${name(original)} ↔ ${name(other)}`,
+    vscode.ViewColumn.Active,
+    { enableScripts: false, localResourceRoots: [] },
+  );
+  panel.webview.html = renderComparePage(result, name(original), name(other), {
+    nonce: randomBytes(16).toString('base64'),
+  });
+}
 
 /** "Fix Problem": the fixable findings of the active model, picked and applied as an undoable edit. */
 async function fixProblem(editor: ModelEditorProvider, argument: unknown): Promise<void> {
@@ -98,6 +128,9 @@ export function registerModelCommands(
   return vscode.Disposable.from(
     vscode.commands.registerCommand('onnxPruner.fixProblem', (argument: unknown) =>
       fixProblem(editor, argument),
+    ),
+    vscode.commands.registerCommand('onnxPruner.compareModels', (argument: unknown) =>
+      compareModels(analyzer, argument),
     ),
     vscode.commands.registerCommand('onnxPruner.showSummary', async (argument: unknown) => {
       const model = await modelArgument(argument, 'Show');

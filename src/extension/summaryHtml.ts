@@ -114,7 +114,7 @@ function formatShape(shape: ValueSummary['shape']): string {
   return shape === null ? '?' : `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
 }
 
-function page(title: string, body: string, { nonce, script }: PageOptions): string {
+export function page(title: string, body: string, { nonce, script }: PageOptions): string {
   const csp = script
     ? // The UI kit sets inline styles on its elements, which a style nonce would forbid; scripts keep the nonce.
       // The layout worker is fetched (connect-src) and started from a blob (worker-src).

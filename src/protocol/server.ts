@@ -243,3 +243,13 @@ export type CompareResult =
 
 /** The document now against the model as it was opened: output channels per layer, parameters, MACs. */
 export const compareRequest = new RequestType<ModelStateParams, CompareResult, void>('onnxPruner/compare');
+
+export interface CompareModelsParams {
+  originalUri: string;
+  otherUri: string;
+}
+
+/** Any two model files compared layer by layer (root layers matched by name), with parameters and MACs. */
+export const compareModelsRequest = new RequestType<CompareModelsParams, CompareResult, void>(
+  'onnxPruner/compareModels',
+);

@@ -7,7 +7,13 @@ import { ModelView } from '../core/onnx/modelView';
 import { OnnxError, withModelErrors } from '../core/onnx/errors';
 import { openModel } from '../core/onnx/reader';
 import { previewPrune } from '../core/prune/preview';
-import type { CompareResult, ModelStateParams, PreviewParams, PreviewResult } from '../protocol/server';
+import type {
+  CompareModelsParams,
+  CompareResult,
+  ModelStateParams,
+  PreviewParams,
+  PreviewResult,
+} from '../protocol/server';
 import { PlanRefused, checkedPlan } from './checkedPlan';
 import type { ModelCache } from './modelCache';
 import type { ModelStates } from './modelStates';
@@ -40,31 +46,44 @@ export function previewFor(params: PreviewParams, states: ModelStates): PreviewR
 export function compareFor(params: ModelStateParams, states: ModelStates, models: ModelCache): CompareResult {
   const modelPath = fileURLToPath(params.uri);
   try {
-    const [before, after] = [
-      states.materialise(params.uri, []),
-      states.materialise(params.uri, params.edits),
-    ];
-    const [a, b] = [models.get(before), models.get(after)];
-    if (!a.ok) return { ok: false, message: states.shown(a.message, modelPath) };
-    if (!b.ok) return { ok: false, message: states.shown(b.message, modelPath) };
-    const now = b.analysis.roots;
-    const rows = [...a.analysis.roots.values()].map((root) => ({
-      root: root.node,
-      op: root.op,
-      before: root.channels,
-      after: now.get(root.node)?.channels ?? 0,
-    }));
-    const [ma, mb] = [
-      computeMetrics(a.analysis.state.graph.model),
-      computeMetrics(b.analysis.state.graph.model),
-    ];
-    return {
-      ok: true,
-      rows,
-      parameters: { before: ma.parameters, after: mb.parameters },
-      macs: { before: ma.macs, after: mb.macs },
-    };
+    const before = states.materialise(params.uri, []);
+    const after = states.materialise(params.uri, params.edits);
+    const result = comparePaths(before, after, models);
+    return result.ok ? result : { ok: false, message: states.shown(result.message, modelPath) };
   } catch (error) {
     return { ok: false, message: states.shown(messageOf(error, modelPath), modelPath) };
   }
+}
+
+/** Answers onnxPruner/compareModels: any two model files, layer by layer (matched by name). */
+export function compareModelsFor(params: CompareModelsParams, models: ModelCache): CompareResult {
+  try {
+    return comparePaths(fileURLToPath(params.originalUri), fileURLToPath(params.otherUri), models);
+  } catch (error) {
+    return { ok: false, message: messageOf(error, fileURLToPath(params.otherUri)) };
+  }
+}
+
+/** Output channels of every root layer of `before`, as in `after`; parameters and MACs of both. */
+function comparePaths(before: string, after: string, models: ModelCache): CompareResult {
+  const [a, b] = [models.get(before), models.get(after)];
+  if (!a.ok) return { ok: false, message: a.message };
+  if (!b.ok) return { ok: false, message: b.message };
+  const now = b.analysis.roots;
+  const rows = [...a.analysis.roots.values()].map((root) => ({
+    root: root.node,
+    op: root.op,
+    before: root.channels,
+    after: now.get(root.node)?.channels ?? 0,
+  }));
+  const [ma, mb] = [
+    computeMetrics(a.analysis.state.graph.model),
+    computeMetrics(b.analysis.state.graph.model),
+  ];
+  return {
+    ok: true,
+    rows,
+    parameters: { before: ma.parameters, after: mb.parameters },
+    macs: { before: ma.macs, after: mb.macs },
+  };
 }

@@ -30,8 +30,9 @@ import {
   nodeDetailsRequest,
   previewRequest,
   compareRequest,
+  compareModelsRequest,
 } from '../protocol/server';
-import { compareFor, previewFor } from './prunePanel';
+import { compareFor, compareModelsFor, previewFor } from './prunePanel';
 import { graphFor, nodeDetailsFor } from './inspect';
 import { modelStateFor, saveModelFor } from './modelState';
 import { ModelStates } from './modelStates';
@@ -186,6 +187,7 @@ export function startServer(connection: Connection): void {
   connection.onRequest(nodeDetailsRequest, (params) => nodeDetailsFor(params, states, models));
   connection.onRequest(previewRequest, (params) => previewFor(params, states));
   connection.onRequest(compareRequest, (params) => compareFor(params, states, models));
+  connection.onRequest(compareModelsRequest, (params) => compareModelsFor(params, models));
   connection.onShutdown(() => states.dispose());
   process.on('exit', () => states.dispose());
 

@@ -80,3 +80,21 @@ test('unsaved edits are named at the top of the page', () => {
   const saved = renderEditorPage({ state: state(), edits, dirty: false }, 'sr.onnx', options);
   assert.match(saved, /Edits saved/);
 });
+
+test('the Compare Models page escapes layer names and states the totals', async () => {
+  const { renderComparePage } = await import('../../src/extension/compareHtml');
+  const html = renderComparePage(
+    {
+      ok: true,
+      rows: [{ root: HOSTILE, op: 'Conv', before: 64, after: 32 }],
+      parameters: { before: 1000, after: 500 },
+      macs: { before: 4000, after: 1000 },
+    },
+    'a.onnx',
+    'b.onnx',
+    { nonce: 'N' },
+  );
+  assert.ok(!html.includes('<img'));
+  assert.match(html, /Parameters 1K → 500 \(2\.00×\) · MACs 4K → 1K \(4\.00×\)/);
+  assert.match(html, /64 → 32<\/td><td class="num">32</);
+});

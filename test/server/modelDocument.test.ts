@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import {
   type ModelEdit,
   type ModelStateResult,
+  compareModelsRequest,
   makePlanRequest,
   modelClosed,
   modelOpened,
@@ -109,6 +110,18 @@ describe('model editor documents in the language server', () => {
       // The edits still apply to the version that was opened: Undo after Save gives the original back.
       assert.equal(ok(await state(uri, [])).summary.parameters, originalParameters);
       assert.ok(ok(await state(uri, [prune])).summary.parameters < originalParameters);
+    });
+
+    test('Compare Models: the previous file against the saved one, layer by layer', async () => {
+      const result = await server.connection.sendRequest(compareModelsRequest, {
+        originalUri: pathToFileURL(`${modelPath}.bak`).href,
+        otherUri: uri,
+      });
+      assert.ok(result.ok, result.ok ? '' : result.message);
+      const conv = result.rows.find((r) => r.root === '/up/up.0/Conv');
+      assert.ok(conv && conv.after < conv.before && conv.after % 4 === 0, JSON.stringify(conv));
+      assert.equal(result.parameters.before, originalParameters);
+      assert.ok(result.macs.after < result.macs.before);
     });
 
     test('an edit that cannot be made is refused with the reason and changes nothing', async () => {
