@@ -1,4 +1,3 @@
-import protobuf from 'protobufjs/minimal.js';
 import type { ByteSource } from './byteSource';
 import { MemorySource } from './byteSource';
 import { OnnxError, WireError } from './errors';
@@ -7,6 +6,7 @@ import { ModelFile } from './modelFile';
 import { onnx } from './proto/onnx.js';
 import { fieldInfo } from './schema';
 import { buildSkeleton } from './skeleton';
+import { SkeletonReader } from './skeletonReader';
 import { type MessageSpan, walkStructure } from './structure';
 import { WireCursor } from './wireCursor';
 
@@ -87,7 +87,7 @@ function looksLikeHtml(head: Uint8Array): boolean {
 }
 
 function decodeSkeleton(skeleton: Uint8Array, source: ByteSource): onnx.ModelProto {
-  const reader = protobuf.Reader.create(skeleton);
+  const reader = new SkeletonReader(skeleton);
   reader.discardUnknown = false; // keep fields from newer IR versions so a re-save loses nothing
   try {
     return onnx.ModelProto.decode(reader);
