@@ -46,7 +46,7 @@ describe('skeleton reader', () => {
     assert.deepEqual(ours, plain);
     assert.deepEqual(ours.input, names);
     assert.deepEqual(
-      ours.attribute[0].ints.map((v) => v.toString()),
+      (ours.attribute[0].ints ?? []).map((v) => v.toString()),
       ints.map((v) => String(v)),
     );
   });
