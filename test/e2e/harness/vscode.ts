@@ -164,7 +164,9 @@ export class VsCode {
         return;
       } catch (error) {
         if (attempt >= 3) throw error;
-        this.console.push(`[harness] palette closed before "${title}" was picked (attempt ${attempt}); retrying`);
+        this.console.push(
+          `[harness] palette closed before "${title}" was picked (attempt ${attempt}); retrying`,
+        );
       }
     }
   }
