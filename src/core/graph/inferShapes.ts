@@ -16,14 +16,14 @@ import { topologicalOrder } from './topology';
 export function inferShapes(graph: GraphView, file: ModelFile): FactTable {
   const facts = new FactTable(graph, file);
   for (const input of graph.inputs) facts.set(input.name, { shape: input.shape, dtype: input.dtype });
+  // One input accessor for all nodes (rules call it synchronously), not a closure per node.
+  let inputs: readonly string[] = [];
+  const input = (i: number) => (inputs[i] ? facts.get(inputs[i]) : undefined);
   const order = topologicalOrder(graph);
   for (let n = 0; n < order.length; n++) {
     const node = order[n];
-    const inputs = node.inputs;
-    const outputs =
-      node.domain === ''
-        ? nodeFacts(node, file, (i) => (inputs[i] ? facts.get(inputs[i]) : undefined))
-        : NONE;
+    inputs = node.inputs;
+    const outputs = node.domain === '' ? nodeFacts(node, file, input) : NONE;
     const names = node.outputs;
     for (let i = 0; i < names.length; i++) {
       if (names[i]) facts.set(names[i], merge(outputs[i], graph.valueInfo.get(names[i])));

@@ -75,15 +75,15 @@ export class WireCursor {
 
   /**
    * Copies bytes [start, end) of the source into `target` at `at`: from the window when they are in it (a
-   * short run byte by byte, which beats making a view to copy from), else read straight from the source,
-   * leaving the window where the walk needs it.
+   * run of up to a few hundred bytes, a node's say, byte by byte, which beats making a view to copy from),
+   * else read straight from the source, leaving the window where the walk needs it.
    */
   copyTo(target: Uint8Array, at: number, start: number, end: number): void {
     const from = start - this.windowStart;
     const length = end - start;
     if (from >= 0 && end <= this.windowStart + this.window.length) {
       const window = this.window;
-      if (length <= 64) for (let i = 0; i < length; i++) target[at + i] = window[from + i];
+      if (length <= 512) for (let i = 0; i < length; i++) target[at + i] = window[from + i];
       else target.set(window.subarray(from, from + length), at);
     } else {
       this.source.readInto(start, target.subarray(at, at + length));
