@@ -56,6 +56,11 @@ export class FactTable {
     return facts;
   }
 
+  /** True when the value's facts are known already (worked out, or set by inference). */
+  has(name: string): boolean {
+    return this.facts.has(name);
+  }
+
   set(name: string, facts: ValueFacts): void {
     this.facts.set(name, facts);
   }
