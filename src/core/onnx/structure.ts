@@ -31,6 +31,10 @@ const FIELDS: (FieldInfo | undefined)[][] = CONTAINER_TYPES.map((type) => {
   return byNumber;
 });
 const TYPE_INDEX = new Map(CONTAINER_TYPES.map((type, i) => [type, i]));
+/** The container type index of each container field, by type index and field number (−1: not a container). */
+const CHILD_TYPE: number[][] = FIELDS.map((byNumber) =>
+  Array.from(byNumber, (f) => (f?.container ? TYPE_INDEX.get(f.container)! : -1)),
+);
 const TENSOR = TYPE_INDEX.get('Tensor')!;
 const DATA_LOCATION = 14;
 
@@ -83,8 +87,9 @@ class Walker {
     while (cursor.pos < end) {
       const fieldStart = cursor.pos;
       const tag = cursor.varint();
-      const fieldNo = Math.floor(tag / 8);
-      const wireType = tag % 8;
+      // Bit operations for the usual tag (below 2^31); a larger one is an invalid field number below.
+      const fieldNo = tag < 0x80000000 ? tag >>> 3 : Math.floor(tag / 8);
+      const wireType = tag & 7;
       if (fieldNo === 0 || fieldNo > 0x1fffffff) {
         throw new WireError('not-onnx', `byte ${fieldStart} holds an invalid field number`);
       }
@@ -144,8 +149,15 @@ class Walker {
         const width = fieldValueStart - fieldLengthStart;
         const prefixAt = this.reserve(width);
         const contentStart = this.at;
-        const child = TYPE_INDEX.get(info.container)!;
-        this.message(child, fieldNo, fieldStart, fieldLengthStart, fieldValueStart, fieldEnd, depth + 1);
+        this.message(
+          CHILD_TYPE[type][fieldNo],
+          fieldNo,
+          fieldStart,
+          fieldLengthStart,
+          fieldValueStart,
+          fieldEnd,
+          depth + 1,
+        );
         writePaddedVarint(this.out, prefixAt, this.at - contentStart, width);
         cursor.pos = fieldEnd;
         pending = fieldEnd;
