@@ -28,13 +28,17 @@ export function buildGroups(state: ChannelState): GroupIndex {
   const rootUnion = new UnionFind();
   rootUnion.add(roots.length);
   const owner = new Int32Array(slots.length).fill(-1); // class → first root holding it
-  roots.forEach((root, i) => {
-    for (const cls of classesOf(root.space)) {
+  // Indexed loops, not for…of: this runs once per analysis, mostly before it is optimised, and an unoptimised
+  // for…of allocates an iterator result per element (hundreds of thousands on a 10,000-node graph).
+  for (let i = 0; i < roots.length; i++) {
+    const space = roots[i].space;
+    for (let slot = space.base; slot < space.base + space.size; slot++) {
+      const cls = classOfSlot[slot];
       const other = owner[cls];
       if (other < 0) owner[cls] = i;
       else rootUnion.union(i, other);
     }
-  });
+  }
   // Groups in graph order of their first root.
   const byComponent = new Map<number, number[]>();
   roots.forEach((_, i) => {
@@ -70,8 +74,8 @@ export function buildGroups(state: ChannelState): GroupIndex {
     if (!found) {
       let first = -1;
       let ids: Set<number> | undefined;
-      for (const cls of classesOf(space)) {
-        const g = classGroup[cls];
+      for (let slot = space.base; slot < space.base + space.size; slot++) {
+        const g = classGroup[classOfSlot[slot]];
         if (g < 0 || g === first) continue;
         if (first < 0) first = g;
         else (ids ??= new Set([first])).add(g);
@@ -82,15 +86,15 @@ export function buildGroups(state: ChannelState): GroupIndex {
     return found;
   };
 
-  const memberKeys = new Map<ChannelGroup, Set<string>>();
-  for (const member of state.members) {
-    for (const group of groupsOf(member.space)) {
-      const keys = memberKeys.get(group) ?? new Set();
-      memberKeys.set(group, keys);
-      const key = `${member.node}\0${member.tensor}\0${member.axis}`;
-      if (keys.has(key)) continue;
-      keys.add(key);
-      group.members.push(toMember(member));
+  const memberKeys = new Map<ChannelGroup, MemberSet>();
+  for (let m = 0; m < state.members.length; m++) {
+    const member = state.members[m];
+    const memberGroups = groupsOf(member.space);
+    for (let g = 0; g < memberGroups.length; g++) {
+      const group = memberGroups[g];
+      let keys = memberKeys.get(group);
+      if (!keys) memberKeys.set(group, (keys = new MemberSet()));
+      if (keys.add(member)) group.members.push(toMember(member));
     }
   }
   for (const lock of state.locks) {
@@ -107,24 +111,14 @@ export function buildGroups(state: ChannelState): GroupIndex {
   const counts = new Int32Array(slots.length); // scratch: channels of a root per class
   roots.forEach((root, i) => {
     const group = groups[groupOfRoot.get(i)!];
-    const classes = classesOf(root.space);
+    const { base, size } = root.space;
     let unit = Infinity;
-    for (const cls of classes) counts[cls]++;
-    for (const cls of classes) unit = Math.min(unit, counts[cls]);
-    for (const cls of classes) counts[cls] = 0;
-    let blocks: number[][] | undefined;
-    rootLayers.set(root.node.name, {
-      node: root.node.name,
-      op: root.node.opType,
-      group: group.id,
-      channels: root.space.size,
-      unit,
-      // Only plan checks and the pruner read the blocks: build them when asked (thousands of roots otherwise).
-      get blocks() {
-        return (blocks ??= blocksOf(classes));
-      },
-      locked: group.locked,
-    });
+    for (let c = base; c < base + size; c++) counts[classOfSlot[c]]++;
+    for (let c = base; c < base + size; c++) unit = Math.min(unit, counts[classOfSlot[c]]);
+    for (let c = base; c < base + size; c++) counts[classOfSlot[c]] = 0;
+    const layer = new Root(root.node.name, root.node.opType, group.id, size, unit, group.locked);
+    layer.setClasses(classOfSlot, base);
+    rootLayers.set(root.node.name, layer);
   });
   for (const group of groups) {
     group.unit = rootLayers.get(group.roots[0])!.unit;
@@ -136,6 +130,72 @@ export function buildGroups(state: ChannelState): GroupIndex {
   const byId = new Map(groups.map((g) => [g.id, g]));
   for (const layer of rootLayers.values()) layer.locked = byId.get(layer.group)!.locked;
   return { groups, roots: rootLayers, groupsOf, classesOf };
+}
+
+/**
+ * A root layer. Only plan checks and the pruner read its blocks, so they are worked out when first read (a
+ * getter on the class, not on each object: thousands of roots otherwise each get a closure and their own
+ * hidden class).
+ */
+class Root implements RootLayer {
+  #classOfSlot: Int32Array | undefined;
+  #base = 0;
+  #blocks: number[][] | undefined;
+
+  constructor(
+    public node: string,
+    public op: string,
+    public group: string,
+    public channels: number,
+    public unit: number,
+    public locked: string | null,
+  ) {}
+
+  setClasses(classOfSlot: Int32Array, base: number): void {
+    this.#classOfSlot = classOfSlot;
+    this.#base = base;
+  }
+
+  get blocks(): number[][] {
+    return (this.#blocks ??= blocksOf(this.#classOfSlot!.subarray(this.#base, this.#base + this.channels)));
+  }
+
+  /** Serialised with its blocks, like a plain object. */
+  toJSON(): RootLayer {
+    const { node, op, group, channels, unit, blocks, locked } = this;
+    return { node, op, group, channels, unit, blocks, locked };
+  }
+}
+
+/**
+ * The members already in one group, by node, tensor and axis. A group has a handful of members, compared one
+ * by one; past a few dozen, by key, so a group that gathers thousands stays linear.
+ */
+class MemberSet {
+  private readonly list: GroupMember[] = [];
+  private keys: Set<string> | undefined;
+
+  /** Adds the member unless one with its node, tensor and axis is there; true when it was added. */
+  add(member: GroupMember): boolean {
+    if (this.keys) {
+      const key = memberKey(member);
+      if (this.keys.has(key)) return false;
+      this.keys.add(key);
+      return true;
+    }
+    for (const known of this.list) {
+      if (known.node === member.node && known.tensor === member.tensor && known.axis === member.axis)
+        return false;
+    }
+    this.list.push(member);
+    if (this.list.length > 32) this.keys = new Set(this.list.map(memberKey));
+    return true;
+  }
+}
+
+/** Node and tensor names prefixed with their lengths: no two different members share a key. */
+function memberKey(member: GroupMember): string {
+  return `${member.node.length}:${member.node}${member.tensor.length}:${member.tensor}:${member.axis}`;
 }
 
 function toMember(member: GroupMember): GroupMember {

@@ -16,18 +16,23 @@ import { topologicalOrder } from './topology';
 export function inferShapes(graph: GraphView, file: ModelFile): FactTable {
   const facts = new FactTable(graph, file);
   for (const input of graph.inputs) facts.set(input.name, { shape: input.shape, dtype: input.dtype });
-  for (const node of topologicalOrder(graph)) {
-    const outputs =
-      node.domain === ''
-        ? nodeFacts(node, file, (i) => (node.inputs[i] ? facts.get(node.inputs[i]) : undefined))
-        : [];
-    node.outputs.forEach((name, i) => {
-      if (!name) return;
-      facts.set(name, merge(outputs[i], graph.valueInfo.get(name)));
-    });
+  // One input accessor for all nodes (rules call it synchronously), not a closure per node.
+  let inputs: readonly string[] = [];
+  const input = (i: number) => (inputs[i] ? facts.get(inputs[i]) : undefined);
+  const order = topologicalOrder(graph);
+  for (let n = 0; n < order.length; n++) {
+    const node = order[n];
+    inputs = node.inputs;
+    const outputs = node.domain === '' ? nodeFacts(node, file, input) : NONE;
+    const names = node.outputs;
+    for (let i = 0; i < names.length; i++) {
+      if (names[i]) facts.set(names[i], merge(outputs[i], graph.valueInfo.get(names[i])));
+    }
   }
   return facts;
 }
+
+const NONE: ValueFacts[] = [];
 
 /**
  * Facts by value name. Initializers get theirs when first asked: a model with thousands of weights pays only
@@ -49,6 +54,11 @@ export class FactTable {
     const facts = tensorFacts(this.file, tensor);
     this.facts.set(name, facts);
     return facts;
+  }
+
+  /** True when the value's facts are known already (worked out, or set by inference). */
+  has(name: string): boolean {
+    return this.facts.has(name);
   }
 
   set(name: string, facts: ValueFacts): void {

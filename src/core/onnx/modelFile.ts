@@ -4,7 +4,7 @@ import { type DataChunk, chunksLength } from './dataChunk';
 import { rawByteLength } from './dataTypes';
 import { type ExternalDataRef, ExternalFiles, parseExternalData } from './externalData';
 import type { onnx } from './proto/onnx.js';
-import type { MessageSpan, PayloadSegment } from './structure';
+import type { MessageSpan, PayloadSegment, SpanTable } from './spanTable';
 import { toSafeNumber } from './int64';
 
 /** A piece of tensor data: bytes in memory, or a byte range of some source (copied without loading). */
@@ -43,7 +43,10 @@ export class ModelFile {
   constructor(
     readonly proto: onnx.ModelProto,
     source: ByteSource,
-    private readonly spans: ReadonlyMap<object, MessageSpan>,
+    /** Where every container message of the file is. */
+    private readonly spans: SpanTable,
+    /** The row of the span table of each message decoded from the file. */
+    private readonly rows: ReadonlyMap<object, number>,
     /** The model's path, when it was opened from a file (external data resolves against its folder). */
     readonly path: string | undefined,
     /** Every tensor of the file stored in external data (found while reading the structure). */
@@ -79,7 +82,8 @@ export class ModelFile {
 
   /** The span of a message decoded from this file, if it is one (and so unchanged). */
   spanOf(message: object): MessageSpan | undefined {
-    return this.spans.get(message);
+    const row = this.rows.get(message);
+    return row === undefined ? undefined : this.spans.span(row);
   }
 
   /** Gives a tensor built by an edit its data, as chunks (copied by range when the model is written). */
@@ -91,18 +95,19 @@ export class ModelFile {
     const chunks = this.newData.get(tensor);
     if (chunks) return { kind: 'chunks', chunks };
     if (tensor.data_location === 1) return { kind: 'external', ref: parseExternalData(tensor, this.name) };
-    const span = this.spans.get(tensor);
-    if (span && span.payload.length > 0) {
+    const row = this.rows.get(tensor);
+    const spans = this.spans;
+    if (row !== undefined && spans.payloadTo[row] > spans.payloadFrom[row]) {
       // protobuf semantics: the last raw_data wins; repeated fields concatenate.
-      const raw = span.payload.filter((s) => s.field === 9);
-      if (raw.length > 0) {
-        const last = raw[raw.length - 1];
-        return { kind: 'raw', start: last.valueStart, end: last.end };
-      }
-      const field = span.payload[0].field;
-      return { kind: 'typed', field, segments: span.payload.filter((s) => s.field === field) };
+      const raw = spans.lastRawData(row);
+      if (raw >= 0) return { kind: 'raw', start: spans.payloadValueStart[raw], end: spans.payloadEnd[raw] };
+      const field = spans.payloadField[spans.payloadFrom[row]];
+      const segments: PayloadSegment[] = [];
+      for (let p = spans.payloadFrom[row]; p < spans.payloadTo[row]; p++)
+        if (spans.payloadField[p] === field) segments.push(spans.segment(p));
+      return { kind: 'typed', field, segments };
     }
-    if (!span && hasInlineData(tensor)) return { kind: 'inline' };
+    if (row === undefined && hasInlineData(tensor)) return { kind: 'inline' };
     return { kind: 'empty' };
   }
 

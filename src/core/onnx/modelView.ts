@@ -85,28 +85,40 @@ export class GraphView {
     readonly path: string,
     readonly parent?: GraphView,
   ) {
-    for (const tensor of proto.initializer ?? []) this.initializers.set(tensor.name ?? '', tensor);
+    // Indexed loops: a constructor runs once per graph, mostly unoptimised, where for…of allocates an
+    // iterator result per element (tens of thousands on a large graph).
+    const initializers = proto.initializer ?? [];
+    for (let i = 0; i < initializers.length; i++)
+      this.initializers.set(initializers[i].name ?? '', initializers[i]);
     // Before IR 4 initializers had to be listed as graph inputs too; they are weights, not inputs.
     const allInputs = (proto.input ?? []).map(valueType);
     this.inputs = allInputs.filter((v) => !this.initializers.has(v.name));
     this.outputs = (proto.output ?? []).map(valueType);
     for (const v of [...allInputs, ...this.outputs, ...(proto.value_info ?? []).map(valueType)])
       this.valueInfo.set(v.name, v);
-    this.nodes = (proto.node ?? []).map((node, i) => new NodeView(node, i, this));
-    for (const node of this.nodes) {
-      for (const output of node.outputs) if (output) this.producers.set(output, node);
-      for (const attribute of node.proto.attribute ?? []) {
-        if (!attribute.g && !attribute.graphs?.length) continue;
-        const graphs = attribute.g ? [attribute.g] : (attribute.graphs ?? []);
-        graphs.forEach((g, i) => {
-          const suffix = attribute.g ? '' : `[${i}]`;
-          this.subgraphs.push({
-            node,
-            attribute: attribute.name ?? '',
-            graph: new GraphView(g, model, `${path}/${node.name}.${attribute.name}${suffix}`, this),
-          });
+    const nodes = proto.node ?? [];
+    this.nodes = new Array<NodeView>(nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const node = (this.nodes[i] = new NodeView(nodes[i], i, this));
+      const outputs = node.outputs;
+      for (let o = 0; o < outputs.length; o++) if (outputs[o]) this.producers.set(outputs[o], node);
+      const attributes = nodes[i].attribute;
+      if (attributes && attributes.length > 0) this.addSubgraphs(node, attributes);
+    }
+  }
+
+  private addSubgraphs(node: NodeView, attributes: readonly onnx.AttributeProto.$Properties[]): void {
+    for (const attribute of attributes) {
+      if (!attribute.g && !attribute.graphs?.length) continue;
+      const graphs = attribute.g ? [attribute.g] : (attribute.graphs ?? []);
+      graphs.forEach((g, i) => {
+        const suffix = attribute.g ? '' : `[${i}]`;
+        this.subgraphs.push({
+          node,
+          attribute: attribute.name ?? '',
+          graph: new GraphView(g, this.model, `${this.path}/${node.name}.${attribute.name}${suffix}`, this),
         });
-      }
+      });
     }
   }
 

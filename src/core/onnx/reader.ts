@@ -1,13 +1,13 @@
-import protobuf from 'protobufjs/minimal.js';
 import type { ByteSource } from './byteSource';
 import { MemorySource } from './byteSource';
 import { OnnxError, WireError } from './errors';
 import { FileSource } from './fileSource';
 import { ModelFile } from './modelFile';
 import { onnx } from './proto/onnx.js';
-import { fieldInfo } from './schema';
-import { buildSkeleton } from './skeleton';
-import { type MessageSpan, walkStructure } from './structure';
+import { CONTAINER_FIELDS, type FieldInfo } from './schema';
+import { SkeletonReader } from './skeletonReader';
+import { CONTAINER_TYPES, type SpanTable } from './spanTable';
+import { type Structure, readStructure } from './structure';
 import { WireCursor } from './wireCursor';
 
 export interface OpenOptions {
@@ -34,25 +34,23 @@ export function openModelBytes(bytes: Uint8Array, name = '<memory>'): ModelFile 
 function openSource(source: ByteSource, path: string | undefined, options: OpenOptions): ModelFile {
   const name = source.name;
   if (source.size === 0) throw new OnnxError('empty', `${name} is empty (0 bytes), not an ONNX model.`, name);
-  let root: MessageSpan;
-  let skeleton: Uint8Array;
-  const cursor = new WireCursor(source);
+  let structure: Structure;
   try {
-    root = walkStructure(cursor);
-    skeleton = buildSkeleton(cursor, root);
+    structure = readStructure(new WireCursor(source));
   } catch (error) {
     if (error instanceof WireError)
       throw new OnnxError(error.kind, describe(source, error.kind, error.message), name);
     throw error;
   }
+  const { spans, skeleton } = structure;
   const proto = decodeSkeleton(skeleton, source);
-  checkLooksLikeModel(proto, root, source);
-  // A Map, not a WeakMap: the spans live exactly as long as the messages, and tens of thousands of
+  checkLooksLikeModel(proto, spans, source);
+  // A Map, not a WeakMap: the rows live exactly as long as the messages, and tens of thousands of
   // WeakMap entries make every garbage collection slower (ephemeron tables).
-  const spans = new Map<object, MessageSpan>();
+  const rows = new Map<object, number>();
   const external: onnx.TensorProto.$Properties[] = [];
-  attach(proto as unknown as Record<string, unknown>, root, spans, external);
-  const model = new ModelFile(proto, source, spans, path, external);
+  new Attacher(spans, rows, external).attach(proto as unknown as Record<string, unknown>, 0, 0);
+  const model = new ModelFile(proto, source, spans, rows, path, external);
   if (options.checkExternalData !== false) checkExternalData(model);
   return model;
 }
@@ -87,7 +85,7 @@ function looksLikeHtml(head: Uint8Array): boolean {
 }
 
 function decodeSkeleton(skeleton: Uint8Array, source: ByteSource): onnx.ModelProto {
-  const reader = protobuf.Reader.create(skeleton);
+  const reader = new SkeletonReader(skeleton);
   reader.discardUnknown = false; // keep fields from newer IR versions so a re-save loses nothing
   try {
     return onnx.ModelProto.decode(reader);
@@ -99,8 +97,9 @@ function decodeSkeleton(skeleton: Uint8Array, source: ByteSource): onnx.ModelPro
 }
 
 /** A protobuf that decodes is not necessarily a model: insist on what every ONNX model has. */
-function checkLooksLikeModel(proto: onnx.ModelProto, root: MessageSpan, source: ByteSource): void {
-  const hasGraph = root.children.some((c) => c.type === 'Graph');
+function checkLooksLikeModel(proto: onnx.ModelProto, spans: SpanTable, source: ByteSource): void {
+  let hasGraph = false;
+  for (let row = 1; row < spans.count; row = spans.after[row]) hasGraph ||= spans.type[row] === GRAPH;
   if (!hasGraph && proto.opset_import.length === 0 && !Object.hasOwn(proto, 'ir_version')) {
     throw new OnnxError(
       'not-onnx',
@@ -114,38 +113,50 @@ function checkLooksLikeModel(proto: onnx.ModelProto, root: MessageSpan, source: 
 }
 
 /**
- * Pairs every decoded container message with its span and freezes it. protobufjs decodes the elements of a
- * repeated field in file order, so the i-th child span of field f is element i of that field.
+ * Pairs every decoded container message with its row of the span table and freezes it. protobufjs decodes
+ * the elements of a repeated field in file order, so the i-th row of field f inside a message is element i
+ * of that field.
  */
-function attach(
-  message: Record<string, unknown>,
-  span: MessageSpan,
-  spans: Map<object, MessageSpan>,
-  external: onnx.TensorProto.$Properties[],
-): void {
-  spans.set(message, span);
-  if (span.external) external.push(message as onnx.TensorProto.$Properties);
-  const children = span.children;
-  if (children.length > 0) {
-    const seen = new Map<number, number>();
-    for (const child of children) {
-      const info = fieldInfo(span.type, child.field)!;
-      const value = message[info.name];
-      let element = value;
-      if (info.repeated) {
-        const i = seen.get(child.field) ?? 0;
-        seen.set(child.field, i + 1);
-        element = (value as unknown[] | undefined)?.[i];
+class Attacher {
+  /** Per nesting depth, elements of each field number met so far (container field numbers are below 32). */
+  private readonly counters: Int32Array[] = [];
+
+  constructor(
+    private readonly spans: SpanTable,
+    private readonly rows: Map<object, number>,
+    private readonly external: onnx.TensorProto.$Properties[],
+  ) {}
+
+  attach(message: Record<string, unknown>, row: number, depth: number): void {
+    const spans = this.spans;
+    this.rows.set(message, row);
+    if (spans.external[row] === 1) this.external.push(message as onnx.TensorProto.$Properties);
+    const after = spans.after[row];
+    if (row + 1 < after) {
+      const fields = CHILD_FIELDS[spans.type[row]];
+      const seen = (this.counters[depth] ??= new Int32Array(32)).fill(0);
+      for (let child = row + 1; child < after; child = spans.after[child]) {
+        const info = fields[spans.field[child]]!;
+        const value = message[info.name];
+        const element = info.repeated ? (value as unknown[] | undefined)?.[seen[info.no]++] : value;
+        if (!element) throw new Error(`internal: no message for field ${info.no} of row ${row}`);
+        this.attach(element as Record<string, unknown>, child, depth + 1);
       }
-      if (!element) throw new Error(`internal: no message for field ${child.field} of a ${span.type}`);
-      attach(element as Record<string, unknown>, child, spans, external);
-      if (info.repeated) Object.freeze(value);
+      for (const info of fields) if (info?.repeated && seen[info.no] > 0) Object.freeze(message[info.name]);
     }
+    // Frozen: an edit cannot change a decoded message in place (the writer would copy its old bytes); edits
+    // build new objects (see edit.ts). Lists of leaf values (a node's inputs) are left alone, for speed.
+    Object.freeze(message);
   }
-  // Frozen: an edit cannot change a decoded message in place (the writer would copy its old bytes); edits
-  // build new objects (see edit.ts). Lists of leaf values (a node's inputs) are left alone, for speed.
-  Object.freeze(message);
 }
+
+/** The container fields of each container type, by field number. */
+const CHILD_FIELDS: (FieldInfo | undefined)[][] = CONTAINER_TYPES.map((type) => {
+  const byNumber: (FieldInfo | undefined)[] = [];
+  for (const f of CONTAINER_FIELDS[type]) if (f.container) byNumber[f.no] = f;
+  return byNumber;
+});
+const GRAPH = CONTAINER_TYPES.indexOf('Graph');
 
 /** Opening fails early, with IO001, when any external-data reference is missing, escaping or short. */
 function checkExternalData(model: ModelFile): void {

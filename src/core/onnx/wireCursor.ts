@@ -73,6 +73,23 @@ export class WireCursor {
     return this.source.read(start, length);
   }
 
+  /**
+   * Copies bytes [start, end) of the source into `target` at `at`: from the window when they are in it (a
+   * run of up to a few hundred bytes, a node's say, byte by byte, which beats making a view to copy from),
+   * else read straight from the source, leaving the window where the walk needs it.
+   */
+  copyTo(target: Uint8Array, at: number, start: number, end: number): void {
+    const from = start - this.windowStart;
+    const length = end - start;
+    if (from >= 0 && end <= this.windowStart + this.window.length) {
+      const window = this.window;
+      if (length <= 512) for (let i = 0; i < length; i++) target[at + i] = window[from + i];
+      else target.set(window.subarray(from, from + length), at);
+    } else {
+      this.source.readInto(start, target.subarray(at, at + length));
+    }
+  }
+
   private fill(at: number, need: number): void {
     const sequential = at === this.windowStart + this.window.length;
     this.readAhead = sequential ? Math.min(this.readAhead * 2, WINDOW) : MIN_WINDOW;
@@ -85,15 +102,6 @@ export class WireCursor {
     this.source.readInto(at, this.window);
     this.windowStart = at;
   }
-}
-
-export function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 128) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
 }
 
 export function writeVarint(value: number, target: number[]): void {

@@ -3,7 +3,7 @@ import type { ChannelState } from '../deps/state';
 import type { NodeView } from '../onnx/modelView';
 import { ACTIVATIONS, BROADCAST_ARITHMETIC } from '../graph/opKinds';
 import { type ChannelRule, describe, lockInputs } from './types';
-import { resolveReshapedWeight, resolveWeight } from './weights';
+import { resolveReshapedWeight, resolveWeight, resolveWeightSource } from './weights';
 
 /** The output keeps the input's channels one to one (activations, Identity, Cast, Dropout, pools…). */
 export const passThrough: ChannelRule = (state, node) => {
@@ -19,7 +19,7 @@ function perChannel(params: number[], role: string[]): ChannelRule {
     const y = state.space(node.outputs[0]);
     if (!y) return;
     params.forEach((index, i) => {
-      const weight = resolveWeight(state, node.inputs[index]);
+      const weight = resolveWeightSource(state, node.inputs[index]);
       if (weight)
         state.member(y, {
           node: node.name,

@@ -1,6 +1,8 @@
 import type { GroupMember } from '../analyze/types';
 import type { Dim } from '../onnx/modelView';
 import type { ChannelState } from '../deps/state';
+import { toSafeNumber } from '../onnx/int64';
+import type { onnx } from '../onnx/proto/onnx.js';
 
 /** A weight as a rule sees it: where it is stored, its shape, and companions that slice with it. */
 export interface Weight {
@@ -20,10 +22,31 @@ export interface Weight {
  * the input is computed at run time: a rule must then not slice it.
  */
 export function resolveWeight(state: ChannelState, value: string | undefined, depth = 0): Weight | undefined {
+  return resolve(state, value, depth, true);
+}
+
+/**
+ * resolveWeight for rules that slice a weight along axis 0 whatever its shape (BatchNormalization's four
+ * per-channel inputs): `shape` stays undefined, so the weight's facts are not worked out (thousands of them
+ * on a large model, each an object that lives as long as the analysis).
+ */
+export function resolveWeightSource(state: ChannelState, value: string | undefined): Weight | undefined {
+  return resolve(state, value, 0, false);
+}
+
+function resolve(
+  state: ChannelState,
+  value: string | undefined,
+  depth: number,
+  withShape: boolean,
+): Weight | undefined {
   if (!value || depth > 8) return undefined;
   const graph = state.graph;
-  const shape = state.fact(value)?.shape;
-  if (graph.initializer(value)) return { tensor: value, source: 'initializer', shape, companions: [] };
+  const shape = withShape ? state.fact(value)?.shape : undefined;
+  const initializer = graph.initializer(value);
+  // Without its facts, a weight's dims are still checked as working out its facts would (and fail alike).
+  if (!withShape && initializer && !state.facts.has(value)) checkDims(initializer);
+  if (initializer) return { tensor: value, source: 'initializer', shape, companions: [] };
   const producer = graph.producer(value);
   if (!producer || producer.domain !== '') return undefined;
   switch (producer.opType) {
@@ -32,9 +55,9 @@ export function resolveWeight(state: ChannelState, value: string | undefined, de
     case 'ConstantOfShape':
       return { tensor: value, source: 'constant-of-shape', shape, companions: [] };
     case 'Identity':
-      return resolveWeight(state, producer.inputs[0], depth + 1);
+      return resolve(state, producer.inputs[0], depth + 1, withShape);
     case 'DequantizeLinear': {
-      const base = resolveWeight(state, producer.inputs[0], depth + 1);
+      const base = resolve(state, producer.inputs[0], depth + 1, withShape);
       if (!base) return undefined;
       const scaleShape = state.fact(producer.inputs[1])?.shape ?? [];
       const perAxis = scaleShape.length === 1 && scaleShape[0] !== 1;
@@ -49,6 +72,11 @@ export function resolveWeight(state: ChannelState, value: string | undefined, de
     default:
       return undefined;
   }
+}
+
+function checkDims(tensor: onnx.TensorProto.$Properties): void {
+  const dims = tensor.dims ?? [];
+  for (let i = 0; i < dims.length; i++) toSafeNumber(dims[i], 'a tensor dimension');
 }
 
 /** A Reshape between a per-channel constant and its use: its target holds the channel count at `index`. */

@@ -1,0 +1,109 @@
+import { Buffer } from 'node:buffer';
+import protobuf from 'protobufjs/minimal.js';
+
+type Long = ReturnType<protobuf.Reader['int64']>;
+
+/** Strings up to this many bytes are shared; longer ones (doc strings) are rare and seldom repeat. */
+const SHARED_MAX = 128;
+
+/**
+ * The protobufjs reader the skeleton is decoded with. It returns the same values as protobufjs's own, with
+ * fewer objects: a 10,000-node model holds ~80,000 strings (names, inputs, outputs, op types) of which half
+ * repeat (every value name appears as one node's output and another's input), and protobufjs builds each
+ * string from many small pieces and every int64 (dims, attribute ints) from two objects. Every object
+ * allocated here lives as long as the model, so fewer of them is what makes garbage collection cheaper.
+ */
+export class SkeletonReader extends protobuf.Reader {
+  private readonly strings: StringTable;
+
+  constructor(buffer: Uint8Array) {
+    super(buffer);
+    this.strings = new StringTable(buffer);
+  }
+
+  override string(): string {
+    const length = this.size();
+    const start = this.pos;
+    const end = start + length;
+    if (end > this.len) throw new RangeError(`index out of range: ${start} + ${length} > ${this.len}`);
+    this.pos = end;
+    return this.strings.get(start, end);
+  }
+
+  override int64(): Long {
+    // A one-byte varint (most dims and attribute ints): Long.fromInt shares one instance per small value,
+    // as Long itself does; the same value protobufjs builds (low = b, high = 0, signed).
+    if (this.pos < this.len) {
+      const b = this.buf[this.pos];
+      if (b < 0x80) {
+        this.pos++;
+        return (protobuf.util.Long as unknown as typeof import('long').default).fromInt(b);
+      }
+    }
+    return super.int64();
+  }
+}
+
+/**
+ * Decoded strings by their bytes: an open-addressing hash table over ASCII byte runs. Anything else (non-ASCII,
+ * long) is decoded by protobufjs's own code, so every string is exactly what protobufjs would return.
+ */
+class StringTable {
+  private table: (string | undefined)[] = new Array<string | undefined>(1024).fill(undefined);
+  private hashes = new Int32Array(1024);
+  private count = 0;
+  /** The same bytes as a Buffer, whose latin1 decoding builds an ASCII string in one step. */
+  private readonly text: Buffer;
+
+  constructor(private readonly buf: Uint8Array) {
+    this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  get(start: number, end: number): string {
+    const buf = this.buf;
+    const length = end - start;
+    if (length === 0) return '';
+    if (length > SHARED_MAX) return protobuf.util.utf8.read(buf, start, end);
+    let hash = 0x811c9dc5 | 0; // FNV-1a
+    for (let i = start; i < end; i++) {
+      const b = buf[i];
+      if (b >= 0x80) return protobuf.util.utf8.read(buf, start, end);
+      hash = Math.imul(hash ^ b, 0x01000193);
+    }
+    const mask = this.table.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const known = this.table[slot];
+      if (known === undefined) {
+        const text = this.text.toString('latin1', start, end); // ASCII: latin1 and UTF-8 agree
+        this.insert(slot, hash, text);
+        return text;
+      }
+      if (this.hashes[slot] === hash && known.length === length && sameAscii(known, buf, start)) return known;
+    }
+  }
+
+  private insert(slot: number, hash: number, text: string): void {
+    this.table[slot] = text;
+    this.hashes[slot] = hash;
+    if (++this.count * 2 <= this.table.length) return;
+    // Keep the table at most half full: grow and re-insert.
+    const oldTable = this.table;
+    const oldHashes = this.hashes;
+    this.table = new Array<string | undefined>(oldTable.length * 2).fill(undefined);
+    this.hashes = new Int32Array(oldTable.length * 2);
+    const mask = this.table.length - 1;
+    for (let i = 0; i < oldTable.length; i++) {
+      const known = oldTable[i];
+      if (known === undefined) continue;
+      let at = oldHashes[i] & mask;
+      while (this.table[at] !== undefined) at = (at + 1) & mask;
+      this.table[at] = known;
+      this.hashes[at] = oldHashes[i];
+    }
+  }
+}
+
+function sameAscii(text: string, buf: Uint8Array, start: number): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
+}
