@@ -52,10 +52,12 @@ describe('an interrupted save leaves the previous model intact', () => {
       const child = spawn(process.execPath, [CLI, 'prune', source, '-o', target, '--ratio', '0.5'], {
         stdio: 'ignore',
       });
+      // Listened for at once: a run quicker than the delay exits before the kill.
+      const exited = new Promise((r) => child.once('exit', r));
       const delay = Math.floor(runMs * (0.5 + 0.5 * random()));
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      await exited;
       const now = sha(target);
       assert.ok(
         now === oldSha || now === newSha,
