@@ -5,6 +5,7 @@ import type { ModelFile } from '../onnx/modelFile';
 import type { GraphView, NodeView } from '../onnx/modelView';
 import { type ChannelSpace, IDENTITY, type IndexMap } from './channelSpace';
 import { UnionFind } from './unionFind';
+import { OnnxError } from '../onnx/errors';
 
 /** A tensor slice attached to a space: when the space loses channel c, the tensor loses mappedIndices(map, c). */
 export interface SpaceMember extends GroupMember {
@@ -44,6 +45,24 @@ export interface ShuffleRecord {
   output: ChannelSpace;
 }
 
+/** More channels than any layer has (a real model's widest is some thousands): a broken or hostile shape. */
+export const MAX_CHANNELS = 1 << 20;
+/** All channel spaces together: the analysis keeps a few integers per channel. */
+export const MAX_TOTAL_CHANNELS = 1 << 24;
+
+/**
+ * Channel counts come from shapes the file declares or that follow from its attributes; a negative or absurd
+ * one would size the analysis' arrays, so it is refused with the value it sits on.
+ */
+function checkChannelCount(file: string, value: string, size: number, total: number): void {
+  const refuse = (why: string) => new OnnxError('too-large', `${file}: value '${value}' ${why}.`, file);
+  if (!Number.isSafeInteger(size) || size < 0) throw refuse(`has an invalid channel count (${size})`);
+  if (size > MAX_CHANNELS)
+    throw refuse(`has ${size} channels, more than the ${MAX_CHANNELS} this tool handles`);
+  if (total + size > MAX_TOTAL_CHANNELS)
+    throw refuse(`brings the model's channels past the ${MAX_TOTAL_CHANNELS} this tool handles`);
+}
+
 /**
  * Everything the channel rules build while walking a graph: the spaces of values, the union-find of their
  * channels, the tensors to slice, the roots, the locks, the pixel shuffles and raw findings.
@@ -73,6 +92,7 @@ export class ChannelState {
   }
 
   define(value: string, axis: number, size: number, producer: NodeView | undefined): ChannelSpace {
+    checkChannelCount(this.file.name, value, size, this.slots.length);
     const space: ChannelSpace = {
       id: this.spaceList.length,
       value,
