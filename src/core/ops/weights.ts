@@ -29,8 +29,12 @@ export function resolveWeight(state: ChannelState, value: string | undefined, de
   switch (producer.opType) {
     case 'Constant':
       return { tensor: value, source: 'constant-node', shape, companions: [] };
-    case 'ConstantOfShape':
+    case 'ConstantOfShape': {
+      // Pruning rewrites its shape constant, so that must be known (a damaged one reads as unknown).
+      const dims = state.fact(producer.inputs[0])?.value;
+      if (!dims || dims.some((d) => d === undefined)) return undefined;
       return { tensor: value, source: 'constant-of-shape', shape, companions: [] };
+    }
     case 'Identity':
       return resolveWeight(state, producer.inputs[0], depth + 1);
     case 'DequantizeLinear': {
