@@ -303,7 +303,7 @@ export function tensorBytesSource(
 
 /**
  * The bytes a tensor's shape and type need (raw_data layout), refusing what no tensor can be: a negative
- * dimension, an unknown or string type, more than one typed array holds.
+ * dimension (ModelFile.elementCount), an unknown or string type, more than one typed array holds.
  */
 export function tensorByteLength(model: ModelFile, tensor: onnx.TensorProto.$Properties): number {
   const type = tensor.data_type ?? 0;
@@ -316,13 +316,6 @@ export function tensorByteLength(model: ModelFile, tensor: onnx.TensorProto.$Pro
     );
   }
   const count = ModelFile.elementCount(tensor);
-  if (count < 0) {
-    throw new OnnxError(
-      'not-onnx',
-      `${model.name}: tensor '${name}' has a negative dimension in its shape [${(tensor.dims ?? []).join(', ')}].`,
-      model.name,
-    );
-  }
   const expected = rawByteLength(type, count);
   if (expected === undefined) {
     throw new OnnxError(

@@ -53,10 +53,7 @@ describe('bugs found by fuzzing', () => {
     const path = variant('plain-chain', 'negative-dim', (m) => {
       initializer(m, 'conv2.weight').dims![2] = Long.fromNumber(-3);
     });
-    await expectPruneRefused(
-      path,
-      /tensor 'conv2\.weight' has a negative dimension in its shape \[16, 8, -3, 3\]/,
-    );
+    await expectPruneRefused(path, /a dimension of tensor 'conv2\.weight' \(-3\) is negative/);
   });
 
   test('a weight of an unknown data type (the message did not name the file)', async () => {
