@@ -106,6 +106,11 @@ export class ChannelState {
     return space;
   }
 
+  /** Refuses a channel count before a channel map is built for it (define checks it again). */
+  checkChannels(value: string, size: number): void {
+    checkChannelCount(this.file.name, value, size, this.slots.length);
+  }
+
   /** A value whose channels are exactly another's (an activation's output): it shares the space. */
   alias(value: string, space: ChannelSpace): void {
     this.spaces.set(value, space);
