@@ -182,9 +182,19 @@ function decodeSegments(
     const bytes = model.source.read(segment.valueStart, segment.end - segment.valueStart);
     const reader = protobuf.Reader.create(bytes);
     const packed = segment.wireType === 2;
-    while (reader.pos < reader.len) {
-      values.push(readElement(reader, field));
-      if (!packed) break;
+    try {
+      while (reader.pos < reader.len) {
+        values.push(readElement(reader, field));
+        if (!packed) break;
+      }
+    } catch (error) {
+      if (error instanceof OnnxError) throw error;
+      // protobufjs' own errors (a varint cut short, a float past the end) say nothing of the file or field.
+      throw new OnnxError(
+        'truncated',
+        `${model.name}: the ${TENSOR_FIELD_NAMES[field]} of a tensor at byte ${segment.tagStart} is corrupt (${(error as Error).message}).`,
+        model.name,
+      );
     }
   }
   return values;

@@ -13,6 +13,7 @@ import { writeBuilt } from '../../builder/model-builder';
 import { cli } from '../../support/cli';
 import { tempDir } from '../../support/tempDir';
 import { useFreshWorker } from '../../runtime/workerBundle';
+import { type WireField, parseMessage, serialize } from '../../fuzz/wire';
 
 const dir = tempDir();
 useFreshWorker();
@@ -54,6 +55,19 @@ describe('bugs found by fuzzing', () => {
       initializer(m, 'conv2.weight').dims![2] = Long.fromNumber(-3);
     });
     await expectPruneRefused(path, /a dimension of tensor 'conv2\.weight' \(-3\) is negative/);
+  });
+
+  test('packed float_data cut one byte short (protobufjs error without file or field)', async () => {
+    // typed-fields keeps conv1's weight in float_data; its packed run loses its last byte (length kept right).
+    const root = parseMessage(buildFixture('typed-fields').bytes, 'Model');
+    const graph = root.fields.find((f) => f.no === 7)!.message!;
+    const named = (name: string) => (f: WireField) =>
+      f.no === 5 && f.message!.fields.some((g) => g.no === 8 && new TextDecoder().decode(g.bytes) === name);
+    const data = graph.fields.find(named('conv1.weight'))!.message!.fields.find((f) => f.no === 4)!;
+    data.bytes = data.bytes!.subarray(0, data.bytes!.length - 1);
+    const path = join(dir, 'short-floats.onnx');
+    writeFileSync(path, serialize(root));
+    await expectPruneRefused(path, /the float_data of a tensor at byte \d+ is corrupt \(index out of range/);
   });
 
   test('a weight of an unknown data type (the message did not name the file)', async () => {
