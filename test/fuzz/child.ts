@@ -64,6 +64,18 @@ export function runCase(path: string, output: string): OpResult[] {
       () => void pruneFile(path, output, { ratio: 0.25, criterion: 'l1', roundTo: 1, seed: 0, layers: {} }),
     ),
   ];
+  // What prune wrote must read back: a file the tool itself made is never refused.
+  if (results[2].verdict === 'ok') {
+    try {
+      withModel(output, (view) => void summarizeModel(view));
+    } catch (error) {
+      results.push({
+        op: 'prune',
+        verdict: 'failure',
+        message: `the pruned model does not read back: ${(error as Error).message}`,
+      });
+    }
+  }
   rmSync(output, { force: true });
   rmSync(`${dirname(output)}/pruned.onnx.data`, { force: true });
   return results;

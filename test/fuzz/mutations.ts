@@ -152,7 +152,7 @@ const TREE_MUTATIONS: Record<
     const varints = (type: string, no: number) =>
       fields.filter(({ field, parent }) => parent.type === type && field.no === no && field.wireType === 0);
     const tensors = allMessages(root).filter(({ message }) => message.type === 'Tensor');
-    const choice = int(rng, 5);
+    const choice = int(rng, 7);
     const value = pick(rng, HOSTILE_INTS);
     const setVarint = (list: { field: WireField; parent: WireMessage }[], what: string) => {
       if (list.length === 0) return undefined;
@@ -164,10 +164,15 @@ const TREE_MUTATIONS: Record<
     if (choice === 1) return setVarint(varints('Dim', 1), 'a shape dim_value') ?? 'no shape dims';
     if (choice === 2) return setVarint(varints('Attribute', 3), "an attribute's i") ?? 'no int attributes';
     if (choice === 3) return setVarint(varints('Tensor', 2), 'a tensor data_type') ?? 'no tensors';
+    if (choice === 4) return hostileIntData(fields, rng, value);
+    if (choice === 5) return hostileInts(fields, rng, value);
     // External data: point a tensor at a file with hostile offset and length.
     if (tensors.length === 0) return 'no tensors';
     const tensor = pick(rng, tensors).message;
+    // Existing files (the case itself, the external-data fixture's data) take hostile ranges; others are missing.
     const location = pick(rng, [
+      'case.onnx',
+      'external-data.onnx.data',
       'weights.bin',
       'data.bin',
       '',
@@ -188,6 +193,59 @@ const TREE_MUTATIONS: Record<
     return `external data '${location}' offset ${offset} length ${length}`;
   },
 };
+
+/** One element of a small int64 tensor (a Reshape target, Slice bounds, axes, pads) set to a hostile value. */
+function hostileIntData(
+  fields: { field: WireField; parent: WireMessage }[],
+  rng: Rng,
+  value: bigint,
+): string {
+  const candidates = fields.filter(
+    ({ field, parent }) =>
+      field.no === 9 &&
+      field.bytes &&
+      field.bytes.length % 8 === 0 &&
+      field.bytes.length <= 64 &&
+      parent.fields.some((f) => f.no === 2 && f.varint === 7n),
+  );
+  if (candidates.length === 0) return 'no int64 constants';
+  const { field } = pick(rng, candidates);
+  const bytes = Uint8Array.from(field.bytes!);
+  const at = int(rng, bytes.length / 8);
+  new DataView(bytes.buffer).setBigInt64(at * 8, BigInt.asIntN(64, value), true);
+  field.bytes = bytes;
+  return `int64 constant element ${at} set to ${value}`;
+}
+
+/** One element of an attribute's ints (kernel_shape, pads, perm, axes…) set to a hostile value. */
+function hostileInts(fields: { field: WireField; parent: WireMessage }[], rng: Rng, value: bigint): string {
+  const candidates = fields.filter(({ field, parent }) => parent.type === 'Attribute' && field.no === 8);
+  if (candidates.length === 0) return 'no ints attributes';
+  const { field } = pick(rng, candidates);
+  if (field.wireType === 0) {
+    field.varint = BigInt.asUintN(64, value);
+    return `an attribute's ints element set to ${value}`;
+  }
+  // Packed: decode the varints, replace one, encode again.
+  const values: bigint[] = [];
+  const raw = field.bytes!;
+  for (let i = 0; i < raw.length;) {
+    let v = 0n;
+    let shift = 0n;
+    while (true) {
+      const b = raw[i++];
+      v |= BigInt(b & 0x7f) << shift;
+      shift += 7n;
+      if (b < 0x80 || i >= raw.length) break;
+    }
+    values.push(v);
+  }
+  if (values.length === 0) return 'empty ints';
+  const at = int(rng, values.length);
+  values[at] = BigInt.asUintN(64, value);
+  field.bytes = Uint8Array.from(values.flatMap((v) => encodeVarint(v)));
+  return `an attribute's ints element ${at} of ${values.length} set to ${value}`;
+}
 
 /**
  * A chain of messages thousands deep, built at the wire level from the inside out (no recursion, so building
