@@ -131,6 +131,22 @@ export class ChannelState {
 
   member(space: ChannelSpace, member: GroupMember, map: IndexMap = IDENTITY, dim?: ShapeDim): void {
     const { node, tensor, axis, source, role } = member;
+    // A tensor too short for the channels it follows (a bias of 4 values on a 16-channel conv: a broken model)
+    // could not be sliced: the group is kept whole instead.
+    const length = axis >= 0 ? this.fact(tensor)?.shape?.[axis] : undefined;
+    if (typeof length === 'number' && space.size > 0) {
+      const last =
+        ((map.modulo ? Math.min(space.size, map.modulo) : space.size) - 1) * map.scale +
+        map.offset +
+        map.width;
+      if (last > length) {
+        this.lock(
+          space,
+          `${node}'s ${role} '${tensor}' has ${length} entries on axis ${axis}, too few for its ${space.size} channels`,
+        );
+        return;
+      }
+    }
     this.members.push({ node, tensor, axis, source, role, space, map, dim });
   }
 

@@ -70,6 +70,19 @@ describe('bugs found by fuzzing', () => {
     await expectPruneRefused(path, /the float_data of a tensor at byte \d+ is corrupt \(index out of range/);
   });
 
+  test("a conv whose bias is another layer's, too short for its channels (internal error while slicing)", async () => {
+    const path = variant('plain-chain', 'short-bias', (m) => {
+      const conv2 = m.graph!.node!.find((n) => n.name === '/conv2/Conv')!;
+      conv2.input![2] = 'conv1.bias'; // 8 values on a 16-channel conv
+    });
+    const run = await cli('prune', path, '-o', join(dir, 'short-bias.pruned.onnx'), '--ratio', '0.5');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /kept: \/conv2\/Conv's bias 'conv1\.bias' has 8 entries on axis 0, too few for its 16 channels/,
+    );
+  });
+
   test('a weight of an unknown data type (the message did not name the file)', async () => {
     const path = variant('plain-chain', 'unknown-type', (m) => {
       initializer(m, 'conv1.weight').data_type = 65535;
