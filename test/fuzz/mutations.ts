@@ -13,7 +13,16 @@ import {
   wire,
 } from './wire';
 
-export const OPERATIONS = ['bitflip', 'truncate', 'length', 'duplicate', 'reorder', 'huge', 'deep'] as const;
+export const OPERATIONS = [
+  'bitflip',
+  'truncate',
+  'length',
+  'duplicate',
+  'reorder',
+  'huge',
+  'deep',
+  'rewire',
+] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 export interface Mutated {
@@ -145,6 +154,21 @@ const TREE_MUTATIONS: Record<
       [fields[i], fields[j]] = [fields[j], fields[i]];
     }
     return `shuffled the ${fields.length} fields of a ${message.type}`;
+  },
+  /**
+   * A node input or output renamed to another value of the model: cycles, two producers of one value, a node
+   * reading its own output, a weight used as an activation.
+   */
+  rewire(root, rng) {
+    const names = allFields(root).filter(
+      ({ field, parent }) => parent.type === 'Node' && (field.no === 1 || field.no === 2),
+    );
+    if (names.length < 2) return 'nothing to rewire';
+    const { field } = pick(rng, names);
+    const other = pick(rng, names).field;
+    const before = new TextDecoder().decode(field.bytes);
+    field.bytes = other.bytes;
+    return `node ${field.no === 1 ? 'input' : 'output'} '${before}' now '${new TextDecoder().decode(other.bytes)}'`;
   },
   /** Declared sizes no real model has: dims, shape dims, attribute ints, external-data offsets and lengths. */
   huge(root, rng) {
