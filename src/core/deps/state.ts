@@ -133,7 +133,12 @@ export class ChannelState {
     const { node, tensor, axis, source, role } = member;
     // A tensor too short for the channels it follows (a bias of 4 values on a 16-channel conv: a broken model)
     // could not be sliced: the group is kept whole instead.
-    const length = axis >= 0 ? this.fact(tensor)?.shape?.[axis] : undefined;
+    const shape = axis >= 0 ? this.fact(tensor)?.shape : undefined;
+    if (shape && axis >= shape.length) {
+      this.lock(space, `${node}'s ${role} '${tensor}' has no axis ${axis} (its rank is ${shape.length})`);
+      return;
+    }
+    const length = shape?.[axis];
     if (typeof length === 'number' && space.size > 0) {
       const last =
         ((map.modulo ? Math.min(space.size, map.modulo) : space.size) - 1) * map.scale +

@@ -33,6 +33,8 @@ export function resolveWeight(state: ChannelState, value: string | undefined, de
       // Pruning rewrites its shape constant, so that must be known (a damaged one reads as unknown).
       const dims = state.fact(producer.inputs[0])?.value;
       if (!dims || dims.some((d) => d === undefined)) return undefined;
+      // One shape constant cannot hold two layers' different channel counts.
+      if (graph.consumers(producer.inputs[0]).length > 1) return undefined;
       return { tensor: value, source: 'constant-of-shape', shape, companions: [] };
     }
     case 'Identity':

@@ -83,6 +83,41 @@ describe('bugs found by fuzzing', () => {
     );
   });
 
+  test('a conv bias of rank 0 (slicing axis 0 of a scalar: a TypeError)', async () => {
+    const path = variant('plain-chain', 'scalar-bias', (m) => {
+      const scalar = onnx.TensorProto.create({ name: 'scalar', data_type: 1, raw_data: new Uint8Array(4) });
+      m.graph!.initializer = [...m.graph!.initializer!, scalar];
+      m.graph!.node!.find((n) => n.name === '/conv2/Conv')!.input![2] = 'scalar';
+    });
+    const run = await cli('prune', path, '-o', join(dir, 'scalar-bias.pruned.onnx'), '--ratio', '0.5');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /kept: \/conv2\/Conv's bias 'scalar' has no axis 0 \(its rank is 0\)/);
+  });
+
+  test('two conv biases made by ConstantOfShape from one shape constant (conflicting edits: internal error)', async () => {
+    const path = variant('plain-chain', 'shared-shape', (m) => {
+      const graph = m.graph!;
+      const shape = onnx.TensorProto.create({
+        name: 'bias.shape',
+        data_type: 7,
+        dims: [Long.fromNumber(1)],
+        raw_data: new Uint8Array(BigInt64Array.from([16n]).buffer),
+      });
+      graph.initializer = [...graph.initializer!.filter((t) => !/conv[12]\.bias/.test(t.name!)), shape];
+      const make = (bias: string) =>
+        onnx.NodeProto.create({
+          op_type: 'ConstantOfShape',
+          name: `make ${bias}`,
+          input: ['bias.shape'],
+          output: [bias],
+        });
+      graph.node = [make('conv1.bias'), make('conv2.bias'), ...graph.node!];
+    });
+    const run = await cli('prune', path, '-o', join(dir, 'shared-shape.pruned.onnx'), '--ratio', '0.5');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /kept: Conv '\/conv2\/Conv' has a bias computed at run time/);
+  });
+
   test('a weight of an unknown data type (the message did not name the file)', async () => {
     const path = variant('plain-chain', 'unknown-type', (m) => {
       initializer(m, 'conv1.weight').data_type = 65535;
