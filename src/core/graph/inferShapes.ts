@@ -22,7 +22,8 @@ export function inferShapes(graph: GraphView, file: ModelFile): FactTable {
         ? nodeFacts(node, file, (i) => (node.inputs[i] ? facts.get(node.inputs[i]) : undefined))
         : [];
     node.outputs.forEach((name, i) => {
-      if (!name) return;
+      // A node writing an initializer's name is a broken graph: the tensor's own shape stays the fact.
+      if (!name || graph.initializer(name)) return;
       facts.set(name, merge(outputs[i], graph.valueInfo.get(name)));
     });
   }

@@ -118,6 +118,18 @@ describe('bugs found by fuzzing', () => {
     assert.match(run.stdout, /kept: Conv '\/conv2\/Conv' has a bias computed at run time/);
   });
 
+  test("a node writing an initializer's name (its inferred shape replaced the tensor's: a TypeError)", async () => {
+    // Relu_1 now writes 'classifier.fc1.bias' ([1, 12] inferred) over the initializer of that name ([12]).
+    const path = variant('flatten-gemm', 'writes-initializer', (m) => {
+      const relu = m.graph!.node!.find((n) => n.output![0] === '/Relu_1_output_0')!;
+      relu.output = ['classifier.fc1.bias'];
+    });
+    const run = await cli('prune', path, '-o', join(dir, 'writes-initializer.pruned.onnx'), '--ratio', '0.5');
+    assert.equal(run.code, 0, run.stderr);
+    const analysis = await cli('analyze', path);
+    assert.match(analysis.stdout, /writes 'classifier\.fc1\.bias', which is an initializer/);
+  });
+
   test('a weight of an unknown data type (the message did not name the file)', async () => {
     const path = variant('plain-chain', 'unknown-type', (m) => {
       initializer(m, 'conv1.weight').data_type = 65535;
