@@ -8,6 +8,7 @@ import { demoCommand } from './commands/demo';
 import { fixCommand } from './commands/fix';
 import { planCommand, pruneCommand } from './commands/prune';
 import { CliError, EXIT } from './exit';
+import { visible } from './visible';
 import { version } from '../../package.json';
 
 /**
@@ -15,7 +16,12 @@ import { version } from '../../package.json';
  * failed verification, 2 bad usage or unreadable input. Errors are one sentence on stderr naming the file;
  * a stack trace only with --debug.
  */
-export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
+export async function runCli(argv: string[], output: CliIO = processIO): Promise<number> {
+  // Everything printed passes through visible(): names from an untrusted model cannot drive the terminal.
+  const io: CliIO = {
+    stdout: (text) => output.stdout(visible(text)),
+    stderr: (text) => output.stderr(visible(text)),
+  };
   const debug = argv.includes('--debug');
   const program = new Command('onnx-pruner')
     .description(

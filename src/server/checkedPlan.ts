@@ -1,7 +1,6 @@
 import type { Analysis } from '../core/analyze/analyze';
-import { parsePlan, planDiagnostics, settingsOfPlan } from '../core/plan';
+import { parsePlan, planDiagnostics, resolvePlanModel, settingsOfPlan } from '../core/plan';
 import type { PruneSettings } from '../core/prune/select';
-import { planModelPath } from './findings';
 
 /** A plan problem or a bad model: the one sentence the user sees. */
 export class PlanRefused extends Error {}
@@ -21,6 +20,8 @@ export function checkedPlan(
     throw new PlanRefused(
       'The activation criterion needs calibration inputs: prune this plan with the CLI (--calib).',
     );
+  const model = resolvePlanModel(planPath, doc.plan.model);
+  if (!model.ok) throw new PlanRefused(`${planPath}: ${model.message}.`);
   const check = (analysis: Analysis) => {
     const errors = planDiagnostics(doc, analysis.roots, { groups: analysis.report.groups }).filter(
       (d) => d.severity === 'error',
@@ -31,5 +32,5 @@ export function checkedPlan(
       throw new PlanRefused(`The plan has ${errors.length} error(s): ${first.code} ${first.message}${line}`);
     }
   };
-  return { modelPath: planModelPath(planPath, doc.plan.model)!, settings: settingsOfPlan(doc.plan), check };
+  return { modelPath: model.path, settings: settingsOfPlan(doc.plan), check };
 }

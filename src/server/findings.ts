@@ -1,4 +1,3 @@
-import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type Diagnostic as LspDiagnostic,
@@ -6,7 +5,7 @@ import {
   type Range,
 } from 'vscode-languageserver-protocol';
 import type { Diagnostic, Severity } from '../core/analyze/types';
-import { parsePlan, planDiagnostics } from '../core/plan';
+import { parsePlan, planDiagnostics, resolvePlanModel } from '../core/plan';
 import type { DiagnosticData } from '../protocol/server';
 import type { ModelCache } from './modelCache';
 
@@ -54,20 +53,36 @@ export function modelFindings(path: string, models: ModelCache, shownAs = path):
   return result.analysis.report.diagnostics.map(toLsp);
 }
 
-/** The model a plan refers to: its `model` field (from a parsed plan), relative to the plan's folder. */
+/**
+ * The model a plan refers to: its `model` field (from a parsed plan), relative to the plan's folder; undefined
+ * when there is none or when it leads outside the plan's folder (resolvePlanModel: never opened).
+ */
 export function planModelPath(planPath: string, model: unknown): string | undefined {
-  return typeof model === 'string' && model ? resolve(dirname(planPath), model) : undefined;
+  if (typeof model !== 'string' || !model) return undefined;
+  const resolved = resolvePlanModel(planPath, model);
+  return resolved.ok ? resolved.path : undefined;
 }
 
 /** The findings of a plan (PL000–PL009 with exact ranges, fixes as edits), checked against its model. */
 export function planFindings(planUri: string, text: string, models: ModelCache): LspDiagnostic[] {
   const planPath = fileURLToPath(planUri);
   const doc = parsePlan(text);
-  const modelPath = planModelPath(planPath, doc.partial.model);
-  if (!modelPath) return doc.diagnostics.map(toLsp);
-  const model = models.get(modelPath);
+  const named = doc.partial.model;
+  if (typeof named !== 'string' || !named) return doc.diagnostics.map(toLsp);
+  const range = doc.positions.properties.get('model')?.value ?? START;
+  const resolved = resolvePlanModel(planPath, named);
+  if (!resolved.ok) {
+    // Said on the "model" value, and the model is not opened (nor are the layers checked against it).
+    const refusal = {
+      range,
+      severity: DiagnosticSeverity.Error,
+      source: 'onnx-pruner',
+      message: `${resolved.message}.`,
+    };
+    return [...doc.diagnostics.map(toLsp), refusal];
+  }
+  const model = models.get(resolved.path);
   if (!model.ok) {
-    const range = doc.positions.properties.get('model')?.value ?? START;
     return [
       ...doc.diagnostics.map(toLsp),
       {

@@ -7,6 +7,7 @@ import { withModelErrors } from '../../core/onnx/errors';
 import { describeFsError } from '../../core/onnx/fileSource';
 import { sha256Of } from '../../core/onnx/hash';
 import { parsePlan, planDiagnostics } from '../../core/plan';
+import { planModelNote } from './planNote';
 import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
 import { CliError, EXIT } from '../exit';
@@ -39,6 +40,8 @@ export function analyzeCommand(path: string, options: AnalyzeOptions, io: CliIO)
       const { report, roots } = analyzeModel(new ModelView(file));
       if (planText !== undefined) {
         const doc = parsePlan(planText);
+        const note = planModelNote(options.plan!, doc.partial.model, path);
+        if (note) io.stderr(`${note}\n`);
         const modelSha256 = doc.partial.modelSha256 ? sha256Of(file.source) : undefined;
         const planFindings = planDiagnostics(doc, roots, { modelSha256, groups: report.groups });
         report.diagnostics.push(...planFindings.map((d) => ({ ...d, file: options.plan })));

@@ -9,10 +9,11 @@ import { type ActivationStats, CRITERIA, type Criterion } from '../../core/prune
 import { measureActivations } from '../../runtime/calibration';
 import { pruneFile, type PruneOutcome } from '../../core/prune/prune';
 import type { LayerAmount, PruneSettings } from '../../core/prune/select';
-import { makePlan, parsePlan, planDiagnostics, settingsOfPlan } from '../../core/plan';
+import { makePlan, parsePlan, planDiagnostics, resolvePlanModel, settingsOfPlan } from '../../core/plan';
 import { formatVerify } from '../../runtime/verify/formatVerify';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { CliError, EXIT } from '../exit';
+import { planModelNote } from './planNote';
 import { pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
 
 export interface PruneCliOptions {
@@ -126,7 +127,7 @@ function integer(flag: string, text: string, min: number): number {
 export async function pruneCommand(
   model: string,
   options: PruneCliOptions,
-  io: { stdout(text: string): void },
+  io: { stdout(text: string): void; stderr(text: string): void },
 ): Promise<number> {
   const settings = pruneSettings(options);
   if (resolve(options.output) === resolve(model))
@@ -134,6 +135,8 @@ export async function pruneCommand(
   if (settings.criterion === 'activation')
     settings.activations = await calibrate(model, options.calib, settings.seed);
   const planDoc = options.plan === undefined ? undefined : parsePlan(readFileSync(options.plan, 'utf8'));
+  const note = planDoc && planModelNote(options.plan!, planDoc.partial.model, model);
+  if (note) io.stderr(`${note}\n`);
   // A plan is checked against the model (whole blocks, locked layers, names…) before anything is written.
   const check = (analysis: Analysis) => {
     if (!planDoc) return;
@@ -191,7 +194,7 @@ export function formatOutcome(outcome: PruneOutcome): string {
 export function planCommand(
   model: string,
   options: Omit<PruneCliOptions, 'output' | 'plan'> & { output?: string },
-  io: { stdout(text: string): void },
+  io: { stdout(text: string): void; stderr(text: string): void },
 ): void {
   const settings = pruneSettings({
     ...options,
@@ -201,6 +204,12 @@ export function planCommand(
   const { text } = makePlan(model, output, settings);
   writeFileAtomic(output, text);
   io.stdout(`${output}: plan for ${model} (ratio ${settings.ratio}, criterion ${settings.criterion}).\n`);
+  // A plan written away from its model works here (the model is given again) but not in the editor.
+  const where = resolvePlanModel(output, JSON.parse(text).model);
+  if (!where.ok)
+    io.stderr(
+      `note: ${where.message}, so the editor will refuse ${output}; write the plan in the model's folder or above it to use it there.\n`,
+    );
 }
 
 function writeFileAtomic(path: string, text: string): void {

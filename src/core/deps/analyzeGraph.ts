@@ -34,6 +34,16 @@ export function analyzeGraph(graph: GraphView, file: ModelFile): ChannelState {
       reportUnknown(state, node, 'is control flow, whose subgraphs are not analysed');
       continue;
     }
+    const clash = node.outputs.find((output) => output && graph.initializer(output));
+    if (clash) {
+      reportUnknown(state, node, `writes '${clash}', which is an initializer`);
+      lockInputs(
+        state,
+        node,
+        `${describe(node)} writes '${clash}', which is an initializer (a broken graph)`,
+      );
+      continue;
+    }
     const rule = channelRule(node.domain, node.opType);
     if (!rule) {
       reportUnknown(state, node, 'has no channel rule (unknown or custom op)');

@@ -5,6 +5,7 @@ import type { ModelFile } from '../onnx/modelFile';
 import type { GraphView, NodeView } from '../onnx/modelView';
 import { type ChannelSpace, IDENTITY, type IndexMap } from './channelSpace';
 import { UnionFind } from './unionFind';
+import { OnnxError } from '../onnx/errors';
 
 /** A tensor slice attached to a space: when the space loses channel c, the tensor loses mappedIndices(map, c). */
 export interface SpaceMember extends GroupMember {
@@ -44,6 +45,24 @@ export interface ShuffleRecord {
   output: ChannelSpace;
 }
 
+/** More channels than any layer has (a real model's widest is some thousands): a broken or hostile shape. */
+export const MAX_CHANNELS = 1 << 20;
+/** All channel spaces together: the analysis keeps a few integers per channel. */
+export const MAX_TOTAL_CHANNELS = 1 << 24;
+
+/**
+ * Channel counts come from shapes the file declares or that follow from its attributes; a negative or absurd
+ * one would size the analysis' arrays, so it is refused with the value it sits on.
+ */
+function checkChannelCount(file: string, value: string, size: number, total: number): void {
+  const refuse = (why: string) => new OnnxError('too-large', `${file}: value '${value}' ${why}.`, file);
+  if (!Number.isSafeInteger(size) || size < 0) throw refuse(`has an invalid channel count (${size})`);
+  if (size > MAX_CHANNELS)
+    throw refuse(`has ${size} channels, more than the ${MAX_CHANNELS} this tool handles`);
+  if (total + size > MAX_TOTAL_CHANNELS)
+    throw refuse(`brings the model's channels past the ${MAX_TOTAL_CHANNELS} this tool handles`);
+}
+
 /**
  * Everything the channel rules build while walking a graph: the spaces of values, the union-find of their
  * channels, the tensors to slice, the roots, the locks, the pixel shuffles and raw findings.
@@ -73,6 +92,7 @@ export class ChannelState {
   }
 
   define(value: string, axis: number, size: number, producer: NodeView | undefined): ChannelSpace {
+    checkChannelCount(this.file.name, value, size, this.slots.length);
     const space: ChannelSpace = {
       id: this.spaceList.length,
       value,
@@ -84,6 +104,11 @@ export class ChannelState {
     this.spaces.set(value, space);
     this.spaceList.push(space);
     return space;
+  }
+
+  /** Refuses a channel count before a channel map is built for it (define checks it again). */
+  checkChannels(value: string, size: number): void {
+    checkChannelCount(this.file.name, value, size, this.slots.length);
   }
 
   /** A value whose channels are exactly another's (an activation's output): it shares the space. */
@@ -106,6 +131,27 @@ export class ChannelState {
 
   member(space: ChannelSpace, member: GroupMember, map: IndexMap = IDENTITY, dim?: ShapeDim): void {
     const { node, tensor, axis, source, role } = member;
+    // A tensor too short for the channels it follows (a bias of 4 values on a 16-channel conv: a broken model)
+    // could not be sliced: the group is kept whole instead.
+    const shape = axis >= 0 ? this.fact(tensor)?.shape : undefined;
+    if (shape && axis >= shape.length) {
+      this.lock(space, `${node}'s ${role} '${tensor}' has no axis ${axis} (its rank is ${shape.length})`);
+      return;
+    }
+    const length = shape?.[axis];
+    if (typeof length === 'number' && space.size > 0) {
+      const last =
+        ((map.modulo ? Math.min(space.size, map.modulo) : space.size) - 1) * map.scale +
+        map.offset +
+        map.width;
+      if (last > length) {
+        this.lock(
+          space,
+          `${node}'s ${role} '${tensor}' has ${length} entries on axis ${axis}, too few for its ${space.size} channels`,
+        );
+        return;
+      }
+    }
     this.members.push({ node, tensor, axis, source, role, space, map, dim });
   }
 

@@ -1,5 +1,5 @@
 import { DataType } from '../onnx/dataTypes';
-import { toSafeNumber } from '../onnx/int64';
+import { toDimension } from '../onnx/int64';
 import { ModelFile } from '../onnx/modelFile';
 import type { Dim, GraphView, NodeView } from '../onnx/modelView';
 import type { onnx } from '../onnx/proto/onnx.js';
@@ -26,7 +26,9 @@ export function inferShapes(graph: GraphView, file: ModelFile): FactTable {
     const outputs = node.domain === '' ? nodeFacts(node, file, input) : NONE;
     const names = node.outputs;
     for (let i = 0; i < names.length; i++) {
-      if (names[i]) facts.set(names[i], merge(outputs[i], graph.valueInfo.get(names[i])));
+      // A node writing an initializer's name is a broken graph: the tensor's own shape stays the fact.
+      if (names[i] && !graph.initializer(names[i]))
+        facts.set(names[i], merge(outputs[i], graph.valueInfo.get(names[i])));
     }
   }
   return facts;
@@ -84,7 +86,7 @@ function nodeFacts(
 
 /** Facts of a tensor: shape, type, and the values when it is a small numeric constant. */
 export function tensorFacts(file: ModelFile, tensor: onnx.TensorProto.$Properties): ValueFacts {
-  const shape = (tensor.dims ?? []).map((d) => toSafeNumber(d, 'a tensor dimension'));
+  const shape = (tensor.dims ?? []).map((d) => toDimension(d, tensor.name));
   const dtype = tensor.data_type ?? undefined;
   let value: (number | undefined)[] | undefined;
   // Values matter for shapes, axes, pads, split sizes (integers) and Resize scales (a few floats); reading

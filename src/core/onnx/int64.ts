@@ -19,6 +19,14 @@ export function toSafeNumber(value: Int64 | null | undefined, what = 'an integer
   return n;
 }
 
+/** A TensorProto dimension: a safe integer, and never negative (onnx.proto: dims are sizes, -1 is not allowed). */
+export function toDimension(value: Int64 | null | undefined, tensor?: string | null): number {
+  const what = tensor ? `a dimension of tensor '${tensor}'` : 'a tensor dimension';
+  const n = toSafeNumber(value, what);
+  if (n < 0) throw new IntegerRangeError(`${what} (${n}) is negative`);
+  return n;
+}
+
 /** The exact value as a bigint, for the rare places where int64 range matters (Slice ends like INT64_MAX). */
 export function toBigInt(value: Int64 | null | undefined): bigint {
   if (value === null || value === undefined) return 0n;

@@ -5,7 +5,7 @@ import { rawByteLength } from './dataTypes';
 import { type ExternalDataRef, ExternalFiles, parseExternalData } from './externalData';
 import type { onnx } from './proto/onnx.js';
 import type { MessageSpan, PayloadSegment, SpanTable } from './spanTable';
-import { toSafeNumber } from './int64';
+import { toDimension } from './int64';
 
 /** A piece of tensor data: bytes in memory, or a byte range of some source (copied without loading). */
 export type { DataChunk } from './dataChunk';
@@ -111,9 +111,9 @@ export class ModelFile {
     return { kind: 'empty' };
   }
 
-  /** Element count from dims (1 for a scalar). */
+  /** Element count from dims (1 for a scalar); a negative dimension is refused (IntegerRangeError). */
   static elementCount(tensor: onnx.TensorProto.$Properties): number {
-    return (tensor.dims ?? []).reduce<number>((n, d) => n * toSafeNumber(d, 'a tensor dimension'), 1);
+    return (tensor.dims ?? []).reduce<number>((n, d) => n * toDimension(d, tensor.name), 1);
   }
 
   /** Size of the tensor's data as stored, in bytes (encoded size for typed fields). */

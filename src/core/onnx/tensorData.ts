@@ -1,9 +1,9 @@
 import protobuf from 'protobufjs/minimal.js';
 import { type ByteSource, MemorySource } from './byteSource';
-import { DataType, dataTypeBits, rawByteLength } from './dataTypes';
+import { DataType, dataTypeBits, dataTypeName, rawByteLength } from './dataTypes';
 import { OnnxError } from './errors';
 import { type DataChunk, chunkPieces } from './dataChunk';
-import { ModelFile } from './modelFile';
+import { ModelFile, TENSOR_FIELD_NAMES } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 import type { PayloadSegment } from './structure';
 
@@ -17,29 +17,8 @@ const MAX_TENSOR_BYTES = 2 ** 31 - 1;
 export function readTensorBytes(model: ModelFile, tensor: onnx.TensorProto.$Properties): Uint8Array {
   const type = tensor.data_type ?? 0;
   const name = tensor.name || '(unnamed)';
-  if (type === DataType.STRING) {
-    throw new OnnxError(
-      'unsupported',
-      `${model.name}: tensor '${name}' holds strings, which have no raw byte form.`,
-      model.name,
-    );
-  }
+  const expected = tensorByteLength(model, tensor);
   const count = ModelFile.elementCount(tensor);
-  const expected = rawByteLength(type, count);
-  if (expected === undefined) {
-    throw new OnnxError(
-      'unsupported',
-      `${model.name}: tensor '${name}' has data type ${type}, which this tool does not know.`,
-      model.name,
-    );
-  }
-  if (expected > MAX_TENSOR_BYTES) {
-    throw new OnnxError(
-      'too-large',
-      `${model.name}: tensor '${name}' declares ${expected} bytes, more than one tensor may hold.`,
-      model.name,
-    );
-  }
   const location = model.locate(tensor);
   let bytes: Uint8Array;
   switch (location.kind) {
@@ -65,10 +44,11 @@ export function readTensorBytes(model: ModelFile, tensor: onnx.TensorProto.$Prop
         type,
         count,
         mismatch,
+        wrongField,
       );
       break;
     case 'inline':
-      bytes = inlineToRaw(tensor, type, count, mismatch);
+      bytes = inlineToRaw(tensor, type, count, mismatch, wrongField);
       break;
     case 'empty':
       if (expected !== 0) mismatch(0);
@@ -76,6 +56,14 @@ export function readTensorBytes(model: ModelFile, tensor: onnx.TensorProto.$Prop
       break;
   }
   return bytes;
+
+  function wrongField(field: number): never {
+    throw new OnnxError(
+      'not-onnx',
+      `${model.name}: tensor '${name}' keeps its data in ${TENSOR_FIELD_NAMES[field] ?? `field ${field}`}, which its data type ${dataTypeName(type)} does not use.`,
+      model.name,
+    );
+  }
 
   function mismatch(actual?: number): never {
     throw new OnnxError(
@@ -88,7 +76,7 @@ export function readTensorBytes(model: ModelFile, tensor: onnx.TensorProto.$Prop
 
 /** The tensor's elements as float32 (float, float16, bfloat16, double, and integer types are converted). */
 export function readTensorAsFloat32(model: ModelFile, tensor: onnx.TensorProto.$Properties): Float32Array {
-  return rawToFloat32(readTensorBytes(model, tensor), tensor.data_type ?? 0, tensor.name ?? '');
+  return rawToFloat32(readTensorBytes(model, tensor), tensor.data_type ?? 0, tensor.name ?? '', model.name);
 }
 
 /** The tensor's elements as numbers: integer tensors (shapes, axes) must fit exactly. */
@@ -115,7 +103,7 @@ export function readTensorAsNumbers(model: ModelFile, tensor: onnx.TensorProto.$
         out[i] = Number(view.getBigUint64(i * 8, true));
         break;
       default:
-        return Array.from(rawToFloat32(bytes, type, tensor.name ?? ''));
+        return Array.from(rawToFloat32(bytes, type, tensor.name ?? '', model.name));
     }
   }
   return out;
@@ -133,7 +121,7 @@ export function concatChunks(chunks: readonly DataChunk[]): Uint8Array {
 }
 
 /** Raw little-endian element bytes as float32 (a fast copy for float32 itself). */
-export function rawToFloat32(bytes: Uint8Array, type: number, name: string): Float32Array {
+export function rawToFloat32(bytes: Uint8Array, type: number, name: string, file: string): Float32Array {
   if (type === DataType.FLOAT) {
     // A copy when unaligned (new Uint8Array copies; a Buffer's slice() would be another unaligned view).
     const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
@@ -147,7 +135,8 @@ export function rawToFloat32(bytes: Uint8Array, type: number, name: string): Flo
   if (!get)
     throw new OnnxError(
       'unsupported',
-      `tensor '${name}' has data type ${type}, which is not read as numbers here.`,
+      `${file}: tensor '${name}' has data type ${type}, which is not read as numbers here.`,
+      file,
     );
   for (let i = 0; i < count; i++) out[i] = get(view, i);
   return out;
@@ -193,9 +182,19 @@ function decodeSegments(
     const bytes = model.source.read(segment.valueStart, segment.end - segment.valueStart);
     const reader = protobuf.Reader.create(bytes);
     const packed = segment.wireType === 2;
-    while (reader.pos < reader.len) {
-      values.push(readElement(reader, field));
-      if (!packed) break;
+    try {
+      while (reader.pos < reader.len) {
+        values.push(readElement(reader, field));
+        if (!packed) break;
+      }
+    } catch (error) {
+      if (error instanceof OnnxError) throw error;
+      // protobufjs' own errors (a varint cut short, a float past the end) say nothing of the file or field.
+      throw new OnnxError(
+        'truncated',
+        `${model.name}: the ${TENSOR_FIELD_NAMES[field]} of a tensor at byte ${segment.tagStart} is corrupt (${(error as Error).message}).`,
+        model.name,
+      );
     }
   }
   return values;
@@ -223,6 +222,7 @@ function inlineToRaw(
   type: number,
   count: number,
   mismatch: (n: number) => never,
+  wrongField: (field: number) => never,
 ): Uint8Array {
   if (tensor.raw_data?.length)
     return tensor.raw_data.length === rawByteLength(type, count)
@@ -237,7 +237,16 @@ function inlineToRaw(
     return [9, []];
   };
   const [field, values] = pick();
-  return typedToRaw(values, field, type, count, mismatch);
+  return typedToRaw(values, field, type, count, mismatch, wrongField);
+}
+
+/** The typed field that holds each data type's values (onnx.proto's TensorProto comments). */
+function typedFieldOf(type: number): number {
+  if (type === DataType.FLOAT || type === DataType.COMPLEX64) return 4;
+  if (type === DataType.DOUBLE || type === DataType.COMPLEX128) return 10;
+  if (type === DataType.INT64) return 7;
+  if (type === DataType.UINT32 || type === DataType.UINT64) return 11;
+  return 5; // int32_data: every other numeric type, sub-byte and 16-bit floats included
 }
 
 /** Converts typed-field values to the raw_data layout for the tensor's data type. */
@@ -247,9 +256,12 @@ function typedToRaw(
   type: number,
   count: number,
   mismatch: (n: number) => never,
+  wrongField: (field: number) => never,
 ): Uint8Array {
   const bits = dataTypeBits(type);
   if (bits === undefined) return mismatch(values.length);
+  // The element width below follows the type: values from another type's field would not fit it.
+  if (values.length > 0 && field !== typedFieldOf(type)) return wrongField(field);
   // Complex types store two values per element; sub-byte types store one packed byte per int32 value.
   const perElement = type === DataType.COMPLEX64 || type === DataType.COMPLEX128 ? 2 : 1;
   const expectedValues = bits < 8 ? Math.ceil((count * bits) / 8) : count * perElement;
@@ -283,12 +295,51 @@ export function tensorBytesSource(
   model: ModelFile,
   tensor: onnx.TensorProto.$Properties,
 ): { source: ByteSource; base: number } {
+  // Callers read as many bytes as the shape says from here: a shape that claims more than is stored
+  // (a corrupt or hostile file) must fail now, not as a read past the end of the file.
+  const expected = tensorByteLength(model, tensor);
   const where = model.locate(tensor);
-  if (where.kind === 'raw') return { source: model.source, base: where.start };
+  if (where.kind === 'raw' && where.end - where.start === expected)
+    return { source: model.source, base: where.start };
   if (where.kind === 'external') {
-    const { source, offset } = model.external.check(where.ref, tensor.name ?? '', undefined);
-    model.external.verifyChecksum(where.ref);
-    return { source, base: offset };
+    const { source, offset, length } = model.external.check(where.ref, tensor.name ?? '', expected);
+    if (length === expected) {
+      model.external.verifyChecksum(where.ref);
+      return { source, base: offset };
+    }
   }
   return { source: new MemorySource(readTensorBytes(model, tensor)), base: 0 };
+}
+
+/**
+ * The bytes a tensor's shape and type need (raw_data layout), refusing what no tensor can be: a negative
+ * dimension (ModelFile.elementCount), an unknown or string type, more than one typed array holds.
+ */
+export function tensorByteLength(model: ModelFile, tensor: onnx.TensorProto.$Properties): number {
+  const type = tensor.data_type ?? 0;
+  const name = tensor.name || '(unnamed)';
+  if (type === DataType.STRING) {
+    throw new OnnxError(
+      'unsupported',
+      `${model.name}: tensor '${name}' holds strings, which have no raw byte form.`,
+      model.name,
+    );
+  }
+  const count = ModelFile.elementCount(tensor);
+  const expected = rawByteLength(type, count);
+  if (expected === undefined) {
+    throw new OnnxError(
+      'unsupported',
+      `${model.name}: tensor '${name}' has data type ${type}, which this tool does not know.`,
+      model.name,
+    );
+  }
+  if (expected > MAX_TENSOR_BYTES) {
+    throw new OnnxError(
+      'too-large',
+      `${model.name}: tensor '${name}' declares ${expected} bytes, more than one tensor may hold.`,
+      model.name,
+    );
+  }
+  return expected;
 }

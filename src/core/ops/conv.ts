@@ -45,6 +45,8 @@ function convRule(transpose: boolean): ChannelRule {
     const bias = resolveWeight(state, node.inputs[2]);
     if (bias)
       state.member(y, { node: node.name, tensor: bias.tensor, axis: 0, source: bias.source, role: 'bias' });
+    // A bias made at run time cannot be sliced: pruning the channels would leave it too long.
+    else if (node.inputs[2]) state.lock(y, `${describe(node)} has a bias computed at run time`);
     if (weight.quantizedAxis !== undefined && weight.quantizedAxis >= 0 && weight.quantizedAxis !== outAxis) {
       state.lock(
         y,

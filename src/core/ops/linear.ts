@@ -34,6 +34,8 @@ const gemm: ChannelRule = (state, node) => {
   });
   const bias = resolveWeight(state, node.inputs[2]);
   const biasShape = state.fact(node.inputs[2])?.shape;
+  if (!bias && biasShape && biasShape[biasShape.length - 1] === n && n > 1)
+    state.lock(y, `${describe(node)} has a bias computed at run time`);
   if (bias && biasShape && biasShape[biasShape.length - 1] === n && n > 1) {
     state.member(y, {
       node: node.name,

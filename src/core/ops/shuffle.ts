@@ -44,7 +44,7 @@ const depthToSpace: ChannelRule = (state, node) => {
   if (!x || !needs4d(state, node, x)) return;
   const r = node.attributes.int('blocksize', 0);
   const out = x.size / (r * r);
-  if (!r || !Number.isInteger(out)) {
+  if (!(r >= 1) || !Number.isInteger(out)) {
     lockInputs(
       state,
       node,
@@ -84,7 +84,9 @@ const spaceToDepth: ChannelRule = (state, node) => {
   const x = state.space(node.inputs[0]);
   if (!x || !needs4d(state, node, x)) return;
   const r = node.attributes.int('blocksize', 0);
-  if (!r) return lockInputs(state, node, `${describe(node)} has no blocksize`);
+  if (!(r >= 1)) return lockInputs(state, node, `${describe(node)} has no valid blocksize`);
+  // The map below has one entry per output channel: an absurd blocksize must not size it.
+  state.checkChannels(node.outputs[0], x.size * r * r);
   applyPairs(
     state,
     x,

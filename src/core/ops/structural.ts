@@ -112,7 +112,8 @@ const slice: ChannelRule = (state, node) => {
     node: node.name,
     tensor: 'starts/ends',
     axis: -1,
-    source: 'initializer',
+    // Opset 1–9 Slice holds its bounds in attributes, later ones in inputs: apply edits whichever it has.
+    source: node.inputs[1] ? 'initializer' : 'attribute',
     role: 'slice bounds',
   });
 };

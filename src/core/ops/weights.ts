@@ -52,8 +52,14 @@ function resolve(
   switch (producer.opType) {
     case 'Constant':
       return { tensor: value, source: 'constant-node', shape, companions: [] };
-    case 'ConstantOfShape':
+    case 'ConstantOfShape': {
+      // Pruning rewrites its shape constant, so that must be known (a damaged one reads as unknown).
+      const dims = state.fact(producer.inputs[0])?.value;
+      if (!dims || dims.some((d) => d === undefined)) return undefined;
+      // One shape constant cannot hold two layers' different channel counts.
+      if (graph.consumers(producer.inputs[0]).length > 1) return undefined;
       return { tensor: value, source: 'constant-of-shape', shape, companions: [] };
+    }
     case 'Identity':
       return resolve(state, producer.inputs[0], depth + 1, withShape);
     case 'DequantizeLinear': {

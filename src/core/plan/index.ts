@@ -17,3 +17,4 @@ export {
 } from './parsePlan';
 export { type LayerCompletion, type LayerHover, completeLayers, hoverLayer } from './planAssist';
 export { type MadePlan, makePlan, planText, settingsOfPlan } from './makePlan';
+export { type PlanModel, resolvePlanModel } from './planModel';

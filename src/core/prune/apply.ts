@@ -176,9 +176,16 @@ export function applyRemoval(
 
   function sliceBounds(member: SpaceMember, gone: number[]): void {
     const node = nodes.get(member.node)!;
-    const axes = node.inputs[3] ? state.fact(node.inputs[3])?.value : undefined;
-    const starts = state.fact(node.inputs[1])?.value;
-    const ends = state.fact(node.inputs[2])?.value;
+    // Before opset 10, starts, ends and axes are attributes; from 10 on, inputs 1–3.
+    const inAttributes = member.source === 'attribute';
+    const a = node.attributes;
+    const axes = inAttributes
+      ? a.ints('axes')
+      : node.inputs[3]
+        ? state.fact(node.inputs[3])?.value
+        : undefined;
+    const starts = inAttributes ? a.ints('starts') : state.fact(node.inputs[1])?.value;
+    const ends = inAttributes ? a.ints('ends') : state.fact(node.inputs[2])?.value;
     const size = member.space.size;
     const rank = state.fact(node.inputs[0])?.shape?.length ?? 4;
     const position = (axes ?? starts?.map((_, i) => i) ?? []).findIndex(
@@ -192,6 +199,13 @@ export function applyRemoval(
       const moved = at - gone.filter((c) => c < at).length;
       return bound < 0 ? moved - (size - gone.length) : moved;
     };
+    if (inAttributes) {
+      const moved = (bounds: (number | undefined)[]) =>
+        bounds.map((b, i) => (i === position ? shift(b!) : b!));
+      editAttribute(member.node, 'starts', moved(starts));
+      editAttribute(member.node, 'ends', moved(ends));
+      return;
+    }
     editInt(`initializer:${node.inputs[1]}`, position, shift(starts[position]!));
     editInt(`initializer:${node.inputs[2]}`, position, shift(ends[position]!));
   }

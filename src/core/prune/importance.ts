@@ -134,6 +134,8 @@ const PIECE = 1 << 20; // small enough to stay in cache between the two passes o
  * never sliced. Counters instead of divisions: this loop sees every weight of the model.
  */
 function axisNorms(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 | 2): Float64Array[] {
+  // First: it refuses a shape its stored data does not fill, before the sums below are sized by that shape.
+  const { source, base } = tensorBytesSource(file, tensor);
   const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d));
   const type = tensor.data_type ?? 0;
   const element = (dataTypeBits(type) ?? 32) / 8;
@@ -143,7 +145,6 @@ function axisNorms(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 |
   const block = dims.slice(2).reduce((a, b) => a * b, 1);
   const out0 = new Float64Array(rows);
   const out1 = new Float64Array(cols);
-  const { source, base } = tensorBytesSource(file, tensor);
   const perPiece = Math.max(1, Math.floor(PIECE / element));
   let row = 0;
   let col = 0;
@@ -157,7 +158,7 @@ function axisNorms(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 |
     const values =
       type === DataType.FLOAT
         ? new Float32Array(piece.buffer, 0, n)
-        : rawToFloat32(piece, type, tensor.name ?? '');
+        : rawToFloat32(piece, type, tensor.name ?? '', file.name);
     // x² in place first for l2; l1 takes |x| in the loops below (one pass).
     if (p === 2) for (let t = 0; t < n; t++) values[t] = values[t] * values[t];
     let k = 0;

@@ -89,6 +89,22 @@ describe('bad input gets one clear sentence and exit code 2', () => {
     await expectRefused(file('overflow-dim.onnx', encodeModel(model)), /beyond the range/);
   });
 
+  test('a negative dimension (inspect counted it as -4 parameters)', async () => {
+    const model = addBiasModel({ dims: [Long.fromNumber(-4)] });
+    await expectRefused(
+      file('negative-dim.onnx', encodeModel(model)),
+      /a dimension of tensor 'bias' \(-4\) is negative/,
+    );
+  });
+
+  test('a dimension of INT64_MIN', async () => {
+    const model = addBiasModel({ dims: [Long.MIN_VALUE] });
+    await expectRefused(
+      file('int64-min-dim.onnx', encodeModel(model)),
+      /-9223372036854775808\) is beyond the range/,
+    );
+  });
+
   test('a tensor whose data does not match its shape', () => {
     const model = addBiasModel({ dims: [Long.fromNumber(5)] }); // 4 floats of data for 5 elements
     const opened = openModel(file('short-data.onnx', encodeModel(model)));
@@ -174,6 +190,25 @@ describe('external data that is missing or escapes the model folder fails with I
     await expectRefused(
       file('link-ext.onnx', encodeModel(external('link.bin'))),
       /is a link that leads outside/,
+    );
+  });
+
+  test('a folder link that leads out of the model folder', async () => {
+    mkdirSync(join(dir, 'inside'));
+    symlinkSync('/etc', join(dir, 'inside', 'etc'));
+    await expectRefused(
+      file('dir-link-ext.onnx', encodeModel(external('inside/etc/hostname'))),
+      /is a link that leads outside the model's folder/,
+    );
+  });
+
+  test('an offset beyond what a number holds exactly', async () => {
+    writeFileSync(join(dir, 'data.bin'), new Uint8Array(16));
+    const model = external('data.bin');
+    model.graph!.initializer![0].external_data![1].value = '9007199254740993';
+    await expectRefused(
+      file('huge-offset-ext.onnx', encodeModel(model)),
+      /invalid external data offset '9007199254740993'/,
     );
   });
 
