@@ -248,7 +248,15 @@ describe('the graph inspector in headless Chromium', () => {
     await page.mouse.click(point.x, point.y);
     await page.waitForSelector('#inspector[data-selected="/tail/tail.0/tail.0.0/Conv"]');
     assert.ok(
-      posted.some((m) => JSON.stringify(m) === '{"type":"details","node":"/tail/tail.0/tail.0.0/Conv"}'),
+      posted.some((m) => {
+        const message = m as { type: string; node?: string; criterion?: string };
+        return (
+          message.type === 'details' &&
+          message.node === '/tail/tail.0/tail.0.0/Conv' &&
+          message.criterion === 'l1'
+        );
+      }),
+      'the details of the conv are asked for, with the chart criterion',
     );
     const emphasis = await page.evaluate(() => {
       const e = (window as unknown as { inspector: PageInspector }).inspector.canvas.emphasis;

@@ -232,8 +232,25 @@ export class GraphCanvas {
     if (this.widths.length > OVERVIEW_NODES && scale < 0.12) {
       const overview = this.overviewImage(layout);
       if (overview.scale >= scale * 0.5) {
+        // Only the part in view is copied: the cost stays that of one screenful at any zoom.
+        const k = overview.scale;
+        const vx0 = Math.max(0, -tx / scale);
+        const vy0 = Math.max(0, -ty / scale);
+        const vx1 = Math.min(layout.width, (width - tx) / scale);
+        const vy1 = Math.min(layout.height, (height - ty) / scale);
         ctx.imageSmoothingEnabled = true;
-        ctx.drawImage(overview.image, 0, 0, layout.width, layout.height);
+        if (vx1 > vx0 && vy1 > vy0)
+          ctx.drawImage(
+            overview.image,
+            vx0 * k,
+            vy0 * k,
+            (vx1 - vx0) * k,
+            (vy1 - vy0) * k,
+            vx0,
+            vy0,
+            vx1 - vx0,
+            vy1 - vy0,
+          );
         this.lastFrameMs = performance.now() - started;
         return;
       }
