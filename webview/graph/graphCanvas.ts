@@ -64,6 +64,8 @@ const READABLE = 0.75;
 /** Graphs of more nodes than this use the overview image when zoomed far out. */
 const OVERVIEW_NODES = 2500;
 const OVERVIEW_PIXELS = 8192;
+/** Height of the layout bands that index nodes and edges for culling. */
+const BAND = 1000;
 
 /** A node's label: its op, and its output channels where known. */
 export function nodeLabel(skeleton: GraphSkeleton, i: number): string {
@@ -98,6 +100,10 @@ export class GraphCanvas {
    * frames are then one image copy. Dropped when the layout, the theme or the emphasis changes.
    */
   private overview: { image: HTMLCanvasElement; scale: number; emphasis: Emphasis } | undefined;
+  /** Nodes and edges by horizontal band of the layout, so a frame only looks at what is near the view. */
+  private bands: { nodes: number[][]; edges: number[][] } = { nodes: [], edges: [] };
+  private edgeSeen = new Uint32Array(0);
+  private frameStamp = 0;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -111,6 +117,7 @@ export class GraphCanvas {
   setLayout(layout: LayoutResult): void {
     this.layout = layout;
     this.overview = undefined;
+    this.index(layout);
     this.request();
     // Large graphs: draw the overview image while idle, so zooming out never waits for it.
     if (this.widths.length > OVERVIEW_NODES)
@@ -256,9 +263,45 @@ export class GraphCanvas {
       }
     }
 
-    this.drawEdges(ctx, layout, visible, scale, dimmed);
-    this.drawNodes(ctx, layout, visible, scale);
+    this.drawEdges(ctx, layout, [y0, y1], scale, dimmed);
+    this.drawNodes(ctx, layout, visible, [y0, y1], scale);
     this.lastFrameMs = performance.now() - started;
+  }
+
+  private index(layout: LayoutResult): void {
+    const nodes: number[][] = [];
+    const edges: number[][] = [];
+    const band = (y: number) => Math.max(0, Math.floor(y / BAND));
+    for (let i = 0; i < this.widths.length; i++) (nodes[band(layout.y[i])] ??= []).push(i);
+    layout.paths.forEach((path, k) => {
+      let min = Infinity;
+      let max = -Infinity;
+      for (let j = 1; j < path.length; j += 2) {
+        min = Math.min(min, path[j]);
+        max = Math.max(max, path[j]);
+      }
+      for (let b = band(min); b <= band(max); b++) (edges[b] ??= []).push(k);
+    });
+    this.bands = { nodes, edges };
+    this.edgeSeen = new Uint32Array(layout.paths.length);
+  }
+
+  /** The nodes, or the edges, whose band overlaps y0…y1 (each edge once). */
+  private inBands(kind: 'nodes' | 'edges', y0: number, y1: number): number[] {
+    const list = this.bands[kind];
+    const stamp = ++this.frameStamp;
+    const out: number[] = [];
+    const last = Math.min(list.length - 1, Math.floor(y1 / BAND));
+    for (let b = Math.max(0, Math.floor(y0 / BAND)); b <= last; b++) {
+      for (const i of list[b] ?? []) {
+        if (kind === 'edges') {
+          if (this.edgeSeen[i] === stamp) continue;
+          this.edgeSeen[i] = stamp;
+        }
+        out.push(i);
+      }
+    }
+    return out;
   }
 
   /** Renders the whole graph into an image at most OVERVIEW_PIXELS on its long side (once per emphasis). */
@@ -271,8 +314,8 @@ export class GraphCanvas {
     const ctx = image.getContext('2d')!;
     ctx.setTransform(scale, 0, 0, scale, 0, 0);
     const all = () => true;
-    this.drawEdges(ctx, layout, all, scale, this.emphasis.members !== undefined);
-    this.drawNodes(ctx, layout, all, scale);
+    this.drawEdges(ctx, layout, [-Infinity, Infinity], scale, this.emphasis.members !== undefined);
+    this.drawNodes(ctx, layout, all, [-Infinity, Infinity], scale);
     this.overview = { image, scale, emphasis: this.emphasis };
     return this.overview;
   }
@@ -280,19 +323,19 @@ export class GraphCanvas {
   private drawEdges(
     ctx: CanvasRenderingContext2D,
     layout: LayoutResult,
-    visible: (x: number, y: number) => boolean,
+    rows: [number, number],
     scale: number,
     dimmed: boolean,
   ): void {
-    // Edges: one path, drawn when either end is in view.
+    // Edges: one path, of the edges whose band overlaps the view (long edges crossing it included).
     ctx.lineWidth = Math.max(1 / scale, 1);
     ctx.strokeStyle = this.theme.edge;
     ctx.globalAlpha = dimmed ? 0.35 : 0.8;
     ctx.beginPath();
-    for (const path of layout.paths) {
-      if (!visible(path[0], path[1]) && !visible(path[path.length - 2], path[path.length - 1])) continue;
+    for (const k of this.inBands('edges', rows[0], rows[1])) {
+      const path = layout.paths[k];
       ctx.moveTo(path[0], path[1]);
-      for (let k = 2; k < path.length; k += 2) ctx.lineTo(path[k], path[k + 1]);
+      for (let j = 2; j < path.length; j += 2) ctx.lineTo(path[j], path[j + 1]);
     }
     ctx.stroke();
     ctx.globalAlpha = 1;
@@ -302,15 +345,16 @@ export class GraphCanvas {
     ctx: CanvasRenderingContext2D,
     layout: LayoutResult,
     visible: (x: number, y: number) => boolean,
+    rows: [number, number],
     scale: number,
   ): void {
     const e = this.emphasis;
     const dimmed = e.members !== undefined;
-    const n = this.widths.length;
+    const near = this.inBands('nodes', rows[0], rows[1]);
     if (scale < 0.12) {
       // Far out: boxes only, batched by colour.
       const batches = new Map<string, number[]>();
-      for (let i = 0; i < n; i++) {
+      for (const i of near) {
         if (!visible(layout.x[i], layout.y[i])) continue;
         const colour = this.fill(i);
         (batches.get(colour) ?? batches.set(colour, []).get(colour)!).push(i);
@@ -331,7 +375,7 @@ export class GraphCanvas {
       ctx.font = '12px var(--vscode-font-family, sans-serif)';
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
-      for (let i = 0; i < n; i++) {
+      for (const i of near) {
         const x = layout.x[i];
         const y = layout.y[i];
         if (!visible(x, y)) continue;
