@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import {
   type LanguageClientOptions,
+  type RequestType,
   LanguageClient,
   RevealOutputChannelOn,
   type ServerOptions,
@@ -109,60 +110,60 @@ export class AnalyzerClient implements vscode.Disposable {
 
   /** The model with these edits: summary, groups, findings (the server materialises and analyses it). */
   async modelState(params: ModelStateParams, token?: vscode.CancellationToken): Promise<ModelStateResult> {
-    await this.started;
-    return this.client.sendRequest(modelStateRequest, params, token);
+    return this.request(modelStateRequest, params, token);
   }
 
   /** The graph skeleton of the model with these edits, for the inspector. */
   async graph(params: ModelStateParams): Promise<GraphResult> {
-    await this.started;
-    return this.client.sendRequest(graphRequest, params);
+    return this.request(graphRequest, params);
   }
 
   async nodeDetails(params: NodeDetailsParams): Promise<NodeDetailsResult> {
-    await this.started;
-    return this.client.sendRequest(nodeDetailsRequest, params);
+    return this.request(nodeDetailsRequest, params);
   }
 
   /** A plan's selection previewed on the document's current state. */
   async preview(params: PreviewParams): Promise<PreviewResult> {
-    await this.started;
-    return this.client.sendRequest(previewRequest, params);
+    return this.request(previewRequest, params);
   }
 
   /** The document now against the model as opened. */
   async compare(params: ModelStateParams): Promise<CompareResult> {
-    await this.started;
-    return this.client.sendRequest(compareRequest, params);
+    return this.request(compareRequest, params);
   }
 
   /** Any two model files, layer by layer. */
   async compareModels(params: CompareModelsParams): Promise<CompareResult> {
-    await this.started;
-    return this.client.sendRequest(compareModelsRequest, params);
+    return this.request(compareModelsRequest, params);
   }
 
   /** Writes the model with its edits to the target, atomically (the server streams it through the writer). */
   async saveModel(params: SaveModelParams, token: vscode.CancellationToken): Promise<SaveModelResult> {
-    await this.started;
-    return this.client.sendRequest(saveModelRequest, params, token);
+    return this.request(saveModelRequest, params, token);
   }
 
   /** Asks the server for a plan; cancelling the token cancels the request. */
   async makePlan(params: MakePlanParams, token: vscode.CancellationToken): Promise<MakePlanResult> {
-    await this.started;
-    return this.client.sendRequest(makePlanRequest, params, token);
+    return this.request(makePlanRequest, params, token);
   }
 
   /** Asks the server to prune a plan's model and verify it; cancelling the token cancels the request. */
   async applyPlan(params: ApplyPlanParams, token: vscode.CancellationToken): Promise<ApplyPlanResult> {
-    await this.started;
-    return this.client.sendRequest(applyPlanRequest, params, token);
+    return this.request(applyPlanRequest, params, token);
   }
 
   async verify(params: VerifyParams, token: vscode.CancellationToken): Promise<VerifyPlanResult> {
+    return this.request(verifyRequest, params, token);
+  }
+
+  /** A request to the server, once it has started; cancelling the token cancels it. */
+  private async request<P, R>(
+    type: RequestType<P, R, void>,
+    params: P,
+    token?: vscode.CancellationToken,
+  ): Promise<R> {
     await this.started;
-    return this.client.sendRequest(verifyRequest, params, token);
+    return this.client.sendRequest(type, params, token);
   }
 
   dispose(): Promise<void> {

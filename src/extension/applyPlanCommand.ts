@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { parsePlan } from '../core/plan';
 import type { AnalyzerClient } from './analyzerClient';
-import type { ModelEditorProvider } from './modelEditor';
+import { MODEL_EDITOR_VIEW_TYPE, type ModelEditorProvider } from './modelEditor';
 
 const PLAN_PATTERN = '**/*.prune.json';
 
@@ -61,7 +61,7 @@ async function applyToDocument(
     verify,
   );
   if (!result.ok) return;
-  await vscode.commands.executeCommand('vscode.openWith', model, 'onnxPruner.modelEditor');
+  await vscode.commands.executeCommand('vscode.openWith', model, MODEL_EDITOR_VIEW_TYPE);
   const v = result.verification;
   const verdict = verdictOf(v);
   if (v) log.info(`Verify:\n${v.text}`);

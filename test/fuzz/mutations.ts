@@ -360,11 +360,6 @@ function cloneField(field: WireField): WireField {
 }
 
 function concat(...parts: (Uint8Array | number[])[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  // A plain Uint8Array, not a Buffer: its slice() copies, as the mutations expect.
+  return new Uint8Array(Buffer.concat(parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p)))));
 }
