@@ -13,6 +13,7 @@ export interface SourceRange {
  */
 export interface LazyChunk {
   readonly length: number;
+  /** The bytes in pieces; a piece may be overwritten once the next one is asked for (buffers are reused). */
   produce(): Iterable<Uint8Array>;
 }
 

@@ -2,7 +2,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { type ByteSource, MemorySource } from './byteSource';
 import { DataType, dataTypeBits, dataTypeName, rawByteLength } from './dataTypes';
 import { OnnxError } from './errors';
-import { type DataChunk, chunkPieces } from './dataChunk';
+import { type DataChunk, chunkPieces, chunksLength } from './dataChunk';
 import { ModelFile, TENSOR_FIELD_NAMES } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 import type { PayloadSegment } from './structure';
@@ -110,12 +110,14 @@ export function readTensorAsNumbers(model: ModelFile, tensor: onnx.TensorProto.$
 }
 
 export function concatChunks(chunks: readonly DataChunk[]): Uint8Array {
-  const parts = chunks.flatMap((c) => [...chunkPieces(c)]);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const out = new Uint8Array(chunksLength(chunks));
   let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+  // Each piece is copied as it comes: a lazy chunk may reuse its buffer for the next piece.
+  for (const chunk of chunks) {
+    for (const piece of chunkPieces(chunk)) {
+      out.set(piece, at);
+      at += piece.length;
+    }
   }
   return out;
 }

@@ -166,19 +166,12 @@ function axisNorms(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 |
       if (block === 1) {
         // [rows, cols] (a Gemm weight): a run of columns of the current row.
         const run = Math.min(cols - col, n - k);
-        let rowSum = 0;
-        for (let t = 0; t < run; t++) {
-          const a = Math.abs(values[k + t]);
-          rowSum += a;
-          out1[col + t] += a;
-        }
-        out0[row] += rowSum;
+        out0[row] += addRowRun(values, k, run, out1, col);
         k += run;
         col += run;
       } else if (within === 0 && k + block <= n) {
         // [rows, cols, …spatial]: a whole block inside this piece.
-        let blockSum = 0;
-        for (let t = 0; t < block; t++) blockSum += Math.abs(values[k + t]);
+        const blockSum = sumAbs(values, k, block);
         out0[row] += blockSum;
         out1[col] += blockSum;
         k += block;
@@ -186,7 +179,7 @@ function axisNorms(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 |
       } else {
         // A block split across two pieces.
         const take = Math.min(block - within, n - k);
-        for (let t = 0; t < take; t++) sum += Math.abs(values[k + t]);
+        sum += sumAbs(values, k, take);
         within += take;
         k += take;
         if (within < block) continue;
@@ -203,6 +196,62 @@ function axisNorms(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 |
     }
   }
   return dims.length > 1 ? [out0, out1] : [out0];
+}
+
+/**
+ * Σ|values[from … from+count)|. Four partial sums: one running sum makes every addition wait for the one
+ * before it, and this loop sees every weight of the model.
+ */
+function sumAbs(values: Float32Array, from: number, count: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let t = from;
+  const end = from + count;
+  for (; t + 3 < end; t += 4) {
+    s0 += Math.abs(values[t]);
+    s1 += Math.abs(values[t + 1]);
+    s2 += Math.abs(values[t + 2]);
+    s3 += Math.abs(values[t + 3]);
+  }
+  for (; t < end; t++) s0 += Math.abs(values[t]);
+  return s0 + s1 + (s2 + s3);
+}
+
+/** Adds |values[from + t]| to columns[col + t] for t < count; returns their sum (the row's share). */
+function addRowRun(
+  values: Float32Array,
+  from: number,
+  count: number,
+  columns: Float64Array,
+  col: number,
+): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let t = 0;
+  for (; t + 3 < count; t += 4) {
+    const a0 = Math.abs(values[from + t]);
+    const a1 = Math.abs(values[from + t + 1]);
+    const a2 = Math.abs(values[from + t + 2]);
+    const a3 = Math.abs(values[from + t + 3]);
+    columns[col + t] += a0;
+    columns[col + t + 1] += a1;
+    columns[col + t + 2] += a2;
+    columns[col + t + 3] += a3;
+    s0 += a0;
+    s1 += a1;
+    s2 += a2;
+    s3 += a3;
+  }
+  for (; t < count; t++) {
+    const a = Math.abs(values[from + t]);
+    columns[col + t] += a;
+    s0 += a;
+  }
+  return s0 + s1 + (s2 + s3);
 }
 
 function hash(seed: number, group: string, i: number): number {

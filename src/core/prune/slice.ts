@@ -7,6 +7,7 @@ import { toLong, toSafeNumber } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { tensorBytesSource } from '../onnx/tensorData';
+import { KeptRuns } from './keptRuns';
 
 /** Largest read while gathering a sliced tensor: memory stays bounded whatever the tensor's size. */
 const MAX_READ = 4 << 20;
@@ -65,51 +66,67 @@ function gather(
   const outer = dims.slice(0, first).reduce((a, b) => a * b, 1);
   const block = dims.slice(first + 1).reduce((a, b) => a * b, 1) * element; // bytes of one index of `first`
   const inner = kept.slice(first + 1);
-  const deeper = inner.some((k) => k !== undefined);
   const innerDims = dims.slice(first + 1);
-  const keptBlock = deeper ? innerDims.reduce((n, d, i) => n * (inner[i]?.length ?? d), 1) * element : block;
+  const deeper = inner.some((k) => k !== undefined);
+  const keptBlock = innerDims.reduce((n, d, i) => n * (inner[i]?.length ?? d), 1) * element;
+  const slab = dims[first] * block; // every index of `first` for one outer index
+  const keptSlab = kept[first]!.length * keptBlock;
+  const length = outer * keptSlab;
+  // A small slab (a [1000, 4096] weight sliced on its columns) is read whole and its kept runs copied in one
+  // go; a large one is read run by run of `first`, blocks by blocks.
+  const slabRuns = slab <= MAX_READ ? KeptRuns.of(dims.slice(first), kept.slice(first), element) : undefined;
+  const blockRuns = slabRuns || !deeper ? undefined : KeptRuns.of(innerDims, inner, element);
+  const plan = slabRuns || blockRuns || !deeper ? undefined : copyPlan(innerDims, inner, element);
   const runs = toRuns(kept[first]!);
-  const plan = copyPlan(innerDims, inner, element);
-  const length = outer * kept[first]!.length * keptBlock;
   return {
     length,
     *produce() {
       // Reused buffers: each piece is written out before the next is asked for.
+      const out = new Uint8Array(Math.min(length, Math.max(MAX_READ, keptSlab, keptBlock)));
       let buffer = new Uint8Array(0);
-      let out = new Uint8Array(0);
-      const slab = dims[first] * block; // every index of `first` for one outer index
-      const emit = function* (bytes: Uint8Array, n: number) {
-        if (!deeper) {
-          yield bytes;
-          return;
-        }
-        if (out.length < n * keptBlock) out = new Uint8Array(n * keptBlock);
-        for (let b = 0; b < n; b++)
-          copyKept(bytes.subarray(b * block, (b + 1) * block), plan, 0, out, b * keptBlock);
-        yield out.subarray(0, n * keptBlock);
+      let filled = 0;
+      const read = (at: number, n: number): Uint8Array => {
+        if (buffer.length < n) buffer = new Uint8Array(n);
+        const bytes = buffer.subarray(0, n);
+        source.readInto(base + at, bytes);
+        return bytes;
       };
       for (let o = 0; o < outer; o++) {
-        if (slab <= MAX_READ) {
-          // A small slab (a [1000, 4096] weight sliced on its columns) is read once, not once per kept run.
-          if (buffer.length < slab) buffer = new Uint8Array(slab);
-          const bytes = buffer.subarray(0, slab);
-          source.readInto(base + o * slab, bytes);
-          for (const [start, count] of runs)
-            yield* emit(bytes.subarray(start * block, (start + count) * block), count);
+        if (slabRuns) {
+          if (filled + keptSlab > out.length) {
+            yield out.subarray(0, filled);
+            filled = 0;
+          }
+          slabRuns.copy(read(o * slab, slab), 1, slab, out, filled);
+          filled += keptSlab;
           continue;
         }
+        // Read a run of blocks in pieces of at most MAX_READ bytes.
+        const perRead = Math.max(1, Math.floor(MAX_READ / block));
         for (const [start, count] of runs) {
-          // Read a run of blocks in pieces of at most MAX_READ bytes.
-          const perRead = Math.max(1, Math.floor(MAX_READ / block));
           for (let done = 0; done < count; done += perRead) {
             const n = Math.min(perRead, count - done);
-            if (buffer.length < n * block) buffer = new Uint8Array(n * block);
-            const bytes = buffer.subarray(0, n * block);
-            source.readInto(base + (o * dims[first] + start + done) * block, bytes);
-            yield* emit(bytes, n);
+            if (!deeper) {
+              // Whole blocks kept: the read itself is the piece.
+              if (filled > 0) yield out.subarray(0, filled);
+              filled = 0;
+              yield read((o * dims[first] + start + done) * block, n * block);
+              continue;
+            }
+            if (filled + n * keptBlock > out.length) {
+              yield out.subarray(0, filled);
+              filled = 0;
+            }
+            const bytes = read((o * dims[first] + start + done) * block, n * block);
+            if (blockRuns) blockRuns.copy(bytes, n, block, out, filled);
+            else
+              for (let b = 0; b < n; b++)
+                copyKept(bytes.subarray(b * block, (b + 1) * block), plan!, 0, out, filled + b * keptBlock);
+            filled += n * keptBlock;
           }
         }
       }
+      if (filled > 0) yield out.subarray(0, filled);
     },
   };
 }
