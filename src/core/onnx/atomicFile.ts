@@ -1,6 +1,7 @@
 import {
   closeSync,
   copyFileSync,
+  existsSync,
   fsyncSync,
   openSync,
   readdirSync,
@@ -11,8 +12,23 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type DataChunk, chunkPieces } from './dataChunk';
+import { OnnxError } from './errors';
 
 const COPY_PIECE = 8 << 20;
+
+/** What the write errors a user can meet mean, by errno code. */
+const WRITE_ERRORS: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EFBIG: 'the file would be larger than this system allows (a file-size limit)',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'its folder is not a folder',
+  EISDIR: 'it is a folder',
+  EIO: 'an input/output error from the disk',
+};
 const BUFFER = 1 << 20;
 
 /**
@@ -28,7 +44,7 @@ export class AtomicFile {
 
   constructor(readonly path: string) {
     this.tempPath = join(dirname(path), `.${basename(path)}.${process.pid}-${Date.now().toString(36)}.tmp`);
-    this.fd = openSync(this.tempPath, 'wx', 0o644);
+    this.fd = this.io(() => openSync(this.tempPath, 'wx', 0o644));
   }
 
   write(chunk: DataChunk, signal?: AbortSignal): void {
@@ -41,7 +57,7 @@ export class AtomicFile {
   /** Makes the file a copy of `path` (in-kernel copy, no buffers); only as the first write. */
   copyWholeFile(path: string): void {
     if (this.written !== 0 || this.used !== 0) throw new Error('copyWholeFile must be the first write');
-    copyFileSync(path, this.tempPath);
+    this.io(() => copyFileSync(path, this.tempPath));
     this.written = statSync(this.tempPath).size;
   }
 
@@ -64,17 +80,34 @@ export class AtomicFile {
 
   private writeFully(bytes: Uint8Array): void {
     let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd!, bytes, done, bytes.length - done);
+    this.io(() => {
+      while (done < bytes.length) done += writeSync(this.fd!, bytes, done, bytes.length - done);
+    });
   }
 
   /** Flushes to disk and renames over the target. */
   commit(): void {
     this.flush();
-    fsyncSync(this.fd!);
+    this.io(() => fsyncSync(this.fd!));
     closeSync(this.fd!);
     this.fd = undefined;
-    renameSync(this.tempPath, this.path);
+    this.io(() => renameSync(this.tempPath, this.path));
     removeStaleTemps(this.path);
+  }
+
+  /** Runs a file operation; its failure becomes a sentence naming the target (not the temporary file). */
+  private io<T>(operation: () => T): T {
+    try {
+      return operation();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === undefined) throw error;
+      throw new OnnxError(
+        'unwritable',
+        `cannot write ${this.path}: ${WRITE_ERRORS[code] ?? (error as Error).message}; ${existsSync(this.path) ? 'the file there is unchanged' : 'nothing was written'}.`,
+        this.path,
+      );
+    }
   }
 
   /** Removes the temporary file; the target is untouched. Safe to call after commit. */

@@ -10,6 +10,7 @@ export type OnnxErrorKind =
   | 'too-large' // sizes no real model has
   | 'too-deep' // nesting deeper than any exporter writes
   | 'external-data' // missing, unreadable or escaping external data (IO001)
+  | 'unwritable' // the output cannot be written (full disk, size limit, permissions); the old file is kept
   | 'unsupported';
 
 export class OnnxError extends Error {
