@@ -28,7 +28,14 @@ export interface IndexMap {
 
 export const IDENTITY: IndexMap = { scale: 1, offset: 0, width: 1 };
 
+/** The first of the `map.width` consecutive indices channel c maps to. */
+export function firstMappedIndex(map: IndexMap, channel: number): number {
+  return (map.modulo ? channel % map.modulo : channel) * map.scale + map.offset;
+}
+
 export function mappedIndices(map: IndexMap, channel: number): number[] {
-  const c = map.modulo ? channel % map.modulo : channel;
-  return Array.from({ length: map.width }, (_, j) => c * map.scale + map.offset + j);
+  const first = firstMappedIndex(map, channel);
+  const out = new Array<number>(map.width);
+  for (let j = 0; j < map.width; j++) out[j] = first + j;
+  return out;
 }

@@ -1,6 +1,6 @@
 import type { Analysis } from '../analyze/analyze';
 import type { ChannelSpace } from '../deps/channelSpace';
-import { mappedIndices } from '../deps/channelSpace';
+import { firstMappedIndex } from '../deps/channelSpace';
 import type { SpaceMember } from '../deps/state';
 import { DataType } from '../onnx/dataTypes';
 import { withChanges } from '../onnx/edit';
@@ -94,7 +94,11 @@ export function applyRemoval(
   for (const member of state.members) {
     const gone = removedOf(member.space);
     if (gone.length === 0) continue;
-    const indices = new Set(gone.flatMap((c) => mappedIndices(member.map, c)));
+    const indices = new Set<number>();
+    for (const c of gone) {
+      const from = firstMappedIndex(member.map, c);
+      for (let j = 0; j < member.map.width; j++) indices.add(from + j);
+    }
     if (member.axis >= 0) {
       const source = member.source ?? 'initializer';
       removeIndices(`${source}:${member.tensor}`, source, member.axis, indices);

@@ -1,7 +1,7 @@
 import type { Analysis } from '../analyze/analyze';
 import type { GroupTable } from './groupTable';
 import type { ChannelGroup } from '../analyze/types';
-import { mappedIndices } from '../deps/channelSpace';
+import { firstMappedIndex } from '../deps/channelSpace';
 import type { SpaceMember } from '../deps/state';
 import { toSafeNumber } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
@@ -62,7 +62,8 @@ export function unitScores(
       const cls = classes[c];
       if (!wanted.has(cls)) continue;
       let sum = 0;
-      for (const i of mappedIndices(member.map, c)) sum += perIndex[i];
+      const from = firstMappedIndex(member.map, c);
+      for (let j = 0; j < member.map.width; j++) sum += perIndex[from + j];
       scores.set(cls, reduce === 'max' ? Math.max(scores.get(cls)!, sum) : scores.get(cls)! + sum);
       if (!seen.has(cls)) counts.set(cls, (counts.get(cls) ?? 0) + 1);
       seen.add(cls);
