@@ -21,6 +21,7 @@ export async function runCli(argv: string[], output: CliIO = processIO): Promise
   const io: CliIO = {
     stdout: (text) => output.stdout(visible(text)),
     stderr: (text) => output.stderr(visible(text)),
+    progress: output.progress, // raw: ProgressLine makes its text visible() and adds only its own codes
   };
   const debug = argv.includes('--debug');
   const program = new Command('onnx-pruner')
@@ -164,11 +165,14 @@ checks and timing only, and exits 0 when the shapes match.`,
 export interface CliIO {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Where a progress line is drawn; only when stderr is a terminal. */
+  progress?: (text: string) => void;
 }
 
 const processIO: CliIO = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  progress: process.stderr.isTTY ? (text) => process.stderr.write(text) : undefined,
 };
 
 function reportError(error: unknown, debug: boolean, io: CliIO): number {

@@ -13,6 +13,8 @@ import { makePlan, parsePlan, planDiagnostics, resolvePlanModel, settingsOfPlan 
 import { formatVerify } from '../../runtime/verify/formatVerify';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { CliError, EXIT } from '../exit';
+import type { CliIO } from '../program';
+import { ProgressLine, pruneProgressText } from '../progress';
 import { planModelNote } from './planNote';
 import { pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
 
@@ -124,11 +126,7 @@ function integer(flag: string, text: string, min: number): number {
  * `onnx-pruner prune`: prune and save (atomically); prints what was removed. With --verify, the pruned model is
  * checked in ONNX Runtime against the masked original (exit 1 when it differs); --report writes both as JSON.
  */
-export async function pruneCommand(
-  model: string,
-  options: PruneCliOptions,
-  io: { stdout(text: string): void; stderr(text: string): void },
-): Promise<number> {
+export async function pruneCommand(model: string, options: PruneCliOptions, io: CliIO): Promise<number> {
   const settings = pruneSettings(options);
   if (resolve(options.output) === resolve(model))
     throw new CliError('-o must name a new file, not the model itself.');
@@ -150,21 +148,39 @@ export async function pruneCommand(
       `${options.plan}${where}: ${first.code} ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more: run onnx-pruner analyze MODEL --plan PLAN)` : ''}`,
     );
   };
+  const line = new ProgressLine(io.progress);
   const outcome = withModelErrors(model, () => {
     try {
-      return pruneFile(model, options.output, settings, { check, hashOriginal: true });
+      return pruneFile(model, options.output, settings, {
+        check,
+        hashOriginal: true,
+        onProgress: (stage, done, total) => line.update(stage, pruneProgressText(stage, done, total)),
+      });
     } catch (error) {
       if (error instanceof OnnxError || error instanceof CliError) throw error;
       throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
+    } finally {
+      line.clear();
     }
   });
   io.stdout(formatOutcome(outcome));
-  const verified = options.verify ? await verifyModels(model, options.output, { runs: 10 }) : undefined;
+  const verified = options.verify ? await verifyWithProgress(model, options.output, line) : undefined;
   if (verified) io.stdout(`\n${formatVerify(verified)}`);
   if (options.report)
     writeFileAtomic(options.report, `${JSON.stringify(pruneReportJson(outcome, verified), null, 2)}\n`);
   if (options.reportMd) writeFileAtomic(options.reportMd, pruneReportMarkdown(outcome, verified));
   return verified && !verified.passed ? EXIT.findings : EXIT.ok;
+}
+
+async function verifyWithProgress(model: string, pruned: string, line: ProgressLine) {
+  try {
+    return await verifyModels(model, pruned, {
+      runs: 10,
+      onStep: (step) => line.update(step, `verify: ${step}…`),
+    });
+  } finally {
+    line.clear();
+  }
 }
 
 export function formatOutcome(outcome: PruneOutcome): string {

@@ -5,6 +5,7 @@ import { VerifyInputError, type VerifyResult } from '../../runtime/verify/types'
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { CliError, EXIT } from '../exit';
 import type { CliIO } from '../program';
+import { ProgressLine } from '../progress';
 
 export interface VerifyCommandOptions {
   report?: string;
@@ -29,8 +30,10 @@ export async function verifyCommand(
   io: CliIO,
 ): Promise<number> {
   let result: VerifyResult;
+  const line = new ProgressLine(io.progress);
   try {
     result = await verifyModels(original, pruned, {
+      onStep: (step) => line.update(step, `verify: ${step}…`),
       runs: integer(options.runs, '--runs', 0),
       warmup: integer(options.warmup, '--warmup', 0),
       atol: nonNegative(options.atol, '--atol'),
@@ -41,6 +44,8 @@ export async function verifyCommand(
   } catch (error) {
     if (error instanceof VerifyInputError) throw new CliError(error.message);
     throw error;
+  } finally {
+    line.clear();
   }
   if (options.report !== undefined) {
     try {

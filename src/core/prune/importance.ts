@@ -117,12 +117,16 @@ function findTensor(analysis: Analysis, member: SpaceMember): onnx.TensorProto.$
 export class NormCache {
   private readonly cache = new Map<string, Float64Array[]>();
 
+  /** `onRead` hears of each tensor's stored bytes once its norms are worked out (for a progress line). */
+  constructor(private readonly onRead?: (bytes: number) => void) {}
+
   of(file: ModelFile, tensor: onnx.TensorProto.$Properties, key: string, p: 1 | 2): Float64Array[] {
     const id = `${key}:${p}`;
     let norms = this.cache.get(id);
     if (!norms) {
       norms = axisNorms(file, tensor, p);
       this.cache.set(id, norms);
+      this.onRead?.(file.storedBytes(tensor));
     }
     return norms;
   }

@@ -31,18 +31,21 @@ export interface PruneOutcome {
   metrics: { before: { parameters: number; macs: number }; after: { parameters: number; macs: number } };
 }
 
+/** What a long prune is doing: analysing, reading weights to score units (bytes), writing (bytes). */
+export type PruneProgress = (stage: 'analyse' | 'score' | 'write', done: number, total: number) => void;
+
 /**
  * The smallest global ratio whose selection brings the MACs to `target` × the original's (bisection on the
  * estimate; selections share their importance scores).
  */
 function selectForMacs(
   analysis: Analysis,
-  file: ModelFile,
+  context: SelectionContext,
   settings: PruneSettings,
   target: number,
 ): { removed: Set<number>; groups: GroupSelection[]; ratio: number } {
+  const { file } = context;
   const metrics = computeMetrics(analysis.state.graph.model);
-  const context = new SelectionContext(analysis, file);
   const goal = target * metrics.macs;
   const select = (ratio: number) =>
     selectUnits(analysis, file, { ...settings, ratio, global: true }, context);
@@ -66,10 +69,12 @@ export function chooseUnits(
   analysis: Analysis,
   file: ModelFile,
   settings: PruneSettings,
+  onRead?: (bytes: number) => void,
 ): { removed: Set<number>; groups: GroupSelection[]; ratio: number } {
+  const context = new SelectionContext(analysis, file, onRead);
   return settings.targetMacs === undefined
-    ? { ...selectUnits(analysis, file, settings), ratio: settings.ratio }
-    : selectForMacs(analysis, file, settings, settings.targetMacs);
+    ? { ...selectUnits(analysis, file, settings, context), ratio: settings.ratio }
+    : selectForMacs(analysis, context, settings, settings.targetMacs);
 }
 
 /**
@@ -80,8 +85,15 @@ export function pruneFile(
   input: string,
   output: string,
   settings: PruneSettings,
-  options: { signal?: AbortSignal; check?: (analysis: Analysis) => void; hashOriginal?: boolean } = {},
+  options: {
+    signal?: AbortSignal;
+    check?: (analysis: Analysis) => void;
+    hashOriginal?: boolean;
+    onProgress?: PruneProgress;
+  } = {},
 ): PruneOutcome {
+  const progress = options.onProgress;
+  progress?.('analyse', 0, 1);
   const file = openModel(input);
   try {
     const analysis = analyzeModel(new ModelView(file));
@@ -89,13 +101,21 @@ export function pruneFile(
     // Pruning reads every weight (importance) and most of them again (slicing): a model that fits the memory
     // budget is read once, whole.
     file.preload(PRELOAD_LIMIT);
-    const { removed, groups, ratio } = chooseUnits(analysis, file, settings);
+    let weightBytes = 0;
+    let scored = 0;
+    if (progress)
+      for (const t of analysis.state.graph.initializers.values()) weightBytes += file.storedBytes(t);
+    const onRead = progress && ((bytes: number) => progress('score', (scored += bytes), weightBytes));
+    const { removed, groups, ratio } = chooseUnits(analysis, file, settings, onRead);
     // Nothing to remove (ratio 0, everything excluded or locked): the model is re-saved as it was.
     const applied =
       removed.size > 0
         ? applyRemoval(analysis, file, removed, options.hashOriginal ? sha256Of(file.source) : '')
         : { proto: file.proto, mask: { original: '', zero: [] }, slices: [], tensors: 0, nodes: 0 };
-    const written = writeModel(file, applied.proto, output, { signal: options.signal });
+    const written = writeModel(file, applied.proto, output, {
+      signal: options.signal,
+      onProgress: progress && ((done, total) => progress('write', done, total)),
+    });
     const before = computeMetrics(analysis.state.graph.model);
     const pruned = openModel(output, { checkExternalData: false });
     const after = (() => {

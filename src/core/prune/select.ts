@@ -41,14 +41,17 @@ export interface GroupSelection {
 /** What stays the same across selections of one model (a MACs target searches over many). */
 export class SelectionContext {
   readonly table: GroupTable;
-  readonly norms = new NormCache();
+  readonly norms: NormCache;
   private readonly scores = new Map<string, Map<number, number>>();
 
   constructor(
     readonly analysis: Analysis,
     readonly file: ModelFile,
+    /** Hears of the weight bytes read to score units, as they are read. */
+    onRead?: (bytes: number) => void,
   ) {
     this.table = new GroupTable(analysis);
+    this.norms = new NormCache(onRead);
   }
 
   scoresOf(group: ChannelGroup, units: number[], settings: PruneSettings): Map<number, number> {

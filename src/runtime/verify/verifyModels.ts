@@ -35,6 +35,8 @@ export interface VerifyOptions {
   client?: OrtClient;
   /** Worker bundle for a client started here (see OrtClient). */
   workerPath?: string;
+  /** Hears what it is doing now, for a progress line ("loading both models in ONNX Runtime"…). */
+  onStep?: (step: string) => void;
 }
 
 export const VERIFY_DEFAULTS = { runs: 20, warmup: 2, atol: 1e-4, rtol: 1e-4, seed: 1, timeoutMs: 600_000 };
@@ -65,6 +67,7 @@ export async function verifyModels(
     client =
       options.client ?? new OrtClient({ workerPath: options.workerPath, timeoutMs: settings.timeoutMs });
     const session = new VerifySession(client, settings);
+    options.onStep?.('loading both models in ONNX Runtime');
     const original = await session.loadOriginal(originalPath);
     const pruned = await session.tryLoadPruned(prunedPath);
     const feeds = feedsFor(original, pruned, settings.seed, originalPath);
@@ -107,9 +110,13 @@ export async function verifyModels(
       ];
       // Inputs that differ cannot take the same feeds: nothing more to run.
       if (inputDifferences.length === 0) {
+        options.onStep?.(
+          `running both models (${settings.warmup} warm-up, ${settings.runs} timed runs each)`,
+        );
         await session.runBoth(original, pruned, feeds, result);
         if (session.prunedOutputs) {
           if (spec) {
+            options.onStep?.('comparing with the masked original');
             temp = mkdtempSync(join(tmpdir(), 'onnx-pruner-verify-'));
             result.exactness = await session.exactness(originalFile, spec, join(temp, 'masked.onnx'), feeds);
           } else {
