@@ -116,6 +116,8 @@ function findTensor(analysis: Analysis, member: SpaceMember): onnx.TensorProto.$
  */
 export class NormCache {
   private readonly cache = new Map<string, Float64Array[]>();
+  /** One read buffer for every tensor (thousands of small weights would otherwise each allocate their own). */
+  private scratch = new Uint8Array(0);
 
   /** `onRead` hears of each tensor's stored bytes once its norms are worked out (for a progress line). */
   constructor(private readonly onRead?: (bytes: number) => void) {}
@@ -124,7 +126,9 @@ export class NormCache {
     const id = `${key}:${p}`;
     let norms = this.cache.get(id);
     if (!norms) {
-      norms = axisNorms(file, tensor, p);
+      norms = axisNorms(file, tensor, p, (bytes) =>
+        this.scratch.length >= bytes ? this.scratch : (this.scratch = new Uint8Array(bytes)),
+      );
       this.cache.set(id, norms);
       this.onRead?.(file.storedBytes(tensor));
     }
@@ -138,7 +142,12 @@ const PIECE = 1 << 20; // small enough to stay in cache between the two passes o
  * Norms along axes 0 and 1 (the axes members slice: weights, biases, per-channel constants); other axes are
  * never sliced. Counters instead of divisions: this loop sees every weight of the model.
  */
-function axisNorms(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 | 2): Float64Array[] {
+function axisNorms(
+  file: ModelFile,
+  tensor: onnx.TensorProto.$Properties,
+  p: 1 | 2,
+  scratch: (bytes: number) => Uint8Array,
+): Float64Array[] {
   // First: it refuses a shape its stored data does not fill, before the sums below are sized by that shape.
   const { source, base } = tensorBytesSource(file, tensor);
   const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d));
@@ -155,7 +164,7 @@ function axisNorms(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 |
   let col = 0;
   let within = 0; // elements of the current (row, col) block seen so far
   let sum = 0;
-  const buffer = new Uint8Array(Math.min(perPiece, count) * element);
+  const buffer = scratch(Math.min(perPiece, count) * element);
   for (let first = 0; first < count; first += perPiece) {
     const n = Math.min(perPiece, count - first);
     const piece = buffer.subarray(0, n * element);

@@ -78,6 +78,7 @@ function gather(
   const blockRuns = slabRuns || !deeper ? undefined : KeptRuns.of(innerDims, inner, element);
   const plan = slabRuns || blockRuns || !deeper ? undefined : copyPlan(innerDims, inner, element);
   const runs = toRuns(kept[first]!);
+  const inMemory = source instanceof MemorySource;
   return {
     length,
     *produce() {
@@ -86,6 +87,11 @@ function gather(
       let buffer = new Uint8Array(0);
       let filled = 0;
       const read = (at: number, n: number): Uint8Array => {
+        if (inMemory) {
+          // A view (no copy) when word-aligned; otherwise a copy, so the runs can be copied word by word.
+          const view = source.read(base + at, n);
+          if (view.byteOffset % 4 === 0) return view;
+        }
         if (buffer.length < n) buffer = new Uint8Array(n);
         const bytes = buffer.subarray(0, n);
         source.readInto(base + at, bytes);
