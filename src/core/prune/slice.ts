@@ -83,7 +83,8 @@ function gather(
     length,
     *produce() {
       // Reused buffers: each piece is written out before the next is asked for.
-      const out = new Uint8Array(Math.min(length, Math.max(MAX_READ, keptSlab, keptBlock)));
+      const gathers = slabRuns !== undefined || deeper; // else the reads themselves are the pieces
+      const out = new Uint8Array(gathers ? Math.min(length, Math.max(MAX_READ, keptSlab, keptBlock)) : 0);
       let buffer = new Uint8Array(0);
       let filled = 0;
       const read = (at: number, n: number): Uint8Array => {
