@@ -28,6 +28,8 @@ const node = {
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { server: 'src/server/server.ts' }, outdir: 'dist' },
+  // Prunes run on a worker thread of the language server (it keeps answering, and Cancel acts at once).
+  { ...node, entryPoints: { pruneJob: 'src/server/pruneJob.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
   // onnxruntime-node runs only in this child process of the CLI and the language server (design §1).
   { ...node, entryPoints: { ortWorker: 'src/runtime/ortWorker.ts' }, outdir: 'dist' },

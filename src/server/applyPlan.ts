@@ -1,10 +1,10 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { OnnxError } from '../core/onnx/errors';
-import { pruneFile } from '../core/prune/prune';
 import type { ApplyPlanParams, ApplyPlanResult } from '../protocol/server';
 import { pruneReportMarkdown } from '../runtime/pruneReport';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { PlanRefused, checkedPlan } from './checkedPlan';
+import { PruneCancelled, pruneInWorker } from './pruneInWorker';
 
 /** The output-naming setting, kept to a plain file-name suffix (no folders, never empty). */
 function prunedSuffix(suffix: string | undefined): string {
@@ -19,13 +19,12 @@ function prunedSuffix(suffix: string | undefined): string {
 export async function applyPlan(params: ApplyPlanParams, signal: AbortSignal): Promise<ApplyPlanResult> {
   const planPath = fileURLToPath(params.planUri);
   try {
-    const { modelPath, settings, check } = checkedPlan(planPath, params.text);
+    const { modelPath } = checkedPlan(planPath, params.text); // refuses a bad plan before a worker starts
     const prunedPath = `${modelPath.replace(/\.onnx$/i, '')}${prunedSuffix(params.outputSuffix)}.onnx`;
-    const outcome = pruneFile(modelPath, prunedPath, settings, {
-      check,
+    const outcome = await pruneInWorker(
+      { input: modelPath, output: prunedPath, planPath, planText: params.text },
       signal,
-      hashOriginal: true,
-    });
+    );
     const verified =
       params.verify && !signal.aborted ? await verifyModels(modelPath, prunedPath, { runs: 10 }) : undefined;
     const maxAbs = verified?.exactness.outputs.reduce<number | null>(
@@ -49,7 +48,7 @@ export async function applyPlan(params: ApplyPlanParams, signal: AbortSignal): P
         : {}),
     };
   } catch (error) {
-    if (error instanceof PlanRefused || error instanceof OnnxError)
+    if (error instanceof PlanRefused || error instanceof OnnxError || error instanceof PruneCancelled)
       return { ok: false, message: error.message };
     if (signal.aborted) return { ok: false, message: 'Cancelled: nothing was written.' };
     return { ok: false, message: `${planPath}: cannot apply the plan: ${(error as Error).message}` };

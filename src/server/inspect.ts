@@ -8,10 +8,14 @@ import type { ModelCache } from './modelCache';
 import type { ModelStates } from './modelStates';
 
 /** Answers onnxPruner/graph: the skeleton of the document's current state. */
-export function graphFor(params: ModelStateParams, states: ModelStates, models: ModelCache): GraphResult {
+export async function graphFor(
+  params: ModelStateParams,
+  states: ModelStates,
+  models: ModelCache,
+): Promise<GraphResult> {
   const modelPath = fileURLToPath(params.uri);
   try {
-    const path = states.materialise(params.uri, params.edits);
+    const path = await states.materialise(params.uri, params.edits);
     const result = models.get(path);
     if (!result.ok) return { ok: false, message: states.shown(result.message, modelPath) };
     return { ok: true, skeleton: graphSkeleton(result.analysis) };
@@ -21,14 +25,14 @@ export function graphFor(params: ModelStateParams, states: ModelStates, models: 
 }
 
 /** Answers onnxPruner/nodeDetails: reads the node's weights (statistics) from the document's current state. */
-export function nodeDetailsFor(
+export async function nodeDetailsFor(
   params: NodeDetailsParams,
   states: ModelStates,
   models: ModelCache,
-): NodeDetailsResult {
+): Promise<NodeDetailsResult> {
   const modelPath = fileURLToPath(params.uri);
   try {
-    const path = states.materialise(params.uri, params.edits);
+    const path = await states.materialise(params.uri, params.edits);
     const result = models.get(path);
     if (!result.ok) return { ok: false, message: states.shown(result.message, modelPath) };
     const file = withModelErrors(path, () => openModel(path, { checkExternalData: false }));

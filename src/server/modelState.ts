@@ -17,6 +17,7 @@ import { formatVerify } from '../runtime/verify/formatVerify';
 import { VerifyInputError } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { PlanRefused } from './checkedPlan';
+import { PruneCancelled } from './pruneInWorker';
 import type { ModelCache } from './modelCache';
 import type { ModelStates } from './modelStates';
 
@@ -32,7 +33,7 @@ export async function modelStateFor(
 ): Promise<ModelStateResult> {
   const modelPath = fileURLToPath(params.uri);
   try {
-    const path = states.materialise(params.uri, params.edits, signal);
+    const path = await states.show(params.uri, params.edits, signal);
     const result = models.get(path);
     if (!result.ok) return { ok: false, message: states.shown(result.message, modelPath) };
     const file = withModelErrors(path, () => openModel(path, { checkExternalData: false }));
@@ -64,14 +65,14 @@ export async function modelStateFor(
 }
 
 /** Answers onnxPruner/saveModel. */
-export function saveModelFor(
+export async function saveModelFor(
   params: SaveModelParams,
   states: ModelStates,
   signal: AbortSignal,
-): SaveModelResult {
+): Promise<SaveModelResult> {
   const target = fileURLToPath(params.target);
   try {
-    const saved = states.save(params.uri, params.edits, target, params.backup, signal);
+    const saved = await states.save(params.uri, params.edits, target, params.backup, signal);
     return {
       ok: true,
       bytes: saved.bytes,
@@ -87,7 +88,7 @@ export function saveModelFor(
 
 /** The pruned state against the one before it, in ONNX Runtime (the masked-original oracle). */
 async function verifyLastEdit(params: ModelStateParams, states: ModelStates, pruned: string) {
-  const before = states.materialise(params.uri, params.edits.slice(0, -1));
+  const before = await states.materialise(params.uri, params.edits.slice(0, -1));
   try {
     const result = await verifyModels(before, pruned, { runs: 3 });
     const errors = result.exactness.outputs.map((o) => o.maxAbsError).filter((e) => e !== null);
@@ -104,7 +105,7 @@ async function verifyLastEdit(params: ModelStateParams, states: ModelStates, pru
 }
 
 function userMessage(error: unknown, path: string, signal: AbortSignal): string {
-  if (signal.aborted) return 'Cancelled: nothing was changed.';
+  if (signal.aborted || error instanceof PruneCancelled) return 'Cancelled: nothing was changed.';
   if (error instanceof PlanRefused || error instanceof OnnxError) return error.message;
   return `${path}: ${(error as Error).message}`;
 }

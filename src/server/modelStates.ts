@@ -13,23 +13,28 @@ import { withModelErrors } from '../core/onnx/errors';
 import { ModelView } from '../core/onnx/modelView';
 import { openModel } from '../core/onnx/reader';
 import { writeModel } from '../core/onnx/writer';
-import { pruneFile } from '../core/prune/prune';
 import type { ModelEdit } from '../protocol/server';
-import { PlanRefused, checkedPlan } from './checkedPlan';
+import { PlanRefused } from './checkedPlan';
+import { pruneInWorker } from './pruneInWorker';
 
 interface DocumentFiles {
   /** The model as first edited (a snapshot), the file every edit list starts from. */
   base: string;
-  /** Edit-list prefix (as JSON) → the file holding the model with those edits. */
-  states: Map<string, string>;
-  /** The file that holds what the editor shows now. */
+  /**
+   * Edit-list prefix (as JSON) → the file holding the model with those edits, once written. A promise: two
+   * requests that need the same state while its prune runs wait for the one prune.
+   */
+  states: Map<string, Promise<string>>;
+  /** The file that holds what the editor shows now, and the request that showed it. */
   current: string;
+  shownBy: number;
 }
 
 export class ModelStates {
   private dir: string | undefined;
   private count = 0;
   private readonly docs = new Map<string, DocumentFiles>();
+  private requests = 0;
 
   /** The file whose findings are the document's: its current state, or the model file when never edited. */
   pathOf(uri: string): string {
@@ -47,12 +52,12 @@ export class ModelStates {
    * The file holding the model `uri` with `edits` applied, written now if not yet. An edit that cannot be made
    * (a plan with errors, a fix with nothing to fix, a cancel) throws and leaves the document as it was.
    */
-  materialise(uri: string, edits: readonly ModelEdit[], signal?: AbortSignal): string {
+  async materialise(uri: string, edits: readonly ModelEdit[], signal?: AbortSignal): Promise<string> {
     const path = fileURLToPath(uri);
     let doc = this.docs.get(uri);
     if (!doc && edits.length === 0) return path;
     if (!doc) {
-      doc = { base: this.snapshot(path), states: new Map(), current: path };
+      doc = { base: this.snapshot(path), states: new Map(), current: path, shownBy: 0 };
       this.docs.set(uri, doc);
     }
     let input = doc.base;
@@ -60,28 +65,45 @@ export class ModelStates {
       const key = JSON.stringify(edits.slice(0, i + 1));
       let output = doc.states.get(key);
       if (!output) {
-        output = this.newFile(path);
-        applyEdit(edits[i], input, output, signal);
-        doc.states.set(key, output);
+        const file = this.newFile(path);
+        output = applyEdit(edits[i], input, file, signal).then(() => file);
+        const states = doc.states;
+        states.set(key, output);
+        // A failed or cancelled edit is not remembered: asking again tries again.
+        output.catch(() => states.get(key) === output && states.delete(key));
       }
-      input = output;
+      input = await output;
     }
-    doc.current = input;
     return input;
+  }
+
+  /**
+   * Materialises what the editor now shows: its findings become the document's. Requests can end out of order
+   * (a prune still running when Undo is pressed): the latest request wins, not the last to end.
+   */
+  async show(uri: string, edits: readonly ModelEdit[], signal?: AbortSignal): Promise<string> {
+    const request = ++this.requests;
+    const path = await this.materialise(uri, edits, signal);
+    const doc = this.docs.get(uri);
+    if (doc && request > doc.shownBy) {
+      doc.current = path;
+      doc.shownBy = request;
+    }
+    return path;
   }
 
   /**
    * Saves the document to `target` through the core writer (atomically: a temporary file renamed into place).
    * With `backup`, an existing target is kept as `<target>.bak` first.
    */
-  save(
+  async save(
     uri: string,
     edits: readonly ModelEdit[],
     target: string,
     backup: boolean,
     signal?: AbortSignal,
-  ): { bytes: number; backup?: string } {
-    const source = this.materialise(uri, edits, signal);
+  ): Promise<{ bytes: number; backup?: string }> {
+    const source = await this.materialise(uri, edits, signal);
     let kept: string | undefined;
     if (backup && existsSync(target) && source !== target) {
       kept = `${target}.bak`;
@@ -101,7 +123,13 @@ export class ModelStates {
     const doc = this.docs.get(uri);
     if (!doc) return;
     this.docs.delete(uri);
-    for (const file of [doc.base, ...doc.states.values()]) rmSync(file, { force: true });
+    rmSync(doc.base, { force: true });
+    // A state still being written is removed when its prune ends (the atomic writer leaves nothing else).
+    for (const state of doc.states.values())
+      void state.then(
+        (file) => rmSync(file, { force: true }),
+        () => {},
+      );
   }
 
   /** Removes every file this server wrote (at exit). */
@@ -146,10 +174,17 @@ function keepCopy(from: string, to: string): void {
   }
 }
 
-function applyEdit(edit: ModelEdit, input: string, output: string, signal?: AbortSignal): void {
+async function applyEdit(
+  edit: ModelEdit,
+  input: string,
+  output: string,
+  signal?: AbortSignal,
+): Promise<void> {
   if (edit.kind === 'prune') {
-    const { settings, check } = checkedPlan(fileURLToPath(edit.planUri), edit.planText);
-    pruneFile(input, output, settings, { check, signal, hashOriginal: true });
+    await pruneInWorker(
+      { input, output, planPath: fileURLToPath(edit.planUri), planText: edit.planText },
+      signal,
+    );
     return;
   }
   const file = withModelErrors(input, () => openModel(input));

@@ -23,11 +23,11 @@ function messageOf(error: unknown, path: string): string {
   return `${path}: ${(error as Error).message}`;
 }
 
-export function previewFor(params: PreviewParams, states: ModelStates): PreviewResult {
+export async function previewFor(params: PreviewParams, states: ModelStates): Promise<PreviewResult> {
   const modelPath = fileURLToPath(params.uri);
   try {
     const { settings, check } = checkedPlan(fileURLToPath(params.planUri), params.planText);
-    const path = states.materialise(params.uri, params.edits);
+    const path = await states.materialise(params.uri, params.edits);
     // Importance reads the weights through the handle that read the graph: a fresh analysis on a fresh handle
     // (the cached analyses' handles are closed).
     const file = withModelErrors(path, () => openModel(path));
@@ -43,11 +43,15 @@ export function previewFor(params: PreviewParams, states: ModelStates): PreviewR
   }
 }
 
-export function compareFor(params: ModelStateParams, states: ModelStates, models: ModelCache): CompareResult {
+export async function compareFor(
+  params: ModelStateParams,
+  states: ModelStates,
+  models: ModelCache,
+): Promise<CompareResult> {
   const modelPath = fileURLToPath(params.uri);
   try {
-    const before = states.materialise(params.uri, []);
-    const after = states.materialise(params.uri, params.edits);
+    const before = await states.materialise(params.uri, []);
+    const after = await states.materialise(params.uri, params.edits);
     const result = comparePaths(before, after, models);
     return result.ok ? result : { ok: false, message: states.shown(result.message, modelPath) };
   } catch (error) {

@@ -15,23 +15,34 @@ import {
   StreamMessageWriter,
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
+import { PRUNE_WORKER_PATH_ENV } from '../../src/server/pruneInWorker';
 import { loadEsbuild } from '../runtime/workerBundle';
 
-/** Bundles the server as the build does, under out/ so that its dependencies resolve from the repository. */
-function buildServer(): string {
+/**
+ * Bundles the server and its prune worker as the build does, under out/ so that their dependencies resolve
+ * from the repository.
+ */
+function buildServer(): { server: string; pruneWorker: string } {
   const outDir = join(resolve('.'), 'out', 'test-server');
   mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, `server-${process.pid}-${Date.now()}.js`);
-  loadEsbuild().buildSync({
-    entryPoints: [resolve('src/server/server.ts')],
-    outfile: path,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-  });
-  return path;
+  const stamp = `${process.pid}-${Date.now()}`;
+  const bundle = (entry: string, name: string) => {
+    const path = join(outDir, `${name}-${stamp}.js`);
+    loadEsbuild().buildSync({
+      entryPoints: [resolve(entry)],
+      outfile: path,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      logLevel: 'warning',
+    });
+    return path;
+  };
+  return {
+    server: bundle('src/server/server.ts', 'server'),
+    pruneWorker: bundle('src/server/pruneJob.ts', 'pruneJob'),
+  };
 }
 
 export interface TestServer {
@@ -48,8 +59,11 @@ export async function startTestServer(
   rootDir: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<TestServer> {
-  const serverPath = buildServer();
-  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env });
+  const { server: serverPath, pruneWorker } = buildServer();
+  const child = spawn(process.execPath, [serverPath, '--stdio'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...env, [PRUNE_WORKER_PATH_ENV]: pruneWorker },
+  });
   const connection = createProtocolConnection(
     new StreamMessageReader(child.stdout!),
     new StreamMessageWriter(child.stdin!),
@@ -94,6 +108,7 @@ export async function startTestServer(
       connection.dispose();
       child.kill();
       rmSync(serverPath, { force: true });
+      rmSync(pruneWorker, { force: true });
     },
   };
 }

@@ -1,0 +1,78 @@
+// Prunes run on a worker thread of the language server: while one runs the server answers other requests,
+// and Cancel stops it at once, leaving no file (not after the prune has finished, as on the server's own thread).
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
+import { applyPlanRequest, modelStateRequest } from '../../src/protocol/server';
+import { buildFixture } from '../builder/fixtures';
+import { writeBuilt } from '../builder/model-builder';
+import { convChain, writeSynthetic } from '../support/syntheticModels';
+import { tempDir } from '../support/tempDir';
+import { type TestServer, startTestServer } from './serverHarness';
+
+const dir = tempDir();
+const planUri = pathToFileURL(join(dir, 'big.prune.json')).href;
+const planText = JSON.stringify({ model: 'big.onnx', ratio: 0.5, criterion: 'l1' });
+const pruned = join(dir, 'big.pruned.onnx');
+let server: TestServer;
+let small = '';
+
+before(async () => {
+  writeSynthetic(convChain(400, 96), join(dir, 'big.onnx')); // 133 MB: a prune of a few hundred ms at least
+  small = pathToFileURL(writeBuilt(dir, 'small.onnx', buildFixture('d2s-crd'))).href;
+  server = await startTestServer(dir);
+});
+after(() => server?.stop());
+
+describe('prunes on a worker thread', () => {
+  let fullMs = 0;
+
+  test('while a prune runs, the server answers other requests', async () => {
+    const start = performance.now();
+    let prunedAt = 0;
+    const prune = server.connection
+      .sendRequest(applyPlanRequest, { planUri, text: planText, verify: false })
+      .then((result) => ((prunedAt = performance.now()), result));
+    const state = await server.connection.sendRequest(modelStateRequest, { uri: small, edits: [] });
+    const answeredAt = performance.now();
+    assert.ok(state.ok);
+    const result = await prune;
+    fullMs = prunedAt - start;
+    assert.ok(result.ok, result.ok ? '' : result.message);
+    assert.ok(answeredAt < prunedAt, 'the other request was answered before the prune ended');
+    assert.ok(existsSync(pruned));
+    console.log(
+      `prune of a 133 MB model: ${fullMs.toFixed(0)} ms; another request answered after ${(answeredAt - start).toFixed(0)} ms`,
+    );
+  });
+
+  test('Cancel stops a prune at once and leaves no file', async () => {
+    const source = new CancellationTokenSource();
+    const start = performance.now();
+    const prune = server.connection.sendRequest(
+      applyPlanRequest,
+      { planUri, text: planText, verify: false, outputSuffix: '.cancelled' },
+      source.token,
+    );
+    setTimeout(() => source.cancel(), 30);
+    const result = await prune;
+    const ms = performance.now() - start;
+    assert.equal(result.ok, false);
+    assert.equal(result.ok ? '' : result.message, 'Cancelled: nothing was written.');
+    assert.ok(
+      ms < fullMs,
+      `cancelled after ${ms.toFixed(0)} ms, a whole prune takes ${fullMs.toFixed(0)} ms`,
+    );
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes('cancelled')),
+      [],
+      'no pruned file and no temporary file',
+    );
+    console.log(
+      `cancelled 30 ms into a prune: answered after ${ms.toFixed(0)} ms (whole prune ${fullMs.toFixed(0)} ms)`,
+    );
+  });
+});
