@@ -1,3 +1,4 @@
+import { type PruneStage, pruneStageText } from '../core/prune/progressText';
 import { visible } from './visible';
 
 /** Redraws of one stage at most this often (a terminal redrawn on every tensor is slower than the work). */
@@ -39,23 +40,7 @@ export class ProgressLine {
   }
 }
 
-/** The prune's stages as a person reads them. */
-export function pruneProgressText(stage: 'analyse' | 'score' | 'write', done: number, total: number): string {
-  switch (stage) {
-    case 'analyse':
-      return 'prune: opening and analysing the model…';
-    case 'score':
-      return `prune: scoring channels, ${amount(done, total)} of weights read`;
-    case 'write':
-      return `prune: writing, ${amount(done, total)}`;
-  }
-}
-
-function amount(done: number, total: number): string {
-  const share = total > 0 ? Math.min(100, Math.floor((100 * done) / total)) : 100;
-  return `${megabytes(done)} of ${megabytes(total)} (${share} %)`;
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
+/** The prune's stages on the command line. */
+export function pruneProgressText(stage: PruneStage, done: number, total: number): string {
+  return `prune: ${pruneStageText(stage, done, total)}`;
 }

@@ -1,5 +1,6 @@
 // Starts the analyzer language server (dist/server.js, its own process over IPC) and tells it which models are
 // open. The client restarts a crashed server (up to its limit) and we log each start and stop.
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
   type LanguageClientOptions,
@@ -9,6 +10,7 @@ import {
   type ServerOptions,
   State,
   TransportKind,
+  WorkDoneProgress,
 } from 'vscode-languageclient/node';
 import {
   type ApplyPlanParams,
@@ -42,6 +44,9 @@ import {
   type VerifyPlanResult,
   verifyRequest,
 } from '../protocol/server';
+
+/** Hears how far a long request is: a sentence, and a percentage when known. */
+export type ProgressListener = (message: string, percentage: number | undefined) => void;
 
 export class AnalyzerClient implements vscode.Disposable {
   private readonly client: LanguageClient;
@@ -108,9 +113,18 @@ export class AnalyzerClient implements vscode.Disposable {
     void this.started.then(() => this.client.sendNotification(modelReloaded, { uri: uri.toString() }));
   }
 
-  /** The model with these edits: summary, groups, findings (the server materialises and analyses it). */
-  async modelState(params: ModelStateParams, token?: vscode.CancellationToken): Promise<ModelStateResult> {
-    return this.request(modelStateRequest, params, token);
+  /**
+   * The model with these edits: summary, groups, findings (the server materialises and analyses it). A prune
+   * it needs reports to `onProgress`.
+   */
+  async modelState(
+    params: ModelStateParams,
+    token?: vscode.CancellationToken,
+    onProgress?: ProgressListener,
+  ): Promise<ModelStateResult> {
+    return this.withProgress(onProgress, (workDoneToken) =>
+      this.request(modelStateRequest, { ...params, workDoneToken }, token),
+    );
   }
 
   /** The graph skeleton of the model with these edits, for the inspector. */
@@ -148,12 +162,36 @@ export class AnalyzerClient implements vscode.Disposable {
   }
 
   /** Asks the server to prune a plan's model and verify it; cancelling the token cancels the request. */
-  async applyPlan(params: ApplyPlanParams, token: vscode.CancellationToken): Promise<ApplyPlanResult> {
-    return this.request(applyPlanRequest, params, token);
+  async applyPlan(
+    params: ApplyPlanParams,
+    token: vscode.CancellationToken,
+    onProgress?: ProgressListener,
+  ): Promise<ApplyPlanResult> {
+    return this.withProgress(onProgress, (workDoneToken) =>
+      this.request(applyPlanRequest, { ...params, workDoneToken }, token),
+    );
   }
 
   async verify(params: VerifyParams, token: vscode.CancellationToken): Promise<VerifyPlanResult> {
     return this.request(verifyRequest, params, token);
+  }
+
+  /** Runs a request with a work-done token whose $/progress reports reach `onProgress` (none without one). */
+  private async withProgress<R>(
+    onProgress: ProgressListener | undefined,
+    send: (workDoneToken: string | undefined) => Promise<R>,
+  ): Promise<R> {
+    if (!onProgress) return send(undefined);
+    await this.started;
+    const workDoneToken = randomUUID();
+    const listening = this.client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
+      if (value.kind !== 'end') onProgress(value.message ?? '', value.percentage);
+    });
+    try {
+      return await send(workDoneToken);
+    } finally {
+      listening.dispose();
+    }
   }
 
   /** A request to the server, once it has started; cancelling the token cancels it. */

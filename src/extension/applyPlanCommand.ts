@@ -4,6 +4,7 @@
 // verifies it; the report opens as a Markdown preview and the summary shows in a notification.
 import { dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { progressReport } from './progressReport';
 import { parsePlan } from '../core/plan';
 import type { AnalyzerClient } from './analyzerClient';
 import { MODEL_EDITOR_VIEW_TYPE, type ModelEditorProvider } from './modelEditor';
@@ -99,7 +100,7 @@ export function registerApplyPlan(
         title: verify ? 'Pruning and verifying in ONNX Runtime…' : 'Pruning…',
         cancellable: true,
       },
-      (_progress, token) =>
+      (progress, token) =>
         analyzer.applyPlan(
           {
             planUri: uri.toString(),
@@ -110,6 +111,7 @@ export function registerApplyPlan(
               .get<string>('output.suffix', '.pruned'),
           },
           token,
+          progressReport(progress),
         ),
     );
     if (!result.ok) {

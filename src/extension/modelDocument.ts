@@ -7,7 +7,7 @@ import { OnnxError, withModelErrors } from '../core/onnx/errors';
 import { ModelView } from '../core/onnx/modelView';
 import { openModelBytes } from '../core/onnx/reader';
 import type { ModelEdit, ModelStateResult } from '../protocol/server';
-import type { AnalyzerClient } from './analyzerClient';
+import type { AnalyzerClient, ProgressListener } from './analyzerClient';
 
 export class ModelDocument implements vscode.CustomDocument {
   private editList: ModelEdit[] = [];
@@ -51,9 +51,14 @@ export class ModelDocument implements vscode.CustomDocument {
     edits: readonly ModelEdit[],
     token?: vscode.CancellationToken,
     verifyLast = false,
+    onProgress?: ProgressListener,
   ): Promise<ModelStateResult> {
     const result = this.editable
-      ? await this.analyzer.modelState({ uri: this.uri.toString(), edits: [...edits], verifyLast }, token)
+      ? await this.analyzer.modelState(
+          { uri: this.uri.toString(), edits: [...edits], verifyLast },
+          token,
+          onProgress,
+        )
       : await readOnlyState(this.uri);
     if (result.ok || edits.length === 0) {
       this.editList = [...edits];

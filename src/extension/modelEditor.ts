@@ -5,6 +5,7 @@
 // its script only reports button presses; saving never needs the page.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { progressReport } from './progressReport';
 import type { ModelSummary } from '../core/inspect/summary';
 import type { ModelEdit, ModelStateResult } from '../protocol/server';
 import type { AnalyzerClient } from './analyzerClient';
@@ -180,7 +181,7 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
     const after = [...before, edit];
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `${edit.label}…`, cancellable: true },
-      (_progress, token) => document.load(after, token, verify),
+      (progress, token) => document.load(after, token, verify, progressReport(progress)),
     );
     if (!result.ok) {
       this.log.error(`${edit.label}: ${result.message}`);

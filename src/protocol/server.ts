@@ -3,7 +3,7 @@
  * A binary `.onnx` file is never a text document, so the client tells the server which models are open in the
  * editor; the server then owns their analysis and publishes their findings on the model's URI.
  */
-import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
 import type { GraphSkeleton } from '../core/inspect/graphSkeleton';
 import type { ChartCriterion, NodeDetails } from '../core/inspect/nodeDetails';
 import type { ModelSummary } from '../core/inspect/summary';
@@ -68,7 +68,8 @@ export type MakePlanResult =
 /** The selection a prune would make, as plan text (the client writes and opens it). */
 export const makePlanRequest = new RequestType<MakePlanParams, MakePlanResult, void>('onnxPruner/makePlan');
 
-export interface ApplyPlanParams {
+/** With a `workDoneToken`, the server reports how far the prune is ($/progress: message and percentage). */
+export interface ApplyPlanParams extends WorkDoneProgressParams {
   /** The plan's `file:` URI (its model is resolved from it). */
   planUri: string;
   /** The plan as the editor has it (it may be unsaved). */
@@ -121,7 +122,8 @@ export type ModelEdit =
     }
   | { kind: 'fix'; label: string; code: 'PS002' | 'PS003'; node?: string };
 
-export interface ModelStateParams {
+/** With a `workDoneToken`, a prune the state needs reports its progress ($/progress). */
+export interface ModelStateParams extends WorkDoneProgressParams {
   /** The model's `file:` URI. */
   uri: string;
   edits: ModelEdit[];

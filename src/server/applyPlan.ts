@@ -5,6 +5,7 @@ import { pruneReportMarkdown } from '../runtime/pruneReport';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { PlanRefused, checkedPlan } from './checkedPlan';
 import { PruneCancelled, pruneInWorker } from './pruneInWorker';
+import type { WorkDone } from './workDone';
 
 /** The output-naming setting, kept to a plain file-name suffix (no folders, never empty). */
 function prunedSuffix(suffix: string | undefined): string {
@@ -16,7 +17,11 @@ function prunedSuffix(suffix: string | undefined): string {
  * prunes into `<model>.pruned.onnx` through the atomic writer (a cancel leaves no file), then verifies in ONNX
  * Runtime (a child process of this server).
  */
-export async function applyPlan(params: ApplyPlanParams, signal: AbortSignal): Promise<ApplyPlanResult> {
+export async function applyPlan(
+  params: ApplyPlanParams,
+  signal: AbortSignal,
+  progress?: WorkDone,
+): Promise<ApplyPlanResult> {
   const planPath = fileURLToPath(params.planUri);
   try {
     const { modelPath } = checkedPlan(planPath, params.text); // refuses a bad plan before a worker starts
@@ -24,7 +29,9 @@ export async function applyPlan(params: ApplyPlanParams, signal: AbortSignal): P
     const outcome = await pruneInWorker(
       { input: modelPath, output: prunedPath, planPath, planText: params.text },
       signal,
+      progress?.prune,
     );
+    if (params.verify) progress?.report('verifying in ONNX Runtime…', 100);
     const verified =
       params.verify && !signal.aborted ? await verifyModels(modelPath, prunedPath, { runs: 10 }) : undefined;
     const maxAbs = verified?.exactness.outputs.reduce<number | null>(

@@ -20,6 +20,7 @@ import { PlanRefused } from './checkedPlan';
 import { PruneCancelled } from './pruneInWorker';
 import type { ModelCache } from './modelCache';
 import type { ModelStates } from './modelStates';
+import type { WorkDone } from './workDone';
 
 /**
  * Answers onnxPruner/modelState: materialises the document's edits (an edit that cannot be made refuses the
@@ -30,10 +31,11 @@ export async function modelStateFor(
   states: ModelStates,
   models: ModelCache,
   signal: AbortSignal,
+  progress?: WorkDone,
 ): Promise<ModelStateResult> {
   const modelPath = fileURLToPath(params.uri);
   try {
-    const path = await states.show(params.uri, params.edits, signal);
+    const path = await states.show(params.uri, params.edits, signal, progress?.prune);
     const result = models.get(path);
     if (!result.ok) return { ok: false, message: states.shown(result.message, modelPath) };
     const file = withModelErrors(path, () => openModel(path, { checkExternalData: false }));
@@ -46,10 +48,9 @@ export async function modelStateFor(
     })();
     summary.path = modelPath;
     const last = params.edits.at(-1);
-    const verified =
-      params.verifyLast && last?.kind === 'prune' && !signal.aborted
-        ? await verifyLastEdit(params, states, path)
-        : undefined;
+    const verifying = params.verifyLast === true && last?.kind === 'prune' && !signal.aborted;
+    if (verifying) progress?.report('checking it in ONNX Runtime against the model before…', 100);
+    const verified = verifying ? await verifyLastEdit(params, states, path) : undefined;
     // The report names the model: the states it compared are files of ours.
     const verification = verified && { ...verified, text: states.shown(verified.text, modelPath) };
     return {

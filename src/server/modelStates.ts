@@ -13,6 +13,7 @@ import { withModelErrors } from '../core/onnx/errors';
 import { ModelView } from '../core/onnx/modelView';
 import { openModel } from '../core/onnx/reader';
 import { writeModel } from '../core/onnx/writer';
+import type { PruneProgress } from '../core/prune/prune';
 import type { ModelEdit } from '../protocol/server';
 import { PlanRefused } from './checkedPlan';
 import { pruneInWorker } from './pruneInWorker';
@@ -52,7 +53,12 @@ export class ModelStates {
    * The file holding the model `uri` with `edits` applied, written now if not yet. An edit that cannot be made
    * (a plan with errors, a fix with nothing to fix, a cancel) throws and leaves the document as it was.
    */
-  async materialise(uri: string, edits: readonly ModelEdit[], signal?: AbortSignal): Promise<string> {
+  async materialise(
+    uri: string,
+    edits: readonly ModelEdit[],
+    signal?: AbortSignal,
+    onProgress?: PruneProgress,
+  ): Promise<string> {
     const path = fileURLToPath(uri);
     let doc = this.docs.get(uri);
     if (!doc && edits.length === 0) return path;
@@ -66,7 +72,7 @@ export class ModelStates {
       let output = doc.states.get(key);
       if (!output) {
         const file = this.newFile(path);
-        output = applyEdit(edits[i], input, file, signal).then(() => file);
+        output = applyEdit(edits[i], input, file, signal, onProgress).then(() => file);
         const states = doc.states;
         states.set(key, output);
         // A failed or cancelled edit is not remembered: asking again tries again.
@@ -81,9 +87,14 @@ export class ModelStates {
    * Materialises what the editor now shows: its findings become the document's. Requests can end out of order
    * (a prune still running when Undo is pressed): the latest request wins, not the last to end.
    */
-  async show(uri: string, edits: readonly ModelEdit[], signal?: AbortSignal): Promise<string> {
+  async show(
+    uri: string,
+    edits: readonly ModelEdit[],
+    signal?: AbortSignal,
+    onProgress?: PruneProgress,
+  ): Promise<string> {
     const request = ++this.requests;
-    const path = await this.materialise(uri, edits, signal);
+    const path = await this.materialise(uri, edits, signal, onProgress);
     const doc = this.docs.get(uri);
     if (doc && request > doc.shownBy) {
       doc.current = path;
@@ -179,12 +190,11 @@ async function applyEdit(
   input: string,
   output: string,
   signal?: AbortSignal,
+  onProgress?: PruneProgress,
 ): Promise<void> {
   if (edit.kind === 'prune') {
-    await pruneInWorker(
-      { input, output, planPath: fileURLToPath(edit.planUri), planText: edit.planText },
-      signal,
-    );
+    const job = { input, output, planPath: fileURLToPath(edit.planUri), planText: edit.planText };
+    await pruneInWorker(job, signal, onProgress);
     return;
   }
   const file = withModelErrors(input, () => openModel(input));

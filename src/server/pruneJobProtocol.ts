@@ -1,5 +1,6 @@
 import type { OnnxErrorKind } from '../core/onnx/errors';
 import type { PruneOutcome } from '../core/prune/prune';
+import type { PruneStage } from '../core/prune/progressText';
 
 /** What the server asks of a prune worker (worker_threads `workerData`). */
 export interface PruneJobRequest {
@@ -15,7 +16,7 @@ export interface PruneJobRequest {
 
 /** What a prune worker posts back: progress while it runs, then exactly one `done` or `failed`. */
 export type PruneJobMessage =
-  | { kind: 'progress'; stage: 'analyse' | 'score' | 'write'; done: number; total: number }
+  | { kind: 'progress'; stage: PruneStage; done: number; total: number }
   | { kind: 'done'; outcome: PruneOutcome }
   | { kind: 'failed'; error: PruneJobError };
 

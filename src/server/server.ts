@@ -38,6 +38,7 @@ import { modelStateFor, saveModelFor } from './modelState';
 import { ModelStates } from './modelStates';
 import { verifyFor } from './verify';
 import { applyPlan } from './applyPlan';
+import { workDone } from './workDone';
 import { makePlanFor } from './makePlan';
 import { completeLayers, hoverLayer, parsePlan } from '../core/plan';
 import { modelFindings, planAnalysis, planFindings, planModelPath } from './findings';
@@ -176,11 +177,23 @@ export function startServer(connection: Connection): void {
 
   connection.onRequest(makePlanRequest, (params) => makePlanFor(params));
   connection.onRequest(verifyRequest, (params) => verifyFor(params));
-  connection.onRequest(applyPlanRequest, (params, token) => applyPlan(params, signalOf(token)));
+  connection.onRequest(applyPlanRequest, async (params, token) => {
+    const progress = workDone(connection, params.workDoneToken);
+    try {
+      return await applyPlan(params, signalOf(token), progress);
+    } finally {
+      progress.end();
+    }
+  });
   connection.onRequest(modelStateRequest, async (params, token) => {
-    const result = await modelStateFor(params, states, models, signalOf(token));
-    if (result.ok && openModels.has(params.uri)) publishModel(params.uri);
-    return result;
+    const progress = workDone(connection, params.workDoneToken);
+    try {
+      const result = await modelStateFor(params, states, models, signalOf(token), progress);
+      if (result.ok && openModels.has(params.uri)) publishModel(params.uri);
+      return result;
+    } finally {
+      progress.end();
+    }
   });
   connection.onRequest(saveModelRequest, (params, token) => saveModelFor(params, states, signalOf(token)));
   connection.onRequest(graphRequest, (params) => graphFor(params, states, models));

@@ -5,7 +5,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
+import {
+  CancellationTokenSource,
+  WorkDoneProgress,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressReport,
+} from 'vscode-languageserver-protocol/node';
 import { applyPlanRequest, modelStateRequest } from '../../src/protocol/server';
 import { buildFixture } from '../builder/fixtures';
 import { writeBuilt } from '../builder/model-builder';
@@ -74,5 +79,36 @@ describe('prunes on a worker thread', () => {
     console.log(
       `cancelled 30 ms into a prune: answered after ${ms.toFixed(0)} ms (whole prune ${fullMs.toFixed(0)} ms)`,
     );
+  });
+
+  test("a prune reports how far it is to the request's work-done token", async () => {
+    const token = 'prune-progress';
+    const values: { kind: string; message?: string; percentage?: number }[] = [];
+    const listening = server.connection.onProgress(WorkDoneProgress.type, token, (value) =>
+      values.push(value),
+    );
+    const result = await server.connection.sendRequest(applyPlanRequest, {
+      planUri,
+      text: planText,
+      verify: false,
+      outputSuffix: '.progress',
+      workDoneToken: token,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the end notification follows the answer
+    listening.dispose();
+    assert.ok(result.ok, result.ok ? '' : result.message);
+    assert.equal(values[0].kind, 'begin');
+    assert.equal(values.at(-1)?.kind, 'end');
+    const reports = values.slice(0, -1) as (WorkDoneProgressBegin | WorkDoneProgressReport)[];
+    const percentages = reports.map((v) => v.percentage ?? 0);
+    assert.deepEqual(
+      percentages,
+      [...percentages].sort((a, b) => a - b),
+      'the bar only moves forward',
+    );
+    assert.ok(reports.some((v) => /^scoring channels, [\d.]+ MB of [\d.]+ MB/.test(v.message ?? '')));
+    assert.ok(reports.some((v) => /^writing, [\d.]+ MB of [\d.]+ MB/.test(v.message ?? '')));
+    assert.ok(percentages.at(-1)! >= 50);
+    console.log(`progress: ${reports.length} reports, ${reports.map((v) => `${v.percentage} %`).join(', ')}`);
   });
 });

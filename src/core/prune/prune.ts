@@ -9,6 +9,7 @@ import type { MaskSpec } from './maskSpec';
 import { type GroupSelection, type PruneSettings, SelectionContext, selectUnits } from './select';
 import { estimateMacs } from './macsEstimate';
 import type { ModelFile } from '../onnx/modelFile';
+import type { PruneStage } from './progressText';
 
 /** Models up to this size are read into memory once for pruning (peak memory stays near 2× this). */
 const PRELOAD_LIMIT = 128 << 20;
@@ -32,7 +33,7 @@ export interface PruneOutcome {
 }
 
 /** What a long prune is doing: analysing, reading weights to score units (bytes), writing (bytes). */
-export type PruneProgress = (stage: 'analyse' | 'score' | 'write', done: number, total: number) => void;
+export type PruneProgress = (stage: PruneStage, done: number, total: number) => void;
 
 /**
  * The smallest global ratio whose selection brings the MACs to `target` × the original's (bisection on the
