@@ -137,8 +137,8 @@ export class AnalyzerClient implements vscode.Disposable {
   }
 
   /** A plan's selection previewed on the document's current state. */
-  async preview(params: PreviewParams): Promise<PreviewResult> {
-    return this.request(previewRequest, params);
+  async preview(params: PreviewParams, token?: vscode.CancellationToken): Promise<PreviewResult> {
+    return this.request(previewRequest, params, token);
   }
 
   /** The document now against the model as opened. */

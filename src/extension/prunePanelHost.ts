@@ -54,12 +54,18 @@ export class PrunePanelHost {
     private readonly post: (message: HostMessage) => void,
   ) {}
 
+  /** The preview being worked out, if one is. */
+  private previewing: vscode.CancellationTokenSource | undefined;
+
   get planUri(): vscode.Uri {
     return planUriOf(this.document.uri);
   }
 
   /** Sends the plan's settings and preview (or that there is no plan yet). */
   async showPlan(settings?: PanelSettings): Promise<void> {
+    // Whatever this shows supersedes a preview still being worked out: only the latest reaches the panel.
+    this.previewing?.cancel();
+    this.previewing = undefined;
     const uri = this.planUri;
     const text = await planText(uri);
     if (text === undefined) {
@@ -76,12 +82,19 @@ export class PrunePanelHost {
       });
       return;
     }
-    const result = await this.analyzer.preview({
-      uri: this.document.uri.toString(),
-      edits: [...this.document.edits],
-      planUri: uri.toString(),
-      planText: text,
-    });
+    const previewing = (this.previewing = new vscode.CancellationTokenSource());
+    const result = await this.analyzer.preview(
+      {
+        uri: this.document.uri.toString(),
+        edits: [...this.document.edits],
+        planUri: uri.toString(),
+        planText: text,
+      },
+      previewing.token,
+    );
+    if (previewing !== this.previewing) return;
+    previewing.dispose();
+    this.previewing = undefined;
     this.post({
       type: 'plan',
       plan: nameOf(uri),

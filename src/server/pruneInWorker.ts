@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { OnnxError } from '../core/onnx/errors';
 import type { PruneOutcome, PruneProgress } from '../core/prune/prune';
 import { PlanRefused } from './checkedPlan';
-import type { PruneJobMessage, PruneJobRequest } from './pruneJobProtocol';
+import type { PrunePreview } from '../core/prune/preview';
+import type { PruneJobError, PruneJobMessage, PruneJobRequest } from './pruneJobProtocol';
 
 /** A prune the user cancelled: nothing was written. */
 export class PruneCancelled extends Error {
@@ -26,15 +27,37 @@ export function pruneWorkerPath(): string {
  * Error when the worker dies (out of memory, a crash). The output is written atomically, so a cancel or a
  * failure leaves no file.
  */
-export function pruneInWorker(
-  job: Omit<PruneJobRequest, 'cancel'>,
+export async function pruneInWorker(
+  job: { input: string; output: string; planPath: string; planText: string },
   signal?: AbortSignal,
   onProgress?: PruneProgress,
 ): Promise<PruneOutcome> {
+  const message = await runJob({ kind: 'prune', ...job }, signal, onProgress);
+  if (message.kind !== 'pruned') throw new Error(`internal: the prune worker answered ${message.kind}`);
+  return message.outcome;
+}
+
+/** What a plan would remove from `input` (PrunePreview), worked out on a worker thread; rejects as pruneInWorker. */
+export async function previewInWorker(
+  job: { input: string; planPath: string; planText: string },
+  signal?: AbortSignal,
+): Promise<PrunePreview> {
+  const message = await runJob({ kind: 'preview', ...job }, signal);
+  if (message.kind !== 'previewed') throw new Error(`internal: the prune worker answered ${message.kind}`);
+  return message.preview;
+}
+
+type JobResult = Extract<PruneJobMessage, { kind: 'pruned' | 'previewed' }>;
+
+function runJob(
+  job: DistributiveOmit<PruneJobRequest, 'cancel'>,
+  signal?: AbortSignal,
+  onProgress?: PruneProgress,
+): Promise<JobResult> {
   if (signal?.aborted) return Promise.reject(new PruneCancelled());
   const cancel = new SharedArrayBuffer(4);
   const flag = new Int32Array(cancel);
-  const request: PruneJobRequest = { ...job, cancel };
+  const request = { ...job, cancel } as PruneJobRequest;
   return new Promise((resolve, reject) => {
     const worker = new Worker(pruneWorkerPath(), { workerData: request });
     let settled = false;
@@ -48,21 +71,8 @@ export function pruneInWorker(
     signal?.addEventListener('abort', onAbort);
     worker.on('message', (message: PruneJobMessage) => {
       if (message.kind === 'progress') onProgress?.(message.stage, message.done, message.total);
-      else if (message.kind === 'done') settle(() => resolve(message.outcome));
-      else {
-        const e = message.error;
-        settle(() =>
-          reject(
-            e.type === 'cancelled'
-              ? new PruneCancelled()
-              : e.type === 'plan'
-                ? new PlanRefused(e.message)
-                : e.type === 'onnx'
-                  ? new OnnxError(e.kind, e.message, e.file, e.code)
-                  : new Error(e.message),
-          ),
-        );
-      }
+      else if (message.kind === 'failed') settle(() => reject(errorOf(message.error)));
+      else settle(() => resolve(message));
     });
     worker.on('error', (error) =>
       settle(() => reject(new Error(`the prune stopped: ${error.message} (${job.input})`))),
@@ -72,3 +82,20 @@ export function pruneInWorker(
     );
   });
 }
+
+/** The error the server reports, rebuilt from what crossed the thread boundary. */
+function errorOf(e: PruneJobError): Error {
+  switch (e.type) {
+    case 'cancelled':
+      return new PruneCancelled();
+    case 'plan':
+      return new PlanRefused(e.message);
+    case 'onnx':
+      return new OnnxError(e.kind, e.message, e.file, e.code);
+    case 'internal':
+      return new Error(e.message);
+  }
+}
+
+/** Omit over each member of a union (TypeScript's Omit would merge them). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

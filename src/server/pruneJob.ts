@@ -1,9 +1,13 @@
-// The prune worker: one prune of one plan, on a thread of the language server. A prune reads and writes whole
-// models (seconds for large ones); on its own thread the server keeps answering, Cancel stops it between two
-// pieces of work (it polls a shared flag), and running out of memory ends the worker, not the server.
+// The prune worker: one prune (or preview) of one plan, on a thread of the language server. Both read every
+// weight of a model (seconds for large ones); on their own thread the server keeps answering, Cancel stops them
+// between two pieces of work (a shared flag, polled), and running out of memory ends the worker, not the server.
 import { parentPort, workerData } from 'node:worker_threads';
-import { OnnxError } from '../core/onnx/errors';
-import { pruneFile } from '../core/prune/prune';
+import { analyzeModel } from '../core/analyze/analyze';
+import { OnnxError, withModelErrors } from '../core/onnx/errors';
+import { ModelView } from '../core/onnx/modelView';
+import { openModel } from '../core/onnx/reader';
+import { previewPrune } from '../core/prune/preview';
+import { chooseUnits, pruneFile } from '../core/prune/prune';
 import { PlanRefused, checkedPlan } from './checkedPlan';
 import type { PruneJobError, PruneJobMessage, PruneJobRequest } from './pruneJobProtocol';
 
@@ -25,16 +29,29 @@ const signal = {
 
 try {
   const { settings, check } = checkedPlan(request.planPath, request.planText);
-  const outcome = pruneFile(request.input, request.output, settings, {
-    check,
-    signal,
-    hashOriginal: true,
-    onProgress: (stage, done, total) => {
-      signal.throwIfAborted(); // scoring reads every weight: a cancel is heard there too
-      post({ kind: 'progress', stage, done, total });
-    },
-  });
-  post({ kind: 'done', outcome });
+  if (request.kind === 'prune') {
+    const outcome = pruneFile(request.input, request.output, settings, {
+      check,
+      signal,
+      hashOriginal: true,
+      onProgress: (stage, done, total) => {
+        signal.throwIfAborted(); // scoring reads every weight: a cancel is heard there too
+        post({ kind: 'progress', stage, done, total });
+      },
+    });
+    post({ kind: 'pruned', outcome });
+  } else {
+    const path = request.input;
+    const file = withModelErrors(path, () => openModel(path));
+    try {
+      const analysis = withModelErrors(path, () => analyzeModel(new ModelView(file)));
+      check(analysis);
+      const chosen = chooseUnits(analysis, file, settings, () => signal.throwIfAborted());
+      post({ kind: 'previewed', preview: previewPrune(analysis, file, settings, chosen) });
+    } finally {
+      file.close();
+    }
+  }
 } catch (error) {
   post({ kind: 'failed', error: jobError(error) });
 }

@@ -1,23 +1,27 @@
 import type { OnnxErrorKind } from '../core/onnx/errors';
+import type { PrunePreview } from '../core/prune/preview';
 import type { PruneOutcome } from '../core/prune/prune';
 import type { PruneStage } from '../core/prune/progressText';
 
-/** What the server asks of a prune worker (worker_threads `workerData`). */
-export interface PruneJobRequest {
-  /** The model to prune and the file to write (atomically). */
+/**
+ * What the server asks of a prune worker (worker_threads `workerData`): prune a model by a plan into a file, or
+ * preview what the plan would remove. Both read every weight, so both run off the server's thread.
+ */
+export type PruneJobRequest = {
+  /** The model (a prune writes `output`, atomically). */
   input: string;
-  output: string;
   /** The plan, checked against the model in the worker (errors refuse it, as `prune --plan` does). */
   planPath: string;
   planText: string;
   /** One Int32: set to 1 to cancel. A worker busy in synchronous work cannot read messages, so it polls this. */
   cancel: SharedArrayBuffer;
-}
+} & ({ kind: 'prune'; output: string } | { kind: 'preview' });
 
-/** What a prune worker posts back: progress while it runs, then exactly one `done` or `failed`. */
+/** What a prune worker posts back: progress while it runs, then exactly one result or `failed`. */
 export type PruneJobMessage =
   | { kind: 'progress'; stage: PruneStage; done: number; total: number }
-  | { kind: 'done'; outcome: PruneOutcome }
+  | { kind: 'pruned'; outcome: PruneOutcome }
+  | { kind: 'previewed'; preview: PrunePreview }
   | { kind: 'failed'; error: PruneJobError };
 
 /** An error crossing the thread boundary, typed so the server can rebuild what the user should read. */

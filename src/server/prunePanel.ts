@@ -1,12 +1,8 @@
 // The model editor's pruning panel and compare view, server side: a plan's selection previewed on the
 // document's current state, and the current state compared with the model as opened.
 import { fileURLToPath } from 'node:url';
-import { analyzeModel } from '../core/analyze/analyze';
 import { computeMetrics } from '../core/metrics/metrics';
-import { ModelView } from '../core/onnx/modelView';
-import { OnnxError, withModelErrors } from '../core/onnx/errors';
-import { openModel } from '../core/onnx/reader';
-import { previewPrune } from '../core/prune/preview';
+import { OnnxError } from '../core/onnx/errors';
 import type {
   CompareModelsParams,
   CompareResult,
@@ -15,6 +11,7 @@ import type {
   PreviewResult,
 } from '../protocol/server';
 import { PlanRefused, checkedPlan } from './checkedPlan';
+import { PruneCancelled, previewInWorker } from './pruneInWorker';
 import type { ModelCache } from './modelCache';
 import type { ModelStates } from './modelStates';
 
@@ -23,22 +20,25 @@ function messageOf(error: unknown, path: string): string {
   return `${path}: ${(error as Error).message}`;
 }
 
-export async function previewFor(params: PreviewParams, states: ModelStates): Promise<PreviewResult> {
+/**
+ * Answers onnxPruner/preview: what the plan would remove from the document's current state. Importance reads
+ * every weight, so it is worked out on the prune worker (the server keeps answering; a newer preview cancels
+ * this one).
+ */
+export async function previewFor(
+  params: PreviewParams,
+  states: ModelStates,
+  signal?: AbortSignal,
+): Promise<PreviewResult> {
   const modelPath = fileURLToPath(params.uri);
   try {
-    const { settings, check } = checkedPlan(fileURLToPath(params.planUri), params.planText);
+    const planPath = fileURLToPath(params.planUri);
+    checkedPlan(planPath, params.planText); // a plan that cannot be read is refused before anything runs
     const path = await states.materialise(params.uri, params.edits);
-    // Importance reads the weights through the handle that read the graph: a fresh analysis on a fresh handle
-    // (the cached analyses' handles are closed).
-    const file = withModelErrors(path, () => openModel(path));
-    try {
-      const analysis = withModelErrors(path, () => analyzeModel(new ModelView(file)));
-      check(analysis);
-      return { ok: true, preview: previewPrune(analysis, file, settings) };
-    } finally {
-      file.close();
-    }
+    const preview = await previewInWorker({ input: path, planPath, planText: params.planText }, signal);
+    return { ok: true, preview };
   } catch (error) {
+    if (error instanceof PruneCancelled) return { ok: false, message: 'Cancelled.' };
     return { ok: false, message: states.shown(messageOf(error, modelPath), modelPath) };
   }
 }

@@ -198,7 +198,7 @@ export function startServer(connection: Connection): void {
   connection.onRequest(saveModelRequest, (params, token) => saveModelFor(params, states, signalOf(token)));
   connection.onRequest(graphRequest, (params) => graphFor(params, states, models));
   connection.onRequest(nodeDetailsRequest, (params) => nodeDetailsFor(params, states, models));
-  connection.onRequest(previewRequest, (params) => previewFor(params, states));
+  connection.onRequest(previewRequest, (params, token) => previewFor(params, states, signalOf(token)));
   connection.onRequest(compareRequest, (params) => compareFor(params, states, models));
   connection.onRequest(compareModelsRequest, (params) => compareModelsFor(params, models));
   connection.onShutdown(() => states.dispose());

@@ -11,7 +11,7 @@ import {
   type WorkDoneProgressBegin,
   type WorkDoneProgressReport,
 } from 'vscode-languageserver-protocol/node';
-import { applyPlanRequest, modelStateRequest } from '../../src/protocol/server';
+import { applyPlanRequest, modelStateRequest, previewRequest } from '../../src/protocol/server';
 import { buildFixture } from '../builder/fixtures';
 import { writeBuilt } from '../builder/model-builder';
 import { convChain, writeSynthetic } from '../support/syntheticModels';
@@ -110,5 +110,19 @@ describe('prunes on a worker thread', () => {
     assert.ok(reports.some((v) => /^writing, [\d.]+ MB of [\d.]+ MB/.test(v.message ?? '')));
     assert.ok(percentages.at(-1)! >= 50);
     console.log(`progress: ${reports.length} reports, ${reports.map((v) => `${v.percentage} %`).join(', ')}`);
+  });
+
+  test('a preview is worked out on the worker too, and can be cancelled', async () => {
+    const big = pathToFileURL(join(dir, 'big.onnx')).href;
+    const params = { uri: big, edits: [], planUri, planText };
+    const result = await server.connection.sendRequest(previewRequest, params);
+    assert.ok(result.ok, result.ok ? '' : result.message);
+    assert.equal(result.preview.ratio, 0.5);
+    assert.ok(result.preview.parameters.after < result.preview.parameters.before);
+    assert.ok(result.preview.rows.length > 0);
+    const source = new CancellationTokenSource();
+    const cancelled = server.connection.sendRequest(previewRequest, params, source.token);
+    setTimeout(() => source.cancel(), 20);
+    assert.deepEqual(await cancelled, { ok: false, message: 'Cancelled.' });
   });
 });
