@@ -1,5 +1,7 @@
 import { WireError } from './errors';
-import { CONTAINER_FIELDS, type FieldInfo } from './schema';
+import { FieldReader } from './fieldReader';
+import type { onnx } from './proto/onnx.js';
+import { CONTAINER_FIELDS, type FieldInfo, MESSAGE_CLASSES, type MessageClass } from './schema';
 import { CONTAINER_TYPES, SpanTable } from './spanTable';
 import type { WireCursor } from './wireCursor';
 
@@ -10,16 +12,15 @@ export interface StructureLimits {
   maxDepth: number;
 }
 
-/** What one pass over a file's wire format gives: where every container message is, and the skeleton. */
+/** What one pass over a file's wire format gives: the model decoded, and where every container message is. */
 export interface Structure {
+  /** The whole model decoded except tensor element data, which stays on disk; container messages frozen. */
+  proto: onnx.ModelProto;
   spans: SpanTable;
-  /**
-   * The file's bytes with every tensor's element data left out: what protobufjs decodes, all of the model
-   * but its weights (typically a few kilobytes per megabyte of model). A message's length prefix keeps its
-   * width in the file and is written as a padded varint (continuation bytes), which protobuf readers accept,
-   * so the skeleton is written in one pass, before the lengths of the messages it is inside are known.
-   */
-  skeleton: Uint8Array;
+  /** The row of the span table of each container message of `proto`. */
+  rows: Map<object, number>;
+  /** Every tensor with data_location = EXTERNAL, in file order. */
+  external: onnx.TensorProto.$Properties[];
 }
 
 const DEFAULT_LIMITS: StructureLimits = { maxDepth: 64 };
@@ -35,32 +36,43 @@ const TYPE_INDEX = new Map(CONTAINER_TYPES.map((type, i) => [type, i]));
 const CHILD_TYPE: number[][] = FIELDS.map((byNumber) =>
   Array.from(byNumber, (f) => (f?.container ? TYPE_INDEX.get(f.container)! : -1)),
 );
+/** The repeated container fields of each type (their lists are frozen with the message). */
+const LIST_FIELDS: FieldInfo[][] = FIELDS.map((byNumber) =>
+  byNumber.filter((f): f is FieldInfo => f?.container !== undefined && f.repeated),
+);
+const CLASSES: MessageClass[] = CONTAINER_TYPES.map((type) => MESSAGE_CLASSES[type]);
 const TENSOR = TYPE_INDEX.get('Tensor')!;
 const DATA_LOCATION = 14;
+/** A run of leaf fields longer than this is decoded in parts, while its start is still in the window. */
+const RUN_LIMIT = 64 << 10;
 
 /**
- * Walks the wire format of a ModelProto once: records, for every container message (model, graphs, nodes,
- * attributes, functions, tensors…), its byte span and, for every tensor, where its element data lies; and
- * copies everything else into the skeleton. It reads only tags, lengths and the small fields, never the
- * element data, so a model's weights stay on disk.
+ * Walks the wire format of a ModelProto once and decodes it: records, for every container message (model,
+ * graphs, nodes, attributes, functions, tensors…), its byte span and, for every tensor, where its element
+ * data lies; builds each container message itself (the generated class, so the object is what protobufjs
+ * builds), and has the generated decoder decode the rest of its fields in place from the window. It reads
+ * only tags, lengths and the small fields, never the element data, so a model's weights stay on disk.
  */
 export function readStructure(cursor: WireCursor, limits: StructureLimits = DEFAULT_LIMITS): Structure {
   const walker = new Walker(cursor, limits);
   const size = cursor.source.size;
-  walker.message(0, 0, 0, 0, 0, size, 0);
-  return { spans: walker.spans, skeleton: walker.finish() };
+  const proto = walker.message(0, 0, 0, 0, 0, size, 0) as onnx.ModelProto;
+  return { proto, spans: walker.spans, rows: walker.rows, external: walker.external };
 }
 
 class Walker {
   readonly spans = new SpanTable();
-  private out: Uint8Array;
-  private at = 0;
+  // A Map, not a WeakMap: the rows live exactly as long as the messages, and tens of thousands of
+  // WeakMap entries make every garbage collection slower (ephemeron tables).
+  readonly rows = new Map<object, number>();
+  readonly external: onnx.TensorProto.$Properties[] = [];
+  private readonly reader = new FieldReader();
 
   constructor(
     private readonly cursor: WireCursor,
     private readonly limits: StructureLimits,
   ) {
-    this.out = new Uint8Array(Math.min(cursor.source.size, 1 << 16));
+    this.reader.discardUnknown = false; // keep fields from newer IR versions so a re-save loses nothing
   }
 
   message(
@@ -71,7 +83,7 @@ class Walker {
     valueStart: number,
     end: number,
     depth: number,
-  ): void {
+  ): object {
     if (depth > this.limits.maxDepth) {
       throw new WireError(
         'too-deep',
@@ -81,8 +93,10 @@ class Walker {
     const cursor = this.cursor;
     const fields = FIELDS[type];
     const row = this.spans.open(type, field, tagStart, lengthStart, valueStart, end);
+    const message = new CLASSES[type]() as Record<string, unknown>;
+    this.rows.set(message, row);
     let seen = 0; // singular container fields met so far, as bits (their numbers are all below 32)
-    let pending = valueStart; // the first byte not yet copied to the skeleton
+    let run = valueStart; // the first byte of the leaf fields not yet decoded
     cursor.pos = valueStart;
     while (cursor.pos < end) {
       const fieldStart = cursor.pos;
@@ -145,11 +159,8 @@ class Walker {
           }
           seen |= 1 << fieldNo;
         }
-        this.copy(pending, fieldLengthStart);
-        const width = fieldValueStart - fieldLengthStart;
-        const prefixAt = this.reserve(width);
-        const contentStart = this.at;
-        this.message(
+        this.decodeFields(message, type, run, fieldStart, depth);
+        const child = this.message(
           CHILD_TYPE[type][fieldNo],
           fieldNo,
           fieldStart,
@@ -158,60 +169,56 @@ class Walker {
           fieldEnd,
           depth + 1,
         );
-        writePaddedVarint(this.out, prefixAt, this.at - contentStart, width);
+        // As the generated decoder adds an element: a new array for the first (the prototype holds a shared
+        // empty one).
+        const list = info.repeated ? (message[info.name] as object[]) : undefined;
+        if (list === undefined) message[info.name] = child;
+        else if (list.length > 0) list.push(child);
+        else message[info.name] = [child];
         cursor.pos = fieldEnd;
-        pending = fieldEnd;
+        run = fieldEnd;
       } else if (info?.payload) {
-        this.copy(pending, fieldStart);
+        this.decodeFields(message, type, run, fieldStart, depth);
         this.spans.addPayload(fieldNo, wireType, fieldStart, fieldValueStart, fieldEnd);
-        pending = fieldEnd;
+        run = fieldEnd;
+      } else if (fieldStart - run > RUN_LIMIT) {
+        this.decodeFields(message, type, run, fieldStart, depth);
+        run = fieldStart;
       }
     }
     if (cursor.pos !== end) {
       throw new WireError('truncated', `a field runs past the end of its message at byte ${end}`);
     }
-    this.copy(pending, end);
+    this.decodeFields(message, type, run, end, depth);
     this.spans.close(row);
+    if (this.spans.external[row] === 1) this.external.push(message as onnx.TensorProto.$Properties);
+    // Frozen: an edit cannot change a decoded message in place (the writer would copy its old bytes); edits
+    // build new objects (see edit.ts). Lists of leaf values (a node's inputs) are left alone, for speed.
+    for (const info of LIST_FIELDS[type])
+      if (Object.hasOwn(message, info.name)) Object.freeze(message[info.name]);
+    return Object.freeze(message);
   }
 
-  finish(): Uint8Array {
-    // Do not keep a mostly empty buffer alive as long as the model (decoded byte fields are views of it).
-    return this.at * 1.25 < this.out.length ? this.out.slice(0, this.at) : this.out.subarray(0, this.at);
-  }
-
-  /** Copies bytes [start, end) of the file to the skeleton. */
-  private copy(start: number, end: number): void {
+  /**
+   * Decodes the leaf fields in bytes [start, end) of the file into `message`, with the generated decoder:
+   * protobuf decodes a message's fields one after another, so decoding them in runs (between its container
+   * and element-data fields) gives the same message as decoding it whole.
+   */
+  private decodeFields(message: object, type: number, start: number, end: number, depth: number): void {
     if (end <= start) return;
-    this.reserve(end - start);
-    this.cursor.copyTo(this.out, this.at - (end - start), start, end);
-  }
-
-  /** Makes room for n more bytes at the end of the skeleton; returns where they start. */
-  private reserve(n: number): number {
-    const at = this.at;
-    if (at + n > this.out.length) {
-      let capacity = this.out.length * 2;
-      while (capacity < at + n) capacity *= 2;
-      const bigger = new Uint8Array(capacity);
-      bigger.set(this.out.subarray(0, at));
-      this.out = bigger;
+    const cursor = this.cursor;
+    const at = cursor.hold(start, end);
+    this.reader.point(cursor.held, at, at + (end - start));
+    try {
+      CLASSES[type].decode(this.reader, end - start, undefined, depth, message);
+    } catch (error) {
+      const detail = (error as Error).message;
+      throw new WireError(
+        /depth/.test(detail) ? 'too-deep' : 'not-onnx',
+        `protobuf decoding failed (${detail})`,
+      );
     }
-    this.at = at + n;
-    return at;
   }
-}
-
-/**
- * Writes `value` as a varint of exactly `width` bytes. It always fits: a message's skeleton is never longer
- * than the message, whose length was written in `width` bytes.
- */
-function writePaddedVarint(out: Uint8Array, at: number, value: number, width: number): void {
-  for (let i = 0; i < width - 1; i++) {
-    out[at + i] = (value % 128) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  if (value >= 128) throw new Error(`internal: a length does not fit its ${width}-byte prefix`);
-  out[at + width - 1] = value;
 }
 
 function skipGroup(cursor: WireCursor, fieldNo: number, limit: number, depth: number): void {

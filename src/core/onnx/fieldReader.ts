@@ -7,18 +7,31 @@ type Long = ReturnType<protobuf.Reader['int64']>;
 const SHARED_MAX = 128;
 
 /**
- * The protobufjs reader the skeleton is decoded with. It returns the same values as protobufjs's own, with
- * fewer objects: a 10,000-node model holds ~80,000 strings (names, inputs, outputs, op types) of which half
- * repeat (every value name appears as one node's output and another's input), and protobufjs builds each
- * string from many small pieces and every int64 (dims, attribute ints) from two objects. Every object
- * allocated here lives as long as the model, so fewer of them is what makes garbage collection cheaper.
+ * The protobufjs reader the fields of a model are decoded with, pointed in turn at each run of fields in the
+ * structure walk's window. It returns the same values as protobufjs's own, with fewer objects: a 10,000-node
+ * model holds ~80,000 strings (names, inputs, outputs, op types) of which half repeat (every value name
+ * appears as one node's output and another's input), and protobufjs builds each string from many small
+ * pieces and every int64 (dims, attribute ints) from two objects. Every object allocated here lives as long
+ * as the model, so fewer of them is what makes garbage collection cheaper.
  */
-export class SkeletonReader extends protobuf.Reader {
-  private readonly strings: StringTable;
+export class FieldReader extends protobuf.Reader {
+  private readonly strings = new StringTable();
+  /** The same bytes as `buf`, as a Buffer, whose latin1 decoding builds an ASCII string in one step. */
+  private text: Buffer;
 
-  constructor(buffer: Uint8Array) {
+  constructor(buffer: Uint8Array = new Uint8Array(0)) {
     super(buffer);
-    this.strings = new StringTable(buffer);
+    this.text = asBuffer(buffer);
+  }
+
+  /** Points the reader at bytes [start, end) of `buffer`. */
+  point(buffer: Uint8Array, start: number, end: number): void {
+    if (buffer !== this.buf) {
+      this.buf = buffer;
+      this.text = asBuffer(buffer);
+    }
+    this.pos = start;
+    this.len = end;
   }
 
   override string(): string {
@@ -27,7 +40,7 @@ export class SkeletonReader extends protobuf.Reader {
     const end = start + length;
     if (end > this.len) throw new RangeError(`index out of range: ${start} + ${length} > ${this.len}`);
     this.pos = end;
-    return this.strings.get(start, end);
+    return this.strings.get(this.buf, this.text, start, end);
   }
 
   override int64(): Long {
@@ -42,6 +55,20 @@ export class SkeletonReader extends protobuf.Reader {
     }
     return super.int64();
   }
+
+  /**
+   * Bytes fields and unknown fields, copied: protobufjs returns a view of its buffer, and this reader's
+   * buffer is a window that the walk refills.
+   */
+  override raw(start: number, end: number): Uint8Array {
+    const copy = new Uint8Array(end - start);
+    copy.set(this.buf.subarray(start, end));
+    return copy;
+  }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**
@@ -52,15 +79,8 @@ class StringTable {
   private table: (string | undefined)[] = new Array<string | undefined>(1024).fill(undefined);
   private hashes = new Int32Array(1024);
   private count = 0;
-  /** The same bytes as a Buffer, whose latin1 decoding builds an ASCII string in one step. */
-  private readonly text: Buffer;
 
-  constructor(private readonly buf: Uint8Array) {
-    this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-
-  get(start: number, end: number): string {
-    const buf = this.buf;
+  get(buf: Uint8Array, text: Buffer, start: number, end: number): string {
     const length = end - start;
     if (length === 0) return '';
     if (length > SHARED_MAX) return protobuf.util.utf8.read(buf, start, end);
@@ -74,9 +94,9 @@ class StringTable {
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const known = this.table[slot];
       if (known === undefined) {
-        const text = this.text.toString('latin1', start, end); // ASCII: latin1 and UTF-8 agree
-        this.insert(slot, hash, text);
-        return text;
+        const decoded = text.toString('latin1', start, end); // ASCII: latin1 and UTF-8 agree
+        this.insert(slot, hash, decoded);
+        return decoded;
       }
       if (this.hashes[slot] === hash && known.length === length && sameAscii(known, buf, start)) return known;
     }
