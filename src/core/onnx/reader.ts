@@ -40,9 +40,9 @@ function openSource(source: ByteSource, path: string | undefined, options: OpenO
       throw new OnnxError(error.kind, describe(source, error.kind, error.message), name);
     throw error;
   }
-  const { proto, spans, rows, external } = structure;
+  const { proto, spans, messages, external } = structure;
   checkLooksLikeModel(proto, spans, source);
-  const model = new ModelFile(proto, source, spans, rows, path, external);
+  const model = new ModelFile(proto, source, spans, messages, path, external);
   if (options.checkExternalData !== false) checkExternalData(model);
   return model;
 }

@@ -17,8 +17,8 @@ export interface Structure {
   /** The whole model decoded except tensor element data, which stays on disk; container messages frozen. */
   proto: onnx.ModelProto;
   spans: SpanTable;
-  /** The row of the span table of each container message of `proto`. */
-  rows: Map<object, number>;
+  /** The container messages of `proto` by their row of the span table. */
+  messages: object[];
   /** Every tensor with data_location = EXTERNAL, in file order. */
   external: onnx.TensorProto.$Properties[];
 }
@@ -36,9 +36,9 @@ const TYPE_INDEX = new Map(CONTAINER_TYPES.map((type, i) => [type, i]));
 const CHILD_TYPE: number[][] = FIELDS.map((byNumber) =>
   Array.from(byNumber, (f) => (f?.container ? TYPE_INDEX.get(f.container)! : -1)),
 );
-/** The repeated container fields of each type (their lists are frozen with the message). */
+/** The repeated fields of each type but element data (their lists are trimmed when the message is done). */
 const LIST_FIELDS: FieldInfo[][] = FIELDS.map((byNumber) =>
-  byNumber.filter((f): f is FieldInfo => f?.container !== undefined && f.repeated),
+  byNumber.filter((f): f is FieldInfo => f !== undefined && f.repeated && !f.payload),
 );
 const CLASSES: MessageClass[] = CONTAINER_TYPES.map((type) => MESSAGE_CLASSES[type]);
 const TENSOR = TYPE_INDEX.get('Tensor')!;
@@ -57,14 +57,12 @@ export function readStructure(cursor: WireCursor, limits: StructureLimits = DEFA
   const walker = new Walker(cursor, limits);
   const size = cursor.source.size;
   const proto = walker.message(0, 0, 0, 0, 0, size, 0) as onnx.ModelProto;
-  return { proto, spans: walker.spans, rows: walker.rows, external: walker.external };
+  return { proto, spans: walker.spans, messages: walker.messages, external: walker.external };
 }
 
 class Walker {
   readonly spans = new SpanTable();
-  // A Map, not a WeakMap: the rows live exactly as long as the messages, and tens of thousands of
-  // WeakMap entries make every garbage collection slower (ephemeron tables).
-  readonly rows = new Map<object, number>();
+  readonly messages: object[] = [];
   readonly external: onnx.TensorProto.$Properties[] = [];
   private readonly reader = new FieldReader();
 
@@ -94,7 +92,7 @@ class Walker {
     const fields = FIELDS[type];
     const row = this.spans.open(type, field, tagStart, lengthStart, valueStart, end);
     const message = new CLASSES[type]() as Record<string, unknown>;
-    this.rows.set(message, row);
+    this.messages.push(message); // at index `row`: rows are numbered in the order messages are met
     let seen = 0; // singular container fields met so far, as bits (their numbers are all below 32)
     let run = valueStart; // the first byte of the leaf fields not yet decoded
     cursor.pos = valueStart;
@@ -169,12 +167,7 @@ class Walker {
           fieldEnd,
           depth + 1,
         );
-        // As the generated decoder adds an element: a new array for the first (the prototype holds a shared
-        // empty one).
-        const list = info.repeated ? (message[info.name] as object[]) : undefined;
-        if (list === undefined) message[info.name] = child;
-        else if (list.length > 0) list.push(child);
-        else message[info.name] = [child];
+        adopt(message, info, child);
         cursor.pos = fieldEnd;
         run = fieldEnd;
       } else if (info?.payload) {
@@ -192,11 +185,7 @@ class Walker {
     this.decodeFields(message, type, run, end, depth);
     this.spans.close(row);
     if (this.spans.external[row] === 1) this.external.push(message as onnx.TensorProto.$Properties);
-    // Frozen: an edit cannot change a decoded message in place (the writer would copy its old bytes); edits
-    // build new objects (see edit.ts). Lists of leaf values (a node's inputs) are left alone, for speed.
-    for (const info of LIST_FIELDS[type])
-      if (Object.hasOwn(message, info.name)) Object.freeze(message[info.name]);
-    return Object.freeze(message);
+    return seal(message, type);
   }
 
   /**
@@ -219,6 +208,33 @@ class Walker {
       );
     }
   }
+}
+
+/** Adds a decoded message to its field, as the generated decoder does. */
+function adopt(message: Record<string, unknown>, info: FieldInfo, child: object): void {
+  if (!info.repeated) {
+    message[info.name] = child;
+    return;
+  }
+  // A new array for the first element: the prototype holds a shared empty one.
+  const list = message[info.name] as object[];
+  if (list.length > 0) list.push(child);
+  else message[info.name] = [child];
+}
+
+/** Ends a decoded message: its lists trimmed, the lists of messages and the message itself frozen. */
+function seal(message: Record<string, unknown>, type: number): object {
+  for (const info of LIST_FIELDS[type]) {
+    if (!Object.hasOwn(message, info.name)) continue;
+    // A list built by pushing has room for 17 elements or half as many again as it holds; a copy has
+    // exactly its elements. The lists live as long as the model and are most of what garbage collection
+    // copies while a model opens (a node's inputs and outputs, a tensor's dims, an attribute's ints).
+    const list = (message[info.name] as unknown[]).slice();
+    // Frozen: an edit cannot change a decoded message in place (the writer would copy its old bytes);
+    // edits build new objects (see edit.ts). Lists of leaf values (a node's inputs) are left alone.
+    message[info.name] = info.container ? Object.freeze(list) : list;
+  }
+  return Object.freeze(message);
 }
 
 function skipGroup(cursor: WireCursor, fieldNo: number, limit: number, depth: number): void {
