@@ -77,6 +77,7 @@ function asBuffer(bytes: Uint8Array): Buffer {
  */
 class StringTable {
   private table: (string | undefined)[] = new Array<string | undefined>(1024).fill(undefined);
+  /** Each slot's hash, 0 for an empty slot: a probe reads this dense array, and the string only on a match. */
   private hashes = new Int32Array(1024);
   private count = 0;
 
@@ -90,15 +91,20 @@ class StringTable {
       if (b >= 0x80) return protobuf.util.utf8.read(buf, start, end);
       hash = Math.imul(hash ^ b, 0x01000193);
     }
-    const mask = this.table.length - 1;
+    if (hash === 0) hash = 1; // 0 marks an empty slot
+    const hashes = this.hashes;
+    const mask = hashes.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const known = this.table[slot];
-      if (known === undefined) {
+      const known = hashes[slot];
+      if (known === 0) {
         const decoded = text.toString('latin1', start, end); // ASCII: latin1 and UTF-8 agree
         this.insert(slot, hash, decoded);
         return decoded;
       }
-      if (this.hashes[slot] === hash && known.length === length && sameAscii(known, buf, start)) return known;
+      if (known === hash) {
+        const candidate = this.table[slot]!;
+        if (candidate.length === length && sameAscii(candidate, buf, start)) return candidate;
+      }
     }
   }
 
@@ -113,12 +119,12 @@ class StringTable {
     this.hashes = new Int32Array(oldTable.length * 2);
     const mask = this.table.length - 1;
     for (let i = 0; i < oldTable.length; i++) {
-      const known = oldTable[i];
-      if (known === undefined) continue;
-      let at = oldHashes[i] & mask;
-      while (this.table[at] !== undefined) at = (at + 1) & mask;
-      this.table[at] = known;
-      this.hashes[at] = oldHashes[i];
+      const h = oldHashes[i];
+      if (h === 0) continue;
+      let at = h & mask;
+      while (this.hashes[at] !== 0) at = (at + 1) & mask;
+      this.table[at] = oldTable[i];
+      this.hashes[at] = h;
     }
   }
 }

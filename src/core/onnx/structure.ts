@@ -95,6 +95,7 @@ class Walker {
     this.messages.push(message); // at index `row`: rows are numbered in the order messages are met
     let seen = 0; // singular container fields met so far, as bits (their numbers are all below 32)
     let run = valueStart; // the first byte of the leaf fields not yet decoded
+    cursor.keep = run;
     cursor.pos = valueStart;
     while (cursor.pos < end) {
       const fieldStart = cursor.pos;
@@ -102,9 +103,8 @@ class Walker {
       // Bit operations for the usual tag (below 2^31); a larger one is an invalid field number below.
       const fieldNo = tag < 0x80000000 ? tag >>> 3 : Math.floor(tag / 8);
       const wireType = tag & 7;
-      if (fieldNo === 0 || fieldNo > 0x1fffffff) {
-        throw new WireError('not-onnx', `byte ${fieldStart} holds an invalid field number`);
-      }
+      if (fieldNo === 0 || fieldNo > 0x1fffffff)
+        throw invalid(`byte ${fieldStart} holds an invalid field number`);
       const fieldLengthStart = cursor.pos;
       let fieldValueStart = cursor.pos;
       switch (wireType) {
@@ -122,13 +122,8 @@ class Walker {
         case 2: {
           const length = cursor.varint();
           fieldValueStart = cursor.pos;
-          if (length > end - fieldValueStart) {
-            throw new WireError(
-              'truncated',
-              `field ${fieldNo} at byte ${fieldStart} declares ${length} bytes but only ${end - fieldValueStart} remain` +
-                (end === cursor.source.size ? ' in the file' : ' in its message'),
-            );
-          }
+          if (length > end - fieldValueStart)
+            throw tooLong(fieldNo, fieldStart, length, end - fieldValueStart, end === cursor.source.size);
           cursor.skip(length);
           break;
         }
@@ -136,25 +131,16 @@ class Walker {
           skipGroup(cursor, fieldNo, end, 0);
           break;
         default:
-          throw new WireError('not-onnx', `byte ${fieldStart} holds an invalid wire type ${wireType}`);
+          throw invalid(`byte ${fieldStart} holds an invalid wire type ${wireType}`);
       }
       const fieldEnd = cursor.pos;
-      if (fieldEnd > end) {
-        throw new WireError(
-          'truncated',
-          `field ${fieldNo} at byte ${fieldStart} runs past the end of its message`,
-        );
-      }
+      if (fieldEnd > end)
+        throw truncated(`field ${fieldNo} at byte ${fieldStart} runs past the end of its message`);
       const info = fieldNo < fields.length ? fields[fieldNo] : undefined;
       if (info?.container && wireType === 2) {
         if (!info.repeated) {
           // protobuf merges a repeated singular message; no exporter writes one, and spans could not follow.
-          if (seen & (1 << fieldNo)) {
-            throw new WireError(
-              'unsupported',
-              `field '${info.name}' appears twice in one message (at byte ${fieldStart})`,
-            );
-          }
+          if (seen & (1 << fieldNo)) throw twice(info, fieldStart);
           seen |= 1 << fieldNo;
         }
         this.decodeFields(message, type, run, fieldStart, depth);
@@ -170,18 +156,19 @@ class Walker {
         adopt(message, info, child);
         cursor.pos = fieldEnd;
         run = fieldEnd;
+        cursor.keep = run;
       } else if (info?.payload) {
         this.decodeFields(message, type, run, fieldStart, depth);
         this.spans.addPayload(fieldNo, wireType, fieldStart, fieldValueStart, fieldEnd);
         run = fieldEnd;
+        cursor.keep = run;
       } else if (fieldStart - run > RUN_LIMIT) {
         this.decodeFields(message, type, run, fieldStart, depth);
         run = fieldStart;
+        cursor.keep = run;
       }
     }
-    if (cursor.pos !== end) {
-      throw new WireError('truncated', `a field runs past the end of its message at byte ${end}`);
-    }
+    if (cursor.pos !== end) throw truncated(`a field runs past the end of its message at byte ${end}`);
     this.decodeFields(message, type, run, end, depth);
     this.spans.close(row);
     if (this.spans.external[row] === 1) this.external.push(message as onnx.TensorProto.$Properties);
@@ -201,13 +188,37 @@ class Walker {
     try {
       CLASSES[type].decode(this.reader, end - start, undefined, depth, message);
     } catch (error) {
-      const detail = (error as Error).message;
-      throw new WireError(
-        /depth/.test(detail) ? 'too-deep' : 'not-onnx',
-        `protobuf decoding failed (${detail})`,
-      );
+      throw decodingError(error);
     }
   }
+}
+
+function decodingError(error: unknown): WireError {
+  const detail = (error as Error).message;
+  return new WireError(
+    /depth/.test(detail) ? 'too-deep' : 'not-onnx',
+    `protobuf decoding failed (${detail})`,
+  );
+}
+
+// The walk's errors, built out of line: the walk's loop is what the JIT compiles after every fresh start.
+function invalid(detail: string): WireError {
+  return new WireError('not-onnx', detail);
+}
+
+function truncated(detail: string): WireError {
+  return new WireError('truncated', detail);
+}
+
+function tooLong(fieldNo: number, at: number, length: number, left: number, inFile: boolean): WireError {
+  return truncated(
+    `field ${fieldNo} at byte ${at} declares ${length} bytes but only ${left} remain` +
+      (inFile ? ' in the file' : ' in its message'),
+  );
+}
+
+function twice(info: FieldInfo, at: number): WireError {
+  return new WireError('unsupported', `field '${info.name}' appears twice in one message (at byte ${at})`);
 }
 
 /** Adds a decoded message to its field, as the generated decoder does. */
@@ -225,14 +236,16 @@ function adopt(message: Record<string, unknown>, info: FieldInfo, child: object)
 /** Ends a decoded message: its lists trimmed, the lists of messages and the message itself frozen. */
 function seal(message: Record<string, unknown>, type: number): object {
   for (const info of LIST_FIELDS[type]) {
-    if (!Object.hasOwn(message, info.name)) continue;
+    // An empty list is the prototype's shared one (or, rarely, an empty packed field's own): nothing to do.
+    const list = message[info.name] as unknown[];
+    if (list.length === 0) continue;
     // A list built by pushing has room for 17 elements or half as many again as it holds; a copy has
     // exactly its elements. The lists live as long as the model and are most of what garbage collection
     // copies while a model opens (a node's inputs and outputs, a tensor's dims, an attribute's ints).
-    const list = (message[info.name] as unknown[]).slice();
+    const trimmed = list.slice();
     // Frozen: an edit cannot change a decoded message in place (the writer would copy its old bytes);
     // edits build new objects (see edit.ts). Lists of leaf values (a node's inputs) are left alone.
-    message[info.name] = info.container ? Object.freeze(list) : list;
+    message[info.name] = info.container ? Object.freeze(trimmed) : trimmed;
   }
   return Object.freeze(message);
 }

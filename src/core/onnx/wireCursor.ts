@@ -3,6 +3,8 @@ import { WireError } from './errors';
 
 const WINDOW = 1 << 20;
 const MIN_WINDOW = 4 << 10;
+/** The most bytes before the position a refill keeps (see `keep`). */
+const KEEP_MAX = 64 << 10;
 
 /**
  * Reads protobuf wire primitives from a ByteSource through a window, so walking the structure of a large
@@ -57,6 +59,12 @@ export class WireCursor {
     this.pos += n;
   }
 
+  /**
+   * Where the bytes the walk still needs begin (the fields of a message not yet decoded): a refill that
+   * would leave them behind starts there instead, so that decoding them does not read them again.
+   */
+  keep = 0;
+
   /** What `hold` made readable: the window's buffer, or a buffer of its own. */
   held: Uint8Array = this.buffer;
 
@@ -77,7 +85,12 @@ export class WireCursor {
   }
 
   private fill(at: number, need: number): void {
-    const sequential = at === this.windowStart + this.window.length;
+    if (this.keep < at && this.keep >= this.windowStart && at - this.keep <= KEEP_MAX) {
+      need += at - this.keep;
+      at = this.keep;
+    }
+    // Sequential: the walk reached the window's end, or went on past it from bytes it keeps.
+    const sequential = at >= this.windowStart && at <= this.windowStart + this.window.length;
     this.readAhead = sequential ? Math.min(this.readAhead * 2, WINDOW) : MIN_WINDOW;
     const length = Math.min(Math.max(this.readAhead, need), this.source.size - at);
     if (length < need || at < 0)
