@@ -67,6 +67,19 @@ function awkwardModel(): Uint8Array {
     attribute({ name: 'pads', type: 7, ints: [0, 1, -1, 2 ** 40].map((v) => Long.fromNumber(v)) }),
     unknown('between-attributes'),
     attribute({ name: 'value', type: 4, t: floatTensor('c', [2]) }),
+    // An enum value this schema does not know (kept as an unknown field), ints packed and not.
+    attribute({ name: 'future', type: 99 as onnx.AttributeProto.AttributeType, f: 0.5, doc_string: 'd' }),
+    message(
+      5,
+      concat(
+        field(1, 2).string('mixed').finish(),
+        field(8, 0).int64(7).finish(),
+        field(8, 2).fork().int64(8).int64(-9).ldelim().finish(),
+        field(20, 0).int32(7).finish(),
+      ),
+    ),
+    field(1, 0).uint32(5).finish(), // an input with the wrong wire type: an unknown field
+
     onnx.NodeProto.encode({ op_type: 'Conv', domain: 'ai.onnx', input: ['b'] }).finish(),
   );
   // A node whose attribute holds a graph, the attribute's name after it.
@@ -85,6 +98,13 @@ function awkwardModel(): Uint8Array {
     onnx.TensorProto.encode({ name: 'w' }).finish(),
     unknown('tensor-extra'),
   );
+  // Dims not packed, an unknown data location.
+  const tensorC = concat(
+    field(1, 0).int64(3).finish(),
+    field(1, 0).int64(300).finish(),
+    onnx.TensorProto.encode({ name: 'u', data_type: 7 }).finish(),
+    field(14, 0).int32(5).finish(),
+  );
   const tensorB = concat(
     field(4, 5).float(1.5).finish(),
     onnx.TensorProto.encode({ name: 'v', data_type: 1 }).finish(),
@@ -100,6 +120,7 @@ function awkwardModel(): Uint8Array {
     message(5, tensorA),
     onnx.GraphProto.encode({ doc_string: 'd'.repeat(300 << 10), value_info: valueInfo.slice(2000) }).finish(),
     message(5, tensorB),
+    message(5, tensorC),
     onnx.GraphProto.encode({ input: [tensorInfo('x', [1, 4])], output: [tensorInfo('y', [1, 4])] }).finish(),
     unknown('graph-extra'),
   );
