@@ -76,7 +76,8 @@ function asBuffer(bytes: Uint8Array): Buffer {
  * long) is decoded by protobufjs's own code, so every string is exactly what protobufjs would return.
  */
 class StringTable {
-  private table: (string | undefined)[] = new Array<string | undefined>(1024).fill(undefined);
+  /** Holes where `hashes` is 0 (never read there): filling a new table cost more than the lookups. */
+  private table: (string | undefined)[] = new Array<string | undefined>(1024);
   /** Each slot's hash, 0 for an empty slot: a probe reads this dense array, and the string only on a match. */
   private hashes = new Int32Array(1024);
   private count = 0;
@@ -115,7 +116,7 @@ class StringTable {
     // Keep the table at most half full: grow and re-insert.
     const oldTable = this.table;
     const oldHashes = this.hashes;
-    this.table = new Array<string | undefined>(oldTable.length * 2).fill(undefined);
+    this.table = new Array<string | undefined>(oldTable.length * 2);
     this.hashes = new Int32Array(oldTable.length * 2);
     const mask = this.table.length - 1;
     for (let i = 0; i < oldTable.length; i++) {
