@@ -201,7 +201,7 @@ function decodingError(error: unknown): WireError {
   );
 }
 
-// The walk's errors, built out of line: the walk's loop is what the JIT compiles after every fresh start.
+// The walk's errors, built out of line: the walk's loop reads as the walk.
 function invalid(detail: string): WireError {
   return new WireError('not-onnx', detail);
 }
