@@ -143,7 +143,8 @@ class Walker {
           if (seen & (1 << fieldNo)) throw twice(info, fieldStart);
           seen |= 1 << fieldNo;
         }
-        this.decodeFields(message, type, run, fieldStart, depth);
+        // Checked here, not in decodeFields: a graph's nodes follow one another with nothing between them.
+        if (run < fieldStart) this.decodeFields(message, type, run, fieldStart, depth);
         const child = this.message(
           CHILD_TYPE[type][fieldNo],
           fieldNo,
@@ -158,7 +159,7 @@ class Walker {
         run = fieldEnd;
         cursor.keep = run;
       } else if (info?.payload) {
-        this.decodeFields(message, type, run, fieldStart, depth);
+        if (run < fieldStart) this.decodeFields(message, type, run, fieldStart, depth);
         this.spans.addPayload(fieldNo, wireType, fieldStart, fieldValueStart, fieldEnd);
         run = fieldEnd;
         cursor.keep = run;
@@ -169,19 +170,18 @@ class Walker {
       }
     }
     if (cursor.pos !== end) throw truncated(`a field runs past the end of its message at byte ${end}`);
-    this.decodeFields(message, type, run, end, depth);
+    if (run < end) this.decodeFields(message, type, run, end, depth);
     this.spans.close(row);
     if (this.spans.external[row] === 1) this.external.push(message as onnx.TensorProto.$Properties);
     return seal(message, type);
   }
 
   /**
-   * Decodes the leaf fields in bytes [start, end) of the file into `message`, with the generated decoder:
+   * Decodes the leaf fields in bytes [start, end) (not empty) of the file into `message`, with the generated decoder:
    * protobuf decodes a message's fields one after another, so decoding them in runs (between its container
    * and element-data fields) gives the same message as decoding it whole.
    */
   private decodeFields(message: object, type: number, start: number, end: number, depth: number): void {
-    if (end <= start) return;
     const cursor = this.cursor;
     const at = cursor.hold(start, end);
     this.reader.point(cursor.held, at, at + (end - start));
