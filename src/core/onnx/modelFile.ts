@@ -39,14 +39,15 @@ export class ModelFile {
   private readonly newData = new WeakMap<object, readonly DataChunk[]>();
 
   private currentSource: ByteSource;
+  private rows: Map<object, number> | undefined;
 
   constructor(
     readonly proto: onnx.ModelProto,
     source: ByteSource,
     /** Where every container message of the file is. */
     private readonly spans: SpanTable,
-    /** The row of the span table of each message decoded from the file. */
-    private readonly rows: ReadonlyMap<object, number>,
+    /** The messages decoded from the file, by their row of the span table. */
+    private readonly messages: readonly object[],
     /** The model's path, when it was opened from a file (external data resolves against its folder). */
     readonly path: string | undefined,
     /** Every tensor of the file stored in external data (found while reading the structure). */
@@ -82,8 +83,22 @@ export class ModelFile {
 
   /** The span of a message decoded from this file, if it is one (and so unchanged). */
   spanOf(message: object): MessageSpan | undefined {
-    const row = this.rows.get(message);
+    const row = this.rowOf(message);
     return row === undefined ? undefined : this.spans.span(row);
+  }
+
+  /**
+   * The row of a message decoded from this file. The index is built on first use: opening and most analyses
+   * never ask, and its tens of thousands of entries cost the open milliseconds and garbage collection. A
+   * Map, not a WeakMap: the rows live exactly as long as the messages, and tens of thousands of WeakMap
+   * entries make every garbage collection slower (ephemeron tables).
+   */
+  private rowOf(message: object): number | undefined {
+    if (!this.rows) {
+      this.rows = new Map();
+      for (let row = 0; row < this.messages.length; row++) this.rows.set(this.messages[row], row);
+    }
+    return this.rows.get(message);
   }
 
   /** Gives a tensor built by an edit its data, as chunks (copied by range when the model is written). */
@@ -95,7 +110,7 @@ export class ModelFile {
     const chunks = this.newData.get(tensor);
     if (chunks) return { kind: 'chunks', chunks };
     if (tensor.data_location === 1) return { kind: 'external', ref: parseExternalData(tensor, this.name) };
-    const row = this.rows.get(tensor);
+    const row = this.rowOf(tensor);
     const spans = this.spans;
     if (row !== undefined && spans.payloadTo[row] > spans.payloadFrom[row]) {
       // protobuf semantics: the last raw_data wins; repeated fields concatenate.

@@ -3,6 +3,7 @@
  * way from ModelProto to every TensorProto ("containers"), and the TensorProto fields that hold element
  * data ("payload"). Everything else is decoded and encoded by the generated protobufjs code.
  */
+import type protobuf from 'protobufjs/minimal.js';
 import { onnx } from './proto/onnx.js';
 
 export type ContainerType =
@@ -155,4 +156,26 @@ export const ENCODERS: Record<ContainerType, { encode(message: object): { finish
   TrainingInfo: onnx.TrainingInfoProto,
   SparseTensor: onnx.SparseTensorProto,
   Tensor: onnx.TensorProto,
+};
+
+/**
+ * The generated class of each container type, as the reader uses it: a new message, and the generated
+ * decoder run over some of the message's fields into an existing message. `decode`'s last three parameters
+ * are the generated code's own (the end-group tag, the nesting depth that protobufjs limits, and the message
+ * to decode into, which is how it merges a singular message field met twice), left out of its typings.
+ */
+export interface MessageClass {
+  new (): object;
+  decode(reader: protobuf.Reader, length: number, endGroup: undefined, depth: number, into: object): object;
+}
+
+export const MESSAGE_CLASSES: Record<ContainerType, MessageClass> = {
+  Model: onnx.ModelProto as unknown as MessageClass,
+  Graph: onnx.GraphProto as unknown as MessageClass,
+  Node: onnx.NodeProto as unknown as MessageClass,
+  Attribute: onnx.AttributeProto as unknown as MessageClass,
+  Function: onnx.FunctionProto as unknown as MessageClass,
+  TrainingInfo: onnx.TrainingInfoProto as unknown as MessageClass,
+  SparseTensor: onnx.SparseTensorProto as unknown as MessageClass,
+  Tensor: onnx.TensorProto as unknown as MessageClass,
 };

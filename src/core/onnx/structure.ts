@@ -1,5 +1,7 @@
 import { WireError } from './errors';
-import { CONTAINER_FIELDS, type FieldInfo } from './schema';
+import { FieldReader } from './fieldReader';
+import type { onnx } from './proto/onnx.js';
+import { CONTAINER_FIELDS, type FieldInfo, MESSAGE_CLASSES, type MessageClass } from './schema';
 import { CONTAINER_TYPES, SpanTable } from './spanTable';
 import type { WireCursor } from './wireCursor';
 
@@ -10,16 +12,15 @@ export interface StructureLimits {
   maxDepth: number;
 }
 
-/** What one pass over a file's wire format gives: where every container message is, and the skeleton. */
+/** What one pass over a file's wire format gives: the model decoded, and where every container message is. */
 export interface Structure {
+  /** The whole model decoded except tensor element data, which stays on disk; container messages frozen. */
+  proto: onnx.ModelProto;
   spans: SpanTable;
-  /**
-   * The file's bytes with every tensor's element data left out: what protobufjs decodes, all of the model
-   * but its weights (typically a few kilobytes per megabyte of model). A message's length prefix keeps its
-   * width in the file and is written as a padded varint (continuation bytes), which protobuf readers accept,
-   * so the skeleton is written in one pass, before the lengths of the messages it is inside are known.
-   */
-  skeleton: Uint8Array;
+  /** The container messages of `proto` by their row of the span table. */
+  messages: object[];
+  /** Every tensor with data_location = EXTERNAL, in file order. */
+  external: onnx.TensorProto.$Properties[];
 }
 
 const DEFAULT_LIMITS: StructureLimits = { maxDepth: 64 };
@@ -35,32 +36,41 @@ const TYPE_INDEX = new Map(CONTAINER_TYPES.map((type, i) => [type, i]));
 const CHILD_TYPE: number[][] = FIELDS.map((byNumber) =>
   Array.from(byNumber, (f) => (f?.container ? TYPE_INDEX.get(f.container)! : -1)),
 );
+/** The repeated fields of each type but element data (their lists are trimmed when the message is done). */
+const LIST_FIELDS: FieldInfo[][] = FIELDS.map((byNumber) =>
+  byNumber.filter((f): f is FieldInfo => f !== undefined && f.repeated && !f.payload),
+);
+const CLASSES: MessageClass[] = CONTAINER_TYPES.map((type) => MESSAGE_CLASSES[type]);
 const TENSOR = TYPE_INDEX.get('Tensor')!;
 const DATA_LOCATION = 14;
+/** A run of leaf fields longer than this is decoded in parts, while its start is still in the window. */
+const RUN_LIMIT = 64 << 10;
 
 /**
- * Walks the wire format of a ModelProto once: records, for every container message (model, graphs, nodes,
- * attributes, functions, tensors…), its byte span and, for every tensor, where its element data lies; and
- * copies everything else into the skeleton. It reads only tags, lengths and the small fields, never the
- * element data, so a model's weights stay on disk.
+ * Walks the wire format of a ModelProto once and decodes it: records, for every container message (model,
+ * graphs, nodes, attributes, functions, tensors…), its byte span and, for every tensor, where its element
+ * data lies; builds each container message itself (the generated class, so the object is what protobufjs
+ * builds), and has the generated decoder decode the rest of its fields in place from the window. It reads
+ * only tags, lengths and the small fields, never the element data, so a model's weights stay on disk.
  */
 export function readStructure(cursor: WireCursor, limits: StructureLimits = DEFAULT_LIMITS): Structure {
   const walker = new Walker(cursor, limits);
   const size = cursor.source.size;
-  walker.message(0, 0, 0, 0, 0, size, 0);
-  return { spans: walker.spans, skeleton: walker.finish() };
+  const proto = walker.message(0, 0, 0, 0, 0, size, 0) as onnx.ModelProto;
+  return { proto, spans: walker.spans, messages: walker.messages, external: walker.external };
 }
 
 class Walker {
   readonly spans = new SpanTable();
-  private out: Uint8Array;
-  private at = 0;
+  readonly messages: object[] = [];
+  readonly external: onnx.TensorProto.$Properties[] = [];
+  private readonly reader = new FieldReader();
 
   constructor(
     private readonly cursor: WireCursor,
     private readonly limits: StructureLimits,
   ) {
-    this.out = new Uint8Array(Math.min(cursor.source.size, 1 << 16));
+    this.reader.discardUnknown = false; // keep fields from newer IR versions so a re-save loses nothing
   }
 
   message(
@@ -71,7 +81,7 @@ class Walker {
     valueStart: number,
     end: number,
     depth: number,
-  ): void {
+  ): object {
     if (depth > this.limits.maxDepth) {
       throw new WireError(
         'too-deep',
@@ -81,8 +91,11 @@ class Walker {
     const cursor = this.cursor;
     const fields = FIELDS[type];
     const row = this.spans.open(type, field, tagStart, lengthStart, valueStart, end);
+    const message = new CLASSES[type]() as Record<string, unknown>;
+    this.messages.push(message); // at index `row`: rows are numbered in the order messages are met
     let seen = 0; // singular container fields met so far, as bits (their numbers are all below 32)
-    let pending = valueStart; // the first byte not yet copied to the skeleton
+    let run = valueStart; // the first byte of the leaf fields not yet decoded
+    cursor.keep = run;
     cursor.pos = valueStart;
     while (cursor.pos < end) {
       const fieldStart = cursor.pos;
@@ -90,9 +103,8 @@ class Walker {
       // Bit operations for the usual tag (below 2^31); a larger one is an invalid field number below.
       const fieldNo = tag < 0x80000000 ? tag >>> 3 : Math.floor(tag / 8);
       const wireType = tag & 7;
-      if (fieldNo === 0 || fieldNo > 0x1fffffff) {
-        throw new WireError('not-onnx', `byte ${fieldStart} holds an invalid field number`);
-      }
+      if (fieldNo === 0 || fieldNo > 0x1fffffff)
+        throw invalid(`byte ${fieldStart} holds an invalid field number`);
       const fieldLengthStart = cursor.pos;
       let fieldValueStart = cursor.pos;
       switch (wireType) {
@@ -110,13 +122,8 @@ class Walker {
         case 2: {
           const length = cursor.varint();
           fieldValueStart = cursor.pos;
-          if (length > end - fieldValueStart) {
-            throw new WireError(
-              'truncated',
-              `field ${fieldNo} at byte ${fieldStart} declares ${length} bytes but only ${end - fieldValueStart} remain` +
-                (end === cursor.source.size ? ' in the file' : ' in its message'),
-            );
-          }
+          if (length > end - fieldValueStart)
+            throw tooLong(fieldNo, fieldStart, length, end - fieldValueStart, end === cursor.source.size);
           cursor.skip(length);
           break;
         }
@@ -124,32 +131,21 @@ class Walker {
           skipGroup(cursor, fieldNo, end, 0);
           break;
         default:
-          throw new WireError('not-onnx', `byte ${fieldStart} holds an invalid wire type ${wireType}`);
+          throw invalid(`byte ${fieldStart} holds an invalid wire type ${wireType}`);
       }
       const fieldEnd = cursor.pos;
-      if (fieldEnd > end) {
-        throw new WireError(
-          'truncated',
-          `field ${fieldNo} at byte ${fieldStart} runs past the end of its message`,
-        );
-      }
+      if (fieldEnd > end)
+        throw truncated(`field ${fieldNo} at byte ${fieldStart} runs past the end of its message`);
       const info = fieldNo < fields.length ? fields[fieldNo] : undefined;
       if (info?.container && wireType === 2) {
         if (!info.repeated) {
           // protobuf merges a repeated singular message; no exporter writes one, and spans could not follow.
-          if (seen & (1 << fieldNo)) {
-            throw new WireError(
-              'unsupported',
-              `field '${info.name}' appears twice in one message (at byte ${fieldStart})`,
-            );
-          }
+          if (seen & (1 << fieldNo)) throw twice(info, fieldStart);
           seen |= 1 << fieldNo;
         }
-        this.copy(pending, fieldLengthStart);
-        const width = fieldValueStart - fieldLengthStart;
-        const prefixAt = this.reserve(width);
-        const contentStart = this.at;
-        this.message(
+        // Checked here, not in decodeFields: a graph's nodes follow one another with nothing between them.
+        if (run < fieldStart) this.decodeFields(message, type, run, fieldStart, depth);
+        const child = this.message(
           CHILD_TYPE[type][fieldNo],
           fieldNo,
           fieldStart,
@@ -158,60 +154,100 @@ class Walker {
           fieldEnd,
           depth + 1,
         );
-        writePaddedVarint(this.out, prefixAt, this.at - contentStart, width);
+        adopt(message, info, child);
         cursor.pos = fieldEnd;
-        pending = fieldEnd;
+        run = fieldEnd;
+        cursor.keep = run;
       } else if (info?.payload) {
-        this.copy(pending, fieldStart);
+        if (run < fieldStart) this.decodeFields(message, type, run, fieldStart, depth);
         this.spans.addPayload(fieldNo, wireType, fieldStart, fieldValueStart, fieldEnd);
-        pending = fieldEnd;
+        run = fieldEnd;
+        cursor.keep = run;
+      } else if (fieldStart - run > RUN_LIMIT) {
+        this.decodeFields(message, type, run, fieldStart, depth);
+        run = fieldStart;
+        cursor.keep = run;
       }
     }
-    if (cursor.pos !== end) {
-      throw new WireError('truncated', `a field runs past the end of its message at byte ${end}`);
-    }
-    this.copy(pending, end);
+    if (cursor.pos !== end) throw truncated(`a field runs past the end of its message at byte ${end}`);
+    if (run < end) this.decodeFields(message, type, run, end, depth);
     this.spans.close(row);
+    if (this.spans.external[row] === 1) this.external.push(message as onnx.TensorProto.$Properties);
+    return seal(message, type);
   }
 
-  finish(): Uint8Array {
-    // Do not keep a mostly empty buffer alive as long as the model (decoded byte fields are views of it).
-    return this.at * 1.25 < this.out.length ? this.out.slice(0, this.at) : this.out.subarray(0, this.at);
-  }
-
-  /** Copies bytes [start, end) of the file to the skeleton. */
-  private copy(start: number, end: number): void {
-    if (end <= start) return;
-    this.reserve(end - start);
-    this.cursor.copyTo(this.out, this.at - (end - start), start, end);
-  }
-
-  /** Makes room for n more bytes at the end of the skeleton; returns where they start. */
-  private reserve(n: number): number {
-    const at = this.at;
-    if (at + n > this.out.length) {
-      let capacity = this.out.length * 2;
-      while (capacity < at + n) capacity *= 2;
-      const bigger = new Uint8Array(capacity);
-      bigger.set(this.out.subarray(0, at));
-      this.out = bigger;
+  /**
+   * Decodes the leaf fields in bytes [start, end) (not empty) of the file into `message`, with the generated decoder:
+   * protobuf decodes a message's fields one after another, so decoding them in runs (between its container
+   * and element-data fields) gives the same message as decoding it whole.
+   */
+  private decodeFields(message: object, type: number, start: number, end: number, depth: number): void {
+    const cursor = this.cursor;
+    const at = cursor.hold(start, end);
+    this.reader.point(cursor.held, at, at + (end - start));
+    try {
+      CLASSES[type].decode(this.reader, end - start, undefined, depth, message);
+    } catch (error) {
+      throw decodingError(error);
     }
-    this.at = at + n;
-    return at;
   }
 }
 
-/**
- * Writes `value` as a varint of exactly `width` bytes. It always fits: a message's skeleton is never longer
- * than the message, whose length was written in `width` bytes.
- */
-function writePaddedVarint(out: Uint8Array, at: number, value: number, width: number): void {
-  for (let i = 0; i < width - 1; i++) {
-    out[at + i] = (value % 128) | 0x80;
-    value = Math.floor(value / 128);
+function decodingError(error: unknown): WireError {
+  const detail = (error as Error).message;
+  return new WireError(
+    /depth/.test(detail) ? 'too-deep' : 'not-onnx',
+    `protobuf decoding failed (${detail})`,
+  );
+}
+
+// The walk's errors, built out of line: the walk's loop reads as the walk.
+function invalid(detail: string): WireError {
+  return new WireError('not-onnx', detail);
+}
+
+function truncated(detail: string): WireError {
+  return new WireError('truncated', detail);
+}
+
+function tooLong(fieldNo: number, at: number, length: number, left: number, inFile: boolean): WireError {
+  return truncated(
+    `field ${fieldNo} at byte ${at} declares ${length} bytes but only ${left} remain` +
+      (inFile ? ' in the file' : ' in its message'),
+  );
+}
+
+function twice(info: FieldInfo, at: number): WireError {
+  return new WireError('unsupported', `field '${info.name}' appears twice in one message (at byte ${at})`);
+}
+
+/** Adds a decoded message to its field, as the generated decoder does. */
+function adopt(message: Record<string, unknown>, info: FieldInfo, child: object): void {
+  if (!info.repeated) {
+    message[info.name] = child;
+    return;
   }
-  if (value >= 128) throw new Error(`internal: a length does not fit its ${width}-byte prefix`);
-  out[at + width - 1] = value;
+  // A new array for the first element: the prototype holds a shared empty one.
+  const list = message[info.name] as object[];
+  if (list.length > 0) list.push(child);
+  else message[info.name] = [child];
+}
+
+/** Ends a decoded message: its lists trimmed, the lists of messages and the message itself frozen. */
+function seal(message: Record<string, unknown>, type: number): object {
+  for (const info of LIST_FIELDS[type]) {
+    // An empty list is the prototype's shared one (or, rarely, an empty packed field's own): nothing to do.
+    const list = message[info.name] as unknown[];
+    if (list.length === 0) continue;
+    // A list built by pushing has room for 17 elements or half as many again as it holds; a copy has
+    // exactly its elements. The lists live as long as the model and are most of what garbage collection
+    // copies while a model opens (a node's inputs and outputs, a tensor's dims, an attribute's ints).
+    const trimmed = list.slice();
+    // Frozen: an edit cannot change a decoded message in place (the writer would copy its old bytes);
+    // edits build new objects (see edit.ts). Lists of leaf values (a node's inputs) are left alone.
+    message[info.name] = info.container ? Object.freeze(trimmed) : trimmed;
+  }
+  return Object.freeze(message);
 }
 
 function skipGroup(cursor: WireCursor, fieldNo: number, limit: number, depth: number): void {

@@ -3,6 +3,8 @@ import { WireError } from './errors';
 
 const WINDOW = 1 << 20;
 const MIN_WINDOW = 4 << 10;
+/** The most bytes before the position a refill keeps (see `keep`). */
+const KEEP_MAX = 64 << 10;
 
 /**
  * Reads protobuf wire primitives from a ByteSource through a window, so walking the structure of a large
@@ -58,45 +60,42 @@ export class WireCursor {
   }
 
   /**
-   * Bytes [start, end) of the source, through the window when they fit. The result may be a view of the
-   * window: use it before the next read.
+   * Where the bytes the walk still needs begin (the fields of a message not yet decoded): a refill that
+   * would leave them behind starts there instead, so that decoding them does not read them again.
    */
-  bytes(start: number, end: number): Uint8Array {
-    const length = end - start;
-    if (start >= this.windowStart && end <= this.windowStart + this.window.length) {
-      return this.window.subarray(start - this.windowStart, end - this.windowStart);
-    }
-    if (length <= WINDOW / 4) {
-      this.fill(start, length);
-      return this.window.subarray(start - this.windowStart, end - this.windowStart);
-    }
-    return this.source.read(start, length);
-  }
+  keep = 0;
+
+  /** What `hold` made readable: the window's buffer, or a buffer of its own. */
+  held: Uint8Array = this.buffer;
 
   /**
-   * Copies bytes [start, end) of the source into `target` at `at`: from the window when they are in it (a
-   * run of up to a few hundred bytes, a node's say, byte by byte, which beats making a view to copy from),
-   * else read straight from the source, leaving the window where the walk needs it.
+   * Makes bytes [start, end) of the source readable in `held`, at the index it returns: in the window when
+   * they fit (valid until the next read), else in a buffer of their own.
    */
-  copyTo(target: Uint8Array, at: number, start: number, end: number): void {
-    const from = start - this.windowStart;
-    const length = end - start;
-    if (from >= 0 && end <= this.windowStart + this.window.length) {
-      const window = this.window;
-      if (length <= 512) for (let i = 0; i < length; i++) target[at + i] = window[from + i];
-      else target.set(window.subarray(from, from + length), at);
-    } else {
-      this.source.readInto(start, target.subarray(at, at + length));
+  hold(start: number, end: number): number {
+    if (start < this.windowStart || end > this.windowStart + this.window.length) {
+      if (end - start > WINDOW / 4) {
+        this.held = this.source.read(start, end - start);
+        return 0;
+      }
+      this.fill(start, end - start);
     }
+    this.held = this.buffer;
+    return start - this.windowStart;
   }
 
   private fill(at: number, need: number): void {
-    const sequential = at === this.windowStart + this.window.length;
+    if (this.keep < at && this.keep >= this.windowStart && at - this.keep <= KEEP_MAX) {
+      need += at - this.keep;
+      at = this.keep;
+    }
+    // Sequential: the walk reached the window's end, or went on past it from bytes it keeps.
+    const sequential = at >= this.windowStart && at <= this.windowStart + this.window.length;
     this.readAhead = sequential ? Math.min(this.readAhead * 2, WINDOW) : MIN_WINDOW;
     const length = Math.min(Math.max(this.readAhead, need), this.source.size - at);
     if (length < need || at < 0)
       throw new WireError('truncated', `the file ends at byte ${this.source.size} in the middle of a field`);
-    // One buffer, refilled: slices handed out by bytes() are only valid until the next read.
+    // One buffer, refilled: what hold() makes readable in it is only valid until the next read.
     if (this.buffer.length < length) this.buffer = new Uint8Array(Math.max(length, WINDOW));
     this.window = this.buffer.subarray(0, length);
     this.source.readInto(at, this.window);

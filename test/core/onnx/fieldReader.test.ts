@@ -3,18 +3,18 @@ import { describe, test } from 'node:test';
 import Long from 'long';
 import protobuf from 'protobufjs/minimal.js';
 import { onnx } from '../../../src/core/onnx/proto/onnx.js';
-import { SkeletonReader } from '../../../src/core/onnx/skeletonReader';
+import { FieldReader } from '../../../src/core/onnx/fieldReader';
 
 /** Decodes with protobufjs's own reader and with ours: the messages must be the same. */
 function both(bytes: Uint8Array): [onnx.NodeProto, onnx.NodeProto] {
   const plain = new protobuf.Reader(bytes);
   plain.discardUnknown = false;
-  const ours = new SkeletonReader(bytes);
+  const ours = new FieldReader(bytes);
   ours.discardUnknown = false;
   return [onnx.NodeProto.decode(plain), onnx.NodeProto.decode(ours)];
 }
 
-describe('skeleton reader', () => {
+describe('field reader', () => {
   test('strings and int64s decode exactly as protobufjs decodes them', () => {
     const names = [
       '',
@@ -68,6 +68,6 @@ describe('skeleton reader', () => {
   test('a string running past the end is an error, as with protobufjs', () => {
     const bytes = new Uint8Array([0x1a, 10, 0x61, 0x62]);
     assert.throws(() => onnx.NodeProto.decode(new protobuf.Reader(bytes)), RangeError);
-    assert.throws(() => onnx.NodeProto.decode(new SkeletonReader(bytes)), RangeError);
+    assert.throws(() => onnx.NodeProto.decode(new FieldReader(bytes)), RangeError);
   });
 });

@@ -1,0 +1,208 @@
+// The reader builds the container messages itself and has the generated code decode the rest of their
+// fields in runs from its window: the result must be the very objects protobufjs builds decoding the file
+// whole (classes, own properties, hidden unknown fields, Longs, bytes), element data aside.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Long from 'long';
+import protobuf from 'protobufjs/minimal.js';
+import { onnx } from '../../../src/core/onnx/proto/onnx.js';
+import { openModel, openModelBytes } from '../../../src/core/onnx/reader';
+import { floatTensor, tensorInfo } from '../../support/minimalModels';
+import { tempDir } from '../../support/tempDir';
+
+const dir = tempDir();
+const PAYLOAD = [
+  'raw_data',
+  'float_data',
+  'int32_data',
+  'string_data',
+  'int64_data',
+  'double_data',
+  'uint64_data',
+];
+const CONTAINERS = [
+  onnx.ModelProto,
+  onnx.GraphProto,
+  onnx.NodeProto,
+  onnx.AttributeProto,
+  onnx.FunctionProto,
+  onnx.TrainingInfoProto,
+  onnx.SparseTensorProto,
+  onnx.TensorProto,
+];
+
+function field(no: number, wireType: number): protobuf.Writer {
+  return protobuf.Writer.create().uint32((no << 3) | wireType);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const unknown = (text: string) => field(99, 2).string(text).finish();
+const message = (no: number, bytes: Uint8Array) => field(no, 2).bytes(bytes).finish();
+
+/** A model with what the runs of fields must get right, in an order no exporter would choose. */
+function awkwardModel(): Uint8Array {
+  const attribute = (a: onnx.AttributeProto.$Properties) =>
+    message(5, onnx.AttributeProto.encode(a).finish());
+  const subgraph = onnx.GraphProto.encode({
+    name: 'then',
+    node: [{ op_type: 'Identity', input: ['a'], output: ['b'] }],
+    output: [tensorInfo('b', [1])],
+  }).finish();
+  // A node whose fields are split by its attributes, with unknown fields between them.
+  const node = concat(
+    onnx.NodeProto.encode({ input: ['x', 'w'], output: ['y'], name: 'n0' }).finish(),
+    unknown('before-attributes'),
+    attribute({ name: 'mode', type: 3, s: new TextEncoder().encode('constant') }),
+    attribute({ name: 'pads', type: 7, ints: [0, 1, -1, 2 ** 40].map((v) => Long.fromNumber(v)) }),
+    unknown('between-attributes'),
+    attribute({ name: 'value', type: 4, t: floatTensor('c', [2]) }),
+    // An enum value this schema does not know (kept as an unknown field), ints packed and not.
+    attribute({ name: 'future', type: 99 as onnx.AttributeProto.AttributeType, f: 0.5, doc_string: 'd' }),
+    message(
+      5,
+      concat(
+        field(1, 2).string('mixed').finish(),
+        field(8, 0).int64(7).finish(),
+        field(8, 2).fork().int64(8).int64(-9).ldelim().finish(),
+        field(20, 0).int32(7).finish(),
+      ),
+    ),
+    field(1, 0).uint32(5).finish(), // an input with the wrong wire type: an unknown field
+
+    onnx.NodeProto.encode({ op_type: 'Conv', domain: 'ai.onnx', input: ['b'] }).finish(),
+  );
+  // A node whose attribute holds a graph, the attribute's name after it.
+  const withGraph = message(
+    5,
+    concat(message(6, subgraph), onnx.AttributeProto.encode({ name: 'then_branch', type: 5 }).finish()),
+  );
+  const nodes = concat(
+    message(1, node),
+    message(1, concat(withGraph, onnx.NodeProto.encode({ op_type: 'If' }).finish())),
+  );
+  // A tensor whose name follows its data, and one with unpacked typed data around its name.
+  const tensorA = concat(
+    onnx.TensorProto.encode({ dims: [Long.fromNumber(4)], data_type: 1 }).finish(),
+    field(9, 2).bytes(new Uint8Array(16).fill(7)).finish(),
+    onnx.TensorProto.encode({ name: 'w' }).finish(),
+    unknown('tensor-extra'),
+  );
+  // Dims not packed, an unknown data location.
+  const tensorC = concat(
+    field(1, 0).int64(3).finish(),
+    field(1, 0).int64(300).finish(),
+    onnx.TensorProto.encode({ name: 'u', data_type: 7 }).finish(),
+    field(14, 0).int32(5).finish(),
+  );
+  const tensorB = concat(
+    field(4, 5).float(1.5).finish(),
+    onnx.TensorProto.encode({ name: 'v', data_type: 1 }).finish(),
+    field(4, 5).float(2.5).finish(),
+  );
+  // Leaf runs longer than the walk decodes at once, and a field larger than its window holds.
+  const valueInfo = Array.from({ length: 4000 }, (_, i) =>
+    tensorInfo(`value_${i}_with_a_longish_name`, [1, i]),
+  );
+  const graph = concat(
+    nodes,
+    onnx.GraphProto.encode({ name: 'main', value_info: valueInfo.slice(0, 2000) }).finish(),
+    message(5, tensorA),
+    onnx.GraphProto.encode({ doc_string: 'd'.repeat(300 << 10), value_info: valueInfo.slice(2000) }).finish(),
+    message(5, tensorB),
+    message(5, tensorC),
+    onnx.GraphProto.encode({ input: [tensorInfo('x', [1, 4])], output: [tensorInfo('y', [1, 4])] }).finish(),
+    unknown('graph-extra'),
+  );
+  return concat(
+    onnx.ModelProto.encode({
+      ir_version: Long.fromNumber(9),
+      producer_name: 'Ünïcødé',
+      opset_import: [{ domain: '', version: Long.fromNumber(17) }],
+    }).finish(),
+    message(7, graph),
+    onnx.ModelProto.encode({ metadata_props: [{ key: 'k', value: 'v' }] }).finish(),
+    unknown('model-extra'),
+  );
+}
+
+function expected(bytes: Uint8Array): onnx.ModelProto {
+  const reader = new protobuf.Reader(bytes);
+  reader.discardUnknown = false;
+  const model = onnx.ModelProto.decode(reader);
+  const strip = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(strip);
+    else if (value instanceof onnx.TensorProto) for (const name of PAYLOAD) delete (value as never)[name];
+    else if (value && typeof value === 'object' && !ArrayBuffer.isView(value))
+      Object.values(value).forEach(strip);
+  };
+  strip(model);
+  return model;
+}
+
+/** Same classes, same own properties (hidden ones too), same values, recursively. */
+function assertSame(actual: unknown, wanted: unknown, path: string): void {
+  if (typeof wanted !== 'object' || wanted === null) {
+    assert.equal(actual, wanted, path);
+    return;
+  }
+  assert.equal(typeof actual, 'object', path);
+  assert.equal(Object.getPrototypeOf(actual), Object.getPrototypeOf(wanted), `${path}: class`);
+  if (ArrayBuffer.isView(wanted)) {
+    assert.deepEqual(Array.from(actual as Uint8Array), Array.from(wanted as Uint8Array), path);
+    return;
+  }
+  const names = (o: object) =>
+    Object.getOwnPropertyNames(o)
+      .map((k) => `${k}${Object.getOwnPropertyDescriptor(o, k)!.enumerable ? '' : ' (hidden)'}`)
+      .sort();
+  assert.deepEqual(names(actual as object), names(wanted), `${path}: own properties`);
+  for (const key of Object.getOwnPropertyNames(wanted)) {
+    if (key === 'length' && Array.isArray(wanted)) continue;
+    assertSame(
+      (actual as Record<string, unknown>)[key],
+      (wanted as Record<string, unknown>)[key],
+      `${path}.${key}`,
+    );
+  }
+}
+
+function assertFrozen(value: unknown): void {
+  if (Array.isArray(value)) return value.forEach(assertFrozen);
+  if (!CONTAINERS.some((type) => value instanceof type)) return;
+  assert.ok(Object.isFrozen(value), `${value!.constructor.name} frozen`);
+  for (const v of Object.values(value as object)) {
+    if (Array.isArray(v) && v.some((e) => CONTAINERS.some((type) => e instanceof type)))
+      assert.ok(Object.isFrozen(v), 'list of messages frozen');
+    assertFrozen(v);
+  }
+}
+
+test('the decoded model is what protobufjs decodes, to the class and the hidden unknown fields', () => {
+  const bytes = awkwardModel();
+  const path = join(dir, 'awkward.onnx');
+  writeFileSync(path, bytes);
+  const want = expected(bytes);
+  for (const model of [openModel(path, { checkExternalData: false }), openModelBytes(bytes)]) {
+    assertSame(model.proto, want, 'model');
+    assertFrozen(model.proto);
+    const tensors = model.proto.graph!.initializer!;
+    assert.deepEqual(model.locate(tensors[0]), {
+      kind: 'raw',
+      start: model.spanOf(tensors[0])!.payload[0].valueStart,
+      end: model.spanOf(tensors[0])!.payload[0].end,
+    });
+    assert.equal(model.storedBytes(tensors[1]), 8);
+    model.close();
+  }
+});
