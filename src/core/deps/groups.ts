@@ -39,20 +39,21 @@ export function buildGroups(state: ChannelState): GroupIndex {
       else rootUnion.union(i, other);
     }
   }
-  // Groups in graph order of their first root.
-  const byComponent = new Map<number, number[]>();
-  roots.forEach((_, i) => {
+  // Groups in graph order of their first root. Components are numbered as first met, in arrays indexed by
+  // root: the per-class pass below looks a root's group up for every class.
+  const componentOf = new Int32Array(roots.length).fill(-1); // union-find root → component
+  const components: number[][] = [];
+  for (let i = 0; i < roots.length; i++) {
     const c = rootUnion.find(i);
-    const list = byComponent.get(c);
-    if (list) list.push(i);
-    else byComponent.set(c, [i]);
-  });
-  const components = [...byComponent.values()].sort(
-    (a, b) => roots[a[0]].node.index - roots[b[0]].node.index,
-  );
-  const groupOfRoot = new Map<number, number>();
+    if (componentOf[c] < 0) {
+      componentOf[c] = components.length;
+      components.push([i]);
+    } else components[componentOf[c]].push(i);
+  }
+  components.sort((a, b) => roots[a[0]].node.index - roots[b[0]].node.index);
+  const groupOfRoot = new Int32Array(roots.length);
   const groups: ChannelGroup[] = components.map((members, g) => {
-    members.forEach((i) => groupOfRoot.set(i, g));
+    for (let k = 0; k < members.length; k++) groupOfRoot[members[k]] = g;
     const first = roots[members[0]];
     return {
       id: `G${g + 1}`,
@@ -66,8 +67,7 @@ export function buildGroups(state: ChannelState): GroupIndex {
     };
   });
   const classGroup = new Int32Array(slots.length).fill(-1);
-  for (let cls = 0; cls < owner.length; cls++)
-    if (owner[cls] >= 0) classGroup[cls] = groupOfRoot.get(owner[cls])!;
+  for (let cls = 0; cls < owner.length; cls++) if (owner[cls] >= 0) classGroup[cls] = groupOfRoot[owner[cls]];
   const cache = new Map<ChannelSpace, ChannelGroup[]>();
   const groupsOf = (space: ChannelSpace): ChannelGroup[] => {
     let found = cache.get(space);
@@ -86,15 +86,13 @@ export function buildGroups(state: ChannelState): GroupIndex {
     return found;
   };
 
-  const memberKeys = new Map<ChannelGroup, MemberSet>();
+  const memberKeys = new Map<ChannelGroup, Set<string>>(); // only for groups with many members
   for (let m = 0; m < state.members.length; m++) {
     const member = state.members[m];
     const memberGroups = groupsOf(member.space);
     for (let g = 0; g < memberGroups.length; g++) {
       const group = memberGroups[g];
-      let keys = memberKeys.get(group);
-      if (!keys) memberKeys.set(group, (keys = new MemberSet()));
-      if (keys.add(member)) group.members.push(toMember(member));
+      if (isNewMember(group, member, memberKeys)) group.members.push(toMember(member));
     }
   }
   for (const lock of state.locks) {
@@ -110,7 +108,7 @@ export function buildGroups(state: ChannelState): GroupIndex {
   const rootLayers = new Map<string, RootLayer>();
   const counts = new Int32Array(slots.length); // scratch: channels of a root per class
   roots.forEach((root, i) => {
-    const group = groups[groupOfRoot.get(i)!];
+    const group = groups[groupOfRoot[i]];
     const { base, size } = root.space;
     let unit = Infinity;
     for (let c = base; c < base + size; c++) counts[classOfSlot[c]]++;
@@ -168,29 +166,29 @@ class Root implements RootLayer {
 }
 
 /**
- * The members already in one group, by node, tensor and axis. A group has a handful of members, compared one
- * by one; past a few dozen, by key, so a group that gathers thousands stays linear.
+ * True unless the group has a member with this one's node, tensor and axis. A group has a handful of
+ * members, compared one by one; past a few dozen, by key (the set made on first need), so a group that
+ * gathers thousands stays linear.
  */
-class MemberSet {
-  private readonly list: GroupMember[] = [];
-  private keys: Set<string> | undefined;
-
-  /** Adds the member unless one with its node, tensor and axis is there; true when it was added. */
-  add(member: GroupMember): boolean {
-    if (this.keys) {
-      const key = memberKey(member);
-      if (this.keys.has(key)) return false;
-      this.keys.add(key);
-      return true;
-    }
-    for (const known of this.list) {
-      if (known.node === member.node && known.tensor === member.tensor && known.axis === member.axis)
+function isNewMember(
+  group: ChannelGroup,
+  member: GroupMember,
+  keysOf: Map<ChannelGroup, Set<string>>,
+): boolean {
+  const known = group.members;
+  if (known.length <= 32) {
+    for (let k = 0; k < known.length; k++) {
+      if (known[k].node === member.node && known[k].tensor === member.tensor && known[k].axis === member.axis)
         return false;
     }
-    this.list.push(member);
-    if (this.list.length > 32) this.keys = new Set(this.list.map(memberKey));
     return true;
   }
+  let keys = keysOf.get(group);
+  if (!keys) keysOf.set(group, (keys = new Set(known.map(memberKey))));
+  const key = memberKey(member);
+  if (keys.has(key)) return false;
+  keys.add(key);
+  return true;
 }
 
 /** Node and tensor names prefixed with their lengths: no two different members share a key. */
