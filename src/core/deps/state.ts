@@ -2,7 +2,7 @@ import type { GroupMember, PixelShuffleInfo, Severity } from '../analyze/types';
 import type { ValueFacts } from '../graph/facts';
 import type { FactTable } from '../graph/inferShapes';
 import type { ModelFile } from '../onnx/modelFile';
-import type { GraphView, NodeView } from '../onnx/modelView';
+import type { Dim, GraphView, NodeView } from '../onnx/modelView';
 import { type ChannelSpace, IDENTITY, type IndexMap } from './channelSpace';
 import { UnionFind } from './unionFind';
 import { OnnxError } from '../onnx/errors';
@@ -133,7 +133,7 @@ export class ChannelState {
     const { node, tensor, axis, source, role } = member;
     // A tensor too short for the channels it follows (a bias of 4 values on a 16-channel conv: a broken model)
     // could not be sliced: the group is kept whole instead.
-    const shape = axis >= 0 ? this.fact(tensor)?.shape : undefined;
+    const shape = axis >= 0 ? this.shape(tensor) : undefined;
     if (shape && axis >= shape.length) {
       this.lock(space, `${node}'s ${role} '${tensor}' has no axis ${axis} (its rank is ${shape.length})`);
       return;
@@ -165,6 +165,11 @@ export class ChannelState {
 
   finding(finding: RawFinding): void {
     this.findings.push(finding);
+  }
+
+  /** The shape of a value, when known (an initializer's without working out its other facts). */
+  shape(value: string | undefined): Dim[] | undefined {
+    return value ? this.facts.shape(value) : undefined;
   }
 
   /** Facts of a value (shape, type, small constant values). */

@@ -50,12 +50,24 @@ export class FactTable {
 
   get(name: string): ValueFacts | undefined {
     const known = this.facts.get(name);
-    if (known || this.facts.has(name)) return known;
+    if (known) return known;
     const tensor = this.graph.initializer(name);
     if (!tensor) return undefined;
     const facts = tensorFacts(this.file, tensor);
     this.facts.set(name, facts);
     return facts;
+  }
+
+  /**
+   * The shape of a value. An initializer's comes from its dims (checked as its facts would check them)
+   * without working out and keeping its facts: the channel rules check the shapes of thousands of weights
+   * (a layer's bias and BatchNorm parameters) whose values they never read.
+   */
+  shape(name: string): Dim[] | undefined {
+    const known = this.facts.get(name);
+    if (known) return known.shape;
+    const tensor = this.graph.initializer(name);
+    return tensor ? tensorShape(tensor) : undefined;
   }
 
   /** True when the value's facts are known already (worked out, or set by inference). */
@@ -86,7 +98,7 @@ function nodeFacts(
 
 /** Facts of a tensor: shape, type, and the values when it is a small numeric constant. */
 export function tensorFacts(file: ModelFile, tensor: onnx.TensorProto.$Properties): ValueFacts {
-  const shape = (tensor.dims ?? []).map((d) => toDimension(d, tensor.name));
+  const shape = tensorShape(tensor);
   const dtype = tensor.data_type ?? undefined;
   let value: (number | undefined)[] | undefined;
   // Values matter for shapes, axes, pads, split sizes (integers) and Resize scales (a few floats); reading
@@ -101,6 +113,10 @@ export function tensorFacts(file: ModelFile, tensor: onnx.TensorProto.$Propertie
     }
   }
   return { shape, dtype, value };
+}
+
+function tensorShape(tensor: onnx.TensorProto.$Properties): number[] {
+  return (tensor.dims ?? []).map((d) => toDimension(d, tensor.name));
 }
 
 function constantFacts(node: NodeView, file: ModelFile): ValueFacts {

@@ -42,7 +42,7 @@ function resolve(
 ): Weight | undefined {
   if (!value || depth > 8) return undefined;
   const graph = state.graph;
-  const shape = withShape ? state.fact(value)?.shape : undefined;
+  const shape = withShape ? state.shape(value) : undefined;
   const initializer = graph.initializer(value);
   // Without its facts, a weight's dims are still checked as working out its facts would (and fail alike).
   if (!withShape && initializer && !state.facts.has(value)) checkDims(initializer);
