@@ -70,11 +70,6 @@ export class FactTable {
     return tensor ? tensorShape(tensor) : undefined;
   }
 
-  /** True when the value's facts are known already (worked out, or set by inference). */
-  has(name: string): boolean {
-    return this.facts.has(name);
-  }
-
   set(name: string, facts: ValueFacts): void {
     this.facts.set(name, facts);
   }
@@ -115,8 +110,19 @@ export function tensorFacts(file: ModelFile, tensor: onnx.TensorProto.$Propertie
   return { shape, dtype, value };
 }
 
+/**
+ * A tensor's dims, checked as toDimension checks them. Most are Longs with a zero high word, read directly:
+ * toDimension builds its error message (a string per dim) before it knows whether it needs one, and this runs
+ * for thousands of weights.
+ */
 function tensorShape(tensor: onnx.TensorProto.$Properties): number[] {
-  return (tensor.dims ?? []).map((d) => toDimension(d, tensor.name));
+  const dims = tensor.dims ?? [];
+  const shape = new Array<number>(dims.length); // its exact size: the facts keep it
+  for (let i = 0; i < dims.length; i++) {
+    const d = dims[i];
+    shape[i] = typeof d === 'object' && d.high === 0 && d.low >= 0 ? d.low : toDimension(d, tensor.name);
+  }
+  return shape;
 }
 
 function constantFacts(node: NodeView, file: ModelFile): ValueFacts {
