@@ -24,9 +24,13 @@ export function analyzeGraph(graph: GraphView, file: ModelFile): ChannelState {
     }
   }
   const outerRefs = outerReferences(graph);
-  for (const node of topologicalOrder(graph)) {
-    if (state.handled.has(node)) continue;
-    const refs = outerRefs.get(node);
+  const order = topologicalOrder(graph);
+  // Indexed loop (it runs once per analysis, mostly unoptimised, over every node), and no lookup per node in
+  // the set and map that are empty but for the rare pattern or control-flow node.
+  for (let n = 0; n < order.length; n++) {
+    const node = order[n];
+    if (state.handled.size > 0 && state.handled.has(node)) continue;
+    const refs = outerRefs.size > 0 ? outerRefs.get(node) : undefined;
     if (refs) {
       const reason = `${describe(node)} uses it inside a subgraph (control flow is not analysed)`;
       lockInputs(state, node, reason);
@@ -34,7 +38,7 @@ export function analyzeGraph(graph: GraphView, file: ModelFile): ChannelState {
       reportUnknown(state, node, 'is control flow, whose subgraphs are not analysed');
       continue;
     }
-    const clash = node.outputs.find((output) => output && graph.initializer(output));
+    const clash = initializerWritten(graph, node);
     if (clash) {
       reportUnknown(state, node, `writes '${clash}', which is an initializer`);
       lockInputs(
@@ -64,6 +68,13 @@ export function analyzeGraph(graph: GraphView, file: ModelFile): ChannelState {
     state.lock(space, `it reaches the graph output '${output.name}'`);
   }
   return state;
+}
+
+/** An output of the node that has an initializer's name (a broken graph), if any. */
+function initializerWritten(graph: GraphView, node: NodeView): string | undefined {
+  const outputs = node.outputs;
+  for (let i = 0; i < outputs.length; i++) if (outputs[i] && graph.initializer(outputs[i])) return outputs[i];
+  return undefined;
 }
 
 function reportUnknown(state: ChannelState, node: NodeView, why: string): void {

@@ -28,7 +28,8 @@ function convRule(transpose: boolean): ChannelRule {
       return;
     }
     const group = node.attributes.int('group', 1);
-    const [outAxis, inAxis] = transpose ? [1, 0] : [0, 1];
+    const outAxis = transpose ? 1 : 0;
+    const inAxis = transpose ? 0 : 1;
     const inPerGroup = transpose ? w[0] / group : w[1];
     const cin = transpose ? w[0] : w[1] * group;
     const cout = transpose ? w[1] * group : w[0];
@@ -107,8 +108,11 @@ function addWeightMembers(
 ): void {
   state.member(space, { node: node.name, tensor: weight.tensor, axis, source: weight.source, role });
   if (axis === 0) {
-    for (const c of weight.companions)
-      state.member(space, { node: node.name, tensor: c.tensor, axis: c.axis, role: c.role });
+    const companions = weight.companions;
+    for (let i = 0; i < companions.length; i++) {
+      const { tensor, axis, role } = companions[i];
+      state.member(space, { node: node.name, tensor, axis, role });
+    }
   }
 }
 

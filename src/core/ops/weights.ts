@@ -11,10 +11,19 @@ export interface Weight {
   source: NonNullable<GroupMember['source']>;
   shape: Dim[] | undefined;
   /** Quantisation parameters that slice along with the weight (per-axis DequantizeLinear). */
-  companions: { tensor: string; axis: number; role: string }[];
+  companions: readonly Companion[];
   /** Set when the weight is quantised per tensor or per axis along `axis`. */
   quantizedAxis?: number;
 }
+
+export interface Companion {
+  tensor: string;
+  axis: number;
+  role: string;
+}
+
+/** Shared by every weight without companions (nearly all of them). */
+const NO_COMPANIONS: readonly Companion[] = [];
 
 /**
  * Finds where a node input's weight really lives: an initializer, a Constant or ConstantOfShape node, through
@@ -44,21 +53,21 @@ function resolve(
   const graph = state.graph;
   const shape = withShape ? state.shape(value) : undefined;
   const initializer = graph.initializer(value);
-  // Without its facts, a weight's dims are still checked as working out its facts would (and fail alike).
-  if (!withShape && initializer && !state.facts.has(value)) checkDims(initializer);
-  if (initializer) return { tensor: value, source: 'initializer', shape, companions: [] };
+  // Without its shape, a weight's dims are still checked: a broken one fails here as it would there.
+  if (!withShape && initializer) checkDims(initializer);
+  if (initializer) return { tensor: value, source: 'initializer', shape, companions: NO_COMPANIONS };
   const producer = graph.producer(value);
   if (!producer || producer.domain !== '') return undefined;
   switch (producer.opType) {
     case 'Constant':
-      return { tensor: value, source: 'constant-node', shape, companions: [] };
+      return { tensor: value, source: 'constant-node', shape, companions: NO_COMPANIONS };
     case 'ConstantOfShape': {
       // Pruning rewrites its shape constant, so that must be known (a damaged one reads as unknown).
       const dims = state.fact(producer.inputs[0])?.value;
       if (!dims || dims.some((d) => d === undefined)) return undefined;
       // One shape constant cannot hold two layers' different channel counts.
       if (graph.consumers(producer.inputs[0]).length > 1) return undefined;
-      return { tensor: value, source: 'constant-of-shape', shape, companions: [] };
+      return { tensor: value, source: 'constant-of-shape', shape, companions: NO_COMPANIONS };
     }
     case 'Identity':
       return resolve(state, producer.inputs[0], depth + 1, withShape);
