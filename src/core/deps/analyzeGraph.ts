@@ -72,8 +72,10 @@ export function analyzeGraph(graph: GraphView, file: ModelFile): ChannelState {
 
 /** An output of the node that has an initializer's name (a broken graph), if any. */
 function initializerWritten(graph: GraphView, node: NodeView): string | undefined {
+  const clashes = graph.initializerOutputs();
+  if (clashes.size === 0) return undefined;
   const outputs = node.outputs;
-  for (let i = 0; i < outputs.length; i++) if (outputs[i] && graph.initializer(outputs[i])) return outputs[i];
+  for (let i = 0; i < outputs.length; i++) if (clashes.has(outputs[i])) return outputs[i];
   return undefined;
 }
 

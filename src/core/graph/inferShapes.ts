@@ -20,6 +20,7 @@ export function inferShapes(graph: GraphView, file: ModelFile): FactTable {
   let inputs: readonly string[] = [];
   const input = (i: number) => (inputs[i] ? facts.get(inputs[i]) : undefined);
   const order = topologicalOrder(graph);
+  const clashes = graph.initializerOutputs();
   for (let n = 0; n < order.length; n++) {
     const node = order[n];
     inputs = node.inputs;
@@ -27,7 +28,7 @@ export function inferShapes(graph: GraphView, file: ModelFile): FactTable {
     const names = node.outputs;
     for (let i = 0; i < names.length; i++) {
       // A node writing an initializer's name is a broken graph: the tensor's own shape stays the fact.
-      if (names[i] && !graph.initializer(names[i]))
+      if (names[i] && !(clashes.size > 0 && clashes.has(names[i])))
         facts.set(names[i], merge(outputs[i], graph.valueInfo.get(names[i])));
     }
   }
@@ -64,10 +65,9 @@ export class FactTable {
    * (a layer's bias and BatchNorm parameters) whose values they never read.
    */
   shape(name: string): Dim[] | undefined {
-    const known = this.facts.get(name);
-    if (known) return known.shape;
+    // An initializer's facts, when worked out, have its dims for shape: no need to look for them.
     const tensor = this.graph.initializer(name);
-    return tensor ? tensorShape(tensor) : undefined;
+    return tensor ? tensorShape(tensor) : this.facts.get(name)?.shape;
   }
 
   set(name: string, facts: ValueFacts): void {
@@ -115,7 +115,7 @@ export function tensorFacts(file: ModelFile, tensor: onnx.TensorProto.$Propertie
  * toDimension builds its error message (a string per dim) before it knows whether it needs one, and this runs
  * for thousands of weights.
  */
-function tensorShape(tensor: onnx.TensorProto.$Properties): number[] {
+export function tensorShape(tensor: onnx.TensorProto.$Properties): number[] {
   const dims = tensor.dims ?? [];
   const shape = new Array<number>(dims.length); // its exact size: the facts keep it
   for (let i = 0; i < dims.length; i++) {

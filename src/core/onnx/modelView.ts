@@ -77,6 +77,7 @@ export class GraphView {
   readonly subgraphs: { node: NodeView; attribute: string; graph: GraphView }[] = [];
   private readonly producers = new Map<string, NodeView>();
   private consumerMap: Map<string, NodeView[]> | undefined;
+  private initializerOutputSet: Set<string> | undefined;
 
   constructor(
     readonly proto: onnx.GraphProto.$Properties,
@@ -147,6 +148,23 @@ export class GraphView {
   /** An initializer of this graph or of an enclosing graph (subgraphs may use outer-scope weights). */
   initializer(name: string): onnx.TensorProto.$Properties | undefined {
     return this.initializers.get(name) ?? this.parent?.initializer(name);
+  }
+
+  /**
+   * Node outputs that have an initializer's name: a broken graph, so nearly always none. Found once, for
+   * analyses that would otherwise look every output up among the initializers.
+   */
+  initializerOutputs(): ReadonlySet<string> {
+    if (!this.initializerOutputSet) {
+      const found = new Set<string>();
+      for (let n = 0; n < this.nodes.length; n++) {
+        const outputs = this.nodes[n].outputs;
+        for (let i = 0; i < outputs.length; i++)
+          if (outputs[i] && this.initializer(outputs[i])) found.add(outputs[i]);
+      }
+      this.initializerOutputSet = found;
+    }
+    return this.initializerOutputSet;
   }
 
   isGraphOutput(value: string): boolean {
