@@ -18,6 +18,11 @@ export interface SpaceMember extends GroupMember {
   readonly dim?: ShapeDim;
 }
 
+/** A member as a rule gives it: with the tensor's dims when it has them. */
+export interface MemberInput extends GroupMember {
+  readonly dims?: Dim[];
+}
+
 export interface ShapeDim {
   readonly index: number;
   readonly numerator: number;
@@ -129,11 +134,15 @@ export class ChannelState {
     for (let c = 0; c < n; c++) this.slots.union(a.base + c, b.base + c);
   }
 
-  member(space: ChannelSpace, member: GroupMember, map: IndexMap = IDENTITY, dim?: ShapeDim): void {
+  /**
+   * A tensor sliced when the space loses channels. `member.dims`, when the caller has them (an initializer's,
+   * from resolving the weight), saves looking the tensor up again.
+   */
+  member(space: ChannelSpace, member: MemberInput, map: IndexMap = IDENTITY, dim?: ShapeDim): void {
     const { node, tensor, axis, source, role } = member;
     // A tensor too short for the channels it follows (a bias of 4 values on a 16-channel conv: a broken model)
     // could not be sliced: the group is kept whole instead.
-    const shape = axis >= 0 ? this.shape(tensor) : undefined;
+    const shape = axis >= 0 ? (member.dims ?? this.shape(tensor)) : undefined;
     if (shape && axis >= shape.length) {
       this.lock(space, `${node}'s ${role} '${tensor}' has no axis ${axis} (its rank is ${shape.length})`);
       return;

@@ -44,8 +44,7 @@ function convRule(transpose: boolean): ChannelRule {
     else if (!depthwise)
       state.member(y, weightMember(node.name, weight, 1, 'weight (out channels)'), perGroup(cout / group));
     const bias = resolveWeight(state, node.inputs[2]);
-    if (bias)
-      state.member(y, { node: node.name, tensor: bias.tensor, axis: 0, source: bias.source, role: 'bias' });
+    if (bias) state.member(y, weightMember(node.name, bias, 0, 'bias'));
     // A bias made at run time cannot be sliced: pruning the channels would leave it too long.
     else if (node.inputs[2]) state.lock(y, `${describe(node)} has a bias computed at run time`);
     if (weight.quantizedAxis !== undefined && weight.quantizedAxis >= 0 && weight.quantizedAxis !== outAxis) {
@@ -90,7 +89,7 @@ function convRule(transpose: boolean): ChannelRule {
 }
 
 function weightMember(node: string, weight: Weight, axis: number, role: string) {
-  return { node, tensor: weight.tensor, axis, source: weight.source, role };
+  return { node, tensor: weight.tensor, axis, source: weight.source, role, dims: weight.dims };
 }
 
 /** Channel c of a grouped layer is index c mod (channels per group) of the weight axis. */
@@ -106,7 +105,7 @@ function addWeightMembers(
   axis: number,
   role: string,
 ): void {
-  state.member(space, { node: node.name, tensor: weight.tensor, axis, source: weight.source, role });
+  state.member(space, weightMember(node.name, weight, axis, role));
   if (axis === 0) {
     const companions = weight.companions;
     for (let i = 0; i < companions.length; i++) {

@@ -28,6 +28,7 @@ function perChannel(params: number[], role: string[]): ChannelRule {
           axis: 0,
           source: weight.source,
           role: role[i],
+          dims: weight.dims,
         });
       else if (value) state.lock(y, `${describe(node)} takes its ${role[i]} from a computed value`);
     }
