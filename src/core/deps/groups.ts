@@ -68,9 +68,11 @@ export function buildGroups(state: ChannelState): GroupIndex {
   });
   const classGroup = new Int32Array(slots.length).fill(-1);
   for (let cls = 0; cls < owner.length; cls++) if (owner[cls] >= 0) classGroup[cls] = groupOfRoot[owner[cls]];
-  const cache = new Map<ChannelSpace, ChannelGroup[]>();
+  // By space id: looked up for every member, lock and finding.
+  const cache = new Array<ChannelGroup[] | undefined>(state.spaceList.length);
   const groupsOf = (space: ChannelSpace): ChannelGroup[] => {
-    let found = cache.get(space);
+    const own = state.spaceList[space.id] === space;
+    let found = own ? cache[space.id] : undefined;
     if (!found) {
       let first = -1;
       let ids: Set<number> | undefined;
@@ -81,7 +83,7 @@ export function buildGroups(state: ChannelState): GroupIndex {
         else (ids ??= new Set([first])).add(g);
       }
       found = ids ? [...ids].sort((a, b) => a - b).map((g) => groups[g]) : first >= 0 ? [groups[first]] : [];
-      cache.set(space, found);
+      if (own) cache[space.id] = found;
     }
     return found;
   };
