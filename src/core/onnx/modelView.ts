@@ -109,7 +109,8 @@ export class GraphView {
   }
 
   private addSubgraphs(node: NodeView, attributes: readonly onnx.AttributeProto.$Properties[]): void {
-    for (const attribute of attributes) {
+    for (let a = 0; a < attributes.length; a++) {
+      const attribute = attributes[a];
       if (!attribute.g && !attribute.graphs?.length) continue;
       const graphs = attribute.g ? [attribute.g] : (attribute.graphs ?? []);
       graphs.forEach((g, i) => {
