@@ -107,7 +107,7 @@ export function buildGroups(state: ChannelState): GroupIndex {
     for (const group of groupsOf(shuffle.input)) addShuffle(group, shuffle.info);
   }
 
-  const rootLayers = new Map<string, RootLayer>();
+  const rootLayers = new Map<string, Root>();
   const counts = new Int32Array(slots.length); // scratch: channels of a root per class
   roots.forEach((root, i) => {
     const group = groups[groupOfRoot[i]];
@@ -117,7 +117,7 @@ export function buildGroups(state: ChannelState): GroupIndex {
     for (let c = base; c < base + size; c++) unit = Math.min(unit, counts[classOfSlot[c]]);
     for (let c = base; c < base + size; c++) counts[classOfSlot[c]] = 0;
     const layer = new Root(root.node.name, root.node.opType, group.id, size, unit, group.locked);
-    layer.setClasses(classOfSlot, base);
+    layer.attach(group, classOfSlot, base);
     rootLayers.set(root.node.name, layer);
   });
   for (const group of groups) {
@@ -127,8 +127,7 @@ export function buildGroups(state: ChannelState): GroupIndex {
       group.prunable = false;
     }
   }
-  const byId = new Map(groups.map((g) => [g.id, g]));
-  for (const layer of rootLayers.values()) layer.locked = byId.get(layer.group)!.locked;
+  for (const layer of rootLayers.values()) layer.followGroup();
   return { groups, roots: rootLayers, groupsOf, classesOf };
 }
 
@@ -138,6 +137,7 @@ export function buildGroups(state: ChannelState): GroupIndex {
  * hidden class).
  */
 class Root implements RootLayer {
+  #owner: ChannelGroup | undefined;
   #classOfSlot: Int32Array | undefined;
   #base = 0;
   #blocks: number[][] | undefined;
@@ -151,9 +151,15 @@ class Root implements RootLayer {
     public locked: string | null,
   ) {}
 
-  setClasses(classOfSlot: Int32Array, base: number): void {
+  attach(owner: ChannelGroup, classOfSlot: Int32Array, base: number): void {
+    this.#owner = owner;
     this.#classOfSlot = classOfSlot;
     this.#base = base;
+  }
+
+  /** Takes the group's final lock (a group too small to prune is locked after its roots are made). */
+  followGroup(): void {
+    this.locked = this.#owner!.locked;
   }
 
   get blocks(): number[][] {
