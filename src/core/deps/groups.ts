@@ -1,6 +1,6 @@
 import type { ChannelGroup, GroupMember, PixelShuffleInfo, RootLayer } from '../analyze/types';
 import type { ChannelSpace } from './channelSpace';
-import type { ChannelState } from './state';
+import type { ChannelState, SpaceMember } from './state';
 import { UnionFind } from './unionFind';
 
 export interface GroupIndex {
@@ -18,27 +18,16 @@ export interface GroupIndex {
  * their space's channels are in, so a Concat output can serve several groups precisely.
  */
 export function buildGroups(state: ChannelState): GroupIndex {
+  // The work per slot, per root and per member is in small functions of its own: this one runs once per
+  // analysis, and loops inline here ran mostly unoptimised (each deoptimised on reaching code past it).
   const slots = state.slots;
   // Class (union-find root) of every slot, found once; a space's classes are a view of it.
-  const classOfSlot = new Int32Array(slots.length);
-  for (let i = 0; i < slots.length; i++) classOfSlot[i] = slots.find(i);
-  const classesOf = (space: ChannelSpace): Int32Array =>
-    classOfSlot.subarray(space.base, space.base + space.size);
+  const classOfSlot = slots.classes();
   const roots = state.roots;
   const rootUnion = new UnionFind();
   rootUnion.add(roots.length);
   const owner = new Int32Array(slots.length).fill(-1); // class → first root holding it
-  // Indexed loops, not for…of: this runs once per analysis, mostly before it is optimised, and an unoptimised
-  // for…of allocates an iterator result per element (hundreds of thousands on a 10,000-node graph).
-  for (let i = 0; i < roots.length; i++) {
-    const space = roots[i].space;
-    for (let slot = space.base; slot < space.base + space.size; slot++) {
-      const cls = classOfSlot[slot];
-      const other = owner[cls];
-      if (other < 0) owner[cls] = i;
-      else rootUnion.union(i, other);
-    }
-  }
+  for (let i = 0; i < roots.length; i++) claimClasses(roots[i].space, i, classOfSlot, owner, rootUnion);
   // Groups in graph order of their first root. Components are numbered as first met, in arrays indexed by
   // root: the per-class pass below looks a root's group up for every class.
   const componentOf = new Int32Array(roots.length).fill(-1); // union-find root → component
@@ -66,60 +55,29 @@ export function buildGroups(state: ChannelState): GroupIndex {
       pixelShuffle: [],
     };
   });
-  const classGroup = new Int32Array(slots.length).fill(-1);
-  for (let cls = 0; cls < owner.length; cls++) if (owner[cls] >= 0) classGroup[cls] = groupOfRoot[owner[cls]];
-  // By space id: looked up for every member, lock and finding.
-  const cache = new Array<ChannelGroup[] | undefined>(state.spaceList.length);
-  const groupsOf = (space: ChannelSpace): ChannelGroup[] => {
-    const own = state.spaceList[space.id] === space;
-    let found = own ? cache[space.id] : undefined;
-    if (!found) {
-      let first = -1;
-      let ids: Set<number> | undefined;
-      for (let slot = space.base; slot < space.base + space.size; slot++) {
-        const g = classGroup[classOfSlot[slot]];
-        if (g < 0 || g === first) continue;
-        if (first < 0) first = g;
-        else (ids ??= new Set([first])).add(g);
-      }
-      found = ids ? [...ids].sort((a, b) => a - b).map((g) => groups[g]) : first >= 0 ? [groups[first]] : [];
-      if (own) cache[space.id] = found;
-    }
-    return found;
-  };
-
-  const memberKeys = new Map<ChannelGroup, Set<string>>(); // only for groups with many members
-  for (let m = 0; m < state.members.length; m++) {
-    const member = state.members[m];
-    const memberGroups = groupsOf(member.space);
-    for (let g = 0; g < memberGroups.length; g++) {
-      const group = memberGroups[g];
-      if (isNewMember(group, member, memberKeys)) group.members.push(toMember(member));
-    }
-  }
+  const classGroup = groupOfClasses(owner, groupOfRoot);
+  const index = new Index(groups, state.spaceList, classOfSlot, classGroup);
+  addMembers(state.members, index);
   for (const lock of state.locks) {
-    for (const group of groupsOf(lock.space)) {
+    for (const group of index.groupsOf(lock.space)) {
       if (group.locked === null) group.locked = lock.reason;
       group.prunable = false;
     }
   }
   for (const shuffle of state.shuffles) {
-    for (const group of groupsOf(shuffle.input)) addShuffle(group, shuffle.info);
+    for (const group of index.groupsOf(shuffle.input)) addShuffle(group, shuffle.info);
   }
 
   const rootLayers = new Map<string, Root>();
   const counts = new Int32Array(slots.length); // scratch: channels of a root per class
-  roots.forEach((root, i) => {
+  for (let i = 0; i < roots.length; i++) {
+    const { node, space } = roots[i];
     const group = groups[groupOfRoot[i]];
-    const { base, size } = root.space;
-    let unit = Infinity;
-    for (let c = base; c < base + size; c++) counts[classOfSlot[c]]++;
-    for (let c = base; c < base + size; c++) unit = Math.min(unit, counts[classOfSlot[c]]);
-    for (let c = base; c < base + size; c++) counts[classOfSlot[c]] = 0;
-    const layer = new Root(root.node.name, root.node.opType, group.id, size, unit, group.locked);
-    layer.attach(group, classOfSlot, base);
-    rootLayers.set(root.node.name, layer);
-  });
+    const unit = unitOf(classOfSlot, space, counts);
+    const layer = new Root(node.name, node.opType, group.id, space.size, unit, group.locked);
+    layer.attach(group, classOfSlot, space.base);
+    rootLayers.set(node.name, layer);
+  }
   for (const group of groups) {
     group.unit = rootLayers.get(group.roots[0])!.unit;
     if (group.channels <= group.unit && group.locked === null) {
@@ -128,7 +86,105 @@ export function buildGroups(state: ChannelState): GroupIndex {
     }
   }
   for (const layer of rootLayers.values()) layer.followGroup();
-  return { groups, roots: rootLayers, groupsOf, classesOf };
+  index.roots = rootLayers;
+  return index;
+}
+
+/**
+ * The groups, and which groups and classes a space's channels are in. Methods on a class, not closures made
+ * per analysis: every analysis shares their optimised code (a new closure each time was optimised anew, and
+ * code that had inlined the last one deoptimised on meeting it).
+ */
+class Index implements GroupIndex {
+  roots = new Map<string, RootLayer>();
+  /** By space id: looked up for every member, lock and finding. */
+  readonly #cache: (ChannelGroup[] | undefined)[];
+
+  constructor(
+    readonly groups: ChannelGroup[],
+    private readonly spaces: readonly ChannelSpace[],
+    private readonly classOfSlot: Int32Array,
+    private readonly classGroup: Int32Array,
+  ) {
+    this.#cache = new Array<ChannelGroup[] | undefined>(spaces.length);
+  }
+
+  classesOf(space: ChannelSpace): Int32Array {
+    return this.classOfSlot.subarray(space.base, space.base + space.size);
+  }
+
+  groupsOf(space: ChannelSpace): ChannelGroup[] {
+    const own = this.spaces[space.id] === space;
+    let found = own ? this.#cache[space.id] : undefined;
+    if (!found) {
+      found = this.find(space);
+      if (own) this.#cache[space.id] = found;
+    }
+    return found;
+  }
+
+  private find(space: ChannelSpace): ChannelGroup[] {
+    let first = -1;
+    let ids: Set<number> | undefined;
+    for (let slot = space.base; slot < space.base + space.size; slot++) {
+      const g = this.classGroup[this.classOfSlot[slot]];
+      if (g < 0 || g === first) continue;
+      if (first < 0) first = g;
+      else (ids ??= new Set([first])).add(g);
+    }
+    if (ids) return [...ids].sort((a, b) => a - b).map((g) => this.groups[g]);
+    return first >= 0 ? [this.groups[first]] : [];
+  }
+}
+
+/** Records the root as the owner of its channels' classes, or joins it with the root that owns one already. */
+function claimClasses(
+  space: ChannelSpace,
+  root: number,
+  classOfSlot: Int32Array,
+  owner: Int32Array,
+  rootUnion: UnionFind,
+): void {
+  const end = space.base + space.size;
+  for (let slot = space.base; slot < end; slot++) {
+    const cls = classOfSlot[slot];
+    const other = owner[cls];
+    if (other < 0) owner[cls] = root;
+    else rootUnion.union(root, other);
+  }
+}
+
+/** The group of every class (−1 for a class no root holds), from the root that owns it. */
+function groupOfClasses(owner: Int32Array, groupOfRoot: Int32Array): Int32Array {
+  const classGroup = new Int32Array(owner.length).fill(-1);
+  for (let cls = 0; cls < owner.length; cls++) if (owner[cls] >= 0) classGroup[cls] = groupOfRoot[owner[cls]];
+  return classGroup;
+}
+
+/** Each member joins the groups of its space, once per group (by node, tensor and axis). */
+function addMembers(members: readonly SpaceMember[], index: Index): void {
+  const memberKeys = new Map<ChannelGroup, Set<string>>(); // only for groups with many members
+  for (let m = 0; m < members.length; m++) {
+    const member = members[m];
+    const memberGroups = index.groupsOf(member.space);
+    for (let g = 0; g < memberGroups.length; g++) {
+      const group = memberGroups[g];
+      if (isNewMember(group, member, memberKeys)) group.members.push(toMember(member));
+    }
+  }
+}
+
+/**
+ * The fewest of a root's channels that share a class: its channels go in units of that. `counts` is scratch,
+ * indexed by class, all zeros before and after.
+ */
+function unitOf(classOfSlot: Int32Array, space: ChannelSpace, counts: Int32Array): number {
+  const end = space.base + space.size;
+  let unit = Infinity;
+  for (let c = space.base; c < end; c++) counts[classOfSlot[c]]++;
+  for (let c = space.base; c < end; c++) unit = Math.min(unit, counts[classOfSlot[c]]);
+  for (let c = space.base; c < end; c++) counts[classOfSlot[c]] = 0;
+  return unit;
 }
 
 /**
