@@ -1,6 +1,6 @@
 import { DataType } from '../onnx/dataTypes';
 import { toDimension } from '../onnx/int64';
-import { ModelFile } from '../onnx/modelFile';
+import type { ModelFile } from '../onnx/modelFile';
 import type { Dim, GraphView, NodeView } from '../onnx/modelView';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { readTensorAsNumbers } from '../onnx/tensorData';
@@ -98,7 +98,7 @@ export function tensorFacts(file: ModelFile, tensor: onnx.TensorProto.$Propertie
   let value: (number | undefined)[] | undefined;
   // Values matter for shapes, axes, pads, split sizes (integers) and Resize scales (a few floats); reading
   // every small float weight (BatchNorm parameters…) would cost a read each for nothing.
-  const count = ModelFile.elementCount(tensor);
+  const count = shape.reduce((n, d) => n * d, 1); // ModelFile.elementCount, from the dims read already
   const integer = dtype === DataType.INT64 || dtype === DataType.INT32;
   if (count <= (integer ? SMALL_CONSTANT : 8) && dtype !== DataType.STRING) {
     try {
