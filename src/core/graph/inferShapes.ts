@@ -5,7 +5,7 @@ import type { Dim, GraphView, NodeView } from '../onnx/modelView';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { readTensorAsNumbers } from '../onnx/tensorData';
 import { SMALL_CONSTANT, type ValueFacts } from './facts';
-import { SHAPE_RULES } from './shapeRules';
+import { type InputFacts, SHAPE_RULES } from './shapeRules';
 import { topologicalOrder } from './topology';
 
 /**
@@ -20,19 +20,35 @@ export function inferShapes(graph: GraphView, file: ModelFile): FactTable {
   let inputs: readonly string[] = [];
   const input = (i: number) => (inputs[i] ? facts.get(inputs[i]) : undefined);
   const order = topologicalOrder(graph);
-  const clashes = graph.initializerOutputs();
+  const pass: Pass = { graph, file, facts, input, clashes: graph.initializerOutputs() };
   for (let n = 0; n < order.length; n++) {
-    const node = order[n];
-    inputs = node.inputs;
-    const outputs = node.domain === '' ? nodeFacts(node, file, input) : NONE;
-    const names = node.outputs;
-    for (let i = 0; i < names.length; i++) {
-      // A node writing an initializer's name is a broken graph: the tensor's own shape stays the fact.
-      if (names[i] && !(clashes.size > 0 && clashes.has(names[i])))
-        facts.set(names[i], merge(outputs[i], graph.valueInfo.get(names[i])));
-    }
+    inputs = order[n].inputs;
+    inferNode(pass, order[n]);
   }
   return facts;
+}
+
+interface Pass {
+  graph: GraphView;
+  file: ModelFile;
+  facts: FactTable;
+  input: InputFacts;
+  /** Node outputs named like initializers. */
+  clashes: ReadonlySet<string>;
+}
+
+/**
+ * Sets the facts of a node's outputs. A function of its own: called for every node, it is optimised as soon
+ * as it is hot, where a loop body run once per analysis was optimised on the fly and deoptimised past it.
+ */
+function inferNode({ graph, file, facts, input, clashes }: Pass, node: NodeView): void {
+  const outputs = node.domain === '' ? nodeFacts(node, file, input) : NONE;
+  const names = node.outputs;
+  for (let i = 0; i < names.length; i++) {
+    // A node writing an initializer's name is a broken graph: the tensor's own shape stays the fact.
+    if (names[i] && !(clashes.size > 0 && clashes.has(names[i])))
+      facts.set(names[i], merge(outputs[i], graph.valueInfo.get(names[i])));
+  }
 }
 
 const NONE: ValueFacts[] = [];

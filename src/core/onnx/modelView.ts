@@ -99,13 +99,17 @@ export class GraphView {
       this.valueInfo.set(v.name, v);
     const nodes = proto.node ?? [];
     this.nodes = new Array<NodeView>(nodes.length);
-    for (let i = 0; i < nodes.length; i++) {
-      const node = (this.nodes[i] = new NodeView(nodes[i], i, this));
-      const outputs = node.outputs;
-      for (let o = 0; o < outputs.length; o++) if (outputs[o]) this.producers.set(outputs[o], node);
-      const attributes = nodes[i].attribute;
-      if (attributes && attributes.length > 0) this.addSubgraphs(node, attributes);
-    }
+    for (let i = 0; i < nodes.length; i++) this.nodes[i] = this.addNode(nodes[i], i);
+  }
+
+  /** The view of a node, its outputs indexed (a method called per node: soon optimised, unlike a loop body here). */
+  private addNode(proto: onnx.NodeProto.$Properties, index: number): NodeView {
+    const node = new NodeView(proto, index, this);
+    const outputs = node.outputs;
+    for (let o = 0; o < outputs.length; o++) if (outputs[o]) this.producers.set(outputs[o], node);
+    const attributes = proto.attribute;
+    if (attributes && attributes.length > 0) this.addSubgraphs(node, attributes);
+    return node;
   }
 
   private addSubgraphs(node: NodeView, attributes: readonly onnx.AttributeProto.$Properties[]): void {
