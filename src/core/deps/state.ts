@@ -60,12 +60,17 @@ export const MAX_TOTAL_CHANNELS = 1 << 24;
  * one would size the analysis' arrays, so it is refused with the value it sits on.
  */
 function checkChannelCount(file: string, value: string, size: number, total: number): void {
-  const refuse = (why: string) => new OnnxError('too-large', `${file}: value '${value}' ${why}.`, file);
-  if (!Number.isSafeInteger(size) || size < 0) throw refuse(`has an invalid channel count (${size})`);
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw refuse(file, value, `has an invalid channel count (${size})`);
   if (size > MAX_CHANNELS)
-    throw refuse(`has ${size} channels, more than the ${MAX_CHANNELS} this tool handles`);
+    throw refuse(file, value, `has ${size} channels, more than the ${MAX_CHANNELS} this tool handles`);
   if (total + size > MAX_TOTAL_CHANNELS)
-    throw refuse(`brings the model's channels past the ${MAX_TOTAL_CHANNELS} this tool handles`);
+    throw refuse(file, value, `brings the model's channels past the ${MAX_TOTAL_CHANNELS} this tool handles`);
+}
+
+/** A function, not a closure made for every check (one per channel space). */
+function refuse(file: string, value: string, why: string): OnnxError {
+  return new OnnxError('too-large', `${file}: value '${value}' ${why}.`, file);
 }
 
 /**
