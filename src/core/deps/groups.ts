@@ -39,7 +39,10 @@ export function buildGroups(state: ChannelState): GroupIndex {
       components.push([i]);
     } else components[componentOf[c]].push(i);
   }
-  components.sort((a, b) => roots[a[0]].node.index - roots[b[0]].node.index);
+  const firstIndex = (component: number[]) => roots[component[0]].node.index;
+  // Roots come in graph order but for an unsorted graph: sort only then.
+  if (!components.every((c, k) => k === 0 || firstIndex(components[k - 1]) <= firstIndex(c)))
+    components.sort((a, b) => firstIndex(a) - firstIndex(b));
   const groupOfRoot = new Int32Array(roots.length);
   const groups: ChannelGroup[] = components.map((members, g) => {
     for (let k = 0; k < members.length; k++) groupOfRoot[members[k]] = g;
