@@ -16,14 +16,17 @@ import { topologicalOrder } from './topology';
 export function inferShapes(graph: GraphView, file: ModelFile): FactTable {
   const facts = new FactTable(graph, file);
   for (const input of graph.inputs) facts.set(input.name, { shape: input.shape, dtype: input.dtype });
-  // One input accessor for all nodes (rules call it synchronously), not a closure per node.
-  let inputs: readonly string[] = [];
-  const input = (i: number) => (inputs[i] ? facts.get(inputs[i]) : undefined);
   const order = topologicalOrder(graph);
-  const pass: Pass = { graph, file, facts, input, clashes: graph.initializerOutputs() };
-  for (let n = 0; n < order.length; n++) {
-    inputs = order[n].inputs;
-    inferNode(pass, order[n]);
+  const pass: Pass = { graph, file, facts, clashes: graph.initializerOutputs() };
+  current.facts = facts;
+  try {
+    for (let n = 0; n < order.length; n++) {
+      current.inputs = order[n].inputs;
+      inferNode(pass, order[n]);
+    }
+  } finally {
+    current.facts = undefined; // not kept past the analysis
+    current.inputs = NO_INPUTS;
   }
   return facts;
 }
@@ -32,16 +35,29 @@ interface Pass {
   graph: GraphView;
   file: ModelFile;
   facts: FactTable;
-  input: InputFacts;
   /** Node outputs named like initializers. */
   clashes: ReadonlySet<string>;
 }
+
+const NO_INPUTS: readonly string[] = [];
+
+/**
+ * What the rules' input accessor reads: the facts of the inference under way and the inputs of its node
+ * (rules call it synchronously). One accessor for every inference: a closure made per inference was inlined
+ * into the rules, whose optimised code was then thrown away with it at the next full garbage collection.
+ */
+const current: { facts: FactTable | undefined; inputs: readonly string[] } = {
+  facts: undefined,
+  inputs: NO_INPUTS,
+};
+
+const input: InputFacts = (i) => (current.inputs[i] ? current.facts!.get(current.inputs[i]) : undefined);
 
 /**
  * Sets the facts of a node's outputs. A function of its own: called for every node, it is optimised as soon
  * as it is hot, where a loop body run once per analysis was optimised on the fly and deoptimised past it.
  */
-function inferNode({ graph, file, facts, input, clashes }: Pass, node: NodeView): void {
+function inferNode({ graph, file, facts, clashes }: Pass, node: NodeView): void {
   const outputs = node.domain === '' ? nodeFacts(node, file, input) : NONE;
   const names = node.outputs;
   for (let i = 0; i < names.length; i++) {
