@@ -24,46 +24,58 @@ export function analyzeGraph(graph: GraphView, file: ModelFile): ChannelState {
     }
   }
   const outerRefs = outerReferences(graph);
-  for (const node of topologicalOrder(graph)) {
-    if (state.handled.has(node)) continue;
-    const refs = outerRefs.get(node);
-    if (refs) {
-      const reason = `${describe(node)} uses it inside a subgraph (control flow is not analysed)`;
-      lockInputs(state, node, reason);
-      for (const ref of refs) state.lock(state.space(ref), reason);
-      reportUnknown(state, node, 'is control flow, whose subgraphs are not analysed');
-      continue;
-    }
-    const clash = node.outputs.find((output) => output && graph.initializer(output));
-    if (clash) {
-      reportUnknown(state, node, `writes '${clash}', which is an initializer`);
-      lockInputs(
-        state,
-        node,
-        `${describe(node)} writes '${clash}', which is an initializer (a broken graph)`,
-      );
-      continue;
-    }
-    const rule = channelRule(node.domain, node.opType);
-    if (!rule) {
-      reportUnknown(state, node, 'has no channel rule (unknown or custom op)');
-      lockInputs(state, node, `${describe(node)} has no channel rule`);
-      continue;
-    }
-    try {
-      rule(state, node);
-    } catch (error) {
-      const reason = `${describe(node)} could not be analysed (${(error as Error).message})`;
-      reportUnknown(state, node, `could not be analysed (${(error as Error).message})`);
-      lockInputs(state, node, reason);
-    }
-  }
+  const order = topologicalOrder(graph);
+  // The work per node is a function of its own: called for every node, it is optimised as soon as it is hot,
+  // where a loop body here (run once per analysis) was optimised on the fly and deoptimised past the loop.
+  for (let n = 0; n < order.length; n++) analyzeNode(state, order[n], outerRefs);
   for (const output of graph.outputs) {
     const space = state.space(output.name);
     if (space) state.outputs.push(space);
     state.lock(space, `it reaches the graph output '${output.name}'`);
   }
   return state;
+}
+
+/** Applies the node's channel rule, or locks what it touches when it has none, is control flow or fails. */
+function analyzeNode(state: ChannelState, node: NodeView, outerRefs: Map<NodeView, Set<string>>): void {
+  // No lookup per node in the set and map that are empty but for the rare pattern or control-flow node.
+  if (state.handled.size > 0 && state.handled.has(node)) return;
+  const refs = outerRefs.size > 0 ? outerRefs.get(node) : undefined;
+  if (refs) {
+    const reason = `${describe(node)} uses it inside a subgraph (control flow is not analysed)`;
+    lockInputs(state, node, reason);
+    for (const ref of refs) state.lock(state.space(ref), reason);
+    reportUnknown(state, node, 'is control flow, whose subgraphs are not analysed');
+    return;
+  }
+  const clash = initializerWritten(state.graph, node);
+  if (clash) {
+    reportUnknown(state, node, `writes '${clash}', which is an initializer`);
+    lockInputs(state, node, `${describe(node)} writes '${clash}', which is an initializer (a broken graph)`);
+    return;
+  }
+  const rule = channelRule(node.domain, node.opType);
+  if (!rule) {
+    reportUnknown(state, node, 'has no channel rule (unknown or custom op)');
+    lockInputs(state, node, `${describe(node)} has no channel rule`);
+    return;
+  }
+  try {
+    rule(state, node);
+  } catch (error) {
+    const reason = `${describe(node)} could not be analysed (${(error as Error).message})`;
+    reportUnknown(state, node, `could not be analysed (${(error as Error).message})`);
+    lockInputs(state, node, reason);
+  }
+}
+
+/** An output of the node that has an initializer's name (a broken graph), if any. */
+function initializerWritten(graph: GraphView, node: NodeView): string | undefined {
+  const clashes = graph.initializerOutputs();
+  if (clashes.size === 0) return undefined;
+  const outputs = node.outputs;
+  for (let i = 0; i < outputs.length; i++) if (clashes.has(outputs[i])) return outputs[i];
+  return undefined;
 }
 
 function reportUnknown(state: ChannelState, node: NodeView, why: string): void {

@@ -1,6 +1,6 @@
 import type { ChannelGroup, GroupMember, PixelShuffleInfo, RootLayer } from '../analyze/types';
 import type { ChannelSpace } from './channelSpace';
-import type { ChannelState } from './state';
+import type { ChannelState, SpaceMember } from './state';
 import { UnionFind } from './unionFind';
 
 export interface GroupIndex {
@@ -18,41 +18,34 @@ export interface GroupIndex {
  * their space's channels are in, so a Concat output can serve several groups precisely.
  */
 export function buildGroups(state: ChannelState): GroupIndex {
+  // The work per slot, per root and per member is in small functions of its own: this one runs once per
+  // analysis, and loops inline here ran mostly unoptimised (each deoptimised on reaching code past it).
   const slots = state.slots;
   // Class (union-find root) of every slot, found once; a space's classes are a view of it.
-  const classOfSlot = new Int32Array(slots.length);
-  for (let i = 0; i < slots.length; i++) classOfSlot[i] = slots.find(i);
-  const classesOf = (space: ChannelSpace): Int32Array =>
-    classOfSlot.subarray(space.base, space.base + space.size);
+  const classOfSlot = slots.classes();
   const roots = state.roots;
   const rootUnion = new UnionFind();
   rootUnion.add(roots.length);
   const owner = new Int32Array(slots.length).fill(-1); // class → first root holding it
-  // Indexed loops, not for…of: this runs once per analysis, mostly before it is optimised, and an unoptimised
-  // for…of allocates an iterator result per element (hundreds of thousands on a 10,000-node graph).
+  for (let i = 0; i < roots.length; i++) claimClasses(roots[i].space, i, classOfSlot, owner, rootUnion);
+  // Groups in graph order of their first root. Components are numbered as first met, in arrays indexed by
+  // root: the per-class pass below looks a root's group up for every class.
+  const componentOf = new Int32Array(roots.length).fill(-1); // union-find root → component
+  const components: number[][] = [];
   for (let i = 0; i < roots.length; i++) {
-    const space = roots[i].space;
-    for (let slot = space.base; slot < space.base + space.size; slot++) {
-      const cls = classOfSlot[slot];
-      const other = owner[cls];
-      if (other < 0) owner[cls] = i;
-      else rootUnion.union(i, other);
-    }
-  }
-  // Groups in graph order of their first root.
-  const byComponent = new Map<number, number[]>();
-  roots.forEach((_, i) => {
     const c = rootUnion.find(i);
-    const list = byComponent.get(c);
-    if (list) list.push(i);
-    else byComponent.set(c, [i]);
-  });
-  const components = [...byComponent.values()].sort(
-    (a, b) => roots[a[0]].node.index - roots[b[0]].node.index,
-  );
-  const groupOfRoot = new Map<number, number>();
+    if (componentOf[c] < 0) {
+      componentOf[c] = components.length;
+      components.push([i]);
+    } else components[componentOf[c]].push(i);
+  }
+  const firstIndex = (component: number[]) => roots[component[0]].node.index;
+  // Roots come in graph order but for an unsorted graph: sort only then.
+  if (!components.every((c, k) => k === 0 || firstIndex(components[k - 1]) <= firstIndex(c)))
+    components.sort((a, b) => firstIndex(a) - firstIndex(b));
+  const groupOfRoot = new Int32Array(roots.length);
   const groups: ChannelGroup[] = components.map((members, g) => {
-    members.forEach((i) => groupOfRoot.set(i, g));
+    for (let k = 0; k < members.length; k++) groupOfRoot[members[k]] = g;
     const first = roots[members[0]];
     return {
       id: `G${g + 1}`,
@@ -65,61 +58,29 @@ export function buildGroups(state: ChannelState): GroupIndex {
       pixelShuffle: [],
     };
   });
-  const classGroup = new Int32Array(slots.length).fill(-1);
-  for (let cls = 0; cls < owner.length; cls++)
-    if (owner[cls] >= 0) classGroup[cls] = groupOfRoot.get(owner[cls])!;
-  const cache = new Map<ChannelSpace, ChannelGroup[]>();
-  const groupsOf = (space: ChannelSpace): ChannelGroup[] => {
-    let found = cache.get(space);
-    if (!found) {
-      let first = -1;
-      let ids: Set<number> | undefined;
-      for (let slot = space.base; slot < space.base + space.size; slot++) {
-        const g = classGroup[classOfSlot[slot]];
-        if (g < 0 || g === first) continue;
-        if (first < 0) first = g;
-        else (ids ??= new Set([first])).add(g);
-      }
-      found = ids ? [...ids].sort((a, b) => a - b).map((g) => groups[g]) : first >= 0 ? [groups[first]] : [];
-      cache.set(space, found);
-    }
-    return found;
-  };
-
-  const memberKeys = new Map<ChannelGroup, MemberSet>();
-  for (let m = 0; m < state.members.length; m++) {
-    const member = state.members[m];
-    const memberGroups = groupsOf(member.space);
-    for (let g = 0; g < memberGroups.length; g++) {
-      const group = memberGroups[g];
-      let keys = memberKeys.get(group);
-      if (!keys) memberKeys.set(group, (keys = new MemberSet()));
-      if (keys.add(member)) group.members.push(toMember(member));
-    }
-  }
+  const classGroup = groupOfClasses(owner, groupOfRoot);
+  const index = new Index(groups, state.spaceList, classOfSlot, classGroup);
+  addMembers(state.members, index);
   for (const lock of state.locks) {
-    for (const group of groupsOf(lock.space)) {
+    for (const group of index.groupsOf(lock.space)) {
       if (group.locked === null) group.locked = lock.reason;
       group.prunable = false;
     }
   }
   for (const shuffle of state.shuffles) {
-    for (const group of groupsOf(shuffle.input)) addShuffle(group, shuffle.info);
+    for (const group of index.groupsOf(shuffle.input)) addShuffle(group, shuffle.info);
   }
 
-  const rootLayers = new Map<string, RootLayer>();
+  const rootLayers = new Map<string, Root>();
   const counts = new Int32Array(slots.length); // scratch: channels of a root per class
-  roots.forEach((root, i) => {
-    const group = groups[groupOfRoot.get(i)!];
-    const { base, size } = root.space;
-    let unit = Infinity;
-    for (let c = base; c < base + size; c++) counts[classOfSlot[c]]++;
-    for (let c = base; c < base + size; c++) unit = Math.min(unit, counts[classOfSlot[c]]);
-    for (let c = base; c < base + size; c++) counts[classOfSlot[c]] = 0;
-    const layer = new Root(root.node.name, root.node.opType, group.id, size, unit, group.locked);
-    layer.setClasses(classOfSlot, base);
-    rootLayers.set(root.node.name, layer);
-  });
+  for (let i = 0; i < roots.length; i++) {
+    const { node, space } = roots[i];
+    const group = groups[groupOfRoot[i]];
+    const unit = unitOf(classOfSlot, space, counts);
+    const layer = new Root(node.name, node.opType, group.id, space.size, unit, group.locked);
+    layer.attach(group, classOfSlot, space.base);
+    rootLayers.set(node.name, layer);
+  }
   for (const group of groups) {
     group.unit = rootLayers.get(group.roots[0])!.unit;
     if (group.channels <= group.unit && group.locked === null) {
@@ -127,9 +88,106 @@ export function buildGroups(state: ChannelState): GroupIndex {
       group.prunable = false;
     }
   }
-  const byId = new Map(groups.map((g) => [g.id, g]));
-  for (const layer of rootLayers.values()) layer.locked = byId.get(layer.group)!.locked;
-  return { groups, roots: rootLayers, groupsOf, classesOf };
+  for (const layer of rootLayers.values()) layer.followGroup();
+  index.roots = rootLayers;
+  return index;
+}
+
+/**
+ * The groups, and which groups and classes a space's channels are in. Methods on a class, not closures made
+ * per analysis: every analysis shares their optimised code (a new closure each time was optimised anew, and
+ * code that had inlined the last one deoptimised on meeting it).
+ */
+class Index implements GroupIndex {
+  roots = new Map<string, RootLayer>();
+  /** By space id: looked up for every member, lock and finding. */
+  readonly #cache: (ChannelGroup[] | undefined)[];
+
+  constructor(
+    readonly groups: ChannelGroup[],
+    private readonly spaces: readonly ChannelSpace[],
+    private readonly classOfSlot: Int32Array,
+    private readonly classGroup: Int32Array,
+  ) {
+    this.#cache = new Array<ChannelGroup[] | undefined>(spaces.length);
+  }
+
+  classesOf(space: ChannelSpace): Int32Array {
+    return this.classOfSlot.subarray(space.base, space.base + space.size);
+  }
+
+  groupsOf(space: ChannelSpace): ChannelGroup[] {
+    const own = this.spaces[space.id] === space;
+    let found = own ? this.#cache[space.id] : undefined;
+    if (!found) {
+      found = this.find(space);
+      if (own) this.#cache[space.id] = found;
+    }
+    return found;
+  }
+
+  private find(space: ChannelSpace): ChannelGroup[] {
+    let first = -1;
+    let ids: Set<number> | undefined;
+    for (let slot = space.base; slot < space.base + space.size; slot++) {
+      const g = this.classGroup[this.classOfSlot[slot]];
+      if (g < 0 || g === first) continue;
+      if (first < 0) first = g;
+      else (ids ??= new Set([first])).add(g);
+    }
+    if (ids) return [...ids].sort((a, b) => a - b).map((g) => this.groups[g]);
+    return first >= 0 ? [this.groups[first]] : [];
+  }
+}
+
+/** Records the root as the owner of its channels' classes, or joins it with the root that owns one already. */
+function claimClasses(
+  space: ChannelSpace,
+  root: number,
+  classOfSlot: Int32Array,
+  owner: Int32Array,
+  rootUnion: UnionFind,
+): void {
+  const end = space.base + space.size;
+  for (let slot = space.base; slot < end; slot++) {
+    const cls = classOfSlot[slot];
+    const other = owner[cls];
+    if (other < 0) owner[cls] = root;
+    else rootUnion.union(root, other);
+  }
+}
+
+/** The group of every class (−1 for a class no root holds), from the root that owns it. */
+function groupOfClasses(owner: Int32Array, groupOfRoot: Int32Array): Int32Array {
+  const classGroup = new Int32Array(owner.length).fill(-1);
+  for (let cls = 0; cls < owner.length; cls++) if (owner[cls] >= 0) classGroup[cls] = groupOfRoot[owner[cls]];
+  return classGroup;
+}
+
+/** Each member joins the groups of its space, once per group (by node, tensor and axis). */
+function addMembers(members: readonly SpaceMember[], index: Index): void {
+  const memberKeys = new Map<ChannelGroup, Set<string>>(); // only for groups with many members
+  for (let m = 0; m < members.length; m++) {
+    const member = members[m];
+    const memberGroups = index.groupsOf(member.space);
+    for (let g = 0; g < memberGroups.length; g++) {
+      const group = memberGroups[g];
+      if (isNewMember(group, member, memberKeys)) group.members.push(toMember(member));
+    }
+  }
+}
+
+/**
+ * The fewest of a root's channels that share a class: its channels go in units of that. `counts` is scratch,
+ * indexed by class, all zeros before and after.
+ */
+function unitOf(classOfSlot: Int32Array, space: ChannelSpace, counts: Int32Array): number {
+  const end = space.base + space.size;
+  let unit = Infinity;
+  for (let c = space.base; c < end; c++) counts[classOfSlot[c]]++;
+  for (let c = space.base; c < end; c++) unit = Math.min(unit, counts[classOfSlot[c]]);
+  for (let c = space.base; c < end; c++) counts[classOfSlot[c]] = 0;
+  return unit;
 }
 
 /**
@@ -138,6 +196,7 @@ export function buildGroups(state: ChannelState): GroupIndex {
  * hidden class).
  */
 class Root implements RootLayer {
+  #owner: ChannelGroup | undefined;
   #classOfSlot: Int32Array | undefined;
   #base = 0;
   #blocks: number[][] | undefined;
@@ -151,9 +210,15 @@ class Root implements RootLayer {
     public locked: string | null,
   ) {}
 
-  setClasses(classOfSlot: Int32Array, base: number): void {
+  attach(owner: ChannelGroup, classOfSlot: Int32Array, base: number): void {
+    this.#owner = owner;
     this.#classOfSlot = classOfSlot;
     this.#base = base;
+  }
+
+  /** Takes the group's final lock (a group too small to prune is locked after its roots are made). */
+  followGroup(): void {
+    this.locked = this.#owner!.locked;
   }
 
   get blocks(): number[][] {
@@ -168,29 +233,29 @@ class Root implements RootLayer {
 }
 
 /**
- * The members already in one group, by node, tensor and axis. A group has a handful of members, compared one
- * by one; past a few dozen, by key, so a group that gathers thousands stays linear.
+ * True unless the group has a member with this one's node, tensor and axis. A group has a handful of
+ * members, compared one by one; past a few dozen, by key (the set made on first need), so a group that
+ * gathers thousands stays linear.
  */
-class MemberSet {
-  private readonly list: GroupMember[] = [];
-  private keys: Set<string> | undefined;
-
-  /** Adds the member unless one with its node, tensor and axis is there; true when it was added. */
-  add(member: GroupMember): boolean {
-    if (this.keys) {
-      const key = memberKey(member);
-      if (this.keys.has(key)) return false;
-      this.keys.add(key);
-      return true;
-    }
-    for (const known of this.list) {
-      if (known.node === member.node && known.tensor === member.tensor && known.axis === member.axis)
+function isNewMember(
+  group: ChannelGroup,
+  member: GroupMember,
+  keysOf: Map<ChannelGroup, Set<string>>,
+): boolean {
+  const known = group.members;
+  if (known.length <= 32) {
+    for (let k = 0; k < known.length; k++) {
+      if (known[k].node === member.node && known[k].tensor === member.tensor && known[k].axis === member.axis)
         return false;
     }
-    this.list.push(member);
-    if (this.list.length > 32) this.keys = new Set(this.list.map(memberKey));
     return true;
   }
+  let keys = keysOf.get(group);
+  if (!keys) keysOf.set(group, (keys = new Set(known.map(memberKey))));
+  const key = memberKey(member);
+  if (keys.has(key)) return false;
+  keys.add(key);
+  return true;
 }
 
 /** Node and tensor names prefixed with their lengths: no two different members share a key. */

@@ -2,7 +2,7 @@ import type { GroupMember, PixelShuffleInfo, Severity } from '../analyze/types';
 import type { ValueFacts } from '../graph/facts';
 import type { FactTable } from '../graph/inferShapes';
 import type { ModelFile } from '../onnx/modelFile';
-import type { GraphView, NodeView } from '../onnx/modelView';
+import type { Dim, GraphView, NodeView } from '../onnx/modelView';
 import { type ChannelSpace, IDENTITY, type IndexMap } from './channelSpace';
 import { UnionFind } from './unionFind';
 import { OnnxError } from '../onnx/errors';
@@ -16,6 +16,11 @@ export interface SpaceMember extends GroupMember {
    * space's size: value = size × numerator / denominator.
    */
   readonly dim?: ShapeDim;
+}
+
+/** A member as a rule gives it: with the tensor's dims when it has them. */
+export interface MemberInput extends GroupMember {
+  readonly dims?: Dim[];
 }
 
 export interface ShapeDim {
@@ -55,12 +60,17 @@ export const MAX_TOTAL_CHANNELS = 1 << 24;
  * one would size the analysis' arrays, so it is refused with the value it sits on.
  */
 function checkChannelCount(file: string, value: string, size: number, total: number): void {
-  const refuse = (why: string) => new OnnxError('too-large', `${file}: value '${value}' ${why}.`, file);
-  if (!Number.isSafeInteger(size) || size < 0) throw refuse(`has an invalid channel count (${size})`);
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw refuse(file, value, `has an invalid channel count (${size})`);
   if (size > MAX_CHANNELS)
-    throw refuse(`has ${size} channels, more than the ${MAX_CHANNELS} this tool handles`);
+    throw refuse(file, value, `has ${size} channels, more than the ${MAX_CHANNELS} this tool handles`);
   if (total + size > MAX_TOTAL_CHANNELS)
-    throw refuse(`brings the model's channels past the ${MAX_TOTAL_CHANNELS} this tool handles`);
+    throw refuse(file, value, `brings the model's channels past the ${MAX_TOTAL_CHANNELS} this tool handles`);
+}
+
+/** A function, not a closure made for every check (one per channel space). */
+function refuse(file: string, value: string, why: string): OnnxError {
+  return new OnnxError('too-large', `${file}: value '${value}' ${why}.`, file);
 }
 
 /**
@@ -129,11 +139,15 @@ export class ChannelState {
     for (let c = 0; c < n; c++) this.slots.union(a.base + c, b.base + c);
   }
 
-  member(space: ChannelSpace, member: GroupMember, map: IndexMap = IDENTITY, dim?: ShapeDim): void {
+  /**
+   * A tensor sliced when the space loses channels. `member.dims`, when the caller has them (an initializer's,
+   * from resolving the weight), saves looking the tensor up again.
+   */
+  member(space: ChannelSpace, member: MemberInput, map: IndexMap = IDENTITY, dim?: ShapeDim): void {
     const { node, tensor, axis, source, role } = member;
     // A tensor too short for the channels it follows (a bias of 4 values on a 16-channel conv: a broken model)
     // could not be sliced: the group is kept whole instead.
-    const shape = axis >= 0 ? this.fact(tensor)?.shape : undefined;
+    const shape = axis >= 0 ? (member.dims ?? this.shape(tensor)) : undefined;
     if (shape && axis >= shape.length) {
       this.lock(space, `${node}'s ${role} '${tensor}' has no axis ${axis} (its rank is ${shape.length})`);
       return;
@@ -165,6 +179,11 @@ export class ChannelState {
 
   finding(finding: RawFinding): void {
     this.findings.push(finding);
+  }
+
+  /** The shape of a value, when known (an initializer's without working out its other facts). */
+  shape(value: string | undefined): Dim[] | undefined {
+    return value ? this.facts.shape(value) : undefined;
   }
 
   /** Facts of a value (shape, type, small constant values). */

@@ -38,6 +38,13 @@ export class UnionFind {
     return x;
   }
 
+  /** The class (root) of every element, found once. */
+  classes(): Int32Array {
+    const out = new Int32Array(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = this.find(i);
+    return out;
+  }
+
   union(a: number, b: number): void {
     let ra = this.find(a);
     let rb = this.find(b);

@@ -1,11 +1,11 @@
 import { DataType } from '../onnx/dataTypes';
 import { toDimension } from '../onnx/int64';
-import { ModelFile } from '../onnx/modelFile';
+import type { ModelFile } from '../onnx/modelFile';
 import type { Dim, GraphView, NodeView } from '../onnx/modelView';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { readTensorAsNumbers } from '../onnx/tensorData';
 import { SMALL_CONSTANT, type ValueFacts } from './facts';
-import { SHAPE_RULES } from './shapeRules';
+import { type InputFacts, SHAPE_RULES } from './shapeRules';
 import { topologicalOrder } from './topology';
 
 /**
@@ -16,22 +16,55 @@ import { topologicalOrder } from './topology';
 export function inferShapes(graph: GraphView, file: ModelFile): FactTable {
   const facts = new FactTable(graph, file);
   for (const input of graph.inputs) facts.set(input.name, { shape: input.shape, dtype: input.dtype });
-  // One input accessor for all nodes (rules call it synchronously), not a closure per node.
-  let inputs: readonly string[] = [];
-  const input = (i: number) => (inputs[i] ? facts.get(inputs[i]) : undefined);
   const order = topologicalOrder(graph);
-  for (let n = 0; n < order.length; n++) {
-    const node = order[n];
-    inputs = node.inputs;
-    const outputs = node.domain === '' ? nodeFacts(node, file, input) : NONE;
-    const names = node.outputs;
-    for (let i = 0; i < names.length; i++) {
-      // A node writing an initializer's name is a broken graph: the tensor's own shape stays the fact.
-      if (names[i] && !graph.initializer(names[i]))
-        facts.set(names[i], merge(outputs[i], graph.valueInfo.get(names[i])));
+  const pass: Pass = { graph, file, facts, clashes: graph.initializerOutputs() };
+  current.facts = facts;
+  try {
+    for (let n = 0; n < order.length; n++) {
+      current.inputs = order[n].inputs;
+      inferNode(pass, order[n]);
     }
+  } finally {
+    current.facts = undefined; // not kept past the analysis
+    current.inputs = NO_INPUTS;
   }
   return facts;
+}
+
+interface Pass {
+  graph: GraphView;
+  file: ModelFile;
+  facts: FactTable;
+  /** Node outputs named like initializers. */
+  clashes: ReadonlySet<string>;
+}
+
+const NO_INPUTS: readonly string[] = [];
+
+/**
+ * What the rules' input accessor reads: the facts of the inference under way and the inputs of its node
+ * (rules call it synchronously). One accessor for every inference: a closure made per inference was inlined
+ * into the rules, whose optimised code was then thrown away with it at the next full garbage collection.
+ */
+const current: { facts: FactTable | undefined; inputs: readonly string[] } = {
+  facts: undefined,
+  inputs: NO_INPUTS,
+};
+
+const input: InputFacts = (i) => (current.inputs[i] ? current.facts!.get(current.inputs[i]) : undefined);
+
+/**
+ * Sets the facts of a node's outputs. A function of its own: called for every node, it is optimised as soon
+ * as it is hot, where a loop body run once per analysis was optimised on the fly and deoptimised past it.
+ */
+function inferNode({ graph, file, facts, clashes }: Pass, node: NodeView): void {
+  const outputs = node.domain === '' ? nodeFacts(node, file, input) : NONE;
+  const names = node.outputs;
+  for (let i = 0; i < names.length; i++) {
+    // A node writing an initializer's name is a broken graph: the tensor's own shape stays the fact.
+    if (names[i] && !(clashes.size > 0 && clashes.has(names[i])))
+      facts.set(names[i], merge(outputs[i], graph.valueInfo.get(names[i])));
+  }
 }
 
 const NONE: ValueFacts[] = [];
@@ -50,7 +83,7 @@ export class FactTable {
 
   get(name: string): ValueFacts | undefined {
     const known = this.facts.get(name);
-    if (known || this.facts.has(name)) return known;
+    if (known) return known;
     const tensor = this.graph.initializer(name);
     if (!tensor) return undefined;
     const facts = tensorFacts(this.file, tensor);
@@ -58,9 +91,15 @@ export class FactTable {
     return facts;
   }
 
-  /** True when the value's facts are known already (worked out, or set by inference). */
-  has(name: string): boolean {
-    return this.facts.has(name);
+  /**
+   * The shape of a value. An initializer's comes from its dims (checked as its facts would check them)
+   * without working out and keeping its facts: the channel rules check the shapes of thousands of weights
+   * (a layer's bias and BatchNorm parameters) whose values they never read.
+   */
+  shape(name: string): Dim[] | undefined {
+    // An initializer's facts, when worked out, have its dims for shape: no need to look for them.
+    const tensor = this.graph.initializer(name);
+    return tensor ? tensorShape(tensor) : this.facts.get(name)?.shape;
   }
 
   set(name: string, facts: ValueFacts): void {
@@ -86,12 +125,12 @@ function nodeFacts(
 
 /** Facts of a tensor: shape, type, and the values when it is a small numeric constant. */
 export function tensorFacts(file: ModelFile, tensor: onnx.TensorProto.$Properties): ValueFacts {
-  const shape = (tensor.dims ?? []).map((d) => toDimension(d, tensor.name));
+  const shape = tensorShape(tensor);
   const dtype = tensor.data_type ?? undefined;
   let value: (number | undefined)[] | undefined;
   // Values matter for shapes, axes, pads, split sizes (integers) and Resize scales (a few floats); reading
   // every small float weight (BatchNorm parameters…) would cost a read each for nothing.
-  const count = ModelFile.elementCount(tensor);
+  const count = shape.reduce((n, d) => n * d, 1); // ModelFile.elementCount, from the dims read already
   const integer = dtype === DataType.INT64 || dtype === DataType.INT32;
   if (count <= (integer ? SMALL_CONSTANT : 8) && dtype !== DataType.STRING) {
     try {
@@ -101,6 +140,21 @@ export function tensorFacts(file: ModelFile, tensor: onnx.TensorProto.$Propertie
     }
   }
   return { shape, dtype, value };
+}
+
+/**
+ * A tensor's dims, checked as toDimension checks them. Most are Longs with a zero high word, read directly:
+ * toDimension builds its error message (a string per dim) before it knows whether it needs one, and this runs
+ * for thousands of weights.
+ */
+export function tensorShape(tensor: onnx.TensorProto.$Properties): number[] {
+  const dims = tensor.dims ?? [];
+  const shape = new Array<number>(dims.length); // its exact size: the facts keep it
+  for (let i = 0; i < dims.length; i++) {
+    const d = dims[i];
+    shape[i] = typeof d === 'object' && d.high === 0 && d.low >= 0 ? d.low : toDimension(d, tensor.name);
+  }
+  return shape;
 }
 
 function constantFacts(node: NodeView, file: ModelFile): ValueFacts {

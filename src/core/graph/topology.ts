@@ -56,10 +56,13 @@ function insertSorted(list: NodeView[], node: NodeView): void {
 
 /** True when every node's producers come before it (what ONNX requires, and what exporters write). */
 function isSorted(graph: GraphView): boolean {
-  for (const node of graph.nodes) {
-    for (const input of node.inputs) {
-      const producer = input ? graph.producer(input) : undefined;
-      if (producer && producer.index >= node.index) return false;
+  // Indexed loops: this runs once per analysis over every input, mostly unoptimised, where for…of allocates.
+  const nodes = graph.nodes;
+  for (let n = 0; n < nodes.length; n++) {
+    const inputs = nodes[n].inputs;
+    for (let i = 0; i < inputs.length; i++) {
+      const producer = inputs[i] ? graph.producer(inputs[i]) : undefined;
+      if (producer && producer.index >= n) return false;
     }
   }
   return true;

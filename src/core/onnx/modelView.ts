@@ -77,6 +77,7 @@ export class GraphView {
   readonly subgraphs: { node: NodeView; attribute: string; graph: GraphView }[] = [];
   private readonly producers = new Map<string, NodeView>();
   private consumerMap: Map<string, NodeView[]> | undefined;
+  private initializerOutputSet: Set<string> | undefined;
 
   constructor(
     readonly proto: onnx.GraphProto.$Properties,
@@ -98,17 +99,22 @@ export class GraphView {
       this.valueInfo.set(v.name, v);
     const nodes = proto.node ?? [];
     this.nodes = new Array<NodeView>(nodes.length);
-    for (let i = 0; i < nodes.length; i++) {
-      const node = (this.nodes[i] = new NodeView(nodes[i], i, this));
-      const outputs = node.outputs;
-      for (let o = 0; o < outputs.length; o++) if (outputs[o]) this.producers.set(outputs[o], node);
-      const attributes = nodes[i].attribute;
-      if (attributes && attributes.length > 0) this.addSubgraphs(node, attributes);
-    }
+    for (let i = 0; i < nodes.length; i++) this.nodes[i] = this.addNode(nodes[i], i);
+  }
+
+  /** The view of a node, its outputs indexed (a method called per node: soon optimised, unlike a loop body here). */
+  private addNode(proto: onnx.NodeProto.$Properties, index: number): NodeView {
+    const node = new NodeView(proto, index, this);
+    const outputs = node.outputs;
+    for (let o = 0; o < outputs.length; o++) if (outputs[o]) this.producers.set(outputs[o], node);
+    const attributes = proto.attribute;
+    if (attributes && attributes.length > 0) this.addSubgraphs(node, attributes);
+    return node;
   }
 
   private addSubgraphs(node: NodeView, attributes: readonly onnx.AttributeProto.$Properties[]): void {
-    for (const attribute of attributes) {
+    for (let a = 0; a < attributes.length; a++) {
+      const attribute = attributes[a];
       if (!attribute.g && !attribute.graphs?.length) continue;
       const graphs = attribute.g ? [attribute.g] : (attribute.graphs ?? []);
       graphs.forEach((g, i) => {
@@ -147,6 +153,23 @@ export class GraphView {
   /** An initializer of this graph or of an enclosing graph (subgraphs may use outer-scope weights). */
   initializer(name: string): onnx.TensorProto.$Properties | undefined {
     return this.initializers.get(name) ?? this.parent?.initializer(name);
+  }
+
+  /**
+   * Node outputs that have an initializer's name: a broken graph, so nearly always none. Found once, for
+   * analyses that would otherwise look every output up among the initializers.
+   */
+  initializerOutputs(): ReadonlySet<string> {
+    if (!this.initializerOutputSet) {
+      const found = new Set<string>();
+      for (let n = 0; n < this.nodes.length; n++) {
+        const outputs = this.nodes[n].outputs;
+        for (let i = 0; i < outputs.length; i++)
+          if (outputs[i] && this.initializer(outputs[i])) found.add(outputs[i]);
+      }
+      this.initializerOutputSet = found;
+    }
+    return this.initializerOutputSet;
   }
 
   isGraphOutput(value: string): boolean {

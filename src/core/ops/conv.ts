@@ -28,7 +28,8 @@ function convRule(transpose: boolean): ChannelRule {
       return;
     }
     const group = node.attributes.int('group', 1);
-    const [outAxis, inAxis] = transpose ? [1, 0] : [0, 1];
+    const outAxis = transpose ? 1 : 0;
+    const inAxis = transpose ? 0 : 1;
     const inPerGroup = transpose ? w[0] / group : w[1];
     const cin = transpose ? w[0] : w[1] * group;
     const cout = transpose ? w[1] * group : w[0];
@@ -43,8 +44,7 @@ function convRule(transpose: boolean): ChannelRule {
     else if (!depthwise)
       state.member(y, weightMember(node.name, weight, 1, 'weight (out channels)'), perGroup(cout / group));
     const bias = resolveWeight(state, node.inputs[2]);
-    if (bias)
-      state.member(y, { node: node.name, tensor: bias.tensor, axis: 0, source: bias.source, role: 'bias' });
+    if (bias) state.member(y, weightMember(node.name, bias, 0, 'bias'));
     // A bias made at run time cannot be sliced: pruning the channels would leave it too long.
     else if (node.inputs[2]) state.lock(y, `${describe(node)} has a bias computed at run time`);
     if (weight.quantizedAxis !== undefined && weight.quantizedAxis >= 0 && weight.quantizedAxis !== outAxis) {
@@ -89,7 +89,7 @@ function convRule(transpose: boolean): ChannelRule {
 }
 
 function weightMember(node: string, weight: Weight, axis: number, role: string) {
-  return { node, tensor: weight.tensor, axis, source: weight.source, role };
+  return { node, tensor: weight.tensor, axis, source: weight.source, role, dims: weight.dims };
 }
 
 /** Channel c of a grouped layer is index c mod (channels per group) of the weight axis. */
@@ -105,10 +105,13 @@ function addWeightMembers(
   axis: number,
   role: string,
 ): void {
-  state.member(space, { node: node.name, tensor: weight.tensor, axis, source: weight.source, role });
+  state.member(space, weightMember(node.name, weight, axis, role));
   if (axis === 0) {
-    for (const c of weight.companions)
-      state.member(space, { node: node.name, tensor: c.tensor, axis: c.axis, role: c.role });
+    const companions = weight.companions;
+    for (let i = 0; i < companions.length; i++) {
+      const { tensor, axis, role } = companions[i];
+      state.member(space, { node: node.name, tensor, axis, role });
+    }
   }
 }
 

@@ -18,8 +18,9 @@ function perChannel(params: number[], role: string[]): ChannelRule {
     passThrough(state, node);
     const y = state.space(node.outputs[0]);
     if (!y) return;
-    params.forEach((index, i) => {
-      const weight = resolveWeightSource(state, node.inputs[index]);
+    for (let i = 0; i < params.length; i++) {
+      const value = node.inputs[params[i]];
+      const weight = resolveWeightSource(state, value);
       if (weight)
         state.member(y, {
           node: node.name,
@@ -27,10 +28,10 @@ function perChannel(params: number[], role: string[]): ChannelRule {
           axis: 0,
           source: weight.source,
           role: role[i],
+          dims: weight.dims,
         });
-      else if (node.inputs[index])
-        state.lock(y, `${describe(node)} takes its ${role[i]} from a computed value`);
-    });
+      else if (value) state.lock(y, `${describe(node)} takes its ${role[i]} from a computed value`);
+    }
   };
 }
 

@@ -3,6 +3,7 @@ import type { Dim } from '../onnx/modelView';
 import type { ChannelState } from '../deps/state';
 import { toSafeNumber } from '../onnx/int64';
 import type { onnx } from '../onnx/proto/onnx.js';
+import { tensorShape } from '../graph/inferShapes';
 
 /** A weight as a rule sees it: where it is stored, its shape, and companions that slice with it. */
 export interface Weight {
@@ -10,11 +11,22 @@ export interface Weight {
   tensor: string;
   source: NonNullable<GroupMember['source']>;
   shape: Dim[] | undefined;
+  /** The dims of `tensor` when it is an initializer: a member made of this weight needn't look them up. */
+  dims: Dim[] | undefined;
   /** Quantisation parameters that slice along with the weight (per-axis DequantizeLinear). */
-  companions: { tensor: string; axis: number; role: string }[];
+  companions: readonly Companion[];
   /** Set when the weight is quantised per tensor or per axis along `axis`. */
   quantizedAxis?: number;
 }
+
+export interface Companion {
+  tensor: string;
+  axis: number;
+  role: string;
+}
+
+/** Shared by every weight without companions (nearly all of them). */
+const NO_COMPANIONS: readonly Companion[] = [];
 
 /**
  * Finds where a node input's weight really lives: an initializer, a Constant or ConstantOfShape node, through
@@ -27,8 +39,8 @@ export function resolveWeight(state: ChannelState, value: string | undefined, de
 
 /**
  * resolveWeight for rules that slice a weight along axis 0 whatever its shape (BatchNormalization's four
- * per-channel inputs): `shape` stays undefined, so the weight's facts are not worked out (thousands of them
- * on a large model, each an object that lives as long as the analysis).
+ * per-channel inputs): `shape` stays undefined, so a Constant's facts are not worked out; an initializer's
+ * dims are checked before they are read.
  */
 export function resolveWeightSource(state: ChannelState, value: string | undefined): Weight | undefined {
   return resolve(state, value, 0, false);
@@ -42,23 +54,38 @@ function resolve(
 ): Weight | undefined {
   if (!value || depth > 8) return undefined;
   const graph = state.graph;
-  const shape = withShape ? state.fact(value)?.shape : undefined;
   const initializer = graph.initializer(value);
-  // Without its facts, a weight's dims are still checked as working out its facts would (and fail alike).
-  if (!withShape && initializer && !state.facts.has(value)) checkDims(initializer);
-  if (initializer) return { tensor: value, source: 'initializer', shape, companions: [] };
+  if (initializer) {
+    // Without its shape, a weight's dims are still checked: a broken one fails here as it would there.
+    if (!withShape) checkDims(initializer);
+    const dims = tensorShape(initializer);
+    return {
+      tensor: value,
+      source: 'initializer',
+      shape: withShape ? dims : undefined,
+      dims,
+      companions: NO_COMPANIONS,
+    };
+  }
+  const shape = withShape ? state.shape(value) : undefined;
   const producer = graph.producer(value);
   if (!producer || producer.domain !== '') return undefined;
   switch (producer.opType) {
     case 'Constant':
-      return { tensor: value, source: 'constant-node', shape, companions: [] };
+      return { tensor: value, source: 'constant-node', shape, dims: undefined, companions: NO_COMPANIONS };
     case 'ConstantOfShape': {
       // Pruning rewrites its shape constant, so that must be known (a damaged one reads as unknown).
       const dims = state.fact(producer.inputs[0])?.value;
       if (!dims || dims.some((d) => d === undefined)) return undefined;
       // One shape constant cannot hold two layers' different channel counts.
       if (graph.consumers(producer.inputs[0]).length > 1) return undefined;
-      return { tensor: value, source: 'constant-of-shape', shape, companions: [] };
+      return {
+        tensor: value,
+        source: 'constant-of-shape',
+        shape,
+        dims: undefined,
+        companions: NO_COMPANIONS,
+      };
     }
     case 'Identity':
       return resolve(state, producer.inputs[0], depth + 1, withShape);

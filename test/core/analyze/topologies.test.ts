@@ -224,6 +224,28 @@ describe('pixel shuffles', () => {
   });
 });
 
+describe('group order', () => {
+  test('groups are numbered in file order of their first root, also in a graph whose nodes are not sorted', () => {
+    const built = buildModel([1, 3, 5, 5], (b, x) =>
+      conv3(b, conv3(b, conv3(b, x, 8, '/a/Conv'), 6, '/b/Conv'), 4, '/c/Conv'),
+    );
+    const sorted = analyzeProto(built.model);
+    assert.deepEqual(
+      sorted.report.groups.map((g) => `${g.id}:${g.roots.join('+')}`),
+      ['G1:/a/Conv', 'G2:/b/Conv', 'G3:/c/Conv'],
+    );
+    // The same graph written backwards (ONNX requires sorted nodes, not every exporter obeys): the analysis
+    // walks it in topological order, and the groups still follow the file.
+    built.model.graph!.node!.reverse();
+    const reversed = analyzeProto(built.model);
+    assert.deepEqual(
+      reversed.report.groups.map((g) => `${g.id}:${g.roots.join('+')}`),
+      ['G1:/c/Conv', 'G2:/b/Conv', 'G3:/a/Conv'],
+    );
+    assert.deepEqual(groupOf(reversed, '/a/Conv').members, groupOf(sorted, '/a/Conv').members);
+  });
+});
+
 describe('fail closed', () => {
   test('an unknown custom op locks the groups it touches (PR001) and says which op', () => {
     const built = buildModel([1, 3, 5, 5], (b, x) =>
