@@ -83,8 +83,10 @@ function gather(
     length,
     *produce() {
       // Reused buffers: each piece is written out before the next is asked for.
+      // Room for one read's kept bytes: a small slab's (≤ MAX_READ), or up to MAX_READ of blocks (one block when a
+      // block is larger). Never the whole kept tensor: that is VGG-16's 100 MB first Gemm weight.
       const gathers = slabRuns !== undefined || deeper; // else the reads themselves are the pieces
-      const out = new Uint8Array(gathers ? Math.min(length, Math.max(MAX_READ, keptSlab, keptBlock)) : 0);
+      const out = new Uint8Array(gathers ? Math.min(length, Math.max(MAX_READ, keptBlock)) : 0);
       let buffer = new Uint8Array(0);
       let filled = 0;
       const read = (at: number, n: number): Uint8Array => {

@@ -135,6 +135,25 @@ describe('sliceTensor', () => {
     ); // an outer axis
   });
 
+  test('a large tensor is produced in pieces of at most 4 MiB, never gathered whole', () => {
+    const dims = [3000, 2048]; // 24.6 MB, of which 12.3 MB kept
+    const { bytes } = modelWith(dims, 1);
+    const file = openModelBytes(bytes);
+    const remove = new Map([
+      [0, every(3000, 3)],
+      [1, every(2048, 4)],
+    ]);
+    const { data } = sliceTensor(file, file.proto.graph!.initializer![0], remove);
+    let total = 0;
+    let largest = 0;
+    for (const piece of chunkPieces(data)) {
+      total += piece.length;
+      largest = Math.max(largest, piece.length);
+    }
+    assert.equal(total, 2000 * 1536 * 4);
+    assert.ok(largest <= 4 << 20, `a piece of ${largest} bytes`);
+  });
+
   test('blocks with too many runs to list are copied axis by axis', () => {
     sliced(
       [1, 2, 600, 1000],
