@@ -179,3 +179,10 @@ export const MESSAGE_CLASSES: Record<ContainerType, MessageClass> = {
   SparseTensor: onnx.SparseTensorProto as unknown as MessageClass,
   Tensor: onnx.TensorProto as unknown as MessageClass,
 };
+
+/** The TensorProto fields that hold element data, in field-number order. */
+export const PAYLOAD_FIELDS = CONTAINER_FIELDS.Tensor.filter((f) => f.payload).map(
+  (f) => f.name,
+) as readonly (
+  'float_data' | 'int32_data' | 'string_data' | 'int64_data' | 'raw_data' | 'double_data' | 'uint64_data'
+)[];

@@ -4,7 +4,7 @@ import { AtomicFile } from './atomicFile';
 import { type DataChunk, chunkLength, chunksLength } from './dataChunk';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
-import { CONTAINER_FIELDS, type ContainerType, ENCODERS } from './schema';
+import { CONTAINER_FIELDS, type ContainerType, ENCODERS, PAYLOAD_FIELDS } from './schema';
 import { collectTensors, forEachChild, forEachValue } from './walk';
 import { writeVarint } from './wireCursor';
 
@@ -234,16 +234,7 @@ class ModelWriter {
         break;
       }
       case 'inline': {
-        const fields = [
-          'float_data',
-          'int32_data',
-          'string_data',
-          'int64_data',
-          'raw_data',
-          'double_data',
-          'uint64_data',
-        ] as const;
-        for (const name of fields) {
+        for (const name of PAYLOAD_FIELDS) {
           const value = tensor[name];
           if (value != null && (value as { length: number }).length > 0) {
             add(ENCODERS.Tensor.encode({ [name]: value }).finish());

@@ -8,20 +8,13 @@ import { test } from 'node:test';
 import Long from 'long';
 import protobuf from 'protobufjs/minimal.js';
 import { onnx } from '../../../src/core/onnx/proto/onnx.js';
+import { PAYLOAD_FIELDS } from '../../../src/core/onnx/schema';
 import { openModel, openModelBytes } from '../../../src/core/onnx/reader';
 import { floatTensor, tensorInfo } from '../../support/minimalModels';
 import { tempDir } from '../../support/tempDir';
 
 const dir = tempDir();
-const PAYLOAD = [
-  'raw_data',
-  'float_data',
-  'int32_data',
-  'string_data',
-  'int64_data',
-  'double_data',
-  'uint64_data',
-];
+const PAYLOAD: readonly string[] = PAYLOAD_FIELDS;
 const CONTAINERS = [
   onnx.ModelProto,
   onnx.GraphProto,

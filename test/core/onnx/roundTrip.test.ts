@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import protobuf from 'protobufjs/minimal.js';
 import { onnx } from '../../../src/core/onnx/proto/onnx.js';
+import { PAYLOAD_FIELDS } from '../../../src/core/onnx/schema';
 import { openModel } from '../../../src/core/onnx/reader';
 import { writeModel } from '../../../src/core/onnx/writer';
 import { FIXTURE_NAMES, buildFixture } from '../../builder/fixtures';
@@ -27,15 +28,7 @@ function withoutPayload(model: onnx.ModelProto): onnx.ModelProto {
     if (Array.isArray(value)) value.forEach(strip);
     else if (value instanceof onnx.TensorProto) {
       // Element data is left out by the lazy reader: no own property at all.
-      for (const field of [
-        'raw_data',
-        'float_data',
-        'int32_data',
-        'string_data',
-        'int64_data',
-        'double_data',
-        'uint64_data',
-      ] as const) {
+      for (const field of PAYLOAD_FIELDS) {
         delete (value as Partial<onnx.TensorProto>)[field];
       }
     } else if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) {
