@@ -10,8 +10,16 @@ import type { SpaceMember } from '../deps/state';
 export class GroupTable {
   private readonly members = new Map<ChannelGroup, SpaceMember[]>();
   private readonly roots = new Map<string, ChannelSpace>();
-  /** For every class: the spaces holding its channels, and how many of each. */
-  private readonly spacesOfClass = new Map<number, Map<ChannelSpace, number>>();
+  /**
+   * For every class: the spaces holding its channels, and how many of each, as flat arrays (entries
+   * classStart[cls] … classStart[cls+1]−1 of entrySpace/entryCount; spaces by index into `spaces`). A Map of
+   * Maps was one small Map per class: tens of thousands on a large graph, all garbage after the prune.
+   */
+  private readonly spaces: ChannelSpace[];
+  private readonly classStart: Int32Array;
+  private readonly classEnd: Int32Array;
+  private readonly entrySpace: Int32Array;
+  private readonly entryCount: Int32Array;
 
   constructor(readonly analysis: Analysis) {
     for (const member of analysis.state.members) {
@@ -23,13 +31,35 @@ export class GroupTable {
       }
     }
     for (const root of analysis.state.roots) this.roots.set(root.node.name, root.space);
-    for (const space of new Set(analysis.state.spaces.values())) {
-      for (const cls of analysis.index.classesOf(space)) {
-        let spaces = this.spacesOfClass.get(cls);
-        if (!spaces) this.spacesOfClass.set(cls, (spaces = new Map()));
-        spaces.set(space, (spaces.get(space) ?? 0) + 1);
-      }
+    this.spaces = [...new Set(analysis.state.spaces.values())];
+    // Counting sort of (class, space) pairs by class; a space's channels of one class are merged into a count.
+    const classes = analysis.state.slots.length;
+    const start = new Int32Array(classes + 1);
+    let pairs = 0;
+    for (const space of this.spaces) {
+      for (const cls of analysis.index.classesOf(space)) start[cls + 1]++;
+      pairs += space.size;
     }
+    for (let cls = 0; cls < classes; cls++) start[cls + 1] += start[cls];
+    const fill = start.slice(0, classes);
+    const entrySpace = new Int32Array(pairs);
+    const entryCount = new Int32Array(pairs);
+    this.spaces.forEach((space, s) => {
+      for (const cls of analysis.index.classesOf(space)) {
+        const at = fill[cls];
+        if (at > start[cls] && entrySpace[at - 1] === s) entryCount[at - 1]++;
+        else {
+          entrySpace[at] = s;
+          entryCount[at] = 1;
+          fill[cls]++;
+        }
+      }
+    });
+    // Merged entries leave unused room at the end of a class's range: `fill` marks where each really ends.
+    this.classStart = start;
+    this.classEnd = fill;
+    this.entrySpace = entrySpace;
+    this.entryCount = entryCount;
   }
 
   /**
@@ -48,13 +78,21 @@ export class GroupTable {
 
   /** Removes units one at a time while every value keeps at least one channel. */
   picker(): { tryRemove(unit: number): boolean } {
-    const left = new Map<ChannelSpace, number>();
+    const left = new Map<number, number>(); // space index → channels left (only spaces touched so far)
+    const { spaces, classStart, classEnd, entrySpace, entryCount } = this;
     return {
       tryRemove: (unit: number) => {
-        const spaces = this.spacesOfClass.get(unit);
-        if (!spaces) return true;
-        for (const [space, n] of spaces) if ((left.get(space) ?? space.size) - n <= 0) return false;
-        for (const [space, n] of spaces) left.set(space, (left.get(space) ?? space.size) - n);
+        if (unit < 0 || unit >= classEnd.length) return true;
+        const from = classStart[unit];
+        const to = classEnd[unit];
+        for (let e = from; e < to; e++) {
+          const s = entrySpace[e];
+          if ((left.get(s) ?? spaces[s].size) - entryCount[e] <= 0) return false;
+        }
+        for (let e = from; e < to; e++) {
+          const s = entrySpace[e];
+          left.set(s, (left.get(s) ?? spaces[s].size) - entryCount[e]);
+        }
         return true;
       },
     };

@@ -33,40 +33,40 @@ export function unitScores(
   reduce: Reduction = 'mean',
   activations?: ActivationStats,
 ): Map<number, number> {
-  const scores = new Map<number, number>(units.map((u) => [u, 0]));
+  const scores = new Map<number, number>();
+  for (const u of units) scores.set(u, 0);
   if (criterion === 'random') {
     units.forEach((u, i) => scores.set(u, hash(seed, group.id, i)));
     return scores;
   }
   if (criterion === 'activation') return activationScores(table, group, scores, activations);
-  const wanted = new Set(units);
   const analysis = table.analysis;
   let members = table.membersOf(group).filter(isData);
   if (criterion === 'bn') {
     const bn = members.filter((m) => m.role === 'scale');
     if (bn.length > 0) members = bn;
   }
-  const counts = new Map<number, number>();
-  for (const member of members) {
+  const counts = new Map<number, number>(); // members that own a slice of each unit
+  const lastMember = new Map<number, number>(); // the member that last counted a unit
+  for (let m = 0; m < members.length; m++) {
+    const member = members[m];
     const tensor = findTensor(analysis, member);
     if (!tensor) continue;
-    const perIndex = norms.of(
-      file,
-      tensor,
-      `${member.source ?? 'initializer'}:${member.tensor}`,
-      criterion === 'l2' ? 2 : 1,
-    )[member.axis];
+    const perIndex = norms.of(file, tensor, criterion === 'l2' ? 2 : 1)[member.axis];
     const classes = analysis.index.classesOf(member.space);
-    const seen = new Set<number>();
+    const { map } = member;
     for (let c = 0; c < classes.length; c++) {
       const cls = classes[c];
-      if (!wanted.has(cls)) continue;
+      const before = scores.get(cls);
+      if (before === undefined) continue; // a class of another group (a Concat output serves several)
       let sum = 0;
-      const from = firstMappedIndex(member.map, c);
-      for (let j = 0; j < member.map.width; j++) sum += perIndex[from + j];
-      scores.set(cls, reduce === 'max' ? Math.max(scores.get(cls)!, sum) : scores.get(cls)! + sum);
-      if (!seen.has(cls)) counts.set(cls, (counts.get(cls) ?? 0) + 1);
-      seen.add(cls);
+      const from = firstMappedIndex(map, c);
+      for (let j = 0; j < map.width; j++) sum += perIndex[from + j];
+      scores.set(cls, reduce === 'max' ? Math.max(before, sum) : before + sum);
+      if (lastMember.get(cls) !== m) {
+        lastMember.set(cls, m);
+        counts.set(cls, (counts.get(cls) ?? 0) + 1);
+      }
     }
   }
   if (reduce === 'mean') for (const [cls, n] of counts) scores.set(cls, scores.get(cls)! / n);
@@ -115,21 +115,22 @@ function findTensor(analysis: Analysis, member: SpaceMember): onnx.TensorProto.$
  * groups (its output channels and its input channels).
  */
 export class NormCache {
-  private readonly cache = new Map<string, Float64Array[]>();
+  /** Norms by tensor (a weight is a member of two groups), for p = 1 and p = 2. */
+  private readonly cache = [new Map<object, Float64Array[]>(), new Map<object, Float64Array[]>()];
   /** One read buffer for every tensor (thousands of small weights would otherwise each allocate their own). */
   private scratch = new Uint8Array(0);
 
   /** `onRead` hears of each tensor's stored bytes once its norms are worked out (for a progress line). */
   constructor(private readonly onRead?: (bytes: number) => void) {}
 
-  of(file: ModelFile, tensor: onnx.TensorProto.$Properties, key: string, p: 1 | 2): Float64Array[] {
-    const id = `${key}:${p}`;
-    let norms = this.cache.get(id);
+  of(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 | 2): Float64Array[] {
+    const cache = this.cache[p - 1];
+    let norms = cache.get(tensor);
     if (!norms) {
       norms = axisNorms(file, tensor, p, (bytes) =>
         this.scratch.length >= bytes ? this.scratch : (this.scratch = new Uint8Array(bytes)),
       );
-      this.cache.set(id, norms);
+      cache.set(tensor, norms);
       this.onRead?.(file.storedBytes(tensor));
     }
     return norms;
