@@ -1,8 +1,5 @@
-import { type PruneStage, pruneStageText } from '../core/prune/progressText';
+import { ProgressThrottle, type PruneStage, pruneStageText } from '../core/prune/progressText';
 import { visible } from './visible';
-
-/** Redraws of one stage at most this often (a terminal redrawn on every tensor is slower than the work). */
-const INTERVAL_MS = 100;
 
 /**
  * One line on stderr that says what a long command is doing ("writing 212.4 MB of 301.0 MB (70 %)"), redrawn
@@ -10,23 +7,20 @@ const INTERVAL_MS = 100;
  * captured stderr gets nothing, so logs and `--json` consumers see exactly the output they did before.
  */
 export class ProgressLine {
-  private last = -Infinity;
-  private stage = '';
+  private readonly throttle: ProgressThrottle;
   private shown = false;
 
   constructor(
     /** Raw writer to the terminal (undefined: no progress line). */
     private readonly write: ((text: string) => void) | undefined,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+    now?: () => number,
+  ) {
+    this.throttle = new ProgressThrottle(now);
+  }
 
   /** Shows `text` for `stage`: at once for a new stage, else at most every 100 ms. */
   update(stage: string, text: string): void {
-    if (!this.write) return;
-    const t = this.now();
-    if (stage === this.stage && t - this.last < INTERVAL_MS) return;
-    this.stage = stage;
-    this.last = t;
+    if (!this.write || !this.throttle.due(stage)) return;
     // Erase the line, then write: a shorter text must not leave the end of a longer one behind.
     this.write(`\r\x1b[2K${visible(text)}`);
     this.shown = true;
@@ -36,7 +30,7 @@ export class ProgressLine {
   clear(): void {
     if (this.shown) this.write?.('\r\x1b[2K');
     this.shown = false;
-    this.stage = '';
+    this.throttle.reset();
   }
 }
 

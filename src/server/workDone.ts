@@ -1,6 +1,6 @@
 import { type Connection, type ProgressToken, WorkDoneProgress } from 'vscode-languageserver/node';
 import type { PruneProgress } from '../core/prune/prune';
-import { prunePercent, pruneStageText } from '../core/prune/progressText';
+import { ProgressThrottle, prunePercent, pruneStageText } from '../core/prune/progressText';
 
 /** Tells the client how far a request is: a sentence, and a percentage when it is known. */
 export interface WorkDone {
@@ -13,16 +13,14 @@ export interface WorkDone {
 
 /**
  * The LSP work-done progress of a request whose client sent a token ($/progress: begin, reports, end); without a
- * token, a reporter that sends nothing. A prune's reports are throttled (it hears of every tensor).
+ * token, a reporter that sends nothing. A prune's reports are throttled (see ProgressThrottle).
  */
 export function workDone(connection: Connection, token: ProgressToken | undefined): WorkDone {
   let begun = false;
-  let last = -Infinity;
-  const send = (message: string, percentage: number | undefined, throttled: boolean) => {
-    if (token === undefined) return;
-    const now = performance.now();
-    if (throttled && begun && now - last < 100) return;
-    last = now;
+  const throttle = new ProgressThrottle();
+  /** Sends a report; one of a prune's `stage` only when the throttle lets it through. */
+  const send = (message: string, percentage: number | undefined, stage?: string) => {
+    if (token === undefined || (stage !== undefined && !throttle.due(stage))) return;
     void connection.sendProgress(
       WorkDoneProgress.type,
       token,
@@ -33,9 +31,9 @@ export function workDone(connection: Connection, token: ProgressToken | undefine
     begun = true;
   };
   return {
-    report: (message, percentage) => send(message, percentage, false),
+    report: (message, percentage) => send(message, percentage),
     prune: (stage, done, total) =>
-      send(pruneStageText(stage, done, total), prunePercent(stage, done, total), true),
+      send(pruneStageText(stage, done, total), prunePercent(stage, done, total), stage),
     end: () => {
       if (token !== undefined && begun)
         void connection.sendProgress(WorkDoneProgress.type, token, { kind: 'end' });

@@ -18,13 +18,41 @@ export function pruneStageText(stage: PruneStage, done: number, total: number): 
  * many bytes again, so each of the two gets half the bar.
  */
 export function prunePercent(stage: PruneStage, done: number, total: number): number {
-  const share = total > 0 ? Math.min(1, done / total) : 1;
+  const share = shareOf(done, total);
   return stage === 'analyse' ? 0 : Math.floor(stage === 'score' ? 50 * share : 50 + 50 * share);
 }
 
+/**
+ * Lets a report through at once when its stage is new, else at most every 100 ms: a prune hears of every
+ * tensor, and a terminal or a notification redrawn that often is slower than the work.
+ */
+export class ProgressThrottle {
+  private last = -Infinity;
+  private stage: string | undefined;
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  due(stage: string): boolean {
+    const t = this.now();
+    if (stage === this.stage && t - this.last < 100) return false;
+    this.stage = stage;
+    this.last = t;
+    return true;
+  }
+
+  /** The next report is let through whatever its stage. */
+  reset(): void {
+    this.stage = undefined;
+  }
+}
+
+/** done / total, within [0, 1] (1 when there is nothing to do). */
+function shareOf(done: number, total: number): number {
+  return total > 0 ? Math.min(1, done / total) : 1;
+}
+
 function amount(done: number, total: number): string {
-  const share = total > 0 ? Math.min(100, Math.floor((100 * done) / total)) : 100;
-  return `${megabytes(done)} of ${megabytes(total)} (${share} %)`;
+  return `${megabytes(done)} of ${megabytes(total)} (${Math.floor(100 * shareOf(done, total))} %)`;
 }
 
 function megabytes(bytes: number): string {
