@@ -94,7 +94,11 @@ checks and timing only, and exits 0 when the shapes match.`,
     .option('--target-macs <f>', 'instead of --ratio: prune until MACs are at most f × the original')
     .option('--global', 'rank the units of all groups together')
     .option('--criterion <criterion>', 'importance: l1, l2, bn, random', 'l1')
-    .option('--round-to <n>', 'removed counts are multiples of n', '1')
+    .option('--round-to <n>', 'removed counts are multiples of n')
+    .option(
+      '--align <n>',
+      "kept channel counts are multiples of n where the original is (default: the channel block of ONNX Runtime's CPU convolutions on this machine, unless --round-to is given; 1 = off)",
+    )
     .option('--seed <n>', 'seed for the random criterion', '0')
     .option('-o, --output <plan>', 'the plan file (default: MODEL.prune.json)')
     .action((model: string, options: Parameters<typeof planCommand>[1]) => planCommand(model, options, io));
@@ -118,6 +122,10 @@ checks and timing only, and exits 0 when the shapes match.`,
     )
     .option('--reduce <how>', "combine a unit's members by mean (default), sum or max")
     .option('--round-to <n>', 'removed counts are multiples of n')
+    .option(
+      '--align <n>',
+      "kept channel counts are multiples of n where the original is (default: the channel block of ONNX Runtime's CPU convolutions on this machine, unless --round-to is given; 1 = off)",
+    )
     .option('--seed <n>', 'seed for the random criterion')
     .option('--exclude <nodes>', 'comma-separated layers to leave alone')
     .option('--verify', 'check the pruned model in ONNX Runtime against the masked original')

@@ -83,6 +83,7 @@ export function registerPruneCommand(
       modelUri: model.toString(),
       criterion: criterion.id,
       roundTo: config.get<number>('prune.roundTo', 1),
+      align: config.get<boolean>('prune.alignChannels', true),
       ...(amount.kind === 'macs' ? { targetMacs: amount.value } : { ratio: amount.value }),
       ...(amount.kind === 'global' ? { global: true } : {}),
     };

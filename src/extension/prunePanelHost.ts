@@ -112,6 +112,7 @@ export class PrunePanelHost {
         ...(settings.mode === 'macs' ? { targetMacs: settings.value } : { ratio: settings.value }),
         ...(settings.mode === 'global' ? { global: true } : {}),
         roundTo: vscode.workspace.getConfiguration('onnxPruner').get<number>('prune.roundTo', 1),
+        align: vscode.workspace.getConfiguration('onnxPruner').get<boolean>('prune.alignChannels', true),
       },
       new vscode.CancellationTokenSource().token,
     );

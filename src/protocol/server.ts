@@ -40,6 +40,11 @@ export interface MakePlanParams {
   targetMacs?: number;
   global?: boolean;
   roundTo?: number;
+  /**
+   * Keep kept channel counts on this machine's ONNX Runtime channel block (default true; ignored when
+   * `roundTo` is above 1).
+   */
+  align?: boolean;
 }
 
 export interface PlanPreviewRow {

@@ -1,3 +1,4 @@
+import { describeAlignment } from '../core/prune/align';
 import type { PruneOutcome } from '../core/prune/prune';
 import type { VerifyResult } from './verify/types';
 
@@ -51,6 +52,7 @@ export function pruneReportMarkdown(outcome: PruneOutcome, verify: VerifyResult 
     '',
     `${outcome.removedChannels} channels removed; ${outcome.tensorsSliced} tensors and ${outcome.nodesChanged} nodes changed.`,
   );
+  if (outcome.alignment) lines.push('', escape(describeAlignment(outcome.alignment)));
   if (verify) {
     lines.push('', '## Verification (ONNX Runtime)', '');
     lines.push(

@@ -1,5 +1,6 @@
 import type { Analysis } from '../core/analyze/analyze';
 import { parsePlan, planDiagnostics, resolvePlanModel, settingsOfPlan } from '../core/plan';
+import { withMachineAlignment } from '../runtime/channelBlock';
 import type { PruneSettings } from '../core/prune/select';
 
 /** A plan problem or a bad model: the one sentence the user sees. */
@@ -32,5 +33,5 @@ export function checkedPlan(
       throw new PlanRefused(`The plan has ${errors.length} error(s): ${first.code} ${first.message}${line}`);
     }
   };
-  return { modelPath: model.path, settings: settingsOfPlan(doc.plan), check };
+  return { modelPath: model.path, settings: withMachineAlignment(settingsOfPlan(doc.plan)), check };
 }

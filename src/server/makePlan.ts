@@ -1,7 +1,9 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { OnnxError } from '../core/onnx/errors';
 import { makePlan } from '../core/plan';
+import type { PruneSettings } from '../core/prune/select';
 import type { MakePlanParams, MakePlanResult } from '../protocol/server';
+import { withMachineAlignment } from '../runtime/channelBlock';
 
 /** Answers onnxPruner/makePlan: the plan a prune with these settings would follow, beside the model. */
 export function makePlanFor(params: MakePlanParams): MakePlanResult {
@@ -12,15 +14,19 @@ export function makePlanFor(params: MakePlanParams): MakePlanResult {
       text,
       groups,
       preview: estimate,
-    } = makePlan(modelPath, planPath, {
-      criterion: params.criterion,
-      ratio: params.targetMacs === undefined ? (params.ratio ?? 0.5) : 0,
-      targetMacs: params.targetMacs,
-      global: params.global,
-      roundTo: params.roundTo ?? 1,
-      seed: 0,
-      layers: {},
-    });
+    } = makePlan(
+      modelPath,
+      planPath,
+      aligned(params, {
+        criterion: params.criterion,
+        ratio: params.targetMacs === undefined ? (params.ratio ?? 0.5) : 0,
+        targetMacs: params.targetMacs,
+        global: params.global,
+        roundTo: params.roundTo ?? 1,
+        seed: 0,
+        layers: {},
+      }),
+    );
     const preview = groups.map((g, i) => ({
       group: g.group,
       root: g.roots[0],
@@ -36,4 +42,9 @@ export function makePlanFor(params: MakePlanParams): MakePlanResult {
     if (error instanceof OnnxError) return { ok: false, message: error.message };
     return { ok: false, message: `${modelPath}: ${(error as Error).message}` };
   }
+}
+
+/** The settings with this machine's channel alignment, unless the request turns it off. */
+function aligned(params: MakePlanParams, settings: PruneSettings): PruneSettings {
+  return params.align === false ? settings : withMachineAlignment(settings);
 }

@@ -7,7 +7,9 @@ import { openModel } from '../../core/onnx/reader';
 import { describeFsError } from '../../core/onnx/fileSource';
 import { type ActivationStats, CRITERIA, type Criterion } from '../../core/prune/importance';
 import { measureActivations } from '../../runtime/calibration';
+import { withMachineAlignment } from '../../runtime/channelBlock';
 import { pruneFile, type PruneOutcome } from '../../core/prune/prune';
+import { describeAlignment } from '../../core/prune/align';
 import type { LayerAmount, PruneSettings } from '../../core/prune/select';
 import { makePlan, parsePlan, planDiagnostics, resolvePlanModel, settingsOfPlan } from '../../core/plan';
 import { formatVerify } from '../../runtime/verify/formatVerify';
@@ -27,6 +29,7 @@ export interface PruneCliOptions {
   plan?: string;
   criterion?: string;
   roundTo?: string;
+  align?: string;
   seed?: string;
   exclude?: string;
   global?: boolean;
@@ -54,6 +57,13 @@ export function pruneSettings(options: Omit<PruneCliOptions, 'output'>): PruneSe
       throw new CliError(`unknown --reduce '${options.reduce}': use mean, sum or max.`);
     settings.reduce = options.reduce as PruneSettings['reduce'];
   }
+  if (options.align !== undefined) {
+    const block = integer('--align', options.align, 1);
+    settings.alignment = {
+      block,
+      reason: block > 1 ? `--align ${block} was given` : 'kept channel counts are not aligned (--align 1)',
+    };
+  }
   if (options.exclude) {
     const layers: Record<string, LayerAmount> = { ...settings.layers };
     for (const name of options.exclude
@@ -63,7 +73,8 @@ export function pruneSettings(options: Omit<PruneCliOptions, 'output'>): PruneSe
       layers[name] = { exclude: true };
     settings.layers = layers;
   }
-  return settings;
+  // A --round-to of one's own means counts chosen by hand: no alignment is added to them.
+  return options.roundTo === undefined ? withMachineAlignment(settings) : settings;
 }
 
 function settingsFromPlan(path: string): Partial<PruneSettings> {
@@ -202,6 +213,7 @@ export function formatOutcome(outcome: PruneOutcome): string {
       ? `Nothing removed: ${outcome.groups.length === 0 ? 'the model has no Conv, ConvTranspose, Gemm or MatMul with a weight' : 'every group is locked, excluded or too small at this ratio'} (onnx-pruner analyze says why); the model was re-saved unchanged.`
       : `${outcome.removedChannels} channels removed; ${outcome.tensorsSliced} tensors and ${outcome.nodesChanged} nodes changed; ${outcome.bytesWritten.toLocaleString('en-US')} bytes written.`,
   );
+  if (outcome.alignment) lines.push(describeAlignment(outcome.alignment));
   return `${lines.join('\n')}\n`;
 }
 

@@ -56,6 +56,9 @@ export function planText(
     criterion: settings.criterion,
     ratio: settings.ratio,
     roundTo: settings.roundTo,
+    ...(settings.alignment
+      ? { alignTo: settings.alignment.block, alignReason: settings.alignment.reason }
+      : {}),
     layers: Object.fromEntries(Object.entries(counts).map(([layer, prune]) => [layer, { prune }])),
   };
   return `${JSON.stringify(plan, null, 2)}\n`;
@@ -67,6 +70,18 @@ export function settingsOfPlan(plan: PrunePlan): PruneSettings {
     ratio: plan.ratio ?? 0,
     criterion: plan.criterion ?? 'l1',
     roundTo: plan.roundTo ?? 1,
+    ...(plan.alignTo !== undefined
+      ? {
+          alignment: {
+            block: plan.alignTo,
+            reason:
+              plan.alignReason ??
+              (plan.alignTo > 1
+                ? "the plan's alignTo"
+                : "kept channel counts are not aligned (the plan's alignTo is 1)"),
+          },
+        }
+      : {}),
     seed: plan.seed ?? 0,
     global: plan.global ?? false,
     ...(plan.targetMacs !== undefined ? { targetMacs: plan.targetMacs } : {}),

@@ -27,6 +27,8 @@ export interface PrunePlan {
   criterion?: Criterion;
   ratio?: number;
   roundTo?: number;
+  alignTo?: number;
+  alignReason?: string;
   seed?: number;
   global?: boolean;
   targetMacs?: number;

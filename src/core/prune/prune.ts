@@ -1,3 +1,4 @@
+import type { ChannelAlignment } from './align';
 import { type Analysis, analyzeModel } from '../analyze/analyze';
 import { sha256Of } from '../onnx/hash';
 import { ModelView } from '../onnx/modelView';
@@ -28,6 +29,8 @@ export interface PruneOutcome {
   mask: MaskSpec;
   /** Per group and member tensor, the indices removed. */
   slices: RemovedSlice[];
+  /** How kept channel counts were aligned, and why (none when absent). */
+  alignment?: ChannelAlignment;
   /** Parameters and MACs (batch 1) before and after. */
   metrics: { before: { parameters: number; macs: number }; after: { parameters: number; macs: number } };
 }
@@ -137,6 +140,7 @@ export function pruneFile(
       bytesWritten: written.bytes,
       mask: applied.mask,
       slices: applied.slices,
+      ...(settings.alignment ? { alignment: settings.alignment } : {}),
       metrics: {
         before: { parameters: before.parameters, macs: before.macs },
         after: { parameters: after.parameters, macs: after.macs },

@@ -1,6 +1,7 @@
 import type { Analysis } from '../analyze/analyze';
 import type { ChannelGroup } from '../analyze/types';
 import type { ModelFile } from '../onnx/modelFile';
+import { type ChannelAlignment, alignedRemoval, offBlockReason } from './align';
 import { GroupTable } from './groupTable';
 import { type ActivationStats, type Criterion, NormCache, type Reduction, unitScores } from './importance';
 
@@ -12,6 +13,11 @@ export interface PruneSettings {
   criterion: Criterion;
   /** Removed channel counts are multiples of this. */
   roundTo: number;
+  /**
+   * Kept channel counts stay multiples of `alignment.block` where the original count is (the runtime's channel
+   * block, see align.ts); counts a plan gives explicitly (`prune`, `indices`) are left as they are. Default: none.
+   */
+  alignment?: ChannelAlignment;
   seed: number;
   /** Per-layer settings, keyed by root node name (the plan's `layers`). */
   layers: Readonly<Record<string, LayerAmount>>;
@@ -124,10 +130,14 @@ export function selectUnits(
     const ratio = setting && 'ratio' in setting ? setting.ratio : settings.ratio;
     const count = setting && 'prune' in setting ? setting.prune : ratio * group.channels;
     const step = lcm(primary.unit, settings.roundTo);
-    const channels = Math.floor(count / step) * step;
+    const block = setting && 'prune' in setting ? 1 : (settings.alignment?.block ?? 1);
+    const channels = alignedRemoval(group.channels, step, count, block);
     const k = Math.min(units.length - 1, Math.floor((channels / group.channels) * units.length + 1e-9));
     if (k <= 0) {
-      base.skipped = 'nothing to remove at this ratio';
+      base.skipped =
+        block > 1 && channels === 0
+          ? (offBlockReason(group.channels, step, count, block) ?? 'nothing to remove at this ratio')
+          : 'nothing to remove at this ratio';
       continue;
     }
     const scores = context.scoresOf(group, units, settings);
@@ -164,16 +174,14 @@ function selectGlobally(
   groups: ChannelGroup[],
   settings: PruneSettings,
 ): Map<ChannelGroup, number[]> {
-  const { table, analysis } = context;
+  const { table } = context;
   const candidates: { group: ChannelGroup; unit: number; score: number; size: number }[] = [];
   let total = 0;
   for (const group of groups) {
     const units = table.unitsOf(group);
     const scores = context.scoresOf(group, units, settings);
     const mean = units.reduce((n, u) => n + scores.get(u)!, 0) / Math.max(units.length, 1) || 1;
-    const classes = analysis.index.classesOf(table.rootSpace(group.roots[0]));
-    const sizes = new Map<number, number>();
-    for (const cls of classes) sizes.set(cls, (sizes.get(cls) ?? 0) + 1);
+    const sizes = unitSizes(context, group);
     for (const unit of units)
       candidates.push({ group, unit, score: scores.get(unit)! / mean, size: sizes.get(unit) ?? 0 });
     total += group.channels;
@@ -192,7 +200,35 @@ function selectGlobally(
     list.push(c.unit);
     removedChannels += c.size;
   }
+  if ((settings.alignment?.block ?? 1) > 1)
+    for (const [group, list] of chosen) alignChosen(context, group, list, settings);
   return chosen;
+}
+
+/**
+ * Takes back the most important of a group's globally chosen units until its kept count is aligned (see
+ * alignedRemoval); fewer removals never empty a value, so what stays chosen is still valid.
+ */
+function alignChosen(
+  context: SelectionContext,
+  group: ChannelGroup,
+  list: number[],
+  settings: PruneSettings,
+): void {
+  const { analysis } = context;
+  const sizes = unitSizes(context, group);
+  let removed = list.reduce((n, unit) => n + (sizes.get(unit) ?? 0), 0);
+  const step = lcm(analysis.roots.get(group.roots[0])!.unit, settings.roundTo);
+  const target = alignedRemoval(group.channels, step, removed, settings.alignment?.block ?? 1);
+  while (list.length > 0 && removed > target) removed -= sizes.get(list.pop()!) ?? 0;
+}
+
+/** How many of the group's first-root channels each unit holds. */
+function unitSizes(context: SelectionContext, group: ChannelGroup): Map<number, number> {
+  const classes = context.analysis.index.classesOf(context.table.rootSpace(group.roots[0]));
+  const sizes = new Map<number, number>();
+  for (const cls of classes) sizes.set(cls, (sizes.get(cls) ?? 0) + 1);
+  return sizes;
 }
 
 /** The units holding the given channels of the group's first root (whole blocks only). */
