@@ -307,7 +307,7 @@ describe("kept channel counts on the runtime's channel block", () => {
     const written = JSON.parse(readFileSync(plan, 'utf8'));
     assert.equal(written.alignTo, 16);
     assert.equal(written.alignReason, '--align 16 was given');
-    assert.equal(written.layers['/head/head.0/Conv'], undefined, 'kept whole, so not in the plan');
+    assert.deepEqual(written.layers['/head/head.0/Conv'], { prune: 0 }, 'kept whole, and the plan says so');
     assert.deepEqual(written.layers['/tail/tail.0/tail.0.0/Conv'], { prune: 32 });
     const ratioOnly = join(dir, 'ratio-only.prune.json');
     writeFileSync(ratioOnly, JSON.stringify({ model: 'edsr-x4.onnx', ratio: 0.25, alignTo: 1 }));

@@ -30,8 +30,19 @@ export function makePlan(modelPath: string, planPath: string, settings: PruneSet
       const analysis = analyzeModel(new ModelView(file));
       const chosen = chooseUnits(analysis, file, settings);
       const { groups, ratio } = chosen;
+      // Every prunable group the settings do not exclude gets its count, 0 included: a group the selection left
+      // whole (a MACs target's global ranking, an amount off the channel block) must stay whole when the plan is
+      // pruned, not take the plan's ratio.
+      const prunable = new Set(analysis.report.groups.filter((g) => g.prunable).map((g) => g.id));
+      const excluded = (g: GroupSelection) =>
+        g.roots.some((root) => {
+          const setting = settings.layers[root];
+          return setting !== undefined && 'exclude' in setting;
+        });
       const counts = Object.fromEntries(
-        groups.filter((g) => !g.skipped).map((g) => [g.roots[0], g.channels - g.keptChannels]),
+        groups
+          .filter((g) => prunable.has(g.group) && !excluded(g))
+          .map((g) => [g.roots[0], g.channels - g.keptChannels]),
       );
       // A MACs target is written as the ratio it came to (the counts are explicit anyway).
       const written = { ...settings, ratio: Number(ratio.toFixed(4)) };

@@ -16,18 +16,32 @@ export interface ChannelAlignment {
 export const NO_ALIGNMENT: ChannelAlignment = { block: 1, reason: 'kept channel counts are not aligned' };
 
 /**
- * How many of a group's `channels` to remove when up to `requested` may go, in steps of `step` (the group's
- * unit and `roundTo`): the most that keeps the kept count a multiple of `block`. A group whose count is not a
- * multiple of the block was never in the fast layout, so only the step applies to it. Never every channel; may
- * be 0 when no aligned count is within reach (removing then would make the layer slower, not faster).
+ * How many of a group's `channels` to remove when about `requested` should go, in steps of `step` (the group's
+ * unit and `roundTo`). Without a block (or for a group whose count is not a multiple of it, which was never in
+ * the fast layout) that is `requested` rounded down to the step. With a block, it is the amount nearest to
+ * `requested` that leaves a multiple of the block (the fewer on a tie): rounding down would leave every small
+ * group whole, so a ratio would prune far less than it says; the nearest keeps the ratio on average. Never every
+ * channel; 0 when no aligned amount is nearer than none (removing then would make the layer slower, not faster).
  */
 export function alignedRemoval(channels: number, step: number, requested: number, block: number): number {
-  const most = Math.min(Math.floor(requested / step) * step, Math.floor((channels - 1) / step) * step);
-  if (most <= 0) return 0;
-  if (block <= 1 || channels % block !== 0) return most;
-  for (let removed = most; removed > 0; removed -= step)
-    if ((channels - removed) % block === 0) return removed;
-  return 0;
+  const largest = Math.floor((channels - 1) / step) * step;
+  const most = Math.min(Math.floor(requested / step) * step, largest);
+  if (block <= 1 || channels % block !== 0) return Math.max(most, 0);
+  let best = 0;
+  for (let removed = step; removed <= largest; removed += step) {
+    if ((channels - removed) % block !== 0) continue;
+    if (Math.abs(removed - requested) < Math.abs(best - requested)) best = removed;
+    if (removed > requested) break;
+  }
+  return best;
+}
+
+/** The largest amount up to `most`, in steps of `step`, that leaves a multiple of `block` (see alignedRemoval). */
+export function alignedAtMost(channels: number, step: number, most: number, block: number): number {
+  let removed = Math.min(Math.floor(most / step) * step, Math.floor((channels - 1) / step) * step);
+  if (block <= 1 || channels % block !== 0) return Math.max(removed, 0);
+  while (removed > 0 && (channels - removed) % block !== 0) removed -= step;
+  return Math.max(removed, 0);
 }
 
 /**
@@ -44,10 +58,11 @@ export function offBlockReason(
   if (unaligned === 0) return undefined;
   let next = unaligned + step;
   while (next < channels && (channels - next) % block !== 0) next += step;
+  const asked = Number(requested.toFixed(1));
   const nearest =
     next < channels
-      ? `; the nearest aligned amount removes ${next} (leaves ${channels - next})`
-      : '; no aligned amount is smaller';
+      ? `; the next aligned amount, ${next} (leaving ${channels - next}), is further from the ${asked} asked for`
+      : `; ${channels} channels are a single block`;
   return `removing ${unaligned} would leave ${channels - unaligned} channels, off the ${block}-channel block of ONNX Runtime's CPU convolutions (slower, not faster)${nearest}`;
 }
 

@@ -1,7 +1,7 @@
 import type { Analysis } from '../analyze/analyze';
 import type { ChannelGroup } from '../analyze/types';
 import type { ModelFile } from '../onnx/modelFile';
-import { type ChannelAlignment, alignedRemoval, offBlockReason } from './align';
+import { type ChannelAlignment, alignedAtMost, alignedRemoval, offBlockReason } from './align';
 import { GroupTable } from './groupTable';
 import { type ActivationStats, type Criterion, NormCache, type Reduction, unitScores } from './importance';
 
@@ -219,7 +219,7 @@ function alignChosen(
   const sizes = unitSizes(context, group);
   let removed = list.reduce((n, unit) => n + (sizes.get(unit) ?? 0), 0);
   const step = lcm(analysis.roots.get(group.roots[0])!.unit, settings.roundTo);
-  const target = alignedRemoval(group.channels, step, removed, settings.alignment?.block ?? 1);
+  const target = alignedAtMost(group.channels, step, removed, settings.alignment?.block ?? 1);
   while (list.length > 0 && removed > target) removed -= sizes.get(list.pop()!) ?? 0;
 }
 

@@ -40,6 +40,8 @@ describe('the plan schema', () => {
     }
     assert.deepEqual(Object.keys(schema.properties).sort(), [
       '$schema',
+      'alignReason',
+      'alignTo',
       'criterion',
       'global',
       'layers',

@@ -14,11 +14,19 @@ import { tempDir } from '../../support/tempDir';
 const SAMPLE = join(process.cwd(), 'media/sample/edsr-x4.onnx');
 
 describe('alignedRemoval', () => {
-  test('removes the most that leaves a multiple of the block, never more than asked', () => {
+  test('without a block: the amount rounded down to its step', () => {
+    assert.equal(alignedRemoval(64, 1, 19.2, 1), 19);
+    assert.equal(alignedRemoval(64, 4, 19.2, 1), 16);
+  });
+
+  test('with a block: the aligned amount nearest to the one asked for (the fewer on a tie)', () => {
     assert.equal(alignedRemoval(64, 1, 19.2, 16), 16);
     assert.equal(alignedRemoval(64, 1, 32, 16), 32);
-    assert.equal(alignedRemoval(64, 1, 31, 8), 24);
-    assert.equal(alignedRemoval(32, 1, 8, 16), 0, '24 is off the block: nothing rather than slower');
+    assert.equal(alignedRemoval(64, 1, 31, 8), 32);
+    assert.equal(alignedRemoval(256, 1, 76.8, 16), 80, 'ratio 0.3 of 256: 80, not 64');
+    assert.equal(alignedRemoval(32, 1, 9.6, 16), 16, 'ratio 0.3 of 32: 16 is nearer than 0');
+    assert.equal(alignedRemoval(32, 1, 8, 16), 0, 'ratio 0.25 of 32: a tie between 0 and 16 keeps all');
+    assert.equal(alignedRemoval(32, 1, 4, 16), 0, '28 would be off the block: nothing rather than slower');
   });
 
   test('a count that was never on the block is only rounded to its step', () => {
@@ -35,13 +43,14 @@ describe('alignedRemoval', () => {
 
   test('never every channel', () => {
     assert.equal(alignedRemoval(16, 1, 16, 16), 0);
+    assert.equal(alignedRemoval(32, 1, 40, 16), 16);
     assert.equal(alignedRemoval(16, 1, 16, 1), 15);
   });
 
   test('the reason names the count that would be left, the block, and the nearest aligned amount', () => {
     assert.equal(
       offBlockReason(32, 1, 8, 16),
-      "removing 8 would leave 24 channels, off the 16-channel block of ONNX Runtime's CPU convolutions (slower, not faster); the nearest aligned amount removes 16 (leaves 16)",
+      "removing 8 would leave 24 channels, off the 16-channel block of ONNX Runtime's CPU convolutions (slower, not faster); the next aligned amount, 16 (leaving 16), is further from the 8 asked for",
     );
     assert.equal(offBlockReason(32, 1, 0.5, 16), undefined, 'nothing would go anyway');
   });
@@ -71,8 +80,10 @@ describe('selection with a channel block', () => {
     const tail = groups.find((g) => g.roots[0] === '/tail/tail.0/tail.0.0/Conv')!;
     assert.equal(tail.keptChannels, 96);
     const head = groups.find((g) => g.roots[0] === '/head/head.0/Conv')!;
-    assert.equal(head.keptChannels, 32, '32 × 0.3 = 9.6 would leave 23 or 24: off the block');
-    assert.match(head.skipped ?? '', /off the 16-channel block/);
+    assert.equal(head.keptChannels, 16, '32 × 0.3 = 9.6: 16 is the nearest aligned amount');
+    const quarter = select(SAMPLE, settings(0.25, 16)).find((g) => g.roots[0] === '/head/head.0/Conv')!;
+    assert.equal(quarter.keptChannels, 32, '32 × 0.25 = 8: as far from 0 as from 16, so none');
+    assert.match(quarter.skipped ?? '', /off the 16-channel block/);
     for (const g of groups) if (g.keptChannels !== g.channels) assert.equal(g.keptChannels % 16, 0, g.group);
   });
 
