@@ -7,7 +7,7 @@ import type { Value } from './types';
 import { buildModel, conv3 } from './fixture-kit';
 
 /** input [1,4,6,6] -> conv 4->16 -> (shuffle, r = 2) -> [1,4,12,12] -> conv 4->3. */
-export function upsampleThrough(shuffle: (b: ModelBuilder, y: Value) => Value, opset: number): Built {
+function upsampleThrough(shuffle: (b: ModelBuilder, y: Value) => Value, opset: number): Built {
   return buildModel(
     [1, 4, 6, 6],
     (b, x) => {

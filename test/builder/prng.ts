@@ -14,7 +14,7 @@ export function hashString(text: string): number {
 }
 
 /** The random stream of one named tensor under one seed. */
-export function streamFor(seed: number, key: string): () => number {
+function streamFor(seed: number, key: string): () => number {
   return mulberry32(hashString(`${seed}:${key}`));
 }
 

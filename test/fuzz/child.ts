@@ -54,7 +54,7 @@ function withModel(path: string, use: (view: ModelView) => void): void {
   }
 }
 
-export function runCase(path: string, output: string): OpResult[] {
+function runCase(path: string, output: string): OpResult[] {
   const results = [
     judge('inspect', path, () => withModel(path, (view) => void summarizeModel(view))),
     judge('analyze', path, () => withModel(path, (view) => void analyzeModel(view))),

@@ -11,7 +11,7 @@ export interface Seed {
   files: Readonly<Record<string, Uint8Array>>;
 }
 
-export const SAMPLE = resolve('media/sample/edsr-x4.onnx');
+const SAMPLE = resolve('media/sample/edsr-x4.onnx');
 
 /** The builder fixtures and the bundled sample: always present, so a seed and case number always rebuild a case. */
 export function builtinSeeds(): Seed[] {
@@ -29,7 +29,7 @@ export function builtinSeeds(): Seed[] {
  * external data are left out (their data files would have to travel with every case), as are files the
  * fuzzer's own wire parser cannot read.
  */
-export function corpusSeeds(maxBytes: number): Seed[] {
+function corpusSeeds(maxBytes: number): Seed[] {
   const seeds: Seed[] = [];
   for (const path of corpusModels()) {
     if (statSync(path).size > maxBytes) continue;

@@ -17,7 +17,7 @@ const ORT_TYPES: Record<number, ort.Tensor.Type> = {
 };
 
 /** A TensorProto file (`input_0.pb` of the ONNX backend tests) as an ORT tensor. */
-export function tensorFromPb(path: string): ort.Tensor {
+function tensorFromPb(path: string): ort.Tensor {
   const tensor = onnx.TensorProto.decode(readFileSync(path));
   // Reuse the core's conversion (raw_data or typed fields → raw little-endian bytes) through a tiny model.
   const model = openModelBytes(

@@ -40,10 +40,6 @@ export function tag(text: string, title?: string): string {
   return `<vscode-tag${attributes({ title })}>${escapeHtml(text)}</vscode-tag>`;
 }
 
-export function divider(): string {
-  return '<vscode-divider role="separator"></vscode-divider>';
-}
-
 /** A drop-down of (value, label) options. */
 export function dropdown(id: string, options: [string, string][], label: string): string {
   const items = options.map(

@@ -41,7 +41,7 @@ function css(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
 
-export function readTheme(): Theme {
+function readTheme(): Theme {
   return {
     background: css('--vscode-editor-background', '#1e1e1e'),
     node: css('--vscode-editorWidget-background', '#252526'),
@@ -73,12 +73,12 @@ export function nodeLabel(skeleton: GraphSkeleton, i: number): string {
   return node.channels !== undefined ? `${node.op} · ${node.channels}` : node.op;
 }
 
-export function nodeWidth(label: string, name = ''): number {
+function nodeWidth(label: string, name = ''): number {
   return Math.max(56, 7.2 * label.length + 20, Math.min(200, 6 * shortName(name).length + 16));
 }
 
 /** The end of a node's name (exporters scope names like paths): what fits in its box. */
-export function shortName(name: string): string {
+function shortName(name: string): string {
   const parts = name.split('/').filter(Boolean);
   const short = parts.slice(-2).join('/') || name;
   return short.length > 32 ? `…${short.slice(-31)}` : short;

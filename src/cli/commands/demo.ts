@@ -8,7 +8,7 @@ import type { CliIO } from '../program';
 import { pruneCommand } from './prune';
 
 /** The bundled sample, media/sample/ at the package root (found from wherever this bundle runs). */
-export function samplePath(): string {
+function samplePath(): string {
   for (let dir = __dirname, i = 0; i < 5; i++, dir = dirname(dir)) {
     const path = join(dir, 'media', 'sample', 'edsr-x4.onnx');
     if (existsSync(path)) return path;

@@ -32,10 +32,3 @@ export const IDENTITY: IndexMap = { scale: 1, offset: 0, width: 1 };
 export function firstMappedIndex(map: IndexMap, channel: number): number {
   return (map.modulo ? channel % map.modulo : channel) * map.scale + map.offset;
 }
-
-export function mappedIndices(map: IndexMap, channel: number): number[] {
-  const first = firstMappedIndex(map, channel);
-  const out = new Array<number>(map.width);
-  for (let j = 0; j < map.width; j++) out[j] = first + j;
-  return out;
-}

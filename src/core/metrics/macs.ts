@@ -23,11 +23,6 @@ export function nodeMacs(node: NodeView, shapeOf: (value: string) => Dim[] | und
   return rule ? rule(node, (i) => (node.inputs[i] ? shapeOf(node.inputs[i]) : undefined), shapeOf) : 0;
 }
 
-/** Op types whose MACs are counted; all others count 0. */
-export function countsMacs(opType: string): boolean {
-  return opType in MAC_RULES;
-}
-
 type InputShape = (i: number) => Dim[] | undefined;
 type MacRule = (
   node: NodeView,
@@ -36,7 +31,7 @@ type MacRule = (
 ) => number | undefined;
 
 /** Sizes of a shape with a symbolic or unknown leading (batch) dim taken as 1; undefined if another is not known. */
-export function batchOneDims(shape: Dim[] | undefined): number[] | undefined {
+function batchOneDims(shape: Dim[] | undefined): number[] | undefined {
   if (!shape) return undefined;
   const dims: number[] = [];
   for (let i = 0; i < shape.length; i++) {

@@ -27,14 +27,6 @@ export function toDimension(value: Int64 | null | undefined, tensor?: string | n
   return n;
 }
 
-/** The exact value as a bigint, for the rare places where int64 range matters (Slice ends like INT64_MAX). */
-export function toBigInt(value: Int64 | null | undefined): bigint {
-  if (value === null || value === undefined) return 0n;
-  if (typeof value === 'bigint') return value;
-  if (typeof value === 'number') return BigInt(value);
-  return BigInt(value.toString());
-}
-
 export function toLong(value: number | bigint): Long {
   return typeof value === 'bigint' ? Long.fromString(value.toString()) : Long.fromNumber(value);
 }

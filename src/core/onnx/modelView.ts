@@ -257,11 +257,11 @@ export class ModelView {
   }
 }
 
-export function normaliseDomain(domain: string): string {
+function normaliseDomain(domain: string): string {
   return domain === 'ai.onnx' ? '' : domain;
 }
 
-export function valueType(info: onnx.ValueInfoProto.$Properties): ValueType {
+function valueType(info: onnx.ValueInfoProto.$Properties): ValueType {
   const tensorType = info.type?.tensor_type ?? info.type?.sparse_tensor_type;
   const shape = tensorType?.shape
     ? (tensorType.shape.dim ?? []).map((d): Dim => {

@@ -135,17 +135,6 @@ export const CONTAINER_FIELDS: Record<ContainerType, readonly FieldInfo[]> = {
   ],
 };
 
-const byNumber = new Map<ContainerType, Map<number, FieldInfo>>(
-  Object.entries(CONTAINER_FIELDS).map(([type, fields]) => [
-    type as ContainerType,
-    new Map(fields.map((f) => [f.no, f])),
-  ]),
-);
-
-export function fieldInfo(type: ContainerType, no: number): FieldInfo | undefined {
-  return byNumber.get(type)?.get(no);
-}
-
 /** The generated encoder of each container type, used to encode its leaf fields. */
 export const ENCODERS: Record<ContainerType, { encode(message: object): { finish(): Uint8Array } }> = {
   Model: onnx.ModelProto,

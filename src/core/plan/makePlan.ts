@@ -54,7 +54,7 @@ export function makePlan(modelPath: string, planPath: string, settings: PruneSet
   });
 }
 
-export function planText(
+function planText(
   model: string,
   planPath: string,
   settings: PruneSettings,

@@ -13,8 +13,6 @@ export interface ChannelAlignment {
   reason: string;
 }
 
-export const NO_ALIGNMENT: ChannelAlignment = { block: 1, reason: 'kept channel counts are not aligned' };
-
 /**
  * How many of a group's `channels` to remove when about `requested` should go, in steps of `step` (the group's
  * unit and `roundTo`). Without a block (or for a group whose count is not a multiple of it, which was never in

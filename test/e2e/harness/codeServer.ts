@@ -30,7 +30,7 @@ export const BLACKHOLE = 'http://127.0.0.1:9';
 export const RUN_MARKER = 'ONNX_PRUNER_E2E_RUN';
 
 /** The repository root (the folder with the package.json named onnx-pruner), found from this file or cwd. */
-export function repoRoot(): string {
+function repoRoot(): string {
   for (const start of [__dirname, process.cwd()]) {
     let dir = start;
     while (true) {
@@ -450,7 +450,7 @@ function groupMembers(pgid: number): number[] {
 }
 
 /** Live processes whose environment carries this run's marker or whose command line names its folder. */
-export function markedProcesses(runId: string, runDir?: string): number[] {
+function markedProcesses(runId: string, runDir?: string): number[] {
   const needle = `${RUN_MARKER}=${runId}`;
   return allPids().filter((pid) => {
     if (pid === process.pid) return false;
@@ -466,7 +466,7 @@ export function markedProcesses(runId: string, runDir?: string): number[] {
 }
 
 /** Kills what is left of a run; returns a description of each process it found. */
-export async function sweep(runId: string, runDir?: string): Promise<string[]> {
+async function sweep(runId: string, runDir?: string): Promise<string[]> {
   const left = markedProcesses(runId, runDir);
   const described = left.map((pid) => {
     let cmd = '?';
