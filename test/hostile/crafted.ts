@@ -1,6 +1,7 @@
 // Hostile models crafted from the builder's fixtures at the wire level: the attacks of issue 12 that no exporter
 // writes (huge packed lists, chains that blow up when folded, names made to forge output). Shared by the unit
 // tests of each limit and by the hostile-input suite (test/hostile/attacks.ts).
+import { onnx } from '../../src/core/onnx/proto/onnx.js';
 import { ModelBuilder } from '../builder/model-builder';
 import { buildFixture } from '../builder/fixtures';
 import { int64Tensor } from '../builder/tensors';
@@ -71,4 +72,26 @@ export function doublingConcat(doublings: number): Uint8Array {
   for (let i = 0; i < doublings; i++) doubled = b.concat([doubled, doubled], 0);
   b.output(b.conv(x, 4, { kernel: 3, pads: 1 }));
   return b.build().bytes;
+}
+
+/**
+ * plain-chain with `text` in its names: the graph input, conv2's node and weight, a metadata entry (the names
+ * are replaced everywhere they are used, so the model stays valid and prunable).
+ */
+export function hostileNames(text: string): Uint8Array {
+  const model = onnx.ModelProto.decode(buildFixture('plain-chain').bytes);
+  const graph = model.graph!;
+  const rename = new Map([
+    ['input', `${text}:input`],
+    ['conv2.weight', `${text}:weight`],
+  ]);
+  const renamed = (v: string) => rename.get(v) ?? v;
+  graph.input!.forEach((v) => (v.name = renamed(v.name!)));
+  graph.initializer!.forEach((t) => (t.name = renamed(t.name!)));
+  for (const node of graph.node!) {
+    node.input = node.input!.map(renamed);
+    if (node.name === '/conv2/Conv') node.name = `${text}:node`;
+  }
+  model.metadata_props = [{ key: `${text}:key`, value: `${text}:value` }];
+  return onnx.ModelProto.encode(model).finish();
 }
