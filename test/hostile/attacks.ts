@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildFixture } from '../builder/fixtures';
-import { doublingConcat, hostileNames, packedIntsAttribute, stringsAttribute } from './crafted';
+import { doublingConcat, hostileNames, packedIntsAttribute, stringsAttribute, wideRank } from './crafted';
 
 /**
  * Text that must stay text: a C1 control that is not JSON-safe once made visible (U+0085), a bidirectional
@@ -61,6 +61,12 @@ export const ATTACKS: readonly Attack[] = [
     what: '12.4: an attribute of 1 M empty strings',
     make: (dir) => model(stringsAttribute(1_000_000, 0))(dir),
     quick: ['inspect'],
+  },
+  {
+    name: 'wide-rank',
+    what: 'shapes: an input of 100,000 dims read by 2,000 Add nodes (each a new shape: 1.6 GB if kept)',
+    make: (dir) => model(wideRank(100_000, 2_000))(dir),
+    quick: ['analyze'],
   },
   {
     name: 'forged-text',

@@ -1,6 +1,7 @@
 // Hostile models crafted from the builder's fixtures at the wire level: the attacks of issue 12 that no exporter
 // writes (huge packed lists, chains that blow up when folded, names made to forge output). Shared by the unit
 // tests of each limit and by the hostile-input suite (test/hostile/attacks.ts).
+import Long from 'long';
 import { onnx } from '../../src/core/onnx/proto/onnx.js';
 import { ModelBuilder } from '../builder/model-builder';
 import { buildFixture } from '../builder/fixtures';
@@ -94,4 +95,28 @@ export function hostileNames(text: string): Uint8Array {
   }
   model.metadata_props = [{ key: `${text}:key`, value: `${text}:value` }];
   return onnx.ModelProto.encode(model).finish();
+}
+
+/**
+ * A graph input declared with `rank` dims, read by a chain of `adds` Add(x, x) nodes: each output's shape is a
+ * new list as long as the input's, kept for the whole analysis (100,000 dims and 2,000 nodes: 1.6 GB).
+ */
+export function wideRank(rank: number, adds: number): Uint8Array {
+  const dims = Array.from({ length: rank }, () => ({ dim_value: Long.fromNumber(1) }));
+  const node: onnx.NodeProto.$Properties[] = [];
+  let previous = 'x';
+  for (let i = 0; i < adds; i++) {
+    node.push({ op_type: 'Add', name: `add${i}`, input: [previous, previous], output: [`a${i}`] });
+    previous = `a${i}`;
+  }
+  return onnx.ModelProto.encode({
+    ir_version: Long.fromNumber(8),
+    opset_import: [{ domain: '', version: Long.fromNumber(17) }],
+    graph: {
+      name: 'wide',
+      node,
+      input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: { dim: dims } } } }],
+      output: [{ name: previous, type: { tensor_type: { elem_type: 1 } } }],
+    },
+  }).finish();
 }

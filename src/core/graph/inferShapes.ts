@@ -4,7 +4,7 @@ import type { ModelFile } from '../onnx/modelFile';
 import type { Dim, GraphView, NodeView } from '../onnx/modelView';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { readTensorAsNumbers } from '../onnx/tensorData';
-import { SMALL_CONSTANT, type ValueFacts } from './facts';
+import { MAX_RANK, SMALL_CONSTANT, type ValueFacts } from './facts';
 import { FoldBudget } from './fold';
 import { type InputFacts, SHAPE_RULES } from './shapeRules';
 import { topologicalOrder } from './topology';
@@ -97,7 +97,7 @@ export class FactTable {
     if (known) return known;
     const tensor = this.graph.initializer(name);
     if (!tensor) return undefined;
-    const facts = tensorFacts(this.file, tensor);
+    const facts = bounded(tensorFacts(this.file, tensor));
     this.facts.set(name, facts);
     return facts;
   }
@@ -110,11 +110,12 @@ export class FactTable {
   shape(name: string): Dim[] | undefined {
     // An initializer's facts, when worked out, have its dims for shape: no need to look for them.
     const tensor = this.graph.initializer(name);
-    return tensor ? tensorShape(tensor) : this.facts.get(name)?.shape;
+    if (!tensor) return this.facts.get(name)?.shape;
+    return (tensor.dims?.length ?? 0) > MAX_RANK ? undefined : tensorShape(tensor);
   }
 
   set(name: string, facts: ValueFacts): void {
-    this.facts.set(name, facts);
+    this.facts.set(name, bounded(facts));
   }
 
   /** The first input of the node whose folding passed the limits, if any (no work while none did). */
@@ -126,6 +127,11 @@ export class FactTable {
   readsOverLimit(node: NodeView): boolean {
     return this.overLimitInput(node) !== undefined;
   }
+}
+
+/** The facts as kept: a shape of more than MAX_RANK dims is unknown. */
+function bounded(facts: ValueFacts): ValueFacts {
+  return facts.shape && facts.shape.length > MAX_RANK ? { dtype: facts.dtype, value: facts.value } : facts;
 }
 
 function nodeFacts(

@@ -32,7 +32,7 @@ export interface Structure {
  * leaves room for any of them while a file made to blow up (packed varints that each become a Long, empty
  * byte strings that each become a Uint8Array: 30–100 times) stops early.
  */
-export const DEFAULT_LIMITS: StructureLimits = { maxDepth: 64, memoryPerByte: 16, memoryFloor: 64 << 20 };
+export const DEFAULT_LIMITS: StructureLimits = { maxDepth: 64, memoryPerByte: 16, memoryFloor: 32 << 20 };
 
 /** Field info by container type index and field number (the walk looks up every field of the file). */
 const FIELDS: (FieldInfo | undefined)[][] = CONTAINER_TYPES.map((type) => {

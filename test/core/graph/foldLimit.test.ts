@@ -3,6 +3,7 @@
 // limits stay unknown, and the channels that depend on them are locked with a finding that says why.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { MAX_RANK } from '../../../src/core/graph/facts';
 import { MAX_FOLDED_ELEMENTS, MAX_FOLDED_TOTAL } from '../../../src/core/graph/fold';
 import { inferShapes } from '../../../src/core/graph/inferShapes';
 import { ModelView } from '../../../src/core/onnx/modelView';
@@ -11,6 +12,7 @@ import { ModelBuilder } from '../../builder/model-builder';
 import { int64Tensor } from '../../builder/tensors';
 import type { Value } from '../../builder/types';
 import { analyzeBytes, groupOf } from '../../support/analysis';
+import { wideRank } from '../../hostile/crafted';
 
 /**
  * conv1 → Reshape(to [1, 8, 4, 4], a target sliced from a Constant of 64 ints concatenated with itself
@@ -75,5 +77,14 @@ describe('constant folding limits', () => {
     assert.equal(facts.get(names[0])?.value?.length, MAX_FOLDED_ELEMENTS);
     assert.equal(facts.get(names[copies - 1])?.value, undefined, 'past the total: unknown');
     assert.ok(facts.overLimit.has(names[copies - 1]));
+  });
+
+  test(`a shape of more than ${MAX_RANK} dims is unknown: its facts are not copied from node to node`, () => {
+    const view = new ModelView(openModelBytes(wideRank(20_000, 50), 'wide.onnx'));
+    const facts = inferShapes(view.graph, view.file);
+    assert.equal(facts.get('x')?.shape, undefined);
+    assert.equal(facts.get('a49')?.shape, undefined);
+    const narrow = new ModelView(openModelBytes(wideRank(MAX_RANK, 2), 'narrow.onnx'));
+    assert.equal(inferShapes(narrow.graph, narrow.file).get('a1')?.shape?.length, MAX_RANK);
   });
 });
