@@ -50,7 +50,6 @@ const INTEGER = new Set<number>([
  */
 export function foldValue(node: NodeView, input: InputFacts, budget: FoldBudget): Values | undefined {
   const values = node.inputs.map((_, i) => input(i)?.value);
-  const kept = (out: Values | undefined) => (out && budget.take(out.length) ? out : undefined);
   switch (node.opType) {
     case 'Add':
     case 'Sub':
@@ -58,7 +57,10 @@ export function foldValue(node: NodeView, input: InputFacts, budget: FoldBudget)
     case 'Div': {
       if (!values[0] || !values[1]) return undefined;
       const integer = INTEGER.has(input(0)?.dtype ?? DataType.INT64);
-      return kept(binary(values[0], values[1], (a, b) => arithmetic(node.opType, a, b, integer)));
+      return kept(
+        binary(values[0], values[1], (a, b) => arithmetic(node.opType, a, b, integer)),
+        budget,
+      );
     }
     case 'Concat': {
       if (!values.every((v) => v)) return undefined;
@@ -79,11 +81,19 @@ export function foldValue(node: NodeView, input: InputFacts, budget: FoldBudget)
       const [starts, ends, , steps] = [values[1], values[2], values[3], values[4]];
       if (!starts || !ends || starts[0] === undefined || ends[0] === undefined) return undefined;
       const step = steps?.[0] ?? 1;
-      return kept(sliceIndices(data.length, starts[0], ends[0], step).map((i) => data[i]));
+      return kept(
+        sliceIndices(data.length, starts[0], ends[0], step).map((i) => data[i]),
+        budget,
+      );
     }
     default:
       return undefined;
   }
+}
+
+/** A folded value, when the budget takes it. */
+function kept(out: Values | undefined, budget: FoldBudget): Values | undefined {
+  return out && budget.take(out.length) ? out : undefined;
 }
 
 function arithmetic(op: string, a: number, b: number, integer: boolean): number | undefined {
