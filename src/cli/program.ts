@@ -8,7 +8,8 @@ import { demoCommand } from './commands/demo';
 import { fixCommand } from './commands/fix';
 import { planCommand, pruneCommand } from './commands/prune';
 import { CliError, EXIT } from './exit';
-import { visible } from './visible';
+import { jsonText, visible } from './visible';
+import { oneLine } from '../core/text';
 import { version } from '../../package.json';
 
 /**
@@ -16,11 +17,13 @@ import { version } from '../../package.json';
  * failed verification, 2 bad usage or unreadable input. Errors are one sentence on stderr naming the file;
  * a stack trace only with --debug.
  */
-export async function runCli(argv: string[], output: CliIO = processIO): Promise<number> {
-  // Everything printed passes through visible(): names from an untrusted model cannot drive the terminal.
+export async function runCli(argv: string[], output: CliOutput = processIO): Promise<number> {
+  // Text passes through visible(): names from an untrusted model cannot drive the terminal. JSON does not
+  // (visible() would make it invalid): jsonText escapes the same characters the JSON way, exactly.
   const io: CliIO = {
     stdout: (text) => output.stdout(visible(text)),
     stderr: (text) => output.stderr(visible(text)),
+    json: (value) => output.stdout(`${jsonText(value)}\n`),
     progress: output.progress, // raw: ProgressLine makes its text visible() and adds only its own codes
   };
   const debug = argv.includes('--debug');
@@ -170,14 +173,20 @@ checks and timing only, and exits 0 when the shapes match.`,
   }
 }
 
-export interface CliIO {
+/** Where the CLI writes: stdout, stderr, and a progress line (only when stderr is a terminal). */
+export interface CliOutput {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** Where a progress line is drawn; only when stderr is a terminal. */
   progress?: (text: string) => void;
 }
 
-const processIO: CliIO = {
+/** What commands write through: text (made visible()), and JSON (exact, as jsonText writes it). */
+export interface CliIO extends CliOutput {
+  /** One JSON value on stdout (--json, --format json|sarif). */
+  json(value: unknown): void;
+}
+
+const processIO: CliOutput = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   progress: process.stderr.isTTY ? (text) => process.stderr.write(text) : undefined,
@@ -188,17 +197,20 @@ function reportError(error: unknown, debug: boolean, io: CliIO): number {
     // Help and version exit through here too, with code 0; commander already printed its message.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
+  // One line each: a name with a line break in it (quoted by the message) cannot add lines.
   if (error instanceof CliError) {
-    io.stderr(`onnx-pruner: ${error.message}\n`);
+    io.stderr(`onnx-pruner: ${oneLine(error.message)}\n`);
     return error.exitCode;
   }
   if (error instanceof OnnxError) {
-    io.stderr(`onnx-pruner: ${error.message}\n`);
+    io.stderr(`onnx-pruner: ${oneLine(error.message)}\n`);
     if (debug) io.stderr(`${error.stack}\n`);
     return EXIT.usage;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr(`onnx-pruner: internal error: ${message}${debug ? '' : ' (run with --debug for details)'}\n`);
+  io.stderr(
+    `onnx-pruner: internal error: ${oneLine(message)}${debug ? '' : ' (run with --debug for details)'}\n`,
+  );
   if (debug && error instanceof Error) io.stderr(`${error.stack}\n`);
   return EXIT.usage;
 }

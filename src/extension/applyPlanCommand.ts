@@ -4,6 +4,7 @@
 // verifies it; the report opens as a Markdown preview and the summary shows in a notification.
 import { dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { notify } from './notify';
 import { progressReport } from './progressReport';
 import { parsePlan } from '../core/plan';
 import type { AnalyzerClient } from './analyzerClient';
@@ -71,7 +72,7 @@ async function applyToDocument(
     : '';
   const message = `Plan applied to ${model.path.slice(model.path.lastIndexOf('/') + 1)}: ${sizes}${verdict}. Save to write the model; Undo takes it back.`;
   log.info(message);
-  void (v && !v.passed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(message);
+  void (v && !v.passed ? notify.warning : notify.info)(message);
 }
 
 export function registerApplyPlan(
@@ -82,9 +83,7 @@ export function registerApplyPlan(
   const command = vscode.commands.registerCommand('onnxPruner.applyPlan', async (argument: unknown) => {
     const uri = argument instanceof vscode.Uri ? argument : vscode.window.activeTextEditor?.document.uri;
     if (!uri || !uri.path.endsWith('.prune.json')) {
-      void vscode.window.showErrorMessage(
-        'Open a pruning plan (*.prune.json) first, or run Prune Channels to make one.',
-      );
+      void notify.error('Open a pruning plan (*.prune.json) first, or run Prune Channels to make one.');
       return;
     }
     const document = await vscode.workspace.openTextDocument(uri);
@@ -116,7 +115,7 @@ export function registerApplyPlan(
     );
     if (!result.ok) {
       log.error(result.message);
-      void vscode.window.showErrorMessage(result.message);
+      void notify.error(result.message);
       return;
     }
     const pruned = vscode.Uri.parse(result.prunedUri);
@@ -128,10 +127,7 @@ export function registerApplyPlan(
       `Pruned model written: ${pruned.path.slice(pruned.path.lastIndexOf('/') + 1)}, parameters ` +
       `${ratio(result.parameters.before, result.parameters.after)}, MACs ${ratio(result.macs.before, result.macs.after)}, ${verdict}.`;
     log.info(summary);
-    const show = (v && !v.passed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(
-      summary,
-      'Show Report',
-    );
+    const show = (v && !v.passed ? notify.warning : notify.info)(summary, 'Show Report');
     void show.then((choice) => {
       if (choice === 'Show Report') void vscode.commands.executeCommand('markdown.showPreview', reportUri);
     });

@@ -2,6 +2,7 @@
 // Model (against `<model>.pruned.onnx` when it exists, else a picked file); and the status bar item that shows
 // the active model's parameters and MACs.
 import * as vscode from 'vscode';
+import { notify } from './notify';
 import type { ModelSummary } from '../core/inspect/summary';
 import type { AnalyzerClient } from './analyzerClient';
 import { MODEL_EDITOR_VIEW_TYPE, ModelEditorProvider } from './modelEditor';
@@ -45,9 +46,7 @@ async function fixProblem(editor: ModelEditorProvider, argument: unknown): Promi
   const state = document?.state;
   const fixable = state?.ok ? state.findings.filter((f) => f.fix) : [];
   if (!document || fixable.length === 0) {
-    void vscode.window.showInformationMessage(
-      `${model.path.slice(model.path.lastIndexOf('/') + 1)} has no problem with a model fix.`,
-    );
+    void notify.info(`${model.path.slice(model.path.lastIndexOf('/') + 1)} has no problem with a model fix.`);
     return;
   }
   const picked = await vscode.window.showQuickPick(
@@ -167,7 +166,7 @@ export function registerModelCommands(
       );
       if (!result.ok) {
         log.error(result.message);
-        void vscode.window.showErrorMessage(result.message);
+        void notify.error(result.message);
         return;
       }
       log.info(`Verify:\n${result.text}`);
@@ -175,9 +174,7 @@ export function registerModelCommands(
       const message = result.passed
         ? `${name} verified: equal to the masked original in ONNX Runtime.`
         : `${name} FAILED verification (details in the log).`;
-      const shown = await (
-        result.passed ? vscode.window.showInformationMessage : vscode.window.showWarningMessage
-      )(message, 'Show Log');
+      const shown = await (result.passed ? notify.info : notify.warning)(message, 'Show Log');
       if (shown === 'Show Log') log.show();
     }),
   );

@@ -5,6 +5,7 @@
 // its script only reports button presses; saving never needs the page.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { notify } from './notify';
 import { progressReport } from './progressReport';
 import type { ModelSummary } from '../core/inspect/summary';
 import type { ModelEdit, ModelStateResult } from '../protocol/server';
@@ -92,9 +93,7 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
     const restored = edits.length > 0 ? await document.load(edits) : undefined;
     if (restored && !restored.ok) {
       this.log.warn(`Could not restore the unsaved edits of ${uri.fsPath}: ${restored.message}`);
-      void vscode.window.showWarningMessage(
-        `The unsaved edits of ${uri.fsPath} could not be restored: ${restored.message}`,
-      );
+      void notify.warning(`The unsaved edits of ${uri.fsPath} could not be restored: ${restored.message}`);
     }
     const state = restored?.ok
       ? restored
@@ -174,7 +173,7 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
   async applyEdit(document: ModelDocument, edit: ModelEdit, verify = false): Promise<ModelStateResult> {
     if (!document.editable) {
       const message = `${document.uri.toString(true)} is not a local file: the editor shows it but cannot edit it.`;
-      void vscode.window.showErrorMessage(message);
+      void notify.error(message);
       return { ok: false, message };
     }
     const before = [...document.edits];
@@ -185,7 +184,7 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
     );
     if (!result.ok) {
       this.log.error(`${edit.label}: ${result.message}`);
-      void vscode.window.showErrorMessage(result.message);
+      void notify.error(result.message);
       return result;
     }
     this.log.info(`${document.uri.fsPath}: ${edit.label}`);
@@ -322,7 +321,7 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
       return;
     }
     const reload = 'Reload (Drop My Edits)';
-    const choice = await vscode.window.showWarningMessage(
+    const choice = await notify.warning(
       `${uri.fsPath} changed on disk while it has unsaved edits. Your edits apply to the version you opened; ` +
         'saving them will overwrite the file on disk.',
       reload,

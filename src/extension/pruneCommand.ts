@@ -2,6 +2,7 @@
 // (made by the analyzer server from the core's selection), opened beside the editor, with a per-group preview
 // in the log and a summary in a notification.
 import * as vscode from 'vscode';
+import { notify } from './notify';
 import type { MakePlanParams, PlanPreviewRow } from '../protocol/server';
 import type { AnalyzerClient } from './analyzerClient';
 import { modelArgument } from './modelCommands';
@@ -93,7 +94,7 @@ export function registerPruneCommand(
     );
     if (!result.ok) {
       log.error(result.message);
-      void vscode.window.showErrorMessage(result.message);
+      void notify.error(result.message);
       return;
     }
     const planUri = vscode.Uri.parse(result.planUri);
@@ -104,7 +105,7 @@ export function registerPruneCommand(
     log.info(`Plan ${planUri.fsPath}:\n${previewLines(result.preview).join('\n')}`);
     await vscode.window.showTextDocument(planUri, { viewColumn: vscode.ViewColumn.Beside, preview: false });
     const t = result.totals;
-    void vscode.window.showInformationMessage(
+    void notify.info(
       `Plan written: ${pruned.length} groups, ${before} → ${after} channels; parameters ${change(t.parameters)}, ` +
         `MACs ${change(t.macs)} (estimated). Edit it, then apply it.`,
     );

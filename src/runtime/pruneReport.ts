@@ -1,6 +1,7 @@
 import { describeAlignment } from '../core/prune/align';
 import type { PruneOutcome } from '../core/prune/prune';
 import type { VerifyResult } from './verify/types';
+import { escapeMarkdown, markdownCode } from '../core/text';
 
 /** The JSON report of `prune --report`: settings, what each group lost (indices per member tensor), metrics, verification. */
 export function pruneReportJson(outcome: PruneOutcome, verify: VerifyResult | undefined): object {
@@ -20,7 +21,7 @@ export function pruneReportMarkdown(outcome: PruneOutcome, verify: VerifyResult 
   const lines = [
     `# Pruning report`,
     '',
-    `\`${outcome.input}\` → \`${outcome.output}\``,
+    `${markdownCode(outcome.input)} → ${markdownCode(outcome.output)}`,
     '',
     '| | before | after | after / before |',
     '|---|---:|---:|---|',
@@ -43,9 +44,9 @@ export function pruneReportMarkdown(outcome: PruneOutcome, verify: VerifyResult 
     '|---|---|---:|---:|---|',
   );
   for (const g of outcome.groups) {
-    const roots = g.roots.map((r) => `\`${r}\``).join(', ');
+    const roots = g.roots.map((r) => markdownCode(r, true)).join(', ');
     lines.push(
-      `| ${g.group} | ${roots} | ${g.channels} → ${g.keptChannels} | ${g.removedUnits} of ${g.units} | ${g.skipped ? `kept: ${escape(g.skipped)}` : ''} |`,
+      `| ${g.group} | ${roots} | ${g.channels} → ${g.keptChannels} | ${g.removedUnits} of ${g.units} | ${g.skipped ? `kept: ${escapeMarkdown(g.skipped)}` : ''} |`,
     );
   }
   lines.push(
@@ -62,15 +63,11 @@ export function pruneReportMarkdown(outcome: PruneOutcome, verify: VerifyResult 
     );
     for (const o of verify.exactness.outputs) {
       lines.push(
-        `- \`${o.name}\`: max abs error ${o.maxAbsError ?? '—'} (tolerance ${o.tolerance.toPrecision(3)})`,
+        `- ${markdownCode(o.name)}: max abs error ${o.maxAbsError ?? '—'} (tolerance ${o.tolerance.toPrecision(3)})`,
       );
     }
   } else if (!latency) {
     lines.push('', 'Not verified: run with `--verify` to check the pruned model in ONNX Runtime.');
   }
   return `${lines.join('\n')}\n`;
-}
-
-function escape(text: string): string {
-  return text.replace(/\|/g, '\\|');
 }

@@ -16,6 +16,20 @@ export class PruneCancelled extends Error {
 /** Overrides where the worker bundle is (tests build a fresh one). */
 export const PRUNE_WORKER_PATH_ENV = 'ONNX_PRUNER_PRUNE_WORKER';
 
+/**
+ * The heap a prune may take, in MiB: a prune streams weights by range and keeps the model's structure (at most
+ * 16 times the file's size, see structure.ts) and models up to 128 MiB in memory. A model that still blows up
+ * ends its worker (ERR_WORKER_OUT_OF_MEMORY), not the language server. The environment variable overrides it
+ * (tests).
+ */
+export const PRUNE_WORKER_HEAP_MB = 2048;
+export const PRUNE_WORKER_HEAP_ENV = 'ONNX_PRUNER_PRUNE_WORKER_HEAP_MB';
+
+function workerHeapMb(): number {
+  const value = Number(process.env[PRUNE_WORKER_HEAP_ENV]);
+  return Number.isFinite(value) && value > 0 ? value : PRUNE_WORKER_HEAP_MB;
+}
+
 /** The worker bundle, beside this server's own (dist/pruneJob.js). */
 export function pruneWorkerPath(): string {
   return process.env[PRUNE_WORKER_PATH_ENV] || join(__dirname, 'pruneJob.js');
@@ -59,7 +73,11 @@ function runJob(
   const flag = new Int32Array(cancel);
   const request = { ...job, cancel } as PruneJobRequest;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(pruneWorkerPath(), { workerData: request });
+    const heapMb = workerHeapMb();
+    const worker = new Worker(pruneWorkerPath(), {
+      workerData: request,
+      resourceLimits: { maxOldGenerationSizeMb: heapMb },
+    });
     let settled = false;
     const settle = (action: () => void) => {
       if (settled) return;
@@ -74,8 +92,16 @@ function runJob(
       else if (message.kind === 'failed') settle(() => reject(errorOf(message.error)));
       else settle(() => resolve(message));
     });
-    worker.on('error', (error) =>
-      settle(() => reject(new Error(`the prune stopped: ${error.message} (${job.input})`))),
+    worker.on('error', (error: Error & { code?: string }) =>
+      settle(() =>
+        reject(
+          new Error(
+            error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? `${job.input}: the prune needed more than ${heapMb} MiB of memory and was stopped; nothing was written.`
+              : `the prune stopped: ${error.message} (${job.input})`,
+          ),
+        ),
+      ),
     );
     worker.on('exit', (code) =>
       settle(() => reject(new Error(`the prune worker exited (code ${code}) before it finished`))),

@@ -132,3 +132,34 @@ describe('hostile names', () => {
     assert.equal(visible('\x1b[2J\r\x7f\x9b\u200f\u2066'), '\\x1b[2J\\x0d\\x7f\\x9b\\u200f\\u2066');
   });
 });
+
+describe('model strings in JSON and in lines of text', () => {
+  const FORGE = 'a\u0085b\u202e\nFORGED: 1 error';
+
+  test('JSON and SARIF stay valid and exact with U+0085 in a name; text output gets no extra line', async () => {
+    const path = hostileModel('forge.onnx', FORGE);
+    for (const args of [
+      ['inspect', path, '--json'],
+      ['analyze', path, '--format', 'json'],
+      ['analyze', path, '--format', 'sarif'],
+    ]) {
+      const run = await cli(...args);
+      assert.equal(run.code, 0, run.stderr);
+      const text = run.stdout;
+      assert.doesNotThrow(() => JSON.parse(text), `${args.join(' ')} prints valid JSON`);
+      assert.doesNotMatch(text, /[\u0080-\u009f\u202e]/, 'nothing raw for the terminal');
+    }
+    const json = JSON.parse((await cli('inspect', path, '--json')).stdout);
+    assert.equal(json.inputs[0].name, `${FORGE}:input`, 'exact');
+    for (const args of [
+      ['inspect', path],
+      ['analyze', path],
+      ['prune', path, '-o', join(dir, 'forge.pruned.onnx'), '--ratio', '0.5'],
+    ]) {
+      const run = await cli(...args);
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stdout, /^FORGED/m, `${args[0]} prints a forged line`);
+      assert.ok(run.stdout.includes('a\\x85b\\u202e\\x0aFORGED'), `${args[0]} shows the name: ${run.stdout}`);
+    }
+  });
+});

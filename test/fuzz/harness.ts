@@ -164,7 +164,7 @@ export class CaseRunner {
   }
 }
 
-function residentMb(pid: number | undefined): number {
+export function residentMb(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -11,6 +11,7 @@ import { planModelNote } from './planNote';
 import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
 import { CliError, EXIT } from '../exit';
+import { oneLine } from '../../core/text';
 import type { CliIO } from '../program';
 import { version } from '../../../package.json';
 
@@ -41,7 +42,7 @@ export function analyzeCommand(path: string, options: AnalyzeOptions, io: CliIO)
       if (planText !== undefined) {
         const doc = parsePlan(planText);
         const note = planModelNote(options.plan!, doc.partial.model, path);
-        if (note) io.stderr(`${note}\n`);
+        if (note) io.stderr(`${oneLine(note)}\n`);
         const modelSha256 = doc.partial.modelSha256 ? sha256Of(file.source) : undefined;
         const planFindings = planDiagnostics(doc, roots, { modelSha256, groups: report.groups });
         report.diagnostics.push(...planFindings.map((d) => ({ ...d, file: options.plan })));
@@ -51,11 +52,8 @@ export function analyzeCommand(path: string, options: AnalyzeOptions, io: CliIO)
       file.close();
     }
   });
-  if (format === 'json') io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-  else if (format === 'sarif')
-    io.stdout(
-      `${JSON.stringify(toSarif(report, relative(process.cwd(), path) || path, version), null, 2)}\n`,
-    );
+  if (format === 'json') io.json(report);
+  else if (format === 'sarif') io.json(toSarif(report, relative(process.cwd(), path) || path, version));
   else io.stdout(`${formatAnalysis(report)}\n`);
   return report.diagnostics.some((d) => d.severity === 'error') ? EXIT.findings : EXIT.ok;
 }

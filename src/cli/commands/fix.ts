@@ -6,6 +6,7 @@ import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
 import { writeModel } from '../../core/onnx/writer';
 import { CliError } from '../exit';
+import { oneLine } from '../../core/text';
 
 /** `onnx-pruner fix MODEL --code CODE [--node NODE] -o OUT`: applies a model-level fix and saves atomically. */
 export function fixCommand(
@@ -31,5 +32,5 @@ export function fixCommand(
       file.close();
     }
   });
-  io.stdout(`${options.output}: ${code} fixed at ${fixed.map((n) => `'${n}'`).join(', ')}.\n`);
+  io.stdout(`${oneLine(`${options.output}: ${code} fixed at ${fixed.map((n) => `'${n}'`).join(', ')}.`)}\n`);
 }

@@ -14,5 +14,6 @@ export function inspectCommand(path: string, options: { json?: boolean }, io: Cl
       file.close();
     }
   });
-  io.stdout(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
+  if (options.json) io.json(summary);
+  else io.stdout(`${formatSummary(summary)}\n`);
 }

@@ -15,6 +15,7 @@ import { makePlan, parsePlan, planDiagnostics, resolvePlanModel, settingsOfPlan 
 import { formatVerify } from '../../runtime/verify/formatVerify';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { CliError, EXIT } from '../exit';
+import { oneLine } from '../../core/text';
 import type { CliIO } from '../program';
 import { ProgressLine, pruneProgressText } from '../progress';
 import { planModelNote } from './planNote';
@@ -145,7 +146,7 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
     settings.activations = await calibrate(model, options.calib, settings.seed);
   const planDoc = options.plan === undefined ? undefined : parsePlan(readFileSync(options.plan, 'utf8'));
   const note = planDoc && planModelNote(options.plan!, planDoc.partial.model, model);
-  if (note) io.stderr(`${note}\n`);
+  if (note) io.stderr(`${oneLine(note)}\n`);
   // A plan is checked against the model (whole blocks, locked layers, names…) before anything is written.
   const check = (analysis: Analysis) => {
     if (!planDoc) return;
@@ -214,7 +215,7 @@ export function formatOutcome(outcome: PruneOutcome): string {
       : `${outcome.removedChannels} channels removed; ${outcome.tensorsSliced} tensors and ${outcome.nodesChanged} nodes changed; ${outcome.bytesWritten.toLocaleString('en-US')} bytes written.`,
   );
   if (outcome.alignment) lines.push(describeAlignment(outcome.alignment));
-  return `${lines.join('\n')}\n`;
+  return `${lines.map(oneLine).join('\n')}\n`;
 }
 
 /** The plan a `plan` command writes: the settings, and per prunable group its first root's count. */
@@ -236,7 +237,7 @@ export function planCommand(
   const where = resolvePlanModel(output, JSON.parse(text).model);
   if (!where.ok)
     io.stderr(
-      `note: ${where.message}, so the editor will refuse ${output}; write the plan in the model's folder or above it to use it there.\n`,
+      `${oneLine(`note: ${where.message}, so the editor will refuse ${output}; write the plan in the model's folder or above it to use it there.`)}\n`,
     );
 }
 

@@ -54,7 +54,8 @@ export async function verifyCommand(
       throw new CliError(`${options.report}: ${describeFsError(error)}`);
     }
   }
-  io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatVerify(result)}\n`);
+  if (options.json) io.json(result);
+  else io.stdout(`${formatVerify(result)}\n`);
   return result.passed ? EXIT.ok : EXIT.findings;
 }
 

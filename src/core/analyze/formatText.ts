@@ -1,3 +1,4 @@
+import { oneLine } from '../text';
 import type { AnalysisReport, ChannelGroup } from './types';
 
 /** `analyze` as people read it: a table of groups, then the findings. */
@@ -28,7 +29,7 @@ export function formatAnalysis(report: AnalysisReport): string {
     );
     for (const fix of d.fixes) lines.push(`          fix: ${fix.title} (${fix.kind})`);
   }
-  return lines.join('\n');
+  return lines.map(oneLine).join('\n'); // a line each: a name cannot add one
 }
 
 function table(groups: ChannelGroup[]): string[] {

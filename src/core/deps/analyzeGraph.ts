@@ -1,3 +1,4 @@
+import { MAX_FOLDED_ELEMENTS, MAX_FOLDED_TOTAL } from '../graph/fold';
 import { inferShapes } from '../graph/inferShapes';
 import { topologicalOrder } from '../graph/topology';
 import type { ModelFile } from '../onnx/modelFile';
@@ -46,6 +47,14 @@ function analyzeNode(state: ChannelState, node: NodeView, outerRefs: Map<NodeVie
     lockInputs(state, node, reason);
     for (const ref of refs) state.lock(state.space(ref), reason);
     reportUnknown(state, node, 'is control flow, whose subgraphs are not analysed');
+    return;
+  }
+  const tooLarge = state.facts.overLimitInput(node);
+  if (tooLarge !== undefined && node.inputs.some((v) => state.space(v))) {
+    // Treated as an op without a rule: what it does with a value the analysis does not know is not followed.
+    const why = `reads '${tooLarge}', a value computed from constants that is too large to fold (over ${MAX_FOLDED_ELEMENTS} elements, or ${MAX_FOLDED_TOTAL} in all)`;
+    reportUnknown(state, node, why);
+    lockInputs(state, node, `${describe(node)} ${why}`);
     return;
   }
   const clash = initializerWritten(state.graph, node);

@@ -14,6 +14,14 @@ export interface ValueFacts {
 
 export const SMALL_CONSTANT = 64;
 
+/**
+ * Most dims a shape the analysis keeps may have (real models stay below 10). A value's facts are kept for the
+ * whole analysis and each op rule builds its output's shape from its inputs', so a declared shape of 100,000
+ * dims read by thousands of nodes would take gigabytes from a file of a few hundred kilobytes: a larger shape
+ * is unknown, as a shape that depends on something unknown is.
+ */
+export const MAX_RANK = 64;
+
 export function product(dims: readonly Dim[]): number | undefined {
   let p = 1;
   for (const d of dims) {

@@ -4,7 +4,8 @@ import type { ModelFile } from '../onnx/modelFile';
 import type { Dim, GraphView, NodeView } from '../onnx/modelView';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { readTensorAsNumbers } from '../onnx/tensorData';
-import { SMALL_CONSTANT, type ValueFacts } from './facts';
+import { MAX_RANK, SMALL_CONSTANT, type ValueFacts } from './facts';
+import { FoldBudget } from './fold';
 import { type InputFacts, SHAPE_RULES } from './shapeRules';
 import { topologicalOrder } from './topology';
 
@@ -17,7 +18,7 @@ export function inferShapes(graph: GraphView, file: ModelFile): FactTable {
   const facts = new FactTable(graph, file);
   for (const input of graph.inputs) facts.set(input.name, { shape: input.shape, dtype: input.dtype });
   const order = topologicalOrder(graph);
-  const pass: Pass = { graph, file, facts, clashes: graph.initializerOutputs() };
+  const pass: Pass = { graph, file, facts, clashes: graph.initializerOutputs(), budget: new FoldBudget() };
   current.facts = facts;
   try {
     for (let n = 0; n < order.length; n++) {
@@ -37,6 +38,7 @@ interface Pass {
   facts: FactTable;
   /** Node outputs named like initializers. */
   clashes: ReadonlySet<string>;
+  budget: FoldBudget;
 }
 
 const NO_INPUTS: readonly string[] = [];
@@ -57,13 +59,20 @@ const input: InputFacts = (i) => (current.inputs[i] ? current.facts!.get(current
  * Sets the facts of a node's outputs. A function of its own: called for every node, it is optimised as soon
  * as it is hot, where a loop body run once per analysis was optimised on the fly and deoptimised past it.
  */
-function inferNode({ graph, file, facts, clashes }: Pass, node: NodeView): void {
-  const outputs = node.domain === '' ? nodeFacts(node, file, input) : NONE;
+function inferNode({ graph, file, facts, clashes, budget }: Pass, node: NodeView): void {
+  const refusals = budget.refusals;
+  const outputs = node.domain === '' ? nodeFacts(node, file, input, budget) : NONE;
+  // A value left unknown because folding it (or what it is computed from) passed the limits is marked, so
+  // the channel analysis can say why the channels that depend on it are locked.
+  const overLimit = budget.refusals !== refusals || facts.readsOverLimit(node);
   const names = node.outputs;
   for (let i = 0; i < names.length; i++) {
     // A node writing an initializer's name is a broken graph: the tensor's own shape stays the fact.
-    if (names[i] && !(clashes.size > 0 && clashes.has(names[i])))
-      facts.set(names[i], merge(outputs[i], graph.valueInfo.get(names[i])));
+    if (names[i] && !(clashes.size > 0 && clashes.has(names[i]))) {
+      const fact = merge(outputs[i], graph.valueInfo.get(names[i]));
+      facts.set(names[i], fact);
+      if (overLimit && fact.value === undefined) facts.overLimit.add(names[i]);
+    }
   }
 }
 
@@ -75,6 +84,8 @@ const NONE: ValueFacts[] = [];
  */
 export class FactTable {
   private readonly facts = new Map<string, ValueFacts>();
+  /** Values whose folding was refused by the limits (MAX_FOLDED_ELEMENTS, MAX_FOLDED_TOTAL) or that depend on one. */
+  readonly overLimit = new Set<string>();
 
   constructor(
     private readonly graph: GraphView,
@@ -86,7 +97,7 @@ export class FactTable {
     if (known) return known;
     const tensor = this.graph.initializer(name);
     if (!tensor) return undefined;
-    const facts = tensorFacts(this.file, tensor);
+    const facts = bounded(tensorFacts(this.file, tensor));
     this.facts.set(name, facts);
     return facts;
   }
@@ -99,24 +110,41 @@ export class FactTable {
   shape(name: string): Dim[] | undefined {
     // An initializer's facts, when worked out, have its dims for shape: no need to look for them.
     const tensor = this.graph.initializer(name);
-    return tensor ? tensorShape(tensor) : this.facts.get(name)?.shape;
+    if (!tensor) return this.facts.get(name)?.shape;
+    return (tensor.dims?.length ?? 0) > MAX_RANK ? undefined : tensorShape(tensor);
   }
 
   set(name: string, facts: ValueFacts): void {
-    this.facts.set(name, facts);
+    this.facts.set(name, bounded(facts));
   }
+
+  /** The first input of the node whose folding passed the limits, if any (no work while none did). */
+  overLimitInput(node: NodeView): string | undefined {
+    if (this.overLimit.size === 0) return undefined;
+    return node.inputs.find((v) => this.overLimit.has(v));
+  }
+
+  readsOverLimit(node: NodeView): boolean {
+    return this.overLimitInput(node) !== undefined;
+  }
+}
+
+/** The facts as kept: a shape of more than MAX_RANK dims is unknown. */
+function bounded(facts: ValueFacts): ValueFacts {
+  return facts.shape && facts.shape.length > MAX_RANK ? { dtype: facts.dtype, value: facts.value } : facts;
 }
 
 function nodeFacts(
   node: NodeView,
   file: ModelFile,
   input: (i: number) => ValueFacts | undefined,
+  budget: FoldBudget,
 ): ValueFacts[] {
   if (node.opType === 'Constant') return [constantFacts(node, file)];
   const rule = SHAPE_RULES[node.opType];
   if (!rule) return [];
   try {
-    return rule(node, input);
+    return rule(node, input, budget);
   } catch {
     // A malformed attribute (say) makes the shape unknown; the channel analysis reports what it needs.
     return [];

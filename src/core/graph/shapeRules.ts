@@ -2,13 +2,14 @@ import type { Dim, NodeView } from '../onnx/modelView';
 import { DataType } from '../onnx/dataTypes';
 import { toSafeNumber } from '../onnx/int64';
 import { type ValueFacts, broadcast, normAxis, product } from './facts';
-import { foldValue } from './fold';
+import { type FoldBudget, foldValue } from './fold';
 import { ACTIVATIONS, BROADCAST_ARITHMETIC } from './opKinds';
 
 /** Facts of the node's i-th input (undefined when absent or unknown). */
 export type InputFacts = (i: number) => ValueFacts | undefined;
 
-export type ShapeRule = (node: NodeView, input: InputFacts) => ValueFacts[];
+/** A rule gets the analysis' folding budget, which every folded value it keeps is counted against. */
+export type ShapeRule = (node: NodeView, input: InputFacts, budget: FoldBudget) => ValueFacts[];
 
 const same: ShapeRule = (_node, input) => [
   { shape: input(0)?.shape, dtype: input(0)?.dtype, value: input(0)?.value },
@@ -19,13 +20,13 @@ const sameNoValue: ShapeRule = (_node, input) => {
   return [x && x.value === undefined ? x : { shape: x?.shape, dtype: x?.dtype }];
 };
 
-const elementwise: ShapeRule = (node, input) => {
+const elementwise: ShapeRule = (node, input, budget) => {
   // Before opset 7, Add/Mul… broadcast only with broadcast=1, aligning the second input at `axis`:
   // the output has the first input's shape.
   if (node.attributes.int('broadcast', 0) === 1) return [{ shape: input(0)?.shape, dtype: input(0)?.dtype }];
   let shape = input(0)?.shape;
   for (let i = 1; i < node.inputs.length; i++) shape = broadcast(shape, input(i)?.shape);
-  return [{ shape, dtype: input(0)?.dtype, value: foldValue(node, input) }];
+  return [{ shape, dtype: input(0)?.dtype, value: foldValue(node, input, budget) }];
 };
 
 /** Spatial output size of a convolution or pool along one axis. */
@@ -215,10 +216,10 @@ const spaceToDepth: ShapeRule = (node, input) => {
   ];
 };
 
-const concat: ShapeRule = (node, input) => {
+const concat: ShapeRule = (node, input, budget) => {
   const shapes = node.inputs.map((_, i) => input(i)?.shape);
   const first = shapes.find((s) => s);
-  const value = foldValue(node, input);
+  const value = foldValue(node, input, budget);
   if (!first || shapes.some((s) => !s)) return [{ dtype: input(0)?.dtype, value }];
   const axis = normAxis(node.attributes.int('axis', 0), first.length);
   const sizes = shapes.map((s) => s![axis]);
@@ -291,9 +292,9 @@ export function sliceIndices(size: number, start: number, end: number, step: num
   return out;
 }
 
-const slice: ShapeRule = (node, input) => {
+const slice: ShapeRule = (node, input, budget) => {
   const x = input(0)?.shape;
-  const value = foldValue(node, input);
+  const value = foldValue(node, input, budget);
   if (!x) return [{ dtype: input(0)?.dtype, value }];
   const params = sliceParams(node, input, x.length);
   if (!params) return [{ shape: x.map(() => undefined), dtype: input(0)?.dtype, value }];
@@ -364,7 +365,7 @@ const matmul: ShapeRule = (_node, input) => {
   return [{ shape: [...batch, a[a.length - 2], b[b.length - 1]], dtype: input(0)?.dtype }];
 };
 
-const shapeOf: ShapeRule = (node, input) => {
+const shapeOf: ShapeRule = (node, input, budget) => {
   const x = input(0)?.shape;
   if (!x) return [{ dtype: DataType.INT64 }];
   const start = normAxis(node.attributes.int('start', 0), x.length);
@@ -372,6 +373,7 @@ const shapeOf: ShapeRule = (node, input) => {
     ? normAxis(node.attributes.int('end', x.length), x.length)
     : x.length;
   const dims = x.slice(start, end);
+  if (!budget.take(dims.length)) return [{ shape: [dims.length], dtype: DataType.INT64 }];
   return [
     {
       shape: [dims.length],
@@ -381,10 +383,10 @@ const shapeOf: ShapeRule = (node, input) => {
   ];
 };
 
-const gather: ShapeRule = (node, input) => {
+const gather: ShapeRule = (node, input, budget) => {
   const data = input(0)?.shape;
   const indices = input(1)?.shape;
-  const value = foldValue(node, input);
+  const value = foldValue(node, input, budget);
   if (!data || !indices) return [{ dtype: input(0)?.dtype, value }];
   const axis = normAxis(node.attributes.int('axis', 0), data.length);
   return [

@@ -1,3 +1,4 @@
+import { oneLine } from '../text';
 import type { ModelSummary, ValueSummary } from './summary';
 
 /** The human-readable form of `inspect`. */
@@ -39,7 +40,7 @@ export function formatSummary(s: ModelSummary): string {
   const ops = Object.entries(s.ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const width = Math.max(8, ...ops.map(([op]) => op.length));
   for (const [op, n] of ops) lines.push(`  ${op.padEnd(width)} ${String(n).padStart(6)}`);
-  return lines.join('\n');
+  return lines.map(oneLine).join('\n'); // a line each: a name cannot add one
 }
 
 /** MACs per inference, with the nodes whose dynamic shapes kept them out of the count. */

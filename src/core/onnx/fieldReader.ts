@@ -16,6 +16,15 @@ const SHARED_MAX = 128;
  */
 export class FieldReader extends protobuf.Reader {
   private readonly strings = new StringTable();
+  /**
+   * What the decoded values may still take, in bytes as estimated below. A decoded value takes tens of
+   * bytes of memory (an object, a Long, a Uint8Array) where the file may spend one or two on it, so a file
+   * of packed varints or empty byte strings would decode into many times its size; the walk sets this from
+   * the file's size (see structure.ts) and decoding stops, with DecodeLimitError, when it runs out.
+   */
+  budget = Infinity;
+  /** Values decoded so far (fields and int64 list elements); never more than MAX_DECODED_VALUES. */
+  values = 0;
   /** The same bytes as `buf`, as a Buffer, whose latin1 decoding builds an ASCII string in one step. */
   private text: Buffer;
 
@@ -43,6 +52,53 @@ export class FieldReader extends protobuf.Reader {
     return this.strings.get(this.buf, this.text, start, end);
   }
 
+  override tag(): number {
+    this.spend(VALUE_BYTES);
+    return super.tag();
+  }
+
+  /** Counts a value that takes about `bytes` of memory; throws when the budget or the count runs out. */
+  private spend(bytes: number): void {
+    this.budget -= bytes;
+    if (this.budget < 0 || ++this.values > MAX_DECODED_VALUES) throw new DecodeLimitError(this.values);
+  }
+
+  /**
+   * A packed list of int64s (attribute ints, dims), charged as a whole before any of it is decoded: a byte
+   * below 0x80 ends a varint, so the bytes say how many values there are and how many take more than one byte
+   * (those get a Long of their own).
+   */
+  override int64s(array?: (Long | number)[]): (Long | number)[] {
+    const at = this.pos;
+    const end = this.size() + this.pos;
+    const buf = this.buf;
+    let values = 0;
+    let small = 0;
+    for (let i = this.pos, first = true; i < end && i < this.len; i++) {
+      if (buf[i] < 0x80) {
+        values++;
+        if (first) small++;
+        first = true;
+      } else first = false;
+    }
+    this.spendMany(values, small * VALUE_BYTES + (values - small) * LONG_BYTES);
+    this.pos = at;
+    this.prepaid = true;
+    try {
+      return super.int64s(array);
+    } finally {
+      this.prepaid = false;
+    }
+  }
+
+  private prepaid = false;
+
+  private spendMany(values: number, bytes: number): void {
+    this.budget -= bytes;
+    this.values += values;
+    if (this.budget < 0 || this.values > MAX_DECODED_VALUES) throw new DecodeLimitError(this.values);
+  }
+
   override int64(): Long {
     // A one-byte varint (most dims and attribute ints): Long.fromInt shares one instance per small value,
     // as Long itself does; the same value protobufjs builds (low = b, high = 0, signed).
@@ -50,9 +106,11 @@ export class FieldReader extends protobuf.Reader {
       const b = this.buf[this.pos];
       if (b < 0x80) {
         this.pos++;
+        if (!this.prepaid) this.spend(VALUE_BYTES);
         return (protobuf.util.Long as unknown as typeof import('long').default).fromInt(b);
       }
     }
+    if (!this.prepaid) this.spend(LONG_BYTES);
     return super.int64();
   }
 
@@ -61,9 +119,28 @@ export class FieldReader extends protobuf.Reader {
    * buffer is a window that the walk refills.
    */
   override raw(start: number, end: number): Uint8Array {
+    if (end === start) return EMPTY; // one for all: an empty Uint8Array costs a backing store of its own
+    this.budget -= BYTES_BYTES + (end - start);
     const copy = new Uint8Array(end - start);
     copy.set(this.buf.subarray(start, end));
     return copy;
+  }
+}
+
+/** Most values (fields and int64 list elements) one model may decode into, whatever its size. */
+export const MAX_DECODED_VALUES = 1 << 26;
+// Estimated memory per decoded value (V8, 64-bit): a slot in a list or a field; a Long object and its slot;
+// a Uint8Array (byte strings and unknown fields are copied out of the window) besides its bytes: its
+// buffer and backing store, measured at some 200 bytes, and the garbage collection they cost.
+const VALUE_BYTES = 8;
+const LONG_BYTES = 48;
+const BYTES_BYTES = 256;
+const EMPTY = Object.freeze(new Uint8Array(0));
+
+/** Raised when decoding would pass the reader's memory budget or MAX_DECODED_VALUES. */
+export class DecodeLimitError extends Error {
+  constructor(readonly values: number) {
+    super(`decoding stopped after ${values} values`);
   }
 }
 

@@ -57,6 +57,8 @@ function describe(source: ByteSource, kind: string, detail: string): string {
       return `${source.name} is truncated or corrupt: ${detail}.`;
     case 'too-deep':
       return `${source.name} is not a model this tool can read: ${detail}.`;
+    case 'too-large':
+      return `${source.name} is too large to read: ${detail}.`;
     case 'unsupported':
       return `${source.name} cannot be read: ${detail}.`;
     default:

@@ -1,5 +1,5 @@
 import { WireError } from './errors';
-import { FieldReader } from './fieldReader';
+import { DecodeLimitError, FieldReader, MAX_DECODED_VALUES } from './fieldReader';
 import type { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type FieldInfo, MESSAGE_CLASSES, type MessageClass } from './schema';
 import { CONTAINER_TYPES, SpanTable } from './spanTable';
@@ -10,6 +10,10 @@ export type { MessageSpan, PayloadSegment } from './spanTable';
 export interface StructureLimits {
   /** Deepest nesting of container messages (graphs in attributes in nodes in graphs…). */
   maxDepth: number;
+  /** The decoded structure's memory, as the reader estimates it, may be this many times the file's size… */
+  memoryPerByte: number;
+  /** …or this many bytes, whichever is larger (small files decode freely). */
+  memoryFloor: number;
 }
 
 /** What one pass over a file's wire format gives: the model decoded, and where every container message is. */
@@ -23,7 +27,12 @@ export interface Structure {
   external: onnx.TensorProto.$Properties[];
 }
 
-const DEFAULT_LIMITS: StructureLimits = { maxDepth: 64 };
+/**
+ * A real model's structure (names, attributes, shapes) decodes into a few times its size in the file; 16 times
+ * leaves room for any of them while a file made to blow up (packed varints that each become a Long, empty
+ * byte strings that each become a Uint8Array: 30–100 times) stops early.
+ */
+export const DEFAULT_LIMITS: StructureLimits = { maxDepth: 64, memoryPerByte: 16, memoryFloor: 32 << 20 };
 
 /** Field info by container type index and field number (the walk looks up every field of the file). */
 const FIELDS: (FieldInfo | undefined)[][] = CONTAINER_TYPES.map((type) => {
@@ -71,6 +80,7 @@ class Walker {
     private readonly limits: StructureLimits,
   ) {
     this.reader.discardUnknown = false; // keep fields from newer IR versions so a re-save loses nothing
+    this.reader.budget = memoryLimit(cursor.source.size, limits);
   }
 
   message(
@@ -188,9 +198,23 @@ class Walker {
     try {
       CLASSES[type].decode(this.reader, end - start, undefined, depth, message);
     } catch (error) {
+      if (error instanceof DecodeLimitError) throw tooMuch(this.cursor.source.size, this.limits, start);
       throw decodingError(error);
     }
   }
+}
+
+/** What the decoded structure of a file of `size` bytes may take, in the reader's estimate. */
+export function memoryLimit(size: number, limits: StructureLimits): number {
+  return Math.max(limits.memoryFloor, size * limits.memoryPerByte);
+}
+
+function tooMuch(size: number, limits: StructureLimits, at: number): WireError {
+  const mib = Math.round(memoryLimit(size, limits) / (1 << 20));
+  return new WireError(
+    'too-large',
+    `its structure (all but the tensor data) decodes into more than ${mib} MiB of memory (${limits.memoryPerByte} times the file's size, at least ${limits.memoryFloor >> 20} MiB) or ${MAX_DECODED_VALUES} values (at byte ${at})`,
+  );
 }
 
 function decodingError(error: unknown): WireError {

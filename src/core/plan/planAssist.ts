@@ -6,6 +6,7 @@
 import type { ChannelGroup, RootLayer, TextRange } from '../analyze/types';
 import { getLocation, parseTree, findNodeAtOffset } from './jsonc';
 import { LineIndex } from './lineIndex';
+import { escapeMarkdown, markdownCode } from '../text';
 
 export interface LayerCompletion {
   /** The node name. */
@@ -87,22 +88,23 @@ export function hoverLayer(
   const name = node.value as string;
   const root = roots.get(name);
   const range = new LineIndex(text).range(node.offset, node.length);
-  if (!root) return { markdown: `**${name}** is not a prunable layer of this model.`, range };
+  // Every model and plan string is escaped: a hover is Markdown, where a name could otherwise be a link.
+  if (!root) return { markdown: `**${escapeMarkdown(name)}** is not a prunable layer of this model.`, range };
   const group = groups.find((g) => g.id === root.group);
-  const lines = [`**${name}** · ${describeRoot(root)}`];
+  const lines = [`**${escapeMarkdown(name)}** · ${escapeMarkdown(describeRoot(root))}`];
   if (group && group.roots.length > 1)
     lines.push(
       `Pruned together with ${group.roots
         .filter((r) => r !== name)
-        .map((r) => `\`${r}\``)
+        .map((r) => markdownCode(r))
         .join(', ')}.`,
     );
   for (const shuffle of group?.pixelShuffle ?? []) {
     const mode = shuffle.mode ? ` ${shuffle.mode}` : '';
     lines.push(
-      `Feeds a pixel shuffle (${shuffle.form}${mode}, r = ${shuffle.blocksize}) at \`${shuffle.node}\`: channels go in whole blocks of ${shuffle.blocksize ** 2}.`,
+      `Feeds a pixel shuffle (${shuffle.form}${mode}, r = ${shuffle.blocksize}) at ${markdownCode(shuffle.node)}: channels go in whole blocks of ${shuffle.blocksize ** 2}.`,
     );
   }
-  if (root.locked) lines.push(`Locked: ${root.locked}`);
+  if (root.locked) lines.push(`Locked: ${escapeMarkdown(root.locked)}`);
   return { markdown: lines.join('\n\n'), range };
 }

@@ -1,3 +1,4 @@
+import { oneLine } from '../../core/text';
 import type { VerifyResult } from './types';
 
 /**
@@ -65,7 +66,7 @@ export function formatVerify(r: VerifyResult): string {
     lines.push(...alignTable(rows, 1));
   }
   lines.push('', verdict(r));
-  return lines.join('\n');
+  return lines.map(oneLine).join('\n'); // a line each: a name cannot add one
 }
 
 function verdict(r: VerifyResult): string {
