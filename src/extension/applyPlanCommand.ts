@@ -8,6 +8,7 @@ import { progressReport } from './progressReport';
 import { parsePlan } from '../core/plan';
 import type { AnalyzerClient } from './analyzerClient';
 import { MODEL_EDITOR_VIEW_TYPE, type ModelEditorProvider } from './modelEditor';
+import { writeFileSafely } from './writeFile';
 
 const PLAN_PATTERN = '**/*.prune.json';
 
@@ -121,7 +122,7 @@ export function registerApplyPlan(
     }
     const pruned = vscode.Uri.parse(result.prunedUri);
     const reportUri = pruned.with({ path: pruned.path.replace(/\.onnx$/, '.report.md') });
-    await vscode.workspace.fs.writeFile(reportUri, new TextEncoder().encode(result.report));
+    await writeFileSafely(reportUri, result.report);
     const v = result.verification;
     const verdict = verdictOf(v);
     const summary =

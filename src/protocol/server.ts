@@ -184,7 +184,14 @@ export interface SaveModelParams {
 }
 
 export type SaveModelResult =
-  { ok: true; bytes: number; backupUri?: string } | { ok: false; message: string };
+  | {
+      ok: true;
+      bytes: number;
+      backupUri?: string;
+      /** Every file the save wrote (the backup, `<target>.data` when the weights are external, the model). */
+      files: string[];
+    }
+  | { ok: false; message: string };
 
 /** Writes the document (its file plus edits) through the core writer, atomically; cancellable. */
 export const saveModelRequest = new RequestType<SaveModelParams, SaveModelResult, void>(

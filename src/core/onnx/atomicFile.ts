@@ -182,7 +182,11 @@ export function commitAll(files: readonly AtomicFile[]): void {
 }
 
 /** Writes a whole small file (a plan, a report) atomically, replacing a link at `path` rather than following it. */
-export function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicFileOptions = {}): void {
+export function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  options: AtomicFileOptions = {},
+): void {
   const file = new AtomicFile(path, options);
   try {
     file.write(typeof data === 'string' ? new TextEncoder().encode(data) : data);

@@ -147,7 +147,11 @@ class ModelWriter {
       let checksum = false;
       if (location.kind === 'external') {
         // Checked and its checksum verified before a byte is copied.
-        const { source, offset, length } = this.model.external.data(location.ref, tensor.name ?? '', undefined);
+        const { source, offset, length } = this.model.external.data(
+          location.ref,
+          tensor.name ?? '',
+          undefined,
+        );
         chunks = [{ source, start: offset, end: offset + length }];
         checksum = location.ref.checksum !== undefined;
       } else if (fresh.has(tensor)) {
