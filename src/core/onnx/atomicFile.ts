@@ -130,7 +130,12 @@ export class AtomicFile {
     this.io(() => fsyncSync(this.fd!));
     closeSync(this.fd!);
     this.fd = undefined;
-    this.io(() => renameSync(this.tempPath, this.path));
+    try {
+      this.io(() => renameSync(this.tempPath, this.path));
+    } catch (error) {
+      unlinkSync(this.tempPath); // closed already, so abort() would not
+      throw error;
+    }
     syncFolder(dirname(this.path));
     removeStaleTemps(dirname(this.path));
   }
