@@ -4,15 +4,7 @@
 // as a model or its data is refused at once instead of blocking.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { ModelBuilder, writeBuilt } from '../builder';
@@ -81,7 +73,18 @@ describe('files a command writes', () => {
     });
   }
 
+  test('a file the model names in the output folder is left alone', async () => {
+    const out = folder();
+    mkdirSync(join(out, '.git'));
+    writeFileSync(join(out, '.git', 'config'), '[core]\n');
+    const run = await cli('prune', model, '-o', join(out, 'small.onnx'), '--ratio', '0');
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(readFileSync(join(out, '.git', 'config'), 'utf8'), '[core]\n');
+    assert.deepEqual(listed(run.stdout).sort(), [join(out, 'small.onnx'), join(out, 'small.onnx.data')]);
+  });
+
   test('prune --report and verify --report replace a link planted at their name', async () => {
+    const model = writeBuilt(folder(), 'model.onnx', externalChain('weights.bin'));
     const out = folder();
     const victim = join(folder(), 'victim.txt');
     writeFileSync(victim, 'keep me');

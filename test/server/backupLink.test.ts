@@ -20,15 +20,13 @@ test('the .bak backup replaces a link planted at its name instead of writing thr
   const victim = join(elsewhere, 'victim.onnx'); // does not exist yet: a dangling link
   symlinkSync(victim, `${target}.bak`);
   const states = new ModelStates();
-  try {
-    const saved = await states.save(pathToFileURL(model).href, [], target, true);
-    assert.equal(saved.backup, `${target}.bak`);
-    assert.deepEqual(saved.files, [`${target}.bak`, target]);
-  } finally {
-    states.dispose();
-  }
+  const saved = await states
+    .save(pathToFileURL(model).href, [], target, true)
+    .finally(() => states.dispose());
   assert.ok(!existsSync(victim), 'nothing was written through the link');
   assert.ok(lstatSync(`${target}.bak`).isFile());
   assert.deepEqual(readFileSync(`${target}.bak`), previous);
   assert.deepEqual(readFileSync(target), readFileSync(model));
+  assert.equal(saved.backup, `${target}.bak`);
+  assert.deepEqual(saved.files, [`${target}.bak`, target], 'the save lists every file it wrote');
 });
