@@ -83,6 +83,22 @@ describe('files a command writes', () => {
     assert.deepEqual(listed(run.stdout).sort(), [join(out, 'small.onnx'), join(out, 'small.onnx.data')]);
   });
 
+  test('fix into an empty folder writes exactly the files it lists, named after -o', async () => {
+    const b = new ModelBuilder({ opset: 13, seed: 4 });
+    const x = b.input('x', [1, 3, 8, 8]);
+    b.output(b.depthToSpace(b.conv(x, 8, { kernel: 3, pads: 1 }), 2)); // DepthToSpace without a mode: PS003
+    const path = writeBuilt(
+      folder(),
+      'model.onnx',
+      b.build({ externalData: { location: '.git/config', threshold: 0 } }),
+    );
+    const out = folder();
+    const run = await cli('fix', path, '--code', 'PS003', '-o', join(out, 'fixed.onnx'));
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(tree(out).sort(), ['fixed.onnx', 'fixed.onnx.data']);
+    assert.deepEqual(listed(run.stdout).sort(), [join(out, 'fixed.onnx'), join(out, 'fixed.onnx.data')]);
+  });
+
   test('prune --report and verify --report replace a link planted at their name', async () => {
     const model = writeBuilt(folder(), 'model.onnx', externalChain('weights.bin'));
     const out = folder();
