@@ -128,7 +128,7 @@ export function registerApplyPlan(
     const summary =
       `Pruned model written: ${pruned.path.slice(pruned.path.lastIndexOf('/') + 1)}, parameters ` +
       `${ratio(result.parameters.before, result.parameters.after)}, MACs ${ratio(result.macs.before, result.macs.after)}, ${verdict}.`;
-    log.info(summary);
+    log.info(`${summary} Wrote ${[...result.files, reportUri.fsPath].join(', ')}.`);
     const show = (v && !v.passed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(
       summary,
       'Show Report',

@@ -84,6 +84,8 @@ export type ApplyPlanResult =
   | {
       ok: true;
       prunedUri: string;
+      /** Every file the prune wrote (`<model>.pruned.onnx.data` first when the weights are external). */
+      files: string[];
       /** A Markdown page: what was removed per group, parameters, MACs, and the verification. */
       report: string;
       parameters: { before: number; after: number };

@@ -156,7 +156,7 @@ describe('a FIFO named as a model or as its data', { skip: process.platform === 
   const run = (...args: string[]) =>
     spawnSync(process.execPath, [resolve('bin/onnx-pruner.js'), ...args], {
       encoding: 'utf8',
-      timeout: 30_000,
+      timeout: 60_000,
     });
 
   test('is refused at once with exit 2, not waited on', () => {

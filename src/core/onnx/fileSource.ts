@@ -94,6 +94,8 @@ export function describeFsError(error: unknown): string {
       return 'permission denied (the file cannot be read).';
     case 'EISDIR':
       return 'is a directory, not a file.';
+    case 'ENXIO':
+      return 'is a socket or a device, not a file.';
     case 'ELOOP':
       return 'too many symbolic links.';
     default:

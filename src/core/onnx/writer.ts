@@ -1,6 +1,7 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AtomicFile, commitAll } from './atomicFile';
+import { OnnxError } from './errors';
 import { type DataChunk, chunkLength, chunksLength } from './dataChunk';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
@@ -79,6 +80,7 @@ class ModelWriter {
   write(proto: onnx.ModelProto.$Properties): WriteResult {
     const tensors = collectTensors(proto);
     this.placeExternalData(tensors);
+    this.refuseSourceDataTargets(tensors);
     const pending: AtomicFile[] = [];
     const mode = this.model.mode;
     try {
@@ -107,6 +109,35 @@ class ModelWriter {
     } catch (error) {
       for (const file of pending) file.abort();
       throw error;
+    }
+  }
+
+  /**
+   * A file we write must not be an external-data file the source model reads (an output named like the
+   * model's data, or a model naming its data like our `<output>.data`): the source would be left pointing into
+   * a file that is no longer its data. Saving over the model itself replaces its data with it, as meant.
+   */
+  private refuseSourceDataTargets(tensors: onnx.TensorProto.$Properties[]): void {
+    if (!this.sourceExternal || this.model.path === undefined) return;
+    const real = (path: string) => (existsSync(path) ? realpathSync(path) : undefined);
+    if (real(this.outPath) === realpathSync(this.model.path)) return;
+    const targets = [
+      this.outPath,
+      ...(this.relocated.size > 0 ? [join(dirname(this.outPath), this.dataLocation)] : []),
+    ];
+    const sources = new Set<string>();
+    for (const tensor of tensors) {
+      const location = this.model.locate(tensor);
+      if (location.kind === 'external') sources.add(this.model.external.resolve(location.ref));
+    }
+    for (const target of targets) {
+      const path = real(target);
+      if (path !== undefined && sources.has(path))
+        throw new OnnxError(
+          'unwritable',
+          `cannot write ${target}: ${this.model.name} reads its weights from that file; choose another output name.`,
+          target,
+        );
     }
   }
 

@@ -217,6 +217,39 @@ describe('saving', () => {
     assert.deepEqual(readdirSync(dir).sort(), ['out.onnx', 'out.onnx.data'], 'no temporary file is left');
   });
 
+  test('a file the source model reads its weights from is never written over (but by a save over the model)', () => {
+    const dir = folder();
+    const path = writeBuilt(dir, 'model.onnx', externalConv('copy.onnx.data'));
+    const data = readFileSync(join(dir, 'copy.onnx.data'));
+    const model = openModel(path);
+    try {
+      const [weight, bias] = model.proto.graph!.initializer!;
+      const newBias = withChanges(bias, {});
+      model.setTensorData(newBias, [new Uint8Array(new Float32Array(8).fill(3).buffer)]);
+      const edited = withChanges(model.proto, {
+        graph: withChanges(model.proto.graph!, { initializer: [weight, newBias] }),
+      });
+      const refused = (target: string) => (error: unknown) =>
+        error instanceof OnnxError &&
+        error.message.startsWith(`cannot write ${target}: `) &&
+        /reads its weights from that file/.test(error.message);
+      // <output>.data would be the model's own data file.
+      assert.throws(
+        () => writeModel(model, edited, join(dir, 'copy.onnx'), { externalThreshold: 0 }),
+        refused(join(dir, 'copy.onnx.data')),
+      );
+      // The output itself would be it.
+      assert.throws(
+        () => writeModel(model, model.proto, join(dir, 'copy.onnx.data')),
+        refused(join(dir, 'copy.onnx.data')),
+      );
+      assert.deepEqual(readFileSync(join(dir, 'copy.onnx.data')), data);
+      assert.deepEqual(readdirSync(dir).sort(), ['copy.onnx.data', 'model.onnx']);
+    } finally {
+      model.close();
+    }
+  });
+
   test("a killed writer's temporary file is removed by the next save into that folder, whatever its name", () => {
     const dir = folder();
     // pid 999999999 is past any system's pid_max: that writer is gone.
