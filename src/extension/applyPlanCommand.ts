@@ -9,6 +9,7 @@ import { progressReport } from './progressReport';
 import { parsePlan } from '../core/plan';
 import type { AnalyzerClient } from './analyzerClient';
 import { MODEL_EDITOR_VIEW_TYPE, type ModelEditorProvider } from './modelEditor';
+import { writeFileSafely } from './writeFile';
 
 const PLAN_PATTERN = '**/*.prune.json';
 
@@ -120,13 +121,13 @@ export function registerApplyPlan(
     }
     const pruned = vscode.Uri.parse(result.prunedUri);
     const reportUri = pruned.with({ path: pruned.path.replace(/\.onnx$/, '.report.md') });
-    await vscode.workspace.fs.writeFile(reportUri, new TextEncoder().encode(result.report));
+    await writeFileSafely(reportUri, result.report);
     const v = result.verification;
     const verdict = verdictOf(v);
     const summary =
       `Pruned model written: ${pruned.path.slice(pruned.path.lastIndexOf('/') + 1)}, parameters ` +
       `${ratio(result.parameters.before, result.parameters.after)}, MACs ${ratio(result.macs.before, result.macs.after)}, ${verdict}.`;
-    log.info(summary);
+    log.info(`${summary} Wrote ${[...result.files, reportUri.fsPath].join(', ')}.`);
     const show = (v && !v.passed ? notify.warning : notify.info)(summary, 'Show Report');
     void show.then((choice) => {
       if (choice === 'Show Report') void vscode.commands.executeCommand('markdown.showPreview', reportUri);

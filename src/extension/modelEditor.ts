@@ -220,6 +220,7 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
     context: vscode.CustomDocumentBackupContext,
   ): Promise<vscode.CustomDocumentBackup> {
     const backup: Backup = { version: 1, uri: document.uri.toString(), edits: [...document.edits] };
+    // VS Code's own backup folder (not the model's): written by VS Code, which creates that folder first.
     await vscode.workspace.fs.writeFile(
       context.destination,
       new TextEncoder().encode(JSON.stringify(backup)),
@@ -265,7 +266,9 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
       const kept = result.backupUri
         ? ` (the previous file kept as ${vscode.Uri.parse(result.backupUri).fsPath})`
         : '';
-      this.log.info(`Saved ${destination.fsPath}: ${result.bytes} bytes${kept}`);
+      this.log.info(
+        `Saved ${destination.fsPath}: ${result.bytes} bytes${kept}; wrote ${result.files.join(', ')}`,
+      );
       if (over) document.markSaved();
     } finally {
       document.savingUntil = Date.now() + 2000;

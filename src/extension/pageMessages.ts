@@ -7,6 +7,7 @@ import { type HostMessage, isPageMessage } from '../../webview/messages';
 import type { AnalyzerClient } from './analyzerClient';
 import type { ModelDocument } from './modelDocument';
 import type { PrunePanelHost } from './prunePanelHost';
+import { writeFileSafely } from './writeFile';
 
 export interface PageContext {
   document: ModelDocument;
@@ -80,7 +81,7 @@ export async function handlePageMessage(message: unknown, context: PageContext):
         message.format === 'svg'
           ? new TextEncoder().encode(message.data)
           : Buffer.from(message.data.replace(/^data:image\/png;base64,/, ''), 'base64');
-      await vscode.workspace.fs.writeFile(target, bytes);
+      await writeFileSafely(target, bytes);
       context.log.info(`Exported the graph of ${document.uri.fsPath} to ${target.fsPath}`);
       return;
     }

@@ -6,6 +6,7 @@ import { notify } from './notify';
 import type { MakePlanParams, PlanPreviewRow } from '../protocol/server';
 import type { AnalyzerClient } from './analyzerClient';
 import { modelArgument } from './modelCommands';
+import { writeFileSafely } from './writeFile';
 
 const CRITERIA: (vscode.QuickPickItem & { id: MakePlanParams['criterion'] })[] = [
   { id: 'l1', label: 'l1', description: 'sum of |weights| over every tensor of the group' },
@@ -98,7 +99,7 @@ export function registerPruneCommand(
       return;
     }
     const planUri = vscode.Uri.parse(result.planUri);
-    await vscode.workspace.fs.writeFile(planUri, new TextEncoder().encode(result.text));
+    await writeFileSafely(planUri, result.text);
     const pruned = result.preview.filter((r) => !r.skipped);
     const before = pruned.reduce((n, r) => n + r.channels, 0);
     const after = pruned.reduce((n, r) => n + r.kept, 0);

@@ -8,6 +8,7 @@ import { applyJsonEdits, modify } from '../core/plan/jsonc';
 import type { HostMessage, PanelSettings } from '../../webview/messages';
 import type { AnalyzerClient } from './analyzerClient';
 import type { ModelDocument } from './modelDocument';
+import { writeFileSafely } from './writeFile';
 
 export function planUriOf(model: vscode.Uri): vscode.Uri {
   return model.with({ path: `${model.path.replace(/\.onnx$/i, '')}.prune.json` });
@@ -30,7 +31,7 @@ async function planText(uri: vscode.Uri): Promise<string | undefined> {
 async function writePlan(uri: vscode.Uri, text: string): Promise<void> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (!open) {
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    await writeFileSafely(uri, text);
     return;
   }
   const edit = new vscode.WorkspaceEdit();

@@ -89,6 +89,8 @@ export type ApplyPlanResult =
   | {
       ok: true;
       prunedUri: string;
+      /** Every file the prune wrote (`<model>.pruned.onnx.data` first when the weights are external). */
+      files: string[];
       /** A Markdown page: what was removed per group, parameters, MACs, and the verification. */
       report: string;
       parameters: { before: number; after: number };
@@ -189,7 +191,14 @@ export interface SaveModelParams {
 }
 
 export type SaveModelResult =
-  { ok: true; bytes: number; backupUri?: string } | { ok: false; message: string };
+  | {
+      ok: true;
+      bytes: number;
+      backupUri?: string;
+      /** Every file the save wrote (the backup, `<target>.data` when the weights are external, the model). */
+      files: string[];
+    }
+  | { ok: false; message: string };
 
 /** Writes the document (its file plus edits) through the core writer, atomically; cancellable. */
 export const saveModelRequest = new RequestType<SaveModelParams, SaveModelResult, void>(

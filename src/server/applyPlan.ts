@@ -41,6 +41,7 @@ export async function applyPlan(
     return {
       ok: true,
       prunedUri: pathToFileURL(prunedPath).href,
+      files: outcome.files,
       report: pruneReportMarkdown(outcome, verified),
       parameters: { before: outcome.metrics.before.parameters, after: outcome.metrics.after.parameters },
       macs: { before: outcome.metrics.before.macs, after: outcome.metrics.after.macs },

@@ -77,6 +77,7 @@ export async function saveModelFor(
     return {
       ok: true,
       bytes: saved.bytes,
+      files: saved.files,
       ...(saved.backup ? { backupUri: pathToFileURL(saved.backup).href } : {}),
     };
   } catch (error) {

@@ -3,12 +3,13 @@
 // materialised once, through the core's writer, into this server's temporary folder, so Undo and Redo only
 // switch between files already written. The first edit snapshots the model (a copy), so the
 // edits keep applying to the version the user opened even if the file is then saved over or changed on disk.
-import { constants, copyFileSync, existsSync, linkSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeModel } from '../core/analyze/analyze';
 import { fixModel } from '../core/fix/modelFixes';
+import { keepCopy } from '../core/onnx/atomicFile';
 import { withModelErrors } from '../core/onnx/errors';
 import { ModelView } from '../core/onnx/modelView';
 import { openModel } from '../core/onnx/reader';
@@ -113,7 +114,7 @@ export class ModelStates {
     target: string,
     backup: boolean,
     signal?: AbortSignal,
-  ): Promise<{ bytes: number; backup?: string }> {
+  ): Promise<{ bytes: number; backup?: string; files: string[] }> {
     const source = await this.materialise(uri, edits, signal);
     let kept: string | undefined;
     if (backup && existsSync(target) && source !== target) {
@@ -122,8 +123,8 @@ export class ModelStates {
     }
     const file = withModelErrors(source, () => openModel(source));
     try {
-      const { bytes } = writeModel(file, file.proto, target, { signal });
-      return { bytes, backup: kept };
+      const { bytes, files } = writeModel(file, file.proto, target, { signal });
+      return { bytes, backup: kept, files: kept === undefined ? files : [kept, ...files] };
     } finally {
       file.close();
     }
@@ -171,17 +172,6 @@ export class ModelStates {
     const base = this.newFile(path);
     copyFileSync(path, base, constants.COPYFILE_FICLONE);
     return base;
-  }
-}
-
-/** `to` becomes a copy of `from`: a hard link when the file system allows (instant, and our writer never
- * writes into an existing file, it renames a new one over it), else a byte copy. */
-function keepCopy(from: string, to: string): void {
-  if (existsSync(to)) unlinkSync(to);
-  try {
-    linkSync(from, to);
-  } catch {
-    copyFileSync(from, to);
   }
 }
 

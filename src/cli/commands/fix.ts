@@ -22,15 +22,17 @@ export function fixCommand(
   }
   if (resolve(options.output) === resolve(model))
     throw new CliError('-o must name a new file, not the model itself.');
-  const fixed = withModelErrors(model, () => {
+  const { fixed, files } = withModelErrors(model, () => {
     const file = openModel(model);
     try {
       const result = fixModel(file, analyzeModel(new ModelView(file)), code as ModelFixCode, options.node);
-      writeModel(file, result.proto, options.output);
-      return result.fixed;
+      const { files } = writeModel(file, result.proto, options.output);
+      return { fixed: result.fixed, files };
     } finally {
       file.close();
     }
   });
-  io.stdout(`${oneLine(`${options.output}: ${code} fixed at ${fixed.map((n) => `'${n}'`).join(', ')}.`)}\n`);
+  io.stdout(
+    `${oneLine(`${options.output}: ${code} fixed at ${fixed.map((n) => `'${n}'`).join(', ')}.`)}\n${oneLine(`Wrote ${files.join(', ')}.`)}\n`,
+  );
 }

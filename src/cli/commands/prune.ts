@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Analysis, analyzeModel } from '../../core/analyze/analyze';
 import { OnnxError, withModelErrors } from '../../core/onnx/errors';
@@ -18,6 +18,7 @@ import { CliError, EXIT } from '../exit';
 import { oneLine } from '../../core/text';
 import type { CliIO } from '../program';
 import { ProgressLine, pruneProgressText } from '../progress';
+import { writeText } from '../writeText';
 import { planModelNote } from './planNote';
 import { pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
 
@@ -178,9 +179,13 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
   io.stdout(formatOutcome(outcome));
   const verified = options.verify ? await verifyWithProgress(model, options.output, line) : undefined;
   if (verified) io.stdout(`\n${formatVerify(verified)}`);
+  // The report lists every file the command writes, itself included.
+  const reports = [options.report, options.reportMd].filter((path) => path !== undefined);
+  const listed = { ...outcome, files: [...outcome.files, ...reports] };
   if (options.report)
-    writeFileAtomic(options.report, `${JSON.stringify(pruneReportJson(outcome, verified), null, 2)}\n`);
-  if (options.reportMd) writeFileAtomic(options.reportMd, pruneReportMarkdown(outcome, verified));
+    writeText(options.report, `${JSON.stringify(pruneReportJson(listed, verified), null, 2)}\n`);
+  if (options.reportMd) writeText(options.reportMd, pruneReportMarkdown(listed, verified));
+  for (const report of reports) io.stdout(`Wrote ${report}.\n`);
   return verified && !verified.passed ? EXIT.findings : EXIT.ok;
 }
 
@@ -213,6 +218,7 @@ export function formatOutcome(outcome: PruneOutcome): string {
     outcome.removedChannels === 0
       ? `Nothing removed: ${outcome.groups.length === 0 ? 'the model has no Conv, ConvTranspose, Gemm or MatMul with a weight' : 'every group is locked, excluded or too small at this ratio'} (onnx-pruner analyze says why); the model was re-saved unchanged.`
       : `${outcome.removedChannels} channels removed; ${outcome.tensorsSliced} tensors and ${outcome.nodesChanged} nodes changed; ${outcome.bytesWritten.toLocaleString('en-US')} bytes written.`,
+    `Wrote ${outcome.files.join(', ')}.`,
   );
   if (outcome.alignment) lines.push(describeAlignment(outcome.alignment));
   return `${lines.map(oneLine).join('\n')}\n`;
@@ -231,7 +237,7 @@ export function planCommand(
   });
   const output = options.output ?? `${model.replace(/\.onnx$/i, '')}.prune.json`;
   const { text } = makePlan(model, output, settings);
-  writeFileAtomic(output, text);
+  writeText(output, text);
   io.stdout(`${output}: plan for ${model} (ratio ${settings.ratio}, criterion ${settings.criterion}).\n`);
   // A plan written away from its model works here (the model is given again) but not in the editor.
   const where = resolvePlanModel(output, JSON.parse(text).model);
@@ -239,15 +245,4 @@ export function planCommand(
     io.stderr(
       `${oneLine(`note: ${where.message}, so the editor will refuse ${output}; write the plan in the model's folder or above it to use it there.`)}\n`,
     );
-}
-
-function writeFileAtomic(path: string, text: string): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temp, text);
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw new CliError(`${path}: ${describeFsError(error)}`);
-  }
 }

@@ -1,11 +1,10 @@
-import { writeFileSync } from 'node:fs';
-import { describeFsError } from '../../core/onnx/fileSource';
 import { formatVerify } from '../../runtime/verify/formatVerify';
 import { VerifyInputError, type VerifyResult } from '../../runtime/verify/types';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { CliError, EXIT } from '../exit';
 import type { CliIO } from '../program';
 import { ProgressLine } from '../progress';
+import { writeText } from '../writeText';
 
 export interface VerifyCommandOptions {
   report?: string;
@@ -47,13 +46,7 @@ export async function verifyCommand(
   } finally {
     line.clear();
   }
-  if (options.report !== undefined) {
-    try {
-      writeFileSync(options.report, `${JSON.stringify(result, null, 2)}\n`);
-    } catch (error) {
-      throw new CliError(`${options.report}: ${describeFsError(error)}`);
-    }
-  }
+  if (options.report !== undefined) writeText(options.report, `${JSON.stringify(result, null, 2)}\n`);
   if (options.json) io.json(result);
   else io.stdout(`${formatVerify(result)}\n`);
   return result.passed ? EXIT.ok : EXIT.findings;

@@ -110,7 +110,7 @@ export class ExternalFiles {
     let source = this.files.get(path);
     if (!source) {
       try {
-        source = FileSource.open(path);
+        source = FileSource.open(path, 'a data file');
       } catch (error) {
         throw new OnnxError(
           'external-data',
@@ -131,6 +131,15 @@ export class ExternalFiles {
     expectedLength: number | undefined,
   ): { source: FileSource; offset: number; length: number } {
     const source = this.source(ref);
+    // offset ≤ size first: without a length, "to the end of the file" from past the end would be negative.
+    if (ref.offset > source.size) {
+      throw new OnnxError(
+        'external-data',
+        `${this.modelName}: tensor '${tensorName}' starts at byte ${ref.offset} of '${ref.location}', which has only ${source.size}.`,
+        this.modelName,
+        IO001,
+      );
+    }
     const length = ref.length ?? expectedLength ?? source.size - ref.offset;
     if (ref.offset + length > source.size) {
       throw new OnnxError(
@@ -141,6 +150,20 @@ export class ExternalFiles {
       );
     }
     return { source, offset: ref.offset, length };
+  }
+
+  /**
+   * The tensor's bytes as a range of its file, for use: the range checked and the file's checksum verified
+   * (the one way data leaves an external file, so no copy or read skips the checksum).
+   */
+  data(
+    ref: ExternalDataRef,
+    tensorName: string,
+    expectedLength: number | undefined,
+  ): { source: FileSource; offset: number; length: number } {
+    const range = this.check(ref, tensorName, expectedLength);
+    this.verifyChecksum(ref);
+    return range;
   }
 
   /** Verifies a SHA-1 checksum (once per file), streaming the file in 8 MiB pieces. */

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { type Stats, closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { type ByteSource, checkRange } from './byteSource';
 import { OnnxError } from './errors';
 
@@ -14,24 +14,31 @@ export class FileSource implements ByteSource {
     readonly name: string,
     fd: number,
     size: number,
+    /** The file's permission bits (a file written from this one keeps them). */
+    readonly mode: number,
   ) {
     this.fd = fd;
     this.size = size;
   }
 
-  static open(path: string): FileSource {
+  /**
+   * Opens a regular file for reading: the one opener for every file a model or plan names. A FIFO, socket or
+   * device would block an open or a read forever (or never end), so the open is non-blocking and whatever
+   * `fstat` does not call a regular file is refused before a byte is read.
+   */
+  static open(path: string, what = 'an ONNX model file'): FileSource {
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     } catch (error) {
       throw new OnnxError('unreadable', `${path}: ${describeFsError(error)}`, path);
     }
     const stat = fstatSync(fd);
-    if (stat.isDirectory()) {
+    if (!stat.isFile()) {
       closeSync(fd);
-      throw new OnnxError('unreadable', `${path} is a directory, not an ONNX model file.`, path);
+      throw new OnnxError('unreadable', `${path} is ${fileKind(stat)}, not ${what}.`, path);
     }
-    return new FileSource(path, fd, stat.size);
+    return new FileSource(path, fd, stat.size, stat.mode & 0o7777);
   }
 
   read(offset: number, length: number): Uint8Array {
@@ -69,6 +76,14 @@ export class FileSource implements ByteSource {
   }
 }
 
+function fileKind(stat: Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a named pipe (FIFO)';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
 export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
@@ -79,6 +94,8 @@ export function describeFsError(error: unknown): string {
       return 'permission denied (the file cannot be read).';
     case 'EISDIR':
       return 'is a directory, not a file.';
+    case 'ENXIO':
+      return 'is a socket or a device, not a file.';
     case 'ELOOP':
       return 'too many symbolic links.';
     default:

@@ -3,6 +3,7 @@ import { type ByteSource, MemorySource } from './byteSource';
 import { type DataChunk, chunksLength } from './dataChunk';
 import { rawByteLength } from './dataTypes';
 import { type ExternalDataRef, ExternalFiles, parseExternalData } from './externalData';
+import { FileSource } from './fileSource';
 import type { onnx } from './proto/onnx.js';
 import type { MessageSpan, PayloadSegment, SpanTable } from './spanTable';
 import { toDimension } from './int64';
@@ -36,6 +37,8 @@ export const TENSOR_FIELD_NAMES: Record<number, string> = {
  */
 export class ModelFile {
   readonly external: ExternalFiles;
+  /** The permission bits of the file the model was read from (files written from it keep them). */
+  readonly mode: number | undefined;
   private readonly newData = new WeakMap<object, readonly DataChunk[]>();
 
   private currentSource: ByteSource;
@@ -54,6 +57,7 @@ export class ModelFile {
     readonly externalTensors: readonly onnx.TensorProto.$Properties[] = [],
   ) {
     this.currentSource = source;
+    this.mode = source instanceof FileSource ? source.mode : undefined;
     this.external = new ExternalFiles(path === undefined ? undefined : dirname(path), source.name);
   }
 
@@ -109,9 +113,12 @@ export class ModelFile {
   locate(tensor: onnx.TensorProto.$Properties): TensorLocation {
     const chunks = this.newData.get(tensor);
     if (chunks) return { kind: 'chunks', chunks };
-    if (tensor.data_location === 1) return { kind: 'external', ref: parseExternalData(tensor, this.name) };
     const row = this.rowOf(tensor);
     const spans = this.spans;
+    // A tensor read from the file is external as the structure walk decoded its data_location (the one
+    // decoding); a tensor an edit built says so itself.
+    const external = row === undefined ? tensor.data_location === 1 : spans.external[row] === 1;
+    if (external) return { kind: 'external', ref: parseExternalData(tensor, this.name) };
     if (row !== undefined && spans.payloadTo[row] > spans.payloadFrom[row]) {
       // protobuf semantics: the last raw_data wins; repeated fields concatenate.
       const raw = spans.lastRawData(row);

@@ -120,7 +120,8 @@ class Walker {
       switch (wireType) {
         case 0: {
           const value = cursor.varint();
-          if (fieldNo === DATA_LOCATION && type === TENSOR && value === 1) this.spans.external[row] = 1;
+          if (fieldNo === DATA_LOCATION && type === TENSOR)
+            this.spans.external[row] = dataLocation(value, fieldStart) ?? this.spans.external[row];
           break;
         }
         case 1:
@@ -226,6 +227,18 @@ function decodingError(error: unknown): WireError {
 }
 
 // The walk's errors, built out of line: the walk's loop reads as the walk.
+/**
+ * The one decoding of a tensor's data_location, as protobuf's (C++, so ONNX Runtime's, and protobufjs'):
+ * the varint truncated to int32; DEFAULT (0) and EXTERNAL (1) are values, anything else an unknown field
+ * that changes nothing (so the last known value wins). 2^32 + 1 is EXTERNAL, here as in every decoder; a
+ * varint past 2^53, whose low bits a number cannot hold, is refused.
+ */
+function dataLocation(value: number, at: number): 0 | 1 | undefined {
+  if (!Number.isSafeInteger(value)) throw invalid(`the tensor data_location at byte ${at} is out of range`);
+  const low = value % 2 ** 32;
+  return low === 0 || low === 1 ? low : undefined;
+}
+
 function invalid(detail: string): WireError {
   return new WireError('not-onnx', detail);
 }

@@ -27,9 +27,8 @@ export function readTensorBytes(model: ModelFile, tensor: onnx.TensorProto.$Prop
         location.end - location.start === expected ? model.source.read(location.start, expected) : mismatch();
       break;
     case 'external': {
-      const { source, offset, length } = model.external.check(location.ref, name, expected);
+      const { source, offset, length } = model.external.data(location.ref, name, expected);
       if (length !== expected) mismatch(length);
-      model.external.verifyChecksum(location.ref);
       bytes = source.read(offset, length);
       break;
     }
@@ -304,11 +303,8 @@ export function tensorBytesSource(
   if (where.kind === 'raw' && where.end - where.start === expected)
     return { source: model.source, base: where.start };
   if (where.kind === 'external') {
-    const { source, offset, length } = model.external.check(where.ref, tensor.name ?? '', expected);
-    if (length === expected) {
-      model.external.verifyChecksum(where.ref);
-      return { source, base: offset };
-    }
+    const { source, offset, length } = model.external.data(where.ref, tensor.name ?? '', expected);
+    if (length === expected) return { source, base: offset };
   }
   return { source: new MemorySource(readTensorBytes(model, tensor)), base: 0 };
 }

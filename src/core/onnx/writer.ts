@@ -1,6 +1,7 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { AtomicFile } from './atomicFile';
+import { AtomicFile, commitAll } from './atomicFile';
+import { OnnxError } from './errors';
 import { type DataChunk, chunkLength, chunksLength } from './dataChunk';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
@@ -9,11 +10,6 @@ import { collectTensors, forEachChild, forEachValue } from './walk';
 import { writeVarint } from './wireCursor';
 
 export interface WriteOptions {
-  /**
-   * Name (relative to the output's folder) of the external-data file for tensors whose data is written
-   * anew. Defaults to `<output file name>.data`.
-   */
-  externalDataLocation?: string;
   /** Tensors written anew go to external data when at least this large and the source used external data. */
   externalThreshold?: number;
   signal?: AbortSignal;
@@ -22,8 +18,10 @@ export interface WriteOptions {
 
 export interface WriteResult {
   bytes: number;
-  /** External-data files written or copied beside the output. */
+  /** External-data files written beside the output (`<output>.data`). */
   externalFiles: string[];
+  /** Every file written, the model last: what a command lists as its output. */
+  files: string[];
 }
 
 interface Plan {
@@ -37,7 +35,11 @@ const ALIGN = 4096;
  * Writes a model, streaming: messages unchanged since they were read are copied from the source by byte
  * range, changed ones are encoded anew (their unchanged parts still copied), and tensor data is copied by
  * range too. Memory stays bounded whatever the model size, and an unmodified model re-saves byte for byte.
- * The output is written to a temporary file and renamed into place.
+ * The output is written to a temporary file and renamed into place, with the source model's mode.
+ *
+ * External data keeps its references only when the output is in the model's folder and no external tensor
+ * changed; otherwise every external tensor moves to one file named after the output, `<output>.data`. A
+ * file name is never taken from the model: a `location` of `.git/config` must not become a file we write.
  */
 export function writeModel(
   model: ModelFile,
@@ -53,7 +55,12 @@ class ModelWriter {
   private readonly sameFolder: boolean;
   private readonly dataLocation: string;
   /** Tensors whose external data moves to the new data file, with their bytes. */
-  private readonly relocated = new Map<object, { chunks: DataChunk[]; offset: number; length: number }>();
+  private readonly relocated = new Map<
+    object,
+    { chunks: DataChunk[]; offset: number; length: number; checksum: boolean }
+  >();
+  /** SHA-1 of the new data file, for the tensors whose source entries had a checksum. */
+  private dataChecksum: string | undefined;
   private dataSize = 0;
   private readonly dirty = new Map<object, boolean>();
   private readonly sourceExternal: boolean;
@@ -66,48 +73,71 @@ class ModelWriter {
     const outDir = dirname(outPath);
     const sourceDir = model.path === undefined ? undefined : dirname(model.path);
     this.sameFolder = sourceDir !== undefined && realpathSync(outDir) === realpathSync(sourceDir);
-    this.dataLocation = options.externalDataLocation ?? `${basename(outPath)}.data`;
+    this.dataLocation = `${basename(outPath)}.data`;
     this.sourceExternal = model.externalTensors.length > 0;
   }
 
   write(proto: onnx.ModelProto.$Properties): WriteResult {
     const tensors = collectTensors(proto);
     this.placeExternalData(tensors);
-    const plan = this.planMessage('Model', proto as Record<string, unknown>);
-    const files: string[] = [];
+    this.refuseSourceDataTargets(tensors);
     const pending: AtomicFile[] = [];
+    const mode = this.model.mode;
     try {
+      // The data file first: its SHA-1 goes into the model's `checksum` entries.
       if (this.relocated.size > 0) {
-        const data = new AtomicFile(join(dirname(this.outPath), this.dataLocation));
+        const keepsChecksum = [...this.relocated.values()].some((entry) => entry.checksum);
+        const data = new AtomicFile(join(dirname(this.outPath), this.dataLocation), {
+          mode,
+          sha1: keepsChecksum,
+        });
         pending.push(data);
         for (const entry of this.relocated.values()) {
           data.write(new Uint8Array(entry.offset - data.written));
           for (const chunk of entry.chunks) data.write(chunk, this.options.signal);
         }
-        files.push(data.path);
-      } else if (!this.sameFolder) {
-        for (const location of new Set(this.keptExternalLocations(tensors))) {
-          const source = this.model.external.source({
-            location,
-            offset: 0,
-            length: undefined,
-            checksum: undefined,
-          });
-          const copy = new AtomicFile(join(dirname(this.outPath), location));
-          pending.push(copy);
-          copy.write({ source, start: 0, end: source.size }, this.options.signal);
-          files.push(copy.path);
-        }
+        if (keepsChecksum) this.dataChecksum = data.sha1();
       }
-      const out = new AtomicFile(this.outPath);
+      const plan = this.planMessage('Model', proto as Record<string, unknown>);
+      const out = new AtomicFile(this.outPath, { mode });
       pending.push(out);
       if (this.isWholeSource(plan)) out.copyWholeFile(this.model.path!);
       else this.emit(plan, out, plan.size);
-      for (const file of pending) file.commit();
-      return { bytes: plan.size, externalFiles: files };
+      commitAll(pending);
+      const files = pending.map((file) => file.path);
+      return { bytes: plan.size, externalFiles: files.slice(0, -1), files };
     } catch (error) {
       for (const file of pending) file.abort();
       throw error;
+    }
+  }
+
+  /**
+   * A file we write must not be an external-data file the source model reads (an output named like the
+   * model's data, or a model naming its data like our `<output>.data`): the source would be left pointing into
+   * a file that is no longer its data. Saving over the model itself replaces its data with it, as meant.
+   */
+  private refuseSourceDataTargets(tensors: onnx.TensorProto.$Properties[]): void {
+    if (!this.sourceExternal || this.model.path === undefined) return;
+    const real = (path: string) => (existsSync(path) ? realpathSync(path) : undefined);
+    if (real(this.outPath) === realpathSync(this.model.path)) return;
+    const targets = [
+      this.outPath,
+      ...(this.relocated.size > 0 ? [join(dirname(this.outPath), this.dataLocation)] : []),
+    ];
+    const sources = new Set<string>();
+    for (const tensor of tensors) {
+      const location = this.model.locate(tensor);
+      if (location.kind === 'external') sources.add(this.model.external.resolve(location.ref));
+    }
+    for (const target of targets) {
+      const path = real(target);
+      if (path !== undefined && sources.has(path))
+        throw new OnnxError(
+          'unwritable',
+          `cannot write ${target}: ${this.model.name} reads its weights from that file; choose another output name.`,
+          target,
+        );
     }
   }
 
@@ -125,43 +155,43 @@ class ModelWriter {
     );
   }
 
-  private keptExternalLocations(tensors: onnx.TensorProto.$Properties[]): string[] {
-    return tensors.flatMap((t) => {
-      const location = this.model.locate(t);
-      return location.kind === 'external' ? [location.ref.location] : [];
-    });
-  }
-
   /**
    * Decides which tensors go to the new external-data file. When any tensor stored externally has new data,
-   * all external tensors move to the new file (so no tensor points into a file being replaced).
+   * all external tensors move to the new file (so no tensor points into a file being replaced); so they do
+   * when the output is in another folder (their files are not there, and are not copied under names the
+   * model chose).
    */
   private placeExternalData(tensors: onnx.TensorProto.$Properties[]): void {
     const threshold = this.options.externalThreshold ?? 1024;
-    const fresh = tensors.filter((t) => {
-      const kind = this.model.locate(t).kind;
-      return (kind === 'chunks' || kind === 'inline') && this.model.storedBytes(t) >= threshold;
-    });
-    // Without new data for external storage, external tensors keep their references (an edited tensor
-    // that still points at external data included).
-    if (!this.sourceExternal || fresh.length === 0) return;
+    const fresh = new Set(
+      tensors.filter((t) => {
+        const kind = this.model.locate(t).kind;
+        return (kind === 'chunks' || kind === 'inline') && this.model.storedBytes(t) >= threshold;
+      }),
+    );
+    // In the same folder without new data for external storage, external tensors keep their references (an
+    // edited tensor that still points at external data included).
+    if (!this.sourceExternal || (fresh.size === 0 && this.sameFolder)) return;
     for (const tensor of tensors) {
       const location = this.model.locate(tensor);
       let chunks: DataChunk[] | undefined;
+      let checksum = false;
       if (location.kind === 'external') {
-        const { source, offset, length } = this.model.external.check(
+        // Checked and its checksum verified before a byte is copied.
+        const { source, offset, length } = this.model.external.data(
           location.ref,
           tensor.name ?? '',
           undefined,
         );
         chunks = [{ source, start: offset, end: offset + length }];
-      } else if (fresh.includes(tensor)) {
+        checksum = location.ref.checksum !== undefined;
+      } else if (fresh.has(tensor)) {
         chunks = location.kind === 'chunks' ? [...location.chunks] : [tensor.raw_data ?? new Uint8Array(0)];
       }
       if (!chunks) continue;
       const length = chunksLength(chunks);
       const offset = Math.ceil(this.dataSize / ALIGN) * ALIGN;
-      this.relocated.set(tensor, { chunks, offset, length });
+      this.relocated.set(tensor, { chunks, offset, length, checksum });
       this.dataSize = offset + length;
     }
   }
@@ -274,6 +304,8 @@ class ModelWriter {
       { key: 'location', value: this.dataLocation },
       { key: 'offset', value: String(moved.offset) },
       { key: 'length', value: String(moved.length) },
+      // ONNX's checksum is the SHA-1 of the whole file `location` names: recomputed for the new file.
+      ...(moved.checksum && this.dataChecksum ? [{ key: 'checksum', value: this.dataChecksum }] : []),
       ...keep,
     ];
     add(ENCODERS.Tensor.encode({ external_data: entries }).finish());

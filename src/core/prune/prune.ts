@@ -26,6 +26,8 @@ export interface PruneOutcome {
   tensorsSliced: number;
   nodesChanged: number;
   bytesWritten: number;
+  /** Every file written: the pruned model and, when its weights are external, `<output>.data` (first). */
+  files: string[];
   mask: MaskSpec;
   /** Per group and member tensor, the indices removed. */
   slices: RemovedSlice[];
@@ -138,6 +140,7 @@ export function pruneFile(
       tensorsSliced: applied.tensors,
       nodesChanged: applied.nodes,
       bytesWritten: written.bytes,
+      files: written.files,
       mask: applied.mask,
       slices: applied.slices,
       ...(settings.alignment ? { alignment: settings.alignment } : {}),

@@ -18,19 +18,19 @@ const root = tempDir();
 let folders = 0;
 
 /** A model whose two tensors live in `weights.bin` (scale at offset 0, bias at offset 4096). */
-function externalModel(checksum?: string): { dir: string; path: string } {
+function externalModel(checksum?: string, location = 'weights.bin'): { dir: string; path: string } {
   const dir = join(root, `m${folders++}`);
   mkdirSync(dir);
   const data = new Uint8Array(4096 + 16);
   data.set(new Uint8Array(new Float32Array([0.5, 1, 1.5, 2]).buffer), 0);
   data.set(new Uint8Array(new Float32Array([10, 20, 30, 40]).buffer), 4096);
-  writeFileSync(join(dir, 'weights.bin'), data);
+  writeFileSync(join(dir, location), data);
   const ref = (offset: number): onnx.TensorProto.$Properties => ({
     data_type: 1,
     dims: [Long.fromNumber(4)],
     data_location: 1,
     external_data: [
-      { key: 'location', value: 'weights.bin' },
+      { key: 'location', value: location },
       { key: 'offset', value: String(offset) },
       { key: 'length', value: '16' },
       ...(checksum ? [{ key: 'checksum', value: checksum }] : []),
@@ -91,15 +91,17 @@ describe('external data', () => {
     assert.deepEqual(readdirSync(dir).sort(), [...before, 'copy.onnx'].sort());
   });
 
-  test('an unchanged re-save to another folder copies the data file', () => {
+  test('an unchanged re-save to another folder writes the data to <output>.data, not under its location', () => {
     const { path } = externalModel();
     const other = join(root, `other${folders++}`);
     mkdirSync(other);
     const model = openModel(path);
-    const result = writeModel(model, model.proto, join(other, 'model.onnx'));
-    assert.deepEqual(result.externalFiles, [join(other, 'weights.bin')]);
-    assert.deepEqual(readFileSync(join(other, 'model.onnx')), readFileSync(path));
-    assert.deepEqual(values(join(other, 'model.onnx')), EXPECTED);
+    const out = join(other, 'model.onnx');
+    const result = writeModel(model, model.proto, out);
+    assert.deepEqual(result.externalFiles, [`${out}.data`]);
+    assert.deepEqual(result.files, [`${out}.data`, out]);
+    assert.deepEqual(readdirSync(other).sort(), ['model.onnx', 'model.onnx.data']);
+    assert.deepEqual(values(out), EXPECTED);
   });
 
   test('an edit moves external tensors to a new aligned data file and leaves the old files alone', () => {
@@ -129,7 +131,7 @@ describe('external data', () => {
   });
 
   test('saving an edit over the model itself, reading and replacing the same data file, keeps the data', () => {
-    const { path } = externalModel();
+    const { path } = externalModel(undefined, 'model.onnx.data');
     const model = openModel(path);
     const [scale, bias] = model.proto.graph!.initializer!;
     const newScale = withChanges(scale, {});
@@ -137,7 +139,7 @@ describe('external data', () => {
     const edited = withChanges(model.proto, {
       graph: withChanges(model.proto.graph!, { initializer: [newScale, bias] }),
     });
-    writeModel(model, edited, path, { externalThreshold: 0, externalDataLocation: 'weights.bin' });
+    writeModel(model, edited, path, { externalThreshold: 0 });
     model.close();
     assert.deepEqual(values(path), [[1, 1, 1, 1], EXPECTED[1]]);
   });
