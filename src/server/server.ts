@@ -210,6 +210,8 @@ export function startServer(connection: Connection): void {
 
 function signalOf(token: CancellationToken): AbortSignal {
   const controller = new AbortController();
+  // A request cancelled before its handler ran is cancelled already: the event would come a tick later.
+  if (token.isCancellationRequested) controller.abort();
   token.onCancellationRequested(() => controller.abort());
   return controller.signal;
 }
