@@ -151,6 +151,27 @@ export class TensorOps extends ElementwiseOps {
     })[0];
   }
 
+  /** Expand (NumPy broadcasting) to an int64 shape value; the caller states the resulting shape. */
+  expand(x: Value, shape: Value, resultShape: Shape, options: NodeOptions = {}): Value {
+    return this.op('Expand', [x, shape], [{ shape: resultShape, dtype: x.dtype }], options)[0];
+  }
+
+  /** ConstantOfShape(shape) filled with `value` (float32): how some exporters write constant weights. */
+  constantOfShape(shape: Value, value: number, resultShape: Shape, options: NodeOptions = {}): Value {
+    const name = this.nodeName('ConstantOfShape', options.name);
+    const fill = {
+      name: this.tensorName(name, 'value'),
+      dtype: 'float32' as const,
+      dims: [1],
+      data: Float32Array.of(value),
+    };
+    return this.op('ConstantOfShape', [shape], [{ shape: resultShape, dtype: 'float32' }], {
+      reservedName: name,
+      doc: options.doc,
+      attributes: { value: attr.tensor(fill) },
+    })[0];
+  }
+
   /** Shape(x): an int64 [rank] value. */
   shapeOf(x: Value, options: NodeOptions = {}): Value {
     return this.op('Shape', [x], [{ shape: [x.shape.length], dtype: 'int64' }], options)[0];
