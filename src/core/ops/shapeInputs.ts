@@ -117,7 +117,8 @@ function channelCountInput(
 export const resize: ChannelRule = (state, node) => {
   const x = state.space(node.inputs[0]);
   if (!x) return;
-  const legacy = node.opType === 'Upsample';
+  // Upsample and Resize-10 take (X, scales); Resize-11 and later (X, roi, scales, sizes).
+  const legacy = node.opType === 'Upsample' || (node.opset ?? 11) < 11;
   const scales = legacy
     ? (node.attributes.floats('scales') ?? state.fact(node.inputs[1])?.value)
     : state.fact(node.inputs[2])?.value;
