@@ -93,3 +93,27 @@ export function expandAndConstantOfShape(): Built {
     { seed: 19 },
   );
 }
+
+/**
+ * Channel Slices: one pair of bounds initializers shared by a Slice in a prunable group and one in the
+ * output's (locked) group, and bounds in Constant nodes (as torch writes them).
+ */
+export function sliceBounds(): Built {
+  return buildModel(
+    [1, 3, 8, 8],
+    (b, x) => {
+      const bounds = [
+        b.initializer('slice.starts', [1], [4], 'int64'),
+        b.initializer('slice.ends', [1], [12], 'int64'),
+        b.initializer('slice.axes', [1], [1], 'int64'),
+      ] as const;
+      const a = b.relu(conv3(b, x, 16, '/a/Conv'));
+      const middle = b.sliceWith(a, bounds, [1, 8, 8, 8], { name: '/a/Slice' });
+      const c = b.relu(conv3(b, middle, 16, '/c/Conv'));
+      const inner = b.slice(c, [{ axis: 1, start: 2, end: -2 }], { indexSource: 'constant-node' });
+      const d = conv3(b, inner, 16, '/d/Conv');
+      return b.sliceWith(d, bounds, [1, 8, 8, 8], { name: '/d/Slice' });
+    },
+    { seed: 23 },
+  );
+}

@@ -51,6 +51,7 @@ export const FIXTURES = {
   'shuffle-value-info': shapes.shuffleValueInfo,
   'resize-sizes': shapes.resizeSizes,
   'expand-constant-of-shape': shapes.expandAndConstantOfShape,
+  'slice-shared-bounds': shapes.sliceBounds,
   // File-format variety.
   'external-data': storage.externalData,
   'typed-fields': storage.typedFields,

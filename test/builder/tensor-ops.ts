@@ -112,6 +112,16 @@ export class TensorOps extends ElementwiseOps {
     return this.op('Slice', inputs, [{ shape, dtype: x.dtype }], { reservedName: name, doc: options.doc })[0];
   }
 
+  /** Slice by given int64 starts / ends / axes values (constants a test shares); the caller states the result shape. */
+  sliceWith(
+    x: Value,
+    bounds: readonly [Value, Value, Value],
+    resultShape: Shape,
+    options: NodeOptions = {},
+  ): Value {
+    return this.op('Slice', [x, ...bounds], [{ shape: resultShape, dtype: x.dtype }], options)[0];
+  }
+
   /** Reshape to a static target held in an int64 initializer (0 copies a dimension, -1 infers one). */
   reshape(x: Value, target: readonly number[], options: NodeOptions = {}): Value {
     const shape = reshapeOutput(x.shape, target);

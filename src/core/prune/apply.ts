@@ -189,7 +189,10 @@ export function applyRemoval(
       if (bound >= size) return bound; // "to the end" stays so
       const at = Math.min(Math.max(bound < 0 ? bound + size : bound, 0), size);
       const moved = at - gone.filter((c) => c < at).length;
-      return bound < 0 ? moved - (size - gone.length) : moved;
+      // A negative bound counts from the end; one that now lands on the end is written as the end itself
+      // (-0 would be 0: the start).
+      const kept = size - gone.length;
+      return bound < 0 && moved < kept ? moved - kept : moved;
     };
     if (inAttributes) {
       const moved = (bounds: (number | undefined)[]) =>
