@@ -77,6 +77,9 @@ function resolve(
       // Pruning rewrites its shape constant, so that must be known (a damaged one reads as unknown).
       const dims = state.fact(producer.inputs[0])?.value;
       if (!dims || dims.some((d) => d === undefined)) return undefined;
+      // A shape computed at run time cannot be rewritten.
+      const made = resolve(state, producer.inputs[0], depth + 1, false)?.source;
+      if (made !== 'initializer' && made !== 'constant-node') return undefined;
       // A shape constant shared with other readers is copied for this one when pruned (copy on write).
       return {
         tensor: value,

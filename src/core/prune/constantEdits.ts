@@ -21,7 +21,6 @@ interface Constant {
   initializer?: Tensor;
   node?: NodeView;
   values: number[];
-  dataType: number;
 }
 
 /**
@@ -51,6 +50,8 @@ export interface ConstantChanges {
  */
 export class ConstantEdits {
   private readonly edits = new Map<NodeView, Map<number, Map<number, number>>>();
+  /** Per value: the constant it is, or null when it is none. */
+  private readonly constants = new Map<string, Constant | null>();
 
   constructor(
     private readonly graph: GraphView,
@@ -83,31 +84,24 @@ export class ConstantEdits {
       rewired: new Map(),
       copiesOf: new Map(),
     };
-    // Group the edited readers by the constant they read.
-    const byConstant = new Map<string, { constant: Constant; readers: Reader[] }>();
+    // The constants edited readers read; each is rewritten once, for all its readers.
+    const edited = new Set<Constant>();
     for (const [node, inputs] of this.edits) {
-      for (const [input, positions] of inputs) {
-        const value = node.inputs[input];
-        const constant = value ? this.constantOf(value) : undefined;
-        const wanted = constant && this.wanted(constant, { node, input }, positions);
-        if (!constant || !wanted) {
-          if ([...positions].some(([p, v]) => this.original(value, p) !== v))
-            throw new Error(`cannot update input ${input} of '${node.name}': it is not a constant`);
-          continue;
-        }
-        const entry = byConstant.get(constant.name) ?? { constant, readers: [] };
-        byConstant.set(constant.name, entry);
-        entry.readers.push({ node, input });
+      for (const input of inputs.keys()) {
+        const constant = this.constantOf(node.inputs[input]);
+        // The rules make members only of constants (computed shapes that follow need no edit).
+        if (!constant) throw new Error(`internal: input ${input} of '${node.name}' is not a constant`);
+        edited.add(constant);
       }
     }
-    for (const { constant } of byConstant.values()) this.rewrite(constant, changes, takenNames);
+    for (const constant of edited) this.rewrite(constant, changes, takenNames);
     return changes;
   }
 
   /** The values one reader needs: the constant's with its edits (a Reshape's -1, and 0 that copies, stay). */
-  private wanted(constant: Constant, reader: Reader, positions?: Map<number, number>): number[] {
+  private wanted(constant: Constant, reader: Reader): number[] {
     const values = constant.values.slice();
-    const edits = positions ?? this.edits.get(reader.node)?.get(reader.input);
+    const edits = this.edits.get(reader.node)?.get(reader.input);
     if (!edits) return values;
     const reshape = reader.node.opType === 'Reshape' && reader.input === 1;
     const copiesZero = reshape && reader.node.attributes.int('allowzero', 0) === 0;
@@ -155,7 +149,7 @@ export class ConstantEdits {
       if (!name) {
         name = freshName(`${constant.name}_pruned`, takenNames);
         copies.set(key(values), name);
-        this.copy(constant, values, name, changes);
+        this.copy(constant, values, name, changes, takenNames);
       }
       return name;
     };
@@ -176,7 +170,13 @@ export class ConstantEdits {
     }
   }
 
-  private copy(constant: Constant, values: number[], name: string, changes: ConstantChanges): void {
+  private copy(
+    constant: Constant,
+    values: number[],
+    name: string,
+    changes: ConstantChanges,
+    taken: Set<string>,
+  ): void {
     if (constant.initializer) {
       changes.addedInitializers.push(this.tensorWith(constant.initializer, values, name));
       const list = changes.copiesOf.get(constant.name) ?? [];
@@ -184,7 +184,7 @@ export class ConstantEdits {
     } else if (constant.node) {
       const proto = constant.node.proto;
       const copy = withChanges(this.constantNodeWith(proto, values), {
-        name: proto.name ? freshName(`${proto.name}_pruned`, new Set()) : '',
+        name: proto.name ? freshName(`${proto.name}_pruned`, taken) : '',
         output: [name],
       });
       changes.addedAfter.set(proto, [...(changes.addedAfter.get(proto) ?? []), copy]);
@@ -218,7 +218,7 @@ export class ConstantEdits {
     const producer = this.graph.producer(value);
     if (initializer && isInteger(initializer.data_type)) {
       const values = readTensorAsNumbers(this.file, initializer);
-      found = { name: value, initializer, values, dataType: initializer.data_type ?? DataType.INT64 };
+      found = { name: value, initializer, values };
     } else if (producer?.opType === 'Constant' && producer.domain === '') {
       const t = producer.attributes.get('value')?.t;
       const ints = producer.attributes.ints('value_ints');
@@ -227,20 +227,13 @@ export class ConstantEdits {
           name: value,
           node: producer,
           values: readTensorAsNumbers(this.file, t),
-          dataType: t.data_type!,
         };
-      else if (ints) found = { name: value, node: producer, values: ints, dataType: DataType.INT64 };
+      else if (ints) found = { name: value, node: producer, values: ints };
     } else if (producer?.opType === 'Identity' && producer.domain === '') {
       found = this.constantOf(producer.inputs[0], depth + 1);
     }
     this.constants.set(value, found ?? null);
     return found;
-  }
-
-  private readonly constants = new Map<string, Constant | null>();
-
-  private original(value: string | undefined, position: number): number | undefined {
-    return value ? this.constantOf(value)?.values[position] : undefined;
   }
 }
 
