@@ -21,7 +21,7 @@ function shuffle(b: ModelBuilder, x: Value, view: Value, back: Value, scope: str
 function twoShuffles(
   view: number[],
   back: number[],
-  options: { valueInfo?: boolean; shared?: boolean } = {},
+  options: { valueInfo?: boolean; shared?: boolean; opset?: number; initializersAsInputs?: boolean } = {},
 ): Built {
   return buildModel(
     [1, 3, 8, 8],
@@ -36,7 +36,11 @@ function twoShuffles(
       const c = conv3(b, b.relu(conv3(b, a, 8, '/stage2/Conv')), 8, '/stage3/Conv');
       return shuffle(b, c, last[0], last[1], '/stage3/shuffle');
     },
-    { seed: 13, build: { valueInfo: options.valueInfo } },
+    {
+      seed: 13,
+      opset: options.opset,
+      build: { valueInfo: options.valueInfo, initializersAsInputs: options.initializersAsInputs },
+    },
   );
 }
 
@@ -44,6 +48,9 @@ function twoShuffles(
 export const shuffleSharedShape = () => twoShuffles([1, 2, 4, 8, 8], [1, 8, 8, 8]);
 /** torch's opset-9 style targets with a -1 batch: no second -1, so the pruned shuffle gets its own copies. */
 export const shuffleSharedShapeBatch = () => twoShuffles([-1, 2, 4, 8, 8], [-1, 8, 8, 8]);
+/** The same as torch 0.4 wrote it: opset 9, IR 3, initializers listed as graph inputs (copies must be too). */
+export const shuffleSharedShapeIr3 = () =>
+  twoShuffles([-1, 2, 4, 8, 8], [-1, 8, 8, 8], { opset: 9, initializersAsInputs: true });
 /** Targets whose channel dims are -1 already: they follow by themselves and must stay -1. */
 export const shuffleMinusOne = () => twoShuffles([1, 2, -1, 8, 8], [1, -1, 8, 8]);
 /** value_info for every intermediate value, the inside of the shuffles included (targets not shared). */

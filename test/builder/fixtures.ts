@@ -47,6 +47,7 @@ export const FIXTURES = {
   // Shape constants on channel paths: shared, -1, Resize sizes, Expand, ConstantOfShape, value_info.
   'shuffle-shared-shape': shapes.shuffleSharedShape,
   'shuffle-shared-shape-batch': shapes.shuffleSharedShapeBatch,
+  'shuffle-shared-shape-ir3': shapes.shuffleSharedShapeIr3,
   'shuffle-minus-one': shapes.shuffleMinusOne,
   'shuffle-value-info': shapes.shuffleValueInfo,
   'resize-sizes': shapes.resizeSizes,

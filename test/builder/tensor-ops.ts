@@ -182,6 +182,17 @@ export class TensorOps extends ElementwiseOps {
     })[0];
   }
 
+  /** Tile by constant repeats (an int64 initializer). */
+  tile(x: Value, repeats: readonly number[], options: NodeOptions = {}): Value {
+    const name = this.nodeName('Tile', options.name);
+    const shape = x.shape.map((d, i) => (typeof d === 'number' ? d * repeats[i] : d));
+    const input = this.int64Initializer(name, 'repeats', repeats);
+    return this.op('Tile', [x, input], [{ shape, dtype: x.dtype }], {
+      reservedName: name,
+      doc: options.doc,
+    })[0];
+  }
+
   /** Shape(x): an int64 [rank] value. */
   shapeOf(x: Value, options: NodeOptions = {}): Value {
     return this.op('Shape', [x], [{ shape: [x.shape.length], dtype: 'int64' }], options)[0];

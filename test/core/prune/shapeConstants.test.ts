@@ -7,7 +7,9 @@ import { openModel } from '../../../src/core/onnx/reader';
 import { readTensorAsNumbers } from '../../../src/core/onnx/tensorData';
 import { pruneFile } from '../../../src/core/prune/prune';
 import { type FixtureName, buildFixture } from '../../builder/fixtures';
+import { buildModel, conv3 } from '../../builder/fixture-kit';
 import { writeBuilt } from '../../builder/model-builder';
+import { analyzeBytes, groupOf } from '../../support/analysis';
 import { tempDir } from '../../support/tempDir';
 
 const root = tempDir();
@@ -31,7 +33,8 @@ function prune(name: FixtureName) {
     };
     const removed = (root: string) => outcome.groups.find((g) => g.roots.includes(root))!;
     const valueInfo = new Set((graph.value_info ?? []).map((v) => v.name!));
-    return { input, removed, valueInfo };
+    const inputs = (graph.input ?? []).map((v) => v.name!);
+    return { input, removed, valueInfo, inputs };
   } finally {
     file.close();
   }
@@ -60,6 +63,13 @@ describe('shape constants after a prune', () => {
       name: 'shuffle.back_shape',
       values: [-1, 8, 8, 8],
     });
+  });
+
+  test('IR 3: copies of shape constants are listed among the graph inputs like their originals', () => {
+    const { input, inputs } = prune('shuffle-shared-shape-ir3');
+    const copy = input('/stage1/shuffle/Reshape', 1).name;
+    assert.notEqual(copy, 'shuffle.view_shape');
+    assert.ok(inputs.includes(copy) && inputs.includes('shuffle.view_shape'), inputs.join(', '));
   });
 
   test('a -1 channel dim is never overwritten', () => {
@@ -95,5 +105,50 @@ describe('shape constants after a prune', () => {
     for (const value of ['/stage1/shuffle/Reshape_output_0', '/stage1/shuffle/Transpose_output_0'])
       assert.ok(!valueInfo.has(value), `${value} has no stale value_info`);
     assert.ok(valueInfo.has('/stage3/shuffle/Transpose_output_0'), 'unchanged values keep theirs');
+  });
+});
+
+describe('shape-carrying inputs that cannot follow the channels lock their group, with the reason', () => {
+  const lockedBy = (body: Parameters<typeof buildModel>[1]) =>
+    groupOf(analyzeBytes(buildModel([1, 3, 8, 8], body).bytes), '/a/Conv').locked;
+
+  test('a Slice bound on the channels computed at run time (x[:, :C // 2])', () => {
+    const locked = lockedBy((b, x) => {
+      const a = b.relu(conv3(b, x, 16, '/a/Conv'));
+      const half = b.div(b.gather(b.shapeOf(a), 1), b.initializer('two', [], [2], 'int64'));
+      const bounds = [
+        b.initializer('starts', [1], [0], 'int64'),
+        b.unsqueeze(half, [0]),
+        b.initializer('axes', [1], [1], 'int64'),
+      ] as const;
+      return conv3(b, b.sliceWith(a, bounds, [1, 8, 8, 8]), 4, '/out/Conv');
+    });
+    assert.match(locked ?? '', /Slice .* has slice bounds on the channel axis computed at run time/);
+  });
+
+  test('Resize sizes whose channel count comes from another value', () => {
+    const locked = lockedBy((b, x) => {
+      const a = b.relu(conv3(b, x, 8, '/a/Conv'));
+      const other = conv3(b, x, 8, '/other/Conv');
+      const sizes = b.concat(
+        [
+          b.slice(b.shapeOf(other), [{ axis: 0, start: 0, end: 2 }]),
+          b.initializer('hw', [2], [16, 16], 'int64'),
+        ],
+        0,
+      );
+      return b.add(
+        conv3(b, b.resizeTo(a, sizes, [1, 8, 16, 16]), 8, '/out/Conv'),
+        b.resizeTo(other, sizes, [1, 8, 16, 16]),
+      );
+    });
+    assert.match(locked ?? '', /Resize .* has sizes that hold the channel count but are computed/);
+  });
+
+  test('Tile that repeats the channels', () => {
+    const locked = lockedBy((b, x) =>
+      conv3(b, b.tile(b.relu(conv3(b, x, 8, '/a/Conv')), [1, 2, 1, 1]), 4, '/out/Conv'),
+    );
+    assert.match(locked ?? '', /Tile .* repeats the channels/);
   });
 });
