@@ -4,7 +4,7 @@ import { normAxis } from '../graph/facts';
 import type { NodeView } from '../onnx/modelView';
 import { passThrough } from './elementwise';
 import { type ChannelRule, describe, lockInputs } from './types';
-import { resolveWeight } from './weights';
+import { resolveConstant } from './weights';
 
 /**
  * Inputs that carry a shape (Resize sizes, Expand's shape, Tile's repeats) on a channel path: each element that
@@ -94,8 +94,8 @@ function channelCountInput(
   what: string,
 ): boolean {
   const value = node.inputs[input];
-  const constant = resolveWeight(state, value);
-  if (constant && (constant.source === 'initializer' || constant.source === 'constant-node')) {
+  const constant = resolveConstant(state, value);
+  if (constant) {
     state.member(
       space,
       { node: node.name, tensor: constant.tensor, axis: -1, source: constant.source, role: what },

@@ -5,7 +5,7 @@ import { sliceIndices, sliceParams, splitSizes } from '../graph/shapeRules';
 import type { NodeView } from '../onnx/modelView';
 import { passThrough } from './elementwise';
 import { type ChannelRule, describe, lockInputs } from './types';
-import { resolveWeight } from './weights';
+import { resolveConstant, resolveWeight } from './weights';
 
 function fail(state: ChannelState, node: NodeView, why: string, code = 'PR001'): void {
   const reason = `${describe(node)} ${why}`;
@@ -79,8 +79,7 @@ const split: ChannelRule = (state, node) => {
   const sizes = splitSizes(node, (i) => state.fact(node.inputs[i]), x.size);
   if (!sizes) return fail(state, node, 'has split sizes that are not constant');
   const sizesTensor = node.inputs[1];
-  const constant = sizesTensor ? resolveWeight(state, sizesTensor) : undefined;
-  if (sizesTensor && constant?.source !== 'initializer' && constant?.source !== 'constant-node')
+  if (sizesTensor && !resolveConstant(state, sizesTensor))
     return fail(state, node, 'has split sizes computed at run time, which pruning cannot update');
   const explicit = Boolean(sizesTensor) || node.attributes.has('split');
   if (!explicit && sizes.some((s) => s !== sizes[0]))
@@ -124,8 +123,7 @@ const slice: ChannelRule = (state, node) => {
     const fixed = (bound: number) => bound === 0 || bound >= x.size;
     const at = [onChannels.start, onChannels.end];
     for (let i = 0; i < 2; i++) {
-      const source = fixed(at[i]) ? undefined : resolveWeight(state, node.inputs[i + 1])?.source;
-      if (!fixed(at[i]) && source !== 'initializer' && source !== 'constant-node')
+      if (!fixed(at[i]) && !resolveConstant(state, node.inputs[i + 1]))
         return fail(state, node, 'has slice bounds on the channel axis computed at run time');
     }
   }

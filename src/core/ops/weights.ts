@@ -38,6 +38,15 @@ export function resolveWeight(state: ChannelState, value: string | undefined, de
 }
 
 /**
+ * An integer constant the prune can rewrite (a shape target, sizes, bounds): an initializer or a Constant node,
+ * through Identity. Undefined when the value is computed at run time.
+ */
+export function resolveConstant(state: ChannelState, value: string | undefined): Weight | undefined {
+  const weight = resolve(state, value, 0, false);
+  return weight?.source === 'initializer' || weight?.source === 'constant-node' ? weight : undefined;
+}
+
+/**
  * resolveWeight for rules that slice a weight along axis 0 whatever its shape (BatchNormalization's four
  * per-channel inputs): `shape` stays undefined, so a Constant's facts are not worked out; an initializer's
  * dims are checked before they are read.
@@ -78,8 +87,7 @@ function resolve(
       const dims = state.fact(producer.inputs[0])?.value;
       if (!dims || dims.some((d) => d === undefined)) return undefined;
       // A shape computed at run time cannot be rewritten.
-      const made = resolve(state, producer.inputs[0], depth + 1, false)?.source;
-      if (made !== 'initializer' && made !== 'constant-node') return undefined;
+      if (!resolveConstant(state, producer.inputs[0])) return undefined;
       // A shape constant shared with other readers is copied for this one when pruned (copy on write).
       return {
         tensor: value,
@@ -150,9 +158,8 @@ export function resolveReshapedWeight(
       // A Reshape target holds the channel count; an Expand shape holds it, or 1 where the constant has it.
       const values = state.fact(producer.inputs[1])?.value;
       const index = values?.indexOf(channels) ?? -1;
-      const target = index >= 0 ? resolveWeight(state, producer.inputs[1]) : undefined;
-      if (index >= 0 && target && (target.source === 'initializer' || target.source === 'constant-node'))
-        reshapes.push({ node: producer.name, tensor: target.tensor, source: target.source, index });
+      const target = index >= 0 ? resolveConstant(state, producer.inputs[1]) : undefined;
+      if (target) reshapes.push({ node: producer.name, tensor: target.tensor, source: target.source, index });
       else if (producer.opType === 'Reshape' || !values || index >= 0) return undefined;
     }
     current = producer.inputs[0];
