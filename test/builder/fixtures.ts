@@ -1,6 +1,7 @@
 // The named catalogue of test models used by every suite of the project. Each entry builds a small,
 // deterministic model (same code, same bytes) that runs in onnxruntime-node in milliseconds.
 import * as basic from './fixtures-basic';
+import * as shapes from './fixtures-shapes';
 import * as shuffle from './fixtures-shuffle';
 import * as storage from './fixtures-storage';
 import type { Built } from './serialize';
@@ -43,6 +44,15 @@ export const FIXTURES = {
   'concat-d2s-straddle': shuffle.concatD2sStraddle,
   'per-channel-around-d2s': shuffle.perChannelAroundD2s,
   'x4-two-stages': shuffle.x4TwoStages,
+  // Shape constants on channel paths: shared, -1, Resize sizes, Expand, ConstantOfShape, value_info.
+  'shuffle-shared-shape': shapes.shuffleSharedShape,
+  'shuffle-shared-shape-batch': shapes.shuffleSharedShapeBatch,
+  'shuffle-shared-shape-ir3': shapes.shuffleSharedShapeIr3,
+  'shuffle-minus-one': shapes.shuffleMinusOne,
+  'shuffle-value-info': shapes.shuffleValueInfo,
+  'resize-sizes': shapes.resizeSizes,
+  'expand-constant-of-shape': shapes.expandAndConstantOfShape,
+  'slice-shared-bounds': shapes.sliceBounds,
   // File-format variety.
   'external-data': storage.externalData,
   'typed-fields': storage.typedFields,

@@ -3,7 +3,7 @@
 import type { Pair, Quad } from './shapes';
 import { numeric, pair, quad, windowOutput } from './shapes';
 import { TensorOps } from './tensor-ops';
-import type { AttributeValue, NodeOptions, Value } from './types';
+import type { AttributeValue, NodeOptions, Shape, Value } from './types';
 import { attr } from './types';
 
 export interface PoolOptions extends NodeOptions {
@@ -77,6 +77,20 @@ export class SpatialOps extends TensorOps {
       doc: options.doc,
       attributes,
     })[0];
+  }
+
+  /**
+   * Resize to explicit `sizes` (an int64 [4] value: a constant, or computed from Shape as torch writes
+   * F.interpolate(size=…)); the caller states the resulting shape. Opset 11 and later.
+   */
+  resizeTo(x: Value, sizes: Value, resultShape: Shape, options: NodeOptions = {}): Value {
+    if (this.opset < 11) throw new Error('Resize with sizes needs opset 11 or later');
+    const name = this.nodeName('Resize', options.name);
+    const roi = this.opset < 13 ? this.initializer(this.tensorName(name, 'roi'), [0], []) : null;
+    const scales = this.opset < 13 ? this.initializer(this.tensorName(name, 'scales'), [0], []) : null;
+    const attributes = { mode: attr.string('nearest'), nearest_mode: attr.string('floor') };
+    const outputs = [{ shape: resultShape, dtype: x.dtype }];
+    return this.op('Resize', [x, roi, scales, sizes], outputs, { reservedName: name, attributes })[0];
   }
 
   private pool(opType: 'MaxPool' | 'AveragePool', x: Value, options: PoolOptions): Value {

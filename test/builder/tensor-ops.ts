@@ -112,6 +112,16 @@ export class TensorOps extends ElementwiseOps {
     return this.op('Slice', inputs, [{ shape, dtype: x.dtype }], { reservedName: name, doc: options.doc })[0];
   }
 
+  /** Slice by given int64 starts / ends / axes values (constants a test shares); the caller states the result shape. */
+  sliceWith(
+    x: Value,
+    bounds: readonly [Value, Value, Value],
+    resultShape: Shape,
+    options: NodeOptions = {},
+  ): Value {
+    return this.op('Slice', [x, ...bounds], [{ shape: resultShape, dtype: x.dtype }], options)[0];
+  }
+
   /** Reshape to a static target held in an int64 initializer (0 copies a dimension, -1 infers one). */
   reshape(x: Value, target: readonly number[], options: NodeOptions = {}): Value {
     const shape = reshapeOutput(x.shape, target);
@@ -148,6 +158,38 @@ export class TensorOps extends ElementwiseOps {
       name: options.name,
       doc: options.doc,
       attributes: { axis: attr.int(axis) },
+    })[0];
+  }
+
+  /** Expand (NumPy broadcasting) to an int64 shape value; the caller states the resulting shape. */
+  expand(x: Value, shape: Value, resultShape: Shape, options: NodeOptions = {}): Value {
+    return this.op('Expand', [x, shape], [{ shape: resultShape, dtype: x.dtype }], options)[0];
+  }
+
+  /** ConstantOfShape(shape) filled with `value` (float32): how some exporters write constant weights. */
+  constantOfShape(shape: Value, value: number, resultShape: Shape, options: NodeOptions = {}): Value {
+    const name = this.nodeName('ConstantOfShape', options.name);
+    const fill = {
+      name: this.tensorName(name, 'value'),
+      dtype: 'float32' as const,
+      dims: [1],
+      data: Float32Array.of(value),
+    };
+    return this.op('ConstantOfShape', [shape], [{ shape: resultShape, dtype: 'float32' }], {
+      reservedName: name,
+      doc: options.doc,
+      attributes: { value: attr.tensor(fill) },
+    })[0];
+  }
+
+  /** Tile by constant repeats (an int64 initializer). */
+  tile(x: Value, repeats: readonly number[], options: NodeOptions = {}): Value {
+    const name = this.nodeName('Tile', options.name);
+    const shape = x.shape.map((d, i) => (typeof d === 'number' ? d * repeats[i] : d));
+    const input = this.int64Initializer(name, 'repeats', repeats);
+    return this.op('Tile', [x, input], [{ shape, dtype: x.dtype }], {
+      reservedName: name,
+      doc: options.doc,
     })[0];
   }
 

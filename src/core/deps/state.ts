@@ -24,6 +24,8 @@ export interface MemberInput extends GroupMember {
 }
 
 export interface ShapeDim {
+  /** The node input that holds the shape (a Reshape's 1, a Resize's sizes 3, a ConstantOfShape's 0). */
+  readonly input: number;
   readonly index: number;
   readonly numerator: number;
   readonly denominator: number;

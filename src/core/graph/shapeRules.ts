@@ -433,6 +433,32 @@ const constantOfShape: ShapeRule = (node, input) => {
   return [{ shape: dims, dtype: t?.data_type ?? DataType.FLOAT }];
 };
 
+/** Expand broadcasts its input against the shape it is given (NumPy rules, either side may hold the 1). */
+const expand: ShapeRule = (_node, input) => {
+  const target = input(1)?.value;
+  const shape = target?.every((d) => d !== undefined) ? (target as number[]) : undefined;
+  return [{ shape: broadcast(input(0)?.shape, shape), dtype: input(0)?.dtype }];
+};
+
+/** Tile multiplies each dim by its repeat count. */
+const tile: ShapeRule = (_node, input) => {
+  const x = input(0)?.shape;
+  const repeats = input(1)?.value;
+  const shape =
+    x && repeats?.length === x.length
+      ? x.map((d, i) =>
+          repeats[i] === 1
+            ? d
+            : typeof d === 'number' && repeats[i] !== undefined
+              ? d * repeats[i]!
+              : undefined,
+        )
+      : undefined;
+  return [
+    { shape: shape?.every((d) => d !== undefined) ? (shape as Dim[]) : undefined, dtype: input(0)?.dtype },
+  ];
+};
+
 const reduce: ShapeRule = (node, input) => {
   const x = input(0)?.shape;
   const axes = axesOf(node, input);
@@ -475,6 +501,8 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   Squeeze: squeeze,
   Cast: cast,
   ConstantOfShape: constantOfShape,
+  Expand: expand,
+  Tile: tile,
   ReduceMean: reduce,
   ReduceSum: reduce,
   ReduceMax: reduce,

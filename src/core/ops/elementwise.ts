@@ -176,7 +176,7 @@ export const broadcastElementwise: ChannelRule = (state, node) => {
       });
       for (const r of reshapes) {
         const member = { node: r.node, tensor: r.tensor, axis: -1, source: r.source, role: 'reshape shape' };
-        state.member(y, member, undefined, { index: r.index, numerator: 1, denominator: 1 });
+        state.member(y, member, undefined, { input: 1, index: r.index, numerator: 1, denominator: 1 });
       }
       return;
     }

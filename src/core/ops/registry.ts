@@ -1,6 +1,7 @@
 import { CONV_RULES } from './conv';
 import { ELEMENTWISE_RULES } from './elementwise';
 import { LINEAR_RULES } from './linear';
+import { SHAPE_INPUT_RULES } from './shapeInputs';
 import { SHUFFLE_RULES } from './shuffle';
 import { STRUCTURAL_RULES } from './structural';
 import type { ChannelRule } from './types';
@@ -9,6 +10,7 @@ import type { ChannelRule } from './types';
 export const CHANNEL_RULES: Readonly<Record<string, ChannelRule>> = {
   ...ELEMENTWISE_RULES,
   ...STRUCTURAL_RULES,
+  ...SHAPE_INPUT_RULES,
   ...SHUFFLE_RULES,
   ...CONV_RULES,
   ...LINEAR_RULES,

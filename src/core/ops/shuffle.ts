@@ -174,7 +174,7 @@ const reshape: ChannelRule = (state, node) => {
     const dim =
       i === 0
         ? channelFactor(midShape, x.size, info?.mode === 'CRD')
-        : { index: 1, numerator: 1, denominator: 1 };
+        : { input: 1, index: 1, numerator: 1, denominator: 1 };
     state.member(
       i === 0 ? x : y,
       { node: n.name, tensor: shape.tensor, axis: -1, source: shape.source, role: 'reshape shape' },
@@ -249,7 +249,7 @@ function channelFactor(mid: Dim[] | undefined, channels: number, first: boolean)
   while (i < mid.length && product < channels && typeof mid[i] === 'number') product *= mid[i++] as number;
   if (product !== channels) return undefined;
   const index = first ? 1 : i - 1;
-  return { index, numerator: 1, denominator: channels / (mid[index] as number) };
+  return { input: 1, index, numerator: 1, denominator: channels / (mid[index] as number) };
 }
 
 /**

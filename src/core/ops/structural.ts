@@ -5,7 +5,7 @@ import { sliceIndices, sliceParams, splitSizes } from '../graph/shapeRules';
 import type { NodeView } from '../onnx/modelView';
 import { passThrough } from './elementwise';
 import { type ChannelRule, describe, lockInputs } from './types';
-import { resolveWeight } from './weights';
+import { resolveConstant, resolveWeight } from './weights';
 
 function fail(state: ChannelState, node: NodeView, why: string, code = 'PR001'): void {
   const reason = `${describe(node)} ${why}`;
@@ -78,13 +78,25 @@ const split: ChannelRule = (state, node) => {
   }
   const sizes = splitSizes(node, (i) => state.fact(node.inputs[i]), x.size);
   if (!sizes) return fail(state, node, 'has split sizes that are not constant');
+  const sizesTensor = node.inputs[1];
+  if (sizesTensor && !resolveConstant(state, sizesTensor))
+    return fail(state, node, 'has split sizes computed at run time, which pruning cannot update');
+  const explicit = Boolean(sizesTensor) || node.attributes.has('split');
+  if (!explicit && sizes.some((s) => s !== sizes[0]))
+    return fail(state, node, 'splits into unequal parts without sizes');
   let offset = 0;
   node.outputs.forEach((out, i) => {
     const y = state.define(out, axis, sizes[i], node);
     for (let c = 0; c < sizes[i]; c++) state.couple(x, offset + c, y, c);
     offset += sizes[i];
   });
-  const sizesTensor = node.inputs[1];
+  // Equal parts without sizes stay equal only if every part loses the same channels: channel j of each goes
+  // together (as in a grouped conv).
+  if (!explicit) {
+    for (let k = 1; k < sizes.length; k++)
+      for (let j = 0; j < sizes[0]; j++) state.couple(x, j, x, j + k * sizes[0]);
+    return;
+  }
   state.member(x, {
     node: node.name,
     tensor: sizesTensor || 'split',
@@ -105,6 +117,16 @@ const slice: ChannelRule = (state, node) => {
   const onChannels = params.find((p) => p.axis === x.axis);
   if (!onChannels) return passThrough(state, node);
   if (onChannels.step !== 1) return fail(state, node, 'slices the channel axis with a step other than 1');
+  // Bounds that move with the pruned channels must be constants the prune can rewrite; 0 and "to the end"
+  // never move, so they may be computed.
+  if (node.inputs[1]) {
+    const fixed = (bound: number) => bound === 0 || bound >= x.size;
+    const at = [onChannels.start, onChannels.end];
+    for (let i = 0; i < 2; i++) {
+      if (!fixed(at[i]) && !resolveConstant(state, node.inputs[i + 1]))
+        return fail(state, node, 'has slice bounds on the channel axis computed at run time');
+    }
+  }
   const kept = sliceIndices(x.size, onChannels.start, onChannels.end, 1);
   const y = state.define(node.outputs[0], x.axis, kept.length, node);
   kept.forEach((c, j) => state.couple(x, c, y, j));
@@ -118,7 +140,7 @@ const slice: ChannelRule = (state, node) => {
   });
 };
 
-/** Pad and Resize pass channels through when they leave the channel axis alone. */
+/** Pad passes channels through when it leaves the channel axis alone. */
 function spatialOnly(
   what: string,
   channelUntouched: (state: ChannelState, node: NodeView, x: ChannelSpace) => boolean | undefined,
@@ -142,18 +164,6 @@ const pad = spatialOnly('pads', (state, node, x) => {
     Array.from({ length: rank }, (_, i) => i);
   const at = axes.findIndex((a) => a !== undefined && normAxis(a, rankOf(state, x.value) ?? rank) === x.axis);
   return at < 0 || (pads[at] === 0 && pads[at + rank] === 0);
-});
-
-const resize = spatialOnly('scales', (state, node, x) => {
-  const legacy = node.opType === 'Upsample';
-  const scales = legacy
-    ? (node.attributes.floats('scales') ?? state.fact(node.inputs[1])?.value)
-    : state.fact(node.inputs[2])?.value;
-  const sizes = legacy ? undefined : state.fact(node.inputs[3])?.value;
-  if (scales && scales.length > x.axis) return scales[x.axis] === 1;
-  if (sizes && sizes.length > x.axis) return sizes[x.axis] === x.size;
-  const outShape = state.fact(node.outputs[0])?.shape;
-  return outShape ? outShape[x.axis] === x.size : undefined;
 });
 
 /** Transpose moves the channel axis (NCHW ↔ NHWC around tf2onnx ops); the channels themselves stay. */
@@ -255,7 +265,7 @@ function bakedTarget(state: ChannelState, node: NodeView, x: ChannelSpace, numer
     source: target.source,
     role: 'reshape shape',
   };
-  state.member(x, member, undefined, { index: x.axis, numerator, denominator: 1 });
+  state.member(x, member, undefined, { input: 1, index: x.axis, numerator, denominator: 1 });
 }
 
 /** Ops that read only the shape (or nothing) of a value carrying channels: no channels flow through them. */
@@ -266,8 +276,6 @@ export const STRUCTURAL_RULES: Record<string, ChannelRule> = {
   Split: split,
   Slice: slice,
   Pad: pad,
-  Resize: resize,
-  Upsample: resize,
   Transpose: transpose,
   Unsqueeze: squeezeLike,
   Squeeze: squeezeLike,

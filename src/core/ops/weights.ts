@@ -38,6 +38,15 @@ export function resolveWeight(state: ChannelState, value: string | undefined, de
 }
 
 /**
+ * An integer constant the prune can rewrite (a shape target, sizes, bounds): an initializer or a Constant node,
+ * through Identity. Undefined when the value is computed at run time.
+ */
+export function resolveConstant(state: ChannelState, value: string | undefined): Weight | undefined {
+  const weight = resolve(state, value, 0, false);
+  return weight?.source === 'initializer' || weight?.source === 'constant-node' ? weight : undefined;
+}
+
+/**
  * resolveWeight for rules that slice a weight along axis 0 whatever its shape (BatchNormalization's four
  * per-channel inputs): `shape` stays undefined, so a Constant's facts are not worked out; an initializer's
  * dims are checked before they are read.
@@ -77,8 +86,9 @@ function resolve(
       // Pruning rewrites its shape constant, so that must be known (a damaged one reads as unknown).
       const dims = state.fact(producer.inputs[0])?.value;
       if (!dims || dims.some((d) => d === undefined)) return undefined;
-      // One shape constant cannot hold two layers' different channel counts.
-      if (graph.consumers(producer.inputs[0]).length > 1) return undefined;
+      // A shape computed at run time cannot be rewritten.
+      if (!resolveConstant(state, producer.inputs[0])) return undefined;
+      // A shape constant shared with other readers is copied for this one when pruned (copy on write).
       return {
         tensor: value,
         source: 'constant-of-shape',
@@ -112,7 +122,7 @@ function checkDims(tensor: onnx.TensorProto.$Properties): void {
   for (let i = 0; i < dims.length; i++) toSafeNumber(dims[i], 'a tensor dimension');
 }
 
-/** A Reshape between a per-channel constant and its use: its target holds the channel count at `index`. */
+/** A Reshape (or Expand) between a per-channel constant and its use: its target holds the channel count at `index`. */
 export interface ReshapeOnTheWay {
   node: string;
   tensor: string;
@@ -120,7 +130,7 @@ export interface ReshapeOnTheWay {
   index: number;
 }
 
-const SHAPE_ONLY = new Set(['Unsqueeze', 'Squeeze', 'Reshape', 'Identity', 'Flatten']);
+const SHAPE_ONLY = new Set(['Unsqueeze', 'Squeeze', 'Reshape', 'Identity', 'Flatten', 'Expand']);
 
 /**
  * A per-channel constant that reaches an element-wise op through shape-only ops (caffe2 exports write
@@ -144,11 +154,13 @@ export function resolveReshapedWeight(
     }
     const producer = state.graph.producer(current);
     if (!producer || producer.domain !== '' || !SHAPE_ONLY.has(producer.opType)) return undefined;
-    if (producer.opType === 'Reshape') {
-      const target = resolveWeight(state, producer.inputs[1]);
-      const index = state.fact(producer.inputs[1])?.value?.indexOf(channels) ?? -1;
-      if (!target || index < 0) return undefined;
-      reshapes.push({ node: producer.name, tensor: target.tensor, source: target.source, index });
+    if (producer.opType === 'Reshape' || producer.opType === 'Expand') {
+      // A Reshape target holds the channel count; an Expand shape holds it, or 1 where the constant has it.
+      const values = state.fact(producer.inputs[1])?.value;
+      const index = values?.indexOf(channels) ?? -1;
+      const target = index >= 0 ? resolveConstant(state, producer.inputs[1]) : undefined;
+      if (target) reshapes.push({ node: producer.name, tensor: target.tensor, source: target.source, index });
+      else if (producer.opType === 'Reshape' || !values || index >= 0) return undefined;
     }
     current = producer.inputs[0];
   }

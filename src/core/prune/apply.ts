@@ -2,17 +2,17 @@ import type { Analysis } from '../analyze/analyze';
 import type { ChannelSpace } from '../deps/channelSpace';
 import { firstMappedIndex } from '../deps/channelSpace';
 import type { SpaceMember } from '../deps/state';
-import { DataType } from '../onnx/dataTypes';
 import { withChanges } from '../onnx/edit';
 import { toLong, toSafeNumber } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
+import type { NodeView } from '../onnx/modelView';
 import type { onnx } from '../onnx/proto/onnx.js';
-import { readTensorAsNumbers } from '../onnx/tensorData';
+import { ConstantEdits } from './constantEdits';
+import { staleValues, takenNames } from './staleValues';
 import { MASK_METADATA_KEY, type MaskSlice, type MaskSpec } from './maskSpec';
 import { sliceTensor } from './slice';
 
 type Tensor = onnx.TensorProto.$Properties;
-type Node = onnx.NodeProto.$Properties;
 
 /** What one member tensor lost, for the report. */
 export interface RemovedSlice {
@@ -36,8 +36,6 @@ export interface AppliedPruning {
 
 /** Per tensor: the indices to remove on each axis. */
 type Removals = Map<string, { source: string; axes: Map<number, Set<number>> }>;
-/** Per integer tensor or attribute: elements to overwrite (Reshape targets, Split sizes, Slice bounds). */
-type IntEdits = Map<string, Map<number, number>>;
 
 /**
  * Removes the channels of the given classes from the model: every member tensor is sliced on its axis,
@@ -64,7 +62,8 @@ export function applyRemoval(
     return list;
   };
   const removals: Removals = new Map();
-  const intEdits: IntEdits = new Map();
+  // Integer constants that hold channel counts or positions (shape targets, sizes, bounds), per reading node.
+  const constants = new ConstantEdits(state.graph, file);
   const attributeEdits = new Map<string, Map<string, number | number[]>>();
   const zero: MaskSlice[] = [];
   const slices: RemovedSlice[] = [];
@@ -76,14 +75,6 @@ export function applyRemoval(
     const set = entry.axes.get(axis) ?? new Set<number>();
     entry.axes.set(axis, set);
     for (const i of indices) set.add(i);
-  };
-  const editInt = (key: string, position: number, value: number) => {
-    const edits = intEdits.get(key) ?? new Map<number, number>();
-    intEdits.set(key, edits);
-    const before = edits.get(position);
-    if (before !== undefined && before !== value)
-      throw new Error(`shape constant '${key}' is shared by layers that need different values`);
-    edits.set(position, value);
   };
   const editAttribute = (node: string, name: string, value: number | number[]) => {
     const edits = attributeEdits.get(node) ?? new Map<string, number | number[]>();
@@ -127,30 +118,27 @@ export function applyRemoval(
   }
 
   function applyStructural(member: SpaceMember, count: number): void {
-    const node = nodes.get(member.node);
+    const node = nodes.get(member.node)!;
     const newSize = member.space.size - count;
+    // A shape constant (Reshape target, Resize sizes, Expand shape): the element at dim.index follows the size.
+    if (member.dim) {
+      const value = (newSize * member.dim.numerator) / member.dim.denominator;
+      if (member.source === 'attribute') {
+        const shape = node.attributes.ints('shape')!.slice();
+        if (shape[member.dim.index] > 0) shape[member.dim.index] = value;
+        editAttribute(member.node, 'shape', shape);
+      } else constants.set(node, member.dim.input, member.dim.index, value);
+      return;
+    }
     switch (member.role) {
       case 'group attribute': {
-        const group = node!.attributes.int('group', 1);
+        const group = node.attributes.int('group', 1);
         editAttribute(member.node, 'group', group - count / (member.space.size / group));
         break;
       }
       case 'num_groups attribute': {
-        const groups = node!.attributes.int('num_groups', 1);
+        const groups = node.attributes.int('num_groups', 1);
         editAttribute(member.node, 'num_groups', groups - count / (member.space.size / groups));
-        break;
-      }
-      case 'reshape shape': {
-        if (!member.dim)
-          throw new Error(`cannot update the shape of '${member.node}' for the removed channels`);
-        const value = (newSize * member.dim.numerator) / member.dim.denominator;
-        if (member.source === 'attribute') {
-          const shape = node!.attributes.ints('shape')!.slice();
-          if (shape[member.dim.index] > 0) shape[member.dim.index] = value;
-          editAttribute(member.node, 'shape', shape);
-        } else {
-          editInt(`${member.source ?? 'initializer'}:${member.tensor}`, member.dim.index, value);
-        }
         break;
       }
       case 'split sizes':
@@ -171,7 +159,7 @@ export function applyRemoval(
       return space.size - removedOf(space).length;
     });
     if (member.source === 'attribute') editAttribute(member.node, 'split', sizes);
-    else if (node.inputs[1]) sizes.forEach((size, i) => editInt(`initializer:${node.inputs[1]}`, i, size));
+    else if (node.inputs[1]) sizes.forEach((size, i) => constants.set(node, 1, i, size));
     else if (new Set(sizes).size > 1)
       throw new Error(
         `Split '${member.node}' splits into equal parts, which the pruned channels make unequal`,
@@ -201,7 +189,10 @@ export function applyRemoval(
       if (bound >= size) return bound; // "to the end" stays so
       const at = Math.min(Math.max(bound < 0 ? bound + size : bound, 0), size);
       const moved = at - gone.filter((c) => c < at).length;
-      return bound < 0 ? moved - (size - gone.length) : moved;
+      // A negative bound counts from the end; one that now lands on the end is written as the end itself
+      // (-0 would be 0: the start).
+      const kept = size - gone.length;
+      return bound < 0 && moved < kept ? moved - kept : moved;
     };
     if (inAttributes) {
       const moved = (bounds: (number | undefined)[]) =>
@@ -210,53 +201,50 @@ export function applyRemoval(
       editAttribute(member.node, 'ends', moved(ends));
       return;
     }
-    editInt(`initializer:${node.inputs[1]}`, position, shift(starts[position]!));
-    editInt(`initializer:${node.inputs[2]}`, position, shift(ends[position]!));
+    // Bounds that do not move (0, "to the end") may be computed; the others are constants (the rule checks).
+    [starts, ends].forEach((bounds, i) => {
+      const bound = bounds[position]!;
+      if (shift(bound) !== bound) constants.set(node, i + 1, position, shift(bound));
+    });
   }
 
   // Build the new model. ConstantOfShape weights first: they edit the shape constants they are made from.
   const graph = file.proto.graph!;
-  for (const n of graph.node ?? []) {
+  for (const n of state.graph.nodes) {
     const removal =
-      n.op_type === 'ConstantOfShape' && n.output?.[0]
-        ? removals.get(`constant-of-shape:${n.output[0]}`)
+      n.opType === 'ConstantOfShape' && n.outputs[0]
+        ? removals.get(`constant-of-shape:${n.outputs[0]}`)
         : undefined;
     if (removal) constantOfShape(n, removal.axes);
   }
-  let tensorCount = 0;
+  const changes = constants.build(takenNames(state.graph));
+  let tensorCount = changes.initializers.size + changes.addedInitializers.length;
   const rewriteTensor = (tensor: Tensor, key: string): Tensor => {
-    let result = tensor;
     const removal = removals.get(key);
-    if (removal) {
-      const sliced = sliceTensor(file, tensor, removal.axes);
-      result = sliced.tensor;
-      file.setTensorData(result, [sliced.data]);
-      tensorCount++;
-    }
-    const edits = intEdits.get(key);
-    if (edits) {
-      const values = readTensorAsNumbers(file, tensor);
-      for (const [i, v] of edits) values[i] = v;
-      result = withChanges(result, {});
-      file.setTensorData(result, [intBytes(values, tensor.data_type ?? DataType.INT64)]);
-      tensorCount++;
-    }
-    return result;
+    if (!removal) return tensor;
+    const sliced = sliceTensor(file, tensor, removal.axes);
+    file.setTensorData(sliced.tensor, [sliced.data]);
+    tensorCount++;
+    return sliced.tensor;
   };
-  const initializer = (graph.initializer ?? []).map((t) => rewriteTensor(t, `initializer:${t.name ?? ''}`));
+  const initializer = [
+    ...(graph.initializer ?? []).map(
+      (t) => changes.initializers.get(t.name ?? '') ?? rewriteTensor(t, `initializer:${t.name ?? ''}`),
+    ),
+    ...changes.addedInitializers,
+  ];
   let nodeCount = 0;
-  const node = (graph.node ?? []).map((n, i) => {
-    const name = n.name || `#${i}`;
+  const node = (graph.node ?? []).flatMap((original, i) => {
+    const name = original.name || `#${i}`;
+    const n = changes.constantNodes.get(original) ?? original;
     let attribute = n.attribute ?? [];
-    let changed = false;
+    let input = n.input ?? [];
     if (n.op_type === 'Constant' && n.output?.[0]) {
       const key = `constant-node:${n.output[0]}`;
-      if (removals.has(key) || intEdits.has(key)) {
+      if (removals.has(key))
         attribute = attribute.map((a) =>
           a.name === 'value' && a.t ? withChanges(a, { t: rewriteTensor(a.t, key) }) : a,
         );
-        changed = true;
-      }
     }
     const edits = attributeEdits.get(name);
     if (edits) {
@@ -267,37 +255,47 @@ export function applyRemoval(
           ? withChanges(a, { ints: value.map((v) => toLong(v)) })
           : withChanges(a, { i: toLong(value) });
       });
-      changed = true;
     }
-    if (!changed) return n;
+    const rewired = changes.rewired.get(original);
+    if (rewired) input = input.map((v, k) => rewired.get(k) ?? v);
+    const added = changes.addedAfter.get(original) ?? [];
+    nodeCount += added.length;
+    if (n === original && attribute === n.attribute && input === n.input) return [original, ...added];
     nodeCount++;
-    return withChanges(n, { attribute });
+    return [withChanges(n, { attribute, input }), ...added];
   });
 
   /** A ConstantOfShape weight: its shape input (an initializer or Constant) loses the removed counts. */
-  function constantOfShape(n: Node, axes: Map<number, Set<number>>): void {
-    const shapeValue = n.input?.[0];
-    if (!shapeValue) return;
-    const source = state.graph.initializer(shapeValue) ? 'initializer' : 'constant-node';
-    const dims = state.fact(shapeValue)?.value;
+  function constantOfShape(n: NodeView, axes: Map<number, Set<number>>): void {
+    const dims = state.fact(n.inputs[0])?.value;
     if (!dims) throw new Error(`cannot update the shape of ConstantOfShape '${n.name}'`);
-    for (const [axis, gone] of axes) editInt(`${source}:${shapeValue}`, axis, (dims[axis] ?? 0) - gone.size);
+    for (const [axis, gone] of axes) constants.set(n, 0, axis, (dims[axis] ?? 0) - gone.size);
   }
 
-  // IR < 4 lists initializers among the graph inputs, with their shapes: those follow the sliced tensors.
+  // IR < 4 lists initializers among the graph inputs, with their shapes: those follow the sliced tensors,
+  // and copies of shape constants are listed beside their originals.
   const resized = new Map<string, Tensor>();
   initializer.forEach((t, i) => {
     if (t !== graph.initializer![i]) resized.set(t.name ?? '', t);
   });
-  const input = (graph.input ?? []).map((v) => {
-    const tensor = resized.get(v.name ?? '');
-    if (!tensor || !v.type?.tensor_type) return v;
+  const declared = (v: onnx.ValueInfoProto.$Properties, tensor: Tensor) => {
     const shape = { dim: (tensor.dims ?? []).map((d) => ({ dim_value: toLong(toSafeNumber(d)) })) };
-    return withChanges(v, { type: { tensor_type: { elem_type: v.type.tensor_type.elem_type, shape } } });
+    const type = { tensor_type: { elem_type: v.type!.tensor_type!.elem_type, shape } };
+    return withChanges(v, { name: tensor.name, type });
+  };
+  const input = (graph.input ?? []).flatMap((v) => {
+    const tensor = resized.get(v.name ?? '');
+    const updated = tensor && v.type?.tensor_type ? declared(v, tensor) : v;
+    const copies = (changes.copiesOf.get(v.name ?? '') ?? []).map((name) => resized.get(name));
+    return [updated, ...copies.flatMap((t) => (t && v.type?.tensor_type ? [declared(v, t)] : []))];
   });
 
-  const changedValues = new Set<string>();
-  for (const [value, space] of state.spaces) if (removedOf(space).length > 0) changedValues.add(value);
+  // value_info may record the old shapes of what changed: those entries go (ONNX Runtime trusts them).
+  const changedValues = staleValues(state, (space) => removedOf(space).length > 0, [
+    ...[...removals.keys()].map((key) => key.slice(key.indexOf(':') + 1)),
+    ...constants.editedNodes(),
+    ...[...attributeEdits.keys()].flatMap((name) => (nodes.get(name) ? [nodes.get(name)!] : [])),
+  ]);
   const valueInfo = (graph.value_info ?? []).filter((v) => !changedValues.has(v.name ?? ''));
   const mask: MaskSpec = { original: originalSha256, zero };
   const metadata = [
@@ -309,11 +307,6 @@ export function applyRemoval(
     metadata_props: metadata,
   });
   return { proto, mask, slices, tensors: tensorCount, nodes: nodeCount };
-}
-
-function intBytes(values: number[], type: number): Uint8Array {
-  if (type === DataType.INT32) return new Uint8Array(Int32Array.from(values).buffer);
-  return new Uint8Array(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);
 }
 
 export function toNumberDims(tensor: Tensor): number[] {

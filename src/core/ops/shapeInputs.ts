@@ -1,0 +1,184 @@
+import type { ChannelSpace } from '../deps/channelSpace';
+import type { ChannelState } from '../deps/state';
+import { normAxis } from '../graph/facts';
+import type { NodeView } from '../onnx/modelView';
+import { passThrough } from './elementwise';
+import { type ChannelRule, describe, lockInputs } from './types';
+import { resolveConstant } from './weights';
+
+/**
+ * Inputs that carry a shape (Resize sizes, Expand's shape, Tile's repeats) on a channel path: each element that
+ * holds the channel count either follows the pruning by itself (read from the tensor at run time), or is a
+ * constant the prune rewrites (a member), or the group is locked with the reason. Never left as it was.
+ */
+
+function fail(state: ChannelState, node: NodeView, why: string): void {
+  const reason = `${describe(node)} ${why}`;
+  state.finding({
+    code: 'PR001',
+    severity: 'warning',
+    message: `${reason}: the group is locked.`,
+    node: node.name,
+    space: state.space(node.inputs[0]),
+  });
+  lockInputs(state, node, reason);
+}
+
+/**
+ * Whether element `position` of a computed integer vector is read at run time from the shape of a value whose
+ * channels are `space` (Shape, then Concat / Slice / Gather / Unsqueeze / Squeeze / Cast / Identity): then it
+ * follows the pruned channel count by itself.
+ */
+export function followsSpace(
+  state: ChannelState,
+  value: string,
+  position: number,
+  space: ChannelSpace,
+  depth = 0,
+): boolean {
+  const node = state.graph.producer(value);
+  if (!node || node.domain !== '' || depth > 16) return false;
+  const from = (v: string | undefined, p: number) =>
+    v !== undefined && followsSpace(state, v, p, space, depth + 1);
+  switch (node.opType) {
+    case 'Shape': {
+      const rank = state.fact(node.inputs[0])?.shape?.length;
+      if (rank === undefined) return false;
+      const axis = normAxis(node.attributes.int('start', 0), rank) + position;
+      return state.space(node.inputs[0]) === space && axis === space.axis;
+    }
+    case 'Identity':
+    case 'Cast':
+    case 'Unsqueeze':
+    case 'Squeeze':
+      return from(node.inputs[0], position);
+    case 'Concat': {
+      let offset = 0;
+      for (const input of node.inputs) {
+        const length = state.fact(input)?.shape?.[0];
+        if (typeof length !== 'number') return false;
+        if (position < offset + length) return from(input, position - offset);
+        offset += length;
+      }
+      return false;
+    }
+    case 'Gather': {
+      const indices = state.fact(node.inputs[1])?.value;
+      const index = indices?.[indices.length === 1 ? 0 : position];
+      return index !== undefined && from(node.inputs[0], index);
+    }
+    case 'Slice': {
+      const starts = state.fact(node.inputs[1])?.value;
+      const steps = node.inputs[4] ? state.fact(node.inputs[4])?.value : [1];
+      const length = state.fact(node.inputs[0])?.shape?.[0];
+      if (starts?.length !== 1 || steps?.[0] !== 1 || typeof length !== 'number') return false;
+      const start = starts[0]!;
+      return from(node.inputs[0], (start < 0 ? start + length : start) + position);
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Element `position` of node input `input` holds the channel count of `space`: a constant there becomes a
+ * member the prune rewrites, a value read from the channels' own shape follows; anything else locks.
+ * Returns false when it locked.
+ */
+function channelCountInput(
+  state: ChannelState,
+  node: NodeView,
+  input: number,
+  position: number,
+  space: ChannelSpace,
+  what: string,
+): boolean {
+  const value = node.inputs[input];
+  const constant = resolveConstant(state, value);
+  if (constant) {
+    state.member(
+      space,
+      { node: node.name, tensor: constant.tensor, axis: -1, source: constant.source, role: what },
+      undefined,
+      { input, index: position, numerator: 1, denominator: 1 },
+    );
+    return true;
+  }
+  if (followsSpace(state, value, position, space)) return true;
+  fail(
+    state,
+    node,
+    `has ${what} that hold the channel count but are computed in a way this tool does not follow`,
+  );
+  return false;
+}
+
+/** Resize / Upsample: spatial only. Constant `sizes` hold the channel count, so they follow the pruning. */
+export const resize: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x) return;
+  // Upsample and Resize-10 take (X, scales); Resize-11 and later (X, roi, scales, sizes).
+  const legacy = node.opType === 'Upsample' || (node.opset ?? 11) < 11;
+  const scales = legacy
+    ? (node.attributes.floats('scales') ?? state.fact(node.inputs[1])?.value)
+    : state.fact(node.inputs[2])?.value;
+  const sizes = legacy ? undefined : state.fact(node.inputs[3])?.value;
+  const hasSizes = !legacy && Boolean(node.inputs[3]);
+  if (!hasSizes && scales && scales.length > x.axis) {
+    if (scales[x.axis] !== 1) return fail(state, node, 'changes the channel axis (scales)');
+    return passThrough(state, node);
+  }
+  if (hasSizes) {
+    // Opset 18's `axes` lists the axes `sizes` covers; without it, every axis in order.
+    const axes = node.attributes.ints('axes');
+    const rank = state.fact(node.inputs[0])?.shape?.length;
+    const position = axes
+      ? axes.findIndex((a) => rank !== undefined && normAxis(a, rank) === x.axis)
+      : x.axis;
+    if (axes && position < 0) return passThrough(state, node);
+    if (!sizes || sizes[position] === undefined) return fail(state, node, 'has sizes that are not known');
+    if (sizes[position] !== x.size) return fail(state, node, 'changes the channel axis (sizes)');
+    if (channelCountInput(state, node, 3, position, x, 'sizes')) passThrough(state, node);
+    return;
+  }
+  const outShape = state.fact(node.outputs[0])?.shape;
+  if (!outShape) return fail(state, node, 'has scales that are not constant');
+  if (outShape[x.axis] !== x.size) return fail(state, node, 'changes the channel axis (scales)');
+  passThrough(state, node);
+};
+
+/**
+ * Expand broadcasts to a shape: where the channels are, that shape holds 1 (nothing to change) or the channel
+ * count (a member, or read from the channels' own shape).
+ */
+const expand: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x) return;
+  const inRank = state.fact(node.inputs[0])?.shape?.length;
+  const shape = state.fact(node.inputs[1])?.value;
+  if (inRank === undefined || !shape) return fail(state, node, 'expands to a shape that is not known');
+  const outRank = Math.max(inRank, shape.length);
+  const axis = x.axis + outRank - inRank;
+  const position = axis - (outRank - shape.length);
+  const entry = position >= 0 ? shape[position] : 1;
+  if (entry !== 1 && entry !== x.size) return fail(state, node, 'expands to a shape that is not known');
+  if (entry === x.size && x.size !== 1 && !channelCountInput(state, node, 1, position, x, 'shape')) return;
+  state.identity(x, state.define(node.outputs[0], axis, x.size, node));
+};
+
+/** Tile repeats the channels unless its repeat count on the channel axis is 1. */
+const tile: ChannelRule = (state, node) => {
+  const x = state.space(node.inputs[0]);
+  if (!x) return;
+  const repeats = state.fact(node.inputs[1])?.value;
+  if (!repeats || repeats[x.axis] === undefined) return fail(state, node, 'has repeats that are not known');
+  if (repeats[x.axis] !== 1) return fail(state, node, 'repeats the channels');
+  passThrough(state, node);
+};
+
+export const SHAPE_INPUT_RULES: Record<string, ChannelRule> = {
+  Resize: resize,
+  Upsample: resize,
+  Expand: expand,
+  Tile: tile,
+};
