@@ -60,7 +60,8 @@ export function pruneReportMarkdown(outcome: PruneOutcome, verify: VerifyResult 
     );
     for (const o of verify.exactness.outputs) {
       lines.push(
-        `- \`${o.name}\`: max abs error ${o.maxAbsError ?? '—'} (tolerance ${o.tolerance.toPrecision(3)})`,
+        `- \`${o.name}\`: max abs error ${o.maxAbsError ?? '—'} (noise floor ${o.noiseFloor ?? '—'}, ` +
+          `tolerance ${o.tolerance.toPrecision(3)})`,
       );
     }
   } else if (!latency) {

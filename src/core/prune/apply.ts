@@ -8,7 +8,7 @@ import { toLong, toSafeNumber } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { readTensorAsNumbers } from '../onnx/tensorData';
-import { MASK_METADATA_KEY, type MaskSlice, type MaskSpec } from './maskSpec';
+import { MASK_METADATA_KEY, MASK_SOURCES, type MaskSlice, type MaskSource, type MaskSpec } from './maskSpec';
 import { sliceTensor } from './slice';
 
 type Tensor = onnx.TensorProto.$Properties;
@@ -67,6 +67,7 @@ export function applyRemoval(
   const intEdits: IntEdits = new Map();
   const attributeEdits = new Map<string, Map<string, number | number[]>>();
   const zero: MaskSlice[] = [];
+  const unmasked: NonNullable<MaskSpec['unmasked']> = [];
   const slices: RemovedSlice[] = [];
   const nodes = new Map(state.graph.nodes.map((n) => [n.name, n]));
 
@@ -113,13 +114,11 @@ export function applyRemoval(
           indices: sorted,
         });
       }
-      if (/^weight \(in/.test(member.role) && (source === 'initializer' || source === 'constant-node')) {
-        zero.push({
-          tensor: member.tensor,
-          source,
-          axis: member.axis,
-          indices: [...indices].sort((a, b) => a - b),
-        });
+      if (/^weight \(in/.test(member.role)) {
+        // Every weight source a member can have must be maskable, or the spec says it is not (verify refuses).
+        if (MASK_SOURCES.includes(source)) {
+          zero.push({ tensor: member.tensor, source: source as MaskSource, axis: member.axis, indices: sorted });
+        } else unmasked.push({ tensor: member.tensor, source });
       }
       continue;
     }
@@ -299,7 +298,7 @@ export function applyRemoval(
   const changedValues = new Set<string>();
   for (const [value, space] of state.spaces) if (removedOf(space).length > 0) changedValues.add(value);
   const valueInfo = (graph.value_info ?? []).filter((v) => !changedValues.has(v.name ?? ''));
-  const mask: MaskSpec = { original: originalSha256, zero };
+  const mask: MaskSpec = { original: originalSha256, zero, ...(unmasked.length > 0 ? { unmasked } : {}) };
   const metadata = [
     ...(file.proto.metadata_props ?? []).filter((e) => e.key !== MASK_METADATA_KEY),
     { key: MASK_METADATA_KEY, value: JSON.stringify(mask) },
