@@ -72,7 +72,11 @@ export async function runCli(argv: string[], output: CliIO = processIO): Promise
     .option('--atol <x>', 'absolute tolerance', '1e-4')
     .option('--rtol <x>', "tolerance relative to each output's largest magnitude", '1e-4')
     .option('--seed <n>', 'seed of the random inputs', '1')
-    .option('--timeout <seconds>', 'give up on an ONNX Runtime step after this long', String(ORT_TIMEOUT_SECONDS))
+    .option(
+      '--timeout <seconds>',
+      'give up on an ONNX Runtime step after this long',
+      String(ORT_TIMEOUT_SECONDS),
+    )
     .addHelpText(
       'after',
       `

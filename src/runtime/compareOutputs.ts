@@ -35,7 +35,13 @@ export function outputDifferences(
       const v = Math.abs(expectedValues[i]);
       if (v > maxMagnitude && Number.isFinite(v)) maxMagnitude = v;
     }
-    const fail = (problem: string): OutputDifference => ({ name, dims, maxAbsError: null, maxMagnitude, problem });
+    const fail = (problem: string): OutputDifference => ({
+      name,
+      dims,
+      maxAbsError: null,
+      maxMagnitude,
+      problem,
+    });
     if (!got) return fail('the pruned model has no such output');
     if (got.dims.join(',') !== dims.join(','))
       return fail(`shape [${got.dims.join(', ')}] instead of [${dims.join(', ')}]`);

@@ -194,7 +194,12 @@ export class OrtClient {
     const fields = { session: model.session, feeds: source(feeds), outputs: options.outputs };
     const what = `running ${model.path}`;
     const reply = await this.call('runKept', fields, what, options, [model, ...owners(feeds)]);
-    return { path: `the outputs of ${model.path}`, stash: reply.stash, generation: this.generation, outputs: reply.outputs };
+    return {
+      path: `the outputs of ${model.path}`,
+      stash: reply.stash,
+      generation: this.generation,
+      outputs: reply.outputs,
+    };
   }
 
   /**

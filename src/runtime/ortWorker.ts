@@ -57,7 +57,8 @@ function keep(tensors: Record<string, TensorPayload>): number {
 }
 
 function toOrtTensors(source: FeedSource): Record<string, Ort.Tensor> {
-  const feeds: Feeds = 'stash' in source && typeof source.stash === 'number' ? stash(source.stash) : (source as Feeds);
+  const feeds: Feeds =
+    'stash' in source && typeof source.stash === 'number' ? stash(source.stash) : (source as Feeds);
   const tensors: Record<string, Ort.Tensor> = {};
   for (const [name, t] of Object.entries(feeds)) tensors[name] = new ort.Tensor(t.type, t.data, t.dims);
   return tensors;

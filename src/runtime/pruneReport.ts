@@ -3,7 +3,7 @@ import type { VerifyResult } from './verify/types';
 
 /** The JSON report of `prune --report`: settings, what each group lost (indices per member tensor), metrics, verification. */
 export function pruneReportJson(outcome: PruneOutcome, verify: VerifyResult | undefined): object {
-  const { mask: _mask, slices, ...summary } = outcome;
+  const { mask: _mask, slices, removed: _removed, ...summary } = outcome;
   const groups = outcome.groups.map((g) => ({
     ...g,
     removed: slices.filter((s) => s.group === g.group).map(({ group: _group, ...slice }) => slice),

@@ -117,7 +117,12 @@ export function applyRemoval(
       if (/^weight \(in/.test(member.role)) {
         // Every weight source a member can have must be maskable, or the spec says it is not (verify refuses).
         if (MASK_SOURCES.includes(source)) {
-          zero.push({ tensor: member.tensor, source: source as MaskSource, axis: member.axis, indices: sorted });
+          zero.push({
+            tensor: member.tensor,
+            source: source as MaskSource,
+            axis: member.axis,
+            indices: sorted,
+          });
         } else unmasked.push({ tensor: member.tensor, source });
       }
       continue;

@@ -51,7 +51,14 @@ export function maskModel(file: ModelFile, spec: MaskSpec): onnx.ModelProto.$Pro
       if (!slices?.length) return n;
       // The filled tensor, materialised so its slices can be zeroed, in a Constant node of the same output.
       const value = constantTensor(zeroed(filledTensor(file, graph, n), slices));
-      return { name: n.name, op_type: 'Constant', domain: '', input: [], output: [output], attribute: [value] };
+      return {
+        name: n.name,
+        op_type: 'Constant',
+        domain: '',
+        input: [],
+        output: [output],
+        attribute: [value],
+      };
     }
     if (n.op_type !== 'Constant') return n;
     const slices = byTensor.get(output)?.filter((s) => s.source === 'constant-node');
@@ -93,10 +100,16 @@ export function filledTensor(
   const element = value ? readTensorBytes(file, value).subarray(0, size) : new Uint8Array(size);
   const count = dims.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(count) || count < 0 || count * size > MAX_MATERIALISED_BYTES)
-    throw new Error(`cannot mask '${output}': its ConstantOfShape of shape [${dims.join(', ')}] is too large to build`);
+    throw new Error(
+      `cannot mask '${output}': its ConstantOfShape of shape [${dims.join(', ')}] is too large to build`,
+    );
   const bytes = new Uint8Array(count * size);
   for (let i = 0; i < count; i++) bytes.set(element, i * size);
-  const tensor: onnx.TensorProto.$Properties = { name: output, data_type: dataType, dims: dims.map((d) => toLong(d)) };
+  const tensor: onnx.TensorProto.$Properties = {
+    name: output,
+    data_type: dataType,
+    dims: dims.map((d) => toLong(d)),
+  };
   file.setTensorData(tensor, [bytes]);
   return tensor;
 }

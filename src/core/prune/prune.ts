@@ -28,6 +28,8 @@ export interface PruneOutcome {
   mask: MaskSpec;
   /** Per group and member tensor, the indices removed. */
   slices: RemovedSlice[];
+  /** The classes removed (GroupIndex numbering of the original's analysis): which channel of each value went. */
+  removed: ReadonlySet<number>;
   /** Parameters and MACs (batch 1) before and after. */
   metrics: { before: { parameters: number; macs: number }; after: { parameters: number; macs: number } };
 }
@@ -137,6 +139,7 @@ export function pruneFile(
       bytesWritten: written.bytes,
       mask: applied.mask,
       slices: applied.slices,
+      removed,
       metrics: {
         before: { parameters: before.parameters, macs: before.macs },
         after: { parameters: after.parameters, macs: after.macs },

@@ -112,7 +112,8 @@ export async function verifyModels(
       runtimeError: session.prunedError,
       passed: false,
     };
-    const gap = spec && unmaskedPrune(spec, { original: result.original.parameters, pruned: result.pruned.parameters });
+    const gap =
+      spec && unmaskedPrune(spec, { original: result.original.parameters, pruned: result.pruned.parameters });
     if (gap) throw new VerifyInputError(`cannot verify ${prunedPath}: ${gap}`);
     if (pruned) {
       const inputDifferences = declaredDifferences('input', original.inputs, pruned.inputs);

@@ -1,4 +1,10 @@
-import { type KeptOutputs, type LoadedModel, type OrtClient, OrtRuntimeError, type Stash } from '../ortClient';
+import {
+  type KeptOutputs,
+  type LoadedModel,
+  type OrtClient,
+  OrtRuntimeError,
+  type Stash,
+} from '../ortClient';
 import { judgeOutputs } from '../compareOutputs';
 import type { TensorMeta } from '../../protocol/runtime';
 import { OriginalDoesNotRunError, VerifyInputError, type VerifyResult } from './types';
@@ -49,9 +55,7 @@ export class VerifySession {
 
   /** One run of each (outputs kept in the worker), then the paired timing; releases both. */
   async runBoth(original: LoadedModel, pruned: LoadedModel, feeds: Stash, result: VerifyResult) {
-    const reference = await this.client
-      .runKept(original, feeds)
-      .catch((error) => this.originalFailed(error));
+    const reference = await this.client.runKept(original, feeds).catch((error) => this.originalFailed(error));
     this.stashes.push(reference);
     try {
       this.prunedOutputs = await this.client.runKept(pruned, feeds);
@@ -100,7 +104,9 @@ export class VerifySession {
 
   private async runMasked(path: string, feeds: Stash, level: 'all' | 'disabled'): Promise<KeptOutputs> {
     const failed = (error: unknown) => this.originalFailed(error, true);
-    const masked = await this.client.load(path, { settings: { graphOptimizationLevel: level } }).catch(failed);
+    const masked = await this.client
+      .load(path, { settings: { graphOptimizationLevel: level } })
+      .catch(failed);
     const outputs = await this.client.runKept(masked, feeds).catch(failed);
     this.stashes.push(outputs);
     await this.client.release(masked).catch(cannotVerify);
@@ -118,9 +124,19 @@ export class VerifySession {
 
 export type RunShapes = Readonly<Record<string, TensorMeta>>;
 
-/** ORT's message without our "ONNX Runtime failed while loading X: " prefix, on one line. */
-function reasonOf(message: string): string {
-  const text = message.replace(/^ONNX Runtime failed while [^:]*: /, '').replace(/\s+/g, ' ').trim();
+/**
+ * ONNX Runtime's reason, readable in one sentence: without our "ONNX Runtime failed while loading X: "
+ * prefix, ORT's "Load model from X failed:", and the C++ source location and signature it prepends.
+ */
+export function reasonOf(message: string): string {
+  const text = message
+    .replace(/^ONNX Runtime failed while [^:]*: /, '')
+    .replace(/^Load model from .*? failed:\s*/, '')
+    .replace(/\[ONNXRuntimeError\] : \d+ : \w+ : /g, '')
+    .replace(/\S+\.(?:cc|cpp|h):\d+ \S+\([^)]*\)\s*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/\.$/, '');
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
