@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { describeFsError } from '../../core/onnx/fileSource';
-import { formatVerify } from '../../runtime/verify/formatVerify';
+import { formatVerify, sentence } from '../../runtime/verify/formatVerify';
 import { OriginalDoesNotRunError, VerifyInputError, type VerifyResult } from '../../runtime/verify/types';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { CliError, EXIT } from '../exit';
@@ -83,9 +83,4 @@ export function timeoutMs(text: string | undefined): number | undefined {
   if (text.trim() === '' || !Number.isFinite(n) || n <= 0)
     throw new CliError(`--timeout must be a number of seconds > 0, not '${text}'.`);
   return n * 1000;
-}
-
-/** A message as a sentence: one full stop at the end. */
-export function sentence(message: string): string {
-  return /[.!?…]$/.test(message) ? message : `${message}.`;
 }

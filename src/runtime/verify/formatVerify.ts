@@ -116,3 +116,8 @@ function ratioText(ratio: number | null, gain: string): string {
   if (ratio > 0 && ratio < 1) return `${text} (${(1 / ratio).toFixed(2)}× ${gain})`;
   return text;
 }
+
+/** A message as a sentence: one full stop at the end. */
+export function sentence(message: string): string {
+  return /[.!?…]$/.test(message) ? message : `${message}.`;
+}
