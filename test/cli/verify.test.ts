@@ -66,7 +66,9 @@ describe('onnx-pruner verify: the exactness check', () => {
       [['output', [1, 4, 8, 8], 0, true]],
     );
     assert.deepEqual(result.io, { equal: true, differences: [] });
-    assert.deepEqual(result.inputs, [{ name: 'input', type: 'float32', dims: [1, 3, 8, 8], range: '[0, 1)' }]);
+    assert.deepEqual(result.inputs, [
+      { name: 'input', type: 'float32', dims: [1, 3, 8, 8], range: '[0, 1)' },
+    ]);
     assert.equal(result.ratios.parameters, 1);
     assert.ok(result.original.latencyMs!.median > 0 && result.pruned.latencyMs!.median > 0);
     assert.deepEqual(result.timing, { runs: 2, warmup: 0, paired: true });
