@@ -4,6 +4,8 @@ import { MASK_METADATA_KEY } from '../core/prune/maskSpec';
 import { analyzeCommand } from './commands/analyze';
 import { inspectCommand } from './commands/inspect';
 import { type VerifyCommandOptions, verifyCommand } from './commands/verify';
+import { ORT_TIMEOUT_SECONDS } from '../protocol/runtime';
+import { NOISE_FLOOR_FACTOR } from '../runtime/compareOutputs';
 import { demoCommand } from './commands/demo';
 import { fixCommand } from './commands/fix';
 import { planCommand, pruneCommand } from './commands/prune';
@@ -73,13 +75,20 @@ export async function runCli(argv: string[], output: CliOutput = processIO): Pro
     .option('--atol <x>', 'absolute tolerance', '1e-4')
     .option('--rtol <x>', "tolerance relative to each output's largest magnitude", '1e-4')
     .option('--seed <n>', 'seed of the random inputs', '1')
-    .option('--timeout <seconds>', 'give up on an ONNX Runtime step after this long', '600')
+    .option(
+      '--timeout <seconds>',
+      'give up on an ONNX Runtime step after this long',
+      String(ORT_TIMEOUT_SECONDS),
+    )
     .addHelpText(
       'after',
       `
-Inputs are seeded random (symbolic dims: 1 for the first, else the other model's size or 16).
-Exit 0: same inputs and outputs, and every output within atol + rtol × max|output| of the masked original.
-Exit 1: it is not, or ONNX Runtime cannot run the pruned model. Exit 2: bad usage or input.
+Inputs are seeded random: 4-D float inputs (images) in [0, 1), other floats in [-1, 1) (symbolic dims: 1 for
+the first, else the other model's size or 16). Each output's tolerance is the larger of atol + rtol × max|output|
+and ${NOISE_FLOOR_FACTOR} × its noise floor (the masked original with ONNX Runtime's optimisations on vs off).
+Exit 0: same inputs and outputs, and every output within tolerance of the masked original.
+Exit 1: it is not, or ONNX Runtime cannot run the pruned model. Exit 2: bad usage or input, or the original
+does not run in ONNX Runtime.
 A pruned model without a mask spec (metadata '${MASK_METADATA_KEY}', written by prune) gets the shape
 checks and timing only, and exits 0 when the shapes match.`,
     )
@@ -132,6 +141,11 @@ checks and timing only, and exits 0 when the shapes match.`,
     .option('--seed <n>', 'seed for the random criterion')
     .option('--exclude <nodes>', 'comma-separated layers to leave alone')
     .option('--verify', 'check the pruned model in ONNX Runtime against the masked original')
+    .option(
+      '--timeout <seconds>',
+      'give up on an ONNX Runtime step (--verify, --calib) after this long',
+      String(ORT_TIMEOUT_SECONDS),
+    )
     .option(
       '--report <file>',
       'write what was removed (indices per member tensor), the metrics and the verification as JSON',

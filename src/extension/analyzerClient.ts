@@ -2,6 +2,7 @@
 // open. The client restarts a crashed server (up to its limit) and we log each start and stop.
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
+import { ORT_TIMEOUT_SECONDS } from '../protocol/runtime';
 import {
   type LanguageClientOptions,
   type RequestType,
@@ -123,7 +124,11 @@ export class AnalyzerClient implements vscode.Disposable {
     onProgress?: ProgressListener,
   ): Promise<ModelStateResult> {
     return this.withProgress(onProgress, (workDoneToken) =>
-      this.request(modelStateRequest, { ...params, workDoneToken }, token),
+      this.request(
+        modelStateRequest,
+        { ...params, timeoutSeconds: verifyTimeoutSeconds(), workDoneToken },
+        token,
+      ),
     );
   }
 
@@ -168,12 +173,16 @@ export class AnalyzerClient implements vscode.Disposable {
     onProgress?: ProgressListener,
   ): Promise<ApplyPlanResult> {
     return this.withProgress(onProgress, (workDoneToken) =>
-      this.request(applyPlanRequest, { ...params, workDoneToken }, token),
+      this.request(
+        applyPlanRequest,
+        { ...params, timeoutSeconds: verifyTimeoutSeconds(), workDoneToken },
+        token,
+      ),
     );
   }
 
   async verify(params: VerifyParams, token: vscode.CancellationToken): Promise<VerifyPlanResult> {
-    return this.request(verifyRequest, params, token);
+    return this.request(verifyRequest, { ...params, timeoutSeconds: verifyTimeoutSeconds() }, token);
   }
 
   /** Runs a request with a work-done token whose $/progress reports reach `onProgress` (none without one). */
@@ -207,4 +216,11 @@ export class AnalyzerClient implements vscode.Disposable {
   dispose(): Promise<void> {
     return this.client.stop();
   }
+}
+
+/** The one time limit of an ONNX Runtime step in the editor (setting onnxPruner.verify.timeoutSeconds). */
+function verifyTimeoutSeconds(): number {
+  return vscode.workspace
+    .getConfiguration('onnxPruner')
+    .get<number>('verify.timeoutSeconds', ORT_TIMEOUT_SECONDS);
 }

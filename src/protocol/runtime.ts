@@ -11,6 +11,13 @@
  * onnxruntime-node cannot be loaded) right after it starts.
  */
 
+/**
+ * How long one ONNX Runtime request (loading a model, a run, the timing…) may take by default: the one limit
+ * of `verify`, `prune --verify`, calibration and the editor's verification. The CLI's `--timeout` and the
+ * setting `onnxPruner.verify.timeoutSeconds` (whose default in package.json must equal this) change it.
+ */
+export const ORT_TIMEOUT_SECONDS = 120;
+
 /** Element types a tensor can cross the protocol with (onnxruntime-node's names). */
 export type TensorType =
   | 'float32'
@@ -53,6 +60,51 @@ export interface TensorPayload {
 
 export type Feeds = Record<string, TensorPayload>;
 
+/**
+ * Tensors kept in the worker (generated inputs, outputs of a run): verification never copies them to the
+ * parent, whose memory a model's declared shapes must not size (a [1, 1, 30000, 30000] input is 3.6 GB).
+ * A stash belongs to the worker that made it and is gone when that worker stops.
+ */
+export interface StashRef {
+  stash: number;
+}
+
+/** Inputs of a run: tensors sent along, or a stash in the worker. */
+export type FeedSource = Feeds | StashRef;
+
+/**
+ * A seeded random input the worker generates: floats uniform in `range` ([0, 1) for images, [-1, 1)
+ * otherwise), uint8 over 0…255, other integers and bools zero (see randomFeeds.ts).
+ */
+export interface FeedSpec {
+  name: string;
+  type: string;
+  dims: number[];
+  range: FloatRange;
+}
+
+/** Where random floats lie: [0, 1) ('unit') or [-1, 1) ('symmetric'). */
+export type FloatRange = 'unit' | 'symmetric';
+
+/** A tensor's description without its data. */
+export interface TensorMeta {
+  type: TensorType;
+  dims: number[];
+}
+
+/** max |actual − reference| of one output, computed in the worker (compareOutputs.ts). */
+export interface OutputDifference {
+  name: string;
+  /** Dims of the reference output. */
+  dims: number[];
+  /** null when there is a `problem` instead. */
+  maxAbsError: number | null;
+  /** max |reference| over its finite elements. */
+  maxMagnitude: number;
+  /** Why no error could be computed (missing output, other shape, NaN in one model only). */
+  problem?: string;
+}
+
 /** An input or output of a loaded model, as ONNX Runtime reports it. */
 export interface ValueMeta {
   name: string;
@@ -74,7 +126,7 @@ export interface SessionSettings {
 /** One model of a timing request: its session and the inputs it runs on. */
 export interface TimingJob {
   session: number;
-  feeds: Feeds;
+  feeds: FeedSource;
 }
 
 /** Request kind → request fields and reply fields. */
@@ -86,8 +138,31 @@ export interface RuntimeCalls {
   };
   /** One inference. `outputs` selects outputs by name (all by default). */
   run: {
-    request: { session: number; feeds: Feeds; outputs?: string[] };
+    request: { session: number; feeds: FeedSource; outputs?: string[] };
     reply: { outputs: Record<string, TensorPayload> };
+  };
+  /** One inference whose outputs stay in the worker, in a new stash; only their shapes come back. */
+  runKept: {
+    request: { session: number; feeds: FeedSource; outputs?: string[] };
+    reply: { stash: number; outputs: Record<string, TensorMeta> };
+  };
+  /**
+   * Generates seeded random inputs in the worker (a new stash). Refused when they would hold more than
+   * `maxElements` elements together.
+   */
+  makeFeeds: {
+    request: { inputs: FeedSpec[]; seed: number; maxElements: number };
+    reply: { stash: number };
+  };
+  /** Compares every tensor of stash `reference` with the same-named tensor of stash `actual`. */
+  compare: {
+    request: { reference: number; actual: number };
+    reply: { outputs: OutputDifference[] };
+  };
+  /** Frees stashes (unknown ones are ignored: freeing twice is harmless). */
+  drop: {
+    request: { stashes: number[] };
+    reply: Record<string, never>;
   };
   /**
    * Times `runs` inferences of each job after `warmup` untimed ones. With several jobs the runs are

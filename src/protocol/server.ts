@@ -81,6 +81,8 @@ export interface ApplyPlanParams extends WorkDoneProgressParams {
   text: string;
   /** Check the pruned model in ONNX Runtime against the masked original. */
   verify: boolean;
+  /** Time limit of each ONNX Runtime step of the check (setting onnxPruner.verify.timeoutSeconds). */
+  timeoutSeconds?: number;
   /** The pruned model is `<model><suffix>.onnx` (default `.pruned`). */
   outputSuffix?: string;
 }
@@ -108,6 +110,8 @@ export const applyPlanRequest = new RequestType<ApplyPlanParams, ApplyPlanResult
 export interface VerifyParams {
   originalUri: string;
   prunedUri: string;
+  /** Time limit of each ONNX Runtime step (setting onnxPruner.verify.timeoutSeconds). */
+  timeoutSeconds?: number;
 }
 
 export type VerifyPlanResult = { ok: true; passed: boolean; text: string } | { ok: false; message: string };
@@ -136,6 +140,8 @@ export interface ModelStateParams extends WorkDoneProgressParams {
   edits: ModelEdit[];
   /** Check a prune edit at the end of `edits` in ONNX Runtime against the state before it. */
   verifyLast?: boolean;
+  /** Time limit of each ONNX Runtime step of that check (setting onnxPruner.verify.timeoutSeconds). */
+  timeoutSeconds?: number;
 }
 
 /** A channel group as the editor's table shows it. */

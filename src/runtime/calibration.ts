@@ -21,6 +21,8 @@ export interface CalibrationOptions {
   samples?: number;
   seed?: number;
   client?: OrtClient;
+  /** Timeout of each ONNX Runtime request of a client started here, in ms (ORT_TIMEOUT_SECONDS). */
+  timeoutMs?: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function measureActivations(
 ): Promise<ActivationStats> {
   const { proto, taps } = withActivationTaps(file, analysis);
   const dir = mkdtempSync(join(tmpdir(), 'onnx-pruner-calib-'));
-  const client = options.client ?? new OrtClient();
+  const client = options.client ?? new OrtClient({ timeoutMs: options.timeoutMs });
   try {
     const path = join(dir, 'tapped.onnx');
     writeModel(file, proto, path);

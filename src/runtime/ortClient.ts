@@ -14,18 +14,33 @@
  *   does not keep Node alive, and the worker exits when its parent does (it exits on 'disconnect').
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type {
-  Feeds,
+  FeedSource,
+  FeedSpec,
+  OutputDifference,
   RuntimeCall,
   RuntimeCalls,
   SessionSettings,
+  TensorMeta,
   TensorPayload,
   ValueMeta,
   WorkerMessage,
 } from '../protocol/runtime';
+import { ORT_TIMEOUT_SECONDS } from '../protocol/runtime';
+import { MAX_RANDOM_INPUT_ELEMENTS } from './randomFeeds';
+
+/**
+ * The most memory (resident set) the ONNX Runtime process may use: half the machine's, at most 8 GiB. A
+ * model's shapes can ask ORT for any amount; past this the process is stopped and the request fails.
+ */
+export const ORT_MEMORY_LIMIT_BYTES = Math.max(2 ** 30, Math.min(8 * 2 ** 30, Math.floor(totalmem() / 2)));
+
+/** How often the memory of a busy worker is checked, in ms. */
+const MEMORY_POLL_MS = 100;
 
 /** Set to the worker bundle's path to run another build of it (the tests build a fresh one). */
 export const WORKER_PATH_ENV = 'ONNX_PRUNER_ORT_WORKER';
@@ -41,6 +56,8 @@ export type OrtErrorReason =
   | 'crashed'
   /** the client was closed */
   | 'closed'
+  /** the worker used more memory than its limit; it was killed */
+  | 'memory'
   /** the model was loaded in a worker that has since died; load it again */
   | 'stale-session';
 
@@ -57,8 +74,10 @@ export class OrtRuntimeError extends Error {
 export interface OrtClientOptions {
   /** The worker bundle; default $ONNX_PRUNER_ORT_WORKER or ortWorker.js beside this bundle (dist/). */
   workerPath?: string;
-  /** Default timeout of every request, in ms (120 s). */
+  /** Default timeout of every request, in ms (ORT_TIMEOUT_SECONDS). */
   timeoutMs?: number;
+  /** The worker's memory limit in bytes (ORT_MEMORY_LIMIT_BYTES). */
+  memoryLimitBytes?: number;
   /** How long the worker may take to start and load onnxruntime-node, in ms (30 s). */
   startTimeoutMs?: number;
   /** Node binary for the worker (default process.execPath). */
@@ -73,6 +92,19 @@ export interface LoadedModel {
   readonly generation: number;
   readonly inputs: readonly ValueMeta[];
   readonly outputs: readonly ValueMeta[];
+}
+
+/** Tensors kept in the worker (see StashRef): valid until dropped, or until that worker dies. */
+export interface Stash {
+  /** What they are, for messages ("random inputs", "the outputs of model.onnx"). */
+  readonly path: string;
+  readonly stash: number;
+  readonly generation: number;
+}
+
+/** Outputs of a run kept in the worker, with their shapes. */
+export interface KeptOutputs extends Stash {
+  readonly outputs: Readonly<Record<string, TensorMeta>>;
 }
 
 export interface CallOptions {
@@ -94,6 +126,13 @@ interface Pending {
   resolve: (message: WorkerMessage) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+  memory: NodeJS.Timeout;
+}
+
+/** What a request uses that lives in one worker: a loaded model or a stash. */
+interface Owned {
+  readonly path: string;
+  readonly generation: number;
 }
 
 const STDERR_TAIL = 4096;
@@ -138,11 +177,57 @@ export class OrtClient {
   /** One inference; all outputs unless `outputs` names some. */
   async run(
     model: LoadedModel,
-    feeds: Feeds,
+    feeds: FeedSource | Stash,
     options: CallOptions & { outputs?: string[] } = {},
   ): Promise<Record<string, TensorPayload>> {
-    const fields = { session: model.session, feeds, outputs: options.outputs };
-    return (await this.call('run', fields, `running ${model.path}`, options, [model])).outputs;
+    const fields = { session: model.session, feeds: source(feeds), outputs: options.outputs };
+    return (await this.call('run', fields, `running ${model.path}`, options, [model, ...owners(feeds)]))
+      .outputs;
+  }
+
+  /** One inference whose outputs stay in the worker (compare them there with `compare`). */
+  async runKept(
+    model: LoadedModel,
+    feeds: FeedSource | Stash,
+    options: CallOptions & { outputs?: string[] } = {},
+  ): Promise<KeptOutputs> {
+    const fields = { session: model.session, feeds: source(feeds), outputs: options.outputs };
+    const what = `running ${model.path}`;
+    const reply = await this.call('runKept', fields, what, options, [model, ...owners(feeds)]);
+    return {
+      path: `the outputs of ${model.path}`,
+      stash: reply.stash,
+      generation: this.generation,
+      outputs: reply.outputs,
+    };
+  }
+
+  /**
+   * Seeded random inputs generated in the worker (see FeedSpec), refused beyond `maxElements` elements
+   * (MAX_RANDOM_INPUT_ELEMENTS).
+   */
+  async makeFeeds(
+    inputs: FeedSpec[],
+    seed: number,
+    options: CallOptions & { maxElements?: number } = {},
+  ): Promise<Stash> {
+    const fields = { inputs, seed, maxElements: options.maxElements ?? MAX_RANDOM_INPUT_ELEMENTS };
+    const reply = await this.call('makeFeeds', fields, 'generating random inputs', options);
+    return { path: 'random inputs', stash: reply.stash, generation: this.generation };
+  }
+
+  /** max |actual − reference| per tensor of `reference`, computed in the worker. */
+  async compare(reference: Stash, actual: Stash, options: CallOptions = {}): Promise<OutputDifference[]> {
+    const fields = { reference: reference.stash, actual: actual.stash };
+    const what = `comparing ${reference.path} with ${actual.path}`;
+    return (await this.call('compare', fields, what, options, [reference, actual])).outputs;
+  }
+
+  /** Frees stashes; those of a worker that already died need nothing. */
+  async drop(stashes: readonly Stash[], options: CallOptions = {}): Promise<void> {
+    const live = stashes.filter((s) => s.generation === this.worker?.generation && this.worker.alive);
+    if (this.closed || live.length === 0) return;
+    await this.call('drop', { stashes: live.map((s) => s.stash) }, 'freeing kept tensors', options, live);
   }
 
   /**
@@ -150,17 +235,18 @@ export class OrtClient {
    * (interleaved) when several models are given. Result [j][i] is run i of model j.
    */
   async time(
-    jobs: readonly { model: LoadedModel; feeds: Feeds }[],
+    jobs: readonly { model: LoadedModel; feeds: FeedSource | Stash }[],
     options: CallOptions & { runs: number; warmup?: number },
   ): Promise<number[][]> {
     const fields = {
-      jobs: jobs.map((j) => ({ session: j.model.session, feeds: j.feeds })),
+      jobs: jobs.map((j) => ({ session: j.model.session, feeds: source(j.feeds) })),
       runs: options.runs,
       warmup: options.warmup ?? 1,
     };
     const models = jobs.map((j) => j.model);
+    const used = [...models, ...jobs.flatMap((j) => owners(j.feeds))];
     const what = `timing ${models.map((m) => m.path).join(' and ')}`;
-    return (await this.call('time', fields, what, options, models)).milliseconds;
+    return (await this.call('time', fields, what, options, used)).milliseconds;
   }
 
   /** Frees a model's session. A model whose worker already died needs no release. */
@@ -189,7 +275,7 @@ export class OrtClient {
     fields: RuntimeCalls[K]['request'],
     what: string,
     options: CallOptions,
-    models: readonly LoadedModel[] = [],
+    models: readonly Owned[] = [],
   ): Promise<RuntimeCalls[K]['reply']> {
     const result = this.queue.then(() => this.send(kind, fields, what, options, models));
     this.queue = result.catch(() => undefined);
@@ -201,7 +287,7 @@ export class OrtClient {
     fields: object,
     what: string,
     options: CallOptions,
-    models: readonly LoadedModel[],
+    models: readonly Owned[],
   ): Promise<unknown> {
     if (this.closed)
       throw new OrtRuntimeError('closed', `cannot finish ${what}: the ONNX Runtime client was closed.`);
@@ -209,26 +295,45 @@ export class OrtClient {
       if (model.generation !== this.generation || !this.worker?.alive) {
         throw new OrtRuntimeError(
           'stale-session',
-          `cannot finish ${what}: the ONNX Runtime process that loaded ${model.path} has stopped (it crashed, ` +
+          `cannot finish ${what}: the ONNX Runtime process that held ${model.path} has stopped (it crashed, ` +
             'hung or was closed); load the model again.',
         );
       }
     }
     const worker = await this.ensureWorker();
-    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 120_000;
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? ORT_TIMEOUT_SECONDS * 1000;
+    const limit = this.options.memoryLimitBytes ?? ORT_MEMORY_LIMIT_BYTES;
     const id = this.nextId++;
     const message = await new Promise<WorkerMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const abandon = (error: OrtRuntimeError) => {
+        clearTimeout(timer);
+        clearInterval(memory);
         this.pending = undefined;
         this.stop(worker);
-        reject(
+        reject(error);
+      };
+      const timer = setTimeout(() => {
+        abandon(
           new OrtRuntimeError(
             'timeout',
             `ONNX Runtime did not finish ${what} within ${seconds(timeoutMs)}; its process was stopped.`,
           ),
         );
       }, timeoutMs);
-      this.pending = { id, what, resolve, reject, timer };
+      // Checked from here, not in the worker: a run blocks the worker's event loop while ORT allocates.
+      const memory = setInterval(() => {
+        const rss = residentBytes(worker.child.pid);
+        if (rss !== undefined && rss > limit) {
+          abandon(
+            new OrtRuntimeError(
+              'memory',
+              `ONNX Runtime used more than ${gib(limit)} of memory while ${what}; its process was stopped.`,
+            ),
+          );
+        }
+      }, MEMORY_POLL_MS);
+      memory.unref();
+      this.pending = { id, what, resolve, reject, timer, memory };
       this.setRef(worker, true);
       worker.child.send({ id, kind, ...fields }, (error) => {
         // A send that fails means the worker is gone; its 'exit' handler reports the request.
@@ -292,6 +397,7 @@ export class OrtClient {
           const pending = this.pending;
           this.pending = undefined;
           clearTimeout(pending.timer);
+          clearInterval(pending.memory);
           this.setRef(worker, false);
           pending.resolve(message);
         }
@@ -311,6 +417,7 @@ export class OrtClient {
           const pending = this.pending;
           this.pending = undefined;
           clearTimeout(pending.timer);
+          clearInterval(pending.memory);
           pending.reject(
             new OrtRuntimeError('crashed', `the ONNX Runtime process ${how} while ${pending.what}${last}.`),
           );
@@ -332,6 +439,7 @@ export class OrtClient {
     this.pending = undefined;
     if (!pending) return;
     clearTimeout(pending.timer);
+    clearInterval(pending.memory);
     pending.reject(error);
   }
 
@@ -347,6 +455,36 @@ export class OrtClient {
       else handle?.unref?.();
     }
   }
+}
+
+/** Feeds as the protocol carries them: a stash by its number, tensors as they are. */
+function source(feeds: FeedSource | Stash): FeedSource {
+  return isStash(feeds) ? { stash: feeds.stash } : feeds;
+}
+
+function owners(feeds: FeedSource | Stash): Owned[] {
+  return isStash(feeds) ? [feeds] : [];
+}
+
+function isStash(feeds: FeedSource | Stash): feeds is Stash {
+  // A model may name an input 'stash': only our own objects hold numbers there.
+  return typeof (feeds as Stash).stash === 'number' && typeof (feeds as Stash).generation === 'number';
+}
+
+/** A process's resident memory from /proc (Linux); undefined elsewhere or when it is gone. */
+function residentBytes(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+function gib(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
 }
 
 function seconds(ms: number): string {

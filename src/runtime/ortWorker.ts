@@ -7,12 +7,16 @@
  * the client's per-request timeouts then measure the request itself.
  */
 import type * as Ort from 'onnxruntime-node';
+import { outputDifferences } from './compareOutputs';
+import { generateFeeds } from './randomFeeds';
 import type {
+  FeedSource,
   Feeds,
   RuntimeCall,
   RuntimeCalls,
   RuntimeRequest,
   SessionSettings,
+  TensorMeta,
   TensorPayload,
   TensorType,
   ValueMeta,
@@ -25,6 +29,9 @@ type Handler<K extends RuntimeCall> = (
 
 const sessions = new Map<number, Ort.InferenceSession>();
 let nextSession = 1;
+/** Tensors kept here for later requests (generated inputs, outputs): see StashRef. */
+const stashes = new Map<number, Record<string, TensorPayload>>();
+let nextStash = 1;
 let ort: typeof Ort;
 
 function send(message: WorkerMessage): void {
@@ -37,10 +44,33 @@ function session(id: number): Ort.InferenceSession {
   return found;
 }
 
-function toOrtTensors(feeds: Feeds): Record<string, Ort.Tensor> {
+function stash(id: number): Record<string, TensorPayload> {
+  const found = stashes.get(id);
+  if (!found) throw new Error(`no tensors are kept as stash ${id} (dropped, or never made)`);
+  return found;
+}
+
+function keep(tensors: Record<string, TensorPayload>): number {
+  const id = nextStash++;
+  stashes.set(id, tensors);
+  return id;
+}
+
+function toOrtTensors(source: FeedSource): Record<string, Ort.Tensor> {
+  const feeds: Feeds =
+    'stash' in source && typeof source.stash === 'number' ? stash(source.stash) : (source as Feeds);
   const tensors: Record<string, Ort.Tensor> = {};
   for (const [name, t] of Object.entries(feeds)) tensors[name] = new ort.Tensor(t.type, t.data, t.dims);
   return tensors;
+}
+
+async function runSession(request: { session: number; feeds: FeedSource; outputs?: string[] }) {
+  const target = session(request.session);
+  const feeds = toOrtTensors(request.feeds);
+  const results = request.outputs ? await target.run(feeds, request.outputs) : await target.run(feeds);
+  const outputs: Record<string, TensorPayload> = {};
+  for (const [name, tensor] of Object.entries(results)) outputs[name] = toPayload(tensor);
+  return outputs;
 }
 
 function toPayload(tensor: Ort.Tensor): TensorPayload {
@@ -76,12 +106,27 @@ const handlers: { [K in RuntimeCall]: Handler<K> } = {
   },
 
   async run(request) {
-    const target = session(request.session);
-    const feeds = toOrtTensors(request.feeds);
-    const results = request.outputs ? await target.run(feeds, request.outputs) : await target.run(feeds);
-    const outputs: Record<string, TensorPayload> = {};
-    for (const [name, tensor] of Object.entries(results)) outputs[name] = toPayload(tensor);
-    return { outputs };
+    return { outputs: await runSession(request) };
+  },
+
+  async runKept(request) {
+    const outputs = await runSession(request);
+    const shapes: Record<string, TensorMeta> = {};
+    for (const [name, t] of Object.entries(outputs)) shapes[name] = { type: t.type, dims: t.dims };
+    return { stash: keep(outputs), outputs: shapes };
+  },
+
+  async makeFeeds(request) {
+    return { stash: keep(generateFeeds(request.inputs, request.seed, request.maxElements)) };
+  },
+
+  async compare(request) {
+    return { outputs: outputDifferences(stash(request.reference), stash(request.actual)) };
+  },
+
+  async drop(request) {
+    for (const id of request.stashes) stashes.delete(id);
+    return {};
   },
 
   async time(request) {

@@ -5,7 +5,7 @@ import { escapeMarkdown, markdownCode } from '../core/text';
 
 /** The JSON report of `prune --report`: settings, what each group lost (indices per member tensor), metrics, verification. */
 export function pruneReportJson(outcome: PruneOutcome, verify: VerifyResult | undefined): object {
-  const { mask: _mask, slices, ...summary } = outcome;
+  const { mask: _mask, slices, removed: _removed, ...summary } = outcome;
   const groups = outcome.groups.map((g) => ({
     ...g,
     removed: slices.filter((s) => s.group === g.group).map(({ group: _group, ...slice }) => slice),
@@ -63,7 +63,8 @@ export function pruneReportMarkdown(outcome: PruneOutcome, verify: VerifyResult 
     );
     for (const o of verify.exactness.outputs) {
       lines.push(
-        `- ${markdownCode(o.name)}: max abs error ${o.maxAbsError ?? '—'} (tolerance ${o.tolerance.toPrecision(3)})`,
+        `- ${markdownCode(o.name)}: max abs error ${o.maxAbsError ?? '—'} (noise floor ${o.noiseFloor ?? '—'}, ` +
+          `tolerance ${o.tolerance.toPrecision(3)})`,
       );
     }
   } else if (!latency) {

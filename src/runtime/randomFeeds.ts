@@ -1,4 +1,4 @@
-import type { Feeds, TensorPayload, TensorType, ValueMeta } from '../protocol/runtime';
+import type { FeedSpec, Feeds, TensorPayload, TensorType, ValueMeta } from '../protocol/runtime';
 import { mulberry32 } from '../core/random';
 
 /** Size given to a symbolic dim that is not the first and that neither model fixes. */
@@ -18,8 +18,47 @@ export function concreteDims(meta: ValueMeta, other?: ValueMeta): number[] {
 }
 
 /**
- * Seeded random inputs for a model (the same seed gives the same bytes on every machine): floats uniform
- * in [-1, 1), uint8 uniform over 0…255, other integers and bools zero (indices and flags must stay in
+ * The most elements random inputs may hold together (all inputs of a model): 2^26, 256 MiB of float32.
+ * Declared input shapes come from the model, so they are hostile: [1, 1, 30000, 30000] would be 3.6 GB.
+ */
+export const MAX_RANDOM_INPUT_ELEMENTS = 2 ** 26;
+
+/**
+ * What random inputs a model gets (names, types, concrete dims, value range), without their data: the
+ * ONNX Runtime worker generates the data itself (see FeedSpec). 4-D float inputs are images (NCHW or NHWC)
+ * and get [0, 1), the range images are normalised to; other float inputs get [-1, 1). Throws, naming the
+ * input and its shape, when the inputs would hold more than `maxElements` elements together.
+ */
+export function feedSpecs(
+  inputs: readonly ValueMeta[],
+  other: readonly ValueMeta[] = [],
+  maxElements = MAX_RANDOM_INPUT_ELEMENTS,
+): FeedSpec[] {
+  let total = 0;
+  return inputs.map((meta) => {
+    if (!meta.isTensor)
+      throw new Error(`input '${meta.name}' is not a tensor; only tensor inputs can be fed.`);
+    const dims = concreteDims(
+      meta,
+      other.find((o) => o.name === meta.name),
+    );
+    total += dims.reduce((a, b) => a * b, 1);
+    if (total > maxElements) throw new Error(tooLarge(meta.name, dims, total, maxElements));
+    return { name: meta.name, type: meta.type, dims, range: dims.length === 4 ? 'unit' : 'symmetric' };
+  });
+}
+
+/** The refusal of random inputs over the limit: one sentence naming the input and its shape. */
+export function tooLarge(name: string, dims: readonly number[], total: number, maxElements: number): string {
+  return (
+    `input '${name}' of shape [${dims.join(', ')}] would need ${total.toLocaleString('en-US')} random elements ` +
+    `(with the inputs before it), more than the ${maxElements.toLocaleString('en-US')} verification generates.`
+  );
+}
+
+/**
+ * Seeded random inputs for a model (the same seed gives the same bytes on every machine): see feedSpecs
+ * for the ranges; uint8 uniform over 0…255, other integers and bools zero (indices and flags must stay in
  * range, and zero always is). `other` is the other model of a comparison (see concreteDims).
  */
 export function randomFeeds(
@@ -27,22 +66,35 @@ export function randomFeeds(
   seed: number,
   other: readonly ValueMeta[] = [],
 ): Feeds {
+  return generateFeeds(feedSpecs(inputs, other), seed);
+}
+
+/**
+ * The data of FeedSpecs (in the ONNX Runtime worker, or for calibration), refused beyond `maxElements`
+ * again: the worker does not trust its parent's arithmetic with a hostile model's shapes.
+ */
+export function generateFeeds(
+  specs: readonly FeedSpec[],
+  seed: number,
+  maxElements = MAX_RANDOM_INPUT_ELEMENTS,
+): Feeds {
+  let total = 0;
+  for (const spec of specs) {
+    total += spec.dims.reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(total) || total > maxElements)
+      throw new Error(tooLarge(spec.name, spec.dims, total, maxElements));
+  }
   const feeds: Feeds = {};
-  inputs.forEach((meta, index) => {
-    if (!meta.isTensor)
-      throw new Error(`input '${meta.name}' is not a tensor; only tensor inputs can be fed.`);
-    const dims = concreteDims(
-      meta,
-      other.find((o) => o.name === meta.name),
-    );
-    feeds[meta.name] = randomTensor(meta.type, dims, mulberry32(mix(seed, index)), meta.name);
+  specs.forEach((spec, index) => {
+    feeds[spec.name] = randomTensor(spec, mulberry32(mix(seed, index)));
   });
   return feeds;
 }
 
-function randomTensor(type: string, dims: number[], next: () => number, name: string): TensorPayload {
+function randomTensor(spec: FeedSpec, next: () => number): TensorPayload {
+  const { type, dims, name } = spec;
   const count = dims.reduce((a, b) => a * b, 1);
-  const uniform = () => next() * 2 - 1;
+  const uniform = spec.range === 'unit' ? next : () => next() * 2 - 1;
   switch (type as TensorType) {
     case 'float32':
       return { type: 'float32', dims, data: Float32Array.from({ length: count }, uniform) };

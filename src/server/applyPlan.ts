@@ -3,6 +3,8 @@ import { OnnxError } from '../core/onnx/errors';
 import type { ApplyPlanParams, ApplyPlanResult } from '../protocol/server';
 import { pruneReportMarkdown } from '../runtime/pruneReport';
 import { verifyModels } from '../runtime/verify/verifyModels';
+import { VerifyInputError, type VerifyResult } from '../runtime/verify/types';
+import { verifyTimeoutMs } from './verify';
 import { PlanRefused, checkedPlan } from './checkedPlan';
 import { PruneCancelled, pruneInWorker } from './pruneInWorker';
 import type { WorkDone } from './workDone';
@@ -32,8 +34,24 @@ export async function applyPlan(
       progress?.prune,
     );
     if (params.verify) progress?.report('verifying in ONNX Runtime…', 100);
-    const verified =
-      params.verify && !signal.aborted ? await verifyModels(modelPath, prunedPath, { runs: 10 }) : undefined;
+    let verified: VerifyResult | undefined;
+    try {
+      verified =
+        params.verify && !signal.aborted
+          ? await verifyModels(modelPath, prunedPath, {
+              runs: 10,
+              timeoutMs: verifyTimeoutMs(params.timeoutSeconds),
+            })
+          : undefined;
+    } catch (error) {
+      // The pruned model is written; only its check could not be made.
+      if (!(error instanceof VerifyInputError)) throw error;
+      const reason = error.message.replace(/\.$/, '');
+      return {
+        ok: false,
+        message: `${reason}; the pruned model was written to ${prunedPath}, but it is not verified.`,
+      };
+    }
     const maxAbs = verified?.exactness.outputs.reduce<number | null>(
       (m, o) => (o.maxAbsError === null ? m : Math.max(m ?? 0, o.maxAbsError)),
       null,

@@ -13,9 +13,10 @@ import type {
   ModelStateResult,
   SaveModelResult,
 } from '../protocol/server';
-import { formatVerify } from '../runtime/verify/formatVerify';
+import { formatVerify, sentence } from '../runtime/verify/formatVerify';
 import { VerifyInputError } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
+import { verifyTimeoutMs } from './verify';
 import { PlanRefused } from './checkedPlan';
 import { PruneCancelled } from './pruneInWorker';
 import type { ModelCache } from './modelCache';
@@ -92,7 +93,10 @@ export async function saveModelFor(
 async function verifyLastEdit(params: ModelStateParams, states: ModelStates, pruned: string) {
   const before = await states.materialise(params.uri, params.edits.slice(0, -1));
   try {
-    const result = await verifyModels(before, pruned, { runs: 3 });
+    const result = await verifyModels(before, pruned, {
+      runs: 3,
+      timeoutMs: verifyTimeoutMs(params.timeoutSeconds),
+    });
     const errors = result.exactness.outputs.map((o) => o.maxAbsError).filter((e) => e !== null);
     return {
       passed: result.passed,
@@ -101,7 +105,7 @@ async function verifyLastEdit(params: ModelStateParams, states: ModelStates, pru
     };
   } catch (error) {
     if (error instanceof OnnxError || error instanceof VerifyInputError)
-      return { passed: false, maxAbsError: null, text: error.message };
+      return { passed: false, maxAbsError: null, text: sentence(error.message) };
     throw error;
   }
 }

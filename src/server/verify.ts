@@ -1,20 +1,36 @@
 import { fileURLToPath } from 'node:url';
 import { OnnxError } from '../core/onnx/errors';
 import type { VerifyParams, VerifyPlanResult } from '../protocol/server';
-import { formatVerify } from '../runtime/verify/formatVerify';
+import { formatVerify, sentence } from '../runtime/verify/formatVerify';
 import { VerifyInputError } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
+import { ORT_TIMEOUT_SECONDS } from '../protocol/runtime';
 
 /** Answers onnxPruner/verify with the same check and text as `onnx-pruner verify`. */
 export async function verifyFor(params: VerifyParams): Promise<VerifyPlanResult> {
   const original = fileURLToPath(params.originalUri);
   const pruned = fileURLToPath(params.prunedUri);
   try {
-    const result = await verifyModels(original, pruned, { runs: 10 });
+    const result = await verifyModels(original, pruned, {
+      runs: 10,
+      timeoutMs: verifyTimeoutMs(params.timeoutSeconds),
+    });
     return { ok: true, passed: result.passed, text: formatVerify(result) };
   } catch (error) {
     if (error instanceof OnnxError || error instanceof VerifyInputError)
-      return { ok: false, message: error.message };
+      return { ok: false, message: sentence(error.message) };
     return { ok: false, message: `cannot verify ${pruned} against ${original}: ${(error as Error).message}` };
   }
 }
+
+/**
+ * The editor's time limit of an ONNX Runtime step, in ms: the setting onnxPruner.verify.timeoutSeconds as the
+ * client sent it, ORT_TIMEOUT_SECONDS when absent or not a positive number, at most MAX_TIMEOUT_SECONDS.
+ */
+export function verifyTimeoutMs(seconds: number | undefined): number {
+  const valid = typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0;
+  return Math.min(valid ? seconds : ORT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS) * 1000;
+}
+
+/** The largest time limit the setting may ask for (one hour, the setting's maximum). */
+const MAX_TIMEOUT_SECONDS = 3600;

@@ -172,6 +172,15 @@ export class BuilderCore {
     source: WeightSource,
   ): Value {
     const name = this.tensorName(nodeName, role);
+    if (source === 'constant-of-shape') {
+      // One seeded value everywhere: ConstantOfShape(shape, value), its shape an int64 initializer.
+      const shape = this.addInitializer(int64Tensor(`${name}.shape`, [dims.length], dims));
+      const value = floatTensor(`${name}.value`, [1], initFloats(this.seed, name, 1, init));
+      return this.op('ConstantOfShape', [shape], [{ shape: dims, dtype: 'float32' }], {
+        outputNames: [name],
+        attributes: { value: attr.tensor(value) },
+      })[0];
+    }
     const tensor = floatTensor(name, dims, initFloats(this.seed, name, elementCount(dims), init));
     return source === 'constant-node' ? this.constantNode(tensor) : this.addInitializer(tensor);
   }

@@ -2,6 +2,7 @@
 // concats, splits, slices, depthwise and grouped convs, per-channel constants, pools, dense heads.
 import type { Built } from './serialize';
 import { buildModel, conv3 } from './fixture-kit';
+import type { Value } from './types';
 
 /** conv -> relu -> conv -> relu -> conv: every conv prunable independently. */
 export function plainChain(): Built {
@@ -205,5 +206,25 @@ export function identityDropout(): Built {
   return buildModel([1, 3, 8, 8], (b, x) => {
     const y = b.dropout(b.identity(b.relu(conv3(b, x, 8, '/conv1/Conv'))), 0.1);
     return conv3(b, y, 4, '/conv2/Conv');
+  });
+}
+
+/**
+ * A deep net whose input is scaled by 255 (an image in 0…255, as super-resolution nets take it), with
+ * sigmoid-gated products: value × sigmoid(gate), both convs scaled up so activations grow to ~1e4. float32
+ * rounding in the gates' large pre-activations then moves the output by ~1e-3 of its magnitude: the
+ * model's own noise floor, above a fixed 1e-4 relative tolerance, which verify must measure and respect.
+ */
+export function deepX255Gated(): Built {
+  return buildModel([1, 3, 16, 16], (b, x) => {
+    const scale = (y: Value, factor: number) =>
+      b.mulConstant(y, { layout: 'scalar', init: { kind: 'values', values: [factor] } });
+    let h = conv3(b, scale(x, 255), 16, '/head/Conv');
+    for (let i = 0; i < 6; i++) {
+      const value = scale(conv3(b, h, 16, `/block${i}/value/Conv`), 7);
+      const gate = scale(conv3(b, h, 16, `/block${i}/gate/Conv`), 4);
+      h = b.mul(value, b.sigmoid(gate), { name: `/block${i}/Mul` });
+    }
+    return conv3(b, h, 3, '/tail/Conv');
   });
 }

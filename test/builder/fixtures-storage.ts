@@ -85,3 +85,17 @@ export function legacyOpset9(): Built {
 
 /** The sample EDSR at fixture size: 16 channels, 2 residual blocks, 8x8 input, symbolic batch. */
 export const edsrX4Small = (): Built => buildEdsrX4({ channels: 16, blocks: 2, inputSize: 8, seed: 1 });
+
+/**
+ * Every conv weight and bias a ConstantOfShape output (one value everywhere), as in ONNX's light_* test
+ * models: pruning rewrites the shape constants, and the masked original must materialise them to zero slices.
+ */
+export function constantOfShapeWeights(): Built {
+  return buildModel([1, 3, 8, 8], (b, x) => {
+    const conv = (y: Value, out: number, name: string) =>
+      b.conv(y, out, { kernel: 3, pads: 1, weightSource: 'constant-of-shape', name });
+    let y = b.relu(conv(x, 8, '/conv1/Conv'));
+    y = b.relu(conv(y, 12, '/conv2/Conv'));
+    return conv(y, 4, '/conv3/Conv');
+  });
+}

@@ -27,6 +27,7 @@ export const FIXTURES = {
   'conv-transpose': basic.convTranspose,
   'constant-node-weight': basic.constantNodeWeight,
   'identity-dropout': basic.identityDropout,
+  'deep-x255-gated': basic.deepX255Gated,
   // Pixel shuffles, pixel unshuffles and their look-alike.
   'd2s-crd': shuffle.d2sCrd,
   'd2s-dcr': shuffle.d2sDcr,
@@ -61,6 +62,7 @@ export const FIXTURES = {
   'metadata-docs': storage.metadataDocs,
   'legacy-opset9': storage.legacyOpset9,
   'edsr-x4': storage.edsrX4Small,
+  'constant-of-shape-weights': storage.constantOfShapeWeights,
 } satisfies Record<string, () => Built>;
 
 export type FixtureName = keyof typeof FIXTURES;

@@ -27,8 +27,11 @@ export type Init =
   | { readonly kind: 'constant'; readonly value: number }
   | { readonly kind: 'values'; readonly values: readonly number[] };
 
-/** Where a weight lives in the file: a graph initializer (what exporters usually write) or a Constant node. */
-export type WeightSource = 'initializer' | 'constant-node';
+/**
+ * Where a weight lives in the file: a graph initializer (what exporters usually write), a Constant node, or
+ * a ConstantOfShape node filled with one value (the placeholder weights of ONNX's "light" test models).
+ */
+export type WeightSource = 'initializer' | 'constant-node' | 'constant-of-shape';
 
 export type AttributeValue =
   | { readonly type: 'int'; readonly value: number }

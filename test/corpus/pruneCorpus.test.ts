@@ -15,14 +15,6 @@ import { randomFeeds, referenceInputs, runFile } from '../support/ortFeeds';
 import { everyOtherUnit } from '../support/analysis';
 import { tempDir } from '../support/tempDir';
 
-/**
- * Models whose float32 rounding grows too much through depth for a whole-model comparison: there the oracle
- * runs on the first groups only. light_densenet121 has synthetic constant weights (ConstantOfShape) that
- * make its 120 layers amplify rounding: pruning its groups one at a time gives errors of 1e-4 or less, the
- * first 16 together 1e-5 (at 0.3), all of them 0.13 (on outputs of magnitude 0.46), growing smoothly with depth.
- */
-const FIRST_GROUPS_ONLY: Record<string, number> = { 'onnx-light/light_densenet121.onnx': 16 };
-
 /** The correctness oracle on every runnable corpus model: pruned at 0.3 = masked original, in ONNX Runtime. */
 describe('pruning the public model corpus', { skip: !corpusPresent && `no corpus at ${CORPUS}` }, () => {
   const out = corpusPresent ? tempDir() : '';
@@ -45,14 +37,6 @@ describe('pruning the public model corpus', { skip: !corpusPresent && `no corpus
       file.close();
       const prunable = analysis.report.groups.filter((g) => g.prunable);
       const layers: Record<string, LayerAmount> = {};
-      if (FIRST_GROUPS_ONLY[name]) {
-        const groups = prunable;
-        for (const g of groups.slice(FIRST_GROUPS_ONLY[name]))
-          for (const r of g.roots) layers[r] = { exclude: true };
-        t.diagnostic(
-          `checked on its first ${FIRST_GROUPS_ONLY[name]} of ${groups.length} groups (float rounding, see FIRST_GROUPS_ONLY)`,
-        );
-      }
       const amounts: [string, Partial<PruneSettings>][] = [
         ['l1 0.25', { ratio: 0.25 }],
         ['l1 0.5', { ratio: 0.5 }],

@@ -2,10 +2,11 @@
 // answers, refusals, timeouts and crashes, and that no worker outlives its client.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { OrtClient, OrtRuntimeError } from '../../src/runtime/ortClient';
+import { generateFeeds } from '../../src/runtime/randomFeeds';
 import type { TensorPayload } from '../../src/protocol/runtime';
 import { writeBuilt } from '../builder';
 import { buildModel, conv3 } from '../builder/fixture-kit';
@@ -188,6 +189,70 @@ describe('OrtClient', () => {
     );
     assert.ok(await client.load(SAMPLE));
   });
+});
+
+describe('OrtClient: tensors kept in the worker, and its memory limit', () => {
+  test('random inputs and outputs stay in the worker; only shapes and differences come back', async () => {
+    const client = new OrtClient({ workerPath });
+    try {
+      const model = await client.load(SAMPLE);
+      const spec = { name: 'input', type: 'float32', dims: [1, 3, 32, 32], range: 'unit' as const };
+      const feeds = await client.makeFeeds([spec], 1);
+      const a = await client.runKept(model, feeds);
+      const b = await client.runKept(model, feeds);
+      assert.deepEqual(a.outputs.output, { type: 'float32', dims: [1, 3, 128, 128] });
+      const [same] = await client.compare(a, b);
+      assert.equal(same.maxAbsError, 0);
+      assert.ok(same.maxMagnitude > 0);
+      // The same seed makes the same inputs: the run matches one with the tensors sent from here.
+      const sent = await client.run(model, { input: generateFeeds([spec], 1).input });
+      const other = await client.makeFeeds([{ ...spec, range: 'symmetric' }], 1);
+      const [differs] = await client.compare(a, await client.runKept(model, other));
+      assert.ok(differs.maxAbsError! > 0);
+      assert.equal(sent.output.dims.join(), '1,3,128,128');
+      await client.drop([a, b, feeds, other]);
+      await rejectsWith(client.compare(a, b), 'failed', /no tensors are kept as stash/);
+      await rejectsWith(
+        client.makeFeeds([{ ...spec, dims: [1, 1, 30000, 30000] }], 1),
+        'failed',
+        /input 'input' of shape \[1, 1, 30000, 30000\] would need 900,000,000 random elements/,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  const noProc = !existsSync('/proc/self/status') && 'the memory limit reads /proc (Linux)';
+  test(
+    'a worker that outgrows its memory limit is stopped; the request fails and the next one works',
+    { skip: noProc },
+    async () => {
+      const client = new OrtClient({ workerPath, memoryLimitBytes: 256 * 2 ** 20 });
+      try {
+        // A 1x1 conv to 1024 channels of 512 x 512: a 1 GiB output.
+        const wide = writeBuilt(
+          dir,
+          'wide.onnx',
+          buildModel([1, 1, 512, 512], (b, x) => b.conv(x, 1024, { kernel: 1, name: '/wide/Conv' })),
+        );
+        const model = await client.load(wide);
+        const pid = client.pid!;
+        const feeds = await client.makeFeeds(
+          [{ name: 'input', type: 'float32', dims: [1, 1, 512, 512], range: 'unit' }],
+          1,
+        );
+        await rejectsWith(
+          client.runKept(model, feeds),
+          'memory',
+          /ONNX Runtime used more than 256 MiB of memory while running .*wide\.onnx; its process was stopped/,
+        );
+        await waitForExit(pid);
+        assert.ok(await client.load(SAMPLE), 'a fresh worker');
+      } finally {
+        await client.close();
+      }
+    },
+  );
 });
 
 describe('OrtClient lifecycle', () => {

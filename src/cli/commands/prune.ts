@@ -14,6 +14,8 @@ import type { LayerAmount, PruneSettings } from '../../core/prune/select';
 import { makePlan, parsePlan, planDiagnostics, resolvePlanModel, settingsOfPlan } from '../../core/plan';
 import { formatVerify } from '../../runtime/verify/formatVerify';
 import { verifyModels } from '../../runtime/verify/verifyModels';
+import { VerifyInputError, type VerifyResult } from '../../runtime/verify/types';
+import { timeoutMs } from './verify';
 import { CliError, EXIT } from '../exit';
 import { oneLine } from '../../core/text';
 import type { CliIO } from '../program';
@@ -38,6 +40,7 @@ export interface PruneCliOptions {
   targetMacs?: string;
   reduce?: string;
   calib?: string;
+  timeout?: string;
 }
 
 /** Settings from the command line, or from a plan file (its layers, with command-line flags on top). */
@@ -109,11 +112,12 @@ async function calibrate(
   model: string,
   calibDir: string | undefined,
   seed: number,
+  timeout: number | undefined,
 ): Promise<ActivationStats> {
   const file = withModelErrors(model, () => openModel(model));
   try {
     const analysis = withModelErrors(model, () => analyzeModel(new ModelView(file)));
-    return await measureActivations(file, analysis, { calibDir, seed });
+    return await measureActivations(file, analysis, { calibDir, seed, timeoutMs: timeout });
   } finally {
     file.close();
   }
@@ -141,10 +145,11 @@ function integer(flag: string, text: string, min: number): number {
  */
 export async function pruneCommand(model: string, options: PruneCliOptions, io: CliIO): Promise<number> {
   const settings = pruneSettings(options);
+  const timeout = timeoutMs(options.timeout);
   if (resolve(options.output) === resolve(model))
     throw new CliError('-o must name a new file, not the model itself.');
   if (settings.criterion === 'activation')
-    settings.activations = await calibrate(model, options.calib, settings.seed);
+    settings.activations = await calibrate(model, options.calib, settings.seed, timeout);
   const planDoc = options.plan === undefined ? undefined : parsePlan(readFileSync(options.plan, 'utf8'));
   const note = planDoc && planModelNote(options.plan!, planDoc.partial.model, model);
   if (note) io.stderr(`${oneLine(note)}\n`);
@@ -177,7 +182,17 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
     }
   });
   io.stdout(formatOutcome(outcome));
-  const verified = options.verify ? await verifyWithProgress(model, options.output, line) : undefined;
+  let verified: VerifyResult | undefined;
+  let refusal: string | undefined;
+  if (options.verify) {
+    try {
+      verified = await verifyWithProgress(model, options.output, line, timeout);
+    } catch (error) {
+      // The pruned model is written and stays; only its check could not be made: say so, exit 1.
+      if (!(error instanceof VerifyInputError)) throw error;
+      refusal = `${error.message.replace(/\.$/, '')}; the pruned model was written to ${options.output}, but it is not verified.`;
+    }
+  }
   if (verified) io.stdout(`\n${formatVerify(verified)}`);
   // The report lists every file the command writes, itself included.
   const reports = [options.report, options.reportMd].filter((path) => path !== undefined);
@@ -186,13 +201,23 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
     writeText(options.report, `${JSON.stringify(pruneReportJson(listed, verified), null, 2)}\n`);
   if (options.reportMd) writeText(options.reportMd, pruneReportMarkdown(listed, verified));
   for (const report of reports) io.stdout(`Wrote ${report}.\n`);
+  if (refusal) {
+    io.stderr(`onnx-pruner: ${refusal}\n`);
+    return EXIT.findings;
+  }
   return verified && !verified.passed ? EXIT.findings : EXIT.ok;
 }
 
-async function verifyWithProgress(model: string, pruned: string, line: ProgressLine) {
+async function verifyWithProgress(
+  model: string,
+  pruned: string,
+  line: ProgressLine,
+  timeout: number | undefined,
+) {
   try {
     return await verifyModels(model, pruned, {
       runs: 10,
+      timeoutMs: timeout,
       onStep: (step) => line.update(step, `verify: ${step}…`),
     });
   } finally {

@@ -1,5 +1,5 @@
-import { formatVerify } from '../../runtime/verify/formatVerify';
-import { VerifyInputError, type VerifyResult } from '../../runtime/verify/types';
+import { formatVerify, sentence } from '../../runtime/verify/formatVerify';
+import { OriginalDoesNotRunError, VerifyInputError, type VerifyResult } from '../../runtime/verify/types';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { CliError, EXIT } from '../exit';
 import type { CliIO } from '../program';
@@ -38,10 +38,12 @@ export async function verifyCommand(
       atol: nonNegative(options.atol, '--atol'),
       rtol: nonNegative(options.rtol, '--rtol'),
       seed: integer(options.seed, '--seed', 0),
-      timeoutMs: seconds(options.timeout),
+      timeoutMs: timeoutMs(options.timeout),
     });
   } catch (error) {
-    if (error instanceof VerifyInputError) throw new CliError(error.message);
+    if (error instanceof OriginalDoesNotRunError)
+      throw new CliError(`${error.message}, so ${pruned} cannot be verified against it.`);
+    if (error instanceof VerifyInputError) throw new CliError(sentence(error.message));
     throw error;
   } finally {
     line.clear();
@@ -68,7 +70,8 @@ function nonNegative(text: string | undefined, flag: string): number | undefined
   return n;
 }
 
-function seconds(text: string | undefined): number | undefined {
+/** `--timeout <seconds>` of verify and prune, in ms. */
+export function timeoutMs(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || n <= 0)

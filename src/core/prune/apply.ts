@@ -9,7 +9,7 @@ import type { NodeView } from '../onnx/modelView';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { ConstantEdits } from './constantEdits';
 import { staleValues, takenNames } from './staleValues';
-import { MASK_METADATA_KEY, type MaskSlice, type MaskSpec } from './maskSpec';
+import { MASK_METADATA_KEY, MASK_SOURCES, type MaskSlice, type MaskSource, type MaskSpec } from './maskSpec';
 import { sliceTensor } from './slice';
 
 type Tensor = onnx.TensorProto.$Properties;
@@ -66,6 +66,7 @@ export function applyRemoval(
   const constants = new ConstantEdits(state.graph, file);
   const attributeEdits = new Map<string, Map<string, number | number[]>>();
   const zero: MaskSlice[] = [];
+  const unmasked: NonNullable<MaskSpec['unmasked']> = [];
   const slices: RemovedSlice[] = [];
   const nodes = new Map(state.graph.nodes.map((n) => [n.name, n]));
 
@@ -104,13 +105,16 @@ export function applyRemoval(
           indices: sorted,
         });
       }
-      if (/^weight \(in/.test(member.role) && (source === 'initializer' || source === 'constant-node')) {
-        zero.push({
-          tensor: member.tensor,
-          source,
-          axis: member.axis,
-          indices: [...indices].sort((a, b) => a - b),
-        });
+      if (/^weight \(in/.test(member.role)) {
+        // Every weight source a member can have must be maskable, or the spec says it is not (verify refuses).
+        if (MASK_SOURCES.includes(source)) {
+          zero.push({
+            tensor: member.tensor,
+            source: source as MaskSource,
+            axis: member.axis,
+            indices: sorted,
+          });
+        } else unmasked.push({ tensor: member.tensor, source });
       }
       continue;
     }
@@ -297,7 +301,7 @@ export function applyRemoval(
     ...[...attributeEdits.keys()].flatMap((name) => (nodes.get(name) ? [nodes.get(name)!] : [])),
   ]);
   const valueInfo = (graph.value_info ?? []).filter((v) => !changedValues.has(v.name ?? ''));
-  const mask: MaskSpec = { original: originalSha256, zero };
+  const mask: MaskSpec = { original: originalSha256, zero, ...(unmasked.length > 0 ? { unmasked } : {}) };
   const metadata = [
     ...(file.proto.metadata_props ?? []).filter((e) => e.key !== MASK_METADATA_KEY),
     { key: MASK_METADATA_KEY, value: JSON.stringify(mask) },

@@ -1,9 +1,9 @@
 import { withChanges } from '../onnx/edit';
 import { DataType, dataTypeBits } from '../onnx/dataTypes';
-import { toSafeNumber } from '../onnx/int64';
+import { toLong, toSafeNumber } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
-import { readTensorBytes } from '../onnx/tensorData';
+import { readTensorAsNumbers, readTensorBytes } from '../onnx/tensorData';
 import type { MaskSpec } from './maskSpec';
 
 /**
@@ -44,8 +44,24 @@ export function maskModel(file: ModelFile, spec: MaskSpec): onnx.ModelProto.$Pro
       : t;
   });
   const node = (graph.node ?? []).map((n) => {
-    if (n.op_type !== 'Constant' || !n.output?.[0]) return n;
-    const slices = byTensor.get(n.output[0])?.filter((s) => s.source === 'constant-node');
+    const output = n.output?.[0];
+    if (!output || (n.domain ?? '') !== '') return n;
+    if (n.op_type === 'ConstantOfShape') {
+      const slices = byTensor.get(output)?.filter((s) => s.source === 'constant-of-shape');
+      if (!slices?.length) return n;
+      // The filled tensor, materialised so its slices can be zeroed, in a Constant node of the same output.
+      const value = constantTensor(zeroed(filledTensor(file, graph, n), slices));
+      return {
+        name: n.name,
+        op_type: 'Constant',
+        domain: '',
+        input: [],
+        output: [output],
+        attribute: [value],
+      };
+    }
+    if (n.op_type !== 'Constant') return n;
+    const slices = byTensor.get(output)?.filter((s) => s.source === 'constant-node');
     if (!slices?.length) return n;
     const attribute = (n.attribute ?? []).map((a) =>
       a.name === 'value' && a.t ? withChanges(a, { t: zeroed(a.t, slices) }) : a,
@@ -56,6 +72,66 @@ export function maskModel(file: ModelFile, spec: MaskSpec): onnx.ModelProto.$Pro
     graph: withChanges(graph, { initializer, node }),
   });
 }
+
+const TENSOR_ATTRIBUTE = 4; // AttributeProto.AttributeType.TENSOR
+
+function constantTensor(t: onnx.TensorProto.$Properties): onnx.AttributeProto.$Properties {
+  return { name: 'value', type: TENSOR_ATTRIBUTE, t };
+}
+
+/**
+ * What a ConstantOfShape node makes, as a dense tensor: its shape input (an initializer or a Constant) read,
+ * its `value` (one element; float 0 without it) repeated. Used where a weight made this way must be masked.
+ */
+export function filledTensor(
+  file: ModelFile,
+  graph: onnx.GraphProto.$Properties,
+  node: onnx.NodeProto.$Properties,
+): onnx.TensorProto.$Properties {
+  const output = node.output?.[0] ?? '';
+  const dims = constantOfShapeDims(file, graph, node);
+  if (!dims) throw new Error(`cannot mask '${output}': the shape of its ConstantOfShape is not a constant`);
+  const value = (node.attribute ?? []).find((a) => a.name === 'value')?.t;
+  const dataType = value?.data_type ?? DataType.FLOAT;
+  const bits = dataTypeBits(dataType);
+  if (bits === undefined || bits < 8 || dataType === DataType.STRING)
+    throw new Error(`cannot mask '${output}' of data type ${dataType}`);
+  const size = bits / 8;
+  const element = value ? readTensorBytes(file, value).subarray(0, size) : new Uint8Array(size);
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(count) || count < 0 || count * size > MAX_MATERIALISED_BYTES)
+    throw new Error(
+      `cannot mask '${output}': its ConstantOfShape of shape [${dims.join(', ')}] is too large to build`,
+    );
+  const bytes = new Uint8Array(count * size);
+  for (let i = 0; i < count; i++) bytes.set(element, i * size);
+  const tensor: onnx.TensorProto.$Properties = {
+    name: output,
+    data_type: dataType,
+    dims: dims.map((d) => toLong(d)),
+  };
+  file.setTensorData(tensor, [bytes]);
+  return tensor;
+}
+
+/** The dims a ConstantOfShape makes, when its shape input is an initializer or a Constant node. */
+export function constantOfShapeDims(
+  file: ModelFile,
+  graph: onnx.GraphProto.$Properties,
+  node: onnx.NodeProto.$Properties,
+): number[] | undefined {
+  const shapeName = node.input?.[0] ?? '';
+  const shapeTensor =
+    (graph.initializer ?? []).find((t) => t.name === shapeName) ??
+    (graph.node ?? [])
+      .find((n) => n.op_type === 'Constant' && n.output?.[0] === shapeName)
+      ?.attribute?.find((a) => a.name === 'value')?.t ??
+    undefined;
+  return shapeTensor ? readTensorAsNumbers(file, shapeTensor) : undefined;
+}
+
+/** The largest weight the masked original materialises from a ConstantOfShape (a tensor's own limit). */
+const MAX_MATERIALISED_BYTES = 2 ** 31 - 1;
 
 /** Sets to zero the given indices along one axis of a dense row-major tensor. */
 export function zeroAlong(

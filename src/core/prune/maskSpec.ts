@@ -8,16 +8,26 @@ export interface MaskSpec {
   /** SHA-256 of the original model file the spec refers to (empty when unknown). */
   original: string;
   zero: MaskSlice[];
+  /**
+   * Weights that read removed channels but that no slice can zero (stored where the masked original cannot
+   * rebuild them). A spec with any cannot describe its prune: verify refuses it. Absent in older specs.
+   */
+  unmasked?: { tensor: string; source: string }[];
 }
 
 export interface MaskSlice {
-  /** Initializer name, or the output of the Constant node that holds the tensor. */
+  /** Initializer name, or the output of the Constant or ConstantOfShape node that makes the tensor. */
   tensor: string;
-  source: 'initializer' | 'constant-node';
+  source: MaskSource;
   axis: number;
   /** Indices along `axis` to set to zero, ascending. */
   indices: number[];
 }
+
+/** Where a masked weight lives. A ConstantOfShape weight is materialised (filled, then zeroed) by maskModel. */
+export type MaskSource = 'initializer' | 'constant-node' | 'constant-of-shape';
+
+export const MASK_SOURCES: readonly string[] = ['initializer', 'constant-node', 'constant-of-shape'];
 
 export const MASK_METADATA_KEY = 'onnx_pruner.mask';
 

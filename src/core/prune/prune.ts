@@ -33,6 +33,8 @@ export interface PruneOutcome {
   slices: RemovedSlice[];
   /** How kept channel counts were aligned, and why (none when absent). */
   alignment?: ChannelAlignment;
+  /** The classes removed (GroupIndex numbering of the original's analysis): which channel of each value went. */
+  removed: ReadonlySet<number>;
   /** Parameters and MACs (batch 1) before and after. */
   metrics: { before: { parameters: number; macs: number }; after: { parameters: number; macs: number } };
 }
@@ -144,6 +146,7 @@ export function pruneFile(
       mask: applied.mask,
       slices: applied.slices,
       ...(settings.alignment ? { alignment: settings.alignment } : {}),
+      removed,
       metrics: {
         before: { parameters: before.parameters, macs: before.macs },
         after: { parameters: after.parameters, macs: after.macs },

@@ -1,4 +1,4 @@
-import type { TensorPayload, ValueMeta } from '../../protocol/runtime';
+import type { TensorMeta, ValueMeta } from '../../protocol/runtime';
 
 /**
  * Differences between the declared inputs or outputs of two models, one sentence each: names, element
@@ -30,8 +30,8 @@ export function declaredDifferences(
 
 /** Differences between the outputs two models actually produced on the same inputs (their run shapes). */
 export function producedDifferences(
-  original: Readonly<Record<string, TensorPayload>>,
-  pruned: Readonly<Record<string, TensorPayload>>,
+  original: Readonly<Record<string, TensorMeta>>,
+  pruned: Readonly<Record<string, TensorMeta>>,
 ): string[] {
   const differences: string[] = [];
   for (const [name, a] of Object.entries(original)) {

@@ -8,7 +8,9 @@ import type { VerifyResult } from './types';
 export function formatVerify(r: VerifyResult): string {
   const lines: string[] = [];
   lines.push(`Original  ${r.original.path}`, `Pruned    ${r.pruned.path}`);
-  const inputs = r.inputs.map((i) => `${i.name} ${i.type} [${i.dims.join(', ')}]`).join(', ');
+  const inputs = r.inputs
+    .map((i) => `${i.name} ${i.type} [${i.dims.join(', ')}]${i.range ? ` in ${i.range}` : ''}`)
+    .join(', ');
   lines.push(`Inputs    ${inputs || '(none)'}, random, seed ${r.seed}`, '');
 
   const table: string[][] = [['', 'original', 'pruned', 'pruned/original']];
@@ -52,13 +54,15 @@ export function formatVerify(r: VerifyResult): string {
   } else {
     lines.push(
       `Exactness: pruned vs masked original (${e.maskedSlices} tensor slice${e.maskedSlices === 1 ? '' : 's'} zeroed), ` +
-        `|error| ≤ ${e.atol} + ${e.rtol} × max|output|`,
+        `|error| ≤ max(${e.atol} + ${e.rtol} × max|output|, ${e.noiseFloorFactor} × noise floor); noise floor = ` +
+        "the masked original with ONNX Runtime's graph optimisations on vs off",
     );
-    const rows = [['  output', 'max abs error', 'tolerance', '']];
+    const rows = [['  output', 'max abs error', 'noise floor', 'tolerance', '']];
     for (const o of e.outputs) {
       rows.push([
         `  ${o.name}`,
         o.maxAbsError === null ? '—' : sci(o.maxAbsError),
+        o.noiseFloor === null ? '—' : sci(o.noiseFloor),
         sci(o.tolerance),
         o.passed ? 'ok' : `FAIL${o.problem ? `: ${o.problem}` : ''}`,
       ]);
@@ -112,4 +116,9 @@ function ratioText(ratio: number | null, gain: string): string {
   const text = ratio.toFixed(3);
   if (ratio > 0 && ratio < 1) return `${text} (${(1 / ratio).toFixed(2)}× ${gain})`;
   return text;
+}
+
+/** A message as a sentence: one full stop at the end. */
+export function sentence(message: string): string {
+  return /[.!?…]$/.test(message) ? message : `${message}.`;
 }

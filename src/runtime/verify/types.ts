@@ -9,8 +9,8 @@ export interface VerifyResult {
    * whose shapes are not static (a lower bound).
    */
   ratios: { parameters: number | null; macs: number | null; latency: number | null };
-  /** The inputs both models ran on (seeded random; see randomFeeds.ts). */
-  inputs: { name: string; type: string; dims: number[] }[];
+  /** The inputs both models ran on (seeded random; see randomFeeds.ts), with the range of their values. */
+  inputs: { name: string; type: string; dims: number[]; range: string }[];
   seed: number;
   /** Inputs and outputs: same names, element types and shapes (declared, and as run). */
   io: { equal: boolean; differences: string[] };
@@ -37,6 +37,11 @@ export interface ModelFigures {
 
 export interface Exactness {
   /**
+   * Each output's tolerance is max(atol + rtol × max|output|, noiseFloorFactor × its noise floor), the
+   * noise floor being the masked original with ONNX Runtime's graph optimisations on against off.
+   */
+  noiseFloorFactor: number;
+  /**
    * passed / failed: the pruned model against the masked original (design §6).
    * skipped: the pruned model has no mask spec (pruned by another tool), or could not be run.
    */
@@ -50,7 +55,29 @@ export interface Exactness {
   outputs: OutputComparison[];
 }
 
-/** Bad input for verify (a mask spec that does not fit ORIGINAL, say): the CLI exits with 2. */
+/**
+ * Verification refused (a mask spec that does not fit ORIGINAL or cannot describe the prune, inputs too
+ * large to generate, ONNX Runtime not working): `verify` exits with 2, `prune --verify` with 1 (the pruned
+ * model was written but is not verified). The message is one sentence.
+ */
 export class VerifyInputError extends Error {
-  override readonly name = 'VerifyInputError';
+  override name = 'VerifyInputError';
+}
+
+/** ONNX Runtime refuses to load or run the original (or its masked copy): there is nothing to verify against. */
+export class OriginalDoesNotRunError extends VerifyInputError {
+  override name = 'OriginalDoesNotRunError';
+  constructor(
+    readonly original: string,
+    readonly ortVersion: string,
+    /** ONNX Runtime's reason, on one line. */
+    readonly reason: string,
+    /** The masked original failed, not the original itself. */
+    readonly masked = false,
+  ) {
+    super(
+      `${masked ? `the masked copy of the original ${original}` : `the original ${original}`} does not run in ` +
+        `ONNX Runtime ${ortVersion} (${reason.replace(/\.$/, '')})`,
+    );
+  }
 }

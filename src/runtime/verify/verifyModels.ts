@@ -10,13 +10,14 @@ import { openModel } from '../../core/onnx/reader';
 import { writeModel } from '../../core/onnx/writer';
 import { maskModel } from '../../core/prune/mask';
 import { MASK_METADATA_KEY, type MaskSpec } from '../../core/prune/maskSpec';
-import type { Feeds, TensorPayload } from '../../protocol/runtime';
-import { compareOutputs } from '../compareOutputs';
-import { type LoadedModel, OrtClient, OrtRuntimeError } from '../ortClient';
-import { randomFeeds } from '../randomFeeds';
+import { type FeedSpec, ORT_TIMEOUT_SECONDS } from '../../protocol/runtime';
+import { NOISE_FLOOR_FACTOR } from '../compareOutputs';
+import { type LoadedModel, OrtClient } from '../ortClient';
+import { feedSpecs } from '../randomFeeds';
 import { declaredDifferences, producedDifferences } from './compareIo';
-import { maskSpecProblems, readMaskSpec } from './maskSpecCheck';
-import { type Exactness, type ModelFigures, type VerifyResult, VerifyInputError } from './types';
+import { maskSpecProblems, readMaskSpec, unmaskedPrune } from './maskSpecCheck';
+import { type ModelFigures, type VerifyResult, VerifyInputError } from './types';
+import { VerifySession } from './verifySession';
 
 export interface VerifyOptions {
   /** Timed inferences per model (paired); 0 skips timing. Default 20. */
@@ -29,7 +30,7 @@ export interface VerifyOptions {
   rtol?: number;
   /** Seed of the random inputs. Default 1. */
   seed?: number;
-  /** Timeout of each ONNX Runtime request, in ms. Default 600 s. */
+  /** Timeout of each ONNX Runtime request, in ms. Default ORT_TIMEOUT_SECONDS. */
   timeoutMs?: number;
   /** A running client to use (the language server's); otherwise one is started and closed here. */
   client?: OrtClient;
@@ -39,7 +40,14 @@ export interface VerifyOptions {
   onStep?: (step: string) => void;
 }
 
-export const VERIFY_DEFAULTS = { runs: 20, warmup: 2, atol: 1e-4, rtol: 1e-4, seed: 1, timeoutMs: 600_000 };
+export const VERIFY_DEFAULTS = {
+  runs: 20,
+  warmup: 2,
+  atol: 1e-4,
+  rtol: 1e-4,
+  seed: 1,
+  timeoutMs: ORT_TIMEOUT_SECONDS * 1000,
+};
 
 /**
  * `verify ORIGINAL PRUNED` (design §3, §6): loads both in ONNX Runtime (in its child process), checks that
@@ -61,17 +69,18 @@ export async function verifyModels(
   let prunedFile: ModelFile | undefined;
   let client: OrtClient | undefined;
   let temp: string | undefined;
+  let session: VerifySession | undefined;
   try {
     prunedFile = withModelErrors(prunedPath, () => openModel(prunedPath));
     const spec = checkedMaskSpec(originalFile, prunedFile, originalPath, prunedPath);
     client =
       options.client ?? new OrtClient({ workerPath: options.workerPath, timeoutMs: settings.timeoutMs });
-    const session = new VerifySession(client, settings);
+    session = new VerifySession(client, settings);
     options.onStep?.('loading both models in ONNX Runtime');
     const original = await session.loadOriginal(originalPath);
     const pruned = await session.tryLoadPruned(prunedPath);
-    const feeds = feedsFor(original, pruned, settings.seed, originalPath);
-    const inputShapes = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, t.dims]));
+    const specs = feedSpecsFor(original, pruned, originalPath);
+    const inputShapes = Object.fromEntries(specs.map((s) => [s.name, s.dims]));
     const figures = (file: ModelFile, path: string): ModelFigures => {
       const metrics = withModelErrors(path, () => computeMetrics(new ModelView(file), { inputShapes }));
       return {
@@ -86,7 +95,7 @@ export async function verifyModels(
       original: figures(originalFile, originalPath),
       pruned: figures(prunedFile, prunedPath),
       ratios: { parameters: null, macs: null, latency: null },
-      inputs: Object.entries(feeds).map(([name, t]) => ({ name, type: t.type, dims: t.dims })),
+      inputs: specs.map((s) => ({ name: s.name, type: s.type, dims: s.dims, range: rangeText(s) })),
       seed: settings.seed,
       io: { equal: false, differences: [] },
       exactness: {
@@ -94,6 +103,7 @@ export async function verifyModels(
         reason: null,
         atol: settings.atol,
         rtol: settings.rtol,
+        noiseFloorFactor: NOISE_FLOOR_FACTOR,
         maskedSlices: spec?.zero.length ?? 0,
         outputs: [],
       },
@@ -102,6 +112,9 @@ export async function verifyModels(
       runtimeError: session.prunedError,
       passed: false,
     };
+    const gap =
+      spec && unmaskedPrune(spec, { original: result.original.parameters, pruned: result.pruned.parameters });
+    if (gap) throw new VerifyInputError(`cannot verify ${prunedPath}: ${gap}`);
     if (pruned) {
       const inputDifferences = declaredDifferences('input', original.inputs, pruned.inputs);
       result.io.differences = [
@@ -113,12 +126,18 @@ export async function verifyModels(
         options.onStep?.(
           `running both models (${settings.warmup} warm-up, ${settings.runs} timed runs each)`,
         );
-        await session.runBoth(original, pruned, feeds, result);
-        if (session.prunedOutputs) {
+        const feeds = await session.feeds(specs, settings.seed);
+        const shapes = await session.runBoth(original, pruned, feeds, result);
+        if (shapes.pruned) {
+          result.io.differences.push(...producedDifferences(shapes.original, shapes.pruned));
           if (spec) {
             options.onStep?.('comparing with the masked original');
             temp = mkdtempSync(join(tmpdir(), 'onnx-pruner-verify-'));
-            result.exactness = await session.exactness(originalFile, spec, join(temp, 'masked.onnx'), feeds);
+            const maskedPath = join(temp, 'masked.onnx');
+            writeMasked(originalFile, spec, maskedPath);
+            const outputs = await session.exactness(maskedPath, feeds);
+            result.exactness.outputs = outputs;
+            result.exactness.status = outputs.every((o) => o.passed) ? 'passed' : 'failed';
           } else {
             result.exactness.reason =
               `${prunedPath} carries no mask spec ('${MASK_METADATA_KEY}' in its metadata, written by onnx-pruner ` +
@@ -153,6 +172,7 @@ export async function verifyModels(
   } finally {
     originalFile.close();
     prunedFile?.close();
+    await session?.close();
     if (client && !options.client) await client.close();
     if (temp) rmSync(temp, { recursive: true, force: true });
   }
@@ -177,6 +197,7 @@ function checkedMaskSpec(
   const problems = withModelErrors(originalPath, () =>
     maskSpecProblems(new ModelView(originalFile).graph, spec),
   );
+
   if (problems.length > 0) {
     const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : '';
     throw new VerifyInputError(
@@ -186,119 +207,33 @@ function checkedMaskSpec(
   return spec;
 }
 
-/** The ONNX Runtime steps of a verification, with the failures of the pruned model kept as findings. */
-class VerifySession {
-  prunedError: string | null = null;
-  prunedOutputs: Record<string, TensorPayload> | undefined;
-
-  constructor(
-    private readonly client: OrtClient,
-    private readonly settings: typeof VERIFY_DEFAULTS,
-  ) {}
-
-  async loadOriginal(path: string): Promise<LoadedModel> {
-    return this.client.load(path).catch(cannotVerify);
-  }
-
-  async tryLoadPruned(path: string): Promise<LoadedModel | undefined> {
-    try {
-      return await this.client.load(path);
-    } catch (error) {
-      this.prunedError = runtimeMessage(error);
-      return undefined;
-    }
-  }
-
-  /** One run of each (outputs and their shapes), then the paired timing; releases both. */
-  async runBoth(
-    original: LoadedModel,
-    pruned: LoadedModel,
-    feeds: Feeds,
-    result: VerifyResult,
-  ): Promise<void> {
-    const originalOutputs = await this.client.run(original, feeds).catch(cannotVerify);
-    try {
-      this.prunedOutputs = await this.client.run(pruned, feeds);
-    } catch (error) {
-      this.prunedError = runtimeMessage(error);
-      return;
-    }
-    result.io.differences.push(...producedDifferences(originalOutputs, this.prunedOutputs));
-    const { runs, warmup } = this.settings;
-    if (runs > 0) {
-      const jobs = [
-        { model: original, feeds },
-        { model: pruned, feeds },
-      ];
-      const [a, b] = await this.client.time(jobs, { runs, warmup }).catch(cannotVerify);
-      result.original.latencyMs = summary(a);
-      result.pruned.latencyMs = summary(b);
-      result.timing = { runs, warmup, paired: true };
-    }
-    // Free both before the masked original loads: three sessions of a large model need not coexist.
-    await this.client.release(original).catch(cannotVerify);
-    await this.client.release(pruned).catch(cannotVerify);
-  }
-
-  /** The pruned model's outputs against the masked original's on the same feeds. */
-  async exactness(
-    originalFile: ModelFile,
-    spec: MaskSpec,
-    maskedPath: string,
-    feeds: Feeds,
-  ): Promise<Exactness> {
-    const { atol, rtol } = this.settings;
-    try {
-      writeModel(originalFile, maskModel(originalFile, spec), maskedPath);
-    } catch (error) {
-      if (!(error instanceof Error) || error.name === 'OnnxError') throw error;
-      throw new VerifyInputError(`cannot build the masked original: ${error.message}.`);
-    }
-    const masked = await this.client.load(maskedPath).catch(cannotVerify);
-    const reference = await this.client.run(masked, feeds).catch(cannotVerify);
-    await this.client.release(masked).catch(cannotVerify);
-    const outputs = compareOutputs(reference, this.prunedOutputs!, atol, rtol);
-    const passed = outputs.every((o) => o.passed);
-    return {
-      status: passed ? 'passed' : 'failed',
-      reason: null,
-      atol,
-      rtol,
-      maskedSlices: spec.zero.length,
-      outputs,
-    };
-  }
-}
-
-function feedsFor(original: LoadedModel, pruned: LoadedModel | undefined, seed: number, path: string): Feeds {
-  try {
-    return randomFeeds(original.inputs, seed, pruned?.inputs);
-  } catch (error) {
-    throw new VerifyInputError(`${path}: ${(error as Error).message}`);
-  }
-}
-
-function cannotVerify(error: unknown): never {
-  if (error instanceof OrtRuntimeError) throw new VerifyInputError(`cannot verify: ${error.message}`);
-  throw error;
-}
-
-function runtimeMessage(error: unknown): string {
-  if (error instanceof OrtRuntimeError) return error.message;
-  throw error;
-}
-
-function summary(times: number[]): { median: number; min: number; max: number } {
-  const sorted = [...times].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function ratio(a: number | undefined, b: number | undefined): number | null {
   return a === undefined || b === undefined || b === 0 ? null : a / b;
 }
 
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** The masked original (design §6) written for ONNX Runtime. */
+function writeMasked(originalFile: ModelFile, spec: MaskSpec, path: string): void {
+  try {
+    writeModel(originalFile, maskModel(originalFile, spec), path);
+  } catch (error) {
+    if (!(error instanceof Error) || error.name === 'OnnxError') throw error;
+    throw new VerifyInputError(`cannot build the masked original: ${error.message}.`);
+  }
+}
+
+function feedSpecsFor(original: LoadedModel, pruned: LoadedModel | undefined, path: string): FeedSpec[] {
+  try {
+    return feedSpecs(original.inputs, pruned?.inputs);
+  } catch (error) {
+    throw new VerifyInputError(`cannot verify ${path}: ${(error as Error).message}`);
+  }
+}
+
+function rangeText(spec: FeedSpec): string {
+  if (!spec.type.startsWith('float')) return spec.type === 'uint8' ? '0…255' : 'zeros';
+  return spec.range === 'unit' ? '[0, 1)' : '[-1, 1)';
 }

@@ -13,6 +13,7 @@ import { FIXTURE_NAMES, type FixtureName, buildFixture } from '../../builder/fix
 import { writeBuilt } from '../../builder/model-builder';
 import { type Feeds, type TensorValue, randomInputs, runModel } from '../../builder/runtime';
 import { everyOtherUnit } from '../../support/analysis';
+import { checkIntermediates, ortFeeds } from '../../support/intermediates';
 import { tempDir } from '../../support/tempDir';
 
 const root = tempDir();
@@ -60,8 +61,19 @@ async function checkOracle(name: FixtureName, amount: Amount) {
   writeModel(original, maskModel(original, outcome.mask), masked);
   original.close();
   const feeds = randomInputs(built, 5);
-  assertClose(await runModel(pruned, feeds), await runModel(masked, feeds));
-  return outcome;
+  const expected = await runModel(masked, feeds);
+  const actual = await runModel(pruned, feeds);
+  for (const [output, value] of Object.entries(expected))
+    assert.deepEqual(actual[output].dims, value.dims, `${output} keeps its shape`);
+  // Every channel-carrying tensor (outputs included) on the kept channels, not the outputs alone.
+  const report = await checkIntermediates(
+    { original: path, masked, pruned, dir },
+    outcome.removed,
+    ortFeeds(feeds),
+  );
+  assert.deepEqual(report.failures, []);
+  assert.ok(report.checked.length > 0, 'tensors were compared');
+  return { outcome, report };
 }
 
 const AMOUNTS: [string, Amount][] = [
@@ -76,7 +88,7 @@ describe('pruned = masked original, on every fixture', () => {
   for (const name of FIXTURE_NAMES) {
     for (const [label, amount] of AMOUNTS) {
       test(`${name}, ${label}`, async () => {
-        const outcome = await checkOracle(name, amount);
+        const { outcome } = await checkOracle(name, amount);
         const prunable = outcome.groups.some((g) => !g.skipped && g.units > 1);
         if (prunable && !('ratio' in amount && amount.ratio < 0.5))
           assert.ok(outcome.removedChannels > 0, 'something was removed');
