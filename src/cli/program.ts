@@ -126,6 +126,10 @@ checks and timing only, and exits 0 when the shapes match.`,
       '--target-macs <share>',
       'prune (globally) until MACs are at most this share of the original (0.01–1)',
     )
+    .option(
+      '--target-latency <share>',
+      'prune (globally) until the pruned model, timed against the original in ONNX Runtime, takes at most this share of its time (0.05–1)',
+    )
     .option('--global', 'rank the units of all groups together (importance normalised per group)')
     .option('--criterion <criterion>', 'importance: l1 (default), l2, bn, random, activation')
     .option(

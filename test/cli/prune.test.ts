@@ -320,3 +320,46 @@ describe("kept channel counts on the runtime's channel block", () => {
     );
   });
 });
+
+describe('--target-latency', () => {
+  test('searches ratios by timing real prunes, prunes at the one found, says every step, and verifies', async () => {
+    const out = join(dir, 'latency.onnx');
+    const run = await cli('prune', SAMPLE, '-o', out, '--target-latency', '0.6', '--verify');
+    assert.equal(run.code, 0, run.stderr);
+    const line =
+      /Latency target 0\.6: global ratio ([\d.]+) runs in ([\d.]+) of the original's time \(ONNX Runtime CPU, median of 20 paired runs per step; measured: (.*)\)\./.exec(
+        run.stdout,
+      );
+    assert.ok(line, run.stdout);
+    const steps = [...line[3].matchAll(/ratio ([\d.]+) → ([\d.]+)/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
+    assert.ok(steps.length >= 1 && steps.length <= 7, `${steps.length} measured steps`);
+    assert.deepEqual(
+      steps.find(([ratio]) => ratio === Number(line[1])),
+      [Number(line[1]), Number(line[2])],
+      'the ratio chosen is one that was measured',
+    );
+    assert.match(run.stdout, /PASS/);
+    assert.ok(existsSync(out));
+  });
+
+  test('is one of the amounts: not with --ratio, and within [0.05, 1]', async () => {
+    const both = await cli(
+      'prune',
+      SAMPLE,
+      '-o',
+      join(dir, 'x.onnx'),
+      '--ratio',
+      '0.5',
+      '--target-latency',
+      '0.6',
+    );
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /give one of --ratio, --target-macs, --target-latency or --plan/);
+    const tiny = await cli('prune', SAMPLE, '-o', join(dir, 'x.onnx'), '--target-latency', '0.01');
+    assert.equal(tiny.code, 2);
+    assert.match(tiny.stderr, /--target-latency must be a number in \[0\.05, 1\]/);
+  });
+});

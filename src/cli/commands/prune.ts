@@ -7,12 +7,14 @@ import { openModel } from '../../core/onnx/reader';
 import { describeFsError } from '../../core/onnx/fileSource';
 import { type ActivationStats, CRITERIA, type Criterion } from '../../core/prune/importance';
 import { measureActivations } from '../../runtime/calibration';
+import { describeLatencySearch, pruneForLatency } from '../../runtime/latencyTarget';
+import { OrtRuntimeError } from '../../runtime/ortClient';
 import { withMachineAlignment } from '../../runtime/channelBlock';
-import { pruneFile, type PruneOutcome } from '../../core/prune/prune';
+import { pruneFile, type PruneOutcome, type PruneProgress } from '../../core/prune/prune';
 import { describeAlignment } from '../../core/prune/align';
 import type { LayerAmount, PruneSettings } from '../../core/prune/select';
 import { makePlan, parsePlan, planDiagnostics, resolvePlanModel, settingsOfPlan } from '../../core/plan';
-import { formatVerify } from '../../runtime/verify/formatVerify';
+import { formatVerify, sentence } from '../../runtime/verify/formatVerify';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { VerifyInputError, type VerifyResult } from '../../runtime/verify/types';
 import { timeoutMs } from './verify';
@@ -38,6 +40,7 @@ export interface PruneCliOptions {
   exclude?: string;
   global?: boolean;
   targetMacs?: string;
+  targetLatency?: string;
   reduce?: string;
   calib?: string;
   timeout?: string;
@@ -45,9 +48,12 @@ export interface PruneCliOptions {
 
 /** Settings from the command line, or from a plan file (its layers, with command-line flags on top). */
 export function pruneSettings(options: Omit<PruneCliOptions, 'output'>): PruneSettings {
-  const sources = [options.ratio, options.plan, options.targetMacs].filter((v) => v !== undefined).length;
-  if (sources > 1) throw new CliError('give one of --ratio, --target-macs or --plan.');
-  if (sources === 0) throw new CliError('give --ratio R, --target-macs F or --plan PLAN.');
+  const sources = [options.ratio, options.plan, options.targetMacs, options.targetLatency].filter(
+    (v) => v !== undefined,
+  ).length;
+  if (sources > 1) throw new CliError('give one of --ratio, --target-macs, --target-latency or --plan.');
+  if (sources === 0)
+    throw new CliError('give --ratio R, --target-macs F, --target-latency F or --plan PLAN.');
   const settings: PruneSettings = { ratio: 0, criterion: 'l1', roundTo: 1, seed: 0, layers: {} };
   if (options.plan !== undefined) Object.assign(settings, settingsFromPlan(options.plan));
   if (options.ratio !== undefined) settings.ratio = number('--ratio', options.ratio, 0, 0.999999);
@@ -57,6 +63,8 @@ export function pruneSettings(options: Omit<PruneCliOptions, 'output'>): PruneSe
   if (options.global) settings.global = true;
   if (options.targetMacs !== undefined)
     settings.targetMacs = number('--target-macs', options.targetMacs, 0.01, 1);
+  if (options.targetLatency !== undefined)
+    settings.targetLatency = number('--target-latency', options.targetLatency, 0.05, 1);
   if (options.reduce !== undefined) {
     if (!['mean', 'sum', 'max'].includes(options.reduce))
       throw new CliError(`unknown --reduce '${options.reduce}': use mean, sum or max.`);
@@ -167,21 +175,49 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
     );
   };
   const line = new ProgressLine(io.progress);
-  const outcome = withModelErrors(model, () => {
-    try {
-      return pruneFile(model, options.output, settings, {
-        check,
-        hashOriginal: true,
-        onProgress: (stage, done, total) => line.update(stage, pruneProgressText(stage, done, total)),
-      });
-    } catch (error) {
-      if (error instanceof OnnxError || error instanceof CliError) throw error;
-      throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
-    } finally {
-      line.clear();
-    }
-  });
+  const onProgress: PruneProgress = (stage, done, total) =>
+    line.update(stage, pruneProgressText(stage, done, total));
+  let latency: string | undefined;
+  const outcome =
+    settings.targetLatency === undefined
+      ? withModelErrors(model, () => {
+          try {
+            return pruneFile(model, options.output, settings, { check, hashOriginal: true, onProgress });
+          } catch (error) {
+            if (error instanceof OnnxError || error instanceof CliError) throw error;
+            throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
+          } finally {
+            line.clear();
+          }
+        })
+      : await (async () => {
+          const target = settings.targetLatency!;
+          try {
+            const result = await pruneForLatency(model, options.output, settings, target, {
+              timeoutMs: timeout,
+              check,
+              onProgress,
+              onStep: (step) =>
+                line.update(
+                  'latency',
+                  `latency target ${target}: ratio ${step.ratio} runs in ${step.share.toFixed(3)} of the original's time…`,
+                ),
+            });
+            latency = describeLatencySearch(target, result);
+            return result.outcome;
+          } catch (error) {
+            if (error instanceof OnnxError || error instanceof CliError) throw error;
+            if (error instanceof OrtRuntimeError)
+              throw new CliError(
+                `${model}: cannot find the prune for --target-latency: ${sentence(error.message)}`,
+              );
+            throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
+          } finally {
+            line.clear();
+          }
+        })();
   io.stdout(formatOutcome(outcome));
+  if (latency) io.stdout(`${oneLine(latency)}\n`);
   let verified: VerifyResult | undefined;
   let refusal: string | undefined;
   if (options.verify) {

@@ -96,6 +96,7 @@ export function settingsOfPlan(plan: PrunePlan): PruneSettings {
     seed: plan.seed ?? 0,
     global: plan.global ?? false,
     ...(plan.targetMacs !== undefined ? { targetMacs: plan.targetMacs } : {}),
+    ...(plan.targetLatency !== undefined ? { targetLatency: plan.targetLatency } : {}),
     layers: (plan.layers ?? {}) as Record<string, LayerAmount>,
   };
 }

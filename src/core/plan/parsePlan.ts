@@ -32,6 +32,7 @@ export interface PrunePlan {
   seed?: number;
   global?: boolean;
   targetMacs?: number;
+  targetLatency?: number;
   /** Node name → setting. */
   layers?: Record<string, LayerSetting>;
 }

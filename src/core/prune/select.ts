@@ -27,6 +27,11 @@ export interface PruneSettings {
   reduce?: Reduction;
   /** Prune (globally) until MACs are at most this share of the original's, instead of using `ratio`. */
   targetMacs?: number;
+  /**
+   * Prune (globally) until the measured latency is at most this share of the original's: the search runs the
+   * models in ONNX Runtime (src/runtime/latencyTarget.ts), so the core's own selection ignores it.
+   */
+  targetLatency?: number;
   /** For the `activation` criterion: mean |activation| per channel of the root outputs. */
   activations?: ActivationStats;
 }

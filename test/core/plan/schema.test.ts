@@ -50,6 +50,7 @@ describe('the plan schema', () => {
       'ratio',
       'roundTo',
       'seed',
+      'targetLatency',
       'targetMacs',
     ]);
   });
