@@ -114,7 +114,25 @@ checks and timing only, and exits 0 when the shapes match.`,
     .option('--criterion <criterion>', 'importance: l1 (default), l2, bn, random, activation')
     .option(
       '--calib <dir>',
-      'activation criterion: .pb or .npy input tensors to run (default: random inputs)',
+      'calibration inputs (activation criterion, --reconstruct, fidelity): PNG/JPEG pictures or .pb/.npy tensors (default: random inputs, a weak estimate)',
+    )
+    .option(
+      '--calib-size <HxW>',
+      'pictures: height and width for inputs whose size is not fixed (default 128x128)',
+    )
+    .option('--calib-layout <layout>', 'pictures: nchw (default) or nhwc')
+    .option(
+      '--calib-channels <channels>',
+      'pictures: rgb, bgr, grey or rgba (default: from the input, 1 → grey, 3 → rgb)',
+    )
+    .option('--calib-range <low,high>', 'pictures: pixel values 0…255 map to this range (default 0,1)')
+    .option(
+      '--reconstruct',
+      'refit the layers that read removed channels by least squares on the calibration inputs (no training); the plain prune is what --verify checks',
+    )
+    .option(
+      '--holdout <n>',
+      'calibration inputs (the last by name) kept out of the fit to measure fidelity on (default a third)',
     )
     .option('--reduce <how>', "combine a unit's members by mean (default), sum or max")
     .option('--round-to <n>', 'removed counts are multiples of n')

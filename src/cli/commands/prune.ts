@@ -1,5 +1,5 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type Analysis, analyzeModel } from '../../core/analyze/analyze';
 import { OnnxError, withModelErrors } from '../../core/onnx/errors';
 import { ModelView } from '../../core/onnx/modelView';
@@ -17,9 +17,15 @@ import type { CliIO } from '../program';
 import { ProgressLine, pruneProgressText } from '../progress';
 import { planModelNote } from './planNote';
 import { pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
+import { type QualityReport, assessQuality, formatQuality, qualityMarkdown } from '../../runtime/quality';
+import { type CalibCliOptions, imageFeedOptions } from './calibOptions';
 
-export interface PruneCliOptions {
+export interface PruneCliOptions extends CalibCliOptions {
   output: string;
+  /** Refit the consumers of removed channels by least squares on the calibration inputs. */
+  reconstruct?: boolean;
+  /** Calibration inputs held out of the fit (the last by name). */
+  holdout?: string;
   verify?: boolean;
   report?: string;
   reportMd?: string;
@@ -32,7 +38,6 @@ export interface PruneCliOptions {
   global?: boolean;
   targetMacs?: string;
   reduce?: string;
-  calib?: string;
 }
 
 /** Settings from the command line, or from a plan file (its layers, with command-line flags on top). */
@@ -149,27 +154,75 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
     );
   };
   const line = new ProgressLine(io.progress);
-  const outcome = withModelErrors(model, () => {
-    try {
-      return pruneFile(model, options.output, settings, {
-        check,
-        hashOriginal: true,
-        onProgress: (stage, done, total) => line.update(stage, pruneProgressText(stage, done, total)),
-      });
-    } catch (error) {
-      if (error instanceof OnnxError || error instanceof CliError) throw error;
-      throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
-    } finally {
-      line.clear();
-    }
-  });
-  io.stdout(formatOutcome(outcome));
-  const verified = options.verify ? await verifyWithProgress(model, options.output, line) : undefined;
-  if (verified) io.stdout(`\n${formatVerify(verified)}`);
-  if (options.report)
-    writeFileAtomic(options.report, `${JSON.stringify(pruneReportJson(outcome, verified), null, 2)}\n`);
-  if (options.reportMd) writeFileAtomic(options.reportMd, pruneReportMarkdown(outcome, verified));
-  return verified && !verified.passed ? EXIT.findings : EXIT.ok;
+  // With --reconstruct the plain prune goes to a temporary folder beside the output: it is what the
+  // surgery's verification checks; the refitted model is written to the output.
+  const scratch = options.reconstruct
+    ? mkdtempSync(join(dirname(resolve(options.output)), '.onnx-pruner-'))
+    : '';
+  const plain = options.reconstruct ? join(scratch, basename(options.output)) : options.output;
+  try {
+    const outcome = withModelErrors(model, () => {
+      try {
+        return pruneFile(model, plain, settings, {
+          check,
+          hashOriginal: true,
+          onProgress: (stage, done, total) => line.update(stage, pruneProgressText(stage, done, total)),
+        });
+      } catch (error) {
+        if (error instanceof OnnxError || error instanceof CliError) throw error;
+        throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
+      } finally {
+        line.clear();
+      }
+    });
+    const shown = { ...outcome, output: options.output };
+    io.stdout(formatOutcome(shown));
+    const verified = options.verify ? await verifyWithProgress(model, plain, line) : undefined;
+    if (verified)
+      io.stdout(
+        `\n${options.reconstruct ? 'The plain prune, before reconstruction:\n' : ''}${formatVerify(verified)}`,
+      );
+    const quality =
+      options.verify || options.reconstruct
+        ? await qualityWithProgress(model, options, plain, outcome, settings.seed, line)
+        : undefined;
+    if (quality) io.stdout(`\n${formatQuality(quality)}`);
+    if (options.report)
+      writeFileAtomic(
+        options.report,
+        `${JSON.stringify({ ...pruneReportJson(shown, verified), quality: quality ?? null }, null, 2)}\n`,
+      );
+    if (options.reportMd)
+      writeFileAtomic(
+        options.reportMd,
+        pruneReportMarkdown(shown, verified) + (quality ? qualityMarkdown(quality) : ''),
+      );
+    return verified && !verified.passed ? EXIT.findings : EXIT.ok;
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function qualityWithProgress(
+  model: string,
+  options: PruneCliOptions,
+  plain: string,
+  outcome: PruneOutcome,
+  seed: number,
+  line: ProgressLine,
+): Promise<QualityReport> {
+  try {
+    return await assessQuality(model, options.output, {
+      calibDir: options.calib,
+      image: imageFeedOptions(options),
+      seed,
+      holdout: options.holdout === undefined ? undefined : integer('--holdout', options.holdout, 0),
+      reconstruct: options.reconstruct ? { plain, slices: outcome.slices } : undefined,
+      onStep: (step) => line.update(step, `${step}…`),
+    });
+  } finally {
+    line.clear();
+  }
 }
 
 async function verifyWithProgress(model: string, pruned: string, line: ProgressLine) {
