@@ -111,7 +111,10 @@ checks and timing only, and exits 0 when the shapes match.`,
       'prune (globally) until MACs are at most this share of the original (0.01–1)',
     )
     .option('--global', 'rank the units of all groups together (importance normalised per group)')
-    .option('--criterion <criterion>', 'importance: l1 (default), l2, bn, random, activation')
+    .option(
+      '--criterion <criterion>',
+      'importance: l1 (default), l2, bn, random, activation, greedy (data-aware: what the next layer absorbs best on --calib inputs)',
+    )
     .option(
       '--calib <dir>',
       'calibration inputs (activation criterion, --reconstruct, fidelity): PNG/JPEG pictures or .pb/.npy tensors (default: random inputs, a weak estimate)',

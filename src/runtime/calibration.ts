@@ -49,6 +49,23 @@ export interface CalibrationSet {
   description: string;
 }
 
+/** The default held-out share: a third of the inputs, at least one when there are two or more. */
+export function defaultHoldout(count: number): number {
+  return count >= 3 ? Math.floor(count / 3) : count === 2 ? 1 : 0;
+}
+
+/**
+ * The inputs fitted on (selection, reconstruction) and the held-out ones fidelity is also measured on: the
+ * last `holdout` by name (default a third), never all of them.
+ */
+export function splitCalibration(
+  samples: readonly CalibrationSample[],
+  holdout?: number,
+): { fit: CalibrationSample[]; held: CalibrationSample[] } {
+  const count = Math.min(holdout ?? defaultHoldout(samples.length), Math.max(samples.length - 1, 0));
+  return { fit: samples.slice(0, samples.length - count), held: samples.slice(samples.length - count) };
+}
+
 /** The calibration inputs of a model: the folder's files (sorted by name) or seeded random inputs. */
 export function calibrationSet(inputs: readonly ValueMeta[], options: CalibrationOptions): CalibrationSet {
   if (options.calibDir) return calibrationFeeds(options.calibDir, inputs, options.image ?? {});

@@ -1,5 +1,10 @@
 import type { RemovedSlice } from '../core/prune/apply';
-import { type CalibrationOptions, type CalibrationSample, calibrationSet } from './calibration';
+import {
+  type CalibrationOptions,
+  type CalibrationSample,
+  calibrationSet,
+  splitCalibration,
+} from './calibration';
 import { type FidelityMeasure, formatDb, formatFidelity, measureFidelity } from './fidelity';
 import { OrtClient } from './ortClient';
 import { type ReconstructOutcome, reconstructModel } from './reconstruct';
@@ -24,11 +29,6 @@ export interface QualityOptions extends CalibrationOptions {
   onStep?: (text: string) => void;
 }
 
-/** The default held-out share: a third of the inputs, at least one when there are two or more. */
-export function defaultHoldout(count: number): number {
-  return count >= 3 ? Math.floor(count / 3) : count === 2 ? 1 : 0;
-}
-
 /**
  * Measures how close `pruned` (the plain prune, or the reconstructed model written there from
  * `reconstruct.plain`) is to `original` on calibration inputs, split into the inputs a reconstruction is
@@ -44,9 +44,7 @@ export async function assessQuality(
     const loaded = await client.load(original);
     const set = calibrationSet(loaded.inputs, options);
     await client.release(loaded);
-    const holdout = Math.min(options.holdout ?? defaultHoldout(set.samples.length), set.samples.length - 1);
-    const fit = set.samples.slice(0, set.samples.length - holdout);
-    const held = set.samples.slice(set.samples.length - holdout);
+    const { fit, held } = splitCalibration(set.samples, options.holdout);
     const splits: { name: string; samples: CalibrationSample[] }[] = [{ name: 'calibration', samples: fit }];
     if (held.length > 0) splits.push({ name: 'held-out', samples: held });
     let reconstruction: QualityReport['reconstruction'] = null;

@@ -5,7 +5,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { onnx } from '../../src/core/onnx/proto/onnx.js';
+import { analyzeModel } from '../../src/core/analyze/analyze';
+import { ModelView } from '../../src/core/onnx/modelView';
+import { openModel } from '../../src/core/onnx/reader';
 import { pruneFile } from '../../src/core/prune/prune';
+import { selectUnits } from '../../src/core/prune/select';
+import { measureGreedyScores } from '../../src/runtime/greedyScores';
 import { calibrationSet } from '../../src/runtime/calibration';
 import { OrtClient } from '../../src/runtime/ortClient';
 import { reconstructModel } from '../../src/runtime/reconstruct';
@@ -45,22 +50,27 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
+/** /a/Conv → /b/Conv with nothing between, and /a/Conv's channel 3 = 0.5·channel 0 − 2·channel 1 (weights
+ * and bias): without channel 3, /b/Conv can still produce its output exactly from channels 0–2. */
+function redundantPair(): string {
+  const built = buildModel([1, 3, 8, 8], (b, x) => conv3(b, conv3(b, x, 4, '/a/Conv'), 2, '/b/Conv'));
+  const combine = (old: Float32Array, per: number) => {
+    const w = old.slice();
+    for (let i = 0; i < per; i++) w[3 * per + i] = 0.5 * w[i] - 2 * w[per + i];
+    return w;
+  };
+  const bytes = withValues(built.bytes, {
+    'a.weight': (w) => combine(w, 27),
+    'a.bias': (w) => combine(w, 1),
+  });
+  const original = join(dir, 'pair.onnx');
+  writeFileSync(original, bytes);
+  return original;
+}
+
 describe('reconstruction', () => {
   test('a removed channel that is a linear combination of kept ones is recovered exactly', async () => {
-    // /a/Conv → /b/Conv with nothing between, and /a/Conv's channel 3 = 0.5·channel 0 − 2·channel 1 (weights
-    // and bias): without channel 3, /b/Conv can still produce its output exactly from channels 0–2.
-    const built = buildModel([1, 3, 8, 8], (b, x) => conv3(b, conv3(b, x, 4, '/a/Conv'), 2, '/b/Conv'));
-    const combine = (old: Float32Array, per: number) => {
-      const w = old.slice();
-      for (let i = 0; i < per; i++) w[3 * per + i] = 0.5 * w[i] - 2 * w[per + i];
-      return w;
-    };
-    const bytes = withValues(built.bytes, {
-      'a.weight': (w) => combine(w, 27),
-      'a.bias': (w) => combine(w, 1),
-    });
-    const original = join(dir, 'pair.onnx');
-    writeFileSync(original, bytes);
+    const original = redundantPair();
     const plain = join(dir, 'pair.plain.onnx');
     const outcome = pruneFile(original, plain, {
       ratio: 0,
@@ -88,6 +98,36 @@ describe('reconstruction', () => {
     const error = maxAbsDiff((await runModel(rebuilt, input)).output.data, expected);
     assert.ok(plainError > 1e-2, `the plain prune already matches (${plainError}): the test proves nothing`);
     assert.ok(error <= 1e-4, `reconstructed output differs by ${error}`);
+  });
+
+  test('the greedy criterion removes a channel the next layer can do without', async () => {
+    // Channels 0, 1 and 3 of /a/Conv are linearly dependent (any one is a combination of the other two);
+    // channel 2 is not. Removing one of the three costs /b/Conv nothing after a refit.
+    const original = redundantPair();
+    const file = openModel(original);
+    try {
+      const analysis = analyzeModel(new ModelView(file));
+      const measured = await measureGreedyScores(file, analysis, { samples: 3, seed: 2, client });
+      const settings = {
+        ratio: 0.25,
+        criterion: 'greedy' as const,
+        roundTo: 1,
+        seed: 0,
+        layers: {},
+        measured,
+      };
+      const removed = [...selectUnits(analysis, file, settings).removed];
+      const a = analysis.state.roots.find((r) => r.node.name === '/a/Conv')!;
+      const classes = analysis.index.classesOf(a.space);
+      const group = analysis.report.groups.find((g) => g.roots.includes('/a/Conv'))!;
+      const scores = measured.get(group.id)!;
+      assert.equal(removed.length, 1);
+      assert.ok([classes[0], classes[1], classes[3]].includes(removed[0]));
+      assert.ok(scores.get(removed[0])! < 1e-6, `removing it costs ${scores.get(removed[0])}`);
+      assert.ok(scores.get(classes[2])! > 1e-3); // the independent channel is the last to go
+    } finally {
+      file.close();
+    }
   });
 
   test('prune --reconstruct reports plain and reconstructed fidelity on calibration and held-out pictures', async () => {

@@ -5,8 +5,9 @@ import { OnnxError, withModelErrors } from '../../core/onnx/errors';
 import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
 import { describeFsError } from '../../core/onnx/fileSource';
-import { type ActivationStats, CRITERIA, type Criterion } from '../../core/prune/importance';
+import { CRITERIA, type Criterion } from '../../core/prune/importance';
 import { measureActivations } from '../../runtime/calibration';
+import { measureGreedyScores } from '../../runtime/greedyScores';
 import { pruneFile, type PruneOutcome } from '../../core/prune/prune';
 import type { LayerAmount, PruneSettings } from '../../core/prune/select';
 import { makePlan, parsePlan, planDiagnostics, resolvePlanModel, settingsOfPlan } from '../../core/plan';
@@ -96,19 +97,29 @@ function criterion(value: string): Criterion {
   return value as Criterion;
 }
 
-/** The `activation` criterion's statistics: the model run in ONNX Runtime on calibration (or random) inputs. */
-async function calibrate(
-  model: string,
-  calibDir: string | undefined,
-  seed: number,
-): Promise<ActivationStats> {
+/**
+ * The `activation` criterion's statistics, or the `greedy` criterion's scores: the model run in ONNX Runtime
+ * on calibration (or random) inputs; greedy leaves the held-out inputs out, as reconstruction does.
+ */
+async function calibrate(model: string, options: PruneCliOptions, settings: PruneSettings): Promise<void> {
   const file = withModelErrors(model, () => openModel(model));
   try {
     const analysis = withModelErrors(model, () => analyzeModel(new ModelView(file)));
-    return await measureActivations(file, analysis, { calibDir, seed });
+    const calibration = { calibDir: options.calib, image: imageFeedOptions(options), seed: settings.seed };
+    if (settings.criterion === 'activation')
+      settings.activations = await measureActivations(file, analysis, calibration);
+    else
+      settings.measured = await measureGreedyScores(file, analysis, {
+        ...calibration,
+        holdout: holdout(options),
+      });
   } finally {
     file.close();
   }
+}
+
+function holdout(options: PruneCliOptions): number | undefined {
+  return options.holdout === undefined ? undefined : integer('--holdout', options.holdout, 0);
 }
 
 function number(flag: string, text: string, min: number, max: number): number {
@@ -135,8 +146,8 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
   const settings = pruneSettings(options);
   if (resolve(options.output) === resolve(model))
     throw new CliError('-o must name a new file, not the model itself.');
-  if (settings.criterion === 'activation')
-    settings.activations = await calibrate(model, options.calib, settings.seed);
+  if (settings.criterion === 'activation' || settings.criterion === 'greedy')
+    await calibrate(model, options, settings);
   const planDoc = options.plan === undefined ? undefined : parsePlan(readFileSync(options.plan, 'utf8'));
   const note = planDoc && planModelNote(options.plan!, planDoc.partial.model, model);
   if (note) io.stderr(`${note}\n`);
@@ -216,7 +227,7 @@ async function qualityWithProgress(
       calibDir: options.calib,
       image: imageFeedOptions(options),
       seed,
-      holdout: options.holdout === undefined ? undefined : integer('--holdout', options.holdout, 0),
+      holdout: holdout(options),
       reconstruct: options.reconstruct ? { plain, slices: outcome.slices } : undefined,
       onStep: (step) => line.update(step, `${step}…`),
     });

@@ -2,7 +2,14 @@ import type { Analysis } from '../analyze/analyze';
 import type { ChannelGroup } from '../analyze/types';
 import type { ModelFile } from '../onnx/modelFile';
 import { GroupTable } from './groupTable';
-import { type ActivationStats, type Criterion, NormCache, type Reduction, unitScores } from './importance';
+import {
+  type ActivationStats,
+  type Criterion,
+  NormCache,
+  type Reduction,
+  type UnitScoreTable,
+  unitScores,
+} from './importance';
 
 export type LayerAmount = { ratio: number } | { prune: number } | { indices: number[] } | { exclude: true };
 
@@ -23,6 +30,8 @@ export interface PruneSettings {
   targetMacs?: number;
   /** For the `activation` criterion: mean |activation| per channel of the root outputs. */
   activations?: ActivationStats;
+  /** For the `greedy` criterion: scores measured on calibration inputs (src/runtime/greedyScores.ts). */
+  measured?: UnitScoreTable;
 }
 
 export interface GroupSelection {
@@ -68,6 +77,7 @@ export class SelectionContext {
         settings.seed,
         settings.reduce,
         settings.activations,
+        settings.measured,
       );
       this.scores.set(key, scores);
     }

@@ -1,7 +1,7 @@
 import { topologicalOrder } from '../graph/topology';
 import { DataType } from '../onnx/dataTypes';
 import { toSafeNumber } from '../onnx/int64';
-import type { ModelView, NodeView } from '../onnx/modelView';
+import type { GraphView, ModelView, NodeView } from '../onnx/modelView';
 import type { RemovedSlice } from '../prune/apply';
 import type { LayerGeometry } from './patches';
 
@@ -57,7 +57,7 @@ export function refitLayers(
     if (!axes) continue;
     const weightSlices = own.filter((s) => s.tensor === weightName);
     if (!weightSlices.some((s) => s.axis === axes.in)) continue; // a producer only: nothing to refit
-    const why = refusal(node, pruned);
+    const why = refusal(node, graph);
     if (why) {
       skipped.push({ node: node.name, reason: why });
       continue;
@@ -103,7 +103,7 @@ export function refitLayers(
 }
 
 /** The weight's input and output axes for the op types reconstruction knows. */
-function axesOf(node: NodeView): { in: number; out: number } | undefined {
+export function axesOf(node: NodeView): { in: number; out: number } | undefined {
   if (node.domain !== '') return undefined;
   if (node.opType === 'Conv') return { in: 1, out: 0 };
   if (node.opType === 'MatMul') return { in: 0, out: 1 };
@@ -113,11 +113,11 @@ function axesOf(node: NodeView): { in: number; out: number } | undefined {
 }
 
 /** Why a consumer cannot be refitted, or undefined when it can. */
-function refusal(node: NodeView, model: ModelView): string | undefined {
-  const weight = model.graph.initializers.get(node.inputs[1]);
+export function refusal(node: NodeView, graph: GraphView): string | undefined {
+  const weight = graph.initializers.get(node.inputs[1]);
   if (!weight) return 'its weight is not an initializer';
   if (weight.data_type !== DataType.FLOAT) return 'its weight is not float32';
-  if (model.graph.consumers(node.inputs[1]).length !== 1) return 'its weight is shared with other nodes';
+  if (graph.consumers(node.inputs[1]).length !== 1) return 'its weight is shared with other nodes';
   const rank = (weight.dims ?? []).length;
   if (node.opType === 'Conv') {
     if (node.attributes.int('group', 1) !== 1) return 'it is a grouped convolution';
@@ -128,7 +128,7 @@ function refusal(node: NodeView, model: ModelView): string | undefined {
   return undefined;
 }
 
-function convGeometry(node: NodeView, dims: number[]): LayerGeometry {
+export function convGeometry(node: NodeView, dims: number[]): LayerGeometry {
   const a = node.attributes;
   const kernel = a.ints('kernel_shape') ?? dims.slice(2);
   const pads = a.ints('pads') ?? [0, 0, 0, 0];
