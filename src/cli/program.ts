@@ -7,6 +7,7 @@ import { type VerifyCommandOptions, verifyCommand } from './commands/verify';
 import { demoCommand } from './commands/demo';
 import { fixCommand } from './commands/fix';
 import { planCommand, pruneCommand } from './commands/prune';
+import { sensitivityCommand } from './commands/sensitivity';
 import { CliError, EXIT } from './exit';
 import { visible } from './visible';
 import { version } from '../../package.json';
@@ -149,6 +150,31 @@ checks and timing only, and exits 0 when the shapes match.`,
     .option('--report-md <file>', 'the same as a Markdown page')
     .action(async (model: string, options: Parameters<typeof pruneCommand>[1]) => {
       exitCode = await pruneCommand(model, options, io);
+    });
+
+  program
+    .command('sensitivity')
+    .description('prune each group alone at several ratios and measure its fidelity to the original')
+    .argument('<model>', 'the .onnx file')
+    .option('--ratios <list>', 'comma-separated ratios', '0.1,0.3,0.5,0.7')
+    .option(
+      '--calib <dir>',
+      'PNG/JPEG pictures or .pb/.npy tensors (default: seeded random inputs, a weak estimate)',
+    )
+    .option(
+      '--calib-size <HxW>',
+      'pictures: height and width for inputs whose size is not fixed (default 128x128)',
+    )
+    .option('--calib-layout <layout>', 'pictures: nchw (default) or nhwc')
+    .option('--calib-channels <channels>', 'pictures: rgb, bgr, grey or rgba (default: from the input)')
+    .option('--calib-range <low,high>', 'pictures: pixel values 0…255 map to this range (default 0,1)')
+    .option('--samples <n>', 'random inputs when there is no --calib (default 4)')
+    .option('--criterion <criterion>', 'which channels go: l1 (default), l2, bn, random')
+    .option('--seed <n>', 'seed of the random inputs and the random criterion', '0')
+    .option('--json', 'print the figures as one JSON object')
+    .option('-o, --output <file>', 'also write the JSON to this file')
+    .action(async (model: string, options: Parameters<typeof sensitivityCommand>[1]) => {
+      exitCode = await sensitivityCommand(model, options, io);
     });
 
   program

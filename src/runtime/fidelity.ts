@@ -22,8 +22,7 @@ export interface FidelityMeasure {
 
 /**
  * Runs the original and every candidate on each split's inputs in ONNX Runtime (the client's child process)
- * and compares every output of each candidate with the original's (src/core/metrics/fidelity.ts). One
- * original output is held at a time.
+ * and compares every output of each candidate with the original's (src/core/metrics/fidelity.ts).
  */
 export async function measureFidelity(
   client: OrtClient,
@@ -31,39 +30,61 @@ export async function measureFidelity(
   candidates: readonly FidelityCandidate[],
   splits: readonly { name: string; samples: readonly CalibrationSample[] }[],
 ): Promise<FidelityMeasure[]> {
-  const reference = await client.load(original);
-  const models = [];
-  try {
-    for (const c of candidates) models.push(await client.load(c.path));
-    const measures: FidelityMeasure[] = [];
-    for (const split of splits) {
-      const accumulators = candidates.map(() => new Map<string, FidelityAccumulator>());
-      for (const sample of split.samples) {
-        const expected = await client.run(reference, sample.feeds);
-        for (let m = 0; m < models.length; m++) {
-          const actual = await client.run(models[m], sample.feeds);
-          for (const [name, tensor] of Object.entries(expected)) {
-            const got = actual[name];
-            if (!got || !isFloat(tensor) || !isFloat(got)) continue;
-            let acc = accumulators[m].get(name);
-            if (!acc) accumulators[m].set(name, (acc = new FidelityAccumulator(name)));
-            acc.add({ dims: tensor.dims, data: numbers(tensor) }, { dims: got.dims, data: numbers(got) });
-          }
-        }
-      }
-      candidates.forEach((c, m) =>
-        measures.push({
-          label: c.label,
-          split: split.name,
-          samples: split.samples.map((s) => s.name),
-          outputs: [...accumulators[m].values()].map((a) => a.result()),
-        }),
-      );
+  const measures: FidelityMeasure[] = [];
+  for (const split of splits) {
+    const reference = await referenceOutputs(client, original, split.samples);
+    for (const c of candidates) {
+      measures.push({
+        label: c.label,
+        split: split.name,
+        samples: split.samples.map((s) => s.name),
+        outputs: await compareWithReference(client, c.path, split.samples, reference),
+      });
     }
-    return measures;
-  } finally {
-    for (const model of [reference, ...models]) await client.release(model).catch(() => undefined);
   }
+  return measures;
+}
+
+/** The original's float outputs on each input (kept to compare several models with one original run). */
+export async function referenceOutputs(
+  client: OrtClient,
+  original: string,
+  samples: readonly CalibrationSample[],
+): Promise<Record<string, TensorPayload>[]> {
+  const model = await client.load(original);
+  try {
+    const outputs: Record<string, TensorPayload>[] = [];
+    for (const sample of samples) outputs.push(await client.run(model, sample.feeds));
+    return outputs;
+  } finally {
+    await client.release(model);
+  }
+}
+
+/** One model's fidelity to the reference outputs, on the same inputs. */
+export async function compareWithReference(
+  client: OrtClient,
+  path: string,
+  samples: readonly CalibrationSample[],
+  reference: readonly Record<string, TensorPayload>[],
+): Promise<OutputFidelity[]> {
+  const model = await client.load(path);
+  const accumulators = new Map<string, FidelityAccumulator>();
+  try {
+    for (let s = 0; s < samples.length; s++) {
+      const actual = await client.run(model, samples[s].feeds);
+      for (const [name, tensor] of Object.entries(reference[s])) {
+        const got = actual[name];
+        if (!got || !isFloat(tensor) || !isFloat(got)) continue;
+        let acc = accumulators.get(name);
+        if (!acc) accumulators.set(name, (acc = new FidelityAccumulator(name)));
+        acc.add({ dims: tensor.dims, data: numbers(tensor) }, { dims: got.dims, data: numbers(got) });
+      }
+    }
+  } finally {
+    await client.release(model);
+  }
+  return [...accumulators.values()].map((a) => a.result());
 }
 
 function isFloat(t: TensorPayload): boolean {
