@@ -72,6 +72,15 @@ export async function runCli(argv: string[], output: CliIO = processIO): Promise
     .option('--rtol <x>', "tolerance relative to each output's largest magnitude", '1e-4')
     .option('--seed <n>', 'seed of the random inputs', '1')
     .option('--timeout <seconds>', 'give up on an ONNX Runtime step after this long', '600')
+    .option('--fidelity', 'also measure fidelity to the original (PSNR/SSIM, top-1/top-5, errors, cosine)')
+    .option('--calib <dir>', 'fidelity on these PNG/JPEG pictures or .pb/.npy tensors (implies --fidelity)')
+    .option(
+      '--calib-size <HxW>',
+      'pictures: height and width for inputs whose size is not fixed (default 128x128)',
+    )
+    .option('--calib-layout <layout>', 'pictures: nchw (default) or nhwc')
+    .option('--calib-channels <channels>', 'pictures: rgb, bgr, grey or rgba (default: from the input)')
+    .option('--calib-range <low,high>', 'pictures: pixel values 0…255 map to this range (default 0,1)')
     .addHelpText(
       'after',
       `

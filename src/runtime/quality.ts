@@ -48,7 +48,11 @@ export async function assessQuality(
     const splits: { name: string; samples: CalibrationSample[] }[] = [{ name: 'calibration', samples: fit }];
     if (held.length > 0) splits.push({ name: 'held-out', samples: held });
     let reconstruction: QualityReport['reconstruction'] = null;
-    const candidates = [{ label: 'plain prune', path: options.reconstruct?.plain ?? pruned }];
+    const candidates = [
+      options.reconstruct
+        ? { label: 'plain prune', path: options.reconstruct.plain }
+        : { label: 'pruned', path: pruned },
+    ];
     if (options.reconstruct) {
       options.onStep?.('reconstruct');
       const outcome = await reconstructModel(
@@ -90,7 +94,7 @@ export async function assessQuality(
 export function formatQuality(q: QualityReport): string {
   const lines = ['Fidelity to the original (ONNX Runtime):', `  inputs: ${q.inputs}`];
   for (const s of q.splits) lines.push(`  ${s.name} split: ${s.samples.join(', ')}`);
-  if (q.splits.length === 1)
+  if (q.reconstruction && q.splits.length === 1)
     lines.push('  no held-out split (one input): the figures are measured on the fitted data');
   lines.push(formatFidelity(q.fidelity));
   if (q.reconstruction) {

@@ -173,5 +173,13 @@ describe('reconstruction', () => {
       json.quality.reconstruction.layers.map((l: { node: string }) => l.node),
       ['/b/Conv', '/c/Conv'],
     );
+    // verify measures fidelity too; a reconstructed model is not expected to equal the masked original.
+    const verified = await cli('verify', model, output, '--runs', '0', '--calib', calib);
+    assert.equal(verified.code, 1);
+    assert.match(verified.stderr, /was reconstructed .* not expected to equal the masked original/);
+    assert.match(
+      verified.stdout,
+      /Fidelity to the original[\s\S]*pruned, calibration \(2\): output: PSNR \d+\.\d\d dB/,
+    );
   });
 });
