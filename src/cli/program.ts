@@ -107,6 +107,10 @@ checks and timing only, and exits 0 when the shapes match.`,
     .option('--round-to <n>', 'removed counts are multiples of n', '1')
     .option('--seed <n>', 'seed for the random criterion', '0')
     .option('-o, --output <plan>', 'the plan file (default: MODEL.prune.json)')
+    .option(
+      '--from-sensitivity <json>',
+      'per-layer amounts from `sensitivity --json`: more from the layers that hurt least, to --target-macs',
+    )
     .action((model: string, options: Parameters<typeof planCommand>[1]) => planCommand(model, options, io));
 
   program

@@ -1,6 +1,6 @@
 // onnx-pruner sensitivity: each group pruned alone at each ratio, fidelity to the original, deterministic.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { buildModel, conv3 } from '../builder/fixture-kit';
@@ -51,5 +51,42 @@ describe('sensitivity', () => {
     const text = await cli('sensitivity', model, '--ratios', '0.5', '--samples', '1');
     assert.match(text.stdout, /\/b\/Conv\s+0\.50\s+4 of 8\s+\d+\.\d %\s+output: PSNR \d+\.\d\d dB/);
     assert.equal((await cli('sensitivity', model, '--ratios', '1.5')).code, 2);
+  });
+
+  test('plan --from-sensitivity turns the figures into per-layer amounts for a MACs target', async () => {
+    const figures = join(dir, 'sensitivity.json');
+    const run = await cli('sensitivity', model, '--ratios', '0.25,0.5', '--samples', '2', '-o', figures);
+    assert.equal(run.code, 0, run.stderr);
+    const plan = join(dir, 'three.prune.json');
+    const planned = await cli(
+      'plan',
+      model,
+      '--from-sensitivity',
+      figures,
+      '--target-macs',
+      '0.8',
+      '-o',
+      plan,
+    );
+    assert.equal(planned.code, 0, planned.stderr);
+    assert.match(planned.stdout, /layers cut, predicted MACs \d+\.\d % of the original/);
+    const layers = JSON.parse(readFileSync(plan, 'utf8')).layers;
+    assert.ok(Object.keys(layers).length >= 1);
+    const pruned = await cli('prune', model, '--plan', plan, '-o', join(dir, 'three.pruned.onnx'));
+    assert.equal(pruned.code, 0, pruned.stderr);
+    const hostile = join(dir, 'hostile.json');
+    writeFileSync(hostile, JSON.stringify({ rows: [{ roots: [1], ratio: 'x' }] }));
+    const refused = await cli(
+      'plan',
+      model,
+      '--from-sensitivity',
+      hostile,
+      '--target-macs',
+      '0.8',
+      '-o',
+      plan,
+    );
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /hostile\.json is not the JSON of onnx-pruner sensitivity --json/);
   });
 });
