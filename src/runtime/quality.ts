@@ -100,11 +100,11 @@ export function formatQuality(q: QualityReport): string {
   if (q.reconstruction) {
     const r = q.reconstruction;
     lines.push(
-      `Reconstruction: ${r.layers.length} layer${r.layers.length === 1 ? '' : 's'} refitted by ridge least squares on the calibration split (${r.positions} sampled positions per input).`,
+      `Reconstruction: ${r.layers.filter((l) => !l.keptPlain).length} of ${r.layers.length} layer${r.layers.length === 1 ? '' : 's'} refitted by ridge least squares on the calibration split (${r.positions} sampled positions per input).`,
     );
     for (const l of r.layers)
       lines.push(
-        `  ${l.node} (${l.opType}): ${l.features} features → ${l.outputs} outputs, ${l.rows} rows, λ ${l.relativeLambda.toExponential(0)}×mean diag, residual ${percent(l.trainingError)} (cross-validated ${Number.isNaN(l.validationError) ? '—' : percent(l.validationError)})`,
+        `  ${l.node} (${l.opType}): ${l.features} features → ${l.outputs} outputs, ${l.rows} rows, λ ${l.relativeLambda.toExponential(0)}×mean diag, residual ${percent(l.trainingError)} (cross-validated ${Number.isNaN(l.validationError) ? '—' : percent(l.validationError)}; plain prune ${percent(l.plainError)})${l.keptPlain ? ': kept as pruned, it fits better' : ''}`,
       );
     for (const s of r.skipped) lines.push(`  ${s.node}: not refitted: ${s.reason}`);
     lines.push(`  ${r.note}`);

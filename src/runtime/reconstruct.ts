@@ -17,8 +17,9 @@ import {
   positionCount,
   samplePositions,
 } from '../core/reconstruct/patches';
-import { refittedTensors } from '../core/reconstruct/refit';
-import { NormalEquations, fitRidgeCv } from '../core/reconstruct/ridge';
+import { refittedTensors, solutionOf } from '../core/reconstruct/refit';
+import { NormalEquations, fitRidgeCv, residual } from '../core/reconstruct/ridge';
+import { readTensorAsFloat32 } from '../core/onnx/tensorData';
 import { mulberry32 } from '../core/random';
 import type { TensorPayload } from '../protocol/runtime';
 import type { CalibrationSample } from './calibration';
@@ -50,6 +51,9 @@ export interface RefitReport {
   /** Cross-validated and training residual shares (Σ‖y − ŷ‖² / Σ‖y‖²). */
   validationError: number;
   trainingError: number;
+  /** The plain prune's residual share on the same rows, and whether it won (the layer was left as pruned). */
+  plainError: number;
+  keptPlain: boolean;
 }
 
 export interface ReconstructOutcome {
@@ -135,9 +139,19 @@ export async function reconstructModel(
         await client.release(model);
         rmSync(tapped, { force: true });
       }
-      const fit = fitRidgeCv(folds, (i) => !(layer.bias && i === p - 1));
-      proto = withRefit(file, proto, layer, refittedTensors(layer, fit.weights, p, m));
+      // The ridge pulls towards the plain prune's own weights (a strong one keeps them, a weak one fits the
+      // data), and those weights are a candidate on their own too: never fitted to these rows, their residual
+      // on all of them is as honest as the refit's cross-validated one. Where they do better (channels that
+      // were nearly dead, say), the layer keeps them.
+      const plainWeights = solutionOf(layer, currentTensors(file, proto, layer), p, m);
+      const fit = fitRidgeCv(folds, (i) => !(layer.bias && i === p - 1), undefined, plainWeights);
+      const plainError =
+        folds.reduce((n, f) => n + residual(f, plainWeights), 0) / (folds.reduce((n, f) => n + f.yy, 0) || 1);
+      const keptPlain = plainError <= fit.validationError;
+      if (!keptPlain) proto = withRefit(file, proto, layer, refittedTensors(layer, fit.weights, p, m));
       reports.push({
+        keptPlain,
+        plainError,
         node: layer.node,
         opType: layer.opType,
         features: p,
@@ -238,6 +252,19 @@ function withRefit(
     return changed;
   });
   return withChanges(proto, { graph: withChanges(graph, { initializer }) });
+}
+
+/** The layer's weight and bias as they are in the model being refitted. */
+function currentTensors(
+  file: ModelFile,
+  proto: onnx.ModelProto.$Properties,
+  layer: RefitLayer,
+): { weight: Float32Array; bias?: Float32Array } {
+  const find = (name: string) => (proto.graph!.initializer ?? []).find((t) => t.name === name)!;
+  return {
+    weight: readTensorAsFloat32(file, find(layer.weight)),
+    bias: layer.bias ? readTensorAsFloat32(file, find(layer.bias)) : undefined,
+  };
 }
 
 function floats(t: TensorPayload): Float32Array {

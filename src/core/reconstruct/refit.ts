@@ -25,3 +25,24 @@ export function refittedTensors(
   for (let k = 0; k < m; k++) bias[k] = solution[(p - 1) * m + k] / layer.beta;
   return { weight, bias };
 }
+
+/**
+ * The least-squares solution (p × m) a layer's current weight and bias stand for: the inverse of
+ * `refittedTensors`, so the plain prune's weights can be scored on the same rows as a refit.
+ */
+export function solutionOf(
+  layer: RefitLayer,
+  tensors: { weight: Float32Array; bias?: Float32Array },
+  p: number,
+  m: number,
+): Float64Array {
+  const features = layer.bias ? p - 1 : p;
+  const solution = new Float64Array(p * m);
+  for (let j = 0; j < features; j++)
+    for (let k = 0; k < m; k++)
+      solution[j * m + k] =
+        (layer.layout === 'kn' ? tensors.weight[j * m + k] : tensors.weight[k * features + j]) * layer.alpha;
+  if (layer.bias && tensors.bias)
+    for (let k = 0; k < m; k++) solution[(p - 1) * m + k] = tensors.bias[k] * layer.beta;
+  return solution;
+}

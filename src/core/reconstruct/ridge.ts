@@ -139,7 +139,7 @@ export function residual(eq: NormalEquations, w: Float64Array): number {
 }
 
 /** Ridge strengths tried, as multiples of the mean diagonal of XᵀX (so the grid does not depend on scale). */
-export const RIDGE_GRID = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1];
+export const RIDGE_GRID = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
 
 export interface RidgeFit {
   /** p×m solution on every fold's rows. */
@@ -153,13 +153,32 @@ export interface RidgeFit {
 }
 
 /**
- * Ridge fit with λ chosen by cross-validation over the folds (each fold held out in turn, the others fitted).
+ * XᵀY + λ·prior on the penalised rows: ridge towards `prior` instead of towards zero
+ * (min ‖Y − XW‖² + λ‖W − prior‖² has normal equations (XᵀX + λI) W = XᵀY + λ·prior).
+ */
+function shifted(
+  cross: Float64Array,
+  prior: Float64Array | undefined,
+  lambda: number,
+  m: number,
+  penalised: (i: number) => boolean,
+): Float64Array {
+  if (!prior) return cross;
+  const out = new Float64Array(cross);
+  for (let i = 0; i < out.length; i++) if (penalised(Math.floor(i / m))) out[i] += lambda * prior[i];
+  return out;
+}
+
+/**
+ * Ridge fit with λ chosen by cross-validation (towards `prior` when given: a strong ridge then keeps the
+ * prior's weights, a weak one fits the data) over the folds (each fold held out in turn, the others fitted).
  * With one fold there is nothing to validate on, and the grid's middle value (1e-4) is used.
  */
 export function fitRidgeCv(
   folds: readonly NormalEquations[],
   penalised: (i: number) => boolean,
   grid: readonly number[] = RIDGE_GRID,
+  prior?: Float64Array,
 ): RidgeFit {
   const { p, m } = folds[0];
   const total = new NormalEquations(p, m);
@@ -179,7 +198,11 @@ export function fitRidgeCv(
         const train = new NormalEquations(p, m);
         train.addScaled(total);
         train.addScaled(held, -1);
-        error += residual(held, solveRidge(train.gram, train.cross, p, m, relative * scale, penalised));
+        const lambda = relative * scale;
+        error += residual(
+          held,
+          solveRidge(train.gram, shifted(train.cross, prior, lambda, m, penalised), p, m, lambda, penalised),
+        );
       }
       if (error < bestError) {
         bestError = error;
@@ -188,7 +211,15 @@ export function fitRidgeCv(
     }
     bestError /= total.yy || 1;
   }
-  const weights = solveRidge(total.gram, total.cross, p, m, best * scale, penalised);
+  const lambda = best * scale;
+  const weights = solveRidge(
+    total.gram,
+    shifted(total.cross, prior, lambda, m, penalised),
+    p,
+    m,
+    lambda,
+    penalised,
+  );
   return {
     weights,
     relativeLambda: best,

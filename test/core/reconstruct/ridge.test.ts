@@ -23,13 +23,21 @@ describe('ridge least squares', () => {
     assert.ok(Math.abs(residual(all, fit.weights)) < 1e-6);
   });
 
-  test('noise far above the signal makes cross-validation pick a strong ridge', () => {
+  test('noise far above the signal makes cross-validation pick a strong ridge; a prior moves its centre', () => {
     const folds = [0, 1].map(() => new NormalEquations(2, 1));
     let seed = 1;
     const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 20;
     for (let r = 0; r < 40; r++)
       folds[r % 2].addRows(Float64Array.of(noise(), noise()), Float64Array.of(noise()), 1);
     assert.ok(fitRidgeCv(folds, () => true).relativeLambda >= 1e-2);
+    // Ridge towards a prior (the plain prune's weights): of the many exact fits of an underdetermined
+    // problem (one row x = (1, 1), y = 2), the one nearest the prior (2, 0), not the smallest (1, 1).
+    const one = new NormalEquations(2, 1);
+    one.addRows(Float64Array.of(1, 1), Float64Array.of(2), 1);
+    const plain = fitRidgeCv([one], () => true).weights;
+    const towards = fitRidgeCv([one], () => true, undefined, Float64Array.of(2, 0)).weights;
+    assert.ok(Math.abs(plain[0] - 1) < 1e-3 && Math.abs(plain[1] - 1) < 1e-3, `${plain}`);
+    assert.ok(Math.abs(towards[0] - 2) < 1e-3 && Math.abs(towards[1]) < 1e-3, `${towards}`);
   });
 
   test('conv features follow the weight order [Cin, kh, kw], zero outside the padding', () => {
