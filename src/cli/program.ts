@@ -9,6 +9,7 @@ import { NOISE_FLOOR_FACTOR } from '../runtime/compareOutputs';
 import { demoCommand } from './commands/demo';
 import { fixCommand } from './commands/fix';
 import { planCommand, pruneCommand } from './commands/prune';
+import { sensitivityCommand } from './commands/sensitivity';
 import { CliError, EXIT } from './exit';
 import { jsonText, visible } from './visible';
 import { oneLine } from '../core/text';
@@ -80,6 +81,15 @@ export async function runCli(argv: string[], output: CliOutput = processIO): Pro
       'give up on an ONNX Runtime step after this long',
       String(ORT_TIMEOUT_SECONDS),
     )
+    .option('--fidelity', 'also measure fidelity to the original (PSNR/SSIM, top-1/top-5, errors, cosine)')
+    .option('--calib <dir>', 'fidelity on these PNG/JPEG pictures or .pb/.npy tensors (implies --fidelity)')
+    .option(
+      '--calib-size <HxW>',
+      'pictures: height and width for inputs whose size is not fixed (default 128x128)',
+    )
+    .option('--calib-layout <layout>', 'pictures: nchw (default) or nhwc')
+    .option('--calib-channels <channels>', 'pictures: rgb, bgr, grey or rgba (default: from the input)')
+    .option('--calib-range <low,high>', 'pictures: pixel values 0…255 map to this range (default 0,1)')
     .addHelpText(
       'after',
       `
@@ -113,6 +123,10 @@ checks and timing only, and exits 0 when the shapes match.`,
     )
     .option('--seed <n>', 'seed for the random criterion', '0')
     .option('-o, --output <plan>', 'the plan file (default: MODEL.prune.json)')
+    .option(
+      '--from-sensitivity <json>',
+      'per-layer amounts from `sensitivity --json`: more from the layers that hurt least, to --target-macs',
+    )
     .action((model: string, options: Parameters<typeof planCommand>[1]) => planCommand(model, options, io));
 
   program
@@ -131,10 +145,31 @@ checks and timing only, and exits 0 when the shapes match.`,
       'prune (globally) until the pruned model, timed against the original in ONNX Runtime, takes at most this share of its time (0.05–1)',
     )
     .option('--global', 'rank the units of all groups together (importance normalised per group)')
-    .option('--criterion <criterion>', 'importance: l1 (default), l2, bn, random, activation')
+    .option(
+      '--criterion <criterion>',
+      'importance: l1 (default), l2, bn, random, activation, greedy (data-aware: what the next layer absorbs best on --calib inputs)',
+    )
     .option(
       '--calib <dir>',
-      'activation criterion: .pb or .npy input tensors to run (default: random inputs)',
+      'calibration inputs (activation criterion, --reconstruct, fidelity): PNG/JPEG pictures or .pb/.npy tensors (default: random inputs, a weak estimate)',
+    )
+    .option(
+      '--calib-size <HxW>',
+      'pictures: height and width for inputs whose size is not fixed (default 128x128)',
+    )
+    .option('--calib-layout <layout>', 'pictures: nchw (default) or nhwc')
+    .option(
+      '--calib-channels <channels>',
+      'pictures: rgb, bgr, grey or rgba (default: from the input, 1 → grey, 3 → rgb)',
+    )
+    .option('--calib-range <low,high>', 'pictures: pixel values 0…255 map to this range (default 0,1)')
+    .option(
+      '--reconstruct',
+      'refit the layers that read removed channels by least squares on the calibration inputs (no training); the plain prune is what --verify checks',
+    )
+    .option(
+      '--holdout <n>',
+      'calibration inputs (the last by name) kept out of the fit to measure fidelity on (default a third)',
     )
     .option('--reduce <how>', "combine a unit's members by mean (default), sum or max")
     .option('--round-to <n>', 'removed counts are multiples of n')
@@ -157,6 +192,31 @@ checks and timing only, and exits 0 when the shapes match.`,
     .option('--report-md <file>', 'the same as a Markdown page')
     .action(async (model: string, options: Parameters<typeof pruneCommand>[1]) => {
       exitCode = await pruneCommand(model, options, io);
+    });
+
+  program
+    .command('sensitivity')
+    .description('prune each group alone at several ratios and measure its fidelity to the original')
+    .argument('<model>', 'the .onnx file')
+    .option('--ratios <list>', 'comma-separated ratios', '0.1,0.3,0.5,0.7')
+    .option(
+      '--calib <dir>',
+      'PNG/JPEG pictures or .pb/.npy tensors (default: seeded random inputs, a weak estimate)',
+    )
+    .option(
+      '--calib-size <HxW>',
+      'pictures: height and width for inputs whose size is not fixed (default 128x128)',
+    )
+    .option('--calib-layout <layout>', 'pictures: nchw (default) or nhwc')
+    .option('--calib-channels <channels>', 'pictures: rgb, bgr, grey or rgba (default: from the input)')
+    .option('--calib-range <low,high>', 'pictures: pixel values 0…255 map to this range (default 0,1)')
+    .option('--samples <n>', 'random inputs when there is no --calib (default 4)')
+    .option('--criterion <criterion>', 'which channels go: l1 (default), l2, bn, random')
+    .option('--seed <n>', 'seed of the random inputs and the random criterion', '0')
+    .option('--json', 'print the figures as one JSON object')
+    .option('-o, --output <file>', 'also write the JSON to this file')
+    .action(async (model: string, options: Parameters<typeof sensitivityCommand>[1]) => {
+      exitCode = await sensitivityCommand(model, options, io);
     });
 
   program

@@ -42,7 +42,8 @@ async function writePlan(uri: vscode.Uri, text: string): Promise<void> {
 
 function settingsOf(text: string): PanelSettings | undefined {
   const plan = parsePlan(text).partial;
-  const criterion = plan.criterion === 'activation' ? undefined : plan.criterion;
+  const criterion =
+    plan.criterion === 'activation' || plan.criterion === 'greedy' ? undefined : plan.criterion;
   if (plan.targetMacs !== undefined)
     return { criterion: criterion ?? 'l1', mode: 'macs', value: plan.targetMacs };
   return { criterion: criterion ?? 'l1', mode: plan.global ? 'global' : 'ratio', value: plan.ratio ?? 0.5 };

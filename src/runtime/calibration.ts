@@ -10,19 +10,78 @@ import { readTensorAsFloat32 } from '../core/onnx/tensorData';
 import { writeModel } from '../core/onnx/writer';
 import { accumulateChannelMeans, withActivationTaps } from '../core/prune/activationTaps';
 import type { ActivationStats } from '../core/prune/importance';
-import type { Feeds } from '../protocol/runtime';
+import type { Feeds, ValueMeta } from '../protocol/runtime';
+import {
+  IMAGE_FILE,
+  type ImageFeedOptions,
+  describeImageChoices,
+  imageChoices,
+  imageFeed,
+} from './calibImages';
 import { OrtClient } from './ortClient';
 import { randomFeeds } from './randomFeeds';
 
 export interface CalibrationOptions {
-  /** A folder of `.pb` (TensorProto) or `.npy` files, one input tensor each (single-input models). */
+  /**
+   * A folder of pictures (PNG, JPEG) or of `.pb` (TensorProto) / `.npy` files, one input tensor each
+   * (single-input models).
+   */
   calibDir?: string;
+  /** How pictures become inputs (defaults from the model's declared input). */
+  image?: ImageFeedOptions;
   /** Random samples when there is no folder. Default 4. */
   samples?: number;
   seed?: number;
   client?: OrtClient;
   /** Timeout of each ONNX Runtime request of a client started here, in ms (ORT_TIMEOUT_SECONDS). */
   timeoutMs?: number;
+}
+
+/** One calibration input: its name (the file, or `random #i`) and the feeds. */
+export interface CalibrationSample {
+  name: string;
+  feeds: Feeds;
+}
+
+export interface CalibrationSet {
+  samples: CalibrationSample[];
+  /** Files from a folder, or seeded random inputs (a weak estimate of fidelity). */
+  source: 'files' | 'random';
+  /** What the inputs are, for the report (how pictures were converted, or that they are random). */
+  description: string;
+}
+
+/** The default held-out share: a third of the inputs, at least one when there are two or more. */
+export function defaultHoldout(count: number): number {
+  return count >= 3 ? Math.floor(count / 3) : count === 2 ? 1 : 0;
+}
+
+/**
+ * The inputs fitted on (selection, reconstruction) and the held-out ones fidelity is also measured on: the
+ * last `holdout` by name (default a third), never all of them.
+ */
+export function splitCalibration(
+  samples: readonly CalibrationSample[],
+  holdout?: number,
+): { fit: CalibrationSample[]; held: CalibrationSample[] } {
+  const count = Math.min(holdout ?? defaultHoldout(samples.length), Math.max(samples.length - 1, 0));
+  return { fit: samples.slice(0, samples.length - count), held: samples.slice(samples.length - count) };
+}
+
+/** The calibration inputs of a model: the folder's files (sorted by name) or seeded random inputs. */
+export function calibrationSet(inputs: readonly ValueMeta[], options: CalibrationOptions): CalibrationSet {
+  if (options.calibDir) return calibrationFeeds(options.calibDir, inputs, options.image ?? {});
+  const count = options.samples ?? 4;
+  return {
+    source: 'random',
+    samples: Array.from({ length: count }, (_, i) => ({
+      name: `random #${i + 1}`,
+      feeds: randomFeeds(inputs, (options.seed ?? 0) + i),
+    })),
+    description:
+      `${count} seeded random inputs (uniform in [-1, 1), seed ${options.seed ?? 0}): a weak estimate, ` +
+      'real inputs (--calib DIR) say far more',
+  };
 }
 
 /**
@@ -41,14 +100,7 @@ export async function measureActivations(
     const path = join(dir, 'tapped.onnx');
     writeModel(file, proto, path);
     const model = await client.load(path);
-    const batches: Feeds[] = options.calibDir
-      ? calibrationFeeds(
-          options.calibDir,
-          model.inputs.map((i) => i.name),
-        )
-      : Array.from({ length: options.samples ?? 4 }, (_, i) =>
-          randomFeeds(model.inputs, (options.seed ?? 0) + i),
-        );
+    const batches = calibrationSet(model.inputs, options).samples.map((s) => s.feeds);
     const stats = new Map(taps.map((t) => [t.value, new Float64Array(t.channels)]));
     for (const feeds of batches) {
       const outputs = await client.run(model, feeds, { outputs: taps.map((t) => t.value) });
@@ -68,7 +120,11 @@ export async function measureActivations(
 }
 
 /** One feed per file of the folder (sorted), for a model with one input. */
-function calibrationFeeds(dir: string, inputs: string[]): Feeds[] {
+function calibrationFeeds(
+  dir: string,
+  inputs: readonly ValueMeta[],
+  image: ImageFeedOptions,
+): CalibrationSet {
   if (inputs.length !== 1) {
     throw new OnnxError(
       'unsupported',
@@ -79,13 +135,30 @@ function calibrationFeeds(dir: string, inputs: string[]): Feeds[] {
   let files: string[];
   try {
     files = readdirSync(dir)
-      .filter((f) => /\.(pb|npy)$/i.test(f))
+      .filter((f) => /\.(pb|npy)$/i.test(f) || IMAGE_FILE.test(f))
       .sort();
   } catch {
     throw new OnnxError('unreadable', `${dir}: the calibration folder cannot be read.`, dir);
   }
-  if (files.length === 0) throw new OnnxError('unreadable', `${dir}: no .pb or .npy calibration files.`, dir);
-  return files.map((f) => ({ [inputs[0]]: readCalibrationTensor(join(dir, f)) }));
+  if (files.length === 0)
+    throw new OnnxError('unreadable', `${dir}: no PNG, JPEG, .pb or .npy calibration files.`, dir);
+  const pictures = files.filter((f) => IMAGE_FILE.test(f));
+  const choices = pictures.length > 0 ? imageChoices(inputs[0], image, dir) : undefined;
+  const samples = files.map((f) => {
+    const path = join(dir, f);
+    const tensor = IMAGE_FILE.test(f)
+      ? imageFeed(readFileSync(path), path, choices!)
+      : readCalibrationTensor(path);
+    return { name: f, feeds: { [inputs[0].name]: tensor } };
+  });
+  const tensors = files.length - pictures.length;
+  const description = [
+    pictures.length > 0 ? `${pictures.length} pictures from ${dir}: ${describeImageChoices(choices!)}` : '',
+    tensors > 0 ? `${tensors} tensor files (.pb, .npy) from ${dir}, fed as they are` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  return { source: 'files', samples, description };
 }
 
 /** A float32 tensor from a TensorProto (.pb) or NumPy (.npy, little-endian float32, C order) file. */

@@ -17,9 +17,9 @@ export function checkedPlan(
   const doc = parsePlan(text);
   const parseError = doc.diagnostics.find((d) => d.severity === 'error');
   if (!doc.plan || parseError) throw new PlanRefused(`${planPath}: ${parseError?.message ?? 'not a plan'}`);
-  if (doc.plan.criterion === 'activation')
+  if (doc.plan.criterion === 'activation' || doc.plan.criterion === 'greedy')
     throw new PlanRefused(
-      'The activation criterion needs calibration inputs: prune this plan with the CLI (--calib).',
+      `The ${doc.plan.criterion} criterion needs calibration inputs: prune this plan with the CLI (--calib).`,
     );
   const model = resolvePlanModel(planPath, doc.plan.model);
   if (!model.ok) throw new PlanRefused(`${planPath}: ${model.message}.`);

@@ -135,6 +135,14 @@ describe('onnx-pruner demo and prune --verify', () => {
     const markdown = readFileSync(join(out, 'report.md'), 'utf8');
     assert.match(markdown, /\| MACs \(batch 1\) \| 289,751,040 \| 76,480,512 \|/);
     assert.match(markdown, /\*\*PASS\*\*/);
+    // Fidelity with and without reconstruction, fitted on four pictures, held out on two.
+    assert.match(run.stdout, /held-out split: coffee-crop\.png, rocket-crop\.png/);
+    const psnr = (label: string, split: string) =>
+      report.quality.fidelity.find(
+        (m: { label: string; split: string }) => m.label === label && m.split === split,
+      ).outputs[0].psnr as number;
+    assert.ok(psnr('reconstructed', 'held-out') > psnr('plain prune', 'held-out') + 10);
+    assert.match(markdown, /\| reconstructed \| held-out \| `output` \| \d+\.\d\d dB \|/);
   });
 });
 

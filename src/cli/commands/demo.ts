@@ -16,10 +16,16 @@ function samplePath(): string {
   return resolve(__dirname, '..', 'media', 'sample', 'edsr-x4.onnx');
 }
 
+/** The sample's calibration pictures (media/sample/calib/: crops of public-domain and CC0 photos). */
+export function sampleCalibration(): string {
+  return join(dirname(samplePath()), 'calib');
+}
+
 /**
  * `onnx-pruner demo` (npm run demo): the whole journey on the bundled sample. Analyse it (the pixel shuffles
- * make its upsampling convs prune in blocks of 4), prune it, and verify the result in ONNX Runtime against
- * the masked original, with the speed-up.
+ * make its upsampling convs prune in blocks of 4), prune it, verify the plain prune in ONNX Runtime against
+ * the masked original, with the speed-up, then reconstruct it from the sample's calibration pictures and show
+ * the fidelity (PSNR vs the original) of the prune with and without reconstruction.
  */
 export async function demoCommand(options: { ratio: string; out: string }, io: CliIO): Promise<number> {
   const sample = samplePath();
@@ -31,13 +37,15 @@ export async function demoCommand(options: { ratio: string; out: string }, io: C
   }
   mkdirSync(options.out, { recursive: true });
   const output = join(options.out, 'edsr-x4.pruned.onnx');
-  io.stdout(`== prune (ratio ${options.ratio}) and verify\n`);
+  io.stdout(`== prune (ratio ${options.ratio}), verify, and reconstruct from calibration pictures\n`);
   return pruneCommand(
     sample,
     {
       output,
       ratio: options.ratio,
       verify: true,
+      reconstruct: true,
+      calib: sampleCalibration(),
       report: join(options.out, 'report.json'),
       reportMd: join(options.out, 'report.md'),
     },

@@ -1,12 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type Analysis, analyzeModel } from '../../core/analyze/analyze';
 import { OnnxError, withModelErrors } from '../../core/onnx/errors';
 import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
 import { describeFsError } from '../../core/onnx/fileSource';
-import { type ActivationStats, CRITERIA, type Criterion } from '../../core/prune/importance';
+import { CRITERIA, type Criterion } from '../../core/prune/importance';
 import { measureActivations } from '../../runtime/calibration';
+import { measureGreedyScores } from '../../runtime/greedyScores';
+import { type QualityReport, assessQuality, formatQuality, qualityMarkdown } from '../../runtime/quality';
+import { type CalibCliOptions, imageFeedOptions } from './calibOptions';
+import { settingsFromSensitivity } from './planFromSensitivity';
 import { describeLatencySearch, pruneForLatency } from '../../runtime/latencyTarget';
 import { OrtRuntimeError } from '../../runtime/ortClient';
 import { withMachineAlignment } from '../../runtime/channelBlock';
@@ -26,8 +30,12 @@ import { writeText } from '../writeText';
 import { planModelNote } from './planNote';
 import { pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
 
-export interface PruneCliOptions {
+export interface PruneCliOptions extends CalibCliOptions {
   output: string;
+  /** Refit the consumers of removed channels by least squares on the calibration inputs. */
+  reconstruct?: boolean;
+  /** Calibration inputs held out of the fit (the last by name). */
+  holdout?: string;
   verify?: boolean;
   report?: string;
   reportMd?: string;
@@ -42,7 +50,6 @@ export interface PruneCliOptions {
   targetMacs?: string;
   targetLatency?: string;
   reduce?: string;
-  calib?: string;
   timeout?: string;
 }
 
@@ -115,20 +122,39 @@ function criterion(value: string): Criterion {
   return value as Criterion;
 }
 
-/** The `activation` criterion's statistics: the model run in ONNX Runtime on calibration (or random) inputs. */
+/**
+ * The `activation` criterion's statistics, or the `greedy` criterion's scores: the model run in ONNX Runtime
+ * on calibration (or random) inputs; greedy leaves the held-out inputs out, as reconstruction does.
+ */
 async function calibrate(
   model: string,
-  calibDir: string | undefined,
-  seed: number,
+  options: PruneCliOptions,
+  settings: PruneSettings,
   timeout: number | undefined,
-): Promise<ActivationStats> {
+): Promise<void> {
   const file = withModelErrors(model, () => openModel(model));
   try {
     const analysis = withModelErrors(model, () => analyzeModel(new ModelView(file)));
-    return await measureActivations(file, analysis, { calibDir, seed, timeoutMs: timeout });
+    const calibration = {
+      calibDir: options.calib,
+      image: imageFeedOptions(options),
+      seed: settings.seed,
+      timeoutMs: timeout,
+    };
+    if (settings.criterion === 'activation')
+      settings.activations = await measureActivations(file, analysis, calibration);
+    else
+      settings.measured = await measureGreedyScores(file, analysis, {
+        ...calibration,
+        holdout: holdout(options),
+      });
   } finally {
     file.close();
   }
+}
+
+function holdout(options: PruneCliOptions): number | undefined {
+  return options.holdout === undefined ? undefined : integer('--holdout', options.holdout, 0);
 }
 
 function number(flag: string, text: string, min: number, max: number): number {
@@ -156,8 +182,8 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
   const timeout = timeoutMs(options.timeout);
   if (resolve(options.output) === resolve(model))
     throw new CliError('-o must name a new file, not the model itself.');
-  if (settings.criterion === 'activation')
-    settings.activations = await calibrate(model, options.calib, settings.seed, timeout);
+  if (settings.criterion === 'activation' || settings.criterion === 'greedy')
+    await calibrate(model, options, settings, timeout);
   const planDoc = options.plan === undefined ? undefined : parsePlan(readFileSync(options.plan, 'utf8'));
   const note = planDoc && planModelNote(options.plan!, planDoc.partial.model, model);
   if (note) io.stderr(`${oneLine(note)}\n`);
@@ -177,71 +203,126 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
   const line = new ProgressLine(io.progress);
   const onProgress: PruneProgress = (stage, done, total) =>
     line.update(stage, pruneProgressText(stage, done, total));
-  let latency: string | undefined;
-  const outcome =
-    settings.targetLatency === undefined
-      ? withModelErrors(model, () => {
-          try {
-            return pruneFile(model, options.output, settings, { check, hashOriginal: true, onProgress });
-          } catch (error) {
-            if (error instanceof OnnxError || error instanceof CliError) throw error;
-            throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
-          } finally {
-            line.clear();
-          }
-        })
-      : await (async () => {
-          const target = settings.targetLatency!;
-          try {
-            const result = await pruneForLatency(model, options.output, settings, target, {
-              timeoutMs: timeout,
-              check,
-              onProgress,
-              onStep: (step) =>
-                line.update(
-                  'latency',
-                  `latency target ${target}: ratio ${step.ratio} runs in ${step.share.toFixed(3)} of the original's time…`,
-                ),
-            });
-            latency = describeLatencySearch(target, result);
-            return result.outcome;
-          } catch (error) {
-            if (error instanceof OnnxError || error instanceof CliError) throw error;
-            if (error instanceof OrtRuntimeError)
-              throw new CliError(
-                `${model}: cannot find the prune for --target-latency: ${sentence(error.message)}`,
-              );
-            throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
-          } finally {
-            line.clear();
-          }
-        })();
-  io.stdout(formatOutcome(outcome));
-  if (latency) io.stdout(`${oneLine(latency)}\n`);
-  let verified: VerifyResult | undefined;
-  let refusal: string | undefined;
-  if (options.verify) {
-    try {
-      verified = await verifyWithProgress(model, options.output, line, timeout);
-    } catch (error) {
-      // The pruned model is written and stays; only its check could not be made: say so, exit 1.
-      if (!(error instanceof VerifyInputError)) throw error;
-      refusal = `${error.message.replace(/\.$/, '')}; the pruned model was written to ${options.output}, but it is not verified.`;
+  // With --reconstruct the plain prune goes to a temporary folder beside the output: it is what the
+  // surgery's verification checks; the refitted model is written to the output.
+  const scratch = options.reconstruct
+    ? mkdtempSync(join(dirname(resolve(options.output)), '.onnx-pruner-'))
+    : '';
+  const plain = options.reconstruct ? join(scratch, basename(options.output)) : options.output;
+  try {
+    let latency: string | undefined;
+    const outcome =
+      settings.targetLatency === undefined
+        ? withModelErrors(model, () => {
+            try {
+              return pruneFile(model, plain, settings, { check, hashOriginal: true, onProgress });
+            } catch (error) {
+              if (error instanceof OnnxError || error instanceof CliError) throw error;
+              throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
+            } finally {
+              line.clear();
+            }
+          })
+        : await (async () => {
+            const target = settings.targetLatency!;
+            try {
+              const result = await pruneForLatency(model, plain, settings, target, {
+                timeoutMs: timeout,
+                check,
+                onProgress,
+                onStep: (step) =>
+                  line.update(
+                    'latency',
+                    `latency target ${target}: ratio ${step.ratio} runs in ${step.share.toFixed(3)} of the original's time…`,
+                  ),
+              });
+              latency = describeLatencySearch(target, result);
+              return result.outcome;
+            } catch (error) {
+              if (error instanceof OnnxError || error instanceof CliError) throw error;
+              if (error instanceof OrtRuntimeError)
+                throw new CliError(
+                  `${model}: cannot find the prune for --target-latency: ${sentence(error.message)}`,
+                );
+              throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
+            } finally {
+              line.clear();
+            }
+          })();
+    // The reports list every file the command writes, themselves included; a reconstructed model replaces
+    // the plain prune's files (which stay in the scratch folder) with the output.
+    const reports = [options.report, options.reportMd].filter((path) => path !== undefined);
+    const shown = {
+      ...outcome,
+      output: options.output,
+      files: options.reconstruct ? [options.output] : outcome.files,
+    };
+    io.stdout(formatOutcome(shown));
+    if (latency) io.stdout(`${oneLine(latency)}\n`);
+    let verified: VerifyResult | undefined;
+    let refusal: string | undefined;
+    if (options.verify) {
+      try {
+        verified = await verifyWithProgress(model, plain, line, timeout);
+      } catch (error) {
+        // The pruned model is written and stays; only its check could not be made: say so, exit 1.
+        if (!(error instanceof VerifyInputError)) throw error;
+        refusal = `${error.message.replace(/\.$/, '')}; the pruned model was written to ${options.output}, but it is not verified.`;
+      }
     }
+    if (verified)
+      io.stdout(
+        `\n${options.reconstruct ? 'The plain prune, before reconstruction:\n' : ''}${formatVerify(verified)}`,
+      );
+    const quality =
+      (options.verify && !refusal) || options.reconstruct
+        ? await qualityWithProgress(model, options, plain, outcome, settings.seed, line, timeout)
+        : undefined;
+    if (quality) io.stdout(`\n${formatQuality(quality)}`);
+    const listed = { ...shown, files: [...shown.files, ...reports] };
+    if (options.report)
+      writeText(
+        options.report,
+        `${JSON.stringify({ ...pruneReportJson(listed, verified), quality: quality ?? null }, null, 2)}\n`,
+      );
+    if (options.reportMd)
+      writeText(
+        options.reportMd,
+        pruneReportMarkdown(listed, verified) + (quality ? qualityMarkdown(quality) : ''),
+      );
+    for (const report of reports) io.stdout(`Wrote ${report}.\n`);
+    if (refusal) {
+      io.stderr(`onnx-pruner: ${refusal}\n`);
+      return EXIT.findings;
+    }
+    return verified && !verified.passed ? EXIT.findings : EXIT.ok;
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
-  if (verified) io.stdout(`\n${formatVerify(verified)}`);
-  // The report lists every file the command writes, itself included.
-  const reports = [options.report, options.reportMd].filter((path) => path !== undefined);
-  const listed = { ...outcome, files: [...outcome.files, ...reports] };
-  if (options.report)
-    writeText(options.report, `${JSON.stringify(pruneReportJson(listed, verified), null, 2)}\n`);
-  if (options.reportMd) writeText(options.reportMd, pruneReportMarkdown(listed, verified));
-  for (const report of reports) io.stdout(`Wrote ${report}.\n`);
-  if (refusal) {
-    io.stderr(`onnx-pruner: ${refusal}\n`);
-    return EXIT.findings;
+}
+
+async function qualityWithProgress(
+  model: string,
+  options: PruneCliOptions,
+  plain: string,
+  outcome: PruneOutcome,
+  seed: number,
+  line: ProgressLine,
+  timeout: number | undefined,
+): Promise<QualityReport> {
+  try {
+    return await assessQuality(model, options.output, {
+      calibDir: options.calib,
+      image: imageFeedOptions(options),
+      seed,
+      holdout: holdout(options),
+      reconstruct: options.reconstruct ? { plain, slices: outcome.slices } : undefined,
+      timeoutMs: timeout,
+      onStep: (step) => line.update(step, `${step}…`),
+    });
+  } finally {
+    line.clear();
   }
-  return verified && !verified.passed ? EXIT.findings : EXIT.ok;
 }
 
 async function verifyWithProgress(
@@ -289,21 +370,36 @@ export function formatOutcome(outcome: PruneOutcome): string {
 /** `onnx-pruner plan`: the selection a prune would make, as an editable plan file. */
 export function planCommand(
   model: string,
-  options: Omit<PruneCliOptions, 'output' | 'plan'> & { output?: string },
+  options: Omit<PruneCliOptions, 'output' | 'plan'> & { output?: string; fromSensitivity?: string },
   io: { stdout(text: string): void; stderr(text: string): void },
 ): void {
-  const settings = pruneSettings({
-    ...options,
-    ratio: options.targetMacs === undefined ? (options.ratio ?? '0.5') : options.ratio,
-  });
+  let allocated: ReturnType<typeof settingsFromSensitivity> | undefined;
+  if (options.fromSensitivity !== undefined) {
+    if (options.targetMacs === undefined || options.ratio !== undefined)
+      throw new CliError('--from-sensitivity takes --target-macs F (and no --ratio).');
+    allocated = settingsFromSensitivity(
+      options.fromSensitivity,
+      number('--target-macs', options.targetMacs, 0.01, 1),
+    );
+  }
+  const settings =
+    allocated?.settings ??
+    pruneSettings({
+      ...options,
+      ratio: options.targetMacs === undefined ? (options.ratio ?? '0.5') : options.ratio,
+    });
   const output = options.output ?? `${model.replace(/\.onnx$/i, '')}.prune.json`;
   const { text } = makePlan(model, output, settings);
   writeText(output, text);
-  io.stdout(`${output}: plan for ${model} (ratio ${settings.ratio}, criterion ${settings.criterion}).\n`);
+  io.stdout(
+    allocated
+      ? `${output}: plan for ${model} from ${options.fromSensitivity}: ${Object.keys(allocated.allocation.ratios).length} layers cut, predicted MACs ${(allocated.allocation.predictedMacs * 100).toFixed(1)} % of the original${allocated.allocation.reached ? '' : ' (the target is beyond the ratios measured)'}.\n`
+      : `${output}: plan for ${model} (ratio ${settings.ratio}, criterion ${settings.criterion}).\n`,
+  );
   // A plan written away from its model works here (the model is given again) but not in the editor.
   const where = resolvePlanModel(output, JSON.parse(text).model);
   if (!where.ok)
     io.stderr(
-      `${oneLine(`note: ${where.message}, so the editor will refuse ${output}; write the plan in the model's folder or above it to use it there.`)}\n`,
+      `note: ${where.message}, so the editor will refuse ${output}; write the plan in the model's folder or above it to use it there.\n`,
     );
 }

@@ -5,8 +5,15 @@ import { CliError, EXIT } from '../exit';
 import type { CliIO } from '../program';
 import { ProgressLine } from '../progress';
 import { writeText } from '../writeText';
+import { oneLine } from '../../core/text';
+import { openModel } from '../../core/onnx/reader';
+import { RECONSTRUCTED_METADATA_KEY } from '../../runtime/reconstruct';
+import { type CalibCliOptions, imageFeedOptions } from './calibOptions';
+import { assessQuality, formatQuality } from '../../runtime/quality';
 
-export interface VerifyCommandOptions {
+export interface VerifyCommandOptions extends CalibCliOptions {
+  /** Also measure fidelity to the original (on --calib inputs, or seeded random ones). */
+  fidelity?: boolean;
   report?: string;
   json?: boolean;
   runs?: string;
@@ -48,9 +55,26 @@ export async function verifyCommand(
   } finally {
     line.clear();
   }
-  if (options.report !== undefined) writeText(options.report, `${JSON.stringify(result, null, 2)}\n`);
-  if (options.json) io.json(result);
-  else io.stdout(`${formatVerify(result)}\n`);
+  // Fidelity (a section of its own, src/runtime/quality.ts): how far the pruned model is from the original.
+  const quality =
+    options.fidelity || options.calib !== undefined
+      ? await assessQuality(original, pruned, {
+          calibDir: options.calib,
+          image: imageFeedOptions(options),
+          seed: integer(options.seed, '--seed', 0),
+          holdout: 0,
+          timeoutMs: timeoutMs(options.timeout),
+          onStep: (step) => line.update(step, `${step}…`),
+        }).finally(() => line.clear())
+      : undefined;
+  const json = quality ? { ...result, quality } : result;
+  if (wasReconstructed(pruned))
+    io.stderr(
+      `note: ${oneLine(pruned)} was reconstructed (its weights refitted by least squares), so it is not expected to equal the masked original; the surgery is verified on the plain prune.\n`,
+    );
+  if (options.report !== undefined) writeText(options.report, `${JSON.stringify(json, null, 2)}\n`);
+  if (options.json) io.json(json);
+  else io.stdout(`${formatVerify(result)}\n${quality ? `\n${formatQuality(quality)}` : ''}`);
   return result.passed ? EXIT.ok : EXIT.findings;
 }
 
@@ -77,4 +101,18 @@ export function timeoutMs(text: string | undefined): number | undefined {
   if (text.trim() === '' || !Number.isFinite(n) || n <= 0)
     throw new CliError(`--timeout must be a number of seconds > 0, not '${text}'.`);
   return n * 1000;
+}
+
+/** Whether prune --reconstruct wrote this model (its metadata says so). */
+function wasReconstructed(path: string): boolean {
+  try {
+    const file = openModel(path);
+    try {
+      return (file.proto.metadata_props ?? []).some((e) => e.key === RECONSTRUCTED_METADATA_KEY);
+    } finally {
+      file.close();
+    }
+  } catch {
+    return false; // verifyModels has already said what is wrong with the file
+  }
 }

@@ -13,7 +13,7 @@ import { type Node, type ParseError, parseTree, printParseErrorCode, stripCommen
 import { LineIndex } from './lineIndex';
 import { removeProperty } from './planEdits';
 
-export type Criterion = 'l1' | 'l2' | 'bn' | 'random' | 'activation';
+export type Criterion = 'l1' | 'l2' | 'bn' | 'random' | 'activation' | 'greedy';
 
 /** One entry of `layers`: exactly one of these. */
 export type LayerSetting = { ratio: number } | { prune: number } | { indices: number[] } | { exclude: true };

@@ -27,15 +27,24 @@ export function withActivationTaps(
     seen.add(root.space);
     taps.push({ value: root.node.outputs[0], axis: root.space.axis, channels: root.space.size });
   }
-  const graph = file.proto.graph!;
-  const existing = new Set((graph.output ?? []).map((o) => o.name));
-  const added = taps
-    .filter((t) => !existing.has(t.value))
-    .map((t) => ({ name: t.value, type: { tensor_type: { elem_type: 1 } } }));
-  const proto = withChanges(file.proto as onnx.ModelProto.$Properties, {
-    graph: withChanges(graph, { output: [...(graph.output ?? []), ...added] }),
-  });
+  const proto = withGraphOutputs(
+    file.proto as onnx.ModelProto.$Properties,
+    taps.map((t) => t.value),
+  );
   return { proto, taps };
+}
+
+/** The model with the given (float) values made graph outputs too, so ONNX Runtime can return them. */
+export function withGraphOutputs(
+  model: onnx.ModelProto.$Properties,
+  values: readonly string[],
+): onnx.ModelProto.$Properties {
+  const graph = model.graph!;
+  const existing = new Set((graph.output ?? []).map((o) => o.name));
+  const added = [...new Set(values)]
+    .filter((v) => !existing.has(v))
+    .map((v) => ({ name: v, type: { tensor_type: { elem_type: 1 } } }));
+  return withChanges(model, { graph: withChanges(graph, { output: [...(graph.output ?? []), ...added] }) });
 }
 
 /** Mean |x| of each channel (along `axis`) of a dense float tensor, summed into `into`. */

@@ -9,12 +9,18 @@ import type { onnx } from '../onnx/proto/onnx.js';
 import { DataType, dataTypeBits } from '../onnx/dataTypes';
 import { rawToFloat32, tensorBytesSource } from '../onnx/tensorData';
 
-export type Criterion = 'l1' | 'l2' | 'bn' | 'random' | 'activation';
+export type Criterion = 'l1' | 'l2' | 'bn' | 'random' | 'activation' | 'greedy';
 
 /** Mean |activation| per channel of root outputs, by value name (from calibration runs). */
 export type ActivationStats = ReadonlyMap<string, Float64Array>;
 export type Reduction = 'mean' | 'sum' | 'max';
-export const CRITERIA: readonly Criterion[] = ['l1', 'l2', 'bn', 'random', 'activation'];
+export const CRITERIA: readonly Criterion[] = ['l1', 'l2', 'bn', 'random', 'activation', 'greedy'];
+
+/**
+ * Scores measured on calibration inputs, per group id and unit (the `greedy` criterion: the consumers'
+ * residual after removing the unit and the ones before it; src/core/reconstruct/greedy.ts).
+ */
+export type UnitScoreTable = ReadonlyMap<string, ReadonlyMap<number, number>>;
 
 /**
  * Importance of each prunable unit (a class of coupled channels: one channel, or a whole pixel-shuffle block)
@@ -32,9 +38,17 @@ export function unitScores(
   seed: number,
   reduce: Reduction = 'mean',
   activations?: ActivationStats,
+  measured?: UnitScoreTable,
 ): Map<number, number> {
   const scores = new Map<number, number>();
   for (const u of units) scores.set(u, 0);
+  // Greedy scores exist for groups with refittable consumers; the others are ranked by l1.
+  const greedy = criterion === 'greedy' ? measured?.get(group.id) : undefined;
+  if (greedy) {
+    for (const u of units) scores.set(u, greedy.get(u) ?? Infinity);
+    return scores;
+  }
+  if (criterion === 'greedy') criterion = 'l1';
   if (criterion === 'random') {
     units.forEach((u, i) => scores.set(u, hash(seed, group.id, i)));
     return scores;

@@ -3,7 +3,14 @@ import type { ChannelGroup } from '../analyze/types';
 import type { ModelFile } from '../onnx/modelFile';
 import { type ChannelAlignment, alignedAtMost, alignedRemoval, offBlockReason } from './align';
 import { GroupTable } from './groupTable';
-import { type ActivationStats, type Criterion, NormCache, type Reduction, unitScores } from './importance';
+import {
+  type ActivationStats,
+  type Criterion,
+  NormCache,
+  type Reduction,
+  type UnitScoreTable,
+  unitScores,
+} from './importance';
 
 export type LayerAmount = { ratio: number } | { prune: number } | { indices: number[] } | { exclude: true };
 
@@ -34,6 +41,8 @@ export interface PruneSettings {
   targetLatency?: number;
   /** For the `activation` criterion: mean |activation| per channel of the root outputs. */
   activations?: ActivationStats;
+  /** For the `greedy` criterion: scores measured on calibration inputs (src/runtime/greedyScores.ts). */
+  measured?: UnitScoreTable;
 }
 
 export interface GroupSelection {
@@ -79,6 +88,7 @@ export class SelectionContext {
         settings.seed,
         settings.reduce,
         settings.activations,
+        settings.measured,
       );
       this.scores.set(key, scores);
     }

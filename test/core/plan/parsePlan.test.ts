@@ -184,7 +184,7 @@ describe('schema errors (PL000) point at the offending node', () => {
       name: 'unknown criterion',
       text: '{ "model": "m.onnx", "criterion": "L1" }',
       covers: '"L1"',
-      message: /"criterion" must be one of "l1", "l2", "bn", "random", "activation"\./,
+      message: /"criterion" must be one of "l1", "l2", "bn", "random", "activation", "greedy"\./,
     },
     {
       name: 'roundTo 0',

@@ -1,0 +1,72 @@
+import { writeFileSync } from 'node:fs';
+import { withModelErrors } from '../../core/onnx/errors';
+import { describeFsError } from '../../core/onnx/fileSource';
+import { CRITERIA, type Criterion } from '../../core/prune/importance';
+import { DEFAULT_RATIOS, formatSensitivity, measureSensitivity } from '../../runtime/sensitivity';
+import { CliError } from '../exit';
+import type { CliIO } from '../program';
+import { ProgressLine } from '../progress';
+import { type CalibCliOptions, imageFeedOptions } from './calibOptions';
+
+export interface SensitivityCliOptions extends CalibCliOptions {
+  ratios?: string;
+  criterion?: string;
+  seed?: string;
+  samples?: string;
+  json?: boolean;
+  output?: string;
+}
+
+/**
+ * `onnx-pruner sensitivity MODEL`: every prunable group pruned alone at each ratio, its fidelity to the
+ * original on calibration inputs (or seeded random ones) and the MACs left; --json / -o for the figures.
+ */
+export async function sensitivityCommand(
+  model: string,
+  options: SensitivityCliOptions,
+  io: CliIO,
+): Promise<number> {
+  const ratios = (options.ratios ?? DEFAULT_RATIOS.join(',')).split(',').map((text) => {
+    const value = Number(text.trim());
+    if (!Number.isFinite(value) || value <= 0 || value >= 1)
+      throw new CliError(`--ratios must be numbers in (0, 1), not '${text.trim()}'.`);
+    return value;
+  });
+  const criterion = options.criterion ?? 'l1';
+  if (
+    !(CRITERIA as readonly string[]).includes(criterion) ||
+    criterion === 'activation' ||
+    criterion === 'greedy'
+  )
+    throw new CliError(`--criterion for sensitivity must be l1, l2, bn or random, not '${criterion}'.`);
+  const whole = (flag: string, text: string | undefined, min: number) => {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min)
+      throw new CliError(`${flag} must be an integer ≥ ${min}, not '${text}'.`);
+    return value;
+  };
+  const line = new ProgressLine(io.progress);
+  const report = await withModelErrors(model, () =>
+    measureSensitivity(model, {
+      ratios,
+      criterion: criterion as Criterion,
+      seed: whole('--seed', options.seed, 0) ?? 0,
+      samples: whole('--samples', options.samples, 1),
+      calibDir: options.calib,
+      image: imageFeedOptions(options),
+      onProgress: (done, total, what) =>
+        line.update('sensitivity', `sensitivity: ${done}/${total} (${what})`),
+    }),
+  ).finally(() => line.clear());
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (options.output) {
+    try {
+      writeFileSync(options.output, json);
+    } catch (error) {
+      throw new CliError(`${options.output}: ${describeFsError(error)}`);
+    }
+  }
+  io.stdout(options.json ? json : formatSensitivity(report));
+  return 0;
+}

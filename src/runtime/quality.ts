@@ -1,0 +1,135 @@
+import type { RemovedSlice } from '../core/prune/apply';
+import {
+  type CalibrationOptions,
+  type CalibrationSample,
+  calibrationSet,
+  splitCalibration,
+} from './calibration';
+import { type FidelityMeasure, formatDb, formatFidelity, measureFidelity } from './fidelity';
+import { OrtClient } from './ortClient';
+import { type ReconstructOutcome, reconstructModel } from './reconstruct';
+
+/** What `prune --verify` / `--reconstruct` say about quality: fidelity to the original, and the refit. */
+export interface QualityReport {
+  /** How the calibration inputs were made (pictures and their conversion, tensor files, or random). */
+  inputs: string;
+  source: 'files' | 'random';
+  /** The splits the figures are measured on, with their inputs. */
+  splits: { name: string; samples: string[] }[];
+  fidelity: FidelityMeasure[];
+  /** With --reconstruct: what was refitted, on the calibration split only. */
+  reconstruction: (ReconstructOutcome & { note: string }) | null;
+}
+
+export interface QualityOptions extends CalibrationOptions {
+  /** Inputs held out of the fit (the last ones by name); default a third of them (one of two, none of one). */
+  holdout?: number;
+  /** Refit the consumers of removed channels into `reconstructed` from the plain prune. */
+  reconstruct?: { plain: string; slices: readonly RemovedSlice[]; positions?: number };
+  onStep?: (text: string) => void;
+}
+
+/**
+ * Measures how close `pruned` (the plain prune, or the reconstructed model written there from
+ * `reconstruct.plain`) is to `original` on calibration inputs, split into the inputs a reconstruction is
+ * fitted on and held-out ones (the last by name), so over-fitting shows.
+ */
+export async function assessQuality(
+  original: string,
+  pruned: string,
+  options: QualityOptions,
+): Promise<QualityReport> {
+  const client = options.client ?? new OrtClient();
+  try {
+    const loaded = await client.load(original);
+    const set = calibrationSet(loaded.inputs, options);
+    await client.release(loaded);
+    const { fit, held } = splitCalibration(set.samples, options.holdout);
+    const splits: { name: string; samples: CalibrationSample[] }[] = [{ name: 'calibration', samples: fit }];
+    if (held.length > 0) splits.push({ name: 'held-out', samples: held });
+    let reconstruction: QualityReport['reconstruction'] = null;
+    const candidates = [
+      options.reconstruct
+        ? { label: 'plain prune', path: options.reconstruct.plain }
+        : { label: 'pruned', path: pruned },
+    ];
+    if (options.reconstruct) {
+      options.onStep?.('reconstruct');
+      const outcome = await reconstructModel(
+        client,
+        original,
+        options.reconstruct.plain,
+        pruned,
+        options.reconstruct.slices,
+        fit,
+        {
+          positions: options.reconstruct.positions,
+          seed: options.seed,
+          onLayer: (i, n, node) => options.onStep?.(`reconstruct: layer ${i + 1} of ${n} (${node})`),
+        },
+      );
+      reconstruction = {
+        ...outcome,
+        note:
+          'The reconstructed model no longer equals the masked original (its weights are refitted): the ' +
+          'verification of the surgery is done on the plain prune.',
+      };
+      candidates.push({ label: 'reconstructed', path: pruned });
+    }
+    options.onStep?.('fidelity');
+    const fidelity = await measureFidelity(client, original, candidates, splits);
+    return {
+      inputs: set.description,
+      source: set.source,
+      splits: splits.map((s) => ({ name: s.name, samples: s.samples.map((x) => x.name) })),
+      fidelity,
+      reconstruction,
+    };
+  } finally {
+    if (!options.client) await client.close();
+  }
+}
+
+/** The CLI's section. */
+export function formatQuality(q: QualityReport): string {
+  const lines = ['Fidelity to the original (ONNX Runtime):', `  inputs: ${q.inputs}`];
+  for (const s of q.splits) lines.push(`  ${s.name} split: ${s.samples.join(', ')}`);
+  if (q.reconstruction && q.splits.length === 1)
+    lines.push('  no held-out split (one input): the figures are measured on the fitted data');
+  lines.push(formatFidelity(q.fidelity));
+  if (q.reconstruction) {
+    const r = q.reconstruction;
+    lines.push(
+      `Reconstruction: ${r.layers.filter((l) => !l.keptPlain).length} of ${r.layers.length} layer${r.layers.length === 1 ? '' : 's'} refitted by ridge least squares on the calibration split (${r.positions} sampled positions per input).`,
+    );
+    for (const l of r.layers)
+      lines.push(
+        `  ${l.node} (${l.opType}): ${l.features} features → ${l.outputs} outputs, ${l.rows} rows, λ ${l.relativeLambda.toExponential(0)}×mean diag, residual ${percent(l.trainingError)} (cross-validated ${Number.isNaN(l.validationError) ? '—' : percent(l.validationError)}; plain prune ${percent(l.plainError)})${l.keptPlain ? ': kept as pruned, it fits better' : ''}`,
+      );
+    for (const s of r.skipped) lines.push(`  ${s.node}: not refitted: ${s.reason}`);
+    lines.push(`  ${r.note}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The Markdown report's section. */
+export function qualityMarkdown(q: QualityReport): string {
+  const lines = ['', '## Fidelity to the original', '', `Inputs: ${q.inputs}.`, ''];
+  for (const s of q.splits) lines.push(`- ${s.name} split: ${s.samples.map((n) => `\`${n}\``).join(', ')}`);
+  lines.push(
+    '',
+    '| model | split | output | PSNR | SSIM | top-1 | top-5 | max rel. error | cosine |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const m of q.fidelity)
+    for (const o of m.outputs)
+      lines.push(
+        `| ${m.label} | ${m.split} | \`${o.name}\` | ${o.psnr === undefined ? '' : formatDb(o.psnr)} | ${o.ssim?.toFixed(4) ?? ''} | ${o.top1 === undefined ? '' : percent(o.top1)} | ${o.top5 === undefined ? '' : percent(o.top5)} | ${o.maxRelativeError.toExponential(2)} | ${o.cosine.toFixed(6)} |`,
+      );
+  if (q.reconstruction) lines.push('', q.reconstruction.note);
+  return `${lines.join('\n')}\n`;
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(share < 0.001 ? 4 : 1)} %`;
+}

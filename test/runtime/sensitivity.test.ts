@@ -1,0 +1,92 @@
+// onnx-pruner sensitivity: each group pruned alone at each ratio, fidelity to the original, deterministic.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { buildModel, conv3 } from '../builder/fixture-kit';
+import { cli } from '../support/cli';
+import { tempDir } from '../support/tempDir';
+import { useFreshWorker } from './workerBundle';
+
+const dir = tempDir();
+useFreshWorker();
+
+describe('sensitivity', () => {
+  const built = buildModel([1, 3, 12, 12], (b, x) =>
+    conv3(b, b.relu(conv3(b, b.relu(conv3(b, x, 8, '/a/Conv')), 8, '/b/Conv')), 3, '/c/Conv'),
+  );
+  const model = join(dir, 'three.onnx');
+  writeFileSync(model, built.bytes);
+
+  test('every group at every ratio, with fidelity and MACs; the same figures for the same seed', async () => {
+    const run = () =>
+      cli('sensitivity', model, '--ratios', '0.25,0.5', '--samples', '2', '--seed', '3', '--json');
+    const first = await run();
+    assert.equal(first.code, 0, first.stderr);
+    const report = JSON.parse(first.stdout);
+    assert.deepEqual(
+      report.rows.map((r: { roots: string[]; ratio: number; removedChannels: number }) => [
+        r.roots[0],
+        r.ratio,
+        r.removedChannels,
+      ]),
+      [
+        ['/a/Conv', 0.25, 2],
+        ['/a/Conv', 0.5, 4],
+        ['/b/Conv', 0.25, 2],
+        ['/b/Conv', 0.5, 4],
+      ],
+    );
+    for (const row of report.rows) {
+      assert.ok(row.macs < 1);
+      const [output] = row.outputs;
+      assert.equal(output.kind, 'image');
+      assert.ok(Number.isFinite(output.psnr) && output.psnr > 0);
+    }
+    // Cutting more of a layer never makes it closer to the original here.
+    assert.ok(report.rows[1].outputs[0].psnr < report.rows[0].outputs[0].psnr);
+    assert.match(report.inputs, /weak estimate/);
+    const second = await run();
+    assert.equal(second.stdout, first.stdout);
+    const text = await cli('sensitivity', model, '--ratios', '0.5', '--samples', '1');
+    assert.match(text.stdout, /\/b\/Conv\s+0\.50\s+4 of 8\s+\d+\.\d %\s+output: PSNR \d+\.\d\d dB/);
+    assert.equal((await cli('sensitivity', model, '--ratios', '1.5')).code, 2);
+  });
+
+  test('plan --from-sensitivity turns the figures into per-layer amounts for a MACs target', async () => {
+    const figures = join(dir, 'sensitivity.json');
+    const run = await cli('sensitivity', model, '--ratios', '0.25,0.5', '--samples', '2', '-o', figures);
+    assert.equal(run.code, 0, run.stderr);
+    const plan = join(dir, 'three.prune.json');
+    const planned = await cli(
+      'plan',
+      model,
+      '--from-sensitivity',
+      figures,
+      '--target-macs',
+      '0.8',
+      '-o',
+      plan,
+    );
+    assert.equal(planned.code, 0, planned.stderr);
+    assert.match(planned.stdout, /layers cut, predicted MACs \d+\.\d % of the original/);
+    const layers = JSON.parse(readFileSync(plan, 'utf8')).layers;
+    assert.ok(Object.keys(layers).length >= 1);
+    const pruned = await cli('prune', model, '--plan', plan, '-o', join(dir, 'three.pruned.onnx'));
+    assert.equal(pruned.code, 0, pruned.stderr);
+    const hostile = join(dir, 'hostile.json');
+    writeFileSync(hostile, JSON.stringify({ rows: [{ roots: [1], ratio: 'x' }] }));
+    const refused = await cli(
+      'plan',
+      model,
+      '--from-sensitivity',
+      hostile,
+      '--target-macs',
+      '0.8',
+      '-o',
+      plan,
+    );
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /hostile\.json is not the JSON of onnx-pruner sensitivity --json/);
+  });
+});
