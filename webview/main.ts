@@ -4,7 +4,7 @@
 import { registerComponents } from './components';
 import { Inspector } from './graph/inspector';
 import { PrunePanel } from './prunePanel';
-import type { HostMessage, PageMessage } from './messages';
+import type { HostMessage, PageMessage } from '../src/protocol/webview';
 
 declare function acquireVsCodeApi(): {
   postMessage(message: PageMessage): void;

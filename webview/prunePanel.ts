@@ -4,7 +4,7 @@
 // textContent only.
 import type { PrunePreview } from '../src/core/prune/preview';
 import { inputValue, setInputValue } from './components';
-import type { HostMessage, PageMessage, PanelSettings } from './messages';
+import type { HostMessage, PageMessage, PanelSettings } from '../src/protocol/webview';
 import { el } from './dom';
 
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 2 });

@@ -1,3 +1,4 @@
+import type { CliIO, CliOutput } from './io';
 import { Command, CommanderError, Option } from 'commander';
 import { OnnxError } from '../core/onnx/errors';
 import { MASK_METADATA_KEY } from '../core/prune/maskSpec';
@@ -249,19 +250,6 @@ checks and timing only, and exits 0 when the shapes match.`,
   } catch (error) {
     return reportError(error, debug, io);
   }
-}
-
-/** Where the CLI writes: stdout, stderr, and a progress line (only when stderr is a terminal). */
-export interface CliOutput {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  progress?: (text: string) => void;
-}
-
-/** What commands write through: text (made visible()), and JSON (exact, as jsonText writes it). */
-export interface CliIO extends CliOutput {
-  /** One JSON value on stdout (--json, --format json|sarif). */
-  json(value: unknown): void;
 }
 
 const processIO: CliOutput = {

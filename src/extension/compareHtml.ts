@@ -1,7 +1,7 @@
 // The page of "Compare Models": two models layer by layer (output channels of every root layer, what was
 // removed) with parameters and MACs in total. No vscode import; every model string is escaped.
 import type { CompareResult } from '../protocol/server';
-import { escapeHtml } from '../../webview/components/markup';
+import { escapeHtml } from '../shared/markup';
 import { type PageOptions, page } from './summaryHtml';
 
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 2 });

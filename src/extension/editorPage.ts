@@ -1,7 +1,7 @@
 // The model editor's page for a document: the summary (summaryHtml.ts), a line saying what edits are applied and
 // unsaved, the channel groups and the findings, each fixable one with a Fix button. No vscode import.
 import type { FindingRow, GroupRow, ModelEdit, ModelStateResult } from '../protocol/server';
-import { badge, button, dropdown, escapeHtml, tag, textField } from '../../webview/components/markup';
+import { badge, button, dropdown, escapeHtml, tag, textField } from '../shared/markup';
 import { type PageOptions, renderSummaryPage } from './summaryHtml';
 
 export interface EditorPageInput {

@@ -3,7 +3,7 @@
 // where the user picks). Every message is checked first: the page shows untrusted model strings.
 import * as vscode from 'vscode';
 import type { ModelEdit } from '../protocol/server';
-import { type HostMessage, isPageMessage } from '../../webview/messages';
+import { type HostMessage, isPageMessage } from '../protocol/webview';
 import type { AnalyzerClient } from './analyzerClient';
 import type { ModelDocument } from './modelDocument';
 import type { PrunePanelHost } from './prunePanelHost';

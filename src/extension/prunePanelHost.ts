@@ -5,12 +5,12 @@
 import * as vscode from 'vscode';
 import { parsePlan } from '../core/plan';
 import { applyJsonEdits, modify } from '../core/plan/jsonc';
-import type { HostMessage, PanelSettings } from '../../webview/messages';
+import type { HostMessage, PanelSettings } from '../protocol/webview';
 import type { AnalyzerClient } from './analyzerClient';
 import type { ModelDocument } from './modelDocument';
 import { writeFileSafely } from './writeFile';
 
-export function planUriOf(model: vscode.Uri): vscode.Uri {
+function planUriOf(model: vscode.Uri): vscode.Uri {
   return model.with({ path: `${model.path.replace(/\.onnx$/i, '')}.prune.json` });
 }
 

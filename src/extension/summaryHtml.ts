@@ -3,9 +3,7 @@
 // page script (dist/webview.js, with the CSP nonce); the only style sheet is inline and carries the nonce too.
 import { formatBytes } from '../core/inspect/format';
 import type { ModelSummary, ValueSummary } from '../core/inspect/summary';
-import { escapeHtml } from '../../webview/components/markup';
-
-export { escapeHtml };
+import { escapeHtml } from '../shared/markup';
 
 export interface PageOptions {
   /** A fresh random nonce for this page's Content-Security-Policy. */

@@ -13,7 +13,7 @@ import type { ValueMeta } from '../protocol/runtime';
 /** Pictures larger than this are refused before decoding (a hostile header could ask for gigabytes). */
 const MAX_PIXELS = 40_000_000;
 /** Height and width given to dynamic spatial dims when the user names none. */
-export const DEFAULT_IMAGE_SIDE = 128;
+const DEFAULT_IMAGE_SIDE = 128;
 
 export const IMAGE_FILE = /\.(png|jpe?g)$/i;
 

@@ -52,7 +52,7 @@ export interface CalibrationSet {
 }
 
 /** The default held-out share: a third of the inputs, at least one when there are two or more. */
-export function defaultHoldout(count: number): number {
+function defaultHoldout(count: number): number {
   return count >= 3 ? Math.floor(count / 3) : count === 2 ? 1 : 0;
 }
 

@@ -37,7 +37,7 @@ import { MAX_RANDOM_INPUT_ELEMENTS } from './randomFeeds';
  * The most memory (resident set) the ONNX Runtime process may use: half the machine's, at most 8 GiB. A
  * model's shapes can ask ORT for any amount; past this the process is stopped and the request fails.
  */
-export const ORT_MEMORY_LIMIT_BYTES = Math.max(2 ** 30, Math.min(8 * 2 ** 30, Math.floor(totalmem() / 2)));
+const ORT_MEMORY_LIMIT_BYTES = Math.max(2 ** 30, Math.min(8 * 2 ** 30, Math.floor(totalmem() / 2)));
 
 /** How often the memory of a busy worker is checked, in ms. */
 const MEMORY_POLL_MS = 100;
@@ -137,7 +137,7 @@ interface Owned {
 
 const STDERR_TAIL = 4096;
 
-export function defaultWorkerPath(): string {
+function defaultWorkerPath(): string {
   return process.env[WORKER_PATH_ENV] || join(__dirname, 'ortWorker.js');
 }
 

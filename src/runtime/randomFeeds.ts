@@ -2,13 +2,13 @@ import type { FeedSpec, Feeds, TensorPayload, TensorType, ValueMeta } from '../p
 import { mulberry32 } from '../core/random';
 
 /** Size given to a symbolic dim that is not the first and that neither model fixes. */
-export const DEFAULT_SYMBOLIC_DIM = 16;
+const DEFAULT_SYMBOLIC_DIM = 16;
 
 /**
  * Concrete dims for an input: fixed dims as they are; a symbolic first dim is the batch and becomes 1;
  * another symbolic dim takes the size the other model declares for it, else DEFAULT_SYMBOLIC_DIM.
  */
-export function concreteDims(meta: ValueMeta, other?: ValueMeta): number[] {
+function concreteDims(meta: ValueMeta, other?: ValueMeta): number[] {
   return meta.shape.map((d, i) => {
     if (typeof d === 'number' && d > 0) return d;
     if (i === 0) return 1;
@@ -49,7 +49,7 @@ export function feedSpecs(
 }
 
 /** The refusal of random inputs over the limit: one sentence naming the input and its shape. */
-export function tooLarge(name: string, dims: readonly number[], total: number, maxElements: number): string {
+function tooLarge(name: string, dims: readonly number[], total: number, maxElements: number): string {
   return (
     `input '${name}' of shape [${dims.join(', ')}] would need ${total.toLocaleString('en-US')} random elements ` +
     `(with the inputs before it), more than the ${maxElements.toLocaleString('en-US')} verification generates.`

@@ -4,7 +4,7 @@ import { OnnxError } from '../core/onnx/errors';
 import type { PruneOutcome, PruneProgress } from '../core/prune/prune';
 import { PlanRefused } from './checkedPlan';
 import type { PrunePreview } from '../core/prune/preview';
-import type { PruneJobError, PruneJobMessage, PruneJobRequest } from './pruneJobProtocol';
+import type { PruneJobError, PruneJobMessage, PruneJobRequest } from '../protocol/pruneJob';
 
 /** A prune the user cancelled: nothing was written. */
 export class PruneCancelled extends Error {
@@ -22,7 +22,7 @@ export const PRUNE_WORKER_PATH_ENV = 'ONNX_PRUNER_PRUNE_WORKER';
  * ends its worker (ERR_WORKER_OUT_OF_MEMORY), not the language server. The environment variable overrides it
  * (tests).
  */
-export const PRUNE_WORKER_HEAP_MB = 2048;
+const PRUNE_WORKER_HEAP_MB = 2048;
 export const PRUNE_WORKER_HEAP_ENV = 'ONNX_PRUNER_PRUNE_WORKER_HEAP_MB';
 
 function workerHeapMb(): number {
@@ -31,7 +31,7 @@ function workerHeapMb(): number {
 }
 
 /** The worker bundle, beside this server's own (dist/pruneJob.js). */
-export function pruneWorkerPath(): string {
+function pruneWorkerPath(): string {
   return process.env[PRUNE_WORKER_PATH_ENV] || join(__dirname, 'pruneJob.js');
 }
 

@@ -9,7 +9,7 @@ import { openModel } from '../core/onnx/reader';
 import { previewPrune } from '../core/prune/preview';
 import { chooseUnits, pruneFile } from '../core/prune/prune';
 import { PlanRefused, checkedPlan } from './checkedPlan';
-import type { PruneJobError, PruneJobMessage, PruneJobRequest } from './pruneJobProtocol';
+import type { PruneJobError, PruneJobMessage, PruneJobRequest } from '../protocol/pruneJob';
 
 class Cancelled extends Error {}
 

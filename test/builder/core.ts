@@ -36,7 +36,7 @@ export interface GraphState {
 }
 
 /** IR version per opset as in onnx.helper's VERSION_TABLE (floored at 4: IR 3 needs initializers as inputs). */
-export function defaultIrVersion(opset: number): number {
+function defaultIrVersion(opset: number): number {
   if (opset <= 9) return 4;
   if (opset === 10) return 5;
   if (opset === 11) return 6;

@@ -2,7 +2,6 @@
 // ./runtime and are not re-exported, so importing the builder never loads the native runtime.
 export { ModelBuilder, writeBuilt } from './model-builder';
 export type { ModelOptions } from './core';
-export { defaultIrVersion } from './core';
 export type { BuildOptions, Built, ExternalDataOptions } from './serialize';
 export type {
   ConvOptions,
@@ -26,5 +25,4 @@ export type {
   ValueDescription,
   WeightSource,
 } from './types';
-export { floatTensor, int64Tensor } from './tensors';
-export { FIXTURES, FIXTURE_NAMES, buildFixture, type FixtureName } from './fixtures';
+export { FIXTURE_NAMES, buildFixture, type FixtureName } from './fixtures';

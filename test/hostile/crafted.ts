@@ -13,7 +13,7 @@ const INTS = 7;
 const STRINGS = 8;
 
 /** plain-chain with one more attribute on its first node, given as wire fields after name and type. */
-export function withAttribute(type: number, fields: WireField[]): Uint8Array {
+function withAttribute(type: number, fields: WireField[]): Uint8Array {
   const model = parseMessage(buildFixture('plain-chain').bytes, 'Model');
   firstNode(model).fields.push(
     wire.msg(5, 'Attribute', [wire.str(1, 'junk'), wire.int(20, type), ...fields]),

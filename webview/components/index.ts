@@ -1,4 +1,4 @@
-// Registers the UI kit's elements in the page (see markup.ts, which writes them).
+// Registers the UI kit's elements in the page (see src/shared/markup.ts, which writes them).
 // @vscode/webview-ui-toolkit is archived upstream but was chosen by the client: it stays behind these two files.
 import {
   provideVSCodeDesignSystem,

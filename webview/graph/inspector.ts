@@ -4,7 +4,7 @@
 // survives the page being rendered again or the tab hidden, through the webview's setState.
 import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
 import type { NodeDetails } from '../../src/core/inspect/nodeDetails';
-import type { HostMessage, PageMessage } from '../messages';
+import type { HostMessage, PageMessage } from '../../src/protocol/webview';
 import { type Camera, GraphCanvas, NODE_HEIGHT, graphEdges } from './graphCanvas';
 import { renderDetails } from './details';
 import { drawMinimap, minimapToLayout } from './minimap';

@@ -1,6 +1,6 @@
 // The graph as an SVG document (Export SVG): boxes, labels and edges as laid out, every model string escaped.
 import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
-import { escapeHtml } from '../components/markup';
+import { escapeHtml } from '../../src/shared/markup';
 import { NODE_HEIGHT, nodeLabel } from './graphCanvas';
 import type { LayoutResult } from './layout';
 

@@ -12,7 +12,7 @@ import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
 import { CliError, EXIT } from '../exit';
 import { oneLine } from '../../core/text';
-import type { CliIO } from '../program';
+import type { CliIO } from '../io';
 import { version } from '../../../package.json';
 
 function readPlan(path: string): string {

@@ -4,7 +4,7 @@ import { analyzeModel } from '../../core/analyze/analyze';
 import { formatAnalysis } from '../../core/analyze/formatText';
 import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
-import type { CliIO } from '../program';
+import type { CliIO } from '../io';
 import { pruneCommand } from './prune';
 
 /** The bundled sample, media/sample/ at the package root (found from wherever this bundle runs). */
@@ -17,7 +17,7 @@ function samplePath(): string {
 }
 
 /** The sample's calibration pictures (media/sample/calib/: crops of public-domain and CC0 photos). */
-export function sampleCalibration(): string {
+function sampleCalibration(): string {
   return join(dirname(samplePath()), 'calib');
 }
 

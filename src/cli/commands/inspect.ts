@@ -3,7 +3,7 @@ import { summarizeModel } from '../../core/inspect/summary';
 import { withModelErrors } from '../../core/onnx/errors';
 import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
-import type { CliIO } from '../program';
+import type { CliIO } from '../io';
 
 export function inspectCommand(path: string, options: { json?: boolean }, io: CliIO): void {
   const summary = withModelErrors(path, () => {

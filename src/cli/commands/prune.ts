@@ -24,7 +24,7 @@ import { VerifyInputError, type VerifyResult } from '../../runtime/verify/types'
 import { timeoutMs } from './verify';
 import { CliError, EXIT } from '../exit';
 import { oneLine } from '../../core/text';
-import type { CliIO } from '../program';
+import type { CliIO } from '../io';
 import { ProgressLine, pruneProgressText } from '../progress';
 import { writeText } from '../writeText';
 import { planModelNote } from './planNote';
@@ -54,7 +54,7 @@ export interface PruneCliOptions extends CalibCliOptions {
 }
 
 /** Settings from the command line, or from a plan file (its layers, with command-line flags on top). */
-export function pruneSettings(options: Omit<PruneCliOptions, 'output'>): PruneSettings {
+function pruneSettings(options: Omit<PruneCliOptions, 'output'>): PruneSettings {
   const sources = [options.ratio, options.plan, options.targetMacs, options.targetLatency].filter(
     (v) => v !== undefined,
   ).length;
@@ -342,7 +342,7 @@ async function verifyWithProgress(
   }
 }
 
-export function formatOutcome(outcome: PruneOutcome): string {
+function formatOutcome(outcome: PruneOutcome): string {
   const lines = [`${outcome.input} → ${outcome.output}`, ''];
   const rows = outcome.groups.map((g) => [
     g.group,

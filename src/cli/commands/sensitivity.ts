@@ -4,7 +4,7 @@ import { describeFsError } from '../../core/onnx/fileSource';
 import { CRITERIA, type Criterion } from '../../core/prune/importance';
 import { DEFAULT_RATIOS, formatSensitivity, measureSensitivity } from '../../runtime/sensitivity';
 import { CliError } from '../exit';
-import type { CliIO } from '../program';
+import type { CliIO } from '../io';
 import { ProgressLine } from '../progress';
 import { type CalibCliOptions, imageFeedOptions } from './calibOptions';
 

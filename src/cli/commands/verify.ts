@@ -2,7 +2,7 @@ import { formatVerify, sentence } from '../../runtime/verify/formatVerify';
 import { OriginalDoesNotRunError, VerifyInputError, type VerifyResult } from '../../runtime/verify/types';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { CliError, EXIT } from '../exit';
-import type { CliIO } from '../program';
+import type { CliIO } from '../io';
 import { ProgressLine } from '../progress';
 import { writeText } from '../writeText';
 import { oneLine } from '../../core/text';

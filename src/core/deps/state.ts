@@ -53,9 +53,9 @@ export interface ShuffleRecord {
 }
 
 /** More channels than any layer has (a real model's widest is some thousands): a broken or hostile shape. */
-export const MAX_CHANNELS = 1 << 20;
+const MAX_CHANNELS = 1 << 20;
 /** All channel spaces together: the analysis keeps a few integers per channel. */
-export const MAX_TOTAL_CHANNELS = 1 << 24;
+const MAX_TOTAL_CHANNELS = 1 << 24;
 
 /**
  * Channel counts come from shapes the file declares or that follow from its attributes; a negative or absurd

@@ -31,10 +31,6 @@ export function product(dims: readonly Dim[]): number | undefined {
   return p;
 }
 
-export function isKnown(dims: readonly Dim[] | undefined): dims is number[] {
-  return dims !== undefined && dims.every((d) => typeof d === 'number');
-}
-
 /** Resolves a possibly negative axis against a rank. */
 export function normAxis(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
@@ -49,6 +45,27 @@ export function broadcast(a: Dim[] | undefined, b: Dim[] | undefined): Dim[] | u
     const x = a[a.length - rank + i] ?? 1;
     const y = b[b.length - rank + i] ?? 1;
     out.push(x === 1 ? y : y === 1 ? x : x === y ? x : typeof x === 'number' ? x : y);
+  }
+  return out;
+}
+
+/** The facts of a node's inputs by position (what shape rules and folding read). */
+export type InputFacts = (i: number) => ValueFacts | undefined;
+
+/** Indices a Slice keeps along an axis of `size` elements (ONNX clamping rules). */
+export function sliceIndices(size: number, start: number, end: number, step: number): number[] {
+  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  let s = start < 0 ? start + size : start;
+  let e = end < 0 ? end + size : end;
+  const out: number[] = [];
+  if (step > 0) {
+    s = clamp(s, 0, size);
+    e = clamp(e, 0, size);
+    for (let i = s; i < e; i += step) out.push(i);
+  } else {
+    s = clamp(s, -1, size - 1);
+    e = clamp(e, -1, size - 1);
+    for (let i = s; i > e; i += step) out.push(i);
   }
   return out;
 }

@@ -1,8 +1,6 @@
 import { DataType } from '../onnx/dataTypes';
 import type { NodeView } from '../onnx/modelView';
-import { SMALL_CONSTANT } from './facts';
-import type { InputFacts } from './shapeRules';
-import { sliceIndices } from './shapeRules';
+import { type InputFacts, SMALL_CONSTANT, sliceIndices } from './facts';
 
 type Values = (number | undefined)[];
 

@@ -6,7 +6,8 @@ import type { onnx } from '../onnx/proto/onnx.js';
 import { readTensorAsNumbers } from '../onnx/tensorData';
 import { MAX_RANK, SMALL_CONSTANT, type ValueFacts } from './facts';
 import { FoldBudget } from './fold';
-import { type InputFacts, SHAPE_RULES } from './shapeRules';
+import type { InputFacts } from './facts';
+import { SHAPE_RULES } from './shapeRules';
 import { topologicalOrder } from './topology';
 
 /**
@@ -152,7 +153,7 @@ function nodeFacts(
 }
 
 /** Facts of a tensor: shape, type, and the values when it is a small numeric constant. */
-export function tensorFacts(file: ModelFile, tensor: onnx.TensorProto.$Properties): ValueFacts {
+function tensorFacts(file: ModelFile, tensor: onnx.TensorProto.$Properties): ValueFacts {
   const shape = tensorShape(tensor);
   const dtype = tensor.data_type ?? undefined;
   let value: (number | undefined)[] | undefined;

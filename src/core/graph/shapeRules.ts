@@ -1,12 +1,12 @@
 import type { Dim, NodeView } from '../onnx/modelView';
 import { DataType } from '../onnx/dataTypes';
 import { toSafeNumber } from '../onnx/int64';
-import { type ValueFacts, broadcast, normAxis, product } from './facts';
+import { type InputFacts, type ValueFacts, broadcast, normAxis, product, sliceIndices } from './facts';
+
 import { type FoldBudget, foldValue } from './fold';
 import { ACTIVATIONS, BROADCAST_ARITHMETIC } from './opKinds';
 
 /** Facts of the node's i-th input (undefined when absent or unknown). */
-export type InputFacts = (i: number) => ValueFacts | undefined;
 
 /** A rule gets the analysis' folding budget, which every folded value it keeps is counted against. */
 export type ShapeRule = (node: NodeView, input: InputFacts, budget: FoldBudget) => ValueFacts[];
@@ -146,7 +146,7 @@ const flatten: ShapeRule = (node, input) => {
 };
 
 /** Reshape's target with 0 (copy) and -1 (infer) resolved; a symbolic dim may be carried through. */
-export function reshapeTarget(
+function reshapeTarget(
   input: Dim[] | undefined,
   target: (number | undefined)[],
   allowZero = false,
@@ -175,7 +175,7 @@ export function reshapeTarget(
 }
 
 /** Reshape's target: the `shape` input, or before opset 5 the `shape` attribute. */
-export function reshapeTargetOf(node: NodeView, input: InputFacts): (number | undefined)[] | undefined {
+function reshapeTargetOf(node: NodeView, input: InputFacts): (number | undefined)[] | undefined {
   return node.inputs[1] ? input(1)?.value : node.attributes.ints('shape');
 }
 
@@ -272,24 +272,6 @@ export function sliceParams(node: NodeView, input: InputFacts, rank: number) {
     end: ends[i] as number,
     step: steps[i] as number,
   }));
-}
-
-/** Indices a Slice keeps along an axis of `size` elements (ONNX clamping rules). */
-export function sliceIndices(size: number, start: number, end: number, step: number): number[] {
-  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
-  let s = start < 0 ? start + size : start;
-  let e = end < 0 ? end + size : end;
-  const out: number[] = [];
-  if (step > 0) {
-    s = clamp(s, 0, size);
-    e = clamp(e, 0, size);
-    for (let i = s; i < e; i += step) out.push(i);
-  } else {
-    s = clamp(s, -1, size - 1);
-    e = clamp(e, -1, size - 1);
-    for (let i = s; i > e; i += step) out.push(i);
-  }
-  return out;
 }
 
 const slice: ShapeRule = (node, input, budget) => {

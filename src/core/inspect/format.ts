@@ -44,7 +44,7 @@ export function formatSummary(s: ModelSummary): string {
 }
 
 /** MACs per inference, with the nodes whose dynamic shapes kept them out of the count. */
-export function formatMacs(macs: number, uncounted: number): string {
+function formatMacs(macs: number, uncounted: number): string {
   const text = `${macs.toLocaleString('en-US')} (batch 1)`;
   return uncounted
     ? `≥ ${text}; ${uncounted} node${uncounted === 1 ? '' : 's'} with dynamic shapes not counted`

@@ -54,7 +54,7 @@ export function parseExternalData(tensor: onnx.TensorProto.$Properties, file: st
  * that folder: absolute paths, `..` and symbolic links that lead out are refused (a model is untrusted
  * input and must not make us read arbitrary files).
  */
-export function resolveExternalLocation(modelDir: string, location: string, model: string): string {
+function resolveExternalLocation(modelDir: string, location: string, model: string): string {
   const refuse = (why: string) =>
     new OnnxError('external-data', `${model}: external data location '${location}' ${why}.`, model, IO001);
   if (location.includes('\0')) throw refuse('contains a NUL character');

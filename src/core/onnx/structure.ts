@@ -32,7 +32,7 @@ export interface Structure {
  * leaves room for any of them while a file made to blow up (packed varints that each become a Long, empty
  * byte strings that each become a Uint8Array: 30–100 times) stops early.
  */
-export const DEFAULT_LIMITS: StructureLimits = { maxDepth: 64, memoryPerByte: 16, memoryFloor: 32 << 20 };
+const DEFAULT_LIMITS: StructureLimits = { maxDepth: 64, memoryPerByte: 16, memoryFloor: 32 << 20 };
 
 /** Field info by container type index and field number (the walk looks up every field of the file). */
 const FIELDS: (FieldInfo | undefined)[][] = CONTAINER_TYPES.map((type) => {
@@ -206,7 +206,7 @@ class Walker {
 }
 
 /** What the decoded structure of a file of `size` bytes may take, in the reader's estimate. */
-export function memoryLimit(size: number, limits: StructureLimits): number {
+function memoryLimit(size: number, limits: StructureLimits): number {
   return Math.max(limits.memoryFloor, size * limits.memoryPerByte);
 }
 

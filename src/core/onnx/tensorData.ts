@@ -108,7 +108,7 @@ export function readTensorAsNumbers(model: ModelFile, tensor: onnx.TensorProto.$
   return out;
 }
 
-export function concatChunks(chunks: readonly DataChunk[]): Uint8Array {
+function concatChunks(chunks: readonly DataChunk[]): Uint8Array {
   const out = new Uint8Array(chunksLength(chunks));
   let at = 0;
   // Each piece is copied as it comes: a lazy chunk may reuse its buffer for the next piece.
@@ -163,7 +163,7 @@ const FLOAT_READERS: Record<number, (view: DataView, i: number) => number> = {
   [DataType.BOOL]: (v, i) => v.getUint8(i),
 };
 
-export function halfToFloat(h: number): number {
+function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exponent = (h >> 10) & 0x1f;
   const fraction = h & 0x3ff;
@@ -313,7 +313,7 @@ export function tensorBytesSource(
  * The bytes a tensor's shape and type need (raw_data layout), refusing what no tensor can be: a negative
  * dimension (ModelFile.elementCount), an unknown or string type, more than one typed array holds.
  */
-export function tensorByteLength(model: ModelFile, tensor: onnx.TensorProto.$Properties): number {
+function tensorByteLength(model: ModelFile, tensor: onnx.TensorProto.$Properties): number {
   const type = tensor.data_type ?? 0;
   const name = tensor.name || '(unnamed)';
   if (type === DataType.STRING) {

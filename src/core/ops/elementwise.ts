@@ -125,7 +125,7 @@ const groupNorm: ChannelRule = (state, node) => {
  * channel axis are coupled one to one; constants shaped per channel ([1,C,1,1], [C,1,1]) are sliced with them;
  * constants of size 1 on that axis are left alone. Anything else of unknown origin locks the group.
  */
-export const broadcastElementwise: ChannelRule = (state, node) => {
+const broadcastElementwise: ChannelRule = (state, node) => {
   const inputs = node.inputs.map((v) => state.space(v));
   const carrier = inputs.find((s): s is ChannelSpace => s !== undefined);
   if (!carrier || !node.outputs[0]) return;

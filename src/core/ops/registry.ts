@@ -7,7 +7,7 @@ import { STRUCTURAL_RULES } from './structural';
 import type { ChannelRule } from './types';
 
 /** One rule per op type of the default ONNX domain. Ops not listed fail closed (PR001). */
-export const CHANNEL_RULES: Readonly<Record<string, ChannelRule>> = {
+const CHANNEL_RULES: Readonly<Record<string, ChannelRule>> = {
   ...ELEMENTWISE_RULES,
   ...STRUCTURAL_RULES,
   ...SHAPE_INPUT_RULES,

@@ -29,7 +29,7 @@ function fail(state: ChannelState, node: NodeView, why: string): void {
  * channels are `space` (Shape, then Concat / Slice / Gather / Unsqueeze / Squeeze / Cast / Identity): then it
  * follows the pruned channel count by itself.
  */
-export function followsSpace(
+function followsSpace(
   state: ChannelState,
   value: string,
   position: number,
@@ -114,7 +114,7 @@ function channelCountInput(
 }
 
 /** Resize / Upsample: spatial only. Constant `sizes` hold the channel count, so they follow the pruning. */
-export const resize: ChannelRule = (state, node) => {
+const resize: ChannelRule = (state, node) => {
   const x = state.space(node.inputs[0]);
   if (!x) return;
   // Upsample and Resize-10 take (X, scales); Resize-11 and later (X, roi, scales, sizes).

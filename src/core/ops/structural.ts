@@ -1,7 +1,8 @@
 import type { ChannelSpace } from '../deps/channelSpace';
 import type { ChannelState } from '../deps/state';
 import { normAxis, product } from '../graph/facts';
-import { sliceIndices, sliceParams, splitSizes } from '../graph/shapeRules';
+import { sliceIndices } from '../graph/facts';
+import { sliceParams, splitSizes } from '../graph/shapeRules';
 import type { NodeView } from '../onnx/modelView';
 import { passThrough } from './elementwise';
 import { type ChannelRule, describe, lockInputs } from './types';

@@ -312,7 +312,3 @@ export function applyRemoval(
   });
   return { proto, mask, slices, tensors: tensorCount, nodes: nodeCount };
 }
-
-export function toNumberDims(tensor: Tensor): number[] {
-  return (tensor.dims ?? []).map((d) => toSafeNumber(d));
-}

@@ -279,7 +279,7 @@ function isInteger(type: number | null | undefined): boolean {
   return type === DataType.INT64 || type === DataType.INT32;
 }
 
-export function intBytes(values: number[], type: number): Uint8Array {
+function intBytes(values: number[], type: number): Uint8Array {
   if (type === DataType.INT32) return new Uint8Array(Int32Array.from(values).buffer);
   return new Uint8Array(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);
 }

@@ -83,7 +83,7 @@ function constantTensor(t: onnx.TensorProto.$Properties): onnx.AttributeProto.$P
  * What a ConstantOfShape node makes, as a dense tensor: its shape input (an initializer or a Constant) read,
  * its `value` (one element; float 0 without it) repeated. Used where a weight made this way must be masked.
  */
-export function filledTensor(
+function filledTensor(
   file: ModelFile,
   graph: onnx.GraphProto.$Properties,
   node: onnx.NodeProto.$Properties,
@@ -134,7 +134,7 @@ export function constantOfShapeDims(
 const MAX_MATERIALISED_BYTES = 2 ** 31 - 1;
 
 /** Sets to zero the given indices along one axis of a dense row-major tensor. */
-export function zeroAlong(
+function zeroAlong(
   bytes: Uint8Array,
   dims: number[],
   element: number,

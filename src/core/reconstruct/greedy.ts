@@ -11,7 +11,7 @@ export interface GreedyConsumer {
 }
 
 /** Ridge strength of the greedy fits, relative to the mean diagonal of XᵀX. */
-export const GREEDY_RIDGE = 1e-5;
+const GREEDY_RIDGE = 1e-5;
 
 /**
  * Data-aware selection (ThiNet; He et al. 2017): removes units one at a time, each time the one whose loss

@@ -139,7 +139,7 @@ export function residual(eq: NormalEquations, w: Float64Array): number {
 }
 
 /** Ridge strengths tried, as multiples of the mean diagonal of XᵀX (so the grid does not depend on scale). */
-export const RIDGE_GRID = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
+const RIDGE_GRID = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
 
 export interface RidgeFit {
   /** p×m solution on every fold's rows. */

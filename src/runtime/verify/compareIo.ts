@@ -54,6 +54,6 @@ function sameShape(a: readonly (number | string)[], b: readonly (number | string
   });
 }
 
-export function formatShape(shape: readonly (number | string)[]): string {
+function formatShape(shape: readonly (number | string)[]): string {
   return `[${shape.join(', ')}]`;
 }

@@ -128,7 +128,7 @@ export type RunShapes = Readonly<Record<string, TensorMeta>>;
  * ONNX Runtime's reason, readable in one sentence: without our "ONNX Runtime failed while loading X: "
  * prefix, ORT's "Load model from X failed:", and the C++ source location and signature it prepends.
  */
-export function reasonOf(message: string): string {
+function reasonOf(message: string): string {
   const text = message
     .replace(/^ONNX Runtime failed while [^:]*: /, '')
     .replace(/^Load model from .*? failed:\s*/, '')
@@ -140,7 +140,7 @@ export function reasonOf(message: string): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
-export function cannotVerify(error: unknown): never {
+function cannotVerify(error: unknown): never {
   if (error instanceof OrtRuntimeError) throw new VerifyInputError(`cannot verify: ${error.message}`);
   throw error;
 }

@@ -1,6 +1,7 @@
-// The UI kit's elements as HTML, for pages rendered in the extension host. With webview/components/index.ts
-// (which registers them in the page), this is the only place that knows the kit is @vscode/webview-ui-toolkit:
-// swapping the kit means changing these two files. Pure strings: no DOM, no vscode.
+// The UI kit's elements as HTML, for pages rendered in the extension host, and the HTML escaper the host and
+// the page share. With webview/components/index.ts (which registers the elements in the page), this is the only
+// place that knows the kit is @vscode/webview-ui-toolkit: swapping the kit means changing these two files.
+// Pure strings: no DOM, no vscode.
 
 /** Every string that comes from a model goes through this before it reaches a page. */
 export function escapeHtml(text: string): string {

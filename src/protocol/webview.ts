@@ -1,9 +1,9 @@
 // Messages between the model editor's page and the extension host. Both sides import these types; the host
 // checks every message from the page (isPageMessage) since the page renders untrusted model strings.
-import type { GraphSkeleton } from '../src/core/inspect/graphSkeleton';
-import type { NodeDetails } from '../src/core/inspect/nodeDetails';
-import type { PrunePreview } from '../src/core/prune/preview';
-import type { CompareResult } from '../src/protocol/server';
+import type { GraphSkeleton } from '../core/inspect/graphSkeleton';
+import type { NodeDetails } from '../core/inspect/nodeDetails';
+import type { PrunePreview } from '../core/prune/preview';
+import type { CompareResult } from './server';
 
 /** The pruning panel's form. */
 export interface PanelSettings {
