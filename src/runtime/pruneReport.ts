@@ -32,9 +32,19 @@ export function pruneReportMarkdown(outcome: PruneOutcome, verify: VerifyResult 
   if (verify?.original.latencyMs && verify.pruned.latencyMs) {
     const a = verify.original.latencyMs.median;
     const b = verify.pruned.latencyMs.median;
+    const t = verify.timing;
+    const share = verify.ratios.latency ?? b / a;
+    const paired = t
+      ? ` over ${t.runs} paired runs (middle half ${t.ratio.p25.toFixed(3)}–${t.ratio.p75.toFixed(3)}, ${t.threads} threads)`
+      : '';
     lines.push(
-      `| ORT CPU latency, median | ${a.toFixed(2)} ms | ${b.toFixed(2)} ms | ${(b / a).toFixed(3)} (${(a / b).toFixed(2)}× faster) |`,
+      `| ORT CPU latency, median | ${a.toFixed(2)} ms | ${b.toFixed(2)} ms | ${share.toFixed(3)} (${(1 / share).toFixed(2)}× faster)${paired} |`,
     );
+    if (t && t.ratio.p25 > 1.02)
+      lines.push(
+        '',
+        `**Warning**: the pruned model is slower than the original in ONNX Runtime here (${t.ratio.median.toFixed(2)}× its time).`,
+      );
   }
   lines.push(
     '',

@@ -39,7 +39,7 @@ export async function applyPlan(
       verified =
         params.verify && !signal.aborted
           ? await verifyModels(modelPath, prunedPath, {
-              runs: 10,
+              runs: 20,
               timeoutMs: verifyTimeoutMs(params.timeoutSeconds),
             })
           : undefined;

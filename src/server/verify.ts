@@ -12,7 +12,7 @@ export async function verifyFor(params: VerifyParams): Promise<VerifyPlanResult>
   const pruned = fileURLToPath(params.prunedUri);
   try {
     const result = await verifyModels(original, pruned, {
-      runs: 10,
+      runs: 20,
       timeoutMs: verifyTimeoutMs(params.timeoutSeconds),
     });
     return { ok: true, passed: result.passed, text: formatVerify(result) };

@@ -71,7 +71,8 @@ describe('onnx-pruner verify: the exactness check', () => {
     ]);
     assert.equal(result.ratios.parameters, 1);
     assert.ok(result.original.latencyMs!.median > 0 && result.pruned.latencyMs!.median > 0);
-    assert.deepEqual(result.timing, { runs: 2, warmup: 0, paired: true });
+    const { runs, warmup, paired } = result.timing!;
+    assert.deepEqual({ runs, warmup, paired }, { runs: 2, warmup: 0, paired: true });
   });
 
   test('a spec that names other channels than were zeroed fails with exit 1', async () => {
@@ -110,6 +111,11 @@ describe('onnx-pruner verify: the exactness check', () => {
     assert.equal(result.pruned.macs, convMacs(6, 3) + convMacs(16, 6) + convMacs(4, 16));
     assert.equal(result.ratios.macs, result.pruned.macs / result.original.macs);
     assert.ok(result.ratios.latency! > 0);
+    // Latency is paired: the ratio is the median of the per-pair ratios, with the middle half and the threads.
+    const timing = result.timing!;
+    assert.equal(result.ratios.latency, timing.ratio.median);
+    assert.ok(timing.ratio.p25 <= timing.ratio.median && timing.ratio.median <= timing.ratio.p75);
+    assert.ok(timing.threads >= 1);
 
     const text = await cli('verify', ORIGINAL, pruned, ...FAST);
     assert.equal(text.code, 0, text.stderr);
@@ -117,7 +123,7 @@ describe('onnx-pruner verify: the exactness check', () => {
     assert.match(text.stdout, /MACs\s+126,208\s+104,192\s+0\.826 \(1\.21× fewer\)/);
     assert.match(
       text.stdout,
-      /ORT latency, median\s+\d+\.\d+ ms\s+\d+\.\d+ ms\s+\d\.\d{3}.* over 2 paired CPU runs/,
+      /ORT latency, median\s+\d+\.\d+ ms\s+\d+\.\d+ ms\s+\d\.\d{3}.* over 2 paired CPU runs \(middle half \d\.\d{3}–\d\.\d{3}, 0 warm-up, \d+ threads\)/,
     );
     assert.match(text.stdout, /Inputs\/outputs: same names, element types and shapes/);
     assert.match(
@@ -269,5 +275,21 @@ describe('onnx-pruner verify: bad input exits with 2', () => {
     run = await cli('verify', ORIGINAL, write('garbled.onnx', garbled), ...FAST);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /garbled\.onnx: its metadata entry 'onnx_pruner\.mask' is not a mask spec/);
+  });
+});
+
+describe('verify: latency said honestly', () => {
+  test('a "pruned" model that is slower than its original gets a warning', async () => {
+    // The sample against its own half-pruned version, swapped: the "pruned" side has about 3× the work.
+    const half = join(dir, 'half.onnx');
+    const sample = join(process.cwd(), 'media/sample/edsr-x4.onnx');
+    assert.equal((await cli('prune', sample, '-o', half, '--ratio', '0.5')).code, 0);
+    const run = await cli('verify', half, sample, '--runs', '10', '--warmup', '1');
+    assert.match(
+      run.stdout,
+      /Warning: the pruned model is slower than the original in ONNX Runtime here \([\d.]+× its time\)/,
+    );
+    const faster = await cli('verify', sample, half, '--runs', '10', '--warmup', '1');
+    assert.doesNotMatch(faster.stdout, /Warning: the pruned model is slower/);
   });
 });

@@ -333,7 +333,7 @@ async function verifyWithProgress(
 ) {
   try {
     return await verifyModels(model, pruned, {
-      runs: 10,
+      runs: 20,
       timeoutMs: timeout,
       onStep: (step) => line.update(step, `verify: ${step}…`),
     });

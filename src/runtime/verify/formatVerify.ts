@@ -33,12 +33,21 @@ export function formatVerify(r: VerifyResult): string {
       'ORT latency, median',
       ms(r.original.latencyMs.median),
       ms(r.pruned.latencyMs.median),
-      `${ratioText(r.ratios.latency, 'faster')} over ${r.timing.runs} paired CPU runs`,
+      `${ratioText(r.ratios.latency, 'faster')} over ${r.timing.runs} paired CPU runs ` +
+        `(middle half ${r.timing.ratio.p25.toFixed(3)}–${r.timing.ratio.p75.toFixed(3)}, ` +
+        `${r.timing.warmup} warm-up, ${r.timing.threads} threads)`,
     ]);
   } else {
     table.push(['ORT latency, median', '—', '—', 'not measured']);
   }
   lines.push(...alignTable(table), '');
+  if (r.timing && r.timing.ratio.p25 > 1.02)
+    lines.push(
+      `Warning: the pruned model is slower than the original in ONNX Runtime here (${r.timing.ratio.median.toFixed(2)}× ` +
+        "its time): channel counts off the runtime's channel block are the usual cause (prune with the default " +
+        'alignment, or --align N), or layers too small for pruning to pay.',
+      '',
+    );
 
   if (r.runtimeError) lines.push(`Runtime error: ${r.runtimeError}`);
   if (r.io.differences.length > 0) {

@@ -15,7 +15,15 @@ export interface VerifyResult {
   /** Inputs and outputs: same names, element types and shapes (declared, and as run). */
   io: { equal: boolean; differences: string[] };
   exactness: Exactness;
-  timing: { runs: number; warmup: number; paired: boolean } | null;
+  timing: {
+    runs: number;
+    warmup: number;
+    paired: boolean;
+    /** The pruned model's time over the original's, per pair of runs: median and the middle half. */
+    ratio: { median: number; p25: number; p75: number };
+    /** The threads ONNX Runtime's CPU provider uses by default here (one per core the process may use). */
+    threads: number;
+  } | null;
   ortVersion: string | null;
   /** ONNX Runtime failed on the pruned model (load or run): the verification fails with this sentence. */
   runtimeError: string | null;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import {
   type KeptOutputs,
   type LoadedModel,
@@ -73,7 +74,13 @@ export class VerifySession {
       const [a, b] = await this.client.time(jobs, { runs, warmup }).catch(cannotVerify);
       result.original.latencyMs = summary(a);
       result.pruned.latencyMs = summary(b);
-      result.timing = { runs, warmup, paired: true };
+      result.timing = {
+        runs,
+        warmup,
+        paired: true,
+        ratio: pairedRatio(a, b),
+        threads: availableParallelism(),
+      };
     }
     // Free both before the masked original loads: three sessions of a large model need not coexist.
     await this.client.release(original).catch(cannotVerify);
@@ -148,6 +155,13 @@ function cannotVerify(error: unknown): never {
 function runtimeMessage(error: unknown): string {
   if (error instanceof OrtRuntimeError) return error.message;
   throw error;
+}
+
+/** Per pair of runs, b over a: the median and the quartiles (a loaded machine slows pairs, not one model). */
+function pairedRatio(a: number[], b: number[]): { median: number; p25: number; p75: number } {
+  const ratios = a.map((t, i) => b[i] / t).sort((x, y) => x - y);
+  const at = (q: number) => ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))];
+  return { median: at(0.5), p25: at(0.25), p75: at(0.75) };
 }
 
 function summary(times: number[]): { median: number; min: number; max: number } {
