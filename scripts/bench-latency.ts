@@ -50,6 +50,11 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+/** A row without a timing, and why. */
+function untimed(model: string, macs: number | undefined, note: string): Row {
+  return { model, macs, originalMs: undefined, latency: undefined, note };
+}
+
 async function measure(client: OrtClient, model: string, dir: string): Promise<Row> {
   const name = relative(CORPUS, model);
   const out = join(dir, 'pruned.onnx');
@@ -61,17 +66,10 @@ async function measure(client: OrtClient, model: string, dir: string): Promise<R
   let macs: number | undefined;
   try {
     const outcome = pruneFile(model, out, settings);
-    if (outcome.removedChannels === 0)
-      return { model: name, macs: 1, originalMs: undefined, latency: undefined, note: 'nothing removed' };
+    if (outcome.removedChannels === 0) return untimed(name, 1, 'nothing removed');
     macs = outcome.metrics.after.macs / Math.max(outcome.metrics.before.macs, 1);
   } catch (error) {
-    return {
-      model: name,
-      macs,
-      originalMs: undefined,
-      latency: undefined,
-      note: `not pruned: ${(error as Error).message.slice(0, 60)}`,
-    };
+    return untimed(name, macs, `not pruned: ${(error as Error).message.slice(0, 60)}`);
   }
   try {
     const a = await client.load(model);
@@ -97,13 +95,7 @@ async function measure(client: OrtClient, model: string, dir: string): Promise<R
       await client.release(b);
     }
   } catch (error) {
-    return {
-      model: name,
-      macs,
-      originalMs: undefined,
-      latency: undefined,
-      note: `not run: ${(error as Error).message.slice(0, 60)}`,
-    };
+    return untimed(name, macs, `not run: ${(error as Error).message.slice(0, 60)}`);
   }
 }
 

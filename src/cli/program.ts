@@ -21,6 +21,20 @@ import { version } from '../../package.json';
  * failed verification, 2 bad usage or unreadable input. Errors are one sentence on stderr naming the file;
  * a stack trace only with --debug.
  */
+/** How calibration pictures become inputs: the same four options on prune, verify and sensitivity. */
+const CALIB_PICTURE_OPTIONS = [
+  new Option(
+    '--calib-size <HxW>',
+    'pictures: height and width for inputs whose size is not fixed (default 128x128)',
+  ),
+  new Option('--calib-layout <layout>', 'pictures: nchw (default) or nhwc'),
+  new Option(
+    '--calib-channels <channels>',
+    'pictures: rgb, bgr, grey or rgba (default: from the input, 1 → grey, 3 → rgb)',
+  ),
+  new Option('--calib-range <low,high>', 'pictures: pixel values 0…255 map to this range (default 0,1)'),
+] as const;
+
 export async function runCli(argv: string[], output: CliOutput = processIO): Promise<number> {
   // Text passes through visible(): names from an untrusted model cannot drive the terminal. JSON does not
   // (visible() would make it invalid): jsonText escapes the same characters the JSON way, exactly.
@@ -84,13 +98,10 @@ export async function runCli(argv: string[], output: CliOutput = processIO): Pro
     )
     .option('--fidelity', 'also measure fidelity to the original (PSNR/SSIM, top-1/top-5, errors, cosine)')
     .option('--calib <dir>', 'fidelity on these PNG/JPEG pictures or .pb/.npy tensors (implies --fidelity)')
-    .option(
-      '--calib-size <HxW>',
-      'pictures: height and width for inputs whose size is not fixed (default 128x128)',
-    )
-    .option('--calib-layout <layout>', 'pictures: nchw (default) or nhwc')
-    .option('--calib-channels <channels>', 'pictures: rgb, bgr, grey or rgba (default: from the input)')
-    .option('--calib-range <low,high>', 'pictures: pixel values 0…255 map to this range (default 0,1)')
+    .addOption(CALIB_PICTURE_OPTIONS[0])
+    .addOption(CALIB_PICTURE_OPTIONS[1])
+    .addOption(CALIB_PICTURE_OPTIONS[2])
+    .addOption(CALIB_PICTURE_OPTIONS[3])
     .addHelpText(
       'after',
       `
@@ -154,16 +165,10 @@ checks and timing only, and exits 0 when the shapes match.`,
       '--calib <dir>',
       'calibration inputs (activation criterion, --reconstruct, fidelity): PNG/JPEG pictures or .pb/.npy tensors (default: random inputs, a weak estimate)',
     )
-    .option(
-      '--calib-size <HxW>',
-      'pictures: height and width for inputs whose size is not fixed (default 128x128)',
-    )
-    .option('--calib-layout <layout>', 'pictures: nchw (default) or nhwc')
-    .option(
-      '--calib-channels <channels>',
-      'pictures: rgb, bgr, grey or rgba (default: from the input, 1 → grey, 3 → rgb)',
-    )
-    .option('--calib-range <low,high>', 'pictures: pixel values 0…255 map to this range (default 0,1)')
+    .addOption(CALIB_PICTURE_OPTIONS[0])
+    .addOption(CALIB_PICTURE_OPTIONS[1])
+    .addOption(CALIB_PICTURE_OPTIONS[2])
+    .addOption(CALIB_PICTURE_OPTIONS[3])
     .option(
       '--reconstruct',
       'refit the layers that read removed channels by least squares on the calibration inputs (no training); the plain prune is what --verify checks',
@@ -204,13 +209,10 @@ checks and timing only, and exits 0 when the shapes match.`,
       '--calib <dir>',
       'PNG/JPEG pictures or .pb/.npy tensors (default: seeded random inputs, a weak estimate)',
     )
-    .option(
-      '--calib-size <HxW>',
-      'pictures: height and width for inputs whose size is not fixed (default 128x128)',
-    )
-    .option('--calib-layout <layout>', 'pictures: nchw (default) or nhwc')
-    .option('--calib-channels <channels>', 'pictures: rgb, bgr, grey or rgba (default: from the input)')
-    .option('--calib-range <low,high>', 'pictures: pixel values 0…255 map to this range (default 0,1)')
+    .addOption(CALIB_PICTURE_OPTIONS[0])
+    .addOption(CALIB_PICTURE_OPTIONS[1])
+    .addOption(CALIB_PICTURE_OPTIONS[2])
+    .addOption(CALIB_PICTURE_OPTIONS[3])
     .option('--samples <n>', 'random inputs when there is no --calib (default 4)')
     .option('--criterion <criterion>', 'which channels go: l1 (default), l2, bn, random')
     .option('--seed <n>', 'seed of the random inputs and the random criterion', '0')
