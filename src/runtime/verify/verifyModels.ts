@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runtimeHazard } from '../../core/graph/runtimeHazards';
 import { computeMetrics } from '../../core/metrics/metrics';
 import { withModelErrors } from '../../core/onnx/errors';
 import { sha256Of } from '../../core/onnx/hash';
@@ -73,6 +74,14 @@ export async function verifyModels(
   try {
     prunedFile = withModelErrors(prunedPath, () => openModel(prunedPath));
     const spec = checkedMaskSpec(originalFile, prunedFile, originalPath, prunedPath);
+    // What the analysis refused to build (huge folded constants, absurd ranks) ONNX Runtime would try to.
+    for (const [file, path] of [
+      [originalFile, originalPath],
+      [prunedFile, prunedPath],
+    ] as const) {
+      const hazard = withModelErrors(path, () => runtimeHazard(new ModelView(file).graph, file));
+      if (hazard) throw new VerifyInputError(`${path} is not run in ONNX Runtime: ${hazard}`);
+    }
     client =
       options.client ?? new OrtClient({ workerPath: options.workerPath, timeoutMs: settings.timeoutMs });
     session = new VerifySession(client, settings);
