@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pruneFile } from '../src/core/prune/prune';
 import type { PruneSettings } from '../src/core/prune/select';
-import { withMachineAlignment } from '../src/runtime/channelBlock';
+import { detectChannelBlock, withMachineAlignment } from '../src/runtime/channelBlock';
+import { median, pairedRatios } from '../src/runtime/pairedTiming';
 import { OrtClient } from '../src/runtime/ortClient';
 import { randomFeeds } from '../src/runtime/randomFeeds';
 
@@ -43,12 +44,6 @@ function models(dir: string): string[] {
     )
     .sort();
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 /** A row without a timing, and why. */
 function untimed(model: string, macs: number | undefined, note: string): Row {
@@ -87,7 +82,7 @@ async function measure(client: OrtClient, model: string, dir: string): Promise<R
         model: name,
         macs,
         originalMs: median(ta),
-        latency: median(ta.map((t, i) => tb[i] / t)),
+        latency: median(pairedRatios(ta, tb)),
         note: '',
       };
     } finally {
@@ -119,9 +114,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const align =
-    ALIGN === undefined
-      ? `this machine's channel block (${withMachineAlignment({ ratio: 0, criterion: 'l1', roundTo: 1, seed: 0, layers: {} }).alignment!.block})`
-      : `--align ${ALIGN}`;
+    ALIGN === undefined ? `this machine's channel block (${detectChannelBlock().block})` : `--align ${ALIGN}`;
   const lines = [
     `Corpus latency: ratio ${RATIO}, l1, counts on ${align}; ONNX Runtime CPU, ${RUNS} paired runs after 3 warm-up (median of pruned/original per pair)`,
     '',

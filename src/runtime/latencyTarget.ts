@@ -10,6 +10,7 @@ import { type LatencySearchResult, type LatencyStep, searchLatency } from '../co
 import { type PruneOutcome, type PruneProgress, pruneFile } from '../core/prune/prune';
 import type { PruneSettings } from '../core/prune/select';
 import { OrtClient } from './ortClient';
+import { median, pairedRatios } from './pairedTiming';
 import { feedSpecs } from './randomFeeds';
 
 export interface LatencyTargetOptions {
@@ -33,12 +34,6 @@ export interface LatencyTargetOutcome {
   /** Paired timed runs per step. */
   runs: number;
 }
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 /** Prunes `model` into `output` globally, at the smallest ratio measured to meet `share` of its latency. */
 export async function pruneForLatency(
@@ -80,7 +75,7 @@ export async function pruneForLatency(
           ],
           { runs, warmup: 3, ...call },
         );
-        return median(a.map((t, i) => b[i] / t));
+        return median(pairedRatios(a, b));
       } finally {
         await client.release(candidate);
         rmSync(path, { force: true });

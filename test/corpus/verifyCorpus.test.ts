@@ -32,12 +32,6 @@ const SETTINGS: [string, Partial<PruneSettings>][] = [
 const BUDGET = { parameters: 10e6, macs: 1e9 };
 const ALL = process.env.ONNX_PRUNER_CORPUS_QUICK !== '1';
 
-/**
- * Known failures, keyed by "model settings" (none now: the apply step's bugs of issue 13 items 1–4 are fixed);
- * the suite notes a known case that now passes, so the list can shrink.
- */
-const KNOWN: Record<string, string> = {};
-
 describe(
   'the corpus at the usual settings: pruned and verified, or refused in a sentence',
   {
@@ -60,7 +54,6 @@ describe(
         }
         const problems: string[] = [];
         for (const [label, amount] of SETTINGS) {
-          const key = `${name} ${label}`;
           const pruned = join(out, `${name.replace(/[\\/]/g, '__')}.pruned.onnx`);
           const settings: PruneSettings = {
             ratio: 0,
@@ -82,8 +75,7 @@ describe(
           const bad = /^(FAIL|internal:)/.test(verdict.replace(/^(prune|verify) refused: /, ''));
           const refusal = verdict.match(/refused: (.*)$/s)?.[1];
           const oneSentence = !refusal || !refusal.trim().includes('\n');
-          if ((bad || !oneSentence) && !KNOWN[key]) problems.push(`${label}: ${verdict}`);
-          else if (KNOWN[key] && !bad) t.diagnostic(`${label}: known (${KNOWN[key]}) but now: ${verdict}`);
+          if (bad || !oneSentence) problems.push(`${label}: ${verdict}`);
           t.diagnostic(`${label}: ${verdict.split('\n')[0]}`);
         }
         assert.deepEqual(problems, []);

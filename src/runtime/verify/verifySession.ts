@@ -7,6 +7,7 @@ import {
   type Stash,
 } from '../ortClient';
 import { judgeOutputs } from '../compareOutputs';
+import { median, pairedRatio } from '../pairedTiming';
 import type { TensorMeta } from '../../protocol/runtime';
 import { OriginalDoesNotRunError, VerifyInputError, type VerifyResult } from './types';
 
@@ -157,16 +158,6 @@ function runtimeMessage(error: unknown): string {
   throw error;
 }
 
-/** Per pair of runs, b over a: the median and the quartiles (a loaded machine slows pairs, not one model). */
-function pairedRatio(a: number[], b: number[]): { median: number; p25: number; p75: number } {
-  const ratios = a.map((t, i) => b[i] / t).sort((x, y) => x - y);
-  const at = (q: number) => ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))];
-  return { median: at(0.5), p25: at(0.25), p75: at(0.75) };
-}
-
 function summary(times: number[]): { median: number; min: number; max: number } {
-  const sorted = [...times].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+  return { median: median(times), min: Math.min(...times), max: Math.max(...times) };
 }
