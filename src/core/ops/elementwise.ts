@@ -1,4 +1,5 @@
 import type { ChannelSpace } from '../deps/channelSpace';
+import type { SliceKind } from '../deps/memberKinds';
 import type { ChannelState } from '../deps/state';
 import type { NodeView } from '../onnx/modelView';
 import { ACTIVATIONS, BROADCAST_ARITHMETIC } from '../graph/opKinds';
@@ -12,14 +13,15 @@ export const passThrough: ChannelRule = (state, node) => {
   if (x && node.outputs[0]) state.alias(node.outputs[0], x);
 };
 
-/** Per-channel parameters (inputs 1…) sliced along axis 0 with the channels (BatchNormalization, InstanceNorm…). */
-function perChannel(params: number[], role: string[]): ChannelRule {
+/** Per-channel parameters (inputs 1…, in order) sliced along axis 0 with the channels (BatchNormalization, InstanceNorm…). */
+function perChannel(params: readonly { kind: SliceKind; label: string }[]): ChannelRule {
   return (state, node) => {
     passThrough(state, node);
     const y = state.space(node.outputs[0]);
     if (!y) return;
     for (let i = 0; i < params.length; i++) {
-      const value = node.inputs[params[i]];
+      const { kind, label } = params[i];
+      const value = node.inputs[i + 1];
       const weight = resolveWeightSource(state, value);
       if (weight)
         state.member(y, {
@@ -27,10 +29,11 @@ function perChannel(params: number[], role: string[]): ChannelRule {
           tensor: weight.tensor,
           axis: 0,
           source: weight.source,
-          role: role[i],
+          kind,
+          label,
           dims: weight.dims,
         });
-      else if (value) state.lock(y, `${describe(node)} takes its ${role[i]} from a computed value`);
+      else if (value) state.lock(y, `${describe(node)} takes its ${label} from a computed value`);
     }
   };
 }
@@ -97,7 +100,8 @@ const groupNorm: ChannelRule = (state, node) => {
     tensor: 'num_groups',
     axis: -1,
     source: 'attribute',
-    role: 'num_groups attribute',
+    kind: 'num-groups-attribute',
+    label: 'num_groups attribute',
   });
   // Opset 21 has per-channel scale and bias; opset 18 has them per group.
   const perGroup = (node.opset ?? 21) < 21;
@@ -115,7 +119,8 @@ const groupNorm: ChannelRule = (state, node) => {
         tensor: weight.tensor,
         axis: 0,
         source: weight.source,
-        role: i ? 'bias' : 'scale',
+        kind: i ? 'bias' : 'norm-scale',
+        label: i ? 'bias' : 'scale',
       });
   });
 };
@@ -160,7 +165,8 @@ const broadcastElementwise: ChannelRule = (state, node) => {
         tensor: weight.tensor,
         axis: at,
         source: weight.source,
-        role: 'per-channel constant',
+        kind: 'per-channel-constant',
+        label: 'per-channel constant',
       });
       return;
     }
@@ -172,10 +178,18 @@ const broadcastElementwise: ChannelRule = (state, node) => {
         tensor: source.tensor,
         axis: sourceAxis,
         source: source.source,
-        role: 'per-channel constant',
+        kind: 'per-channel-constant',
+        label: 'per-channel constant',
       });
       for (const r of reshapes) {
-        const member = { node: r.node, tensor: r.tensor, axis: -1, source: r.source, role: 'reshape shape' };
+        const member = {
+          node: r.node,
+          tensor: r.tensor,
+          axis: -1,
+          source: r.source,
+          kind: 'shape-constant' as const,
+          label: 'reshape shape',
+        };
         state.member(y, member, undefined, { input: 1, index: r.index, numerator: 1, denominator: 1 });
       }
       return;
@@ -213,14 +227,21 @@ const quantizeActivation: ChannelRule = (state, node) => {
   passThrough(state, node);
   const y = state.space(node.outputs[0]);
   if (!y) return;
-  for (const [index, role] of [
+  for (const [index, label] of [
     [1, 'quantisation scale'],
     [2, 'zero point'],
   ] as const) {
     const shape = state.fact(node.inputs[index])?.shape;
     const weight = resolveWeight(state, node.inputs[index]);
     if (weight && shape?.length === 1 && shape[0] === y.size && y.size > 1) {
-      state.member(y, { node: node.name, tensor: weight.tensor, axis: 0, source: weight.source, role });
+      state.member(y, {
+        node: node.name,
+        tensor: weight.tensor,
+        axis: 0,
+        source: weight.source,
+        kind: 'quantisation-parameter',
+        label,
+      });
     }
   }
 };
@@ -243,8 +264,16 @@ export const ELEMENTWISE_RULES: Record<string, ChannelRule> = {
   Clip: passThrough,
   QuantizeLinear: quantizeActivation,
   DequantizeLinear: quantizeActivation,
-  BatchNormalization: perChannel([1, 2, 3, 4], ['scale', 'bias', 'running mean', 'running variance']),
-  InstanceNormalization: perChannel([1, 2], ['scale', 'bias']),
+  BatchNormalization: perChannel([
+    { kind: 'norm-scale', label: 'scale' },
+    { kind: 'bias', label: 'bias' },
+    { kind: 'norm-statistic', label: 'running mean' },
+    { kind: 'norm-statistic', label: 'running variance' },
+  ]),
+  InstanceNormalization: perChannel([
+    { kind: 'norm-scale', label: 'scale' },
+    { kind: 'bias', label: 'bias' },
+  ]),
   GroupNormalization: groupNorm,
   LayerNormalization: layerNorm,
   Softmax: softmax,

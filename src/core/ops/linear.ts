@@ -30,7 +30,8 @@ const gemm: ChannelRule = (state, node) => {
     tensor: weight.tensor,
     axis: outAxis,
     source: weight.source,
-    role: 'weight (out features)',
+    kind: 'weight-out',
+    label: 'weight (out features)',
   });
   const bias = resolveWeight(state, node.inputs[2]);
   const biasShape = state.fact(node.inputs[2])?.shape;
@@ -42,7 +43,8 @@ const gemm: ChannelRule = (state, node) => {
       tensor: bias.tensor,
       axis: biasShape.length - 1,
       source: bias.source,
-      role: 'bias',
+      kind: 'bias',
+      label: 'bias',
     });
   }
   if (x) {
@@ -57,7 +59,8 @@ const gemm: ChannelRule = (state, node) => {
         tensor: weight.tensor,
         axis: inAxis,
         source: weight.source,
-        role: 'weight (in features)',
+        kind: 'weight-in',
+        label: 'weight (in features)',
       });
     }
   }
@@ -84,7 +87,8 @@ const matmul: ChannelRule = (state, node) => {
     tensor: weight.tensor,
     axis: 1,
     source: weight.source,
-    role: 'weight (out features)',
+    kind: 'weight-out',
+    label: 'weight (out features)',
   });
   if (x) {
     if (x.axis !== rank - 1 || x.size !== w[0])
@@ -95,7 +99,8 @@ const matmul: ChannelRule = (state, node) => {
         tensor: weight.tensor,
         axis: 0,
         source: weight.source,
-        role: 'weight (in features)',
+        kind: 'weight-in',
+        label: 'weight (in features)',
       });
   }
 };

@@ -98,7 +98,14 @@ function channelCountInput(
   if (constant) {
     state.member(
       space,
-      { node: node.name, tensor: constant.tensor, axis: -1, source: constant.source, role: what },
+      {
+        node: node.name,
+        tensor: constant.tensor,
+        axis: -1,
+        source: constant.source,
+        kind: 'shape-constant',
+        label: what,
+      },
       undefined,
       { input, index: position, numerator: 1, denominator: 1 },
     );

@@ -177,7 +177,14 @@ const reshape: ChannelRule = (state, node) => {
         : { input: 1, index: 1, numerator: 1, denominator: 1 };
     state.member(
       i === 0 ? x : y,
-      { node: n.name, tensor: shape.tensor, axis: -1, source: shape.source, role: 'reshape shape' },
+      {
+        node: n.name,
+        tensor: shape.tensor,
+        axis: -1,
+        source: shape.source,
+        kind: 'shape-constant',
+        label: 'reshape shape',
+      },
       undefined,
       dim,
     );

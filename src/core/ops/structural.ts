@@ -103,7 +103,8 @@ const split: ChannelRule = (state, node) => {
     tensor: sizesTensor || 'split',
     axis: -1,
     source: sizesTensor ? 'initializer' : 'attribute',
-    role: 'split sizes',
+    kind: 'split-sizes',
+    label: 'split sizes',
   });
 };
 
@@ -137,7 +138,8 @@ const slice: ChannelRule = (state, node) => {
     axis: -1,
     // Opset 1–9 Slice holds its bounds in attributes, later ones in inputs: apply edits whichever it has.
     source: node.inputs[1] ? 'initializer' : 'attribute',
-    role: 'slice bounds',
+    kind: 'slice-bounds',
+    label: 'slice bounds',
   });
 };
 
@@ -264,7 +266,8 @@ function bakedTarget(state: ChannelState, node: NodeView, x: ChannelSpace, numer
     tensor: target.tensor,
     axis: -1,
     source: target.source,
-    role: 'reshape shape',
+    kind: 'shape-constant' as const,
+    label: 'reshape shape',
   };
   state.member(x, member, undefined, { input: 1, index: x.axis, numerator, denominator: 1 });
 }
