@@ -1,6 +1,5 @@
 import type { GroupMember, PixelShuffleInfo, Severity } from '../analyze/types';
-import type { ValueFacts } from '../graph/facts';
-import type { FactTable } from '../graph/inferShapes';
+import type { Facts, ValueFacts } from '../graph/facts';
 import type { ModelFile } from '../onnx/modelFile';
 import type { Dim, GraphView, NodeView } from '../onnx/modelView';
 import { type ChannelSpace, IDENTITY, type IndexMap } from './channelSpace';
@@ -100,13 +99,11 @@ export class ChannelState {
   readonly findings: RawFinding[] = [];
   /** Spaces of graph outputs. */
   readonly outputs: ChannelSpace[] = [];
-  /** Nodes already handled as part of a larger pattern (a Reshape→Transpose→Reshape). */
-  readonly handled = new Set<NodeView>();
 
   constructor(
     readonly graph: GraphView,
     readonly file: ModelFile,
-    readonly facts: FactTable,
+    readonly facts: Facts,
   ) {}
 
   space(value: string | undefined): ChannelSpace | undefined {

@@ -1,7 +1,10 @@
 import type { ChannelSpace } from '../deps/channelSpace';
 import type { SliceKind } from '../deps/memberKinds';
 import type { ChannelState } from '../deps/state';
+import { SHAPES } from '../graph/shapeRules';
 import type { NodeView } from '../onnx/modelView';
+import { convMacs, convTransposeMacs } from './macRules';
+import type { OpFamily } from './spec';
 import { type ChannelRule, describe, lockInputs } from './types';
 import { resolveWeight, type Weight } from './weights';
 
@@ -11,7 +14,7 @@ import { resolveWeight, type Weight } from './weights';
  * output channels c·m … c·m+m−1; other groups must lose the same channels in every group (a stride of
  * C/g), which makes their unit g.
  */
-function convRule(transpose: boolean): ChannelRule {
+export function convRule(transpose: boolean): ChannelRule {
   return (state, node) => {
     const x = state.space(node.inputs[0]);
     const weight = resolveWeight(state, node.inputs[1]);
@@ -149,9 +152,23 @@ const quantizedConv: ChannelRule = (state, node) => {
   lockInputs(state, node, reason);
 };
 
-export const CONV_RULES: Record<string, ChannelRule> = {
-  Conv: convRule(false),
-  ConvTranspose: convRule(true),
-  QLinearConv: quantizedConv,
-  ConvInteger: quantizedConv,
+export const CONV_OPS: OpFamily = {
+  domain: '',
+  ops: [
+    [
+      'Conv',
+      { shape: SHAPES.conv, channels: convRule(false), macs: convMacs(1, 2), rewrite: ['group-attribute'] },
+    ],
+    [
+      'ConvTranspose',
+      {
+        shape: SHAPES.convTranspose,
+        channels: convRule(true),
+        macs: convTransposeMacs,
+        rewrite: ['group-attribute'],
+      },
+    ],
+    ['QLinearConv', { shape: SHAPES.declaredOnly, channels: quantizedConv, macs: convMacs(3, 8) }],
+    ['ConvInteger', { shape: SHAPES.declaredOnly, channels: quantizedConv, macs: convMacs(1, undefined) }],
+  ],
 };

@@ -1,7 +1,9 @@
 import type { ChannelSpace } from '../deps/channelSpace';
 import type { SliceKind } from '../deps/memberKinds';
 import type { ChannelState } from '../deps/state';
+import { SHAPES } from '../graph/shapeRules';
 import type { NodeView } from '../onnx/modelView';
+import { each, type OpFamily, type OpSpec } from './spec';
 import { ACTIVATIONS, BROADCAST_ARITHMETIC } from '../graph/opKinds';
 import { type ChannelRule, describe, lockInputs } from './types';
 import { resolveReshapedWeight, resolveWeight, resolveWeightSource } from './weights';
@@ -246,38 +248,57 @@ const quantizeActivation: ChannelRule = (state, node) => {
   }
 };
 
-export const ELEMENTWISE_RULES: Record<string, ChannelRule> = {
-  ...Object.fromEntries(
+/** Activations keep no folded value, but for rounding, which shape arithmetic uses (Floor, Ceil). */
+const ROUNDING = new Set(['Floor', 'Ceil']);
+
+/** Same shape, no folded value: normalisations, softmax, quantisation of activations. */
+function sameShape(channels: ChannelRule, rewrite?: OpSpec['rewrite']): OpSpec {
+  return { shape: SHAPES.sameNoValue, channels, ...(rewrite ? { rewrite } : {}) };
+}
+
+export const ELEMENTWISE_OPS: OpFamily = {
+  domain: '',
+  ops: [
+    ...ACTIVATIONS.map(
+      (op) =>
+        [op, { shape: ROUNDING.has(op) ? SHAPES.same : SHAPES.sameNoValue, channels: passThrough }] as const,
+    ),
+    ['Identity', { shape: SHAPES.same, channels: passThrough }],
+    ['Dropout', sameShape(passThrough)],
+    ['Cast', { shape: SHAPES.cast, channels: passThrough }],
+    ['Clip', sameShape(passThrough)],
+    ...each(['MaxPool', 'AveragePool', 'LpPool'], { shape: SHAPES.pool, channels: passThrough }),
+    ...each(['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool'], {
+      shape: SHAPES.globalPool,
+      channels: passThrough,
+    }),
+    ...each(['QuantizeLinear', 'DequantizeLinear'], sameShape(quantizeActivation)),
+    // A per-channel constant may reach them through Reshape/Expand nodes whose targets the prune rewrites;
+    // those members name the Reshape or Expand, whose specs list the rewrite.
+    ...each(BROADCAST_ARITHMETIC, { shape: SHAPES.elementwise, channels: broadcastElementwise }),
     [
-      ...ACTIVATIONS,
-      'Identity',
-      'Dropout',
-      'Cast',
-      'MaxPool',
-      'AveragePool',
-      'LpPool',
-      'GlobalAveragePool',
-      'GlobalMaxPool',
-      'GlobalLpPool',
-    ].map((op) => [op, passThrough]),
-  ),
-  Clip: passThrough,
-  QuantizeLinear: quantizeActivation,
-  DequantizeLinear: quantizeActivation,
-  BatchNormalization: perChannel([
-    { kind: 'norm-scale', label: 'scale' },
-    { kind: 'bias', label: 'bias' },
-    { kind: 'norm-statistic', label: 'running mean' },
-    { kind: 'norm-statistic', label: 'running variance' },
-  ]),
-  InstanceNormalization: perChannel([
-    { kind: 'norm-scale', label: 'scale' },
-    { kind: 'bias', label: 'bias' },
-  ]),
-  GroupNormalization: groupNorm,
-  LayerNormalization: layerNorm,
-  Softmax: softmax,
-  LogSoftmax: softmax,
-  LRN: couplesAllChannels('normalises across neighbouring channels'),
-  ...Object.fromEntries(BROADCAST_ARITHMETIC.map((op) => [op, broadcastElementwise])),
+      'BatchNormalization',
+      sameShape(
+        perChannel([
+          { kind: 'norm-scale', label: 'scale' },
+          { kind: 'bias', label: 'bias' },
+          { kind: 'norm-statistic', label: 'running mean' },
+          { kind: 'norm-statistic', label: 'running variance' },
+        ]),
+      ),
+    ],
+    [
+      'InstanceNormalization',
+      sameShape(
+        perChannel([
+          { kind: 'norm-scale', label: 'scale' },
+          { kind: 'bias', label: 'bias' },
+        ]),
+      ),
+    ],
+    ['GroupNormalization', sameShape(groupNorm, ['num-groups-attribute'])],
+    ['LayerNormalization', sameShape(layerNorm)],
+    ...each(['Softmax', 'LogSoftmax'], sameShape(softmax)),
+    ['LRN', sameShape(couplesAllChannels('normalises across neighbouring channels'))],
+  ],
 };

@@ -1,6 +1,9 @@
 import type { ChannelSpace } from '../deps/channelSpace';
 import type { ChannelState } from '../deps/state';
+import { SHAPES } from '../graph/shapeRules';
 import type { Dim, NodeView } from '../onnx/modelView';
+import { gemmMacs, matmulMacs } from './macRules';
+import type { OpFamily } from './spec';
 import { describe, lockInputs, type ChannelRule } from './types';
 import { resolveWeight } from './weights';
 
@@ -123,4 +126,13 @@ function refuse(state: ChannelState, node: NodeView, x: ChannelSpace | undefined
   lockInputs(state, node, reason);
 }
 
-export const LINEAR_RULES: Record<string, ChannelRule> = { Gemm: gemm, MatMul: matmul };
+export const LINEAR_OPS: OpFamily = {
+  domain: '',
+  ops: [
+    ['Gemm', { shape: SHAPES.gemm, channels: gemm, macs: gemmMacs }],
+    ['MatMul', { shape: SHAPES.matmul, channels: matmul, macs: matmulMacs(0) }],
+    // Quantised products are not followed (their channels lock); their MACs count as the float ones'.
+    ['MatMulInteger', { shape: SHAPES.declaredOnly, macs: matmulMacs(0) }],
+    ['QLinearMatMul', { shape: SHAPES.declaredOnly, macs: matmulMacs(0) }],
+  ],
+};

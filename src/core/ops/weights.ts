@@ -3,7 +3,7 @@ import type { Dim } from '../onnx/modelView';
 import type { ChannelState } from '../deps/state';
 import { toSafeNumber } from '../onnx/int64';
 import type { onnx } from '../onnx/proto/onnx.js';
-import { tensorShape } from '../graph/inferShapes';
+import { tensorShape } from '../graph/tensorShape';
 
 /** A weight as a rule sees it: where it is stored, its shape, and companions that slice with it. */
 export interface Weight {
