@@ -12,7 +12,6 @@ import { readTensorAsNumbers } from '../../../src/core/onnx/tensorData';
 import { writeModel } from '../../../src/core/onnx/writer';
 import { applyRemoval } from '../../../src/core/prune/apply';
 import { pruneFile } from '../../../src/core/prune/prune';
-import type { Criterion } from '../../../src/core/prune/select';
 import { FIXTURE_NAMES, buildFixture } from '../../builder/fixtures';
 import { ModelBuilder, writeBuilt } from '../../builder/model-builder';
 import { groupOf } from '../../support/analysis';
@@ -121,7 +120,7 @@ describe('labels are for people', () => {
     for (let i = 0; i < members.length; i++) members[i] = { ...members[i], label: 'x' };
   };
 
-  for (const criterion of ['l1', 'bn'] as Criterion[]) {
+  for (const criterion of ['l1', 'bn'] as const) {
     test(`rewording every label gives the same pruned files (${criterion}, every builder fixture)`, () => {
       let pruned = 0;
       for (const name of FIXTURE_NAMES) {
