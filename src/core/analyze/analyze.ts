@@ -3,6 +3,7 @@ import { buildGroups, type GroupIndex } from '../deps/groups';
 import type { ChannelState, ShuffleRecord } from '../deps/state';
 import { OnnxError } from '../onnx/errors';
 import type { ModelView } from '../onnx/modelView';
+import { OPS, type OpRegistry } from '../ops/registry';
 import type { AnalysisReport, ChannelGroup, Diagnostic, RootLayer } from './types';
 
 /** The full result: the report (the JSON contract) plus what the pruner and the plan checker build on. */
@@ -17,10 +18,11 @@ const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 
 /**
  * Analyses a model's channel dependencies: groups of channels that must be pruned together, and every
- * finding (it never stops at the first). Model-level codes: PS001–PS008, PR001–PR005, IO001.
+ * finding (it never stops at the first). Model-level codes: PS001–PS008, PR001–PR005, IO001. `ops` is the
+ * op registry (`OPS.with(…)` adds rules for ops of other domains).
  */
-export function analyzeModel(view: ModelView): Analysis {
-  const state = analyzeGraph(view.graph, view.file);
+export function analyzeModel(view: ModelView, ops: OpRegistry = OPS): Analysis {
+  const state = analyzeGraph(view.graph, view.file, ops);
   const index = buildGroups(state);
   const diagnostics: Diagnostic[] = [];
   for (const f of state.findings) {

@@ -17,7 +17,10 @@ export interface GroupMember {
    * marks things that change with the channel count rather than being sliced (attributes, shape constants).
    */
   source?: 'initializer' | 'constant-node' | 'constant-of-shape' | 'attribute';
-  /** What the slice is for, for people: 'weight (out)', 'bias', 'weight (in)', 'scale'… */
+  /**
+   * What the slice is for, for people: 'weight (out channels)', 'bias', 'scale'… (the member's label: no code
+   * branches on it; the code uses the member's typed kind, `deps/memberKinds.ts`).
+   */
   role: string;
 }
 

@@ -3,7 +3,7 @@ import { inferShapes } from '../graph/inferShapes';
 import { topologicalOrder } from '../graph/topology';
 import type { ModelFile } from '../onnx/modelFile';
 import type { GraphView, NodeView } from '../onnx/modelView';
-import { channelRule } from '../ops/registry';
+import { OPS, type OpRegistry } from '../ops/registry';
 import { describe, lockInputs } from '../ops/types';
 import { ChannelState } from './state';
 
@@ -12,8 +12,8 @@ import { ChannelState } from './state';
  * coupled channels. Graph inputs and outputs keep their shapes, so their channels are locked; an op without
  * a rule, control flow, or a rule that fails locks what it touches (fail closed, never guess).
  */
-export function analyzeGraph(graph: GraphView, file: ModelFile): ChannelState {
-  const facts = inferShapes(graph, file);
+export function analyzeGraph(graph: GraphView, file: ModelFile, ops: OpRegistry = OPS): ChannelState {
+  const facts = inferShapes(graph, file, ops);
   const state = new ChannelState(graph, file, facts);
   for (const input of graph.inputs) {
     const shape = input.shape;
@@ -28,7 +28,8 @@ export function analyzeGraph(graph: GraphView, file: ModelFile): ChannelState {
   const order = topologicalOrder(graph);
   // The work per node is a function of its own: called for every node, it is optimised as soon as it is hot,
   // where a loop body here (run once per analysis) was optimised on the fly and deoptimised past the loop.
-  for (let n = 0; n < order.length; n++) analyzeNode(state, order[n], outerRefs);
+  const walk: Walk = { state, ops, outerRefs, taken: new Set() };
+  for (let n = 0; n < order.length; n++) analyzeNode(walk, order[n]);
   for (const output of graph.outputs) {
     const space = state.space(output.name);
     if (space) state.outputs.push(space);
@@ -37,10 +38,21 @@ export function analyzeGraph(graph: GraphView, file: ModelFile): ChannelState {
   return state;
 }
 
-/** Applies the node's channel rule, or locks what it touches when it has none, is control flow or fails. */
-function analyzeNode(state: ChannelState, node: NodeView, outerRefs: Map<NodeView, Set<string>>): void {
+interface Walk {
+  state: ChannelState;
+  ops: OpRegistry;
+  outerRefs: Map<NodeView, Set<string>>;
+  /** Nodes a pattern took (the Transpose and last Reshape of a pixel shuffle): no rule sees them again. */
+  taken: Set<NodeView>;
+}
+
+/**
+ * Applies the pattern that starts at the node, else the node's channel rule; locks what it touches when it has
+ * neither, is control flow or fails.
+ */
+function analyzeNode({ state, ops, outerRefs, taken }: Walk, node: NodeView): void {
   // No lookup per node in the set and map that are empty but for the rare pattern or control-flow node.
-  if (state.handled.size > 0 && state.handled.has(node)) return;
+  if (taken.size > 0 && taken.has(node)) return;
   const refs = outerRefs.size > 0 ? outerRefs.get(node) : undefined;
   if (refs) {
     const reason = `${describe(node)} uses it inside a subgraph (control flow is not analysed)`;
@@ -63,19 +75,30 @@ function analyzeNode(state: ChannelState, node: NodeView, outerRefs: Map<NodeVie
     lockInputs(state, node, `${describe(node)} writes '${clash}', which is an initializer (a broken graph)`);
     return;
   }
-  const rule = channelRule(node.domain, node.opType);
-  if (!rule) {
-    reportUnknown(state, node, 'has no channel rule (unknown or custom op)');
-    lockInputs(state, node, `${describe(node)} has no channel rule`);
-    return;
-  }
+  const patterns = ops.patternsAt(node.domain, node.opType);
+  const rule = ops.channelRule(node.domain, node.opType);
+  if (!rule && patterns.length === 0) return noRule(state, node);
   try {
-    rule(state, node);
+    for (let p = 0; p < patterns.length; p++) {
+      const match = patterns[p].match(state, node);
+      if (!match) continue;
+      for (const n of match.nodes) taken.add(n);
+      match.apply(state);
+      return;
+    }
+    if (rule) rule(state, node);
+    else noRule(state, node);
   } catch (error) {
     const reason = `${describe(node)} could not be analysed (${(error as Error).message})`;
     reportUnknown(state, node, `could not be analysed (${(error as Error).message})`);
     lockInputs(state, node, reason);
   }
+}
+
+/** An op without a rule fails closed: what it touches is locked. */
+function noRule(state: ChannelState, node: NodeView): void {
+  reportUnknown(state, node, 'has no channel rule (unknown or custom op)');
+  lockInputs(state, node, `${describe(node)} has no channel rule`);
 }
 
 /** An output of the node that has an initializer's name (a broken graph), if any. */

@@ -164,6 +164,9 @@ function groupOfClasses(owner: Int32Array, groupOfRoot: Int32Array): Int32Array 
   return classGroup;
 }
 
+/** What tells two members apart: the tensor, on its axis, as a node uses it. */
+type MemberPlace = Pick<GroupMember, 'node' | 'tensor' | 'axis'>;
+
 /** Each member joins the groups of its space, once per group (by node, tensor and axis). */
 function addMembers(members: readonly SpaceMember[], index: Index): void {
   const memberKeys = new Map<ChannelGroup, Set<string>>(); // only for groups with many members
@@ -239,7 +242,7 @@ class Root implements RootLayer {
  */
 function isNewMember(
   group: ChannelGroup,
-  member: GroupMember,
+  member: MemberPlace,
   keysOf: Map<ChannelGroup, Set<string>>,
 ): boolean {
   const known = group.members;
@@ -259,12 +262,13 @@ function isNewMember(
 }
 
 /** Node and tensor names prefixed with their lengths: no two different members share a key. */
-function memberKey(member: GroupMember): string {
+function memberKey(member: MemberPlace): string {
   return `${member.node.length}:${member.node}${member.tensor.length}:${member.tensor}:${member.axis}`;
 }
 
-function toMember(member: GroupMember): GroupMember {
-  const { node, tensor, axis, source, role } = member;
+/** The report's member: its `role` is the label for people (the wire name of design contract §5). */
+function toMember(member: SpaceMember): GroupMember {
+  const { node, tensor, axis, source, label: role } = member;
   return source && source !== 'initializer'
     ? { node, tensor, axis, source, role }
     : { node, tensor, axis, role };

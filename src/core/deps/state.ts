@@ -1,14 +1,23 @@
 import type { GroupMember, PixelShuffleInfo, Severity } from '../analyze/types';
-import type { ValueFacts } from '../graph/facts';
-import type { FactTable } from '../graph/inferShapes';
+import type { Facts, ValueFacts } from '../graph/facts';
 import type { ModelFile } from '../onnx/modelFile';
 import type { Dim, GraphView, NodeView } from '../onnx/modelView';
 import { type ChannelSpace, IDENTITY, type IndexMap } from './channelSpace';
+import type { MemberKind } from './memberKinds';
 import { UnionFind } from './unionFind';
 import { OnnxError } from '../onnx/errors';
 
+/**
+ * A tensor, attribute or shape constant that changes when the group loses channels: `kind` says what it is for
+ * (what the prune does with it), `label` says it for people and is never branched on.
+ */
+export interface Member extends Omit<GroupMember, 'role'> {
+  readonly kind: MemberKind;
+  readonly label: string;
+}
+
 /** A tensor slice attached to a space: when the space loses channel c, the tensor loses mappedIndices(map, c). */
-export interface SpaceMember extends GroupMember {
+export interface SpaceMember extends Member {
   readonly space: ChannelSpace;
   readonly map: IndexMap;
   /**
@@ -19,7 +28,7 @@ export interface SpaceMember extends GroupMember {
 }
 
 /** A member as a rule gives it: with the tensor's dims when it has them. */
-export interface MemberInput extends GroupMember {
+export interface MemberInput extends Member {
   readonly dims?: Dim[];
 }
 
@@ -90,13 +99,11 @@ export class ChannelState {
   readonly findings: RawFinding[] = [];
   /** Spaces of graph outputs. */
   readonly outputs: ChannelSpace[] = [];
-  /** Nodes already handled as part of a larger pattern (a Reshape→Transpose→Reshape). */
-  readonly handled = new Set<NodeView>();
 
   constructor(
     readonly graph: GraphView,
     readonly file: ModelFile,
-    readonly facts: FactTable,
+    readonly facts: Facts,
   ) {}
 
   space(value: string | undefined): ChannelSpace | undefined {
@@ -146,12 +153,12 @@ export class ChannelState {
    * from resolving the weight), saves looking the tensor up again.
    */
   member(space: ChannelSpace, member: MemberInput, map: IndexMap = IDENTITY, dim?: ShapeDim): void {
-    const { node, tensor, axis, source, role } = member;
+    const { node, tensor, axis, source, kind, label } = member;
     // A tensor too short for the channels it follows (a bias of 4 values on a 16-channel conv: a broken model)
     // could not be sliced: the group is kept whole instead.
     const shape = axis >= 0 ? (member.dims ?? this.shape(tensor)) : undefined;
     if (shape && axis >= shape.length) {
-      this.lock(space, `${node}'s ${role} '${tensor}' has no axis ${axis} (its rank is ${shape.length})`);
+      this.lock(space, `${node}'s ${label} '${tensor}' has no axis ${axis} (its rank is ${shape.length})`);
       return;
     }
     const length = shape?.[axis];
@@ -163,12 +170,12 @@ export class ChannelState {
       if (last > length) {
         this.lock(
           space,
-          `${node}'s ${role} '${tensor}' has ${length} entries on axis ${axis}, too few for its ${space.size} channels`,
+          `${node}'s ${label} '${tensor}' has ${length} entries on axis ${axis}, too few for its ${space.size} channels`,
         );
         return;
       }
     }
-    this.members.push({ node, tensor, axis, source, role, space, map, dim });
+    this.members.push({ node, tensor, axis, source, kind, label, space, map, dim });
   }
 
   root(node: NodeView, space: ChannelSpace): void {

@@ -1,4 +1,4 @@
-import type { Dim } from '../onnx/modelView';
+import type { Dim, NodeView } from '../onnx/modelView';
 
 /** What is known of a value: its shape, element type, and for small constants their values. */
 export interface ValueFacts {
@@ -10,6 +10,15 @@ export interface ValueFacts {
    * an element is undefined where it depends on something unknown (a symbolic batch size).
    */
   value?: (number | undefined)[];
+}
+
+/** The facts of a graph's values, as the channel rules read them (`inferShapes` makes them). */
+export interface Facts {
+  get(name: string): ValueFacts | undefined;
+  /** The shape alone (an initializer's without working out its other facts). */
+  shape(name: string): Dim[] | undefined;
+  /** The first input of the node whose folding passed the limits, if any. */
+  overLimitInput(node: NodeView): string | undefined;
 }
 
 export const SMALL_CONSTANT = 64;

@@ -1,13 +1,14 @@
 import { DataType } from '../onnx/dataTypes';
-import { toDimension } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
 import type { Dim, GraphView, NodeView } from '../onnx/modelView';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { readTensorAsNumbers } from '../onnx/tensorData';
 import { MAX_RANK, SMALL_CONSTANT, type ValueFacts } from './facts';
 import { FoldBudget } from './fold';
-import type { InputFacts } from './facts';
-import { SHAPE_RULES } from './shapeRules';
+import type { Facts, InputFacts } from './facts';
+import type { ShapeRuleSource } from './shapeRules';
+import { tensorShape } from './tensorShape';
+import { OPS } from '../ops/registry';
 import { topologicalOrder } from './topology';
 
 /**
@@ -15,11 +16,18 @@ import { topologicalOrder } from './topology';
  * small constants, from inputs, initializers, Constant nodes and per-op rules; `value_info` fills what the
  * rules cannot know. A dim that cannot be known stays undefined: the channel analysis then says so.
  */
-export function inferShapes(graph: GraphView, file: ModelFile): FactTable {
+export function inferShapes(graph: GraphView, file: ModelFile, rules: ShapeRuleSource = OPS): FactTable {
   const facts = new FactTable(graph, file);
   for (const input of graph.inputs) facts.set(input.name, { shape: input.shape, dtype: input.dtype });
   const order = topologicalOrder(graph);
-  const pass: Pass = { graph, file, facts, clashes: graph.initializerOutputs(), budget: new FoldBudget() };
+  const pass: Pass = {
+    graph,
+    file,
+    facts,
+    clashes: graph.initializerOutputs(),
+    budget: new FoldBudget(),
+    rules,
+  };
   current.facts = facts;
   try {
     for (let n = 0; n < order.length; n++) {
@@ -40,6 +48,7 @@ interface Pass {
   /** Node outputs named like initializers. */
   clashes: ReadonlySet<string>;
   budget: FoldBudget;
+  rules: ShapeRuleSource;
 }
 
 const NO_INPUTS: readonly string[] = [];
@@ -60,9 +69,9 @@ const input: InputFacts = (i) => (current.inputs[i] ? current.facts!.get(current
  * Sets the facts of a node's outputs. A function of its own: called for every node, it is optimised as soon
  * as it is hot, where a loop body run once per analysis was optimised on the fly and deoptimised past it.
  */
-function inferNode({ graph, file, facts, clashes, budget }: Pass, node: NodeView): void {
+function inferNode({ graph, file, facts, clashes, budget, rules }: Pass, node: NodeView): void {
   const refusals = budget.refusals;
-  const outputs = node.domain === '' ? nodeFacts(node, file, input, budget) : NONE;
+  const outputs = nodeFacts(node, file, input, budget, rules);
   // A value left unknown because folding it (or what it is computed from) passed the limits is marked, so
   // the channel analysis can say why the channels that depend on it are locked.
   const overLimit = budget.refusals !== refusals || facts.readsOverLimit(node);
@@ -83,7 +92,7 @@ const NONE: ValueFacts[] = [];
  * Facts by value name. Initializers get theirs when first asked: a model with thousands of weights pays only
  * for the few whose shapes or values a rule reads.
  */
-export class FactTable {
+export class FactTable implements Facts {
   private readonly facts = new Map<string, ValueFacts>();
   /** Values whose folding was refused by the limits (MAX_FOLDED_ELEMENTS, MAX_FOLDED_TOTAL) or that depend on one. */
   readonly overLimit = new Set<string>();
@@ -140,10 +149,11 @@ function nodeFacts(
   file: ModelFile,
   input: (i: number) => ValueFacts | undefined,
   budget: FoldBudget,
+  rules: ShapeRuleSource,
 ): ValueFacts[] {
-  if (node.opType === 'Constant') return [constantFacts(node, file)];
-  const rule = SHAPE_RULES[node.opType];
-  if (!rule) return [];
+  if (node.opType === 'Constant' && node.domain === '') return [constantFacts(node, file)];
+  const rule = rules.shapeRule(node.domain, node.opType);
+  if (!rule) return NONE;
   try {
     return rule(node, input, budget);
   } catch {
@@ -169,21 +179,6 @@ function tensorFacts(file: ModelFile, tensor: onnx.TensorProto.$Properties): Val
     }
   }
   return { shape, dtype, value };
-}
-
-/**
- * A tensor's dims, checked as toDimension checks them. Most are Longs with a zero high word, read directly:
- * toDimension builds its error message (a string per dim) before it knows whether it needs one, and this runs
- * for thousands of weights.
- */
-export function tensorShape(tensor: onnx.TensorProto.$Properties): number[] {
-  const dims = tensor.dims ?? [];
-  const shape = new Array<number>(dims.length); // its exact size: the facts keep it
-  for (let i = 0; i < dims.length; i++) {
-    const d = dims[i];
-    shape[i] = typeof d === 'object' && d.high === 0 && d.low >= 0 ? d.low : toDimension(d, tensor.name);
-  }
-  return shape;
 }
 
 function constantFacts(node: NodeView, file: ModelFile): ValueFacts {

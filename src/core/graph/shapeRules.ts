@@ -4,9 +4,6 @@ import { toSafeNumber } from '../onnx/int64';
 import { type InputFacts, type ValueFacts, broadcast, normAxis, product, sliceIndices } from './facts';
 
 import { type FoldBudget, foldValue } from './fold';
-import { ACTIVATIONS, BROADCAST_ARITHMETIC } from './opKinds';
-
-/** Facts of the node's i-th input (undefined when absent or unknown). */
 
 /** A rule gets the analysis' folding budget, which every folded value it keeps is counted against. */
 export type ShapeRule = (node: NodeView, input: InputFacts, budget: FoldBudget) => ValueFacts[];
@@ -455,61 +452,46 @@ const reduce: ShapeRule = (node, input) => {
   ];
 };
 
-export const SHAPE_RULES: Record<string, ShapeRule> = {
-  Conv: conv,
-  ConvTranspose: convTranspose,
-  MaxPool: pool,
-  AveragePool: pool,
-  LpPool: pool,
-  GlobalAveragePool: globalPool,
-  GlobalMaxPool: globalPool,
-  GlobalLpPool: globalPool,
-  Flatten: flatten,
-  Reshape: reshape,
-  Transpose: transpose,
-  DepthToSpace: depthToSpace,
-  SpaceToDepth: spaceToDepth,
-  Concat: concat,
-  Split: split,
-  Slice: slice,
-  Pad: pad,
-  Resize: resize,
-  Upsample: resize,
-  Gemm: gemm,
-  MatMul: matmul,
-  Shape: shapeOf,
-  Gather: gather,
-  Unsqueeze: unsqueeze,
-  Squeeze: squeeze,
-  Cast: cast,
-  ConstantOfShape: constantOfShape,
-  Expand: expand,
-  Tile: tile,
-  ReduceMean: reduce,
-  ReduceSum: reduce,
-  ReduceMax: reduce,
-  Identity: same,
-  Dropout: sameNoValue,
-  ...Object.fromEntries(
-    [...BROADCAST_ARITHMETIC, 'Where', 'Equal', 'Less', 'Greater'].map((op) => [op, elementwise]),
-  ),
-  ...Object.fromEntries(
-    [
-      ...ACTIVATIONS,
-      'Clip',
-      'BatchNormalization',
-      'InstanceNormalization',
-      'LayerNormalization',
-      'GroupNormalization',
-      'LRN',
-      'Softmax',
-      'LogSoftmax',
-      'Not',
-      'QuantizeLinear',
-      'DequantizeLinear',
-    ].map((op) => [op, sameNoValue]),
-  ),
-  // Rounding keeps folded values (shape arithmetic uses Floor/Ceil).
-  Floor: same,
-  Ceil: same,
-};
+/**
+ * Output facts that come only from the model's `value_info`: for ops whose outputs the analysis does not work
+ * out (and for Constant, whose facts inferShapes reads from its attribute before any rule).
+ */
+const declaredOnly: ShapeRule = () => [];
+
+/** The library of shape rules the op specs (`src/core/ops/`) choose from; one op's own rule may live in its file. */
+export const SHAPES = {
+  same,
+  sameNoValue,
+  elementwise,
+  declaredOnly,
+  conv,
+  convTranspose,
+  pool,
+  globalPool,
+  flatten,
+  reshape,
+  transpose,
+  depthToSpace,
+  spaceToDepth,
+  concat,
+  split,
+  slice,
+  pad,
+  resize,
+  gemm,
+  matmul,
+  shapeOf,
+  gather,
+  unsqueeze,
+  squeeze,
+  cast,
+  constantOfShape,
+  expand,
+  tile,
+  reduce,
+} as const satisfies Record<string, ShapeRule>;
+
+/** Where shape inference finds an op's rule (the op registry, `src/core/ops/registry.ts`). */
+export interface ShapeRuleSource {
+  shapeRule(domain: string, opType: string): ShapeRule | undefined;
+}

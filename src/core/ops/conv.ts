@@ -1,6 +1,10 @@
 import type { ChannelSpace } from '../deps/channelSpace';
+import type { SliceKind } from '../deps/memberKinds';
 import type { ChannelState } from '../deps/state';
+import { SHAPES } from '../graph/shapeRules';
 import type { NodeView } from '../onnx/modelView';
+import { convMacs, convTransposeMacs } from './macRules';
+import type { OpFamily } from './spec';
 import { type ChannelRule, describe, lockInputs } from './types';
 import { resolveWeight, type Weight } from './weights';
 
@@ -10,7 +14,7 @@ import { resolveWeight, type Weight } from './weights';
  * output channels c·m … c·m+m−1; other groups must lose the same channels in every group (a stride of
  * C/g), which makes their unit g.
  */
-function convRule(transpose: boolean): ChannelRule {
+export function convRule(transpose: boolean): ChannelRule {
   return (state, node) => {
     const x = state.space(node.inputs[0]);
     const weight = resolveWeight(state, node.inputs[1]);
@@ -39,12 +43,16 @@ function convRule(transpose: boolean): ChannelRule {
     // Output channels: a Conv weight is [Cout, Cin/g, …] (axis 0 holds every output channel); a ConvTranspose
     // weight is [Cin, Cout/g, …] (axis 1 holds an output channel's index within its group, and a depthwise
     // one has nothing to slice there: its rows go with the input channels).
-    if (!transpose) addWeightMembers(state, node, weight, y, 0, 'weight (out channels)');
-    else if (group === 1) addWeightMembers(state, node, weight, y, 1, 'weight (out channels)');
+    if (!transpose) addWeightMembers(state, node, weight, y, 0, 'weight-out', 'weight (out channels)');
+    else if (group === 1) addWeightMembers(state, node, weight, y, 1, 'weight-out', 'weight (out channels)');
     else if (!depthwise)
-      state.member(y, weightMember(node.name, weight, 1, 'weight (out channels)'), perGroup(cout / group));
+      state.member(
+        y,
+        weightMember(node.name, weight, 1, 'weight-out', 'weight (out channels)'),
+        perGroup(cout / group),
+      );
     const bias = resolveWeight(state, node.inputs[2]);
-    if (bias) state.member(y, weightMember(node.name, bias, 0, 'bias'));
+    if (bias) state.member(y, weightMember(node.name, bias, 0, 'bias', 'bias'));
     // A bias made at run time cannot be sliced: pruning the channels would leave it too long.
     else if (node.inputs[2]) state.lock(y, `${describe(node)} has a bias computed at run time`);
     if (weight.quantizedAxis !== undefined && weight.quantizedAxis >= 0 && weight.quantizedAxis !== outAxis) {
@@ -60,10 +68,15 @@ function convRule(transpose: boolean): ChannelRule {
     // Input channels: a Conv weight's axis 1 is the index within a group; a ConvTranspose's axis 0 is the
     // input channel itself.
     if (x) {
-      if (transpose) addWeightMembers(state, node, weight, x, 0, 'weight (in channels)');
-      else if (group === 1) addWeightMembers(state, node, weight, x, inAxis, 'weight (in channels)');
+      if (transpose) addWeightMembers(state, node, weight, x, 0, 'weight-in', 'weight (in channels)');
+      else if (group === 1)
+        addWeightMembers(state, node, weight, x, inAxis, 'weight-in', 'weight (in channels)');
       else if (!depthwise)
-        state.member(x, weightMember(node.name, weight, 1, 'weight (in channels)'), perGroup(inPerGroup));
+        state.member(
+          x,
+          weightMember(node.name, weight, 1, 'weight-in', 'weight (in channels)'),
+          perGroup(inPerGroup),
+        );
     }
     if (group === 1) return;
     if (depthwise) {
@@ -75,7 +88,8 @@ function convRule(transpose: boolean): ChannelRule {
         tensor: 'group',
         axis: -1,
         source: 'attribute',
-        role: 'group attribute',
+        kind: 'group-attribute',
+        label: 'group attribute',
       });
       if (!x)
         state.lock(y, `${describe(node)} is depthwise but where its input channels come from is not known`);
@@ -88,8 +102,8 @@ function convRule(transpose: boolean): ChannelRule {
   };
 }
 
-function weightMember(node: string, weight: Weight, axis: number, role: string) {
-  return { node, tensor: weight.tensor, axis, source: weight.source, role, dims: weight.dims };
+function weightMember(node: string, weight: Weight, axis: number, kind: SliceKind, label: string) {
+  return { node, tensor: weight.tensor, axis, source: weight.source, kind, label, dims: weight.dims };
 }
 
 /** Channel c of a grouped layer is index c mod (channels per group) of the weight axis. */
@@ -103,14 +117,15 @@ function addWeightMembers(
   weight: Weight,
   space: ChannelSpace,
   axis: number,
-  role: string,
+  kind: SliceKind,
+  label: string,
 ): void {
-  state.member(space, weightMember(node.name, weight, axis, role));
+  state.member(space, weightMember(node.name, weight, axis, kind, label));
   if (axis === 0) {
     const companions = weight.companions;
     for (let i = 0; i < companions.length; i++) {
-      const { tensor, axis, role } = companions[i];
-      state.member(space, { node: node.name, tensor, axis, role });
+      const { tensor, axis, kind, label } = companions[i];
+      state.member(space, { node: node.name, tensor, axis, kind, label });
     }
   }
 }
@@ -137,9 +152,23 @@ const quantizedConv: ChannelRule = (state, node) => {
   lockInputs(state, node, reason);
 };
 
-export const CONV_RULES: Record<string, ChannelRule> = {
-  Conv: convRule(false),
-  ConvTranspose: convRule(true),
-  QLinearConv: quantizedConv,
-  ConvInteger: quantizedConv,
+export const CONV_OPS: OpFamily = {
+  domain: '',
+  ops: [
+    [
+      'Conv',
+      { shape: SHAPES.conv, channels: convRule(false), macs: convMacs(1, 2), rewrite: ['group-attribute'] },
+    ],
+    [
+      'ConvTranspose',
+      {
+        shape: SHAPES.convTranspose,
+        channels: convRule(true),
+        macs: convTransposeMacs,
+        rewrite: ['group-attribute'],
+      },
+    ],
+    ['QLinearConv', { shape: SHAPES.declaredOnly, channels: quantizedConv, macs: convMacs(3, 8) }],
+    ['ConvInteger', { shape: SHAPES.declaredOnly, channels: quantizedConv, macs: convMacs(1, undefined) }],
+  ],
 };

@@ -1,6 +1,9 @@
 import type { ChannelSpace } from '../deps/channelSpace';
+import type { SliceKind } from '../deps/memberKinds';
 import type { ChannelState } from '../deps/state';
+import { SHAPES } from '../graph/shapeRules';
 import type { NodeView } from '../onnx/modelView';
+import { each, type OpFamily, type OpSpec } from './spec';
 import { ACTIVATIONS, BROADCAST_ARITHMETIC } from '../graph/opKinds';
 import { type ChannelRule, describe, lockInputs } from './types';
 import { resolveReshapedWeight, resolveWeight, resolveWeightSource } from './weights';
@@ -12,14 +15,15 @@ export const passThrough: ChannelRule = (state, node) => {
   if (x && node.outputs[0]) state.alias(node.outputs[0], x);
 };
 
-/** Per-channel parameters (inputs 1…) sliced along axis 0 with the channels (BatchNormalization, InstanceNorm…). */
-function perChannel(params: number[], role: string[]): ChannelRule {
+/** Per-channel parameters (inputs 1…, in order) sliced along axis 0 with the channels (BatchNormalization, InstanceNorm…). */
+function perChannel(params: readonly { kind: SliceKind; label: string }[]): ChannelRule {
   return (state, node) => {
     passThrough(state, node);
     const y = state.space(node.outputs[0]);
     if (!y) return;
     for (let i = 0; i < params.length; i++) {
-      const value = node.inputs[params[i]];
+      const { kind, label } = params[i];
+      const value = node.inputs[i + 1];
       const weight = resolveWeightSource(state, value);
       if (weight)
         state.member(y, {
@@ -27,10 +31,11 @@ function perChannel(params: number[], role: string[]): ChannelRule {
           tensor: weight.tensor,
           axis: 0,
           source: weight.source,
-          role: role[i],
+          kind,
+          label,
           dims: weight.dims,
         });
-      else if (value) state.lock(y, `${describe(node)} takes its ${role[i]} from a computed value`);
+      else if (value) state.lock(y, `${describe(node)} takes its ${label} from a computed value`);
     }
   };
 }
@@ -97,7 +102,8 @@ const groupNorm: ChannelRule = (state, node) => {
     tensor: 'num_groups',
     axis: -1,
     source: 'attribute',
-    role: 'num_groups attribute',
+    kind: 'num-groups-attribute',
+    label: 'num_groups attribute',
   });
   // Opset 21 has per-channel scale and bias; opset 18 has them per group.
   const perGroup = (node.opset ?? 21) < 21;
@@ -115,7 +121,8 @@ const groupNorm: ChannelRule = (state, node) => {
         tensor: weight.tensor,
         axis: 0,
         source: weight.source,
-        role: i ? 'bias' : 'scale',
+        kind: i ? 'bias' : 'norm-scale',
+        label: i ? 'bias' : 'scale',
       });
   });
 };
@@ -160,7 +167,8 @@ const broadcastElementwise: ChannelRule = (state, node) => {
         tensor: weight.tensor,
         axis: at,
         source: weight.source,
-        role: 'per-channel constant',
+        kind: 'per-channel-constant',
+        label: 'per-channel constant',
       });
       return;
     }
@@ -172,10 +180,18 @@ const broadcastElementwise: ChannelRule = (state, node) => {
         tensor: source.tensor,
         axis: sourceAxis,
         source: source.source,
-        role: 'per-channel constant',
+        kind: 'per-channel-constant',
+        label: 'per-channel constant',
       });
       for (const r of reshapes) {
-        const member = { node: r.node, tensor: r.tensor, axis: -1, source: r.source, role: 'reshape shape' };
+        const member = {
+          node: r.node,
+          tensor: r.tensor,
+          axis: -1,
+          source: r.source,
+          kind: 'shape-constant' as const,
+          label: 'reshape shape',
+        };
         state.member(y, member, undefined, { input: 1, index: r.index, numerator: 1, denominator: 1 });
       }
       return;
@@ -213,42 +229,76 @@ const quantizeActivation: ChannelRule = (state, node) => {
   passThrough(state, node);
   const y = state.space(node.outputs[0]);
   if (!y) return;
-  for (const [index, role] of [
+  for (const [index, label] of [
     [1, 'quantisation scale'],
     [2, 'zero point'],
   ] as const) {
     const shape = state.fact(node.inputs[index])?.shape;
     const weight = resolveWeight(state, node.inputs[index]);
     if (weight && shape?.length === 1 && shape[0] === y.size && y.size > 1) {
-      state.member(y, { node: node.name, tensor: weight.tensor, axis: 0, source: weight.source, role });
+      state.member(y, {
+        node: node.name,
+        tensor: weight.tensor,
+        axis: 0,
+        source: weight.source,
+        kind: 'quantisation-parameter',
+        label,
+      });
     }
   }
 };
 
-export const ELEMENTWISE_RULES: Record<string, ChannelRule> = {
-  ...Object.fromEntries(
+/** Activations keep no folded value, but for rounding, which shape arithmetic uses (Floor, Ceil). */
+const ROUNDING = new Set(['Floor', 'Ceil']);
+
+/** Same shape, no folded value: normalisations, softmax, quantisation of activations. */
+function sameShape(channels: ChannelRule, rewrite?: OpSpec['rewrite']): OpSpec {
+  return { shape: SHAPES.sameNoValue, channels, ...(rewrite ? { rewrite } : {}) };
+}
+
+export const ELEMENTWISE_OPS: OpFamily = {
+  domain: '',
+  ops: [
+    ...ACTIVATIONS.map(
+      (op) =>
+        [op, { shape: ROUNDING.has(op) ? SHAPES.same : SHAPES.sameNoValue, channels: passThrough }] as const,
+    ),
+    ['Identity', { shape: SHAPES.same, channels: passThrough }],
+    ['Dropout', sameShape(passThrough)],
+    ['Cast', { shape: SHAPES.cast, channels: passThrough }],
+    ['Clip', sameShape(passThrough)],
+    ...each(['MaxPool', 'AveragePool', 'LpPool'], { shape: SHAPES.pool, channels: passThrough }),
+    ...each(['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool'], {
+      shape: SHAPES.globalPool,
+      channels: passThrough,
+    }),
+    ...each(['QuantizeLinear', 'DequantizeLinear'], sameShape(quantizeActivation)),
+    // A per-channel constant may reach them through Reshape/Expand nodes whose targets the prune rewrites;
+    // those members name the Reshape or Expand, whose specs list the rewrite.
+    ...each(BROADCAST_ARITHMETIC, { shape: SHAPES.elementwise, channels: broadcastElementwise }),
     [
-      ...ACTIVATIONS,
-      'Identity',
-      'Dropout',
-      'Cast',
-      'MaxPool',
-      'AveragePool',
-      'LpPool',
-      'GlobalAveragePool',
-      'GlobalMaxPool',
-      'GlobalLpPool',
-    ].map((op) => [op, passThrough]),
-  ),
-  Clip: passThrough,
-  QuantizeLinear: quantizeActivation,
-  DequantizeLinear: quantizeActivation,
-  BatchNormalization: perChannel([1, 2, 3, 4], ['scale', 'bias', 'running mean', 'running variance']),
-  InstanceNormalization: perChannel([1, 2], ['scale', 'bias']),
-  GroupNormalization: groupNorm,
-  LayerNormalization: layerNorm,
-  Softmax: softmax,
-  LogSoftmax: softmax,
-  LRN: couplesAllChannels('normalises across neighbouring channels'),
-  ...Object.fromEntries(BROADCAST_ARITHMETIC.map((op) => [op, broadcastElementwise])),
+      'BatchNormalization',
+      sameShape(
+        perChannel([
+          { kind: 'norm-scale', label: 'scale' },
+          { kind: 'bias', label: 'bias' },
+          { kind: 'norm-statistic', label: 'running mean' },
+          { kind: 'norm-statistic', label: 'running variance' },
+        ]),
+      ),
+    ],
+    [
+      'InstanceNormalization',
+      sameShape(
+        perChannel([
+          { kind: 'norm-scale', label: 'scale' },
+          { kind: 'bias', label: 'bias' },
+        ]),
+      ),
+    ],
+    ['GroupNormalization', sameShape(groupNorm, ['num-groups-attribute'])],
+    ['LayerNormalization', sameShape(layerNorm)],
+    ...each(['Softmax', 'LogSoftmax'], sameShape(softmax)),
+    ['LRN', sameShape(couplesAllChannels('normalises across neighbouring channels'))],
+  ],
 };

@@ -1,6 +1,9 @@
 import type { ChannelSpace } from '../deps/channelSpace';
 import type { ChannelState } from '../deps/state';
+import { SHAPES } from '../graph/shapeRules';
 import type { Dim, NodeView } from '../onnx/modelView';
+import { gemmMacs, matmulMacs } from './macRules';
+import type { OpFamily } from './spec';
 import { describe, lockInputs, type ChannelRule } from './types';
 import { resolveWeight } from './weights';
 
@@ -30,7 +33,8 @@ const gemm: ChannelRule = (state, node) => {
     tensor: weight.tensor,
     axis: outAxis,
     source: weight.source,
-    role: 'weight (out features)',
+    kind: 'weight-out',
+    label: 'weight (out features)',
   });
   const bias = resolveWeight(state, node.inputs[2]);
   const biasShape = state.fact(node.inputs[2])?.shape;
@@ -42,7 +46,8 @@ const gemm: ChannelRule = (state, node) => {
       tensor: bias.tensor,
       axis: biasShape.length - 1,
       source: bias.source,
-      role: 'bias',
+      kind: 'bias',
+      label: 'bias',
     });
   }
   if (x) {
@@ -57,7 +62,8 @@ const gemm: ChannelRule = (state, node) => {
         tensor: weight.tensor,
         axis: inAxis,
         source: weight.source,
-        role: 'weight (in features)',
+        kind: 'weight-in',
+        label: 'weight (in features)',
       });
     }
   }
@@ -84,7 +90,8 @@ const matmul: ChannelRule = (state, node) => {
     tensor: weight.tensor,
     axis: 1,
     source: weight.source,
-    role: 'weight (out features)',
+    kind: 'weight-out',
+    label: 'weight (out features)',
   });
   if (x) {
     if (x.axis !== rank - 1 || x.size !== w[0])
@@ -95,7 +102,8 @@ const matmul: ChannelRule = (state, node) => {
         tensor: weight.tensor,
         axis: 0,
         source: weight.source,
-        role: 'weight (in features)',
+        kind: 'weight-in',
+        label: 'weight (in features)',
       });
   }
 };
@@ -118,4 +126,13 @@ function refuse(state: ChannelState, node: NodeView, x: ChannelSpace | undefined
   lockInputs(state, node, reason);
 }
 
-export const LINEAR_RULES: Record<string, ChannelRule> = { Gemm: gemm, MatMul: matmul };
+export const LINEAR_OPS: OpFamily = {
+  domain: '',
+  ops: [
+    ['Gemm', { shape: SHAPES.gemm, channels: gemm, macs: gemmMacs }],
+    ['MatMul', { shape: SHAPES.matmul, channels: matmul, macs: matmulMacs(0) }],
+    // Quantised products are not followed (their channels lock); their MACs count as the float ones'.
+    ['MatMulInteger', { shape: SHAPES.declaredOnly, macs: matmulMacs(0) }],
+    ['QLinearMatMul', { shape: SHAPES.declaredOnly, macs: matmulMacs(0) }],
+  ],
+};

@@ -1,7 +1,9 @@
 import type { ChannelSpace } from '../deps/channelSpace';
 import type { ChannelState } from '../deps/state';
 import { normAxis } from '../graph/facts';
+import { SHAPES } from '../graph/shapeRules';
 import type { NodeView } from '../onnx/modelView';
+import { each, type OpFamily } from './spec';
 import { passThrough } from './elementwise';
 import { type ChannelRule, describe, lockInputs } from './types';
 import { resolveConstant } from './weights';
@@ -98,7 +100,14 @@ function channelCountInput(
   if (constant) {
     state.member(
       space,
-      { node: node.name, tensor: constant.tensor, axis: -1, source: constant.source, role: what },
+      {
+        node: node.name,
+        tensor: constant.tensor,
+        axis: -1,
+        source: constant.source,
+        kind: 'shape-constant',
+        label: what,
+      },
       undefined,
       { input, index: position, numerator: 1, denominator: 1 },
     );
@@ -176,9 +185,11 @@ const tile: ChannelRule = (state, node) => {
   passThrough(state, node);
 };
 
-export const SHAPE_INPUT_RULES: Record<string, ChannelRule> = {
-  Resize: resize,
-  Upsample: resize,
-  Expand: expand,
-  Tile: tile,
+export const SHAPE_INPUT_OPS: OpFamily = {
+  domain: '',
+  ops: [
+    ...each(['Resize', 'Upsample'], { shape: SHAPES.resize, channels: resize, rewrite: ['shape-constant'] }),
+    ['Expand', { shape: SHAPES.expand, channels: expand, rewrite: ['shape-constant'] }],
+    ['Tile', { shape: SHAPES.tile, channels: tile }],
+  ],
 };

@@ -2,11 +2,12 @@ import type { ChannelSpace } from '../deps/channelSpace';
 import type { ChannelState } from '../deps/state';
 import { normAxis, product } from '../graph/facts';
 import { sliceIndices } from '../graph/facts';
-import { sliceParams, splitSizes } from '../graph/shapeRules';
+import { SHAPES, sliceParams, splitSizes } from '../graph/shapeRules';
 import type { NodeView } from '../onnx/modelView';
 import { passThrough } from './elementwise';
 import { type ChannelRule, describe, lockInputs } from './types';
 import { resolveConstant, resolveWeight } from './weights';
+import type { OpFamily } from './spec';
 
 function fail(state: ChannelState, node: NodeView, why: string, code = 'PR001'): void {
   const reason = `${describe(node)} ${why}`;
@@ -103,7 +104,8 @@ const split: ChannelRule = (state, node) => {
     tensor: sizesTensor || 'split',
     axis: -1,
     source: sizesTensor ? 'initializer' : 'attribute',
-    role: 'split sizes',
+    kind: 'split-sizes',
+    label: 'split sizes',
   });
 };
 
@@ -137,7 +139,8 @@ const slice: ChannelRule = (state, node) => {
     axis: -1,
     // Opset 1–9 Slice holds its bounds in attributes, later ones in inputs: apply edits whichever it has.
     source: node.inputs[1] ? 'initializer' : 'attribute',
-    role: 'slice bounds',
+    kind: 'slice-bounds',
+    label: 'slice bounds',
   });
 };
 
@@ -207,7 +210,7 @@ const squeezeLike: ChannelRule = (state, node) => {
  * channel c becomes the features c·H·W … c·H·W + H·W − 1, which a following Gemm or MatMul slices.
  * A Reshape that keeps the leading axes up to the channels passes through.
  */
-export const flattenLike: ChannelRule = (state, node) => {
+const flattenLike: ChannelRule = (state, node) => {
   const x = state.space(node.inputs[0]);
   if (!x) return;
   const inShape = state.fact(node.inputs[0])?.shape;
@@ -264,7 +267,8 @@ function bakedTarget(state: ChannelState, node: NodeView, x: ChannelSpace, numer
     tensor: target.tensor,
     axis: -1,
     source: target.source,
-    role: 'reshape shape',
+    kind: 'shape-constant' as const,
+    label: 'reshape shape',
   };
   state.member(x, member, undefined, { input: 1, index: x.axis, numerator, denominator: 1 });
 }
@@ -272,17 +276,22 @@ function bakedTarget(state: ChannelState, node: NodeView, x: ChannelSpace, numer
 /** Ops that read only the shape (or nothing) of a value carrying channels: no channels flow through them. */
 const shapeOnly: ChannelRule = () => {};
 
-export const STRUCTURAL_RULES: Record<string, ChannelRule> = {
-  Concat: concat,
-  Split: split,
-  Slice: slice,
-  Pad: pad,
-  Transpose: transpose,
-  Unsqueeze: squeezeLike,
-  Squeeze: squeezeLike,
-  Flatten: flattenLike,
-  Shape: shapeOnly,
-  Size: shapeOnly,
-  Constant: shapeOnly,
-  ConstantOfShape: shapeOnly,
+export const STRUCTURAL_OPS: OpFamily = {
+  domain: '',
+  ops: [
+    ['Concat', { shape: SHAPES.concat, channels: concat }],
+    ['Split', { shape: SHAPES.split, channels: split, rewrite: ['split-sizes'] }],
+    ['Slice', { shape: SHAPES.slice, channels: slice, rewrite: ['slice-bounds'] }],
+    ['Pad', { shape: SHAPES.pad, channels: pad }],
+    ['Transpose', { shape: SHAPES.transpose, channels: transpose }],
+    ['Unsqueeze', { shape: SHAPES.unsqueeze, channels: squeezeLike }],
+    ['Squeeze', { shape: SHAPES.squeeze, channels: squeezeLike }],
+    ['Flatten', { shape: SHAPES.flatten, channels: flattenLike }],
+    // A Reshape→Transpose→Reshape is a pattern first (rearrangePattern.ts); a Reshape alone is a flatten.
+    ['Reshape', { shape: SHAPES.reshape, channels: flattenLike, rewrite: ['shape-constant'] }],
+    ['Shape', { shape: SHAPES.shapeOf, channels: shapeOnly }],
+    ['Size', { shape: SHAPES.declaredOnly, channels: shapeOnly }],
+    ['Constant', { shape: SHAPES.declaredOnly, channels: shapeOnly }],
+    ['ConstantOfShape', { shape: SHAPES.constantOfShape, channels: shapeOnly }],
+  ],
 };

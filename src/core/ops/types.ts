@@ -2,7 +2,7 @@ import type { ChannelState } from '../deps/state';
 import type { NodeView } from '../onnx/modelView';
 
 /**
- * A channel rule: for one node, how channel indices map from its inputs to its outputs (coupling slots of
+ * A channel rule: for one node (and only that node: a rule over several nodes is a pattern, `pattern.ts`), how channel indices map from its inputs to its outputs (coupling slots of
  * their spaces), which tensors are sliced on which axis when channels go (members), whether its outputs root
  * a group, and what it locks. A node whose op has no rule fails closed: the groups it touches are locked.
  */

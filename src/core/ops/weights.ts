@@ -3,7 +3,7 @@ import type { Dim } from '../onnx/modelView';
 import type { ChannelState } from '../deps/state';
 import { toSafeNumber } from '../onnx/int64';
 import type { onnx } from '../onnx/proto/onnx.js';
-import { tensorShape } from '../graph/inferShapes';
+import { tensorShape } from '../graph/tensorShape';
 
 /** A weight as a rule sees it: where it is stored, its shape, and companions that slice with it. */
 export interface Weight {
@@ -22,7 +22,8 @@ export interface Weight {
 export interface Companion {
   tensor: string;
   axis: number;
-  role: string;
+  kind: 'quantisation-parameter';
+  label: string;
 }
 
 /** Shared by every weight without companions (nearly all of them). */
@@ -108,7 +109,12 @@ function resolve(
       const companions = perAxis
         ? [producer.inputs[1], producer.inputs[2]]
             .filter((t): t is string => Boolean(t))
-            .map((tensor, i) => ({ tensor, axis: 0, role: i === 0 ? 'quantisation scale' : 'zero point' }))
+            .map((tensor, i): Companion => ({
+              tensor,
+              axis: 0,
+              kind: 'quantisation-parameter',
+              label: i === 0 ? 'quantisation scale' : 'zero point',
+            }))
         : [];
       return { ...base, shape: shape ?? base.shape, companions, quantizedAxis: perAxis ? axis : -1 };
     }

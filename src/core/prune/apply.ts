@@ -1,6 +1,7 @@
 import type { Analysis } from '../analyze/analyze';
 import type { ChannelSpace } from '../deps/channelSpace';
 import { firstMappedIndex } from '../deps/channelSpace';
+import { unhandledKind } from '../deps/memberKinds';
 import type { SpaceMember } from '../deps/state';
 import { withChanges } from '../onnx/edit';
 import { toLong, toSafeNumber } from '../onnx/int64';
@@ -20,6 +21,7 @@ export interface RemovedSlice {
   node: string;
   tensor: string;
   axis: number;
+  /** The member's label, for people. */
   role: string;
   indices: number[];
 }
@@ -101,11 +103,11 @@ export function applyRemoval(
           node: member.node,
           tensor: member.tensor,
           axis: member.axis,
-          role: member.role,
+          role: member.label,
           indices: sorted,
         });
       }
-      if (/^weight \(in/.test(member.role)) {
+      if (member.kind === 'weight-in') {
         // Every weight source a member can have must be maskable, or the spec says it is not (verify refuses).
         if (MASK_SOURCES.includes(source)) {
           zero.push({
@@ -124,35 +126,45 @@ export function applyRemoval(
   function applyStructural(member: SpaceMember, count: number): void {
     const node = nodes.get(member.node)!;
     const newSize = member.space.size - count;
-    // A shape constant (Reshape target, Resize sizes, Expand shape): the element at dim.index follows the size.
-    if (member.dim) {
-      const value = (newSize * member.dim.numerator) / member.dim.denominator;
-      if (member.source === 'attribute') {
-        const shape = node.attributes.ints('shape')!.slice();
-        if (shape[member.dim.index] > 0) shape[member.dim.index] = value;
-        editAttribute(member.node, 'shape', shape);
-      } else constants.set(node, member.dim.input, member.dim.index, value);
-      return;
-    }
-    switch (member.role) {
-      case 'group attribute': {
+    switch (member.kind) {
+      case 'shape-constant': {
+        // A shape constant (Reshape target, Resize sizes, Expand shape): the element at dim.index follows the size.
+        if (!member.dim) throw new Error(`internal: no update for '${member.label}' of '${member.node}'`);
+        const value = (newSize * member.dim.numerator) / member.dim.denominator;
+        if (member.source === 'attribute') {
+          const shape = node.attributes.ints('shape')!.slice();
+          if (shape[member.dim.index] > 0) shape[member.dim.index] = value;
+          editAttribute(member.node, 'shape', shape);
+        } else constants.set(node, member.dim.input, member.dim.index, value);
+        break;
+      }
+      case 'group-attribute': {
         const group = node.attributes.int('group', 1);
         editAttribute(member.node, 'group', group - count / (member.space.size / group));
         break;
       }
-      case 'num_groups attribute': {
+      case 'num-groups-attribute': {
         const groups = node.attributes.int('num_groups', 1);
         editAttribute(member.node, 'num_groups', groups - count / (member.space.size / groups));
         break;
       }
-      case 'split sizes':
+      case 'split-sizes':
         splitSizes(member);
         break;
-      case 'slice bounds':
+      case 'slice-bounds':
         sliceBounds(member, removedOf(member.space));
         break;
+      // Sliced members have an axis: they never come here.
+      case 'weight-out':
+      case 'weight-in':
+      case 'bias':
+      case 'norm-scale':
+      case 'norm-statistic':
+      case 'per-channel-constant':
+      case 'quantisation-parameter':
+        throw new Error(`internal: no update for '${member.label}' of '${member.node}'`);
       default:
-        throw new Error(`internal: no update for '${member.role}' of '${member.node}'`);
+        unhandledKind(member.kind);
     }
   }
 

@@ -57,7 +57,7 @@ export function unitScores(
   const analysis = table.analysis;
   let members = table.membersOf(group).filter(isData);
   if (criterion === 'bn') {
-    const bn = members.filter((m) => m.role === 'scale');
+    const bn = members.filter((m) => m.kind === 'norm-scale');
     if (bn.length > 0) members = bn;
   }
   const counts = new Map<number, number>(); // members that own a slice of each unit
