@@ -92,7 +92,6 @@ function reportUnknown(state: ChannelState, node: NodeView, why: string): void {
   if (!space) return; // not on a channel path: nothing is locked, nothing to say
   state.finding({
     code: 'PR001',
-    severity: 'warning',
     message: `${describe(node)} ${why}: the channels it touches are locked. Exclude the layers that feed it, or prune around it.`,
     node: node.name,
     space,

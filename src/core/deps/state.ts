@@ -1,4 +1,5 @@
-import type { GroupMember, PixelShuffleInfo, Severity } from '../analyze/types';
+import type { DiagnosticCode } from '../analyze/codes';
+import type { GroupMember, PixelShuffleInfo } from '../analyze/types';
 import type { ValueFacts } from '../graph/facts';
 import type { FactTable } from '../graph/inferShapes';
 import type { ModelFile } from '../onnx/modelFile';
@@ -38,8 +39,8 @@ export interface Lock {
 
 /** A finding raised while walking the graph, before groups exist; the space ties it to a group. */
 export interface RawFinding {
-  code: string;
-  severity: Severity;
+  /** Its severity is the catalogue's (CODES), given when the finding becomes a Diagnostic. */
+  code: DiagnosticCode;
   message: string;
   node: string;
   space?: ChannelSpace;

@@ -29,7 +29,6 @@ function needs4d(state: ChannelState, node: NodeView, x: ChannelSpace): boolean 
   const reason = `${describe(node)} works on a layout this tool does not follow (channel axis ${x.axis}, rank ${rank ?? '?'})`;
   state.finding({
     code: 'PR001',
-    severity: 'warning',
     message: `${reason}: the group is locked.`,
     node: node.name,
     space: x,
@@ -67,7 +66,6 @@ const depthToSpace: ChannelRule = (state, node) => {
   if (!explicit) {
     state.finding({
       code: 'PS003',
-      severity: 'info',
       message: `${describe(node)} has no mode, so it is DCR (the default${(node.opset ?? 11) < 11 ? ', and the only mode before opset 11' : ''}); PyTorch's PixelShuffle is CRD. Its channels prune in strided blocks c, c+${out}, c+${2 * out}, …`,
       node: node.name,
       space: x,
@@ -99,7 +97,6 @@ const spaceToDepth: ChannelRule = (state, node) => {
   if (/pytorch/i.test(state.file.proto.producer_name ?? '')) {
     state.finding({
       code: 'PS005',
-      severity: 'warning',
       message: `${describe(node)} comes from a PyTorch export: torch's dynamo exporter (Aug 2024 – May 2026) wrote pixel_unshuffle as SpaceToDepth, whose channel order differs (out k·C+c instead of c·r²+k). If the source model used pixel_unshuffle, this model does not compute it; re-export with a current PyTorch.`,
       node: node.name,
       space: x,
@@ -133,7 +130,6 @@ const reshape: ChannelRule = (state, node) => {
     const reason = `the Reshape→Transpose→Reshape at ${describe(trans)} is the 2019 PyTorch export bug (view [N, r, r, C', H, W] with the CRD permutation): it does not compute a pixel shuffle`;
     state.finding({
       code: 'PS008',
-      severity: 'error',
       message: `${reason}. Re-export the model with PyTorch ≥ 1.2; its channels are locked.`,
       node: trans.name,
       space: x,
@@ -146,7 +142,6 @@ const reshape: ChannelRule = (state, node) => {
     const reason = `the Reshape→Transpose→Reshape at ${describe(trans)} rearranges channels in a way this tool does not follow (shapes ${fmt(inShape)} → ${fmt(midShape)} → ${fmt(outShape)}, perm ${fmt(perm)})`;
     state.finding({
       code: 'PS007',
-      severity: 'error',
       message: `${reason}: the group is locked. Exclude the layers before it.`,
       node: trans.name,
       space: x,
@@ -188,7 +183,6 @@ const reshape: ChannelRule = (state, node) => {
       : 'its shapes are computed by a chain of Shape/Gather/Concat nodes that one DepthToSpace replaces';
     state.finding({
       code: 'PS002',
-      severity: 'warning',
       message: `${describe(trans)} is a pixel shuffle (${info.mode}, r=${info.blocksize}) written as Reshape→Transpose→Reshape; ${why}. Rewrite it as DepthToSpace(mode=${info.mode}).`,
       node: trans.name,
       space: x,
@@ -201,7 +195,6 @@ const reshape: ChannelRule = (state, node) => {
   } else if (!info && map.channels === x.size) {
     state.finding({
       code: 'PR002',
-      severity: 'info',
       message: `${describe(trans)} is a channel shuffle (a permutation of ${x.size} channels); its groups follow the permutation.`,
       node: trans.name,
       space: x,
@@ -209,7 +202,6 @@ const reshape: ChannelRule = (state, node) => {
   } else if (!info) {
     state.finding({
       code: 'PR005',
-      severity: 'info',
       message: `${describe(trans)} rearranges ${x.size} channels into ${map.channels}; the groups follow its exact channel map.`,
       node: trans.name,
       space: x,

@@ -8,11 +8,10 @@ import { passThrough } from './elementwise';
 import { type ChannelRule, describe, lockInputs } from './types';
 import { resolveConstant, resolveWeight } from './weights';
 
-function fail(state: ChannelState, node: NodeView, why: string, code = 'PR001'): void {
+function fail(state: ChannelState, node: NodeView, why: string, code: 'PR001' | 'PS007' = 'PR001'): void {
   const reason = `${describe(node)} ${why}`;
   state.finding({
     code,
-    severity: code === 'PS007' ? 'error' : 'warning',
     message: `${reason}: the group is locked.`,
     node: node.name,
     space: state.space(node.inputs[0]),

@@ -3,15 +3,9 @@
  * diagnostics catalogue (§8), each with the exact range of the offending key or value, a message naming the
  * layer and what to do, and quick fixes whose text edits keep the plan valid JSON.
  */
-import type {
-  ChannelGroup,
-  Diagnostic,
-  Fix,
-  RootLayer,
-  Severity,
-  TextEdit,
-  TextRange,
-} from '../analyze/types';
+import type { DiagnosticCode } from '../analyze/codes';
+import { diagnostic } from '../analyze/diagnostic';
+import type { ChannelGroup, Diagnostic, Fix, RootLayer, TextEdit, TextRange } from '../analyze/types';
 import type { Node } from './jsonc';
 import { type LayerSetting, type PlanDocument, type PlanLayerEntry, sortDiagnostics } from './parsePlan';
 import { inlineJson, removeProperty, replaceNode } from './planEdits';
@@ -155,17 +149,16 @@ export function checkPlan(
   const diagnostics: Diagnostic[] = [];
   const rangeOf = (node: Node): TextRange => lines.range(node.offset, node.length);
   const add = (
-    code: string,
-    severity: Severity,
+    code: DiagnosticCode,
     node: Node,
     message: string,
     fixes: PlanFix[],
     about?: { layer: string; group?: string },
   ): void => {
-    const diagnostic: Diagnostic = { code, severity, message, range: rangeOf(node), fixes };
-    if (about) diagnostic.node = about.layer;
-    if (about?.group) diagnostic.group = about.group;
-    diagnostics.push(diagnostic);
+    const found = diagnostic(code, { message, range: rangeOf(node), fixes });
+    if (about) found.node = about.layer;
+    if (about?.group) found.group = about.group;
+    diagnostics.push(found);
   };
   const fix = (id: string, title: string, edits: TextEdit[]): PlanFix => ({ id, title, kind: 'plan', edits });
   const excludeFix = (entry: PlanLayerEntry, id: string): PlanFix[] =>
@@ -188,7 +181,6 @@ export function checkPlan(
     }
     add(
       'PL005',
-      'error',
       ratioNode,
       `"ratio" is ${partial.ratio}, but it must be in [0, 1): the share of each group's channels to remove (1 would remove every channel). Use ${clamped}.`,
       [
@@ -209,7 +201,6 @@ export function checkPlan(
   ) {
     add(
       'PL007',
-      'warning',
       hashNode,
       `The plan was written for another version of the model: "modelSha256" is ${partial.modelSha256.slice(0, 12)}…, the model's SHA-256 is ${options.modelSha256.slice(0, 12)}…. Check that the plan still fits the model, then update the hash.`,
       [
@@ -245,7 +236,6 @@ export function checkPlan(
             : 'no Conv, ConvTranspose, Gemm or MatMul with a weight has that name.';
       add(
         'PL002',
-        'error',
         entry.key,
         `Layer ${layer} is not in the model: ${hint} Correct the name or remove the entry.`,
         [
@@ -264,7 +254,6 @@ export function checkPlan(
       if (!('exclude' in setting)) {
         add(
           'PL004',
-          'error',
           entry.key,
           `Layer ${layer} cannot be pruned: ${sentence(root.locked)} Exclude it from the plan.`,
           excludeFix(entry, 'PL004.exclude'),
@@ -284,7 +273,6 @@ export function checkPlan(
         const clamped = r < 0 ? 0 : largestRatio(root);
         add(
           'PL005',
-          'error',
           node,
           `"ratio" of layer ${layer} is ${r}, but it must be in [0, 1): the share of its ${root.channels} output channels to remove (1 would remove them all).` +
             (clamped === undefined ? ' The layer has a single unit: exclude it.' : ` Use ${clamped}.`),
@@ -300,7 +288,6 @@ export function checkPlan(
         const largest = largestCount(root, step);
         add(
           'PL005',
-          'error',
           node,
           `"prune": ${n} on layer ${layer} removes every channel (it has ${root.channels}). Keep at least ${unitName(root.unit)}` +
             (largest === undefined
@@ -315,7 +302,6 @@ export function checkPlan(
         const m = roundCount(n, root, step);
         add(
           'PL001',
-          'error',
           node,
           `"prune": ${n} on layer ${layer} is not whole blocks: ${blockReason(root, groups)}. ` +
             (m === undefined ? 'The layer has a single block: exclude it.' : `Use ${m}.`),
@@ -328,7 +314,6 @@ export function checkPlan(
         const m = roundCount(n, root, step);
         add(
           'PL006',
-          'warning',
           node,
           `"prune": ${n} on layer ${layer} is not a multiple of "roundTo" (${roundTo}).` +
             (m === undefined || m % roundTo !== 0 ? '' : ` Use ${m}.`),
@@ -383,7 +368,7 @@ export function checkPlan(
       );
       for (const b of bad) {
         const element = elements[b.position];
-        if (element) add('PL008', 'error', element, b.message, [dropFix], about);
+        if (element) add('PL008', element, b.message, [dropFix], about);
       }
     }
 
@@ -407,7 +392,6 @@ export function checkPlan(
       } else fixes.push(...excludeFix(entry, 'PL005.exclude'));
       add(
         'PL005',
-        'error',
         node,
         `"indices" of layer ${layer} cover all its ${root.channels} output channels. Keep at least ${unitName(root.unit)}.`,
         fixes,
@@ -450,7 +434,6 @@ export function checkPlan(
         );
         add(
           'PL001',
-          'error',
           node,
           `"indices" of layer ${layer} are not whole blocks: ${blockReason(root, groups)}, and they take only part of ${partialBlocks.length === 1 ? 'block' : 'blocks'} ${listBlocks(partialBlocks.map((b) => blocks[b]!))}. Widen to whole blocks or drop the partial ones.`,
           fixes,
@@ -477,7 +460,6 @@ export function checkPlan(
       }
       add(
         'PL006',
-        'warning',
         node,
         `"indices" of layer ${layer} remove ${clean.length} channels, not a multiple of "roundTo" (${roundTo}).` +
           (fixes.length > 0 ? ` Keep ${target} of them.` : ''),
@@ -512,7 +494,6 @@ export function checkPlan(
       if (!item.entry.value) continue;
       add(
         'PL003',
-        'warning',
         item.entry.value,
         `Layers ${q(item.entry.name)} and ${q(first.entry.name)} are in one group (${group}: their channels are tied, e.g. by a residual Add) but get different settings: ${inlineJson(item.setting)} here, ${inlineJson(first.setting)} on ${q(first.entry.name)}. A group is pruned as one: give them the same ${kind === 'exclude' ? 'setting' : 'amount'}.`,
         [fix('PL003.unify', `use one setting for the group (${shown}, as on ${q(first.entry.name)})`, edits)],

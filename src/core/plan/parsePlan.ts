@@ -8,6 +8,7 @@
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from '../../../schemas/prune-plan.schema.json';
+import { diagnostic } from '../analyze/diagnostic';
 import type { Diagnostic, TextRange } from '../analyze/types';
 import { type Node, type ParseError, parseTree, printParseErrorCode, stripComments } from './jsonc';
 import { LineIndex } from './lineIndex';
@@ -334,7 +335,7 @@ function syntaxMessage(error: ParseError): string {
 }
 
 function pl000(range: TextRange, message: string): Diagnostic {
-  return { code: 'PL000', severity: 'error', message, range, fixes: [] };
+  return diagnostic('PL000', { message, range, fixes: [] });
 }
 
 function kindOf(node: Node): string {
@@ -486,20 +487,20 @@ function readPlan(text: string): PlanDocument {
       const later = all.slice(i + 1).find((p) => p.children?.[0]?.value === key.value);
       if (!later) return;
       const line = lines.position(later.offset).line + 1;
-      diagnostics.push({
-        code: 'PL009',
-        severity: 'warning',
-        message: describe(String(key.value), line),
-        range: rangeOf(key),
-        fixes: [
-          {
-            id: 'PL009.remove',
-            title: 'remove this entry',
-            kind: 'plan',
-            edits: removeProperty(lines, property),
-          },
-        ],
-      });
+      diagnostics.push(
+        diagnostic('PL009', {
+          message: describe(String(key.value), line),
+          range: rangeOf(key),
+          fixes: [
+            {
+              id: 'PL009.remove',
+              title: 'remove this entry',
+              kind: 'plan',
+              edits: removeProperty(lines, property),
+            },
+          ],
+        }),
+      );
     });
   };
   repeated(
