@@ -9,15 +9,12 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from '../../../schemas/prune-plan.schema.json';
 import { diagnostic } from '../analyze/diagnostic';
+import type { LayerSetting } from '../prune/amounts';
+import type { Criterion } from '../prune/importance';
 import type { Diagnostic, TextRange } from '../analyze/types';
 import { type Node, type ParseError, parseTree, printParseErrorCode, stripComments } from './jsonc';
 import { LineIndex } from './lineIndex';
 import { removeProperty } from './planEdits';
-
-export type Criterion = 'l1' | 'l2' | 'bn' | 'random' | 'activation' | 'greedy';
-
-/** One entry of `layers`: exactly one of these. */
-export type LayerSetting = { ratio: number } | { prune: number } | { indices: number[] } | { exclude: true };
 
 /** The plan file's content (design contract §4). */
 export interface PrunePlan {
