@@ -1,8 +1,9 @@
 // PL003: the layers of one group are pruned as one, so a plan must give them one amount.
 import type { RootLayer } from '../analyze/types';
 import type { LayerSetting } from '../prune/amounts';
-import { type CheckedLayer, type PlanContext, planFix, q, report } from './planContext';
+import { type CheckedLayer, type PlanContext, planFix, report } from './planContext';
 import { inlineJson, replaceNode } from './planEdits';
+import { q } from './planProblems';
 
 function settingKind(setting: LayerSetting): 'ratio' | 'prune' | 'indices' | 'exclude' {
   if ('ratio' in setting) return 'ratio';

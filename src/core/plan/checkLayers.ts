@@ -12,12 +12,12 @@ import {
   blockReason,
   excludeFix,
   planFix,
-  q,
   report,
   sentence,
   unitName,
 } from './planContext';
 import { removeProperty, replaceNode } from './planEdits';
+import { q } from './planProblems';
 
 /** Unknown layer names that get did-you-mean suggestions (each costs an edit distance per root). */
 const MAX_SUGGESTED = 50;

@@ -95,8 +95,6 @@ export function excludeFix(lines: LineIndex, entry: PlanLayerEntry, id: string):
     : [];
 }
 
-export const q = (s: unknown): string => JSON.stringify(s);
-
 /** A reason as a sentence that ends with a full stop. */
 export function sentence(text: string): string {
   const trimmed = text.trim();
