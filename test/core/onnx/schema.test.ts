@@ -47,7 +47,11 @@ describe('schema.ts against onnx.proto', () => {
   test('the table is in field-number order (the order the writer emits)', () => {
     for (const type of CONTAINERS) {
       const numbers = CONTAINER_FIELDS[type].map((f) => f.no);
-      assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b), type);
+      assert.deepEqual(
+        numbers,
+        [...numbers].sort((a, b) => a - b),
+        type,
+      );
     }
   });
 
@@ -86,7 +90,8 @@ describe('schema.ts against onnx.proto', () => {
       for (const field of CONTAINER_FIELDS[type]) {
         const reflected = message.fields[field.name]!;
         if (field.repeated || field.container || reflected.resolvedType) continue;
-        const value = reflected.type === 'string' ? 'x' : reflected.type === 'bytes' ? new Uint8Array([1]) : 1;
+        const value =
+          reflected.type === 'string' ? 'x' : reflected.type === 'bytes' ? new Uint8Array([1]) : 1;
         const bytes = ENCODERS[type].encode({ [field.name]: value }).finish();
         const tag = protobuf.Reader.create(bytes).uint32();
         assert.equal(tag >>> 3, field.no, `${type}.${field.name}`);
