@@ -26,8 +26,7 @@ export function analyzeGraph(graph: GraphView, file: ModelFile): ChannelState {
   }
   const outerRefs = outerReferences(graph);
   const order = topologicalOrder(graph);
-  // The work per node is a function of its own: called for every node, it is optimised as soon as it is hot,
-  // where a loop body here (run once per analysis) was optimised on the fly and deoptimised past the loop.
+  // The work per node is a function of its own (docs/performance.md).
   for (let n = 0; n < order.length; n++) analyzeNode(state, order[n], outerRefs);
   for (const output of graph.outputs) {
     const space = state.space(output.name);

@@ -71,7 +71,7 @@ function checkChannelCount(file: string, value: string, size: number, total: num
     throw refuse(file, value, `brings the model's channels past the ${MAX_TOTAL_CHANNELS} this tool handles`);
 }
 
-/** A function, not a closure made for every check (one per channel space). */
+/** The error for a refused channel count (a plain function: docs/performance.md). */
 function refuse(file: string, value: string, why: string): OnnxError {
   return new OnnxError('too-large', `${file}: value '${value}' ${why}.`, file);
 }
