@@ -1,6 +1,6 @@
 // PL003: the layers of one group are pruned as one, so a plan must give them one amount.
 import type { RootLayer } from '../analyze/types';
-import type { LayerSetting } from '../prune/amounts';
+import { type LayerSetting, requestedCount } from '../prune/amounts';
 import { type CheckedLayer, type PlanContext, planFix, report } from './planContext';
 import { inlineJson, replaceNode } from './planEdits';
 import { q } from './planProblems';
@@ -21,10 +21,9 @@ function sameAmount(a: LayerSetting, rootA: RootLayer, b: LayerSetting, rootB: R
     const sb = new Set(b.indices);
     return sa.size === sb.size && [...sa].every((i) => sb.has(i));
   }
-  const count = (s: LayerSetting, root: RootLayer): number =>
-    'prune' in s ? s.prune : 'ratio' in s ? s.ratio * root.channels : NaN;
   if ('ratio' in a && 'ratio' in b) return a.ratio === b.ratio;
-  return count(a, rootA) === count(b, rootB);
+  // A ratio on one and a count on the other: the same when they ask for the same channels (no default ratio).
+  return requestedCount(a, NaN, rootA.channels) === requestedCount(b, NaN, rootB.channels);
 }
 
 /** PL003: on every layer of a group whose setting differs from the group's first entry. */
