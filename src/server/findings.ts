@@ -4,7 +4,8 @@ import {
   DiagnosticSeverity,
   type Range,
 } from 'vscode-languageserver-protocol';
-import type { Diagnostic, Severity } from '../core/analyze/types';
+import type { Severity } from '../core/analyze/codes';
+import type { Diagnostic } from '../core/analyze/types';
 import { parsePlan, planDiagnostics, resolvePlanModel } from '../core/plan';
 import type { DiagnosticData } from '../protocol/server';
 import type { ModelCache } from './modelCache';

@@ -16,7 +16,8 @@ import { OrtRuntimeError } from '../../runtime/ortClient';
 import { withMachineAlignment } from '../../runtime/channelBlock';
 import { pruneFile, type PruneOutcome, type PruneProgress } from '../../core/prune/prune';
 import { describeAlignment } from '../../core/prune/align';
-import type { LayerAmount, PruneSettings } from '../../core/prune/select';
+import type { LayerSetting } from '../../core/prune/amounts';
+import type { PruneSettings } from '../../core/prune/select';
 import { makePlan, parsePlan, planDiagnostics, resolvePlanModel, settingsOfPlan } from '../../core/plan';
 import { formatVerify, sentence } from '../../runtime/verify/formatVerify';
 import { verifyModels } from '../../runtime/verify/verifyModels';
@@ -85,7 +86,7 @@ function pruneSettings(options: Omit<PruneCliOptions, 'output'>): PruneSettings 
     };
   }
   if (options.exclude) {
-    const layers: Record<string, LayerAmount> = { ...settings.layers };
+    const layers: Record<string, LayerSetting> = { ...settings.layers };
     for (const name of options.exclude
       .split(',')
       .map((s) => s.trim())

@@ -4,6 +4,7 @@ import type { ChannelState, ShuffleRecord } from '../deps/state';
 import { OnnxError } from '../onnx/errors';
 import type { ModelView } from '../onnx/modelView';
 import { OPS, type OpRegistry } from '../ops/registry';
+import { diagnostic } from './diagnostic';
 import type { AnalysisReport, ChannelGroup, Diagnostic, RootLayer } from './types';
 
 /** The full result: the report (the JSON contract) plus what the pruner and the plan checker build on. */
@@ -29,14 +30,14 @@ export function analyzeModel(view: ModelView, ops: OpRegistry = OPS): Analysis {
     const groups = f.space ? index.groupsOf(f.space) : [];
     // A problem on a path that reaches no prunable layer changes nothing: keep the report about pruning.
     if (f.code.startsWith('PR') && f.space && groups.length === 0) continue;
-    diagnostics.push({
-      code: f.code,
-      severity: f.severity,
-      message: f.message,
-      node: f.node,
-      ...groupField(groups),
-      fixes: f.fixes ?? [],
-    });
+    diagnostics.push(
+      diagnostic(f.code, {
+        message: f.message,
+        node: f.node,
+        ...groupField(groups),
+        fixes: f.fixes ?? [],
+      }),
+    );
   }
   for (const shuffle of state.shuffles) diagnostics.push(...shuffleFindings(state, index, shuffle));
   diagnostics.push(...externalDataFindings(view));
@@ -75,14 +76,14 @@ function shuffleFindings(state: ChannelState, index: GroupIndex, shuffle: Shuffl
     const layer =
       roots.length > 2 ? `${roots.slice(0, 2).join(', ')} and ${roots.length - 2} more` : roots.join(' and ');
     const via = producer && !group.roots.includes(producer.name) ? ` (through '${producer.name}')` : '';
-    out.push({
-      code: 'PS001',
-      severity: 'info',
-      message: `${layer} feed${group.roots.length > 1 ? '' : 's'} a pixel shuffle (${info.form}${info.mode ? ` ${info.mode}` : ''}, r=${r}) at '${info.node}'${via}: its ${input.size} input channels prune in blocks of ${r * r} (${layout}).`,
-      node: info.node,
-      group: group.id,
-      fixes: [],
-    });
+    out.push(
+      diagnostic('PS001', {
+        message: `${layer} feed${group.roots.length > 1 ? '' : 's'} a pixel shuffle (${info.form}${info.mode ? ` ${info.mode}` : ''}, r=${r}) at '${info.node}'${via}: its ${input.size} input channels prune in blocks of ${r * r} (${layout}).`,
+        node: info.node,
+        group: group.id,
+        fixes: [],
+      }),
+    );
   }
   if (producer?.opType === 'Concat') {
     const inputs = producer.inputs.map((v) => state.space(v));
@@ -92,27 +93,27 @@ function shuffleFindings(state: ChannelState, index: GroupIndex, shuffle: Shuffl
       for (const cls of index.classesOf(space)) touched.set(cls, (touched.get(cls) ?? new Set()).add(k));
     });
     if ([...touched.values()].some((set) => set.size > 1)) {
-      out.push({
-        code: 'PS004',
-        severity: 'warning',
-        message: `A pixel-shuffle block at '${info.node}' straddles a boundary of Concat '${producer.name}' (branch channel counts are not multiples of ${r * r}): channels of different branches are coupled and prune together.`,
-        node: info.node,
-        ...groupField(groups),
-        fixes: [],
-      });
+      out.push(
+        diagnostic('PS004', {
+          message: `A pixel-shuffle block at '${info.node}' straddles a boundary of Concat '${producer.name}' (branch channel counts are not multiples of ${r * r}): channels of different branches are coupled and prune together.`,
+          node: info.node,
+          ...groupField(groups),
+          fixes: [],
+        }),
+      );
     }
   }
   const outputClasses = new Set(index.classesOf(shuffle.output));
   const reaches = state.outputs.find((space) => index.classesOf(space).some((cls) => outputClasses.has(cls)));
   if (reaches) {
-    out.push({
-      code: 'PS006',
-      severity: 'info',
-      message: `The output of the pixel shuffle at '${info.node}' reaches the graph output '${reaches.value}': those channels keep their count and are locked.`,
-      node: info.node,
-      ...groupField(groups),
-      fixes: [],
-    });
+    out.push(
+      diagnostic('PS006', {
+        message: `The output of the pixel shuffle at '${info.node}' reaches the graph output '${reaches.value}': those channels keep their count and are locked.`,
+        node: info.node,
+        ...groupField(groups),
+        fixes: [],
+      }),
+    );
   }
   return out;
 }
@@ -130,7 +131,7 @@ function externalDataFindings(view: ModelView): Diagnostic[] {
       if (!(error instanceof OnnxError)) throw error;
       if (seen.has(error.message)) continue;
       seen.add(error.message);
-      out.push({ code: 'IO001', severity: 'error', message: error.message, fixes: [] });
+      out.push(diagnostic('IO001', { message: error.message, fixes: [] }));
     }
   }
   return out;

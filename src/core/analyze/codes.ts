@@ -1,7 +1,15 @@
-import type { Severity } from './types';
+export type Severity = 'error' | 'warning' | 'info';
 
-/** Every diagnostic code: its default severity, a name, a one-line summary and what to do (docs/diagnostics.md). */
-export const CODES: Record<string, { severity: Severity; name: string; summary: string; help: string }> = {
+interface CodeInfo {
+  /** Every finding of the code has this severity: call sites never restate it. */
+  severity: Severity;
+  name: string;
+  summary: string;
+  help: string;
+}
+
+/** Every diagnostic code: its severity, a name, a one-line summary and what to do (docs/diagnostics.md). */
+export const CODES = {
   PS001: {
     severity: 'info',
     name: 'PixelShuffleBlocks',
@@ -148,4 +156,7 @@ export const CODES: Record<string, { severity: Severity; name: string; summary: 
     summary: "External data missing, unreadable, or pointing outside the model's folder.",
     help: "Put the data file beside the model under the name in 'location', or re-export the model.",
   },
-};
+} as const satisfies Record<string, CodeInfo>;
+
+/** A code of the catalogue: a finding can only carry one of these. */
+export type DiagnosticCode = keyof typeof CODES;

@@ -1,5 +1,5 @@
-import { CODES } from './codes';
-import type { AnalysisReport, Severity } from './types';
+import { CODES, type Severity } from './codes';
+import type { AnalysisReport } from './types';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   error: 'error',

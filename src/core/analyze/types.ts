@@ -2,8 +2,7 @@
  * The analysis results the CLI (`analyze --format json`, design contract §5), the language server, the
  * pruner and the plan checker share.
  */
-
-export type Severity = 'error' | 'warning' | 'info';
+import type { DiagnosticCode, Severity } from './codes';
 
 /** A tensor sliced when the group's channels go: `tensor` on `axis`, as the node `node` uses it. */
 export interface GroupMember {
@@ -70,7 +69,8 @@ export interface TextEdit {
 }
 
 export interface Diagnostic {
-  code: string;
+  code: DiagnosticCode;
+  /** Always `CODES[code].severity` (made by `diagnostic()`); in the object for the JSON and SARIF readers. */
   severity: Severity;
   message: string;
   /** The node it is about (model-level findings). */

@@ -26,8 +26,7 @@ export function analyzeGraph(graph: GraphView, file: ModelFile, ops: OpRegistry 
   }
   const outerRefs = outerReferences(graph);
   const order = topologicalOrder(graph);
-  // The work per node is a function of its own: called for every node, it is optimised as soon as it is hot,
-  // where a loop body here (run once per analysis) was optimised on the fly and deoptimised past the loop.
+  // The work per node is a function of its own (docs/performance.md).
   const walk: Walk = { state, ops, outerRefs, taken: new Set() };
   for (let n = 0; n < order.length; n++) analyzeNode(walk, order[n]);
   for (const output of graph.outputs) {
@@ -115,7 +114,6 @@ function reportUnknown(state: ChannelState, node: NodeView, why: string): void {
   if (!space) return; // not on a channel path: nothing is locked, nothing to say
   state.finding({
     code: 'PR001',
-    severity: 'warning',
     message: `${describe(node)} ${why}: the channels it touches are locked. Exclude the layers that feed it, or prune around it.`,
     node: node.name,
     space,

@@ -18,8 +18,7 @@ export interface GroupIndex {
  * their space's channels are in, so a Concat output can serve several groups precisely.
  */
 export function buildGroups(state: ChannelState): GroupIndex {
-  // The work per slot, per root and per member is in small functions of its own: this one runs once per
-  // analysis, and loops inline here ran mostly unoptimised (each deoptimised on reaching code past it).
+  // The work per slot, per root and per member is in small functions of its own (docs/performance.md).
   const slots = state.slots;
   // Class (union-find root) of every slot, found once; a space's classes are a view of it.
   const classOfSlot = slots.classes();
@@ -93,11 +92,7 @@ export function buildGroups(state: ChannelState): GroupIndex {
   return index;
 }
 
-/**
- * The groups, and which groups and classes a space's channels are in. Methods on a class, not closures made
- * per analysis: every analysis shares their optimised code (a new closure each time was optimised anew, and
- * code that had inlined the last one deoptimised on meeting it).
- */
+/** The groups, and which groups and classes a space's channels are in (a class: docs/performance.md). */
 class Index implements GroupIndex {
   roots = new Map<string, RootLayer>();
   /** By space id: looked up for every member, lock and finding. */
@@ -195,8 +190,7 @@ function unitOf(classOfSlot: Int32Array, space: ChannelSpace, counts: Int32Array
 
 /**
  * A root layer. Only plan checks and the pruner read its blocks, so they are worked out when first read (a
- * getter on the class, not on each object: thousands of roots otherwise each get a closure and their own
- * hidden class).
+ * getter on the class: docs/performance.md).
  */
 class Root implements RootLayer {
   #owner: ChannelGroup | undefined;

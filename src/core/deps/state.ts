@@ -1,4 +1,5 @@
-import type { GroupMember, PixelShuffleInfo, Severity } from '../analyze/types';
+import type { DiagnosticCode } from '../analyze/codes';
+import type { GroupMember, PixelShuffleInfo } from '../analyze/types';
 import type { Facts, ValueFacts } from '../graph/facts';
 import type { ModelFile } from '../onnx/modelFile';
 import type { Dim, GraphView, NodeView } from '../onnx/modelView';
@@ -47,8 +48,8 @@ export interface Lock {
 
 /** A finding raised while walking the graph, before groups exist; the space ties it to a group. */
 export interface RawFinding {
-  code: string;
-  severity: Severity;
+  /** Its severity is the catalogue's (CODES), given when the finding becomes a Diagnostic. */
+  code: DiagnosticCode;
   message: string;
   node: string;
   space?: ChannelSpace;
@@ -79,7 +80,7 @@ function checkChannelCount(file: string, value: string, size: number, total: num
     throw refuse(file, value, `brings the model's channels past the ${MAX_TOTAL_CHANNELS} this tool handles`);
 }
 
-/** A function, not a closure made for every check (one per channel space). */
+/** The error for a refused channel count (a plain function: docs/performance.md). */
 function refuse(file: string, value: string, why: string): OnnxError {
   return new OnnxError('too-large', `${file}: value '${value}' ${why}.`, file);
 }

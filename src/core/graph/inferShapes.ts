@@ -55,8 +55,7 @@ const NO_INPUTS: readonly string[] = [];
 
 /**
  * What the rules' input accessor reads: the facts of the inference under way and the inputs of its node
- * (rules call it synchronously). One accessor for every inference: a closure made per inference was inlined
- * into the rules, whose optimised code was then thrown away with it at the next full garbage collection.
+ * (rules call it synchronously). One accessor for every inference (docs/performance.md).
  */
 const current: { facts: FactTable | undefined; inputs: readonly string[] } = {
   facts: undefined,
@@ -65,10 +64,7 @@ const current: { facts: FactTable | undefined; inputs: readonly string[] } = {
 
 const input: InputFacts = (i) => (current.inputs[i] ? current.facts!.get(current.inputs[i]) : undefined);
 
-/**
- * Sets the facts of a node's outputs. A function of its own: called for every node, it is optimised as soon
- * as it is hot, where a loop body run once per analysis was optimised on the fly and deoptimised past it.
- */
+/** Sets the facts of a node's outputs (a function of its own: docs/performance.md). */
 function inferNode({ graph, file, facts, clashes, budget, rules }: Pass, node: NodeView): void {
   const refusals = budget.refusals;
   const outputs = nodeFacts(node, file, input, budget, rules);

@@ -56,7 +56,7 @@ function insertSorted(list: NodeView[], node: NodeView): void {
 
 /** True when every node's producers come before it (what ONNX requires, and what exporters write). */
 function isSorted(graph: GraphView): boolean {
-  // Indexed loops: this runs once per analysis over every input, mostly unoptimised, where for…of allocates.
+  // Indexed loops (docs/performance.md).
   const nodes = graph.nodes;
   for (let n = 0; n < nodes.length; n++) {
     const inputs = nodes[n].inputs;

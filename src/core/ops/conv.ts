@@ -23,7 +23,6 @@ export function convRule(transpose: boolean): ChannelRule {
       const why = weight ? 'its weight shape is unknown' : 'its weight is computed at run time';
       state.finding({
         code: 'PR003',
-        severity: 'warning',
         message: `${describe(node)} cannot be pruned: ${why}. Its input channels are locked.`,
         node: node.name,
         space: x,
@@ -144,7 +143,6 @@ const quantizedConv: ChannelRule = (state, node) => {
   const reason = `${describe(node)} is a quantised convolution, which this tool does not prune yet`;
   state.finding({
     code: 'PR001',
-    severity: 'warning',
     message: `${reason}: its groups are locked. Exclude it, or prune the float model before quantising.`,
     node: node.name,
     space: state.space(node.inputs[0]),

@@ -48,7 +48,6 @@ function couplesAllChannels(why: string): ChannelRule {
     const reason = `${describe(node)} ${why}, so removing channels would change the others`;
     state.finding({
       code: 'PR004',
-      severity: 'warning',
       message: `${reason}: the group is locked.`,
       node: node.name,
       space: x,
@@ -217,7 +216,6 @@ function lockBoth(
   state.lock(other, reason);
   state.finding({
     code: 'PR001',
-    severity: 'warning',
     message: `${reason}: the group is locked.`,
     node: node.name,
     space: y,

@@ -118,7 +118,6 @@ function refuse(state: ChannelState, node: NodeView, x: ChannelSpace | undefined
   const reason = `${describe(node)} ${why}`;
   state.finding({
     code: 'PR001',
-    severity: 'warning',
     message: `${reason}: the groups it touches are locked.`,
     node: node.name,
     space: x,

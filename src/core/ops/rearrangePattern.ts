@@ -57,7 +57,6 @@ function applyChain(state: ChannelState, found: Chain): void {
     const reason = `the Reshape→Transpose→Reshape at ${describe(trans)} is the 2019 PyTorch export bug (view [N, r, r, C', H, W] with the CRD permutation): it does not compute a pixel shuffle`;
     state.finding({
       code: 'PS008',
-      severity: 'error',
       message: `${reason}. Re-export the model with PyTorch ≥ 1.2; its channels are locked.`,
       node: trans.name,
       space: x,
@@ -70,7 +69,6 @@ function applyChain(state: ChannelState, found: Chain): void {
     const reason = `the Reshape→Transpose→Reshape at ${describe(trans)} rearranges channels in a way this tool does not follow (shapes ${fmt(inShape)} → ${fmt(midShape)} → ${fmt(outShape)}, perm ${fmt(perm)})`;
     state.finding({
       code: 'PS007',
-      severity: 'error',
       message: `${reason}: the group is locked. Exclude the layers before it.`,
       node: trans.name,
       space: x,
@@ -119,7 +117,6 @@ function applyChain(state: ChannelState, found: Chain): void {
       : 'its shapes are computed by a chain of Shape/Gather/Concat nodes that one DepthToSpace replaces';
     state.finding({
       code: 'PS002',
-      severity: 'warning',
       message: `${describe(trans)} is a pixel shuffle (${info.mode}, r=${info.blocksize}) written as Reshape→Transpose→Reshape; ${why}. Rewrite it as DepthToSpace(mode=${info.mode}).`,
       node: trans.name,
       space: x,
@@ -132,7 +129,6 @@ function applyChain(state: ChannelState, found: Chain): void {
   } else if (!info && map.channels === x.size) {
     state.finding({
       code: 'PR002',
-      severity: 'info',
       message: `${describe(trans)} is a channel shuffle (a permutation of ${x.size} channels); its groups follow the permutation.`,
       node: trans.name,
       space: x,
@@ -140,7 +136,6 @@ function applyChain(state: ChannelState, found: Chain): void {
   } else if (!info) {
     state.finding({
       code: 'PR005',
-      severity: 'info',
       message: `${describe(trans)} rearranges ${x.size} channels into ${map.channels}; the groups follow its exact channel map.`,
       node: trans.name,
       space: x,

@@ -18,7 +18,6 @@ function fail(state: ChannelState, node: NodeView, why: string): void {
   const reason = `${describe(node)} ${why}`;
   state.finding({
     code: 'PR001',
-    severity: 'warning',
     message: `${reason}: the group is locked.`,
     node: node.name,
     space: state.space(node.inputs[0]),

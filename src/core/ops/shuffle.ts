@@ -29,7 +29,6 @@ function needs4d(state: ChannelState, node: NodeView, x: ChannelSpace): boolean 
   const reason = `${describe(node)} works on a layout this tool does not follow (channel axis ${x.axis}, rank ${rank ?? '?'})`;
   state.finding({
     code: 'PR001',
-    severity: 'warning',
     message: `${reason}: the group is locked.`,
     node: node.name,
     space: x,
@@ -67,7 +66,6 @@ const depthToSpace: ChannelRule = (state, node) => {
   if (!explicit) {
     state.finding({
       code: 'PS003',
-      severity: 'info',
       message: `${describe(node)} has no mode, so it is DCR (the default${(node.opset ?? 11) < 11 ? ', and the only mode before opset 11' : ''}); PyTorch's PixelShuffle is CRD. Its channels prune in strided blocks c, c+${out}, c+${2 * out}, …`,
       node: node.name,
       space: x,
@@ -99,7 +97,6 @@ const spaceToDepth: ChannelRule = (state, node) => {
   if (/pytorch/i.test(state.file.proto.producer_name ?? '')) {
     state.finding({
       code: 'PS005',
-      severity: 'warning',
       message: `${describe(node)} comes from a PyTorch export: torch's dynamo exporter (Aug 2024 – May 2026) wrote pixel_unshuffle as SpaceToDepth, whose channel order differs (out k·C+c instead of c·r²+k). If the source model used pixel_unshuffle, this model does not compute it; re-export with a current PyTorch.`,
       node: node.name,
       space: x,

@@ -9,11 +9,10 @@ import { type ChannelRule, describe, lockInputs } from './types';
 import { resolveConstant, resolveWeight } from './weights';
 import type { OpFamily } from './spec';
 
-function fail(state: ChannelState, node: NodeView, why: string, code = 'PR001'): void {
+function fail(state: ChannelState, node: NodeView, why: string, code: 'PR001' | 'PS007' = 'PR001'): void {
   const reason = `${describe(node)} ${why}`;
   state.finding({
     code,
-    severity: code === 'PS007' ? 'error' : 'warning',
     message: `${reason}: the group is locked.`,
     node: node.name,
     space: state.space(node.inputs[0]),

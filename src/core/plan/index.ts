@@ -3,9 +3,7 @@ export { applyEdits } from './applyEdits';
 export { type CheckPlanOptions, planDiagnostics } from './checkPlan';
 export { type TextPosition } from './lineIndex';
 export {
-  type Criterion,
   type LayerPositions,
-  type LayerSetting,
   type PartialPlan,
   type PlanDocument,
   type PlanLayerEntry,
@@ -17,3 +15,5 @@ export {
 export { type LayerCompletion, type LayerHover, completeLayers, hoverLayer } from './planAssist';
 export { type MadePlan, makePlan, settingsOfPlan } from './makePlan';
 export { type PlanModel, resolvePlanModel } from './planModel';
+export type { LayerSetting } from '../prune/amounts';
+export type { Criterion } from '../prune/importance';

@@ -6,7 +6,7 @@ import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
 import { type PrunePreview, previewPrune } from '../prune/preview';
 import { chooseUnits } from '../prune/prune';
-import type { GroupSelection, LayerAmount, PruneSettings } from '../prune/select';
+import type { GroupSelection, PruneSettings } from '../prune/select';
 import type { PrunePlan } from './parsePlan';
 
 export interface MadePlan {
@@ -97,6 +97,6 @@ export function settingsOfPlan(plan: PrunePlan): PruneSettings {
     global: plan.global ?? false,
     ...(plan.targetMacs !== undefined ? { targetMacs: plan.targetMacs } : {}),
     ...(plan.targetLatency !== undefined ? { targetLatency: plan.targetLatency } : {}),
-    layers: (plan.layers ?? {}) as Record<string, LayerAmount>,
+    layers: plan.layers ?? {},
   };
 }

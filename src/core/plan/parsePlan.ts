@@ -6,17 +6,14 @@
  * PL000 (error): the text is not a JSON object, has a syntax error, or does not match the schema.
  * PL009 (warning): a key is given twice (the last one wins, as in JSON.parse).
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import schema from '../../../schemas/prune-plan.schema.json';
+import { diagnostic } from '../analyze/diagnostic';
 import type { Diagnostic, TextRange } from '../analyze/types';
-import { type Node, type ParseError, parseTree, printParseErrorCode, stripComments } from './jsonc';
+import type { LayerSetting } from '../prune/amounts';
+import type { Criterion } from '../prune/importance';
+import { type Node, type ParseError, parseTree, stripComments } from './jsonc';
 import { LineIndex } from './lineIndex';
 import { removeProperty } from './planEdits';
-
-export type Criterion = 'l1' | 'l2' | 'bn' | 'random' | 'activation' | 'greedy';
-
-/** One entry of `layers`: exactly one of these. */
-export type LayerSetting = { ratio: number } | { prune: number } | { indices: number[] } | { exclude: true };
+import { TOP_LEVEL, kindOf, q, schemaProblems, syntaxMessage } from './planProblems';
 
 /** The plan file's content (design contract §4). */
 export interface PrunePlan {
@@ -95,16 +92,7 @@ export interface PlanDocument {
   diagnostics: Diagnostic[];
 }
 
-const SETTINGS = ['ratio', 'prune', 'indices', 'exclude'] as const;
-const SETTING_LIST = '"ratio", "prune", "indices" or "exclude"';
 const MAX_SYNTAX_ERRORS = 10;
-
-let validator: ValidateFunction | undefined;
-
-function validate(value: unknown): ErrorObject[] {
-  validator ??= new Ajv({ allErrors: true, strict: true }).compile(schema);
-  return validator(value) ? [] : [...(validator.errors ?? [])];
-}
 
 function assign(target: Record<string, unknown>, key: string, value: unknown): void {
   // A key "__proto__" is an ordinary key in JSON.
@@ -154,193 +142,8 @@ function nodeAt(root: Node, path: readonly string[]): { node?: Node; property?: 
   return { node, property };
 }
 
-function pointerPath(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-const q = (s: unknown): string => JSON.stringify(s);
-
-function subject(path: readonly string[]): string {
-  if (path.length === 0) return 'The plan';
-  if (path[0] === 'layers' && path.length >= 2) {
-    const layer = q(path[1]);
-    if (path.length === 2) return `The entry of layer ${layer}`;
-    if (path.length === 3) return `${q(path[2])} of layer ${layer}`;
-    if (path.length === 4 && path[2] === 'indices')
-      return `Element ${path[3]} of "indices" of layer ${layer}`;
-  }
-  return path.map(q).join(' › ');
-}
-
-function article(type: string): string {
-  if (type === 'integer') return 'an integer';
-  if (type === 'object' || type === 'array') return `an ${type}`;
-  return `a ${type}`;
-}
-
-interface SchemaProblem {
-  path: string[];
-  /** Where the range goes: the value at `path`, the key of the property at `path`, or the plan's `{`. */
-  at: 'value' | 'key' | 'open';
-  message: string;
-}
-
-function rule(error: ErrorObject, path: readonly string[]): string {
-  const p = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'type':
-      return `must be ${article(String(p.type))}`;
-    case 'minimum':
-      return `must be at least ${p.limit}`;
-    case 'exclusiveMinimum':
-      return `must be greater than ${p.limit}`;
-    case 'maximum':
-      return `must be at most ${p.limit}`;
-    case 'exclusiveMaximum':
-      return `must be less than ${p.limit}`;
-    case 'enum':
-      return `must be one of ${(p.allowedValues as unknown[]).map(q).join(', ')}`;
-    case 'const':
-      if (path[2] === 'exclude')
-        return 'must be true (to prune the layer, give "ratio", "prune" or "indices")';
-      return `must be ${q(p.allowedValue)}`;
-    case 'pattern':
-      if (path[0] === 'modelSha256') return "must be 64 hexadecimal digits (the model file's SHA-256)";
-      return `must match ${p.pattern}`;
-    case 'minLength':
-      return 'must not be empty';
-    default:
-      return error.message ?? 'is not valid';
-  }
-}
-
-const TOP_LEVEL = Object.keys(schema.properties);
-
-function describeError(error: ErrorObject): SchemaProblem {
-  const path = pointerPath(error.instancePath);
-  const p = error.params as Record<string, unknown>;
-  if (error.keyword === 'required' && path.length === 0) {
-    const missing = String(p.missingProperty);
-    return {
-      path,
-      at: 'open',
-      message:
-        missing === 'model'
-          ? `The plan has no "model": add "model": "<file>.onnx", the model's path relative to the plan's folder.`
-          : `The plan has no ${q(missing)}.`,
-    };
-  }
-  if (error.keyword === 'additionalProperties' && path.length === 0) {
-    const name = String(p.additionalProperty);
-    return {
-      path: [name],
-      at: 'key',
-      message: `Unknown property ${q(name)} in the plan: the known ones are ${TOP_LEVEL.join(', ')}. Remove it or correct its name.`,
-    };
-  }
-  return { path, at: 'value', message: `${subject(path)} ${rule(error, path)}.` };
-}
-
-const ONE_OF = '#/properties/layers/additionalProperties/oneOf';
-
-/** The errors of one `layers` entry, collapsed from the oneOf branches to what the user wrote. */
-function describeEntry(name: string, value: unknown, errors: ErrorObject[]): SchemaProblem[] {
-  const path = ['layers', name];
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return [
-      {
-        path,
-        at: 'value',
-        message: `The entry of layer ${q(name)} must be an object: one of { "ratio": r }, { "prune": n }, { "indices": [...] }, { "exclude": true }.`,
-      },
-    ];
-  }
-  const keys = Object.keys(value);
-  const unknown = keys.filter((k) => !(SETTINGS as readonly string[]).includes(k));
-  if (unknown.length > 0) {
-    return unknown.map((k) => ({
-      path: [...path, k],
-      at: 'key',
-      message: `Unknown setting ${q(k)} for layer ${q(name)}: use exactly one of ${SETTING_LIST}.`,
-    }));
-  }
-  if (keys.length === 0) {
-    return [
-      { path, at: 'value', message: `The entry of layer ${q(name)} is empty: give one of ${SETTING_LIST}.` },
-    ];
-  }
-  if (keys.length > 1) {
-    return [
-      {
-        path,
-        at: 'value',
-        message: `The entry of layer ${q(name)} gives ${keys.map(q).join(' and ')}: keep exactly one of them.`,
-      },
-    ];
-  }
-  const branch = `${ONE_OF}/${SETTINGS.indexOf(keys[0] as (typeof SETTINGS)[number])}/`;
-  return errors.filter((e) => e.schemaPath.startsWith(branch)).map(describeError);
-}
-
-function schemaProblems(value: unknown): SchemaProblem[] {
-  const errors = validate(value);
-  const byEntry = new Map<string, ErrorObject[]>();
-  const problems: SchemaProblem[] = [];
-  for (const error of errors) {
-    const path = pointerPath(error.instancePath);
-    if (error.schemaPath.startsWith(ONE_OF) && path[0] === 'layers' && path.length >= 2) {
-      const list = byEntry.get(path[1]!) ?? [];
-      list.push(error);
-      byEntry.set(path[1]!, list);
-    } else problems.push(describeError(error));
-  }
-  const layers = (value as { layers?: Record<string, unknown> }).layers ?? {};
-  for (const [name, list] of byEntry) problems.push(...describeEntry(name, layers[name], list));
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const id = `${p.path.join('\u0000')}|${p.at}|${p.message}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
-}
-
-const SYNTAX: Record<string, string> = {
-  InvalidSymbol: 'unexpected character',
-  InvalidNumberFormat: 'invalid number',
-  PropertyNameExpected: 'a property name (a string in double quotes) was expected',
-  ValueExpected: 'a value was expected',
-  ColonExpected: 'a colon was expected',
-  CommaExpected: 'a comma was expected',
-  CloseBraceExpected: 'a closing brace } was expected',
-  CloseBracketExpected: 'a closing bracket ] was expected',
-  EndOfFileExpected: 'the end of the file was expected',
-  InvalidCommentToken: 'invalid comment',
-  UnexpectedEndOfComment: 'the comment is not closed',
-  UnexpectedEndOfString: 'the string is not closed',
-  UnexpectedEndOfNumber: 'the number is not complete',
-  InvalidUnicode: 'invalid unicode escape',
-  InvalidEscapeCharacter: 'invalid escape character',
-  InvalidCharacter: 'invalid character in a string',
-};
-
-function syntaxMessage(error: ParseError): string {
-  const name = printParseErrorCode(error.error);
-  return SYNTAX[name] ?? name;
-}
-
 function pl000(range: TextRange, message: string): Diagnostic {
-  return { code: 'PL000', severity: 'error', message, range, fixes: [] };
-}
-
-function kindOf(node: Node): string {
-  if (node.type === 'string' || node.type === 'number' || node.type === 'boolean') return `a ${node.type}`;
-  if (node.type === 'null') return 'null';
-  return `an ${node.type}`;
+  return diagnostic('PL000', { message, range, fixes: [] });
 }
 
 function emptyDocument(text: string, lines: LineIndex, diagnostics: Diagnostic[]): PlanDocument {
@@ -486,20 +289,20 @@ function readPlan(text: string): PlanDocument {
       const later = all.slice(i + 1).find((p) => p.children?.[0]?.value === key.value);
       if (!later) return;
       const line = lines.position(later.offset).line + 1;
-      diagnostics.push({
-        code: 'PL009',
-        severity: 'warning',
-        message: describe(String(key.value), line),
-        range: rangeOf(key),
-        fixes: [
-          {
-            id: 'PL009.remove',
-            title: 'remove this entry',
-            kind: 'plan',
-            edits: removeProperty(lines, property),
-          },
-        ],
-      });
+      diagnostics.push(
+        diagnostic('PL009', {
+          message: describe(String(key.value), line),
+          range: rangeOf(key),
+          fixes: [
+            {
+              id: 'PL009.remove',
+              title: 'remove this entry',
+              kind: 'plan',
+              edits: removeProperty(lines, property),
+            },
+          ],
+        }),
+      );
     });
   };
   repeated(

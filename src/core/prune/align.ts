@@ -5,6 +5,8 @@
 // slower. So a prune that leaves 45 of 64 channels can lose more time than it saves, and one that leaves 48
 // gains. The block comes from the runtime side (src/runtime/channelBlock.ts); this file only does the arithmetic.
 
+import { mostRemovable, roundDown } from './amounts';
+
 /** The channel granularity a prune aligns kept counts to, and why (said in plans and reports). */
 export interface ChannelAlignment {
   /** Kept channel counts are multiples of this where the original count is; 1 = no alignment. */
@@ -22,8 +24,8 @@ export interface ChannelAlignment {
  * channel; 0 when no aligned amount is nearer than none (removing then would make the layer slower, not faster).
  */
 export function alignedRemoval(channels: number, step: number, requested: number, block: number): number {
-  const largest = Math.floor((channels - 1) / step) * step;
-  const most = Math.min(Math.floor(requested / step) * step, largest);
+  const largest = mostRemovable(channels, step);
+  const most = Math.min(roundDown(requested, step), largest);
   if (block <= 1 || channels % block !== 0) return Math.max(most, 0);
   let best = 0;
   for (let removed = step; removed <= largest; removed += step) {
@@ -36,7 +38,7 @@ export function alignedRemoval(channels: number, step: number, requested: number
 
 /** The largest amount up to `most`, in steps of `step`, that leaves a multiple of `block` (see alignedRemoval). */
 export function alignedAtMost(channels: number, step: number, most: number, block: number): number {
-  let removed = Math.min(Math.floor(most / step) * step, Math.floor((channels - 1) / step) * step);
+  let removed = Math.min(roundDown(most, step), mostRemovable(channels, step));
   if (block <= 1 || channels % block !== 0) return Math.max(removed, 0);
   while (removed > 0 && (channels - removed) % block !== 0) removed -= step;
   return Math.max(removed, 0);

@@ -2,6 +2,7 @@ import type { Analysis } from '../analyze/analyze';
 import type { ChannelGroup } from '../analyze/types';
 import type { ModelFile } from '../onnx/modelFile';
 import { type ChannelAlignment, alignedAtMost, alignedRemoval, offBlockReason } from './align';
+import { type LayerSetting, removalStep, requestedCount, unitsToRemove } from './amounts';
 import { GroupTable } from './groupTable';
 import {
   type ActivationStats,
@@ -12,7 +13,8 @@ import {
   unitScores,
 } from './importance';
 
-export type LayerAmount = { ratio: number } | { prune: number } | { indices: number[] } | { exclude: true };
+/** The plan's per-layer setting (amounts.ts), under the name the pruner's callers know it by. */
+export type LayerAmount = LayerSetting;
 
 export interface PruneSettings {
   /** Default share of channels to remove from every prunable group. */
@@ -27,7 +29,7 @@ export interface PruneSettings {
   alignment?: ChannelAlignment;
   seed: number;
   /** Per-layer settings, keyed by root node name (the plan's `layers`). */
-  layers: Readonly<Record<string, LayerAmount>>;
+  layers: Readonly<Record<string, LayerSetting>>;
   /** Rank the units of all groups together instead of each group on its own. */
   global?: boolean;
   /** How a unit's importance combines its members: mean (default), sum or max. */
@@ -142,12 +144,11 @@ export function selectUnits(
       globalPool.push(group);
       continue;
     }
-    const ratio = setting && 'ratio' in setting ? setting.ratio : settings.ratio;
-    const count = setting && 'prune' in setting ? setting.prune : ratio * group.channels;
-    const step = lcm(primary.unit, settings.roundTo);
+    const count = requestedCount(setting, settings.ratio, group.channels);
+    const step = removalStep(primary.unit, settings.roundTo);
     const block = setting && 'prune' in setting ? 1 : (settings.alignment?.block ?? 1);
     const channels = alignedRemoval(group.channels, step, count, block);
-    const k = Math.min(units.length - 1, Math.floor((channels / group.channels) * units.length + 1e-9));
+    const k = unitsToRemove(channels, group.channels, units.length);
     if (k <= 0) {
       base.skipped =
         block > 1 && channels === 0
@@ -233,7 +234,7 @@ function alignChosen(
   const { analysis } = context;
   const sizes = unitSizes(context, group);
   let removed = list.reduce((n, unit) => n + (sizes.get(unit) ?? 0), 0);
-  const step = lcm(analysis.roots.get(group.roots[0])!.unit, settings.roundTo);
+  const step = removalStep(analysis.roots.get(group.roots[0])!.unit, settings.roundTo);
   const target = alignedAtMost(group.channels, step, removed, settings.alignment?.block ?? 1);
   while (list.length > 0 && removed > target) removed -= sizes.get(list.pop()!) ?? 0;
 }
@@ -260,9 +261,4 @@ function unitsOfIndices(table: GroupTable, group: ChannelGroup, indices: number[
   if (units.size >= table.unitsOf(group).length)
     throw new Error(`indices on '${group.roots[0]}' remove every channel`);
   return [...units];
-}
-
-function lcm(a: number, b: number): number {
-  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
-  return (a * b) / gcd(a, b);
 }
