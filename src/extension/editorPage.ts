@@ -17,19 +17,13 @@ export interface EditorPageInput {
 export function renderEditorPage(input: EditorPageInput, title: string, options: PageOptions): string {
   const { state } = input;
   const findings = state.findings.length
-    ? pane(
-        'findings',
-        `Findings ${badge(String(state.findings.length))}`,
-        findingGroups(state.findings),
-        true,
-      )
+    ? pane('findings', `Findings ${badge(String(state.findings.length))}`, findingGroups(state.findings))
     : '';
   const groups = state.groups.length
     ? pane(
         'groups',
         `Channel groups ${badge(`${state.groups.filter((g) => g.prunable).length} of ${state.groups.length} prunable`)}`,
         groupList(state.groups),
-        false,
       )
     : '';
   if (!options.script?.worker)
@@ -42,9 +36,9 @@ export function renderEditorPage(input: EditorPageInput, title: string, options:
   <header class="sidebar-title">
     <h1>${escapeHtml(title)}</h1>${editsLine(input)}
   </header>${findings}
-${pane('details', 'Details', '<div id="details">Select a node to see its attributes, weights and channel group.</div>', true)}
-${pane('pruning', 'Pruning', pruneSection(input.edits, state.verification), true)}
-${pane('model', 'Model', summarySections(state.summary), true)}${groups}
+${pane('details', 'Details', '<div id="details">Select a node to see its attributes, weights and channel group.</div>')}
+${pane('pruning', 'Pruning', pruneSection(input.edits, state.verification))}
+${pane('model', 'Model', summarySections(state.summary))}${groups}
 </aside>`;
   const body = `
 <div id="inspector" data-model="${escapeHtml(state.summary.path)}" data-sidebar="open">
@@ -56,11 +50,11 @@ ${graphArea()}
 
 /**
  * A collapsible section of the side bar: a native `<details>` (keyboard accessible as it is), its heading in
- * the summary. `open` is the default; the page script restores what the user chose.
+ * the summary. Open at first; the page script restores what the user chose.
  */
-function pane(id: string, heading: string, body: string, open: boolean): string {
+function pane(id: string, heading: string, body: string): string {
   return `
-<details class="pane" id="pane-${id}" data-pane="${id}"${open ? ' open' : ''}>
+<details class="pane" id="pane-${id}" data-pane="${id}" open>
   <summary><h2>${heading}</h2></summary>
   <div class="pane-body">${body}</div>
 </details>`;

@@ -41,7 +41,10 @@ html:has(#inspector), body:has(> #inspector) { height: 100%; margin: 0; padding:
   position: sticky; top: 0; z-index: 1; list-style: none; cursor: pointer; user-select: none;
   display: flex; align-items: center; gap: 6px; padding: 2px 8px;
   color: var(--vscode-sideBarSectionHeader-foreground, var(--vscode-foreground));
-  background: var(--vscode-sideBarSectionHeader-background, var(--vscode-sideBar-background, var(--vscode-editor-background)));
+  /* The header colour may be transparent (it is in VS Code's default themes): lay it over the side bar's, so the
+     sticky header hides what scrolls under it. */
+  background-color: var(--vscode-sideBar-background, var(--vscode-editor-background));
+  background-image: linear-gradient(var(--vscode-sideBarSectionHeader-background, transparent), var(--vscode-sideBarSectionHeader-background, transparent));
   border-top: 1px solid var(--vscode-sideBarSectionHeader-border, var(--vscode-panel-border, transparent));
 }
 .pane > summary::-webkit-details-marker { display: none; }
