@@ -4,14 +4,22 @@
 export const LAYOUT_STYLE = `
 html:has(#inspector), body:has(> #inspector) { height: 100%; margin: 0; padding: 0; overflow: hidden; max-width: none; }
 #inspector {
-  --sidebar-width: 400px;
+  --sidebar-width: clamp(320px, 36vw, 600px);
   display: grid; grid-template-columns: minmax(0, 1fr) 4px var(--sidebar-width); grid-template-rows: minmax(0, 1fr);
   height: 100vh; overflow: hidden;
 }
 #inspector[data-sidebar="closed"] { grid-template-columns: minmax(0, 1fr); }
 #inspector[data-sidebar="closed"] #sidebar, #inspector[data-sidebar="closed"] #sash { display: none; }
-.graph-area { display: flex; flex-direction: column; min-width: 0; min-height: 0; }
+.graph-area { position: relative; display: flex; flex-direction: column; min-width: 0; min-height: 0; }
 #inspector .toolbar { margin: 0; padding: 6px 8px; flex: none; }
+#search { min-width: 0; flex: 0 1 260px; }
+/* The graph's status sits over its bottom-right corner, as a status bar item: the toolbar keeps to one line. */
+#graph-status {
+  position: absolute; right: 8px; bottom: 8px; z-index: 1; max-width: calc(100% - 200px); padding: 2px 8px;
+  font-size: 12px; pointer-events: none; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+  background: var(--vscode-editorWidget-background, var(--vscode-editor-background));
+  border: 1px solid var(--vscode-editorWidget-border, var(--vscode-widget-border, transparent));
+}
 #inspector .stage {
   display: block; position: relative; flex: 1 1 auto; height: auto; min-height: 0;
   border: none; border-top: 1px solid var(--vscode-panel-border, var(--vscode-widget-border, transparent));
@@ -67,7 +75,10 @@ html:has(#inspector), body:has(> #inspector) { height: 100%; margin: 0; padding:
 .pane-body h2 { font-size: 1em; margin: 12px 0 4px; }
 .pane-body h3, #details h3 { font-size: 1em; font-weight: 600; margin: 12px 0 4px; }
 .pane-body .facts { gap: 2px 12px; }
-.pane-body th, .pane-body td { padding-right: 12px; }
+.pane-body table { font-size: 12px; }
+.pane-body th, .pane-body td { padding-right: 10px; overflow-wrap: break-word; }
+/* A table wider than the side bar scrolls sideways instead of breaking names and numbers letter by letter. */
+.pane-body table:not(.values):not(.ops) { display: block; max-width: 100%; overflow-x: auto; }
 .finding-group > summary, .member-group > summary {
   list-style: none; cursor: pointer; display: flex; align-items: center; gap: 6px; padding: 3px 0;
 }

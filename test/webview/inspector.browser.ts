@@ -31,8 +31,10 @@ const ARTIFACTS = join(ROOT, 'test/e2e/artifacts/webview');
 const SAMPLE = join(ROOT, 'media/sample/edsr-x4.onnx');
 const dir = tempDir();
 
-/** Light, dark and high-contrast colours, as VS Code sets them on the webview's body. */
+/** Light, dark and high-contrast colours, as VS Code sets them on the webview's body, and its fonts. */
 const THEMES = `
+html { --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px;
+  --vscode-editor-font-family: monospace; --vscode-editor-font-size: 13px; }
 body.vscode-light { --vscode-editor-background: #ffffff; --vscode-editor-foreground: #333333; --vscode-foreground: #616161;
   --vscode-editorWidget-background: #f3f3f3; --vscode-editorWidget-border: #c8c8c8; --vscode-descriptionForeground: #717171;
   --vscode-editorLineNumber-foreground: #6e7681; --vscode-focusBorder: #0090f1; --vscode-charts-blue: #1a85ff;
