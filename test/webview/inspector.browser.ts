@@ -3,7 +3,7 @@
 // answers computed by the real core. Checks layout, search, selection with the group highlighted, details,
 // themes, and the first-paint and frame times of 24-, ~1,000- and ~10,000-node graphs.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -23,12 +23,15 @@ import type { ModelEdit, ModelStateResult } from '../../src/protocol/server';
 import { previewPrune } from '../../src/core/prune/preview';
 import { pruneFile } from '../../src/core/prune/prune';
 import { buildModel, conv3 } from '../builder/fixture-kit';
+import { CORPUS } from '../support/corpus';
 import { convChain, writeSynthetic } from '../support/syntheticModels';
 import { tempDir } from '../support/tempDir';
 
 const ROOT = process.cwd();
 const ARTIFACTS = join(ROOT, 'test/e2e/artifacts/webview');
 const SAMPLE = join(ROOT, 'media/sample/edsr-x4.onnx');
+/** A real detector from the corpus (218 nodes, 15 findings), when the corpus is there. */
+const FASTESTDET = join(CORPUS, 'ort-extensions/FastestDet.onnx');
 const dir = tempDir();
 
 /** Light, dark and high-contrast colours, as VS Code sets them on the webview's body, and its fonts. */
@@ -168,6 +171,7 @@ describe('the graph inspector in headless Chromium', () => {
     const detector = join(dir, 'detector.onnx');
     writeFileSync(detector, detectorLike());
     models.set('detector', prepare(detector, origin));
+    if (existsSync(FASTESTDET)) models.set('fastestdet', prepare(FASTESTDET, origin));
     const k1 = join(dir, 'chain1k.onnx');
     writeSynthetic(convChain(333), k1);
     models.set('chain1k', prepare(k1, origin));
@@ -496,6 +500,26 @@ describe('the graph inspector in headless Chromium', () => {
     assert.deepEqual(restored, { sidebar: 'closed', model: false, ps002: true, ps001: false });
     await again.page.close();
   });
+
+  test(
+    'a real detector (FastestDet): findings take a line per code and the graph the whole height',
+    { skip: !existsSync(FASTESTDET) && 'the corpus is absent' },
+    async () => {
+      const { page } = await open('fastestdet');
+      const b = await boxes(page);
+      const codes = await page.locator('details.finding-group').count();
+      assert.ok(
+        codes >= 1 && b.findings.height <= 60 + 30 * codes,
+        `${codes} codes in ${b.findings.height} px`,
+      );
+      assert.ok(
+        Math.abs(b.graph.height - (b.viewport.height - b.toolbar.height)) <= 4,
+        'the graph is full height',
+      );
+      await page.screenshot({ path: join(ARTIFACTS, '10-fastestdet-dark.png') });
+      await page.close();
+    },
+  );
 
   test('findings are grouped by code with a count, most severe first, and open on demand', async () => {
     const { page } = await open('detector');
