@@ -14,6 +14,8 @@ interface LayoutState {
 const KEY = 'layout';
 const MIN_WIDTH = 220;
 const STEP = 16;
+/** The side bar takes at most this share of the editor's width (the style sheet says the same: 70vw). */
+const MAX_SHARE = 0.7;
 
 export class SideBar {
   private state: LayoutState;
@@ -24,6 +26,7 @@ export class SideBar {
   ) {
     this.state = { ...((store.get(KEY) as LayoutState | undefined) ?? {}) };
     this.restore();
+    this.describeSash(this.width());
     root
       .querySelector('#toggle-sidebar')
       ?.addEventListener('click', () => this.setOpen(root.dataset.sidebar === 'closed'));
@@ -61,14 +64,22 @@ export class SideBar {
   }
 
   private setWidth(width: number, save = true): void {
-    const max = Math.max(MIN_WIDTH, Math.round(window.innerWidth * 0.7));
+    const max = Math.max(MIN_WIDTH, Math.round(window.innerWidth * MAX_SHARE));
     const w = Math.round(Math.min(max, Math.max(MIN_WIDTH, width)));
     this.root.style.setProperty('--sidebar-width', `${w}px`);
-    const sash = this.root.querySelector<HTMLElement>('#sash');
-    sash?.setAttribute('aria-valuenow', String(w));
-    sash?.setAttribute('aria-valuemin', String(MIN_WIDTH));
-    sash?.setAttribute('aria-valuemax', String(max));
+    this.describeSash(w);
     if (save) this.save({ width: w });
+  }
+
+  /** The sash is a separator whose value is the side bar's width, for assistive technology. */
+  private describeSash(width: number): void {
+    const sash = this.root.querySelector<HTMLElement>('#sash');
+    sash?.setAttribute('aria-valuenow', String(Math.round(width)));
+    sash?.setAttribute('aria-valuemin', String(MIN_WIDTH));
+    sash?.setAttribute(
+      'aria-valuemax',
+      String(Math.max(MIN_WIDTH, Math.round(window.innerWidth * MAX_SHARE))),
+    );
   }
 
   private width(): number {

@@ -10,7 +10,11 @@ const SEVERITY_ORDER: Record<FindingRow['severity'], number> = { error: 0, warni
 /** The findings grouped by code: one collapsed `<details>` per code, with its count and what the code means. */
 export function findingGroups(findings: readonly FindingRow[]): string {
   const byCode = new Map<string, FindingRow[]>();
-  for (const f of findings) byCode.set(f.code, [...(byCode.get(f.code) ?? []), f]);
+  for (const f of findings) {
+    const rows = byCode.get(f.code);
+    if (rows) rows.push(f);
+    else byCode.set(f.code, [f]);
+  }
   const worst = (rows: FindingRow[]) => Math.min(...rows.map((f) => SEVERITY_ORDER[f.severity]));
   const groups = [...byCode].sort(([a, x], [b, y]) => worst(x) - worst(y) || a.localeCompare(b));
   return groups

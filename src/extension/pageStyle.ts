@@ -5,7 +5,7 @@ export const LAYOUT_STYLE = `
 html:has(#inspector), body:has(> #inspector) { height: 100%; margin: 0; padding: 0; overflow: hidden; max-width: none; }
 #inspector {
   --sidebar-width: clamp(320px, 36vw, 600px);
-  display: grid; grid-template-columns: minmax(0, 1fr) 4px var(--sidebar-width); grid-template-rows: minmax(0, 1fr);
+  display: grid; grid-template-columns: minmax(0, 1fr) 4px min(var(--sidebar-width), 70vw); grid-template-rows: minmax(0, 1fr);
   height: 100vh; overflow: hidden;
 }
 #inspector[data-sidebar="closed"] { grid-template-columns: minmax(0, 1fr); }

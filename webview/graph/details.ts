@@ -58,7 +58,9 @@ function membersByOp(groupId: string, members: readonly number[], skeleton: Grap
   const byOp = new Map<string, string[]>();
   for (const i of members) {
     const node = skeleton.nodes[i];
-    byOp.set(node.op, [...(byOp.get(node.op) ?? []), node.name]);
+    const names = byOp.get(node.op);
+    if (names) names.push(node.name);
+    else byOp.set(node.op, [node.name]);
   }
   const ops = [...byOp].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
   for (const [op, names] of ops) {
