@@ -33,6 +33,22 @@ export class SideBar {
     // toggle does not bubble: listen in the capture phase for every <details> the page has or will have.
     root.addEventListener('toggle', (e) => this.toggled(e.target as HTMLElement), true);
     this.wireSash();
+    // A node selected in the graph (or revealed) while the details are scrolled out of the side bar's view: bring
+    // them into view, so the selection always shows its details. Details already in view stay where they are.
+    new MutationObserver(() => this.showDetails()).observe(root, {
+      attributes: true,
+      attributeFilter: ['data-selected'],
+    });
+  }
+
+  private showDetails(): void {
+    const sidebar = this.root.querySelector<HTMLElement>('#sidebar');
+    const pane = this.root.querySelector<HTMLDetailsElement>('details[data-pane="details"]');
+    if (!sidebar || !pane?.open || !this.root.dataset.selected || this.root.dataset.sidebar === 'closed')
+      return;
+    const view = sidebar.getBoundingClientRect();
+    const box = pane.getBoundingClientRect();
+    if (box.bottom <= view.top || box.top >= view.bottom) sidebar.scrollTop += box.top - view.top;
   }
 
   /** Shows or hides the side bar. */

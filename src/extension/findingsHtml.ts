@@ -27,7 +27,7 @@ export function findingGroups(findings: readonly FindingRow[]): string {
       const mixed = rows.some((f) => f.severity !== severity);
       return `
 <details class="finding-group" data-code="${escapeHtml(code)}">
-  <summary>${tag(code)} <span class="sev-${severity}">${severity}</span> ${badge(String(rows.length))} <span class="what">${escapeHtml(what)}</span></summary>
+  <summary>${tag(code)} <span class="sev-${severity}">${severity}</span> ${badge(String(rows.length))} <span class="what" title="${escapeHtml(what)}">${escapeHtml(what)}</span></summary>
   ${cappedList(
     rows.map((f) => findingItem(f, mixed)),
     'findings',
