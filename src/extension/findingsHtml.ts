@@ -15,14 +15,16 @@ export function findingGroups(findings: readonly FindingRow[]): string {
     if (rows) rows.push(f);
     else byCode.set(f.code, [f]);
   }
-  const worst = (rows: FindingRow[]) => Math.min(...rows.map((f) => SEVERITY_ORDER[f.severity]));
-  const groups = [...byCode].sort(([a, x], [b, y]) => worst(x) - worst(y) || a.localeCompare(b));
+  const worst = (rows: FindingRow[]) =>
+    rows.reduce(
+      (w, f) => (SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[w] ? f.severity : w),
+      rows[0].severity,
+    );
+  const groups = [...byCode]
+    .map(([code, rows]) => ({ code, rows, severity: worst(rows) }))
+    .sort((x, y) => SEVERITY_ORDER[x.severity] - SEVERITY_ORDER[y.severity] || x.code.localeCompare(y.code));
   return groups
-    .map(([code, rows]) => {
-      const severity = rows.reduce(
-        (w, f) => (SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[w] ? f.severity : w),
-        'info' as FindingRow['severity'],
-      );
+    .map(({ code, rows, severity }) => {
       const what = CODES[code]?.summary ?? rows[0].message;
       const mixed = rows.some((f) => f.severity !== severity);
       return `

@@ -3,7 +3,7 @@
 // page script (dist/webview.js, with the CSP nonce); the only style sheet is inline and carries the nonce too.
 import { formatBytes } from '../core/inspect/format';
 import type { ModelSummary, ValueSummary } from '../core/inspect/summary';
-import { escapeHtml } from '../shared/markup';
+import { capped, escapeHtml, showAllButton } from '../shared/markup';
 import { LAYOUT_STYLE } from './pageStyle';
 
 export interface PageOptions {
@@ -104,14 +104,14 @@ export function renderErrorPage(message: string, title: string, options: PageOpt
 function valueTable(values: ValueSummary[]): string {
   if (values.length === 0) return '<p class="muted">(none)</p>';
   const rows = values.map(
-    (v) =>
-      `<tr><td><code>${escapeHtml(v.name)}</code></td><td>${escapeHtml(v.dtype ?? '?')}</td>` +
+    (v, i) =>
+      `<tr${capped(i)}><td><code>${escapeHtml(v.name)}</code></td><td>${escapeHtml(v.dtype ?? '?')}</td>` +
       `<td><code>${escapeHtml(formatShape(v.shape))}</code></td></tr>`,
   );
   return `<table class="values">
     <thead><tr><th>Name</th><th>Type</th><th>Shape</th></tr></thead>
     <tbody>${rows.join('')}</tbody>
-  </table>`;
+  </table>${showAllButton(values.length)}`;
 }
 
 function formatShape(shape: ValueSummary['shape']): string {

@@ -67,10 +67,18 @@ export function showAllLabel(count: number): string {
  * "Show all" button (data-show-all), which the page script handles for every such list.
  */
 export function cappedList(items: readonly string[], className: string): string {
-  const lis = items.map((item, i) => `<li${i >= LIST_LIMIT ? ' hidden' : ''}>${item}</li>`);
-  const more =
-    items.length > LIST_LIMIT
-      ? `\n<button type="button" class="show-all" data-show-all>${escapeHtml(showAllLabel(items.length))}</button>`
-      : '';
-  return `<ul class="${escapeHtml(className)}">\n${lis.join('\n')}\n</ul>${more}`;
+  const lis = items.map((item, i) => `<li${capped(i)}>${item}</li>`);
+  return `<ul class="${escapeHtml(className)}">\n${lis.join('\n')}\n</ul>${showAllButton(items.length)}`;
+}
+
+/** ` hidden` for an item past the first LIST_LIMIT of its list (a list item or a table row). */
+export function capped(index: number): string {
+  return index >= LIST_LIMIT ? ' hidden' : '';
+}
+
+/** The "Show all" button that follows a capped list or table of `count` items, if it has more than LIST_LIMIT. */
+export function showAllButton(count: number): string {
+  return count > LIST_LIMIT
+    ? `\n<button type="button" class="show-all" data-show-all>${escapeHtml(showAllLabel(count))}</button>`
+    : '';
 }

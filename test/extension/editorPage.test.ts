@@ -152,6 +152,16 @@ test('a long list shows its first 50 items and a Show all button; a short one sh
   assert.match(html, /<\/ul>\n<button type="button" class="show-all" data-show-all>Show all 60<\/button>/);
   const short = renderEditorPage({ state: state(), edits: [], dirty: false }, 'sr.onnx', withGraph);
   assert.doesNotMatch(short, /<li hidden>|data-show-all/);
+  // The summary's tables of inputs and outputs too: a model with 60 outputs shows 50 rows and Show all.
+  const s = state();
+  const outputs = Array.from({ length: 60 }, (_, i) => ({ name: `out${i}`, dtype: 'float', shape: [1, 3] }));
+  const many = renderEditorPage(
+    { state: { ...s, summary: { ...s.summary, outputs } }, edits: [], dirty: false },
+    'sr.onnx',
+    withGraph,
+  );
+  assert.equal((many.match(/<tr hidden>/g) ?? []).length, 10);
+  assert.match(many, /<\/table>\n<button type="button" class="show-all" data-show-all>Show all 60<\/button>/);
 });
 
 test('with the graph, the page is the graph beside a side bar of collapsible sections', () => {
