@@ -3,7 +3,9 @@
 // script never builds HTML from strings.
 import { registerComponents } from './components';
 import { Inspector } from './graph/inspector';
+import { PageState } from './pageState';
 import { PrunePanel } from './prunePanel';
+import { SideBar, showAll } from './sidebar';
 import type { HostMessage, PageMessage } from '../src/protocol/webview';
 
 declare function acquireVsCodeApi(): {
@@ -14,13 +16,24 @@ declare function acquireVsCodeApi(): {
 
 registerComponents();
 const vscode = acquireVsCodeApi();
+const state = new PageState(vscode);
+
+// Node names shown as code (a group's roots) reveal on Enter too, as links do.
+document.addEventListener('keydown', (event) => {
+  const element = event.target as HTMLElement | null;
+  if (event.key === 'Enter' && element?.matches('code[data-reveal]')) element.click();
+});
 
 document.addEventListener('click', (event) => {
   const element = event.target as Element | null;
   const reveal = element?.closest<HTMLElement>('[data-reveal]')?.dataset.reveal;
   if (reveal && inspector) {
     inspector.reveal(reveal);
-    document.getElementById('inspector')?.scrollIntoView({ block: 'nearest' });
+    return;
+  }
+  const more = element?.closest<HTMLElement>('[data-show-all]');
+  if (more) {
+    showAll(more);
     return;
   }
   const group = element?.closest<HTMLElement>('[data-exclude-group]')?.dataset.excludeGroup;
@@ -40,7 +53,16 @@ document.addEventListener('click', (event) => {
 
 const root = document.getElementById('inspector');
 const workerUrl = document.querySelector<HTMLMetaElement>('meta[name="onnx-pruner-worker"]')?.content;
-const inspector = root && workerUrl ? new Inspector(root, vscode, workerUrl) : undefined;
+// The inspector keeps its own slice of the webview's state (camera, selection), the side bar another.
+const inspector =
+  root && workerUrl
+    ? new Inspector(
+        root,
+        { postMessage: (m) => vscode.postMessage(m), ...state.slice('inspector') },
+        workerUrl,
+      )
+    : undefined;
+if (root) new SideBar(root, state);
 const panel = document.getElementById('prune') ? new PrunePanel((m) => vscode.postMessage(m)) : undefined;
 (window as unknown as { inspector?: Inspector }).inspector = inspector; // for the page's tests
 document.getElementById('prune-criterion')?.addEventListener('change', () => inspector?.refreshDetails());

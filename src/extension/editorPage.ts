@@ -1,8 +1,12 @@
-// The model editor's page for a document: the summary (summaryHtml.ts), a line saying what edits are applied and
-// unsaved, the channel groups and the findings, each fixable one with a Fix button. No vscode import.
-import type { FindingRow, GroupRow, ModelEdit, ModelStateResult } from '../protocol/server';
-import { badge, button, dropdown, escapeHtml, tag, textField } from '../shared/markup';
-import { type PageOptions, renderSummaryPage } from './summaryHtml';
+// The model editor's page for a document. With the graph (the page script and its layout worker), the graph
+// takes the whole editor and everything else sits in a side bar of collapsible sections, VS Code-like: findings
+// grouped by code, the selected node's details, pruning, the model's summary (summaryHtml.ts) and its channel
+// groups; the page script (webview/sidebar.ts) remembers what is open. Without the graph, the same parts are one
+// plain page. No vscode import.
+import type { ModelEdit, ModelStateResult } from '../protocol/server';
+import { badge, button, dropdown, escapeHtml, textField } from '../shared/markup';
+import { findingGroups, groupList } from './findingsHtml';
+import { type PageOptions, page, renderSummaryPage, summarySections } from './summaryHtml';
 
 export interface EditorPageInput {
   state: Extract<ModelStateResult, { ok: true }>;
@@ -12,21 +16,54 @@ export interface EditorPageInput {
 
 export function renderEditorPage(input: EditorPageInput, title: string, options: PageOptions): string {
   const { state } = input;
-  return renderSummaryPage(state.summary, title, options, {
-    top:
-      editsLine(input) +
-      findingsSection(state.findings) +
-      (options.script?.worker
-        ? inspectorSection(state.summary.path) + pruneSection(input.edits, state.verification)
-        : ''),
-    bottom: groupsSection(state.groups),
-  });
+  const findings = state.findings.length
+    ? pane('findings', `Findings ${badge(String(state.findings.length))}`, findingGroups(state.findings))
+    : '';
+  const groups = state.groups.length
+    ? pane(
+        'groups',
+        `Channel groups ${badge(`${state.groups.filter((g) => g.prunable).length} of ${state.groups.length} prunable`)}`,
+        groupList(state.groups),
+      )
+    : '';
+  if (!options.script?.worker)
+    return renderSummaryPage(state.summary, title, options, {
+      top: editsLine(input) + findings,
+      bottom: groups,
+    });
+  const sidebar = `
+<aside id="sidebar" aria-label="Side bar">
+  <header class="sidebar-title">
+    <h1>${escapeHtml(title)}</h1>${editsLine(input)}
+  </header>${findings}
+${pane('details', 'Details', '<div id="details">Select a node to see its attributes, weights and channel group.</div>')}
+${pane('pruning', 'Pruning', pruneSection(input.edits, state.verification))}
+${pane('model', 'Model', summarySections(state.summary))}${groups}
+</aside>`;
+  const body = `
+<div id="inspector" data-model="${escapeHtml(state.summary.path)}" data-sidebar="open">
+${graphArea()}
+  <div id="sash" role="separator" aria-orientation="vertical" aria-controls="sidebar" aria-label="Side bar width" tabindex="0" title="Drag, or use the arrow keys, to resize the side bar"></div>${sidebar}
+</div>`;
+  return page(title, body, options);
+}
+
+/**
+ * A collapsible section of the side bar: a native `<details>` (keyboard accessible as it is), its heading in
+ * the summary. Open at first; the page script restores what the user chose.
+ */
+function pane(id: string, heading: string, body: string): string {
+  return `
+<details class="pane" id="pane-${id}" data-pane="${id}" open>
+  <summary><h2>${heading}</h2></summary>
+  <div class="pane-body">${body}</div>
+</details>`;
 }
 
 /** The graph inspector's frame; webview/graph/inspector.ts fills it once the page script runs. */
-function inspectorSection(modelPath: string): string {
+function graphArea(): string {
   return `
-<section id="inspector" aria-label="Graph" data-model="${escapeHtml(modelPath)}">
+<section class="graph-area" aria-label="Graph">
   <div class="toolbar">
     <input id="search" type="search" placeholder="Search nodes, ops, tensors (/)" aria-label="Search the graph" spellcheck="false">
     <span id="search-count" class="muted"></span>
@@ -34,11 +71,11 @@ function inspectorSection(modelPath: string): string {
     ${button('Export SVG', {}, { id: 'export-svg' })}
     ${button('Export PNG', {}, { id: 'export-png' })}
     <span id="graph-status" class="muted" role="status">Loading the graph…</span>
+    <button type="button" id="toggle-sidebar" class="icon-toggle" aria-controls="sidebar" aria-expanded="true" title="Hide the side bar">Hide side bar</button>
   </div>
   <div class="stage">
     <canvas id="graph" tabindex="0" aria-label="Model graph: drag to pan, wheel to zoom, arrows to move along edges"></canvas>
     <canvas id="minimap" aria-hidden="true"></canvas>
-    <aside id="details" aria-label="Node details">Select a node to see its attributes, weights and channel group.</aside>
   </div>
 </section>`;
 }
@@ -99,65 +136,4 @@ function editsLine({ edits, dirty }: EditorPageInput): string {
   const what = edits.map((e) => escapeHtml(e.label)).join(' · ');
   const status = dirty ? 'Unsaved edits (Save writes the model, Undo takes them back)' : 'Edits saved';
   return `\n<p class="edited" role="status"><strong>${status}:</strong> ${what}</p>`;
-}
-
-function findingsSection(findings: readonly FindingRow[]): string {
-  if (findings.length === 0) return '';
-  const items = findings.map((f) => {
-    const fix = f.fix
-      ? button(
-          'Fix',
-          { fix: f.fix.code, node: f.fix.node, title: f.fix.title },
-          { appearance: 'primary', title: f.fix.title },
-        )
-      : '';
-    const where = f.node ? `<code>${escapeHtml(f.node)}</code>: ` : '';
-    const actions = [
-      fix,
-      f.node ? button('Reveal', { reveal: f.node }, { title: 'Show the node in the graph' }) : '',
-      f.group
-        ? button(
-            'Exclude Layer',
-            { 'exclude-group': f.group },
-            { title: "Leave this group's layers out of the plan" },
-          )
-        : '',
-    ].join(' ');
-    return `    <li>${tag(f.code)} <span class="sev-${f.severity}">${f.severity}</span> <span>${where}${escapeHtml(f.message)}</span> <span class="actions">${actions}</span></li>`;
-  });
-  return `
-<section aria-label="Findings">
-  <h2>Findings ${badge(String(findings.length))}</h2>
-  <ul class="findings">
-${items.join('\n')}
-  </ul>
-</section>`;
-}
-
-function groupsSection(groups: readonly GroupRow[]): string {
-  if (groups.length === 0) return '';
-  const prunable = groups.filter((g) => g.prunable).length;
-  const rows = groups.map((g) => {
-    const roots = g.roots
-      .map(
-        (r) =>
-          `<code class="reveal" data-reveal="${escapeHtml(r)}" title="Show in the graph">${escapeHtml(r)}</code>`,
-      )
-      .join(', ');
-    const shuffles = g.pixelShuffles.map(escapeHtml).join('<br>');
-    const state = g.prunable
-      ? 'prunable'
-      : `<span class="locked" title="${escapeHtml(g.locked ?? '')}">locked: ${escapeHtml(g.locked ?? '')}</span>`;
-    return `      <tr><td>${escapeHtml(g.id)}</td><td>${roots}</td><td class="num">${g.channels}</td><td class="num">${g.unit}</td><td class="num">${g.members}</td><td>${shuffles}</td><td>${state}</td></tr>`;
-  });
-  return `
-<section aria-label="Channel groups">
-  <h2>Channel groups ${badge(`${prunable} of ${groups.length} prunable`)}</h2>
-  <table class="groups">
-    <thead><tr><th>Group</th><th>Roots</th><th class="num">Channels</th><th class="num">Unit</th><th class="num">Members</th><th>Pixel shuffles</th><th>State</th></tr></thead>
-    <tbody>
-${rows.join('\n')}
-    </tbody>
-  </table>
-</section>`;
 }

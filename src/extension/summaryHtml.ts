@@ -3,7 +3,8 @@
 // page script (dist/webview.js, with the CSP nonce); the only style sheet is inline and carries the nonce too.
 import { formatBytes } from '../core/inspect/format';
 import type { ModelSummary, ValueSummary } from '../core/inspect/summary';
-import { escapeHtml } from '../shared/markup';
+import { capped, escapeHtml, showAllButton } from '../shared/markup';
+import { LAYOUT_STYLE } from './pageStyle';
 
 export interface PageOptions {
   /** A fresh random nonce for this page's Content-Security-Policy. */
@@ -18,13 +19,22 @@ export interface PageExtras {
   bottom?: string;
 }
 
-/** The summary page: header facts, inputs and outputs with shapes, the operator histogram, metadata. */
+/** The summary page: the title, then `extras.top`, the summary's sections and `extras.bottom`, stacked. */
 export function renderSummaryPage(
   summary: ModelSummary,
   title: string,
   options: PageOptions,
   extras: PageExtras = {},
 ): string {
+  const body = `
+<header>
+  <h1>${escapeHtml(title)}</h1>
+</header>${extras.top ?? ''}${summarySections(summary)}${extras.bottom ?? ''}`;
+  return page(title, body, options);
+}
+
+/** The summary's sections: header facts, inputs and outputs with shapes, the operator histogram, metadata. */
+export function summarySections(summary: ModelSummary): string {
   const s = summary;
   const opsets =
     Object.entries(s.opsets)
@@ -48,23 +58,20 @@ export function renderSummaryPage(
   ];
   const ops = Object.entries(s.ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const metadata = Object.entries(s.metadata);
-  const body = `
-<header>
-  <h1>${escapeHtml(title)}</h1>
-</header>${extras.top ?? ''}
+  return `
 <section aria-label="Model">
   <dl class="facts">
 ${facts.map(([k, v]) => `    <dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('\n')}
   </dl>
 </section>
 <section aria-label="Inputs and outputs">
-  <h2>Inputs</h2>
+  <h3>Inputs</h3>
   ${valueTable(s.inputs)}
-  <h2>Outputs</h2>
+  <h3>Outputs</h3>
   ${valueTable(s.outputs)}
 </section>
 <section aria-label="Operators">
-  <h2>Operators</h2>
+  <h3>Operators</h3>
   <table class="ops">
     <thead><tr><th>Operator</th><th class="num">Count</th></tr></thead>
     <tbody>
@@ -75,14 +82,13 @@ ${ops.map(([op, n]) => `      <tr><td><code>${escapeHtml(op)}</code></td><td cla
 ${
   metadata.length
     ? `<section aria-label="Metadata">
-  <h2>Metadata</h2>
+  <h3>Metadata</h3>
   <dl class="facts">
 ${metadata.map(([k, v]) => `    <dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('\n')}
   </dl>
 </section>`
     : ''
-}${extras.bottom ?? ''}`;
-  return page(title, body, options);
+}`;
 }
 
 /** The page shown when the model cannot be opened: the core's one-sentence message, nothing else. */
@@ -98,14 +104,14 @@ export function renderErrorPage(message: string, title: string, options: PageOpt
 function valueTable(values: ValueSummary[]): string {
   if (values.length === 0) return '<p class="muted">(none)</p>';
   const rows = values.map(
-    (v) =>
-      `<tr><td><code>${escapeHtml(v.name)}</code></td><td>${escapeHtml(v.dtype ?? '?')}</td>` +
+    (v, i) =>
+      `<tr${capped(i)}><td><code>${escapeHtml(v.name)}</code></td><td>${escapeHtml(v.dtype ?? '?')}</td>` +
       `<td><code>${escapeHtml(formatShape(v.shape))}</code></td></tr>`,
   );
   return `<table class="values">
     <thead><tr><th>Name</th><th>Type</th><th>Shape</th></tr></thead>
     <tbody>${rows.join('')}</tbody>
-  </table>`;
+  </table>${showAllButton(values.length)}`;
 }
 
 function formatShape(shape: ValueSummary['shape']): string {
@@ -126,7 +132,7 @@ export function page(title: string, body: string, { nonce, script }: PageOptions
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">${script?.worker ? `\n<meta name="onnx-pruner-worker" content="${escapeHtml(script.worker)}">` : ''}
 <title>${escapeHtml(title)}</title>
-<style nonce="${nonce}">${STYLE}</style>
+<style nonce="${nonce}">${STYLE}${LAYOUT_STYLE}</style>
 </head>
 <body>${body}${scriptTag}
 </body>

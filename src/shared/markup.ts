@@ -53,3 +53,32 @@ export function dropdown(id: string, options: [string, string][], label: string)
 export function textField(id: string, value: string, label: string): string {
   return `<vscode-text-field id="${escapeHtml(id)}" value="${escapeHtml(value)}" aria-label="${escapeHtml(label)}" size="6"></vscode-text-field>`;
 }
+
+/** Long lists on the page (findings of one code, a group's members, a node's ports) show this many at first. */
+export const LIST_LIMIT = 50;
+
+/** The label of the button that shows the rest of a capped list; the page script reveals the hidden items. */
+export function showAllLabel(count: number): string {
+  return `Show all ${count.toLocaleString('en-US')}`;
+}
+
+/**
+ * A list of `items` (markup already escaped) that shows the first LIST_LIMIT; the rest are hidden behind a
+ * "Show all" button (data-show-all), which the page script handles for every such list.
+ */
+export function cappedList(items: readonly string[], className: string): string {
+  const lis = items.map((item, i) => `<li${capped(i)}>${item}</li>`);
+  return `<ul class="${escapeHtml(className)}">\n${lis.join('\n')}\n</ul>${showAllButton(items.length)}`;
+}
+
+/** ` hidden` for an item past the first LIST_LIMIT of its list (a list item or a table row). */
+export function capped(index: number): string {
+  return index >= LIST_LIMIT ? ' hidden' : '';
+}
+
+/** The "Show all" button that follows a capped list or table of `count` items, if it has more than LIST_LIMIT. */
+export function showAllButton(count: number): string {
+  return count > LIST_LIMIT
+    ? `\n<button type="button" class="show-all" data-show-all>${escapeHtml(showAllLabel(count))}</button>`
+    : '';
+}

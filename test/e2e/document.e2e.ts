@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { Frame } from 'playwright-core';
 import { summarizeModel } from '../../src/core/inspect/summary';
 import { ModelView } from '../../src/core/onnx/modelView';
 import { openModel } from '../../src/core/onnx/reader';
@@ -52,6 +53,16 @@ async function pageText(pattern: RegExp | ((text: string) => boolean), timeoutMs
     await sleep(200);
   }
   throw new Error(`the editor page never showed ${pattern}; it shows:\n${text.slice(0, 2000)}`);
+}
+
+/**
+ * The PS002 Fix button. The editor's findings are grouped by code and each group is closed until the user opens
+ * it: open PS002's group first, as a user would.
+ */
+async function ps002Fix(frame: Frame) {
+  const group = frame.locator('details.finding-group[data-code="PS002"]');
+  if (!(await group.evaluate((d) => (d as HTMLDetailsElement).open))) await group.locator('summary').click();
+  return frame.locator('vscode-button[data-fix="PS002"]');
 }
 
 function tab(name: string) {
@@ -148,7 +159,7 @@ test('a Reshape→Transpose→Reshape pixel shuffle shows PS002; its Fix button 
     await pageText(/PS002/);
     await vs.screenshot('ps002-fix-button');
     const frame = await vs.webviewFrame();
-    await frame.locator('vscode-button[data-fix="PS002"]').click();
+    await (await ps002Fix(frame)).click();
     const fixed = await pageText(/Unsaved edits[\s\S]*Rewrite as DepthToSpace/);
     assert.match(fixed, /DepthToSpace\s+1/, 'the operator table counts one DepthToSpace');
     assert.doesNotMatch(fixed, /PS002/);
@@ -169,7 +180,7 @@ test('unsaved edits survive a window reload (hot exit backs up the edit list, no
     await vs.runCommand('View: Close All Editors');
     await vs.openFile('rtr.onnx');
     const frame = await vs.webviewFrame();
-    await frame.locator('vscode-button[data-fix="PS002"]').click();
+    await (await ps002Fix(frame)).click();
     await pageText(/Unsaved edits[\s\S]*Rewrite as DepthToSpace/);
     await waitForDirty('rtr.onnx', true);
     // VS Code backs a dirty editor up about a second after its last change; a browser window cannot wait for
@@ -198,11 +209,10 @@ test("the editor page runs under its CSP without violations (the UI kit's elemen
     await vs.openFile('rtr.onnx');
     const frame = await vs.webviewFrame();
     // The kit's button is a registered custom element with a shadow root: the page script ran.
-    await frame.locator('vscode-button[data-fix="PS002"]').waitFor();
-    assert.equal(
-      await frame.locator('vscode-button[data-fix="PS002"]').evaluate((e) => e.shadowRoot !== null),
-      true,
-    );
+    await frame.locator('details.finding-group[data-code="PS002"]').waitFor();
+    const fix = await ps002Fix(frame);
+    await fix.waitFor();
+    assert.equal(await fix.evaluate((e) => e.shadowRoot !== null), true);
     const violations = vs.console.filter(
       (line) => /Content Security Policy/.test(line) && !/gallery/.test(line), // the workbench's gallery probe
     );
