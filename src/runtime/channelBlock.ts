@@ -29,7 +29,8 @@ export function flagsOfCpuinfo(text: string): Set<string> {
   return new Set((line?.[1] ?? '').toLowerCase().split(/\s+/).filter(Boolean));
 }
 
-function osFlags(): Set<string> | undefined {
+/** The CPU feature flags the operating system reports (undefined where it reports none we can read). */
+export function osFlags(): Set<string> | undefined {
   try {
     if (process.platform === 'linux') return flagsOfCpuinfo(readFileSync('/proc/cpuinfo', 'latin1'));
     if (process.platform === 'darwin' && process.arch === 'x64') {

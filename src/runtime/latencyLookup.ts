@@ -1,0 +1,168 @@
+// Builds a model's latency lookup table (core/prune/latencyTable.ts) by timing each prunable group's
+// convolutions in ONNX Runtime at its candidate kept widths (core/prune/latencyProbe.ts builds the probe models),
+// or reads it from the cache (latencyCache.ts) when this model was measured on this machine, with this runtime
+// and thread count, before. The probes of one group are timed together, paired (they alternate run by run), so
+// a machine slowed by other work slows every width alike.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Analysis, analyzeModel } from '../core/analyze/analyze';
+import { withModelErrors } from '../core/onnx/errors';
+import { ModelView } from '../core/onnx/modelView';
+import { openModel } from '../core/onnx/reader';
+import type { ModelFile } from '../core/onnx/modelFile';
+import { sha256Of } from '../core/onnx/hash';
+import { GroupTable } from '../core/prune/groupTable';
+import { convsByName, probeConvs, probeModel } from '../core/prune/latencyProbe';
+import {
+  type LatencyEntry,
+  type LatencyTable,
+  candidateWidths,
+  latencyModel,
+  lcm,
+} from '../core/prune/latencyTable';
+import type { PruneSettings } from '../core/prune/select';
+import { type LoadedModel, OrtClient, type Stash } from './ortClient';
+import { feedSpecs } from './randomFeeds';
+import { latencyCacheKey, machineFacts, readCachedTable, writeCachedTable } from './latencyCache';
+
+/** What building a table did: a typed account (the tests count measurements with it, never time). */
+export interface LatencyTableStats {
+  /** The cache file's key. */
+  key: string;
+  /** Read from the cache (no measurement made). */
+  cached: boolean;
+  /** Groups timed, and probe models timed over all of them (0 when cached). */
+  groupsMeasured: number;
+  probesMeasured: number;
+}
+
+export interface LatencyLookupOptions {
+  /** Where tables are cached; none = always measure, keep nothing. */
+  cacheDir?: string;
+  /** Timed runs per probe (after 2 untimed). Default 7. */
+  runs?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Hears of each group timed: its index among the groups to time, their count. */
+  onGroup?: (done: number, total: number) => void;
+}
+
+/** The table for a model as `settings` would prune it (its channel step and block decide the widths). */
+export async function latencyTableFor(
+  client: OrtClient,
+  file: ModelFile,
+  analysis: Analysis,
+  settings: PruneSettings,
+  options: LatencyLookupOptions = {},
+): Promise<{ table: LatencyTable; stats: LatencyTableStats }> {
+  const block = settings.alignment?.block ?? 1;
+  // The worker's version is known once it has started.
+  const ortVersion = client.ortVersion ?? (await startedVersion(client));
+  const key = latencyCacheKey({
+    model: sha256Of(file.source),
+    machine: machineFacts(),
+    ortVersion,
+    threads: availableParallelism(),
+    grain: `${settings.roundTo}/${block}`,
+  });
+  const cached = options.cacheDir === undefined ? undefined : readCachedTable(options.cacheDir, key);
+  if (cached) return { table: cached, stats: { key, cached: true, groupsMeasured: 0, probesMeasured: 0 } };
+  const table = await measureTable(client, analysis, settings.roundTo, block, options);
+  if (options.cacheDir !== undefined) writeCachedTable(options.cacheDir, key, table.table);
+  return { table: table.table, stats: { key, cached: false, ...table.counts } };
+}
+
+/**
+ * `settings` with the model's latency table (measured in a child ONNX Runtime, or read from the cache): a
+ * prune with them chooses kept counts no larger count beats (select.ts).
+ */
+export async function withLatencyTable(
+  model: string,
+  settings: PruneSettings,
+  options: LatencyLookupOptions = {},
+): Promise<{ settings: PruneSettings; stats: LatencyTableStats }> {
+  const file = openModel(model);
+  const client = new OrtClient();
+  try {
+    const analysis = withModelErrors(model, () => analyzeModel(new ModelView(file)));
+    const { table, stats } = await latencyTableFor(client, file, analysis, settings, options);
+    return { settings: { ...settings, latency: latencyModel(table) }, stats };
+  } finally {
+    file.close();
+    await client.close();
+  }
+}
+
+/** One sentence for reports: where the kept counts' lookup table came from. */
+export function describeLatencyTable(stats: LatencyTableStats): string {
+  return stats.cached
+    ? 'Latency lookup table: read from the cache (this model, machine, ONNX Runtime version and thread count were measured before); kept counts are widths no larger width beats.'
+    : `Latency lookup table: ${stats.groupsMeasured} groups timed in ONNX Runtime at their candidate widths (${stats.probesMeasured} probes), cached for next time; kept counts are widths no larger width beats.`;
+}
+
+async function startedVersion(client: OrtClient): Promise<string> {
+  // A request that makes nothing (random inputs for no input) starts the worker.
+  const stash = await client.makeFeeds([], 0);
+  await client.drop([stash]);
+  return client.ortVersion ?? 'unknown';
+}
+
+async function measureTable(
+  client: OrtClient,
+  analysis: Analysis,
+  roundTo: number,
+  block: number,
+  options: LatencyLookupOptions,
+): Promise<{ table: LatencyTable; counts: { groupsMeasured: number; probesMeasured: number } }> {
+  const runs = options.runs ?? 7;
+  const call = { timeoutMs: options.timeoutMs };
+  const groupTable = new GroupTable(analysis);
+  const convs = convsByName(analysis);
+  const groups = analysis.report.groups.filter((g) => g.prunable);
+  const entries: LatencyEntry[] = [];
+  let probesMeasured = 0;
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-pruner-probe-'));
+  try {
+    for (let g = 0; g < groups.length; g++) {
+      options.signal?.throwIfAborted();
+      options.onGroup?.(g, groups.length);
+      const group = groups[g];
+      const probes = probeConvs(analysis, groupTable, group, convs);
+      if (probes.length === 0) continue;
+      const step = lcm(analysis.roots.get(group.roots[0])!.unit, roundTo);
+      const widths = candidateWidths(group.channels, step, block);
+      const built = widths.map((w) => probeModel(probes, w, group.channels));
+      if (built.some((bytes) => bytes === undefined)) continue;
+      const models: LoadedModel[] = [];
+      const feeds: Stash[] = [];
+      try {
+        for (let i = 0; i < widths.length; i++) {
+          const path = join(dir, `probe-${i}.onnx`);
+          writeFileSync(path, built[i]!);
+          const model = await client.load(path, call);
+          models.push(model);
+          feeds.push(await client.makeFeeds(feedSpecs(model.inputs), 1, call));
+        }
+        const jobs = models.map((model, i) => ({ model, feeds: feeds[i] }));
+        // The fastest run of each width: other work on the machine only ever adds time, so the minimum is
+        // the layer's own cost. A width slower than a larger one is timed once more before it is believed
+        // (a burst of other work can cover all of one width's runs).
+        let ms = (await client.time(jobs, { runs, warmup: 2, ...call })).map((t) => Math.min(...t));
+        probesMeasured += widths.length;
+        if (ms.some((t, i) => ms.slice(i + 1).some((later) => later < t))) {
+          const again = await client.time(jobs, { runs, warmup: 1, ...call });
+          ms = ms.map((t, i) => Math.min(t, ...again[i]));
+          probesMeasured += widths.length;
+        }
+        entries.push({ root: group.roots[0], channels: group.channels, widths, ms });
+      } finally {
+        await client.drop(feeds);
+        for (const model of models) await client.release(model);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { table: { entries }, counts: { groupsMeasured: entries.length, probesMeasured } };
+}
