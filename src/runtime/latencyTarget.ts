@@ -16,7 +16,7 @@ import {
   searchLatency,
   searchLatencyGuided,
 } from '../core/prune/latencySearch';
-import { latencyModel, predictedSaving } from '../core/prune/latencyTable';
+import { latencyModel, predictedSaving, timeAt } from '../core/prune/latencyTable';
 import { type PruneOutcome, type PruneProgress, pruneFile } from '../core/prune/prune';
 import { type PruneSettings, SelectionContext, selectUnits } from '../core/prune/select';
 import { OrtClient } from './ortClient';
@@ -47,13 +47,12 @@ export interface LatencyTargetOptions {
 
 export interface LatencyTargetOutcome {
   outcome: PruneOutcome;
-  search: LatencySearchResult;
+  /** With a lookup table, `predicted` holds the share it predicted for each measured step. */
+  search: LatencySearchResult & { predicted?: number[] };
   /** Paired timed runs per step. */
   runs: number;
   /** The lookup table's account (measured or cached), when one was used. */
   table?: LatencyTableStats;
-  /** Per measured step, the share the table predicted (same order as search.steps). */
-  predicted?: number[];
 }
 
 /** Prunes `model` into `output` globally, at the smallest ratio measured to meet `share` of its latency. */
@@ -79,7 +78,7 @@ export async function pruneForLatency(
     const original = await client.load(model, call);
     const feeds = await client.makeFeeds(feedSpecs(original.inputs), 1, call);
     let tableStats: LatencyTableStats | undefined;
-    let predict: ((ratio: number) => number) | undefined;
+    let saving: ((ratio: number) => number) | undefined;
     if (!options.noTable) {
       const analysis = analyzeModel(new ModelView(file));
       options.check?.(analysis);
@@ -92,16 +91,13 @@ export async function pruneForLatency(
       tableStats = stats;
       if (table.entries.length > 0) {
         global.latency = latencyModel(table, true);
-        // The original's own time, fastest run (as the table's are), for the table's savings to be a share of.
-        const [alone] = await client.time([{ model: original, feeds }], { runs: 10, warmup: 2, ...call });
-        const originalMs = Math.min(...alone);
+        const model = global.latency;
+        const full = table.entries.reduce((n, e) => n + timeAt(e, e.channels), 0);
         file.preload(128 << 20);
         // One context for every prediction: the units' importance is computed once.
         const context = new SelectionContext(analysis, file);
-        predict = (ratio: number) => {
-          const { groups } = selectUnits(analysis, file, { ...global, ratio }, context);
-          return Math.max(0, 1 - predictedSaving(global.latency!, groups) / originalMs);
-        };
+        saving = (ratio: number) =>
+          predictedSaving(model, selectUnits(analysis, file, { ...global, ratio }, context).groups) / full;
       }
     }
     let step = 0;
@@ -129,15 +125,13 @@ export async function pruneForLatency(
         rmSync(path, { force: true });
       }
     };
-    const predicted: number[] = [];
     const measured = async (ratio: number) => {
       const share = await measure(ratio);
-      if (predict) predicted.push(predict(ratio));
       options.onStep?.({ ratio, share });
       return share;
     };
-    const search = predict
-      ? await searchLatencyGuided(share, predict, measured, { signal: options.signal })
+    const search = saving
+      ? await searchLatencyGuided(share, saving, measured, { signal: options.signal })
       : await searchLatency(share, measured, { maxSteps: options.maxSteps, signal: options.signal });
     const outcome = pruneFile(
       model,
@@ -145,7 +139,7 @@ export async function pruneForLatency(
       { ...global, ratio: search.ratio },
       { signal: options.signal, hashOriginal: true, onProgress: options.onProgress, check: options.check },
     );
-    return { outcome, search, runs, table: tableStats, ...(predict ? { predicted } : {}) };
+    return { outcome, search, runs, table: tableStats };
   } finally {
     file.close();
     await client.close();
@@ -155,7 +149,8 @@ export async function pruneForLatency(
 
 /** The report's lines on the search: the target, the ratio it came to, and every measured step. */
 export function describeLatencySearch(target: number, result: LatencyTargetOutcome): string {
-  const { search, runs, predicted, table } = result;
+  const { search, runs, table } = result;
+  const predicted = search.predicted;
   const steps = search.steps
     .map(
       (s, i) =>
