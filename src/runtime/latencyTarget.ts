@@ -43,6 +43,11 @@ export interface LatencyTargetOptions {
   noTable?: boolean;
   /** Hears of the lookup table's measurement, group by group. */
   onTableGroup?: (done: number, total: number) => void;
+  /**
+   * Prunes with given settings into a file (`last`: the output itself, after the search). Default: pruneFile
+   * here; the language server prunes on its worker threads instead.
+   */
+  prune?: (settings: PruneSettings, output: string, last: boolean) => Promise<PruneOutcome>;
 }
 
 export interface LatencyTargetOutcome {
@@ -65,6 +70,14 @@ export async function pruneForLatency(
 ): Promise<LatencyTargetOutcome> {
   const runs = options.runs ?? 20;
   const call = { timeoutMs: options.timeoutMs };
+  const prune =
+    options.prune ??
+    (async (chosen: PruneSettings, path: string, last: boolean) =>
+      pruneFile(model, path, chosen, {
+        signal: options.signal,
+        check: options.check,
+        ...(last ? { hashOriginal: true, onProgress: options.onProgress } : {}),
+      }));
   const global: PruneSettings = {
     ...settings,
     global: true,
@@ -103,12 +116,7 @@ export async function pruneForLatency(
     let step = 0;
     const measure = async (ratio: number): Promise<number> => {
       const path = join(dir, `step-${++step}.onnx`);
-      const pruned = pruneFile(
-        model,
-        path,
-        { ...global, ratio },
-        { signal: options.signal, check: options.check },
-      );
+      const pruned = await prune({ ...global, ratio }, path, false);
       if (pruned.removedChannels === 0) return 1;
       const candidate = await client.load(path, call);
       try {
@@ -133,12 +141,7 @@ export async function pruneForLatency(
     const search = saving
       ? await searchLatencyGuided(share, saving, measured, { signal: options.signal })
       : await searchLatency(share, measured, { maxSteps: options.maxSteps, signal: options.signal });
-    const outcome = pruneFile(
-      model,
-      output,
-      { ...global, ratio: search.ratio },
-      { signal: options.signal, hashOriginal: true, onProgress: options.onProgress, check: options.check },
-    );
+    const outcome = await prune({ ...global, ratio: search.ratio }, output, true);
     return { outcome, search, runs, table: tableStats };
   } finally {
     file.close();

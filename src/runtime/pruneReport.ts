@@ -11,7 +11,13 @@ export function pruneReportJson(outcome: PruneOutcome, verify: VerifyResult | un
     ...g,
     removed: slices.filter((s) => s.group === g.group).map(({ group: _group, ...slice }) => slice),
   }));
-  return { ...summary, groups, verify: verify ?? null, slower: isSlower(verify), slowerLayers: slowerLayers(outcome, verify) };
+  return {
+    ...summary,
+    groups,
+    verify: verify ?? null,
+    slower: isSlower(verify),
+    slowerLayers: slowerLayers(outcome, verify),
+  };
 }
 
 /** `prune --report-md`: the same as a Markdown page a person can read. */
@@ -64,7 +70,7 @@ export function pruneReportMarkdown(outcome: PruneOutcome, verify: VerifyResult 
     '',
     `${outcome.removedChannels} channels removed; ${outcome.tensorsSliced} tensors and ${outcome.nodesChanged} nodes changed.`,
   );
-  if (outcome.alignment) lines.push('', escape(describeAlignment(outcome.alignment)));
+  if (outcome.alignment) lines.push('', escapeMarkdown(describeAlignment(outcome.alignment)));
   if (verify) {
     lines.push('', '## Verification (ONNX Runtime)', '');
     lines.push(
