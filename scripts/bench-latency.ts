@@ -137,7 +137,11 @@ async function main(): Promise<void> {
   const align =
     ALIGN === undefined ? `this machine's channel block (${detectChannelBlock().block})` : `--align ${ALIGN}`;
   const lines = [
-    `Corpus latency: ratio ${RATIO}, l1, counts on ${align}${TABLE ? ', widths from each model\'s latency lookup table' : ''}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ONNX Runtime CPU, ${RUNS} paired runs after 3 warm-up (median of pruned/original per pair)`,
+    `Corpus latency: ratio ${RATIO}, l1, counts on ${align}${TABLE ? ", widths from each model's latency lookup table" : ''}; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(
+        ' ',
+      )}; ONNX Runtime CPU, ${RUNS} paired runs after 3 warm-up (median of pruned/original per pair)`,
     '',
     `${'model'.padEnd(72)} ${'MACs'.padStart(6)} ${'orig ms'.padStart(8)} ${'latency'.padStart(8)}  note`,
   ];

@@ -187,7 +187,7 @@ checks and timing only, and exits 0 when the shapes match.`,
     .option('--exclude <nodes>', 'comma-separated layers to leave alone')
     .option(
       '--latency-table',
-      'time each group\'s layers in ONNX Runtime at candidate kept widths (cached) and never keep a count slower than a larger one (always on with --target-latency)',
+      "time each group's layers in ONNX Runtime at candidate kept widths (cached) and never keep a count slower than a larger one (always on with --target-latency)",
     )
     .option('--no-latency-table', 'with --target-latency: search by whole-model timings alone')
     .option(

@@ -12,7 +12,7 @@ import type { LatencyEntry, LatencyTable } from '../core/prune/latencyTable';
 import { detectChannelBlock, osFlags } from './channelBlock';
 
 /** Bumped when what a table holds, or how it is measured, changes: older files are then never read. */
-const TABLE_FORMAT = 1;
+const TABLE_FORMAT = 2;
 /** The folder holds at most this many bytes of tables; past it the least recently written go. */
 const MAX_CACHE_BYTES = 16 << 20;
 /** A table file larger than this is not ours (a model's table is some kilobytes). */
@@ -139,7 +139,10 @@ function isEntry(value: unknown): value is LatencyEntry {
   if (typeof value !== 'object' || value === null) return false;
   const e = value as Record<string, unknown>;
   const numbers = (list: unknown) =>
-    Array.isArray(list) && list.length > 0 && list.length <= 64 && list.every((n) => Number.isFinite(n) && n >= 0);
+    Array.isArray(list) &&
+    list.length > 0 &&
+    list.length <= 64 &&
+    list.every((n) => Number.isFinite(n) && n >= 0);
   return (
     typeof e.root === 'string' &&
     Number.isSafeInteger(e.channels) &&

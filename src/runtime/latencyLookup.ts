@@ -40,7 +40,7 @@ export interface LatencyTableStats {
 export interface LatencyLookupOptions {
   /** Where tables are cached; none = always measure, keep nothing. */
   cacheDir?: string;
-  /** Timed runs per probe (after 2 untimed). Default 7. */
+  /** Timed runs per probe (after 2 untimed). Default 5. */
   runs?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -115,7 +115,7 @@ async function measureTable(
   block: number,
   options: LatencyLookupOptions,
 ): Promise<{ table: LatencyTable; counts: { groupsMeasured: number; probesMeasured: number } }> {
-  const runs = options.runs ?? 7;
+  const runs = options.runs ?? 5;
   const call = { timeoutMs: options.timeoutMs };
   const groupTable = new GroupTable(analysis);
   const convs = convsByName(analysis);

@@ -16,7 +16,10 @@ export function slowerLayers(outcome: PruneOutcome, verify: VerifyResult | undef
 }
 
 /** One sentence naming them, for the text and Markdown reports; undefined when the model is not slower. */
-export function describeSlowerLayers(outcome: PruneOutcome, verify: VerifyResult | undefined): string | undefined {
+export function describeSlowerLayers(
+  outcome: PruneOutcome,
+  verify: VerifyResult | undefined,
+): string | undefined {
   if (!isSlower(verify)) return undefined;
   if (!outcome.latencyTable)
     return 'Prune with --latency-table to have the layers responsible named (each layer is timed at its candidate widths).';

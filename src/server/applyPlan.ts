@@ -53,7 +53,11 @@ export async function applyPlan(
                   undefined,
                 ),
               prune: (chosen, output, last) =>
-                pruneInWorker({ ...job, output, settings: chosen }, signal, last ? progress?.prune : undefined),
+                pruneInWorker(
+                  { ...job, output, settings: chosen },
+                  signal,
+                  last ? progress?.prune : undefined,
+                ),
             });
             latencyNote = describeLatencySearch(target, found);
             return found.outcome;
@@ -85,7 +89,8 @@ export async function applyPlan(
       ok: true,
       prunedUri: pathToFileURL(prunedPath).href,
       files: outcome.files,
-      report: pruneReportMarkdown(outcome, verified) + (latencyNote ? `\n${escapeMarkdown(latencyNote)}\n` : ''),
+      report:
+        pruneReportMarkdown(outcome, verified) + (latencyNote ? `\n${escapeMarkdown(latencyNote)}\n` : ''),
       parameters: { before: outcome.metrics.before.parameters, after: outcome.metrics.after.parameters },
       macs: { before: outcome.metrics.before.macs, after: outcome.metrics.after.macs },
       ...(verified

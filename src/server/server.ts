@@ -85,13 +85,13 @@ export function startServer(connection: Connection): void {
   connection.onInitialize((params) => {
     latencyCacheDir = cacheDirOf(params.initializationOptions);
     return {
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-      completionProvider: { triggerCharacters: ['"'] },
-      hoverProvider: true,
-    },
-    serverInfo: { name: 'ONNX Pruner analyzer' },
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        completionProvider: { triggerCharacters: ['"'] },
+        hoverProvider: true,
+      },
+      serverInfo: { name: 'ONNX Pruner analyzer' },
     };
   });
 

@@ -65,7 +65,13 @@ describe('the latency lookup table', () => {
       assert.deepEqual(second.stats, { ...first.stats, cached: true, groupsMeasured: 0, probesMeasured: 0 });
       assert.deepEqual(second.table, first.table);
 
-      const other = await latencyTableFor(client, file, analysis, { ...SETTINGS, roundTo: 8 }, { cacheDir, runs: 1 });
+      const other = await latencyTableFor(
+        client,
+        file,
+        analysis,
+        { ...SETTINGS, roundTo: 8 },
+        { cacheDir, runs: 1 },
+      );
       assert.equal(other.stats.cached, false, 'other widths: another table');
     } finally {
       file.close();

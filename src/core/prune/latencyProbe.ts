@@ -87,7 +87,11 @@ export function probeConvs(
  * round(dim × kept / channels). A conv whose scaled dims do not divide by its scaled group is left out.
  * Undefined when no conv is left.
  */
-export function probeModel(convs: readonly ProbeConv[], kept: number, channels: number): Uint8Array | undefined {
+export function probeModel(
+  convs: readonly ProbeConv[],
+  kept: number,
+  channels: number,
+): Uint8Array | undefined {
   const scale = (n: number) => Math.max(1, Math.round((n * kept) / channels));
   const graph: onnx.IGraphProto = { name: 'probe', node: [], initializer: [], input: [], output: [] };
   let n = 0;
@@ -113,7 +117,10 @@ export function probeModel(convs: readonly ProbeConv[], kept: number, channels: 
       name: `conv${n}`,
       input: inputs,
       output: [y],
-      attribute: [...conv.attributes, { name: 'group', type: onnx.AttributeProto.AttributeType.INT, i: toLong(group) }],
+      attribute: [
+        ...conv.attributes,
+        { name: 'group', type: onnx.AttributeProto.AttributeType.INT, i: toLong(group) },
+      ],
     });
     graph.output!.push({ name: y, type: { tensor_type: { elem_type: onnx.TensorProto.DataType.FLOAT } } });
     n++;

@@ -91,7 +91,8 @@ export function predictedSaving(model: LatencyModel, groups: readonly KeptCount[
   let saved = 0;
   for (const g of groups) {
     const entry = model.byRoot.get(g.roots[0]);
-    if (entry && g.keptChannels < g.channels) saved += timeAt(entry, g.channels) - timeAt(entry, g.keptChannels);
+    if (entry && g.keptChannels < g.channels)
+      saved += timeAt(entry, g.channels) - timeAt(entry, g.keptChannels);
   }
   return saved;
 }
@@ -135,9 +136,10 @@ export function leastSaving(
 /**
  * The kept widths a table measures for a group of `channels`: every count the prune could choose (multiples of
  * `step`, of `block` too where the count is one), coarsened by doubling until there are at most `most`, and the
- * full width. Ascending.
+ * full width. Ascending. Eight by default: each width is a model loaded and timed, and a VGG-sized model has
+ * sixteen groups whose layers take tens of milliseconds.
  */
-export function candidateWidths(channels: number, step: number, block: number, most = 16): number[] {
+export function candidateWidths(channels: number, step: number, block: number, most = 8): number[] {
   let grain = channels % block === 0 ? lcm(step, block) : step;
   while (Math.floor((channels - 1) / grain) > most) grain *= 2;
   const widths: number[] = [];

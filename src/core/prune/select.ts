@@ -161,8 +161,8 @@ export function selectUnits(
         widths && channels === 0
           ? `no kept count the latency table measured as fast as a larger one is nearer to the ${Number(count.toFixed(1))} channels asked for than removing none`
           : block > 1 && channels === 0
-          ? (offBlockReason(group.channels, step, count, block) ?? 'nothing to remove at this ratio')
-          : 'nothing to remove at this ratio';
+            ? (offBlockReason(group.channels, step, count, block) ?? 'nothing to remove at this ratio')
+            : 'nothing to remove at this ratio';
       continue;
     }
     const scores = context.scoresOf(group, units, settings);
@@ -207,7 +207,8 @@ function selectGlobally(
     const units = table.unitsOf(group);
     const scores = context.scoresOf(group, units, settings);
     const mean =
-      (units.reduce((n, u) => n + scores.get(u)!, 0) / Math.max(units.length, 1) || 1) * (cost.get(group) ?? 1);
+      (units.reduce((n, u) => n + scores.get(u)!, 0) / Math.max(units.length, 1) || 1) *
+      (cost.get(group) ?? 1);
     const sizes = unitSizes(context, group);
     for (const unit of units)
       candidates.push({ group, unit, score: scores.get(unit)! / mean, size: sizes.get(unit) ?? 0 });

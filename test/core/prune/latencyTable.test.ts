@@ -52,11 +52,12 @@ describe('the monotone envelope', () => {
 });
 
 describe('the widths a table measures', () => {
-  test('multiples of the block where the count is one, coarsened to at most 16, the full width last', () => {
+  test('multiples of the block where the count is one, coarsened to at most 8, the full width last', () => {
     assert.deepEqual(candidateWidths(64, 1, 16), [16, 32, 48, 64]);
     assert.deepEqual(candidateWidths(64, 1, 8), [8, 16, 24, 32, 40, 48, 56, 64]);
-    const wide = candidateWidths(512, 1, 8);
-    assert.ok(wide.length <= 17 && wide.at(-1) === 512);
+    assert.deepEqual(candidateWidths(512, 1, 8), [64, 128, 192, 256, 320, 384, 448, 512]);
+    const wide = candidateWidths(200, 1, 8, 16);
+    assert.ok(wide.length <= 17 && wide.at(-1) === 200);
     for (const w of wide) assert.equal(w % 8, 0);
   });
 
