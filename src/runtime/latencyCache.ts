@@ -12,7 +12,7 @@ import type { LatencyEntry, LatencyTable } from '../core/prune/latencyTable';
 import { detectChannelBlock, osFlags } from './channelBlock';
 
 /** Bumped when what a table holds, or how it is measured, changes: older files are then never read. */
-const TABLE_FORMAT = 2;
+const TABLE_FORMAT = 3;
 /** The folder holds at most this many bytes of tables; past it the least recently written go. */
 const MAX_CACHE_BYTES = 16 << 20;
 /** A table file larger than this is not ours (a model's table is some kilobytes). */

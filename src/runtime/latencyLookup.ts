@@ -132,28 +132,39 @@ async function measureTable(
       if (probes.length === 0) continue;
       const step = lcm(analysis.roots.get(group.roots[0])!.unit, roundTo);
       const widths = candidateWidths(group.channels, step, block);
-      const built = widths.map((w) => probeModel(probes, w, group.channels));
-      if (built.some((bytes) => bytes === undefined)) continue;
+      // One probe model per conv and width: several convs in one session ran several times slower than
+      // the sum of their own times (ONNX Runtime 1.20), so each layer is timed alone and the group's time
+      // is the sum. A conv that cannot be built at every width (a group count that does not divide) is left out.
+      const built = probes
+        .map((conv) => widths.map((w) => probeModel([conv], w, group.channels)))
+        .filter((perWidth) => perWidth.every((bytes) => bytes !== undefined)) as Uint8Array[][];
+      if (built.length === 0) continue;
       const models: LoadedModel[] = [];
       const feeds: Stash[] = [];
       try {
-        for (let i = 0; i < widths.length; i++) {
-          const path = join(dir, `probe-${i}.onnx`);
-          writeFileSync(path, built[i]!);
-          const model = await client.load(path, call);
-          models.push(model);
-          feeds.push(await client.makeFeeds(feedSpecs(model.inputs), 1, call));
+        for (const [c, perWidth] of built.entries()) {
+          for (const [i, bytes] of perWidth.entries()) {
+            const path = join(dir, `probe-${c}-${i}.onnx`);
+            writeFileSync(path, bytes);
+            const model = await client.load(path, call);
+            models.push(model);
+            feeds.push(await client.makeFeeds(feedSpecs(model.inputs), 1, call));
+          }
         }
         const jobs = models.map((model, i) => ({ model, feeds: feeds[i] }));
-        // The fastest run of each width: other work on the machine only ever adds time, so the minimum is
+        // The fastest run of each probe: other work on the machine only ever adds time, so the minimum is
         // the layer's own cost. A width slower than a larger one is timed once more before it is believed
         // (a burst of other work can cover all of one width's runs).
-        let ms = (await client.time(jobs, { runs, warmup: 2, ...call })).map((t) => Math.min(...t));
-        probesMeasured += widths.length;
+        let fastest = (await client.time(jobs, { runs, warmup: 2, ...call })).map((t) => Math.min(...t));
+        const sum = () =>
+          widths.map((_, i) => built.reduce((n, _c, c) => n + fastest[c * widths.length + i], 0));
+        let ms = sum();
+        probesMeasured += jobs.length;
         if (ms.some((t, i) => ms.slice(i + 1).some((later) => later < t))) {
           const again = await client.time(jobs, { runs, warmup: 1, ...call });
-          ms = ms.map((t, i) => Math.min(t, ...again[i]));
-          probesMeasured += widths.length;
+          fastest = fastest.map((t, j) => Math.min(t, ...again[j]));
+          ms = sum();
+          probesMeasured += jobs.length;
         }
         entries.push({ root: group.roots[0], channels: group.channels, widths, ms });
       } finally {
