@@ -13,7 +13,7 @@ import { openModel } from '../core/onnx/reader';
 import type { ModelFile } from '../core/onnx/modelFile';
 import { sha256Of } from '../core/onnx/hash';
 import { GroupTable } from '../core/prune/groupTable';
-import { convsByName, probeConvs, probeModel } from '../core/prune/latencyProbe';
+import { type ProbeConv, convsByName, probeConvs, probeModel } from '../core/prune/latencyProbe';
 import {
   type LatencyEntry,
   type LatencyTable,
@@ -25,6 +25,16 @@ import type { PruneSettings } from '../core/prune/select';
 import { type LoadedModel, OrtClient, type Stash } from './ortClient';
 import { feedSpecs } from './randomFeeds';
 import { latencyCacheKey, machineFacts, readCachedTable, writeCachedTable } from './latencyCache';
+import {
+  BLOCK_PROBE_CHANNELS,
+  blockNeedsMeasuring,
+  blockOfTimings,
+  detectChannelBlock,
+  measuredAlignment,
+} from './channelBlock';
+import type { ChannelAlignment } from '../core/prune/align';
+import { toLong } from '../core/onnx/int64';
+import { onnx } from '../core/onnx/proto/onnx.js';
 
 /** What building a table did: a typed account (the tests count measurements with it, never time). */
 export interface LatencyTableStats {
@@ -48,29 +58,102 @@ export interface LatencyLookupOptions {
   onGroup?: (done: number, total: number) => void;
 }
 
-/** The table for a model as `settings` would prune it (its channel step and block decide the widths). */
+/**
+ * The table for a model as `settings` would prune it (its channel step and block decide the widths). Where the
+ * machine's block was only assumed (not x86, and the settings carry the assumed one), it is measured first (and
+ * cached): `alignment` is then the measured block, to prune with.
+ */
 export async function latencyTableFor(
   client: OrtClient,
   file: ModelFile,
   analysis: Analysis,
   settings: PruneSettings,
   options: LatencyLookupOptions = {},
-): Promise<{ table: LatencyTable; stats: LatencyTableStats }> {
-  const block = settings.alignment?.block ?? 1;
+): Promise<{ table: LatencyTable; stats: LatencyTableStats; alignment?: ChannelAlignment }> {
   // The worker's version is known once it has started.
   const ortVersion = client.ortVersion ?? (await startedVersion(client));
+  const machine = machineFacts();
+  const threads = availableParallelism();
+  let alignment = settings.alignment;
+  if (blockNeedsMeasuring() && settings.alignment === detectChannelBlock()) {
+    const probeKey = latencyCacheKey({
+      model: 'channel-block',
+      machine,
+      ortVersion,
+      threads,
+      grain: 'probe',
+    });
+    const cachedProbe =
+      options.cacheDir === undefined ? undefined : readCachedTable(options.cacheDir, probeKey);
+    const probe = cachedProbe ?? (await measureBlockProbe(client, options));
+    if (!cachedProbe && options.cacheDir !== undefined) writeCachedTable(options.cacheDir, probeKey, probe);
+    const entry = probe.entries[0];
+    alignment = measuredAlignment(blockOfTimings(entry.widths, entry.ms));
+  }
+  const block = alignment?.block ?? 1;
   const key = latencyCacheKey({
     model: sha256Of(file.source),
-    machine: machineFacts(),
+    machine,
     ortVersion,
-    threads: availableParallelism(),
+    threads,
     grain: `${settings.roundTo}/${block}`,
   });
+  const measured = alignment !== settings.alignment ? { alignment } : {};
   const cached = options.cacheDir === undefined ? undefined : readCachedTable(options.cacheDir, key);
-  if (cached) return { table: cached, stats: { key, cached: true, groupsMeasured: 0, probesMeasured: 0 } };
+  if (cached)
+    return { table: cached, stats: { key, cached: true, groupsMeasured: 0, probesMeasured: 0 }, ...measured };
   const table = await measureTable(client, analysis, settings.roundTo, block, options);
   if (options.cacheDir !== undefined) writeCachedTable(options.cacheDir, key, table.table);
-  return { table: table.table, stats: { key, cached: false, ...table.counts } };
+  return { table: table.table, stats: { key, cached: false, ...table.counts }, ...measured };
+}
+
+/** The channel block this machine's ONNX Runtime shows when timed (see blockOfTimings), uncached. */
+export async function measureChannelBlock(
+  client: OrtClient,
+  options: LatencyLookupOptions = {},
+): Promise<number> {
+  const entry = (await measureBlockProbe(client, options)).entries[0];
+  return blockOfTimings(entry.widths, entry.ms);
+}
+
+/** One 3×3 conv at 48…64 channels in and out, 28×28: the timings a measured block is read from. */
+async function measureBlockProbe(client: OrtClient, options: LatencyLookupOptions): Promise<LatencyTable> {
+  const ints = (values: number[]) => values.map((v) => toLong(v));
+  const conv: ProbeConv = {
+    input: [1, 64, 28, 28],
+    weight: [64, 64, 3, 3],
+    group: 1,
+    bias: false,
+    scalesOut: true,
+    scalesIn: true,
+    attributes: [
+      { name: 'kernel_shape', type: onnx.AttributeProto.AttributeType.INTS, ints: ints([3, 3]) },
+      { name: 'pads', type: onnx.AttributeProto.AttributeType.INTS, ints: ints([1, 1, 1, 1]) },
+    ],
+  };
+  const call = { timeoutMs: options.timeoutMs };
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-pruner-probe-'));
+  const models: LoadedModel[] = [];
+  const feeds: Stash[] = [];
+  try {
+    for (const c of BLOCK_PROBE_CHANNELS) {
+      const path = join(dir, `block-${c}.onnx`);
+      writeFileSync(path, probeModel([conv], c, 64)!);
+      const model = await client.load(path, call);
+      models.push(model);
+      feeds.push(await client.makeFeeds(feedSpecs(model.inputs), 1, call));
+    }
+    const times = await client.time(
+      models.map((model, i) => ({ model, feeds: feeds[i] })),
+      { runs: options.runs ?? 5, warmup: 2, ...call },
+    );
+    const ms = times.map((t) => Math.min(...t));
+    return { entries: [{ root: 'channel-block', channels: 64, widths: BLOCK_PROBE_CHANNELS, ms }] };
+  } finally {
+    await client.drop(feeds);
+    for (const model of models) await client.release(model);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -86,8 +169,11 @@ export async function withLatencyTable(
   const client = new OrtClient();
   try {
     const analysis = withModelErrors(model, () => analyzeModel(new ModelView(file)));
-    const { table, stats } = await latencyTableFor(client, file, analysis, settings, options);
-    return { settings: { ...settings, latency: latencyModel(table) }, stats };
+    const { table, stats, alignment } = await latencyTableFor(client, file, analysis, settings, options);
+    return {
+      settings: { ...settings, ...(alignment ? { alignment } : {}), latency: latencyModel(table) },
+      stats,
+    };
   } finally {
     file.close();
     await client.close();

@@ -95,13 +95,14 @@ export async function pruneForLatency(
     if (!options.noTable) {
       const analysis = analyzeModel(new ModelView(file));
       options.check?.(analysis);
-      const { table, stats } = await latencyTableFor(client, file, analysis, global, {
+      const { table, stats, alignment } = await latencyTableFor(client, file, analysis, global, {
         cacheDir: options.cacheDir,
         timeoutMs: options.timeoutMs,
         signal: options.signal,
         onGroup: options.onTableGroup,
       });
       tableStats = stats;
+      if (alignment) global.alignment = alignment;
       if (table.entries.length > 0) {
         global.latency = latencyModel(table, true);
         const model = global.latency;
