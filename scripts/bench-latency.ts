@@ -112,6 +112,10 @@ async function measure(client: OrtClient, model: string, dir: string): Promise<R
   }
 }
 
+function rowText(r: Row): string {
+  return `${r.model.padEnd(72)} ${r.macs === undefined ? '—'.padStart(6) : r.macs.toFixed(3).padStart(6)} ${r.originalMs === undefined ? '—'.padStart(8) : r.originalMs.toFixed(2).padStart(8)} ${r.latency === undefined ? '—'.padStart(8) : r.latency.toFixed(3).padStart(8)}  ${r.note}${r.originalMs !== undefined && r.originalMs < MIN_MS ? `under ${MIN_MS} ms: not judged` : ''}${r.latency !== undefined && r.latency > 1.02 && (r.originalMs ?? 0) >= MIN_MS ? 'SLOWER' : ''}`;
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CORPUS)) {
     process.stdout.write(`corpus latency: skipped (${CORPUS} is absent)\n`);
@@ -128,7 +132,10 @@ async function main(): Promise<void> {
     for (const model of models(CORPUS).filter((m) => !ONLY || m.includes(ONLY))) {
       if (statSync(model).size > 300e6) continue;
       process.stderr.write(`  ${relative(CORPUS, model)}\n`);
-      rows.push(await measure(client, model, dir));
+      const row = await measure(client, model, dir);
+      rows.push(row);
+      // Each row as it comes (a long run that is stopped still tells what it measured).
+      process.stderr.write(`    ${rowText(row)}\n`);
     }
   } finally {
     await client.close();
@@ -145,10 +152,7 @@ async function main(): Promise<void> {
     '',
     `${'model'.padEnd(72)} ${'MACs'.padStart(6)} ${'orig ms'.padStart(8)} ${'latency'.padStart(8)}  note`,
   ];
-  for (const r of rows)
-    lines.push(
-      `${r.model.padEnd(72)} ${r.macs === undefined ? '—'.padStart(6) : r.macs.toFixed(3).padStart(6)} ${r.originalMs === undefined ? '—'.padStart(8) : r.originalMs.toFixed(2).padStart(8)} ${r.latency === undefined ? '—'.padStart(8) : r.latency.toFixed(3).padStart(8)}  ${r.note}${r.originalMs !== undefined && r.originalMs < MIN_MS ? `under ${MIN_MS} ms: not judged` : ''}${r.latency !== undefined && r.latency > 1.02 && (r.originalMs ?? 0) >= MIN_MS ? 'SLOWER' : ''}`,
-    );
+  for (const r of rows) lines.push(rowText(r));
   const judged = rows.filter((r) => r.latency !== undefined && (r.originalMs ?? 0) >= MIN_MS);
   const slower = judged.filter((r) => r.latency! > 1.02);
   lines.push(
