@@ -185,6 +185,15 @@ checks and timing only, and exits 0 when the shapes match.`,
     )
     .option('--seed <n>', 'seed for the random criterion')
     .option('--exclude <nodes>', 'comma-separated layers to leave alone')
+    .option(
+      '--latency-table',
+      "time each group's layers in ONNX Runtime at candidate kept widths (cached) and never keep a count slower than a larger one (always on with --target-latency)",
+    )
+    .option('--no-latency-table', 'with --target-latency: search by whole-model timings alone')
+    .option(
+      '--cache-dir <dir>',
+      'where latency lookup tables are cached (default $XDG_CACHE_HOME/onnx-pruner, else ~/.cache/onnx-pruner)',
+    )
     .option('--verify', 'check the pruned model in ONNX Runtime against the masked original')
     .option(
       '--timeout <seconds>',

@@ -68,6 +68,10 @@ export class AnalyzerClient implements vscode.Disposable {
       documentSelector: [{ scheme: 'file', pattern: '**/*.prune.json' }],
       synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.onnx') },
       outputChannel: log,
+      // Latency lookup tables (measured per model and machine) are cached in the extension's global storage.
+      initializationOptions: {
+        latencyCacheDir: vscode.Uri.joinPath(context.globalStorageUri, 'latency-tables').fsPath,
+      },
       // The server's own messages go to our log; failures reach the user as notifications of the command.
       revealOutputChannelOn: RevealOutputChannelOn.Never,
     };

@@ -9,7 +9,7 @@ const SEVERITY_ORDER: Record<FindingRow['severity'], number> = { error: 0, warni
 
 /** The findings grouped by code: one collapsed `<details>` per code, with its count and what the code means. */
 export function findingGroups(findings: readonly FindingRow[]): string {
-  const byCode = new Map<string, FindingRow[]>();
+  const byCode = new Map<FindingRow['code'], FindingRow[]>();
   for (const f of findings) {
     const rows = byCode.get(f.code);
     if (rows) rows.push(f);
@@ -25,7 +25,7 @@ export function findingGroups(findings: readonly FindingRow[]): string {
     .sort((x, y) => SEVERITY_ORDER[x.severity] - SEVERITY_ORDER[y.severity] || x.code.localeCompare(y.code));
   return groups
     .map(({ code, rows, severity }) => {
-      const what = CODES[code]?.summary ?? rows[0].message;
+      const what = CODES[code].summary;
       const mixed = rows.some((f) => f.severity !== severity);
       return `
 <details class="finding-group" data-code="${escapeHtml(code)}">

@@ -2,6 +2,7 @@ import type { OnnxErrorKind } from '../core/onnx/errors';
 import type { PrunePreview } from '../core/prune/preview';
 import type { PruneOutcome } from '../core/prune/prune';
 import type { PruneStage } from '../core/prune/progressText';
+import type { PruneSettings } from '../core/prune/select';
 
 /**
  * What the server asks of a prune worker (worker_threads `workerData`): prune a model by a plan into a file, or
@@ -13,6 +14,11 @@ export type PruneJobRequest = {
   /** The plan, checked against the model in the worker (errors refuse it, as `prune --plan` does). */
   planPath: string;
   planText: string;
+  /**
+   * Settings to prune with instead of the plan's (the plan is still checked against the model): a
+   * `--target-latency` search's steps, each a global ratio with the latency lookup table.
+   */
+  settings?: PruneSettings;
   /** One Int32: set to 1 to cancel. A worker busy in synchronous work cannot read messages, so it polls this. */
   cancel: SharedArrayBuffer;
 } & ({ kind: 'prune'; output: string } | { kind: 'preview' });

@@ -4,6 +4,7 @@
  * editor; the server then owns their analysis and publishes their findings on the model's URI.
  */
 import { NotificationType, RequestType, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
+import type { DiagnosticCode, Severity } from '../core/analyze/codes';
 import type { GraphSkeleton } from '../core/inspect/graphSkeleton';
 import type { ChartCriterion, NodeDetails } from '../core/inspect/nodeDetails';
 import type { ModelSummary } from '../core/inspect/summary';
@@ -159,8 +160,8 @@ export interface GroupRow {
 
 /** A finding as the editor shows it, with the model fix it offers (Fix button, Fix Problem). */
 export interface FindingRow {
-  code: string;
-  severity: 'error' | 'warning' | 'info';
+  code: DiagnosticCode;
+  severity: Severity;
   message: string;
   node?: string;
   group?: string;

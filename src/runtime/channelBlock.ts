@@ -29,7 +29,8 @@ export function flagsOfCpuinfo(text: string): Set<string> {
   return new Set((line?.[1] ?? '').toLowerCase().split(/\s+/).filter(Boolean));
 }
 
-function osFlags(): Set<string> | undefined {
+/** The CPU feature flags the operating system reports (undefined where it reports none we can read). */
+export function osFlags(): Set<string> | undefined {
   try {
     if (process.platform === 'linux') return flagsOfCpuinfo(readFileSync('/proc/cpuinfo', 'latin1'));
     if (process.platform === 'darwin' && process.arch === 'x64') {
@@ -62,7 +63,7 @@ export function detectChannelBlock(): ChannelAlignment {
   else
     detected = {
       block: 1,
-      reason: `ONNX Runtime has no blocked convolution layout on this processor (${process.arch}), so kept channel counts are not aligned`,
+      reason: `this processor's flags (${process.arch}) do not tell which channel block ONNX Runtime's CPU convolutions use, so kept channel counts are not aligned (--latency-table measures it)`,
     };
   return detected;
 }
@@ -74,4 +75,46 @@ export function detectChannelBlock(): ChannelAlignment {
 export function withMachineAlignment(settings: PruneSettings): PruneSettings {
   if (settings.alignment || settings.roundTo > 1) return settings;
   return { ...settings, alignment: detectChannelBlock() };
+}
+
+/**
+ * The channel block that timings show (where the processor's flags say nothing, as on ARM): one 3×3 conv timed
+ * with c channels in and out for consecutive c, each time per multiply-accumulate. A block b is the runtime's
+ * when counts that are multiples of b run clearly faster per MAC than the others, and the odd multiples of b/2
+ * do not share that (otherwise the block is smaller). The largest such b of 16, 8, 4; else 1.
+ */
+export function blockOfTimings(channels: readonly number[], ms: readonly number[]): number {
+  const perMac = channels.map((c, i) => ms[i] / (c * c));
+  const mean = (keep: (c: number) => boolean) => {
+    const picked = perMac.filter((_, i) => keep(channels[i]));
+    return picked.length ? picked.reduce((a, b) => a + b, 0) / picked.length : NaN;
+  };
+  for (const b of [16, 8, 4]) {
+    const on = mean((c) => c % b === 0);
+    const off = mean((c) => c % b !== 0);
+    const half = mean((c) => c % b === b / 2);
+    if (on < 0.85 * off && half > 1.15 * on) return b;
+  }
+  return 1;
+}
+
+/** The channel counts a measured block is probed at (see blockOfTimings). */
+export const BLOCK_PROBE_CHANNELS = Array.from({ length: 17 }, (_, i) => 48 + i);
+
+/** A measured block as settings carry it. */
+export function measuredAlignment(block: number): ChannelAlignment {
+  return block > 1
+    ? {
+        block,
+        reason: `ONNX Runtime's CPU convolutions ran faster per operation with multiples of ${block} channels on this processor (${process.arch}; measured, as its feature flags do not tell)`,
+      }
+    : {
+        block: 1,
+        reason: `ONNX Runtime's CPU convolutions showed no faster channel block on this processor (${process.arch}; measured), so kept channel counts are not aligned`,
+      };
+}
+
+/** Whether this machine's block is only assumed (not x86: no flags say what ONNX Runtime's kernels use). */
+export function blockNeedsMeasuring(): boolean {
+  return process.arch !== 'x64' && process.arch !== 'ia32';
 }

@@ -1,17 +1,28 @@
 // `prune --target-latency SHARE`: a global prune whose pruned model, timed against the original in ONNX Runtime,
 // takes at most SHARE of its time. Each step of the search (core/prune/latencySearch.ts) is a real prune into a
 // temporary folder and a paired timing (the two models alternate on the same inputs, made in the worker); the
-// ratio found is then pruned into the output.
+// ratio found is then pruned into the output. With the latency lookup table (latencyLookup.ts) the search ranks
+// channels by importance per unit of latency saved and is led by the table's prediction of each ratio's share
+// (searchLatencyGuided), so it needs fewer of those whole-model measurements; the answer is still measured.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Analysis } from '../core/analyze/analyze';
-import { type LatencySearchResult, type LatencyStep, searchLatency } from '../core/prune/latencySearch';
+import { type Analysis, analyzeModel } from '../core/analyze/analyze';
+import { ModelView } from '../core/onnx/modelView';
+import { openModel } from '../core/onnx/reader';
+import {
+  type LatencySearchResult,
+  type LatencyStep,
+  searchLatency,
+  searchLatencyGuided,
+} from '../core/prune/latencySearch';
+import { latencyModel, predictedSaving, timeAt } from '../core/prune/latencyTable';
 import { type PruneOutcome, type PruneProgress, pruneFile } from '../core/prune/prune';
-import type { PruneSettings } from '../core/prune/select';
+import { type PruneSettings, SelectionContext, selectUnits } from '../core/prune/select';
 import { OrtClient } from './ortClient';
 import { median, pairedRatios } from './pairedTiming';
 import { feedSpecs } from './randomFeeds';
+import { type LatencyTableStats, latencyTableFor } from './latencyLookup';
 
 export interface LatencyTargetOptions {
   /** Paired timed runs per step (after 3 untimed ones). Default 20. */
@@ -26,13 +37,27 @@ export interface LatencyTargetOptions {
   onProgress?: PruneProgress;
   /** Checks the analysis before the output is written (a plan's errors refuse the prune). */
   check?: (analysis: Analysis) => void;
+  /** Where latency lookup tables are cached (none: measured afresh, not kept). */
+  cacheDir?: string;
+  /** Use no lookup table: the plain bisection over measured ratios. */
+  noTable?: boolean;
+  /** Hears of the lookup table's measurement, group by group. */
+  onTableGroup?: (done: number, total: number) => void;
+  /**
+   * Prunes with given settings into a file (`last`: the output itself, after the search). Default: pruneFile
+   * here; the language server prunes on its worker threads instead.
+   */
+  prune?: (settings: PruneSettings, output: string, last: boolean) => Promise<PruneOutcome>;
 }
 
 export interface LatencyTargetOutcome {
   outcome: PruneOutcome;
-  search: LatencySearchResult;
+  /** With a lookup table, `predicted` holds the share it predicted for each measured step. */
+  search: LatencySearchResult & { predicted?: number[] };
   /** Paired timed runs per step. */
   runs: number;
+  /** The lookup table's account (measured or cached), when one was used. */
+  table?: LatencyTableStats;
 }
 
 /** Prunes `model` into `output` globally, at the smallest ratio measured to meet `share` of its latency. */
@@ -45,6 +70,14 @@ export async function pruneForLatency(
 ): Promise<LatencyTargetOutcome> {
   const runs = options.runs ?? 20;
   const call = { timeoutMs: options.timeoutMs };
+  const prune =
+    options.prune ??
+    (async (chosen: PruneSettings, path: string, last: boolean) =>
+      pruneFile(model, path, chosen, {
+        signal: options.signal,
+        check: options.check,
+        ...(last ? { hashOriginal: true, onProgress: options.onProgress } : {}),
+      }));
   const global: PruneSettings = {
     ...settings,
     global: true,
@@ -53,18 +86,38 @@ export async function pruneForLatency(
   };
   const dir = mkdtempSync(join(tmpdir(), 'onnx-pruner-latency-'));
   const client = new OrtClient();
+  const file = openModel(model);
   try {
     const original = await client.load(model, call);
     const feeds = await client.makeFeeds(feedSpecs(original.inputs), 1, call);
+    let tableStats: LatencyTableStats | undefined;
+    let saving: ((ratio: number) => number) | undefined;
+    if (!options.noTable) {
+      const analysis = analyzeModel(new ModelView(file));
+      options.check?.(analysis);
+      const { table, stats, alignment } = await latencyTableFor(client, file, analysis, global, {
+        cacheDir: options.cacheDir,
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        onGroup: options.onTableGroup,
+      });
+      tableStats = stats;
+      if (alignment) global.alignment = alignment;
+      if (table.entries.length > 0) {
+        global.latency = latencyModel(table, true);
+        const model = global.latency;
+        const full = table.entries.reduce((n, e) => n + timeAt(e, e.channels), 0);
+        file.preload(128 << 20);
+        // One context for every prediction: the units' importance is computed once.
+        const context = new SelectionContext(analysis, file);
+        saving = (ratio: number) =>
+          predictedSaving(model, selectUnits(analysis, file, { ...global, ratio }, context).groups) / full;
+      }
+    }
     let step = 0;
     const measure = async (ratio: number): Promise<number> => {
       const path = join(dir, `step-${++step}.onnx`);
-      const pruned = pruneFile(
-        model,
-        path,
-        { ...global, ratio },
-        { signal: options.signal, check: options.check },
-      );
+      const pruned = await prune({ ...global, ratio }, path, false);
       if (pruned.removedChannels === 0) return 1;
       const candidate = await client.load(path, call);
       try {
@@ -81,23 +134,18 @@ export async function pruneForLatency(
         rmSync(path, { force: true });
       }
     };
-    const search = await searchLatency(
-      share,
-      async (ratio) => {
-        const measured = await measure(ratio);
-        options.onStep?.({ ratio, share: measured });
-        return measured;
-      },
-      { maxSteps: options.maxSteps, signal: options.signal },
-    );
-    const outcome = pruneFile(
-      model,
-      output,
-      { ...global, ratio: search.ratio },
-      { signal: options.signal, hashOriginal: true, onProgress: options.onProgress, check: options.check },
-    );
-    return { outcome, search, runs };
+    const measured = async (ratio: number) => {
+      const share = await measure(ratio);
+      options.onStep?.({ ratio, share });
+      return share;
+    };
+    const search = saving
+      ? await searchLatencyGuided(share, saving, measured, { signal: options.signal })
+      : await searchLatency(share, measured, { maxSteps: options.maxSteps, signal: options.signal });
+    const outcome = await prune({ ...global, ratio: search.ratio }, output, true);
+    return { outcome, search, runs, table: tableStats };
   } finally {
+    file.close();
     await client.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -105,10 +153,21 @@ export async function pruneForLatency(
 
 /** The report's lines on the search: the target, the ratio it came to, and every measured step. */
 export function describeLatencySearch(target: number, result: LatencyTargetOutcome): string {
-  const { search, runs } = result;
-  const steps = search.steps.map((s) => `ratio ${s.ratio} → ${s.share.toFixed(3)}`).join(', ');
+  const { search, runs, table } = result;
+  const predicted = search.predicted;
+  const steps = search.steps
+    .map(
+      (s, i) =>
+        `ratio ${s.ratio} → ${s.share.toFixed(3)}${predicted?.[i] !== undefined ? ` (table predicted ${predicted[i].toFixed(3)})` : ''}`,
+    )
+    .join(', ');
+  const lookup = !table
+    ? ''
+    : table.cached
+      ? ' Chosen by importance per unit of latency saved, from the latency lookup table (cached).'
+      : ` Chosen by importance per unit of latency saved, from the latency lookup table (${table.groupsMeasured} groups timed at their candidate widths, ${table.probesMeasured} probes; cached for next time).`;
   const head = search.reached
     ? `Latency target ${target}: global ratio ${search.ratio} runs in ${search.share.toFixed(3)} of the original's time`
     : `Latency target ${target} is out of reach: even ratio ${search.ratio} runs in ${search.share.toFixed(3)} of the original's time; pruned at that ratio`;
-  return `${head} (ONNX Runtime CPU, median of ${runs} paired runs per step; measured: ${steps}).`;
+  return `${head} (ONNX Runtime CPU, median of ${runs} paired runs per step; measured: ${steps}).${lookup}`;
 }

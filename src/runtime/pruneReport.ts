@@ -1,6 +1,7 @@
 import { describeAlignment } from '../core/prune/align';
 import type { PruneOutcome } from '../core/prune/prune';
 import type { VerifyResult } from './verify/types';
+import { describeSlowerLayers, isSlower, slowerLayers } from './slowerLayers';
 import { escapeMarkdown, markdownCode } from '../core/text';
 
 /** The JSON report of `prune --report`: settings, what each group lost (indices per member tensor), metrics, verification. */
@@ -10,7 +11,13 @@ export function pruneReportJson(outcome: PruneOutcome, verify: VerifyResult | un
     ...g,
     removed: slices.filter((s) => s.group === g.group).map(({ group: _group, ...slice }) => slice),
   }));
-  return { ...summary, groups, verify: verify ?? null };
+  return {
+    ...summary,
+    groups,
+    verify: verify ?? null,
+    slower: isSlower(verify),
+    slowerLayers: slowerLayers(outcome, verify),
+  };
 }
 
 /** `prune --report-md`: the same as a Markdown page a person can read. */
@@ -40,10 +47,10 @@ export function pruneReportMarkdown(outcome: PruneOutcome, verify: VerifyResult 
     lines.push(
       `| ORT CPU latency, median | ${a.toFixed(2)} ms | ${b.toFixed(2)} ms | ${share.toFixed(3)} (${(1 / share).toFixed(2)}× faster)${paired} |`,
     );
-    if (t && t.ratio.p25 > 1.02)
+    if (t && isSlower(verify))
       lines.push(
         '',
-        `**Warning**: the pruned model is slower than the original in ONNX Runtime here (${t.ratio.median.toFixed(2)}× its time).`,
+        `**Warning**: the pruned model is slower than the original in ONNX Runtime here (${t.ratio.median.toFixed(2)}× its time). ${escapeMarkdown(describeSlowerLayers(outcome, verify)!)}`,
       );
   }
   lines.push(
@@ -63,7 +70,7 @@ export function pruneReportMarkdown(outcome: PruneOutcome, verify: VerifyResult 
     '',
     `${outcome.removedChannels} channels removed; ${outcome.tensorsSliced} tensors and ${outcome.nodesChanged} nodes changed.`,
   );
-  if (outcome.alignment) lines.push('', escape(describeAlignment(outcome.alignment)));
+  if (outcome.alignment) lines.push('', escapeMarkdown(describeAlignment(outcome.alignment)));
   if (verify) {
     lines.push('', '## Verification (ONNX Runtime)', '');
     lines.push(

@@ -2,6 +2,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { OnnxError } from '../core/onnx/errors';
 import type { ApplyPlanParams, ApplyPlanResult } from '../protocol/server';
 import { pruneReportMarkdown } from '../runtime/pruneReport';
+import { describeLatencySearch, pruneForLatency } from '../runtime/latencyTarget';
+import { escapeMarkdown } from '../core/text';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { VerifyInputError, type VerifyResult } from '../runtime/verify/types';
 import { verifyTimeoutMs } from './verify';
@@ -23,16 +25,43 @@ export async function applyPlan(
   params: ApplyPlanParams,
   signal: AbortSignal,
   progress?: WorkDone,
+  latencyCacheDir?: string,
 ): Promise<ApplyPlanResult> {
   const planPath = fileURLToPath(params.planUri);
   try {
-    const { modelPath } = checkedPlan(planPath, params.text); // refuses a bad plan before a worker starts
+    // Refuses a bad plan before a worker starts.
+    const { modelPath, settings, check } = checkedPlan(planPath, params.text);
     const prunedPath = `${modelPath.replace(/\.onnx$/i, '')}${prunedSuffix(params.outputSuffix)}.onnx`;
-    const outcome = await pruneInWorker(
-      { input: modelPath, output: prunedPath, planPath, planText: params.text },
-      signal,
-      progress?.prune,
-    );
+    const job = { input: modelPath, planPath, planText: params.text };
+    let latencyNote: string | undefined;
+    const outcome =
+      settings.targetLatency === undefined
+        ? await pruneInWorker({ ...job, output: prunedPath }, signal, progress?.prune)
+        : await (async () => {
+            // A latency target: the search (latencyTarget.ts) times prunes made on worker threads.
+            const target = settings.targetLatency!;
+            const found = await pruneForLatency(modelPath, prunedPath, settings, target, {
+              check,
+              signal,
+              cacheDir: latencyCacheDir,
+              timeoutMs: verifyTimeoutMs(params.timeoutSeconds),
+              onTableGroup: (done, total) =>
+                progress?.report(`latency lookup table: timing group ${done + 1} of ${total}…`, undefined),
+              onStep: (step) =>
+                progress?.report(
+                  `latency target ${target}: ratio ${step.ratio} runs in ${step.share.toFixed(3)} of the original's time…`,
+                  undefined,
+                ),
+              prune: (chosen, output, last) =>
+                pruneInWorker(
+                  { ...job, output, settings: chosen },
+                  signal,
+                  last ? progress?.prune : undefined,
+                ),
+            });
+            latencyNote = describeLatencySearch(target, found);
+            return found.outcome;
+          })();
     if (params.verify) progress?.report('verifying in ONNX Runtime…', 100);
     let verified: VerifyResult | undefined;
     try {
@@ -60,7 +89,8 @@ export async function applyPlan(
       ok: true,
       prunedUri: pathToFileURL(prunedPath).href,
       files: outcome.files,
-      report: pruneReportMarkdown(outcome, verified),
+      report:
+        pruneReportMarkdown(outcome, verified) + (latencyNote ? `\n${escapeMarkdown(latencyNote)}\n` : ''),
       parameters: { before: outcome.metrics.before.parameters, after: outcome.metrics.after.parameters },
       macs: { before: outcome.metrics.before.macs, after: outcome.metrics.after.macs },
       ...(verified

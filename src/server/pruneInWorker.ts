@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { OnnxError } from '../core/onnx/errors';
 import type { PruneOutcome, PruneProgress } from '../core/prune/prune';
+import type { PruneSettings } from '../core/prune/select';
 import { PlanRefused } from './checkedPlan';
 import type { PrunePreview } from '../core/prune/preview';
 import type { PruneJobError, PruneJobMessage, PruneJobRequest } from '../protocol/pruneJob';
@@ -42,7 +43,7 @@ function pruneWorkerPath(): string {
  * failure leaves no file.
  */
 export async function pruneInWorker(
-  job: { input: string; output: string; planPath: string; planText: string },
+  job: { input: string; output: string; planPath: string; planText: string; settings?: PruneSettings },
   signal?: AbortSignal,
   onProgress?: PruneProgress,
 ): Promise<PruneOutcome> {

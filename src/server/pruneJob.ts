@@ -28,7 +28,9 @@ const signal = {
 } as AbortSignal;
 
 try {
-  const { settings, check } = checkedPlan(request.planPath, request.planText);
+  const planned = checkedPlan(request.planPath, request.planText);
+  const { check } = planned;
+  const settings = request.settings ?? planned.settings;
   if (request.kind === 'prune') {
     const outcome = pruneFile(request.input, request.output, settings, {
       check,

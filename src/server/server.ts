@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 // The analyzer language server (design §1): its own process, so a hostile or huge model can never stall the
 // extension host. It owns model analyses and publishes findings: on a model's URI while the model is open in the
 // ONNX Pruner editor (the client says so: a binary file is not a text document), and on `*.prune.json` plans as
@@ -79,15 +80,20 @@ export function startServer(connection: Connection): void {
     );
   };
 
-  connection.onInitialize(() => ({
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-      completionProvider: { triggerCharacters: ['"'] },
-      hoverProvider: true,
-    },
-    serverInfo: { name: 'ONNX Pruner analyzer' },
-  }));
+  /** Where latency lookup tables are cached: the extension's global storage, passed at initialisation. */
+  let latencyCacheDir: string | undefined;
+  connection.onInitialize((params) => {
+    latencyCacheDir = cacheDirOf(params.initializationOptions);
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        completionProvider: { triggerCharacters: ['"'] },
+        hoverProvider: true,
+      },
+      serverInfo: { name: 'ONNX Pruner analyzer' },
+    };
+  });
 
   documents.onDidOpen(({ document }) => isPlan(document.uri) && schedulePlan(document, 0));
   documents.onDidChangeContent(({ document }) => isPlan(document.uri) && schedulePlan(document));
@@ -180,7 +186,7 @@ export function startServer(connection: Connection): void {
   connection.onRequest(applyPlanRequest, async (params, token) => {
     const progress = workDone(connection, params.workDoneToken);
     try {
-      return await applyPlan(params, signalOf(token), progress);
+      return await applyPlan(params, signalOf(token), progress, latencyCacheDir);
     } finally {
       progress.end();
     }
@@ -218,3 +224,9 @@ function signalOf(token: CancellationToken): AbortSignal {
 
 // Started by the language client over IPC, or by hand / in tests with --stdio.
 if (require.main === module) startServer(createConnection(ProposedFeatures.all));
+
+/** The cache folder the extension names (an absolute path), or none. */
+function cacheDirOf(options: unknown): string | undefined {
+  const dir = (options as { latencyCacheDir?: unknown } | null | undefined)?.latencyCacheDir;
+  return typeof dir === 'string' && isAbsolute(dir) ? dir : undefined;
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { buildFixture } from '../builder/fixtures';
@@ -332,7 +332,18 @@ describe("kept channel counts on the runtime's channel block", () => {
 describe('--target-latency', () => {
   test('searches ratios by timing real prunes, prunes at the one found, says every step, and verifies', async () => {
     const out = join(dir, 'latency.onnx');
-    const run = await cli('prune', SAMPLE, '-o', out, '--target-latency', '0.6', '--verify');
+    const cache = join(dir, 'cache');
+    const run = await cli(
+      'prune',
+      SAMPLE,
+      '-o',
+      out,
+      '--target-latency',
+      '0.6',
+      '--verify',
+      '--cache-dir',
+      cache,
+    );
     assert.equal(run.code, 0, run.stderr);
     const line =
       /Latency target 0\.6: global ratio ([\d.]+) runs in ([\d.]+) of the original's time \(ONNX Runtime CPU, median of 20 paired runs per step; measured: (.*)\)\./.exec(
@@ -351,6 +362,49 @@ describe('--target-latency', () => {
     );
     assert.match(run.stdout, /PASS/);
     assert.ok(existsSync(out));
+    assert.match(
+      run.stdout,
+      /importance per unit of latency saved, from the latency lookup table \(\d+ groups timed/,
+    );
+    assert.equal(readdirSync(cache).length, 1, 'the table is cached in --cache-dir');
+  });
+
+  test('--latency-table: kept counts from the table, measured once, then read from the cache', async () => {
+    const cache = join(dir, 'table-cache');
+    const first = await cli(
+      'prune',
+      SAMPLE,
+      '-o',
+      join(dir, 't1.onnx'),
+      '--ratio',
+      '0.3',
+      '--latency-table',
+      '--cache-dir',
+      cache,
+    );
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(
+      first.stdout,
+      /Latency lookup table: \d+ groups timed in ONNX Runtime at their candidate widths \(\d+ probes\)/,
+    );
+    const second = await cli(
+      'prune',
+      SAMPLE,
+      '-o',
+      join(dir, 't2.onnx'),
+      '--ratio',
+      '0.3',
+      '--latency-table',
+      '--cache-dir',
+      cache,
+    );
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /Latency lookup table: read from the cache/);
+    assert.deepEqual(
+      readFileSync(join(dir, 't2.onnx')),
+      readFileSync(join(dir, 't1.onnx')),
+      'the same table, the same prune',
+    );
   });
 
   test('is one of the amounts: not with --ratio, and within [0.05, 1]', async () => {

@@ -107,7 +107,7 @@ test('the Compare Models page escapes layer names and states the totals', async 
   assert.match(html, /64 → 32<\/td><td class="num">32</);
 });
 
-function finding(code: string, severity: FindingRow['severity'], i: number): FindingRow {
+function finding(code: FindingRow['code'], severity: FindingRow['severity'], i: number): FindingRow {
   return { code, severity, message: `finding ${i}`, node: `/node${i}` };
 }
 

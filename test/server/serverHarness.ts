@@ -58,6 +58,8 @@ export interface TestServer {
 export async function startTestServer(
   rootDir: string,
   env: NodeJS.ProcessEnv = process.env,
+  /** What the extension passes at initialisation (the latency tables' cache folder). */
+  initializationOptions?: object,
 ): Promise<TestServer> {
   const { server: serverPath, pruneWorker } = buildServer();
   const child = spawn(process.execPath, [serverPath, '--stdio'], {
@@ -86,6 +88,7 @@ export async function startTestServer(
     rootUri: pathToFileURL(rootDir).href,
     capabilities: {},
     workspaceFolders: null,
+    initializationOptions,
   });
   assert.ok(result.capabilities.codeActionProvider);
   await connection.sendNotification(InitializedNotification.type, {});

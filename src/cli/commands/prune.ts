@@ -13,6 +13,9 @@ import { type CalibCliOptions, imageFeedOptions } from './calibOptions';
 import { settingsFromSensitivity } from './planFromSensitivity';
 import { describeLatencySearch, pruneForLatency } from '../../runtime/latencyTarget';
 import { OrtRuntimeError } from '../../runtime/ortClient';
+import { defaultCacheDir } from '../../runtime/latencyCache';
+import { describeLatencyTable, withLatencyTable } from '../../runtime/latencyLookup';
+import { describeSlowerLayers } from '../../runtime/slowerLayers';
 import { withMachineAlignment } from '../../runtime/channelBlock';
 import { pruneFile, type PruneOutcome, type PruneProgress } from '../../core/prune/prune';
 import { describeAlignment } from '../../core/prune/align';
@@ -52,6 +55,10 @@ export interface PruneCliOptions extends CalibCliOptions {
   targetLatency?: string;
   reduce?: string;
   timeout?: string;
+  /** Time each group's layers at candidate widths and keep only counts no larger count beats (false: never). */
+  latencyTable?: boolean;
+  /** Where latency lookup tables are cached (default: $XDG_CACHE_HOME/onnx-pruner or ~/.cache/onnx-pruner). */
+  cacheDir?: string;
 }
 
 /** Settings from the command line, or from a plan file (its layers, with command-line flags on top). */
@@ -179,7 +186,7 @@ function integer(flag: string, text: string, min: number): number {
  * checked in ONNX Runtime against the masked original (exit 1 when it differs); --report writes both as JSON.
  */
 export async function pruneCommand(model: string, options: PruneCliOptions, io: CliIO): Promise<number> {
-  const settings = pruneSettings(options);
+  let settings = pruneSettings(options);
   const timeout = timeoutMs(options.timeout);
   if (resolve(options.output) === resolve(model))
     throw new CliError('-o must name a new file, not the model itself.');
@@ -204,6 +211,28 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
   const line = new ProgressLine(io.progress);
   const onProgress: PruneProgress = (stage, done, total) =>
     line.update(stage, pruneProgressText(stage, done, total));
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const onTableGroup = (done: number, total: number) =>
+    line.update('latency', `latency lookup table: timing group ${done + 1} of ${total}…`);
+  let tableNote: string | undefined;
+  if (options.latencyTable === true && settings.targetLatency === undefined) {
+    try {
+      const withTable = await withLatencyTable(model, settings, {
+        cacheDir,
+        timeoutMs: timeout,
+        onGroup: onTableGroup,
+      });
+      settings = withTable.settings;
+      tableNote = describeLatencyTable(withTable.stats);
+    } catch (error) {
+      if (error instanceof OnnxError || error instanceof CliError) throw error;
+      throw new CliError(
+        `${model}: cannot measure the latency lookup table: ${sentence((error as Error).message)}`,
+      );
+    } finally {
+      line.clear();
+    }
+  }
   // With --reconstruct the plain prune goes to a temporary folder beside the output: it is what the
   // surgery's verification checks; the refitted model is written to the output.
   const scratch = options.reconstruct
@@ -231,6 +260,9 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
                 timeoutMs: timeout,
                 check,
                 onProgress,
+                cacheDir,
+                noTable: options.latencyTable === false,
+                onTableGroup,
                 onStep: (step) =>
                   line.update(
                     'latency',
@@ -259,6 +291,7 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
       files: options.reconstruct ? [options.output] : outcome.files,
     };
     io.stdout(formatOutcome(shown));
+    if (tableNote) io.stdout(`${oneLine(tableNote)}\n`);
     if (latency) io.stdout(`${oneLine(latency)}\n`);
     let verified: VerifyResult | undefined;
     let refusal: string | undefined;
@@ -275,6 +308,8 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
       io.stdout(
         `\n${options.reconstruct ? 'The plain prune, before reconstruction:\n' : ''}${formatVerify(verified)}`,
       );
+    const blamed = describeSlowerLayers(outcome, verified);
+    if (blamed) io.stdout(`${oneLine(blamed)}\n`);
     const quality =
       (options.verify && !refusal) || options.reconstruct
         ? await qualityWithProgress(model, options, plain, outcome, settings.seed, line, timeout)

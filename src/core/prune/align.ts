@@ -23,7 +23,14 @@ export interface ChannelAlignment {
  * group whole, so a ratio would prune far less than it says; the nearest keeps the ratio on average. Never every
  * channel; 0 when no aligned amount is nearer than none (removing then would make the layer slower, not faster).
  */
-export function alignedRemoval(channels: number, step: number, requested: number, block: number): number {
+export function alignedRemoval(
+  channels: number,
+  step: number,
+  requested: number,
+  block: number,
+  widths?: readonly number[],
+): number {
+  if (widths) return nearestOnWidths(channels, widths, requested);
   const largest = mostRemovable(channels, step);
   const most = Math.min(roundDown(requested, step), largest);
   if (block <= 1 || channels % block !== 0) return Math.max(most, 0);
@@ -37,11 +44,36 @@ export function alignedRemoval(channels: number, step: number, requested: number
 }
 
 /** The largest amount up to `most`, in steps of `step`, that leaves a multiple of `block` (see alignedRemoval). */
-export function alignedAtMost(channels: number, step: number, most: number, block: number): number {
+export function alignedAtMost(
+  channels: number,
+  step: number,
+  most: number,
+  block: number,
+  widths?: readonly number[],
+): number {
+  if (widths) return Math.max(0, ...removals(channels, widths).filter((removed) => removed <= most));
   let removed = Math.min(roundDown(most, step), mostRemovable(channels, step));
   if (block <= 1 || channels % block !== 0) return Math.max(removed, 0);
   while (removed > 0 && (channels - removed) % block !== 0) removed -= step;
   return Math.max(removed, 0);
+}
+
+/**
+ * With a latency table (latencyTable.ts: `widths` are the kept counts no larger count beats, multiples of the
+ * step and block already), the amounts a group may lose are those that leave such a width.
+ */
+function removals(channels: number, widths: readonly number[]): number[] {
+  return widths.filter((kept) => kept > 0 && kept < channels).map((kept) => channels - kept);
+}
+
+/** The amount among `removals` (or none) nearest `requested`, the fewer on a tie. */
+function nearestOnWidths(channels: number, widths: readonly number[], requested: number): number {
+  let best = 0;
+  for (const removed of removals(channels, widths)) {
+    const d = Math.abs(removed - requested) - Math.abs(best - requested);
+    if (d < 0 || (d === 0 && removed < best)) best = removed;
+  }
+  return best;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ChannelAlignment } from './align';
+import { type LayerTiming, leastSaving, predictedSaving } from './latencyTable';
 import { type Analysis, analyzeModel } from '../analyze/analyze';
 import { sha256Of } from '../onnx/hash';
 import { ModelView } from '../onnx/modelView';
@@ -33,6 +34,11 @@ export interface PruneOutcome {
   slices: RemovedSlice[];
   /** How kept channel counts were aligned, and why (none when absent). */
   alignment?: ChannelAlignment;
+  /**
+   * With a latency lookup table: what it says the pruned groups' convolutions save in all (ms), and the pruned
+   * groups that save least (a slower pruned model is blamed on these).
+   */
+  latencyTable?: { savedMs: number; leastSaving: LayerTiming[] };
   /** The classes removed (GroupIndex numbering of the original's analysis): which channel of each value went. */
   removed: ReadonlySet<number>;
   /** Parameters and MACs (batch 1) before and after. */
@@ -146,6 +152,14 @@ export function pruneFile(
       mask: applied.mask,
       slices: applied.slices,
       ...(settings.alignment ? { alignment: settings.alignment } : {}),
+      ...(settings.latency
+        ? {
+            latencyTable: {
+              savedMs: predictedSaving(settings.latency, groups),
+              leastSaving: leastSaving(settings.latency, groups),
+            },
+          }
+        : {}),
       removed,
       metrics: {
         before: { parameters: before.parameters, macs: before.macs },

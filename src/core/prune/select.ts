@@ -4,6 +4,7 @@ import type { ModelFile } from '../onnx/modelFile';
 import { type ChannelAlignment, alignedAtMost, alignedRemoval, offBlockReason } from './align';
 import { type LayerSetting, removalStep, requestedCount, unitsToRemove } from './amounts';
 import { GroupTable } from './groupTable';
+import { type LatencyModel, fastWidths, savingPerChannel } from './latencyTable';
 import {
   type ActivationStats,
   type Criterion,
@@ -41,6 +42,12 @@ export interface PruneSettings {
    * models in ONNX Runtime (src/runtime/latencyTarget.ts), so the core's own selection ignores it.
    */
   targetLatency?: number;
+  /**
+   * The model's latency lookup table (latencyTable.ts, measured by src/runtime/latencyLookup.ts): kept counts
+   * are then widths no larger width beats; with `weighted`, the global ranking is by importance per unit of
+   * latency saved. Counts a plan gives explicitly (`prune`, `indices`) are left as they are.
+   */
+  latency?: LatencyModel;
   /** For the `activation` criterion: mean |activation| per channel of the root outputs. */
   activations?: ActivationStats;
   /** For the `greedy` criterion: scores measured on calibration inputs (src/runtime/greedyScores.ts). */
@@ -147,13 +154,16 @@ export function selectUnits(
     const count = requestedCount(setting, settings.ratio, group.channels);
     const step = removalStep(primary.unit, settings.roundTo);
     const block = setting && 'prune' in setting ? 1 : (settings.alignment?.block ?? 1);
-    const channels = alignedRemoval(group.channels, step, count, block);
+    const widths = setting && 'prune' in setting ? undefined : tableWidths(settings, group);
+    const channels = alignedRemoval(group.channels, step, count, block, widths);
     const k = unitsToRemove(channels, group.channels, units.length);
     if (k <= 0) {
       base.skipped =
-        block > 1 && channels === 0
-          ? (offBlockReason(group.channels, step, count, block) ?? 'nothing to remove at this ratio')
-          : 'nothing to remove at this ratio';
+        widths && channels === 0
+          ? `no kept count the latency table measured as fast as a larger one is nearer to the ${Number(count.toFixed(1))} channels asked for than removing none`
+          : block > 1 && channels === 0
+            ? (offBlockReason(group.channels, step, count, block) ?? 'nothing to remove at this ratio')
+            : 'nothing to remove at this ratio';
       continue;
     }
     const scores = context.scoresOf(group, units, settings);
@@ -193,10 +203,13 @@ function selectGlobally(
   const { table } = context;
   const candidates: { group: ChannelGroup; unit: number; score: number; size: number }[] = [];
   let total = 0;
+  const cost = latencyWeights(settings, groups);
   for (const group of groups) {
     const units = table.unitsOf(group);
     const scores = context.scoresOf(group, units, settings);
-    const mean = units.reduce((n, u) => n + scores.get(u)!, 0) / Math.max(units.length, 1) || 1;
+    const mean =
+      (units.reduce((n, u) => n + scores.get(u)!, 0) / Math.max(units.length, 1) || 1) *
+      (cost.get(group) ?? 1);
     const sizes = unitSizes(context, group);
     for (const unit of units)
       candidates.push({ group, unit, score: scores.get(unit)! / mean, size: sizes.get(unit) ?? 0 });
@@ -216,7 +229,7 @@ function selectGlobally(
     list.push(c.unit);
     removedChannels += c.size;
   }
-  if ((settings.alignment?.block ?? 1) > 1)
+  if ((settings.alignment?.block ?? 1) > 1 || settings.latency)
     for (const [group, list] of chosen) alignChosen(context, group, list, settings);
   return chosen;
 }
@@ -235,8 +248,34 @@ function alignChosen(
   const sizes = unitSizes(context, group);
   let removed = list.reduce((n, unit) => n + (sizes.get(unit) ?? 0), 0);
   const step = removalStep(analysis.roots.get(group.roots[0])!.unit, settings.roundTo);
-  const target = alignedAtMost(group.channels, step, removed, settings.alignment?.block ?? 1);
+  const block = settings.alignment?.block ?? 1;
+  const target = alignedAtMost(group.channels, step, removed, block, tableWidths(settings, group));
   while (list.length > 0 && removed > target) removed -= sizes.get(list.pop()!) ?? 0;
+}
+
+/** The kept counts the latency table allows a group (undefined: no table, or the group is not in it). */
+function tableWidths(settings: PruneSettings, group: ChannelGroup): number[] | undefined {
+  const entry = settings.latency?.byRoot.get(group.roots[0]);
+  return entry && entry.channels === group.channels ? fastWidths(entry) : undefined;
+}
+
+/**
+ * With a weighted latency model, each group's importance is scaled by the time one of its channels saves
+ * relative to the pool's mean (HALP: importance per unit of latency), so channels that buy much time go
+ * first; groups the table lacks count as the mean. The scale is kept within [1/20, 20].
+ */
+function latencyWeights(settings: PruneSettings, groups: readonly ChannelGroup[]): Map<ChannelGroup, number> {
+  const weights = new Map<ChannelGroup, number>();
+  if (!settings.latency?.weighted) return weights;
+  const savings = new Map<ChannelGroup, number>();
+  for (const group of groups) {
+    const entry = settings.latency.byRoot.get(group.roots[0]);
+    if (entry && entry.channels === group.channels) savings.set(group, savingPerChannel(entry));
+  }
+  const mean = [...savings.values()].reduce((a, b) => a + b, 0) / Math.max(savings.size, 1);
+  if (!(mean > 0)) return weights;
+  for (const [group, saving] of savings) weights.set(group, Math.min(20, Math.max(1 / 20, saving / mean)));
+  return weights;
 }
 
 /** How many of the group's first-root channels each unit holds. */

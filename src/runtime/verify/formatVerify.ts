@@ -1,5 +1,6 @@
 import { oneLine } from '../../core/text';
 import type { VerifyResult } from './types';
+import { isSlower } from '../slowerLayers';
 
 /**
  * The text form of a verification: a before/after table (parameters, MACs, ORT latency, with ratios),
@@ -41,7 +42,7 @@ export function formatVerify(r: VerifyResult): string {
     table.push(['ORT latency, median', '—', '—', 'not measured']);
   }
   lines.push(...alignTable(table), '');
-  if (r.timing && r.timing.ratio.p25 > 1.02)
+  if (r.timing && isSlower(r))
     lines.push(
       `Warning: the pruned model is slower than the original in ONNX Runtime here (${r.timing.ratio.median.toFixed(2)}× ` +
         "its time): channel counts off the runtime's channel block are the usual cause (prune with the default " +
