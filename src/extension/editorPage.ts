@@ -8,6 +8,8 @@ export interface EditorPageInput {
   state: Extract<ModelStateResult, { ok: true }>;
   edits: readonly ModelEdit[];
   dirty: boolean;
+  /** The graph opens with its name scopes collapsed above this many nodes (onnxPruner.graph.collapseAbove). */
+  collapseAbove?: number;
 }
 
 export function renderEditorPage(input: EditorPageInput, title: string, options: PageOptions): string {
@@ -17,16 +19,19 @@ export function renderEditorPage(input: EditorPageInput, title: string, options:
       editsLine(input) +
       findingsSection(state.findings) +
       (options.script?.worker
-        ? inspectorSection(state.summary.path) + pruneSection(input.edits, state.verification)
+        ? inspectorSection(state.summary.path, input.collapseAbove) +
+          pruneSection(input.edits, state.verification)
         : ''),
     bottom: groupsSection(state.groups),
   });
 }
 
 /** The graph inspector's frame; webview/graph/inspector.ts fills it once the page script runs. */
-function inspectorSection(modelPath: string): string {
+function inspectorSection(modelPath: string, collapseAbove: number | undefined): string {
+  const collapse =
+    collapseAbove !== undefined ? ` data-collapse-above="${Math.max(0, Math.floor(collapseAbove))}"` : '';
   return `
-<section id="inspector" aria-label="Graph" data-model="${escapeHtml(modelPath)}">
+<section id="inspector" aria-label="Graph" data-model="${escapeHtml(modelPath)}"${collapse}>
   <div class="toolbar">
     <input id="search" type="search" placeholder="Search nodes, ops, tensors (/)" aria-label="Search the graph" spellcheck="false">
     <span id="search-count" class="muted"></span>

@@ -77,14 +77,17 @@ export function graphSkeleton(analysis: Analysis): GraphSkeleton {
       if (producer >= 0) values[known].producer = producer;
       return known;
     }
-    const facts = analysis.state.fact(name);
+    // A weight's shape and type are read from its initializer: asking for its facts would work them out
+    // (seconds on a 50,000-node model), and the view needs neither its values nor more.
+    const initializer = graph.initializer(name);
+    const dtype = initializer ? initializer.data_type : analysis.state.fact(name)?.dtype;
     const index = values.length;
     values.push({
       name,
-      shape: formatShape(facts?.shape),
-      dtype: facts?.dtype !== undefined ? dataTypeName(facts.dtype) : null,
+      shape: formatShape(analysis.state.shape(name)),
+      dtype: dtype !== undefined && dtype !== null ? dataTypeName(dtype) : null,
       producer,
-      weight: graph.initializer(name) !== undefined,
+      weight: initializer !== undefined,
     });
     valueIndex.set(name, index);
     return index;
