@@ -225,10 +225,11 @@ test('hierarchy: opening levels within a budget, and the collapsed boxes around 
     1,
     'layers opened (40 blocks)',
   );
+  assert.ok(scene.shownItems().length <= 60, `${scene.shownItems().length} items shown`);
   assert.equal(
-    scene.expanded[skeleton.boxes.findIndex((b) => b.path === '/layers/layers.0')],
+    scene.expanded[skeleton.boxes.findIndex((b) => b.path === '/layers/layers.30')],
     0,
-    'blocks stay closed',
+    'most blocks stay closed',
   );
   checkScene(scene);
   const node = skeleton.nodes.findIndex((n) => n.name === '/layers/layers.7/branch/branch.0/Conv');

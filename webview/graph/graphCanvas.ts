@@ -454,7 +454,7 @@ export class GraphCanvas {
   }
 
   /** The collapsed boxes and frames holding group members and search matches: marked so they show through. */
-  private boxMarks(): { group: Set<number>; match: Set<number> } {
+  boxMarks(): { group: Set<number>; match: Set<number> } {
     const e = this.emphasis;
     if (this.marks.emphasis === e && this.marks.version === this.scene.version) return this.marks;
     const scene = this.scene;

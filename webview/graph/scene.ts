@@ -175,16 +175,24 @@ export class Scene {
     return chain.reverse();
   }
 
-  /** The boxes whose contents are laid out and shown when expanding level by level up to `budget` items. */
+  /**
+   * Opens boxes level by level, the smallest first, while at most `budget` items are shown: the first view of
+   * a large graph shows its top levels, a box of thousands of blocks staying closed.
+   */
   async openLevels(layouter: Layouter, budget: number): Promise<void> {
     let count = this.topItems.length;
     let level = this.topItems.filter((i) => i >= this.nodes).map((i) => i - this.nodes);
+    const more = (b: number) => this.boxChildren[b].length + this.boxNodes[b].length - 1;
     while (level.length > 0) {
-      const more = level.reduce((s, b) => s + this.boxChildren[b].length + this.boxNodes[b].length - 1, 0);
-      if (count + more > budget) break;
-      await this.expand(level, layouter);
-      count += more;
-      level = level.flatMap((b) => this.boxChildren[b]);
+      const chosen: number[] = [];
+      for (const b of [...level].sort((a, c) => more(a) - more(c))) {
+        if (count + more(b) > budget) break;
+        chosen.push(b);
+        count += more(b);
+      }
+      if (chosen.length === 0) break;
+      await this.expand(chosen, layouter);
+      level = chosen.flatMap((b) => this.boxChildren[b]);
     }
   }
 
