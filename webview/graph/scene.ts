@@ -40,6 +40,11 @@ export interface Frame {
   y1: number;
 }
 
+/** 12345 → "12,345" (toLocaleString is slow enough to matter for thousands of boxes). */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
 /** A box's two lines: its scope's name, then how many nodes and which ops it holds. */
 export function boxLabels(skeleton: GraphSkeleton, b: number): [string, string] {
   const box = skeleton.boxes[b];
@@ -47,7 +52,7 @@ export function boxLabels(skeleton: GraphSkeleton, b: number): [string, string] 
     .slice(0, 3)
     .map(([op, n]) => `${op}×${n}`)
     .join(' ');
-  return [box.label, `${box.nodes.toLocaleString('en')} nodes · ${ops}${box.ops.length > 3 ? ' …' : ''}`];
+  return [box.label, `${thousands(box.nodes)} nodes · ${ops}${box.ops.length > 3 ? ' …' : ''}`];
 }
 
 /** The edges between nodes the view draws: producer → consumer, weights left out, with the value's shape. */
@@ -77,6 +82,8 @@ export class Scene {
   frames: Frame[] = [];
   /** Bumped on every change, so the renderer re-indexes. */
   version = 0;
+  /** The items shown, as a list (kept in step with `shown`; rebuilt when undefined). */
+  private list: number[] | undefined;
   private readonly boxChildren: number[][];
   private readonly boxNodes: number[][];
   private readonly topItems: number[];
@@ -126,6 +133,7 @@ export class Scene {
 
   /** Every node shown, at the positions of a layout of the whole graph (edges in nodeEdges' order). */
   showFlat(layout: LayoutResult): void {
+    this.list = undefined;
     this.shown.fill(0);
     this.expanded.fill(1);
     for (let i = 0; i < this.nodes; i++) {
@@ -140,6 +148,7 @@ export class Scene {
 
   /** The top level: boxes collapsed, laid out by `layouter`. */
   async showTop(layouter: Layouter): Promise<void> {
+    this.list = undefined;
     this.shown.fill(0);
     this.expanded.fill(0);
     const problem = this.problem(-1);
@@ -209,6 +218,7 @@ export class Scene {
     const frame = this.frames.find((f) => f.box === b);
     if (!frame || !this.expanded[b]) return;
     const inside = this.subtree(b);
+    this.list = undefined;
     for (const c of inside.boxes) this.expanded[c] = 0;
     for (const i of inside.nodes) this.shown[i] = 0;
     for (const c of inside.boxes) this.shown[this.nodes + c] = 0;
@@ -253,9 +263,11 @@ export class Scene {
 
   /** The items shown, as a list. */
   shownItems(): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < this.shown.length; i++) if (this.shown[i]) out.push(i);
-    return out;
+    if (!this.list) {
+      this.list = [];
+      for (let i = 0; i < this.shown.length; i++) if (this.shown[i]) this.list.push(i);
+    }
+    return this.list;
   }
 
   private contents(b: number): number[] {
@@ -388,8 +400,9 @@ export class Scene {
       }
       return beside ? (x < bx ? -grow : grow) : 0;
     };
-    for (let i = 0; i < this.shown.length; i++) {
-      if (!this.shown[i] || i === B) continue;
+    const before = this.shownItems();
+    for (const i of before) {
+      if (i === B) continue;
       const y0 = this.y[i] - this.h[i] / 2;
       const y1 = this.y[i] + this.h[i] / 2;
       this.x[i] += sideOf(this.x[i], y0, y1, i);
@@ -419,6 +432,7 @@ export class Scene {
     this.expanded[b] = 1;
     this.shown[B] = 0;
     const items = problem.items;
+    this.list = [...before.filter((i) => i !== B), ...items];
     const left = bx - W / 2 + PAD;
     items.forEach((item, k) => {
       this.shown[item] = 1;
@@ -458,18 +472,18 @@ export class Scene {
   private computeFrames(): void {
     const n = this.nodes;
     const boxes = this.skeleton.boxes;
-    const x0 = new Float64Array(boxes.length).fill(Infinity);
-    const y0 = new Float64Array(boxes.length).fill(Infinity);
-    const x1 = new Float64Array(boxes.length).fill(-Infinity);
-    const y1 = new Float64Array(boxes.length).fill(-Infinity);
+    const rects = new Map<number, [number, number, number, number]>();
     const extend = (b: number, ax: number, ay: number, bx: number, by: number) => {
-      x0[b] = Math.min(x0[b], ax);
-      y0[b] = Math.min(y0[b], ay);
-      x1[b] = Math.max(x1[b], bx);
-      y1[b] = Math.max(y1[b], by);
+      const r = rects.get(b);
+      if (!r) rects.set(b, [ax, ay, bx, by]);
+      else {
+        r[0] = Math.min(r[0], ax);
+        r[1] = Math.min(r[1], ay);
+        r[2] = Math.max(r[2], bx);
+        r[3] = Math.max(r[3], by);
+      }
     };
-    for (let i = 0; i < this.shown.length; i++) {
-      if (!this.shown[i]) continue;
+    for (const i of this.shownItems()) {
       const parent = i >= n ? boxes[i - n].parent : (this.skeleton.nodes[i].box ?? -1);
       if (parent >= 0)
         extend(
@@ -480,12 +494,26 @@ export class Scene {
           this.y[i] + this.h[i] / 2,
         );
     }
+    // Inner boxes first (they have higher numbers), so each frame holds the frames inside it.
     const frames: Frame[] = [];
-    for (let b = boxes.length - 1; b >= 0; b--) {
-      if (!this.expanded[b] || !Number.isFinite(x0[b])) continue;
-      const f = { box: b, x0: x0[b] - PAD, y0: y0[b] - HEADER, x1: x1[b] + PAD, y1: y1[b] + PAD };
+    const pending = [...rects.keys()].sort((a, b) => b - a);
+    for (let k = 0; k < pending.length; k++) {
+      const b = pending[k];
+      const r = rects.get(b)!;
+      if (!this.expanded[b]) continue;
+      const f = { box: b, x0: r[0] - PAD, y0: r[1] - HEADER, x1: r[2] + PAD, y1: r[3] + PAD };
       frames.push(f);
-      if (boxes[b].parent >= 0) extend(boxes[b].parent, f.x0, f.y0, f.x1, f.y1);
+      const parent = boxes[b].parent;
+      if (parent >= 0) {
+        const fresh = !rects.has(parent);
+        extend(parent, f.x0, f.y0, f.x1, f.y1);
+        if (fresh) {
+          // Keep the order: insert the parent among the pending boxes (it is lower than b).
+          let at = k + 1;
+          while (at < pending.length && pending[at] > parent) at++;
+          pending.splice(at, 0, parent);
+        }
+      }
     }
     this.frames = frames.reverse();
   }
