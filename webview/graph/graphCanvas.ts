@@ -4,7 +4,8 @@
 // 50,000-node graph pans and zooms smoothly. Colours are the VS Code theme's (read from CSS variables).
 // Interaction (pan, zoom, pick) is inspector.ts's; this file only knows the camera.
 import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
-import { NODE_HEIGHT, Scene, boxLabels } from './scene';
+import { nodeLabel, nodeWidth, readTheme, shortName, withAlpha } from './canvasStyle';
+import { Scene, boxLabels } from './scene';
 
 export interface Camera {
   /** Pixels per layout unit. */
@@ -27,44 +28,8 @@ export interface Emphasis {
 /** What is under a point: a node, a collapsed box, or the title bar of an expanded box's frame. */
 export type Hit = { node: number } | { box: number } | { frame: number };
 
-interface Theme {
-  background: string;
-  node: string;
-  border: string;
-  text: string;
-  muted: string;
-  edge: string;
-  accent: string;
-  group: string;
-  root: string;
-  shuffle: string;
-  match: string;
-}
-
-function css(name: string, fallback: string): string {
-  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-}
-
-function readTheme(): Theme {
-  return {
-    background: css('--vscode-editor-background', '#1e1e1e'),
-    node: css('--vscode-editorWidget-background', '#252526'),
-    border: css('--vscode-editorWidget-border', css('--vscode-contrastBorder', '#454545')),
-    text: css('--vscode-editor-foreground', '#cccccc'),
-    muted: css('--vscode-descriptionForeground', '#999999'),
-    edge: css('--vscode-editorLineNumber-foreground', '#858585'),
-    accent: css('--vscode-focusBorder', '#007fd4'),
-    group: css('--vscode-charts-blue', '#3794ff'),
-    root: css('--vscode-charts-green', '#89d185'),
-    shuffle: css('--vscode-charts-orange', '#d18616'),
-    match: css('--vscode-editor-findMatchHighlightBackground', 'rgba(234, 92, 0, 0.33)'),
-  };
-}
-
-export { NODE_HEIGHT };
-
 /** The scale Netron shows at 100 %: where Reveal and the first view put the graph. */
-export const READ_SCALE = 1;
+const READ_SCALE = 1;
 /** Node labels are drawn from this scale up; a first view that fits the graph at least this large fits it. */
 const READABLE = 0.75;
 /** Views of more items than this use the overview image when zoomed far out. */
@@ -75,23 +40,6 @@ const BAND = 1000;
 /** The least a shape is drawn on screen, in CSS pixels: far out, boxes and nodes stay visible. */
 const MIN_PIXELS = 2;
 const FRAME_HEADER = 26;
-
-/** A node's label: its op, and its output channels where known. */
-export function nodeLabel(skeleton: GraphSkeleton, i: number): string {
-  const node = skeleton.nodes[i];
-  return node.channels !== undefined ? `${node.op} · ${node.channels}` : node.op;
-}
-
-function nodeWidth(label: string, name = ''): number {
-  return Math.max(56, 7.2 * label.length + 20, Math.min(200, 6 * shortName(name).length + 16));
-}
-
-/** The end of a node's name (exporters scope names like paths): what fits in its box. */
-function shortName(name: string): string {
-  const parts = name.split('/').filter(Boolean);
-  const short = parts.slice(-2).join('/') || name;
-  return short.length > 32 ? `…${short.slice(-31)}` : short;
-}
 
 export class GraphCanvas {
   camera: Camera = { scale: 1, tx: 0, ty: 0 };
@@ -600,11 +548,4 @@ export class GraphCanvas {
       if (x >= view.x0 && x <= view.x1 && y >= view.y0 && y <= view.y1) ctx.fillText(label, x + 4, y);
     }
   }
-}
-
-function withAlpha(colour: string, alpha: number): string {
-  const hex = /^#([0-9a-f]{6})$/i.exec(colour);
-  if (!hex) return colour;
-  const v = Number.parseInt(hex[1], 16);
-  return `rgba(${v >> 16}, ${(v >> 8) & 255}, ${v & 255}, ${alpha})`;
 }

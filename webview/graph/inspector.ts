@@ -50,8 +50,11 @@ export class Inspector {
     layoutMs?: number;
     /** The last expand or reveal: from the click to the frame drawn with the box open. */
     expandMs?: number;
+    /** Milliseconds of each step from the data to the first paint (for the browser suite's figures). */
+    steps?: Record<string, number>;
   } = {};
   private worker: Worker | undefined;
+  private readonly workerReady: Promise<Worker>;
   private readonly pending = new Map<number, (reply: LayoutReply) => void>();
   private nextId = 1;
   private hierarchical = false;
@@ -63,6 +66,9 @@ export class Inspector {
   ) {
     this.stateKey = root.dataset.model ?? '';
     api.postMessage({ type: 'graph' });
+    // The worker boots (a script to fetch and compile) while the host works out the graph.
+    this.workerReady = this.startWorker();
+    this.workerReady.catch(() => undefined);
   }
 
   /** A message from the host. */
@@ -73,7 +79,9 @@ export class Inspector {
         return;
       }
       this.timings.received = performance.now();
-      void this.show(unpackSkeleton(message.skeleton));
+      const skeleton = unpackSkeleton(message.skeleton);
+      this.timings.steps = { unpack: performance.now() - this.timings.received };
+      void this.show(skeleton);
     } else if (message.type === 'details') {
       const panel = this.root.querySelector<HTMLElement>('#details')!;
       if (message.ok) renderDetails(panel, message.details as NodeDetails, this.skeleton!);
@@ -88,13 +96,21 @@ export class Inspector {
   private async show(skeleton: GraphSkeleton): Promise<void> {
     this.skeleton = skeleton;
     const element = this.root.querySelector<HTMLCanvasElement>('#graph')!;
+    let lap = performance.now();
+    const step = (name: string) => {
+      const now = performance.now();
+      this.timings.steps = { ...this.timings.steps, [name]: now - lap };
+      lap = now;
+    };
     const canvas = new GraphCanvas(element, skeleton);
     this.canvas = canvas;
+    step('scene');
     const nodes = skeleton.nodes.length.toLocaleString('en');
     this.status(`${nodes} nodes · laying out…`);
     const saved = this.savedState();
-    const worker = await this.startWorker();
+    const worker = await this.workerReady;
     this.worker = worker;
+    step('worker');
     worker.onmessage = ({ data }: MessageEvent<LayoutReply>) => {
       const handler = this.pending.get(data.id);
       if (!data.more) this.pending.delete(data.id);
@@ -108,6 +124,7 @@ export class Inspector {
       const started = performance.now();
       const scene = canvas.scene;
       await scene.showTop(this.layouter);
+      step('top');
       const paths = new Set(saved?.expanded ?? []);
       if (paths.size) {
         // Parents first (boxes are numbered so), each once its parent is open.
@@ -115,9 +132,11 @@ export class Inspector {
           if (paths.has(box.path)) await scene.expand([b], this.layouter);
       } else await scene.openLevels(this.layouter, OPEN_BUDGET);
       canvas.changed();
+      step('levels');
       this.timings.engine = 'layered';
       this.timings.layoutMs = performance.now() - started;
       this.firstView(saved);
+      step('paint');
       this.boxStatus();
       return;
     }

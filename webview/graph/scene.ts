@@ -9,7 +9,7 @@ import type { LayoutInput, LayoutResult } from './layout';
 export type Layouter = (input: LayoutInput) => Promise<LayoutResult>;
 
 export const NODE_HEIGHT = 38;
-export const BOX_HEIGHT = 52;
+const BOX_HEIGHT = 52;
 /** A frame's margin around its contents, and the height of its title bar. */
 const PAD = 16;
 const HEADER = 26;

@@ -2,7 +2,7 @@
 // ones, edges) as laid out, every model string escaped.
 import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
 import { escapeHtml } from '../../src/shared/markup';
-import { nodeLabel } from './graphCanvas';
+import { nodeLabel } from './canvasStyle';
 import { type Scene, boxLabels } from './scene';
 
 export function graphSvg(skeleton: GraphSkeleton, scene: Scene): string {

@@ -28,7 +28,7 @@ export interface Hierarchy {
 const MAX_DEPTH = 24;
 
 /** The scope segments of a node's name, empty when it has none. */
-export function scopeOf(name: string): { segments: string[]; separator: string } {
+function scopeOf(name: string): { segments: string[]; separator: string } {
   if (name.includes('/')) {
     const segments = name.split('/').filter(Boolean);
     return { segments: segments.slice(0, Math.min(segments.length - 1, MAX_DEPTH)), separator: '/' };
