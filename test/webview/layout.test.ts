@@ -156,6 +156,8 @@ function checkScene(scene: Scene): void {
     assert.ok(scene.shown[e.from] && scene.shown[e.to], 'edges join items shown');
     assert.deepEqual(e.path.slice(0, 2), [scene.x[e.from], scene.y[e.from]]);
     assert.deepEqual(e.path.slice(-2), [scene.x[e.to], scene.y[e.to]]);
+    for (let j = 3; j < e.path.length; j += 2)
+      assert.ok(e.path[j] >= e.path[j - 2] - 1e-6, `edge ${e.from}→${e.to} runs downward all along`);
   }
 }
 

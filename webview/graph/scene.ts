@@ -411,16 +411,17 @@ export class Scene {
     const touching = new Map<number, SceneEdge>();
     const kept: SceneEdge[] = [];
     for (const e of this.edges) {
-      if (e.from === B || e.to === B) {
-        touching.set(e.from === B ? -1 - e.to : e.from, e);
-        continue;
-      }
       const path = e.path.slice();
       for (let j = 2; j < path.length - 2; j += 2) {
         const px = path[j];
         const py = path[j + 1];
         path[j] += sideOf(px, py, py);
         if (py >= bottom) path[j + 1] += dy;
+      }
+      if (e.from === B || e.to === B) {
+        // Re-attached below to the item inside that it now reaches.
+        touching.set(e.from === B ? -1 - e.to : e.from, { ...e, path });
+        continue;
       }
       path[0] = this.x[e.from];
       path[1] = this.y[e.from];
