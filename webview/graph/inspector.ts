@@ -244,7 +244,7 @@ export class Inspector {
           ? ''
           : 'node' in hit
             ? skeleton.nodes[hit.node].name
-            : `${skeleton.boxes['box' in hit ? hit.box : hit.frame].path}: ${'box' in hit ? 'click to open' : 'click to close'}`;
+            : boxTitle(skeleton, 'box' in hit ? hit.box : hit.frame, 'box' in hit);
         return;
       }
       const dx = e.clientX - drag.x;
@@ -510,4 +510,18 @@ export class Inspector {
   private exportPng(element: HTMLCanvasElement): void {
     this.api.postMessage({ type: 'export', format: 'png', data: element.toDataURL('image/png') });
   }
+}
+
+/** A box's tooltip: its scope, what it holds, the channel groups with members in it, and what a click does. */
+function boxTitle(skeleton: GraphSkeleton, b: number, closed: boolean): string {
+  const box = skeleton.boxes[b];
+  const ops = box.ops.map(([op, n]) => `${op} ×${n}`).join(', ');
+  const groups = box.groups.map((g) => skeleton.groups[g].id);
+  const listed =
+    groups.length > 12 ? `${groups.slice(0, 12).join(', ')} … (${groups.length})` : groups.join(', ');
+  return (
+    `${box.path}: ${box.nodes} nodes (${ops})` +
+    (groups.length ? `\nchannel groups: ${listed}` : '') +
+    `\n${closed ? 'Click to open' : 'Click the title to close'}`
+  );
 }
