@@ -12,6 +12,8 @@ export interface EditorPageInput {
   state: Extract<ModelStateResult, { ok: true }>;
   edits: readonly ModelEdit[];
   dirty: boolean;
+  /** The graph opens with its name scopes collapsed above this many nodes (onnxPruner.graph.collapseAbove). */
+  collapseAbove?: number;
 }
 
 export function renderEditorPage(input: EditorPageInput, title: string, options: PageOptions): string {
@@ -40,8 +42,12 @@ ${pane('details', 'Details', '<div id="details">Select a node to see its attribu
 ${pane('pruning', 'Pruning', pruneSection(input.edits, state.verification))}
 ${pane('model', 'Model', summarySections(state.summary))}${groups}
 </aside>`;
+  const collapse =
+    input.collapseAbove !== undefined
+      ? ` data-collapse-above="${Math.max(0, Math.floor(input.collapseAbove))}"`
+      : '';
   const body = `
-<div id="inspector" data-model="${escapeHtml(state.summary.path)}" data-sidebar="open">
+<div id="inspector" data-model="${escapeHtml(state.summary.path)}"${collapse} data-sidebar="open">
 ${graphArea()}
   <div id="sash" role="separator" aria-orientation="vertical" aria-controls="sidebar" aria-label="Side bar width" tabindex="0" title="Drag, or use the arrow keys, to resize the side bar"></div>${sidebar}
 </div>`;

@@ -287,7 +287,10 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
       worker: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'layoutWorker.js')).toString(),
       cspSource: webview.cspSource,
     };
-    return renderEditorPage({ state, edits: document.edits, dirty: document.dirty }, title, {
+    const collapseAbove = vscode.workspace
+      .getConfiguration('onnxPruner')
+      .get<number>('graph.collapseAbove', 1000);
+    return renderEditorPage({ state, edits: document.edits, dirty: document.dirty, collapseAbove }, title, {
       nonce,
       script,
     });

@@ -1,6 +1,6 @@
 // Messages between the model editor's page and the extension host. Both sides import these types; the host
 // checks every message from the page (isPageMessage) since the page renders untrusted model strings.
-import type { GraphSkeleton } from '../core/inspect/graphSkeleton';
+import type { PackedSkeleton } from '../shared/packedSkeleton';
 import type { NodeDetails } from '../core/inspect/nodeDetails';
 import type { PrunePreview } from '../core/prune/preview';
 import type { CompareResult } from './server';
@@ -51,7 +51,7 @@ export type HostMessage =
       message?: string;
     }
   | ({ type: 'compare' } & CompareResult)
-  | ({ type: 'graph' } & ({ ok: true; skeleton: GraphSkeleton } | { ok: false; message: string }))
+  | ({ type: 'graph' } & ({ ok: true; skeleton: PackedSkeleton } | { ok: false; message: string }))
   | ({ type: 'details'; node: string } & (
       { ok: true; details: NodeDetails } | { ok: false; message: string }
     ));

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { graphSkeleton } from '../core/inspect/graphSkeleton';
+import { packSkeleton } from '../shared/packedSkeleton';
 import { nodeDetails } from '../core/inspect/nodeDetails';
 import { OnnxError, withModelErrors } from '../core/onnx/errors';
 import { openModel } from '../core/onnx/reader';
@@ -18,7 +19,7 @@ export async function graphFor(
     const path = await states.materialise(params.uri, params.edits);
     const result = models.get(path);
     if (!result.ok) return { ok: false, message: states.shown(result.message, modelPath) };
-    return { ok: true, skeleton: graphSkeleton(result.analysis) };
+    return { ok: true, skeleton: packSkeleton(graphSkeleton(result.analysis)) };
   } catch (error) {
     return { ok: false, message: states.shown(messageOf(error, modelPath), modelPath) };
   }

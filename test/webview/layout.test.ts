@@ -2,7 +2,10 @@
 // through their own lane, and a 10,000-node graph lays out quickly (the time is printed, not asserted).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
+import { buildHierarchy } from '../../src/core/inspect/hierarchy';
 import { type LayoutInput, layeredLayout } from '../../webview/graph/layout';
+import { Scene } from '../../webview/graph/scene';
 
 function residualChain(n: number): LayoutInput {
   const edges: [number, number][] = [];
@@ -70,4 +73,175 @@ test('10,000 nodes', () => {
   console.log(`layered layout of 10,000 nodes and ${input.edges.length} edges: ${ms.toFixed(0)} ms`);
   assert.equal(layout.x.length, 10_000);
   assert.ok(Number.isFinite(layout.width) && Number.isFinite(layout.height));
+});
+
+/** A skeleton of blocks with real PyTorch scopes: `/layers/layers.i/{conv1,relu,conv2}/…` and a residual Add. */
+function scopedSkeleton(blocks: number): GraphSkeleton {
+  const names = ['/stem/Conv', '/stem/Relu'];
+  for (let i = 0; i < blocks; i++)
+    names.push(
+      `/layers/layers.${i}/conv1/Conv`,
+      `/layers/layers.${i}/Relu`,
+      `/layers/layers.${i}/conv2/Conv`,
+      `/layers/layers.${i}/branch/branch.0/Conv`,
+      `/layers/layers.${i}/branch/branch.1/Relu`,
+      `/layers/layers.${i}/Add`,
+    );
+  names.push('/head/Flatten', '/head/Gemm');
+  const ops = names.map((n) => n.split('/').at(-1)!);
+  // Each node reads the previous one; each block's Add also reads the block's input (the residual).
+  const inputs = names.map((_, i) => (i === 0 ? [] : [i - 1]));
+  for (let i = 0; i < blocks; i++) {
+    const first = 2 + 6 * i;
+    inputs[first + 3] = [first - 1];
+    inputs[first + 5] = [first + 2, first + 4, first - 1];
+  }
+  const h = buildHierarchy(names, ops);
+  return {
+    nodes: names.map((name, i) => ({
+      name,
+      op: ops[i],
+      inputs: inputs[i],
+      outputs: [i],
+      ...(h.nodeBox[i] >= 0 ? { box: h.nodeBox[i] } : {}),
+    })),
+    values: names.map((name, i) => ({
+      name: `${name}_out`,
+      shape: '[1, 8, 4, 4]',
+      dtype: 'float32',
+      producer: i,
+      weight: false,
+    })),
+    inputs: [],
+    outputs: [names.length - 1],
+    groups: [],
+    boxes: h.boxes.map((b) => ({ ...b, groups: [] })),
+  };
+}
+
+const inWorker = async (input: LayoutInput) => layeredLayout(input);
+
+function overlaps(scene: Scene, a: number, b: number): boolean {
+  return (
+    Math.abs(scene.x[a] - scene.x[b]) < (scene.w[a] + scene.w[b]) / 2 - 1e-6 &&
+    Math.abs(scene.y[a] - scene.y[b]) < (scene.h[a] + scene.h[b]) / 2 - 1e-6
+  );
+}
+
+function checkScene(scene: Scene): void {
+  const shown = scene.shownItems();
+  for (let i = 0; i < shown.length; i++)
+    for (let j = i + 1; j < shown.length; j++)
+      assert.ok(!overlaps(scene, shown[i], shown[j]), `items ${shown[i]} and ${shown[j]} overlap`);
+  for (const f of scene.frames)
+    for (const i of shown) {
+      const inside = scene.x[i] > f.x0 && scene.x[i] < f.x1 && scene.y[i] > f.y0 && scene.y[i] < f.y1;
+      let holds = false;
+      for (
+        let b =
+          i < scene.nodes
+            ? (scene.skeleton.nodes[i].box ?? -1)
+            : scene.skeleton.boxes[i - scene.nodes].parent;
+        b >= 0;
+        b = scene.skeleton.boxes[b].parent
+      )
+        if (b === f.box) holds = true;
+      assert.equal(
+        inside,
+        holds,
+        `item ${i} is inside the frame of box ${f.box} exactly when the box holds it`,
+      );
+    }
+  for (const e of scene.edges) {
+    assert.ok(scene.shown[e.from] && scene.shown[e.to], 'edges join items shown');
+    assert.deepEqual(e.path.slice(0, 2), [scene.x[e.from], scene.y[e.from]]);
+    assert.deepEqual(e.path.slice(-2), [scene.x[e.to], scene.y[e.to]]);
+    for (let j = 3; j < e.path.length; j += 2)
+      assert.ok(e.path[j] >= e.path[j - 2] - 1e-6, `edge ${e.from}→${e.to} runs downward all along`);
+  }
+}
+
+test('hierarchy: the top level is boxes; expanding one lays out only its contents and nothing drawn above it moves', async () => {
+  const skeleton = scopedSkeleton(40);
+  const scene = new Scene(
+    skeleton,
+    skeleton.nodes.map(() => 90),
+  );
+  await scene.showTop(inWorker);
+  const box = (path: string) => skeleton.boxes.findIndex((b) => b.path === path);
+  assert.ok(scene.shown[scene.nodes + box('/layers')], 'the layers box is shown collapsed');
+  assert.equal(scene.shownItems().length, 3, 'stem, layers and head, as boxes');
+  checkScene(scene);
+  await scene.expand([box('/layers')], inWorker);
+  checkScene(scene);
+  assert.equal(scene.frames.length, 1);
+
+  // Expand a block in the middle: record every item shown before.
+  const target = box('/layers/layers.20');
+  const B = scene.nodes + target;
+  const before = new Map(scene.shownItems().map((i) => [i, [scene.x[i], scene.y[i]]]));
+  const top = scene.y[B] - scene.h[B] / 2;
+  const bottom = scene.y[B] + scene.h[B] / 2;
+  let laidOut = 0;
+  await scene.expand([target], async (input) => {
+    laidOut += input.sizes.length;
+    return layeredLayout(input);
+  });
+  assert.equal(laidOut, 5, "only the block's contents are laid out: conv1, Relu, conv2, branch, Add");
+  checkScene(scene);
+  const moves = new Set<string>();
+  let above = 0;
+  for (const [i, [x, y]] of before) {
+    if (i === B) continue;
+    assert.ok(scene.shown[i], 'what was drawn is still drawn');
+    if (y + scene.h[i] / 2 <= top) {
+      above++;
+      assert.deepEqual([scene.x[i], scene.y[i]], [x, y], `item ${i} above the box keeps its position`);
+    } else if (y - scene.h[i] / 2 >= bottom) moves.add(`${scene.x[i] - x},${scene.y[i] - y}`);
+  }
+  assert.ok(above >= 20, `${above} items above the box`);
+  assert.equal(
+    new Set([...moves].map((m) => m.split(',')[1])).size,
+    1,
+    'everything below moves down by one offset',
+  );
+  // Collapsing puts the box back where it was; nothing else moves.
+  const opened = new Map(scene.shownItems().map((i) => [i, [scene.x[i], scene.y[i]]]));
+  scene.collapse(target);
+  checkScene(scene);
+  assert.ok(scene.shown[B]);
+  assert.equal(scene.y[B] - scene.h[B] / 2, top, 'the box is back at its top');
+  for (const i of scene.shownItems()) if (i !== B) assert.deepEqual([scene.x[i], scene.y[i]], opened.get(i));
+});
+
+test('hierarchy: opening levels within a budget, and the collapsed boxes around a node', async () => {
+  const skeleton = scopedSkeleton(40);
+  const scene = new Scene(
+    skeleton,
+    skeleton.nodes.map(() => 90),
+  );
+  await scene.showTop(inWorker);
+  await scene.openLevels(inWorker, 60);
+  assert.equal(
+    scene.expanded[skeleton.boxes.findIndex((b) => b.path === '/layers')],
+    1,
+    'layers opened (40 blocks)',
+  );
+  assert.ok(scene.shownItems().length <= 60, `${scene.shownItems().length} items shown`);
+  assert.equal(
+    scene.expanded[skeleton.boxes.findIndex((b) => b.path === '/layers/layers.30')],
+    0,
+    'most blocks stay closed',
+  );
+  checkScene(scene);
+  const node = skeleton.nodes.findIndex((n) => n.name === '/layers/layers.7/branch/branch.0/Conv');
+  const chain = scene.collapsedAround(node);
+  assert.deepEqual(
+    chain.map((b) => skeleton.boxes[b].path),
+    ['/layers/layers.7', '/layers/layers.7/branch'],
+  );
+  assert.equal(scene.itemOf(node), scene.nodes + chain[0]);
+  for (const b of chain) await scene.expand([b], inWorker);
+  assert.equal(scene.itemOf(node), node);
+  checkScene(scene);
 });

@@ -1,9 +1,11 @@
-// Draws the graph on a canvas: only what is in view, with less detail when zoomed out (no text under 0.45×,
-// nodes as plain boxes in one path under 0.12×), so a 10,000-node graph pans and zooms smoothly. Colours are the
-// VS Code theme's (read from CSS variables). Interaction (pan, zoom, pick) is inspector.ts's; this file only
-// knows the camera.
+// Draws the graph's scene (scene.ts: nodes, collapsed name-scope boxes, frames of expanded ones, edges) on a
+// canvas: only what is in view, with less detail when zoomed out (no text under 0.45×, nodes and boxes as plain
+// shapes in one path under 0.12×, never smaller than a few pixels, so something is drawn at every zoom), so a
+// 50,000-node graph pans and zooms smoothly. Colours are the VS Code theme's (read from CSS variables).
+// Interaction (pan, zoom, pick) is inspector.ts's; this file only knows the camera.
 import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
-import type { LayoutResult } from './layout';
+import { nodeLabel, nodeWidth, readTheme, shortName, withAlpha } from './canvasStyle';
+import { Scene, boxLabels } from './scene';
 
 export interface Camera {
   /** Pixels per layout unit. */
@@ -23,87 +25,57 @@ export interface Emphasis {
   matches?: Set<number>;
 }
 
-interface Theme {
-  background: string;
-  node: string;
-  border: string;
-  text: string;
-  muted: string;
-  edge: string;
-  accent: string;
-  group: string;
-  root: string;
-  shuffle: string;
-  match: string;
-}
+/** What is under a point: a node, a collapsed box, or the title bar of an expanded box's frame. */
+export type Hit = { node: number } | { box: number } | { frame: number };
 
-function css(name: string, fallback: string): string {
-  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-}
-
-function readTheme(): Theme {
-  return {
-    background: css('--vscode-editor-background', '#1e1e1e'),
-    node: css('--vscode-editorWidget-background', '#252526'),
-    border: css('--vscode-editorWidget-border', css('--vscode-contrastBorder', '#454545')),
-    text: css('--vscode-editor-foreground', '#cccccc'),
-    muted: css('--vscode-descriptionForeground', '#999999'),
-    edge: css('--vscode-editorLineNumber-foreground', '#858585'),
-    accent: css('--vscode-focusBorder', '#007fd4'),
-    group: css('--vscode-charts-blue', '#3794ff'),
-    root: css('--vscode-charts-green', '#89d185'),
-    shuffle: css('--vscode-charts-orange', '#d18616'),
-    match: css('--vscode-editor-findMatchHighlightBackground', 'rgba(234, 92, 0, 0.33)'),
-  };
-}
-
-export const NODE_HEIGHT = 38;
-
-/** Node labels are drawn from this scale up; the first view is at least this scale. */
+/** The scale Netron shows at 100 %: where Reveal and the first view put the graph. */
+const READ_SCALE = 1;
+/** Node labels are drawn from this scale up; a first view that fits the graph at least this large fits it. */
 const READABLE = 0.75;
-/** Graphs of more nodes than this use the overview image when zoomed far out. */
+/** Views of more items than this use the overview image when zoomed far out. */
 const OVERVIEW_NODES = 2500;
 const OVERVIEW_PIXELS = 8192;
-/** Height of the layout bands that index nodes and edges for culling. */
+/** Height of the layout bands that index items and edges for culling. */
 const BAND = 1000;
-
-/** A node's label: its op, and its output channels where known. */
-export function nodeLabel(skeleton: GraphSkeleton, i: number): string {
-  const node = skeleton.nodes[i];
-  return node.channels !== undefined ? `${node.op} · ${node.channels}` : node.op;
-}
-
-function nodeWidth(label: string, name = ''): number {
-  return Math.max(56, 7.2 * label.length + 20, Math.min(200, 6 * shortName(name).length + 16));
-}
-
-/** The end of a node's name (exporters scope names like paths): what fits in its box. */
-function shortName(name: string): string {
-  const parts = name.split('/').filter(Boolean);
-  const short = parts.slice(-2).join('/') || name;
-  return short.length > 32 ? `…${short.slice(-31)}` : short;
-}
+/** The least a shape is drawn on screen, in CSS pixels: far out, boxes and nodes stay visible. */
+const MIN_PIXELS = 2;
+const FRAME_HEADER = 26;
 
 export class GraphCanvas {
   camera: Camera = { scale: 1, tx: 0, ty: 0 };
   emphasis: Emphasis = {};
+  readonly scene: Scene;
   private theme = readTheme();
   private readonly labels: string[];
   private readonly names: string[];
+  private readonly boxText: [string, string][];
   readonly widths: number[];
-  private layout: LayoutResult | undefined;
   private frame = 0;
   /** Milliseconds the last frame took to draw. */
   lastFrameMs = 0;
   /**
-   * The whole graph drawn once at overview detail, for views where thousands of nodes are visible: those
-   * frames are then one image copy. Dropped when the layout, the theme or the emphasis changes.
+   * The whole scene drawn once at overview detail, for views where thousands of items are visible: those
+   * frames are then one image copy. Dropped when the scene, the theme or the emphasis changes.
    */
-  private overview: { image: HTMLCanvasElement; scale: number; emphasis: Emphasis } | undefined;
-  /** Nodes and edges by horizontal band of the layout, so a frame only looks at what is near the view. */
-  private bands: { nodes: number[][]; edges: number[][] } = { nodes: [], edges: [] };
+  private overview:
+    | { image: HTMLCanvasElement; scale: number; emphasis: Emphasis; version: number; x0: number; y0: number }
+    | undefined;
+  /** Items and edges by horizontal band of the layout, so a frame only looks at what is near the view. */
+  private bands: { items: number[][]; edges: number[][]; version: number; y0: number } = {
+    items: [],
+    edges: [],
+    version: -1,
+    y0: 0,
+  };
   private edgeSeen = new Uint32Array(0);
   private frameStamp = 0;
+  /** Collapsed boxes holding emphasised nodes (group members, search matches), per emphasis and scene. */
+  private marks: { emphasis?: Emphasis; version: number; group: Set<number>; match: Set<number> } = {
+    version: -1,
+    group: new Set(),
+    match: new Set(),
+  };
+  private shownCount = 0;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -112,20 +84,26 @@ export class GraphCanvas {
     this.labels = skeleton.nodes.map((_, i) => nodeLabel(skeleton, i));
     this.names = skeleton.nodes.map((n) => shortName(n.name));
     this.widths = this.labels.map((label, i) => nodeWidth(label, skeleton.nodes[i].name));
+    this.boxText = skeleton.boxes.map((_, b) => boxLabels(skeleton, b));
+    this.scene = new Scene(skeleton, this.widths);
   }
 
-  setLayout(layout: LayoutResult): void {
-    this.layout = layout;
+  /** The scene changed (laid out, a box expanded or collapsed): index it and draw. */
+  changed(): void {
     this.overview = undefined;
-    this.index(layout);
+    this.index();
     this.request();
-    // Large graphs: draw the overview image while idle, so zooming out never waits for it.
-    if (this.widths.length > OVERVIEW_NODES)
-      requestIdleCallback(() => this.layout === layout && this.overviewImage(layout), { timeout: 2000 });
+    // Large views: draw the overview image while idle, so zooming out never waits for it.
+    const version = this.scene.version;
+    if (this.shownCount > OVERVIEW_NODES)
+      requestIdleCallback(() => this.scene.version === version && this.overviewImage(), { timeout: 2000 });
   }
 
-  get laidOut(): LayoutResult | undefined {
-    return this.layout;
+  /** Positions by item (item i < nodes is node i), and the bounds: what the minimap, tests and export read. */
+  get laidOut(): { x: Float64Array; y: Float64Array; width: number; height: number } | undefined {
+    if (this.bands.version < 0) return undefined;
+    const b = this.scene.bounds();
+    return { x: this.scene.x, y: this.scene.y, width: b.x1 - b.x0, height: b.y1 - b.y0 };
   }
 
   /** The theme changed (VS Code switches the body's class): read the colours again. */
@@ -140,56 +118,83 @@ export class GraphCanvas {
     if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
   }
 
-  /** The node under a screen point (CSS pixels, relative to the canvas), if any. */
-  pick(px: number, py: number): number | undefined {
-    const layout = this.layout;
-    if (!layout) return undefined;
+  /** What is under a screen point (CSS pixels, relative to the canvas), if anything. */
+  hit(px: number, py: number): Hit | undefined {
+    const scene = this.scene;
     const { scale, tx, ty } = this.camera;
     const x = (px - tx) / scale;
     const y = (py - ty) / scale;
-    for (let i = 0; i < this.widths.length; i++) {
-      if (Math.abs(x - layout.x[i]) <= this.widths[i] / 2 && Math.abs(y - layout.y[i]) <= NODE_HEIGHT / 2)
-        return i;
+    for (const i of this.near(y, y)) {
+      if (Math.abs(x - scene.x[i]) <= scene.w[i] / 2 && Math.abs(y - scene.y[i]) <= scene.h[i] / 2)
+        return i < scene.nodes ? { node: i } : { box: i - scene.nodes };
+    }
+    // The innermost frame whose title bar is under the point.
+    for (let k = scene.frames.length - 1; k >= 0; k--) {
+      const f = scene.frames[k];
+      if (x >= f.x0 && x <= f.x1 && y >= f.y0 && y <= f.y0 + FRAME_HEADER) return { frame: f.box };
     }
     return undefined;
   }
 
+  /** The node under a screen point, if any. */
+  pick(px: number, py: number): number | undefined {
+    const hit = this.hit(px, py);
+    return hit && 'node' in hit ? hit.node : undefined;
+  }
+
   /**
-   * The first view: the whole graph when its labels stay readable that way, else its top at a readable scale
-   * (a tall network fitted whole is a line of unreadable boxes; the minimap and Fit give the overview).
+   * The first view: the whole graph when its labels stay readable that way, else the graph's inputs at the
+   * top of the view at Netron's 100 % (a tall network fitted whole is a line of unreadable boxes; the minimap
+   * and Fit give the overview).
    */
   home(): void {
     this.fit();
-    const layout = this.layout;
-    if (!layout || this.camera.scale >= READABLE) return;
+    if (this.camera.scale >= READABLE) return;
+    const scene = this.scene;
     const { width } = this.canvas.getBoundingClientRect();
-    const scale = Math.min(1, Math.max(READABLE, (width - 40) / Math.max(layout.width, 1)));
-    this.camera = { scale, tx: (width - layout.width * scale) / 2, ty: 20 };
+    // The items holding the nodes that read the graph's inputs (or the topmost items).
+    const inputs = new Set(this.skeleton.inputs);
+    const starts = new Set<number>();
+    this.skeleton.nodes.forEach((node, i) => {
+      if (node.inputs.some((v) => inputs.has(v))) starts.add(scene.itemOf(i));
+    });
+    let top = Infinity;
+    for (const i of scene.shownItems()) top = Math.min(top, scene.y[i] - scene.h[i] / 2);
+    if (starts.size === 0)
+      for (const i of scene.shownItems()) if (scene.y[i] - scene.h[i] / 2 <= top + 1) starts.add(i);
+    let x0 = Infinity;
+    let x1 = -Infinity;
+    let y0 = Infinity;
+    for (const i of starts) {
+      x0 = Math.min(x0, scene.x[i] - scene.w[i] / 2);
+      x1 = Math.max(x1, scene.x[i] + scene.w[i] / 2);
+      y0 = Math.min(y0, scene.y[i] - scene.h[i] / 2);
+    }
+    for (const f of scene.frames) if (f.y0 <= y0 && f.x0 <= x1 && f.x1 >= x0) y0 = Math.min(y0, f.y0);
+    const scale = READ_SCALE;
+    // The inputs centred, or their left end at the left when they are wider than the view.
+    const cx = x1 - x0 <= (width - 40) / scale ? (x0 + x1) / 2 : x0 + (width - 40) / scale / 2;
+    this.camera = { scale, tx: width / 2 - cx * scale, ty: 20 - y0 * scale };
     this.request();
   }
 
-  /** Fits the whole graph (or one node, larger) in view. */
+  /** Fits the whole graph in view, or centres one node at Netron's 100 %. */
   fit(node?: number): void {
-    const layout = this.layout;
-    if (!layout) return;
+    const scene = this.scene;
     const { width, height } = this.canvas.getBoundingClientRect();
     if (node !== undefined) {
-      const scale = Math.max(this.camera.scale, 1);
-      this.camera = {
-        scale,
-        tx: width / 2 - layout.x[node] * scale,
-        ty: height / 2 - layout.y[node] * scale,
-      };
+      const item = scene.itemOf(node);
+      const scale = READ_SCALE;
+      this.camera = { scale, tx: width / 2 - scene.x[item] * scale, ty: height / 2 - scene.y[item] * scale };
     } else {
-      const scale = Math.min(
-        1.5,
-        (width - 40) / Math.max(layout.width, 1),
-        (height - 40) / Math.max(layout.height, 1),
-      );
+      const b = scene.bounds();
+      const w = Math.max(b.x1 - b.x0, 1);
+      const h = Math.max(b.y1 - b.y0, 1);
+      const scale = Math.min(1.5, (width - 40) / w, (height - 40) / h);
       this.camera = {
         scale,
-        tx: (width - layout.width * scale) / 2,
-        ty: Math.max(20, (height - layout.height * scale) / 2),
+        tx: (width - w * scale) / 2 - b.x0 * scale,
+        ty: Math.max(20, (height - h * scale) / 2) - b.y0 * scale,
       };
     }
     this.request();
@@ -197,7 +202,7 @@ export class GraphCanvas {
 
   zoomAt(factor: number, px: number, py: number): void {
     const { scale, tx, ty } = this.camera;
-    const next = Math.min(4, Math.max(0.005, scale * factor));
+    const next = Math.min(4, Math.max(0.0005, scale * factor));
     const k = next / scale;
     this.camera = { scale: next, tx: px - (px - tx) * k, ty: py - (py - ty) * k };
     this.request();
@@ -222,35 +227,34 @@ export class GraphCanvas {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = this.theme.background;
     ctx.fillRect(0, 0, width, height);
-    const layout = this.layout;
-    if (!layout) return;
+    if (this.bands.version < 0) return;
+    if (this.bands.version !== this.scene.version) this.index();
     const { scale, tx, ty } = this.camera;
     ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * tx, dpr * ty);
-    // The visible rectangle in layout units, with a margin for half a node.
+    // The visible rectangle in layout units, with a margin for half a box.
     const x0 = -tx / scale - 200;
     const x1 = (width - tx) / scale + 200;
-    const y0 = -ty / scale - NODE_HEIGHT;
-    const y1 = (height - ty) / scale + NODE_HEIGHT;
-    const visible = (x: number, y: number) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
-    const e = this.emphasis;
-    const dimmed = e.members !== undefined;
-    // Zoomed far out on a large graph: copy the overview image instead, wherever it is sharp enough (drawing
-    // the thousands of nodes then in view would cost more than a frame).
-    if (this.widths.length > OVERVIEW_NODES && scale < 0.12) {
-      const overview = this.overviewImage(layout);
+    const y0 = -ty / scale - 60;
+    const y1 = (height - ty) / scale + 60;
+    const view = { x0, x1, y0, y1 };
+    // Zoomed far out on a large view: copy the overview image instead, wherever it is sharp enough (drawing
+    // the thousands of items then in view would cost more than a frame).
+    if (this.shownCount > OVERVIEW_NODES && scale < 0.12) {
+      const overview = this.overviewImage();
       if (overview.scale >= scale * 0.5) {
         // Only the part in view is copied: the cost stays that of one screenful at any zoom.
+        const b = this.scene.bounds();
         const k = overview.scale;
-        const vx0 = Math.max(0, -tx / scale);
-        const vy0 = Math.max(0, -ty / scale);
-        const vx1 = Math.min(layout.width, (width - tx) / scale);
-        const vy1 = Math.min(layout.height, (height - ty) / scale);
+        const vx0 = Math.max(b.x0, -tx / scale);
+        const vy0 = Math.max(b.y0, -ty / scale);
+        const vx1 = Math.min(b.x1, (width - tx) / scale);
+        const vy1 = Math.min(b.y1, (height - ty) / scale);
         ctx.imageSmoothingEnabled = true;
         if (vx1 > vx0 && vy1 > vy0)
           ctx.drawImage(
             overview.image,
-            vx0 * k,
-            vy0 * k,
+            (vx0 - overview.x0) * k,
+            (vy0 - overview.y0) * k,
             (vx1 - vx0) * k,
             (vy1 - vy0) * k,
             vx0,
@@ -262,18 +266,31 @@ export class GraphCanvas {
         return;
       }
     }
-
-    this.drawEdges(ctx, layout, [y0, y1], scale, dimmed);
-    this.drawNodes(ctx, layout, visible, [y0, y1], scale);
+    this.drawScene(ctx, view, scale);
     this.lastFrameMs = performance.now() - started;
   }
 
-  private index(layout: LayoutResult): void {
-    const nodes: number[][] = [];
+  private drawScene(
+    ctx: CanvasRenderingContext2D,
+    view: { x0: number; x1: number; y0: number; y1: number },
+    scale: number,
+  ): void {
+    this.drawFrames(ctx, view, scale);
+    this.drawEdges(ctx, [view.y0, view.y1], scale);
+    this.drawItems(ctx, view, scale);
+  }
+
+  private index(): void {
+    const scene = this.scene;
+    const items: number[][] = [];
     const edges: number[][] = [];
-    const band = (y: number) => Math.max(0, Math.floor(y / BAND));
-    for (let i = 0; i < this.widths.length; i++) (nodes[band(layout.y[i])] ??= []).push(i);
-    layout.paths.forEach((path, k) => {
+    const b = scene.bounds();
+    const y0 = b.y0;
+    const band = (y: number) => Math.max(0, Math.floor((y - y0) / BAND));
+    const shown = scene.shownItems();
+    for (const i of shown) (items[band(scene.y[i])] ??= []).push(i);
+    scene.edges.forEach((edge, k) => {
+      const path = edge.path;
       let min = Infinity;
       let max = -Infinity;
       for (let j = 1; j < path.length; j += 2) {
@@ -282,17 +299,25 @@ export class GraphCanvas {
       }
       for (let b = band(min); b <= band(max); b++) (edges[b] ??= []).push(k);
     });
-    this.bands = { nodes, edges };
-    this.edgeSeen = new Uint32Array(layout.paths.length);
+    this.bands = { items, edges, version: scene.version, y0 };
+    this.edgeSeen = new Uint32Array(scene.edges.length);
+    this.shownCount = shown.length;
   }
 
-  /** The nodes, or the edges, whose band overlaps y0…y1 (each edge once). */
-  private inBands(kind: 'nodes' | 'edges', y0: number, y1: number): number[] {
+  /** The items whose band overlaps y0…y1 (margins for a box's half-height included). */
+  private near(y0: number, y1: number): number[] {
+    if (this.bands.version !== this.scene.version) this.index();
+    return this.inBands('items', y0 - 60, y1 + 60);
+  }
+
+  /** The items, or the edges, whose band overlaps y0…y1 (each edge once). */
+  private inBands(kind: 'items' | 'edges', y0: number, y1: number): number[] {
     const list = this.bands[kind];
     const stamp = ++this.frameStamp;
     const out: number[] = [];
-    const last = Math.min(list.length - 1, Math.floor(y1 / BAND));
-    for (let b = Math.max(0, Math.floor(y0 / BAND)); b <= last; b++) {
+    const from = this.bands.y0;
+    const last = Math.min(list.length - 1, Math.floor((y1 - from) / BAND));
+    for (let b = Math.max(0, Math.floor((y0 - from) / BAND)); b <= last; b++) {
       for (const i of list[b] ?? []) {
         if (kind === 'edges') {
           if (this.edgeSeen[i] === stamp) continue;
@@ -304,36 +329,71 @@ export class GraphCanvas {
     return out;
   }
 
-  /** Renders the whole graph into an image at most OVERVIEW_PIXELS on its long side (once per emphasis). */
-  private overviewImage(layout: LayoutResult): { image: HTMLCanvasElement; scale: number } {
-    if (this.overview && this.overview.emphasis === this.emphasis) return this.overview;
-    const scale = Math.min(0.12, OVERVIEW_PIXELS / Math.max(layout.width, layout.height, 1));
+  /** Renders the whole scene into an image at most OVERVIEW_PIXELS on its long side (once per emphasis). */
+  private overviewImage(): { image: HTMLCanvasElement; scale: number; x0: number; y0: number } {
+    const o = this.overview;
+    if (o && o.emphasis === this.emphasis && o.version === this.scene.version) return o;
+    const b = this.scene.bounds();
+    const w = b.x1 - b.x0;
+    const h = b.y1 - b.y0;
+    const scale = Math.min(0.12, OVERVIEW_PIXELS / Math.max(w, h, 1));
     const image = document.createElement('canvas');
-    image.width = Math.max(1, Math.ceil(layout.width * scale));
-    image.height = Math.max(1, Math.ceil(layout.height * scale));
+    image.width = Math.max(1, Math.ceil(w * scale));
+    image.height = Math.max(1, Math.ceil(h * scale));
     const ctx = image.getContext('2d')!;
-    ctx.setTransform(scale, 0, 0, scale, 0, 0);
-    const all = () => true;
-    this.drawEdges(ctx, layout, [-Infinity, Infinity], scale, this.emphasis.members !== undefined);
-    this.drawNodes(ctx, layout, all, [-Infinity, Infinity], scale);
-    this.overview = { image, scale, emphasis: this.emphasis };
+    ctx.setTransform(scale, 0, 0, scale, -b.x0 * scale, -b.y0 * scale);
+    this.drawScene(ctx, { x0: -Infinity, x1: Infinity, y0: -Infinity, y1: Infinity }, scale);
+    this.overview = {
+      image,
+      scale,
+      emphasis: this.emphasis,
+      version: this.scene.version,
+      x0: b.x0,
+      y0: b.y0,
+    };
     return this.overview;
   }
 
-  private drawEdges(
+  /** Expanded boxes: a frame with a title bar (the scope, and − to collapse it). */
+  private drawFrames(
     ctx: CanvasRenderingContext2D,
-    layout: LayoutResult,
-    rows: [number, number],
+    view: { x0: number; x1: number; y0: number; y1: number },
     scale: number,
-    dimmed: boolean,
   ): void {
+    const marks = this.boxMarks();
+    ctx.lineWidth = 1 / Math.min(scale, 1);
+    for (const f of this.scene.frames) {
+      if (f.x1 < view.x0 || f.x0 > view.x1 || f.y1 < view.y0 || f.y0 > view.y1) continue;
+      ctx.fillStyle = withAlpha(this.theme.node, 0.35);
+      ctx.strokeStyle = this.theme.border;
+      ctx.beginPath();
+      ctx.rect(f.x0, f.y0, f.x1 - f.x0, f.y1 - f.y0);
+      ctx.fill();
+      ctx.stroke();
+      ctx.fillStyle = marks.group.has(this.scene.nodes + f.box)
+        ? withAlpha(this.theme.group, 0.3)
+        : this.theme.node;
+      ctx.fillRect(f.x0, f.y0, f.x1 - f.x0, FRAME_HEADER - 4);
+      if (scale >= 0.45) {
+        ctx.font = '12px var(--vscode-font-family, sans-serif)';
+        ctx.textAlign = 'left';
+        ctx.textBaseline = 'middle';
+        ctx.fillStyle = this.theme.text;
+        const [title, line] = this.boxText[f.box];
+        ctx.fillText(`− ${title}  ·  ${line}`, f.x0 + 8, f.y0 + (FRAME_HEADER - 4) / 2, f.x1 - f.x0 - 16);
+      }
+    }
+  }
+
+  private drawEdges(ctx: CanvasRenderingContext2D, rows: [number, number], scale: number): void {
     // Edges: one path, of the edges whose band overlaps the view (long edges crossing it included).
     ctx.lineWidth = Math.max(1 / scale, 1);
     ctx.strokeStyle = this.theme.edge;
-    ctx.globalAlpha = dimmed ? 0.35 : 0.8;
+    ctx.globalAlpha = this.emphasis.members !== undefined ? 0.35 : 0.8;
     ctx.beginPath();
+    const edges = this.scene.edges;
     for (const k of this.inBands('edges', rows[0], rows[1])) {
-      const path = layout.paths[k];
+      const path = edges[k].path;
       ctx.moveTo(path[0], path[1]);
       for (let j = 2; j < path.length; j += 2) ctx.lineTo(path[j], path[j + 1]);
     }
@@ -341,124 +401,151 @@ export class GraphCanvas {
     ctx.globalAlpha = 1;
   }
 
-  private drawNodes(
+  /** The collapsed boxes and frames holding group members and search matches: marked so they show through. */
+  boxMarks(): { group: Set<number>; match: Set<number> } {
+    const e = this.emphasis;
+    if (this.marks.emphasis === e && this.marks.version === this.scene.version) return this.marks;
+    const scene = this.scene;
+    const holding = (nodes: Set<number> | undefined) => {
+      const out = new Set<number>();
+      for (const i of nodes ?? []) {
+        for (let b = this.skeleton.nodes[i].box ?? -1; b >= 0; b = this.skeleton.boxes[b].parent) {
+          if (out.has(scene.nodes + b)) break;
+          out.add(scene.nodes + b);
+        }
+      }
+      return out;
+    };
+    this.marks = {
+      emphasis: e,
+      version: scene.version,
+      group: holding(e.members),
+      match: holding(e.matches),
+    };
+    return this.marks;
+  }
+
+  private drawItems(
     ctx: CanvasRenderingContext2D,
-    layout: LayoutResult,
-    visible: (x: number, y: number) => boolean,
-    rows: [number, number],
+    view: { x0: number; x1: number; y0: number; y1: number },
     scale: number,
   ): void {
+    const scene = this.scene;
     const e = this.emphasis;
     const dimmed = e.members !== undefined;
-    const near = this.inBands('nodes', rows[0], rows[1]);
+    const marks = this.boxMarks();
+    const near = this.inBands('items', view.y0, view.y1);
+    const visible = (i: number) =>
+      scene.x[i] >= view.x0 && scene.x[i] <= view.x1 && scene.y[i] >= view.y0 && scene.y[i] <= view.y1;
     if (scale < 0.12) {
-      // Far out: boxes only, batched by colour.
+      // Far out: shapes only, batched by colour, and never under MIN_PIXELS on screen.
+      const least = MIN_PIXELS / scale;
       const batches = new Map<string, number[]>();
       for (const i of near) {
-        if (!visible(layout.x[i], layout.y[i])) continue;
-        const colour = this.fill(i);
+        if (!visible(i)) continue;
+        const colour = this.fill(i, marks);
         (batches.get(colour) ?? batches.set(colour, []).get(colour)!).push(i);
       }
       for (const [colour, list] of batches) {
         ctx.fillStyle = colour;
         ctx.beginPath();
-        for (const i of list)
-          ctx.rect(
-            layout.x[i] - this.widths[i] / 2,
-            layout.y[i] - NODE_HEIGHT / 2,
-            this.widths[i],
-            NODE_HEIGHT,
-          );
-        ctx.fill();
-      }
-    } else {
-      ctx.font = '12px var(--vscode-font-family, sans-serif)';
-      ctx.textAlign = 'center';
-      ctx.textBaseline = 'middle';
-      for (const i of near) {
-        const x = layout.x[i];
-        const y = layout.y[i];
-        if (!visible(x, y)) continue;
-        const w = this.widths[i];
-        ctx.globalAlpha = dimmed && !e.members!.has(i) ? 0.45 : 1;
-        ctx.fillStyle = this.fill(i);
-        ctx.beginPath();
-        ctx.roundRect(x - w / 2, y - NODE_HEIGHT / 2, w, NODE_HEIGHT, 5);
-        ctx.fill();
-        ctx.lineWidth = (i === e.selected ? 3 : e.roots?.has(i) ? 2 : 1) / Math.min(scale, 1);
-        ctx.strokeStyle =
-          i === e.selected
-            ? this.theme.accent
-            : e.shuffles?.has(i)
-              ? this.theme.shuffle
-              : e.roots?.has(i)
-                ? this.theme.root
-                : this.theme.border;
-        ctx.stroke();
-        if (scale >= 0.45) {
-          ctx.fillStyle = this.theme.text;
-          if (scale >= 0.9) {
-            // Close enough to read two lines: the op and channels, then the node's name.
-            ctx.fillText(this.labels[i], x, y - 7);
-            ctx.font = '10px var(--vscode-font-family, sans-serif)';
-            ctx.fillStyle = this.theme.muted;
-            ctx.fillText(this.names[i], x, y + 8, w - 8);
-            ctx.font = '12px var(--vscode-font-family, sans-serif)';
-          } else ctx.fillText(this.labels[i], x, y);
+        for (const i of list) {
+          const w = Math.max(scene.w[i], least);
+          const h = Math.max(scene.h[i], least);
+          ctx.rect(scene.x[i] - w / 2, scene.y[i] - h / 2, w, h);
         }
+        ctx.fill();
       }
-      ctx.globalAlpha = 1;
-      if (scale >= 0.8) this.drawShapes(ctx, layout, visible);
+      // Boxes get their outline too: a collapsed box must read as more than a node.
+      ctx.strokeStyle = this.theme.border;
+      ctx.lineWidth = 1 / scale;
+      ctx.beginPath();
+      for (const i of near)
+        if (i >= scene.nodes && visible(i))
+          ctx.rect(scene.x[i] - scene.w[i] / 2, scene.y[i] - scene.h[i] / 2, scene.w[i], scene.h[i]);
+      ctx.stroke();
+      return;
     }
+    ctx.font = '12px var(--vscode-font-family, sans-serif)';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    for (const i of near) {
+      if (!visible(i)) continue;
+      const x = scene.x[i];
+      const y = scene.y[i];
+      const w = scene.w[i];
+      const h = scene.h[i];
+      const box = i >= scene.nodes;
+      ctx.globalAlpha = dimmed && !(box ? marks.group.has(i) : e.members!.has(i)) ? 0.45 : 1;
+      ctx.fillStyle = this.fill(i, marks);
+      ctx.beginPath();
+      ctx.roundRect(x - w / 2, y - h / 2, w, h, box ? 2 : 5);
+      ctx.fill();
+      ctx.lineWidth =
+        (i === e.selected ? 3 : e.roots?.has(i) || (box && marks.group.has(i)) ? 2 : 1) / Math.min(scale, 1);
+      ctx.strokeStyle =
+        i === e.selected
+          ? this.theme.accent
+          : e.shuffles?.has(i)
+            ? this.theme.shuffle
+            : e.roots?.has(i)
+              ? this.theme.root
+              : box && marks.group.has(i)
+                ? this.theme.group
+                : this.theme.border;
+      ctx.stroke();
+      if (box) {
+        // A collapsed box: a second outline (a stack), its scope and what it holds.
+        ctx.strokeRect(x - w / 2 + 3, y + h / 2 + 1, w - 6, 2);
+        if (scale >= 0.45) {
+          const [title, line] = this.boxText[i - scene.nodes];
+          ctx.fillStyle = this.theme.text;
+          ctx.font = 'bold 12px var(--vscode-font-family, sans-serif)';
+          ctx.fillText(`+ ${title}`, x, y - 9, w - 8);
+          ctx.font = '10px var(--vscode-font-family, sans-serif)';
+          ctx.fillStyle = this.theme.muted;
+          ctx.fillText(line, x, y + 9, w - 8);
+          ctx.font = '12px var(--vscode-font-family, sans-serif)';
+        }
+      } else if (scale >= 0.45) {
+        ctx.fillStyle = this.theme.text;
+        if (scale >= 0.9) {
+          // Close enough to read two lines: the op and channels, then the node's name.
+          ctx.fillText(this.labels[i], x, y - 7);
+          ctx.font = '10px var(--vscode-font-family, sans-serif)';
+          ctx.fillStyle = this.theme.muted;
+          ctx.fillText(this.names[i], x, y + 8, w - 8);
+          ctx.font = '12px var(--vscode-font-family, sans-serif)';
+        } else ctx.fillText(this.labels[i], x, y);
+      }
+    }
+    ctx.globalAlpha = 1;
+    if (scale >= 0.8) this.drawShapes(ctx, view);
   }
 
-  private fill(i: number): string {
+  private fill(i: number, marks: { group: Set<number>; match: Set<number> }): string {
     const e = this.emphasis;
-    if (e.matches?.has(i)) return this.theme.match;
+    if (e.matches?.has(i) || marks.match.has(i)) return this.theme.match;
     if (e.shuffles?.has(i)) return withAlpha(this.theme.shuffle, 0.35);
-    if (e.members?.has(i)) return withAlpha(this.theme.group, 0.3);
+    if (e.members?.has(i) || marks.group.has(i)) return withAlpha(this.theme.group, 0.3);
     return this.theme.node;
   }
 
   /** Edge labels: the shape of the value an edge carries, beside the edge just above its target. */
   private drawShapes(
     ctx: CanvasRenderingContext2D,
-    layout: LayoutResult,
-    visible: (x: number, y: number) => boolean,
+    view: { x0: number; x1: number; y0: number; y1: number },
   ): void {
     ctx.font = '10px var(--vscode-editor-font-family, monospace)';
     ctx.textAlign = 'left';
     ctx.fillStyle = this.theme.muted;
-    let k = 0;
-    for (const node of this.skeleton.nodes) {
-      for (const v of node.inputs) {
-        const value = this.skeleton.values[v];
-        if (value.producer < 0 || value.weight) continue;
-        const path = layout.paths[k++];
-        if (!path || !value.shape) continue;
-        const x = path[path.length - 4] ?? path[0];
-        const y = path[path.length - 1] - NODE_HEIGHT / 2 - 8;
-        if (visible(x, y)) ctx.fillText(value.shape, x + 4, y);
-      }
+    const edges = this.scene.edges;
+    for (const k of this.inBands('edges', view.y0, view.y1)) {
+      const { path, label, to } = edges[k];
+      if (!label) continue;
+      const x = path[path.length - 4] ?? path[0];
+      const y = path[path.length - 1] - this.scene.h[to] / 2 - 8;
+      if (x >= view.x0 && x <= view.x1 && y >= view.y0 && y <= view.y1) ctx.fillText(label, x + 4, y);
     }
   }
-}
-
-function withAlpha(colour: string, alpha: number): string {
-  const hex = /^#([0-9a-f]{6})$/i.exec(colour);
-  if (!hex) return colour;
-  const v = Number.parseInt(hex[1], 16);
-  return `rgba(${v >> 16}, ${(v >> 8) & 255}, ${v & 255}, ${alpha})`;
-}
-
-/** The edges the canvas draws, in the order drawShapes walks them: producer → consumer, weights left out. */
-export function graphEdges(skeleton: GraphSkeleton): [number, number][] {
-  const edges: [number, number][] = [];
-  skeleton.nodes.forEach((node, i) => {
-    for (const v of node.inputs) {
-      const value = skeleton.values[v];
-      if (value.producer >= 0 && !value.weight) edges.push([value.producer, i]);
-    }
-  });
-  return edges;
 }

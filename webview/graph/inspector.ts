@@ -5,20 +5,29 @@
 import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
 import type { NodeDetails } from '../../src/core/inspect/nodeDetails';
 import type { HostMessage, PageMessage } from '../../src/protocol/webview';
-import { type Camera, GraphCanvas, NODE_HEIGHT, graphEdges } from './graphCanvas';
+import { type Camera, GraphCanvas } from './graphCanvas';
 import { renderDetails } from './details';
+import type { LayoutInput, LayoutResult } from './layout';
 import { drawMinimap, minimapToLayout } from './minimap';
 import type { LayoutReply, LayoutRequest } from './layoutWorker';
+import { NODE_HEIGHT, nodeEdges } from './scene';
 import { graphSvg } from './svgExport';
 import { inputValue } from '../components';
+import { unpackSkeleton } from '../../src/shared/packedSkeleton';
 
 /** Graphs up to this many nodes are laid out again by dagre after the first paint. */
 const DAGRE_LIMIT = 600;
+/** Graphs of more nodes than this open with their name scopes collapsed (the onnxPruner.graph.collapseAbove setting). */
+const COLLAPSE_ABOVE = 1000;
+/** A collapsed graph opens its boxes level by level while at most this many items are shown. */
+const OPEN_BUDGET = 300;
 
 interface ViewState {
   model: string;
   camera?: Camera;
   selected?: string;
+  /** The boxes expanded (by scope path), when the graph opened collapsed. */
+  expanded?: string[];
 }
 
 interface Api {
@@ -34,7 +43,21 @@ export class Inspector {
   private matchAt = -1;
   private readonly stateKey: string;
   /** Timings for the page's own measurements (first paint after the data arrived). */
-  readonly timings: { received?: number; firstPaint?: number; engine?: string; layoutMs?: number } = {};
+  readonly timings: {
+    received?: number;
+    firstPaint?: number;
+    engine?: string;
+    layoutMs?: number;
+    /** The last expand or reveal: from the click to the frame drawn with the box open. */
+    expandMs?: number;
+    /** Milliseconds of each step from the data to the first paint (for the browser suite's figures). */
+    steps?: Record<string, number>;
+  } = {};
+  private worker: Worker | undefined;
+  private readonly workerReady: Promise<Worker>;
+  private readonly pending = new Map<number, (reply: LayoutReply) => void>();
+  private nextId = 1;
+  private hierarchical = false;
 
   constructor(
     private readonly root: HTMLElement,
@@ -43,6 +66,9 @@ export class Inspector {
   ) {
     this.stateKey = root.dataset.model ?? '';
     api.postMessage({ type: 'graph' });
+    // The worker boots (a script to fetch and compile) while the host works out the graph.
+    this.workerReady = this.startWorker();
+    this.workerReady.catch(() => undefined);
   }
 
   /** A message from the host. */
@@ -53,7 +79,9 @@ export class Inspector {
         return;
       }
       this.timings.received = performance.now();
-      void this.show(message.skeleton);
+      const skeleton = unpackSkeleton(message.skeleton);
+      this.timings.steps = { unpack: performance.now() - this.timings.received };
+      void this.show(skeleton);
     } else if (message.type === 'details') {
       const panel = this.root.querySelector<HTMLElement>('#details')!;
       if (message.ok) renderDetails(panel, message.details as NodeDetails, this.skeleton!);
@@ -68,39 +96,128 @@ export class Inspector {
   private async show(skeleton: GraphSkeleton): Promise<void> {
     this.skeleton = skeleton;
     const element = this.root.querySelector<HTMLCanvasElement>('#graph')!;
+    let lap = performance.now();
+    const step = (name: string) => {
+      const now = performance.now();
+      this.timings.steps = { ...this.timings.steps, [name]: now - lap };
+      lap = now;
+    };
     const canvas = new GraphCanvas(element, skeleton);
     this.canvas = canvas;
-    this.status(`${skeleton.nodes.length.toLocaleString('en')} nodes · laying out…`);
+    step('scene');
+    const nodes = skeleton.nodes.length.toLocaleString('en');
+    this.status(`${nodes} nodes · laying out…`);
     const saved = this.savedState();
-    const edges = graphEdges(skeleton);
-    const input = { sizes: canvas.widths.map((w) => ({ w, h: NODE_HEIGHT })), edges };
-    const worker = await this.startWorker();
-    const request: LayoutRequest = { id: 1, input, dagreLimit: DAGRE_LIMIT };
-    let first = true;
+    const worker = await this.workerReady;
+    this.worker = worker;
+    step('worker');
     worker.onmessage = ({ data }: MessageEvent<LayoutReply>) => {
+      const handler = this.pending.get(data.id);
+      if (!data.more) this.pending.delete(data.id);
+      handler?.(data);
+    };
+    this.wire(element);
+    const limit = Number(this.root.dataset.collapseAbove);
+    const collapseAbove = Number.isFinite(limit) && limit >= 0 ? limit : COLLAPSE_ABOVE;
+    this.hierarchical = skeleton.boxes.length > 0 && skeleton.nodes.length > collapseAbove;
+    if (this.hierarchical) {
+      const started = performance.now();
+      const scene = canvas.scene;
+      await scene.showTop(this.layouter);
+      step('top');
+      const paths = new Set(saved?.expanded ?? []);
+      if (paths.size) {
+        // Parents first (boxes are numbered so), each once its parent is open.
+        for (const [b, box] of skeleton.boxes.entries())
+          if (paths.has(box.path)) await scene.expand([b], this.layouter);
+      } else await scene.openLevels(this.layouter, OPEN_BUDGET);
+      canvas.changed();
+      step('levels');
+      this.timings.engine = 'layered';
+      this.timings.layoutMs = performance.now() - started;
+      this.firstView(saved);
+      step('paint');
+      this.boxStatus();
+      return;
+    }
+    const edges = nodeEdges(skeleton).map((e): [number, number] => [e.u, e.v]);
+    const input = { sizes: canvas.widths.map((w) => ({ w, h: NODE_HEIGHT })), edges };
+    let first = true;
+    this.request(input, DAGRE_LIMIT, (data) => {
       if (data.result) {
-        canvas.setLayout(data.result);
+        canvas.scene.showFlat(data.result);
+        canvas.changed();
         this.timings.engine = data.result.engine;
         this.timings.layoutMs = data.ms;
       }
       if (first) {
         first = false;
-        if (saved?.camera) canvas.camera = saved.camera;
-        else canvas.home();
-        const selected = saved?.selected ? skeleton.nodes.findIndex((n) => n.name === saved.selected) : -1;
-        if (selected >= 0) this.select(selected, false);
-        canvas.draw();
-        this.timings.firstPaint = performance.now();
-        this.root.dataset.painted = 'true';
+        this.firstView(saved);
       } else if (!saved?.camera) canvas.home();
       this.status(
-        `${skeleton.nodes.length.toLocaleString('en')} nodes · ${skeleton.groups.length} groups · layout: ${data.result?.engine ?? 'layered'} (${data.ms.toFixed(0)} ms)`,
+        `${nodes} nodes · ${skeleton.groups.length} groups · layout: ${data.result?.engine ?? 'layered'} (${data.ms.toFixed(0)} ms)`,
       );
       this.minimap();
-      if (!data.more) worker.terminate();
-    };
-    worker.postMessage(request);
-    this.wire(element);
+    });
+  }
+
+  /** Lays out in the worker; `dagreLimit` above the node count asks for a refined layout after the first. */
+  private request(input: LayoutInput, dagreLimit: number, handler: (reply: LayoutReply) => void): void {
+    const id = this.nextId++;
+    this.pending.set(id, handler);
+    const request: LayoutRequest = { id, input, dagreLimit };
+    this.worker!.postMessage(request);
+  }
+
+  /** The scene's layouter: one layered layout in the worker. */
+  private readonly layouter = (input: LayoutInput): Promise<LayoutResult> =>
+    new Promise((resolve, reject) =>
+      this.request(input, 0, (reply) =>
+        reply.result ? resolve(reply.result) : reject(new Error('layout failed')),
+      ),
+    );
+
+  private firstView(saved: ViewState | undefined): void {
+    const canvas = this.canvas!;
+    const skeleton = this.skeleton!;
+    if (saved?.camera) canvas.camera = saved.camera;
+    else canvas.home();
+    const selected = saved?.selected ? skeleton.nodes.findIndex((n) => n.name === saved.selected) : -1;
+    if (selected >= 0) this.select(selected, false);
+    canvas.draw();
+    this.timings.firstPaint = performance.now();
+    this.root.dataset.painted = 'true';
+    this.minimap();
+  }
+
+  private boxStatus(): void {
+    const skeleton = this.skeleton!;
+    const scene = this.canvas!.scene;
+    const open = scene.expanded.reduce((s, v) => s + v, 0);
+    this.status(
+      `${skeleton.nodes.length.toLocaleString('en')} nodes · ${skeleton.groups.length} groups · ` +
+        `${skeleton.boxes.length.toLocaleString('en')} boxes by name scope, ${open} open (click a box to open it, its title to close it)`,
+    );
+  }
+
+  /** Opens boxes (their contents laid out in the worker) and draws the view with them open. */
+  async expand(boxes: number[]): Promise<void> {
+    const canvas = this.canvas!;
+    const started = performance.now();
+    await canvas.scene.expand(boxes, this.layouter);
+    canvas.changed();
+    canvas.draw();
+    this.timings.expandMs = performance.now() - started;
+    this.boxStatus();
+    this.afterMove();
+  }
+
+  private collapse(box: number): void {
+    const canvas = this.canvas!;
+    canvas.scene.collapse(box);
+    canvas.changed();
+    this.boxStatus();
+    this.afterMove();
   }
 
   /** Workers must come from a blob here: the page's resources are served from another origin. */
@@ -121,8 +238,13 @@ export class Inspector {
       if (!drag) {
         // The full name of the node under the pointer, as a tooltip (boxes show its end).
         const r = element.getBoundingClientRect();
-        const i = canvas.pick(e.clientX - r.left, e.clientY - r.top);
-        element.title = i === undefined ? '' : this.skeleton!.nodes[i].name;
+        const hit = canvas.hit(e.clientX - r.left, e.clientY - r.top);
+        const skeleton = this.skeleton!;
+        element.title = !hit
+          ? ''
+          : 'node' in hit
+            ? skeleton.nodes[hit.node].name
+            : boxTitle(skeleton, 'box' in hit ? hit.box : hit.frame, 'box' in hit);
         return;
       }
       const dx = e.clientX - drag.x;
@@ -138,7 +260,10 @@ export class Inspector {
     element.addEventListener('pointerup', (e) => {
       if (drag && !drag.moved) {
         const r = element.getBoundingClientRect();
-        this.select(canvas.pick(e.clientX - r.left, e.clientY - r.top), true);
+        const hit = canvas.hit(e.clientX - r.left, e.clientY - r.top);
+        if (hit && 'box' in hit) void this.expand([hit.box]);
+        else if (hit && 'frame' in hit) this.collapse(hit.frame);
+        else this.select(hit?.node, true);
       }
       drag = undefined;
     });
@@ -170,10 +295,9 @@ export class Inspector {
     });
     const minimap = this.root.querySelector<HTMLCanvasElement>('#minimap')!;
     minimap.addEventListener('pointerdown', (e) => {
-      const layout = canvas.laidOut;
-      if (!layout) return;
+      if (!canvas.laidOut) return;
       const r = minimap.getBoundingClientRect();
-      const [x, y] = minimapToLayout(layout, r, e.clientX - r.left, e.clientY - r.top);
+      const [x, y] = minimapToLayout(canvas.scene, r, e.clientX - r.left, e.clientY - r.top);
       const view = element.getBoundingClientRect();
       canvas.camera = {
         ...canvas.camera,
@@ -266,11 +390,28 @@ export class Inspector {
       const chosen = inputValue('prune-criterion');
       const criterion = chosen === 'l2' || chosen === 'bn' ? chosen : 'l1';
       this.api.postMessage({ type: 'details', node: skeleton.nodes[index].name, criterion });
-      if (reveal) canvas.fit(index);
+      if (reveal) void this.revealAt(index);
     }
     this.root.dataset.selected = index === undefined ? '' : skeleton.nodes[index].name;
     canvas.request();
     if (save) this.saveState();
+  }
+
+  /** Opens the boxes holding a node, then centres it at a readable zoom (Netron's 100 %). */
+  private async revealAt(index: number): Promise<void> {
+    const canvas = this.canvas!;
+    const chain = canvas.scene.collapsedAround(index);
+    if (chain.length) {
+      const started = performance.now();
+      for (const b of chain) await canvas.scene.expand([b], this.layouter);
+      canvas.changed();
+      this.timings.expandMs = performance.now() - started;
+      this.boxStatus();
+    }
+    canvas.fit(index);
+    canvas.draw();
+    this.root.dataset.revealed = this.skeleton!.nodes[index].name;
+    this.afterMove();
   }
 
   /** Asks again for the selected node's details (the chart's criterion changed). */
@@ -328,11 +469,10 @@ export class Inspector {
   }
 
   private minimap(): void {
-    const layout = this.canvas?.laidOut;
     const element = this.root.querySelector<HTMLCanvasElement>('#minimap');
-    if (!layout || !element) return;
+    if (!this.canvas?.laidOut || !element) return;
     const view = this.root.querySelector<HTMLCanvasElement>('#graph')!.getBoundingClientRect();
-    drawMinimap(element, layout, this.canvas!.widths, this.canvas!.camera, view);
+    drawMinimap(element, this.canvas.scene, this.canvas.camera, view);
   }
 
   private savedState(): ViewState | undefined {
@@ -344,9 +484,14 @@ export class Inspector {
     const canvas = this.canvas;
     if (!canvas) return;
     const selected = canvas.emphasis.selected;
+    const skeleton = this.skeleton!;
+    const expanded = this.hierarchical
+      ? skeleton.boxes.filter((_, b) => canvas.scene.expanded[b]).map((b) => b.path)
+      : undefined;
     const state: ViewState = {
       model: this.stateKey,
       camera: canvas.camera,
+      ...(expanded ? { expanded } : {}),
       ...(selected !== undefined ? { selected: this.skeleton!.nodes[selected].name } : {}),
     };
     this.api.setState(state);
@@ -358,11 +503,25 @@ export class Inspector {
     this.api.postMessage({
       type: 'export',
       format: 'svg',
-      data: graphSvg(this.skeleton!, canvas.laidOut, canvas.widths),
+      data: graphSvg(this.skeleton!, canvas.scene),
     });
   }
 
   private exportPng(element: HTMLCanvasElement): void {
     this.api.postMessage({ type: 'export', format: 'png', data: element.toDataURL('image/png') });
   }
+}
+
+/** A box's tooltip: its scope, what it holds, the channel groups with members in it, and what a click does. */
+function boxTitle(skeleton: GraphSkeleton, b: number, closed: boolean): string {
+  const box = skeleton.boxes[b];
+  const ops = box.ops.map(([op, n]) => `${op} ×${n}`).join(', ');
+  const groups = box.groups.map((g) => skeleton.groups[g].id);
+  const listed =
+    groups.length > 12 ? `${groups.slice(0, 12).join(', ')} … (${groups.length})` : groups.join(', ');
+  return (
+    `${box.path}: ${box.nodes} nodes (${ops})` +
+    (groups.length ? `\nchannel groups: ${listed}` : '') +
+    `\n${closed ? 'Click to open' : 'Click the title to close'}`
+  );
 }

@@ -1,16 +1,19 @@
-// The overview in the graph's corner: every node as a dot, and the part of the graph in view as a rectangle.
+// The overview in the graph's corner: everything shown as a dash (collapsed boxes and frames too), and the part
+// of the graph in view as a rectangle.
 import type { Camera } from './graphCanvas';
-import type { LayoutResult } from './layout';
+import type { Scene } from './scene';
 
-function fitOf(layout: LayoutResult, width: number, height: number) {
-  const scale = Math.min(width / Math.max(layout.width, 1), height / Math.max(layout.height, 1));
-  return { scale, ox: (width - layout.width * scale) / 2, oy: (height - layout.height * scale) / 2 };
+function fitOf(scene: Scene, width: number, height: number) {
+  const b = scene.bounds();
+  const w = Math.max(b.x1 - b.x0, 1);
+  const h = Math.max(b.y1 - b.y0, 1);
+  const scale = Math.min(width / w, height / h);
+  return { scale, ox: (width - w * scale) / 2 - b.x0 * scale, oy: (height - h * scale) / 2 - b.y0 * scale };
 }
 
 export function drawMinimap(
   canvas: HTMLCanvasElement,
-  layout: LayoutResult,
-  widths: number[],
+  scene: Scene,
   camera: Camera,
   view: { width: number; height: number },
 ): void {
@@ -23,16 +26,23 @@ export function drawMinimap(
   const style = getComputedStyle(document.body);
   ctx.fillStyle = style.getPropertyValue('--vscode-editorWidget-background').trim() || '#252526';
   ctx.fillRect(0, 0, width, height);
-  const { scale, ox, oy } = fitOf(layout, width, height);
-  ctx.fillStyle = style.getPropertyValue('--vscode-descriptionForeground').trim() || '#999';
+  const { scale, ox, oy } = fitOf(scene, width, height);
+  const muted = style.getPropertyValue('--vscode-descriptionForeground').trim() || '#999';
+  ctx.strokeStyle = muted;
+  ctx.lineWidth = 1;
+  for (const f of scene.frames)
+    ctx.strokeRect(ox + f.x0 * scale, oy + f.y0 * scale, (f.x1 - f.x0) * scale, (f.y1 - f.y0) * scale);
+  ctx.fillStyle = muted;
   ctx.beginPath();
-  for (let i = 0; i < widths.length; i++)
+  for (let i = 0; i < scene.shown.length; i++) {
+    if (!scene.shown[i]) continue;
     ctx.rect(
-      ox + (layout.x[i] - widths[i] / 2) * scale,
-      oy + layout.y[i] * scale,
-      Math.max(1, widths[i] * scale),
-      1,
+      ox + (scene.x[i] - scene.w[i] / 2) * scale,
+      oy + scene.y[i] * scale,
+      Math.max(1, scene.w[i] * scale),
+      i >= scene.nodes ? Math.max(2, scene.h[i] * scale) : 1,
     );
+  }
   ctx.fill();
   ctx.strokeStyle = style.getPropertyValue('--vscode-focusBorder').trim() || '#007fd4';
   ctx.lineWidth = 1.5;
@@ -43,11 +53,11 @@ export function drawMinimap(
 
 /** The layout point under a point of the minimap. */
 export function minimapToLayout(
-  layout: LayoutResult,
+  scene: Scene,
   rect: { width: number; height: number },
   px: number,
   py: number,
 ): [number, number] {
-  const { scale, ox, oy } = fitOf(layout, rect.width, rect.height);
+  const { scale, ox, oy } = fitOf(scene, rect.width, rect.height);
   return [(px - ox) / scale, (py - oy) / scale];
 }

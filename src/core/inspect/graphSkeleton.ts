@@ -3,6 +3,7 @@
 import type { Analysis } from '../analyze/analyze';
 import { dataTypeName } from '../onnx/dataTypes';
 import type { Dim } from '../onnx/modelView';
+import { type HierarchyBox, buildHierarchy } from './hierarchy';
 
 export interface SkeletonValue {
   name: string;
@@ -25,6 +26,14 @@ export interface SkeletonNode {
   channels?: number;
   /** The channel group whose root this node is, or that it is a member of. */
   group?: string;
+  /** The innermost name-scope box holding the node (GraphSkeleton.boxes); absent at the top. */
+  box?: number;
+}
+
+/** A name scope drawn as a collapsible box (core/inspect/hierarchy.ts). */
+export interface SkeletonBox extends HierarchyBox {
+  /** Indices of the channel groups (GraphSkeleton.groups) with a member inside. */
+  groups: number[];
 }
 
 export interface SkeletonGroup {
@@ -47,6 +56,8 @@ export interface GraphSkeleton {
   inputs: number[];
   outputs: number[];
   groups: SkeletonGroup[];
+  /** Name scopes, parents first; empty when the names have none (a flat view). */
+  boxes: SkeletonBox[];
 }
 
 function formatShape(shape: Dim[] | undefined): string | null {
@@ -66,14 +77,17 @@ export function graphSkeleton(analysis: Analysis): GraphSkeleton {
       if (producer >= 0) values[known].producer = producer;
       return known;
     }
-    const facts = analysis.state.fact(name);
+    // A weight's shape and type are read from its initializer: asking for its facts would work them out
+    // (seconds on a 50,000-node model), and the view needs neither its values nor more.
+    const initializer = graph.initializer(name);
+    const dtype = initializer ? initializer.data_type : analysis.state.fact(name)?.dtype;
     const index = values.length;
     values.push({
       name,
-      shape: formatShape(facts?.shape),
-      dtype: facts?.dtype !== undefined ? dataTypeName(facts.dtype) : null,
+      shape: formatShape(analysis.state.shape(name)),
+      dtype: dtype !== undefined && dtype !== null ? dataTypeName(dtype) : null,
       producer,
-      weight: graph.initializer(name) !== undefined,
+      weight: initializer !== undefined,
     });
     valueIndex.set(name, index);
     return index;
@@ -120,7 +134,22 @@ export function graphSkeleton(analysis: Analysis): GraphSkeleton {
   // A conv is the root of its output group and a member of its input's: it shows as the first.
   for (const g of groups) for (const i of g.roots) nodes[i].group ??= g.id;
   for (const g of groups) for (const i of g.members) nodes[i].group ??= g.id;
+  const hierarchy = buildHierarchy(
+    nodes.map((n) => n.name),
+    nodes.map((n) => n.op),
+  );
+  hierarchy.nodeBox.forEach((b, i) => {
+    if (b >= 0) nodes[i].box = b;
+  });
+  const boxes: SkeletonBox[] = hierarchy.boxes.map((b) => ({ ...b, groups: [] }));
+  groups.forEach((g, k) => {
+    const holding = new Set<number>();
+    for (const i of g.members)
+      for (let b = hierarchy.nodeBox[i]; b >= 0 && !holding.has(b); b = boxes[b].parent) holding.add(b);
+    for (const b of holding) boxes[b].groups.push(k);
+  });
   return {
+    boxes,
     nodes,
     values,
     inputs: graph.inputs.map((v) => valueOf(v.name, -1)),

@@ -8,6 +8,7 @@ import { nodeDetails } from '../../../src/core/inspect/nodeDetails';
 import { ModelView } from '../../../src/core/onnx/modelView';
 import { openModelBytes } from '../../../src/core/onnx/reader';
 import { readTensorAsNumbers } from '../../../src/core/onnx/tensorData';
+import { type PackedSkeleton, packSkeleton, unpackSkeleton } from '../../../src/shared/packedSkeleton';
 import { buildFixture } from '../../builder/fixtures';
 
 function open(name: Parameters<typeof buildFixture>[0]) {
@@ -90,4 +91,15 @@ test('the importance chart follows the criterion: l2 norms, and |scale| of the B
   const scale = readTensorAsNumbers(bn.file, bn.analysis.state.graph.initializer(next.inputs[1])!);
   assert.deepEqual(details.importance?.channels, scale.map(Math.abs));
   bn.file.close();
+});
+
+test('the skeleton packed for the page (columns, front-coded names) unpacks to the same skeleton, and is smaller', () => {
+  for (const name of ['d2s-crd', 'concat-branches'] as const) {
+    const { file, analysis } = open(name);
+    const skeleton = graphSkeleton(analysis);
+    const packed = JSON.parse(JSON.stringify(packSkeleton(skeleton))) as PackedSkeleton;
+    assert.deepEqual(unpackSkeleton(packed), JSON.parse(JSON.stringify(skeleton)));
+    assert.ok(JSON.stringify(packed).length < JSON.stringify(skeleton).length);
+    file.close();
+  }
 });
