@@ -7,7 +7,9 @@ import { NotificationType, RequestType, type WorkDoneProgressParams } from 'vsco
 import type { GraphSkeleton } from '../core/inspect/graphSkeleton';
 import type { ChartCriterion, NodeDetails } from '../core/inspect/nodeDetails';
 import type { ModelSummary } from '../core/inspect/summary';
+import type { OutputFidelity } from '../core/metrics/fidelity';
 import type { PrunePreview } from '../core/prune/preview';
+import type { SensitivityReport } from '../runtime/sensitivity';
 
 export interface ModelParams {
   /** The model's `file:` URI. */
@@ -275,3 +277,75 @@ export interface CompareModelsParams {
 export const compareModelsRequest = new RequestType<CompareModelsParams, CompareResult, void>(
   'onnxPruner/compareModels',
 );
+
+// ---- sensitivity and fidelity in the editor ------------------------------------------------------------------
+
+/** With a `workDoneToken`, the server reports each variant measured ($/progress). */
+export interface SensitivityParams extends ModelStateParams {
+  /** Calibration inputs: a folder of pictures or .npy/.pb tensors (none: seeded random inputs, a weak estimate). */
+  calibDir?: string;
+  ratios?: number[];
+}
+
+export type SensitivityResult =
+  /** A PSNR of Infinity (nothing changed) arrives as null: JSON has no Infinity. */
+  { ok: true; report: SensitivityReport } | { ok: false; message: string; cancelled?: boolean };
+
+/**
+ * Every prunable group of the document's current state pruned alone at each ratio, each variant compared with
+ * the state in ONNX Runtime (a child of the server); cancelling stops the child.
+ */
+export const sensitivityRequest = new RequestType<SensitivityParams, SensitivityResult, void>(
+  'onnxPruner/sensitivity',
+);
+
+/** With a `workDoneToken`, the server reports its steps ($/progress). */
+export interface FidelityParams extends ModelStateParams {
+  calibDir?: string;
+}
+
+/** One output of the first calibration input, as pictures: up to 3 planes, downsampled to at most 192 px. */
+export interface OutputPicture {
+  name: string;
+  height: number;
+  width: number;
+  channels: number;
+  /** Planar [c][y][x] values of the original's and the pruned model's output. */
+  original: number[];
+  pruned: number[];
+  /** The original's value range (what PSNR calls the peak), for the colour scale. */
+  low: number;
+  high: number;
+}
+
+export type FidelityResult =
+  | {
+      ok: true;
+      /** How the calibration inputs were made (a weak estimate when random). */
+      inputs: string;
+      source: 'files' | 'random';
+      samples: string[];
+      /** An identical output's PSNR, Infinity, arrives as null (JSON has no Infinity). */
+      outputs: OutputFidelity[];
+      /** The first input's image-like outputs, for the side-by-side view and the difference heat map. */
+      pictures: OutputPicture[];
+      /** Paired timing of the model as opened and now (they alternate run by run on the same inputs). */
+      latency: PairedLatency;
+    }
+  | { ok: false; message: string; cancelled?: boolean };
+
+/** What the compare view and notifications say of latency: paired runs, median with spread, threads. */
+export interface PairedLatency {
+  runs: number;
+  warmup: number;
+  /** ONNX Runtime's intra-op threads (0: its default, one per core). */
+  threads: number;
+  /** Median milliseconds of each model. */
+  beforeMs: number;
+  afterMs: number;
+  /** Per pair of runs, after over before: median and quartiles. */
+  ratio: { median: number; p25: number; p75: number };
+}
+
+/** The document now against the model as opened, in ONNX Runtime: fidelity, pictures, paired latency. */
+export const fidelityRequest = new RequestType<FidelityParams, FidelityResult, void>('onnxPruner/fidelity');
