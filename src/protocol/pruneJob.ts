@@ -13,6 +13,8 @@ export type PruneJobRequest = {
   /** The plan, checked against the model in the worker (errors refuse it, as `prune --plan` does). */
   planPath: string;
   planText: string;
+  /** Calibration inputs of a plan whose criterion is `greedy` (none: seeded random inputs). */
+  calibDir?: string;
   /** One Int32: set to 1 to cancel. A worker busy in synchronous work cannot read messages, so it polls this. */
   cancel: SharedArrayBuffer;
 } & ({ kind: 'prune'; output: string } | { kind: 'preview' });

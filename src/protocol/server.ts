@@ -35,11 +35,18 @@ interface LspRange {
 export interface MakePlanParams {
   /** The model's `file:` URI; the plan goes beside it as `<model>.prune.json`. */
   modelUri: string;
-  criterion: 'l1' | 'l2' | 'bn' | 'random';
+  /** `greedy` ranks channels by what their consumers absorb on the calibration inputs (ONNX Runtime). */
+  criterion: 'l1' | 'l2' | 'bn' | 'random' | 'greedy';
   /** Share of each group's channels to remove, or… */
   ratio?: number;
-  /** …prune until MACs are at most this share of the original. */
+  /** …prune until MACs are at most this share of the original, or… */
   targetMacs?: number;
+  /** …(globally) until the pruned model, timed against the original in ONNX Runtime, takes this share. */
+  targetLatency?: number;
+  /** Calibration inputs of the greedy criterion (none: seeded random inputs). */
+  calibDir?: string;
+  /** Time limit of each ONNX Runtime step (setting onnxPruner.verify.timeoutSeconds). */
+  timeoutSeconds?: number;
   global?: boolean;
   roundTo?: number;
   /**
@@ -69,6 +76,8 @@ export type MakePlanResult =
       preview: PlanPreviewRow[];
       /** The whole model's parameters and MACs before and after (estimated). */
       totals: { parameters: { before: number; after: number }; macs: { before: number; after: number } };
+      /** What a latency target's search measured (the ratio it came to, each step), for the panel. */
+      note?: string;
     }
   | { ok: false; message: string };
 
@@ -132,6 +141,10 @@ export type ModelEdit =
       /** The plan's `file:` URI and its text as the editor had it when applied. */
       planUri: string;
       planText: string;
+      /** Calibration inputs of a data-aware criterion and of the refit (none: seeded random inputs). */
+      calibDir?: string;
+      /** Refit the layers that read removed channels by least squares on the calibration inputs. */
+      reconstruct?: boolean;
     }
   | { kind: 'fix'; label: string; code: 'PS002' | 'PS003'; node?: string };
 
@@ -175,8 +188,11 @@ export type ModelStateResult =
       summary: ModelSummary;
       groups: GroupRow[];
       findings: FindingRow[];
-      /** Present when verifyLast asked and the last edit is a prune. */
-      verification?: { passed: boolean; maxAbsError: number | null; text: string };
+      /**
+       * Present when verifyLast asked and the last edit is a prune. plainPrune: the edit refits weights, so
+       * what was checked is its plain prune (the refitted model no longer equals the masked original).
+       */
+      verification?: { passed: boolean; maxAbsError: number | null; text: string; plainPrune?: boolean };
     }
   | { ok: false; message: string };
 

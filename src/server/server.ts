@@ -178,7 +178,7 @@ export function startServer(connection: Connection): void {
       : null;
   });
 
-  connection.onRequest(makePlanRequest, (params) => makePlanFor(params));
+  connection.onRequest(makePlanRequest, (params, token) => makePlanFor(params, signalOf(token)));
   connection.onRequest(verifyRequest, (params) => verifyFor(params));
   connection.onRequest(applyPlanRequest, async (params, token) => {
     const progress = workDone(connection, params.workDoneToken);
