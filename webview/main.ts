@@ -3,7 +3,7 @@
 // script never builds HTML from strings.
 import { registerComponents } from './components';
 import { Inspector } from './graph/inspector';
-import { PrunePanel } from './prunePanel';
+import { PANEL_MESSAGES, PrunePanel } from './prunePanel';
 import type { HostMessage, PageMessage } from '../src/protocol/webview';
 
 declare function acquireVsCodeApi(): {
@@ -46,6 +46,6 @@ const panel = document.getElementById('prune') ? new PrunePanel((m) => vscode.po
 document.getElementById('prune-criterion')?.addEventListener('change', () => inspector?.refreshDetails());
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
-  if (message.type === 'plan' || message.type === 'compare') panel?.receive(message);
+  if (PANEL_MESSAGES.has(message.type)) panel?.receive(message);
   else inspector?.receive(message);
 });

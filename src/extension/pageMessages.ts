@@ -53,7 +53,7 @@ export async function handlePageMessage(message: unknown, context: PageContext):
       });
       return;
     case 'plan':
-      context.panel.showCalib();
+      context.panel.restore();
       await context.panel.showPlan();
       return;
     case 'write-plan':

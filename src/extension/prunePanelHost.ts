@@ -177,9 +177,10 @@ export class PrunePanelHost {
     this.post({ type: 'calib', ...(this.calibDir !== undefined ? { dir: this.calibDir } : {}) });
   }
 
-  /** Tells the page which calibration folder is in use. */
-  showCalib(): void {
+  /** Tells a page rendered anew what it had: the calibration folder, the last sensitivity run. */
+  restore(): void {
     this.post({ type: 'calib', ...(this.calibDir !== undefined ? { dir: this.calibDir } : {}) });
+    if (this.sensitivityReport) this.post({ type: 'sensitivity', ok: true, report: this.sensitivityReport });
   }
 
   /** Stops the sensitivity analysis or fidelity measurement that runs. */

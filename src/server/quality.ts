@@ -81,48 +81,64 @@ export async function fidelityFor(
   try {
     const before = await states.materialise(params.uri, [], signal);
     const after = await states.materialise(params.uri, params.edits, signal);
-    progress.report('Fidelity: running both models on the calibration inputs');
-    const original = await client.load(before);
-    const set = calibrationSet(original.inputs, { calibDir: params.calibDir, seed: 0 });
-    const [measure] = await measureFidelity(
-      client,
-      before,
-      [{ label: 'pruned', path: after }],
-      [{ name: 'calibration', samples: set.samples }],
-    );
-    const pruned = await client.load(after);
-    const first = set.samples[0].feeds;
-    const pictures = picturesOf(await client.run(original, first), await client.run(pruned, first));
-    progress.report(`Latency: ${TIMED_RUNS} paired runs`);
-    const [a, b] = await client.time(
-      [
-        { model: original, feeds: first },
-        { model: pruned, feeds: first },
-      ],
-      { runs: TIMED_RUNS, warmup: WARMUP_RUNS },
-    );
-    return {
-      ok: true,
-      inputs: set.description,
-      source: set.source,
-      samples: measure.samples,
-      outputs: measure.outputs,
-      pictures,
-      latency: {
-        runs: TIMED_RUNS,
-        warmup: WARMUP_RUNS,
-        threads: availableParallelism(),
-        beforeMs: median(a),
-        afterMs: median(b),
-        ratio: pairedRatio(a, b),
-      },
-    };
+    return await compareInRuntime(client, before, after, params.calibDir, (text) => progress.report(text));
   } catch (error) {
     return failure(error, modelPath, states, signal);
   } finally {
     signal.removeEventListener('abort', stop);
     await client.close();
   }
+}
+
+/**
+ * Two models in ONNX Runtime on the same calibration inputs: the fidelity of `after` to `before`, the first
+ * input's image-like outputs of both as pictures, and paired latency on that input.
+ */
+export async function compareInRuntime(
+  client: OrtClient,
+  before: string,
+  after: string,
+  calibDir: string | undefined,
+  onStep?: (text: string) => void,
+): Promise<Extract<FidelityResult, { ok: true }>> {
+  onStep?.('Fidelity: running both models on the calibration inputs');
+  const original = await client.load(before);
+  const set = calibrationSet(original.inputs, { calibDir, seed: 0 });
+  const [measure] = await measureFidelity(
+    client,
+    before,
+    [{ label: 'pruned', path: after }],
+    [{ name: 'calibration', samples: set.samples }],
+  );
+  const pruned = await client.load(after);
+  const first = set.samples[0].feeds;
+  const pictures = picturesOf(await client.run(original, first), await client.run(pruned, first));
+  onStep?.(`Latency: ${TIMED_RUNS} paired runs`);
+  const [a, b] = await client.time(
+    [
+      { model: original, feeds: first },
+      { model: pruned, feeds: first },
+    ],
+    { runs: TIMED_RUNS, warmup: WARMUP_RUNS },
+  );
+  await client.release(original);
+  await client.release(pruned);
+  return {
+    ok: true,
+    inputs: set.description,
+    source: set.source,
+    samples: measure.samples,
+    outputs: measure.outputs,
+    pictures,
+    latency: {
+      runs: TIMED_RUNS,
+      warmup: WARMUP_RUNS,
+      threads: availableParallelism(),
+      beforeMs: median(a),
+      afterMs: median(b),
+      ratio: pairedRatio(a, b),
+    },
+  };
 }
 
 /** Every image-like float output of both runs, downsampled alike, with the original's value range. */

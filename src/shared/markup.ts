@@ -53,3 +53,8 @@ export function dropdown(id: string, options: [string, string][], label: string)
 export function textField(id: string, value: string, label: string): string {
   return `<vscode-text-field id="${escapeHtml(id)}" value="${escapeHtml(value)}" aria-label="${escapeHtml(label)}" size="6"></vscode-text-field>`;
 }
+
+/** A UI kit checkbox with its label. */
+export function checkbox(id: string, label: string, title?: string): string {
+  return `<vscode-checkbox id="${escapeHtml(id)}"${title ? ` title="${escapeHtml(title)}"` : ''}>${escapeHtml(label)}</vscode-checkbox>`;
+}
