@@ -2,17 +2,20 @@
 // sensitivity measures every prunable group at every ratio and a cancel stops the child at once with no result;
 // fidelity compares the document now with the model as opened (metrics, pictures, paired latency).
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CancellationTokenSource, WorkDoneProgress } from 'vscode-languageserver-protocol/node';
 import {
   type ModelEdit,
   fidelityRequest,
+  makePlanRequest,
   modelStateRequest,
+  saveModelRequest,
   sensitivityRequest,
 } from '../../src/protocol/server';
+import { cli } from '../support/cli';
 import { buildEdsrX4 } from '../builder/edsr';
 import { writeBuilt } from '../builder/model-builder';
 import { useFreshWorker } from '../runtime/workerBundle';
@@ -135,5 +138,96 @@ describe('sensitivity and fidelity in the editor', () => {
     // The model against itself is identical: PSNR Infinity, which JSON carries as null.
     assert.equal(same.outputs[0].psnr, null);
     assert.equal(same.outputs[0].cosine, 1);
+  });
+});
+
+describe('data-aware prunes and the refit in the editor', () => {
+  let server: TestServer;
+  const calib = resolve('media/sample/calib');
+  const sub = join(dir, 'editor');
+  mkdirSync(sub, { recursive: true });
+  const model = writeBuilt(sub, 'sr.onnx', buildEdsrX4({ channels: 16, blocks: 2, inputSize: 24 }));
+  const uri = pathToFileURL(model).href;
+  const planUri = pathToFileURL(join(sub, 'sr.prune.json')).href;
+  before(async () => {
+    server = await startTestServer(sub);
+  });
+  after(() => server?.stop());
+
+  test('a greedy plan made in the editor and applied there removes what `prune --plan --calib` removes', async () => {
+    const made = await server.connection.sendRequest(makePlanRequest, {
+      modelUri: uri,
+      criterion: 'greedy',
+      ratio: 0.5,
+      calibDir: calib,
+      align: false,
+    });
+    assert.ok(made.ok, made.ok ? '' : made.message);
+    assert.equal(JSON.parse(made.text).criterion, 'greedy');
+    writeFileSync(fileURLToPath(planUri), made.text);
+    const edits: ModelEdit[] = [
+      { kind: 'prune', label: 'Prune', planUri, planText: made.text, calibDir: calib },
+    ];
+    const saved = join(sub, 'editor.onnx');
+    const state = await server.connection.sendRequest(saveModelRequest, {
+      uri,
+      edits,
+      target: pathToFileURL(saved).href,
+      backup: false,
+    });
+    assert.ok(state.ok, state.ok ? '' : state.message);
+    const cliOut = join(sub, 'cli.onnx');
+    const run = await cli('prune', model, '--plan', fileURLToPath(planUri), '--calib', calib, '-o', cliOut);
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(readFileSync(saved).equals(readFileSync(cliOut)), 'the same bytes as the CLI');
+    // Without the calibration scores the same plan would fall back to l1's choice: a different model.
+    const l1 = join(sub, 'l1.onnx');
+    const plain = made.text.replace('"greedy"', '"l1"');
+    writeFileSync(join(sub, 'l1.prune.json'), plain);
+    assert.equal((await cli('prune', model, '--plan', join(sub, 'l1.prune.json'), '-o', l1)).code, 0);
+    assert.ok(!readFileSync(l1).equals(readFileSync(saved)), 'greedy chose other channels than l1');
+  });
+
+  test('Reconstruct: the refitted state is closer to the original; its plain prune is what is verified', async () => {
+    const planText = JSON.stringify({ model: 'sr.onnx', ratio: 0.3 });
+    const plainEdit: ModelEdit = { kind: 'prune', label: 'Prune', planUri, planText, calibDir: calib };
+    const refit: ModelEdit = { ...plainEdit, reconstruct: true };
+    const state = await server.connection.sendRequest(modelStateRequest, {
+      uri,
+      edits: [refit],
+      verifyLast: true,
+    });
+    assert.ok(state.ok, state.ok ? '' : state.message);
+    assert.equal(state.verification?.plainPrune, true);
+    assert.equal(state.verification?.passed, true, state.verification?.text);
+    const fidelity = async (edit: ModelEdit) => {
+      const result = await server.connection.sendRequest(fidelityRequest, {
+        uri,
+        edits: [edit],
+        calibDir: calib,
+      });
+      assert.ok(result.ok, result.ok ? '' : result.message);
+      assert.equal(result.source, 'files');
+      return result.outputs[0].psnr!;
+    };
+    const [plain, refitted] = [await fidelity(plainEdit), await fidelity(refit)];
+    assert.ok(refitted > plain + 3, `refitted ${refitted} dB vs plain ${plain} dB`);
+    console.log(
+      `editor refit at ratio 0.3 (small EDSR, the sample's pictures): PSNR ${plain.toFixed(1)} → ${refitted.toFixed(1)} dB`,
+    );
+  });
+
+  test('a latency target in the panel: the plan holds the ratio the measured search came to', async () => {
+    const made = await server.connection.sendRequest(makePlanRequest, {
+      modelUri: uri,
+      criterion: 'l1',
+      targetLatency: 0.8,
+    });
+    assert.ok(made.ok, made.ok ? '' : made.message);
+    assert.match(made.note ?? '', /^Latency target 0\.8(: global ratio| is out of reach)/);
+    assert.match(made.note ?? '', /median of 20 paired runs per step/);
+    const plan = JSON.parse(made.text);
+    assert.ok(plan.ratio > 0 && plan.ratio < 1);
+    assert.ok(Object.values(plan.layers as Record<string, { prune: number }>).some((l) => l.prune > 0));
   });
 });
