@@ -3,6 +3,7 @@
 // map, and latency as measured: paired median with quartiles, runs and threads, and a warning when slower.
 import type { OutputFidelity } from '../src/core/metrics/fidelity';
 import type { OutputPicture, PairedLatency } from '../src/protocol/server';
+import { latencyText } from '../src/shared/latency';
 import { el } from './dom';
 
 function db(psnr: number | null | undefined): string {
@@ -27,19 +28,6 @@ export function fidelityFigures(o: OutputFidelity): [string, string][] {
     ['cosine', o.cosine.toFixed(6)],
   );
   return rows;
-}
-
-/** The latency sentence: paired median with quartiles, runs and threads; slower is said plainly. */
-export function latencyText(l: PairedLatency): { text: string; slower: boolean } {
-  const { median, p25, p75 } = l.ratio;
-  const slower = median > 1.02;
-  const how = `${l.beforeMs.toFixed(2)} → ${l.afterMs.toFixed(2)} ms; paired median of ${l.runs} runs after ${l.warmup} warm-up, quartiles ${p25.toFixed(2)}–${p75.toFixed(2)}, ${l.threads} threads`;
-  return {
-    text: slower
-      ? `SLOWER: the pruned model takes ${median.toFixed(2)}× the original's time (${how}).`
-      : `Latency: ${median.toFixed(2)}× the original's time, ${(1 / median).toFixed(2)}× faster (${how}).`,
-    slower,
-  };
 }
 
 /** One picture's planes as an RGBA canvas (grey for one plane), scaled to the original's value range. */
@@ -108,7 +96,11 @@ export function renderFidelity(
 ): void {
   const parts: HTMLElement[] = [];
   const latency = latencyText(result.latency);
-  const line = el('p', latency.text, latency.slower ? 'sev-warning' : 'latency');
+  const line = el(
+    'p',
+    `${latency.text[0].toUpperCase()}${latency.text.slice(1)}.`,
+    latency.slower ? 'sev-warning' : 'latency',
+  );
   line.id = 'fidelity-latency';
   parts.push(line, el('p', `Inputs: ${result.inputs} (${result.samples.length}).`, 'muted'));
   const table = el('table', undefined, 'fidelity');

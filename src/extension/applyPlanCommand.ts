@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { notify } from './notify';
 import { progressReport } from './progressReport';
 import { parsePlan } from '../core/plan';
+import { type PairedTiming, latencyText } from '../shared/latency';
 import type { AnalyzerClient } from './analyzerClient';
 import { MODEL_EDITOR_VIEW_TYPE, type ModelEditorProvider } from './modelEditor';
 import { writeFileSafely } from './writeFile';
@@ -32,16 +33,22 @@ export interface ApplyOptions {
   reconstruct?: boolean;
 }
 
-/** The verification in a few words, for the notification. */
+/** The verification in a few words, for the notification, with its latency as measured. */
 function verdictOf(
-  v: { passed: boolean; maxAbsError: number | null; plainPrune?: boolean } | undefined,
+  v:
+    { passed: boolean; maxAbsError: number | null; plainPrune?: boolean; latency?: PairedTiming } | undefined,
 ): string {
   if (!v) return 'not verified';
   const what = v.plainPrune ? 'the plain prune (before the refit) ' : '';
-  return v.passed
+  const verdict = v.passed
     ? `${what}verified in ONNX Runtime (max error ${v.maxAbsError?.toExponential(1) ?? '–'})`
     : `${what}VERIFICATION FAILED`;
+  return v.latency ? `${verdict}; ${latencyText(v.latency).text}` : verdict;
 }
+
+/** A pruned model slower than its original is a warning, like a failed verification. */
+const warns = (v: { passed: boolean; latency?: PairedTiming } | undefined) =>
+  v !== undefined && (!v.passed || (v.latency !== undefined && latencyText(v.latency).slower));
 
 function ratio(before: number, after: number): string {
   return after > 0 ? `${(before / after).toFixed(2)}× smaller` : 'all removed';
@@ -91,7 +98,7 @@ async function applyToDocument(
     : '';
   const message = `Plan applied to ${model.path.slice(model.path.lastIndexOf('/') + 1)}: ${sizes}${verdict}. Save to write the model; Undo takes it back.`;
   log.info(message);
-  void (v && !v.passed ? notify.warning : notify.info)(message);
+  void (warns(v) ? notify.warning : notify.info)(message);
 }
 
 export function registerApplyPlan(
@@ -151,7 +158,7 @@ export function registerApplyPlan(
         `Pruned model written: ${pruned.path.slice(pruned.path.lastIndexOf('/') + 1)}, parameters ` +
         `${ratio(result.parameters.before, result.parameters.after)}, MACs ${ratio(result.macs.before, result.macs.after)}, ${verdict}.`;
       log.info(`${summary} Wrote ${[...result.files, reportUri.fsPath].join(', ')}.`);
-      const show = (v && !v.passed ? notify.warning : notify.info)(summary, 'Show Report');
+      const show = (warns(v) ? notify.warning : notify.info)(summary, 'Show Report');
       void show.then((choice) => {
         if (choice === 'Show Report') void vscode.commands.executeCommand('markdown.showPreview', reportUri);
       });

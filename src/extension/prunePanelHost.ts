@@ -12,6 +12,7 @@ import type { AnalyzerClient } from './analyzerClient';
 import type { ModelDocument } from './modelDocument';
 import { notify } from './notify';
 import { progressReport } from './progressReport';
+import { latencyText } from '../shared/latency';
 import { writeFileSafely } from './writeFile';
 
 const FORMAT = { formattingOptions: { insertSpaces: true, tabSize: 2 } };
@@ -237,12 +238,8 @@ export class PrunePanelHost {
       this.analyzer.fidelity(params, token, progress),
     );
     if (result.ok) {
-      const { ratio, threads, runs } = result.latency;
-      if (ratio.median > 1.02)
-        void notify.warning(
-          `The pruned model is slower than the original in ONNX Runtime: ${ratio.median.toFixed(2)}× its time ` +
-            `(paired median of ${runs} runs, quartiles ${ratio.p25.toFixed(2)}–${ratio.p75.toFixed(2)}, ${threads} threads).`,
-        );
+      const latency = latencyText(result.latency);
+      if (latency.slower) void notify.warning(`${latency.text}.`);
     } else if (!result.cancelled) void notify.error(result.message);
     this.post({ type: 'fidelity', ...result });
   }

@@ -10,6 +10,7 @@ import type { ModelSummary } from '../core/inspect/summary';
 import type { OutputFidelity } from '../core/metrics/fidelity';
 import type { PrunePreview } from '../core/prune/preview';
 import type { SensitivityReport } from '../runtime/sensitivity';
+import type { PairedTiming } from '../shared/latency';
 
 export interface ModelParams {
   /** The model's `file:` URI. */
@@ -109,7 +110,13 @@ export type ApplyPlanResult =
       parameters: { before: number; after: number };
       macs: { before: number; after: number };
       /** Present when verified. */
-      verification?: { passed: boolean; maxAbsError: number | null; latencyRatio: number | null };
+      verification?: {
+        passed: boolean;
+        maxAbsError: number | null;
+        latencyRatio: number | null;
+        /** The paired timing behind latencyRatio: quartiles, runs, threads. */
+        latency?: PairedTiming;
+      };
     }
   | { ok: false; message: string };
 
@@ -192,7 +199,14 @@ export type ModelStateResult =
        * Present when verifyLast asked and the last edit is a prune. plainPrune: the edit refits weights, so
        * what was checked is its plain prune (the refitted model no longer equals the masked original).
        */
-      verification?: { passed: boolean; maxAbsError: number | null; text: string; plainPrune?: boolean };
+      verification?: {
+        passed: boolean;
+        maxAbsError: number | null;
+        text: string;
+        plainPrune?: boolean;
+        /** The paired timing of the check (pruned against the state before). */
+        latency?: PairedTiming;
+      };
     }
   | { ok: false; message: string };
 
@@ -351,17 +365,7 @@ export type FidelityResult =
   | { ok: false; message: string; cancelled?: boolean };
 
 /** What the compare view and notifications say of latency: paired runs, median with spread, threads. */
-export interface PairedLatency {
-  runs: number;
-  warmup: number;
-  /** ONNX Runtime's intra-op threads (0: its default, one per core). */
-  threads: number;
-  /** Median milliseconds of each model. */
-  beforeMs: number;
-  afterMs: number;
-  /** Per pair of runs, after over before: median and quartiles. */
-  ratio: { median: number; p25: number; p75: number };
-}
+export type PairedLatency = Required<PairedTiming>;
 
 /** The document now against the model as opened, in ONNX Runtime: fidelity, pictures, paired latency. */
 export const fidelityRequest = new RequestType<FidelityParams, FidelityResult, void>('onnxPruner/fidelity');

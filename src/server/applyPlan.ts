@@ -4,7 +4,7 @@ import type { ApplyPlanParams, ApplyPlanResult } from '../protocol/server';
 import { pruneReportMarkdown } from '../runtime/pruneReport';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { VerifyInputError, type VerifyResult } from '../runtime/verify/types';
-import { verifyTimeoutMs } from './verify';
+import { pairedTimingOf, verifyTimeoutMs } from './verify';
 import { PlanRefused, checkedPlan } from './checkedPlan';
 import { PruneCancelled, pruneInWorker } from './pruneInWorker';
 import type { WorkDone } from './workDone';
@@ -69,6 +69,7 @@ export async function applyPlan(
               passed: verified.passed,
               maxAbsError: maxAbs ?? null,
               latencyRatio: verified.ratios.latency,
+              ...(verified.timing ? { latency: pairedTimingOf(verified)! } : {}),
             },
           }
         : {}),

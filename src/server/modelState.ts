@@ -16,7 +16,7 @@ import type {
 import { formatVerify, sentence } from '../runtime/verify/formatVerify';
 import { VerifyInputError } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
-import { verifyTimeoutMs } from './verify';
+import { pairedTimingOf, verifyTimeoutMs } from './verify';
 import { PlanRefused } from './checkedPlan';
 import { PruneCancelled } from './pruneInWorker';
 import type { ModelCache } from './modelCache';
@@ -109,6 +109,7 @@ async function verifyLastEdit(params: ModelStateParams, states: ModelStates, sta
       maxAbsError: errors.length > 0 ? Math.max(...errors) : null,
       text: formatVerify(result),
       ...(reconstructed ? { plainPrune: true } : {}),
+      ...(result.timing ? { latency: pairedTimingOf(result)! } : {}),
     };
   } catch (error) {
     if (error instanceof OnnxError || error instanceof VerifyInputError)
