@@ -30,7 +30,7 @@ export interface ChartData {
 }
 
 /** PSNR for image-like outputs, top-1 agreement for classifier-like ones, else cosine similarity. */
-export function metricOf(output: OutputFidelity): ChartMetric {
+function metricOf(output: OutputFidelity): ChartMetric {
   if (output.kind === 'image') return 'psnr';
   if (output.top1 !== undefined) return 'top1';
   return 'cosine';

@@ -13,7 +13,7 @@ function db(psnr: number | null | undefined): string {
 const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
 
 /** The figures of one output, the ones its kind has. */
-export function fidelityFigures(o: OutputFidelity): [string, string][] {
+function fidelityFigures(o: OutputFidelity): [string, string][] {
   const rows: [string, string][] = [];
   if (o.kind === 'image') rows.push(['PSNR', db(o.psnr)], ['SSIM', (o.ssim ?? 1).toFixed(4)]);
   if (o.top1 !== undefined)

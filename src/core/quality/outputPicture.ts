@@ -13,7 +13,7 @@ export interface PlanarPicture {
 }
 
 /** The largest side the page gets. */
-export const PICTURE_SIDE = 192;
+const PICTURE_SIDE = 192;
 
 /**
  * The first image of an `[N, C, H, W]` output (C ≤ 4; a fourth plane, alpha, is left out), each side divided
