@@ -62,7 +62,10 @@ async function measured(path: string, settings: PruneSettings): Promise<PruneSet
 async function main(): Promise<void> {
   const checked = checkedPlan(request.planPath, request.planText);
   const { check } = checked;
-  const settings = await measured(request.input, checked.settings);
+  // A preview shows counts, parameters and MACs, which do not depend on which channels go: it skips the
+  // greedy scores' ONNX Runtime runs (seconds) and ranks by l1, as importance.ts does without scores.
+  const settings =
+    request.kind === 'prune' ? await measured(request.input, checked.settings) : checked.settings;
   if (request.kind === 'prune') {
     const outcome = pruneFile(request.input, request.output, settings, {
       check,
