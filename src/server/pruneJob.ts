@@ -62,8 +62,9 @@ async function measured(path: string, settings: PruneSettings): Promise<PruneSet
 async function main(): Promise<void> {
   const checked = checkedPlan(request.planPath, request.planText);
   const { check } = checked;
-  // A preview shows counts, parameters and MACs, which do not depend on which channels go: it skips the
-  // greedy scores' ONNX Runtime runs (seconds) and ranks by l1, as importance.ts does without scores.
+  // A preview skips the greedy scores' ONNX Runtime runs (seconds on every plan edit) and ranks by l1, as
+  // importance.ts does without scores: exact for per-layer counts (every plan the panel writes), an estimate
+  // for a hand-written global greedy plan.
   const settings =
     request.kind === 'prune' ? await measured(request.input, checked.settings) : checked.settings;
   if (request.kind === 'prune') {
