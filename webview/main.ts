@@ -4,7 +4,7 @@
 import { registerComponents } from './components';
 import { Inspector } from './graph/inspector';
 import { PageState } from './pageState';
-import { PrunePanel } from './prunePanel';
+import { PANEL_MESSAGES, PrunePanel } from './prunePanel';
 import { SideBar, showAll } from './sidebar';
 import type { HostMessage, PageMessage } from '../src/protocol/webview';
 
@@ -68,6 +68,6 @@ const panel = document.getElementById('prune') ? new PrunePanel((m) => vscode.po
 document.getElementById('prune-criterion')?.addEventListener('change', () => inspector?.refreshDetails());
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
-  if (message.type === 'plan' || message.type === 'compare') panel?.receive(message);
+  if (PANEL_MESSAGES.has(message.type)) panel?.receive(message);
   else inspector?.receive(message);
 });

@@ -3,9 +3,22 @@
 // the preview (channels per group, parameters and MACs before and after) is always the plan's. DOM calls and
 // textContent only.
 import type { PrunePreview } from '../src/core/prune/preview';
-import { inputValue, setInputValue } from './components';
-import type { HostMessage, PageMessage, PanelSettings } from '../src/protocol/webview';
+import type { AllocationTarget } from '../src/core/quality/allocateTarget';
+import { inputValue, isChecked, setInputValue } from './components';
+import type { AllocationReply, HostMessage, PageMessage, PanelSettings } from '../src/protocol/webview';
 import { el } from './dom';
+import { renderFidelity } from './fidelityView';
+import { renderSensitivityChart } from './sensitivityChart';
+
+/** The messages this panel takes (the inspector takes the others). */
+export const PANEL_MESSAGES: ReadonlySet<HostMessage['type']> = new Set([
+  'plan',
+  'compare',
+  'calib',
+  'sensitivity',
+  'allocation',
+  'fidelity',
+]);
 
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 2 });
 
@@ -19,8 +32,17 @@ export class PrunePanel {
     document.getElementById('prune-write')?.addEventListener('click', () => this.write());
     document.getElementById('prune-apply')?.addEventListener('click', () => {
       this.status('Applying the plan…');
-      this.post({ type: 'apply-plan' });
+      this.post({ type: 'apply-plan', reconstruct: isChecked('prune-reconstruct') });
     });
+    const on = (id: string, action: () => void) =>
+      document.getElementById(id)?.addEventListener('click', action);
+    on('prune-calib-pick', () => this.post({ type: 'pick-calib' }));
+    on('prune-calib-clear', () => this.post({ type: 'clear-calib' }));
+    on('sens-run', () => this.post({ type: 'sensitivity' }));
+    on('sens-cancel', () => this.post({ type: 'cancel' }));
+    on('alloc-run', () => this.allocate());
+    on('fidelity-run', () => this.post({ type: 'fidelity' }));
+    this.busy('sens', false);
     post({ type: 'plan' });
     if (document.getElementById('compare')) post({ type: 'compare' });
   }
@@ -36,7 +58,98 @@ export class PrunePanel {
       document.getElementById('prune')!.dataset.plan = message.plan ?? '';
     } else if (message.type === 'compare') {
       this.showCompare(message);
+    } else if (message.type === 'calib') {
+      const calib = document.getElementById('prune-calib');
+      if (calib) calib.textContent = message.dir ?? 'random (a weak estimate)';
+    } else if (message.type === 'sensitivity') {
+      this.showSensitivity(message);
+    } else if (message.type === 'allocation') {
+      this.showAllocation(message);
+    } else if (message.type === 'fidelity') {
+      this.showFidelity(message);
     }
+  }
+
+  /** While a measurement runs its Run button is disabled and Cancel enabled, and the other way round. */
+  private busy(prefix: 'sens' | 'fidelity', running: boolean): void {
+    document.getElementById(`${prefix}-run`)?.toggleAttribute('disabled', running);
+    document.getElementById(`${prefix}-cancel`)?.toggleAttribute('disabled', !running);
+  }
+
+  private showSensitivity(message: Extract<HostMessage, { type: 'sensitivity' }>): void {
+    const status = document.getElementById('sens-status');
+    if (!status) return;
+    if (message.running) {
+      this.busy('sens', true);
+      status.textContent = 'Measuring each group alone in ONNX Runtime… (Cancel stops it)';
+      return;
+    }
+    this.busy('sens', false);
+    if (!message.ok) {
+      status.textContent = message.cancelled ? 'Cancelled: no result.' : message.message;
+      return;
+    }
+    const { report } = message;
+    const groups = new Set(report.rows.map((r) => r.group)).size;
+    status.textContent = `${groups} groups × ${report.ratios.length} ratios (criterion ${report.criterion}); inputs: ${report.inputs}`;
+    renderSensitivityChart(document.getElementById('sens-chart')!, report.rows);
+  }
+
+  private allocate(): void {
+    const kind = inputValue('alloc-kind') as AllocationTarget['kind'];
+    const value = Number(inputValue('alloc-value'));
+    const status = document.getElementById('alloc-status')!;
+    let target: AllocationTarget | undefined;
+    if (kind === 'psnr' && Number.isFinite(value) && value > 0) target = { kind, db: value };
+    else if ((kind === 'macs' || kind === 'top1') && value > 0 && value <= 1) target = { kind, share: value };
+    if (!target) {
+      status.textContent =
+        kind === 'psnr'
+          ? 'The minimum PSNR is a number of dB above 0.'
+          : 'The share must be above 0 and at most 1.';
+      return;
+    }
+    status.textContent = 'Allocating…';
+    this.post({ type: 'allocate', target });
+  }
+
+  private showAllocation(reply: { type: 'allocation' } & AllocationReply): void {
+    const status = document.getElementById('alloc-status');
+    if (!status) return;
+    if (!reply.ok) {
+      status.textContent = reply.message;
+      return;
+    }
+    const cut = Object.keys(reply.ratios).length;
+    const figures = reply.predicted.map((o) => {
+      const parts = [];
+      if (o.psnr !== undefined)
+        parts.push(`PSNR ${Number.isFinite(o.psnr) ? `${o.psnr.toFixed(1)} dB` : '∞'}`);
+      if (o.top1 !== undefined) parts.push(`top-1 ${(o.top1 * 100).toFixed(1)} %`);
+      parts.push(`cosine ${o.cosine.toFixed(4)}`);
+      return `${o.name}: ${parts.join(', ')}`;
+    });
+    status.textContent =
+      `${cut} layer${cut === 1 ? '' : 's'} cut, written to the plan. Predicted (first order, from the sensitivity run): ` +
+      `MACs ${(reply.predictedMacs * 100).toFixed(1)} % of the original; ${figures.join('; ')}` +
+      (reply.reached ? '.' : '. The target is out of reach with the measured ratios.');
+  }
+
+  private showFidelity(message: Extract<HostMessage, { type: 'fidelity' }>): void {
+    const status = document.getElementById('fidelity-status');
+    const host = document.getElementById('fidelity');
+    if (!status || !host) return;
+    document.getElementById('fidelity-run')?.toggleAttribute('disabled', message.running === true);
+    if (message.running) {
+      status.textContent = 'Running both models in ONNX Runtime…';
+      return;
+    }
+    if (!message.ok) {
+      status.textContent = message.cancelled ? 'Cancelled.' : message.message;
+      return;
+    }
+    status.textContent = '';
+    renderFidelity(host, message);
   }
 
   private status(text: string): void {
@@ -52,16 +165,17 @@ export class PrunePanel {
   private write(): void {
     const value = Number(inputValue('prune-value'));
     const mode = inputValue('prune-mode') as PanelSettings['mode'];
-    const valid = mode === 'macs' ? value > 0 && value <= 1 : value >= 0 && value < 1;
+    const share = mode === 'macs' || mode === 'latency';
+    const valid = share ? value > 0 && value <= 1 : value >= 0 && value < 1;
     if (!Number.isFinite(value) || !valid) {
       this.status(
-        mode === 'macs'
-          ? 'The MACs target must be above 0 and at most 1.'
+        share
+          ? `The ${mode === 'macs' ? 'MACs' : 'latency'} target must be above 0 and at most 1.`
           : 'The ratio must be at least 0 and below 1.',
       );
       return;
     }
-    this.status('Writing the plan…');
+    this.status(mode === 'latency' ? 'Measuring latency in ONNX Runtime…' : 'Writing the plan…');
     this.post({
       type: 'write-plan',
       settings: { criterion: inputValue('prune-criterion') as PanelSettings['criterion'], mode, value },

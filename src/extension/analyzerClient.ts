@@ -41,6 +41,12 @@ import {
   type PreviewParams,
   type PreviewResult,
   previewRequest,
+  type FidelityParams,
+  type FidelityResult,
+  type SensitivityParams,
+  type SensitivityResult,
+  fidelityRequest,
+  sensitivityRequest,
   type VerifyParams,
   type VerifyPlanResult,
   verifyRequest,
@@ -160,6 +166,36 @@ export class AnalyzerClient implements vscode.Disposable {
     return this.request(compareModelsRequest, params);
   }
 
+  /** The sensitivity of the document's current state (ONNX Runtime in a child of the server); cancellable. */
+  async sensitivity(
+    params: SensitivityParams,
+    token: vscode.CancellationToken,
+    onProgress?: ProgressListener,
+  ): Promise<SensitivityResult> {
+    return this.withProgress(onProgress, (workDoneToken) =>
+      this.request(
+        sensitivityRequest,
+        { ...params, timeoutSeconds: verifyTimeoutSeconds(), workDoneToken },
+        token,
+      ),
+    );
+  }
+
+  /** The document now against the model as opened, in ONNX Runtime; cancellable. */
+  async fidelity(
+    params: FidelityParams,
+    token: vscode.CancellationToken,
+    onProgress?: ProgressListener,
+  ): Promise<FidelityResult> {
+    return this.withProgress(onProgress, (workDoneToken) =>
+      this.request(
+        fidelityRequest,
+        { ...params, timeoutSeconds: verifyTimeoutSeconds(), workDoneToken },
+        token,
+      ),
+    );
+  }
+
   /** Writes the model with its edits to the target, atomically (the server streams it through the writer). */
   async saveModel(params: SaveModelParams, token: vscode.CancellationToken): Promise<SaveModelResult> {
     return this.request(saveModelRequest, params, token);
@@ -167,7 +203,7 @@ export class AnalyzerClient implements vscode.Disposable {
 
   /** Asks the server for a plan; cancelling the token cancels the request. */
   async makePlan(params: MakePlanParams, token: vscode.CancellationToken): Promise<MakePlanResult> {
-    return this.request(makePlanRequest, params, token);
+    return this.request(makePlanRequest, { ...params, timeoutSeconds: verifyTimeoutSeconds() }, token);
   }
 
   /** Asks the server to prune a plan's model and verify it; cancelling the token cancels the request. */

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { notify } from './notify';
 import { progressReport } from './progressReport';
 import { parsePlan } from '../core/plan';
+import { type PairedTiming, latencyText } from '../shared/latency';
 import type { AnalyzerClient } from './analyzerClient';
 import { MODEL_EDITOR_VIEW_TYPE, type ModelEditorProvider } from './modelEditor';
 import { writeFileSafely } from './writeFile';
@@ -26,13 +27,28 @@ class ApplyPlanLens implements vscode.CodeLensProvider {
   }
 }
 
-/** The verification in a few words, for the notification. */
-function verdictOf(v: { passed: boolean; maxAbsError: number | null } | undefined): string {
-  if (!v) return 'not verified';
-  return v.passed
-    ? `verified in ONNX Runtime (max error ${v.maxAbsError?.toExponential(1) ?? '–'})`
-    : 'VERIFICATION FAILED';
+/** What the model editor's pruning panel adds to a plan it applies: its calibration folder, the refit. */
+export interface ApplyOptions {
+  calibDir?: string;
+  reconstruct?: boolean;
 }
+
+/** The verification in a few words, for the notification, with its latency as measured. */
+function verdictOf(
+  v:
+    { passed: boolean; maxAbsError: number | null; plainPrune?: boolean; latency?: PairedTiming } | undefined,
+): string {
+  if (!v) return 'not verified';
+  const what = v.plainPrune ? 'the plain prune (before the refit) ' : '';
+  const verdict = v.passed
+    ? `${what}verified in ONNX Runtime (max error ${v.maxAbsError?.toExponential(1) ?? '–'})`
+    : `${what}VERIFICATION FAILED`;
+  return v.latency ? `${verdict}; ${latencyText(v.latency).text}` : verdict;
+}
+
+/** A pruned model slower than its original is a warning, like a failed verification. */
+const warns = (v: { passed: boolean; latency?: PairedTiming } | undefined) =>
+  v !== undefined && (!v.passed || (v.latency !== undefined && latencyText(v.latency).slower));
 
 function ratio(before: number, after: number): string {
   return after > 0 ? `${(before / after).toFixed(2)}× smaller` : 'all removed';
@@ -53,14 +69,23 @@ async function applyToDocument(
   text: string,
   verify: boolean,
   log: vscode.LogOutputChannel,
+  options: ApplyOptions,
 ): Promise<void> {
   const model = planModel(planUri, text)!;
   const document = editor.document(model)!;
   const name = planUri.path.slice(planUri.path.lastIndexOf('/') + 1);
   const before = document.state?.ok ? document.state.summary : undefined;
+  const refit = options.reconstruct ? ', layers refitted' : '';
   const result = await editor.applyEdit(
     document,
-    { kind: 'prune', label: `Prune channels (${name})`, planUri: planUri.toString(), planText: text },
+    {
+      kind: 'prune',
+      label: `Prune channels (${name}${refit})`,
+      planUri: planUri.toString(),
+      planText: text,
+      ...(options.calibDir !== undefined ? { calibDir: options.calibDir } : {}),
+      ...(options.reconstruct ? { reconstruct: true } : {}),
+    },
     verify,
   );
   if (!result.ok) return;
@@ -73,7 +98,7 @@ async function applyToDocument(
     : '';
   const message = `Plan applied to ${model.path.slice(model.path.lastIndexOf('/') + 1)}: ${sizes}${verdict}. Save to write the model; Undo takes it back.`;
   log.info(message);
-  void (v && !v.passed ? notify.warning : notify.info)(message);
+  void (warns(v) ? notify.warning : notify.info)(message);
 }
 
 export function registerApplyPlan(
@@ -81,58 +106,64 @@ export function registerApplyPlan(
   editor: ModelEditorProvider,
   log: vscode.LogOutputChannel,
 ): vscode.Disposable {
-  const command = vscode.commands.registerCommand('onnxPruner.applyPlan', async (argument: unknown) => {
-    const uri = argument instanceof vscode.Uri ? argument : vscode.window.activeTextEditor?.document.uri;
-    if (!uri || !uri.path.endsWith('.prune.json')) {
-      void notify.error('Open a pruning plan (*.prune.json) first, or run Prune Channels to make one.');
-      return;
-    }
-    const document = await vscode.workspace.openTextDocument(uri);
-    const verify = vscode.workspace.getConfiguration('onnxPruner').get<boolean>('prune.verify', true);
-    const model = planModel(uri, document.getText());
-    if (model && editor.document(model)) {
-      await applyToDocument(editor, uri, document.getText(), verify, log);
-      return;
-    }
-    const result = await vscode.window.withProgress(
-      {
-        location: vscode.ProgressLocation.Notification,
-        title: verify ? 'Pruning and verifying in ONNX Runtime…' : 'Pruning…',
-        cancellable: true,
-      },
-      (progress, token) =>
-        analyzer.applyPlan(
-          {
-            planUri: uri.toString(),
-            text: document.getText(),
-            verify,
-            outputSuffix: vscode.workspace
-              .getConfiguration('onnxPruner')
-              .get<string>('output.suffix', '.pruned'),
-          },
-          token,
-          progressReport(progress),
-        ),
-    );
-    if (!result.ok) {
-      log.error(result.message);
-      void notify.error(result.message);
-      return;
-    }
-    const pruned = vscode.Uri.parse(result.prunedUri);
-    const reportUri = pruned.with({ path: pruned.path.replace(/\.onnx$/, '.report.md') });
-    await writeFileSafely(reportUri, result.report);
-    const v = result.verification;
-    const verdict = verdictOf(v);
-    const summary =
-      `Pruned model written: ${pruned.path.slice(pruned.path.lastIndexOf('/') + 1)}, parameters ` +
-      `${ratio(result.parameters.before, result.parameters.after)}, MACs ${ratio(result.macs.before, result.macs.after)}, ${verdict}.`;
-    log.info(`${summary} Wrote ${[...result.files, reportUri.fsPath].join(', ')}.`);
-    const show = (v && !v.passed ? notify.warning : notify.info)(summary, 'Show Report');
-    void show.then((choice) => {
-      if (choice === 'Show Report') void vscode.commands.executeCommand('markdown.showPreview', reportUri);
-    });
-  });
+  const command = vscode.commands.registerCommand(
+    'onnxPruner.applyPlan',
+    async (argument: unknown, extra?: unknown) => {
+      // The pruning panel passes its calibration folder and refit choice; other callers pass nothing.
+      const options: ApplyOptions =
+        typeof extra === 'object' && extra !== null ? (extra as ApplyOptions) : {};
+      const uri = argument instanceof vscode.Uri ? argument : vscode.window.activeTextEditor?.document.uri;
+      if (!uri || !uri.path.endsWith('.prune.json')) {
+        void notify.error('Open a pruning plan (*.prune.json) first, or run Prune Channels to make one.');
+        return;
+      }
+      const document = await vscode.workspace.openTextDocument(uri);
+      const verify = vscode.workspace.getConfiguration('onnxPruner').get<boolean>('prune.verify', true);
+      const model = planModel(uri, document.getText());
+      if (model && editor.document(model)) {
+        await applyToDocument(editor, uri, document.getText(), verify, log, options);
+        return;
+      }
+      const result = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: verify ? 'Pruning and verifying in ONNX Runtime…' : 'Pruning…',
+          cancellable: true,
+        },
+        (progress, token) =>
+          analyzer.applyPlan(
+            {
+              planUri: uri.toString(),
+              text: document.getText(),
+              verify,
+              outputSuffix: vscode.workspace
+                .getConfiguration('onnxPruner')
+                .get<string>('output.suffix', '.pruned'),
+            },
+            token,
+            progressReport(progress),
+          ),
+      );
+      if (!result.ok) {
+        log.error(result.message);
+        void notify.error(result.message);
+        return;
+      }
+      const pruned = vscode.Uri.parse(result.prunedUri);
+      const reportUri = pruned.with({ path: pruned.path.replace(/\.onnx$/, '.report.md') });
+      await writeFileSafely(reportUri, result.report);
+      const v = result.verification;
+      const verdict = verdictOf(v);
+      const summary =
+        `Pruned model written: ${pruned.path.slice(pruned.path.lastIndexOf('/') + 1)}, parameters ` +
+        `${ratio(result.parameters.before, result.parameters.after)}, MACs ${ratio(result.macs.before, result.macs.after)}, ${verdict}.`;
+      log.info(`${summary} Wrote ${[...result.files, reportUri.fsPath].join(', ')}.`);
+      const show = (warns(v) ? notify.warning : notify.info)(summary, 'Show Report');
+      void show.then((choice) => {
+        if (choice === 'Show Report') void vscode.commands.executeCommand('markdown.showPreview', reportUri);
+      });
+    },
+  );
   const lens = vscode.languages.registerCodeLensProvider(
     { scheme: 'file', pattern: PLAN_PATTERN },
     new ApplyPlanLens(),

@@ -4,7 +4,7 @@
 // groups; the page script (webview/sidebar.ts) remembers what is open. Without the graph, the same parts are one
 // plain page. No vscode import.
 import type { ModelEdit, ModelStateResult } from '../protocol/server';
-import { badge, button, dropdown, escapeHtml, textField } from '../shared/markup';
+import { badge, button, checkbox, dropdown, escapeHtml, textField } from '../shared/markup';
 import { findingGroups, groupList } from './findingsHtml';
 import { type PageOptions, page, renderSummaryPage, summarySections } from './summaryHtml';
 
@@ -94,7 +94,7 @@ function pruneSection(
   const verdict = verification
     ? `\n  <p class="${verification.passed ? 'verified' : 'sev-error'}" role="status">${
         verification.passed
-          ? `Verified in ONNX Runtime: the pruned model equals the model before it with the removed channels masked (max error ${escapeHtml(verification.maxAbsError?.toExponential(1) ?? '–')}).`
+          ? `Verified in ONNX Runtime: the ${verification.plainPrune ? 'plain prune (before the refit, which changes the weights on purpose)' : 'pruned model'} equals the model before it with the removed channels masked (max error ${escapeHtml(verification.maxAbsError?.toExponential(1) ?? '–')}).`
           : 'VERIFICATION FAILED in ONNX Runtime: see the ONNX Pruner log.'
       }</p>`
     : '';
@@ -103,6 +103,11 @@ function pruneSection(
 <section id="compare" aria-label="Compare">
   <h2>Compare with the model as opened</h2>${verdict}
   <div id="compare-table" class="muted">Loading…</div>
+  <div class="prune-form">
+    ${button('Measure Fidelity and Latency', {}, { id: 'fidelity-run', title: 'Run both models in ONNX Runtime on the calibration inputs: PSNR/SSIM or top-1, the outputs side by side, paired latency' })}
+    <span id="fidelity-status" class="muted" role="status"></span>
+  </div>
+  <div id="fidelity"></div>
 </section>`
     : '';
   return `
@@ -116,6 +121,7 @@ function pruneSection(
         ['l2', 'l2 norm'],
         ['bn', 'BatchNorm scale'],
         ['random', 'random'],
+        ['greedy', 'greedy (data-aware)'],
       ],
       'Criterion',
     )}
@@ -125,15 +131,45 @@ function pruneSection(
         ['ratio', 'Ratio per group'],
         ['global', 'Global ratio'],
         ['macs', 'MACs target'],
+        ['latency', 'Latency target'],
       ],
       'Amount',
     )}
-    ${textField('prune-value', '0.5', 'Ratio, or share of MACs to keep')}
+    ${textField('prune-value', '0.5', 'Ratio, or share of MACs or of latency to keep')}
     ${button('Write Plan', {}, { id: 'prune-write', appearance: 'primary', title: 'Write <model>.prune.json and preview it' })}
     ${button('Apply Plan', {}, { id: 'prune-apply', title: 'Apply the plan to this model (undoable)' })}
     <span id="prune-status" class="muted" role="status"></span>
   </div>
+  <div class="prune-form">
+    <span>Calibration inputs: <code id="prune-calib">random (a weak estimate)</code></span>
+    ${button('Choose Folder…', {}, { id: 'prune-calib-pick', title: 'A folder of PNG/JPEG pictures or .npy/.pb tensors: used by the greedy criterion, the refit, sensitivity and fidelity' })}
+    ${button('Use Random', {}, { id: 'prune-calib-clear', title: 'Seeded random inputs instead of a folder' })}
+    ${checkbox('prune-reconstruct', 'Reconstruct (refit the next layers by least squares)', 'After the prune, refit the layers that read removed channels on the calibration inputs, without training')}
+  </div>
   <div id="prune-preview"></div>
+  <details id="sensitivity" open>
+    <summary>Sensitivity</summary>
+    <div class="prune-form">
+      ${button('Run Sensitivity', {}, { id: 'sens-run', title: 'Prune each group alone at 0.1, 0.3, 0.5 and 0.7 and measure its fidelity in ONNX Runtime' })}
+      ${button('Cancel', {}, { id: 'sens-cancel', title: 'Stop the analysis' })}
+      <span id="sens-status" class="muted" role="status">Which layers can be cut without hurting the output?</span>
+    </div>
+    <div id="sens-chart"></div>
+    <div class="prune-form">
+      ${dropdown(
+        'alloc-kind',
+        [
+          ['macs', 'MACs share'],
+          ['psnr', 'Minimum PSNR (dB)'],
+          ['top1', 'Minimum top-1 agreement'],
+        ],
+        'Allocation target',
+      )}
+      ${textField('alloc-value', '0.6', 'Target value')}
+      ${button('Allocate by Sensitivity', {}, { id: 'alloc-run', title: "Per-layer ratios for the target (more from layers that hurt least), written to the plan's layers" })}
+      <span id="alloc-status" class="muted" role="status"></span>
+    </div>
+  </details>
 </section>${compare}`;
 }
 

@@ -53,6 +53,7 @@ export async function handlePageMessage(message: unknown, context: PageContext):
       });
       return;
     case 'plan':
+      context.panel.restore();
       await context.panel.showPlan();
       return;
     case 'write-plan':
@@ -65,7 +66,26 @@ export async function handlePageMessage(message: unknown, context: PageContext):
       await context.panel.exclude(message.roots);
       return;
     case 'apply-plan':
-      await vscode.commands.executeCommand('onnxPruner.applyPlan', context.panel.planUri);
+      await vscode.commands.executeCommand('onnxPruner.applyPlan', context.panel.planUri, {
+        calibDir: context.panel.calibDir,
+        reconstruct: message.reconstruct === true,
+      });
+      return;
+    case 'pick-calib':
+    case 'clear-calib':
+      await context.panel.pickCalib(message.type === 'clear-calib');
+      return;
+    case 'sensitivity':
+      await context.panel.sensitivity();
+      return;
+    case 'cancel':
+      context.panel.cancel();
+      return;
+    case 'allocate':
+      await context.panel.allocate(message.target);
+      return;
+    case 'fidelity':
+      await context.panel.fidelity();
       return;
     case 'compare':
       post({ type: 'compare', ...(await analyzer.compare(params)) });

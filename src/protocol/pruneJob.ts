@@ -19,6 +19,8 @@ export type PruneJobRequest = {
    * `--target-latency` search's steps, each a global ratio with the latency lookup table.
    */
   settings?: PruneSettings;
+  /** Calibration inputs of a plan whose criterion is `greedy` (none: seeded random inputs). */
+  calibDir?: string;
   /** One Int32: set to 1 to cancel. A worker busy in synchronous work cannot read messages, so it polls this. */
   cancel: SharedArrayBuffer;
 } & ({ kind: 'prune'; output: string } | { kind: 'preview' });

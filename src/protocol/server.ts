@@ -8,7 +8,10 @@ import type { DiagnosticCode, Severity } from '../core/analyze/codes';
 import type { PackedSkeleton } from '../shared/packedSkeleton';
 import type { ChartCriterion, NodeDetails } from '../core/inspect/nodeDetails';
 import type { ModelSummary } from '../core/inspect/summary';
+import type { OutputFidelity } from '../core/metrics/fidelity';
 import type { PrunePreview } from '../core/prune/preview';
+import type { SensitivityReport } from '../runtime/sensitivity';
+import type { PairedTiming } from '../shared/latency';
 
 export interface ModelParams {
   /** The model's `file:` URI. */
@@ -34,11 +37,18 @@ interface LspRange {
 export interface MakePlanParams {
   /** The model's `file:` URI; the plan goes beside it as `<model>.prune.json`. */
   modelUri: string;
-  criterion: 'l1' | 'l2' | 'bn' | 'random';
+  /** `greedy` ranks channels by what their consumers absorb on the calibration inputs (ONNX Runtime). */
+  criterion: 'l1' | 'l2' | 'bn' | 'random' | 'greedy';
   /** Share of each group's channels to remove, or… */
   ratio?: number;
-  /** …prune until MACs are at most this share of the original. */
+  /** …prune until MACs are at most this share of the original, or… */
   targetMacs?: number;
+  /** …(globally) until the pruned model, timed against the original in ONNX Runtime, takes this share. */
+  targetLatency?: number;
+  /** Calibration inputs of the greedy criterion (none: seeded random inputs). */
+  calibDir?: string;
+  /** Time limit of each ONNX Runtime step (setting onnxPruner.verify.timeoutSeconds). */
+  timeoutSeconds?: number;
   global?: boolean;
   roundTo?: number;
   /**
@@ -68,6 +78,8 @@ export type MakePlanResult =
       preview: PlanPreviewRow[];
       /** The whole model's parameters and MACs before and after (estimated). */
       totals: { parameters: { before: number; after: number }; macs: { before: number; after: number } };
+      /** What a latency target's search measured (the ratio it came to, each step), for the panel. */
+      note?: string;
     }
   | { ok: false; message: string };
 
@@ -99,7 +111,13 @@ export type ApplyPlanResult =
       parameters: { before: number; after: number };
       macs: { before: number; after: number };
       /** Present when verified. */
-      verification?: { passed: boolean; maxAbsError: number | null; latencyRatio: number | null };
+      verification?: {
+        passed: boolean;
+        maxAbsError: number | null;
+        latencyRatio: number | null;
+        /** The paired timing behind latencyRatio: quartiles, runs, threads. */
+        latency?: PairedTiming;
+      };
     }
   | { ok: false; message: string };
 
@@ -131,6 +149,10 @@ export type ModelEdit =
       /** The plan's `file:` URI and its text as the editor had it when applied. */
       planUri: string;
       planText: string;
+      /** Calibration inputs of a data-aware criterion and of the refit (none: seeded random inputs). */
+      calibDir?: string;
+      /** Refit the layers that read removed channels by least squares on the calibration inputs. */
+      reconstruct?: boolean;
     }
   | { kind: 'fix'; label: string; code: 'PS002' | 'PS003'; node?: string };
 
@@ -174,8 +196,18 @@ export type ModelStateResult =
       summary: ModelSummary;
       groups: GroupRow[];
       findings: FindingRow[];
-      /** Present when verifyLast asked and the last edit is a prune. */
-      verification?: { passed: boolean; maxAbsError: number | null; text: string };
+      /**
+       * Present when verifyLast asked and the last edit is a prune. plainPrune: the edit refits weights, so
+       * what was checked is its plain prune (the refitted model no longer equals the masked original).
+       */
+      verification?: {
+        passed: boolean;
+        maxAbsError: number | null;
+        text: string;
+        plainPrune?: boolean;
+        /** The paired timing of the check (pruned against the state before). */
+        latency?: PairedTiming;
+      };
     }
   | { ok: false; message: string };
 
@@ -277,3 +309,65 @@ export interface CompareModelsParams {
 export const compareModelsRequest = new RequestType<CompareModelsParams, CompareResult, void>(
   'onnxPruner/compareModels',
 );
+
+// ---- sensitivity and fidelity in the editor ------------------------------------------------------------------
+
+/** With a `workDoneToken`, the server reports each variant measured ($/progress). */
+export interface SensitivityParams extends ModelStateParams {
+  /** Calibration inputs: a folder of pictures or .npy/.pb tensors (none: seeded random inputs, a weak estimate). */
+  calibDir?: string;
+  ratios?: number[];
+}
+
+export type SensitivityResult =
+  /** A PSNR of Infinity (nothing changed) arrives as null: JSON has no Infinity. */
+  { ok: true; report: SensitivityReport } | { ok: false; message: string; cancelled?: boolean };
+
+/**
+ * Every prunable group of the document's current state pruned alone at each ratio, each variant compared with
+ * the state in ONNX Runtime (a child of the server); cancelling stops the child.
+ */
+export const sensitivityRequest = new RequestType<SensitivityParams, SensitivityResult, void>(
+  'onnxPruner/sensitivity',
+);
+
+/** With a `workDoneToken`, the server reports its steps ($/progress). */
+export interface FidelityParams extends ModelStateParams {
+  calibDir?: string;
+}
+
+/** One output of the first calibration input, as pictures: up to 3 planes, downsampled to at most 192 px. */
+export interface OutputPicture {
+  name: string;
+  height: number;
+  width: number;
+  channels: number;
+  /** Planar [c][y][x] values of the original's and the pruned model's output. */
+  original: number[];
+  pruned: number[];
+  /** The original's value range (what PSNR calls the peak), for the colour scale. */
+  low: number;
+  high: number;
+}
+
+export type FidelityResult =
+  | {
+      ok: true;
+      /** How the calibration inputs were made (a weak estimate when random). */
+      inputs: string;
+      source: 'files' | 'random';
+      samples: string[];
+      /** An identical output's PSNR, Infinity, arrives as null (JSON has no Infinity). */
+      outputs: OutputFidelity[];
+      /** The first input's image-like outputs, for the side-by-side view and the difference heat map. */
+      pictures: OutputPicture[];
+      /** Paired timing of the model as opened and now (they alternate run by run on the same inputs). */
+      latency: PairedLatency;
+    }
+  | { ok: false; message: string; cancelled?: boolean };
+
+/** What the compare view and notifications say of latency: paired runs, median with spread, threads. */
+export type PairedLatency = Required<PairedTiming>;
+
+/** The document now against the model as opened, in ONNX Runtime: fidelity, pictures, paired latency. */
+export const fidelityRequest = new RequestType<FidelityParams, FidelityResult, void>('onnxPruner/fidelity');

@@ -67,7 +67,12 @@ export async function measureSensitivity(
   } finally {
     file.close();
   }
-  const client = options.client ?? new OrtClient();
+  options.signal?.throwIfAborted();
+  const client = options.client ?? new OrtClient({ timeoutMs: options.timeoutMs });
+  // A cancel stops the ONNX Runtime child at once (a run of a large variant can take seconds): closing our own
+  // client kills it, and the request in flight fails. A client we were given is the caller's to stop.
+  const stop = () => void client.close();
+  if (!options.client) options.signal?.addEventListener('abort', stop, { once: true });
   const dir = mkdtempSync(join(tmpdir(), 'onnx-pruner-sensitivity-'));
   try {
     const loaded = await client.load(model);
@@ -81,13 +86,18 @@ export async function measureSensitivity(
         options.signal?.throwIfAborted();
         options.onProgress?.(rows.length, total, `${group.roots[0]} at ${ratio}`);
         const path = join(dir, `${rows.length}.onnx`);
-        const outcome = pruneFile(model, path, {
-          ratio: 0,
-          criterion,
-          roundTo: 1,
-          seed,
-          layers: { [group.roots[0]]: { ratio } },
-        });
+        const outcome = pruneFile(
+          model,
+          path,
+          {
+            ratio: 0,
+            criterion,
+            roundTo: 1,
+            seed,
+            layers: { [group.roots[0]]: { ratio } },
+          },
+          { signal: options.signal },
+        );
         const removed = outcome.removedChannels;
         rows.push({
           group: group.id,
@@ -104,7 +114,12 @@ export async function measureSensitivity(
     }
     options.onProgress?.(total, total, 'done');
     return { model, inputs: set.description, source: set.source, criterion, seed, ratios, rows };
+  } catch (error) {
+    // What a cancel interrupted (a closed client, a half-written variant) is the cancel, not a failure.
+    options.signal?.throwIfAborted();
+    throw error;
   } finally {
+    options.signal?.removeEventListener('abort', stop);
     if (!options.client) await client.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import { describeLatencySearch, pruneForLatency } from '../runtime/latencyTarget
 import { escapeMarkdown } from '../core/text';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { VerifyInputError, type VerifyResult } from '../runtime/verify/types';
-import { verifyTimeoutMs } from './verify';
+import { pairedTimingOf, verifyTimeoutMs } from './verify';
 import { PlanRefused, checkedPlan } from './checkedPlan';
 import { PruneCancelled, pruneInWorker } from './pruneInWorker';
 import type { WorkDone } from './workDone';
@@ -99,6 +99,7 @@ export async function applyPlan(
               passed: verified.passed,
               maxAbsError: maxAbs ?? null,
               latencyRatio: verified.ratios.latency,
+              ...(verified.timing ? { latency: pairedTimingOf(verified)! } : {}),
             },
           }
         : {}),

@@ -17,7 +17,8 @@ export function checkedPlan(
   const doc = parsePlan(text);
   const parseError = doc.diagnostics.find((d) => d.severity === 'error');
   if (!doc.plan || parseError) throw new PlanRefused(`${planPath}: ${parseError?.message ?? 'not a plan'}`);
-  if (doc.plan.criterion === 'activation' || doc.plan.criterion === 'greedy')
+  // greedy's scores are measured in the prune worker (pruneJob.ts) on the edit's calibration folder.
+  if (doc.plan.criterion === 'activation')
     throw new PlanRefused(
       `The ${doc.plan.criterion} criterion needs calibration inputs: prune this plan with the CLI (--calib).`,
     );

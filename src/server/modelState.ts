@@ -16,7 +16,7 @@ import type {
 import { formatVerify, sentence } from '../runtime/verify/formatVerify';
 import { VerifyInputError } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
-import { verifyTimeoutMs } from './verify';
+import { pairedTimingOf, verifyTimeoutMs } from './verify';
 import { PlanRefused } from './checkedPlan';
 import { PruneCancelled } from './pruneInWorker';
 import type { ModelCache } from './modelCache';
@@ -90,8 +90,14 @@ export async function saveModelFor(
 }
 
 /** The pruned state against the one before it, in ONNX Runtime (the masked-original oracle). */
-async function verifyLastEdit(params: ModelStateParams, states: ModelStates, pruned: string) {
+async function verifyLastEdit(params: ModelStateParams, states: ModelStates, state: string) {
   const before = await states.materialise(params.uri, params.edits.slice(0, -1));
+  // A refitted model no longer equals the masked original: the surgery is checked on its plain prune.
+  const last = params.edits.at(-1)!;
+  const reconstructed = last.kind === 'prune' && last.reconstruct === true;
+  const pruned = reconstructed
+    ? await states.materialise(params.uri, [...params.edits.slice(0, -1), { ...last, reconstruct: false }])
+    : state;
   try {
     const result = await verifyModels(before, pruned, {
       runs: 3,
@@ -102,6 +108,8 @@ async function verifyLastEdit(params: ModelStateParams, states: ModelStates, pru
       passed: result.passed,
       maxAbsError: errors.length > 0 ? Math.max(...errors) : null,
       text: formatVerify(result),
+      ...(reconstructed ? { plainPrune: true } : {}),
+      ...(result.timing ? { latency: pairedTimingOf(result)! } : {}),
     };
   } catch (error) {
     if (error instanceof OnnxError || error instanceof VerifyInputError)

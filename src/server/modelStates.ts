@@ -18,6 +18,7 @@ import type { PruneProgress } from '../core/prune/prune';
 import type { ModelEdit } from '../protocol/server';
 import { PlanRefused } from './checkedPlan';
 import { pruneInWorker } from './pruneInWorker';
+import { pruneAndReconstruct } from './reconstructEdit';
 
 interface DocumentFiles {
   /** The model as first edited (a snapshot), the file every edit list starts from. */
@@ -183,8 +184,15 @@ async function applyEdit(
   onProgress?: PruneProgress,
 ): Promise<void> {
   if (edit.kind === 'prune') {
-    const job = { input, output, planPath: fileURLToPath(edit.planUri), planText: edit.planText };
-    await pruneInWorker(job, signal, onProgress);
+    const job = {
+      input,
+      output,
+      planPath: fileURLToPath(edit.planUri),
+      planText: edit.planText,
+      ...(edit.calibDir !== undefined ? { calibDir: edit.calibDir } : {}),
+    };
+    if (edit.reconstruct) await pruneAndReconstruct(job, signal, onProgress);
+    else await pruneInWorker(job, signal, onProgress);
     return;
   }
   const file = withModelErrors(input, () => openModel(input));

@@ -43,7 +43,14 @@ function pruneWorkerPath(): string {
  * failure leaves no file.
  */
 export async function pruneInWorker(
-  job: { input: string; output: string; planPath: string; planText: string; settings?: PruneSettings },
+  job: {
+    input: string;
+    output: string;
+    planPath: string;
+    planText: string;
+    settings?: PruneSettings;
+    calibDir?: string;
+  },
   signal?: AbortSignal,
   onProgress?: PruneProgress,
 ): Promise<PruneOutcome> {
@@ -54,7 +61,7 @@ export async function pruneInWorker(
 
 /** What a plan would remove from `input` (PrunePreview), worked out on a worker thread; rejects as pruneInWorker. */
 export async function previewInWorker(
-  job: { input: string; planPath: string; planText: string },
+  job: { input: string; planPath: string; planText: string; calibDir?: string },
   signal?: AbortSignal,
 ): Promise<PrunePreview> {
   const message = await runJob({ kind: 'preview', ...job }, signal);

@@ -8,6 +8,9 @@ import { ModelView } from '../core/onnx/modelView';
 import { openModel } from '../core/onnx/reader';
 import { previewPrune } from '../core/prune/preview';
 import { chooseUnits, pruneFile } from '../core/prune/prune';
+import type { PruneSettings } from '../core/prune/select';
+import { measureGreedyScores } from '../runtime/greedyScores';
+import { OrtClient } from '../runtime/ortClient';
 import { PlanRefused, checkedPlan } from './checkedPlan';
 import type { PruneJobError, PruneJobMessage, PruneJobRequest } from '../protocol/pruneJob';
 
@@ -27,10 +30,43 @@ const signal = {
   },
 } as AbortSignal;
 
-try {
-  const planned = checkedPlan(request.planPath, request.planText);
-  const { check } = planned;
-  const settings = request.settings ?? planned.settings;
+/**
+ * A plan whose criterion is `greedy` ranks channels by what their consumers absorb on calibration inputs: the
+ * model runs in ONNX Runtime (a child process of this worker) first, as `prune --plan --calib` does. Without
+ * the scores the selection would silently be l1's.
+ */
+async function measured(path: string, settings: PruneSettings): Promise<PruneSettings> {
+  if (settings.criterion !== 'greedy') return settings;
+  const file = withModelErrors(path, () => openModel(path));
+  try {
+    const analysis = withModelErrors(path, () => analyzeModel(new ModelView(file)));
+    const client = new OrtClient();
+    const stop = setInterval(() => signal.aborted && void client.close(), 50);
+    try {
+      const scores = await measureGreedyScores(file, analysis, {
+        calibDir: request.calibDir,
+        seed: settings.seed,
+        client,
+      });
+      signal.throwIfAborted();
+      return { ...settings, measured: scores };
+    } finally {
+      clearInterval(stop);
+      await client.close();
+    }
+  } finally {
+    file.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const checked = checkedPlan(request.planPath, request.planText);
+  const { check } = checked;
+  // A preview skips the greedy scores' ONNX Runtime runs (seconds on every plan edit) and ranks by l1, as
+  // importance.ts does without scores: exact for per-layer counts (every plan the panel writes), an estimate
+  // for a hand-written global greedy plan.
+  const chosen = request.settings ?? checked.settings;
+  const settings = request.kind === 'prune' ? await measured(request.input, chosen) : chosen;
   if (request.kind === 'prune') {
     const outcome = pruneFile(request.input, request.output, settings, {
       check,
@@ -54,9 +90,9 @@ try {
       file.close();
     }
   }
-} catch (error) {
-  post({ kind: 'failed', error: jobError(error) });
 }
+
+main().catch((error: unknown) => post({ kind: 'failed', error: jobError(error) }));
 
 function jobError(error: unknown): PruneJobError {
   if (error instanceof Cancelled || Atomics.load(flag, 0) === 1) return { type: 'cancelled' };

@@ -32,7 +32,10 @@ import {
   previewRequest,
   compareRequest,
   compareModelsRequest,
+  fidelityRequest,
+  sensitivityRequest,
 } from '../protocol/server';
+import { fidelityFor, sensitivityFor } from './quality';
 import { compareFor, compareModelsFor, previewFor } from './prunePanel';
 import { graphFor, nodeDetailsFor } from './inspect';
 import { modelStateFor, saveModelFor } from './modelState';
@@ -181,7 +184,7 @@ export function startServer(connection: Connection): void {
       : null;
   });
 
-  connection.onRequest(makePlanRequest, (params) => makePlanFor(params));
+  connection.onRequest(makePlanRequest, (params, token) => makePlanFor(params, signalOf(token)));
   connection.onRequest(verifyRequest, (params) => verifyFor(params));
   connection.onRequest(applyPlanRequest, async (params, token) => {
     const progress = workDone(connection, params.workDoneToken);
@@ -207,6 +210,22 @@ export function startServer(connection: Connection): void {
   connection.onRequest(previewRequest, (params, token) => previewFor(params, states, signalOf(token)));
   connection.onRequest(compareRequest, (params) => compareFor(params, states, models));
   connection.onRequest(compareModelsRequest, (params) => compareModelsFor(params, models));
+  connection.onRequest(sensitivityRequest, async (params, token) => {
+    const progress = workDone(connection, params.workDoneToken);
+    try {
+      return await sensitivityFor(params, states, signalOf(token), progress);
+    } finally {
+      progress.end();
+    }
+  });
+  connection.onRequest(fidelityRequest, async (params, token) => {
+    const progress = workDone(connection, params.workDoneToken);
+    try {
+      return await fidelityFor(params, states, signalOf(token), progress);
+    } finally {
+      progress.end();
+    }
+  });
   connection.onShutdown(() => states.dispose());
   process.on('exit', () => states.dispose());
 

@@ -2,9 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { OnnxError } from '../core/onnx/errors';
 import type { VerifyParams, VerifyPlanResult } from '../protocol/server';
 import { formatVerify, sentence } from '../runtime/verify/formatVerify';
-import { VerifyInputError } from '../runtime/verify/types';
+import { VerifyInputError, type VerifyResult } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { ORT_TIMEOUT_SECONDS } from '../protocol/runtime';
+import type { PairedTiming } from '../shared/latency';
 
 /** Answers onnxPruner/verify with the same check and text as `onnx-pruner verify`. */
 export async function verifyFor(params: VerifyParams): Promise<VerifyPlanResult> {
@@ -34,3 +35,18 @@ export function verifyTimeoutMs(seconds: number | undefined): number {
 
 /** The largest time limit the setting may ask for (one hour, the setting's maximum). */
 const MAX_TIMEOUT_SECONDS = 3600;
+
+/** A verification's paired timing as the editor states it (compare view, notifications). */
+export function pairedTimingOf(result: VerifyResult): PairedTiming | undefined {
+  const t = result.timing;
+  if (!t) return undefined;
+  return {
+    runs: t.runs,
+    warmup: t.warmup,
+    threads: t.threads,
+    ratio: t.ratio,
+    ...(result.original.latencyMs && result.pruned.latencyMs
+      ? { beforeMs: result.original.latencyMs.median, afterMs: result.pruned.latencyMs.median }
+      : {}),
+  };
+}

@@ -82,3 +82,8 @@ export function showAllButton(count: number): string {
     ? `\n<button type="button" class="show-all" data-show-all>${escapeHtml(showAllLabel(count))}</button>`
     : '';
 }
+
+/** A UI kit checkbox with its label. */
+export function checkbox(id: string, label: string, title?: string): string {
+  return `<vscode-checkbox id="${escapeHtml(id)}"${title ? ` title="${escapeHtml(title)}"` : ''}>${escapeHtml(label)}</vscode-checkbox>`;
+}

@@ -29,6 +29,12 @@ import { writeBuilt } from '../builder/model-builder';
 import { residualCnn, transformerLike } from '../support/largeModels';
 import { convChain, writeSynthetic } from '../support/syntheticModels';
 import { tempDir } from '../support/tempDir';
+import { allocateForTarget } from '../../src/core/quality/allocateTarget';
+import type { AllocationTarget } from '../../src/core/quality/allocateTarget';
+import { OrtClient } from '../../src/runtime/ortClient';
+import { type SensitivityReport, measureSensitivity } from '../../src/runtime/sensitivity';
+import { compareInRuntime } from '../../src/server/quality';
+import { useFreshWorker } from '../runtime/workerBundle';
 
 const ROOT = process.cwd();
 const ARTIFACTS = join(ROOT, 'test/e2e/artifacts/webview');
@@ -36,6 +42,7 @@ const SAMPLE = join(ROOT, 'media/sample/edsr-x4.onnx');
 /** A real detector from the corpus (218 nodes, 15 findings), when the corpus is there. */
 const FASTESTDET = join(CORPUS, 'ort-extensions/FastestDet.onnx');
 const dir = tempDir();
+useFreshWorker(); // the pruning panel's answers are measured in the real ONNX Runtime
 
 /** Light, dark and high-contrast colours, as VS Code sets them on the webview's body, and its fonts. */
 const THEMES = `
@@ -145,6 +152,8 @@ describe('the graph inspector in headless Chromium', () => {
   let browser: Browser;
   const models = new Map<string, Model>();
   let compareReply: object = {};
+  let sensitivity: SensitivityReport;
+  let fidelityReply = '';
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -193,6 +202,19 @@ describe('the graph inspector in headless Chromium', () => {
     writeFileSync(detector, detectorLike());
     models.set('detector', prepare(detector, origin));
     if (existsSync(FASTESTDET)) models.set('fastestdet', prepare(FASTESTDET, origin));
+    // What the host would answer, measured for real: the sample's sensitivity and the prune's fidelity.
+    sensitivity = JSON.parse(
+      JSON.stringify(await measureSensitivity(SAMPLE, { ratios: [0.25, 0.5], samples: 2 })),
+    ) as SensitivityReport;
+    const client = new OrtClient();
+    try {
+      fidelityReply = JSON.stringify({
+        type: 'fidelity',
+        ...(await compareInRuntime(client, SAMPLE, prunedPath, undefined)),
+      });
+    } finally {
+      await client.close();
+    }
     const k1 = join(dir, 'chain1k.onnx');
     writeSynthetic(convChain(333), k1);
     models.set('chain1k', prepare(k1, origin));
@@ -244,6 +266,15 @@ describe('the graph inspector in headless Chromium', () => {
         });
       }
       if (message.type === 'compare') return JSON.stringify({ type: 'compare', ...compareReply });
+      if (message.type === 'pick-calib') return '{"type":"calib","dir":"/photos/calib"}';
+      if (message.type === 'sensitivity')
+        return JSON.stringify({ type: 'sensitivity', ok: true, report: sensitivity });
+      if (message.type === 'allocate') {
+        const target = (message as unknown as { target: AllocationTarget }).target;
+        const a = allocateForTarget(sensitivity.rows, target);
+        return JSON.stringify({ type: 'allocation', ok: true, target, ...a });
+      }
+      if (message.type === 'fidelity') return fidelityReply;
       return '';
     });
     await page.addInitScript(
@@ -425,6 +456,99 @@ describe('the graph inspector in headless Chromium', () => {
     );
     await page.locator('#prune').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, '6-prune-panel-light.png') });
+    await page.close();
+  });
+
+  test('the pruning panel: latency target, greedy criterion, calibration folder, reconstruct', async () => {
+    const { page, posted } = await open('pruned', 'vscode-light');
+    await page.waitForSelector('#prune-preview table');
+    const options = async (id: string) =>
+      page.locator(`#${id} vscode-option`).evaluateAll((os) => os.map((o) => o.getAttribute('value')));
+    assert.deepEqual(await options('prune-criterion'), ['l1', 'l2', 'bn', 'random', 'greedy']);
+    assert.deepEqual(await options('prune-mode'), ['ratio', 'global', 'macs', 'latency']);
+    await page.evaluate(() => {
+      const set = (id: string, value: string) =>
+        Object.assign(document.getElementById(id) as HTMLElement & { value: string }, { value });
+      set('prune-criterion', 'greedy');
+      set('prune-mode', 'latency');
+      set('prune-value', '0.6');
+    });
+    await page.locator('#prune-write').click();
+    await page.locator('#prune-calib-pick').click();
+    await page.waitForFunction(() => document.getElementById('prune-calib')?.textContent === '/photos/calib');
+    await page.locator('#prune-reconstruct').click();
+    await page.locator('#prune-apply').click();
+    await page.waitForFunction(() => true);
+    const sent = posted.map((m) => JSON.stringify(m));
+    assert.ok(
+      sent.includes(
+        JSON.stringify({
+          type: 'write-plan',
+          settings: { criterion: 'greedy', mode: 'latency', value: 0.6 },
+        }),
+      ),
+      sent.join('\n'),
+    );
+    assert.ok(sent.includes('{"type":"pick-calib"}'));
+    assert.ok(sent.includes(JSON.stringify({ type: 'apply-plan', reconstruct: true })), sent.join('\n'));
+    await page.close();
+  });
+
+  test('sensitivity: one line per group, hover names the layer; Allocate by sensitivity previews the fidelity', async () => {
+    const { page, posted } = await open('pruned');
+    await page.locator('#sens-run').click();
+    await page.waitForSelector('#sens-chart svg');
+    const groups = new Set(sensitivity.rows.map((r) => r.group));
+    assert.equal(await page.locator('#sens-chart g.series').count(), groups.size);
+    assert.equal(await page.locator('#sens-chart circle').count(), sensitivity.rows.length);
+    const root = sensitivity.rows[0].roots[0];
+    await page.locator(`#sens-chart g.series[data-root="${root}"] circle`).first().hover();
+    assert.match(
+      await page.locator('#sens-hover').innerText(),
+      new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`),
+    );
+    assert.match(await page.locator('#sens-status').innerText(), /groups × 2 ratios/);
+    await page.evaluate(() => {
+      Object.assign(document.getElementById('alloc-kind') as HTMLElement & { value: string }, {
+        value: 'psnr',
+      });
+      Object.assign(document.getElementById('alloc-value') as HTMLElement & { value: string }, {
+        value: '30',
+      });
+    });
+    await page.locator('#alloc-run').click();
+    await page.waitForFunction(() =>
+      /Predicted/.test(document.getElementById('alloc-status')?.textContent ?? ''),
+    );
+    assert.ok(
+      posted.some(
+        (m) => JSON.stringify(m) === JSON.stringify({ type: 'allocate', target: { kind: 'psnr', db: 30 } }),
+      ),
+    );
+    assert.match(
+      await page.locator('#alloc-status').innerText(),
+      /written to the plan\. Predicted .*MACs [\d.]+ % .*PSNR [\d.]+ dB/,
+    );
+    await page.locator('#sensitivity').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, '8-sensitivity-dark.png') });
+    await page.close();
+  });
+
+  test('compare view: fidelity figures, original / pruned / difference pictures, honest latency', async () => {
+    const { page } = await open('pruned', 'vscode-light');
+    await page.locator('#fidelity-run').click();
+    await page.waitForSelector('#fidelity table');
+    const text = await page.locator('#fidelity').innerText();
+    assert.match(text, /PSNR\s+[\d.]+ dB/);
+    assert.match(text, /SSIM\s+0\.\d{4}/);
+    assert.match(text, /cosine\s+0\.\d{6}/);
+    assert.equal(await page.locator('#fidelity canvas').count(), 3);
+    assert.match(
+      await page.locator('#fidelity-latency').innerText(),
+      /paired median of 20 runs after 3 warm-up, quartiles [\d.]+–[\d.]+, \d+ threads/,
+    );
+    await page.locator('#fidelity').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, '9-compare-fidelity-light.png') });
     await page.close();
   });
 

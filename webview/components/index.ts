@@ -4,6 +4,7 @@ import {
   provideVSCodeDesignSystem,
   vsCodeBadge,
   vsCodeButton,
+  vsCodeCheckbox,
   vsCodeDivider,
   vsCodeDropdown,
   vsCodeOption,
@@ -15,6 +16,7 @@ export function registerComponents(): void {
   provideVSCodeDesignSystem().register(
     vsCodeBadge(),
     vsCodeButton(),
+    vsCodeCheckbox(),
     vsCodeDivider(),
     vsCodeDropdown(),
     vsCodeOption(),
@@ -31,4 +33,9 @@ export function inputValue(id: string): string {
 export function setInputValue(id: string, value: string): void {
   const element = document.getElementById(id) as (HTMLElement & { value?: string }) | null;
   if (element) element.value = value;
+}
+
+/** Whether a kit checkbox is ticked, by id. */
+export function isChecked(id: string): boolean {
+  return (document.getElementById(id) as (HTMLElement & { checked?: boolean }) | null)?.checked === true;
 }
