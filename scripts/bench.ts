@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import protobuf from 'protobufjs/minimal.js';
 import { analyzeModel } from '../src/core/analyze/analyze';
 import { withChanges } from '../src/core/onnx/edit';
@@ -22,6 +22,8 @@ import { pruneFile } from '../src/core/prune/prune';
 import { selectUnits } from '../src/core/prune/select';
 import { readTensorBytes } from '../src/core/onnx/tensorData';
 import { writeModel } from '../src/core/onnx/writer';
+import { writeBuilt } from '../test/builder/model-builder';
+import { LARGE_MODELS } from '../test/support/largeModels';
 import { convChain, vgg16, writeSynthetic } from '../test/support/syntheticModels';
 
 type Op =
@@ -156,24 +158,56 @@ interface Row {
   goal: string;
 }
 
+/** The row sets `--only` picks (comma-separated; default all): VGG-16, the 10,009-node chain, the scale rows. */
+const SETS = ['vgg', 'chain', 'large'] as const;
+type SetName = (typeof SETS)[number];
+
+function selectedSets(argv: readonly string[]): ReadonlySet<SetName> {
+  const at = argv.indexOf('--only');
+  if (at < 0) return new Set(SETS);
+  const names = (argv[at + 1] ?? '').split(',');
+  const unknown = names.filter((n) => !(SETS as readonly string[]).includes(n));
+  if (unknown.length > 0)
+    throw new Error(`--only takes ${SETS.join(', ')} (comma-separated), not '${unknown.join(', ')}'`);
+  return new Set(names as SetName[]);
+}
+
+const megabytes = (path: string) => `${(statSync(path).size / 1e6).toFixed(0)} MB`;
+
 function main(): void {
+  const sets = selectedSets(process.argv);
   const dir = mkdtempSync(join(tmpdir(), 'onnx-pruner-bench-'));
   try {
     const vggPath = join(dir, 'vgg16.onnx');
     const chainPath = join(dir, 'chain10k.onnx');
-    process.stderr.write('generating VGG-16 (553 MB) and a 10,009-node graph…\n');
-    writeSynthetic(vgg16(), vggPath);
-    writeSynthetic(convChain(3336), chainPath);
-    for (const path of [vggPath, chainPath]) readFileSync(path); // warm the page cache
+    const chainLabel = () => `10,009 nodes ${megabytes(chainPath)}`;
+    if (sets.has('vgg')) {
+      process.stderr.write('generating VGG-16 (553 MB)…\n');
+      writeSynthetic(vgg16(), vggPath);
+    }
+    if (sets.has('chain') || sets.has('large')) {
+      process.stderr.write('generating a 10,009-node graph…\n');
+      writeSynthetic(convChain(3336), chainPath);
+    }
+    const large = !sets.has('large')
+      ? []
+      : Object.entries(LARGE_MODELS).map(([name, build]) => {
+          process.stderr.write(`generating ${name}…\n`);
+          const built = build();
+          return { path: writeBuilt(dir, name, built), nodes: built.model.graph?.node?.length ?? 0 };
+        });
+    const models: (readonly [string, string])[] = [];
+    if (sets.has('vgg')) models.push([`VGG-16 ${megabytes(vggPath)}`, vggPath]);
+    if (sets.has('chain')) models.push([chainLabel(), chainPath]);
+    const paths = [...models.map(([, path]) => path), ...large.map((l) => l.path)];
+    if (sets.has('large')) paths.push(chainPath);
+    for (const path of paths) readFileSync(path); // warm the page cache
     const rows: Row[] = [];
     const m = (op: Op, path: string) => {
-      process.stderr.write(`  ${op} ${path.endsWith('vgg16.onnx') ? 'vgg16' : 'chain10k'}\n`);
+      process.stderr.write(`  ${op} ${basename(path)}\n`);
       return measure(op, path, dir);
     };
-    for (const [label, path] of [
-      [`VGG-16 ${(statSync(vggPath).size / 1e6).toFixed(0)} MB`, vggPath],
-      [`10,009 nodes ${(statSync(chainPath).size / 1e6).toFixed(0)} MB`, chainPath],
-    ] as const) {
+    for (const [label, path] of models) {
       const isVgg = path === vggPath;
       const readFile = m('read-file', path);
       const decode = m('pb-decode', path);
@@ -227,6 +261,25 @@ function main(): void {
         baseline: { name: 'protobufjs decode + encode', sample: encode },
         goal: isVgg ? 'RSS ≤ 300 MB' : '',
       });
+    }
+    if (sets.has('large')) {
+      // The scale goals (issue #17): pruning cost grows with bytes, not with nodes × groups.
+      rows.push({
+        model: chainLabel(),
+        work: 'prune 50 % (l1) and save',
+        ours: m('prune', chainPath),
+        goal: '≤ 400 ms, RSS ≤ 250 MB',
+      });
+      for (const { path, nodes } of large) {
+        const label = `${basename(path, '.onnx')} ${nodes.toLocaleString('en-US')} nodes ${megabytes(path)}`;
+        rows.push({
+          model: label,
+          work: 'open + full channel analysis',
+          ours: m('analyze', path),
+          goal: '≤ 400 ms',
+        });
+        rows.push({ model: label, work: 'prune 50 % (l1) and save', ours: m('prune', path), goal: '≤ 2 s' });
+      }
     }
     printTable(rows, nodeBaselineRss());
   } finally {

@@ -12,9 +12,6 @@ import { estimateMacs } from './macsEstimate';
 import type { ModelFile } from '../onnx/modelFile';
 import type { PruneStage } from './progressText';
 
-/** Models up to this size are read into memory once for pruning (peak memory stays near 2× this). */
-const PRELOAD_LIMIT = 128 << 20;
-
 export interface PruneOutcome {
   input: string;
   output: string;
@@ -106,9 +103,9 @@ export function pruneFile(
   try {
     const analysis = analyzeModel(new ModelView(file));
     options.check?.(analysis);
-    // Pruning reads every weight (importance) and most of them again (slicing): a model that fits the memory
-    // budget is read once, whole.
-    file.preload(PRELOAD_LIMIT);
+    // Pruning reads every weight (importance), most of them again (slicing) and copies every unchanged
+    // message, mostly in file order: through one reused window, not a copy of the whole file in memory.
+    file.readThroughWindow();
     let weightBytes = 0;
     let scored = 0;
     if (progress)
