@@ -36,6 +36,9 @@ export interface PruneOutcome {
   metrics: { before: { parameters: number; macs: number }; after: { parameters: number; macs: number } };
 }
 
+/** Models up to this size are read into memory whole for pruning; larger ones through a window. */
+const PRELOAD_LIMIT = 32 << 20;
+
 /** What a long prune is doing: analysing, reading weights to score units (bytes), writing (bytes). */
 export type PruneProgress = (stage: PruneStage, done: number, total: number) => void;
 
@@ -104,7 +107,10 @@ export function pruneFile(
     const analysis = analyzeModel(new ModelView(file));
     options.check?.(analysis);
     // Pruning reads every weight (importance), most of them again (slicing) and copies every unchanged
-    // message, mostly in file order: through one reused window, not a copy of the whole file in memory.
+    // message, mostly in file order. A small model is read once, whole: its tens of thousands of messages are
+    // then views, not copies. A larger one is read through one reused window: a whole copy's fresh pages cost
+    // more than the reads, and count in full towards the peak memory.
+    file.preload(PRELOAD_LIMIT);
     file.readThroughWindow();
     let weightBytes = 0;
     let scored = 0;
