@@ -4,6 +4,7 @@ import { type DataChunk, chunksLength } from './dataChunk';
 import { rawByteLength } from './dataTypes';
 import { type ExternalDataRef, ExternalFiles, parseExternalData } from './externalData';
 import { FileSource } from './fileSource';
+import { WindowedSource } from './windowedSource';
 import type { onnx } from './proto/onnx.js';
 import type { MessageSpan, PayloadSegment, SpanTable } from './spanTable';
 import { toDimension } from './int64';
@@ -75,6 +76,14 @@ export class ModelFile {
     if (source instanceof MemorySource || source.size > limit) return;
     this.currentSource = new MemorySource(source.read(0, source.size), source.name);
     source.close();
+  }
+
+  /**
+   * Reads the file through one reused 1 MiB window from now on (see WindowedSource): for work that reads most
+   * of a model once, in file order, such as pruning it. Offsets stay the same, so nothing else changes.
+   */
+  readThroughWindow(): void {
+    if (this.currentSource instanceof FileSource) this.currentSource = new WindowedSource(this.currentSource);
   }
 
   get name(): string {

@@ -5,6 +5,7 @@ import { toLong } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { readTensorAsNumbers } from '../onnx/tensorData';
+import type { NameSet } from './staleValues';
 
 type Tensor = onnx.TensorProto.$Properties;
 type NodeProto = onnx.NodeProto.$Properties;
@@ -75,7 +76,7 @@ export class ConstantEdits {
     return this.edits.keys();
   }
 
-  build(takenNames: Set<string>): ConstantChanges {
+  build(takenNames: NameSet): ConstantChanges {
     const changes: ConstantChanges = {
       initializers: new Map(),
       constantNodes: new Map(),
@@ -113,7 +114,7 @@ export class ConstantEdits {
     return values;
   }
 
-  private rewrite(constant: Constant, changes: ConstantChanges, takenNames: Set<string>): void {
+  private rewrite(constant: Constant, changes: ConstantChanges, takenNames: NameSet): void {
     // Every reader of the constant, edited or not; a constant read inside a subgraph or as a graph output is
     // pinned to its original values.
     const readers: Reader[] = [];
@@ -175,7 +176,7 @@ export class ConstantEdits {
     values: number[],
     name: string,
     changes: ConstantChanges,
-    taken: Set<string>,
+    taken: NameSet,
   ): void {
     if (constant.initializer) {
       changes.addedInitializers.push(this.tensorWith(constant.initializer, values, name));
@@ -261,7 +262,7 @@ function rewire(changes: ConstantChanges, reader: Reader, name: string): void {
   inputs.set(reader.input, name);
 }
 
-function freshName(base: string, taken: Set<string>): string {
+function freshName(base: string, taken: NameSet): string {
   let name = base;
   for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
   taken.add(name);

@@ -13,9 +13,6 @@ import { estimateMacs } from './macsEstimate';
 import type { ModelFile } from '../onnx/modelFile';
 import type { PruneStage } from './progressText';
 
-/** Models up to this size are read into memory once for pruning (peak memory stays near 2× this). */
-const PRELOAD_LIMIT = 128 << 20;
-
 export interface PruneOutcome {
   input: string;
   output: string;
@@ -44,6 +41,9 @@ export interface PruneOutcome {
   /** Parameters and MACs (batch 1) before and after. */
   metrics: { before: { parameters: number; macs: number }; after: { parameters: number; macs: number } };
 }
+
+/** Models up to this size are read into memory whole for pruning; larger ones through a window. */
+const PRELOAD_LIMIT = 32 << 20;
 
 /** What a long prune is doing: analysing, reading weights to score units (bytes), writing (bytes). */
 export type PruneProgress = (stage: PruneStage, done: number, total: number) => void;
@@ -112,9 +112,12 @@ export function pruneFile(
   try {
     const analysis = analyzeModel(new ModelView(file));
     options.check?.(analysis);
-    // Pruning reads every weight (importance) and most of them again (slicing): a model that fits the memory
-    // budget is read once, whole.
+    // Pruning reads every weight (importance), most of them again (slicing) and copies every unchanged
+    // message, mostly in file order. A small model is read once, whole: its tens of thousands of messages are
+    // then views, not copies. A larger one is read through one reused window: a whole copy's fresh pages cost
+    // more than the reads, and count in full towards the peak memory.
     file.preload(PRELOAD_LIMIT);
+    file.readThroughWindow();
     let weightBytes = 0;
     let scored = 0;
     if (progress)

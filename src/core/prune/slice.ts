@@ -45,22 +45,22 @@ export function sliceTensor(
   const newDims = dims.map((d, axis) => kept[axis]?.length ?? d);
   const located = tensorBytesSource(file, tensor);
   const total = dims.reduce((a, b) => a * b, 1) * element;
-  // A small tensor is read in one go (one read instead of one per kept run: thousands of small weights).
-  const { source, base } =
-    total <= SMALL_TENSOR && !(located.source instanceof MemorySource)
-      ? { source: new MemorySource(located.source.read(located.base, total)), base: 0 }
-      : located;
-  const data = gather(source, base, dims, kept, element);
+  // A small tensor is read in one go when its data is written (one read instead of one per kept run:
+  // thousands of small weights), not now: read now, every sliced tensor would sit in memory until the write.
+  const whole = total <= SMALL_TENSOR && !(located.source instanceof MemorySource);
+  const data = gather(located.source, located.base, dims, kept, element, whole ? total : 0);
   return { tensor: withChanges(tensor, { dims: newDims.map((d) => toLong(d)) }), data };
 }
 
 /** The kept elements (row-major) of a tensor whose axes keep `kept[axis]` (undefined: all). */
 function gather(
-  source: ByteSource,
-  base: number,
+  from: ByteSource,
+  at: number,
   dims: number[],
   kept: (number[] | undefined)[],
   element: number,
+  /** When > 0: the tensor's byte size, read whole into memory before gathering. */
+  readWhole: number,
 ): LazyChunk {
   const first = kept.findIndex((k) => k !== undefined);
   const outer = dims.slice(0, first).reduce((a, b) => a * b, 1);
@@ -78,10 +78,14 @@ function gather(
   const blockRuns = slabRuns || !deeper ? undefined : KeptRuns.of(innerDims, inner, element);
   const plan = slabRuns || blockRuns || !deeper ? undefined : copyPlan(innerDims, inner, element);
   const runs = toRuns(kept[first]!);
-  const inMemory = source instanceof MemorySource;
   return {
     length,
     *produce() {
+      const { source, base } =
+        readWhole > 0
+          ? { source: new MemorySource(from.read(at, readWhole)), base: 0 }
+          : { source: from, base: at };
+      const inMemory = source instanceof MemorySource;
       // Reused buffers: each piece is written out before the next is asked for.
       // Room for one read's kept bytes: a small slab's (≤ MAX_READ), or up to MAX_READ of blocks (one block when a
       // block is larger). Never the whole kept tensor: that is VGG-16's 100 MB first Gemm weight.
