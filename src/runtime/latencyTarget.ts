@@ -58,6 +58,11 @@ export interface LatencyTargetOutcome {
   runs: number;
   /** The lookup table's account (measured or cached), when one was used. */
   table?: LatencyTableStats;
+  /**
+   * The settings the chosen prune was made with (the found ratio, the table's latency model and alignment): a
+   * plan written from them selects the same channels.
+   */
+  settings: PruneSettings;
 }
 
 /** Prunes `model` into `output` globally, at the smallest ratio measured to meet `share` of its latency. */
@@ -142,8 +147,9 @@ export async function pruneForLatency(
     const search = saving
       ? await searchLatencyGuided(share, saving, measured, { signal: options.signal })
       : await searchLatency(share, measured, { maxSteps: options.maxSteps, signal: options.signal });
-    const outcome = await prune({ ...global, ratio: search.ratio }, output, true);
-    return { outcome, search, runs, table: tableStats };
+    const chosen = { ...global, ratio: search.ratio };
+    const outcome = await prune(chosen, output, true);
+    return { outcome, search, runs, table: tableStats, settings: chosen };
   } finally {
     file.close();
     await client.close();

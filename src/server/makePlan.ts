@@ -19,7 +19,11 @@ import { OrtClient, OrtRuntimeError } from '../runtime/ortClient';
  * criterion and a latency target run the model in ONNX Runtime first (a child of the server; a cancel stops
  * it); their plan holds explicit counts, as every plan made here does.
  */
-export async function makePlanFor(params: MakePlanParams, signal?: AbortSignal): Promise<MakePlanResult> {
+export async function makePlanFor(
+  params: MakePlanParams,
+  signal?: AbortSignal,
+  latencyCacheDir?: string,
+): Promise<MakePlanResult> {
   const modelPath = fileURLToPath(params.modelUri);
   const planPath = `${modelPath.replace(/\.onnx$/i, '')}.prune.json`;
   const timeoutMs = params.timeoutSeconds === undefined ? undefined : params.timeoutSeconds * 1000;
@@ -43,13 +47,10 @@ export async function makePlanFor(params: MakePlanParams, signal?: AbortSignal):
           join(dir, 'latency.onnx'),
           settings,
           params.targetLatency,
-          {
-            signal,
-            timeoutMs,
-          },
+          { signal, timeoutMs, cacheDir: latencyCacheDir },
         );
         note = describeLatencySearch(params.targetLatency, found);
-        settings = { ...settings, global: true, targetMacs: undefined, ratio: found.search.ratio };
+        settings = found.settings;
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -184,7 +184,9 @@ export function startServer(connection: Connection): void {
       : null;
   });
 
-  connection.onRequest(makePlanRequest, (params, token) => makePlanFor(params, signalOf(token)));
+  connection.onRequest(makePlanRequest, (params, token) =>
+    makePlanFor(params, signalOf(token), latencyCacheDir),
+  );
   connection.onRequest(verifyRequest, (params) => verifyFor(params));
   connection.onRequest(applyPlanRequest, async (params, token) => {
     const progress = workDone(connection, params.workDoneToken);

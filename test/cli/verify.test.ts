@@ -280,11 +280,12 @@ describe('onnx-pruner verify: bad input exits with 2', () => {
 
 describe('verify: latency said honestly', () => {
   test('a "pruned" model that is slower than its original gets a warning', async () => {
-    // The sample against its own half-pruned version, swapped: the "pruned" side has about 3× the work.
+    // The sample against a version with three quarters of its channels pruned, swapped: the "pruned" side has
+    // several times the work, a gap that the noise of a loaded machine's paired runs does not close.
     const half = join(dir, 'half.onnx');
     const sample = join(process.cwd(), 'media/sample/edsr-x4.onnx');
-    assert.equal((await cli('prune', sample, '-o', half, '--ratio', '0.5')).code, 0);
-    const run = await cli('verify', half, sample, '--runs', '10', '--warmup', '1');
+    assert.equal((await cli('prune', sample, '-o', half, '--ratio', '0.75', '--round-to', '1')).code, 0);
+    const run = await cli('verify', half, sample, '--runs', '20', '--warmup', '2');
     assert.match(
       run.stdout,
       /Warning: the pruned model is slower than the original in ONNX Runtime here \([\d.]+× its time\)/,
