@@ -3,11 +3,13 @@
 // for the CLI's text, the Markdown report and the JSON report.
 import type { LayerTiming } from '../core/prune/latencyTable';
 import type { PruneOutcome } from '../core/prune/prune';
+import { isSlowerRatio } from '../shared/latency';
 import type { VerifyResult } from './verify/types';
 
-/** Slower: even the faster quarter of the paired runs took more than 1.02× the original's time. */
+/** Slower by the one rule (shared/latency.ts); not measured is not slower. */
 export function isSlower(verify: VerifyResult | undefined): boolean {
-  return (verify?.timing?.ratio.p25 ?? 0) > 1.02;
+  const ratio = verify?.timing?.ratio;
+  return ratio !== undefined && isSlowerRatio(ratio);
 }
 
 /** The layers a slower pruned model is blamed on (empty: not slower, or no lookup table was used). */

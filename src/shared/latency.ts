@@ -14,12 +14,17 @@ export interface PairedTiming {
   afterMs?: number;
 }
 
-/** Past this the pruned model counts as slower (timing noise stays below it on a quiet machine). */
-const SLOWER = 1.02;
+/**
+ * Slower: even the faster quarter of the paired runs took more than 1.02× the original's time (timing noise
+ * stays below it on a quiet machine). The one definition for the CLI, the reports and the editor.
+ */
+export function isSlowerRatio(ratio: { p25: number }): boolean {
+  return ratio.p25 > 1.02;
+}
 
 export function latencyText(t: PairedTiming): { text: string; slower: boolean } {
   const { median, p25, p75 } = t.ratio;
-  const slower = median > SLOWER;
+  const slower = isSlowerRatio(t.ratio);
   const ms =
     t.beforeMs !== undefined && t.afterMs !== undefined
       ? `${t.beforeMs.toFixed(2)} → ${t.afterMs.toFixed(2)} ms; `
