@@ -63,7 +63,7 @@ export async function measureSensitivity(
   try {
     const analysis = analyzeModel(new ModelView(file));
     groups = analysis.report.groups.filter((g) => g.prunable);
-    before = computeMetrics(analysis.state.graph.model);
+    before = computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts });
   } finally {
     file.close();
   }

@@ -81,8 +81,8 @@ function comparePaths(before: string, after: string, models: ModelCache): Compar
     after: now.get(root.node)?.channels ?? 0,
   }));
   const [ma, mb] = [
-    computeMetrics(a.analysis.state.graph.model),
-    computeMetrics(b.analysis.state.graph.model),
+    computeMetrics(a.analysis.state.graph.model, { facts: a.analysis.state.facts }),
+    computeMetrics(b.analysis.state.graph.model, { facts: b.analysis.state.facts }),
   ];
   return {
     ok: true,

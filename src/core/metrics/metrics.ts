@@ -1,3 +1,4 @@
+import type { Facts } from '../graph/facts';
 import { inferShapes } from '../graph/inferShapes';
 import { DataType } from '../onnx/dataTypes';
 import { withChanges } from '../onnx/edit';
@@ -38,6 +39,11 @@ export interface MetricsOptions {
    * symbolic leading dim counts as batch 1 and other symbolic dims leave MACs unknown.
    */
   inputShapes?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * The main graph's facts when they are already worked out (an analysis of this very model infers them
+   * first): a large graph's shapes are not inferred twice. Not with `inputShapes`, which change them.
+   */
+  facts?: Facts;
 }
 
 /** Integer tensors (shapes, indices, masks) are not parameters; the same rule as `inspect`. */
@@ -56,7 +62,7 @@ const NOT_PARAMETERS = new Set<number>([
  */
 export function computeMetrics(view: ModelView, options: MetricsOptions = {}): ModelMetrics {
   const graph = options.inputShapes ? withInputShapes(view, options.inputShapes) : view.graph;
-  const facts = inferShapes(graph, view.file);
+  const facts = (!options.inputShapes && options.facts) || inferShapes(graph, view.file);
   const shapeOf = (value: string) => facts.get(value)?.shape;
   let macs = 0;
   const uncounted: string[] = [];

@@ -14,7 +14,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { type DataChunk, chunkPieces } from './dataChunk';
+import { type DataChunk, type SourceRange, chunkPieces } from './dataChunk';
 import { OnnxError } from './errors';
 
 const COPY_PIECE = 8 << 20;
@@ -82,6 +82,16 @@ export class AtomicFile {
   }
 
   write(chunk: DataChunk, signal?: AbortSignal): void {
+    // Bytes and ranges directly: a pruned model is tens of thousands of small parts.
+    if (chunk instanceof Uint8Array) {
+      signal?.throwIfAborted();
+      this.writeBytes(chunk);
+      return;
+    }
+    if ('source' in chunk) {
+      this.copyRange(chunk, signal);
+      return;
+    }
     for (const piece of chunkPieces(chunk, COPY_PIECE)) {
       signal?.throwIfAborted();
       this.writeBytes(piece);
@@ -94,6 +104,22 @@ export class AtomicFile {
     if (this.hash) throw new Error('copyWholeFile cannot hash');
     this.io(() => copyFileSync(path, this.tempPath));
     this.written = statSync(this.tempPath).size;
+  }
+
+  /**
+   * Copies a byte range of a source through the write buffer: read straight into it, no copy in between (a
+   * pruned model is mostly ranges of its original, from a few bytes to hundreds of megabytes).
+   */
+  private copyRange({ source, start, end }: SourceRange, signal?: AbortSignal): void {
+    for (let at = start; at < end;) {
+      signal?.throwIfAborted();
+      if (this.used === BUFFER) this.flush();
+      const n = Math.min(end - at, BUFFER - this.used);
+      source.readInto(at, this.buffer.subarray(this.used, this.used + n));
+      this.used += n;
+      this.written += n;
+      at += n;
+    }
   }
 
   private writeBytes(bytes: Uint8Array): void {

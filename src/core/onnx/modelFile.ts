@@ -37,10 +37,11 @@ export const TENSOR_FIELD_NAMES: Record<number, string> = {
  * the unchanged ones), so the writer knows by identity which messages it may copy byte for byte.
  */
 export class ModelFile {
-  readonly external: ExternalFiles;
+  // Set once, here or by `withProto` (which shares them with the file it is made from).
+  external: ExternalFiles;
   /** The permission bits of the file the model was read from (files written from it keep them). */
   readonly mode: number | undefined;
-  private readonly newData = new WeakMap<object, readonly DataChunk[]>();
+  private newData = new WeakMap<object, readonly DataChunk[]>();
 
   private currentSource: ByteSource;
   private rows: Map<object, number> | undefined;
@@ -94,6 +95,42 @@ export class ModelFile {
     return this.source.size;
   }
 
+  /**
+   * This file with an edited model (a prune's result before it is written): the unchanged messages are this
+   * file's, the tensors given new data (setTensorData) have it. It shares this file's source, index and
+   * external files, so it is never closed itself; closing this file ends both.
+   */
+  withProto(proto: onnx.ModelProto.$Properties): ModelFile {
+    const edited = new ModelFile(
+      proto as onnx.ModelProto,
+      this.currentSource,
+      this.spans,
+      this.messages,
+      this.path,
+      this.externalTensors,
+    );
+    edited.external = this.external;
+    edited.newData = this.newData;
+    edited.rows = this.rowIndex();
+    return edited;
+  }
+
+  /**
+   * Where a message decoded from this file lies (its field from the tag on, and its value), if it is one (and
+   * so unchanged): spanOf without the payload list, for the writer, which asks for every message it copies.
+   */
+  rangeOf(message: object): { field: number; tagStart: number; valueStart: number; end: number } | undefined {
+    const row = this.rowOf(message);
+    if (row === undefined) return undefined;
+    const spans = this.spans;
+    return {
+      field: spans.field[row],
+      tagStart: spans.tagStart[row],
+      valueStart: spans.valueStart[row],
+      end: spans.end[row],
+    };
+  }
+
   /** The span of a message decoded from this file, if it is one (and so unchanged). */
   spanOf(message: object): MessageSpan | undefined {
     const row = this.rowOf(message);
@@ -107,11 +144,15 @@ export class ModelFile {
    * entries make every garbage collection slower (ephemeron tables).
    */
   private rowOf(message: object): number | undefined {
+    return this.rowIndex().get(message);
+  }
+
+  private rowIndex(): Map<object, number> {
     if (!this.rows) {
       this.rows = new Map();
       for (let row = 0; row < this.messages.length; row++) this.rows.set(this.messages[row], row);
     }
-    return this.rows.get(message);
+    return this.rows;
   }
 
   /** Gives a tensor built by an edit its data, as chunks (copied by range when the model is written). */

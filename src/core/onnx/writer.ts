@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AtomicFile, commitAll } from './atomicFile';
 import { OnnxError } from './errors';
-import { type DataChunk, chunkLength, chunksLength } from './dataChunk';
+import { type DataChunk, type SourceRange, chunkLength, chunksLength } from './dataChunk';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type ContainerType, ENCODERS, PAYLOAD_FIELDS } from './schema';
@@ -78,9 +78,13 @@ class ModelWriter {
   }
 
   write(proto: onnx.ModelProto.$Properties): WriteResult {
-    const tensors = collectTensors(proto);
-    this.placeExternalData(tensors);
-    this.refuseSourceDataTargets(tensors);
+    // Only a model with external data has tensors to place or data files to protect: the walk over every
+    // tensor is for those alone.
+    if (this.sourceExternal) {
+      const tensors = collectTensors(proto);
+      this.placeExternalData(tensors);
+      this.refuseSourceDataTargets(tensors);
+    }
     const pending: AtomicFile[] = [];
     const mode = this.model.mode;
     try {
@@ -200,7 +204,7 @@ class ModelWriter {
   private isDirty(type: ContainerType, message: Record<string, unknown>): boolean {
     const known = this.dirty.get(message);
     if (known !== undefined) return known;
-    let dirty = !this.model.spanOf(message) || this.relocated.has(message);
+    let dirty = !this.model.rangeOf(message) || this.relocated.has(message);
     if (!dirty && this.relocated.size > 0) {
       dirty = forEachChild(type, message, (childType, child) => this.isDirty(childType, child));
     }
@@ -209,7 +213,7 @@ class ModelWriter {
   }
 
   private planMessage(type: ContainerType, message: Record<string, unknown>): Plan {
-    const span = this.model.spanOf(message);
+    const span = this.model.rangeOf(message);
     if (span && !this.isDirty(type, message)) {
       return {
         size: span.end - span.valueStart,
@@ -227,6 +231,13 @@ class ModelWriter {
     for (const field of CONTAINER_FIELDS[type]) {
       if (field.container) {
         forEachValue(message, field.name, field.repeated, (child) => {
+          // Unchanged and read from this very field: copied with its tag and length, so that runs of
+          // unchanged messages (a graph's nodes) are one range of the source.
+          const range = this.model.rangeOf(child);
+          if (range && range.field === field.no && !this.isDirty(field.container!, child)) {
+            add({ source: this.model.source, start: range.tagStart, end: range.end });
+            return;
+          }
           const plan = this.planMessage(field.container!, child);
           add(header(field.no, plan.size));
           add(plan);
@@ -311,15 +322,33 @@ class ModelWriter {
     add(ENCODERS.Tensor.encode({ external_data: entries }).finish());
   }
 
+  /** Writes a plan's parts in order, ranges of the source that follow one another as one. */
   private emit(plan: Plan, out: AtomicFile, total: number): void {
-    for (const part of plan.parts) {
+    let pending: SourceRange | undefined;
+    const flush = () => {
+      if (!pending) return;
+      out.write(pending, this.options.signal);
+      this.options.onProgress?.(out.written, total);
+      pending = undefined;
+    };
+    const visit = (part: DataChunk | Plan): void => {
       if (isPlan(part)) {
-        this.emit(part, out, total);
+        for (const inner of part.parts) visit(inner);
+      } else if (!(part instanceof Uint8Array) && 'source' in part) {
+        if (pending && pending.source === part.source && pending.end === part.start)
+          pending = { source: part.source, start: pending.start, end: part.end };
+        else {
+          flush();
+          pending = part;
+        }
       } else {
+        flush();
         out.write(part, this.options.signal);
         this.options.onProgress?.(out.written, total);
       }
-    }
+    };
+    visit(plan);
+    flush();
   }
 }
 

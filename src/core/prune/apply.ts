@@ -11,7 +11,7 @@ import type { onnx } from '../onnx/proto/onnx.js';
 import { ConstantEdits } from './constantEdits';
 import { staleValues, takenNames } from './staleValues';
 import { MASK_METADATA_KEY, MASK_SOURCES, type MaskSlice, type MaskSource, type MaskSpec } from './maskSpec';
-import { sliceTensor } from './slice';
+import { SliceBuffers, sliceTensor } from './slice';
 
 type Tensor = onnx.TensorProto.$Properties;
 
@@ -34,6 +34,23 @@ export interface AppliedPruning {
   /** Tensors sliced and nodes changed, for the report. */
   tensors: number;
   nodes: number;
+}
+
+/** The indices of a member's axis that the removed classes (`gone`, ascending) take, ascending and distinct. */
+function removedIndices(member: SpaceMember, gone: readonly number[]): number[] {
+  const { map } = member;
+  const indices: number[] = [];
+  let ascending = true;
+  for (const c of gone) {
+    const from = firstMappedIndex(map, c);
+    for (let j = 0; j < map.width; j++) {
+      const i = from + j;
+      if (indices.length > 0 && i <= indices[indices.length - 1]) ascending = false;
+      indices.push(i);
+    }
+  }
+  // A map that reorders channels (a pixel shuffle's) or repeats them: sorted and made distinct here.
+  return ascending ? indices : [...new Set(indices)].sort((a, b) => a - b);
 }
 
 /** Per tensor: the indices to remove on each axis. */
@@ -88,15 +105,10 @@ export function applyRemoval(
   for (const member of state.members) {
     const gone = removedOf(member.space);
     if (gone.length === 0) continue;
-    const indices = new Set<number>();
-    for (const c of gone) {
-      const from = firstMappedIndex(member.map, c);
-      for (let j = 0; j < member.map.width; j++) indices.add(from + j);
-    }
     if (member.axis >= 0) {
       const source = member.source ?? 'initializer';
-      removeIndices(`${source}:${member.tensor}`, source, member.axis, indices);
-      const sorted = [...indices].sort((a, b) => a - b);
+      const sorted = removedIndices(member, gone);
+      removeIndices(`${source}:${member.tensor}`, source, member.axis, sorted);
       for (const group of index.groupsOf(member.space)) {
         slices.push({
           group: group.id,
@@ -235,10 +247,11 @@ export function applyRemoval(
   }
   const changes = constants.build(takenNames(state.graph));
   let tensorCount = changes.initializers.size + changes.addedInitializers.length;
+  const buffers = new SliceBuffers();
   const rewriteTensor = (tensor: Tensor, key: string): Tensor => {
     const removal = removals.get(key);
     if (!removal) return tensor;
-    const sliced = sliceTensor(file, tensor, removal.axes);
+    const sliced = sliceTensor(file, tensor, removal.axes, buffers);
     file.setTensorData(sliced.tensor, [sliced.data]);
     tensorCount++;
     return sliced.tensor;
@@ -306,13 +319,18 @@ export function applyRemoval(
     return [updated, ...copies.flatMap((t) => (t && v.type?.tensor_type ? [declared(v, t)] : []))];
   });
 
-  // value_info may record the old shapes of what changed: those entries go (ONNX Runtime trusts them).
-  const changedValues = staleValues(state, (space) => removedOf(space).length > 0, [
-    ...[...removals.keys()].map((key) => key.slice(key.indexOf(':') + 1)),
-    ...constants.editedNodes(),
-    ...[...attributeEdits.keys()].flatMap((name) => (nodes.get(name) ? [nodes.get(name)!] : [])),
-  ]);
-  const valueInfo = (graph.value_info ?? []).filter((v) => !changedValues.has(v.name ?? ''));
+  // value_info may record the old shapes of what changed: those entries go (ONNX Runtime trusts them). A
+  // graph without value_info (most exports) has nothing to drop, and the walk over it is skipped.
+  const valueInfo = graph.value_info?.length
+    ? (() => {
+        const changedValues = staleValues(state, (space) => removedOf(space).length > 0, [
+          ...[...removals.keys()].map((key) => key.slice(key.indexOf(':') + 1)),
+          ...constants.editedNodes(),
+          ...[...attributeEdits.keys()].flatMap((name) => (nodes.get(name) ? [nodes.get(name)!] : [])),
+        ]);
+        return graph.value_info.filter((v) => !changedValues.has(v.name ?? ''));
+      })()
+    : (graph.value_info ?? []);
   const mask: MaskSpec = { original: originalSha256, zero, ...(unmasked.length > 0 ? { unmasked } : {}) };
   const metadata = [
     ...(file.proto.metadata_props ?? []).filter((e) => e.key !== MASK_METADATA_KEY),

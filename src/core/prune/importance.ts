@@ -60,8 +60,12 @@ export function unitScores(
     const bn = members.filter((m) => m.kind === 'norm-scale');
     if (bn.length > 0) members = bn;
   }
-  const counts = new Map<number, number>(); // members that own a slice of each unit
-  const lastMember = new Map<number, number>(); // the member that last counted a unit
+  // Sums in arrays by the unit's slot: a group's members add to each unit in turn.
+  const slot = new Map<number, number>();
+  units.forEach((u, i) => slot.set(u, i));
+  const sums = new Float64Array(units.length);
+  const counts = new Int32Array(units.length); // members that own a slice of each unit
+  const lastMember = new Int32Array(units.length).fill(-1); // the member that last counted a unit
   for (let m = 0; m < members.length; m++) {
     const member = members[m];
     const tensor = findTensor(analysis, member);
@@ -70,20 +74,20 @@ export function unitScores(
     const classes = analysis.index.classesOf(member.space);
     const { map } = member;
     for (let c = 0; c < classes.length; c++) {
-      const cls = classes[c];
-      const before = scores.get(cls);
-      if (before === undefined) continue; // a class of another group (a Concat output serves several)
+      const s = slot.get(classes[c]);
+      if (s === undefined) continue; // a class of another group (a Concat output serves several)
       let sum = 0;
       const from = firstMappedIndex(map, c);
       for (let j = 0; j < map.width; j++) sum += perIndex[from + j];
-      scores.set(cls, reduce === 'max' ? Math.max(before, sum) : before + sum);
-      if (lastMember.get(cls) !== m) {
-        lastMember.set(cls, m);
-        counts.set(cls, (counts.get(cls) ?? 0) + 1);
+      sums[s] = reduce === 'max' ? Math.max(sums[s], sum) : sums[s] + sum;
+      if (lastMember[s] !== m) {
+        lastMember[s] = m;
+        counts[s]++;
       }
     }
   }
-  if (reduce === 'mean') for (const [cls, n] of counts) scores.set(cls, scores.get(cls)! / n);
+  for (const [u, s] of slot)
+    scores.set(u, reduce === 'mean' && counts[s] > 0 ? sums[s] / counts[s] : sums[s]);
   return scores;
 }
 

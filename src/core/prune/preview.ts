@@ -37,7 +37,7 @@ export function previewPrune(
   settings: PruneSettings,
   chosen: ReturnType<typeof chooseUnits> = chooseUnits(analysis, file, settings),
 ): PrunePreview {
-  const metrics = computeMetrics(analysis.state.graph.model);
+  const metrics = computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts });
   const { removed, groups, ratio } = chosen;
   const nodes = new Map(analysis.state.graph.nodes.map((n) => [n.name, n]));
   const perNode = new Map(

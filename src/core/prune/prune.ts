@@ -59,7 +59,7 @@ function selectForMacs(
   target: number,
 ): { removed: Set<number>; groups: GroupSelection[]; ratio: number } {
   const { file } = context;
-  const metrics = computeMetrics(analysis.state.graph.model);
+  const metrics = computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts });
   const goal = target * metrics.macs;
   const select = (ratio: number) =>
     selectUnits(analysis, file, { ...settings, ratio, global: true }, context);
@@ -133,15 +133,10 @@ export function pruneFile(
       signal: options.signal,
       onProgress: progress && ((done, total) => progress('write', done, total)),
     });
-    const before = computeMetrics(analysis.state.graph.model);
-    const pruned = openModel(output, { checkExternalData: false });
-    const after = (() => {
-      try {
-        return computeMetrics(new ModelView(pruned));
-      } finally {
-        pruned.close();
-      }
-    })();
+    // The model just written, as the writer had it: its unchanged parts are the original's, its sliced
+    // tensors have their new dims (reading the file back would decode all of it a second time).
+    const before = computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts });
+    const after = computeMetrics(new ModelView(file.withProto(applied.proto)));
     return {
       input,
       output,

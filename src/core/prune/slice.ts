@@ -15,6 +15,22 @@ const MAX_READ = 4 << 20;
 const SMALL_TENSOR = 1 << 20;
 
 /**
+ * Buffers shared by the sliced tensors of one prune, reused from one tensor's data to the next. A writer
+ * consumes the lazy chunks one after another, each piece before asking for the next (see LazyChunk): fresh
+ * buffers for each of tens of thousands of small weights were most of a large graph's garbage.
+ */
+export class SliceBuffers {
+  private readonly slots: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0), new Uint8Array(0)];
+
+  /** `n` bytes of slot 0 (a small tensor read whole), 1 (the gathered output) or 2 (one read's bytes). */
+  take(slot: 0 | 1 | 2, n: number): Uint8Array {
+    if (this.slots[slot].length < n)
+      this.slots[slot] = new Uint8Array(Math.max(n, this.slots[slot].length * 2));
+    return this.slots[slot].subarray(0, n);
+  }
+}
+
+/**
  * A tensor with some indices removed along some axes: new dims, and its data as one chunk produced at write
  * time by reading the kept runs from the source (raw data in the model or external file are read in place;
  * typed fields are decoded once into memory first).
@@ -23,6 +39,7 @@ export function sliceTensor(
   file: ModelFile,
   tensor: onnx.TensorProto.$Properties,
   remove: ReadonlyMap<number, ReadonlySet<number>>,
+  buffers: SliceBuffers = new SliceBuffers(),
 ): { tensor: onnx.TensorProto.$Properties; data: DataChunk } {
   const name = tensor.name || '(unnamed)';
   const bits = dataTypeBits(tensor.data_type ?? 0);
@@ -37,10 +54,13 @@ export function sliceTensor(
   const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d, 'a tensor dimension'));
   const kept = dims.map((size, axis) => {
     const gone = remove.get(axis);
-    if (gone && [...gone].some((i) => i < 0 || i >= size)) {
-      throw new Error(`internal: removing index out of range on axis ${axis} of '${name}' (${size})`);
-    }
-    return gone ? Array.from({ length: size }, (_, i) => i).filter((i) => !gone.has(i)) : undefined;
+    if (!gone) return undefined;
+    for (const i of gone)
+      if (i < 0 || i >= size)
+        throw new Error(`internal: removing index out of range on axis ${axis} of '${name}' (${size})`);
+    const indices: number[] = [];
+    for (let i = 0; i < size; i++) if (!gone.has(i)) indices.push(i);
+    return indices;
   });
   const newDims = dims.map((d, axis) => kept[axis]?.length ?? d);
   const located = tensorBytesSource(file, tensor);
@@ -48,7 +68,7 @@ export function sliceTensor(
   // A small tensor is read in one go when its data is written (one read instead of one per kept run:
   // thousands of small weights), not now: read now, every sliced tensor would sit in memory until the write.
   const whole = total <= SMALL_TENSOR && !(located.source instanceof MemorySource);
-  const data = gather(located.source, located.base, dims, kept, element, whole ? total : 0);
+  const data = gather(located.source, located.base, dims, kept, element, whole ? total : 0, buffers);
   return { tensor: withChanges(tensor, { dims: newDims.map((d) => toLong(d)) }), data };
 }
 
@@ -61,6 +81,7 @@ function gather(
   element: number,
   /** When > 0: the tensor's byte size, read whole into memory before gathering. */
   readWhole: number,
+  buffers: SliceBuffers,
 ): LazyChunk {
   const first = kept.findIndex((k) => k !== undefined);
   const outer = dims.slice(0, first).reduce((a, b) => a * b, 1);
@@ -81,17 +102,20 @@ function gather(
   return {
     length,
     *produce() {
-      const { source, base } =
-        readWhole > 0
-          ? { source: new MemorySource(from.read(at, readWhole)), base: 0 }
-          : { source: from, base: at };
+      let source = from;
+      let base = at;
+      if (readWhole > 0) {
+        const whole = buffers.take(0, readWhole);
+        from.readInto(at, whole);
+        source = new MemorySource(whole);
+        base = 0;
+      }
       const inMemory = source instanceof MemorySource;
       // Reused buffers: each piece is written out before the next is asked for.
       // Room for one read's kept bytes: a small slab's (≤ MAX_READ), or up to MAX_READ of blocks (one block when a
       // block is larger). Never the whole kept tensor: that is VGG-16's 100 MB first Gemm weight.
       const gathers = slabRuns !== undefined || deeper; // else the reads themselves are the pieces
-      const out = new Uint8Array(gathers ? Math.min(length, Math.max(MAX_READ, keptBlock)) : 0);
-      let buffer = new Uint8Array(0);
+      const out = buffers.take(1, gathers ? Math.min(length, Math.max(MAX_READ, keptBlock)) : 0);
       let filled = 0;
       const read = (at: number, n: number): Uint8Array => {
         if (inMemory) {
@@ -99,8 +123,7 @@ function gather(
           const view = source.read(base + at, n);
           if (view.byteOffset % 4 === 0) return view;
         }
-        if (buffer.length < n) buffer = new Uint8Array(n);
-        const bytes = buffer.subarray(0, n);
+        const bytes = buffers.take(2, n);
         source.readInto(base + at, bytes);
         return bytes;
       };

@@ -116,6 +116,70 @@ describe('writer', () => {
     reread.close();
   });
 
+  test('an unchanged message moved to another field is encoded under that field, not copied with its old tag', () => {
+    // The initializer, read from GraphProto field 5, also held by an attribute's `tensors` (field 10): copied
+    // from its tag on, it would be the attribute's field 5, `t`.
+    const path = save('moved.onnx', encodeModel(addBiasModel()));
+    const model = openModel(path);
+    const graph = model.proto.graph!;
+    const holder = {
+      op_type: 'Identity',
+      name: '/Holder',
+      input: ['x'],
+      output: ['x2'],
+      attribute: [
+        { name: 'kept', type: onnx.AttributeProto.AttributeType.TENSORS, tensors: [graph.initializer![0]] },
+      ],
+    };
+    const edited = withChanges(model.proto, {
+      graph: withChanges(graph, { node: [...graph.node!, holder] }),
+    });
+    const out = join(dir, 'moved-out.onnx');
+    writeModel(model, edited, out);
+    model.close();
+    const attribute = onnx.ModelProto.decode(readFileSync(out)).graph!.node![1].attribute![0];
+    assert.equal(attribute.t, null);
+    assert.deepEqual(
+      attribute.tensors!.map((t) => t.name),
+      ['bias'],
+    );
+  });
+
+  test('unchanged messages keep their exact bytes, a length written in more bytes than needed included', () => {
+    // The node's length as a two-byte varint (0x80 | n, 0x00): valid protobuf that a re-encoding would
+    // shorten. Any edit of the graph leaves the untouched node's bytes exactly as they were.
+    const node = onnx.NodeProto.encode({
+      op_type: 'Add',
+      name: '/Add',
+      input: ['x', 'bias'],
+      output: ['y'],
+    }).finish();
+    assert.ok(node.length < 128);
+    const base = addBiasModel();
+    const rest = onnx.GraphProto.encode({ ...base.graph, node: [] }).finish();
+    const graph = new Uint8Array([(1 << 3) | 2, 0x80 | node.length, 0x00, ...node, ...rest]);
+    const modelBytes = onnx.ModelProto.encode({ ...base, graph: undefined }).finish();
+    const header = protobuf.Writer.create()
+      .uint32((7 << 3) | 2)
+      .uint32(graph.length)
+      .finish();
+    const path = save('long-varint.onnx', new Uint8Array([...modelBytes, ...header, ...graph]));
+    const model = openModel(path);
+    const edited = withChanges(model.proto, {
+      graph: withChanges(model.proto.graph!, { name: 'renamed' }),
+    });
+    const out = join(dir, 'long-varint-out.onnx');
+    writeModel(model, edited, out);
+    model.close();
+    const written = readFileSync(out);
+    const field = new Uint8Array([(1 << 3) | 2, 0x80 | node.length, 0x00, ...node]);
+    assert.ok(
+      Buffer.from(written).includes(Buffer.from(field)),
+      'the node is copied with its own length bytes',
+    );
+    assert.equal(onnx.ModelProto.decode(written).graph!.name, 'renamed');
+  });
+
   test('typed-field tensors (float_data, int64_data) are read and kept', () => {
     const base = addBiasModel();
     const shape: onnx.TensorProto.$Properties = {
