@@ -228,8 +228,18 @@ class ModelWriter {
     };
     const encoder = ENCODERS[type];
     let payloadDone = false;
+    // Consecutive leaf fields are encoded together: the generated encoders write fields in number order, as
+    // this loop does, so the bytes are the same as one encoding per field, for a fraction of the work.
+    let leaves: Record<string, unknown> | undefined;
+    const flushLeaves = () => {
+      if (!leaves) return;
+      const bytes = encoder.encode(leaves).finish();
+      if (bytes.length > 0) add(bytes);
+      leaves = undefined;
+    };
     for (const field of CONTAINER_FIELDS[type]) {
       if (field.container) {
+        flushLeaves();
         forEachValue(message, field.name, field.repeated, (child) => {
           // Unchanged and read from this very field: copied with its tag and length, so that runs of
           // unchanged messages (a graph's nodes) are one range of the source.
@@ -243,15 +253,19 @@ class ModelWriter {
           add(plan);
         });
       } else if (field.payload) {
-        if (!payloadDone) this.planPayload(message as onnx.TensorProto.$Properties, add);
+        if (!payloadDone) {
+          flushLeaves();
+          this.planPayload(message as onnx.TensorProto.$Properties, add);
+        }
         payloadDone = true;
       } else if (type === 'Tensor' && (field.name === 'external_data' || field.name === 'data_location')) {
+        flushLeaves();
         this.planExternalFields(field.name, message as onnx.TensorProto.$Properties, add);
       } else if (Object.hasOwn(message, field.name) && message[field.name] != null) {
-        const bytes = encoder.encode({ [field.name]: message[field.name] }).finish();
-        if (bytes.length > 0) add(bytes);
+        (leaves ??= {})[field.name] = message[field.name];
       }
     }
+    flushLeaves();
     const unknowns = (message as { $unknowns?: Uint8Array[] }).$unknowns;
     for (const bytes of unknowns ?? []) add(bytes);
     return { size, parts };
