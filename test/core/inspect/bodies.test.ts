@@ -5,45 +5,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeModel } from '../../../src/core/analyze/analyze';
 import { BODY_LIMITS } from '../../../src/core/inspect/bodies';
-import { type GraphSkeleton, graphSkeleton } from '../../../src/core/inspect/graphSkeleton';
+import type { GraphSkeleton } from '../../../src/core/inspect/graphSkeleton';
 import { nodeDetails } from '../../../src/core/inspect/nodeDetails';
 import { ModelView } from '../../../src/core/onnx/modelView';
 import { openModelBytes } from '../../../src/core/onnx/reader';
 import { packSkeleton, unpackSkeleton } from '../../../src/shared/packedSkeleton';
 import { ModelBuilder } from '../../builder';
+import { functionModel, ifModel, skeletonOf } from '../../support/bodyModels';
 import type { Built } from '../../builder';
 import type { ControlOps } from '../../builder/control-ops';
 import type { SubgraphSpec, Value } from '../../builder/types';
-
-function skeletonOf(built: Built): GraphSkeleton {
-  const file = openModelBytes(built.bytes, 'bodies.onnx');
-  try {
-    return graphSkeleton(analyzeModel(new ModelView(file)));
-  } finally {
-    file.close();
-  }
-}
-
-/**
- * A conv stem, an If whose branches read the graph input `z` (5 and 3 Relus), and a conv head on both. With
- * `empty`, the branches return `z` as it is: no body nodes, and the same channel analysis.
- */
-function ifModel(empty = false): Built {
-  const b = new ModelBuilder({ seed: 3 });
-  const x = b.input('x', [1, 4, 8, 8]);
-  const z = b.input('z', [1, 8, 8, 8]);
-  const flag = b.input('flag', [], 'bool');
-  const stem = b.relu(b.conv(x, 8, { kernel: 3, pads: 1, name: '/stem/Conv' }), { name: '/stem/Relu' });
-  const branch = (name: string, n: number): SubgraphSpec =>
-    b.body(name, [], (g) => {
-      let y = g.outer(z);
-      if (!empty) for (let k = 0; k < n; k++) y = g.relu(y, { name: `/${name}/Relu_${k}` });
-      return [y];
-    });
-  const [picked] = b.ifElse(flag, branch('then', 5), branch('else', 3), { name: '/gate/If' });
-  b.output(b.conv(b.concat([stem, picked], 1), 4, { kernel: 1, name: '/head/Conv' }));
-  return b.build();
-}
 
 const boxOf = (s: GraphSkeleton, label: string) => s.boxes.findIndex((box) => box.label === label);
 
@@ -157,23 +128,6 @@ function nodeDetailsAttributes(built: Built, name: string): [string, string][] {
   } finally {
     file.close();
   }
-}
-
-/** A local function `local::Block` (Mul, Add, Relu) called twice. */
-function functionModel(): Built {
-  const b = new ModelBuilder({ seed: 5 });
-  const x = b.input('x', [1, 4, 8, 8]);
-  const block = b.localFunction(
-    'local',
-    'Block',
-    b.body('Block', [{ name: 'a', shape: [1, 4, 8, 8] }], (g, [a]) => [
-      g.relu(g.add(g.mul(a, a, { name: 'm' }), a, { name: 'p' }), { name: 'r' }),
-    ]),
-  );
-  const [y] = b.call(block, [b.conv(x, 4, { kernel: 1, name: '/stem/Conv' })], { name: '/blocks/b1' });
-  const [z] = b.call(block, [y], { name: '/blocks/b2' });
-  b.output(z);
-  return b.build();
 }
 
 test('a local function called twice: a box per call, each with the function’s nodes and ops', () => {
