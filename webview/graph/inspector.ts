@@ -199,7 +199,9 @@ export class Inspector {
     const scene = this.canvas!.scene;
     const open = scene.expanded.reduce((s, v) => s + v, 0);
     const calls = skeleton.boxes.filter((b) => b.call !== undefined).length;
-    const scopes = skeleton.boxes.filter((b, k) => b.call === undefined && !insideCall(skeleton, k)).length;
+    // The name scopes come first; the boxes of calls (and their branches) follow (core/inspect/bodies.ts).
+    const firstCall = skeleton.boxes.findIndex((b) => b.call !== undefined);
+    const scopes = firstCall < 0 ? skeleton.boxes.length : firstCall;
     const bodies = skeleton.bodies;
     const inBodies = bodies ? skeleton.nodes.length - bodies.start : 0;
     this.status(
@@ -539,13 +541,6 @@ function graphNodes(skeleton: GraphSkeleton): number {
 
 function isBodyNode(skeleton: GraphSkeleton, index: number): boolean {
   return skeleton.bodies !== undefined && index >= skeleton.bodies.start;
-}
-
-/** A box inside a call's box (a branch, or a box of a nested call). */
-function insideCall(skeleton: GraphSkeleton, b: number): boolean {
-  for (let a = skeleton.boxes[b].parent; a >= 0; a = skeleton.boxes[a].parent)
-    if (skeleton.boxes[a].call !== undefined) return true;
-  return false;
 }
 
 /** A box's tooltip: its scope, what it holds, the channel groups with members in it, and what a click does. */
