@@ -206,13 +206,13 @@ export class Inspector {
     const inBodies = bodies ? skeleton.nodes.length - bodies.start : 0;
     this.status(
       `${graphNodes(skeleton).toLocaleString('en')} nodes · ${skeleton.groups.length} groups · ` +
-        `${scopes.toLocaleString('en')} boxes by name scope` +
+        `${count(scopes, 'box', 'boxes')} by name scope` +
         (calls
-          ? `, ${calls.toLocaleString('en')} calls with bodies (${inBodies.toLocaleString('en')} nodes)`
+          ? `, ${count(calls, 'call', 'calls')} with bodies (${count(inBodies, 'node', 'nodes')})`
           : '') +
         `, ${open} open (click a box to open it, its title to close it)` +
         (bodies?.cut
-          ? ` · ${bodies.cut.toLocaleString('en')} calls left as nodes: recursive or past the body limits`
+          ? ` · ${count(bodies.cut, 'call', 'calls')} left as nodes: recursive or past the body limits`
           : ''),
     );
   }
@@ -532,6 +532,11 @@ export class Inspector {
   private exportPng(element: HTMLCanvasElement): void {
     this.api.postMessage({ type: 'export', format: 'png', data: element.toDataURL('image/png') });
   }
+}
+
+/** "1 box", "2,345 boxes". */
+function count(n: number, one: string, many: string): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 }
 
 /** How many of the skeleton's nodes are the graph's own (the rest are body nodes, core/inspect/bodies.ts). */
