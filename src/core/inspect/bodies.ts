@@ -6,7 +6,8 @@
 // analysis gives (groups, reveal, details by name) stays what it was; `GraphSkeleton.bodies.start` says where
 // they begin. Each body has its own values: a value a body reads but does not make (a formal input, an
 // outer-scope capture) is drawn as made by the calling node, so every edge into a body comes from its call,
-// and no node of the graph gains a consumer. A function instance is drawn per call.
+// and no node of the graph gains a consumer. A function instance is drawn per call. A body's own name scopes
+// are boxes inside its box (core/inspect/hierarchy.ts), as the graph's are.
 //
 // Hostile models: a function may call itself (directly or through others) and calls may nest thousands deep or
 // fan out exponentially. A call on the current chain of functions is not expanded, nor one nested deeper than
@@ -16,6 +17,7 @@ import type { GraphView, NodeView } from '../onnx/modelView';
 import { GraphView as Graph } from '../onnx/modelView';
 import { dataTypeName } from '../onnx/dataTypes';
 import type { onnx } from '../onnx/proto/onnx.js';
+import { buildHierarchy } from './hierarchy';
 import { formatAttribute } from './nodeDetails';
 import type { GraphSkeleton, SkeletonBox, SkeletonValue } from './skeletonTypes';
 
@@ -239,7 +241,24 @@ export function addBodies(skeleton: GraphSkeleton, graph: GraphView): void {
       own.inputs = node.inputs.filter(Boolean).map((name) => valueOf(name, -1));
       if (node.opType === 'Constant') for (const v of own.outputs) values[v].weight = true;
     });
-    body.nodes.forEach((node, k) => expand(first + k, node, home, depth + 1, chain));
+    // A large body (a transformer layer exported as a function, a TF while body) has name scopes of its own:
+    // boxes inside the body's box, so opening it lays out its scopes, not thousands of nodes.
+    const scopes = buildHierarchy(
+      body.nodes.map((n) => n.name),
+      body.nodes.map((_, k) => nodes[first + k].op),
+    );
+    const offset = boxes.length;
+    for (const b of scopes.boxes)
+      boxes.push({
+        ...b,
+        path: unique(`${boxes[home].path} › ${b.path}`),
+        parent: b.parent < 0 ? home : offset + b.parent,
+        groups: [],
+      });
+    scopes.nodeBox.forEach((b, k) => {
+      if (b >= 0) nodes[first + k].box = offset + b;
+    });
+    body.nodes.forEach((node, k) => expand(first + k, node, nodes[first + k].box ?? home, depth + 1, chain));
   };
 
   const top = graph.nodes;

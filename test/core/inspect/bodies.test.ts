@@ -158,6 +158,44 @@ test('a local function called twice: a box per call, each with the function’s 
   assert.equal(paths.size, s.boxes.length, 'box paths are unique (the view saves expanded boxes by path)');
 });
 
+test("a body's own name scopes are boxes inside its box; a call inside a scope is in that scope's box", () => {
+  const b = new ModelBuilder({ seed: 7 });
+  const x = b.input('x', [1, 4]);
+  const inner = b.localFunction(
+    'local',
+    'Inner',
+    b.body('Inner', [{ name: 'a', shape: [1, 4] }], (g, [a]) => [g.relu(a, { name: 'ir' })]),
+  );
+  const layer = b.localFunction(
+    'local',
+    'Layer',
+    b.body('Layer', [{ name: 'a', shape: [1, 4] }], (g, [a]) => {
+      const attn = g.relu(g.mul(a, a, { name: '/attn/Mul' }), { name: '/attn/Relu' });
+      const [mlp] = g.call(inner, [g.relu(attn, { name: '/mlp/Relu' })], { name: '/mlp/call' });
+      return [g.add(mlp, a, { name: 'Add' })];
+    }),
+  );
+  b.output(b.call(layer, [x], { name: 'layer0' })[0]);
+  const s = skeletonOf(b.build());
+  const call = s.boxes.findIndex((box) => box.label === 'local::Layer (local function) · 6 nodes');
+  assert.ok(call >= 0, JSON.stringify(s.boxes.map((box) => box.label)));
+  const inside = s.boxes.flatMap((box, k) => (box.parent === call ? [k] : []));
+  assert.deepEqual(
+    inside.map((k) => [s.boxes[k].label, s.boxes[k].nodes]),
+    [
+      ['attn', 2],
+      ['mlp', 2],
+    ],
+  );
+  const mlp = inside[1];
+  const nested = s.boxes.findIndex((box) => box.label.startsWith('local::Inner'));
+  assert.equal(s.boxes[nested].parent, mlp, 'the nested call is in its scope');
+  assert.equal(s.nodes[s.boxes[nested].call!].box, nested);
+  assert.equal(s.nodes.find((n) => n.name === 'Add')!.box, call, 'an unscoped node is in the call box');
+  for (const [k, box] of s.boxes.entries()) assert.ok(box.parent < k, 'parents first');
+  assert.equal(new Set(s.boxes.map((box) => box.path)).size, s.boxes.length);
+});
+
 test('a function that calls itself is expanded once; nested Ifs and fan-out stop at BODY_LIMITS', () => {
   const b = new ModelBuilder({ seed: 6 });
   const x = b.input('x', [1, 4]);
