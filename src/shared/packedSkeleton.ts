@@ -4,6 +4,7 @@
 // JSON and under 10 MB this way. The host packs, the page unpacks; both import this file (src/shared).
 import type {
   GraphSkeleton,
+  SkeletonBodies,
   SkeletonBox,
   SkeletonGroup,
   SkeletonNode,
@@ -44,6 +45,8 @@ export interface PackedSkeleton {
   outputs: number[];
   groups: SkeletonGroup[];
   boxes: SkeletonBox[];
+  /** Body nodes are in the node columns after the graph's own; absent when there are none. */
+  bodies?: SkeletonBodies;
 }
 
 function frontCode(list: readonly string[]): FrontCoded {
@@ -111,6 +114,7 @@ export function packSkeleton(s: GraphSkeleton): PackedSkeleton {
     outputs: s.outputs,
     groups: s.groups,
     boxes: s.boxes,
+    ...(s.bodies ? { bodies: s.bodies } : {}),
   };
 }
 
@@ -140,5 +144,13 @@ export function unpackSkeleton(p: PackedSkeleton): GraphSkeleton {
     producer: p.values.producer[k],
     weight: p.values.weight[k] === 1,
   }));
-  return { nodes, values, inputs: p.inputs, outputs: p.outputs, groups: p.groups, boxes: p.boxes };
+  return {
+    nodes,
+    values,
+    inputs: p.inputs,
+    outputs: p.outputs,
+    groups: p.groups,
+    boxes: p.boxes,
+    ...(p.bodies ? { bodies: p.bodies } : {}),
+  };
 }

@@ -13,7 +13,11 @@ function exposeAllValues(built: Built): { built: Built; expected: Map<string, nu
   const graph = built.model.graph!;
   const inputNames = new Set(built.inputs.map((v) => v.name));
   const tracked = built.values.filter((v) => !inputNames.has(v.name));
-  const elemType = { float32: onnx.TensorProto.DataType.FLOAT, int64: onnx.TensorProto.DataType.INT64 };
+  const elemType = {
+    float32: onnx.TensorProto.DataType.FLOAT,
+    int64: onnx.TensorProto.DataType.INT64,
+    bool: onnx.TensorProto.DataType.BOOL,
+  };
   const output = tracked.map((v) => ({
     name: v.name,
     type: { tensor_type: { elem_type: elemType[v.dtype] } },

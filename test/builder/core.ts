@@ -1,9 +1,20 @@
 // The state and bookkeeping shared by every op family: named values with static shapes, exporter-like
 // node and tensor names, seeded weights, and graph inputs/outputs. The op families are layered on top of
 // this class one file each (conv-ops -> elementwise-ops -> tensor-ops -> spatial-ops -> shuffle-ops ->
-// ModelBuilder in model-builder.ts), so the fluent API stays one object while no file holds every op.
+// control-ops -> ModelBuilder in model-builder.ts), so the fluent API stays one object while no file holds every op.
 import { elementCount, floatTensor, initFloats, int64Tensor } from './tensors';
-import type { AttributeValue, DType, Init, NodeSpec, Shape, TensorData, Value, WeightSource } from './types';
+import type {
+  AttributeValue,
+  DType,
+  FunctionSpec,
+  Init,
+  NodeSpec,
+  Shape,
+  SubgraphSpec,
+  TensorData,
+  Value,
+  WeightSource,
+} from './types';
 import { attr } from './types';
 
 export interface ModelOptions {
@@ -33,6 +44,8 @@ export interface GraphState {
   readonly outputs: readonly Value[];
   /** Node outputs that are neither graph inputs nor outputs, for value_info. */
   readonly intermediates: readonly Value[];
+  /** Model-local functions (ModelProto.functions). */
+  readonly functions: readonly FunctionSpec[];
 }
 
 /** IR version per opset as in onnx.helper's VERSION_TABLE (floored at 4: IR 3 needs initializers as inputs). */
@@ -52,6 +65,8 @@ interface OpOptions {
   /** A name already taken with nodeName() (ops that name their weights before adding the node). */
   readonly reservedName?: string;
   readonly doc?: string;
+  /** The op's domain, absent for the default one (a local function's, say). */
+  readonly domain?: string;
   /** Module-like stem for default names ('conv' gives '/conv1/Conv'); functional ops get '/Relu_1'. */
   readonly module?: string;
   readonly attributes?: Readonly<Record<string, AttributeValue>>;
@@ -59,7 +74,8 @@ interface OpOptions {
   readonly outputNames?: readonly string[];
 }
 
-type ValueKind = 'input' | 'initializer' | 'node';
+/** 'outer': a value of an enclosing graph that a subgraph reads (declared with outer()). */
+type ValueKind = 'input' | 'initializer' | 'node' | 'outer';
 
 export class BuilderCore {
   readonly opset: number;
@@ -76,6 +92,7 @@ export class BuilderCore {
   private readonly nodeNames = new Set<string>();
   private readonly tensorNames = new Set<string>();
   private readonly counters = new Map<string, number>();
+  private readonly functions: FunctionSpec[] = [];
 
   constructor(options: ModelOptions = {}) {
     const opset = options.opset ?? 17;
@@ -125,6 +142,11 @@ export class BuilderCore {
     }
     this.outputs.push(result);
     return result;
+  }
+
+  /** A value of an enclosing graph, for a subgraph's builder to read (an outer-scope capture). */
+  outer(value: Value): Value {
+    return this.values.get(value.name)?.value ?? this.register({ ...value }, 'outer');
   }
 
   /** Looks a value up by name (inputs, initializers and node outputs). */
@@ -278,6 +300,7 @@ export class BuilderCore {
     const name = options.reservedName ?? this.nodeName(opType, options.name, options.module);
     const node: NodeSpec = {
       opType,
+      ...(options.domain ? { domain: options.domain } : {}),
       name,
       inputs: resolved.map((v) => v?.name ?? ''),
       outputs: outputs.map((_, i) => options.outputNames?.[i] ?? `${name}_output_${i}`),
@@ -303,7 +326,23 @@ export class BuilderCore {
       inputs: this.inputs,
       outputs: this.outputs,
       intermediates,
+      functions: this.functions,
     };
+  }
+
+  /** This builder's graph as a subgraph or a function body named `name`. */
+  protected subgraphSpec(name: string): SubgraphSpec {
+    return {
+      name,
+      nodes: this.nodes,
+      initializers: this.initializers,
+      inputs: this.inputs,
+      outputs: this.outputs,
+    };
+  }
+
+  protected addFunction(spec: FunctionSpec): void {
+    this.functions.push(spec);
   }
 
   private addInitializer(tensor: TensorData): Value {

@@ -2,6 +2,7 @@
 // ./runtime and are not re-exported, so importing the builder never loads the native runtime.
 export { ModelBuilder, writeBuilt } from './model-builder';
 export type { ModelOptions } from './core';
+export type { BodyInput, LocalFunction } from './control-ops';
 export type { BuildOptions, Built, ExternalDataOptions } from './serialize';
 export type {
   ConvOptions,

@@ -8,9 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BuildOptions, Built } from './serialize';
 import { serialize } from './serialize';
-import { ShuffleOps } from './shuffle-ops';
+import { ControlOps } from './control-ops';
 
-export class ModelBuilder extends ShuffleOps {
+export class ModelBuilder extends ControlOps {
   /** Serialises the graph; the builder can keep growing and be built again afterwards. */
   build(options: BuildOptions = {}): Built {
     if (this.snapshot().outputs.length === 0)

@@ -6,7 +6,7 @@ import { onnx } from '../../src/core/onnx/proto/onnx.js';
 import type { GraphState } from './core';
 import type { TensorStorage } from './tensors';
 import { ONNX_ELEM_TYPE, byteLength, tensorBytes, tensorToProto } from './tensors';
-import type { AttributeValue, NodeSpec, TensorData, Value, ValueDescription } from './types';
+import type { AttributeValue, NodeSpec, SubgraphSpec, TensorData, Value, ValueDescription } from './types';
 
 export interface ExternalDataOptions {
   /** File name relative to the model, e.g. 'model.onnx.data'. */
@@ -76,11 +76,26 @@ export function serialize(state: GraphState, options: BuildOptions = {}): Built 
 
   const proto: onnx.ModelProto.$Properties = {
     ir_version: Long.fromNumber(model.irVersion),
-    opset_import: [{ domain: '', version: Long.fromNumber(model.opset) }],
+    opset_import: [
+      { domain: '', version: Long.fromNumber(model.opset) },
+      ...[...new Set(state.functions.map((f) => f.domain))].map((domain) => ({
+        domain,
+        version: Long.fromNumber(1),
+      })),
+    ],
     producer_name: model.producerName,
     producer_version: model.producerVersion,
     graph,
   };
+  if (state.functions.length > 0)
+    proto.functions = state.functions.map((f) => ({
+      name: f.name,
+      domain: f.domain,
+      input: f.body.inputs.map((v) => v.name),
+      output: f.body.outputs.map((v) => v.name),
+      node: f.body.nodes.map((n) => nodeToProto(n, inlineStorage)),
+      opset_import: [{ domain: '', version: Long.fromNumber(model.opset) }],
+    }));
   if (model.docString) proto.doc_string = model.docString;
   if (model.metadata)
     proto.metadata_props = Object.entries(model.metadata).map(([key, value]) => ({ key, value }));
@@ -135,6 +150,7 @@ function nodeToProto(node: NodeSpec, storage: (t: TensorData) => TensorStorage):
     op_type: node.opType,
     attribute: Object.entries(node.attributes).map(([name, value]) => attributeToProto(name, value, storage)),
   };
+  if (node.domain) proto.domain = node.domain;
   if (node.docString) proto.doc_string = node.docString;
   return proto;
 }
@@ -157,7 +173,23 @@ function attributeToProto(
       return { name, type: ATTRIBUTE_TYPE.STRING, s: textEncoder.encode(value.value) };
     case 'tensor':
       return { name, type: ATTRIBUTE_TYPE.TENSOR, t: tensorToProto(value.value, storage(value.value)) };
+    case 'graph':
+      return { name, type: ATTRIBUTE_TYPE.GRAPH, g: subgraphToProto(value.value, storage) };
   }
+}
+
+/** A subgraph (its weights stored inline, as exporters write them). */
+function subgraphToProto(
+  spec: SubgraphSpec,
+  storage: (t: TensorData) => TensorStorage,
+): onnx.GraphProto.$Properties {
+  return {
+    name: spec.name,
+    node: spec.nodes.map((n) => nodeToProto(n, storage)),
+    initializer: spec.initializers.map((t) => tensorToProto(t, storage(t))),
+    input: spec.inputs.map(valueInfo),
+    output: spec.outputs.map(valueInfo),
+  };
 }
 
 function valueInfo(value: { name: string; shape: readonly (number | string)[]; dtype: Value['dtype'] }) {

@@ -9,6 +9,7 @@ import type { DType, Init, TensorData } from './types';
 export const ONNX_ELEM_TYPE: Readonly<Record<DType, number>> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   int64: onnx.TensorProto.DataType.INT64,
+  bool: onnx.TensorProto.DataType.BOOL,
 };
 
 export function elementCount(dims: readonly number[]): number {

@@ -2,7 +2,8 @@
 // its weights and compute its output shape without running anything; a dimension may be symbolic (a
 // dim_param such as 'N') when the model declares a dynamic batch.
 
-export type DType = 'float32' | 'int64';
+/** 'bool' only for values (an If's condition), never for the builder's tensors. */
+export type DType = 'float32' | 'int64' | 'bool';
 export type Dim = number | string;
 export type Shape = readonly Dim[];
 
@@ -39,11 +40,31 @@ export type AttributeValue =
   | { readonly type: 'float'; readonly value: number }
   | { readonly type: 'floats'; readonly value: readonly number[] }
   | { readonly type: 'string'; readonly value: string }
-  | { readonly type: 'tensor'; readonly value: TensorData };
+  | { readonly type: 'tensor'; readonly value: TensorData }
+  /** A subgraph (If's branches, Loop's and Scan's body), built by ControlOps. */
+  | { readonly type: 'graph'; readonly value: SubgraphSpec };
+
+/** A graph nested in an attribute, or a local function's body: nodes, initializers, inputs and outputs. */
+export interface SubgraphSpec {
+  readonly name: string;
+  readonly nodes: readonly NodeSpec[];
+  readonly initializers: readonly TensorData[];
+  readonly inputs: readonly Value[];
+  readonly outputs: readonly Value[];
+}
+
+/** A model-local function (ModelProto.functions): its body's inputs and outputs are its formal parameters. */
+export interface FunctionSpec {
+  readonly domain: string;
+  readonly name: string;
+  readonly body: SubgraphSpec;
+}
 
 /** A node as the builder records it; attribute tensors are serialised at build() time with the rest. */
 export interface NodeSpec {
   readonly opType: string;
+  /** Absent for the default ONNX domain. */
+  readonly domain?: string;
   readonly name: string;
   readonly inputs: readonly string[];
   outputs: string[];

@@ -10,21 +10,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { analyzeModel } from '../../src/core/analyze/analyze';
-import { graphSkeleton } from '../../src/core/inspect/graphSkeleton';
 import { nodeDetails } from '../../src/core/inspect/nodeDetails';
-import { summarizeModel } from '../../src/core/inspect/summary';
-import type { ModelFile } from '../../src/core/onnx/modelFile';
 import { ModelView } from '../../src/core/onnx/modelView';
 import { openModel } from '../../src/core/onnx/reader';
-import { renderEditorPage } from '../../src/extension/editorPage';
-import { findingRow, groupRow } from '../../src/server/modelState';
-import type { Analysis } from '../../src/core/analyze/analyze';
-import type { ModelEdit, ModelStateResult } from '../../src/protocol/server';
+import type { ModelEdit } from '../../src/protocol/server';
 import { previewPrune } from '../../src/core/prune/preview';
 import { pruneFile } from '../../src/core/prune/prune';
 import { buildModel, conv3 } from '../builder/fixture-kit';
 import { CORPUS } from '../support/corpus';
-import { packSkeleton } from '../../src/shared/packedSkeleton';
 import { writeBuilt } from '../builder/model-builder';
 import { residualCnn, transformerLike } from '../support/largeModels';
 import { convChain, writeSynthetic } from '../support/syntheticModels';
@@ -35,6 +28,7 @@ import { OrtClient } from '../../src/runtime/ortClient';
 import { type SensitivityReport, measureSensitivity } from '../../src/runtime/sensitivity';
 import { compareInRuntime } from '../../src/server/quality';
 import { useFreshWorker } from '../runtime/workerBundle';
+import { type Model, THEMES, prepare } from './pageHarness';
 
 const ROOT = process.cwd();
 const ARTIFACTS = join(ROOT, 'test/e2e/artifacts/webview');
@@ -43,29 +37,6 @@ const SAMPLE = join(ROOT, 'media/sample/edsr-x4.onnx');
 const FASTESTDET = join(CORPUS, 'ort-extensions/FastestDet.onnx');
 const dir = tempDir();
 useFreshWorker(); // the pruning panel's answers are measured in the real ONNX Runtime
-
-/** Light, dark and high-contrast colours, as VS Code sets them on the webview's body, and its fonts. */
-const THEMES = `
-html { --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px;
-  --vscode-editor-font-family: monospace; --vscode-editor-font-size: 13px; }
-body.vscode-light { --vscode-editor-background: #ffffff; --vscode-editor-foreground: #333333; --vscode-foreground: #616161;
-  --vscode-editorWidget-background: #f3f3f3; --vscode-editorWidget-border: #c8c8c8; --vscode-descriptionForeground: #717171;
-  --vscode-editorLineNumber-foreground: #6e7681; --vscode-focusBorder: #0090f1; --vscode-charts-blue: #1a85ff;
-  --vscode-charts-green: #388a34; --vscode-charts-orange: #d18616; --vscode-sideBar-background: #f3f3f3;
-  --vscode-sideBarSectionHeader-background: #00000000; --vscode-sideBarSectionHeader-border: #61616130;
-  --vscode-textLink-foreground: #006ab1; --vscode-list-hoverBackground: #e8e8e8; background: #ffffff; color: #333333; }
-body.vscode-dark { --vscode-editor-background: #1e1e1e; --vscode-editor-foreground: #d4d4d4; --vscode-foreground: #cccccc;
-  --vscode-editorWidget-background: #252526; --vscode-editorWidget-border: #454545; --vscode-descriptionForeground: #9d9d9d;
-  --vscode-editorLineNumber-foreground: #858585; --vscode-focusBorder: #007fd4; --vscode-charts-blue: #3794ff;
-  --vscode-charts-green: #89d185; --vscode-charts-orange: #d18616; --vscode-sideBar-background: #252526;
-  --vscode-sideBarSectionHeader-background: #00000000; --vscode-sideBarSectionHeader-border: #cccccc33;
-  --vscode-textLink-foreground: #3794ff; --vscode-list-hoverBackground: #2a2d2e; background: #1e1e1e; color: #d4d4d4; }
-body.vscode-high-contrast { --vscode-editor-background: #000000; --vscode-editor-foreground: #ffffff;
-  --vscode-editorWidget-background: #0c141f; --vscode-editorWidget-border: #6fc3df; --vscode-contrastBorder: #6fc3df;
-  --vscode-descriptionForeground: #ffffff; --vscode-editorLineNumber-foreground: #ffffff; --vscode-focusBorder: #f38518;
-  --vscode-charts-blue: #3794ff; --vscode-charts-green: #89d185; --vscode-charts-orange: #d18616;
-  --vscode-sideBar-background: #000000; --vscode-sideBar-border: #6fc3df; --vscode-textLink-foreground: #21a6ff;
-  background: #000; color: #fff; }`;
 
 /**
  * A detector-like model of 216 nodes: a residual trunk of 30 blocks (one channel group of 107 members: 77 Conv,
@@ -119,31 +90,6 @@ interface PageInspector {
   timings: Record<string, number>;
   expand(boxes: number[]): Promise<void>;
   api: { getState(): { selected?: string; camera: { scale: number } } };
-}
-
-interface Model {
-  path: string;
-  file: ModelFile;
-  analysis: Analysis;
-  html: string;
-  skeletonJson: string;
-}
-
-function prepare(path: string, origin: string, edits: ModelEdit[] = []): Model {
-  const file = openModel(path);
-  const analysis = analyzeModel(new ModelView(file));
-  const state: Extract<ModelStateResult, { ok: true }> = {
-    ok: true,
-    summary: summarizeModel(new ModelView(file)),
-    groups: analysis.report.groups.map(groupRow),
-    findings: analysis.report.diagnostics.map(findingRow),
-  };
-  const html = renderEditorPage({ state, edits, dirty: edits.length > 0 }, 'model.onnx', {
-    nonce: 'TESTNONCE',
-    script: { uri: `${origin}/dist/webview.js`, worker: `${origin}/dist/layoutWorker.js`, cspSource: origin },
-  });
-  // As the host sends it: packed (src/shared/packedSkeleton.ts).
-  return { path, file, analysis, html, skeletonJson: JSON.stringify(packSkeleton(graphSkeleton(analysis))) };
 }
 
 describe('the graph inspector in headless Chromium', () => {

@@ -6,6 +6,7 @@ import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
 import { buildHierarchy } from '../../src/core/inspect/hierarchy';
 import { type LayoutInput, layeredLayout } from '../../webview/graph/layout';
 import { Scene } from '../../webview/graph/scene';
+import { functionModel, ifModel, skeletonOf } from '../support/bodyModels';
 
 function residualChain(n: number): LayoutInput {
   const edges: [number, number][] = [];
@@ -244,4 +245,80 @@ test('hierarchy: opening levels within a budget, and the collapsed boxes around 
   for (const b of chain) await scene.expand([b], inWorker);
   assert.equal(scene.itemOf(node), node);
   checkScene(scene);
+});
+
+test('bodies: a call is one box that opening the levels leaves closed; opening it lays out the call and its branches', async () => {
+  const skeleton = skeletonOf(ifModel());
+  const scene = new Scene(
+    skeleton,
+    skeleton.nodes.map(() => 90),
+  );
+  await scene.showTop(inWorker);
+  await scene.openLevels(inWorker, Infinity);
+  const box = (label: string) => skeleton.boxes.findIndex((b) => b.label === label);
+  const call = box('If · then 5, else 3 nodes');
+  assert.ok(call >= 0, JSON.stringify(skeleton.boxes.map((b) => b.label)));
+  const gate = skeleton.boxes[call].call!;
+  assert.equal(scene.expanded[skeleton.boxes.findIndex((b) => b.path === '/stem')], 1, 'name scopes open');
+  assert.equal(scene.expanded[call], 0, 'the body stays closed');
+  assert.equal(scene.itemOf(gate), scene.nodes + call, 'the If is drawn as its box');
+  const start = skeleton.bodies!.start;
+  for (let i = start; i < skeleton.nodes.length; i++) assert.equal(scene.shown[i], 0);
+  checkScene(scene);
+  const laid: number[] = [];
+  const counting = async (input: LayoutInput) => {
+    laid.push(input.sizes.length);
+    return layeredLayout(input);
+  };
+  await scene.expand([call], counting);
+  assert.deepEqual(laid, [3], 'the If node and its two branch boxes');
+  assert.ok(scene.shown[gate] && scene.shown[scene.nodes + box('then_branch')]);
+  checkScene(scene);
+  await scene.expand([box('then_branch')], counting);
+  assert.deepEqual(laid, [3, 5], "only the branch's five nodes");
+  const then = skeleton.nodes.flatMap((n, i) => (n.box === box('then_branch') ? [i] : []));
+  assert.equal(then.length, 5);
+  for (const i of then) assert.equal(scene.shown[i], 1);
+  // The chain of Relus inside, and the If feeding its first node.
+  const inside = scene.edges.filter((e) => then.includes(e.to));
+  assert.deepEqual(
+    inside.map((e) => [e.from, e.to]).sort((a, b) => a[1] - b[1]),
+    [[gate, then[0]], ...then.slice(1).map((to, k) => [then[k], to])],
+  );
+  checkScene(scene);
+  // Reveal of a node in the other branch opens just that branch.
+  const other = skeleton.nodes.findIndex((n) => n.name === '/else/Relu_1');
+  assert.deepEqual(scene.collapsedAround(other), [box('else_branch')]);
+  scene.collapse(call);
+  assert.ok(scene.shown[scene.nodes + call]);
+  for (const i of then) assert.equal(scene.shown[i], 0);
+  checkScene(scene);
+});
+
+test('bodies: each call of a local function is a box of its own', async () => {
+  const skeleton = skeletonOf(functionModel());
+  const scene = new Scene(
+    skeleton,
+    skeleton.nodes.map(() => 90),
+  );
+  await scene.showTop(inWorker);
+  const calls = skeleton.boxes.flatMap((b, k) => (b.call !== undefined ? [k] : []));
+  assert.equal(calls.length, 2);
+  const blocks = skeleton.boxes.findIndex((b) => b.path === '/blocks');
+  assert.deepEqual(
+    calls.map((b) => skeleton.boxes[b].parent),
+    [blocks, blocks],
+    'the calls are in their name scope',
+  );
+  await scene.expand([blocks], inWorker);
+  for (const b of calls) assert.ok(scene.shown[scene.nodes + b]);
+  await scene.expand([calls[1]], inWorker);
+  checkScene(scene);
+  const opened = skeleton.nodes.flatMap((n, i) => (n.box === calls[1] ? [i] : []));
+  assert.deepEqual(
+    opened.map((i) => skeleton.nodes[i].name),
+    ['/blocks/b2', 'm', 'p', 'r'],
+  );
+  for (const i of opened) assert.equal(scene.shown[i], 1);
+  assert.ok(scene.shown[scene.nodes + calls[0]], 'the other call stays closed');
 });

@@ -191,3 +191,58 @@ export function renderDetails(panel: HTMLElement, d: NodeDetails, skeleton: Grap
   if (readers) panel.append(readers);
   if (d.importance) panel.append(importanceChart(d.importance));
 }
+
+/**
+ * A body node's details, from the skeleton alone: it is not in the channel analysis, so the host has nothing
+ * more to say (no group, no weight statistics). Says which call's body holds it, with a link to the call.
+ */
+export function renderBodyDetails(panel: HTMLElement, index: number, skeleton: GraphSkeleton): void {
+  const node = skeleton.nodes[index];
+  const bodies = skeleton.bodies!;
+  panel.replaceChildren();
+  panel.append(el('h2', node.name), el('p', node.op, 'muted'));
+  // The innermost call box around the node, and the branch under it (If's then_branch) if any.
+  let branch: string | undefined;
+  let call: number | undefined;
+  for (let b = node.box ?? -1; b >= 0 && call === undefined; b = skeleton.boxes[b].parent) {
+    const box = skeleton.boxes[b];
+    if (box.call !== undefined) call = box.call;
+    else branch = box.label;
+  }
+  const section = el('section', undefined, 'body');
+  if (call !== undefined) {
+    const caller = skeleton.nodes[call];
+    section.append(
+      el('p', `Inside the ${branch ? `${branch} of` : 'body of'} ${caller.op} node:`),
+      ...nodeList([caller.name]),
+    );
+  }
+  section.append(
+    el(
+      'p',
+      'Shown for reading: the channel analysis and the prune do not look inside bodies (a call locks the channels it reads).',
+      'muted',
+    ),
+  );
+  panel.append(section);
+  const attributes = bodies.attributes[index - bodies.start] ?? [];
+  if (attributes.length) {
+    const table = el('table');
+    for (const [name, value] of attributes) {
+      const row = el('tr');
+      row.append(el('td', name), el('td', value));
+      table.append(row);
+    }
+    const block = el('section');
+    block.append(el('h3', 'Attributes'), table);
+    panel.append(block);
+  }
+  const port = (v: number): PortDetails => ({
+    name: skeleton.values[v].name,
+    shape: skeleton.values[v].shape,
+    dtype: skeleton.values[v].dtype,
+  });
+  panel.append(ports('Inputs', node.inputs.map(port)), ports('Outputs', node.outputs.map(port)));
+  const readers = consumers(index, skeleton);
+  if (readers) panel.append(readers);
+}

@@ -6,7 +6,7 @@ import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
 import type { NodeDetails } from '../../src/core/inspect/nodeDetails';
 import type { HostMessage, PageMessage } from '../../src/protocol/webview';
 import { type Camera, GraphCanvas } from './graphCanvas';
-import { renderDetails } from './details';
+import { renderBodyDetails, renderDetails } from './details';
 import type { LayoutInput, LayoutResult } from './layout';
 import { drawMinimap, minimapToLayout } from './minimap';
 import type { LayoutReply, LayoutRequest } from './layoutWorker';
@@ -105,7 +105,7 @@ export class Inspector {
     const canvas = new GraphCanvas(element, skeleton);
     this.canvas = canvas;
     step('scene');
-    const nodes = skeleton.nodes.length.toLocaleString('en');
+    const nodes = graphNodes(skeleton).toLocaleString('en');
     this.status(`${nodes} nodes · laying out…`);
     const saved = this.savedState();
     const worker = await this.workerReady;
@@ -119,7 +119,11 @@ export class Inspector {
     this.wire(element);
     const limit = Number(this.root.dataset.collapseAbove);
     const collapseAbove = Number.isFinite(limit) && limit >= 0 ? limit : COLLAPSE_ABOVE;
-    this.hierarchical = skeleton.boxes.length > 0 && skeleton.nodes.length > collapseAbove;
+    // A call's body is a box to open whatever the graph's size: a graph with bodies is drawn as boxes, its
+    // name scopes all open when it is small.
+    const calls = skeleton.boxes.some((b) => b.call !== undefined);
+    const large = graphNodes(skeleton) > collapseAbove;
+    this.hierarchical = skeleton.boxes.length > 0 && (large || calls);
     if (this.hierarchical) {
       const started = performance.now();
       const scene = canvas.scene;
@@ -130,7 +134,7 @@ export class Inspector {
         // Parents first (boxes are numbered so), each once its parent is open.
         for (const [b, box] of skeleton.boxes.entries())
           if (paths.has(box.path)) await scene.expand([b], this.layouter);
-      } else await scene.openLevels(this.layouter, OPEN_BUDGET);
+      } else await scene.openLevels(this.layouter, large ? OPEN_BUDGET : Infinity);
       canvas.changed();
       step('levels');
       this.timings.engine = 'layered';
@@ -194,9 +198,22 @@ export class Inspector {
     const skeleton = this.skeleton!;
     const scene = this.canvas!.scene;
     const open = scene.expanded.reduce((s, v) => s + v, 0);
+    const calls = skeleton.boxes.filter((b) => b.call !== undefined).length;
+    // The name scopes come first; the boxes of calls (and their branches) follow (core/inspect/bodies.ts).
+    const firstCall = skeleton.boxes.findIndex((b) => b.call !== undefined);
+    const scopes = firstCall < 0 ? skeleton.boxes.length : firstCall;
+    const bodies = skeleton.bodies;
+    const inBodies = bodies ? skeleton.nodes.length - bodies.start : 0;
     this.status(
-      `${skeleton.nodes.length.toLocaleString('en')} nodes · ${skeleton.groups.length} groups · ` +
-        `${skeleton.boxes.length.toLocaleString('en')} boxes by name scope, ${open} open (click a box to open it, its title to close it)`,
+      `${graphNodes(skeleton).toLocaleString('en')} nodes · ${skeleton.groups.length} groups · ` +
+        `${count(scopes, 'box', 'boxes')} by name scope` +
+        (calls
+          ? `, ${count(calls, 'call', 'calls')} with bodies (${count(inBodies, 'node', 'nodes')})`
+          : '') +
+        `, ${open} open (click a box to open it, its title to close it)` +
+        (bodies?.cut
+          ? ` · ${count(bodies.cut, 'call', 'calls')} left as nodes: recursive or past the body limits`
+          : ''),
     );
   }
 
@@ -372,6 +389,11 @@ export class Inspector {
     if (index === undefined) {
       canvas.emphasis = { matches: canvas.emphasis.matches };
       panel.textContent = 'Select a node to see its attributes, weights and channel group.';
+    } else if (isBodyNode(skeleton, index)) {
+      // Not in the analysis: the skeleton says all there is (and the host knows no node by its index).
+      canvas.emphasis = { selected: index, matches: canvas.emphasis.matches };
+      renderBodyDetails(panel, index, skeleton);
+      if (reveal) void this.revealAt(index);
     } else {
       const group = skeleton.groups.find((g) => g.id === skeleton.nodes[index].group);
       canvas.emphasis = {
@@ -512,6 +534,20 @@ export class Inspector {
   }
 }
 
+/** "1 box", "2,345 boxes". */
+function count(n: number, one: string, many: string): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+}
+
+/** How many of the skeleton's nodes are the graph's own (the rest are body nodes, core/inspect/bodies.ts). */
+function graphNodes(skeleton: GraphSkeleton): number {
+  return skeleton.bodies?.start ?? skeleton.nodes.length;
+}
+
+function isBodyNode(skeleton: GraphSkeleton, index: number): boolean {
+  return skeleton.bodies !== undefined && index >= skeleton.bodies.start;
+}
+
 /** A box's tooltip: its scope, what it holds, the channel groups with members in it, and what a click does. */
 function boxTitle(skeleton: GraphSkeleton, b: number, closed: boolean): string {
   const box = skeleton.boxes[b];
@@ -520,7 +556,7 @@ function boxTitle(skeleton: GraphSkeleton, b: number, closed: boolean): string {
   const listed =
     groups.length > 12 ? `${groups.slice(0, 12).join(', ')} … (${groups.length})` : groups.join(', ');
   return (
-    `${box.path}: ${box.nodes} nodes (${ops})` +
+    `${box.path}: ${box.nodes} ${box.call !== undefined ? 'body nodes, drawn for reading (not analysed)' : 'nodes'} (${ops})` +
     (groups.length ? `\nchannel groups: ${listed}` : '') +
     `\n${closed ? 'Click to open' : 'Click the title to close'}`
   );

@@ -185,12 +185,17 @@ export class Scene {
   }
 
   /**
-   * Opens boxes level by level, the smallest first, while at most `budget` items are shown: the first view of
-   * a large graph shows its top levels, a box of thousands of blocks staying closed.
+   * Opens name-scope boxes level by level, the smallest first, while at most `budget` items are shown: the
+   * first view of a large graph shows its top levels, a box of thousands of blocks staying closed.
    */
   async openLevels(layouter: Layouter, budget: number): Promise<void> {
     let count = this.topItems.length;
-    let level = this.topItems.filter((i) => i >= this.nodes).map((i) => i - this.nodes);
+    // Name scopes only: a call's body (core/inspect/bodies.ts) stays one box until asked for, as Netron
+    // shows an If or a function call as one node.
+    const scope = (b: number) => this.skeleton.boxes[b].call === undefined;
+    let level = this.topItems
+      .filter((i) => i >= this.nodes && scope(i - this.nodes))
+      .map((i) => i - this.nodes);
     const more = (b: number) => this.boxChildren[b].length + this.boxNodes[b].length - 1;
     while (level.length > 0) {
       const chosen: number[] = [];
@@ -201,7 +206,7 @@ export class Scene {
       }
       if (chosen.length === 0) break;
       await this.expand(chosen, layouter);
-      level = chosen.flatMap((b) => this.boxChildren[b]);
+      level = chosen.flatMap((b) => this.boxChildren[b]).filter(scope);
     }
   }
 

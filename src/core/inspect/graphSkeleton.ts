@@ -3,62 +3,18 @@
 import type { Analysis } from '../analyze/analyze';
 import { dataTypeName } from '../onnx/dataTypes';
 import type { Dim } from '../onnx/modelView';
-import { type HierarchyBox, buildHierarchy } from './hierarchy';
+import { addBodies } from './bodies';
+import { buildHierarchy } from './hierarchy';
+import type { GraphSkeleton, SkeletonBox, SkeletonGroup, SkeletonNode, SkeletonValue } from './skeletonTypes';
 
-export interface SkeletonValue {
-  name: string;
-  /** "[N, 64, 32, 32]", or null when even the rank is unknown. */
-  shape: string | null;
-  dtype: string | null;
-  /** Index of the producing node; -1 for graph inputs, initializers and outer-scope values. */
-  producer: number;
-  /** An initializer (or Constant output): a weight, drawn inside its consumer rather than as an edge. */
-  weight: boolean;
-}
-
-export interface SkeletonNode {
-  name: string;
-  op: string;
-  /** Value indices (empty names, i.e. omitted optional inputs, are left out). */
-  inputs: number[];
-  outputs: number[];
-  /** Output channels where the analysis knows them (channel axis 1). */
-  channels?: number;
-  /** The channel group whose root this node is, or that it is a member of. */
-  group?: string;
-  /** The innermost name-scope box holding the node (GraphSkeleton.boxes); absent at the top. */
-  box?: number;
-}
-
-/** A name scope drawn as a collapsible box (core/inspect/hierarchy.ts). */
-export interface SkeletonBox extends HierarchyBox {
-  /** Indices of the channel groups (GraphSkeleton.groups) with a member inside. */
-  groups: number[];
-}
-
-export interface SkeletonGroup {
-  id: string;
-  roots: number[];
-  /** Every node that slices a tensor when the group's channels go (roots included). */
-  members: number[];
-  /** The pixel-shuffle nodes the group passes through (all three of a Reshape→Transpose→Reshape). */
-  shuffles: number[];
-  shuffleLabels: string[];
-  channels: number;
-  unit: number;
-  prunable: boolean;
-  locked: string | null;
-}
-
-export interface GraphSkeleton {
-  nodes: SkeletonNode[];
-  values: SkeletonValue[];
-  inputs: number[];
-  outputs: number[];
-  groups: SkeletonGroup[];
-  /** Name scopes, parents first; empty when the names have none (a flat view). */
-  boxes: SkeletonBox[];
-}
+export type {
+  GraphSkeleton,
+  SkeletonBodies,
+  SkeletonBox,
+  SkeletonGroup,
+  SkeletonNode,
+  SkeletonValue,
+} from './skeletonTypes';
 
 function formatShape(shape: Dim[] | undefined): string | null {
   return shape ? `[${shape.map((d) => (d === undefined ? '?' : String(d))).join(', ')}]` : null;
@@ -142,13 +98,7 @@ export function graphSkeleton(analysis: Analysis): GraphSkeleton {
     if (b >= 0) nodes[i].box = b;
   });
   const boxes: SkeletonBox[] = hierarchy.boxes.map((b) => ({ ...b, groups: [] }));
-  groups.forEach((g, k) => {
-    const holding = new Set<number>();
-    for (const i of g.members)
-      for (let b = hierarchy.nodeBox[i]; b >= 0 && !holding.has(b); b = boxes[b].parent) holding.add(b);
-    for (const b of holding) boxes[b].groups.push(k);
-  });
-  return {
+  const skeleton: GraphSkeleton = {
     boxes,
     nodes,
     values,
@@ -156,4 +106,14 @@ export function graphSkeleton(analysis: Analysis): GraphSkeleton {
     outputs: graph.outputs.map((v) => valueOf(v.name, -1)),
     groups,
   };
+  // After the graph's own nodes and values, so their indices are the same with or without bodies.
+  addBodies(skeleton, graph);
+  // A call's box holds its calling node: a group with that node as a member crosses the box.
+  groups.forEach((g, k) => {
+    const holding = new Set<number>();
+    for (const i of g.members)
+      for (let b = nodes[i].box ?? -1; b >= 0 && !holding.has(b); b = boxes[b].parent) holding.add(b);
+    for (const b of holding) boxes[b].groups.push(k);
+  });
+  return skeleton;
 }

@@ -45,7 +45,7 @@ const STATS_LIMIT = 64 << 20;
 
 const TEXT = new TextDecoder();
 
-function formatAttribute(a: onnx.AttributeProto.$Properties): string {
+export function formatAttribute(a: onnx.AttributeProto.$Properties): string {
   const list = (xs: unknown[] | null | undefined) => `[${(xs ?? []).join(', ')}]`;
   switch (a.type) {
     case 1:
