@@ -133,6 +133,8 @@ function outerReferences(graph: GraphView): Map<NodeView, Set<string>> {
         ...g.nodes.flatMap((n) => n.outputs),
       ]);
       for (const n of g.nodes) for (const v of n.inputs) if (v && !local.has(v)) refs.add(v);
+      // A body may also return an outer value as it is (an If branch that passes a tensor through).
+      for (const v of g.outputs) if (v.name && !local.has(v.name)) refs.add(v.name);
     }
     out.set(node, refs);
   }

@@ -24,6 +24,22 @@ describe('channel groups of each topology', () => {
     assert.match(groupOf(a, '/conv3/Conv').locked ?? '', /graph output 'output'/);
   });
 
+  test('an If branch that returns an outer value as it is locks that value: a subgraph reads it', () => {
+    // Both branches pass /stem/Relu's output through untouched; the head conv reads the If's output. The
+    // stem's channels are the If's output channels: pruning them would leave the head conv mismatched.
+    const b = new ModelBuilder({ seed: 3 });
+    const x = b.input('x', [1, 4, 8, 8]);
+    const flag = b.input('flag', [], 'bool');
+    const stem = b.relu(b.conv(x, 8, { kernel: 3, pads: 1, name: '/stem/Conv' }), { name: '/stem/Relu' });
+    const branch = (name: string) => b.body(name, [], (g) => [g.outer(stem)]);
+    const [picked] = b.ifElse(flag, branch('then'), branch('else'), { name: '/gate/If' });
+    b.output(b.conv(picked, 4, { kernel: 1, name: '/head/Conv' }));
+    const a = analyzeBytes(b.build().bytes, 'if-passthrough.onnx');
+    const stemGroup = groupOf(a, '/stem/Conv');
+    assert.equal(stemGroup.prunable, false);
+    assert.match(stemGroup.locked ?? '', /If/);
+  });
+
   test('residual Add couples the convs on both sides of the skip', () => {
     const a = fixture('residual-add');
     assert.deepEqual(groupOf(a, '/stem/Conv').roots, ['/stem/Conv', '/block/conv2/Conv']);
