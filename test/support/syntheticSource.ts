@@ -23,7 +23,15 @@ export class SyntheticFloatSource implements ByteSource {
   }
 
   readInto(offset: number, target: Uint8Array): void {
-    if (offset % 4 !== 0 || target.length % 4 !== 0) throw new Error('reads must be 4-byte aligned');
+    if (offset < 0 || offset + target.length > this.size) throw new RangeError(`read outside ${this.name}`);
+    if (offset % 4 !== 0 || target.length % 4 !== 0) {
+      // Any range, as ByteSource promises (a writer's buffer fills at any offset): the words around it, cut.
+      const start = offset - (offset % 4);
+      const words = new Uint8Array(Math.ceil((offset + target.length - start) / 4) * 4);
+      this.readInto(start, words);
+      target.set(words.subarray(offset - start, offset - start + target.length));
+      return;
+    }
     const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
     const first = offset / 4;
     for (let i = 0; i < target.length / 4; i++) view.setFloat32(i * 4, valueAt(first + i, this.seed), true);

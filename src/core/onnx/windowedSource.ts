@@ -34,7 +34,7 @@ export class WindowedSource implements ByteSource {
   readInto(offset: number, target: Uint8Array): void {
     checkRange(this, offset, target.length);
     const length = target.length;
-    if (length > WINDOW) {
+    if (length >= WINDOW) {
       this.inner.readInto(offset, target);
       return;
     }
