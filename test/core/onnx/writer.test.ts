@@ -38,6 +38,16 @@ function decodeKeepingUnknowns(bytes: Uint8Array): onnx.ModelProto {
   return onnx.ModelProto.decode(reader);
 }
 
+/** The add-bias model's node, encoded on its own. */
+function addNodeBytes(): Uint8Array {
+  return onnx.NodeProto.encode({
+    op_type: 'Add',
+    name: '/Add',
+    input: ['x', 'bias'],
+    output: ['y'],
+  }).finish();
+}
+
 describe('writer', () => {
   test('an unmodified model re-saves byte for byte', () => {
     const path = save('plain.onnx', encodeModel(addBiasModel()));
@@ -49,12 +59,7 @@ describe('writer', () => {
 
   test('unknown fields from a newer IR survive a re-save, in untouched and in edited messages', () => {
     // Unknown fields on the model, the graph (edited below), a node and a tensor.
-    const node = onnx.NodeProto.encode({
-      op_type: 'Add',
-      name: '/Add',
-      input: ['x', 'bias'],
-      output: ['y'],
-    }).finish();
+    const node = addNodeBytes();
     const base = addBiasModel();
     const graphBytes = onnx.GraphProto.encode({ ...base.graph, node: [] }).finish();
     const graph = withUnknownField(
@@ -148,12 +153,7 @@ describe('writer', () => {
   test('unchanged messages keep their exact bytes, a length written in more bytes than needed included', () => {
     // The node's length as a two-byte varint (0x80 | n, 0x00): valid protobuf that a re-encoding would
     // shorten. Any edit of the graph leaves the untouched node's bytes exactly as they were.
-    const node = onnx.NodeProto.encode({
-      op_type: 'Add',
-      name: '/Add',
-      input: ['x', 'bias'],
-      output: ['y'],
-    }).finish();
+    const node = addNodeBytes();
     assert.ok(node.length < 128);
     const base = addBiasModel();
     const rest = onnx.GraphProto.encode({ ...base.graph, node: [] }).finish();
