@@ -13,7 +13,7 @@ import { nodeDetails } from '../../src/core/inspect/nodeDetails';
 import { writeBuilt } from '../builder/model-builder';
 import { ifModel } from '../support/bodyModels';
 import { tempDir } from '../support/tempDir';
-import { type Model, THEMES, prepare } from './pageHarness';
+import { type Model, THEMES, fakeVsCodeApi, prepare } from './pageHarness';
 
 const ROOT = process.cwd();
 const ARTIFACTS = join(ROOT, 'test/e2e/artifacts/webview');
@@ -94,21 +94,7 @@ describe('bodies of calls in the page', () => {
       }
       return '';
     });
-    await page.addInitScript(() => {
-      let state: unknown;
-      (window as unknown as { acquireVsCodeApi: unknown }).acquireVsCodeApi = () => ({
-        postMessage: (message: unknown) => {
-          void (window as unknown as { __host(m: unknown): Promise<string> })
-            .__host(message)
-            .then((reply) => {
-              if (reply) window.postMessage(JSON.parse(reply), '*');
-            });
-        },
-        getState: () => state,
-        setState: (s: unknown) => (state = s),
-      });
-      document.addEventListener('DOMContentLoaded', () => document.body.classList.add('vscode-dark'));
-    });
+    await page.addInitScript(fakeVsCodeApi, { theme: 'vscode-dark' });
     await page.goto(`${origin}/model`);
     await page.waitForSelector('#inspector[data-painted="true"]', { timeout: 30_000 });
     return { page, posted, errors };

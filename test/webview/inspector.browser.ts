@@ -28,7 +28,7 @@ import { OrtClient } from '../../src/runtime/ortClient';
 import { type SensitivityReport, measureSensitivity } from '../../src/runtime/sensitivity';
 import { compareInRuntime } from '../../src/server/quality';
 import { useFreshWorker } from '../runtime/workerBundle';
-import { type Model, THEMES, prepare } from './pageHarness';
+import { type Model, THEMES, fakeVsCodeApi, prepare } from './pageHarness';
 
 const ROOT = process.cwd();
 const ARTIFACTS = join(ROOT, 'test/e2e/artifacts/webview');
@@ -223,26 +223,7 @@ describe('the graph inspector in headless Chromium', () => {
       if (message.type === 'fidelity') return fidelityReply;
       return '';
     });
-    await page.addInitScript(
-      ({ theme, initialState }: { theme: string; initialState: unknown }) => {
-        let state: unknown = initialState;
-        // What VS Code would keep of the page (the tests read it, and open a page again with it).
-        (window as unknown as { webviewState: () => unknown }).webviewState = () => state;
-        (window as unknown as { acquireVsCodeApi: unknown }).acquireVsCodeApi = () => ({
-          postMessage: (message: unknown) => {
-            void (window as unknown as { __host(m: unknown): Promise<string> })
-              .__host(message)
-              .then((reply) => {
-                if (reply) window.postMessage(JSON.parse(reply), '*');
-              });
-          },
-          getState: () => state,
-          setState: (s: unknown) => (state = s),
-        });
-        document.addEventListener('DOMContentLoaded', () => document.body.classList.add(theme));
-      },
-      { theme, initialState },
-    );
+    await page.addInitScript(fakeVsCodeApi, { theme, initialState });
     await page.goto(`${origin}/${name}`);
     await page.waitForSelector('#inspector[data-painted="true"]', { timeout: 30_000 });
     assert.deepEqual(errors, [], 'no errors in the page');

@@ -58,3 +58,24 @@ export function prepare(path: string, origin: string, edits: ModelEdit[] = []): 
   // As the host sends it: packed (src/shared/packedSkeleton.ts).
   return { path, file, analysis, html, skeletonJson: JSON.stringify(packSkeleton(graphSkeleton(analysis))) };
 }
+
+/**
+ * The webview API as VS Code gives it to the page, run in the page before its scripts (`page.addInitScript(
+ * fakeVsCodeApi, { theme, initialState })`): messages go to the test's `__host` function and its replies come
+ * back as the host's; the page's saved state is kept (and readable as `webviewState()`); the theme's class
+ * is set on the body. Self-contained: Playwright sends its source to the page.
+ */
+export function fakeVsCodeApi({ theme, initialState }: { theme: string; initialState?: unknown }): void {
+  let state: unknown = initialState;
+  (window as unknown as { webviewState: () => unknown }).webviewState = () => state;
+  (window as unknown as { acquireVsCodeApi: unknown }).acquireVsCodeApi = () => ({
+    postMessage: (message: unknown) => {
+      void (window as unknown as { __host(m: unknown): Promise<string> }).__host(message).then((reply) => {
+        if (reply) window.postMessage(JSON.parse(reply), '*');
+      });
+    },
+    getState: () => state,
+    setState: (s: unknown) => (state = s),
+  });
+  document.addEventListener('DOMContentLoaded', () => document.body.classList.add(theme));
+}
