@@ -107,7 +107,17 @@ export class FieldReader extends protobuf.Reader {
       if (b < 0x80) {
         this.pos++;
         if (!this.prepaid) this.spend(VALUE_BYTES);
-        return (protobuf.util.Long as unknown as typeof import('long').default).fromInt(b);
+        return LongClass.fromInt(b);
+      }
+      // A two-byte varint (dims like 768 or 3072): one shared instance per value too. Charged as a Long of
+      // its own, as before, so the budget's limits do not move.
+      if (this.pos + 1 < this.len) {
+        const b1 = this.buf[this.pos + 1];
+        if (b1 < 0x80) {
+          this.pos += 2;
+          if (!this.prepaid) this.spend(LONG_BYTES);
+          return sharedLong((b & 0x7f) | (b1 << 7));
+        }
       }
     }
     if (!this.prepaid) this.spend(LONG_BYTES);
@@ -125,6 +135,17 @@ export class FieldReader extends protobuf.Reader {
     copy.set(this.buf.subarray(start, end));
     return copy;
   }
+}
+
+const LongClass = protobuf.util.Long as unknown as typeof import('long').default;
+/**
+ * Longs of 128 … 16,383, made on first use and shared: every tensor of a transformer has dims like these, and
+ * a Long each (what protobufjs builds) is an object that lives as long as the model. Nothing changes a Long.
+ */
+const SHARED_LONGS: (Long | undefined)[] = [];
+
+function sharedLong(value: number): Long {
+  return (SHARED_LONGS[value] ??= LongClass.fromBits(value, 0, false));
 }
 
 /** Most values (fields and int64 list elements) one model may decode into, whatever its size. */
