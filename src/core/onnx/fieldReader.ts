@@ -174,11 +174,12 @@ function asBuffer(bytes: Uint8Array): Buffer {
  * long) is decoded by protobufjs's own code, so every string is exactly what protobufjs would return.
  */
 class StringTable {
-  /** Holes where `hashes` is 0 (never read there): filling a new table cost more than the lookups. */
-  private table: (string | undefined)[] = new Array<string | undefined>(1024);
-  /** Each slot's hash, 0 for an empty slot: a probe reads this dense array, and the string only on a match. */
+  /** The distinct strings, in the order met. The table holds their indices, so growing it moves numbers only. */
+  private strings: string[] = [];
+  /** Per slot: 1 + the index of its string in `strings`, 0 for an empty slot. */
+  private slots = new Int32Array(1024);
+  /** Each slot's hash: a probe reads this dense array, and the string only on a match. */
   private hashes = new Int32Array(1024);
-  private count = 0;
 
   get(buf: Uint8Array, text: Buffer, start: number, end: number): string {
     const length = end - start;
@@ -190,40 +191,40 @@ class StringTable {
       if (b >= 0x80) return protobuf.util.utf8.read(buf, start, end);
       hash = Math.imul(hash ^ b, 0x01000193);
     }
-    if (hash === 0) hash = 1; // 0 marks an empty slot
+    const slots = this.slots;
     const hashes = this.hashes;
-    const mask = hashes.length - 1;
+    const mask = slots.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const known = hashes[slot];
+      const known = slots[slot];
       if (known === 0) {
         const decoded = text.toString('latin1', start, end); // ASCII: latin1 and UTF-8 agree
         this.insert(slot, hash, decoded);
         return decoded;
       }
-      if (known === hash) {
-        const candidate = this.table[slot]!;
+      if (hashes[slot] === hash) {
+        const candidate = this.strings[known - 1];
         if (candidate.length === length && sameAscii(candidate, buf, start)) return candidate;
       }
     }
   }
 
   private insert(slot: number, hash: number, text: string): void {
-    this.table[slot] = text;
+    this.strings.push(text);
+    this.slots[slot] = this.strings.length;
     this.hashes[slot] = hash;
-    if (++this.count * 2 <= this.table.length) return;
+    if (this.strings.length * 2 <= this.slots.length) return;
     // Keep the table at most half full: grow and re-insert.
-    const oldTable = this.table;
+    const oldSlots = this.slots;
     const oldHashes = this.hashes;
-    this.table = new Array<string | undefined>(oldTable.length * 2);
-    this.hashes = new Int32Array(oldTable.length * 2);
-    const mask = this.table.length - 1;
-    for (let i = 0; i < oldTable.length; i++) {
-      const h = oldHashes[i];
-      if (h === 0) continue;
-      let at = h & mask;
-      while (this.hashes[at] !== 0) at = (at + 1) & mask;
-      this.table[at] = oldTable[i];
-      this.hashes[at] = h;
+    this.slots = new Int32Array(oldSlots.length * 2);
+    this.hashes = new Int32Array(oldSlots.length * 2);
+    const mask = this.slots.length - 1;
+    for (let i = 0; i < oldSlots.length; i++) {
+      if (oldSlots[i] === 0) continue;
+      let at = oldHashes[i] & mask;
+      while (this.slots[at] !== 0) at = (at + 1) & mask;
+      this.slots[at] = oldSlots[i];
+      this.hashes[at] = oldHashes[i];
     }
   }
 }
