@@ -79,6 +79,7 @@ export class GraphView {
   private readonly producers = new Map<string, NodeView>();
   private edgeIndex: GraphEdges<NodeView> | undefined;
   private initializerOutputSet: Set<string> | undefined;
+  private outputNames: Set<string> | undefined;
 
   constructor(
     readonly proto: onnx.GraphProto.$Properties,
@@ -166,8 +167,10 @@ export class GraphView {
     return this.initializerOutputSet;
   }
 
+  /** Whether a value is an output of this graph (by a set of their names, made on first use). */
   isGraphOutput(value: string): boolean {
-    return this.outputs.some((o) => o.name === value);
+    this.outputNames ??= new Set(this.outputs.map((o) => o.name));
+    return this.outputNames.has(value);
   }
 
   /** This graph and all graphs nested in it. */
