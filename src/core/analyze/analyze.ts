@@ -39,7 +39,8 @@ export function analyzeModel(view: ModelView, ops: OpRegistry = OPS): Analysis {
       }),
     );
   }
-  for (const shuffle of state.shuffles) diagnostics.push(...shuffleFindings(state, index, shuffle));
+  const outputs = state.shuffles.length > 0 ? firstOutputOfClass(state, index) : undefined;
+  for (const shuffle of state.shuffles) diagnostics.push(...shuffleFindings(state, index, shuffle, outputs!));
   diagnostics.push(...externalDataFindings(view));
   diagnostics.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   const report: AnalysisReport = {
@@ -59,8 +60,26 @@ function groupField(groups: ChannelGroup[]): { group?: string } {
   return groups.length > 0 ? { group: groups[0].id } : {};
 }
 
+/**
+ * For every class of channels that reaches a graph output, the position in `state.outputs` of the first such
+ * output: found once, so that each pixel shuffle looks its own channels up instead of scanning every output.
+ */
+function firstOutputOfClass(state: ChannelState, index: GroupIndex): Map<number, number> {
+  const first = new Map<number, number>();
+  for (let o = 0; o < state.outputs.length; o++) {
+    const classes = index.classesOf(state.outputs[o]);
+    for (let c = 0; c < classes.length; c++) if (!first.has(classes[c])) first.set(classes[c], o);
+  }
+  return first;
+}
+
 /** PS001 (block structure), PS004 (a block straddles a Concat boundary), PS006 (output reaches a graph output). */
-function shuffleFindings(state: ChannelState, index: GroupIndex, shuffle: ShuffleRecord): Diagnostic[] {
+function shuffleFindings(
+  state: ChannelState,
+  index: GroupIndex,
+  shuffle: ShuffleRecord,
+  outputOfClass: Map<number, number>,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const { info, input } = shuffle;
   const groups = index.groupsOf(input);
@@ -103,8 +122,11 @@ function shuffleFindings(state: ChannelState, index: GroupIndex, shuffle: Shuffl
       );
     }
   }
-  const outputClasses = new Set(index.classesOf(shuffle.output));
-  const reaches = state.outputs.find((space) => index.classesOf(space).some((cls) => outputClasses.has(cls)));
+  // The first graph output that shares a class with the shuffle's output.
+  let first = Infinity;
+  for (const cls of index.classesOf(shuffle.output))
+    first = Math.min(first, outputOfClass.get(cls) ?? Infinity);
+  const reaches = first < Infinity ? state.outputs[first] : undefined;
   if (reaches) {
     out.push(
       diagnostic('PS006', {

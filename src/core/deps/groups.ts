@@ -164,13 +164,13 @@ type MemberPlace = Pick<GroupMember, 'node' | 'tensor' | 'axis'>;
 
 /** Each member joins the groups of its space, once per group (by node, tensor and axis). */
 function addMembers(members: readonly SpaceMember[], index: Index): void {
-  const memberKeys = new Map<ChannelGroup, Set<string>>(); // only for groups with many members
+  const placesOf = new Map<ChannelGroup, Map<string, MemberPlace[]>>(); // only for groups with many members
   for (let m = 0; m < members.length; m++) {
     const member = members[m];
     const memberGroups = index.groupsOf(member.space);
     for (let g = 0; g < memberGroups.length; g++) {
       const group = memberGroups[g];
-      if (isNewMember(group, member, memberKeys)) group.members.push(toMember(member));
+      if (isNewMember(group, member, placesOf)) group.members.push(toMember(member));
     }
   }
 }
@@ -231,33 +231,39 @@ class Root implements RootLayer {
 
 /**
  * True unless the group has a member with this one's node, tensor and axis. A group has a handful of
- * members, compared one by one; past a few dozen, by key (the set made on first need), so a group that
- * gathers thousands stays linear.
+ * members, compared one by one; past a few dozen, those of the same tensor (an index made on first need,
+ * keyed by the tensor's name, which the model already holds), so a group that gathers thousands stays linear.
  */
 function isNewMember(
   group: ChannelGroup,
   member: MemberPlace,
-  keysOf: Map<ChannelGroup, Set<string>>,
+  placesOf: Map<ChannelGroup, Map<string, MemberPlace[]>>,
 ): boolean {
   const known = group.members;
   if (known.length <= 32) {
-    for (let k = 0; k < known.length; k++) {
-      if (known[k].node === member.node && known[k].tensor === member.tensor && known[k].axis === member.axis)
-        return false;
-    }
+    for (let k = 0; k < known.length; k++) if (samePlace(known[k], member)) return false;
     return true;
   }
-  let keys = keysOf.get(group);
-  if (!keys) keysOf.set(group, (keys = new Set(known.map(memberKey))));
-  const key = memberKey(member);
-  if (keys.has(key)) return false;
-  keys.add(key);
+  let byTensor = placesOf.get(group);
+  if (!byTensor) {
+    byTensor = new Map();
+    for (let k = 0; k < known.length; k++) addPlace(byTensor, known[k]);
+    placesOf.set(group, byTensor);
+  }
+  const same = byTensor.get(member.tensor);
+  if (same) for (let k = 0; k < same.length; k++) if (samePlace(same[k], member)) return false;
+  addPlace(byTensor, member);
   return true;
 }
 
-/** Node and tensor names prefixed with their lengths: no two different members share a key. */
-function memberKey(member: MemberPlace): string {
-  return `${member.node.length}:${member.node}${member.tensor.length}:${member.tensor}:${member.axis}`;
+function samePlace(a: MemberPlace, b: MemberPlace): boolean {
+  return a.node === b.node && a.tensor === b.tensor && a.axis === b.axis;
+}
+
+function addPlace(byTensor: Map<string, MemberPlace[]>, place: MemberPlace): void {
+  const list = byTensor.get(place.tensor);
+  if (list) list.push(place);
+  else byTensor.set(place.tensor, [place]);
 }
 
 /** The report's member: its `role` is the label for people (the wire name of design contract §5). */

@@ -56,14 +56,9 @@ function insertSorted(list: NodeView[], node: NodeView): void {
 
 /** True when every node's producers come before it (what ONNX requires, and what exporters write). */
 function isSorted(graph: GraphView): boolean {
-  // Indexed loops (docs/performance.md).
+  const { start, producer } = graph.edges();
   const nodes = graph.nodes;
-  for (let n = 0; n < nodes.length; n++) {
-    const inputs = nodes[n].inputs;
-    for (let i = 0; i < inputs.length; i++) {
-      const producer = inputs[i] ? graph.producer(inputs[i]) : undefined;
-      if (producer && producer.index >= n) return false;
-    }
-  }
+  for (let n = 0; n < nodes.length; n++)
+    for (let k = start[n]; k < start[n + 1]; k++) if (producer[k] >= n) return false;
   return true;
 }

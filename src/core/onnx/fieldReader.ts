@@ -107,7 +107,17 @@ export class FieldReader extends protobuf.Reader {
       if (b < 0x80) {
         this.pos++;
         if (!this.prepaid) this.spend(VALUE_BYTES);
-        return (protobuf.util.Long as unknown as typeof import('long').default).fromInt(b);
+        return LongClass.fromInt(b);
+      }
+      // A two-byte varint (dims like 768 or 3072): one shared instance per value too. Charged as a Long of
+      // its own, as before, so the budget's limits do not move.
+      if (this.pos + 1 < this.len) {
+        const b1 = this.buf[this.pos + 1];
+        if (b1 < 0x80) {
+          this.pos += 2;
+          if (!this.prepaid) this.spend(LONG_BYTES);
+          return sharedLong((b & 0x7f) | (b1 << 7));
+        }
       }
     }
     if (!this.prepaid) this.spend(LONG_BYTES);
@@ -125,6 +135,17 @@ export class FieldReader extends protobuf.Reader {
     copy.set(this.buf.subarray(start, end));
     return copy;
   }
+}
+
+const LongClass = protobuf.util.Long as unknown as typeof import('long').default;
+/**
+ * Longs of 128 … 16,383, made on first use and shared: every tensor of a transformer has dims like these, and
+ * a Long each (what protobufjs builds) is an object that lives as long as the model. Nothing changes a Long.
+ */
+const SHARED_LONGS: (Long | undefined)[] = [];
+
+function sharedLong(value: number): Long {
+  return (SHARED_LONGS[value] ??= LongClass.fromBits(value, 0, false));
 }
 
 /** Most values (fields and int64 list elements) one model may decode into, whatever its size. */
@@ -153,11 +174,12 @@ function asBuffer(bytes: Uint8Array): Buffer {
  * long) is decoded by protobufjs's own code, so every string is exactly what protobufjs would return.
  */
 class StringTable {
-  /** Holes where `hashes` is 0 (never read there): filling a new table cost more than the lookups. */
-  private table: (string | undefined)[] = new Array<string | undefined>(1024);
-  /** Each slot's hash, 0 for an empty slot: a probe reads this dense array, and the string only on a match. */
+  /** The distinct strings, in the order met. The table holds their indices, so growing it moves numbers only. */
+  private strings: string[] = [];
+  /** Per slot: 1 + the index of its string in `strings`, 0 for an empty slot. */
+  private slots = new Int32Array(1024);
+  /** Each slot's hash: a probe reads this dense array, and the string only on a match. */
   private hashes = new Int32Array(1024);
-  private count = 0;
 
   get(buf: Uint8Array, text: Buffer, start: number, end: number): string {
     const length = end - start;
@@ -169,40 +191,40 @@ class StringTable {
       if (b >= 0x80) return protobuf.util.utf8.read(buf, start, end);
       hash = Math.imul(hash ^ b, 0x01000193);
     }
-    if (hash === 0) hash = 1; // 0 marks an empty slot
+    const slots = this.slots;
     const hashes = this.hashes;
-    const mask = hashes.length - 1;
+    const mask = slots.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const known = hashes[slot];
+      const known = slots[slot];
       if (known === 0) {
         const decoded = text.toString('latin1', start, end); // ASCII: latin1 and UTF-8 agree
         this.insert(slot, hash, decoded);
         return decoded;
       }
-      if (known === hash) {
-        const candidate = this.table[slot]!;
+      if (hashes[slot] === hash) {
+        const candidate = this.strings[known - 1];
         if (candidate.length === length && sameAscii(candidate, buf, start)) return candidate;
       }
     }
   }
 
   private insert(slot: number, hash: number, text: string): void {
-    this.table[slot] = text;
+    this.strings.push(text);
+    this.slots[slot] = this.strings.length;
     this.hashes[slot] = hash;
-    if (++this.count * 2 <= this.table.length) return;
+    if (this.strings.length * 2 <= this.slots.length) return;
     // Keep the table at most half full: grow and re-insert.
-    const oldTable = this.table;
+    const oldSlots = this.slots;
     const oldHashes = this.hashes;
-    this.table = new Array<string | undefined>(oldTable.length * 2);
-    this.hashes = new Int32Array(oldTable.length * 2);
-    const mask = this.table.length - 1;
-    for (let i = 0; i < oldTable.length; i++) {
-      const h = oldHashes[i];
-      if (h === 0) continue;
-      let at = h & mask;
-      while (this.hashes[at] !== 0) at = (at + 1) & mask;
-      this.table[at] = oldTable[i];
-      this.hashes[at] = h;
+    this.slots = new Int32Array(oldSlots.length * 2);
+    this.hashes = new Int32Array(oldSlots.length * 2);
+    const mask = this.slots.length - 1;
+    for (let i = 0; i < oldSlots.length; i++) {
+      if (oldSlots[i] === 0) continue;
+      let at = oldHashes[i] & mask;
+      while (this.slots[at] !== 0) at = (at + 1) & mask;
+      this.slots[at] = oldSlots[i];
+      this.hashes[at] = oldHashes[i];
     }
   }
 }

@@ -6,7 +6,7 @@ import { type ExternalDataRef, ExternalFiles, parseExternalData } from './extern
 import { FileSource } from './fileSource';
 import { WindowedSource } from './windowedSource';
 import type { onnx } from './proto/onnx.js';
-import type { MessageSpan, PayloadSegment, SpanTable } from './spanTable';
+import { CONTAINER_TYPES, type MessageSpan, type PayloadSegment, type SpanTable } from './spanTable';
 import { toDimension } from './int64';
 
 /** A piece of tensor data: bytes in memory, or a byte range of some source (copied without loading). */
@@ -45,6 +45,7 @@ export class ModelFile {
 
   private currentSource: ByteSource;
   private rows: Map<object, number> | undefined;
+  private tensorRows: Map<object, number> | undefined;
 
   constructor(
     readonly proto: onnx.ModelProto,
@@ -155,6 +156,21 @@ export class ModelFile {
     return this.rows;
   }
 
+  /**
+   * The row of a tensor decoded from this file. An analysis reads a few tensors (Reshape targets): their own
+   * index holds only the tensors, a fraction of the messages of a large model, unless the full one exists.
+   */
+  private tensorRowOf(tensor: object): number | undefined {
+    if (this.rows) return this.rows.get(tensor);
+    if (!this.tensorRows) {
+      this.tensorRows = new Map();
+      const types = this.spans.type;
+      for (let row = 0; row < this.messages.length; row++)
+        if (types[row] === TENSOR) this.tensorRows.set(this.messages[row], row);
+    }
+    return this.tensorRows.get(tensor);
+  }
+
   /** Gives a tensor built by an edit its data, as chunks (copied by range when the model is written). */
   setTensorData(tensor: onnx.TensorProto.$Properties, chunks: readonly DataChunk[]): void {
     this.newData.set(tensor, chunks);
@@ -163,7 +179,7 @@ export class ModelFile {
   locate(tensor: onnx.TensorProto.$Properties): TensorLocation {
     const chunks = this.newData.get(tensor);
     if (chunks) return { kind: 'chunks', chunks };
-    const row = this.rowOf(tensor);
+    const row = this.tensorRowOf(tensor);
     const spans = this.spans;
     // A tensor read from the file is external as the structure walk decoded its data_location (the one
     // decoding); a tensor an edit built says so itself.
@@ -214,6 +230,8 @@ export class ModelFile {
     this.source.close();
   }
 }
+
+const TENSOR = CONTAINER_TYPES.indexOf('Tensor');
 
 function hasInlineData(tensor: onnx.TensorProto.$Properties): boolean {
   return Boolean(

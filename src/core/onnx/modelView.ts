@@ -1,4 +1,5 @@
 import { Attributes } from './attributes';
+import { GraphEdges } from './graphEdges';
 import { toSafeNumber } from './int64';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
@@ -76,8 +77,9 @@ export class GraphView {
   readonly valueInfo = new Map<string, ValueType>();
   readonly subgraphs: { node: NodeView; attribute: string; graph: GraphView }[] = [];
   private readonly producers = new Map<string, NodeView>();
-  private consumerMap: Map<string, NodeView[]> | undefined;
+  private edgeIndex: GraphEdges<NodeView> | undefined;
   private initializerOutputSet: Set<string> | undefined;
+  private outputNames: Set<string> | undefined;
 
   constructor(
     readonly proto: onnx.GraphProto.$Properties,
@@ -133,21 +135,14 @@ export class GraphView {
     return this.producers.get(value);
   }
 
-  /** The nodes that read a value (built on first use: most analyses never ask). */
+  /** The nodes that read a value, in node order. */
   consumers(value: string): readonly NodeView[] {
-    if (!this.consumerMap) {
-      const map = new Map<string, NodeView[]>();
-      for (const node of this.nodes) {
-        for (const input of node.inputs) {
-          if (!input) continue;
-          const list = map.get(input);
-          if (list) list.push(node);
-          else map.set(input, [node]);
-        }
-      }
-      this.consumerMap = map;
-    }
-    return this.consumerMap.get(value) ?? [];
+    return this.edges().consumers(value, this.producers.get(value));
+  }
+
+  /** The producer of every node input, and the readers of every produced value (built on first use). */
+  edges(): GraphEdges<NodeView> {
+    return (this.edgeIndex ??= new GraphEdges(this.nodes, this.producers));
   }
 
   /** An initializer of this graph or of an enclosing graph (subgraphs may use outer-scope weights). */
@@ -172,8 +167,10 @@ export class GraphView {
     return this.initializerOutputSet;
   }
 
+  /** Whether a value is an output of this graph (by a set of their names, made on first use). */
   isGraphOutput(value: string): boolean {
-    return this.outputs.some((o) => o.name === value);
+    this.outputNames ??= new Set(this.outputs.map((o) => o.name));
+    return this.outputNames.has(value);
   }
 
   /** This graph and all graphs nested in it. */

@@ -49,6 +49,9 @@ const CHILD_TYPE: number[][] = FIELDS.map((byNumber) =>
 const LIST_FIELDS: FieldInfo[][] = FIELDS.map((byNumber) =>
   byNumber.filter((f): f is FieldInfo => f !== undefined && f.repeated && !f.payload),
 );
+// The walk keeps the fields of a message it met as the bits of one number.
+if (FIELDS.some((byNumber) => byNumber.length > 32))
+  throw new Error('internal: a container field number past 31');
 const CLASSES: MessageClass[] = CONTAINER_TYPES.map((type) => MESSAGE_CLASSES[type]);
 const TENSOR = TYPE_INDEX.get('Tensor')!;
 const DATA_LOCATION = 14;
@@ -104,6 +107,7 @@ class Walker {
     const message = new CLASSES[type]() as Record<string, unknown>;
     this.messages.push(message); // at index `row`: rows are numbered in the order messages are met
     let seen = 0; // singular container fields met so far, as bits (their numbers are all below 32)
+    let present = 0; // the schema's fields met, as bits: only their lists need sealing
     let run = valueStart; // the first byte of the leaf fields not yet decoded
     cursor.keep = run;
     cursor.pos = valueStart;
@@ -148,6 +152,7 @@ class Walker {
       if (fieldEnd > end)
         throw truncated(`field ${fieldNo} at byte ${fieldStart} runs past the end of its message`);
       const info = fieldNo < fields.length ? fields[fieldNo] : undefined;
+      if (info !== undefined) present |= 1 << fieldNo;
       if (info?.container && wireType === 2) {
         if (!info.repeated) {
           // protobuf merges a repeated singular message; no exporter writes one, and spans could not follow.
@@ -184,7 +189,7 @@ class Walker {
     if (run < end) this.decodeFields(message, type, run, end, depth);
     this.spans.close(row);
     if (this.spans.external[row] === 1) this.external.push(message as onnx.TensorProto.$Properties);
-    return seal(message, type);
+    return seal(message, type, present);
   }
 
   /**
@@ -270,9 +275,16 @@ function adopt(message: Record<string, unknown>, info: FieldInfo, child: object)
   else message[info.name] = [child];
 }
 
-/** Ends a decoded message: its lists trimmed, the lists of messages and the message itself frozen. */
-function seal(message: Record<string, unknown>, type: number): object {
-  for (const info of LIST_FIELDS[type]) {
+/**
+ * Ends a decoded message: its lists trimmed, the lists of messages and the message itself frozen. `present`
+ * has a bit for each field of the schema the message holds: a list field it does not hold is the prototype's
+ * shared empty list (an attribute has seven list fields and holds one at most, as a rule).
+ */
+function seal(message: Record<string, unknown>, type: number, present: number): object {
+  const lists = LIST_FIELDS[type];
+  for (let i = 0; i < lists.length; i++) {
+    const info = lists[i];
+    if ((present & (1 << info.no)) === 0) continue;
     // An empty list is the prototype's shared one (or, rarely, an empty packed field's own): nothing to do.
     const list = message[info.name] as unknown[];
     if (list.length === 0) continue;

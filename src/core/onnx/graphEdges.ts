@@ -1,0 +1,99 @@
+/** What the edges need of a node: its inputs, by value name, and its index in the graph. */
+interface EdgeNode {
+  readonly index: number;
+  readonly inputs: readonly string[];
+}
+
+/**
+ * Who reads what in one graph, in typed arrays: for every node input (in node order, then input order, a
+ * "flat input") the node that produces it, and for every node the flat inputs its outputs feed. Built once,
+ * on first use, with one lookup per input; the producer check of the topological order and the consumers of
+ * every produced value then cost no lookup by name at all (a 50,000-node graph has ~130,000 inputs).
+ */
+export class GraphEdges<T extends EdgeNode> {
+  /** Node n's inputs are the flat inputs start[n] … start[n + 1] − 1. */
+  readonly start: Int32Array;
+  /** The index of the node that produces each flat input, −1 for none (a graph input, a weight, '', …). */
+  readonly producer: Int32Array;
+  /** The node each flat input belongs to. */
+  private readonly reader: Int32Array;
+  /** The flat inputs node p's outputs feed are feeds[feedStart[p]] … feeds[feedStart[p + 1] − 1], ascending. */
+  private readonly feedStart: Int32Array;
+  private readonly feeds: Int32Array;
+  /** Readers of the values no node produces, by name (built only when one is asked for). */
+  private unproduced: Map<string, number[]> | undefined;
+
+  constructor(
+    private readonly nodes: readonly T[],
+    producers: ReadonlyMap<string, EdgeNode>,
+  ) {
+    const count = nodes.length;
+    this.start = new Int32Array(count + 1);
+    for (let n = 0; n < count; n++) this.start[n + 1] = this.start[n] + nodes[n].inputs.length;
+    const total = this.start[count];
+    this.producer = new Int32Array(total);
+    this.reader = new Int32Array(total);
+    const fed = new Int32Array(count + 1);
+    for (let n = 0; n < count; n++) this.link(nodes[n].inputs, n, producers, fed);
+    // Counts to offsets; then each producer's feeds in flat-input order.
+    this.feedStart = new Int32Array(count + 1);
+    for (let p = 0; p < count; p++) this.feedStart[p + 1] = this.feedStart[p] + fed[p];
+    this.feeds = new Int32Array(this.feedStart[count]);
+    const next = this.feedStart.slice(0, count);
+    for (let k = 0; k < total; k++) {
+      const p = this.producer[k];
+      if (p >= 0) this.feeds[next[p]++] = k;
+    }
+  }
+
+  /** Records the producer of each input of node n (a function per node: docs/performance.md). */
+  private link(
+    inputs: readonly string[],
+    n: number,
+    producers: ReadonlyMap<string, EdgeNode>,
+    fed: Int32Array,
+  ): void {
+    const at = this.start[n];
+    for (let i = 0; i < inputs.length; i++) {
+      const producer = inputs[i] ? producers.get(inputs[i]) : undefined;
+      const p = producer ? producer.index : -1;
+      this.producer[at + i] = p;
+      this.reader[at + i] = n;
+      if (p >= 0) fed[p]++;
+    }
+  }
+
+  /**
+   * The nodes that read `value`, in node order (a node that reads it twice is listed twice). `producer` is
+   * the node that produces it in this graph, if one does.
+   */
+  consumers(value: string, producer: EdgeNode | undefined): T[] {
+    const out: T[] = [];
+    if (producer) {
+      const p = producer.index;
+      for (let e = this.feedStart[p]; e < this.feedStart[p + 1]; e++) {
+        const k = this.feeds[e];
+        const n = this.reader[k];
+        if (this.nodes[n].inputs[k - this.start[n]] === value) out.push(this.nodes[n]);
+      }
+      return out;
+    }
+    const readers = (this.unproduced ??= this.readersOfUnproduced()).get(value);
+    if (readers) for (let i = 0; i < readers.length; i++) out.push(this.nodes[readers[i]]);
+    return out;
+  }
+
+  private readersOfUnproduced(): Map<string, number[]> {
+    const map = new Map<string, number[]>();
+    for (let k = 0; k < this.producer.length; k++) {
+      if (this.producer[k] >= 0) continue;
+      const n = this.reader[k];
+      const value = this.nodes[n].inputs[k - this.start[n]];
+      if (!value) continue;
+      const list = map.get(value);
+      if (list) list.push(n);
+      else map.set(value, [n]);
+    }
+    return map;
+  }
+}

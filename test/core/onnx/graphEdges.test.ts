@@ -1,0 +1,83 @@
+// The graph's edges (who produces each node input, who reads each value) are typed arrays built from one
+// lookup per input. They must answer exactly what a scan of the nodes answers: readers in node order, a node
+// that reads a value twice listed twice, the outputs of a multi-output node told apart, values that no node
+// produces (inputs, initializers), and a graph whose nodes are not sorted.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { onnx } from '../../../src/core/onnx/proto/onnx.js';
+import { topologicalOrder } from '../../../src/core/graph/topology';
+import { type GraphView, ModelView } from '../../../src/core/onnx/modelView';
+import { openModelBytes } from '../../../src/core/onnx/reader';
+import { ModelBuilder } from '../../builder/model-builder';
+
+function graphOf(bytes: Uint8Array): GraphView {
+  return new ModelView(openModelBytes(bytes)).graph;
+}
+
+/** x → Split → (a, b); Add(a, a); Mul(a, b); one initializer read by two nodes. */
+function branchy(): onnx.ModelProto.$Properties {
+  const b = new ModelBuilder({ opset: 17 });
+  const x = b.input('x', [1, 8, 4, 4]);
+  const [p, q] = b.split(x, [4, 4], { axis: 1 });
+  const twice = b.add(p, p, { name: 'twice' });
+  const mixed = b.mul(p, q, { name: 'mixed' });
+  const w = b.initializer('shared.weight', [1, 4, 1, 1], [1, 2, 3, 4]);
+  const c1 = b.mul(twice, w, { name: 'c1' });
+  const c2 = b.mul(mixed, w, { name: 'c2' });
+  b.output(b.add(c1, c2, { name: 'sum' }));
+  return b.build().model;
+}
+
+/** Every value's readers by scanning the nodes: the reference. */
+function scanned(graph: GraphView, value: string): string[] {
+  const out: string[] = [];
+  for (const node of graph.nodes) for (const input of node.inputs) if (input === value) out.push(node.name);
+  return out;
+}
+
+function everyValue(graph: GraphView): Set<string> {
+  const values = new Set<string>(['missing', '']);
+  for (const node of graph.nodes) for (const v of [...node.inputs, ...node.outputs]) values.add(v);
+  for (const name of graph.initializers.keys()) values.add(name);
+  return values;
+}
+
+describe('graph edges', () => {
+  test('consumers are what a scan of the nodes finds, for produced and unproduced values', () => {
+    const graph = graphOf(onnx.ModelProto.encode(branchy()).finish());
+    for (const value of everyValue(graph)) {
+      const found = graph.consumers(value).map((n) => n.name);
+      // The empty name is no value: nothing reads it.
+      assert.deepEqual(found, value === '' ? [] : scanned(graph, value), `readers of '${value}'`);
+    }
+    const split = graph.nodes.find((n) => n.opType === 'Split')!;
+    assert.deepEqual(
+      graph.consumers(split.outputs[0]).map((n) => n.name),
+      ['twice', 'twice', 'mixed'],
+    );
+    assert.deepEqual(
+      graph.consumers('shared.weight').map((n) => n.name),
+      ['c1', 'c2'],
+    );
+  });
+
+  test('in a graph written backwards the edges still find every reader, and the order puts producers first', () => {
+    const model = branchy();
+    model.graph!.node!.reverse();
+    const graph = graphOf(onnx.ModelProto.encode(model).finish());
+    for (const value of everyValue(graph))
+      if (value)
+        assert.deepEqual(
+          graph.consumers(value).map((n) => n.name),
+          scanned(graph, value),
+        );
+    const order = topologicalOrder(graph);
+    assert.equal(order.length, graph.nodes.length);
+    const at = new Map(order.map((n, i) => [n, i]));
+    for (const node of graph.nodes)
+      for (const input of node.inputs) {
+        const producer = graph.producer(input);
+        if (producer) assert.ok(at.get(producer)! < at.get(node)!, `${producer.name} before ${node.name}`);
+      }
+  });
+});
