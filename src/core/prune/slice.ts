@@ -52,56 +52,69 @@ export function sliceTensor(
   }
   const element = bits / 8;
   const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d, 'a tensor dimension'));
-  const kept = dims.map((size, axis) => {
-    const gone = remove.get(axis);
-    if (!gone) return undefined;
-    for (const i of gone)
+  dims.forEach((size, axis) => {
+    for (const i of remove.get(axis) ?? [])
       if (i < 0 || i >= size)
         throw new Error(`internal: removing index out of range on axis ${axis} of '${name}' (${size})`);
-    const indices: number[] = [];
-    for (let i = 0; i < size; i++) if (!gone.has(i)) indices.push(i);
-    return indices;
   });
-  const newDims = dims.map((d, axis) => kept[axis]?.length ?? d);
+  const newDims = dims.map((d, axis) => d - (remove.get(axis)?.size ?? 0));
   const located = tensorBytesSource(file, tensor);
   const total = dims.reduce((a, b) => a * b, 1) * element;
   // A small tensor is read in one go when its data is written (one read instead of one per kept run:
   // thousands of small weights), not now: read now, every sliced tensor would sit in memory until the write.
   const whole = total <= SMALL_TENSOR && !(located.source instanceof MemorySource);
-  const data = gather(located.source, located.base, dims, kept, element, whole ? total : 0, buffers);
+  const data = gather(located.source, located.base, dims, remove, element, whole ? total : 0, buffers);
   return { tensor: withChanges(tensor, { dims: newDims.map((d) => toLong(d)) }), data };
 }
 
-/** The kept elements (row-major) of a tensor whose axes keep `kept[axis]` (undefined: all). */
+/** The indices each axis keeps (sorted; undefined: all of them). */
+function keptIndices(dims: readonly number[], remove: ReadonlyMap<number, ReadonlySet<number>>) {
+  return dims.map((size, axis) => {
+    const gone = remove.get(axis);
+    if (!gone) return undefined;
+    const indices: number[] = [];
+    for (let i = 0; i < size; i++) if (!gone.has(i)) indices.push(i);
+    return indices;
+  });
+}
+
+/**
+ * The kept elements (row-major) of a tensor with `remove[axis]` removed from its axes. How to copy them (the
+ * kept indices, their runs) is worked out when the data is produced, not before: a prune slices tens of
+ * thousands of tensors before writing any, and all that would live until the write.
+ */
 function gather(
   from: ByteSource,
   at: number,
   dims: number[],
-  kept: (number[] | undefined)[],
+  remove: ReadonlyMap<number, ReadonlySet<number>>,
   element: number,
   /** When > 0: the tensor's byte size, read whole into memory before gathering. */
   readWhole: number,
   buffers: SliceBuffers,
 ): LazyChunk {
-  const first = kept.findIndex((k) => k !== undefined);
-  const outer = dims.slice(0, first).reduce((a, b) => a * b, 1);
-  const block = dims.slice(first + 1).reduce((a, b) => a * b, 1) * element; // bytes of one index of `first`
-  const inner = kept.slice(first + 1);
-  const innerDims = dims.slice(first + 1);
-  const deeper = inner.some((k) => k !== undefined);
-  const keptBlock = innerDims.reduce((n, d, i) => n * (inner[i]?.length ?? d), 1) * element;
-  const slab = dims[first] * block; // every index of `first` for one outer index
-  const keptSlab = kept[first]!.length * keptBlock;
-  const length = outer * keptSlab;
-  // A small slab (a [1000, 4096] weight sliced on its columns) is read whole and its kept runs copied in one
-  // go; a large one is read run by run of `first`, blocks by blocks.
-  const slabRuns = slab <= MAX_READ ? KeptRuns.of(dims.slice(first), kept.slice(first), element) : undefined;
-  const blockRuns = slabRuns || !deeper ? undefined : KeptRuns.of(innerDims, inner, element);
-  const plan = slabRuns || blockRuns || !deeper ? undefined : copyPlan(innerDims, inner, element);
-  const runs = toRuns(kept[first]!);
+  let length = element;
+  dims.forEach((d, axis) => (length *= d - (remove.get(axis)?.size ?? 0)));
   return {
     length,
     *produce() {
+      const kept = keptIndices(dims, remove);
+      const first = kept.findIndex((k) => k !== undefined);
+      const outer = dims.slice(0, first).reduce((a, b) => a * b, 1);
+      const block = dims.slice(first + 1).reduce((a, b) => a * b, 1) * element; // bytes of one index of `first`
+      const inner = kept.slice(first + 1);
+      const innerDims = dims.slice(first + 1);
+      const deeper = inner.some((k) => k !== undefined);
+      const keptBlock = innerDims.reduce((n, d, i) => n * (inner[i]?.length ?? d), 1) * element;
+      const slab = dims[first] * block; // every index of `first` for one outer index
+      const keptSlab = kept[first]!.length * keptBlock;
+      // A small slab (a [1000, 4096] weight sliced on its columns) is read whole and its kept runs copied in
+      // one go; a large one is read run by run of `first`, blocks by blocks.
+      const slabRuns =
+        slab <= MAX_READ ? KeptRuns.of(dims.slice(first), kept.slice(first), element) : undefined;
+      const blockRuns = slabRuns || !deeper ? undefined : KeptRuns.of(innerDims, inner, element);
+      const plan = slabRuns || blockRuns || !deeper ? undefined : copyPlan(innerDims, inner, element);
+      const runs = toRuns(kept[first]!);
       let source = from;
       let base = at;
       if (readWhole > 0) {
