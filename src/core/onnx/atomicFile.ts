@@ -14,10 +14,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { type DataChunk, type SourceRange, chunkPieces } from './dataChunk';
+import { type DataChunk, type SourceRange, forEachPiece } from './dataChunk';
 import { OnnxError } from './errors';
-
-const COPY_PIECE = 8 << 20;
 
 /** What the write errors a user can meet mean, by errno code. */
 const WRITE_ERRORS: Record<string, string> = {
@@ -92,10 +90,10 @@ export class AtomicFile {
       this.copyRange(chunk, signal);
       return;
     }
-    for (const piece of chunkPieces(chunk, COPY_PIECE)) {
+    forEachPiece(chunk, (piece) => {
       signal?.throwIfAborted();
       this.writeBytes(piece);
-    }
+    });
   }
 
   /** Makes the file a copy of `path` (in-kernel copy, no buffers); only as the first write. */

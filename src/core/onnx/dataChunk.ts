@@ -32,18 +32,21 @@ export function chunksLength(chunks: readonly DataChunk[]): number {
   return n;
 }
 
-/** The chunk's bytes as pieces, reading a range `piece` bytes at a time. */
-export function* chunkPieces(chunk: DataChunk, piece = 8 << 20): Iterable<Uint8Array> {
+/**
+ * Hands the chunk's bytes to `use` piece by piece, reading a range `piece` bytes at a time. A piece may be
+ * overwritten once `use` returns (buffers are reused): use it or copy it before then.
+ */
+export function forEachPiece(chunk: DataChunk, use: (bytes: Uint8Array) => void, piece = 8 << 20): void {
   if (chunk instanceof Uint8Array) {
-    yield chunk;
+    use(chunk);
   } else if ('source' in chunk) {
     for (let at = chunk.start; at < chunk.end; at += piece)
-      yield chunk.source.read(at, Math.min(piece, chunk.end - at));
+      use(chunk.source.read(at, Math.min(piece, chunk.end - at)));
   } else {
     let produced = 0;
     for (const bytes of chunk.produce()) {
       produced += bytes.length;
-      yield bytes;
+      use(bytes);
     }
     if (produced !== chunk.length)
       throw new Error(`internal: a lazy chunk produced ${produced} bytes, not ${chunk.length}`);

@@ -2,7 +2,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { type ByteSource, MemorySource } from './byteSource';
 import { DataType, dataTypeBits, dataTypeName, rawByteLength } from './dataTypes';
 import { OnnxError } from './errors';
-import { type DataChunk, chunkPieces, chunksLength } from './dataChunk';
+import { type DataChunk, chunksLength, forEachPiece } from './dataChunk';
 import { ModelFile, TENSOR_FIELD_NAMES } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 import type { PayloadSegment } from './structure';
@@ -113,10 +113,10 @@ function concatChunks(chunks: readonly DataChunk[]): Uint8Array {
   let at = 0;
   // Each piece is copied as it comes: a lazy chunk may reuse its buffer for the next piece.
   for (const chunk of chunks) {
-    for (const piece of chunkPieces(chunk)) {
+    forEachPiece(chunk, (piece) => {
       out.set(piece, at);
       at += piece.length;
-    }
+    });
   }
   return out;
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import Long from 'long';
 import { describe, test } from 'node:test';
-import { chunkPieces } from '../../../src/core/onnx/dataChunk';
+import { forEachPiece } from '../../../src/core/onnx/dataChunk';
 import { onnx } from '../../../src/core/onnx/proto/onnx.js';
 import { openModelBytes } from '../../../src/core/onnx/reader';
 import { KeptRuns } from '../../../src/core/prune/keptRuns';
@@ -61,7 +61,7 @@ function sliced(dims: number[], dataType: number, remove: Map<number, Set<number
   const tensor = file.proto.graph!.initializer![0];
   const { tensor: out, data: chunk } = sliceTensor(file, tensor, remove);
   const pieces: Uint8Array[] = [];
-  for (const piece of chunkPieces(chunk)) pieces.push(piece.slice()); // pieces are reused buffers
+  forEachPiece(chunk, (piece) => pieces.push(piece.slice())); // pieces are reused buffers
   const got = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
   pieces.reduce((at, p) => (got.set(p, at), at + p.length), 0);
   const expected = naive(data, dims, remove, ELEMENT_BYTES[dataType]);
@@ -146,10 +146,10 @@ describe('sliceTensor', () => {
     const { data } = sliceTensor(file, file.proto.graph!.initializer![0], remove);
     let total = 0;
     let largest = 0;
-    for (const piece of chunkPieces(data)) {
+    forEachPiece(data, (piece) => {
       total += piece.length;
       largest = Math.max(largest, piece.length);
-    }
+    });
     assert.equal(total, 2000 * 1536 * 4);
     assert.ok(largest <= 4 << 20, `a piece of ${largest} bytes`);
   });
