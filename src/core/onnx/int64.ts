@@ -30,7 +30,9 @@ export function toDimension(value: Int64 | null | undefined, tensor?: string | n
 export function toLong(value: number | bigint): Long {
   if (typeof value === 'bigint') return Long.fromString(value.toString());
   // Small values (most dims and channel counts) are long.js's shared instances, not a new object each.
-  return Number.isInteger(value) && value >= -128 && value < 128 ? Long.fromInt(value) : Long.fromNumber(value);
+  return Number.isInteger(value) && value >= -128 && value < 128
+    ? Long.fromInt(value)
+    : Long.fromNumber(value);
 }
 
 /** An int64 in a model that no real model has (beyond 2^53): a broken or hostile file. */
