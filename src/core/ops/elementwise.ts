@@ -227,6 +227,17 @@ const quantizeActivation: ChannelRule = (state, node) => {
   passThrough(state, node);
   const y = state.space(node.outputs[0]);
   if (!y) return;
+  // Per-axis parameters follow the channels only along the channel axis; along another axis (a scale per
+  // row) they stay as they are, whatever their length. An axis that cannot be placed locks the channels.
+  const rank = state.fact(node.inputs[0])?.shape?.length;
+  let axis = node.attributes.int('axis', 1);
+  if (axis < 0 && rank !== undefined) axis += rank;
+  const perAxis = [1, 2].some((i) => (state.fact(node.inputs[i])?.shape ?? []).some((d) => d !== 1));
+  if (axis < 0 && perAxis) {
+    state.lock(y, `${describe(node)} has per-axis parameters along an axis of unknown place`);
+    return;
+  }
+  if (axis !== y.axis) return;
   for (const [index, label] of [
     [1, 'quantisation scale'],
     [2, 'zero point'],

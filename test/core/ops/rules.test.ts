@@ -274,6 +274,27 @@ describe('channel rules', () => {
     assert.equal(groupOf(a, '/a').prunable, false);
   });
 
+  test('per-axis Quantize/DequantizeLinear on activations: the scale is sliced only when its axis is the channel axis', () => {
+    // x is [1, 3, 8, 8]: a's output is [1, 8, 8, 8], so a scale of 8 fits the channel axis and axis 2 alike.
+    const qdq = (axis: number): Spec[] => [
+      { op: 'QuantizeLinear', in: ['a', 'qs'], out: ['q'], attrs: { axis } },
+      { op: 'DequantizeLinear', in: ['q', 'ds'], out: ['d'], attrs: { axis } },
+    ];
+    const scales = (a: ReturnType<typeof around>) =>
+      groupOf(a, '/a')
+        .members.filter((m) => m.tensor === 'qs' || m.tensor === 'ds')
+        .map((m) => m.tensor);
+    for (const axis of [1, -3]) {
+      const a = around(qdq(axis), { qs: [8], ds: [8] });
+      assert.ok(groupOf(a, '/a').prunable, `axis ${axis}`);
+      assert.deepEqual(scales(a), ['qs', 'ds'], `axis ${axis}`);
+    }
+    for (const axis of [2, -1]) {
+      const a = around(qdq(axis), { qs: [8], ds: [8] });
+      assert.deepEqual(scales(a), [], `axis ${axis}: a scale along the rows is not the channels'`);
+    }
+  });
+
   test('values used inside an If subgraph are locked', () => {
     const then: onnx.GraphProto.$Properties = {
       name: 'then',
