@@ -37,11 +37,10 @@ export const TENSOR_FIELD_NAMES: Record<number, string> = {
  * the unchanged ones), so the writer knows by identity which messages it may copy byte for byte.
  */
 export class ModelFile {
-  // Set once, here or by `withProto` (which shares them with the file it is made from).
-  external: ExternalFiles;
+  readonly external: ExternalFiles;
   /** The permission bits of the file the model was read from (files written from it keep them). */
   readonly mode: number | undefined;
-  private newData = new WeakMap<object, readonly DataChunk[]>();
+  private readonly newData: WeakMap<object, readonly DataChunk[]>;
 
   private currentSource: ByteSource;
   private rows: Map<object, number> | undefined;
@@ -58,10 +57,19 @@ export class ModelFile {
     readonly path: string | undefined,
     /** Every tensor of the file stored in external data (found while reading the structure). */
     readonly externalTensors: readonly onnx.TensorProto.$Properties[] = [],
+    /** What a file made by `withProto` shares with the file it is made from. */
+    shared?: {
+      external: ExternalFiles;
+      newData: WeakMap<object, readonly DataChunk[]>;
+      rows: Map<object, number>;
+    },
   ) {
     this.currentSource = source;
     this.mode = source instanceof FileSource ? source.mode : undefined;
-    this.external = new ExternalFiles(path === undefined ? undefined : dirname(path), source.name);
+    this.external =
+      shared?.external ?? new ExternalFiles(path === undefined ? undefined : dirname(path), source.name);
+    this.newData = shared?.newData ?? new WeakMap();
+    this.rows = shared?.rows;
   }
 
   /** Where the model's bytes are read from (the file, or a copy in memory after `preload`). */
@@ -102,18 +110,15 @@ export class ModelFile {
    * external files, so it is never closed itself; closing this file ends both.
    */
   withProto(proto: onnx.ModelProto.$Properties): ModelFile {
-    const edited = new ModelFile(
+    return new ModelFile(
       proto as onnx.ModelProto,
       this.currentSource,
       this.spans,
       this.messages,
       this.path,
       this.externalTensors,
+      { external: this.external, newData: this.newData, rows: this.rowIndex() },
     );
-    edited.external = this.external;
-    edited.newData = this.newData;
-    edited.rows = this.rowIndex();
-    return edited;
   }
 
   /**
