@@ -40,11 +40,9 @@ export class ModelFile {
   readonly external: ExternalFiles;
   /** The permission bits of the file the model was read from (files written from it keep them). */
   readonly mode: number | undefined;
-  private readonly newData: WeakMap<object, readonly DataChunk[]>;
 
   private currentSource: ByteSource;
-  private rows: Map<object, number> | undefined;
-  private tensorRows: Map<object, number> | undefined;
+  private readonly index: RowIndex;
 
   constructor(
     readonly proto: onnx.ModelProto,
@@ -60,16 +58,14 @@ export class ModelFile {
     /** What a file made by `withProto` shares with the file it is made from. */
     shared?: {
       external: ExternalFiles;
-      newData: WeakMap<object, readonly DataChunk[]>;
-      rows: Map<object, number>;
+      index: RowIndex;
     },
   ) {
     this.currentSource = source;
     this.mode = source instanceof FileSource ? source.mode : undefined;
     this.external =
       shared?.external ?? new ExternalFiles(path === undefined ? undefined : dirname(path), source.name);
-    this.newData = shared?.newData ?? new WeakMap();
-    this.rows = shared?.rows;
+    this.index = shared?.index ?? new RowIndex(messages, spans);
   }
 
   /** Where the model's bytes are read from (the file, or a copy in memory after `preload`). */
@@ -117,23 +113,33 @@ export class ModelFile {
       this.messages,
       this.path,
       this.externalTensors,
-      { external: this.external, newData: this.newData, rows: this.rowIndex() },
+      { external: this.external, index: this.index },
     );
   }
 
   /**
    * Where a message decoded from this file lies (its field from the tag on, and its value), if it is one (and
-   * so unchanged): spanOf without the payload list, for the writer, which asks for every message it copies.
+   * so unchanged): spanOf without the payload list.
    */
-  rangeOf(message: object): { field: number; tagStart: number; valueStart: number; end: number } | undefined {
+  rangeOf(message: object): MessageRange | undefined {
     const row = this.rowOf(message);
-    if (row === undefined) return undefined;
+    return row === undefined ? undefined : this.rangeAt(row);
+  }
+
+  /** How many messages were decoded from the file (rows 0 … messageCount − 1). */
+  get messageCount(): number {
+    return this.messages.length;
+  }
+
+  /** Where the message of a row lies, and the row of the next message after it and all it holds. */
+  rangeAt(row: number): MessageRange {
     const spans = this.spans;
     return {
       field: spans.field[row],
       tagStart: spans.tagStart[row],
       valueStart: spans.valueStart[row],
       end: spans.end[row],
+      next: spans.after[row],
     };
   }
 
@@ -144,47 +150,29 @@ export class ModelFile {
   }
 
   /**
-   * The row of a message decoded from this file. The index is built on first use: opening and most analyses
-   * never ask, and its tens of thousands of entries cost the open milliseconds and garbage collection. A
-   * Map, not a WeakMap: the rows live exactly as long as the messages, and tens of thousands of WeakMap
-   * entries make every garbage collection slower (ephemeron tables).
+   * The row of a message decoded from this file, or undefined for any other object (an edit's copy).
+   * `hint` is the row the caller expects it at: the writer walks a model in file order, so the message it
+   * meets next is nearly always the one after the last it met (`MessageRange.next`, or the row after a
+   * message it went into). A hint is checked by identity, so a wrong one costs only the index lookup.
    */
-  private rowOf(message: object): number | undefined {
-    return this.rowIndex().get(message);
-  }
-
-  private rowIndex(): Map<object, number> {
-    if (!this.rows) {
-      this.rows = new Map();
-      for (let row = 0; row < this.messages.length; row++) this.rows.set(this.messages[row], row);
-    }
-    return this.rows;
+  rowOf(message: object, hint = -1): number | undefined {
+    return this.index.rowOf(message, hint);
   }
 
   /**
-   * The row of a tensor decoded from this file. An analysis reads a few tensors (Reshape targets): their own
-   * index holds only the tensors, a fraction of the messages of a large model, unless the full one exists.
+   * Gives a tensor built by an edit its data, as chunks (copied by range when the model is written). The
+   * chunks are kept on the tensor itself, in a property no copy carries over (not enumerable): a prune
+   * gives tens of thousands of tensors new data, and as many WeakMap entries slowed every garbage collection.
    */
-  private tensorRowOf(tensor: object): number | undefined {
-    if (this.rows) return this.rows.get(tensor);
-    if (!this.tensorRows) {
-      this.tensorRows = new Map();
-      const types = this.spans.type;
-      for (let row = 0; row < this.messages.length; row++)
-        if (types[row] === TENSOR) this.tensorRows.set(this.messages[row], row);
-    }
-    return this.tensorRows.get(tensor);
-  }
-
-  /** Gives a tensor built by an edit its data, as chunks (copied by range when the model is written). */
   setTensorData(tensor: onnx.TensorProto.$Properties, chunks: readonly DataChunk[]): void {
-    this.newData.set(tensor, chunks);
+    if (Object.isFrozen(tensor)) throw new Error(`internal: new data for decoded tensor '${tensor.name}'`);
+    Object.defineProperty(tensor, NEW_DATA, { value: chunks, writable: true, configurable: true });
   }
 
   locate(tensor: onnx.TensorProto.$Properties): TensorLocation {
-    const chunks = this.newData.get(tensor);
+    const chunks = (tensor as { [NEW_DATA]?: readonly DataChunk[] })[NEW_DATA];
     if (chunks) return { kind: 'chunks', chunks };
-    const row = this.tensorRowOf(tensor);
+    const row = this.index.tensorRowOf(tensor);
     const spans = this.spans;
     // A tensor read from the file is external as the structure walk decoded its data_location (the one
     // decoding); a tensor an edit built says so itself.
@@ -206,7 +194,10 @@ export class ModelFile {
 
   /** Element count from dims (1 for a scalar); a negative dimension is refused (IntegerRangeError). */
   static elementCount(tensor: onnx.TensorProto.$Properties): number {
-    return (tensor.dims ?? []).reduce<number>((n, d) => n * toDimension(d, tensor.name), 1);
+    const dims = tensor.dims ?? [];
+    let n = 1;
+    for (let i = 0; i < dims.length; i++) n *= toDimension(dims[i], tensor.name);
+    return n;
   }
 
   /** Size of the tensor's data as stored, in bytes (encoded size for typed fields). */
@@ -237,6 +228,61 @@ export class ModelFile {
 }
 
 const TENSOR = CONTAINER_TYPES.indexOf('Tensor');
+const NEW_DATA = Symbol('new tensor data');
+
+/** Where a decoded message lies in the file; `next` is the row after it and everything inside it. */
+export interface MessageRange {
+  field: number;
+  tagStart: number;
+  valueStart: number;
+  end: number;
+  next: number;
+}
+
+/**
+ * The rows of a file's decoded messages by identity, for a file and the files `withProto` makes from it.
+ * Every decoded message is frozen (structure.ts) and an edit's copy is not (edit.ts), so an object that is
+ * not frozen is answered without an index. The indexes are built on first use, and only when a frozen
+ * object is not where the caller expected it: opening and most analyses never ask, and on a large model
+ * their hundreds of thousands of entries cost more than the rest of a save, in building them and in
+ * garbage collection. Maps, not WeakMaps: the rows live exactly as long as the messages, and tens of
+ * thousands of WeakMap entries make every garbage collection slower (ephemeron tables).
+ */
+class RowIndex {
+  private rows: Map<object, number> | undefined;
+  private tensorRows: Map<object, number> | undefined;
+
+  constructor(
+    private readonly messages: readonly object[],
+    private readonly spans: SpanTable,
+  ) {}
+
+  rowOf(message: object, hint: number): number | undefined {
+    if (hint >= 0 && hint < this.messages.length && this.messages[hint] === message) return hint;
+    if (!Object.isFrozen(message)) return undefined;
+    if (!this.rows) {
+      this.rows = new Map();
+      for (let row = 0; row < this.messages.length; row++) this.rows.set(this.messages[row], row);
+    }
+    return this.rows.get(message);
+  }
+
+  /**
+   * The row of a tensor. An analysis reads a few tensors (Reshape targets): their own index holds only the
+   * tensors, a fraction of the messages of a large model, unless the full one exists.
+   */
+  tensorRowOf(tensor: object): number | undefined {
+    if (!Object.isFrozen(tensor)) return undefined;
+    if (this.rows) return this.rows.get(tensor);
+    if (!this.tensorRows) {
+      this.tensorRows = new Map();
+      const types = this.spans.type;
+      for (let row = 0; row < this.messages.length; row++)
+        if (types[row] === TENSOR) this.tensorRows.set(this.messages[row], row);
+    }
+    return this.tensorRows.get(tensor);
+  }
+}
 
 function hasInlineData(tensor: onnx.TensorProto.$Properties): boolean {
   return Boolean(

@@ -2,7 +2,7 @@ import type { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type ContainerType } from './schema';
 
 /** Visits the value(s) of one field: every element of a repeated field, or a singular field when set. */
-export function forEachValue(
+function forEachValue(
   message: Record<string, unknown>,
   name: string,
   repeated: boolean,

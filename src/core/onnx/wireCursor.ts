@@ -102,11 +102,3 @@ export class WireCursor {
     this.windowStart = at;
   }
 }
-
-export function writeVarint(value: number, target: number[]): void {
-  while (value >= 128) {
-    target.push((value % 128) | 0x80);
-    value = Math.floor(value / 128);
-  }
-  target.push(value);
-}

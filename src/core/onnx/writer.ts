@@ -1,13 +1,13 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AtomicFile, commitAll } from './atomicFile';
+import type { ByteSource } from './byteSource';
 import { OnnxError } from './errors';
 import { type DataChunk, type SourceRange, chunkLength, chunksLength } from './dataChunk';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type ContainerType, ENCODERS, PAYLOAD_FIELDS } from './schema';
-import { collectTensors, forEachChild, forEachValue } from './walk';
-import { writeVarint } from './wireCursor';
+import { collectTensors, forEachChild } from './walk';
 
 export interface WriteOptions {
   /** Tensors written anew go to external data when at least this large and the source used external data. */
@@ -102,7 +102,7 @@ class ModelWriter {
         }
         if (keepsChecksum) this.dataChecksum = data.sha1();
       }
-      const plan = this.planMessage('Model', proto as Record<string, unknown>);
+      const plan = this.planMessage('Model', proto as Record<string, unknown>, this.rowOf(proto));
       const out = new AtomicFile(this.outPath, { mode });
       pending.push(out);
       if (this.isWholeSource(plan)) out.copyWholeFile(this.model.path!);
@@ -200,32 +200,56 @@ class ModelWriter {
     }
   }
 
-  /** True when a message (or anything inside it) must be encoded anew rather than copied. */
-  private isDirty(type: ContainerType, message: Record<string, unknown>): boolean {
+  /**
+   * True when a message (or anything inside it) must be encoded anew rather than copied: it is not a decoded
+   * message (its `row` is undefined), or its external data moves. Memoised only then: a walk of every
+   * message's children for every message would be quadratic in the depth.
+   */
+  private isDirty(type: ContainerType, message: Record<string, unknown>, row: number | undefined): boolean {
+    if (row === undefined || this.relocated.has(message)) return true;
+    if (this.relocated.size === 0) return false;
     const known = this.dirty.get(message);
     if (known !== undefined) return known;
-    let dirty = !this.model.rangeOf(message) || this.relocated.has(message);
-    if (!dirty && this.relocated.size > 0) {
-      dirty = forEachChild(type, message, (childType, child) => this.isDirty(childType, child));
-    }
+    const dirty = forEachChild(type, message, (childType, child) =>
+      this.isDirty(childType, child, this.model.rowOf(child)),
+    );
     this.dirty.set(message, dirty);
     return dirty;
   }
 
-  private planMessage(type: ContainerType, message: Record<string, unknown>): Plan {
-    const span = this.model.rangeOf(message);
-    if (span && !this.isDirty(type, message)) {
+  /**
+   * The row the walk expects to meet next: the message after the last one it met, in file order. The plan
+   * walks fields in number order, as exporters write them, so this is nearly always the row of the next
+   * message, and finding a message's row costs one comparison (see ModelFile.rowOf).
+   */
+  private next = 0;
+
+  /** Finds a message's row, the walk's expectation first. */
+  private rowOf(message: object): number | undefined {
+    return this.model.rowOf(message, this.next);
+  }
+
+  /** Plans a message whose row (if it was decoded) the caller found with `rowOf`. */
+  private planMessage(type: ContainerType, message: Record<string, unknown>, row: number | undefined): Plan {
+    if (row !== undefined && !this.isDirty(type, message, row)) {
+      const range = this.model.rangeAt(row);
+      this.next = range.next;
       return {
-        size: span.end - span.valueStart,
-        parts: [{ source: this.model.source, start: span.valueStart, end: span.end }],
+        size: range.end - range.valueStart,
+        parts: [{ source: this.model.source, start: range.valueStart, end: range.end }],
       };
     }
-    const parts: (DataChunk | Plan)[] = [];
-    let size = 0;
-    const add = (part: DataChunk | Plan) => {
-      parts.push(part);
-      size += partSize(part);
-    };
+    // Inside: an edited copy most often stands where its original was, so its fields are expected after it.
+    const at = row ?? this.next;
+    this.next = at + 1;
+    const plan = this.planFields(type, message);
+    if (at < this.model.messageCount) this.next = this.model.rangeAt(at).next;
+    return plan;
+  }
+
+  private planFields(type: ContainerType, message: Record<string, unknown>): Plan {
+    const plan = new PlanParts(this.model.source);
+    const add = (part: DataChunk | Plan) => plan.add(part);
     const encoder = ENCODERS[type];
     let payloadDone = false;
     // Consecutive leaf fields are encoded together: the generated encoders write fields in number order, as
@@ -234,24 +258,18 @@ class ModelWriter {
     const flushLeaves = () => {
       if (!leaves) return;
       const bytes = encoder.encode(leaves).finish();
-      if (bytes.length > 0) add(bytes);
+      if (bytes.length > 0) plan.add(bytes);
       leaves = undefined;
     };
     for (const field of CONTAINER_FIELDS[type]) {
       if (field.container) {
         flushLeaves();
-        forEachValue(message, field.name, field.repeated, (child) => {
-          // Unchanged and read from this very field: copied with its tag and length, so that runs of
-          // unchanged messages (a graph's nodes) are one range of the source.
-          const range = this.model.rangeOf(child);
-          if (range && range.field === field.no && !this.isDirty(field.container!, child)) {
-            add({ source: this.model.source, start: range.tagStart, end: range.end });
-            return;
-          }
-          const plan = this.planMessage(field.container!, child);
-          add(header(field.no, plan.size));
-          add(plan);
-        });
+        const value = message[field.name];
+        if (field.repeated) {
+          const list = (value as Record<string, unknown>[] | undefined) ?? [];
+          for (let i = 0; i < list.length; i++) this.planChild(plan, field.no, field.container, list[i]);
+        } else if (value != null && Object.hasOwn(message, field.name))
+          this.planChild(plan, field.no, field.container, value as Record<string, unknown>);
       } else if (field.payload) {
         if (!payloadDone) {
           flushLeaves();
@@ -267,8 +285,31 @@ class ModelWriter {
     }
     flushLeaves();
     const unknowns = (message as { $unknowns?: Uint8Array[] }).$unknowns;
-    for (const bytes of unknowns ?? []) add(bytes);
-    return { size, parts };
+    for (const bytes of unknowns ?? []) plan.add(bytes);
+    return { size: plan.size, parts: plan.parts };
+  }
+
+  /** Adds a message held in field `fieldNo` of the message being planned, with its tag and length. */
+  private planChild(
+    plan: PlanParts,
+    fieldNo: number,
+    type: ContainerType,
+    child: Record<string, unknown>,
+  ): void {
+    const row = this.rowOf(child);
+    // Unchanged and read from this very field: copied with its tag and length, so that runs of unchanged
+    // messages (a graph's nodes) are one range of the source.
+    if (row !== undefined && !this.isDirty(type, child, row)) {
+      const range = this.model.rangeAt(row);
+      if (range.field === fieldNo) {
+        plan.addRange(range.tagStart, range.end);
+        this.next = range.next;
+        return;
+      }
+    }
+    const inner = this.planMessage(type, child, row);
+    plan.add(header(fieldNo, inner.size));
+    plan.add(inner);
   }
 
   private planPayload(tensor: onnx.TensorProto.$Properties, add: (part: DataChunk | Plan) => void): void {
@@ -366,6 +407,33 @@ class ModelWriter {
   }
 }
 
+/** The parts of one message's plan and their size; ranges of the source that follow one another are one. */
+class PlanParts {
+  readonly parts: (DataChunk | Plan)[] = [];
+  size = 0;
+  /** The last part, when it is a range of the source this plan made (and so may extend). */
+  private lastRange: { source: ByteSource; start: number; end: number } | undefined;
+
+  constructor(private readonly source: ByteSource) {}
+
+  add(part: DataChunk | Plan): void {
+    this.parts.push(part);
+    this.size += partSize(part);
+    this.lastRange = undefined;
+  }
+
+  addRange(start: number, end: number): void {
+    if (this.lastRange && this.lastRange.end === start) {
+      this.lastRange.end = end;
+      this.size += end - start;
+      return;
+    }
+    const range = { source: this.source, start, end };
+    this.add(range);
+    this.lastRange = range;
+  }
+}
+
 function partSize(part: DataChunk | Plan): number {
   return isPlan(part) ? part.size : chunkLength(part);
 }
@@ -374,9 +442,26 @@ function isPlan(part: DataChunk | Plan): part is Plan {
   return !(part instanceof Uint8Array) && 'parts' in part;
 }
 
+/** The tag and length that precede a length-delimited field's value. */
 function header(fieldNo: number, length: number): Uint8Array {
-  const bytes: number[] = [];
-  writeVarint(fieldNo * 8 + 2, bytes);
-  writeVarint(length, bytes);
-  return Uint8Array.from(bytes);
+  const tag = fieldNo * 8 + 2;
+  const bytes = new Uint8Array(varintLength(tag) + varintLength(length));
+  putVarint(bytes, putVarint(bytes, 0, tag), length);
+  return bytes;
+}
+
+function varintLength(value: number): number {
+  let n = 1;
+  for (; value >= 128; n++) value = Math.floor(value / 128);
+  return n;
+}
+
+/** Writes `value` as a varint at `at`; returns the index after it. */
+function putVarint(bytes: Uint8Array, at: number, value: number): number {
+  while (value >= 128) {
+    bytes[at++] = (value % 128) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  bytes[at++] = value;
+  return at;
 }
