@@ -13,8 +13,12 @@ export interface SourceRange {
  */
 export interface LazyChunk {
   readonly length: number;
-  /** The bytes in pieces; a piece may be overwritten once the next one is asked for (buffers are reused). */
-  produce(): Iterable<Uint8Array>;
+  /**
+   * Hands the bytes to `use` in pieces, in order; a piece may be overwritten once `use` returns (buffers are
+   * reused). A callback, not a generator: a prune writes tens of thousands of small sliced tensors, and a
+   * generator's setup and resumptions cost more than copying their bytes.
+   */
+  produce(use: (bytes: Uint8Array) => void): void;
 }
 
 /** A piece of tensor data: bytes in memory, a byte range of a source, or bytes produced at write time. */
@@ -44,10 +48,10 @@ export function forEachPiece(chunk: DataChunk, use: (bytes: Uint8Array) => void,
       use(chunk.source.read(at, Math.min(piece, chunk.end - at)));
   } else {
     let produced = 0;
-    for (const bytes of chunk.produce()) {
+    chunk.produce((bytes) => {
       produced += bytes.length;
       use(bytes);
-    }
+    });
     if (produced !== chunk.length)
       throw new Error(`internal: a lazy chunk produced ${produced} bytes, not ${chunk.length}`);
   }

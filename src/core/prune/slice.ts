@@ -13,6 +13,8 @@ import { KeptRuns } from './keptRuns';
 const MAX_READ = 4 << 20;
 /** Tensors up to this size are read whole before slicing. */
 const SMALL_TENSOR = 1 << 20;
+/** Tensors up to this size are gathered index by index, without working out a copy plan first. */
+const TINY_TENSOR = 64 << 10;
 
 /**
  * Buffers shared by the sliced tensors of one prune, reused from one tensor's data to the next. A writer
@@ -63,7 +65,7 @@ export function sliceTensor(
   // A small tensor is read in one go when its data is written (one read instead of one per kept run:
   // thousands of small weights), not now: read now, every sliced tensor would sit in memory until the write.
   const whole = total <= SMALL_TENSOR && !(located.source instanceof MemorySource);
-  const data = gather(located.source, located.base, dims, remove, element, whole ? total : 0, buffers);
+  const data = gather(located.source, located.base, dims, remove, element, total, whole, buffers);
   return { tensor: withChanges(tensor, { dims: newDims.map((d) => toLong(d)) }), data };
 }
 
@@ -89,15 +91,27 @@ function gather(
   dims: number[],
   remove: ReadonlyMap<number, ReadonlySet<number>>,
   element: number,
-  /** When > 0: the tensor's byte size, read whole into memory before gathering. */
-  readWhole: number,
+  /** The tensor's size in bytes. */
+  total: number,
+  /** Whether to read the tensor whole into memory before gathering. */
+  whole: boolean,
   buffers: SliceBuffers,
 ): LazyChunk {
   let length = element;
   dims.forEach((d, axis) => (length *= d - (remove.get(axis)?.size ?? 0)));
+  const readWhole = whole ? total : 0;
   return {
     length,
-    *produce() {
+    produce(use) {
+      if (total <= TINY_TENSOR) {
+        let bytes: Uint8Array;
+        if (whole) from.readInto(at, (bytes = buffers.take(0, total)));
+        else bytes = from.read(at, total);
+        const out = buffers.take(1, length);
+        gatherTiny(bytes, dims, remove, element, out);
+        use(out);
+        return;
+      }
       const kept = keptIndices(dims, remove);
       const first = kept.findIndex((k) => k !== undefined);
       const outer = dims.slice(0, first).reduce((a, b) => a * b, 1);
@@ -143,7 +157,7 @@ function gather(
       for (let o = 0; o < outer; o++) {
         if (slabRuns) {
           if (filled + keptSlab > out.length) {
-            yield out.subarray(0, filled);
+            use(out.subarray(0, filled));
             filled = 0;
           }
           slabRuns.copy(read(o * slab, slab), 1, slab, out, filled);
@@ -157,13 +171,13 @@ function gather(
             const n = Math.min(perRead, count - done);
             if (!deeper) {
               // Whole blocks kept: the read itself is the piece.
-              if (filled > 0) yield out.subarray(0, filled);
+              if (filled > 0) use(out.subarray(0, filled));
               filled = 0;
-              yield read((o * dims[first] + start + done) * block, n * block);
+              use(read((o * dims[first] + start + done) * block, n * block));
               continue;
             }
             if (filled + n * keptBlock > out.length) {
-              yield out.subarray(0, filled);
+              use(out.subarray(0, filled));
               filled = 0;
             }
             const bytes = read((o * dims[first] + start + done) * block, n * block);
@@ -175,7 +189,7 @@ function gather(
           }
         }
       }
-      if (filled > 0) yield out.subarray(0, filled);
+      if (filled > 0) use(out.subarray(0, filled));
     },
   };
 }
@@ -222,6 +236,57 @@ function copyKept(block: Uint8Array, plan: CopyPlan, axis: number, out: Uint8Arr
     written += copyKept(block.subarray(i * stride, (i + 1) * stride), plan, axis + 1, out, at + written);
   }
   return written;
+}
+
+/**
+ * Copies the kept elements of a small tensor (`bytes`, row-major) into `out`. No kept-index lists, runs or
+ * copy plan: a prune slices tens of thousands of weights of a few elements each (a transformer's norms and
+ * biases), and working those out cost more than the copying.
+ */
+function gatherTiny(
+  bytes: Uint8Array,
+  dims: readonly number[],
+  remove: ReadonlyMap<number, ReadonlySet<number>>,
+  element: number,
+  out: Uint8Array,
+): void {
+  let last = -1;
+  for (let axis = 0; axis < dims.length; axis++) if (remove.get(axis)?.size) last = axis;
+  if (last < 0) {
+    out.set(bytes);
+    return;
+  }
+  // Everything below the last sliced axis is kept: one index of it is one contiguous block.
+  let span = element;
+  for (let axis = 0; axis < dims.length; axis++) span *= dims[axis];
+  copyTiny(bytes, 0, span, dims, remove, last, 0, out, 0);
+}
+
+/** Copies the kept indices of `axis` (whose whole extent is `span` bytes at `from`) to `out` at `at`. */
+function copyTiny(
+  bytes: Uint8Array,
+  from: number,
+  span: number,
+  dims: readonly number[],
+  remove: ReadonlyMap<number, ReadonlySet<number>>,
+  last: number,
+  axis: number,
+  out: Uint8Array,
+  at: number,
+): number {
+  const size = dims[axis];
+  const stride = span / size;
+  const gone = remove.get(axis);
+  for (let i = 0; i < size; i++) {
+    if (gone?.has(i)) continue;
+    const start = from + i * stride;
+    if (axis < last) at = copyTiny(bytes, start, stride, dims, remove, last, axis + 1, out, at);
+    else if (stride >= 64) {
+      out.set(bytes.subarray(start, start + stride), at);
+      at += stride;
+    } else for (let b = 0; b < stride; b++) out[at++] = bytes[start + b];
+  }
+  return at;
 }
 
 /** Sorted indices as [start, count] runs of consecutive values. */

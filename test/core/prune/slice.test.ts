@@ -1,5 +1,5 @@
-// sliceTensor against a naive reference (index arithmetic per element) on every way it gathers: small slabs
-// read whole, large ones read run by run with the inner runs listed, whole blocks passed through, 1-, 2- and
+// sliceTensor against a naive reference (index arithmetic per element) on every way it gathers: tiny tensors
+// index by index, small slabs read whole, large ones read run by run with the inner runs listed, whole blocks passed through, 1-, 2- and
 // 4-byte elements, and removals that keep one index or all but one.
 import assert from 'node:assert/strict';
 import Long from 'long';
@@ -91,6 +91,36 @@ describe('sliceTensor', () => {
         ]),
       );
       sliced([8, 6, 3, 3], dataType, new Map([[2, new Set([1])]]));
+    }
+  });
+
+  test('tiny tensors (up to 64 KiB) gathered index by index: every axis, several at once, one element', () => {
+    sliced([4], 1, new Map([[0, new Set([0, 3])]]));
+    sliced([1], 1, new Map([[0, new Set<number>()]]));
+    sliced([3, 5, 7], 10, new Map([[2, every(7, 2)]]));
+    sliced(
+      [3, 5, 7, 2],
+      3,
+      new Map([
+        [0, new Set([1])],
+        [1, every(5, 2)],
+        [2, every(7, 3, 2)],
+      ]),
+    );
+    sliced([64, 256], 1, new Map([[1, every(256, 3)]])); // 64 KiB exactly, runs of 64 bytes and more
+  });
+
+  test('conv-like weights over 64 KiB: gathered by a copy plan, for 1-, 2- and 4-byte elements', () => {
+    for (const dataType of [1, 3, 10]) {
+      sliced([256, 64, 3, 3], dataType, new Map([[0, every(256, 2)]]));
+      sliced(
+        [256, 64, 3, 3],
+        dataType,
+        new Map([
+          [0, every(256, 3)],
+          [1, every(64, 2, 1)],
+        ]),
+      );
     }
   });
 
