@@ -53,8 +53,36 @@ function removedIndices(member: SpaceMember, gone: readonly number[]): number[] 
   return ascending ? indices : [...new Set(indices)].sort((a, b) => a - b);
 }
 
-/** Per tensor: the indices to remove on each axis. */
-type Removals = Map<string, { source: string; axes: Map<number, Set<number>> }>;
+/** Per axis, the indices to remove. */
+type AxisRemovals = Map<number, Set<number>>;
+
+/**
+ * Per weight source (initializer, Constant node…) and tensor name: the indices to remove on each axis. Keyed
+ * by the names themselves, not by a string made of both: a made string is hashed anew at each lookup, and a
+ * prune looks up every initializer of the model.
+ */
+class Removals {
+  private readonly bySource = new Map<string, Map<string, AxisRemovals>>();
+
+  add(source: string, tensor: string, axis: number, indices: Iterable<number>): void {
+    let tensors = this.bySource.get(source);
+    if (!tensors) this.bySource.set(source, (tensors = new Map()));
+    let axes = tensors.get(tensor);
+    if (!axes) tensors.set(tensor, (axes = new Map()));
+    let set = axes.get(axis);
+    if (!set) axes.set(axis, (set = new Set()));
+    for (const i of indices) set.add(i);
+  }
+
+  get(source: string, tensor: string): AxisRemovals | undefined {
+    return this.bySource.get(source)?.get(tensor);
+  }
+
+  /** The names of every tensor that loses indices. */
+  tensors(): string[] {
+    return [...this.bySource.values()].flatMap((tensors) => [...tensors.keys()]);
+  }
+}
 
 /**
  * Removes the channels of the given classes from the model: every member tensor is sliced on its axis,
@@ -80,7 +108,7 @@ export function applyRemoval(
     }
     return list;
   };
-  const removals: Removals = new Map();
+  const removals = new Removals();
   // Integer constants that hold channel counts or positions (shape targets, sizes, bounds), per reading node.
   const constants = new ConstantEdits(state.graph, file);
   const attributeEdits = new Map<string, Map<string, number | number[]>>();
@@ -89,13 +117,6 @@ export function applyRemoval(
   const slices: RemovedSlice[] = [];
   const nodes = new Map(state.graph.nodes.map((n) => [n.name, n]));
 
-  const removeIndices = (key: string, source: string, axis: number, indices: Iterable<number>) => {
-    const entry = removals.get(key) ?? { source, axes: new Map<number, Set<number>>() };
-    removals.set(key, entry);
-    const set = entry.axes.get(axis) ?? new Set<number>();
-    entry.axes.set(axis, set);
-    for (const i of indices) set.add(i);
-  };
   const editAttribute = (node: string, name: string, value: number | number[]) => {
     const edits = attributeEdits.get(node) ?? new Map<string, number | number[]>();
     attributeEdits.set(node, edits);
@@ -108,7 +129,7 @@ export function applyRemoval(
     if (member.axis >= 0) {
       const source = member.source ?? 'initializer';
       const sorted = removedIndices(member, gone);
-      removeIndices(`${source}:${member.tensor}`, source, member.axis, sorted);
+      removals.add(source, member.tensor, member.axis, sorted);
       for (const group of index.groupsOf(member.space)) {
         slices.push({
           group: group.id,
@@ -241,24 +262,24 @@ export function applyRemoval(
   for (const n of state.graph.nodes) {
     const removal =
       n.opType === 'ConstantOfShape' && n.outputs[0]
-        ? removals.get(`constant-of-shape:${n.outputs[0]}`)
+        ? removals.get('constant-of-shape', n.outputs[0])
         : undefined;
-    if (removal) constantOfShape(n, removal.axes);
+    if (removal) constantOfShape(n, removal);
   }
   const changes = constants.build(takenNames(state.graph));
   let tensorCount = changes.initializers.size + changes.addedInitializers.length;
   const buffers = new SliceBuffers();
-  const rewriteTensor = (tensor: Tensor, key: string): Tensor => {
-    const removal = removals.get(key);
+  const rewriteTensor = (tensor: Tensor, source: string, name: string): Tensor => {
+    const removal = removals.get(source, name);
     if (!removal) return tensor;
-    const sliced = sliceTensor(file, tensor, removal.axes, buffers);
+    const sliced = sliceTensor(file, tensor, removal, buffers);
     file.setTensorData(sliced.tensor, [sliced.data]);
     tensorCount++;
     return sliced.tensor;
   };
   const initializer = [
     ...(graph.initializer ?? []).map(
-      (t) => changes.initializers.get(t.name ?? '') ?? rewriteTensor(t, `initializer:${t.name ?? ''}`),
+      (t) => changes.initializers.get(t.name ?? '') ?? rewriteTensor(t, 'initializer', t.name ?? ''),
     ),
     ...changes.addedInitializers,
   ];
@@ -268,13 +289,11 @@ export function applyRemoval(
     const n = changes.constantNodes.get(original) ?? original;
     let attribute = n.attribute ?? [];
     let input = n.input ?? [];
-    if (n.op_type === 'Constant' && n.output?.[0]) {
-      const key = `constant-node:${n.output[0]}`;
-      if (removals.has(key))
-        attribute = attribute.map((a) =>
-          a.name === 'value' && a.t ? withChanges(a, { t: rewriteTensor(a.t, key) }) : a,
-        );
-    }
+    const output = n.output?.[0];
+    if (n.op_type === 'Constant' && output && removals.get('constant-node', output))
+      attribute = attribute.map((a) =>
+        a.name === 'value' && a.t ? withChanges(a, { t: rewriteTensor(a.t, 'constant-node', output) }) : a,
+      );
     const edits = attributeEdits.get(name);
     if (edits) {
       attribute = attribute.map((a) => {
@@ -295,7 +314,7 @@ export function applyRemoval(
   });
 
   /** A ConstantOfShape weight: its shape input (an initializer or Constant) loses the removed counts. */
-  function constantOfShape(n: NodeView, axes: Map<number, Set<number>>): void {
+  function constantOfShape(n: NodeView, axes: AxisRemovals): void {
     const dims = state.fact(n.inputs[0])?.value;
     if (!dims) throw new Error(`cannot update the shape of ConstantOfShape '${n.name}'`);
     for (const [axis, gone] of axes) constants.set(n, 0, axis, (dims[axis] ?? 0) - gone.size);
@@ -324,7 +343,7 @@ export function applyRemoval(
   const valueInfo = graph.value_info?.length
     ? (() => {
         const changedValues = staleValues(state, (space) => removedOf(space).length > 0, [
-          ...[...removals.keys()].map((key) => key.slice(key.indexOf(':') + 1)),
+          ...removals.tensors(),
           ...constants.editedNodes(),
           ...[...attributeEdits.keys()].flatMap((name) => (nodes.get(name) ? [nodes.get(name)!] : [])),
         ]);
