@@ -66,12 +66,20 @@ export function computeMetrics(view: ModelView, options: MetricsOptions = {}): M
   const shapeOf = (value: string) => facts.get(value)?.shape;
   let macs = 0;
   const uncounted: string[] = [];
+  // A node output named like an initializer (a broken graph) is looked up among the initializers first.
+  const shadowed = graph.initializerOutputs().size > 0;
   const nodes = graph.nodes.map((node): NodeMetrics => {
     const count = nodeMacs(node, shapeOf);
     if (count === undefined) uncounted.push(node.name);
     else macs += count;
     let params = 0;
-    for (const input of new Set(node.inputs)) if (input) params += weightElements(graph, input);
+    const inputs = node.inputs;
+    const distinct = inputs.length > 8 ? new Set(inputs) : undefined;
+    if (distinct) for (const input of distinct) params += input ? weightElements(graph, input, shadowed) : 0;
+    else
+      for (let i = 0; i < inputs.length; i++)
+        if (inputs[i] && inputs.indexOf(inputs[i]) === i)
+          params += weightElements(graph, inputs[i], shadowed);
     return { node: node.name, opType: node.opType, params, macs: count ?? null };
   });
   let parameters = 0;
@@ -88,14 +96,15 @@ export function computeMetrics(view: ModelView, options: MetricsOptions = {}): M
   return { parameters, macs, uncounted, nodes };
 }
 
-/** Elements of the floating-point weight a value names (initializer or Constant node), else 0. */
-function weightElements(graph: GraphView, value: string): number {
-  let tensor = graph.initializer(value);
-  if (!tensor) {
-    const producer = graph.producer(value);
-    if (producer?.opType === 'Constant' && producer.domain === '')
-      tensor = producer.attributes.tensor('value');
-  }
+/**
+ * Elements of the floating-point weight a value names (initializer or Constant node), else 0. A value a node
+ * makes is no initializer unless `shadowed` says some are (most inputs are activations: one lookup, not two).
+ */
+function weightElements(graph: GraphView, value: string, shadowed: boolean): number {
+  const producer = graph.producer(value);
+  let tensor = producer && !shadowed ? undefined : graph.initializer(value);
+  if (!tensor && producer?.opType === 'Constant' && producer.domain === '')
+    tensor = producer.attributes.tensor('value');
   if (!tensor || NOT_PARAMETERS.has(tensor.data_type ?? 0)) return 0;
   return ModelFile.elementCount(tensor);
 }
