@@ -150,6 +150,94 @@ describe('writer', () => {
     );
   });
 
+  test('messages reordered, inserted and dropped by an edit are written as the edit says', () => {
+    // The writer expects each message after the last one it met, in file order: every way an edit breaks
+    // that expectation must still find each unchanged message's own bytes.
+    const tensors = ['a', 'b', 'c', 'd'].map((name, i) => floatTensor(name, [2], [i, i + 0.5]));
+    const nodes = ['a', 'b', 'c', 'd'].map((name) => ({
+      op_type: 'Identity',
+      name: `/${name}`,
+      input: [name],
+      output: [`${name}_out`],
+    }));
+    const model = openModel(
+      save(
+        'reorder.onnx',
+        encodeModel({
+          ir_version: Long.fromNumber(8),
+          opset_import: [{ domain: '', version: Long.fromNumber(17) }],
+          graph: { name: 'g', node: nodes, initializer: tensors },
+        }),
+      ),
+    );
+    const graph = model.proto.graph!;
+    const [a, b, c, d] = graph.initializer!;
+    const added = floatTensor('e', [2], [7, 8]);
+    const edited = withChanges(model.proto, {
+      graph: withChanges(graph, {
+        node: [...graph.node!].reverse(),
+        // a new tensor first, then d and b swapped, c dropped, a moved last
+        initializer: [added, d, b, a],
+      }),
+    });
+    const out = join(dir, 'reorder-out.onnx');
+    writeModel(model, edited, out);
+    model.close();
+    const written = onnx.ModelProto.decode(readFileSync(out)).graph!;
+    assert.deepEqual(
+      written.node.map((n) => n.name),
+      ['/d', '/c', '/b', '/a'],
+    );
+    assert.deepEqual(
+      written.initializer.map((t) => [
+        t.name,
+        Array.from(new Float32Array(new Uint8Array(t.raw_data).buffer)),
+      ]),
+      [
+        ['e', [7, 8]],
+        ['d', [3, 3.5]],
+        ['b', [1, 1.5]],
+        ['a', [0, 0.5]],
+      ],
+    );
+    assert.ok(c.name === 'c');
+  });
+
+  test('an unchanged message the writer meets out of file order still keeps its exact bytes', () => {
+    // A node whose input's length is a two-byte varint (0x81 0x00 = 1): copied, it keeps those bytes;
+    // encoded anew, they would shrink. The edit reverses the nodes, so it is not where the writer expects.
+    const odd = new Uint8Array([(1 << 3) | 2, 0x81, 0x00, ...Buffer.from('x'), ...addNodeBytes().slice(0)]);
+    const plain = onnx.NodeProto.encode({
+      op_type: 'Identity',
+      name: '/Id',
+      input: ['y'],
+      output: ['z'],
+    }).finish();
+    const base = addBiasModel();
+    const rest = onnx.GraphProto.encode({ ...base.graph, node: [] }).finish();
+    const field = (bytes: Uint8Array) => new Uint8Array([(1 << 3) | 2, bytes.length, ...bytes]);
+    const graph = new Uint8Array([...field(odd), ...field(plain), ...rest]);
+    const modelBytes = onnx.ModelProto.encode({ ...base, graph: undefined }).finish();
+    const header = protobuf.Writer.create()
+      .uint32((7 << 3) | 2)
+      .uint32(graph.length)
+      .finish();
+    const model = openModel(save('out-of-order.onnx', new Uint8Array([...modelBytes, ...header, ...graph])));
+    const nodes = model.proto.graph!.node!;
+    const edited = withChanges(model.proto, {
+      graph: withChanges(model.proto.graph!, { node: [nodes[1], nodes[0]] }),
+    });
+    const out = join(dir, 'out-of-order-out.onnx');
+    writeModel(model, edited, out);
+    model.close();
+    const written = readFileSync(out);
+    assert.ok(Buffer.from(written).includes(Buffer.from(field(odd))), 'the node keeps its own bytes');
+    assert.deepEqual(
+      onnx.ModelProto.decode(written).graph!.node!.map((n) => n.name),
+      ['/Id', '/Add'],
+    );
+  });
+
   test('unchanged messages keep their exact bytes, a length written in more bytes than needed included', () => {
     // The node's length as a two-byte varint (0x80 | n, 0x00): valid protobuf that a re-encoding would
     // shorten. Any edit of the graph leaves the untouched node's bytes exactly as they were.
