@@ -107,8 +107,16 @@ function gather(
         let bytes: Uint8Array;
         if (whole) from.readInto(at, (bytes = buffers.take(0, total)));
         else bytes = from.read(at, total);
+        // Elements of 4 or 8 bytes are copied a word at a time, from a word-aligned copy when need be.
+        const words = element % 4 === 0;
+        if (words && bytes.byteOffset % 4 !== 0) {
+          const aligned = buffers.take(0, total);
+          aligned.set(bytes);
+          bytes = aligned;
+        }
         const out = buffers.take(1, length);
-        gatherTiny(bytes, dims, remove, element, out);
+        if (words) gatherTiny(asWords(bytes), dims, remove, element / 4, asWords(out));
+        else gatherTiny(bytes, dims, remove, element, out);
         use(out);
         return;
       }
@@ -244,11 +252,12 @@ function copyKept(block: Uint8Array, plan: CopyPlan, axis: number, out: Uint8Arr
  * biases), and working those out cost more than the copying.
  */
 function gatherTiny(
-  bytes: Uint8Array,
+  bytes: Uint8Array | Uint32Array,
   dims: readonly number[],
   remove: ReadonlyMap<number, ReadonlySet<number>>,
+  /** In units of `bytes` and `out`: bytes, or 4-byte words. */
   element: number,
-  out: Uint8Array,
+  out: Uint8Array | Uint32Array,
 ): void {
   let last = -1;
   for (let axis = 0; axis < dims.length; axis++) if (remove.get(axis)?.size) last = axis;
@@ -262,16 +271,16 @@ function gatherTiny(
   copyTiny(bytes, 0, span, dims, remove, last, 0, out, 0);
 }
 
-/** Copies the kept indices of `axis` (whose whole extent is `span` bytes at `from`) to `out` at `at`. */
+/** Copies the kept indices of `axis` (whose whole extent is `span` units at `from`) to `out` at `at`. */
 function copyTiny(
-  bytes: Uint8Array,
+  bytes: Uint8Array | Uint32Array,
   from: number,
   span: number,
   dims: readonly number[],
   remove: ReadonlyMap<number, ReadonlySet<number>>,
   last: number,
   axis: number,
-  out: Uint8Array,
+  out: Uint8Array | Uint32Array,
   at: number,
 ): number {
   const size = dims[axis];
@@ -287,6 +296,11 @@ function copyTiny(
     } else for (let b = 0; b < stride; b++) out[at++] = bytes[start + b];
   }
   return at;
+}
+
+/** The same bytes as 4-byte words (the caller checked that they are aligned and whole words). */
+function asWords(bytes: Uint8Array): Uint32Array {
+  return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
 }
 
 /** Sorted indices as [start, count] runs of consecutive values. */

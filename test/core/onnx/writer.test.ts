@@ -185,13 +185,13 @@ describe('writer', () => {
     model.close();
     const written = onnx.ModelProto.decode(readFileSync(out)).graph!;
     assert.deepEqual(
-      written.node.map((n) => n.name),
+      written.node!.map((n) => n.name),
       ['/d', '/c', '/b', '/a'],
     );
     assert.deepEqual(
-      written.initializer.map((t) => [
+      written.initializer!.map((t) => [
         t.name,
-        Array.from(new Float32Array(new Uint8Array(t.raw_data).buffer)),
+        Array.from(new Float32Array(new Uint8Array(t.raw_data!).buffer)),
       ]),
       [
         ['e', [7, 8]],
