@@ -167,13 +167,7 @@ export function selectUnits(
       continue;
     }
     const scores = context.scoresOf(group, units, settings);
-    chosenOf.set(
-      group,
-      table.pickKeepingEveryValue(
-        [...units].sort((a, b) => scores.get(a)! - scores.get(b)! || a - b),
-        k,
-      ),
-    );
+    chosenOf.set(group, table.pickKeepingEveryValue(byScore(units, scores), k));
   }
   if (globalPool.length > 0)
     for (const [group, chosen] of selectGlobally(context, globalPool, settings)) chosenOf.set(group, chosen);
@@ -188,6 +182,18 @@ export function selectUnits(
     if (chosen.length === 0) selection.skipped = 'nothing to remove at this ratio';
   }
   return { removed, groups: [...selections.values()] };
+}
+
+/** The units, least important first (ties by unit number); scores read once each, not once per comparison. */
+function byScore(units: readonly number[], scores: ReadonlyMap<number, number>): number[] {
+  const score = new Float64Array(units.length);
+  const order: number[] = [];
+  for (let i = 0; i < units.length; i++) {
+    score[i] = scores.get(units[i])!;
+    order.push(i);
+  }
+  order.sort((a, b) => score[a] - score[b] || units[a] - units[b]);
+  return order.map((i) => units[i]);
 }
 
 /**
