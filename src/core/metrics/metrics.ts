@@ -61,17 +61,34 @@ const NOT_PARAMETERS = new Set<number>([
  * known statically.
  */
 export function computeMetrics(view: ModelView, options: MetricsOptions = {}): ModelMetrics {
+  return metricsOf(view, options, true);
+}
+
+/**
+ * The totals of computeMetrics (parameters and MACs) without the per-node table: what a prune reports for
+ * the model before and after, without looking up every input of every node among the weights.
+ */
+export function computeTotals(view: ModelView, options: MetricsOptions = {}): ModelTotals {
+  const { parameters, macs } = metricsOf(view, options, false);
+  return { parameters, macs };
+}
+
+export type ModelTotals = Pick<ModelMetrics, 'parameters' | 'macs'>;
+
+function metricsOf(view: ModelView, options: MetricsOptions, perNode: boolean): ModelMetrics {
   const graph = options.inputShapes ? withInputShapes(view, options.inputShapes) : view.graph;
   const facts = (!options.inputShapes && options.facts) || inferShapes(graph, view.file);
   const shapeOf = (value: string) => facts.get(value)?.shape;
   let macs = 0;
   const uncounted: string[] = [];
   // A node output named like an initializer (a broken graph) is looked up among the initializers first.
-  const shadowed = graph.initializerOutputs().size > 0;
-  const nodes = graph.nodes.map((node): NodeMetrics => {
+  const shadowed = perNode && graph.initializerOutputs().size > 0;
+  const nodes: NodeMetrics[] = [];
+  for (const node of graph.nodes) {
     const count = nodeMacs(node, shapeOf);
     if (count === undefined) uncounted.push(node.name);
     else macs += count;
+    if (!perNode) continue;
     let params = 0;
     const inputs = node.inputs;
     const distinct = inputs.length > 8 ? new Set(inputs) : undefined;
@@ -80,8 +97,8 @@ export function computeMetrics(view: ModelView, options: MetricsOptions = {}): M
       for (let i = 0; i < inputs.length; i++)
         if (inputs[i] && inputs.indexOf(inputs[i]) === i)
           params += weightElements(graph, inputs[i], shadowed);
-    return { node: node.name, opType: node.opType, params, macs: count ?? null };
-  });
+    nodes.push({ node: node.name, opType: node.opType, params, macs: count ?? null });
+  }
   let parameters = 0;
   for (const weight of view.weights()) {
     if (weight.origin === 'constant-of-shape') {

@@ -5,7 +5,7 @@ import { sha256Of } from '../onnx/hash';
 import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
 import { writeModel } from '../onnx/writer';
-import { computeMetrics } from '../metrics/metrics';
+import { computeMetrics, computeTotals } from '../metrics/metrics';
 import { applyRemoval, type RemovedSlice } from './apply';
 import type { MaskSpec } from './maskSpec';
 import { type GroupSelection, type PruneSettings, SelectionContext, selectUnits } from './select';
@@ -135,8 +135,8 @@ export function pruneFile(
     });
     // The model just written, as the writer had it: its unchanged parts are the original's, its sliced
     // tensors have their new dims (reading the file back would decode all of it a second time).
-    const before = computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts });
-    const after = computeMetrics(new ModelView(file.withProto(applied.proto)));
+    const before = computeTotals(analysis.state.graph.model, { facts: analysis.state.facts });
+    const after = computeTotals(new ModelView(file.withProto(applied.proto)));
     return {
       input,
       output,
