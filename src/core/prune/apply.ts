@@ -115,7 +115,15 @@ export function applyRemoval(
   const zero: MaskSlice[] = [];
   const unmasked: NonNullable<MaskSpec['unmasked']> = [];
   const slices: RemovedSlice[] = [];
-  const nodes = new Map(state.graph.nodes.map((n) => [n.name, n]));
+  // Nodes by name, for the few members that edit a node (shape constants, attributes): made on first use.
+  let byName: Map<string, NodeView> | undefined;
+  const nodeNamed = (name: string): NodeView | undefined => {
+    if (!byName) {
+      byName = new Map();
+      for (const n of state.graph.nodes) byName.set(n.name, n);
+    }
+    return byName.get(name);
+  };
 
   const editAttribute = (node: string, name: string, value: number | number[]) => {
     const edits = attributeEdits.get(node) ?? new Map<string, number | number[]>();
@@ -157,7 +165,7 @@ export function applyRemoval(
   }
 
   function applyStructural(member: SpaceMember, count: number): void {
-    const node = nodes.get(member.node)!;
+    const node = nodeNamed(member.node)!;
     const newSize = member.space.size - count;
     switch (member.kind) {
       case 'shape-constant': {
@@ -202,7 +210,7 @@ export function applyRemoval(
   }
 
   function splitSizes(member: SpaceMember): void {
-    const node = nodes.get(member.node)!;
+    const node = nodeNamed(member.node)!;
     const sizes = node.outputs.map((out) => {
       const space = state.space(out)!;
       return space.size - removedOf(space).length;
@@ -216,7 +224,7 @@ export function applyRemoval(
   }
 
   function sliceBounds(member: SpaceMember, gone: number[]): void {
-    const node = nodes.get(member.node)!;
+    const node = nodeNamed(member.node)!;
     // Before opset 10, starts, ends and axes are attributes; from 10 on, inputs 1–3.
     const inAttributes = member.source === 'attribute';
     const a = node.attributes;
@@ -284,7 +292,8 @@ export function applyRemoval(
     ...changes.addedInitializers,
   ];
   let nodeCount = 0;
-  const node = (graph.node ?? []).flatMap((original, i) => {
+  const node: onnx.NodeProto.$Properties[] = [];
+  (graph.node ?? []).forEach((original, i) => {
     const name = original.name || `#${i}`;
     const n = changes.constantNodes.get(original) ?? original;
     let attribute = n.attribute ?? [];
@@ -308,9 +317,11 @@ export function applyRemoval(
     if (rewired) input = input.map((v, k) => rewired.get(k) ?? v);
     const added = changes.addedAfter.get(original) ?? [];
     nodeCount += added.length;
-    if (n === original && attribute === n.attribute && input === n.input) return [original, ...added];
-    nodeCount++;
-    return [withChanges(n, { attribute, input }), ...added];
+    if (n === original && attribute === n.attribute && input === n.input) node.push(original, ...added);
+    else {
+      nodeCount++;
+      node.push(withChanges(n, { attribute, input }), ...added);
+    }
   });
 
   /** A ConstantOfShape weight: its shape input (an initializer or Constant) loses the removed counts. */
@@ -345,7 +356,10 @@ export function applyRemoval(
         const changedValues = staleValues(state, (space) => removedOf(space).length > 0, [
           ...removals.tensors(),
           ...constants.editedNodes(),
-          ...[...attributeEdits.keys()].flatMap((name) => (nodes.get(name) ? [nodes.get(name)!] : [])),
+          ...[...attributeEdits.keys()].flatMap((name) => {
+            const node = nodeNamed(name);
+            return node ? [node] : [];
+          }),
         ]);
         return graph.value_info.filter((v) => !changedValues.has(v.name ?? ''));
       })()
