@@ -89,22 +89,28 @@ const NONE: ValueFacts[] = [];
  * for the few whose shapes or values a rule reads.
  */
 export class FactTable implements Facts {
-  private readonly facts = new Map<string, ValueFacts>();
+  /** Facts of the values nodes produce, by value slot (GraphView.valueSlot)… */
+  private readonly produced: (ValueFacts | undefined)[];
+  /** …and of the others (graph inputs, initializers, outer-scope values), by name. */
+  private readonly others = new Map<string, ValueFacts>();
   /** Values whose folding was refused by the limits (MAX_FOLDED_ELEMENTS, MAX_FOLDED_TOTAL) or that depend on one. */
   readonly overLimit = new Set<string>();
 
   constructor(
     private readonly graph: GraphView,
     private readonly file: ModelFile,
-  ) {}
+  ) {
+    this.produced = new Array<ValueFacts | undefined>(graph.valueSlots).fill(undefined);
+  }
 
   get(name: string): ValueFacts | undefined {
-    const known = this.facts.get(name);
+    const slot = this.graph.valueSlot(name);
+    const known = slot >= 0 ? this.produced[slot] : this.others.get(name);
     if (known) return known;
     const tensor = this.graph.initializer(name);
     if (!tensor) return undefined;
     const facts = bounded(tensorFacts(this.file, tensor));
-    this.facts.set(name, facts);
+    this.keep(name, slot, facts);
     return facts;
   }
 
@@ -116,12 +122,23 @@ export class FactTable implements Facts {
   shape(name: string): Dim[] | undefined {
     // An initializer's facts, when worked out, have its dims for shape: no need to look for them.
     const tensor = this.graph.initializer(name);
-    if (!tensor) return this.facts.get(name)?.shape;
+    if (!tensor) return this.known(name)?.shape;
     return (tensor.dims?.length ?? 0) > MAX_RANK ? undefined : tensorShape(tensor);
   }
 
   set(name: string, facts: ValueFacts): void {
-    this.facts.set(name, bounded(facts));
+    this.keep(name, this.graph.valueSlot(name), bounded(facts));
+  }
+
+  /** The facts kept for a value, if any (an initializer's only once worked out). */
+  private known(name: string): ValueFacts | undefined {
+    const slot = this.graph.valueSlot(name);
+    return slot >= 0 ? this.produced[slot] : this.others.get(name);
+  }
+
+  private keep(name: string, slot: number, facts: ValueFacts): void {
+    if (slot >= 0) this.produced[slot] = facts;
+    else this.others.set(name, facts);
   }
 
   /** The first input of the node whose folding passed the limits, if any (no work while none did). */

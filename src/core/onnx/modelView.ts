@@ -77,6 +77,8 @@ export class GraphView {
   readonly valueInfo = new Map<string, ValueType>();
   readonly subgraphs: { node: NodeView; attribute: string; graph: GraphView }[] = [];
   private readonly producers = new Map<string, NodeView>();
+  /** Node n's outputs have the value slots outputStart[n] … outputStart[n + 1] − 1 (see valueSlot). */
+  private readonly outputStart: Int32Array;
   private edgeIndex: GraphEdges<NodeView> | undefined;
   private initializerOutputSet: Set<string> | undefined;
   private outputNames: Set<string> | undefined;
@@ -102,6 +104,9 @@ export class GraphView {
     const nodes = proto.node ?? [];
     this.nodes = new Array<NodeView>(nodes.length);
     for (let i = 0; i < nodes.length; i++) this.nodes[i] = this.addNode(nodes[i], i);
+    this.outputStart = new Int32Array(nodes.length + 1);
+    for (let i = 0; i < nodes.length; i++)
+      this.outputStart[i + 1] = this.outputStart[i] + this.nodes[i].outputs.length;
   }
 
   /** The view of a node, its outputs indexed (a method called per node: soon optimised, unlike a loop body here). */
@@ -133,6 +138,26 @@ export class GraphView {
   /** The node that produces a value in this graph (undefined for inputs, initializers, outer-scope values). */
   producer(value: string): NodeView | undefined {
     return this.producers.get(value);
+  }
+
+  /**
+   * A number for each value a node of this graph produces (0 … valueSlots − 1), −1 for any other value: one
+   * lookup of the name in a map built already, so the analysis keeps what it learns of the values nodes
+   * produce in arrays, not in maps of its own that grow by tens of thousands of names. A name produced twice
+   * (a broken graph) has one slot, as it has one producer.
+   */
+  valueSlot(value: string): number {
+    const node = this.producers.get(value);
+    if (!node) return -1;
+    const outputs = node.outputs;
+    for (let o = 0; o < outputs.length; o++)
+      if (outputs[o] === value) return this.outputStart[node.index] + o;
+    return -1;
+  }
+
+  /** How many value slots there are (see valueSlot). */
+  get valueSlots(): number {
+    return this.outputStart[this.nodes.length];
   }
 
   /** The nodes that read a value, in node order. */
