@@ -79,6 +79,8 @@ export class GraphView {
   private readonly producers = new Map<string, NodeView>();
   /** Node n's outputs have the value slots outputStart[n] … outputStart[n + 1] − 1 (see valueSlot). */
   private readonly outputStart: Int32Array;
+  /** No two node outputs share a name (as ONNX requires): output o of node n then has slot outputStart[n] + o. */
+  private readonly outputsUnique: boolean;
   private edgeIndex: GraphEdges<NodeView> | undefined;
   private initializerOutputSet: Set<string> | undefined;
   private outputNames: Set<string> | undefined;
@@ -105,8 +107,14 @@ export class GraphView {
     this.nodes = new Array<NodeView>(nodes.length);
     for (let i = 0; i < nodes.length; i++) this.nodes[i] = this.addNode(nodes[i], i);
     this.outputStart = new Int32Array(nodes.length + 1);
-    for (let i = 0; i < nodes.length; i++)
-      this.outputStart[i + 1] = this.outputStart[i] + this.nodes[i].outputs.length;
+    let named = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      const outputs = this.nodes[i].outputs;
+      this.outputStart[i + 1] = this.outputStart[i] + outputs.length;
+      for (let o = 0; o < outputs.length; o++) if (outputs[o]) named++;
+    }
+    // Each named output added a producer unless its name was met before.
+    this.outputsUnique = this.producers.size === named;
   }
 
   /** The view of a node, its outputs indexed (a method called per node: soon optimised, unlike a loop body here). */
@@ -153,6 +161,24 @@ export class GraphView {
     for (let o = 0; o < outputs.length; o++)
       if (outputs[o] === value) return this.outputStart[node.index] + o;
     return -1;
+  }
+
+  /** The value slot of input i of a node of this graph (as valueSlot of its name), found by the graph's edges. */
+  inputSlot(node: NodeView, i: number): number {
+    const edges = this.edges();
+    const p = edges.producer[edges.start[node.index] + i];
+    if (p < 0) return -1;
+    const value = node.inputs[i];
+    const outputs = this.nodes[p].outputs;
+    for (let o = 0; o < outputs.length; o++) if (outputs[o] === value) return this.outputStart[p] + o;
+    return -1;
+  }
+
+  /** The value slot of output o of a node of this graph (as valueSlot of its name; −1 for an unnamed one). */
+  outputSlot(node: NodeView, o: number): number {
+    const value = node.outputs[o];
+    if (!value) return -1;
+    return this.outputsUnique ? this.outputStart[node.index] + o : this.valueSlot(value);
   }
 
   /** How many value slots there are (see valueSlot). */
