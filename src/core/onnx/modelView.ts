@@ -1,6 +1,7 @@
 import { Attributes } from './attributes';
 import { GraphEdges } from './graphEdges';
 import { toSafeNumber } from './int64';
+import { NameIndex } from './nameIndex';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 
@@ -71,12 +72,14 @@ export class NodeView {
 
 export class GraphView {
   readonly nodes: NodeView[];
-  readonly initializers = new Map<string, onnx.TensorProto.$Properties>();
   readonly inputs: ValueType[];
   readonly outputs: ValueType[];
   readonly valueInfo = new Map<string, ValueType>();
   readonly subgraphs: { node: NodeView; attribute: string; graph: GraphView }[] = [];
-  private readonly producers = new Map<string, NodeView>();
+  /** The initializers by name (what `initializers` is made from) and the nodes that produce values. */
+  private readonly weightIndex = new NameIndex<onnx.TensorProto.$Properties>();
+  private readonly producers = new NameIndex<NodeView>();
+  private initializerMap: Map<string, onnx.TensorProto.$Properties> | undefined;
   /** Node n's outputs have the value slots outputStart[n] … outputStart[n + 1] − 1 (see valueSlot). */
   private readonly outputStart: Int32Array;
   /** No two node outputs share a name (as ONNX requires): output o of node n then has slot outputStart[n] + o. */
@@ -96,10 +99,10 @@ export class GraphView {
     // iterator result per element (tens of thousands on a large graph).
     const initializers = proto.initializer ?? [];
     for (let i = 0; i < initializers.length; i++)
-      this.initializers.set(initializers[i].name ?? '', initializers[i]);
+      this.weightIndex.set(initializers[i].name ?? '', initializers[i]);
     // Before IR 4 initializers had to be listed as graph inputs too; they are weights, not inputs.
     const allInputs = (proto.input ?? []).map(valueType);
-    this.inputs = allInputs.filter((v) => !this.initializers.has(v.name));
+    this.inputs = allInputs.filter((v) => !this.weightIndex.has(v.name));
     this.outputs = (proto.output ?? []).map(valueType);
     for (const v of [...allInputs, ...this.outputs, ...(proto.value_info ?? []).map(valueType)])
       this.valueInfo.set(v.name, v);
@@ -141,6 +144,11 @@ export class GraphView {
         });
       });
     }
+  }
+
+  /** The initializers of this graph by name, in file order (a name met twice: the last one's tensor). */
+  get initializers(): Map<string, onnx.TensorProto.$Properties> {
+    return (this.initializerMap ??= this.weightIndex.toMap());
   }
 
   /** The node that produces a value in this graph (undefined for inputs, initializers, outer-scope values). */
@@ -198,7 +206,7 @@ export class GraphView {
 
   /** An initializer of this graph or of an enclosing graph (subgraphs may use outer-scope weights). */
   initializer(name: string): onnx.TensorProto.$Properties | undefined {
-    return this.initializers.get(name) ?? this.parent?.initializer(name);
+    return this.weightIndex.get(name) ?? this.parent?.initializer(name);
   }
 
   /**
