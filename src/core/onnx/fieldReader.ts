@@ -179,7 +179,8 @@ class ListTable {
     let hash = 0x811c9dc5 ^ length;
     for (let i = 0; i < length; i++) {
       const e = list[i];
-      if (!(e instanceof LongClass) || e.high !== 0) return undefined;
+      // Only values the reader shares (below 2^14, one or two bytes): a list of others is never shared.
+      if (!(e instanceof LongClass) || e.high !== 0 || e.low < 0 || e.low >= 1 << 14) return undefined;
       hash = Math.imul(hash ^ e.low, 0x01000193);
     }
     const table = this.table;
