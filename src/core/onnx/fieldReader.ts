@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import protobuf from 'protobufjs/minimal.js';
+import { doubledPairs } from './nameIndex';
 
 type Long = ReturnType<protobuf.Reader['int64']>;
 
@@ -192,7 +193,7 @@ class ListTable {
         this.lists.push(shared);
         table[2 * slot] = hash;
         table[2 * slot + 1] = this.lists.length;
-        if (this.lists.length * 4 > table.length) this.grow();
+        if (this.lists.length * 4 > table.length) this.table = doubledPairs(table);
         return shared;
       }
       if (table[2 * slot] === hash) {
@@ -200,21 +201,6 @@ class ListTable {
         if (sameElements(candidate, list)) return candidate;
       }
     }
-  }
-
-  /** Doubles the table (kept at most half full). */
-  private grow(): void {
-    const old = this.table;
-    const table = new Int32Array(old.length * 2);
-    const mask = (table.length >> 1) - 1;
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i + 1] === 0) continue;
-      let at = old[i] & mask;
-      while (table[2 * at + 1] !== 0) at = (at + 1) & mask;
-      table[2 * at] = old[i];
-      table[2 * at + 1] = old[i + 1];
-    }
-    this.table = table;
   }
 }
 
@@ -288,19 +274,7 @@ class StringTable {
     this.strings.push(text);
     this.table[2 * slot] = hash;
     this.table[2 * slot + 1] = this.strings.length;
-    if (this.strings.length * 4 <= this.table.length) return;
-    // Keep the table at most half full: grow and re-insert.
-    const old = this.table;
-    const table = new Int32Array(old.length * 2);
-    const mask = (table.length >> 1) - 1;
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i + 1] === 0) continue;
-      let at = old[i] & mask;
-      while (table[2 * at + 1] !== 0) at = (at + 1) & mask;
-      table[2 * at] = old[i];
-      table[2 * at + 1] = old[i + 1];
-    }
-    this.table = table;
+    if (this.strings.length * 4 > this.table.length) this.table = doubledPairs(this.table);
   }
 }
 

@@ -40,7 +40,7 @@ export class NameIndex<T> {
         this.values.push(value);
         table[2 * slot] = hash;
         table[2 * slot + 1] = this.names.length;
-        if (this.names.length * 4 > table.length) this.grow();
+        if (this.names.length * 4 > table.length) this.table = doubledPairs(table);
         return;
       }
       if (table[2 * slot] === hash && this.names[known - 1] === name) {
@@ -56,21 +56,23 @@ export class NameIndex<T> {
     for (let i = 0; i < this.names.length; i++) map.set(this.names[i], this.values[i]);
     return map;
   }
+}
 
-  /** Doubles the table (kept at most half full). */
-  private grow(): void {
-    const old = this.table;
-    const table = new Int32Array(old.length * 2);
-    const mask = (table.length >> 1) - 1;
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i + 1] === 0) continue;
-      let at = old[i] & mask;
-      while (table[2 * at + 1] !== 0) at = (at + 1) & mask;
-      table[2 * at] = old[i];
-      table[2 * at + 1] = old[i + 1];
-    }
-    this.table = table;
+/**
+ * A table of (hash, 1 + index) pairs twice the size of `old`, its pairs re-inserted by linear probing: how the
+ * hash tables of the reader and the graph view grow (each keeps itself at most half full).
+ */
+export function doubledPairs(old: Int32Array): Int32Array<ArrayBuffer> {
+  const table = new Int32Array(old.length * 2);
+  const mask = (table.length >> 1) - 1;
+  for (let i = 0; i < old.length; i += 2) {
+    if (old[i + 1] === 0) continue;
+    let at = old[i] & mask;
+    while (table[2 * at + 1] !== 0) at = (at + 1) & mask;
+    table[2 * at] = old[i];
+    table[2 * at + 1] = old[i + 1];
   }
+  return table;
 }
 
 /** FNV-1a over the string's UTF-16 code units. */
