@@ -91,7 +91,14 @@ function refuse(file: string, value: string, why: string): OnnxError {
  */
 export class ChannelState {
   readonly slots = new UnionFind();
-  readonly spaces = new Map<string, ChannelSpace>();
+  /** The spaces of the values nodes produce, by value slot (GraphView.valueSlot)… */
+  private readonly bySlot: (ChannelSpace | undefined)[];
+  /** …and of the others (graph inputs), by name. */
+  private readonly byName = new Map<string, ChannelSpace>();
+  /** Each value given a space and the space, in the order given: what `spaces` is made of. */
+  private readonly given: string[] = [];
+  private readonly givenSpaces: ChannelSpace[] = [];
+  private spaceMap: Map<string, ChannelSpace> | undefined;
   readonly spaceList: ChannelSpace[] = [];
   readonly members: SpaceMember[] = [];
   readonly roots: { node: NodeView; space: ChannelSpace }[] = [];
@@ -105,10 +112,37 @@ export class ChannelState {
     readonly graph: GraphView,
     readonly file: ModelFile,
     readonly facts: Facts,
-  ) {}
+  ) {
+    this.bySlot = new Array<ChannelSpace | undefined>(graph.valueSlots).fill(undefined);
+  }
+
+  /**
+   * Every value that has a space, by name, in the order they got one (what the pruner reads). Made when
+   * first asked for: the walk itself keeps spaces by value slot, which costs no map of tens of thousands of
+   * names.
+   */
+  get spaces(): Map<string, ChannelSpace> {
+    if (!this.spaceMap) {
+      this.spaceMap = new Map();
+      for (let i = 0; i < this.given.length; i++) this.spaceMap.set(this.given[i], this.givenSpaces[i]);
+    }
+    return this.spaceMap;
+  }
 
   space(value: string | undefined): ChannelSpace | undefined {
-    return value ? this.spaces.get(value) : undefined;
+    if (!value) return undefined;
+    const slot = this.graph.valueSlot(value);
+    return slot >= 0 ? this.bySlot[slot] : this.byName.get(value);
+  }
+
+  /** Gives a value its space. */
+  private give(value: string, space: ChannelSpace): void {
+    const slot = this.graph.valueSlot(value);
+    if (slot >= 0) this.bySlot[slot] = space;
+    else this.byName.set(value, space);
+    this.given.push(value);
+    this.givenSpaces.push(space);
+    this.spaceMap?.set(value, space);
   }
 
   define(value: string, axis: number, size: number, producer: NodeView | undefined): ChannelSpace {
@@ -121,7 +155,7 @@ export class ChannelState {
       base: this.slots.add(size),
       producer,
     };
-    this.spaces.set(value, space);
+    this.give(value, space);
     this.spaceList.push(space);
     return space;
   }
@@ -133,7 +167,7 @@ export class ChannelState {
 
   /** A value whose channels are exactly another's (an activation's output): it shares the space. */
   alias(value: string, space: ChannelSpace): void {
-    this.spaces.set(value, space);
+    this.give(value, space);
   }
 
   couple(a: ChannelSpace, ia: number, b: ChannelSpace, ib: number): void {

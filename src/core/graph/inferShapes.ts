@@ -31,11 +31,13 @@ export function inferShapes(graph: GraphView, file: ModelFile, rules: ShapeRuleS
   current.facts = facts;
   try {
     for (let n = 0; n < order.length; n++) {
+      current.node = order[n];
       current.inputs = order[n].inputs;
       inferNode(pass, order[n]);
     }
   } finally {
     current.facts = undefined; // not kept past the analysis
+    current.node = undefined;
     current.inputs = NO_INPUTS;
   }
   return facts;
@@ -57,12 +59,14 @@ const NO_INPUTS: readonly string[] = [];
  * What the rules' input accessor reads: the facts of the inference under way and the inputs of its node
  * (rules call it synchronously). One accessor for every inference (docs/performance.md).
  */
-const current: { facts: FactTable | undefined; inputs: readonly string[] } = {
+const current: { facts: FactTable | undefined; node: NodeView | undefined; inputs: readonly string[] } = {
   facts: undefined,
+  node: undefined,
   inputs: NO_INPUTS,
 };
 
-const input: InputFacts = (i) => (current.inputs[i] ? current.facts!.get(current.inputs[i]) : undefined);
+const input: InputFacts = (i) =>
+  current.inputs[i] ? current.facts!.input(current.node!, i, current.inputs[i]) : undefined;
 
 /** Sets the facts of a node's outputs (a function of its own: docs/performance.md). */
 function inferNode({ graph, file, facts, clashes, budget, rules }: Pass, node: NodeView): void {
@@ -76,7 +80,7 @@ function inferNode({ graph, file, facts, clashes, budget, rules }: Pass, node: N
     // A node writing an initializer's name is a broken graph: the tensor's own shape stays the fact.
     if (names[i] && !(clashes.size > 0 && clashes.has(names[i]))) {
       const fact = merge(outputs[i], graph.valueInfo.get(names[i]));
-      facts.set(names[i], fact);
+      facts.setOutput(node, i, fact);
       if (overLimit && fact.value === undefined) facts.overLimit.add(names[i]);
     }
   }
@@ -89,22 +93,40 @@ const NONE: ValueFacts[] = [];
  * for the few whose shapes or values a rule reads.
  */
 export class FactTable implements Facts {
-  private readonly facts = new Map<string, ValueFacts>();
+  /** Facts of the values nodes produce, by value slot (GraphView.valueSlot)… */
+  private readonly produced: (ValueFacts | undefined)[];
+  /** …and of the others (graph inputs, initializers, outer-scope values), by name. */
+  private readonly others = new Map<string, ValueFacts>();
   /** Values whose folding was refused by the limits (MAX_FOLDED_ELEMENTS, MAX_FOLDED_TOTAL) or that depend on one. */
   readonly overLimit = new Set<string>();
 
   constructor(
     private readonly graph: GraphView,
     private readonly file: ModelFile,
-  ) {}
+  ) {
+    this.produced = new Array<ValueFacts | undefined>(graph.valueSlots).fill(undefined);
+  }
 
   get(name: string): ValueFacts | undefined {
-    const known = this.facts.get(name);
+    return this.find(name, this.graph.valueSlot(name));
+  }
+
+  /**
+   * The facts of input i (named `name`) of a node of this graph: the value's slot is found by the graph's
+   * edges, with no lookup by name.
+   */
+  input(node: NodeView, i: number, name: string): ValueFacts | undefined {
+    return this.find(name, this.graph.inputSlot(node, i));
+  }
+
+  /** The facts of a value with the given slot, an initializer's worked out when first asked for. */
+  private find(name: string, slot: number): ValueFacts | undefined {
+    const known = slot >= 0 ? this.produced[slot] : this.others.get(name);
     if (known) return known;
     const tensor = this.graph.initializer(name);
     if (!tensor) return undefined;
     const facts = bounded(tensorFacts(this.file, tensor));
-    this.facts.set(name, facts);
+    this.keep(name, slot, facts);
     return facts;
   }
 
@@ -116,12 +138,28 @@ export class FactTable implements Facts {
   shape(name: string): Dim[] | undefined {
     // An initializer's facts, when worked out, have its dims for shape: no need to look for them.
     const tensor = this.graph.initializer(name);
-    if (!tensor) return this.facts.get(name)?.shape;
+    if (!tensor) return this.known(name)?.shape;
     return (tensor.dims?.length ?? 0) > MAX_RANK ? undefined : tensorShape(tensor);
   }
 
   set(name: string, facts: ValueFacts): void {
-    this.facts.set(name, bounded(facts));
+    this.keep(name, this.graph.valueSlot(name), bounded(facts));
+  }
+
+  /** Sets the facts of output i of a node of this graph (named: an unnamed output has none). */
+  setOutput(node: NodeView, i: number, facts: ValueFacts): void {
+    this.keep(node.outputs[i], this.graph.outputSlot(node, i), bounded(facts));
+  }
+
+  /** The facts kept for a value, if any (an initializer's only once worked out). */
+  private known(name: string): ValueFacts | undefined {
+    const slot = this.graph.valueSlot(name);
+    return slot >= 0 ? this.produced[slot] : this.others.get(name);
+  }
+
+  private keep(name: string, slot: number, facts: ValueFacts): void {
+    if (slot >= 0) this.produced[slot] = facts;
+    else this.others.set(name, facts);
   }
 
   /** The first input of the node whose folding passed the limits, if any (no work while none did). */

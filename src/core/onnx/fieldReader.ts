@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import protobuf from 'protobufjs/minimal.js';
+import { doubledPairs } from './nameIndex';
 
 type Long = ReturnType<protobuf.Reader['int64']>;
 
@@ -56,6 +57,16 @@ export class FieldReader extends protobuf.Reader {
     this.spend(VALUE_BYTES);
     return super.tag();
   }
+
+  /**
+   * A list of int64s equal to `list`, shared by every message that holds the same short list of small values
+   * (frozen, as it is shared); undefined for any other list. See ListTable.
+   */
+  sharedInt64s(list: readonly unknown[]): readonly Long[] | undefined {
+    return this.lists.get(list);
+  }
+
+  private readonly lists = new ListTable();
 
   /** Counts a value that takes about `bytes` of memory; throws when the budget or the count runs out. */
   private spend(bytes: number): void {
@@ -148,6 +159,57 @@ function sharedLong(value: number): Long {
   return (SHARED_LONGS[value] ??= LongClass.fromBits(value, 0, false));
 }
 
+/** Lists longer than this are not shared: the lists that repeat (dims, kernel shapes, strides, pads) are short. */
+const SHARED_LIST_MAX = 16;
+
+/**
+ * Short lists of small int64s by their elements: a model's tensor dims and attribute ints take a few dozen
+ * distinct values between them (a 50,000-node CNN has ~130,000 such lists: [64, 64, 3, 3], [1, 1]…), and each
+ * list is an object that lives as long as the model. Elements are compared by identity: small values are
+ * shared Long instances (see int64 above), so equal lists of them hold the same elements; a list with an
+ * element of its own (a large or negative value) is never shared. An open-addressing table of (hash, 1 +
+ * index) pairs in one Int32Array, like the string table below; it stays small, so a probe stays in cache.
+ */
+class ListTable {
+  private lists: (readonly Long[])[] = [];
+  private table = new Int32Array(2 * 256);
+
+  get(list: readonly unknown[]): readonly Long[] | undefined {
+    const length = list.length;
+    if (length > SHARED_LIST_MAX) return undefined;
+    let hash = 0x811c9dc5 ^ length;
+    for (let i = 0; i < length; i++) {
+      const e = list[i];
+      // Only values the reader shares (below 2^14, one or two bytes): a list of others is never shared.
+      if (!(e instanceof LongClass) || e.high !== 0 || e.low < 0 || e.low >= 1 << 14) return undefined;
+      hash = Math.imul(hash ^ e.low, 0x01000193);
+    }
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const known = table[2 * slot + 1];
+      if (known === 0) {
+        const shared = Object.freeze(list.slice() as Long[]);
+        this.lists.push(shared);
+        table[2 * slot] = hash;
+        table[2 * slot + 1] = this.lists.length;
+        if (this.lists.length * 4 > table.length) this.table = doubledPairs(table);
+        return shared;
+      }
+      if (table[2 * slot] === hash) {
+        const candidate = this.lists[known - 1];
+        if (sameElements(candidate, list)) return candidate;
+      }
+    }
+  }
+}
+
+function sameElements(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Most values (fields and int64 list elements) one model may decode into, whatever its size. */
 export const MAX_DECODED_VALUES = 1 << 26;
 // Estimated memory per decoded value (V8, 64-bit): a slot in a list or a field; a Long object and its slot;
@@ -176,10 +238,11 @@ function asBuffer(bytes: Uint8Array): Buffer {
 class StringTable {
   /** The distinct strings, in the order met. The table holds their indices, so growing it moves numbers only. */
   private strings: string[] = [];
-  /** Per slot: 1 + the index of its string in `strings`, 0 for an empty slot. */
-  private slots = new Int32Array(1024);
-  /** Each slot's hash: a probe reads this dense array, and the string only on a match. */
-  private hashes = new Int32Array(1024);
+  /**
+   * Two numbers per slot, side by side so that a probe reads one cache line: the string's hash, then 1 + the
+   * index of its string in `strings` (0 for an empty slot). A probe reads the string only on a hash match.
+   */
+  private table = new Int32Array(2 * 1024);
 
   get(buf: Uint8Array, text: Buffer, start: number, end: number): string {
     const length = end - start;
@@ -191,17 +254,16 @@ class StringTable {
       if (b >= 0x80) return protobuf.util.utf8.read(buf, start, end);
       hash = Math.imul(hash ^ b, 0x01000193);
     }
-    const slots = this.slots;
-    const hashes = this.hashes;
-    const mask = slots.length - 1;
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const known = slots[slot];
+      const known = table[2 * slot + 1];
       if (known === 0) {
         const decoded = text.toString('latin1', start, end); // ASCII: latin1 and UTF-8 agree
         this.insert(slot, hash, decoded);
         return decoded;
       }
-      if (hashes[slot] === hash) {
+      if (table[2 * slot] === hash) {
         const candidate = this.strings[known - 1];
         if (candidate.length === length && sameAscii(candidate, buf, start)) return candidate;
       }
@@ -210,22 +272,9 @@ class StringTable {
 
   private insert(slot: number, hash: number, text: string): void {
     this.strings.push(text);
-    this.slots[slot] = this.strings.length;
-    this.hashes[slot] = hash;
-    if (this.strings.length * 2 <= this.slots.length) return;
-    // Keep the table at most half full: grow and re-insert.
-    const oldSlots = this.slots;
-    const oldHashes = this.hashes;
-    this.slots = new Int32Array(oldSlots.length * 2);
-    this.hashes = new Int32Array(oldSlots.length * 2);
-    const mask = this.slots.length - 1;
-    for (let i = 0; i < oldSlots.length; i++) {
-      if (oldSlots[i] === 0) continue;
-      let at = oldHashes[i] & mask;
-      while (this.slots[at] !== 0) at = (at + 1) & mask;
-      this.slots[at] = oldSlots[i];
-      this.hashes[at] = oldHashes[i];
-    }
+    this.table[2 * slot] = hash;
+    this.table[2 * slot + 1] = this.strings.length;
+    if (this.strings.length * 4 > this.table.length) this.table = doubledPairs(this.table);
   }
 }
 

@@ -4,6 +4,11 @@ interface EdgeNode {
   readonly inputs: readonly string[];
 }
 
+/** The node that produces each value, by name (a Map, or the graph view's NameIndex). */
+interface Producers {
+  get(value: string): EdgeNode | undefined;
+}
+
 /**
  * Who reads what in one graph, in typed arrays: for every node input (in node order, then input order, a
  * "flat input") the node that produces it, and for every node the flat inputs its outputs feed. Built once,
@@ -25,7 +30,7 @@ export class GraphEdges<T extends EdgeNode> {
 
   constructor(
     private readonly nodes: readonly T[],
-    producers: ReadonlyMap<string, EdgeNode>,
+    producers: Producers,
   ) {
     const count = nodes.length;
     this.start = new Int32Array(count + 1);
@@ -47,12 +52,7 @@ export class GraphEdges<T extends EdgeNode> {
   }
 
   /** Records the producer of each input of node n (a function per node: docs/performance.md). */
-  private link(
-    inputs: readonly string[],
-    n: number,
-    producers: ReadonlyMap<string, EdgeNode>,
-    fed: Int32Array,
-  ): void {
+  private link(inputs: readonly string[], n: number, producers: Producers, fed: Int32Array): void {
     const at = this.start[n];
     for (let i = 0; i < inputs.length; i++) {
       const producer = inputs[i] ? producers.get(inputs[i]) : undefined;

@@ -1,6 +1,7 @@
 import { Attributes } from './attributes';
 import { GraphEdges } from './graphEdges';
 import { toSafeNumber } from './int64';
+import { NameIndex } from './nameIndex';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 
@@ -71,12 +72,18 @@ export class NodeView {
 
 export class GraphView {
   readonly nodes: NodeView[];
-  readonly initializers = new Map<string, onnx.TensorProto.$Properties>();
   readonly inputs: ValueType[];
   readonly outputs: ValueType[];
   readonly valueInfo = new Map<string, ValueType>();
   readonly subgraphs: { node: NodeView; attribute: string; graph: GraphView }[] = [];
-  private readonly producers = new Map<string, NodeView>();
+  /** The initializers by name (what `initializers` is made from) and the nodes that produce values. */
+  private readonly weightIndex = new NameIndex<onnx.TensorProto.$Properties>();
+  private readonly producers = new NameIndex<NodeView>();
+  private initializerMap: Map<string, onnx.TensorProto.$Properties> | undefined;
+  /** Node n's outputs have the value slots outputStart[n] … outputStart[n + 1] − 1 (see valueSlot). */
+  private readonly outputStart: Int32Array;
+  /** No two node outputs share a name (as ONNX requires): output o of node n then has slot outputStart[n] + o. */
+  private readonly outputsUnique: boolean;
   private edgeIndex: GraphEdges<NodeView> | undefined;
   private initializerOutputSet: Set<string> | undefined;
   private outputNames: Set<string> | undefined;
@@ -92,16 +99,25 @@ export class GraphView {
     // iterator result per element (tens of thousands on a large graph).
     const initializers = proto.initializer ?? [];
     for (let i = 0; i < initializers.length; i++)
-      this.initializers.set(initializers[i].name ?? '', initializers[i]);
+      this.weightIndex.set(initializers[i].name ?? '', initializers[i]);
     // Before IR 4 initializers had to be listed as graph inputs too; they are weights, not inputs.
     const allInputs = (proto.input ?? []).map(valueType);
-    this.inputs = allInputs.filter((v) => !this.initializers.has(v.name));
+    this.inputs = allInputs.filter((v) => !this.weightIndex.has(v.name));
     this.outputs = (proto.output ?? []).map(valueType);
     for (const v of [...allInputs, ...this.outputs, ...(proto.value_info ?? []).map(valueType)])
       this.valueInfo.set(v.name, v);
     const nodes = proto.node ?? [];
     this.nodes = new Array<NodeView>(nodes.length);
     for (let i = 0; i < nodes.length; i++) this.nodes[i] = this.addNode(nodes[i], i);
+    this.outputStart = new Int32Array(nodes.length + 1);
+    let named = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      const outputs = this.nodes[i].outputs;
+      this.outputStart[i + 1] = this.outputStart[i] + outputs.length;
+      for (let o = 0; o < outputs.length; o++) if (outputs[o]) named++;
+    }
+    // Each named output added a producer unless its name was met before.
+    this.outputsUnique = this.producers.size === named;
   }
 
   /** The view of a node, its outputs indexed (a method called per node: soon optimised, unlike a loop body here). */
@@ -130,9 +146,52 @@ export class GraphView {
     }
   }
 
+  /** The initializers of this graph by name, in file order (a name met twice: the last one's tensor). */
+  get initializers(): Map<string, onnx.TensorProto.$Properties> {
+    return (this.initializerMap ??= this.weightIndex.toMap());
+  }
+
   /** The node that produces a value in this graph (undefined for inputs, initializers, outer-scope values). */
   producer(value: string): NodeView | undefined {
     return this.producers.get(value);
+  }
+
+  /**
+   * A number for each value a node of this graph produces (0 … valueSlots − 1), −1 for any other value: one
+   * lookup of the name in a map built already, so the analysis keeps what it learns of the values nodes
+   * produce in arrays, not in maps of its own that grow by tens of thousands of names. A name produced twice
+   * (a broken graph) has one slot, as it has one producer.
+   */
+  valueSlot(value: string): number {
+    const node = this.producers.get(value);
+    if (!node) return -1;
+    const outputs = node.outputs;
+    for (let o = 0; o < outputs.length; o++)
+      if (outputs[o] === value) return this.outputStart[node.index] + o;
+    return -1;
+  }
+
+  /** The value slot of input i of a node of this graph (as valueSlot of its name), found by the graph's edges. */
+  inputSlot(node: NodeView, i: number): number {
+    const edges = this.edges();
+    const p = edges.producer[edges.start[node.index] + i];
+    if (p < 0) return -1;
+    const value = node.inputs[i];
+    const outputs = this.nodes[p].outputs;
+    for (let o = 0; o < outputs.length; o++) if (outputs[o] === value) return this.outputStart[p] + o;
+    return -1;
+  }
+
+  /** The value slot of output o of a node of this graph (as valueSlot of its name; −1 for an unnamed one). */
+  outputSlot(node: NodeView, o: number): number {
+    const value = node.outputs[o];
+    if (!value) return -1;
+    return this.outputsUnique ? this.outputStart[node.index] + o : this.valueSlot(value);
+  }
+
+  /** How many value slots there are (see valueSlot). */
+  get valueSlots(): number {
+    return this.outputStart[this.nodes.length];
   }
 
   /** The nodes that read a value, in node order. */
@@ -147,7 +206,7 @@ export class GraphView {
 
   /** An initializer of this graph or of an enclosing graph (subgraphs may use outer-scope weights). */
   initializer(name: string): onnx.TensorProto.$Properties | undefined {
-    return this.initializers.get(name) ?? this.parent?.initializer(name);
+    return this.weightIndex.get(name) ?? this.parent?.initializer(name);
   }
 
   /**

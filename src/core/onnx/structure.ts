@@ -189,7 +189,7 @@ class Walker {
     if (run < end) this.decodeFields(message, type, run, end, depth);
     this.spans.close(row);
     if (this.spans.external[row] === 1) this.external.push(message as onnx.TensorProto.$Properties);
-    return seal(message, type, present);
+    return seal(message, type, present, this.reader);
   }
 
   /**
@@ -278,9 +278,10 @@ function adopt(message: Record<string, unknown>, info: FieldInfo, child: object)
 /**
  * Ends a decoded message: its lists trimmed, the lists of messages and the message itself frozen. `present`
  * has a bit for each field of the schema the message holds: a list field it does not hold is the prototype's
- * shared empty list (an attribute has seven list fields and holds one at most, as a rule).
+ * shared empty list (an attribute has seven list fields and holds one at most, as a rule). `reader` holds the
+ * shared int64 lists.
  */
-function seal(message: Record<string, unknown>, type: number, present: number): object {
+function seal(message: Record<string, unknown>, type: number, present: number, reader: FieldReader): object {
   const lists = LIST_FIELDS[type];
   for (let i = 0; i < lists.length; i++) {
     const info = lists[i];
@@ -288,6 +289,13 @@ function seal(message: Record<string, unknown>, type: number, present: number): 
     // An empty list is the prototype's shared one (or, rarely, an empty packed field's own): nothing to do.
     const list = message[info.name] as unknown[];
     if (list.length === 0) continue;
+    // A short list of small int64s (a tensor's dims, an attribute's ints) is one shared by every message
+    // that holds the same values: most of a large model's lists are a few dozen distinct ones.
+    const shared = info.container ? undefined : reader.sharedInt64s(list);
+    if (shared) {
+      message[info.name] = shared;
+      continue;
+    }
     // A list built by pushing has room for 17 elements or half as many again as it holds; a copy has
     // exactly its elements. The lists live as long as the model and are most of what garbage collection
     // copies while a model opens (a node's inputs and outputs, a tensor's dims, an attribute's ints).

@@ -1,0 +1,83 @@
+/**
+ * Values by name, as a Map of them would hold them (set replaces the value of a name met before, which keeps
+ * its place), for the indexes a graph view builds over tens of thousands of names (its weights, the values
+ * its nodes produce). A Map that grows to that size costs several times a lookup per name it adds (it
+ * rehashes all it holds at each doubling, into tables of megabytes); this table keeps (hash, 1 + index)
+ * pairs in one Int32Array, and a doubling moves numbers only (docs/performance.md).
+ */
+export class NameIndex<T> {
+  private readonly names: string[] = [];
+  private readonly values: T[] = [];
+  private table = new Int32Array(2 * 64);
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  get(name: string): T | undefined {
+    const hash = hashOf(name);
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const known = table[2 * slot + 1];
+      if (known === 0) return undefined;
+      if (table[2 * slot] === hash && this.names[known - 1] === name) return this.values[known - 1];
+    }
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  set(name: string, value: T): void {
+    const hash = hashOf(name);
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const known = table[2 * slot + 1];
+      if (known === 0) {
+        this.names.push(name);
+        this.values.push(value);
+        table[2 * slot] = hash;
+        table[2 * slot + 1] = this.names.length;
+        if (this.names.length * 4 > table.length) this.table = doubledPairs(table);
+        return;
+      }
+      if (table[2 * slot] === hash && this.names[known - 1] === name) {
+        this.values[known - 1] = value;
+        return;
+      }
+    }
+  }
+
+  /** The names and values, in the order the names were first set (a Map's order). */
+  toMap(): Map<string, T> {
+    const map = new Map<string, T>();
+    for (let i = 0; i < this.names.length; i++) map.set(this.names[i], this.values[i]);
+    return map;
+  }
+}
+
+/**
+ * A table of (hash, 1 + index) pairs twice the size of `old`, its pairs re-inserted by linear probing: how the
+ * hash tables of the reader and the graph view grow (each keeps itself at most half full).
+ */
+export function doubledPairs(old: Int32Array): Int32Array<ArrayBuffer> {
+  const table = new Int32Array(old.length * 2);
+  const mask = (table.length >> 1) - 1;
+  for (let i = 0; i < old.length; i += 2) {
+    if (old[i + 1] === 0) continue;
+    let at = old[i] & mask;
+    while (table[2 * at + 1] !== 0) at = (at + 1) & mask;
+    table[2 * at] = old[i];
+    table[2 * at + 1] = old[i + 1];
+  }
+  return table;
+}
+
+/** FNV-1a over the string's UTF-16 code units. */
+function hashOf(name: string): number {
+  let hash = 0x811c9dc5 | 0;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return hash;
+}

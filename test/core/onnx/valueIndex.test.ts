@@ -1,0 +1,119 @@
+// The graph view indexes values by name without Maps of its own (NameIndex), numbers the values nodes produce
+// (value slots, which the analysis keeps facts and channel spaces by), and the reader shares equal short int64
+// lists between messages. Each must answer what the plain version answers: a Map, a lookup by name, the lists
+// protobufjs decodes.
+import assert from 'node:assert/strict';
+import Long from 'long';
+import { describe, test } from 'node:test';
+import { NameIndex } from '../../../src/core/onnx/nameIndex';
+import { type GraphView, ModelView } from '../../../src/core/onnx/modelView';
+import { onnx } from '../../../src/core/onnx/proto/onnx.js';
+import { openModelBytes } from '../../../src/core/onnx/reader';
+import { ModelBuilder } from '../../builder/model-builder';
+
+function graphOf(model: onnx.ModelProto.$Properties): GraphView {
+  return new ModelView(openModelBytes(onnx.ModelProto.encode(model).finish())).graph;
+}
+
+/** x → conv → relu, conv → sigmoid, their sum; two weights of the same dims. */
+function small(): onnx.ModelProto.$Properties {
+  const b = new ModelBuilder({ opset: 17 });
+  const x = b.input('x', [1, 4, 6, 6]);
+  const a = b.relu(b.conv(x, 4, { kernel: 3, pads: 1, name: 'c1' }), { name: 'r' });
+  const c = b.sigmoid(b.conv(x, 4, { kernel: 3, pads: 1, name: 'c2' }), { name: 's' });
+  b.output(b.add(a, c, { name: 'sum' }));
+  return b.build().model;
+}
+
+describe('value index', () => {
+  test('NameIndex answers what a Map answers, through growth, replaced values and any name', () => {
+    const index = new NameIndex<number>();
+    const map = new Map<string, number>();
+    const names = ['', 'é', 'x'.repeat(300), '\u{1f600}'];
+    for (let i = 0; i < 5000; i++) names.push(`/blocks.${i % 1700}/conv_${i % 7}/Conv_output_0`);
+    names.forEach((name, i) => {
+      index.set(name, i);
+      map.set(name, i);
+    });
+    assert.equal(index.size, map.size);
+    for (const name of [...names, 'missing', '/blocks.1/conv_1']) {
+      assert.equal(index.get(name), map.get(name), name);
+      assert.equal(index.has(name), map.has(name), name);
+    }
+    assert.deepEqual([...index.toMap()], [...map]);
+  });
+
+  test('value slots: one per produced name, the same by name, by input and by output', () => {
+    const model = small();
+    for (const duplicated of [false, true]) {
+      if (duplicated) {
+        // A broken graph: the sigmoid writes the relu's output too; the name keeps one slot (its last producer's).
+        const nodes = model.graph!.node!;
+        const relu = nodes.find((n) => n.op_type === 'Relu')!;
+        const sigmoid = nodes.find((n) => n.op_type === 'Sigmoid')!;
+        sigmoid.output = [relu.output![0]];
+      }
+      const graph = graphOf(model);
+      const slots = new Set<number>();
+      for (const node of graph.nodes) {
+        node.outputs.forEach((name, o) => {
+          const slot = graph.valueSlot(name);
+          assert.ok(slot >= 0 && slot < graph.valueSlots, name);
+          assert.equal(graph.outputSlot(node, o), slot, `${node.name} output ${o}`);
+          assert.equal(graph.producer(name) === node, !duplicated || node.opType !== 'Relu');
+          slots.add(slot);
+        });
+        node.inputs.forEach((name, i) => assert.equal(graph.inputSlot(node, i), graph.valueSlot(name), name));
+      }
+      assert.equal(slots.size, duplicated ? graph.nodes.length - 1 : graph.nodes.length);
+      for (const name of ['x', 'missing', '', ...graph.initializers.keys()])
+        assert.equal(graph.valueSlot(name), -1);
+    }
+  });
+
+  test('initializers: a Map in file order, the last of a name met twice winning', () => {
+    const model = small();
+    const weights = model.graph!.initializer!;
+    const copy = { ...weights[0], doc_string: 'the second' };
+    model.graph!.initializer = [...weights, copy];
+    const graph = graphOf(model);
+    assert.deepEqual([...graph.initializers.keys()], [...new Set(weights.map((t) => t.name))]);
+    assert.equal(graph.initializers.get(weights[0].name!), graph.initializer(weights[0].name!));
+    assert.equal(graph.initializer(weights[0].name!)!.doc_string, 'the second');
+    assert.strictEqual(graph.initializer(weights[0].name!), graph.proto.initializer!.at(-1));
+  });
+
+  test('equal short int64 lists are one frozen list; others are lists of their own', () => {
+    const model = small();
+    const big: onnx.TensorProto.$Properties = {
+      name: 'big',
+      dims: [Long.fromInt(70000), Long.fromInt(3)],
+      data_type: 1,
+      raw_data: new Uint8Array(0),
+    };
+    model.graph!.initializer = [...model.graph!.initializer!, big];
+    const graph = graphOf(model);
+    const convs = graph.nodes.filter((n) => n.opType === 'Conv');
+    const kernels = convs.map((n) => n.proto.attribute!.find((a) => a.name === 'kernel_shape')!.ints!);
+    assert.strictEqual(kernels[0], kernels[1]);
+    assert.ok(Object.isFrozen(kernels[0]));
+    assert.deepEqual(
+      kernels[0].map((v) => Number(v)),
+      [3, 3],
+    );
+    const [w1, w2] = convs.map((n) => graph.initializer(n.inputs[1])!);
+    assert.notStrictEqual(w1, w2);
+    assert.strictEqual(w1.dims, w2.dims);
+    assert.deepEqual(
+      w1.dims!.map((v) => Number(v)),
+      [4, 4, 3, 3],
+    );
+    // 70,000 is a Long of its own: its list is not shared, and not frozen (as before).
+    const bigDims = graph.initializer('big')!.dims!;
+    assert.ok(!Object.isFrozen(bigDims));
+    assert.deepEqual(
+      bigDims.map((v) => Number(v)),
+      [70000, 3],
+    );
+  });
+});
