@@ -151,6 +151,18 @@ export class GraphView {
     return (this.initializerMap ??= this.weightIndex.toMap());
   }
 
+  /**
+   * `initializers.get(name)` and `initializers.forEach`, without making that Map: a large graph's Map of
+   * tens of thousands of weights costs more than the work that reads a few of them, or each once.
+   */
+  ownInitializer(name: string): onnx.TensorProto.$Properties | undefined {
+    return this.weightIndex.get(name);
+  }
+
+  forEachInitializer(visit: (tensor: onnx.TensorProto.$Properties, name: string) => void): void {
+    this.weightIndex.forEach(visit);
+  }
+
   /** The node that produces a value in this graph (undefined for inputs, initializers, outer-scope values). */
   producer(value: string): NodeView | undefined {
     return this.producers.get(value);
@@ -270,7 +282,7 @@ export class ModelView {
     const out: Weight[] = [];
     for (const graph of this.graph.allGraphs()) {
       const listedAsInput = new Set((graph.proto.input ?? []).map((v) => v.name ?? ''));
-      for (const [name, tensor] of graph.initializers) {
+      graph.forEachInitializer((tensor, name) => {
         out.push({
           name,
           origin: listedAsInput.has(name) ? 'initializer-input' : 'initializer',
@@ -278,7 +290,7 @@ export class ModelView {
           node: undefined,
           graph,
         });
-      }
+      });
       for (const sparse of graph.proto.sparse_initializer ?? []) {
         out.push({
           name: sparse.values?.name ?? '',

@@ -50,6 +50,11 @@ export class NameIndex<T> {
     }
   }
 
+  /** Calls `visit` with each value and its name, in the order the names were first set (a Map's order). */
+  forEach(visit: (value: T, name: string) => void): void {
+    for (let i = 0; i < this.names.length; i++) visit(this.values[i], this.names[i]);
+  }
+
   /** The names and values, in the order the names were first set (a Map's order). */
   toMap(): Map<string, T> {
     const map = new Map<string, T>();

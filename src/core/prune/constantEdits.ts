@@ -215,7 +215,7 @@ export class ConstantEdits {
     const cached = this.constants.get(value);
     if (cached !== undefined) return cached ?? undefined;
     let found: Constant | undefined;
-    const initializer = this.graph.initializers.get(value);
+    const initializer = this.graph.ownInitializer(value);
     const producer = this.graph.producer(value);
     if (initializer && isInteger(initializer.data_type)) {
       const values = readTensorAsNumbers(this.file, initializer);

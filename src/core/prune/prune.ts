@@ -120,8 +120,7 @@ export function pruneFile(
     file.readThroughWindow();
     let weightBytes = 0;
     let scored = 0;
-    if (progress)
-      for (const t of analysis.state.graph.initializers.values()) weightBytes += file.storedBytes(t);
+    if (progress) analysis.state.graph.forEachInitializer((t) => (weightBytes += file.storedBytes(t)));
     const onRead = progress && ((bytes: number) => progress('score', (scored += bytes), weightBytes));
     const { removed, groups, ratio } = chooseUnits(analysis, file, settings, onRead);
     // Nothing to remove (ratio 0, everything excluded or locked): the model is re-saved as it was.

@@ -62,7 +62,7 @@ export function takenNames(graph: GraphView): NameSet {
     if (names) return names;
     names = new Set<string>();
     for (const g of graph.allGraphs()) {
-      for (const name of g.initializers.keys()) names.add(name);
+      g.forEachInitializer((_, name) => names!.add(name));
       for (const name of g.valueInfo.keys()) names.add(name);
       for (const node of g.nodes) {
         for (const v of node.inputs) names.add(v);

@@ -41,6 +41,9 @@ describe('value index', () => {
       assert.equal(index.has(name), map.has(name), name);
     }
     assert.deepEqual([...index.toMap()], [...map]);
+    const visited: [string, number][] = [];
+    index.forEach((value, name) => visited.push([name, value]));
+    assert.deepEqual(visited, [...map]);
   });
 
   test('value slots: one per produced name, the same by name, by input and by output', () => {
@@ -81,6 +84,10 @@ describe('value index', () => {
     assert.equal(graph.initializers.get(weights[0].name!), graph.initializer(weights[0].name!));
     assert.equal(graph.initializer(weights[0].name!)!.doc_string, 'the second');
     assert.strictEqual(graph.initializer(weights[0].name!), graph.proto.initializer!.at(-1));
+    const visited: [string, unknown][] = [];
+    graph.forEachInitializer((tensor, name) => visited.push([name, tensor]));
+    assert.deepEqual(visited, [...graph.initializers]);
+    assert.strictEqual(graph.ownInitializer(weights[0].name!), graph.initializers.get(weights[0].name!));
   });
 
   test('equal short int64 lists are one frozen list; others are lists of their own', () => {
