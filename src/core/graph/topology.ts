@@ -15,7 +15,7 @@ export function topologicalOrder(graph: GraphView): NodeView[] {
     return graph.nodes;
   }
   const waiting = new Map<NodeView, number>();
-  const ready: NodeView[] = [];
+  const ready = new ReadyNodes();
   for (const node of graph.nodes) {
     const deps = new Set(
       node.inputs.map((v) => graph.producer(v)).filter((p): p is NodeView => p !== undefined && p !== node),
@@ -25,9 +25,10 @@ export function topologicalOrder(graph: GraphView): NodeView[] {
   }
   const order: NodeView[] = [];
   const done = new Set<NodeView>();
-  // Process in file order: a min-heap would be exact; a sorted insert is enough for the rare unsorted graph.
-  while (ready.length > 0) {
-    const node = ready.shift()!;
+  // The ready node first in file order goes next: a heap, since a hostile file can order its nodes so that a
+  // sorted list would be searched end to end at every step (quadratic in the node count).
+  while (ready.size > 0) {
+    const node = ready.pop();
     order.push(node);
     done.add(node);
     const released = new Set<NodeView>();
@@ -38,7 +39,7 @@ export function topologicalOrder(graph: GraphView): NodeView[] {
         const left = waiting.get(consumer)! - 1;
         if (left === 0) {
           waiting.delete(consumer);
-          insertSorted(ready, consumer);
+          ready.push(consumer);
         } else waiting.set(consumer, left);
       }
     }
@@ -48,10 +49,45 @@ export function topologicalOrder(graph: GraphView): NodeView[] {
   return order;
 }
 
-function insertSorted(list: NodeView[], node: NodeView): void {
-  let i = list.length;
-  while (i > 0 && list[i - 1].index > node.index) i--;
-  list.splice(i, 0, node);
+/** Nodes ready to go, the one first in file order out first: a binary min-heap by node index. */
+class ReadyNodes {
+  private readonly heap: NodeView[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(node: NodeView): void {
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(node);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent].index <= node.index) break;
+      heap[i] = heap[parent];
+      i = parent;
+    }
+    heap[i] = node;
+  }
+
+  pop(): NodeView {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= heap.length) break;
+        const child = left + 1 < heap.length && heap[left + 1].index < heap[left].index ? left + 1 : left;
+        if (heap[child].index >= last.index) break;
+        heap[i] = heap[child];
+        i = child;
+      }
+      heap[i] = last;
+    }
+    return top;
+  }
 }
 
 /** True when every node's producers come before it (what ONNX requires, and what exporters write). */
