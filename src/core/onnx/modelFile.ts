@@ -117,15 +117,6 @@ export class ModelFile {
     );
   }
 
-  /**
-   * Where a message decoded from this file lies (its field from the tag on, and its value), if it is one (and
-   * so unchanged): spanOf without the payload list.
-   */
-  rangeOf(message: object): MessageRange | undefined {
-    const row = this.rowOf(message);
-    return row === undefined ? undefined : this.rangeAt(row);
-  }
-
   /** How many messages were decoded from the file (rows 0 … messageCount − 1). */
   get messageCount(): number {
     return this.messages.length;
