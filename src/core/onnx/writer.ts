@@ -297,15 +297,18 @@ class ModelWriter {
     child: Record<string, unknown>,
   ): void {
     const row = this.rowOf(child);
-    // Unchanged and read from this very field: copied with its tag and length, so that runs of unchanged
-    // messages (a graph's nodes) are one range of the source.
     if (row !== undefined && !this.isDirty(type, child, row)) {
       const range = this.model.rangeAt(row);
-      if (range.field === fieldNo) {
-        plan.addRange(range.tagStart, range.end);
-        this.next = range.next;
-        return;
+      this.next = range.next;
+      // Unchanged and read from this very field: copied with its tag and length, so that runs of unchanged
+      // messages (a graph's nodes) are one range of the source. Read from another field: its value, under
+      // this field's tag.
+      if (range.field === fieldNo) plan.addRange(range.tagStart, range.end);
+      else {
+        plan.add(header(fieldNo, range.end - range.valueStart));
+        plan.addRange(range.valueStart, range.end);
       }
+      return;
     }
     const inner = this.planMessage(type, child, row);
     plan.add(header(fieldNo, inner.size));

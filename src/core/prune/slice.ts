@@ -99,7 +99,6 @@ function gather(
 ): LazyChunk {
   let length = element;
   dims.forEach((d, axis) => (length *= d - (remove.get(axis)?.size ?? 0)));
-  const readWhole = whole ? total : 0;
   return {
     length,
     produce(use) {
@@ -139,10 +138,10 @@ function gather(
       const runs = toRuns(kept[first]!);
       let source = from;
       let base = at;
-      if (readWhole > 0) {
-        const whole = buffers.take(0, readWhole);
-        from.readInto(at, whole);
-        source = new MemorySource(whole);
+      if (whole) {
+        const bytes = buffers.take(0, total);
+        from.readInto(at, bytes);
+        source = new MemorySource(bytes);
         base = 0;
       }
       const inMemory = source instanceof MemorySource;
