@@ -188,17 +188,34 @@ export class VsCode {
     await this.page.keyboard.press('Enter');
   }
 
-  /** Opens a workspace file by its relative path through Quick Open (Ctrl+P). */
+  /**
+   * Opens a workspace file by its relative path through Quick Open (Ctrl+P). Quick Open shows the editor
+   * history's row first and re-renders its list when the file search answers; a click that lands during the
+   * re-render can miss every row, and the quick input then closes on blur with nothing opened. Opening a file
+   * that is already open only activates it, so trying again is safe.
+   */
   async openFile(relativePath: string): Promise<void> {
-    await this.focusWorkbench();
-    await this.page.keyboard.press('Control+P');
-    await this.quickInput.locator('input').waitFor({ state: 'visible' });
-    await this.page.keyboard.type(relativePath);
     const name = relativePath.slice(relativePath.lastIndexOf('/') + 1);
-    const row = await this.waitForRow(name);
-    await row.click();
-    await this.quickInput.waitFor({ state: 'hidden' });
-    await this.page.locator(`.tabs-container .tab.active[aria-label^="${cssString(name)}"]`).waitFor();
+    const tab = this.page.locator(`.tabs-container .tab.active[aria-label^="${cssString(name)}"]`);
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= 3;
+      try {
+        await this.focusWorkbench();
+        await this.page.keyboard.press('Control+P');
+        await this.quickInput.locator('input').waitFor({ state: 'visible' });
+        await this.page.keyboard.type(relativePath);
+        const row = await this.waitForRow(name);
+        await row.click({ timeout: last ? undefined : 5_000 });
+        await this.quickInput.waitFor({ state: 'hidden' });
+        await tab.waitFor({ timeout: last ? undefined : 8_000 });
+        return;
+      } catch (error) {
+        if (last) throw error;
+        this.console.push(
+          `[harness] ${name} was not opened by Quick Open (attempt ${attempt}; tabs ${JSON.stringify(await this.tabLabels())}); retrying`,
+        );
+      }
+    }
   }
 
   /**
@@ -227,6 +244,17 @@ export class VsCode {
     await input.fill(`:${line}:${column}`);
     await this.page.keyboard.press('Enter');
     await this.quickInput.waitFor({ state: 'hidden' });
+  }
+
+  /** aria-labels of the open editor tabs in order, the active one starred; does not wait for any. */
+  private tabLabels(): Promise<string[]> {
+    return this.page
+      .locator('.tabs-container .tab')
+      .evaluateAll((tabs) =>
+        tabs.map(
+          (tab) => `${tab.classList.contains('active') ? '*' : ''}${tab.getAttribute('aria-label') ?? ''}`,
+        ),
+      );
   }
 
   /** aria-labels of the open editor tabs, active first. */
