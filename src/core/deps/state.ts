@@ -98,6 +98,8 @@ export class ChannelState {
   /** Each value given a space and the space, in the order given: what `spaces` is made of. */
   private readonly given: string[] = [];
   private readonly givenSpaces: ChannelSpace[] = [];
+  /** The value slot of each `given` value (−1 for one kept by name). */
+  private readonly givenSlots: number[] = [];
   private spaceMap: Map<string, ChannelSpace> | undefined;
   readonly spaceList: ChannelSpace[] = [];
   readonly members: SpaceMember[] = [];
@@ -129,6 +131,30 @@ export class ChannelState {
     return this.spaceMap;
   }
 
+  /**
+   * The distinct spaces the values have, in the order of `new Set(spaces.values())` (a value given a space
+   * twice counts where it was first given one, with the space it has now), without making that map.
+   */
+  distinctSpaces(): ChannelSpace[] {
+    const seenSlot = new Uint8Array(this.bySlot.length);
+    const seenName = new Set<string>();
+    const distinct = new Set<ChannelSpace>();
+    for (let i = 0; i < this.given.length; i++) {
+      const slot = this.givenSlots[i];
+      if (slot >= 0) {
+        if (seenSlot[slot]) continue;
+        seenSlot[slot] = 1;
+        distinct.add(this.bySlot[slot]!);
+      } else {
+        const value = this.given[i];
+        if (seenName.has(value)) continue;
+        seenName.add(value);
+        distinct.add(this.byName.get(value)!);
+      }
+    }
+    return [...distinct];
+  }
+
   space(value: string | undefined): ChannelSpace | undefined {
     if (!value) return undefined;
     const slot = this.graph.valueSlot(value);
@@ -142,6 +168,7 @@ export class ChannelState {
     else this.byName.set(value, space);
     this.given.push(value);
     this.givenSpaces.push(space);
+    this.givenSlots.push(slot);
     this.spaceMap?.set(value, space);
   }
 

@@ -77,8 +77,8 @@ export class GraphView {
   readonly valueInfo = new Map<string, ValueType>();
   readonly subgraphs: { node: NodeView; attribute: string; graph: GraphView }[] = [];
   /** The initializers by name (what `initializers` is made from) and the nodes that produce values. */
-  private readonly weightIndex = new NameIndex<onnx.TensorProto.$Properties>();
-  private readonly producers = new NameIndex<NodeView>();
+  private readonly weightIndex: NameIndex<onnx.TensorProto.$Properties>;
+  private readonly producers: NameIndex<NodeView>;
   private initializerMap: Map<string, onnx.TensorProto.$Properties> | undefined;
   /** Node n's outputs have the value slots outputStart[n] … outputStart[n + 1] − 1 (see valueSlot). */
   private readonly outputStart: Int32Array;
@@ -98,6 +98,9 @@ export class GraphView {
     // Indexed loops: a constructor runs once per graph, mostly unoptimised, where for…of allocates an
     // iterator result per element (tens of thousands on a large graph).
     const initializers = proto.initializer ?? [];
+    const nodes = proto.node ?? [];
+    this.weightIndex = new NameIndex(initializers.length);
+    this.producers = new NameIndex(nodes.length); // most nodes have one output
     for (let i = 0; i < initializers.length; i++)
       this.weightIndex.set(initializers[i].name ?? '', initializers[i]);
     // Before IR 4 initializers had to be listed as graph inputs too; they are weights, not inputs.
@@ -106,7 +109,6 @@ export class GraphView {
     this.outputs = (proto.output ?? []).map(valueType);
     for (const v of [...allInputs, ...this.outputs, ...(proto.value_info ?? []).map(valueType)])
       this.valueInfo.set(v.name, v);
-    const nodes = proto.node ?? [];
     this.nodes = new Array<NodeView>(nodes.length);
     for (let i = 0; i < nodes.length; i++) this.nodes[i] = this.addNode(nodes[i], i);
     this.outputStart = new Int32Array(nodes.length + 1);

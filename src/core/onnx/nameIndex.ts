@@ -8,7 +8,17 @@
 export class NameIndex<T> {
   private readonly names: string[] = [];
   private readonly values: T[] = [];
-  private table = new Int32Array(2 * 64);
+  private table: Int32Array;
+
+  /**
+   * `expected`: how many names the caller is about to set, when it knows. The table starts at the size that
+   * holds them at most half full, instead of doubling (and re-inserting every pair) its way up to it.
+   */
+  constructor(expected = 0) {
+    let slots = 64;
+    while (slots < expected * 2) slots *= 2;
+    this.table = new Int32Array(2 * slots);
+  }
 
   get size(): number {
     return this.names.length;

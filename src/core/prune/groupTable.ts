@@ -31,7 +31,7 @@ export class GroupTable {
       }
     }
     for (const root of analysis.state.roots) this.roots.set(root.node.name, root.space);
-    this.spaces = [...new Set(analysis.state.spaces.values())];
+    this.spaces = analysis.state.distinctSpaces();
     // Counting sort of (class, space) pairs by class; a space's channels of one class are merged into a count.
     const classes = analysis.state.slots.length;
     const start = new Int32Array(classes + 1);

@@ -48,6 +48,22 @@ describe('ChannelState', () => {
     assert.equal(state.space(undefined), undefined);
   });
 
+  test('distinctSpaces lists the spaces values have now, in the order of the spaces map', () => {
+    const { state, sa, sb, sc, na, nb } = threeConvs();
+    // Values given again (a node output by slot, a graph input by name) keep their first place.
+    state.alias('x', sc);
+    state.alias(na.outputs[0]!, sb); // a's output now has b's space: sa is no value's space any more
+    state.alias('x', sa);
+    state.alias(nb.outputs[0]!, sc);
+    state.alias('relu_out', sa);
+    const expected = [...new Set(state.spaces.values())];
+    assert.deepEqual(state.distinctSpaces(), expected);
+    assert.deepEqual(
+      expected.map((s) => s.id),
+      [sb, sc, sa].map((s) => s.id),
+    );
+  });
+
   test('identity couples channel c with channel c; couple out of range is an internal error', () => {
     const { state, sa, sb, sc } = threeConvs();
     state.identity(sa, sc); // the first 4 only
