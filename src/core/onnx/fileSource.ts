@@ -9,6 +9,7 @@ import { OnnxError } from './errors';
 export class FileSource implements ByteSource {
   readonly size: number;
   private fd: number | undefined;
+  private readonly borrowers = new Set<{ stop(): void }>();
 
   private constructor(
     readonly name: string,
@@ -65,7 +66,20 @@ export class FileSource implements ByteSource {
     }
   }
 
+  /**
+   * The open descriptor, for positional reads from another thread of this process (a background hash): they
+   * read this very file, whatever is at its path now. `reader.stop()` must return only once the reader no
+   * longer reads: close() calls it first, so a descriptor number the system hands out again is never read.
+   */
+  lendDescriptor(reader: { stop(): void }): number {
+    const fd = this.handle();
+    this.borrowers.add(reader);
+    return fd;
+  }
+
   close(): void {
+    for (const reader of this.borrowers) reader.stop();
+    this.borrowers.clear();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }

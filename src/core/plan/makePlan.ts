@@ -1,7 +1,7 @@
 import { basename, dirname, relative, resolve } from 'node:path';
 import { analyzeModel } from '../analyze/analyze';
 import { withModelErrors } from '../onnx/errors';
-import { sha256Of } from '../onnx/hash';
+import { startSha256 } from '../onnx/backgroundHash';
 import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
 import { type PrunePreview, previewPrune } from '../prune/preview';
@@ -26,6 +26,8 @@ export interface MadePlan {
 export function makePlan(modelPath: string, planPath: string, settings: PruneSettings): MadePlan {
   return withModelErrors(modelPath, () => {
     const file = openModel(modelPath);
+    // The plan names its model by SHA-256; a large file is hashed on another thread during the analysis.
+    const hash = startSha256(file.source);
     try {
       const analysis = analyzeModel(new ModelView(file));
       const chosen = chooseUnits(analysis, file, settings);
@@ -47,8 +49,9 @@ export function makePlan(modelPath: string, planPath: string, settings: PruneSet
       // A MACs target is written as the ratio it came to (the counts are explicit anyway).
       const written = { ...settings, ratio: Number(ratio.toFixed(4)) };
       const preview = previewPrune(analysis, file, settings, chosen);
-      return { text: planText(modelPath, planPath, written, sha256Of(file.source), counts), groups, preview };
+      return { text: planText(modelPath, planPath, written, hash.value(), counts), groups, preview };
     } finally {
+      hash.stop();
       file.close();
     }
   });

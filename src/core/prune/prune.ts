@@ -1,7 +1,7 @@
 import type { ChannelAlignment } from './align';
 import { type LayerTiming, leastSaving, predictedSaving } from './latencyTable';
 import { type Analysis, analyzeModel } from '../analyze/analyze';
-import { sha256Of } from '../onnx/hash';
+import { type PendingHash, startSha256 } from '../onnx/backgroundHash';
 import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
 import { writeModel } from '../onnx/writer';
@@ -109,6 +109,7 @@ export function pruneFile(
   const progress = options.onProgress;
   progress?.('analyse', 0, 1);
   const file = openModel(input);
+  let originalHash: PendingHash | undefined;
   try {
     const analysis = analyzeModel(new ModelView(file));
     options.check?.(analysis);
@@ -117,6 +118,10 @@ export function pruneFile(
     // then views, not copies. A larger one is read through one reused window: a whole copy's fresh pages cost
     // more than the reads, and count in full towards the peak memory.
     file.preload(PRELOAD_LIMIT);
+    // The original's hash goes into the mask spec (verify checks it names this very file). A file too large to
+    // preload is hashed on another thread, through its own descriptor, while this one prunes (started after
+    // the preload, which closes the descriptor of a file it reads whole).
+    if (options.hashOriginal) originalHash = startSha256(file.source);
     file.readThroughWindow();
     let weightBytes = 0;
     let scored = 0;
@@ -126,7 +131,7 @@ export function pruneFile(
     // Nothing to remove (ratio 0, everything excluded or locked): the model is re-saved as it was.
     const applied =
       removed.size > 0
-        ? applyRemoval(analysis, file, removed, options.hashOriginal ? sha256Of(file.source) : '')
+        ? applyRemoval(analysis, file, removed, originalHash?.value() ?? '')
         : { proto: file.proto, mask: { original: '', zero: [] }, slices: [], tensors: 0, nodes: 0 };
     const written = writeModel(file, applied.proto, output, {
       signal: options.signal,
@@ -164,6 +169,7 @@ export function pruneFile(
       },
     };
   } finally {
+    originalHash?.stop();
     file.close();
   }
 }
