@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runtimeHazard } from '../../core/graph/runtimeHazards';
 import { computeMetrics } from '../../core/metrics/metrics';
 import { withModelErrors } from '../../core/onnx/errors';
-import { sha256Of } from '../../core/onnx/hash';
+import { type PendingHash, startSha256 } from '../../core/onnx/backgroundHash';
 import type { ModelFile } from '../../core/onnx/modelFile';
 import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
@@ -71,9 +71,18 @@ export async function verifyModels(
   let client: OrtClient | undefined;
   let temp: string | undefined;
   let session: VerifySession | undefined;
+  let originalHash: PendingHash | undefined;
   try {
     prunedFile = withModelErrors(prunedPath, () => openModel(prunedPath));
-    const spec = checkedMaskSpec(originalFile, prunedFile, originalPath, prunedPath);
+    // The spec names its original by SHA-256: a large original is hashed on another thread while ONNX
+    // Runtime loads both models, and checked before anything runs.
+    const spec = checkedMaskSpec(
+      originalFile,
+      prunedFile,
+      originalPath,
+      prunedPath,
+      () => (originalHash ??= startSha256(originalFile.source)),
+    );
     // What the analysis refused to build (huge folded constants, absurd ranks) ONNX Runtime would try to.
     for (const [file, path] of [
       [originalFile, originalPath],
@@ -86,8 +95,19 @@ export async function verifyModels(
       options.client ?? new OrtClient({ workerPath: options.workerPath, timeoutMs: settings.timeoutMs });
     session = new VerifySession(client, settings);
     options.onStep?.('loading both models in ONNX Runtime');
-    const original = await session.loadOriginal(originalPath);
-    const pruned = await session.tryLoadPruned(prunedPath);
+    const checkHash = () => {
+      if (spec && originalHash) checkOriginal(spec, originalHash.value(), originalPath, prunedPath);
+    };
+    let original: LoadedModel;
+    let pruned: LoadedModel | undefined;
+    try {
+      original = await session.loadOriginal(originalPath);
+      pruned = await session.tryLoadPruned(prunedPath);
+    } catch (error) {
+      checkHash(); // another original is the error to report, not what ONNX Runtime made of it
+      throw error;
+    }
+    checkHash();
     const specs = feedSpecsFor(original, pruned, originalPath);
     const inputShapes = Object.fromEntries(specs.map((s) => [s.name, s.dims]));
     const figures = (file: ModelFile, path: string): ModelFigures => {
@@ -182,6 +202,7 @@ export async function verifyModels(
       !!session.prunedOutputs;
     return result;
   } finally {
+    originalHash?.stop();
     originalFile.close();
     prunedFile?.close();
     await session?.close();
@@ -190,33 +211,45 @@ export async function verifyModels(
   }
 }
 
-/** The pruned model's mask spec, checked against ORIGINAL; undefined when it has none. */
+/**
+ * The pruned model's mask spec, checked against ORIGINAL's graph; undefined when it has none. Whether the spec
+ * names ORIGINAL's very bytes is checked here only when the spec does not fit (that error is the better
+ * one); otherwise by `checkOriginal` once the hash is done.
+ */
 function checkedMaskSpec(
   originalFile: ModelFile,
   prunedFile: ModelFile,
   originalPath: string,
   prunedPath: string,
+  /** Starts hashing ORIGINAL (once). */
+  originalHash: () => PendingHash,
 ): MaskSpec | undefined {
   const spec = readMaskSpec(prunedFile.proto);
   if (typeof spec === 'string') throw new VerifyInputError(`${prunedPath}: ${spec}.`);
   if (!spec) return undefined;
-  if (spec.original && spec.original !== sha256Of(originalFile.source)) {
-    throw new VerifyInputError(
-      `${prunedPath} was pruned from another model than ${originalPath} (its mask spec names the original by ` +
-        `SHA-256 ${spec.original.slice(0, 12)}…).`,
-    );
-  }
+  if (spec.original) originalHash();
   const problems = withModelErrors(originalPath, () =>
     maskSpecProblems(new ModelView(originalFile).graph, spec),
   );
 
   if (problems.length > 0) {
+    checkOriginal(spec, originalHash().value(), originalPath, prunedPath);
     const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : '';
     throw new VerifyInputError(
       `the mask spec in ${prunedPath} does not fit ${originalPath}: ${problems.slice(0, 3).join('; ')}${more}.`,
     );
   }
   return spec;
+}
+
+/** Refuses a spec that names another original than ORIGINAL (by the SHA-256 of its bytes). */
+function checkOriginal(spec: MaskSpec, sha256: string, originalPath: string, prunedPath: string): void {
+  if (spec.original && spec.original !== sha256) {
+    throw new VerifyInputError(
+      `${prunedPath} was pruned from another model than ${originalPath} (its mask spec names the original by ` +
+        `SHA-256 ${spec.original.slice(0, 12)}…).`,
+    );
+  }
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {
