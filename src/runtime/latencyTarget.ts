@@ -4,6 +4,7 @@
 // ratio found is then pruned into the output. With the latency lookup table (latencyLookup.ts) the search ranks
 // channels by importance per unit of latency saved and is led by the table's prediction of each ratio's share
 // (searchLatencyGuided), so it needs fewer of those whole-model measurements; the answer is still measured.
+import { startSha256 } from './backgroundHash';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,7 +82,7 @@ export async function pruneForLatency(
       pruneFile(model, path, chosen, {
         signal: options.signal,
         check: options.check,
-        ...(last ? { hashOriginal: true, onProgress: options.onProgress } : {}),
+        ...(last ? { hashOriginal: true, startHash: startSha256, onProgress: options.onProgress } : {}),
       }));
   const global: PruneSettings = {
     ...settings,

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { startSha256 } from '../runtime/backgroundHash';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,7 +56,7 @@ export async function makePlanFor(
         rmSync(dir, { recursive: true, force: true });
       }
     }
-    const { text, groups, preview: estimate } = makePlan(modelPath, planPath, settings);
+    const { text, groups, preview: estimate } = makePlan(modelPath, planPath, settings, startSha256);
     const preview = groups.map((g, i) => ({
       group: g.group,
       root: g.roots[0],

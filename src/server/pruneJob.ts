@@ -3,6 +3,7 @@
 // between two pieces of work (a shared flag, polled), and running out of memory ends the worker, not the server.
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeModel } from '../core/analyze/analyze';
+import { startSha256 } from '../runtime/backgroundHash';
 import { OnnxError, withModelErrors } from '../core/onnx/errors';
 import { ModelView } from '../core/onnx/modelView';
 import { openModel } from '../core/onnx/reader';
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
       check,
       signal,
       hashOriginal: true,
+      startHash: startSha256,
       onProgress: (stage, done, total) => {
         signal.throwIfAborted(); // scoring reads every weight: a cancel is heard there too
         post({ kind: 'progress', stage, done, total });

@@ -6,6 +6,7 @@ import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
 import { describeFsError } from '../../core/onnx/fileSource';
 import { CRITERIA, type Criterion } from '../../core/prune/importance';
+import { startSha256 } from '../../runtime/backgroundHash';
 import { measureActivations } from '../../runtime/calibration';
 import { measureGreedyScores } from '../../runtime/greedyScores';
 import { type QualityReport, assessQuality, formatQuality, qualityMarkdown } from '../../runtime/quality';
@@ -245,7 +246,12 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
       settings.targetLatency === undefined
         ? withModelErrors(model, () => {
             try {
-              return pruneFile(model, plain, settings, { check, hashOriginal: true, onProgress });
+              return pruneFile(model, plain, settings, {
+                check,
+                hashOriginal: true,
+                startHash: startSha256,
+                onProgress,
+              });
             } catch (error) {
               if (error instanceof OnnxError || error instanceof CliError) throw error;
               throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
@@ -425,7 +431,7 @@ export function planCommand(
       ratio: options.targetMacs === undefined ? (options.ratio ?? '0.5') : options.ratio,
     });
   const output = options.output ?? `${model.replace(/\.onnx$/i, '')}.prune.json`;
-  const { text } = makePlan(model, output, settings);
+  const { text } = makePlan(model, output, settings, startSha256);
   writeText(output, text);
   io.stdout(
     allocated

@@ -1,7 +1,7 @@
 import { basename, dirname, relative, resolve } from 'node:path';
 import { analyzeModel } from '../analyze/analyze';
 import { withModelErrors } from '../onnx/errors';
-import { startSha256 } from '../onnx/backgroundHash';
+import { type StartHash, hashWhenAsked } from '../onnx/hash';
 import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
 import { type PrunePreview, previewPrune } from '../prune/preview';
@@ -23,11 +23,17 @@ export interface MadePlan {
  * count per group's first root, the model's SHA-256, and the settings. Used by `onnx-pruner plan` and by
  * "ONNX Pruner: Prune Channels".
  */
-export function makePlan(modelPath: string, planPath: string, settings: PruneSettings): MadePlan {
+export function makePlan(
+  modelPath: string,
+  planPath: string,
+  settings: PruneSettings,
+  /** How the model is hashed (a shell may hash a large file on another thread during the analysis). */
+  startHash: StartHash = hashWhenAsked,
+): MadePlan {
   return withModelErrors(modelPath, () => {
     const file = openModel(modelPath);
-    // The plan names its model by SHA-256; a large file is hashed on another thread during the analysis.
-    const hash = startSha256(file.source);
+    // The plan names its model by SHA-256, worked out while the analysis runs when `startHash` can.
+    const hash = startHash(file.source);
     try {
       const analysis = analyzeModel(new ModelView(file));
       const chosen = chooseUnits(analysis, file, settings);

@@ -1,7 +1,7 @@
 import type { ChannelAlignment } from './align';
 import { type LayerTiming, leastSaving, predictedSaving } from './latencyTable';
 import { type Analysis, analyzeModel } from '../analyze/analyze';
-import { type PendingHash, startSha256 } from '../onnx/backgroundHash';
+import { type PendingHash, type StartHash, hashWhenAsked } from '../onnx/hash';
 import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
 import { writeModel } from '../onnx/writer';
@@ -103,6 +103,8 @@ export function pruneFile(
     signal?: AbortSignal;
     check?: (analysis: Analysis) => void;
     hashOriginal?: boolean;
+    /** How the original is hashed: when asked for on this thread unless a shell hashes on another. */
+    startHash?: StartHash;
     onProgress?: PruneProgress;
   } = {},
 ): PruneOutcome {
@@ -118,10 +120,10 @@ export function pruneFile(
     // then views, not copies. A larger one is read through one reused window: a whole copy's fresh pages cost
     // more than the reads, and count in full towards the peak memory.
     file.preload(PRELOAD_LIMIT);
-    // The original's hash goes into the mask spec (verify checks it names this very file). A file too large to
-    // preload is hashed on another thread, through its own descriptor, while this one prunes (started after
-    // the preload, which closes the descriptor of a file it reads whole).
-    if (options.hashOriginal) originalHash = startSha256(file.source);
+    // The original's hash goes into the mask spec (verify checks it names this very file). A shell's
+    // `startHash` may hash a large file on another thread, through its descriptor, while this one prunes:
+    // started after the preload, which closes the descriptor of a file it reads whole.
+    if (options.hashOriginal) originalHash = (options.startHash ?? hashWhenAsked)(file.source);
     file.readThroughWindow();
     let weightBytes = 0;
     let scored = 0;

@@ -1,17 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { ByteSource } from './byteSource';
-import { FileSource } from './fileSource';
-import { sha256Of } from './hash';
-
-/** A SHA-256 being worked out while the caller does other work. */
-export interface PendingHash {
-  /** The hex digest; waits for it if it is not known yet. */
-  value(): string;
-  /** No longer wanted: waits until nothing reads the source on its behalf (call before closing the source). */
-  stop(): void;
-  /** Which thread worked the value out, once `value` has given it (how tests tell the two paths apart). */
-  readonly hashedBy: 'worker' | 'caller' | undefined;
-}
+import type { ByteSource } from '../core/onnx/byteSource';
+import { FileSource } from '../core/onnx/fileSource';
+import { type PendingHash, hashWhenAsked, sha256Of } from '../core/onnx/hash';
 
 /**
  * Below this size a file is hashed when its hash is asked for, on the caller's thread: starting a thread
@@ -29,7 +19,7 @@ export const BACKGROUND_HASH_MIN_BYTES = 32 << 20;
  */
 export function startSha256(source: ByteSource): PendingHash {
   if (!(source instanceof FileSource) || source.size < BACKGROUND_HASH_MIN_BYTES)
-    return new CallerHash(source);
+    return hashWhenAsked(source);
   const shared = new SharedArrayBuffer(STATE_BYTES + 64);
   const pending = new WorkerHash(source, shared);
   try {
@@ -40,24 +30,9 @@ export function startSha256(source: ByteSource): PendingHash {
       }),
     );
   } catch {
-    return new CallerHash(source);
+    return hashWhenAsked(source);
   }
   return pending;
-}
-
-/** Hashed on the caller's thread, when first asked for. */
-class CallerHash implements PendingHash {
-  hashedBy: PendingHash['hashedBy'];
-  private result: string | undefined;
-
-  constructor(private readonly source: ByteSource) {}
-
-  value(): string {
-    this.hashedBy = 'caller';
-    return (this.result ??= sha256Of(this.source));
-  }
-
-  stop(): void {}
 }
 
 /** Hashed by a worker thread; the caller's thread takes over if the worker fails or goes silent. */

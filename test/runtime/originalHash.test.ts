@@ -6,10 +6,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { BACKGROUND_HASH_MIN_BYTES } from '../../../src/core/onnx/backgroundHash';
-import { pruneFile } from '../../../src/core/prune/prune';
-import { ModelBuilder, writeBuilt } from '../../builder';
-import { tempDir } from '../../support/tempDir';
+import type { PendingHash } from '../../src/core/onnx/hash';
+import { BACKGROUND_HASH_MIN_BYTES, startSha256 } from '../../src/runtime/backgroundHash';
+import { pruneFile } from '../../src/core/prune/prune';
+import { ModelBuilder, writeBuilt } from '../builder';
+import { tempDir } from '../support/tempDir';
 
 const dir = tempDir();
 const settings = (ratio: number) => ({ ratio, criterion: 'l1' as const, roundTo: 1, seed: 0, layers: {} });
@@ -30,17 +31,28 @@ describe('the original hash in the mask spec', () => {
     const large = twoConvs('large.onnx', 1024);
     assert.ok(statSync(large).size >= BACKGROUND_HASH_MIN_BYTES, 'large enough for the worker');
     const small = twoConvs('small.onnx', 16);
-    for (const input of [large, small]) {
-      const outcome = pruneFile(input, join(dir, 'out.onnx'), settings(0.5), { hashOriginal: true });
+    for (const [input, thread] of [
+      [large, 'worker'],
+      [small, 'caller'],
+    ] as const) {
+      const started: PendingHash[] = [];
+      const outcome = pruneFile(input, join(dir, 'out.onnx'), settings(0.5), {
+        hashOriginal: true,
+        startHash: (source) => started[started.push(startSha256(source)) - 1],
+      });
       assert.ok(outcome.removedChannels > 0);
       assert.equal(outcome.mask.original, digest(input));
+      assert.deepEqual(
+        started.map((h) => h.hashedBy),
+        [thread],
+      );
     }
   });
 
   test('a prune that removes nothing stops the hash and still writes the model', () => {
     const large = twoConvs('nothing.onnx', 1024);
     const out = join(dir, 'nothing.out.onnx');
-    const outcome = pruneFile(large, out, settings(0), { hashOriginal: true });
+    const outcome = pruneFile(large, out, settings(0), { hashOriginal: true, startHash: startSha256 });
     assert.equal(outcome.removedChannels, 0);
     assert.equal(outcome.mask.original, '');
     assert.equal(digest(out), digest(large), 're-saved as it was');

@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { BACKGROUND_HASH_MIN_BYTES, startSha256 } from '../../../src/core/onnx/backgroundHash';
-import { MemorySource } from '../../../src/core/onnx/byteSource';
-import { FileSource } from '../../../src/core/onnx/fileSource';
-import { tempDir } from '../../support/tempDir';
+import { BACKGROUND_HASH_MIN_BYTES, startSha256 } from '../../src/runtime/backgroundHash';
+import { MemorySource } from '../../src/core/onnx/byteSource';
+import { FileSource } from '../../src/core/onnx/fileSource';
+import { tempDir } from '../support/tempDir';
 
 const dir = tempDir();
 
