@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { refuseRuntimeHazard } from './runtimeGuard';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Analysis } from '../core/analyze/analyze';
@@ -93,6 +94,7 @@ export async function measureActivations(
   analysis: Analysis,
   options: CalibrationOptions = {},
 ): Promise<ActivationStats> {
+  refuseRuntimeHazard(file, file.name, analysis.state.facts);
   const { proto, taps } = withActivationTaps(file, analysis);
   const dir = mkdtempSync(join(tmpdir(), 'onnx-pruner-calib-'));
   const client = options.client ?? new OrtClient({ timeoutMs: options.timeoutMs });

@@ -1,4 +1,5 @@
 import { FidelityAccumulator, type OutputFidelity } from '../core/metrics/fidelity';
+import { refuseRuntimeHazardAt } from './runtimeGuard';
 import type { TensorPayload } from '../protocol/runtime';
 import type { CalibrationSample } from './calibration';
 import { numbers } from './compareOutputs';
@@ -51,6 +52,7 @@ export async function referenceOutputs(
   original: string,
   samples: readonly CalibrationSample[],
 ): Promise<Record<string, TensorPayload>[]> {
+  refuseRuntimeHazardAt(original);
   const model = await client.load(original);
   try {
     const outputs: Record<string, TensorPayload>[] = [];

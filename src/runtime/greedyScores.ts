@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { refuseRuntimeHazard } from './runtimeGuard';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Analysis } from '../core/analyze/analyze';
@@ -37,6 +38,7 @@ export async function measureGreedyScores(
   const consumers = groupConsumers(analysis);
   const scores = new Map<string, Map<number, number>>();
   if (consumers.length === 0) return scores;
+  refuseRuntimeHazard(file, file.name, analysis.state.facts);
   const dir = mkdtempSync(join(tmpdir(), 'onnx-pruner-greedy-'));
   const client = options.client ?? new OrtClient();
   try {

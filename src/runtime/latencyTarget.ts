@@ -4,6 +4,7 @@
 // ratio found is then pruned into the output. With the latency lookup table (latencyLookup.ts) the search ranks
 // channels by importance per unit of latency saved and is led by the table's prediction of each ratio's share
 // (searchLatencyGuided), so it needs fewer of those whole-model measurements; the answer is still measured.
+import { refuseRuntimeHazard } from './runtimeGuard';
 import { startSha256 } from './backgroundHash';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,6 +95,7 @@ export async function pruneForLatency(
   const client = new OrtClient();
   const file = openModel(model);
   try {
+    refuseRuntimeHazard(file, model);
     const original = await client.load(model, call);
     const feeds = await client.makeFeeds(feedSpecs(original.inputs), 1, call);
     let tableStats: LatencyTableStats | undefined;

@@ -1,4 +1,5 @@
 import type { RemovedSlice } from '../core/prune/apply';
+import { refuseRuntimeHazardAt } from './runtimeGuard';
 import {
   type CalibrationOptions,
   type CalibrationSample,
@@ -39,6 +40,7 @@ export async function assessQuality(
   pruned: string,
   options: QualityOptions,
 ): Promise<QualityReport> {
+  refuseRuntimeHazardAt(original);
   const client = options.client ?? new OrtClient();
   try {
     const loaded = await client.load(original);

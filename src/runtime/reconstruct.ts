@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { refuseRuntimeHazard } from './runtimeGuard';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withChanges } from '../core/onnx/edit';
@@ -202,6 +203,7 @@ async function originalTargets(
   const file = openModel(original);
   const path = join(dir, 'original-taps.onnx');
   try {
+    refuseRuntimeHazard(file, original);
     writeModel(
       file,
       withGraphOutputs(

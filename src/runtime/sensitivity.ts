@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { refuseRuntimeHazard } from './runtimeGuard';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeModel } from '../core/analyze/analyze';
@@ -62,6 +63,7 @@ export async function measureSensitivity(
   let before;
   try {
     const analysis = analyzeModel(new ModelView(file));
+    refuseRuntimeHazard(file, model, analysis.state.facts);
     groups = analysis.report.groups.filter((g) => g.prunable);
     before = computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts });
   } finally {

@@ -1,13 +1,21 @@
 // Models the analysis refused to build (a constant too large to fold, a shape of absurd rank) are not handed
-// to ONNX Runtime, which has no such limits: verify refuses them at once, in one sentence, instead of leaving
-// the runtime building 2^32 elements or churning through 100,000-dim shapes until the time limit.
+// to ONNX Runtime, which has no such limits: verify, sensitivity, fidelity, calibration and the rest refuse
+// them at once, in one sentence, instead of leaving the runtime building 2^32 elements (8 GiB and a minute,
+// until the memory limit stopped it) or churning through 100,000-dim shapes until the time limit.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { analyzeModel } from '../../src/core/analyze/analyze';
 import { runtimeHazard } from '../../src/core/graph/runtimeHazards';
+import { OnnxError } from '../../src/core/onnx/errors';
 import { ModelView } from '../../src/core/onnx/modelView';
 import { openModel } from '../../src/core/onnx/reader';
+import { measureActivations } from '../../src/runtime/calibration';
+import { referenceOutputs } from '../../src/runtime/fidelity';
+import { OrtClient } from '../../src/runtime/ortClient';
+import { assessQuality } from '../../src/runtime/quality';
+import { measureSensitivity } from '../../src/runtime/sensitivity';
 import { buildFixture, writeBuilt } from '../builder';
 import { doublingConcat, wideRank } from '../hostile/crafted';
 import { cli } from '../support/cli';
@@ -46,4 +54,41 @@ test('verify refuses such a model at once, naming it, and runs nothing', async (
   );
   assert.equal(run.stderr.trim().split('\n').length, 1, 'one sentence');
   assert.ok(Date.now() - started < 60_000, 'not left to the time limit');
+});
+
+test("sensitivity refuses such a model at once, in one sentence, as the input's fault", async () => {
+  const doubling = join(dir, 'doubling-sensitivity.onnx');
+  writeFileSync(doubling, doublingConcat(26));
+  const started = Date.now();
+  const run = await cli('sensitivity', doubling);
+  assert.equal(run.code, 2);
+  assert.match(
+    run.stderr,
+    /^onnx-pruner: .*doubling-sensitivity\.onnx is not run in ONNX Runtime: '.*' is a constant too large to fold/,
+  );
+  assert.doesNotMatch(run.stderr, /internal error/);
+  assert.equal(run.stderr.trim().split('\n').length, 1, 'one sentence');
+  assert.ok(Date.now() - started < 30_000, 'not left to the memory or time limit');
+});
+
+test('every other way into ONNX Runtime refuses it before starting the runtime', async () => {
+  const doubling = join(dir, 'doubling-paths.onnx');
+  writeFileSync(doubling, doublingConcat(26));
+  const refused = (error: unknown) =>
+    error instanceof OnnxError && /doubling-paths\.onnx is not run in ONNX Runtime/.test(error.message);
+  const client = new OrtClient();
+  try {
+    await assert.rejects(assessQuality(doubling, doubling, { client }), refused);
+    await assert.rejects(referenceOutputs(client, doubling, []), refused);
+    await assert.rejects(measureSensitivity(doubling, { client }), refused);
+    const file = openModel(doubling);
+    try {
+      await assert.rejects(measureActivations(file, analyzeModel(new ModelView(file)), { client }), refused);
+    } finally {
+      file.close();
+    }
+    assert.equal(client.ortVersion, undefined, 'the runtime was never started');
+  } finally {
+    await client.close();
+  }
 });

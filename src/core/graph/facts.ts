@@ -19,6 +19,8 @@ export interface Facts {
   shape(name: string): Dim[] | undefined;
   /** The first input of the node whose folding passed the limits, if any. */
   overLimitInput(node: NodeView): string | undefined;
+  /** The values left unknown because folding them passed the limits (what ONNX Runtime would still build). */
+  readonly overLimit: ReadonlySet<string>;
 }
 
 export const SMALL_CONSTANT = 64;

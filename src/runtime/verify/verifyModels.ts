@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { runtimeRefusal } from '../runtimeGuard';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runtimeHazard } from '../../core/graph/runtimeHazards';
 import { computeMetrics } from '../../core/metrics/metrics';
 import { withModelErrors } from '../../core/onnx/errors';
 import type { PendingHash } from '../../core/onnx/hash';
@@ -89,8 +89,8 @@ export async function verifyModels(
       [originalFile, originalPath],
       [prunedFile, prunedPath],
     ] as const) {
-      const hazard = withModelErrors(path, () => runtimeHazard(new ModelView(file).graph, file));
-      if (hazard) throw new VerifyInputError(`${path} is not run in ONNX Runtime: ${hazard}`);
+      const refusal = runtimeRefusal(file, path);
+      if (refusal) throw new VerifyInputError(refusal);
     }
     client =
       options.client ?? new OrtClient({ workerPath: options.workerPath, timeoutMs: settings.timeoutMs });
