@@ -1,4 +1,5 @@
 import type { CliIO, CliOutput } from './io';
+import { OrtRuntimeError } from '../runtime/ortClient';
 import { Command, CommanderError, Option } from 'commander';
 import { OnnxError } from '../core/onnx/errors';
 import { MASK_METADATA_KEY } from '../core/prune/maskSpec';
@@ -280,6 +281,12 @@ function reportError(error: unknown, debug: boolean, io: CliIO): number {
     return error.exitCode;
   }
   if (error instanceof OnnxError) {
+    io.stderr(`onnx-pruner: ${oneLine(error.message)}\n`);
+    if (debug) io.stderr(`${error.stack}\n`);
+    return EXIT.usage;
+  }
+  // ONNX Runtime refused the model, ran out of time or memory: the model's story, not a fault of the tool.
+  if (error instanceof OrtRuntimeError) {
     io.stderr(`onnx-pruner: ${oneLine(error.message)}\n`);
     if (debug) io.stderr(`${error.stack}\n`);
     return EXIT.usage;

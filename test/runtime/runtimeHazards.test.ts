@@ -16,11 +16,13 @@ import { referenceOutputs } from '../../src/runtime/fidelity';
 import { OrtClient } from '../../src/runtime/ortClient';
 import { assessQuality } from '../../src/runtime/quality';
 import { measureSensitivity } from '../../src/runtime/sensitivity';
-import { buildFixture, writeBuilt } from '../builder';
+import { ModelBuilder, buildFixture, writeBuilt } from '../builder';
 import { doublingConcat, wideRank } from '../hostile/crafted';
 import { cli } from '../support/cli';
 import { tempDir } from '../support/tempDir';
+import { useFreshWorker } from './workerBundle';
 
+useFreshWorker();
 const dir = tempDir();
 
 function hazardOf(path: string): string | undefined {
@@ -91,4 +93,17 @@ test('every other way into ONNX Runtime refuses it before starting the runtime',
   } finally {
     await client.close();
   }
+});
+
+test('a model ONNX Runtime cannot load is reported as such by sensitivity, not as an internal error', async () => {
+  const b = new ModelBuilder({ opset: 17 });
+  const x = b.input('x', [1, 3, 8, 8]);
+  const a = b.conv(x, 8, { kernel: 1, name: 'a' });
+  b.output(b.conv(b.unary('NotAnOnnxOp', a), 4, { kernel: 1, name: 'c' }));
+  const path = writeBuilt(dir, 'unknown-op.onnx', b.build());
+  const run = await cli('sensitivity', path);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /^onnx-pruner: ONNX Runtime failed while loading .*unknown-op\.onnx: /);
+  assert.doesNotMatch(run.stderr, /internal error/);
+  assert.equal(run.stderr.trim().split('\n').length, 1, 'one line');
 });
