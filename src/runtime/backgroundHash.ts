@@ -100,7 +100,7 @@ const SILENCE_MS = 10_000;
 
 /** Waits until the worker has ended (done, failed or stopped) or has gone silent; returns its state. */
 function waitForWorker(flags: Int32Array): number {
-  let pieces = -1;
+  let pieces = Atomics.load(flags, PIECES);
   for (;;) {
     Atomics.wait(flags, STATE, RUNNING, SILENCE_MS);
     const state = Atomics.load(flags, STATE);

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { runtimeRefusal } from '../runtimeGuard';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { computeMetrics } from '../../core/metrics/metrics';
 import { withModelErrors } from '../../core/onnx/errors';
 import type { PendingHash } from '../../core/onnx/hash';
 import { startSha256 } from '../backgroundHash';
+import { runtimeRefusal } from '../runtimeGuard';
 import type { ModelFile } from '../../core/onnx/modelFile';
 import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
