@@ -94,7 +94,7 @@ export async function measureActivations(
   analysis: Analysis,
   options: CalibrationOptions = {},
 ): Promise<ActivationStats> {
-  refuseRuntimeHazard(file, file.name, analysis.state.facts);
+  refuseRuntimeHazard(file, file.name, analysis.state);
   const { proto, taps } = withActivationTaps(file, analysis);
   const dir = mkdtempSync(join(tmpdir(), 'onnx-pruner-calib-'));
   const client = options.client ?? new OrtClient({ timeoutMs: options.timeoutMs });

@@ -38,7 +38,7 @@ export async function measureGreedyScores(
   const consumers = groupConsumers(analysis);
   const scores = new Map<string, Map<number, number>>();
   if (consumers.length === 0) return scores;
-  refuseRuntimeHazard(file, file.name, analysis.state.facts);
+  refuseRuntimeHazard(file, file.name, analysis.state);
   const dir = mkdtempSync(join(tmpdir(), 'onnx-pruner-greedy-'));
   const client = options.client ?? new OrtClient();
   try {

@@ -63,7 +63,7 @@ export async function measureSensitivity(
   let before;
   try {
     const analysis = analyzeModel(new ModelView(file));
-    refuseRuntimeHazard(file, model, analysis.state.facts);
+    refuseRuntimeHazard(file, model, analysis.state);
     groups = analysis.report.groups.filter((g) => g.prunable);
     before = computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts });
   } finally {
