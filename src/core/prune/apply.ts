@@ -11,7 +11,7 @@ import type { onnx } from '../onnx/proto/onnx.js';
 import { ConstantEdits } from './constantEdits';
 import { staleValues, takenNames } from './staleValues';
 import { MASK_METADATA_KEY, MASK_SOURCES, type MaskSlice, type MaskSource, type MaskSpec } from './maskSpec';
-import { SliceBuffers, sliceTensor } from './slice';
+import { type AxisRemovals, SliceBuffers, sliceTensor } from './slice';
 
 type Tensor = onnx.TensorProto.$Properties;
 
@@ -23,7 +23,7 @@ export interface RemovedSlice {
   axis: number;
   /** The member's label, for people. */
   role: string;
-  indices: number[];
+  indices: readonly number[];
 }
 
 export interface AppliedPruning {
@@ -36,9 +36,14 @@ export interface AppliedPruning {
   nodes: number;
 }
 
-/** The indices of a member's axis that the removed classes (`gone`, ascending) take, ascending and distinct. */
-function removedIndices(member: SpaceMember, gone: readonly number[]): number[] {
+/**
+ * The indices of a member's axis that the removed classes (`gone`, ascending) take, ascending and distinct. A
+ * member whose channels are its space's own (most of them) takes `gone` itself: one list shared by every
+ * member of the space, its slices and its mask entries, not one copy each for the whole prune.
+ */
+function removedIndices(member: SpaceMember, gone: readonly number[]): readonly number[] {
   const { map } = member;
+  if (map.scale === 1 && map.offset === 0 && map.width === 1 && !map.modulo) return gone;
   const indices: number[] = [];
   let ascending = true;
   for (const c of gone) {
@@ -53,25 +58,22 @@ function removedIndices(member: SpaceMember, gone: readonly number[]): number[] 
   return ascending ? indices : [...new Set(indices)].sort((a, b) => a - b);
 }
 
-/** Per axis, the indices to remove. */
-type AxisRemovals = Map<number, Set<number>>;
-
 /**
- * Per weight source (initializer, Constant node…) and tensor name: the indices to remove on each axis. Keyed
- * by the names themselves, not by a string made of both: a made string is hashed anew at each lookup, and a
- * prune looks up every initializer of the model.
+ * Per weight source (initializer, Constant node…) and tensor name: the indices to remove on each axis (see
+ * AxisRemovals). Keyed by the names themselves, not by a string made of both: a made string is hashed anew at
+ * each lookup, and a prune looks up every initializer of the model.
  */
 class Removals {
-  private readonly bySource = new Map<string, Map<string, AxisRemovals>>();
+  private readonly bySource = new Map<string, Map<string, (readonly number[] | undefined)[]>>();
 
-  add(source: string, tensor: string, axis: number, indices: Iterable<number>): void {
+  /** `indices`: ascending and distinct; kept as they are (not copied) unless the axis already has some. */
+  add(source: string, tensor: string, axis: number, indices: readonly number[]): void {
     let tensors = this.bySource.get(source);
     if (!tensors) this.bySource.set(source, (tensors = new Map()));
     let axes = tensors.get(tensor);
-    if (!axes) tensors.set(tensor, (axes = new Map()));
-    let set = axes.get(axis);
-    if (!set) axes.set(axis, (set = new Set()));
-    for (const i of indices) set.add(i);
+    if (!axes) tensors.set(tensor, (axes = []));
+    const known = axes[axis];
+    axes[axis] = known === undefined ? indices : sortedUnion(known, indices);
   }
 
   get(source: string, tensor: string): AxisRemovals | undefined {
@@ -82,6 +84,18 @@ class Removals {
   tensors(): string[] {
     return [...this.bySource.values()].flatMap((tensors) => [...tensors.keys()]);
   }
+}
+
+/** The union of two ascending lists of distinct indices, ascending and distinct. */
+function sortedUnion(a: readonly number[], b: readonly number[]): readonly number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
+    if (out.length === 0 || out[out.length - 1] !== next) out.push(next);
+  }
+  return out;
 }
 
 /**
@@ -328,7 +342,9 @@ export function applyRemoval(
   function constantOfShape(n: NodeView, axes: AxisRemovals): void {
     const dims = state.fact(n.inputs[0])?.value;
     if (!dims) throw new Error(`cannot update the shape of ConstantOfShape '${n.name}'`);
-    for (const [axis, gone] of axes) constants.set(n, 0, axis, (dims[axis] ?? 0) - gone.size);
+    axes.forEach((gone, axis) => {
+      if (gone?.length) constants.set(n, 0, axis, (dims[axis] ?? 0) - gone.length);
+    });
   }
 
   // IR < 4 lists initializers among the graph inputs, with their shapes: those follow the sliced tensors,

@@ -70,7 +70,8 @@ export function unitScores(
     const member = members[m];
     const tensor = findTensor(analysis, member);
     if (!tensor) continue;
-    const perIndex = norms.of(file, tensor, criterion === 'l2' ? 2 : 1)[member.axis];
+    const at = norms.at(file, tensor, criterion === 'l2' ? 2 : 1, member.axis);
+    const perIndex = norms.values; // after `at`, which may grow it
     const classes = analysis.index.classesOf(member.space);
     const { map } = member;
     for (let c = 0; c < classes.length; c++) {
@@ -78,7 +79,7 @@ export function unitScores(
       if (s === undefined) continue; // a class of another group (a Concat output serves several)
       let sum = 0;
       const from = firstMappedIndex(map, c);
-      for (let j = 0; j < map.width; j++) sum += perIndex[from + j];
+      for (let j = 0; j < map.width; j++) sum += perIndex[at + from + j];
       sums[s] = reduce === 'max' ? Math.max(sums[s], sum) : sums[s] + sum;
       if (lastMember[s] !== m) {
         lastMember[s] = m;
@@ -128,30 +129,63 @@ function findTensor(analysis: Analysis, member: SpaceMember): onnx.TensorProto.$
 }
 
 /**
- * Per-index norms of tensors along every axis, computed in one streaming pass per tensor (8 MiB at a time:
+ * Per-index norms of tensors along axes 0 and 1, computed in one streaming pass per tensor (1 MiB at a time:
  * a 400 MB weight never sits in memory) and kept for the whole prune, since a weight is a member of two
- * groups (its output channels and its input channels).
+ * groups (its output channels and its input channels). Every tensor's norms are one stretch of one array:
+ * a large graph has tens of thousands of small weights, and an array of their own each (with its buffer)
+ * was much of what garbage collection copied during a prune.
  */
 export class NormCache {
-  /** Norms by tensor (a weight is a member of two groups), for p = 1 and p = 2. */
-  private readonly cache = [new Map<object, Float64Array[]>(), new Map<object, Float64Array[]>()];
+  /** Where each tensor's norms start in `values` (axis 0's, then axis 1's), for p = 1 and p = 2. */
+  private readonly starts = [new Map<object, number>(), new Map<object, number>()];
+  private arena = new Float64Array(1 << 12);
+  private used = 0;
   /** One read buffer for every tensor (thousands of small weights would otherwise each allocate their own). */
   private scratch = new Uint8Array(0);
+  floats = new Float32Array(0);
 
   /** `onRead` hears of each tensor's stored bytes once its norms are worked out (for a progress line). */
   constructor(private readonly onRead?: (bytes: number) => void) {}
 
-  of(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 | 2): Float64Array[] {
-    const cache = this.cache[p - 1];
-    let norms = cache.get(tensor);
-    if (!norms) {
-      norms = axisNorms(file, tensor, p, (bytes) =>
-        this.scratch.length >= bytes ? this.scratch : (this.scratch = new Uint8Array(bytes)),
-      );
-      cache.set(tensor, norms);
+  /** The norms of every tensor read so far: read it again after each `at`, which may replace it. */
+  get values(): Float64Array {
+    return this.arena;
+  }
+
+  /** Where the per-index norms of `tensor` along `axis` (0, or 1 when it has two axes or more) start in `values`. */
+  at(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 | 2, axis: number): number {
+    const starts = this.starts[p - 1];
+    let start = starts.get(tensor);
+    const dims = tensor.dims ?? [];
+    if (axis !== 0 && !(axis === 1 && dims.length > 1))
+      throw new Error(`internal: no norms along axis ${axis} of '${tensor.name ?? ''}'`);
+    if (start === undefined) {
+      start = axisNorms(file, tensor, p, this);
+      starts.set(tensor, start);
       this.onRead?.(file.storedBytes(tensor));
     }
-    return norms;
+    return axis === 0 ? start : start + (dims.length > 0 ? toSafeNumber(dims[0]) : 1);
+  }
+
+  /** Room for `n` more norms, zeroed; returns where it starts. */
+  reserve(n: number): number {
+    if (this.used + n > this.arena.length) {
+      const grown = new Float64Array(Math.max(this.arena.length * 2, this.used + n));
+      grown.set(this.arena.subarray(0, this.used));
+      this.arena = grown;
+    }
+    const start = this.used;
+    this.used += n;
+    return start;
+  }
+
+  /** The read buffer, at least `bytes` long (`floats` is the same memory as float32 values). */
+  buffer(bytes: number): Uint8Array {
+    if (this.scratch.length < bytes) {
+      this.scratch = new Uint8Array(Math.ceil(bytes / 8) * 8);
+      this.floats = new Float32Array(this.scratch.buffer);
+    }
+    return this.scratch;
   }
 }
 
@@ -165,8 +199,8 @@ function axisNorms(
   file: ModelFile,
   tensor: onnx.TensorProto.$Properties,
   p: 1 | 2,
-  scratch: (bytes: number) => Uint8Array,
-): Float64Array[] {
+  cache: NormCache,
+): number {
   // First: it refuses a shape its stored data does not fill, before the sums below are sized by that shape.
   const { source, base } = tensorBytesSource(file, tensor);
   const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d));
@@ -176,21 +210,23 @@ function axisNorms(
   const rows = dims[0] ?? 1;
   const cols = dims.length > 1 ? dims[1] : 1;
   const block = dims.slice(2).reduce((a, b) => a * b, 1);
-  const out0 = new Float64Array(rows);
-  const out1 = new Float64Array(cols);
+  // Axis 0's sums at out0 …, axis 1's at out1 … of `sums`, which stays the same array while this runs.
+  const out0 = cache.reserve(rows + cols);
+  const out1 = out0 + rows;
+  const sums = cache.values;
   const perPiece = Math.max(1, Math.floor(PIECE / element));
   let row = 0;
   let col = 0;
   let within = 0; // elements of the current (row, col) block seen so far
   let sum = 0;
-  const buffer = scratch(Math.min(perPiece, count) * element);
+  const buffer = cache.buffer(Math.min(perPiece, count) * element);
   for (let first = 0; first < count; first += perPiece) {
     const n = Math.min(perPiece, count - first);
     const piece = buffer.subarray(0, n * element);
     source.readInto(base + first * element, piece);
     const values =
       type === DataType.FLOAT
-        ? new Float32Array(piece.buffer, 0, n)
+        ? cache.floats // the same memory as `piece`, from its start
         : rawToFloat32(piece, type, tensor.name ?? '', file.name);
     // x² in place first for l2; l1 takes |x| in the loops below (one pass).
     if (p === 2) for (let t = 0; t < n; t++) values[t] = values[t] * values[t];
@@ -199,14 +235,14 @@ function axisNorms(
       if (block === 1) {
         // [rows, cols] (a Gemm weight): a run of columns of the current row.
         const run = Math.min(cols - col, n - k);
-        out0[row] += addRowRun(values, k, run, out1, col);
+        sums[out0 + row] += addRowRun(values, k, run, sums, out1 + col);
         k += run;
         col += run;
       } else if (within === 0 && k + block <= n) {
         // [rows, cols, …spatial]: a whole block inside this piece.
         const blockSum = sumAbs(values, k, block);
-        out0[row] += blockSum;
-        out1[col] += blockSum;
+        sums[out0 + row] += blockSum;
+        sums[out1 + col] += blockSum;
         k += block;
         col++;
       } else {
@@ -216,8 +252,8 @@ function axisNorms(
         within += take;
         k += take;
         if (within < block) continue;
-        out0[row] += sum;
-        out1[col] += sum;
+        sums[out0 + row] += sum;
+        sums[out1 + col] += sum;
         sum = 0;
         within = 0;
         col++;
@@ -228,7 +264,7 @@ function axisNorms(
       }
     }
   }
-  return dims.length > 1 ? [out0, out1] : [out0];
+  return out0;
 }
 
 /**

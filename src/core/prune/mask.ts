@@ -139,7 +139,7 @@ function zeroAlong(
   dims: number[],
   element: number,
   axis: number,
-  indices: number[],
+  indices: readonly number[],
 ): void {
   const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
   const size = dims[axis];
@@ -191,7 +191,7 @@ function fillAlong(
   dims: number[],
   element: number,
   axis: number,
-  indices: number[],
+  indices: readonly number[],
   zeroPoint: ZeroPoint,
 ): void {
   const strides = dims.map((_, d) => dims.slice(d + 1).reduce((a, b) => a * b, 1));

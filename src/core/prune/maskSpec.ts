@@ -21,7 +21,7 @@ export interface MaskSlice {
   source: MaskSource;
   axis: number;
   /** Indices along `axis` to set to zero, ascending. */
-  indices: number[];
+  indices: readonly number[];
 }
 
 /** Where a masked weight lives. A ConstantOfShape weight is materialised (filled, then zeroed) by maskModel. */

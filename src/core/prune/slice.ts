@@ -17,6 +17,13 @@ const SMALL_TENSOR = 1 << 20;
 const TINY_TENSOR = 64 << 10;
 
 /**
+ * Per axis of a tensor, the indices it loses: ascending and distinct (undefined or empty: none). Lists, not
+ * sets: a prune holds one for every sliced axis of tens of thousands of weights until they are written, and
+ * most of them are one list shared by every member of a channel space.
+ */
+export type AxisRemovals = readonly (readonly number[] | undefined)[];
+
+/**
  * Buffers shared by the sliced tensors of one prune, reused from one tensor's data to the next. A writer
  * consumes the lazy chunks one after another, each piece before asking for the next (see LazyChunk): fresh
  * buffers for each of tens of thousands of small weights were most of a large graph's garbage.
@@ -40,7 +47,7 @@ export class SliceBuffers {
 export function sliceTensor(
   file: ModelFile,
   tensor: onnx.TensorProto.$Properties,
-  remove: ReadonlyMap<number, ReadonlySet<number>>,
+  remove: AxisRemovals,
   buffers: SliceBuffers = new SliceBuffers(),
 ): { tensor: onnx.TensorProto.$Properties; data: DataChunk } {
   const name = tensor.name || '(unnamed)';
@@ -54,28 +61,34 @@ export function sliceTensor(
   }
   const element = bits / 8;
   const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d, 'a tensor dimension'));
-  dims.forEach((size, axis) => {
-    for (const i of remove.get(axis) ?? [])
-      if (i < 0 || i >= size)
-        throw new Error(`internal: removing index out of range on axis ${axis} of '${name}' (${size})`);
+  remove.forEach((gone, axis) => {
+    if (!gone?.length) return;
+    const size = axis < dims.length ? dims[axis] : 0;
+    if (gone[0] < 0 || gone[gone.length - 1] >= size)
+      throw new Error(`internal: removing index out of range on axis ${axis} of '${name}' (${size})`);
+    for (let k = 1; k < gone.length; k++)
+      if (gone[k] <= gone[k - 1]) throw new Error(`internal: removed indices of '${name}' not ascending`);
   });
-  const newDims = dims.map((d, axis) => d - (remove.get(axis)?.size ?? 0));
+  const newDims = dims.map((d, axis) => d - (remove[axis]?.length ?? 0));
   const located = tensorBytesSource(file, tensor);
   const total = dims.reduce((a, b) => a * b, 1) * element;
   // A small tensor is read in one go when its data is written (one read instead of one per kept run:
   // thousands of small weights), not now: read now, every sliced tensor would sit in memory until the write.
   const whole = total <= SMALL_TENSOR && !(located.source instanceof MemorySource);
-  const data = gather(located.source, located.base, dims, remove, element, total, whole, buffers);
+  const data = new Gathered(located.source, located.base, dims, remove, element, total, whole, buffers);
   return { tensor: withChanges(tensor, { dims: newDims.map((d) => toLong(d)) }), data };
 }
 
 /** The indices each axis keeps (sorted; undefined: all of them). */
-function keptIndices(dims: readonly number[], remove: ReadonlyMap<number, ReadonlySet<number>>) {
+function keptIndices(dims: readonly number[], remove: AxisRemovals) {
   return dims.map((size, axis) => {
-    const gone = remove.get(axis);
-    if (!gone) return undefined;
+    const gone = remove[axis];
+    if (!gone?.length) return undefined;
     const indices: number[] = [];
-    for (let i = 0; i < size; i++) if (!gone.has(i)) indices.push(i);
+    for (let i = 0, g = 0; i < size; i++) {
+      if (g < gone.length && gone[g] === i) g++;
+      else indices.push(i);
+    }
     return indices;
   });
 }
@@ -83,122 +96,127 @@ function keptIndices(dims: readonly number[], remove: ReadonlyMap<number, Readon
 /**
  * The kept elements (row-major) of a tensor with `remove[axis]` removed from its axes. How to copy them (the
  * kept indices, their runs) is worked out when the data is produced, not before: a prune slices tens of
- * thousands of tensors before writing any, and all that would live until the write.
+ * thousands of tensors before writing any, and all that would live until the write. One object per tensor
+ * (not a closure and its scope) for the same reason.
  */
-function gather(
-  from: ByteSource,
-  at: number,
-  dims: number[],
-  remove: ReadonlyMap<number, ReadonlySet<number>>,
-  element: number,
-  /** The tensor's size in bytes. */
-  total: number,
-  /** Whether to read the tensor whole into memory before gathering. */
-  whole: boolean,
-  buffers: SliceBuffers,
-): LazyChunk {
-  let length = element;
-  dims.forEach((d, axis) => (length *= d - (remove.get(axis)?.size ?? 0)));
-  return {
-    length,
-    produce(use) {
-      if (total <= TINY_TENSOR) {
-        let bytes: Uint8Array;
-        if (whole) from.readInto(at, (bytes = buffers.take(0, total)));
-        else bytes = from.read(at, total);
-        // Elements of 4 or 8 bytes are copied a word at a time, from a word-aligned copy when need be.
-        const words = element % 4 === 0;
-        if (words && bytes.byteOffset % 4 !== 0) {
-          const aligned = buffers.take(0, total);
-          aligned.set(bytes);
-          bytes = aligned;
-        }
-        const out = buffers.take(1, length);
-        if (words) gatherTiny(asWords(bytes), dims, remove, element / 4, asWords(out));
-        else gatherTiny(bytes, dims, remove, element, out);
-        use(out);
-        return;
+class Gathered implements LazyChunk {
+  readonly length: number;
+
+  constructor(
+    private readonly from: ByteSource,
+    private readonly at: number,
+    private readonly dims: number[],
+    private readonly remove: AxisRemovals,
+    private readonly element: number,
+    /** The tensor's size in bytes. */
+    private readonly total: number,
+    /** Whether to read the tensor whole into memory before gathering. */
+    private readonly whole: boolean,
+    private readonly buffers: SliceBuffers,
+  ) {
+    let length = element;
+    dims.forEach((d, axis) => (length *= d - (remove[axis]?.length ?? 0)));
+    this.length = length;
+  }
+
+  produce(use: (bytes: Uint8Array) => void): void {
+    const { from, at, dims, remove, element, total, whole, buffers, length } = this;
+    if (total <= TINY_TENSOR) {
+      let bytes: Uint8Array;
+      if (whole) from.readInto(at, (bytes = buffers.take(0, total)));
+      else bytes = from.read(at, total);
+      // Elements of 4 or 8 bytes are copied a word at a time, from a word-aligned copy when need be.
+      const words = element % 4 === 0;
+      if (words && bytes.byteOffset % 4 !== 0) {
+        const aligned = buffers.take(0, total);
+        aligned.set(bytes);
+        bytes = aligned;
       }
-      const kept = keptIndices(dims, remove);
-      const first = kept.findIndex((k) => k !== undefined);
-      const outer = dims.slice(0, first).reduce((a, b) => a * b, 1);
-      const block = dims.slice(first + 1).reduce((a, b) => a * b, 1) * element; // bytes of one index of `first`
-      const inner = kept.slice(first + 1);
-      const innerDims = dims.slice(first + 1);
-      const deeper = inner.some((k) => k !== undefined);
-      const keptBlock = innerDims.reduce((n, d, i) => n * (inner[i]?.length ?? d), 1) * element;
-      const slab = dims[first] * block; // every index of `first` for one outer index
-      const keptSlab = kept[first]!.length * keptBlock;
-      // A small slab (a [1000, 4096] weight sliced on its columns) is read whole and its kept runs copied in
-      // one go; a large one is read run by run of `first`, blocks by blocks.
-      const slabRuns =
-        slab <= MAX_READ ? KeptRuns.of(dims.slice(first), kept.slice(first), element) : undefined;
-      const blockRuns = slabRuns || !deeper ? undefined : KeptRuns.of(innerDims, inner, element);
-      const plan = slabRuns || blockRuns || !deeper ? undefined : copyPlan(innerDims, inner, element);
-      const runs = toRuns(kept[first]!);
-      let source = from;
-      let base = at;
-      if (whole) {
-        const bytes = buffers.take(0, total);
-        from.readInto(at, bytes);
-        source = new MemorySource(bytes);
-        base = 0;
+      const out = buffers.take(1, length);
+      if (words) gatherTiny(asWords(bytes), dims, remove, element / 4, asWords(out));
+      else gatherTiny(bytes, dims, remove, element, out);
+      use(out);
+      return;
+    }
+    const kept = keptIndices(dims, remove);
+    const first = kept.findIndex((k) => k !== undefined);
+    const outer = dims.slice(0, first).reduce((a, b) => a * b, 1);
+    const block = dims.slice(first + 1).reduce((a, b) => a * b, 1) * element; // bytes of one index of `first`
+    const inner = kept.slice(first + 1);
+    const innerDims = dims.slice(first + 1);
+    const deeper = inner.some((k) => k !== undefined);
+    const keptBlock = innerDims.reduce((n, d, i) => n * (inner[i]?.length ?? d), 1) * element;
+    const slab = dims[first] * block; // every index of `first` for one outer index
+    const keptSlab = kept[first]!.length * keptBlock;
+    // A small slab (a [1000, 4096] weight sliced on its columns) is read whole and its kept runs copied in
+    // one go; a large one is read run by run of `first`, blocks by blocks.
+    const slabRuns =
+      slab <= MAX_READ ? KeptRuns.of(dims.slice(first), kept.slice(first), element) : undefined;
+    const blockRuns = slabRuns || !deeper ? undefined : KeptRuns.of(innerDims, inner, element);
+    const plan = slabRuns || blockRuns || !deeper ? undefined : copyPlan(innerDims, inner, element);
+    const runs = toRuns(kept[first]!);
+    let source = from;
+    let base = at;
+    if (whole) {
+      const bytes = buffers.take(0, total);
+      from.readInto(at, bytes);
+      source = new MemorySource(bytes);
+      base = 0;
+    }
+    const inMemory = source instanceof MemorySource;
+    // Reused buffers: each piece is written out before the next is asked for.
+    // Room for one read's kept bytes: a small slab's (≤ MAX_READ), or up to MAX_READ of blocks (one block when a
+    // block is larger). Never the whole kept tensor: that is VGG-16's 100 MB first Gemm weight.
+    const gathers = slabRuns !== undefined || deeper; // else the reads themselves are the pieces
+    const out = buffers.take(1, gathers ? Math.min(length, Math.max(MAX_READ, keptBlock)) : 0);
+    let filled = 0;
+    const read = (at: number, n: number): Uint8Array => {
+      if (inMemory) {
+        // A view (no copy) when word-aligned; otherwise a copy, so the runs can be copied word by word.
+        const view = source.read(base + at, n);
+        if (view.byteOffset % 4 === 0) return view;
       }
-      const inMemory = source instanceof MemorySource;
-      // Reused buffers: each piece is written out before the next is asked for.
-      // Room for one read's kept bytes: a small slab's (≤ MAX_READ), or up to MAX_READ of blocks (one block when a
-      // block is larger). Never the whole kept tensor: that is VGG-16's 100 MB first Gemm weight.
-      const gathers = slabRuns !== undefined || deeper; // else the reads themselves are the pieces
-      const out = buffers.take(1, gathers ? Math.min(length, Math.max(MAX_READ, keptBlock)) : 0);
-      let filled = 0;
-      const read = (at: number, n: number): Uint8Array => {
-        if (inMemory) {
-          // A view (no copy) when word-aligned; otherwise a copy, so the runs can be copied word by word.
-          const view = source.read(base + at, n);
-          if (view.byteOffset % 4 === 0) return view;
+      const bytes = buffers.take(2, n);
+      source.readInto(base + at, bytes);
+      return bytes;
+    };
+    for (let o = 0; o < outer; o++) {
+      if (slabRuns) {
+        if (filled + keptSlab > out.length) {
+          use(out.subarray(0, filled));
+          filled = 0;
         }
-        const bytes = buffers.take(2, n);
-        source.readInto(base + at, bytes);
-        return bytes;
-      };
-      for (let o = 0; o < outer; o++) {
-        if (slabRuns) {
-          if (filled + keptSlab > out.length) {
+        slabRuns.copy(read(o * slab, slab), 1, slab, out, filled);
+        filled += keptSlab;
+        continue;
+      }
+      // Read a run of blocks in pieces of at most MAX_READ bytes.
+      const perRead = Math.max(1, Math.floor(MAX_READ / block));
+      for (const [start, count] of runs) {
+        for (let done = 0; done < count; done += perRead) {
+          const n = Math.min(perRead, count - done);
+          if (!deeper) {
+            // Whole blocks kept: the read itself is the piece.
+            if (filled > 0) use(out.subarray(0, filled));
+            filled = 0;
+            use(read((o * dims[first] + start + done) * block, n * block));
+            continue;
+          }
+          if (filled + n * keptBlock > out.length) {
             use(out.subarray(0, filled));
             filled = 0;
           }
-          slabRuns.copy(read(o * slab, slab), 1, slab, out, filled);
-          filled += keptSlab;
-          continue;
-        }
-        // Read a run of blocks in pieces of at most MAX_READ bytes.
-        const perRead = Math.max(1, Math.floor(MAX_READ / block));
-        for (const [start, count] of runs) {
-          for (let done = 0; done < count; done += perRead) {
-            const n = Math.min(perRead, count - done);
-            if (!deeper) {
-              // Whole blocks kept: the read itself is the piece.
-              if (filled > 0) use(out.subarray(0, filled));
-              filled = 0;
-              use(read((o * dims[first] + start + done) * block, n * block));
-              continue;
-            }
-            if (filled + n * keptBlock > out.length) {
-              use(out.subarray(0, filled));
-              filled = 0;
-            }
-            const bytes = read((o * dims[first] + start + done) * block, n * block);
-            if (blockRuns) blockRuns.copy(bytes, n, block, out, filled);
-            else
-              for (let b = 0; b < n; b++)
-                copyKept(bytes.subarray(b * block, (b + 1) * block), plan!, 0, out, filled + b * keptBlock);
-            filled += n * keptBlock;
-          }
+          const bytes = read((o * dims[first] + start + done) * block, n * block);
+          if (blockRuns) blockRuns.copy(bytes, n, block, out, filled);
+          else
+            for (let b = 0; b < n; b++)
+              copyKept(bytes.subarray(b * block, (b + 1) * block), plan!, 0, out, filled + b * keptBlock);
+          filled += n * keptBlock;
         }
       }
-      if (filled > 0) use(out.subarray(0, filled));
-    },
-  };
+    }
+    if (filled > 0) use(out.subarray(0, filled));
+  }
 }
 
 /**
@@ -253,13 +271,13 @@ function copyKept(block: Uint8Array, plan: CopyPlan, axis: number, out: Uint8Arr
 function gatherTiny(
   bytes: Uint8Array | Uint32Array,
   dims: readonly number[],
-  remove: ReadonlyMap<number, ReadonlySet<number>>,
+  remove: AxisRemovals,
   /** In units of `bytes` and `out`: bytes, or 4-byte words. */
   element: number,
   out: Uint8Array | Uint32Array,
 ): void {
   let last = -1;
-  for (let axis = 0; axis < dims.length; axis++) if (remove.get(axis)?.size) last = axis;
+  for (let axis = 0; axis < dims.length; axis++) if (remove[axis]?.length) last = axis;
   if (last < 0) {
     out.set(bytes);
     return;
@@ -276,7 +294,7 @@ function copyTiny(
   from: number,
   span: number,
   dims: readonly number[],
-  remove: ReadonlyMap<number, ReadonlySet<number>>,
+  remove: AxisRemovals,
   last: number,
   axis: number,
   out: Uint8Array | Uint32Array,
@@ -284,9 +302,12 @@ function copyTiny(
 ): number {
   const size = dims[axis];
   const stride = span / size;
-  const gone = remove.get(axis);
-  for (let i = 0; i < size; i++) {
-    if (gone?.has(i)) continue;
+  const gone = remove[axis];
+  for (let i = 0, g = 0; i < size; i++) {
+    if (gone !== undefined && g < gone.length && gone[g] === i) {
+      g++; // ascending: the next removed index is the next to skip
+      continue;
+    }
     const start = from + i * stride;
     if (axis < last) at = copyTiny(bytes, start, stride, dims, remove, last, axis + 1, out, at);
     else if (stride >= 64) {
