@@ -1,13 +1,13 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AtomicFile, commitAll } from './atomicFile';
-import type { ByteSource } from './byteSource';
-import { OnnxError } from './errors';
-import { type DataChunk, type SourceRange, chunkLength, chunksLength } from './dataChunk';
+import { type DataChunk, chunksLength } from './dataChunk';
+import { type Relocation, placeExternalData, refuseSourceDataTargets } from './externalPlacement';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type ContainerType, ENCODERS, PAYLOAD_FIELDS } from './schema';
 import { collectTensors, forEachChild } from './walk';
+import { type Plan, PlanParts, emitPlan, header } from './writePlan';
 
 export interface WriteOptions {
   /** Tensors written anew go to external data when at least this large and the source used external data. */
@@ -23,13 +23,6 @@ export interface WriteResult {
   /** Every file written, the model last: what a command lists as its output. */
   files: string[];
 }
-
-interface Plan {
-  size: number;
-  parts: (DataChunk | Plan)[];
-}
-
-const ALIGN = 4096;
 
 /**
  * Writes a model, streaming: messages unchanged since they were read are copied from the source by byte
@@ -55,13 +48,9 @@ class ModelWriter {
   private readonly sameFolder: boolean;
   private readonly dataLocation: string;
   /** Tensors whose external data moves to the new data file, with their bytes. */
-  private readonly relocated = new Map<
-    object,
-    { chunks: DataChunk[]; offset: number; length: number; checksum: boolean }
-  >();
+  private relocated = new Map<object, Relocation>();
   /** SHA-1 of the new data file, for the tensors whose source entries had a checksum. */
   private dataChecksum: string | undefined;
-  private dataSize = 0;
   private readonly dirty = new Map<object, boolean>();
   private readonly sourceExternal: boolean;
 
@@ -82,8 +71,14 @@ class ModelWriter {
     // tensor is for those alone.
     if (this.sourceExternal) {
       const tensors = collectTensors(proto);
-      this.placeExternalData(tensors);
-      this.refuseSourceDataTargets(tensors);
+      this.relocated = placeExternalData(
+        this.model,
+        tensors,
+        this.options.externalThreshold ?? 1024,
+        this.sameFolder,
+      );
+      const dataPath = this.relocated.size > 0 ? join(dirname(this.outPath), this.dataLocation) : undefined;
+      refuseSourceDataTargets(this.model, tensors, this.outPath, dataPath);
     }
     const pending: AtomicFile[] = [];
     const mode = this.model.mode;
@@ -106,42 +101,13 @@ class ModelWriter {
       const out = new AtomicFile(this.outPath, { mode });
       pending.push(out);
       if (this.isWholeSource(plan)) out.copyWholeFile(this.model.path!);
-      else this.emit(plan, out, plan.size);
+      else emitPlan(plan, out, plan.size, this.options);
       commitAll(pending);
       const files = pending.map((file) => file.path);
       return { bytes: plan.size, externalFiles: files.slice(0, -1), files };
     } catch (error) {
       for (const file of pending) file.abort();
       throw error;
-    }
-  }
-
-  /**
-   * A file we write must not be an external-data file the source model reads (an output named like the
-   * model's data, or a model naming its data like our `<output>.data`): the source would be left pointing into
-   * a file that is no longer its data. Saving over the model itself replaces its data with it, as meant.
-   */
-  private refuseSourceDataTargets(tensors: onnx.TensorProto.$Properties[]): void {
-    if (!this.sourceExternal || this.model.path === undefined) return;
-    const real = (path: string) => (existsSync(path) ? realpathSync(path) : undefined);
-    if (real(this.outPath) === realpathSync(this.model.path)) return;
-    const targets = [
-      this.outPath,
-      ...(this.relocated.size > 0 ? [join(dirname(this.outPath), this.dataLocation)] : []),
-    ];
-    const sources = new Set<string>();
-    for (const tensor of tensors) {
-      const location = this.model.locate(tensor);
-      if (location.kind === 'external') sources.add(this.model.external.resolve(location.ref));
-    }
-    for (const target of targets) {
-      const path = real(target);
-      if (path !== undefined && sources.has(path))
-        throw new OnnxError(
-          'unwritable',
-          `cannot write ${target}: ${this.model.name} reads its weights from that file; choose another output name.`,
-          target,
-        );
     }
   }
 
@@ -157,47 +123,6 @@ class ModelWriter {
       only.start === 0 &&
       only.end === this.model.size
     );
-  }
-
-  /**
-   * Decides which tensors go to the new external-data file. When any tensor stored externally has new data,
-   * all external tensors move to the new file (so no tensor points into a file being replaced); so they do
-   * when the output is in another folder (their files are not there, and are not copied under names the
-   * model chose).
-   */
-  private placeExternalData(tensors: onnx.TensorProto.$Properties[]): void {
-    const threshold = this.options.externalThreshold ?? 1024;
-    const fresh = new Set(
-      tensors.filter((t) => {
-        const kind = this.model.locate(t).kind;
-        return (kind === 'chunks' || kind === 'inline') && this.model.storedBytes(t) >= threshold;
-      }),
-    );
-    // In the same folder without new data for external storage, external tensors keep their references (an
-    // edited tensor that still points at external data included).
-    if (!this.sourceExternal || (fresh.size === 0 && this.sameFolder)) return;
-    for (const tensor of tensors) {
-      const location = this.model.locate(tensor);
-      let chunks: DataChunk[] | undefined;
-      let checksum = false;
-      if (location.kind === 'external') {
-        // Checked and its checksum verified before a byte is copied.
-        const { source, offset, length } = this.model.external.data(
-          location.ref,
-          tensor.name ?? '',
-          undefined,
-        );
-        chunks = [{ source, start: offset, end: offset + length }];
-        checksum = location.ref.checksum !== undefined;
-      } else if (fresh.has(tensor)) {
-        chunks = location.kind === 'chunks' ? [...location.chunks] : [tensor.raw_data ?? new Uint8Array(0)];
-      }
-      if (!chunks) continue;
-      const length = chunksLength(chunks);
-      const offset = Math.ceil(this.dataSize / ALIGN) * ALIGN;
-      this.relocated.set(tensor, { chunks, offset, length, checksum });
-      this.dataSize = offset + length;
-    }
   }
 
   /**
@@ -379,92 +304,4 @@ class ModelWriter {
     ];
     add(ENCODERS.Tensor.encode({ external_data: entries }).finish());
   }
-
-  /** Writes a plan's parts in order, ranges of the source that follow one another as one. */
-  private emit(plan: Plan, out: AtomicFile, total: number): void {
-    let pending: SourceRange | undefined;
-    const flush = () => {
-      if (!pending) return;
-      out.write(pending, this.options.signal);
-      this.options.onProgress?.(out.written, total);
-      pending = undefined;
-    };
-    const visit = (part: DataChunk | Plan): void => {
-      if (isPlan(part)) {
-        for (const inner of part.parts) visit(inner);
-      } else if (!(part instanceof Uint8Array) && 'source' in part) {
-        if (pending && pending.source === part.source && pending.end === part.start)
-          pending = { source: part.source, start: pending.start, end: part.end };
-        else {
-          flush();
-          pending = part;
-        }
-      } else {
-        flush();
-        out.write(part, this.options.signal);
-        this.options.onProgress?.(out.written, total);
-      }
-    };
-    visit(plan);
-    flush();
-  }
-}
-
-/** The parts of one message's plan and their size; ranges of the source that follow one another are one. */
-class PlanParts {
-  readonly parts: (DataChunk | Plan)[] = [];
-  size = 0;
-  /** The last part, when it is a range of the source this plan made (and so may extend). */
-  private lastRange: { source: ByteSource; start: number; end: number } | undefined;
-
-  constructor(private readonly source: ByteSource) {}
-
-  add(part: DataChunk | Plan): void {
-    this.parts.push(part);
-    this.size += partSize(part);
-    this.lastRange = undefined;
-  }
-
-  addRange(start: number, end: number): void {
-    if (this.lastRange && this.lastRange.end === start) {
-      this.lastRange.end = end;
-      this.size += end - start;
-      return;
-    }
-    const range = { source: this.source, start, end };
-    this.add(range);
-    this.lastRange = range;
-  }
-}
-
-function partSize(part: DataChunk | Plan): number {
-  return isPlan(part) ? part.size : chunkLength(part);
-}
-
-function isPlan(part: DataChunk | Plan): part is Plan {
-  return !(part instanceof Uint8Array) && 'parts' in part;
-}
-
-/** The tag and length that precede a length-delimited field's value. */
-function header(fieldNo: number, length: number): Uint8Array {
-  const tag = fieldNo * 8 + 2;
-  const bytes = new Uint8Array(varintLength(tag) + varintLength(length));
-  putVarint(bytes, putVarint(bytes, 0, tag), length);
-  return bytes;
-}
-
-function varintLength(value: number): number {
-  let n = 1;
-  for (; value >= 128; n++) value = Math.floor(value / 128);
-  return n;
-}
-
-/** Writes `value` as a varint at `at`; returns the index after it. */
-function putVarint(bytes: Uint8Array, at: number, value: number): number {
-  while (value >= 128) {
-    bytes[at++] = (value % 128) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  bytes[at++] = value;
-  return at;
 }
