@@ -1,13 +1,13 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AtomicFile, commitAll } from './atomicFile';
-import { type DataChunk, chunksLength } from './dataChunk';
+import { chunksLength } from './dataChunk';
 import { type Relocation, placeExternalData, refuseSourceDataTargets } from './externalPlacement';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type ContainerType, ENCODERS, PAYLOAD_FIELDS } from './schema';
 import { collectTensors, forEachChild } from './walk';
-import { type Plan, PlanParts, emitPlan, header } from './writePlan';
+import { WritePlan } from './writePlan';
 
 export interface WriteOptions {
   /** Tensors written anew go to external data when at least this large and the source used external data. */
@@ -97,11 +97,14 @@ class ModelWriter {
         }
         if (keepsChecksum) this.dataChecksum = data.sha1();
       }
-      const plan = this.planMessage('Model', proto as Record<string, unknown>, this.rowOf(proto));
+      const plan = new WritePlan(this.model.source);
+      this.planMessage(plan, 'Model', proto as Record<string, unknown>, this.rowOf(proto));
       const out = new AtomicFile(this.outPath, { mode });
       pending.push(out);
-      if (this.isWholeSource(plan)) out.copyWholeFile(this.model.path!);
-      else emitPlan(plan, out, plan.size, this.options);
+      // An unchanged model read from a file: the output is a plain copy of it.
+      if (this.model.path !== undefined && plan.isRangeOfSource(this.model.size))
+        out.copyWholeFile(this.model.path);
+      else plan.emit(out, this.options);
       commitAll(pending);
       const files = pending.map((file) => file.path);
       return { bytes: plan.size, externalFiles: files.slice(0, -1), files };
@@ -109,20 +112,6 @@ class ModelWriter {
       for (const file of pending) file.abort();
       throw error;
     }
-  }
-
-  /** An unchanged model read from a file: the output is a plain copy of it. */
-  private isWholeSource(plan: Plan): boolean {
-    const only = plan.parts.length === 1 ? plan.parts[0] : undefined;
-    return (
-      this.model.path !== undefined &&
-      only !== undefined &&
-      !(only instanceof Uint8Array) &&
-      'source' in only &&
-      only.source === this.model.source &&
-      only.start === 0 &&
-      only.end === this.model.size
-    );
   }
 
   /**
@@ -154,27 +143,32 @@ class ModelWriter {
     return this.model.rowOf(message, this.next);
   }
 
-  /** Plans a message whose row (if it was decoded) the caller found with `rowOf`. */
-  private planMessage(type: ContainerType, message: Record<string, unknown>, row: number | undefined): Plan {
+  /**
+   * Adds a message's value (its fields, without its own tag and length) to the plan; returns its size. The
+   * caller found its row (if it was decoded) with `rowOf`.
+   */
+  private planMessage(
+    plan: WritePlan,
+    type: ContainerType,
+    message: Record<string, unknown>,
+    row: number | undefined,
+  ): number {
+    const before = plan.size;
     if (row !== undefined && !this.isDirty(type, message, row)) {
       const range = this.model.rangeAt(row);
       this.next = range.next;
-      return {
-        size: range.end - range.valueStart,
-        parts: [{ source: this.model.source, start: range.valueStart, end: range.end }],
-      };
+      plan.addRange(range.valueStart, range.end);
+      return plan.size - before;
     }
     // Inside: an edited copy most often stands where its original was, so its fields are expected after it.
     const at = row ?? this.next;
     this.next = at + 1;
-    const plan = this.planFields(type, message);
+    this.planFields(plan, type, message);
     if (at < this.model.messageCount) this.next = this.model.rangeAt(at).next;
-    return plan;
+    return plan.size - before;
   }
 
-  private planFields(type: ContainerType, message: Record<string, unknown>): Plan {
-    const plan = new PlanParts(this.model.source);
-    const add = (part: DataChunk | Plan) => plan.add(part);
+  private planFields(plan: WritePlan, type: ContainerType, message: Record<string, unknown>): void {
     const encoder = ENCODERS[type];
     let payloadDone = false;
     // Consecutive leaf fields are encoded together: the generated encoders write fields in number order, as
@@ -182,8 +176,7 @@ class ModelWriter {
     let leaves: Record<string, unknown> | undefined;
     const flushLeaves = () => {
       if (!leaves) return;
-      const bytes = encoder.encode(leaves).finish();
-      if (bytes.length > 0) plan.add(bytes);
+      plan.addBytes(encoder.encode(leaves).finish());
       leaves = undefined;
     };
     for (const field of CONTAINER_FIELDS[type]) {
@@ -198,25 +191,24 @@ class ModelWriter {
       } else if (field.payload) {
         if (!payloadDone) {
           flushLeaves();
-          this.planPayload(message as onnx.TensorProto.$Properties, add);
+          this.planPayload(plan, message as onnx.TensorProto.$Properties);
         }
         payloadDone = true;
       } else if (type === 'Tensor' && (field.name === 'external_data' || field.name === 'data_location')) {
         flushLeaves();
-        this.planExternalFields(field.name, message as onnx.TensorProto.$Properties, add);
+        this.planExternalFields(plan, field.name, message as onnx.TensorProto.$Properties);
       } else if (Object.hasOwn(message, field.name) && message[field.name] != null) {
         (leaves ??= {})[field.name] = message[field.name];
       }
     }
     flushLeaves();
     const unknowns = (message as { $unknowns?: Uint8Array[] }).$unknowns;
-    for (const bytes of unknowns ?? []) plan.add(bytes);
-    return { size: plan.size, parts: plan.parts };
+    for (const bytes of unknowns ?? []) plan.addBytes(bytes);
   }
 
   /** Adds a message held in field `fieldNo` of the message being planned, with its tag and length. */
   private planChild(
-    plan: PlanParts,
+    plan: WritePlan,
     fieldNo: number,
     type: ContainerType,
     child: Record<string, unknown>,
@@ -230,38 +222,38 @@ class ModelWriter {
       // this field's tag.
       if (range.field === fieldNo) plan.addRange(range.tagStart, range.end);
       else {
-        plan.add(header(fieldNo, range.end - range.valueStart));
+        plan.addHeader(fieldNo, range.end - range.valueStart);
         plan.addRange(range.valueStart, range.end);
       }
       return;
     }
-    const inner = this.planMessage(type, child, row);
-    plan.add(header(fieldNo, inner.size));
-    plan.add(inner);
+    // The header goes first but its length is the message's size, known once the message is planned.
+    const header = plan.reserve();
+    plan.fill(header, fieldNo, this.planMessage(plan, type, child, row));
   }
 
-  private planPayload(tensor: onnx.TensorProto.$Properties, add: (part: DataChunk | Plan) => void): void {
+  private planPayload(plan: WritePlan, tensor: onnx.TensorProto.$Properties): void {
     if (this.relocated.has(tensor)) return;
     const location = this.model.locate(tensor);
     switch (location.kind) {
       case 'raw':
-        add(header(9, location.end - location.start));
-        add({ source: this.model.source, start: location.start, end: location.end });
+        plan.addHeader(9, location.end - location.start);
+        plan.addRange(location.start, location.end);
         break;
       case 'typed':
-        for (const s of location.segments) add({ source: this.model.source, start: s.tagStart, end: s.end });
+        for (const s of location.segments) plan.addRange(s.tagStart, s.end);
         break;
       case 'chunks': {
         const length = chunksLength(location.chunks);
-        add(header(9, length));
-        for (const chunk of location.chunks) add(chunk);
+        plan.addHeader(9, length);
+        for (const chunk of location.chunks) plan.addChunk(chunk);
         break;
       }
       case 'inline': {
         for (const name of PAYLOAD_FIELDS) {
           const value = tensor[name];
           if (value != null && (value as { length: number }).length > 0) {
-            add(ENCODERS.Tensor.encode({ [name]: value }).finish());
+            plan.addBytes(ENCODERS.Tensor.encode({ [name]: value }).finish());
           }
         }
         break;
@@ -273,9 +265,9 @@ class ModelWriter {
   }
 
   private planExternalFields(
+    plan: WritePlan,
     name: 'external_data' | 'data_location',
     tensor: onnx.TensorProto.$Properties,
-    add: (part: DataChunk | Plan) => void,
   ): void {
     const moved = this.relocated.get(tensor);
     if (!moved) {
@@ -284,11 +276,11 @@ class ModelWriter {
       if (kind === 'chunks' || kind === 'inline') return;
       const value = tensor[name];
       if (Object.hasOwn(tensor, name) && value != null)
-        add(ENCODERS.Tensor.encode({ [name]: value }).finish());
+        plan.addBytes(ENCODERS.Tensor.encode({ [name]: value }).finish());
       return;
     }
     if (name === 'data_location') {
-      add(ENCODERS.Tensor.encode({ data_location: 1 }).finish());
+      plan.addBytes(ENCODERS.Tensor.encode({ data_location: 1 }).finish());
       return;
     }
     const keep = (tensor.external_data ?? []).filter(
@@ -302,6 +294,6 @@ class ModelWriter {
       ...(moved.checksum && this.dataChecksum ? [{ key: 'checksum', value: this.dataChecksum }] : []),
       ...keep,
     ];
-    add(ENCODERS.Tensor.encode({ external_data: entries }).finish());
+    plan.addBytes(ENCODERS.Tensor.encode({ external_data: entries }).finish());
   }
 }
