@@ -80,7 +80,15 @@ export class ModelFile {
   preload(limit: number): void {
     const source = this.currentSource;
     if (source instanceof MemorySource || source.size > limit) return;
-    this.currentSource = new MemorySource(source.read(0, source.size), source.name);
+    this.useBytes(source.read(0, source.size));
+  }
+
+  /** Reads come from `bytes`, the whole file already read, from now on (the file is closed). */
+  useBytes(bytes: Uint8Array): void {
+    const source = this.currentSource;
+    if (source instanceof MemorySource) return;
+    if (bytes.length !== source.size) throw new Error('internal: useBytes needs the whole file');
+    this.currentSource = new MemorySource(bytes, source.name);
     source.close();
   }
 

@@ -11,13 +11,27 @@ import { WireCursor } from './wireCursor';
 export interface OpenOptions {
   /** Check every external-data reference (location, file, range) while opening. Default true. */
   checkExternalData?: boolean;
+  /**
+   * Keep the file in memory when it is at most this many bytes (as ModelFile.preload does), for work that
+   * reads every weight: the bytes the structure walk read whole are then kept, not read a second time.
+   */
+  preload?: number;
 }
+
+/**
+ * Files up to this size are read whole for the structure walk (then kept or dropped): one read instead of
+ * thousands of small ones, where many small tensors make the walk jump from header to header.
+ */
+const WALK_WHOLE_LIMIT = 32 << 20;
 
 /** Opens an ONNX model file lazily: structure now, tensor data on demand. */
 export function openModel(path: string, options: OpenOptions = {}): ModelFile {
   const source = FileSource.open(path);
   try {
-    return openSource(source, path, options);
+    const whole = source.size <= WALK_WHOLE_LIMIT ? source.read(0, source.size) : undefined;
+    const model = openSource(source, path, options, whole);
+    if (whole && options.preload !== undefined && source.size <= options.preload) model.useBytes(whole);
+    return model;
   } catch (error) {
     source.close();
     throw error;
@@ -29,12 +43,18 @@ export function openModelBytes(bytes: Uint8Array, name = '<memory>'): ModelFile 
   return openSource(new MemorySource(bytes, name), undefined, { checkExternalData: false });
 }
 
-function openSource(source: ByteSource, path: string | undefined, options: OpenOptions): ModelFile {
+/** `whole`: the source's bytes, when they were read whole (the walk reads them, not the source). */
+function openSource(
+  source: ByteSource,
+  path: string | undefined,
+  options: OpenOptions,
+  whole?: Uint8Array,
+): ModelFile {
   const name = source.name;
   if (source.size === 0) throw new OnnxError('empty', `${name} is empty (0 bytes), not an ONNX model.`, name);
   let structure: Structure;
   try {
-    structure = readStructure(new WireCursor(source));
+    structure = readStructure(new WireCursor(whole ? new MemorySource(whole, name) : source));
   } catch (error) {
     if (error instanceof WireError)
       throw new OnnxError(error.kind, describe(source, error.kind, error.message), name);

@@ -1,4 +1,4 @@
-import type { ByteSource } from './byteSource';
+import { type ByteSource, MemorySource } from './byteSource';
 import { WireError } from './errors';
 
 const WINDOW = 1 << 20;
@@ -16,10 +16,20 @@ export class WireCursor {
   pos = 0;
   private window: Uint8Array = new Uint8Array(0);
   private windowStart = 0;
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = new Uint8Array(0);
   private readAhead = MIN_WINDOW;
 
-  constructor(readonly source: ByteSource) {}
+  /** The source is in memory: the window is all of it, and nothing is ever copied into a buffer. */
+  private readonly inMemory: boolean;
+
+  constructor(readonly source: ByteSource) {
+    this.inMemory = source instanceof MemorySource;
+    if (this.inMemory) {
+      this.buffer = source.read(0, source.size);
+      this.window = this.buffer;
+      this.held = this.buffer;
+    }
+  }
 
   /** Byte at the current position, advancing. */
   byte(): number {
@@ -85,6 +95,8 @@ export class WireCursor {
   }
 
   private fill(at: number, need: number): void {
+    // In memory, the window is the whole source: a read outside it is past the end (or before the start).
+    if (this.inMemory) throw outside(this.source.size);
     if (this.keep < at && this.keep >= this.windowStart && at - this.keep <= KEEP_MAX) {
       need += at - this.keep;
       at = this.keep;
@@ -93,12 +105,15 @@ export class WireCursor {
     const sequential = at >= this.windowStart && at <= this.windowStart + this.window.length;
     this.readAhead = sequential ? Math.min(this.readAhead * 2, WINDOW) : MIN_WINDOW;
     const length = Math.min(Math.max(this.readAhead, need), this.source.size - at);
-    if (length < need || at < 0)
-      throw new WireError('truncated', `the file ends at byte ${this.source.size} in the middle of a field`);
+    if (length < need || at < 0) throw outside(this.source.size);
     // One buffer, refilled: what hold() makes readable in it is only valid until the next read.
     if (this.buffer.length < length) this.buffer = new Uint8Array(Math.max(length, WINDOW));
     this.window = this.buffer.subarray(0, length);
     this.source.readInto(at, this.window);
     this.windowStart = at;
   }
+}
+
+function outside(size: number): WireError {
+  return new WireError('truncated', `the file ends at byte ${size} in the middle of a field`);
 }

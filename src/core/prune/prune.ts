@@ -110,7 +110,7 @@ export function pruneFile(
 ): PruneOutcome {
   const progress = options.onProgress;
   progress?.('analyse', 0, 1);
-  const file = openModel(input);
+  const file = openModel(input, { preload: PRELOAD_LIMIT });
   let originalHash: PendingHash | undefined;
   try {
     const analysis = analyzeModel(new ModelView(file));
