@@ -1,9 +1,10 @@
 import type { Dim, NodeView } from '../onnx/modelView';
 import { DataType } from '../onnx/dataTypes';
-import { toSafeNumber } from '../onnx/int64';
-import { type InputFacts, type ValueFacts, broadcast, normAxis, product, sliceIndices } from './facts';
+import { concat, gather, pad, slice, split } from './axisShapes';
+import { type InputFacts, type ValueFacts, broadcast, normAxis, product } from './facts';
 
 import { type FoldBudget, foldValue } from './fold';
+import { conv, convTranspose, globalPool, pool } from './windowShapes';
 
 /** A rule gets the analysis' folding budget, which every folded value it keeps is counted against. */
 export type ShapeRule = (node: NodeView, input: InputFacts, budget: FoldBudget) => ValueFacts[];
@@ -24,114 +25,6 @@ const elementwise: ShapeRule = (node, input, budget) => {
   let shape = input(0)?.shape;
   for (let i = 1; i < node.inputs.length; i++) shape = broadcast(shape, input(i)?.shape);
   return [{ shape, dtype: input(0)?.dtype, value: foldValue(node, input, budget) }];
-};
-
-/** Spatial output size of a convolution or pool along one axis. */
-function windowOut(
-  size: Dim,
-  kernel: number,
-  stride: number,
-  dilation: number,
-  padBegin: number,
-  padEnd: number,
-  autoPad: string,
-  ceil: boolean,
-): Dim {
-  if (typeof size !== 'number') return undefined;
-  const effective = dilation * (kernel - 1) + 1;
-  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(size / stride);
-  if (autoPad === 'VALID') return Math.floor((size - effective) / stride) + 1;
-  const span = size + padBegin + padEnd - effective;
-  return (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-}
-
-/**
- * An ints attribute, read as Attributes.ints reads it, for those every conv and pool has: small values are
- * taken from their Long directly (Attributes.ints builds its error message for each value, whether it fails or
- * not: a string per value, for every conv of a large model).
- */
-function windowInts(node: NodeView, name: string): number[] | undefined {
-  const attribute = node.attributes.get(name);
-  if (!attribute) return undefined;
-  const values = attribute.ints ?? [];
-  const out = new Array<number>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    out[i] =
-      typeof v === 'object' && v.high === 0 && v.low >= 0 ? v.low : toSafeNumber(v, `attribute ${name}`);
-  }
-  return out;
-}
-
-/**
- * The output shape of a convolution or pool: the batch, `channels`, then each spatial dim through the window.
- * Built in one array (this runs for every conv of a large model; spread and map allocate on the way).
- */
-function windowed(node: NodeView, x: Dim[], channels: Dim, kernel: number[], ceil: boolean): Dim[] {
-  const n = x.length - 2;
-  // A rank below 2 is a broken model: there is no window, and the shape stays unknown.
-  if (n < 0) throw new RangeError(`a rank-${x.length} input has no spatial axes`);
-  const strides = windowInts(node, 'strides');
-  const dilations = windowInts(node, 'dilations');
-  const pads = windowInts(node, 'pads');
-  const autoPad = node.attributes.string('auto_pad', 'NOTSET');
-  const shape = new Array<Dim>(n + 2); // its exact size: the facts keep it
-  shape[0] = x[0];
-  shape[1] = channels;
-  for (let i = 0; i < n; i++) {
-    const stride = strides ? strides[i] : 1;
-    const dilation = dilations ? dilations[i] : 1;
-    const begin = pads ? pads[i] : 0;
-    const end = pads ? pads[i + n] : 0;
-    shape[i + 2] = windowOut(x[i + 2], kernel[i], stride, dilation, begin, end, autoPad, ceil);
-  }
-  return shape;
-}
-
-const conv: ShapeRule = (node, input) => {
-  const x = input(0)?.shape;
-  const w = input(1)?.shape;
-  if (!x || !w) return [{ dtype: input(0)?.dtype }];
-  const kernel = windowInts(node, 'kernel_shape') ?? (w.slice(2) as number[]);
-  return [{ shape: windowed(node, x, w[0], kernel, false), dtype: input(0)?.dtype }];
-};
-
-const convTranspose: ShapeRule = (node, input) => {
-  const x = input(0)?.shape;
-  const w = input(1)?.shape;
-  if (!x || !w) return [{ dtype: input(0)?.dtype }];
-  const a = node.attributes;
-  const group = a.int('group', 1);
-  const n = x.length - 2;
-  const outChannels = typeof w[1] === 'number' ? w[1] * group : undefined;
-  const explicit = a.ints('output_shape');
-  if (explicit) return [{ shape: [x[0], outChannels, ...explicit.slice(-n)], dtype: input(0)?.dtype }];
-  const kernel = a.ints('kernel_shape') ?? (w.slice(2) as number[]);
-  const strides = a.ints('strides') ?? Array(n).fill(1);
-  const dilations = a.ints('dilations') ?? Array(n).fill(1);
-  const pads = a.ints('pads') ?? Array(2 * n).fill(0);
-  const outPad = a.ints('output_padding') ?? Array(n).fill(0);
-  const dims = x
-    .slice(2)
-    .map((d, i) =>
-      typeof d === 'number'
-        ? strides[i] * (d - 1) + outPad[i] + (kernel[i] - 1) * dilations[i] + 1 - pads[i] - pads[i + n]
-        : undefined,
-    );
-  return [{ shape: [x[0], outChannels, ...dims], dtype: input(0)?.dtype }];
-};
-
-const pool: ShapeRule = (node, input) => {
-  const x = input(0)?.shape;
-  const kernel = windowInts(node, 'kernel_shape');
-  if (!x || !kernel) return [{ dtype: input(0)?.dtype }];
-  const ceil = node.attributes.int('ceil_mode', 0) === 1;
-  return [{ shape: windowed(node, x, x[1], kernel, ceil), dtype: input(0)?.dtype }];
-};
-
-const globalPool: ShapeRule = (_node, input) => {
-  const x = input(0)?.shape;
-  return [{ shape: x ? [x[0], x[1], ...x.slice(2).map(() => 1)] : undefined, dtype: input(0)?.dtype }];
 };
 
 const flatten: ShapeRule = (node, input) => {
@@ -213,94 +106,6 @@ const spaceToDepth: ShapeRule = (node, input) => {
   ];
 };
 
-const concat: ShapeRule = (node, input, budget) => {
-  const shapes = node.inputs.map((_, i) => input(i)?.shape);
-  const first = shapes.find((s) => s);
-  const value = foldValue(node, input, budget);
-  if (!first || shapes.some((s) => !s)) return [{ dtype: input(0)?.dtype, value }];
-  const axis = normAxis(node.attributes.int('axis', 0), first.length);
-  const sizes = shapes.map((s) => s![axis]);
-  const total = sizes.every((s) => typeof s === 'number')
-    ? (sizes as number[]).reduce((a, b) => a + b, 0)
-    : undefined;
-  return [{ shape: first.map((d, i) => (i === axis ? total : d)), dtype: input(0)?.dtype, value }];
-};
-
-/** Split sizes: from the `split` input (opset ≥ 13) or attribute, or equal parts. */
-export function splitSizes(node: NodeView, input: InputFacts, axisSize: Dim): number[] | undefined {
-  const explicit = node.inputs[1] ? input(1)?.value : node.attributes.ints('split');
-  if (explicit) return explicit.every((s) => s !== undefined) ? (explicit as number[]) : undefined;
-  if (typeof axisSize !== 'number') return undefined;
-  const parts = node.attributes.int('num_outputs', node.outputs.length);
-  const size = Math.ceil(axisSize / parts);
-  return Array.from({ length: parts }, (_, i) => Math.min(size, axisSize - i * size));
-}
-
-const split: ShapeRule = (node, input) => {
-  const x = input(0)?.shape;
-  if (!x) return node.outputs.map(() => ({ dtype: input(0)?.dtype }));
-  const axis = normAxis(node.attributes.int('axis', 0), x.length);
-  const sizes = splitSizes(node, input, x[axis]);
-  return node.outputs.map((_, i) => ({
-    shape: x.map((d, j) => (j === axis ? sizes?.[i] : d)),
-    dtype: input(0)?.dtype,
-  }));
-};
-
-/** Slice parameters (opset ≥ 10 inputs, or attributes before), resolved against the input shape. */
-export function sliceParams(node: NodeView, input: InputFacts, rank: number) {
-  const a = node.attributes;
-  const fromInput = node.opset === undefined || node.opset >= 10;
-  const starts = fromInput ? input(1)?.value : a.ints('starts');
-  const ends = fromInput ? input(2)?.value : a.ints('ends');
-  const axes = (fromInput ? input(3)?.value : a.ints('axes')) ?? starts?.map((_, i) => i);
-  const steps = (fromInput ? input(4)?.value : undefined) ?? starts?.map(() => 1);
-  if (
-    !starts ||
-    !ends ||
-    !axes ||
-    !steps ||
-    [...starts, ...ends, ...axes, ...steps].some((v) => v === undefined)
-  )
-    return undefined;
-  return (axes as number[]).map((axis, i) => ({
-    axis: normAxis(axis, rank),
-    start: starts[i] as number,
-    end: ends[i] as number,
-    step: steps[i] as number,
-  }));
-}
-
-const slice: ShapeRule = (node, input, budget) => {
-  const x = input(0)?.shape;
-  const value = foldValue(node, input, budget);
-  if (!x) return [{ dtype: input(0)?.dtype, value }];
-  const params = sliceParams(node, input, x.length);
-  if (!params) return [{ shape: x.map(() => undefined), dtype: input(0)?.dtype, value }];
-  const shape = [...x];
-  for (const p of params) {
-    const size = x[p.axis];
-    shape[p.axis] = typeof size === 'number' ? sliceIndices(size, p.start, p.end, p.step).length : undefined;
-  }
-  return [{ shape, dtype: input(0)?.dtype, value }];
-};
-
-const pad: ShapeRule = (node, input) => {
-  const x = input(0)?.shape;
-  const pads = node.inputs[1] ? input(1)?.value : node.attributes.ints('pads');
-  if (!x || !pads || pads.some((p) => p === undefined))
-    return [{ shape: x?.map(() => undefined), dtype: input(0)?.dtype }];
-  const axesValue = node.inputs[3] ? input(3)?.value : undefined;
-  const axes = axesValue ? (axesValue as number[]).map((a) => normAxis(a, x.length)) : x.map((_, i) => i);
-  const shape = [...x];
-  axes.forEach((axis, i) => {
-    const d = shape[axis];
-    shape[axis] =
-      typeof d === 'number' ? d + (pads[i] as number) + (pads[i + axes.length] as number) : undefined;
-  });
-  return [{ shape, dtype: input(0)?.dtype }];
-};
-
 const resize: ShapeRule = (node, input) => {
   const x = input(0)?.shape;
   if (!x) return [{ dtype: input(0)?.dtype }];
@@ -359,17 +164,6 @@ const shapeOf: ShapeRule = (node, input, budget) => {
       dtype: DataType.INT64,
       value: dims.map((d) => (typeof d === 'number' ? d : undefined)),
     },
-  ];
-};
-
-const gather: ShapeRule = (node, input, budget) => {
-  const data = input(0)?.shape;
-  const indices = input(1)?.shape;
-  const value = foldValue(node, input, budget);
-  if (!data || !indices) return [{ dtype: input(0)?.dtype, value }];
-  const axis = normAxis(node.attributes.int('axis', 0), data.length);
-  return [
-    { shape: [...data.slice(0, axis), ...indices, ...data.slice(axis + 1)], dtype: input(0)?.dtype, value },
   ];
 };
 
