@@ -4,25 +4,21 @@ import { type Analysis, analyzeModel } from '../../core/analyze/analyze';
 import { OnnxError, withModelErrors } from '../../core/onnx/errors';
 import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
-import { describeFsError } from '../../core/onnx/fileSource';
-import { CRITERIA, type Criterion } from '../../core/prune/importance';
 import { startSha256 } from '../../runtime/backgroundHash';
 import { measureActivations } from '../../runtime/calibration';
 import { measureGreedyScores } from '../../runtime/greedyScores';
 import { type QualityReport, assessQuality, formatQuality, qualityMarkdown } from '../../runtime/quality';
-import { type CalibCliOptions, imageFeedOptions } from './calibOptions';
-import { settingsFromSensitivity } from './planFromSensitivity';
+import { imageFeedOptions } from './calibOptions';
+import { type PruneCliOptions, holdout, pruneSettings } from './pruneOptions';
 import { describeLatencySearch, pruneForLatency } from '../../runtime/latencyTarget';
 import { OrtRuntimeError } from '../../runtime/ortClient';
 import { defaultCacheDir } from '../../runtime/latencyCache';
 import { describeLatencyTable, withLatencyTable } from '../../runtime/latencyLookup';
 import { describeSlowerLayers } from '../../runtime/slowerLayers';
-import { withMachineAlignment } from '../../runtime/channelBlock';
 import { pruneFile, type PruneOutcome, type PruneProgress } from '../../core/prune/prune';
 import { describeAlignment } from '../../core/prune/align';
-import type { LayerSetting } from '../../core/prune/amounts';
 import type { PruneSettings } from '../../core/prune/select';
-import { makePlan, parsePlan, planDiagnostics, resolvePlanModel, settingsOfPlan } from '../../core/plan';
+import { parsePlan, planDiagnostics } from '../../core/plan';
 import { formatVerify, sentence } from '../../runtime/verify/formatVerify';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { VerifyInputError, type VerifyResult } from '../../runtime/verify/types';
@@ -34,102 +30,6 @@ import { ProgressLine, pruneProgressText } from '../progress';
 import { writeText } from '../writeText';
 import { planModelNote } from './planNote';
 import { pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
-
-export interface PruneCliOptions extends CalibCliOptions {
-  output: string;
-  /** Refit the consumers of removed channels by least squares on the calibration inputs. */
-  reconstruct?: boolean;
-  /** Calibration inputs held out of the fit (the last by name). */
-  holdout?: string;
-  verify?: boolean;
-  report?: string;
-  reportMd?: string;
-  ratio?: string;
-  plan?: string;
-  criterion?: string;
-  roundTo?: string;
-  align?: string;
-  seed?: string;
-  exclude?: string;
-  global?: boolean;
-  targetMacs?: string;
-  targetLatency?: string;
-  reduce?: string;
-  timeout?: string;
-  /** Time each group's layers at candidate widths and keep only counts no larger count beats (false: never). */
-  latencyTable?: boolean;
-  /** Where latency lookup tables are cached (default: $XDG_CACHE_HOME/onnx-pruner or ~/.cache/onnx-pruner). */
-  cacheDir?: string;
-}
-
-/** Settings from the command line, or from a plan file (its layers, with command-line flags on top). */
-function pruneSettings(options: Omit<PruneCliOptions, 'output'>): PruneSettings {
-  const sources = [options.ratio, options.plan, options.targetMacs, options.targetLatency].filter(
-    (v) => v !== undefined,
-  ).length;
-  if (sources > 1) throw new CliError('give one of --ratio, --target-macs, --target-latency or --plan.');
-  if (sources === 0)
-    throw new CliError('give --ratio R, --target-macs F, --target-latency F or --plan PLAN.');
-  const settings: PruneSettings = { ratio: 0, criterion: 'l1', roundTo: 1, seed: 0, layers: {} };
-  if (options.plan !== undefined) Object.assign(settings, settingsFromPlan(options.plan));
-  if (options.ratio !== undefined) settings.ratio = number('--ratio', options.ratio, 0, 0.999999);
-  if (options.criterion !== undefined) settings.criterion = criterion(options.criterion);
-  if (options.roundTo !== undefined) settings.roundTo = integer('--round-to', options.roundTo, 1);
-  if (options.seed !== undefined) settings.seed = integer('--seed', options.seed, 0);
-  if (options.global) settings.global = true;
-  if (options.targetMacs !== undefined)
-    settings.targetMacs = number('--target-macs', options.targetMacs, 0.01, 1);
-  if (options.targetLatency !== undefined)
-    settings.targetLatency = number('--target-latency', options.targetLatency, 0.05, 1);
-  if (options.reduce !== undefined) {
-    if (!['mean', 'sum', 'max'].includes(options.reduce))
-      throw new CliError(`unknown --reduce '${options.reduce}': use mean, sum or max.`);
-    settings.reduce = options.reduce as PruneSettings['reduce'];
-  }
-  if (options.align !== undefined) {
-    const block = integer('--align', options.align, 1);
-    settings.alignment = {
-      block,
-      reason: block > 1 ? `--align ${block} was given` : 'kept channel counts are not aligned (--align 1)',
-    };
-  }
-  if (options.exclude) {
-    const layers: Record<string, LayerSetting> = { ...settings.layers };
-    for (const name of options.exclude
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean))
-      layers[name] = { exclude: true };
-    settings.layers = layers;
-  }
-  // A --round-to of one's own means counts chosen by hand: no alignment is added to them.
-  return options.roundTo === undefined ? withMachineAlignment(settings) : settings;
-}
-
-function settingsFromPlan(path: string): Partial<PruneSettings> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new CliError(`${path}: ${describeFsError(error)}`);
-  }
-  const doc = parsePlan(text);
-  const errors = doc.diagnostics.filter((d) => d.severity === 'error');
-  if (!doc.plan || errors.length > 0) {
-    const first = errors[0];
-    const where = first?.range ? `:${first.range.start.line + 1}:${first.range.start.character + 1}` : '';
-    throw new CliError(
-      `${path}${where}: ${first?.message ?? 'the plan could not be read'} (run onnx-pruner analyze MODEL --plan ${path} for every finding).`,
-    );
-  }
-  return settingsOfPlan(doc.plan);
-}
-
-function criterion(value: string): Criterion {
-  if (!(CRITERIA as readonly string[]).includes(value))
-    throw new CliError(`unknown criterion '${value}': use ${CRITERIA.join(', ')}.`);
-  return value as Criterion;
-}
 
 /**
  * The `activation` criterion's statistics, or the `greedy` criterion's scores: the model run in ONNX Runtime
@@ -160,26 +60,6 @@ async function calibrate(
   } finally {
     file.close();
   }
-}
-
-function holdout(options: PruneCliOptions): number | undefined {
-  return options.holdout === undefined ? undefined : integer('--holdout', options.holdout, 0);
-}
-
-function number(flag: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < min || value > max)
-    throw new CliError(
-      `${flag} must be a number in [${min}, ${max === 0.999999 ? '1)' : `${max}]`}, not '${text}'.`,
-    );
-  return value;
-}
-
-function integer(flag: string, text: string, min: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min)
-    throw new CliError(`${flag} must be an integer ≥ ${min}, not '${text}'.`);
-  return value;
 }
 
 /**
@@ -406,42 +286,4 @@ function formatOutcome(outcome: PruneOutcome): string {
   );
   if (outcome.alignment) lines.push(describeAlignment(outcome.alignment));
   return `${lines.map(oneLine).join('\n')}\n`;
-}
-
-/** The plan a `plan` command writes: the settings, and per prunable group its first root's count. */
-/** `onnx-pruner plan`: the selection a prune would make, as an editable plan file. */
-export function planCommand(
-  model: string,
-  options: Omit<PruneCliOptions, 'output' | 'plan'> & { output?: string; fromSensitivity?: string },
-  io: { stdout(text: string): void; stderr(text: string): void },
-): void {
-  let allocated: ReturnType<typeof settingsFromSensitivity> | undefined;
-  if (options.fromSensitivity !== undefined) {
-    if (options.targetMacs === undefined || options.ratio !== undefined)
-      throw new CliError('--from-sensitivity takes --target-macs F (and no --ratio).');
-    allocated = settingsFromSensitivity(
-      options.fromSensitivity,
-      number('--target-macs', options.targetMacs, 0.01, 1),
-    );
-  }
-  const settings =
-    allocated?.settings ??
-    pruneSettings({
-      ...options,
-      ratio: options.targetMacs === undefined ? (options.ratio ?? '0.5') : options.ratio,
-    });
-  const output = options.output ?? `${model.replace(/\.onnx$/i, '')}.prune.json`;
-  const { text } = makePlan(model, output, settings, startSha256);
-  writeText(output, text);
-  io.stdout(
-    allocated
-      ? `${output}: plan for ${model} from ${options.fromSensitivity}: ${Object.keys(allocated.allocation.ratios).length} layers cut, predicted MACs ${(allocated.allocation.predictedMacs * 100).toFixed(1)} % of the original${allocated.allocation.reached ? '' : ' (the target is beyond the ratios measured)'}.\n`
-      : `${output}: plan for ${model} (ratio ${settings.ratio}, criterion ${settings.criterion}).\n`,
-  );
-  // A plan written away from its model works here (the model is given again) but not in the editor.
-  const where = resolvePlanModel(output, JSON.parse(text).model);
-  if (!where.ok)
-    io.stderr(
-      `note: ${where.message}, so the editor will refuse ${output}; write the plan in the model's folder or above it to use it there.\n`,
-    );
 }
