@@ -1,5 +1,5 @@
 import type { CliIO, CliOutput } from './io';
-import { OrtRuntimeError } from '../runtime/ortClient';
+import { OrtRuntimeError } from '../runtime/ortErrors';
 import { Command, CommanderError, Option } from 'commander';
 import { OnnxError } from '../core/onnx/errors';
 import { MASK_METADATA_KEY } from '../core/prune/maskSpec';

@@ -13,7 +13,8 @@ import type { MakePlanParams, MakePlanResult } from '../protocol/server';
 import { withMachineAlignment } from '../runtime/channelBlock';
 import { measureGreedyScores } from '../runtime/greedyScores';
 import { describeLatencySearch, pruneForLatency } from '../runtime/latencyTarget';
-import { OrtClient, OrtRuntimeError } from '../runtime/ortClient';
+import { OrtClient } from '../runtime/ortClient';
+import { OrtRuntimeError } from '../runtime/ortErrors';
 
 /**
  * Answers onnxPruner/makePlan: the plan a prune with these settings would follow, beside the model. The greedy

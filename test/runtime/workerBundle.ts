@@ -5,7 +5,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { after } from 'node:test';
-import { WORKER_PATH_ENV } from '../../src/runtime/ortClient';
+import { WORKER_PATH_ENV } from '../../src/runtime/ortConnection';
 
 let built: string | undefined;
 

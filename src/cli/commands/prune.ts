@@ -11,7 +11,7 @@ import { type QualityReport, assessQuality, formatQuality, qualityMarkdown } fro
 import { imageFeedOptions } from './calibOptions';
 import { type PruneCliOptions, holdout, pruneSettings } from './pruneOptions';
 import { describeLatencySearch, pruneForLatency } from '../../runtime/latencyTarget';
-import { OrtRuntimeError } from '../../runtime/ortClient';
+import { OrtRuntimeError } from '../../runtime/ortErrors';
 import { defaultCacheDir } from '../../runtime/latencyCache';
 import { describeLatencyTable, withLatencyTable } from '../../runtime/latencyLookup';
 import { describeSlowerLayers } from '../../runtime/slowerLayers';

@@ -1,11 +1,6 @@
 import { availableParallelism } from 'node:os';
-import {
-  type KeptOutputs,
-  type LoadedModel,
-  type OrtClient,
-  OrtRuntimeError,
-  type Stash,
-} from '../ortClient';
+import type { KeptOutputs, LoadedModel, OrtClient, Stash } from '../ortClient';
+import { OrtRuntimeError } from '../ortErrors';
 import { judgeOutputs } from '../compareOutputs';
 import { median, pairedRatio } from '../pairedTiming';
 import type { TensorMeta } from '../../protocol/runtime';
