@@ -4,15 +4,14 @@
 // not move, what is beside it moves sideways and what is below moves down, each by one offset, so the picture
 // the reader had keeps its shape. Pure (no DOM): it runs in the page and in Node tests.
 import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
+import { BoxTree, type Problem } from './boxTree';
+import { type Frame, HEADER, PAD, computeFrames } from './frames';
 import type { LayoutInput, LayoutResult } from './layout';
 
 export type Layouter = (input: LayoutInput) => Promise<LayoutResult>;
 
 export const NODE_HEIGHT = 38;
 const BOX_HEIGHT = 52;
-/** A frame's margin around its contents, and the height of its title bar. */
-const PAD = 16;
-const HEADER = 26;
 
 export interface SceneEdge {
   /** Items (a node i, or a collapsed box b as nodes + b). */
@@ -22,22 +21,6 @@ export interface SceneEdge {
   path: number[];
   /** The shape of the value carried, when the edge is one value between two nodes. */
   label?: string;
-}
-
-interface Problem {
-  items: number[];
-  input: LayoutInput;
-  /** "from,to" (items) → edge index in input.edges. */
-  keys: Map<string, number>;
-  labels: (string | undefined)[];
-}
-
-export interface Frame {
-  box: number;
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
 }
 
 /** 12345 → "12,345" (toLocaleString is slow enough to matter for thousands of boxes). */
@@ -53,19 +36,6 @@ export function boxLabels(skeleton: GraphSkeleton, b: number): [string, string] 
     .map(([op, n]) => `${op}×${n}`)
     .join(' ');
   return [box.label, `${thousands(box.nodes)} nodes · ${ops}${box.ops.length > 3 ? ' …' : ''}`];
-}
-
-/** The edges between nodes the view draws: producer → consumer, weights left out, with the value's shape. */
-export function nodeEdges(skeleton: GraphSkeleton): { u: number; v: number; label?: string }[] {
-  const edges: { u: number; v: number; label?: string }[] = [];
-  skeleton.nodes.forEach((node, i) => {
-    for (const v of node.inputs) {
-      const value = skeleton.values[v];
-      if (value.producer >= 0 && !value.weight)
-        edges.push({ u: value.producer, v: i, ...(value.shape ? { label: value.shape } : {}) });
-    }
-  });
-  return edges;
 }
 
 export class Scene {
@@ -84,12 +54,7 @@ export class Scene {
   version = 0;
   /** The items shown, as a list (kept in step with `shown`; rebuilt when undefined). */
   private list: number[] | undefined;
-  private readonly boxChildren: number[][];
-  private readonly boxNodes: number[][];
-  private readonly topItems: number[];
-  private readonly outEdges: number[][];
-  private readonly inEdges: number[][];
-  private readonly graph: { u: number; v: number; label?: string }[];
+  private readonly tree: BoxTree;
 
   constructor(
     readonly skeleton: GraphSkeleton,
@@ -108,27 +73,12 @@ export class Scene {
       this.w[i] = w;
       this.h[i] = NODE_HEIGHT;
     });
-    this.boxChildren = skeleton.boxes.map(() => []);
-    this.boxNodes = skeleton.boxes.map(() => []);
-    this.topItems = [];
-    skeleton.boxes.forEach((box, b) => {
+    skeleton.boxes.forEach((_, b) => {
       const [title, line] = boxLabels(skeleton, b);
       this.w[n + b] = Math.max(120, 7.5 * title.length + 32, 6.2 * line.length + 20);
       this.h[n + b] = BOX_HEIGHT;
-      if (box.parent >= 0) this.boxChildren[box.parent].push(b);
-      else this.topItems.push(n + b);
     });
-    skeleton.nodes.forEach((node, i) => {
-      if (node.box === undefined) this.topItems.push(i);
-      else this.boxNodes[node.box].push(i);
-    });
-    this.graph = nodeEdges(skeleton);
-    this.outEdges = Array.from({ length: n }, () => []);
-    this.inEdges = Array.from({ length: n }, () => []);
-    this.graph.forEach((e, k) => {
-      this.outEdges[e.u].push(k);
-      this.inEdges[e.v].push(k);
-    });
+    this.tree = new BoxTree(skeleton);
   }
 
   /** Every node shown, at the positions of a layout of the whole graph (edges in nodeEdges' order). */
@@ -141,7 +91,12 @@ export class Scene {
       this.x[i] = layout.x[i];
       this.y[i] = layout.y[i];
     }
-    this.edges = this.graph.map((e, k) => ({ from: e.u, to: e.v, path: layout.paths[k], label: e.label }));
+    this.edges = this.tree.graph.map((e, k) => ({
+      from: e.u,
+      to: e.v,
+      path: layout.paths[k],
+      label: e.label,
+    }));
     this.frames = [];
     this.version++;
   }
@@ -151,7 +106,7 @@ export class Scene {
     this.list = undefined;
     this.shown.fill(0);
     this.expanded.fill(0);
-    const problem = this.problem(-1);
+    const problem = this.tree.problem(-1, this.w, this.h);
     const layout = await layouter(problem.input);
     problem.items.forEach((item, k) => {
       this.shown[item] = 1;
@@ -189,14 +144,14 @@ export class Scene {
    * first view of a large graph shows its top levels, a box of thousands of blocks staying closed.
    */
   async openLevels(layouter: Layouter, budget: number): Promise<void> {
-    let count = this.topItems.length;
+    let count = this.tree.topItems.length;
     // Name scopes only: a call's body (core/inspect/bodies.ts) stays one box until asked for, as Netron
     // shows an If or a function call as one node.
     const scope = (b: number) => this.skeleton.boxes[b].call === undefined;
-    let level = this.topItems
+    let level = this.tree.topItems
       .filter((i) => i >= this.nodes && scope(i - this.nodes))
       .map((i) => i - this.nodes);
-    const more = (b: number) => this.boxChildren[b].length + this.boxNodes[b].length - 1;
+    const more = (b: number) => this.tree.boxChildren[b].length + this.tree.boxNodes[b].length - 1;
     while (level.length > 0) {
       const chosen: number[] = [];
       for (const b of [...level].sort((a, c) => more(a) - more(c))) {
@@ -206,14 +161,14 @@ export class Scene {
       }
       if (chosen.length === 0) break;
       await this.expand(chosen, layouter);
-      level = chosen.flatMap((b) => this.boxChildren[b]).filter(scope);
+      level = chosen.flatMap((b) => this.tree.boxChildren[b]).filter(scope);
     }
   }
 
   /** Expands collapsed boxes (their contents laid out in parallel, then opened one by one in place). */
   async expand(boxes: number[], layouter: Layouter): Promise<void> {
     const todo = boxes.filter((b) => !this.expanded[b] && this.shown[this.nodes + b]);
-    const problems = todo.map((b) => this.problem(b));
+    const problems = todo.map((b) => this.tree.problem(b, this.w, this.h));
     const layouts = await Promise.all(problems.map((p) => layouter(p.input)));
     todo.forEach((b, k) => this.open(b, problems[k], layouts[k]));
   }
@@ -222,7 +177,7 @@ export class Scene {
   collapse(b: number): void {
     const frame = this.frames.find((f) => f.box === b);
     if (!frame || !this.expanded[b]) return;
-    const inside = this.subtree(b);
+    const inside = this.tree.subtree(b);
     this.list = undefined;
     for (const c of inside.boxes) this.expanded[c] = 0;
     for (const i of inside.nodes) this.shown[i] = 0;
@@ -233,14 +188,14 @@ export class Scene {
     this.y[item] = frame.y0 + this.h[item] / 2;
     const hidden = (i: number) => !this.shown[i];
     this.edges = this.edges.filter((e) => !hidden(e.from) && !hidden(e.to));
-    const { pairs } = this.visibleEdges(this.edgesOf(inside.nodes));
+    const { pairs } = this.visibleEdges(this.tree.edgesOf(inside.nodes));
     for (const p of pairs)
       this.edges.push({
         from: p.from,
         to: p.to,
         path: [this.x[p.from], this.y[p.from], this.x[p.to], this.y[p.to]],
       });
-    this.computeFrames();
+    this.frames = computeFrames(this, this.shownItems());
     this.version++;
   }
 
@@ -275,60 +230,6 @@ export class Scene {
     return this.list;
   }
 
-  private contents(b: number): number[] {
-    return [...this.boxChildren[b].map((c) => this.nodes + c), ...this.boxNodes[b]];
-  }
-
-  /**
-   * The contents of a box (or the top level, container -1) as a layout problem: its items, and the edges
-   * between them (one per pair of items, whatever the number of values), with the shape when it is one value
-   * between two nodes.
-   */
-  private problem(container: number): Problem {
-    const items = container < 0 ? this.topItems : this.contents(container);
-    const at = new Map(items.map((item, k) => [item, k]));
-    const edges: [number, number][] = [];
-    const keys = new Map<string, number>();
-    const labels: (string | undefined)[] = [];
-    const indices = container < 0 ? this.graph.map((_, k) => k) : this.edgesOf(this.subtree(container).nodes);
-    for (const k of indices) {
-      const e = this.graph[k];
-      const a = at.get(this.itemIn(e.u, container));
-      const c = at.get(this.itemIn(e.v, container));
-      if (a === undefined || c === undefined || a === c) continue;
-      const key = `${items[a]},${items[c]}`;
-      if (keys.has(key)) continue;
-      keys.set(key, edges.length);
-      edges.push([a, c]);
-      labels.push(items[a] === e.u && items[c] === e.v ? e.label : undefined);
-    }
-    return {
-      items,
-      keys,
-      labels,
-      input: { sizes: items.map((i) => ({ w: this.w[i], h: this.h[i] })), edges },
-    };
-  }
-
-  /** The item among a box's contents (or the top level's) that holds a node; -1 when it is elsewhere. */
-  private itemIn(node: number, container: number): number {
-    let b = this.skeleton.nodes[node].box ?? -1;
-    if (b === container) return node;
-    for (; b >= 0; b = this.skeleton.boxes[b].parent)
-      if (this.skeleton.boxes[b].parent === container) return this.nodes + b;
-    return -1;
-  }
-
-  /** The graph edges touching these nodes. */
-  private edgesOf(nodes: number[]): number[] {
-    const set = new Set<number>();
-    for (const i of nodes) {
-      for (const k of this.outEdges[i]) set.add(k);
-      for (const k of this.inEdges[i]) set.add(k);
-    }
-    return [...set];
-  }
-
   /** The distinct item pairs these graph edges join as things are shown now (within one item: none). */
   private visibleEdges(edgeIndices: number[]): {
     pairs: { from: number; to: number; label?: string }[];
@@ -336,7 +237,7 @@ export class Scene {
     const pairs: { from: number; to: number; label?: string }[] = [];
     const seen = new Set<string>();
     for (const k of edgeIndices) {
-      const e = this.graph[k];
+      const e = this.tree.graph[k];
       const from = this.itemOf(e.u);
       const to = this.itemOf(e.v);
       if (from === to) continue;
@@ -352,35 +253,6 @@ export class Scene {
     return { pairs };
   }
 
-  private subtree(b: number): { boxes: number[]; nodes: number[] } {
-    const boxes: number[] = [];
-    const nodes: number[] = [];
-    const stack = [b];
-    while (stack.length) {
-      const c = stack.pop()!;
-      boxes.push(c);
-      nodes.push(...this.boxNodes[c]);
-      stack.push(...this.boxChildren[c]);
-    }
-    return { boxes, nodes };
-  }
-
-  /** The ancestors of a box that are expanded (all are, when the box is shown), innermost first. */
-  private ancestors(b: number): number[] {
-    const out: number[] = [];
-    for (let a = this.skeleton.boxes[b].parent; a >= 0; a = this.skeleton.boxes[a].parent) out.push(a);
-    return out;
-  }
-
-  private holds(box: number, item: number): boolean {
-    let b =
-      item >= this.nodes
-        ? this.skeleton.boxes[item - this.nodes].parent
-        : (this.skeleton.nodes[item].box ?? -1);
-    for (; b >= 0; b = this.skeleton.boxes[b].parent) if (b === box) return true;
-    return false;
-  }
-
   /** Opens box b in place with its contents laid out as `layout`. */
   private open(b: number, problem: Problem, layout: LayoutResult): void {
     const B = this.nodes + b;
@@ -392,7 +264,8 @@ export class Scene {
     const grow = Math.max(0, (W - this.w[B]) / 2);
     const dy = Math.max(0, H - this.h[B]);
     const frames = new Map(this.frames.map((f) => [f.box, f]));
-    const bands = this.ancestors(b)
+    const bands = this.tree
+      .ancestors(b)
       .map((a) => frames.get(a))
       .filter((f): f is Frame => f !== undefined);
     // Items beside the box (or beside a frame holding it) move outward; items below it move down.
@@ -400,7 +273,7 @@ export class Scene {
       let beside = y1 > top && y0 < bottom;
       for (const f of bands) {
         if (beside) break;
-        const outside = item !== undefined ? !this.holds(f.box, item) : x < f.x0 || x > f.x1;
+        const outside = item !== undefined ? !this.tree.holds(f.box, item) : x < f.x0 || x > f.x1;
         beside = outside && y1 > f.y0 && y0 < f.y1;
       }
       return beside ? (x < bx ? -grow : grow) : 0;
@@ -455,7 +328,7 @@ export class Scene {
       kept.push({ from: items[a], to: items[c], path, ...(label ? { label } : {}) });
     });
     const at = new Set(items);
-    const { pairs } = this.visibleEdges(this.edgesOf(this.subtree(b).nodes));
+    const { pairs } = this.visibleEdges(this.tree.edgesOf(this.tree.subtree(b).nodes));
     for (const p of pairs) {
       if (at.has(p.from) === at.has(p.to)) continue; // inside: laid out above
       // From outside: the edge the box had, now ending at the item inside.
@@ -466,61 +339,11 @@ export class Scene {
       kept.push({ from: p.from, to: p.to, path, ...(p.label ? { label: p.label } : {}) });
     }
     this.edges = kept;
-    this.computeFrames();
+    this.frames = computeFrames(this, this.shownItems());
     this.version++;
   }
 
   private straight(from: number, to: number): number[] {
     return [this.x[from], this.y[from], this.x[to], this.y[to]];
-  }
-
-  /** Each expanded, shown box's frame: around its items and the frames inside it (inner boxes first). */
-  private computeFrames(): void {
-    const n = this.nodes;
-    const boxes = this.skeleton.boxes;
-    const rects = new Map<number, [number, number, number, number]>();
-    const extend = (b: number, ax: number, ay: number, bx: number, by: number) => {
-      const r = rects.get(b);
-      if (!r) rects.set(b, [ax, ay, bx, by]);
-      else {
-        r[0] = Math.min(r[0], ax);
-        r[1] = Math.min(r[1], ay);
-        r[2] = Math.max(r[2], bx);
-        r[3] = Math.max(r[3], by);
-      }
-    };
-    for (const i of this.shownItems()) {
-      const parent = i >= n ? boxes[i - n].parent : (this.skeleton.nodes[i].box ?? -1);
-      if (parent >= 0)
-        extend(
-          parent,
-          this.x[i] - this.w[i] / 2,
-          this.y[i] - this.h[i] / 2,
-          this.x[i] + this.w[i] / 2,
-          this.y[i] + this.h[i] / 2,
-        );
-    }
-    // Inner boxes first (they have higher numbers), so each frame holds the frames inside it.
-    const frames: Frame[] = [];
-    const pending = [...rects.keys()].sort((a, b) => b - a);
-    for (let k = 0; k < pending.length; k++) {
-      const b = pending[k];
-      const r = rects.get(b)!;
-      if (!this.expanded[b]) continue;
-      const f = { box: b, x0: r[0] - PAD, y0: r[1] - HEADER, x1: r[2] + PAD, y1: r[3] + PAD };
-      frames.push(f);
-      const parent = boxes[b].parent;
-      if (parent >= 0) {
-        const fresh = !rects.has(parent);
-        extend(parent, f.x0, f.y0, f.x1, f.y1);
-        if (fresh) {
-          // Keep the order: insert the parent among the pending boxes (it is lower than b).
-          let at = k + 1;
-          while (at < pending.length && pending[at] > parent) at++;
-          pending.splice(at, 0, parent);
-        }
-      }
-    }
-    this.frames = frames.reverse();
   }
 }
