@@ -5,7 +5,8 @@
 import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
 import type { NodeDetails } from '../../src/core/inspect/nodeDetails';
 import type { HostMessage, PageMessage } from '../../src/protocol/webview';
-import { type Camera, GraphCanvas } from './graphCanvas';
+import type { Camera } from './camera';
+import { GraphCanvas } from './graphCanvas';
 import { renderBodyDetails, renderDetails } from './details';
 import type { LayoutInput, LayoutResult } from './layout';
 import { drawMinimap, minimapToLayout } from './minimap';

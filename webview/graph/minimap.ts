@@ -1,6 +1,6 @@
 // The overview in the graph's corner: everything shown as a dash (collapsed boxes and frames too), and the part
 // of the graph in view as a rectangle.
-import type { Camera } from './graphCanvas';
+import type { Camera } from './camera';
 import type { Scene } from './scene';
 
 function fitOf(scene: Scene, width: number, height: number) {
