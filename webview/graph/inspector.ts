@@ -5,17 +5,19 @@
 import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
 import type { NodeDetails } from '../../src/core/inspect/nodeDetails';
 import type { HostMessage, PageMessage } from '../../src/protocol/webview';
-import type { Camera } from './camera';
 import { GraphCanvas } from './graphCanvas';
 import { renderBodyDetails, renderDetails } from './details';
-import type { LayoutInput, LayoutResult } from './layout';
-import { drawMinimap, minimapToLayout } from './minimap';
-import type { LayoutReply, LayoutRequest } from './layoutWorker';
+import { type InputActions, onKey, wireMinimap, wirePointer } from './graphInput';
+import { graphNodes, isBodyNode, searchNodes } from './graphQueries';
+import { boxStatusText } from './graphText';
+import { LayoutClient } from './layoutClient';
+import { drawMinimap } from './minimap';
 import { nodeEdges } from './boxTree';
 import { NODE_HEIGHT } from './scene';
 import { graphSvg } from './svgExport';
 import { inputValue } from '../components';
 import { unpackSkeleton } from '../../src/shared/packedSkeleton';
+import { type ViewState, currentViewState, savedViewState } from './viewState';
 
 /** Graphs up to this many nodes are laid out again by dagre after the first paint. */
 const DAGRE_LIMIT = 600;
@@ -23,14 +25,6 @@ const DAGRE_LIMIT = 600;
 const COLLAPSE_ABOVE = 1000;
 /** A collapsed graph opens its boxes level by level while at most this many items are shown. */
 const OPEN_BUDGET = 300;
-
-interface ViewState {
-  model: string;
-  camera?: Camera;
-  selected?: string;
-  /** The boxes expanded (by scope path), when the graph opened collapsed. */
-  expanded?: string[];
-}
 
 interface Api {
   postMessage(message: PageMessage): void;
@@ -55,22 +49,26 @@ export class Inspector {
     /** Milliseconds of each step from the data to the first paint (for the browser suite's figures). */
     steps?: Record<string, number>;
   } = {};
-  private worker: Worker | undefined;
-  private readonly workerReady: Promise<Worker>;
-  private readonly pending = new Map<number, (reply: LayoutReply) => void>();
-  private nextId = 1;
+  private readonly layouts: LayoutClient;
   private hierarchical = false;
+  /** What input on the graph asks of the inspector (graphInput.ts). */
+  private readonly actions: InputActions = {
+    select: (index, save, reveal) => this.select(index, save, reveal),
+    expand: (boxes) => this.expand(boxes),
+    collapse: (box) => this.collapse(box),
+    afterMove: () => this.afterMove(),
+    focusSearch: () => this.root.querySelector<HTMLInputElement>('#search')?.focus(),
+  };
 
   constructor(
     private readonly root: HTMLElement,
     private readonly api: Api,
-    private readonly workerUrl: string,
+    workerUrl: string,
   ) {
     this.stateKey = root.dataset.model ?? '';
     api.postMessage({ type: 'graph' });
     // The worker boots (a script to fetch and compile) while the host works out the graph.
-    this.workerReady = this.startWorker();
-    this.workerReady.catch(() => undefined);
+    this.layouts = new LayoutClient(workerUrl);
   }
 
   /** A message from the host. */
@@ -110,14 +108,8 @@ export class Inspector {
     const nodes = graphNodes(skeleton).toLocaleString('en');
     this.status(`${nodes} nodes · laying out…`);
     const saved = this.savedState();
-    const worker = await this.workerReady;
-    this.worker = worker;
+    await this.layouts.connect();
     step('worker');
-    worker.onmessage = ({ data }: MessageEvent<LayoutReply>) => {
-      const handler = this.pending.get(data.id);
-      if (!data.more) this.pending.delete(data.id);
-      handler?.(data);
-    };
     this.wire(element);
     const limit = Number(this.root.dataset.collapseAbove);
     const collapseAbove = Number.isFinite(limit) && limit >= 0 ? limit : COLLAPSE_ABOVE;
@@ -129,14 +121,14 @@ export class Inspector {
     if (this.hierarchical) {
       const started = performance.now();
       const scene = canvas.scene;
-      await scene.showTop(this.layouter);
+      await scene.showTop(this.layouts.layouter);
       step('top');
       const paths = new Set(saved?.expanded ?? []);
       if (paths.size) {
         // Parents first (boxes are numbered so), each once its parent is open.
         for (const [b, box] of skeleton.boxes.entries())
-          if (paths.has(box.path)) await scene.expand([b], this.layouter);
-      } else await scene.openLevels(this.layouter, large ? OPEN_BUDGET : Infinity);
+          if (paths.has(box.path)) await scene.expand([b], this.layouts.layouter);
+      } else await scene.openLevels(this.layouts.layouter, large ? OPEN_BUDGET : Infinity);
       canvas.changed();
       step('levels');
       this.timings.engine = 'layered';
@@ -149,7 +141,7 @@ export class Inspector {
     const edges = nodeEdges(skeleton).map((e): [number, number] => [e.u, e.v]);
     const input = { sizes: canvas.widths.map((w) => ({ w, h: NODE_HEIGHT })), edges };
     let first = true;
-    this.request(input, DAGRE_LIMIT, (data) => {
+    this.layouts.request(input, DAGRE_LIMIT, (data) => {
       if (data.result) {
         canvas.scene.showFlat(data.result);
         canvas.changed();
@@ -167,22 +159,6 @@ export class Inspector {
     });
   }
 
-  /** Lays out in the worker; `dagreLimit` above the node count asks for a refined layout after the first. */
-  private request(input: LayoutInput, dagreLimit: number, handler: (reply: LayoutReply) => void): void {
-    const id = this.nextId++;
-    this.pending.set(id, handler);
-    const request: LayoutRequest = { id, input, dagreLimit };
-    this.worker!.postMessage(request);
-  }
-
-  /** The scene's layouter: one layered layout in the worker. */
-  private readonly layouter = (input: LayoutInput): Promise<LayoutResult> =>
-    new Promise((resolve, reject) =>
-      this.request(input, 0, (reply) =>
-        reply.result ? resolve(reply.result) : reject(new Error('layout failed')),
-      ),
-    );
-
   private firstView(saved: ViewState | undefined): void {
     const canvas = this.canvas!;
     const skeleton = this.skeleton!;
@@ -197,33 +173,15 @@ export class Inspector {
   }
 
   private boxStatus(): void {
-    const skeleton = this.skeleton!;
-    const scene = this.canvas!.scene;
-    const open = scene.expanded.reduce((s, v) => s + v, 0);
-    const calls = skeleton.boxes.filter((b) => b.call !== undefined).length;
-    // The name scopes come first; the boxes of calls (and their branches) follow (core/inspect/bodies.ts).
-    const firstCall = skeleton.boxes.findIndex((b) => b.call !== undefined);
-    const scopes = firstCall < 0 ? skeleton.boxes.length : firstCall;
-    const bodies = skeleton.bodies;
-    const inBodies = bodies ? skeleton.nodes.length - bodies.start : 0;
-    this.status(
-      `${graphNodes(skeleton).toLocaleString('en')} nodes · ${skeleton.groups.length} groups · ` +
-        `${count(scopes, 'box', 'boxes')} by name scope` +
-        (calls
-          ? `, ${count(calls, 'call', 'calls')} with bodies (${count(inBodies, 'node', 'nodes')})`
-          : '') +
-        `, ${open} open (click a box to open it, its title to close it)` +
-        (bodies?.cut
-          ? ` · ${count(bodies.cut, 'call', 'calls')} left as nodes: recursive or past the body limits`
-          : ''),
-    );
+    const open = this.canvas!.scene.expanded.reduce((s, v) => s + v, 0);
+    this.status(boxStatusText(this.skeleton!, open));
   }
 
   /** Opens boxes (their contents laid out in the worker) and draws the view with them open. */
   async expand(boxes: number[]): Promise<void> {
     const canvas = this.canvas!;
     const started = performance.now();
-    await canvas.scene.expand(boxes, this.layouter);
+    await canvas.scene.expand(boxes, this.layouts.layouter);
     canvas.changed();
     canvas.draw();
     this.timings.expandMs = performance.now() - started;
@@ -239,64 +197,10 @@ export class Inspector {
     this.afterMove();
   }
 
-  /** Workers must come from a blob here: the page's resources are served from another origin. */
-  private async startWorker(): Promise<Worker> {
-    const source = await (await fetch(this.workerUrl)).text();
-    return new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
-  }
-
   private wire(element: HTMLCanvasElement): void {
     const canvas = this.canvas!;
-    let drag: { x: number; y: number; moved: boolean } | undefined;
-    element.addEventListener('pointerdown', (e) => {
-      drag = { x: e.clientX, y: e.clientY, moved: false };
-      element.setPointerCapture(e.pointerId);
-      element.focus();
-    });
-    element.addEventListener('pointermove', (e) => {
-      if (!drag) {
-        // The full name of the node under the pointer, as a tooltip (boxes show its end).
-        const r = element.getBoundingClientRect();
-        const hit = canvas.hit(e.clientX - r.left, e.clientY - r.top);
-        const skeleton = this.skeleton!;
-        element.title = !hit
-          ? ''
-          : 'node' in hit
-            ? skeleton.nodes[hit.node].name
-            : boxTitle(skeleton, 'box' in hit ? hit.box : hit.frame, 'box' in hit);
-        return;
-      }
-      const dx = e.clientX - drag.x;
-      const dy = e.clientY - drag.y;
-      if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;
-      drag.x = e.clientX;
-      drag.y = e.clientY;
-      if (drag.moved) {
-        canvas.panBy(dx, dy);
-        this.afterMove();
-      }
-    });
-    element.addEventListener('pointerup', (e) => {
-      if (drag && !drag.moved) {
-        const r = element.getBoundingClientRect();
-        const hit = canvas.hit(e.clientX - r.left, e.clientY - r.top);
-        if (hit && 'box' in hit) void this.expand([hit.box]);
-        else if (hit && 'frame' in hit) this.collapse(hit.frame);
-        else this.select(hit?.node, true);
-      }
-      drag = undefined;
-    });
-    element.addEventListener(
-      'wheel',
-      (e) => {
-        e.preventDefault();
-        const r = element.getBoundingClientRect();
-        canvas.zoomAt(Math.exp(-e.deltaY * 0.0015), e.clientX - r.left, e.clientY - r.top);
-        this.afterMove();
-      },
-      { passive: false },
-    );
-    element.addEventListener('keydown', (e) => this.key(e));
+    wirePointer(element, canvas, this.skeleton!, this.actions);
+    element.addEventListener('keydown', (e) => onKey(e, this.canvas!, this.skeleton!, this.actions));
     this.root.querySelector('#fit')?.addEventListener('click', () => {
       canvas.fit();
       this.afterMove();
@@ -313,19 +217,7 @@ export class Inspector {
       }
     });
     const minimap = this.root.querySelector<HTMLCanvasElement>('#minimap')!;
-    minimap.addEventListener('pointerdown', (e) => {
-      if (!canvas.laidOut) return;
-      const r = minimap.getBoundingClientRect();
-      const [x, y] = minimapToLayout(canvas.scene, r, e.clientX - r.left, e.clientY - r.top);
-      const view = element.getBoundingClientRect();
-      canvas.camera = {
-        ...canvas.camera,
-        tx: view.width / 2 - x * canvas.camera.scale,
-        ty: view.height / 2 - y * canvas.camera.scale,
-      };
-      canvas.request();
-      this.afterMove();
-    });
+    wireMinimap(minimap, element, canvas, this.actions);
     new MutationObserver(() => {
       canvas.refreshTheme();
       this.minimap();
@@ -334,53 +226,6 @@ export class Inspector {
       canvas.request();
       this.minimap();
     }).observe(element);
-  }
-
-  private key(e: KeyboardEvent): void {
-    const canvas = this.canvas!;
-    const skeleton = this.skeleton!;
-    const selected = canvas.emphasis.selected;
-    const { width, height } = (e.target as HTMLElement).getBoundingClientRect();
-    const neighbour = (down: boolean): number | undefined => {
-      if (selected === undefined) return 0;
-      if (!down) {
-        const input = skeleton.nodes[selected].inputs.find(
-          (v) => skeleton.values[v].producer >= 0 && !skeleton.values[v].weight,
-        );
-        return input === undefined ? undefined : skeleton.values[input].producer;
-      }
-      const outputs = new Set(skeleton.nodes[selected].outputs);
-      const next = skeleton.nodes.findIndex((n) => n.inputs.some((v) => outputs.has(v)));
-      return next >= 0 ? next : undefined;
-    };
-    switch (e.key) {
-      case 'ArrowUp':
-      case 'ArrowDown': {
-        const next = neighbour(e.key === 'ArrowDown');
-        if (next !== undefined) this.select(next, true, true);
-        break;
-      }
-      case '+':
-      case '=':
-        canvas.zoomAt(1.25, width / 2, height / 2);
-        break;
-      case '-':
-        canvas.zoomAt(0.8, width / 2, height / 2);
-        break;
-      case '0':
-        canvas.fit();
-        break;
-      case 'Escape':
-        this.select(undefined, true);
-        break;
-      case '/':
-        this.root.querySelector<HTMLInputElement>('#search')?.focus();
-        break;
-      default:
-        return;
-    }
-    e.preventDefault();
-    this.afterMove();
   }
 
   /** Selects a node: its group is highlighted, its details asked for; `reveal` centres it. */
@@ -427,7 +272,7 @@ export class Inspector {
     const chain = canvas.scene.collapsedAround(index);
     if (chain.length) {
       const started = performance.now();
-      for (const b of chain) await canvas.scene.expand([b], this.layouter);
+      for (const b of chain) await canvas.scene.expand([b], this.layouts.layouter);
       canvas.changed();
       this.timings.expandMs = performance.now() - started;
       this.boxStatus();
@@ -460,18 +305,7 @@ export class Inspector {
     const canvas = this.canvas!;
     const skeleton = this.skeleton!;
     const q = query.trim().toLowerCase();
-    this.matches = [];
-    if (q) {
-      skeleton.nodes.forEach((node, i) => {
-        const values = [...node.inputs, ...node.outputs].map((v) => skeleton.values[v].name.toLowerCase());
-        if (
-          node.name.toLowerCase().includes(q) ||
-          node.op.toLowerCase() === q ||
-          values.some((v) => v.includes(q))
-        )
-          this.matches.push(i);
-      });
-    }
+    this.matches = q ? searchNodes(skeleton, q) : [];
     this.matchAt = -1;
     canvas.emphasis = { ...canvas.emphasis, matches: new Set(this.matches) };
     this.root.querySelector<HTMLElement>('#search-count')!.textContent = q
@@ -500,25 +334,13 @@ export class Inspector {
   }
 
   private savedState(): ViewState | undefined {
-    const state = this.api.getState() as ViewState | undefined;
-    return state?.model === this.stateKey ? state : undefined;
+    return savedViewState(this.api.getState(), this.stateKey);
   }
 
   private saveState(): void {
     const canvas = this.canvas;
     if (!canvas) return;
-    const selected = canvas.emphasis.selected;
-    const skeleton = this.skeleton!;
-    const expanded = this.hierarchical
-      ? skeleton.boxes.filter((_, b) => canvas.scene.expanded[b]).map((b) => b.path)
-      : undefined;
-    const state: ViewState = {
-      model: this.stateKey,
-      camera: canvas.camera,
-      ...(expanded ? { expanded } : {}),
-      ...(selected !== undefined ? { selected: this.skeleton!.nodes[selected].name } : {}),
-    };
-    this.api.setState(state);
+    this.api.setState(currentViewState(this.stateKey, canvas, this.skeleton!, this.hierarchical));
   }
 
   private exportSvg(): void {
@@ -534,32 +356,4 @@ export class Inspector {
   private exportPng(element: HTMLCanvasElement): void {
     this.api.postMessage({ type: 'export', format: 'png', data: element.toDataURL('image/png') });
   }
-}
-
-/** "1 box", "2,345 boxes". */
-function count(n: number, one: string, many: string): string {
-  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
-}
-
-/** How many of the skeleton's nodes are the graph's own (the rest are body nodes, core/inspect/bodies.ts). */
-function graphNodes(skeleton: GraphSkeleton): number {
-  return skeleton.bodies?.start ?? skeleton.nodes.length;
-}
-
-function isBodyNode(skeleton: GraphSkeleton, index: number): boolean {
-  return skeleton.bodies !== undefined && index >= skeleton.bodies.start;
-}
-
-/** A box's tooltip: its scope, what it holds, the channel groups with members in it, and what a click does. */
-function boxTitle(skeleton: GraphSkeleton, b: number, closed: boolean): string {
-  const box = skeleton.boxes[b];
-  const ops = box.ops.map(([op, n]) => `${op} ×${n}`).join(', ');
-  const groups = box.groups.map((g) => skeleton.groups[g].id);
-  const listed =
-    groups.length > 12 ? `${groups.slice(0, 12).join(', ')} … (${groups.length})` : groups.join(', ');
-  return (
-    `${box.path}: ${box.nodes} ${box.call !== undefined ? 'body nodes, drawn for reading (not analysed)' : 'nodes'} (${ops})` +
-    (groups.length ? `\nchannel groups: ${listed}` : '') +
-    `\n${closed ? 'Click to open' : 'Click the title to close'}`
-  );
 }
