@@ -12,25 +12,22 @@ export interface OpenOptions {
   /** Check every external-data reference (location, file, range) while opening. Default true. */
   checkExternalData?: boolean;
   /**
-   * Keep the file in memory when it is at most this many bytes (as ModelFile.preload does), for work that
-   * reads every weight: the bytes the structure walk read whole are then kept, not read a second time.
+   * Read the file whole and keep it in memory when it is at most this many bytes (as ModelFile.preload
+   * does), for work that reads every weight: the structure walk then reads those bytes in place (one read,
+   * not one per jump between headers: a model of many small tensors took thousands), and nothing is read
+   * twice. Without it the walk reads through a window and only the structure is read.
    */
   preload?: number;
 }
-
-/**
- * Files up to this size are read whole for the structure walk (then kept or dropped): one read instead of
- * thousands of small ones, where many small tensors make the walk jump from header to header.
- */
-const WALK_WHOLE_LIMIT = 32 << 20;
 
 /** Opens an ONNX model file lazily: structure now, tensor data on demand. */
 export function openModel(path: string, options: OpenOptions = {}): ModelFile {
   const source = FileSource.open(path);
   try {
-    const whole = source.size <= WALK_WHOLE_LIMIT ? source.read(0, source.size) : undefined;
+    const preload = options.preload !== undefined && source.size <= options.preload;
+    const whole = preload ? source.read(0, source.size) : undefined;
     const model = openSource(source, path, options, whole);
-    if (whole && options.preload !== undefined && source.size <= options.preload) model.useBytes(whole);
+    if (whole) model.useBytes(whole);
     return model;
   } catch (error) {
     source.close();
