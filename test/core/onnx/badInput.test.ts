@@ -4,7 +4,9 @@ import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import Long from 'long';
+import { MemorySource } from '../../../src/core/onnx/byteSource';
 import { OnnxError } from '../../../src/core/onnx/errors';
+import { FileSource } from '../../../src/core/onnx/fileSource';
 import { openModel } from '../../../src/core/onnx/reader';
 import { readTensorBytes } from '../../../src/core/onnx/tensorData';
 import { cli } from '../../support/cli';
@@ -226,5 +228,55 @@ describe('external data that is missing or escapes the model folder fails with I
       () => openModel(path),
       (error: unknown) => error instanceof OnnxError && error.code === 'IO001',
     );
+  });
+});
+
+describe('a model read whole at open (a prune preloads it)', () => {
+  const messageOf = (open: () => unknown): string => {
+    try {
+      open();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'opened';
+  };
+
+  test('refuses every bad file with the same sentence as the windowed walk', () => {
+    const good = encodeModel(addBiasModel());
+    const paths = [
+      file('whole-truncated.onnx', good.subarray(0, Math.floor(good.length * 0.6))),
+      file('whole-past-end.onnx', Uint8Array.from([0x3a, 0xe8, 0x07, 1, 2, 3, 4, 5])),
+      file('whole-page.onnx', '<html><body>404</body></html>\n'),
+      file('whole-one-byte.onnx', Uint8Array.from([0x3a])),
+    ];
+    for (const path of paths) {
+      const windowed = messageOf(() => openModel(path).close());
+      assert.notEqual(windowed, 'opened', path);
+      assert.equal(
+        messageOf(() => openModel(path, { preload: 1 << 30 }).close()),
+        windowed,
+        path,
+      );
+    }
+  });
+
+  test('decodes the same model, and reads its weights from memory', () => {
+    const path = file('whole-good.onnx', encodeModel(addBiasModel()));
+    const windowed = openModel(path);
+    const whole = openModel(path, { preload: 1 << 30 });
+    const tooSmall = openModel(path, { preload: 16 }); // over the limit: the windowed walk, as without it
+    try {
+      assert.deepEqual(whole.proto, windowed.proto);
+      assert.deepEqual(tooSmall.proto, windowed.proto);
+      assert.ok(whole.source instanceof MemorySource);
+      assert.ok(tooSmall.source instanceof FileSource);
+      const tensor = (m: typeof whole) => m.proto.graph!.initializer![0];
+      assert.deepEqual(readTensorBytes(whole, tensor(whole)), readTensorBytes(windowed, tensor(windowed)));
+      assert.equal(whole.mode, windowed.mode, 'the file mode is kept for the files written from it');
+    } finally {
+      windowed.close();
+      whole.close();
+      tooSmall.close();
+    }
   });
 });
