@@ -6,8 +6,9 @@ import { type ExternalDataRef, ExternalFiles, parseExternalData } from './extern
 import { FileSource } from './fileSource';
 import { WindowedSource } from './windowedSource';
 import type { onnx } from './proto/onnx.js';
-import { CONTAINER_TYPES, type MessageSpan, type PayloadSegment, type SpanTable } from './spanTable';
+import type { MessageSpan, PayloadSegment, SpanTable } from './spanTable';
 import { toDimension } from './int64';
+import { decodedTensorRow } from './structure';
 
 /** A piece of tensor data: bytes in memory, or a byte range of some source (copied without loading). */
 export type { DataChunk } from './dataChunk';
@@ -65,7 +66,7 @@ export class ModelFile {
     this.mode = source instanceof FileSource ? source.mode : undefined;
     this.external =
       shared?.external ?? new ExternalFiles(path === undefined ? undefined : dirname(path), source.name);
-    this.index = shared?.index ?? new RowIndex(messages, spans);
+    this.index = shared?.index ?? new RowIndex(messages);
   }
 
   /** Where the model's bytes are read from (the file, or a copy in memory after `preload`). */
@@ -226,7 +227,6 @@ export class ModelFile {
   }
 }
 
-const TENSOR = CONTAINER_TYPES.indexOf('Tensor');
 const NEW_DATA = Symbol('new tensor data');
 
 /** Where a decoded message lies in the file; `next` is the row after it and everything inside it. */
@@ -249,16 +249,14 @@ export interface MessageRange {
  */
 class RowIndex {
   private rows: Map<object, number> | undefined;
-  private tensorRows: Map<object, number> | undefined;
 
-  constructor(
-    private readonly messages: readonly object[],
-    private readonly spans: SpanTable,
-  ) {}
+  constructor(private readonly messages: readonly object[]) {}
 
   rowOf(message: object, hint: number): number | undefined {
     if (hint >= 0 && hint < this.messages.length && this.messages[hint] === message) return hint;
     if (!Object.isFrozen(message)) return undefined;
+    const tensorRow = this.tensorRowOf(message);
+    if (tensorRow !== undefined) return tensorRow;
     if (!this.rows) {
       this.rows = new Map();
       for (let row = 0; row < this.messages.length; row++) this.rows.set(this.messages[row], row);
@@ -266,20 +264,10 @@ class RowIndex {
     return this.rows.get(message);
   }
 
-  /**
-   * The row of a tensor. An analysis reads a few tensors (Reshape targets): their own index holds only the
-   * tensors, a fraction of the messages of a large model, unless the full one exists.
-   */
+  /** The row of a tensor this file decoded (undefined for an edit's copy, or another file's tensor). */
   tensorRowOf(tensor: object): number | undefined {
-    if (!Object.isFrozen(tensor)) return undefined;
-    if (this.rows) return this.rows.get(tensor);
-    if (!this.tensorRows) {
-      this.tensorRows = new Map();
-      const types = this.spans.type;
-      for (let row = 0; row < this.messages.length; row++)
-        if (types[row] === TENSOR) this.tensorRows.set(this.messages[row], row);
-    }
-    return this.tensorRows.get(tensor);
+    const row = decodedTensorRow(tensor);
+    return row !== undefined && this.messages[row] === tensor ? row : undefined;
   }
 }
 

@@ -55,6 +55,18 @@ if (FIELDS.some((byNumber) => byNumber.length > 32))
 const CLASSES: MessageClass[] = CONTAINER_TYPES.map((type) => MESSAGE_CLASSES[type]);
 const TENSOR = TYPE_INDEX.get('Tensor')!;
 const DATA_LOCATION = 14;
+/**
+ * A decoded tensor's row, on the tensor itself (not enumerable: an edit's copy, made with Object.assign,
+ * does not carry it). Finding where a tensor's data lies is the commonest lookup by message (a prune makes it
+ * for every weight, several times), and a map of tens of thousands of tensors cost more than it.
+ */
+const TENSOR_ROW = Symbol('row');
+
+/** The row a tensor was decoded at, if it was decoded (by any file: the caller checks that it is its own). */
+export function decodedTensorRow(tensor: object): number | undefined {
+  return (tensor as { [TENSOR_ROW]?: number })[TENSOR_ROW];
+}
+
 /** A run of leaf fields longer than this is decoded in parts, while its start is still in the window. */
 const RUN_LIMIT = 64 << 10;
 
@@ -106,6 +118,7 @@ class Walker {
     const row = this.spans.open(type, field, tagStart, lengthStart, valueStart, end);
     const message = new CLASSES[type]() as Record<string, unknown>;
     this.messages.push(message); // at index `row`: rows are numbered in the order messages are met
+    if (type === TENSOR) Object.defineProperty(message, TENSOR_ROW, { value: row });
     let seen = 0; // singular container fields met so far, as bits (their numbers are all below 32)
     let present = 0; // the schema's fields met, as bits: only their lists need sealing
     let run = valueStart; // the first byte of the leaf fields not yet decoded
