@@ -241,11 +241,12 @@ export interface MessageRange {
 /**
  * The rows of a file's decoded messages by identity, for a file and the files `withProto` makes from it.
  * Every decoded message is frozen (structure.ts) and an edit's copy is not (edit.ts), so an object that is
- * not frozen is answered without an index. The indexes are built on first use, and only when a frozen
- * object is not where the caller expected it: opening and most analyses never ask, and on a large model
- * their hundreds of thousands of entries cost more than the rest of a save, in building them and in
- * garbage collection. Maps, not WeakMaps: the rows live exactly as long as the messages, and tens of
- * thousands of WeakMap entries make every garbage collection slower (ephemeron tables).
+ * not frozen is answered without looking. A decoded tensor carries its row (structure.ts); the index of every
+ * message is built on first use, only when a frozen object other than a tensor is not where the caller
+ * expected it (an edit that reordered messages): opening and analysing never ask, and on a large model its
+ * hundreds of thousands of entries cost more than the rest of a save, to build and to collect. A Map, not a
+ * WeakMap: the rows live exactly as long as the messages, and tens of thousands of WeakMap entries make every
+ * garbage collection slower (ephemeron tables).
  */
 class RowIndex {
   private rows: Map<object, number> | undefined;
