@@ -136,10 +136,18 @@ function findTensor(analysis: Analysis, member: SpaceMember): onnx.TensorProto.$
  * was much of what garbage collection copied during a prune.
  */
 export class NormCache {
-  /** Where each tensor's norms start in `values` (axis 0's, then axis 1's), for p = 1 and p = 2. */
+  /**
+   * Where each tensor's norms start (axis 0's, then axis 1's), for p = 1 and p = 2: the block's number times
+   * BLOCK_SPAN plus the index in the block.
+   */
   private readonly starts = [new Map<object, number>(), new Map<object, number>()];
-  private arena = new Float64Array(1 << 12);
-  private used = 0;
+  /** Norms in blocks filled one after another (a larger tensor's take a block of their own). */
+  private readonly blocks: Float64Array[] = [];
+  /** The block being filled, and how much of it is. */
+  private filling = -1;
+  private used = BLOCK;
+  /** The block of the tensor `at` or `reserve` was last asked about. */
+  private current: Float64Array = new Float64Array(0);
   /** One read buffer for every tensor (thousands of small weights would otherwise each allocate their own). */
   private scratch = new Uint8Array(0);
   floats = new Float32Array(0);
@@ -147,9 +155,9 @@ export class NormCache {
   /** `onRead` hears of each tensor's stored bytes once its norms are worked out (for a progress line). */
   constructor(private readonly onRead?: (bytes: number) => void) {}
 
-  /** The norms of every tensor read so far: read it again after each `at`, which may replace it. */
+  /** The norms of the tensor `at` was last asked about (or `reserve` made room for). */
   get values(): Float64Array {
-    return this.arena;
+    return this.current;
   }
 
   /** Where the per-index norms of `tensor` along `axis` (0, or 1 when it has two axes or more) start in `values`. */
@@ -164,19 +172,34 @@ export class NormCache {
       starts.set(tensor, start);
       this.onRead?.(file.storedBytes(tensor));
     }
-    return axis === 0 ? start : start + (dims.length > 0 ? toSafeNumber(dims[0]) : 1);
+    this.current = this.blocks[Math.floor(start / BLOCK_SPAN)];
+    const first = indexInBlock(start);
+    return axis === 0 ? first : first + (dims.length > 0 ? toSafeNumber(dims[0]) : 1);
   }
 
-  /** Room for `n` more norms, zeroed; returns where it starts. */
+  /**
+   * Room for `n` more norms, zeroed, in `values` (which it sets) from `indexInBlock` of the start it returns.
+   * Blocks, not one array grown by doubling: a large graph's norms run to tens of megabytes, and each doubling
+   * left the array before it behind.
+   */
   reserve(n: number): number {
-    if (this.used + n > this.arena.length) {
-      const grown = new Float64Array(Math.max(this.arena.length * 2, this.used + n));
-      grown.set(this.arena.subarray(0, this.used));
-      this.arena = grown;
+    let block: number;
+    let first = 0;
+    if (n > BLOCK) {
+      this.blocks.push(new Float64Array(n)); // a block of its own; the block being filled stays so
+      block = this.blocks.length - 1;
+    } else {
+      if (this.used + n > BLOCK) {
+        this.blocks.push(new Float64Array(BLOCK));
+        this.filling = this.blocks.length - 1;
+        this.used = 0;
+      }
+      block = this.filling;
+      first = this.used;
+      this.used += n;
     }
-    const start = this.used;
-    this.used += n;
-    return start;
+    this.current = this.blocks[block];
+    return block * BLOCK_SPAN + first;
   }
 
   /** The read buffer, at least `bytes` long (`floats` is the same memory as float32 values). */
@@ -190,6 +213,14 @@ export class NormCache {
 }
 
 const PIECE = 1 << 20; // small enough to stay in cache between the two passes over it
+/** Norms per block of the NormCache (1 MiB). */
+const BLOCK = 1 << 17;
+/** A norm's start is its block's number times this plus its index in the block (less than any array's length). */
+const BLOCK_SPAN = 2 ** 32;
+
+function indexInBlock(start: number): number {
+  return start % BLOCK_SPAN;
+}
 
 /**
  * Norms along axes 0 and 1 (the axes members slice: weights, biases, per-channel constants); other axes are
@@ -211,9 +242,10 @@ function axisNorms(
   const cols = dims.length > 1 ? dims[1] : 1;
   const block = dims.slice(2).reduce((a, b) => a * b, 1);
   // Axis 0's sums at out0 …, axis 1's at out1 … of `sums`, which stays the same array while this runs.
-  const out0 = cache.reserve(rows + cols);
-  const out1 = out0 + rows;
+  const start = cache.reserve(rows + cols);
   const sums = cache.values;
+  const out0 = indexInBlock(start);
+  const out1 = out0 + rows;
   const perPiece = Math.max(1, Math.floor(PIECE / element));
   let row = 0;
   let col = 0;
@@ -264,7 +296,7 @@ function axisNorms(
       }
     }
   }
-  return out0;
+  return start;
 }
 
 /**
