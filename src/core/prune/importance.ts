@@ -138,7 +138,7 @@ function findTensor(analysis: Analysis, member: SpaceMember): onnx.TensorProto.$
 export class NormCache {
   /**
    * Where each tensor's norms start (axis 0's, then axis 1's), for p = 1 and p = 2: the block's number times
-   * BLOCK_SPAN plus the index in the block.
+   * BLOCK plus the index in the block.
    */
   private readonly starts = [new Map<object, number>(), new Map<object, number>()];
   /** Norms in blocks filled one after another (a larger tensor's take a block of their own). */
@@ -172,7 +172,7 @@ export class NormCache {
       starts.set(tensor, start);
       this.onRead?.(file.storedBytes(tensor));
     }
-    this.current = this.blocks[Math.floor(start / BLOCK_SPAN)];
+    this.current = this.blocks[Math.floor(start / BLOCK)];
     const first = indexInBlock(start);
     return axis === 0 ? first : first + (dims.length > 0 ? toSafeNumber(dims[0]) : 1);
   }
@@ -199,7 +199,7 @@ export class NormCache {
       this.used += n;
     }
     this.current = this.blocks[block];
-    return block * BLOCK_SPAN + first;
+    return block * BLOCK + first;
   }
 
   /** The read buffer, at least `bytes` long (`floats` is the same memory as float32 values). */
@@ -213,13 +213,15 @@ export class NormCache {
 }
 
 const PIECE = 1 << 20; // small enough to stay in cache between the two passes over it
-/** Norms per block of the NormCache (1 MiB). */
+/**
+ * Norms per block of the NormCache (1 MiB). A tensor's start is its block's number times BLOCK plus where its
+ * norms begin in the block (below BLOCK: a larger tensor's block holds it alone, from 0): a small integer,
+ * which a map holds without an object of its own (up to 8,192 blocks).
+ */
 const BLOCK = 1 << 17;
-/** A norm's start is its block's number times this plus its index in the block (less than any array's length). */
-const BLOCK_SPAN = 2 ** 32;
 
 function indexInBlock(start: number): number {
-  return start % BLOCK_SPAN;
+  return start % BLOCK;
 }
 
 /**
