@@ -6,7 +6,6 @@ import { writeText } from '../writeText';
 import { settingsFromSensitivity } from './planFromSensitivity';
 import { type PruneCliOptions, number, pruneSettings } from './pruneOptions';
 
-/** The plan a `plan` command writes: the settings, and per prunable group its first root's count. */
 /** `onnx-pruner plan`: the selection a prune would make, as an editable plan file. */
 export function planCommand(
   model: string,

@@ -71,7 +71,7 @@ export function unitScores(
     const tensor = findTensor(analysis, member);
     if (!tensor) continue;
     const at = norms.at(file, tensor, criterion === 'l2' ? 2 : 1, member.axis);
-    const perIndex = norms.values; // after `at`, which may grow it
+    const perIndex = norms.values; // read after `at`, which picks the tensor's block
     const classes = analysis.index.classesOf(member.space);
     const { map } = member;
     for (let c = 0; c < classes.length; c++) {
@@ -131,7 +131,7 @@ function findTensor(analysis: Analysis, member: SpaceMember): onnx.TensorProto.$
 /**
  * Per-index norms of tensors along axes 0 and 1, computed in one streaming pass per tensor (1 MiB at a time:
  * a 400 MB weight never sits in memory) and kept for the whole prune, since a weight is a member of two
- * groups (its output channels and its input channels). Every tensor's norms are one stretch of one array:
+ * groups (its output channels and its input channels). Every tensor's norms are one stretch of a block:
  * a large graph has tens of thousands of small weights, and an array of their own each (with its buffer)
  * was much of what garbage collection copied during a prune.
  */

@@ -110,19 +110,18 @@ export function pruneFile(
 ): PruneOutcome {
   const progress = options.onProgress;
   progress?.('analyse', 0, 1);
+  // Pruning reads every weight (importance), most of them again (slicing) and copies every unchanged
+  // message, mostly in file order. A small model is read once, whole, when it is opened: its tens of
+  // thousands of messages are then views, not copies. A larger one is read through one reused window (below):
+  // a whole copy's fresh pages cost more than the reads, and count in full towards the peak memory.
   const file = openModel(input, { preload: PRELOAD_LIMIT });
   let originalHash: PendingHash | undefined;
   try {
     const analysis = analyzeModel(new ModelView(file));
     options.check?.(analysis);
-    // Pruning reads every weight (importance), most of them again (slicing) and copies every unchanged
-    // message, mostly in file order. A small model is read once, whole: its tens of thousands of messages are
-    // then views, not copies. A larger one is read through one reused window: a whole copy's fresh pages cost
-    // more than the reads, and count in full towards the peak memory.
-    file.preload(PRELOAD_LIMIT);
     // The original's hash goes into the mask spec (verify checks it names this very file). A shell's
-    // `startHash` may hash a large file on another thread, through its descriptor, while this one prunes:
-    // started after the preload, which closes the descriptor of a file it reads whole.
+    // `startHash` may hash a large file on another thread, through its descriptor, while this one prunes (a
+    // file read whole at open has no descriptor left: it is hashed from memory).
     if (options.hashOriginal) originalHash = (options.startHash ?? hashWhenAsked)(file.source);
     file.readThroughWindow();
     let weightBytes = 0;
