@@ -496,11 +496,32 @@ export class VsCode {
           .elementHandle({ timeout: 500 })
           .catch(() => null);
         const frame = await host?.contentFrame();
-        if (frame && (await frame.locator('body').count())) return frame;
+        // A reload replaces the frame, so it can detach between finding it and counting its body.
+        if (
+          frame &&
+          (await frame
+            .locator('body')
+            .count()
+            .catch(() => 0))
+        )
+          return frame;
       }
       await sleep(100);
     }
     throw new Error('no visible webview with a loaded #active-frame');
+  }
+
+  /**
+   * The webview's visible text, or '' while the page is being replaced: the editor reloads by setting new
+   * HTML, which detaches the frame that was found a moment before.
+   */
+  async webviewText(): Promise<string> {
+    try {
+      return await (await this.webviewFrame()).locator('body').innerText({ timeout: 2_000 });
+    } catch (error) {
+      if (/detached|destroyed|closed|timeout/i.test(String(error))) return '';
+      throw error;
+    }
   }
 
   // ---- evidence -----------------------------------------------------------------------------------------
