@@ -20,6 +20,10 @@ export class GroupTable {
   private readonly classEnd: Int32Array;
   private readonly entrySpace: Int32Array;
   private readonly entryCount: Int32Array;
+  /** Zeroed arrays by class, made on first use; unitsOf and withPositions each leave theirs zeroed. */
+  private marks: Int32Array | undefined;
+  private positions: Int32Array | undefined;
+  private positionsInUse = false;
 
   constructor(readonly analysis: Analysis) {
     for (const member of analysis.state.members) {
@@ -112,9 +116,34 @@ export class GroupTable {
 
   /** The group's units: every class of coupled channels that holds channels of one of its roots. */
   unitsOf(group: ChannelGroup): number[] {
-    const seen = new Set<number>();
-    for (const root of group.roots)
-      for (const cls of this.analysis.index.classesOf(this.rootSpace(root))) seen.add(cls);
-    return [...seen];
+    const mark = (this.marks ??= new Int32Array(this.classEnd.length));
+    const units: number[] = [];
+    for (const root of group.roots) {
+      for (const cls of this.analysis.index.classesOf(this.rootSpace(root))) {
+        if (mark[cls] !== 0) continue;
+        mark[cls] = 1;
+        units.push(cls);
+      }
+    }
+    for (const cls of units) mark[cls] = 0;
+    return units;
+  }
+
+  /**
+   * Calls `use` with the position of each of `units` by class (1 + its index in `units`; 0 for any other
+   * class), then clears it. One array for every group: a Map or a Set per group (thousands of them, each
+   * rehashed as it grew) was most of what scoring allocated.
+   */
+  withPositions<T>(units: readonly number[], use: (position: Int32Array) => T): T {
+    const position = (this.positions ??= new Int32Array(this.classEnd.length));
+    if (this.positionsInUse) throw new Error('internal: unit positions asked for while in use');
+    this.positionsInUse = true;
+    for (let i = 0; i < units.length; i++) position[units[i]] = i + 1;
+    try {
+      return use(position);
+    } finally {
+      for (const cls of units) position[cls] = 0;
+      this.positionsInUse = false;
+    }
   }
 }

@@ -24,71 +24,70 @@ export type UnitScoreTable = ReadonlyMap<string, ReadonlyMap<number, number>>;
 
 /**
  * Importance of each prunable unit (a class of coupled channels: one channel, or a whole pixel-shuffle block)
- * of a group. l1/l2: the norm of every slice the unit owns, in every member of the group (producer output
- * slices, consumer input slices, normalisation parameters), averaged over the members (Torch-Pruning's
- * group importance with mean reduction). bn: |scale| of the BatchNormalization members. random: seeded.
+ * of a group, in the order of `units`. l1/l2: the norm of every slice the unit owns, in every member of the
+ * group (producer output slices, consumer input slices, normalisation parameters), averaged over the members
+ * (Torch-Pruning's group importance with mean reduction). bn: |scale| of the BatchNormalization members.
+ * random: seeded.
  */
 export function unitScores(
   norms: NormCache,
   table: GroupTable,
   file: ModelFile,
   group: ChannelGroup,
-  units: number[],
+  units: readonly number[],
   criterion: Criterion,
   seed: number,
   reduce: Reduction = 'mean',
   activations?: ActivationStats,
   measured?: UnitScoreTable,
-): Map<number, number> {
-  const scores = new Map<number, number>();
-  for (const u of units) scores.set(u, 0);
+): Float64Array {
+  const scores = new Float64Array(units.length);
   // Greedy scores exist for groups with refittable consumers; the others are ranked by l1.
   const greedy = criterion === 'greedy' ? measured?.get(group.id) : undefined;
   if (greedy) {
-    for (const u of units) scores.set(u, greedy.get(u) ?? Infinity);
+    for (let i = 0; i < units.length; i++) scores[i] = greedy.get(units[i]) ?? Infinity;
     return scores;
   }
   if (criterion === 'greedy') criterion = 'l1';
   if (criterion === 'random') {
-    units.forEach((u, i) => scores.set(u, hash(seed, group.id, i)));
+    for (let i = 0; i < units.length; i++) scores[i] = hash(seed, group.id, i);
     return scores;
   }
-  if (criterion === 'activation') return activationScores(table, group, scores, activations);
+  if (criterion === 'activation') return activationScores(table, group, units, scores, activations);
   const analysis = table.analysis;
   let members = table.membersOf(group).filter(isData);
   if (criterion === 'bn') {
     const bn = members.filter((m) => m.kind === 'norm-scale');
     if (bn.length > 0) members = bn;
   }
-  // Sums in arrays by the unit's slot: a group's members add to each unit in turn.
-  const slot = new Map<number, number>();
-  units.forEach((u, i) => slot.set(u, i));
-  const sums = new Float64Array(units.length);
+  // Sums by the unit's index: a group's members add to each unit in turn.
+  const sums = scores;
   const counts = new Int32Array(units.length); // members that own a slice of each unit
   const lastMember = new Int32Array(units.length).fill(-1); // the member that last counted a unit
-  for (let m = 0; m < members.length; m++) {
-    const member = members[m];
-    const tensor = findTensor(analysis, member);
-    if (!tensor) continue;
-    const at = norms.at(file, tensor, criterion === 'l2' ? 2 : 1, member.axis);
-    const perIndex = norms.values; // read after `at`, which picks the tensor's block
-    const classes = analysis.index.classesOf(member.space);
-    const { map } = member;
-    for (let c = 0; c < classes.length; c++) {
-      const s = slot.get(classes[c]);
-      if (s === undefined) continue; // a class of another group (a Concat output serves several)
-      let sum = 0;
-      const from = firstMappedIndex(map, c);
-      for (let j = 0; j < map.width; j++) sum += perIndex[at + from + j];
-      sums[s] = reduce === 'max' ? Math.max(sums[s], sum) : sums[s] + sum;
-      if (lastMember[s] !== m) {
-        lastMember[s] = m;
-        counts[s]++;
+  table.withPositions(units, (position) => {
+    for (let m = 0; m < members.length; m++) {
+      const member = members[m];
+      const tensor = findTensor(analysis, member);
+      if (!tensor) continue;
+      const at = norms.at(file, tensor, criterion === 'l2' ? 2 : 1, member.axis);
+      const perIndex = norms.values; // read after `at`, which picks the tensor's block
+      const classes = analysis.index.classesOf(member.space);
+      const { map } = member;
+      for (let c = 0; c < classes.length; c++) {
+        const s = position[classes[c]] - 1;
+        if (s < 0) continue; // a class of another group (a Concat output serves several)
+        let sum = 0;
+        const from = firstMappedIndex(map, c);
+        for (let j = 0; j < map.width; j++) sum += perIndex[at + from + j];
+        sums[s] = reduce === 'max' ? Math.max(sums[s], sum) : sums[s] + sum;
+        if (lastMember[s] !== m) {
+          lastMember[s] = m;
+          counts[s]++;
+        }
       }
     }
-  }
-  for (const [u, s] of slot)
-    scores.set(u, reduce === 'mean' && counts[s] > 0 ? sums[s] / counts[s] : sums[s]);
+  });
+  if (reduce === 'mean') for (let s = 0; s < units.length; s++) if (counts[s] > 0) sums[s] /= counts[s];
   return scores;
 }
 
@@ -96,25 +95,29 @@ export function unitScores(
 function activationScores(
   table: GroupTable,
   group: ChannelGroup,
-  scores: Map<number, number>,
+  units: readonly number[],
+  scores: Float64Array,
   stats: ActivationStats | undefined,
-): Map<number, number> {
+): Float64Array {
   if (!stats) throw new Error('the activation criterion needs calibration runs (ActivationStats)');
-  const counts = new Map<number, number>();
-  for (const root of group.roots) {
-    const space = table.rootSpace(root);
-    const values = stats.get(
-      table.analysis.state.roots.find((r) => r.space === space)?.node.outputs[0] ?? '',
-    );
-    if (!values) continue;
-    const classes = table.analysis.index.classesOf(space);
-    for (let c = 0; c < classes.length; c++) {
-      if (!scores.has(classes[c])) continue;
-      scores.set(classes[c], scores.get(classes[c])! + values[c]);
-      counts.set(classes[c], (counts.get(classes[c]) ?? 0) + 1);
+  const counts = new Int32Array(units.length);
+  table.withPositions(units, (position) => {
+    for (const root of group.roots) {
+      const space = table.rootSpace(root);
+      const values = stats.get(
+        table.analysis.state.roots.find((r) => r.space === space)?.node.outputs[0] ?? '',
+      );
+      if (!values) continue;
+      const classes = table.analysis.index.classesOf(space);
+      for (let c = 0; c < classes.length; c++) {
+        const s = position[classes[c]] - 1;
+        if (s < 0) continue;
+        scores[s] += values[c];
+        counts[s]++;
+      }
     }
-  }
-  for (const [cls, n] of counts) scores.set(cls, scores.get(cls)! / n);
+  });
+  for (let s = 0; s < units.length; s++) if (counts[s] > 0) scores[s] /= counts[s];
   return scores;
 }
 

@@ -71,7 +71,8 @@ export interface GroupSelection {
 export class SelectionContext {
   readonly table: GroupTable;
   readonly norms: NormCache;
-  private readonly scores = new Map<string, Map<number, number>>();
+  /** Scores by group and criterion, in the order of the group's units (GroupTable.unitsOf). */
+  private readonly scores = new Map<string, Float64Array>();
 
   constructor(
     readonly analysis: Analysis,
@@ -83,7 +84,7 @@ export class SelectionContext {
     this.norms = new NormCache(onRead);
   }
 
-  scoresOf(group: ChannelGroup, units: number[], settings: PruneSettings): Map<number, number> {
+  scoresOf(group: ChannelGroup, units: readonly number[], settings: PruneSettings): Float64Array {
     const key = `${group.id}:${settings.criterion}:${settings.reduce ?? 'mean'}:${settings.seed}`;
     let scores = this.scores.get(key);
     if (!scores) {
@@ -173,27 +174,26 @@ export function selectUnits(
     for (const [group, chosen] of selectGlobally(context, globalPool, settings)) chosenOf.set(group, chosen);
   for (const [group, chosen] of chosenOf) {
     for (const unit of chosen) removed.add(unit);
-    const gone = new Set(chosen);
     const selection = selections.get(group)!;
     selection.removedUnits = chosen.length;
-    selection.keptChannels = analysis.index
-      .classesOf(table.rootSpace(group.roots[0]))
-      .filter((cls) => !gone.has(cls)).length;
+    const classes = analysis.index.classesOf(table.rootSpace(group.roots[0]));
+    selection.keptChannels = table.withPositions(chosen, (position) => {
+      let kept = 0;
+      for (let c = 0; c < classes.length; c++) if (position[classes[c]] === 0) kept++;
+      return kept;
+    });
     if (chosen.length === 0) selection.skipped = 'nothing to remove at this ratio';
   }
   return { removed, groups: [...selections.values()] };
 }
 
-/** The units, least important first (ties by unit number); scores read once each, not once per comparison. */
-function byScore(units: readonly number[], scores: ReadonlyMap<number, number>): number[] {
-  const score = new Float64Array(units.length);
+/** The units, least important first (ties by unit number); `score` is in the order of `units`. */
+function byScore(units: readonly number[], score: Float64Array): number[] {
   const order: number[] = [];
-  for (let i = 0; i < units.length; i++) {
-    score[i] = scores.get(units[i])!;
-    order.push(i);
-  }
+  for (let i = 0; i < units.length; i++) order.push(i);
   order.sort((a, b) => score[a] - score[b] || units[a] - units[b]);
-  return order.map((i) => units[i]);
+  for (let i = 0; i < order.length; i++) order[i] = units[order[i]];
+  return order;
 }
 
 /**
@@ -214,11 +214,11 @@ function selectGlobally(
     const units = table.unitsOf(group);
     const scores = context.scoresOf(group, units, settings);
     const mean =
-      (units.reduce((n, u) => n + scores.get(u)!, 0) / Math.max(units.length, 1) || 1) *
-      (cost.get(group) ?? 1);
+      (scores.reduce((n, score) => n + score, 0) / Math.max(units.length, 1) || 1) * (cost.get(group) ?? 1);
     const sizes = unitSizes(context, group);
-    for (const unit of units)
-      candidates.push({ group, unit, score: scores.get(unit)! / mean, size: sizes.get(unit) ?? 0 });
+    units.forEach((unit, i) =>
+      candidates.push({ group, unit, score: scores[i] / mean, size: sizes.get(unit) ?? 0 }),
+    );
     total += group.channels;
   }
   candidates.sort((a, b) => a.score - b.score || a.unit - b.unit);
