@@ -22,7 +22,11 @@ export class SyntheticFloatSource implements ByteSource {
     return out;
   }
 
-  readInto(offset: number, target: Uint8Array): void {
+  readInto(offset: number, target: Uint8Array, at = 0, length = target.length - at): void {
+    if (at !== 0 || length !== target.length) {
+      this.readInto(offset, target.subarray(at, at + length));
+      return;
+    }
     if (offset < 0 || offset + target.length > this.size) throw new RangeError(`read outside ${this.name}`);
     if (offset % 4 !== 0 || target.length % 4 !== 0) {
       // Any range, as ByteSource promises (a writer's buffer fills at any offset): the words around it, cut.

@@ -14,7 +14,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { type DataChunk, type SourceRange, forEachPiece } from './dataChunk';
+import { type ByteSource, copyBytes } from './byteSource';
+import { type DataChunk, checkProduced } from './dataChunk';
 import { OnnxError } from './errors';
 
 /** What the write errors a user can meet mean, by errno code. */
@@ -87,14 +88,23 @@ export class AtomicFile {
       return;
     }
     if ('source' in chunk) {
-      this.copyRange(chunk, signal);
+      this.writeRange(chunk.source, chunk.start, chunk.end, signal);
       return;
     }
-    forEachPiece(chunk, (piece) => {
-      signal?.throwIfAborted();
-      this.writeBytes(piece);
-    });
+    // One callback for every lazy chunk (a prune writes tens of thousands of sliced tensors), not one each.
+    this.pieceSignal = signal;
+    this.produced = 0;
+    chunk.produce(this.writePiece);
+    checkProduced(chunk, this.produced);
   }
+
+  private pieceSignal: AbortSignal | undefined;
+  private produced = 0;
+  private readonly writePiece = (piece: Uint8Array): void => {
+    this.pieceSignal?.throwIfAborted();
+    this.produced += piece.length;
+    this.writeBytes(piece);
+  };
 
   /** Makes the file a copy of `path` (in-kernel copy, no buffers); only as the first write. */
   copyWholeFile(path: string): void {
@@ -108,16 +118,30 @@ export class AtomicFile {
    * Copies a byte range of a source through the write buffer: read straight into it, no copy in between (a
    * pruned model is mostly ranges of its original, from a few bytes to hundreds of megabytes).
    */
-  private copyRange({ source, start, end }: SourceRange, signal?: AbortSignal): void {
+  writeRange(source: ByteSource, start: number, end: number, signal?: AbortSignal): void {
     for (let at = start; at < end;) {
       signal?.throwIfAborted();
       if (this.used === BUFFER) this.flush();
       const n = Math.min(end - at, BUFFER - this.used);
-      source.readInto(at, this.buffer.subarray(this.used, this.used + n));
+      source.readInto(at, this.buffer, this.used, n);
       this.used += n;
       this.written += n;
       at += n;
     }
+  }
+
+  /** Writes bytes [start, end) of `bytes` (a plan's arena of small encoded parts: no view of each part). */
+  writePart(bytes: Uint8Array, start: number, end: number, signal?: AbortSignal): void {
+    const length = end - start;
+    if (length >= BUFFER / 2) {
+      this.write(bytes.subarray(start, end), signal);
+      return;
+    }
+    signal?.throwIfAborted();
+    if (this.used + length > BUFFER) this.flush();
+    copyBytes(bytes, start, this.buffer, this.used, length);
+    this.used += length;
+    this.written += length;
   }
 
   private writeBytes(bytes: Uint8Array): void {

@@ -9,8 +9,11 @@ export interface ByteSource {
   readonly name: string;
   /** Reads `length` bytes at `offset`. Throws if the range is outside the source. */
   read(offset: number, length: number): Uint8Array;
-  /** Reads into `target` (the whole of it) from `offset`. */
-  readInto(offset: number, target: Uint8Array): void;
+  /**
+   * Reads into `target` from `offset`: the whole of it, or `length` bytes from its index `at` (a writer's
+   * buffer is filled at any place, and a view of each place would be an object per small range).
+   */
+  readInto(offset: number, target: Uint8Array, at?: number, length?: number): void;
   close(): void;
 }
 
@@ -30,8 +33,9 @@ export class MemorySource implements ByteSource {
     return this.bytes.subarray(offset, offset + length);
   }
 
-  readInto(offset: number, target: Uint8Array): void {
-    target.set(this.read(offset, target.length));
+  readInto(offset: number, target: Uint8Array, at = 0, length = target.length - at): void {
+    checkRange(this, offset, length);
+    copyBytes(this.bytes, offset, target, at, length);
   }
 
   close(): void {}
@@ -43,4 +47,14 @@ export function checkRange(source: ByteSource, offset: number, length: number): 
       `read of ${length} bytes at ${offset} is outside ${source.name} (${source.size} bytes)`,
     );
   }
+}
+
+/**
+ * Copies `length` bytes from `from[start…]` to `to[at…]`. A few bytes (most parts of a model: headers, names,
+ * small fields) are copied one by one; a view for `set` is an object of its own.
+ */
+export function copyBytes(from: Uint8Array, start: number, to: Uint8Array, at: number, length: number): void {
+  if (at < 0 || length < 0 || at + length > to.length) throw new RangeError('copy outside its target');
+  if (length <= 64) for (let i = 0; i < length; i++) to[at + i] = from[start + i];
+  else to.set(from.subarray(start, start + length), at);
 }

@@ -52,7 +52,12 @@ export function forEachPiece(chunk: DataChunk, use: (bytes: Uint8Array) => void,
       produced += bytes.length;
       use(bytes);
     });
-    if (produced !== chunk.length)
-      throw new Error(`internal: a lazy chunk produced ${produced} bytes, not ${chunk.length}`);
+    checkProduced(chunk, produced);
   }
+}
+
+/** A lazy chunk must produce exactly the bytes it promised: the message headers before it count on them. */
+export function checkProduced(chunk: LazyChunk, produced: number): void {
+  if (produced !== chunk.length)
+    throw new Error(`internal: a lazy chunk produced ${produced} bytes, not ${chunk.length}`);
 }

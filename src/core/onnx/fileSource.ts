@@ -48,14 +48,15 @@ export class FileSource implements ByteSource {
     return target;
   }
 
-  readInto(offset: number, target: Uint8Array): void {
-    checkRange(this, offset, target.length);
+  readInto(offset: number, target: Uint8Array, at = 0, length = target.length - at): void {
+    checkRange(this, offset, length);
+    if (at < 0 || at + length > target.length) throw new RangeError('read outside its target');
     const fd = this.handle();
     let done = 0;
-    while (done < target.length) {
+    while (done < length) {
       // readSync reads at most 2 GiB - 1 bytes per call.
-      const chunk = Math.min(target.length - done, 0x40000000);
-      const n = readSync(fd, target, done, chunk, offset + done);
+      const chunk = Math.min(length - done, 0x40000000);
+      const n = readSync(fd, target, at + done, chunk, offset + done);
       if (n === 0)
         throw new OnnxError(
           'truncated',

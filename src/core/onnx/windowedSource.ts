@@ -1,4 +1,4 @@
-import { type ByteSource, checkRange } from './byteSource';
+import { type ByteSource, checkRange, copyBytes } from './byteSource';
 
 /** Bytes of the window: reads this small or smaller are served from it. */
 const WINDOW = 1 << 20;
@@ -31,21 +31,20 @@ export class WindowedSource implements ByteSource {
     return target;
   }
 
-  readInto(offset: number, target: Uint8Array): void {
-    checkRange(this, offset, target.length);
-    const length = target.length;
+  readInto(offset: number, target: Uint8Array, at = 0, length = target.length - at): void {
+    checkRange(this, offset, length);
     if (length >= WINDOW) {
-      this.inner.readInto(offset, target);
+      this.inner.readInto(offset, target, at, length);
       return;
     }
     if (offset < this.start || offset + length > this.end) {
       this.window ??= new Uint8Array(WINDOW);
       const n = Math.min(WINDOW, this.size - offset);
-      this.inner.readInto(offset, this.window.subarray(0, n));
+      this.inner.readInto(offset, this.window, 0, n);
       this.start = offset;
       this.end = offset + n;
     }
-    target.set(this.window!.subarray(offset - this.start, offset - this.start + length));
+    copyBytes(this.window!, offset - this.start, target, at, length);
   }
 
   close(): void {

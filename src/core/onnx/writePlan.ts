@@ -103,10 +103,10 @@ export class WritePlan {
       const b = parts[i + 2];
       switch (parts[i]) {
         case RANGE:
-          out.write({ source, start: a, end: b }, options.signal);
+          out.writeRange(source, a, b, options.signal);
           break;
         case BYTES:
-          out.write(this.arena.subarray(a, b), options.signal);
+          out.writePart(this.arena, a, b, options.signal);
           break;
         default:
           out.write(this.chunks[a], options.signal);

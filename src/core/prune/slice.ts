@@ -30,12 +30,27 @@ export type AxisRemovals = readonly (readonly number[] | undefined)[];
  */
 export class SliceBuffers {
   private readonly slots: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0), new Uint8Array(0)];
+  /** Each slot's whole buffer as 4-byte words (for gathering elements of 4 or 8 bytes a word at a time). */
+  private readonly wordViews: Uint32Array[] = [new Uint32Array(0), new Uint32Array(0), new Uint32Array(0)];
 
   /** `n` bytes of slot 0 (a small tensor read whole), 1 (the gathered output) or 2 (one read's bytes). */
   take(slot: 0 | 1 | 2, n: number): Uint8Array {
-    if (this.slots[slot].length < n)
-      this.slots[slot] = new Uint8Array(Math.max(n, this.slots[slot].length * 2));
-    return this.slots[slot].subarray(0, n);
+    return this.whole(slot, n).subarray(0, n);
+  }
+
+  /** The whole buffer of a slot, at least `n` bytes (a multiple of 8), from its first byte. */
+  whole(slot: 0 | 1 | 2, n: number): Uint8Array {
+    if (this.slots[slot].length < n) {
+      const size = Math.ceil(Math.max(n, this.slots[slot].length * 2) / 8) * 8;
+      this.slots[slot] = new Uint8Array(size);
+      this.wordViews[slot] = new Uint32Array(this.slots[slot].buffer);
+    }
+    return this.slots[slot];
+  }
+
+  /** The same memory as `whole(slot, …)`, as words: valid until the slot grows. */
+  words(slot: 0 | 1 | 2): Uint32Array {
+    return this.wordViews[slot];
   }
 }
 
@@ -122,20 +137,15 @@ class Gathered implements LazyChunk {
   produce(use: (bytes: Uint8Array) => void): void {
     const { from, at, dims, remove, element, total, whole, buffers, length } = this;
     if (total <= TINY_TENSOR) {
-      let bytes: Uint8Array;
-      if (whole) from.readInto(at, (bytes = buffers.take(0, total)));
-      else bytes = from.read(at, total);
-      // Elements of 4 or 8 bytes are copied a word at a time, from a word-aligned copy when need be.
-      const words = element % 4 === 0;
-      if (words && bytes.byteOffset % 4 !== 0) {
-        const aligned = buffers.take(0, total);
-        aligned.set(bytes);
-        bytes = aligned;
-      }
-      const out = buffers.take(1, length);
-      if (words) gatherTiny(asWords(bytes), dims, remove, element / 4, asWords(out));
+      // Read into the start of a slot's buffer (word-aligned: elements of 4 or 8 bytes are copied a word at a
+      // time) and gathered into the start of another: no view of either for each of tens of thousands of
+      // small tensors, only the one handed out.
+      const bytes = buffers.whole(0, total);
+      from.readInto(at, bytes, 0, total);
+      const out = buffers.whole(1, length);
+      if (element % 4 === 0) gatherTiny(buffers.words(0), dims, remove, element / 4, buffers.words(1));
       else gatherTiny(bytes, dims, remove, element, out);
-      use(out);
+      use(out.subarray(0, length));
       return;
     }
     const kept = keptIndices(dims, remove);
@@ -278,13 +288,13 @@ function gatherTiny(
 ): void {
   let last = -1;
   for (let axis = 0; axis < dims.length; axis++) if (remove[axis]?.length) last = axis;
+  let span = element;
+  for (let axis = 0; axis < dims.length; axis++) span *= dims[axis];
   if (last < 0) {
-    out.set(bytes);
+    out.set(bytes.subarray(0, span));
     return;
   }
   // Everything below the last sliced axis is kept: one index of it is one contiguous block.
-  let span = element;
-  for (let axis = 0; axis < dims.length; axis++) span *= dims[axis];
   copyTiny(bytes, 0, span, dims, remove, last, 0, out, 0);
 }
 
@@ -316,11 +326,6 @@ function copyTiny(
     } else for (let b = 0; b < stride; b++) out[at++] = bytes[start + b];
   }
   return at;
-}
-
-/** The same bytes as 4-byte words (the caller checked that they are aligned and whole words). */
-function asWords(bytes: Uint8Array): Uint32Array {
-  return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
 }
 
 /** Sorted indices as [start, count] runs of consecutive values. */

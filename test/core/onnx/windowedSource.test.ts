@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { MemorySource } from '../../../src/core/onnx/byteSource';
 import { FileSource } from '../../../src/core/onnx/fileSource';
 import { WindowedSource } from '../../../src/core/onnx/windowedSource';
 import { tempDir } from '../../support/tempDir';
@@ -48,5 +49,40 @@ test("a windowed source's reads are copies: the next read does not change what a
     assert.deepEqual(first, bytes.subarray(0, 16));
   } finally {
     source.close();
+  }
+});
+
+test('every source reads into a place inside a larger target and leaves the rest of it alone', () => {
+  const bytes = Uint8Array.from({ length: 2 * MiB + 99 }, (_, i) => (i * 7) % 253);
+  const path = join(tempDir(), 'data.bin');
+  writeFileSync(path, bytes);
+  const file = FileSource.open(path);
+  const sources = [new MemorySource(bytes), file, new WindowedSource(FileSource.open(path))];
+  try {
+    for (const source of sources) {
+      // Small (copied byte by byte), medium (a view and a copy) and past the window (straight from the file).
+      for (const [offset, at, length] of [
+        [3, 5, 10],
+        [MiB - 40, 1, 200],
+        [17, 9, MiB + 5],
+      ]) {
+        const target = new Uint8Array(length + 20).fill(0xee);
+        source.readInto(offset, target, at, length);
+        const name = `${source.constructor.name} ${offset}+${length} at ${at}`;
+        assert.deepEqual(target.subarray(at, at + length), bytes.subarray(offset, offset + length), name);
+        assert.ok(
+          target.subarray(0, at).every((b) => b === 0xee),
+          `${name}: before untouched`,
+        );
+        assert.ok(
+          target.subarray(at + length).every((b) => b === 0xee),
+          `${name}: after untouched`,
+        );
+      }
+      assert.throws(() => source.readInto(0, new Uint8Array(8), 4, 5), RangeError, 'past the target');
+      assert.throws(() => source.readInto(bytes.length - 2, new Uint8Array(8), 0, 4), RangeError);
+    }
+  } finally {
+    for (const source of sources) source.close();
   }
 });

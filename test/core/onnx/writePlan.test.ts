@@ -85,3 +85,26 @@ test('thousands of headers and bytes grow the parts and the arena without losing
   }
   assert.deepEqual([...written(plan, 'many.bin')], expected);
 });
+
+test("parts and ranges written across the writer's 1 MiB buffer come out whole and in order", () => {
+  const source = new MemorySource(Uint8Array.from({ length: 3 << 20 }, (_, i) => (i * 31) % 256));
+  const plan = new WritePlan(source);
+  const expected: number[] = [];
+  let at = 0;
+  for (let i = 0; at + 300 < source.size; i++) {
+    const value = Uint8Array.from({ length: 1 + (i % 97) }, (_, k) => (i * 3 + k) % 256);
+    plan.addBytes(value);
+    expected.push(...value);
+    const length = 1 + ((i * 53) % 300);
+    plan.addRange(at, at + length);
+    expected.push(...source.read(at, length));
+    at += length + 1; // a byte left out: ranges do not merge
+  }
+  const bytes = written(plan, 'across.bin');
+  assert.ok(bytes.length > 2 << 20, 'more than two buffers');
+  assert.equal(bytes.length, expected.length);
+  assert.ok(
+    bytes.every((b, i) => b === expected[i]),
+    'the same bytes',
+  );
+});
