@@ -3,7 +3,8 @@
 // Code. Ctrl+C stops the server and everything it started, and removes the run folder.
 // Options: --port N (default 8080, or a free port when 8080 is taken).
 import { relative } from 'node:path';
-import { CODE_SERVER_VERSION, CodeServer, freePort, paths } from '../test/e2e/harness/codeServer';
+import { CODE_SERVER_VERSION, CodeServer, freePort } from '../test/e2e/harness/codeServer';
+import { paths } from '../test/e2e/harness/paths';
 
 export async function main(args: string[]): Promise<void> {
   const portIndex = args.indexOf('--port');

