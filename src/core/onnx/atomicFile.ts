@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type ByteSource, copyBytes } from './byteSource';
-import { type DataChunk, checkProduced } from './dataChunk';
+import { type DataChunk, checkProduced, isLazy } from './dataChunk';
 import { OnnxError } from './errors';
 
 /** What the write errors a user can meet mean, by errno code. */
@@ -87,7 +87,7 @@ export class AtomicFile {
       this.writeBytes(chunk);
       return;
     }
-    if ('source' in chunk) {
+    if (!isLazy(chunk)) {
       this.writeRange(chunk.source, chunk.start, chunk.end, signal);
       return;
     }

@@ -24,10 +24,17 @@ export interface LazyChunk {
 /** A piece of tensor data: bytes in memory, a byte range of a source, or bytes produced at write time. */
 export type DataChunk = Uint8Array | SourceRange | LazyChunk;
 
+/**
+ * Whether a chunk is made when written, told by its `produce` method: a lazy chunk's other properties are its
+ * own (one that reads from a `source` field is not a byte range for it).
+ */
+export function isLazy(chunk: DataChunk): chunk is LazyChunk {
+  return !(chunk instanceof Uint8Array) && typeof (chunk as Partial<LazyChunk>).produce === 'function';
+}
+
 export function chunkLength(chunk: DataChunk): number {
-  if (chunk instanceof Uint8Array) return chunk.length;
-  if ('source' in chunk) return chunk.end - chunk.start;
-  return chunk.length;
+  if (chunk instanceof Uint8Array || isLazy(chunk)) return chunk.length;
+  return chunk.end - chunk.start;
 }
 
 export function chunksLength(chunks: readonly DataChunk[]): number {
@@ -43,7 +50,7 @@ export function chunksLength(chunks: readonly DataChunk[]): number {
 export function forEachPiece(chunk: DataChunk, use: (bytes: Uint8Array) => void, piece = 8 << 20): void {
   if (chunk instanceof Uint8Array) {
     use(chunk);
-  } else if ('source' in chunk) {
+  } else if (!isLazy(chunk)) {
     for (let at = chunk.start; at < chunk.end; at += piece)
       use(chunk.source.read(at, Math.min(piece, chunk.end - at)));
   } else {

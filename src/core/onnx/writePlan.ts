@@ -2,7 +2,7 @@
 // encoded anew, chunks of tensor data), the protobuf headers between them, and writing a plan out.
 import type { AtomicFile } from './atomicFile';
 import type { ByteSource } from './byteSource';
-import { type DataChunk, chunkLength } from './dataChunk';
+import { type DataChunk, chunkLength, isLazy } from './dataChunk';
 
 const RANGE = 0; // bytes [a, b) of the source
 const BYTES = 1; // bytes [a, b) of the arena
@@ -54,7 +54,7 @@ export class WritePlan {
 
   /** Adds a chunk of data: a range of this plan's source is a range, anything else is kept as it is. */
   addChunk(chunk: DataChunk): void {
-    if (!(chunk instanceof Uint8Array) && 'source' in chunk && chunk.source === this.source) {
+    if (!(chunk instanceof Uint8Array) && !isLazy(chunk) && chunk.source === this.source) {
       this.addRange(chunk.start, chunk.end);
       return;
     }

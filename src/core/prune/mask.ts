@@ -3,13 +3,15 @@ import { DataType, dataTypeBits } from '../onnx/dataTypes';
 import { toLong, toSafeNumber } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
-import { readTensorAsNumbers, readTensorBytes } from '../onnx/tensorData';
+import type { ByteSource } from '../onnx/byteSource';
+import type { LazyChunk } from '../onnx/dataChunk';
+import { readTensorAsNumbers, readTensorBytes, tensorBytesSource } from '../onnx/tensorData';
 import type { MaskSpec } from './maskSpec';
 
 /**
  * The masked original M_masked of design §6: a copy of the model in which the slices consumers read from
- * removed channels are zero. The tensors are rewritten in memory (verification runs on models that fit an
- * ONNX Runtime session anyway); everything else is copied from the source by the writer.
+ * removed channels are zero. A masked tensor's data is zeroed as the writer copies it from the source (a
+ * quantised weight's, set to its zero point, in memory); everything else is copied as it is.
  */
 export function maskModel(file: ModelFile, spec: MaskSpec): onnx.ModelProto.$Properties {
   const byTensor = new Map<string, MaskSpec['zero']>();
@@ -22,15 +24,21 @@ export function maskModel(file: ModelFile, spec: MaskSpec): onnx.ModelProto.$Pro
     if (bits === undefined || bits < 8 || tensor.data_type === DataType.STRING) {
       throw new Error(`cannot mask tensor '${tensor.name}' of data type ${tensor.data_type}`);
     }
-    const bytes = Uint8Array.from(readTensorBytes(file, tensor));
     const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d));
     const element = bits / 8;
     const zeroPoint = zeroPoints.get(tensor.name ?? '');
-    for (const slice of slices) {
-      if (zeroPoint) fillAlong(bytes, dims, element, slice.axis, slice.indices, zeroPoint);
-      else zeroAlong(bytes, dims, element, slice.axis, slice.indices);
-    }
     const copy = withChanges(tensor, {});
+    if (!zeroPoint) {
+      // Zeroed as it is written, a piece at a time: VGG-16's masked original is 553 MB, and a copy of every
+      // weight in memory (fresh pages, filled and then written) took most of a verification's time.
+      const { source, base } = tensorBytesSource(file, tensor);
+      const length = dims.reduce((a, b) => a * b, 1) * element;
+      const zeros = slices.map((slice) => new ZeroIntervals(dims, element, slice.axis, slice.indices));
+      file.setTensorData(copy, [new MaskedData(source, base, length, zeros)]);
+      return copy;
+    }
+    const bytes = Uint8Array.from(readTensorBytes(file, tensor));
+    for (const slice of slices) fillAlong(bytes, dims, element, slice.axis, slice.indices, zeroPoint);
     file.setTensorData(copy, [bytes]);
     return copy;
   };
@@ -133,23 +141,92 @@ export function constantOfShapeDims(
 /** The largest weight the masked original materialises from a ConstantOfShape (a tensor's own limit). */
 const MAX_MATERIALISED_BYTES = 2 ** 31 - 1;
 
-/** Sets to zero the given indices along one axis of a dense row-major tensor. */
-function zeroAlong(
-  bytes: Uint8Array,
-  dims: number[],
-  element: number,
-  axis: number,
-  indices: readonly number[],
-): void {
-  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
-  const size = dims[axis];
-  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1) * element;
-  for (let o = 0; o < outer; o++) {
-    for (const i of indices) {
-      const start = (o * size + i) * inner;
-      bytes.fill(0, start, start + inner);
+/** Bytes of a masked tensor produced at a time (a weight of hundreds of megabytes is never in memory whole). */
+const PIECE = 1 << 20;
+
+/**
+ * A tensor's data with slices set to zero, produced piece by piece from its stored bytes when the model is
+ * written. The source is only read: the pieces are this chunk's own buffer.
+ */
+class MaskedData implements LazyChunk {
+  constructor(
+    private readonly source: ByteSource,
+    private readonly base: number,
+    readonly length: number,
+    private readonly zeros: readonly ZeroIntervals[],
+  ) {}
+
+  produce(use: (bytes: Uint8Array) => void): void {
+    const piece = new Uint8Array(Math.min(PIECE, this.length));
+    for (const zeros of this.zeros) zeros.rewind();
+    for (let at = 0; at < this.length; at += piece.length) {
+      const n = Math.min(piece.length, this.length - at);
+      const view = n === piece.length ? piece : piece.subarray(0, n);
+      this.source.readInto(this.base + at, piece, 0, n);
+      for (const zeros of this.zeros) zeros.zero(view, at);
+      use(view);
     }
   }
+}
+
+/**
+ * The byte ranges of a dense row-major tensor that hold the given indices of one axis, in ascending order:
+ * for each index of the axes before it, one range per run of consecutive indices (a flattened channel is tens
+ * of consecutive features of a Gemm weight: one range, not one per feature). Walked once per write, in step
+ * with the pieces.
+ */
+class ZeroIntervals {
+  private readonly outer: number;
+  private readonly size: number;
+  /** Bytes of one index of the axis. */
+  private readonly inner: number;
+  /** (first index, count) pairs, ascending and distinct. */
+  private readonly runs: number[];
+  private o = 0;
+  private r = 0;
+
+  constructor(dims: readonly number[], element: number, axis: number, indices: readonly number[]) {
+    this.outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+    this.size = dims[axis];
+    this.inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1) * element;
+    this.runs = indexRuns(indices);
+  }
+
+  rewind(): void {
+    this.o = 0;
+    this.r = 0;
+  }
+
+  /** Zeroes what falls in `view`, which holds the tensor's bytes from `at`; pieces come in order. */
+  zero(view: Uint8Array, at: number): void {
+    const end = at + view.length;
+    const { runs, size, inner, outer } = this;
+    while (this.o < outer && runs.length > 0) {
+      const from = (this.o * size + runs[this.r]) * inner;
+      if (from >= end) return;
+      const to = from + runs[this.r + 1] * inner;
+      view.fill(0, Math.max(from, at) - at, Math.min(to, end) - at);
+      if (to > end) return; // it goes on in the next piece
+      this.r += 2;
+      if (this.r === runs.length) {
+        this.r = 0;
+        this.o++;
+      }
+    }
+  }
+}
+
+/** Distinct indices as (first, count) pairs of runs, ascending. */
+function indexRuns(indices: readonly number[]): number[] {
+  const sorted = [...indices].sort((a, b) => a - b);
+  const runs: number[] = [];
+  for (const i of sorted) {
+    const last = runs.length - 2;
+    if (last >= 0 && i < runs[last] + runs[last + 1]) continue; // a repeat
+    if (last >= 0 && i === runs[last] + runs[last + 1]) runs[last + 1]++;
+    else runs.push(i, 1);
+  }
+  return runs;
 }
 
 /** A quantised weight's zero point: the stored value that dequantises to 0, per element along `axis`. */
@@ -185,7 +262,7 @@ function zeroPointsOf(file: ModelFile, graph: onnx.GraphProto.$Properties): Map<
   return result;
 }
 
-/** Like zeroAlong, but stores each element's zero point. */
+/** Stores each element's zero point at the given indices along one axis of a dense row-major tensor. */
 function fillAlong(
   bytes: Uint8Array,
   dims: number[],
