@@ -3,7 +3,7 @@ import { refuseRuntimeHazardAt } from './runtimeGuard';
 import type { TensorPayload } from '../protocol/runtime';
 import type { CalibrationSample } from './calibration';
 import { numbers } from './compareOutputs';
-import type { OrtClient } from './ortClient';
+import type { LoadedModel, OrtClient } from './ortClient';
 
 /** A model compared with the original: what the report calls it, and its file. */
 export interface FidelityCandidate {
@@ -23,27 +23,46 @@ export interface FidelityMeasure {
 
 /**
  * Runs the original and every candidate on each split's inputs in ONNX Runtime (the client's child process)
- * and compares every output of each candidate with the original's (src/core/metrics/fidelity.ts).
+ * and compares every output of each candidate with the original's (src/core/metrics/fidelity.ts). The
+ * original is loaded once (or given loaded) and stays loaded while each candidate, loaded once, runs every
+ * split: loading a large model again for each split was most of a verified prune's fidelity time. The
+ * original's outputs are worked out again for each candidate, one split at a time, rather than kept for all
+ * of them (a run costs far less than a load, and outputs can be large images).
  */
 export async function measureFidelity(
   client: OrtClient,
-  original: string,
+  original: string | LoadedModel,
   candidates: readonly FidelityCandidate[],
   splits: readonly { name: string; samples: readonly CalibrationSample[] }[],
 ): Promise<FidelityMeasure[]> {
-  const measures: FidelityMeasure[] = [];
-  for (const split of splits) {
-    const reference = await referenceOutputs(client, original, split.samples);
+  if (typeof original === 'string') refuseRuntimeHazardAt(original);
+  const reference = typeof original === 'string' ? await client.load(original) : original;
+  const bySplit = splits.map((): FidelityMeasure[] => []);
+  try {
     for (const c of candidates) {
-      measures.push({
-        label: c.label,
-        split: split.name,
-        samples: split.samples.map((s) => s.name),
-        outputs: await compareWithReference(client, c.path, split.samples, reference),
-      });
+      const model = await client.load(c.path);
+      try {
+        for (const [i, split] of splits.entries()) {
+          bySplit[i].push({
+            label: c.label,
+            split: split.name,
+            samples: split.samples.map((s) => s.name),
+            outputs: await compareLoaded(
+              client,
+              model,
+              split.samples,
+              await runAll(client, reference, split.samples),
+            ),
+          });
+        }
+      } finally {
+        await client.release(model);
+      }
     }
+  } finally {
+    if (reference !== original) await client.release(reference);
   }
-  return measures;
+  return bySplit.flat();
 }
 
 /** The original's float outputs on each input (kept to compare several models with one original run). */
@@ -55,12 +74,20 @@ export async function referenceOutputs(
   refuseRuntimeHazardAt(original);
   const model = await client.load(original);
   try {
-    const outputs: Record<string, TensorPayload>[] = [];
-    for (const sample of samples) outputs.push(await client.run(model, sample.feeds));
-    return outputs;
+    return await runAll(client, model, samples);
   } finally {
     await client.release(model);
   }
+}
+
+async function runAll(
+  client: OrtClient,
+  model: LoadedModel,
+  samples: readonly CalibrationSample[],
+): Promise<Record<string, TensorPayload>[]> {
+  const outputs: Record<string, TensorPayload>[] = [];
+  for (const sample of samples) outputs.push(await client.run(model, sample.feeds));
+  return outputs;
 }
 
 /** One model's fidelity to the reference outputs, on the same inputs. */
@@ -71,6 +98,19 @@ export async function compareWithReference(
   reference: readonly Record<string, TensorPayload>[],
 ): Promise<OutputFidelity[]> {
   const model = await client.load(path);
+  try {
+    return await compareLoaded(client, model, samples, reference);
+  } finally {
+    await client.release(model);
+  }
+}
+
+async function compareLoaded(
+  client: OrtClient,
+  model: LoadedModel,
+  samples: readonly CalibrationSample[],
+  reference: readonly Record<string, TensorPayload>[],
+): Promise<OutputFidelity[]> {
   const accumulators = new Map<string, FidelityAccumulator>();
   // The next input is sent before this one's outputs are compared, so ONNX Runtime's child computes while
   // this process works out the metrics (SSIM is the slow part of a small model's fidelity).
@@ -91,7 +131,6 @@ export async function compareWithReference(
   } finally {
     // A run sent ahead of a failure is not waited for; its error is the one already thrown.
     next?.catch(() => undefined);
-    await client.release(model);
   }
   return [...accumulators.values()].map((a) => a.result());
 }

@@ -7,7 +7,7 @@ import {
   splitCalibration,
 } from './calibration';
 import { type FidelityMeasure, formatDb, formatFidelity, measureFidelity } from './fidelity';
-import { OrtClient } from './ortClient';
+import { type LoadedModel, OrtClient } from './ortClient';
 import { type ReconstructOutcome, reconstructModel } from './reconstruct';
 
 /** What `prune --verify` / `--reconstruct` say about quality: fidelity to the original, and the refit. */
@@ -42,10 +42,17 @@ export async function assessQuality(
 ): Promise<QualityReport> {
   refuseRuntimeHazardAt(original);
   const client = options.client ?? new OrtClient();
+  // The original stays loaded for the fidelity runs: loading it again costs as much as the runs themselves
+  // on a large model.
+  let kept: LoadedModel | undefined;
   try {
-    const loaded = await client.load(original);
-    const set = calibrationSet(loaded.inputs, options);
-    await client.release(loaded);
+    kept = await client.load(original);
+    const set = calibrationSet(kept.inputs, options);
+    if (options.reconstruct) {
+      // A reconstruction loads models of its own: the original is not held through it.
+      await client.release(kept);
+      kept = undefined;
+    }
     const { fit, held } = splitCalibration(set.samples, options.holdout);
     const splits: { name: string; samples: CalibrationSample[] }[] = [{ name: 'calibration', samples: fit }];
     if (held.length > 0) splits.push({ name: 'held-out', samples: held });
@@ -79,7 +86,7 @@ export async function assessQuality(
       candidates.push({ label: 'reconstructed', path: pruned });
     }
     options.onStep?.('fidelity');
-    const fidelity = await measureFidelity(client, original, candidates, splits);
+    const fidelity = await measureFidelity(client, kept ?? original, candidates, splits);
     return {
       inputs: set.description,
       source: set.source,
@@ -88,6 +95,8 @@ export async function assessQuality(
       reconstruction,
     };
   } finally {
+    // After a failure, releasing may fail too (the worker gone): the first error is the one to report.
+    if (kept) await client.release(kept).catch(() => undefined);
     if (!options.client) await client.close();
   }
 }
