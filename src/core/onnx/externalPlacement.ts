@@ -28,18 +28,21 @@ export function placeExternalData(
   tensors: onnx.TensorProto.$Properties[],
   threshold: number,
   sameFolder: boolean,
+  /** Every tensor of `threshold` bytes or more goes to the new file, its raw data in the model's included. */
+  all = false,
 ): Map<object, Relocation> {
   const relocated = new Map<object, Relocation>();
   let dataSize = 0;
   const fresh = new Set(
     tensors.filter((t) => {
       const kind = model.locate(t).kind;
-      return (kind === 'chunks' || kind === 'inline') && model.storedBytes(t) >= threshold;
+      const moves = kind === 'chunks' || kind === 'inline' || (all && kind === 'raw');
+      return moves && model.storedBytes(t) >= threshold;
     }),
   );
   // In the same folder without new data for external storage, external tensors keep their references (an
   // edited tensor that still points at external data included).
-  if (model.externalTensors.length === 0 || (fresh.size === 0 && sameFolder)) return relocated;
+  if (!all && (model.externalTensors.length === 0 || (fresh.size === 0 && sameFolder))) return relocated;
   for (const tensor of tensors) {
     const location = model.locate(tensor);
     let chunks: DataChunk[] | undefined;
@@ -50,7 +53,12 @@ export function placeExternalData(
       chunks = [{ source, start: offset, end: offset + length }];
       checksum = location.ref.checksum !== undefined;
     } else if (fresh.has(tensor)) {
-      chunks = location.kind === 'chunks' ? [...location.chunks] : [tensor.raw_data ?? new Uint8Array(0)];
+      chunks =
+        location.kind === 'chunks'
+          ? [...location.chunks]
+          : location.kind === 'raw'
+            ? [{ source: model.source, start: location.start, end: location.end }]
+            : [tensor.raw_data ?? new Uint8Array(0)];
     }
     if (!chunks) continue;
     const length = chunksLength(chunks);

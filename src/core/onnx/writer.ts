@@ -12,6 +12,12 @@ import { WritePlan } from './writePlan';
 export interface WriteOptions {
   /** Tensors written anew go to external data when at least this large and the source used external data. */
   externalThreshold?: number;
+  /**
+   * Every tensor at least `externalThreshold` large goes to `<output>.data`, whatever the source did: ONNX
+   * Runtime maps a data file where it copies weights out of the model, so a model written only for it to
+   * load (verify's masked original) loads several times faster.
+   */
+  externalData?: boolean;
   signal?: AbortSignal;
   onProgress?: (written: number, total: number) => void;
 }
@@ -69,13 +75,14 @@ class ModelWriter {
   write(proto: onnx.ModelProto.$Properties): WriteResult {
     // Only a model with external data has tensors to place or data files to protect: the walk over every
     // tensor is for those alone.
-    if (this.sourceExternal) {
+    if (this.sourceExternal || this.options.externalData) {
       const tensors = collectTensors(proto);
       this.relocated = placeExternalData(
         this.model,
         tensors,
         this.options.externalThreshold ?? 1024,
         this.sameFolder,
+        this.options.externalData,
       );
       const dataPath = this.relocated.size > 0 ? join(dirname(this.outPath), this.dataLocation) : undefined;
       refuseSourceDataTargets(this.model, tensors, this.outPath, dataPath);

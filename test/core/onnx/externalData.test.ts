@@ -11,7 +11,7 @@ import { openModel } from '../../../src/core/onnx/reader';
 import { readTensorAsFloat32 } from '../../../src/core/onnx/tensorData';
 import { writeModel } from '../../../src/core/onnx/writer';
 import { cli } from '../../support/cli';
-import { addBiasModel, encodeModel } from '../../support/minimalModels';
+import { addBiasModel, encodeModel, floatTensor } from '../../support/minimalModels';
 import { tempDir } from '../../support/tempDir';
 
 const root = tempDir();
@@ -160,4 +160,43 @@ describe('external data', () => {
         /fails its SHA-1 checksum/.test(error.message),
     );
   });
+});
+
+test('externalData moves every tensor at the threshold or above to <output>.data, aligned, and leaves the source alone', () => {
+  const dir = join(root, `m${folders++}`);
+  mkdirSync(dir);
+  const big = Array.from({ length: 3000 }, (_, i) => i / 7);
+  const model = addBiasModel();
+  model.graph!.initializer = [
+    floatTensor('big', [3000], big), // 12,000 bytes: moves
+    floatTensor('small', [4], [1, 2, 3, 4]), // 16 bytes: stays in the model
+    floatTensor('second', [2, 600], big.slice(0, 1200)), // moves, at the next 4096-byte boundary
+  ];
+  const path = join(dir, 'model.onnx');
+  const bytes = encodeModel(model);
+  writeFileSync(path, bytes);
+  const source = openModel(path);
+  const out = join(dir, 'out.onnx');
+  let written;
+  try {
+    written = writeModel(source, source.proto, out, { externalData: true });
+  } finally {
+    source.close();
+  }
+  assert.deepEqual(readFileSync(path), Buffer.from(bytes), 'the source is unchanged');
+  assert.deepEqual(written.files, [join(dir, 'out.onnx.data'), out]);
+  const again = openModel(out);
+  try {
+    const [first, small, second] = again.proto.graph!.initializer!;
+    const where = (t: onnx.TensorProto.$Properties) =>
+      Object.fromEntries((t.external_data ?? []).map((e) => [e.key, e.value]));
+    assert.deepEqual(where(first), { location: 'out.onnx.data', offset: '0', length: '12000' });
+    assert.deepEqual(where(second), { location: 'out.onnx.data', offset: '12288', length: '4800' });
+    assert.equal(small.data_location ?? 0, 0, 'small tensors stay inline');
+    assert.deepEqual(Array.from(readTensorAsFloat32(again, first)), big.map(Math.fround));
+    assert.deepEqual(Array.from(readTensorAsFloat32(again, small)), [1, 2, 3, 4]);
+    assert.deepEqual(Array.from(readTensorAsFloat32(again, second)), big.slice(0, 1200).map(Math.fround));
+  } finally {
+    again.close();
+  }
 });
