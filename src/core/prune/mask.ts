@@ -11,7 +11,8 @@ import type { MaskSpec } from './maskSpec';
 /**
  * The masked original M_masked of design §6: a copy of the model in which the slices consumers read from
  * removed channels are zero. A masked tensor's data is zeroed as the writer copies it from the source (a
- * quantised weight's, set to its zero point, in memory); everything else is copied as it is.
+ * quantised weight's, set to its zero point, in memory), so `file` must stay open until the model is written;
+ * everything else is copied as it is.
  */
 export function maskModel(file: ModelFile, spec: MaskSpec): onnx.ModelProto.$Properties {
   const byTensor = new Map<string, MaskSpec['zero']>();
@@ -37,7 +38,7 @@ export function maskModel(file: ModelFile, spec: MaskSpec): onnx.ModelProto.$Pro
       file.setTensorData(copy, [new MaskedData(source, base, length, zeros)]);
       return copy;
     }
-    const bytes = Uint8Array.from(readTensorBytes(file, tensor));
+    const bytes = readTensorBytes(file, tensor).slice(); // a copy: a source in memory hands out views
     for (const slice of slices) fillAlong(bytes, dims, element, slice.axis, slice.indices, zeroPoint);
     file.setTensorData(copy, [bytes]);
     return copy;
