@@ -132,28 +132,21 @@ export class AtomicFile {
 
   /** Writes bytes [start, end) of `bytes` (a plan's arena of small encoded parts: no view of each part). */
   writePart(bytes: Uint8Array, start: number, end: number, signal?: AbortSignal): void {
+    signal?.throwIfAborted();
     const length = end - start;
+    this.written += length;
     if (length >= BUFFER / 2) {
-      this.write(bytes.subarray(start, end), signal);
+      this.flush();
+      this.writeFully(bytes.subarray(start, end));
       return;
     }
-    signal?.throwIfAborted();
     if (this.used + length > BUFFER) this.flush();
     copyBytes(bytes, start, this.buffer, this.used, length);
     this.used += length;
-    this.written += length;
   }
 
   private writeBytes(bytes: Uint8Array): void {
-    this.written += bytes.length;
-    if (bytes.length >= BUFFER / 2) {
-      this.flush();
-      this.writeFully(bytes);
-      return;
-    }
-    if (this.used + bytes.length > BUFFER) this.flush();
-    this.buffer.set(bytes, this.used);
-    this.used += bytes.length;
+    this.writePart(bytes, 0, bytes.length);
   }
 
   private flush(): void {

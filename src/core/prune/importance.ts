@@ -60,8 +60,7 @@ export function unitScores(
     const bn = members.filter((m) => m.kind === 'norm-scale');
     if (bn.length > 0) members = bn;
   }
-  // Sums by the unit's index: a group's members add to each unit in turn.
-  const sums = scores;
+  // Sums by the unit's index (in `scores`): a group's members add to each unit in turn.
   const counts = new Int32Array(units.length); // members that own a slice of each unit
   const lastMember = new Int32Array(units.length).fill(-1); // the member that last counted a unit
   table.withPositions(units, (position) => {
@@ -79,7 +78,7 @@ export function unitScores(
         let sum = 0;
         const from = firstMappedIndex(map, c);
         for (let j = 0; j < map.width; j++) sum += perIndex[at + from + j];
-        sums[s] = reduce === 'max' ? Math.max(sums[s], sum) : sums[s] + sum;
+        scores[s] = reduce === 'max' ? Math.max(scores[s], sum) : scores[s] + sum;
         if (lastMember[s] !== m) {
           lastMember[s] = m;
           counts[s]++;
@@ -87,7 +86,7 @@ export function unitScores(
       }
     }
   });
-  if (reduce === 'mean') for (let s = 0; s < units.length; s++) if (counts[s] > 0) sums[s] /= counts[s];
+  if (reduce === 'mean') for (let s = 0; s < units.length; s++) if (counts[s] > 0) scores[s] /= counts[s];
   return scores;
 }
 

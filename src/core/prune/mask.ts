@@ -7,6 +7,7 @@ import type { ByteSource } from '../onnx/byteSource';
 import type { LazyChunk } from '../onnx/dataChunk';
 import { readTensorAsNumbers, readTensorBytes, tensorBytesSource } from '../onnx/tensorData';
 import type { MaskSpec } from './maskSpec';
+import { toRuns } from './slice';
 
 /**
  * The masked original M_masked of design §6: a copy of the model in which the slices consumers read from
@@ -181,8 +182,8 @@ class ZeroIntervals {
   private readonly size: number;
   /** Bytes of one index of the axis. */
   private readonly inner: number;
-  /** (first index, count) pairs, ascending and distinct. */
-  private readonly runs: number[];
+  /** [first index, count] runs, ascending and distinct. */
+  private readonly runs: [number, number][];
   private o = 0;
   private r = 0;
 
@@ -190,7 +191,7 @@ class ZeroIntervals {
     this.outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
     this.size = dims[axis];
     this.inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1) * element;
-    this.runs = indexRuns(indices);
+    this.runs = toRuns([...new Set(indices)].sort((a, b) => a - b));
   }
 
   rewind(): void {
@@ -203,31 +204,19 @@ class ZeroIntervals {
     const end = at + view.length;
     const { runs, size, inner, outer } = this;
     while (this.o < outer && runs.length > 0) {
-      const from = (this.o * size + runs[this.r]) * inner;
+      const [first, count] = runs[this.r];
+      const from = (this.o * size + first) * inner;
       if (from >= end) return;
-      const to = from + runs[this.r + 1] * inner;
+      const to = from + count * inner;
       view.fill(0, Math.max(from, at) - at, Math.min(to, end) - at);
       if (to > end) return; // it goes on in the next piece
-      this.r += 2;
+      this.r++;
       if (this.r === runs.length) {
         this.r = 0;
         this.o++;
       }
     }
   }
-}
-
-/** Distinct indices as (first, count) pairs of runs, ascending. */
-function indexRuns(indices: readonly number[]): number[] {
-  const sorted = [...indices].sort((a, b) => a - b);
-  const runs: number[] = [];
-  for (const i of sorted) {
-    const last = runs.length - 2;
-    if (last >= 0 && i < runs[last] + runs[last + 1]) continue; // a repeat
-    if (last >= 0 && i === runs[last] + runs[last + 1]) runs[last + 1]++;
-    else runs.push(i, 1);
-  }
-  return runs;
 }
 
 /** A quantised weight's zero point: the stored value that dequantises to 0, per element along `axis`. */

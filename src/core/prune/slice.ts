@@ -329,7 +329,7 @@ function copyTiny(
 }
 
 /** Sorted indices as [start, count] runs of consecutive values. */
-function toRuns(indices: number[]): [number, number][] {
+export function toRuns(indices: number[]): [number, number][] {
   const runs: [number, number][] = [];
   for (const i of indices) {
     const last = runs[runs.length - 1];
