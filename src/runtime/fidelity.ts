@@ -9,6 +9,8 @@ import type { LoadedModel, OrtClient } from './ortClient';
 export interface FidelityCandidate {
   label: string;
   path: string;
+  /** The model already loaded by the caller, who keeps it (it is not released here). */
+  loaded?: LoadedModel;
 }
 
 /** One candidate's fidelity to the original on one split of the calibration inputs. */
@@ -24,8 +26,8 @@ export interface FidelityMeasure {
 /**
  * Runs the original and every candidate on each split's inputs in ONNX Runtime (the client's child process)
  * and compares every output of each candidate with the original's (src/core/metrics/fidelity.ts). The
- * original is loaded once (or given loaded) and stays loaded while each candidate, loaded once, runs every
- * split: loading a large model again for each split was most of a verified prune's fidelity time. The
+ * original is loaded once (or given loaded) and stays loaded while each candidate, loaded once (or given
+ * loaded), runs every split: loading a large model again for each split was most of a verified prune's fidelity time. The
  * original's outputs are worked out again for each candidate, one split at a time, rather than kept for all
  * of them (a run costs far less than a load, and outputs can be large images).
  */
@@ -40,7 +42,7 @@ export async function measureFidelity(
   const bySplit = splits.map((): FidelityMeasure[] => []);
   try {
     for (const c of candidates) {
-      const model = await client.load(c.path);
+      const model = c.loaded ?? (await client.load(c.path));
       try {
         for (const [i, split] of splits.entries()) {
           bySplit[i].push({
@@ -56,7 +58,7 @@ export async function measureFidelity(
           });
         }
       } finally {
-        await client.release(model);
+        if (model !== c.loaded) await client.release(model);
       }
     }
   } finally {

@@ -27,6 +27,11 @@ export interface QualityOptions extends CalibrationOptions {
   holdout?: number;
   /** Refit the consumers of removed channels into `reconstructed` from the plain prune. */
   reconstruct?: { plain: string; slices: readonly RemovedSlice[]; positions?: number };
+  /**
+   * Both models already loaded in `client` by the caller, who keeps them (verifyModels' `whileLoaded`):
+   * nothing is loaded or released here. Not with `reconstruct`, whose models are others.
+   */
+  loaded?: { original: LoadedModel; pruned: LoadedModel };
   onStep?: (text: string) => void;
 }
 
@@ -40,13 +45,15 @@ export async function assessQuality(
   pruned: string,
   options: QualityOptions,
 ): Promise<QualityReport> {
+  if (options.loaded && (options.reconstruct || !options.client))
+    throw new Error('internal: models given loaded need their client, and no reconstruction');
   refuseRuntimeHazardAt(original);
   const client = options.client ?? new OrtClient();
   // The original stays loaded for the fidelity runs: loading it again costs as much as the runs themselves
   // on a large model.
   let kept: LoadedModel | undefined;
   try {
-    kept = await client.load(original);
+    kept = options.loaded?.original ?? (await client.load(original));
     const set = calibrationSet(kept.inputs, options);
     if (options.reconstruct) {
       // A reconstruction loads models of its own: the original is not held through it.
@@ -60,7 +67,7 @@ export async function assessQuality(
     const candidates = [
       options.reconstruct
         ? { label: 'plain prune', path: options.reconstruct.plain }
-        : { label: 'pruned', path: pruned },
+        : { label: 'pruned', path: pruned, loaded: options.loaded?.pruned },
     ];
     if (options.reconstruct) {
       options.onStep?.('reconstruct');
@@ -96,7 +103,7 @@ export async function assessQuality(
     };
   } finally {
     // After a failure, releasing may fail too (the worker gone): the first error is the one to report.
-    if (kept) await client.release(kept).catch(() => undefined);
+    if (kept && kept !== options.loaded?.original) await client.release(kept).catch(() => undefined);
     if (!options.client) await client.close();
   }
 }

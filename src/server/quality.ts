@@ -19,6 +19,7 @@ import { numbers } from '../runtime/compareOutputs';
 import { measureFidelity } from '../runtime/fidelity';
 import { OrtClient } from '../runtime/ortClient';
 import { OrtRuntimeError } from '../runtime/ortErrors';
+import { refuseRuntimeHazardAt } from '../runtime/runtimeGuard';
 import { median, pairedRatio } from '../runtime/pairedTiming';
 import { measureSensitivity } from '../runtime/sensitivity';
 import { PlanRefused } from './checkedPlan';
@@ -103,15 +104,18 @@ export async function compareInRuntime(
   onStep?: (text: string) => void,
 ): Promise<Extract<FidelityResult, { ok: true }>> {
   onStep?.('Fidelity: running both models on the calibration inputs');
+  refuseRuntimeHazardAt(before);
+  // Each model is loaded once, for the fidelity runs, the pictures and the timing alike: a large model's load
+  // costs more than all of its runs here.
   const original = await client.load(before);
   const set = calibrationSet(original.inputs, { calibDir, seed: 0 });
+  const pruned = await client.load(after);
   const [measure] = await measureFidelity(
     client,
-    before,
-    [{ label: 'pruned', path: after }],
+    original,
+    [{ label: 'pruned', path: after, loaded: pruned }],
     [{ name: 'calibration', samples: set.samples }],
   );
-  const pruned = await client.load(after);
   const first = set.samples[0].feeds;
   const pictures = picturesOf(await client.run(original, first), await client.run(pruned, first));
   onStep?.(`Latency: ${TIMED_RUNS} paired runs`);

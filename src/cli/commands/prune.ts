@@ -21,6 +21,7 @@ import type { PruneSettings } from '../../core/prune/select';
 import { parsePlan, planDiagnostics } from '../../core/plan';
 import { formatVerify, sentence } from '../../runtime/verify/formatVerify';
 import { verifyModels } from '../../runtime/verify/verifyModels';
+import { verifyWithQuality } from '../../runtime/verifyWithQuality';
 import { VerifyInputError, type VerifyResult } from '../../runtime/verify/types';
 import { timeoutMs } from './verify';
 import { CliError, EXIT } from '../exit';
@@ -181,9 +182,18 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
     if (latency) io.stdout(`${oneLine(latency)}\n`);
     let verified: VerifyResult | undefined;
     let refusal: string | undefined;
+    let quality: QualityReport | undefined;
+    let qualityFailure: { error: unknown } | undefined;
     if (options.verify) {
       try {
-        verified = await verifyWithProgress(model, plain, line, timeout);
+        if (options.reconstruct) verified = await verifyWithProgress(model, plain, line, timeout);
+        else {
+          // Fidelity is measured inside the verification, while ONNX Runtime holds both models.
+          const both = await verifyWithQualityProgress(model, options, settings.seed, line, timeout);
+          verified = both.verified;
+          if ('report' in both.quality) quality = both.quality.report;
+          else qualityFailure = both.quality;
+        }
       } catch (error) {
         // The pruned model is written and stays; only its check could not be made: say so, exit 1.
         if (!(error instanceof VerifyInputError)) throw error;
@@ -196,10 +206,9 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
       );
     const blamed = describeSlowerLayers(outcome, verified);
     if (blamed) io.stdout(`${oneLine(blamed)}\n`);
-    const quality =
-      (options.verify && !refusal) || options.reconstruct
-        ? await qualityWithProgress(model, options, plain, outcome, settings.seed, line, timeout)
-        : undefined;
+    if (qualityFailure) throw qualityFailure.error;
+    if (options.reconstruct)
+      quality = await qualityWithProgress(model, options, plain, outcome, settings.seed, line, timeout);
     if (quality) io.stdout(`\n${formatQuality(quality)}`);
     const listed = { ...shown, files: [...shown.files, ...reports] };
     if (options.report)
@@ -242,6 +251,32 @@ async function qualityWithProgress(
       timeoutMs: timeout,
       onStep: (step) => line.update(step, `${step}…`),
     });
+  } finally {
+    line.clear();
+  }
+}
+
+async function verifyWithQualityProgress(
+  model: string,
+  options: PruneCliOptions,
+  seed: number,
+  line: ProgressLine,
+  timeout: number | undefined,
+) {
+  try {
+    return await verifyWithQuality(
+      model,
+      options.output,
+      { runs: 20, timeoutMs: timeout, onStep: (step) => line.update(step, `verify: ${step}…`) },
+      {
+        calibDir: options.calib,
+        image: imageFeedOptions(options),
+        seed,
+        holdout: holdout(options),
+        timeoutMs: timeout,
+        onStep: (step) => line.update(step, `${step}…`),
+      },
+    );
   } finally {
     line.clear();
   }

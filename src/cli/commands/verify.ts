@@ -9,7 +9,8 @@ import { oneLine } from '../../core/text';
 import { openModel } from '../../core/onnx/reader';
 import { RECONSTRUCTED_METADATA_KEY } from '../../runtime/reconstruct';
 import { type CalibCliOptions, imageFeedOptions } from './calibOptions';
-import { assessQuality, formatQuality } from '../../runtime/quality';
+import { type QualityReport, formatQuality } from '../../runtime/quality';
+import { verifyWithQuality } from '../../runtime/verifyWithQuality';
 
 export interface VerifyCommandOptions extends CalibCliOptions {
   /** Also measure fidelity to the original (on --calib inputs, or seeded random ones). */
@@ -36,17 +37,37 @@ export async function verifyCommand(
   io: CliIO,
 ): Promise<number> {
   let result: VerifyResult;
+  let quality: QualityReport | undefined;
   const line = new ProgressLine(io.progress);
+  const verifyOptions = {
+    onStep: (step: string) => line.update(step, `verify: ${step}…`),
+    runs: integer(options.runs, '--runs', 0),
+    warmup: integer(options.warmup, '--warmup', 0),
+    atol: nonNegative(options.atol, '--atol'),
+    rtol: nonNegative(options.rtol, '--rtol'),
+    seed: integer(options.seed, '--seed', 0),
+    timeoutMs: timeoutMs(options.timeout),
+  };
+  // Fidelity (a section of its own, src/runtime/quality.ts): how far the pruned model is from the original,
+  // measured while the verification holds both models in ONNX Runtime.
+  const fidelity =
+    options.fidelity || options.calib !== undefined
+      ? {
+          calibDir: options.calib,
+          image: imageFeedOptions(options),
+          seed: integer(options.seed, '--seed', 0),
+          holdout: 0,
+          timeoutMs: timeoutMs(options.timeout),
+          onStep: (step: string) => line.update(step, `${step}…`),
+        }
+      : undefined;
   try {
-    result = await verifyModels(original, pruned, {
-      onStep: (step) => line.update(step, `verify: ${step}…`),
-      runs: integer(options.runs, '--runs', 0),
-      warmup: integer(options.warmup, '--warmup', 0),
-      atol: nonNegative(options.atol, '--atol'),
-      rtol: nonNegative(options.rtol, '--rtol'),
-      seed: integer(options.seed, '--seed', 0),
-      timeoutMs: timeoutMs(options.timeout),
-    });
+    if (fidelity) {
+      const both = await verifyWithQuality(original, pruned, verifyOptions, fidelity);
+      result = both.verified;
+      if (!('report' in both.quality)) throw both.quality.error;
+      quality = both.quality.report;
+    } else result = await verifyModels(original, pruned, verifyOptions);
   } catch (error) {
     if (error instanceof OriginalDoesNotRunError)
       throw new CliError(`${error.message}, so ${pruned} cannot be verified against it.`);
@@ -55,18 +76,6 @@ export async function verifyCommand(
   } finally {
     line.clear();
   }
-  // Fidelity (a section of its own, src/runtime/quality.ts): how far the pruned model is from the original.
-  const quality =
-    options.fidelity || options.calib !== undefined
-      ? await assessQuality(original, pruned, {
-          calibDir: options.calib,
-          image: imageFeedOptions(options),
-          seed: integer(options.seed, '--seed', 0),
-          holdout: 0,
-          timeoutMs: timeoutMs(options.timeout),
-          onStep: (step) => line.update(step, `${step}…`),
-        }).finally(() => line.clear())
-      : undefined;
   const json = quality ? { ...result, quality } : result;
   if (wasReconstructed(pruned))
     io.stderr(

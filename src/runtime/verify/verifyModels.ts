@@ -40,6 +40,12 @@ export interface VerifyOptions {
   workerPath?: string;
   /** Hears what it is doing now, for a progress line ("loading both models in ONNX Runtime"…). */
   onStep?: (step: string) => void;
+  /**
+   * Work of the caller's on both models while they are loaded in `client` (after their timed runs, before
+   * they are released), such as the fidelity runs: a large original is then loaded once, not once more for
+   * it. Not called when the pruned model does not load, cannot take the original's inputs or fails to run.
+   */
+  whileLoaded?: (original: LoadedModel, pruned: LoadedModel) => Promise<void>;
 }
 
 export const VERIFY_DEFAULTS = {
@@ -157,7 +163,7 @@ export async function verifyModels(
           `running both models (${settings.warmup} warm-up, ${settings.runs} timed runs each)`,
         );
         const feeds = await session.feeds(specs, settings.seed);
-        const shapes = await session.runBoth(original, pruned, feeds, result);
+        const shapes = await session.runBoth(original, pruned, feeds, result, options.whileLoaded);
         if (shapes.pruned) {
           result.io.differences.push(...producedDifferences(shapes.original, shapes.pruned));
           if (spec) {

@@ -50,8 +50,17 @@ export class VerifySession {
     return feeds;
   }
 
-  /** One run of each (outputs kept in the worker), then the paired timing; releases both. */
-  async runBoth(original: LoadedModel, pruned: LoadedModel, feeds: Stash, result: VerifyResult) {
+  /**
+   * One run of each (outputs kept in the worker), then the paired timing and the caller's `whileLoaded`;
+   * releases both.
+   */
+  async runBoth(
+    original: LoadedModel,
+    pruned: LoadedModel,
+    feeds: Stash,
+    result: VerifyResult,
+    whileLoaded?: (original: LoadedModel, pruned: LoadedModel) => Promise<void>,
+  ) {
     const reference = await this.client.runKept(original, feeds).catch((error) => this.originalFailed(error));
     this.stashes.push(reference);
     try {
@@ -78,6 +87,7 @@ export class VerifySession {
         threads: availableParallelism(),
       };
     }
+    await whileLoaded?.(original, pruned);
     // Free both before the masked original loads: three sessions of a large model need not coexist.
     await this.client.release(original).catch(cannotVerify);
     await this.client.release(pruned).catch(cannotVerify);
