@@ -8,6 +8,7 @@ import type { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type ContainerType, ENCODERS, PAYLOAD_FIELDS } from './schema';
 import { collectTensors, forEachChild } from './walk';
 import { WritePlan } from './writePlan';
+import { toDimension } from './int64';
 
 export interface WriteOptions {
   /** Tensors written anew go to external data when at least this large and the source used external data. */
@@ -265,8 +266,13 @@ class ModelWriter {
         }
         break;
       }
-      case 'external':
       case 'empty':
+        // Only an edit's tensor is planned field by field, and every edit that copies a tensor gives it its
+        // data: a copy without it would be written with dims but no elements, a model that no runtime loads.
+        if (hasElements(tensor))
+          throw new Error(`internal: tensor '${tensor.name ?? ''}' was copied by an edit without its data`);
+        break;
+      case 'external':
         break;
     }
   }
@@ -303,4 +309,9 @@ class ModelWriter {
     ];
     plan.addBytes(ENCODERS.Tensor.encode({ external_data: entries }).finish());
   }
+}
+
+/** Whether a tensor's dims say it holds at least one element (a scalar holds one). */
+function hasElements(tensor: onnx.TensorProto.$Properties): boolean {
+  return (tensor.dims ?? []).every((d) => toDimension(d, tensor.name) > 0);
 }

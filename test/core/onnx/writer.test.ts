@@ -121,6 +121,25 @@ describe('writer', () => {
     reread.close();
   });
 
+  test('a tensor an edit copied without giving it data is refused, not written without its elements', () => {
+    const path = save('nodata.onnx', encodeModel(addBiasModel()));
+    const model = openModel(path);
+    const out = join(dir, 'nodata-out.onnx');
+    const graph = model.proto.graph!;
+    const withInitializer = (t: onnx.TensorProto.$Properties) =>
+      withChanges(model.proto, { graph: withChanges(graph, { initializer: [t] }) });
+    // Its stored bytes stay on disk: the copy has the dims and nothing else.
+    const copy = withChanges(graph.initializer![0], { name: 'bias' });
+    assert.throws(
+      () => writeModel(model, withInitializer(copy), out),
+      /'bias' was copied by an edit without its data/,
+    );
+    assert.equal(existsSync(out), false);
+    // An edit's tensor of no elements has no data to lose.
+    writeModel(model, withInitializer(withChanges(copy, { dims: [Long.fromNumber(0)] })), out);
+    model.close();
+  });
+
   test('an unchanged message moved to another field is encoded under that field, not copied with its old tag', () => {
     // The initializer, read from GraphProto field 5, also held by an attribute's `tensors` (field 10): copied
     // from its tag on, it would be the attribute's field 5, `t`.
