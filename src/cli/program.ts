@@ -3,7 +3,8 @@ import { OrtRuntimeError } from '../runtime/ortErrors';
 import { Command, CommanderError, Option } from 'commander';
 import { OnnxError } from '../core/onnx/errors';
 import { MASK_METADATA_KEY } from '../core/prune/maskSpec';
-import { analyzeCommand } from './commands/analyze';
+import { type AnalyzeOptions, analyzeCommand } from './commands/analyze';
+import { FINDINGS_PER_CODE, GROUP_ROWS } from '../core/analyze/formatText';
 import { inspectCommand } from './commands/inspect';
 import { type VerifyCommandOptions, verifyCommand } from './commands/verify';
 import { ORT_TIMEOUT_SECONDS } from '../protocol/runtime';
@@ -75,7 +76,11 @@ export async function runCli(argv: string[], output: CliOutput = processIO): Pro
     .addOption(
       new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'),
     )
-    .action((model: string, options: { format?: string; plan?: string }) => {
+    .option(
+      '--all',
+      `text: list every group and finding (otherwise the first ${GROUP_ROWS} groups and ${FINDINGS_PER_CODE} findings of each code)`,
+    )
+    .action((model: string, options: AnalyzeOptions) => {
       exitCode = analyzeCommand(model, options, io);
     });
 

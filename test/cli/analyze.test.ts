@@ -6,6 +6,7 @@ import AjvDraft04 from 'ajv-draft-04';
 import { cli } from '../support/cli';
 import { tempDir } from '../support/tempDir';
 import { buildFixture } from '../builder/fixtures';
+import { buildModel, conv3 } from '../builder/fixture-kit';
 import { writeBuilt } from '../builder/model-builder';
 
 const SAMPLE = resolve('media/sample/edsr-x4.onnx');
@@ -108,6 +109,24 @@ describe('onnx-pruner analyze', () => {
     const pl002 = results.find((r: { ruleId: string }) => r.ruleId === 'PL002');
     assert.equal(pl002.locations[0].physicalLocation.artifactLocation.uri, plan);
     assert.equal(pl002.locations[0].physicalLocation.region.startLine, 1);
+  });
+
+  test('the text form of a large model sums up the groups past the first hundred; --all lists them', async () => {
+    const built = buildModel([1, 2, 4, 4], (b, x) => {
+      let y = x;
+      for (let i = 0; i < 105; i++) y = b.relu(conv3(b, y, 2, `/c${i}/Conv`));
+      return y;
+    });
+    const path = writeBuilt(dir, 'long.onnx', built);
+    const cut = await cli('analyze', path);
+    assert.equal(cut.code, 0, cut.stderr);
+    assert.match(cut.stdout, /^Groups: 105 /m);
+    assert.match(cut.stdout, /^ {2}G100 /m);
+    assert.doesNotMatch(cut.stdout, /^ {2}G101 /m);
+    assert.match(cut.stdout, /^ {2}… and 5 more groups \(1 of them locked\): --all lists every group/m);
+    const all = await cli('analyze', path, '--all');
+    assert.match(all.stdout, /^ {2}G105 /m);
+    assert.doesNotMatch(all.stdout, /more groups/);
   });
 
   test('a model with nothing to prune says so', async () => {

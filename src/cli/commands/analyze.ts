@@ -26,6 +26,8 @@ function readPlan(path: string): string {
 export interface AnalyzeOptions {
   format?: string;
   plan?: string;
+  /** The text form lists every group and finding (it sums up the rest of a large model's). */
+  all?: boolean;
 }
 
 /** `onnx-pruner analyze`: groups and findings; exit 1 when a finding is an error. */
@@ -54,6 +56,6 @@ export function analyzeCommand(path: string, options: AnalyzeOptions, io: CliIO)
   });
   if (format === 'json') io.json(report);
   else if (format === 'sarif') io.json(toSarif(report, relative(process.cwd(), path) || path, version));
-  else io.stdout(`${formatAnalysis(report)}\n`);
+  else io.stdout(`${formatAnalysis(report, { all: options.all })}\n`);
   return report.diagnostics.some((d) => d.severity === 'error') ? EXIT.findings : EXIT.ok;
 }

@@ -1,8 +1,25 @@
 import { oneLine } from '../text';
+import type { DiagnosticCode, Severity } from './codes';
 import type { AnalysisReport, ChannelGroup } from './types';
 
-/** `analyze` as people read it: a table of groups, then the findings. */
-export function formatAnalysis(report: AnalysisReport): string {
+export interface TextOptions {
+  /** Every group and every finding, however many there are. */
+  all?: boolean;
+}
+
+/**
+ * Groups the table lists before it sums up the rest in one line: a 50,000-node graph has ten thousand groups,
+ * which no one reads in a terminal (the editor and `--format json` have them all).
+ */
+export const GROUP_ROWS = 100;
+/** Findings of one code listed before the rest of that code are counted (48 alike say no more than 10). */
+export const FINDINGS_PER_CODE = 10;
+
+/**
+ * `analyze` as people read it: a table of groups, then the findings. Unless `all`, a large model's table is
+ * cut after GROUP_ROWS groups and each code's findings after FINDINGS_PER_CODE, with what was left out counted.
+ */
+export function formatAnalysis(report: AnalysisReport, options: TextOptions = {}): string {
   const lines: string[] = [];
   const m = report.model;
   const opsets = Object.entries(m.opsets)
@@ -15,19 +32,44 @@ export function formatAnalysis(report: AnalysisReport): string {
   );
   if (report.groups.length === 0)
     lines.push('  none: no Conv, ConvTranspose, Gemm or MatMul with a weight, so nothing to prune');
-  else lines.push(...table(report.groups));
-  const counts = (['error', 'warning', 'info'] as const)
+  else {
+    const listed = options.all ? report.groups : report.groups.slice(0, GROUP_ROWS);
+    lines.push(...table(listed));
+    const rest = report.groups.slice(listed.length);
+    if (rest.length > 0) {
+      const locked = rest.filter((g) => !g.prunable).length;
+      lines.push(
+        `  … and ${rest.length} more groups (${locked} of them locked): --all lists every group, --format json gives them to tools`,
+      );
+    }
+  }
+  const totals = (['error', 'warning', 'info'] as const)
     .map((s) => [s, report.diagnostics.filter((d) => d.severity === s).length] as const)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}${n === 1 ? '' : 's'}`);
-  lines.push('', `Findings: ${counts.join(', ') || 'none'}`);
+  lines.push('', `Findings: ${totals.join(', ') || 'none'}`);
+  const met = new Map<DiagnosticCode, number>(); // findings met so far, by code
+  const unlisted = new Map<DiagnosticCode, { severity: Severity; count: number }>();
   for (const d of report.diagnostics) {
+    const count = (met.get(d.code) ?? 0) + 1;
+    met.set(d.code, count);
+    if (!options.all && count > FINDINGS_PER_CODE) {
+      // A code's severity is the code's own (CODES), the same for all of them.
+      unlisted.set(d.code, { severity: d.severity, count: count - FINDINGS_PER_CODE });
+      continue;
+    }
     const where =
       d.file && d.range ? `${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ` : '';
     lines.push(
       `  ${d.severity.padEnd(7)} ${d.code}  ${d.group ? `${d.group.padEnd(4)} ` : ''}${where}${d.message}`,
     );
     for (const fix of d.fixes) lines.push(`          fix: ${fix.title} (${fix.kind})`);
+  }
+  if (unlisted.size > 0) {
+    const counts = [...unlisted].map(
+      ([code, u]) => `${u.count} more ${code} ${u.severity}${u.count === 1 ? '' : 's'}`,
+    );
+    lines.push(`  … and ${counts.join(', ')} (--all lists every finding)`);
   }
   return lines.map(oneLine).join('\n'); // a line each: a name cannot add one
 }
