@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { buildFixture } from '../builder/fixtures';
+import { buildModel, conv3 } from '../builder/fixture-kit';
 import { writeBuilt } from '../builder/model-builder';
 import { runModel } from '../builder/runtime';
 import { applyEdits } from '../../src/core/plan';
@@ -158,6 +159,35 @@ describe('prune edge cases', () => {
     assert.equal(run.code, 0);
     assert.match(run.stdout, /Nothing removed: every group is locked, excluded or too small/);
     assert.ok(readFileSync(out).equals(readFileSync(path)));
+  });
+
+  test('the groups past the first hundred are summed up in one line; the report lists them all', async () => {
+    const built = buildModel([1, 2, 4, 4], (b, x) => {
+      let y = x;
+      for (let i = 0; i < 105; i++) y = b.relu(conv3(b, y, 4, `/c${i}/Conv`));
+      return y;
+    });
+    const path = writeBuilt(join(dir, 'long'), 'model.onnx', built);
+    const report = join(dir, 'long', 'report.json');
+    const run = await cli(
+      'prune',
+      path,
+      '-o',
+      join(dir, 'long', 'out.onnx'),
+      '--ratio',
+      '0.5',
+      '--report',
+      report,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^ {2}G100 .* 4 → 2 /m);
+    assert.doesNotMatch(run.stdout, /^ {2}G101 /m);
+    // G101–G104 lose 2 of 4 channels each; G105 reaches the output and is kept.
+    assert.match(
+      run.stdout,
+      /^ {2}… and 5 more groups: 4 pruned \(8 channels of the first roots removed\), 1 kept/m,
+    );
+    assert.equal(JSON.parse(readFileSync(report, 'utf8')).groups.length, 105);
   });
 
   test('an external-data model stays an external-data model through pruning', async () => {

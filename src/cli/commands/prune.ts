@@ -17,6 +17,7 @@ import { describeLatencyTable, withLatencyTable } from '../../runtime/latencyLoo
 import { describeSlowerLayers } from '../../runtime/slowerLayers';
 import { pruneFile, type PruneOutcome, type PruneProgress } from '../../core/prune/prune';
 import { describeAlignment } from '../../core/prune/align';
+import { GROUP_ROWS } from '../../core/analyze/formatText';
 import type { PruneSettings } from '../../core/prune/select';
 import { parsePlan, planDiagnostics } from '../../core/plan';
 import { formatVerify, sentence } from '../../runtime/verify/formatVerify';
@@ -301,7 +302,9 @@ async function verifyWithProgress(
 
 function formatOutcome(outcome: PruneOutcome): string {
   const lines = [`${outcome.input} → ${outcome.output}`, ''];
-  const rows = outcome.groups.map((g) => [
+  // A large model's thousands of groups are summed up past the first ones, as analyze does; the report has all.
+  const listed = outcome.groups.slice(0, GROUP_ROWS);
+  const rows = listed.map((g) => [
     g.group,
     g.roots.length > 1 ? `${g.roots[0]} (+${g.roots.length - 1})` : g.roots[0],
     `${g.channels} → ${g.keptChannels}`,
@@ -312,6 +315,14 @@ function formatOutcome(outcome: PruneOutcome): string {
     lines.push(
       `  ${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2].padStart(widths[2])}  ${r[3]}`,
     );
+  const rest = outcome.groups.slice(listed.length);
+  if (rest.length > 0) {
+    const pruned = rest.filter((g) => g.keptChannels < g.channels);
+    const channels = pruned.reduce((n, g) => n + g.channels - g.keptChannels, 0);
+    lines.push(
+      `  … and ${rest.length} more groups: ${pruned.length} pruned (${channels} channels of the first roots removed), ${rest.length - pruned.length} kept (--report FILE lists every group)`,
+    );
+  }
   lines.push(
     '',
     outcome.removedChannels === 0
