@@ -169,6 +169,7 @@ describe('prune edge cases', () => {
     });
     const path = writeBuilt(join(dir, 'long'), 'model.onnx', built);
     const report = join(dir, 'long', 'report.json');
+    const markdown = join(dir, 'long', 'report.md');
     const run = await cli(
       'prune',
       path,
@@ -178,6 +179,8 @@ describe('prune edge cases', () => {
       '0.5',
       '--report',
       report,
+      '--report-md',
+      markdown,
     );
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^ {2}G100 .* 4 → 2 /m);
@@ -187,7 +190,34 @@ describe('prune edge cases', () => {
       run.stdout,
       /^ {2}… and 5 more groups: 4 pruned \(8 channels of the first roots removed\), 1 kept/m,
     );
-    assert.equal(JSON.parse(readFileSync(report, 'utf8')).groups.length, 105);
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    assert.equal(json.groups.length, 105);
+    // Every pruned group has its own removed slices (the weight and bias of its conv, the next conv's input).
+    for (const g of json.groups.slice(0, 104)) assert.equal(g.removed.length, 3, g.group);
+    const md = readFileSync(markdown, 'utf8');
+    assert.match(md, /^\| G100 \|/m);
+    assert.doesNotMatch(md, /^\| G101 \|/m);
+    assert.match(md, /^… and 5 more groups: 4 pruned \(8 channels of the first roots removed\), 1 kept\.$/m);
+  });
+
+  test("the Markdown report names a group's first five roots and counts the others", async () => {
+    // Eight convs summed into one residual stream: one group of eight roots.
+    const built = buildModel([1, 2, 4, 4], (b, x) => {
+      let y = conv3(b, x, 4, '/r0/Conv');
+      for (let i = 1; i < 8; i++) y = b.add(y, conv3(b, b.relu(y), 4, `/r${i}/Conv`));
+      return b.relu(conv3(b, y, 2, '/head/Conv'));
+    });
+    const path = writeBuilt(join(dir, 'residual'), 'model.onnx', built);
+    const markdown = join(dir, 'residual', 'report.md');
+    const out = join(dir, 'residual', 'out.onnx');
+    const run = await cli('prune', path, '-o', out, '--ratio', '0.5', '--report-md', markdown);
+    assert.equal(run.code, 0, run.stderr);
+    const row = readFileSync(markdown, 'utf8')
+      .split('\n')
+      .find((l) => l.includes('`/r0/Conv`'));
+    assert.ok(row, 'no row for the residual group');
+    assert.match(row, /`\/r4\/Conv`, \+3 more \|/);
+    assert.doesNotMatch(row, /\/r5\/Conv/);
   });
 
   test('an external-data model stays an external-data model through pruning', async () => {

@@ -31,7 +31,7 @@ import type { CliIO } from '../io';
 import { ProgressLine, pruneProgressText } from '../progress';
 import { writeText } from '../writeText';
 import { planModelNote } from './planNote';
-import { pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
+import { describeRest, pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
 
 /**
  * The `activation` criterion's statistics, or the `greedy` criterion's scores: the model run in ONNX Runtime
@@ -316,13 +316,7 @@ function formatOutcome(outcome: PruneOutcome): string {
       `  ${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2].padStart(widths[2])}  ${r[3]}`,
     );
   const rest = outcome.groups.slice(listed.length);
-  if (rest.length > 0) {
-    const pruned = rest.filter((g) => g.keptChannels < g.channels);
-    const channels = pruned.reduce((n, g) => n + g.channels - g.keptChannels, 0);
-    lines.push(
-      `  … and ${rest.length} more groups: ${pruned.length} pruned (${channels} channels of the first roots removed), ${rest.length - pruned.length} kept (--report FILE lists every group)`,
-    );
-  }
+  if (rest.length > 0) lines.push(`  … and ${describeRest(rest)} (--report FILE lists every group)`);
   lines.push(
     '',
     outcome.removedChannels === 0
