@@ -30,6 +30,9 @@ function describeRoot(root: RootLayer): string {
   return `${root.op}, ${root.channels} output channels${unit}, group ${root.group}${root.locked ? ' (locked)' : ''}`;
 }
 
+/** Other roots of its group a layer's hover names before it counts the rest. */
+const HOVER_ROOTS = 10;
+
 /** Layer names to complete at `offset` when it is on a key of `layers` (empty elsewhere). */
 export function completeLayers(
   text: string,
@@ -92,13 +95,13 @@ export function hoverLayer(
   if (!root) return { markdown: `**${escapeMarkdown(name)}** is not a prunable layer of this model.`, range };
   const group = groups.find((g) => g.id === root.group);
   const lines = [`**${escapeMarkdown(name)}** · ${escapeMarkdown(describeRoot(root))}`];
-  if (group && group.roots.length > 1)
-    lines.push(
-      `Pruned together with ${group.roots
-        .filter((r) => r !== name)
-        .map((r) => markdownCode(r))
-        .join(', ')}.`,
-    );
+  if (group && group.roots.length > 1) {
+    // A residual stream's group has thousands of roots: a hover names a few and counts the rest.
+    const others = group.roots.filter((r) => r !== name);
+    const named = others.slice(0, HOVER_ROOTS).map((r) => markdownCode(r));
+    if (others.length > HOVER_ROOTS) named.push(`${others.length - HOVER_ROOTS} more`);
+    lines.push(`Pruned together with ${named.join(', ')}.`);
+  }
   for (const shuffle of group?.pixelShuffle ?? []) {
     const mode = shuffle.mode ? ` ${shuffle.mode}` : '';
     lines.push(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { completeLayers, hoverLayer } from '../../../src/core/plan';
 import { analyzeBytes } from '../../support/analysis';
+import { buildModel, conv3 } from '../../builder/fixture-kit';
 
 // The bundled sample: 8 groups, G6 and G7 feed DepthToSpace CRD r = 2, G8 is locked by the graph output.
 const analysis = analyzeBytes(readFileSync(join(process.cwd(), 'media/sample/edsr-x4.onnx')));
@@ -61,5 +62,19 @@ describe('layer hover in plans', () => {
     const unknown = hoverLayer(text, text.indexOf('nope') + 1, roots, analysis.report.groups)!;
     assert.match(unknown.markdown, /is not a prunable layer of this model/);
     assert.equal(hoverLayer(text, text.indexOf('m.onnx'), roots, analysis.report.groups), undefined);
+  });
+
+  test("a layer of a residual stream names ten of the group's other roots and counts the rest", () => {
+    // Fourteen convs summed into one stream: one group of fourteen roots.
+    const built = buildModel([1, 2, 4, 4], (b, x) => {
+      let y = conv3(b, x, 4, '/r0/Conv');
+      for (let i = 1; i < 14; i++) y = b.add(y, conv3(b, b.relu(y), 4, `/r${i}/Conv`));
+      return b.relu(conv3(b, y, 2, '/head/Conv'));
+    });
+    const residual = analyzeBytes(built.bytes);
+    const text = '{ "model": "m.onnx", "layers": { "/r0/Conv": {} } }';
+    const hover = hoverLayer(text, text.indexOf('/r0') + 1, residual.roots, residual.report.groups)!;
+    assert.match(hover.markdown, /Pruned together with `\/r1\/Conv`, .*`\/r10\/Conv`, 3 more\./);
+    assert.doesNotMatch(hover.markdown, /\/r11\/Conv/);
   });
 });
