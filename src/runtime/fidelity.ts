@@ -27,9 +27,9 @@ export interface FidelityMeasure {
  * Runs the original and every candidate on each split's inputs in ONNX Runtime (the client's child process)
  * and compares every output of each candidate with the original's (src/core/metrics/fidelity.ts). The
  * original is loaded once (or given loaded) and stays loaded while each candidate, loaded once (or given
- * loaded), runs every split: loading a large model again for each split was most of a verified prune's fidelity time. The
- * original's outputs are worked out again for each candidate, one split at a time, rather than kept for all
- * of them (a run costs far less than a load, and outputs can be large images).
+ * loaded), runs every split: loading a large model again for each split was most of a verified prune's
+ * fidelity time. The original's outputs are worked out again for each candidate, one split at a time, rather
+ * than kept for all of them (a run costs far less than a load, and outputs can be large images).
  */
 export async function measureFidelity(
   client: OrtClient,

@@ -33,7 +33,7 @@ const ROOTS_SHOWN = 5;
 export function describeRest(rest: readonly GroupSelection[]): string {
   const pruned = rest.filter((g) => g.keptChannels < g.channels);
   const channels = pruned.reduce((n, g) => n + g.channels - g.keptChannels, 0);
-  return `${rest.length} more groups: ${pruned.length} pruned (${channels} channels of the first roots removed), ${rest.length - pruned.length} kept`;
+  return `${rest.length} more group${rest.length === 1 ? '' : 's'}: ${pruned.length} pruned (${channels} channels of the first roots removed), ${rest.length - pruned.length} kept`;
 }
 
 /** `prune --report-md`: the same as a Markdown page a person can read. */

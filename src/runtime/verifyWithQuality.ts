@@ -11,8 +11,8 @@ import { type VerifyOptions, verifyModels } from './verify/verifyModels';
  * fidelity loads the models itself, as it would alone.
  *
  * A verification that fails throws, as verifyModels does, unless fidelity failed first: then fidelity's error
- * is thrown (a worker it crashed is what the verification would report). A fidelity failure after a
- * verification that ended is returned beside the verification's result, which the user still wants to see.
+ * is thrown (a worker it crashed is what the verification would report). Otherwise a fidelity failure is
+ * returned beside the verification's result, which the user still wants to see.
  */
 export async function verifyWithQuality(
   original: string,

@@ -302,7 +302,8 @@ async function verifyWithProgress(
 
 function formatOutcome(outcome: PruneOutcome): string {
   const lines = [`${outcome.input} → ${outcome.output}`, ''];
-  // A large model's thousands of groups are summed up past the first ones, as analyze does; the report has all.
+  // A large model's thousands of groups are summed up past the first ones, as analyze does (the report
+  // has them all).
   const listed = outcome.groups.slice(0, GROUP_ROWS);
   const rows = listed.map((g) => [
     g.group,

@@ -39,7 +39,7 @@ export function formatAnalysis(report: AnalysisReport, options: TextOptions = {}
     if (rest.length > 0) {
       const locked = rest.filter((g) => !g.prunable).length;
       lines.push(
-        `  … and ${rest.length} more groups (${locked} of them locked): --all lists every group, --format json gives them to tools`,
+        `  … and ${rest.length} more group${rest.length === 1 ? '' : 's'} (${locked} of them locked): --all lists every group, --format json gives them to tools`,
       );
     }
   }
