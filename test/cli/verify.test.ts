@@ -123,7 +123,8 @@ describe('onnx-pruner verify: the exactness check', () => {
     assert.match(text.stdout, /MACs\s+126,208\s+104,192\s+0\.826 \(1\.21× fewer\)/);
     assert.match(
       text.stdout,
-      /ORT latency, median\s+\d+\.\d+ ms\s+\d+\.\d+ ms\s+\d\.\d{3}.* over 2 paired CPU runs \(middle half \d\.\d{3}–\d\.\d{3}, 0 warm-up, \d+ threads\)/,
+      // Any ratio: two runs without warm-up on a loaded machine can be 20 times apart (a run here printed 23.033).
+      /ORT latency, median\s+\d+\.\d+ ms\s+\d+\.\d+ ms\s+\d+\.\d{3}.* over 2 paired CPU runs \(middle half \d+\.\d{3}–\d+\.\d{3}, 0 warm-up, \d+ threads\)/,
     );
     assert.match(text.stdout, /Inputs\/outputs: same names, element types and shapes/);
     assert.match(
