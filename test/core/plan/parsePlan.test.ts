@@ -346,6 +346,35 @@ describe('PL009: a key given twice', () => {
     assert.equal(fixed, plan(['"/fc/Gemm": { "prune": 1 }', '"/head/Conv": { "prune": 4 }']));
   });
 
+  test('a layer listed three times: the first two are flagged, each naming the next, and the last wins', () => {
+    const text = plan([
+      '"/head/Conv": { "prune": 8 }',
+      '"/fc/Gemm": { "prune": 1 }',
+      '"/head/Conv": { "prune": 4 }',
+      '"/head/Conv": { "prune": 2 }',
+    ]);
+    const doc = parsePlan(text);
+    const found = doc.diagnostics.filter((d) => d.code === 'PL009');
+    assert.deepEqual(
+      found.map((d) => [d.range!.start.line, /listed again on line (\d+)/.exec(d.message)![1]]),
+      [
+        [3, '6'],
+        [5, '7'],
+      ],
+    );
+    assert.deepEqual(doc.plan!.layers!['/head/Conv'], { prune: 2 });
+    assert.deepEqual(
+      doc.layers.map((e) => [e.name, e.shadowed]),
+      [
+        ['/head/Conv', true],
+        ['/fc/Gemm', false],
+        ['/head/Conv', true],
+        ['/head/Conv', false],
+      ],
+    );
+    assert.equal(slice(text, doc.positions.layers.get('/head/Conv')!.value), '{ "prune": 2 }');
+  });
+
   test('a top-level key given twice (inline): the earlier one goes', () => {
     const text = '{"model":"m.onnx","ratio":0.1,"ratio":0.2}';
     const d = only(parsePlan(text).diagnostics, 'PL009');
