@@ -233,6 +233,28 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
   }
 }
 
+/** Fidelity's settings in `prune`, its steps on the progress line. */
+function qualitySettings(
+  options: PruneCliOptions,
+  seed: number,
+  line: ProgressLine,
+  timeout: number | undefined,
+) {
+  return {
+    calibDir: options.calib,
+    image: imageFeedOptions(options),
+    seed,
+    holdout: holdout(options),
+    timeoutMs: timeout,
+    onStep: (step: string) => line.update(step, `${step}…`),
+  };
+}
+
+/** The verification's settings in `prune --verify`, its steps on the progress line. */
+function verifySettings(line: ProgressLine, timeout: number | undefined) {
+  return { runs: 20, timeoutMs: timeout, onStep: (step: string) => line.update(step, `verify: ${step}…`) };
+}
+
 async function qualityWithProgress(
   model: string,
   options: PruneCliOptions,
@@ -244,13 +266,8 @@ async function qualityWithProgress(
 ): Promise<QualityReport> {
   try {
     return await assessQuality(model, options.output, {
-      calibDir: options.calib,
-      image: imageFeedOptions(options),
-      seed,
-      holdout: holdout(options),
+      ...qualitySettings(options, seed, line, timeout),
       reconstruct: options.reconstruct ? { plain, slices: outcome.slices } : undefined,
-      timeoutMs: timeout,
-      onStep: (step) => line.update(step, `${step}…`),
     });
   } finally {
     line.clear();
@@ -268,15 +285,8 @@ async function verifyWithQualityProgress(
     return await verifyWithQuality(
       model,
       options.output,
-      { runs: 20, timeoutMs: timeout, onStep: (step) => line.update(step, `verify: ${step}…`) },
-      {
-        calibDir: options.calib,
-        image: imageFeedOptions(options),
-        seed,
-        holdout: holdout(options),
-        timeoutMs: timeout,
-        onStep: (step) => line.update(step, `${step}…`),
-      },
+      verifySettings(line, timeout),
+      qualitySettings(options, seed, line, timeout),
     );
   } finally {
     line.clear();
@@ -290,11 +300,7 @@ async function verifyWithProgress(
   timeout: number | undefined,
 ) {
   try {
-    return await verifyModels(model, pruned, {
-      runs: 20,
-      timeoutMs: timeout,
-      onStep: (step) => line.update(step, `verify: ${step}…`),
-    });
+    return await verifyModels(model, pruned, verifySettings(line, timeout));
   } finally {
     line.clear();
   }

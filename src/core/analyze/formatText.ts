@@ -1,5 +1,5 @@
 import { oneLine } from '../text';
-import type { DiagnosticCode, Severity } from './codes';
+import { CODES, type DiagnosticCode } from './codes';
 import type { AnalysisReport, ChannelGroup } from './types';
 
 export interface TextOptions {
@@ -49,15 +49,10 @@ export function formatAnalysis(report: AnalysisReport, options: TextOptions = {}
     .map(([s, n]) => `${n} ${s}${n === 1 ? '' : 's'}`);
   lines.push('', `Findings: ${totals.join(', ') || 'none'}`);
   const met = new Map<DiagnosticCode, number>(); // findings met so far, by code
-  const unlisted = new Map<DiagnosticCode, { severity: Severity; count: number }>();
   for (const d of report.diagnostics) {
     const count = (met.get(d.code) ?? 0) + 1;
     met.set(d.code, count);
-    if (!options.all && count > FINDINGS_PER_CODE) {
-      // A code's severity is the code's own (CODES), the same for all of them.
-      unlisted.set(d.code, { severity: d.severity, count: count - FINDINGS_PER_CODE });
-      continue;
-    }
+    if (!options.all && count > FINDINGS_PER_CODE) continue;
     const where =
       d.file && d.range ? `${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ` : '';
     lines.push(
@@ -65,12 +60,15 @@ export function formatAnalysis(report: AnalysisReport, options: TextOptions = {}
     );
     for (const fix of d.fixes) lines.push(`          fix: ${fix.title} (${fix.kind})`);
   }
-  if (unlisted.size > 0) {
-    const counts = [...unlisted].map(
-      ([code, u]) => `${u.count} more ${code} ${u.severity}${u.count === 1 ? '' : 's'}`,
-    );
-    lines.push(`  … and ${counts.join(', ')} (--all lists every finding)`);
-  }
+  const unlisted = options.all
+    ? []
+    : [...met]
+        .filter(([, count]) => count > FINDINGS_PER_CODE)
+        .map(([code, count]) => {
+          const n = count - FINDINGS_PER_CODE;
+          return `${n} more ${code} ${CODES[code].severity}${n === 1 ? '' : 's'}`;
+        });
+  if (unlisted.length > 0) lines.push(`  … and ${unlisted.join(', ')} (--all lists every finding)`);
   return lines.map(oneLine).join('\n'); // a line each: a name cannot add one
 }
 
