@@ -154,8 +154,11 @@ export class NormCache {
   private scratch = new Uint8Array(0);
   floats = new Float32Array(0);
 
-  /** `onRead` hears of each tensor's stored bytes once its norms are worked out (for a progress line). */
-  constructor(private readonly onRead?: (bytes: number) => void) {}
+  /**
+   * `onRead` hears of each tensor's stored bytes once its norms are worked out (for a progress line); a cache
+   * that outlives one prune (PrunableModel) is given each prune's own.
+   */
+  constructor(public onRead?: (bytes: number) => void) {}
 
   /** The norms of the tensor `at` was last asked about (or `reserve` made room for). */
   get values(): Float64Array {

@@ -5,7 +5,7 @@ import { type PendingHash, type StartHash, hashWhenAsked } from '../onnx/hash';
 import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
 import { writeModel } from '../onnx/writer';
-import { computeMetrics, computeTotals } from '../metrics/metrics';
+import { computeMetrics, computeTotals, type ModelTotals } from '../metrics/metrics';
 import { applyRemoval, type RemovedSlice } from './apply';
 import type { MaskSpec } from './maskSpec';
 import { type GroupSelection, type PruneSettings, SelectionContext, selectUnits } from './select';
@@ -78,61 +78,98 @@ function selectForMacs(
   return { ...best, ratio: hi };
 }
 
-/** The units a prune with these settings removes: by ratio and plan, or by bisection to a MACs target. */
+/**
+ * The units a prune with these settings removes: by ratio and plan, or by bisection to a MACs target. `scoring`:
+ * a context whose scores earlier selections of this analysis worked out, or what hears of the weight bytes read.
+ */
 export function chooseUnits(
   analysis: Analysis,
   file: ModelFile,
   settings: PruneSettings,
-  onRead?: (bytes: number) => void,
+  scoring?: SelectionContext | ((bytes: number) => void),
 ): { removed: Set<number>; groups: GroupSelection[]; ratio: number } {
-  const context = new SelectionContext(analysis, file, onRead);
+  const context =
+    scoring instanceof SelectionContext ? scoring : new SelectionContext(analysis, file, scoring);
   return settings.targetMacs === undefined
     ? { ...selectUnits(analysis, file, settings, context), ratio: settings.ratio }
     : selectForMacs(analysis, context, settings, settings.targetMacs);
 }
 
+export interface PruneOptions {
+  signal?: AbortSignal;
+  onProgress?: PruneProgress;
+}
+
+export interface OpenForPruningOptions {
+  /** Refuses the model after its analysis (throws), before any weight is read. */
+  check?: (analysis: Analysis) => void;
+  /** Whether the mask spec names the original's SHA-256 (verify checks it names this very file). */
+  hashOriginal?: boolean;
+  /** How the original is hashed: when asked for on this thread unless a shell hashes on another. */
+  startHash?: StartHash;
+}
+
 /**
- * Prunes a model file into another: analyse, choose the units to remove, slice every member, write with the
- * streaming writer (atomic). The pruned model records the mask spec the correctness oracle needs.
+ * A model opened and analysed once, to be pruned any number of times with different settings: sensitivity
+ * prunes every group alone at several ratios, and opening and analysing a large graph costs more than the
+ * prune of one group. The prunes share importance scores (each weight's norms are worked out once). Each
+ * prune is what pruneFile makes of the same settings, byte for byte. `close` when done.
  */
-export function pruneFile(
-  input: string,
-  output: string,
-  settings: PruneSettings,
-  options: {
-    signal?: AbortSignal;
-    check?: (analysis: Analysis) => void;
-    hashOriginal?: boolean;
-    /** How the original is hashed: when asked for on this thread unless a shell hashes on another. */
-    startHash?: StartHash;
-    onProgress?: PruneProgress;
-  } = {},
-): PruneOutcome {
-  const progress = options.onProgress;
-  progress?.('analyse', 0, 1);
-  // Pruning reads every weight (importance), most of them again (slicing) and copies every unchanged
-  // message, mostly in file order. A small model is read once, whole, when it is opened: its tens of
-  // thousands of messages are then views, not copies. A larger one is read through one reused window (below):
-  // a whole copy's fresh pages cost more than the reads, and count in full towards the peak memory.
-  const file = openModel(input, { preload: PRELOAD_LIMIT });
-  let originalHash: PendingHash | undefined;
-  try {
-    const analysis = analyzeModel(new ModelView(file));
-    options.check?.(analysis);
-    // The original's hash goes into the mask spec (verify checks it names this very file). A shell's
-    // `startHash` may hash a large file on another thread, through its descriptor, while this one prunes (a
-    // file read whole at open has no descriptor left: it is hashed from memory).
-    if (options.hashOriginal) originalHash = (options.startHash ?? hashWhenAsked)(file.source);
-    file.readThroughWindow();
+export class PrunableModel {
+  private readonly context: SelectionContext;
+  private totals: ModelTotals | undefined;
+
+  private constructor(
+    readonly input: string,
+    readonly file: ModelFile,
+    readonly analysis: Analysis,
+    private readonly originalHash: PendingHash | undefined,
+  ) {
+    this.context = new SelectionContext(analysis, file);
+  }
+
+  static open(input: string, options: OpenForPruningOptions = {}): PrunableModel {
+    // Pruning reads every weight (importance), most of them again (slicing) and copies every unchanged
+    // message, mostly in file order. A small model is read once, whole, when it is opened: its tens of
+    // thousands of messages are then views, not copies. A larger one is read through one reused window
+    // (below): a whole copy's fresh pages cost more than the reads, and count in full towards the peak memory.
+    const file = openModel(input, { preload: PRELOAD_LIMIT });
+    let originalHash: PendingHash | undefined;
+    try {
+      const analysis = analyzeModel(new ModelView(file));
+      options.check?.(analysis);
+      // A shell's `startHash` may hash a large file on another thread, through its descriptor, while this one
+      // prunes (a file read whole at open has no descriptor left: it is hashed from memory).
+      if (options.hashOriginal) originalHash = (options.startHash ?? hashWhenAsked)(file.source);
+      file.readThroughWindow();
+      return new PrunableModel(input, file, analysis, originalHash);
+    } catch (error) {
+      originalHash?.stop();
+      file.close();
+      throw error;
+    }
+  }
+
+  /** Prunes into `output` (atomically): choose the units, slice every member, write, count what is left. */
+  prune(output: string, settings: PruneSettings, options: PruneOptions = {}): PruneOutcome {
+    const { analysis, file, input } = this;
+    const progress = options.onProgress;
     let weightBytes = 0;
     let scored = 0;
     if (progress) analysis.state.graph.forEachInitializer((t) => (weightBytes += file.storedBytes(t)));
-    const onRead = progress && ((bytes: number) => progress('score', (scored += bytes), weightBytes));
-    const { removed, groups, ratio } = chooseUnits(analysis, file, settings, onRead);
+    this.context.norms.onRead =
+      progress && ((bytes: number) => progress('score', (scored += bytes), weightBytes));
+    let chosen: ReturnType<typeof chooseUnits>;
+    try {
+      chosen = chooseUnits(analysis, file, settings, this.context);
+    } finally {
+      this.context.norms.onRead = undefined;
+    }
+    const { removed, groups, ratio } = chosen;
     // Nothing to remove (ratio 0, everything excluded or locked): the model is re-saved as it was.
     const applied =
       removed.size > 0
-        ? applyRemoval(analysis, file, removed, originalHash?.value() ?? '')
+        ? applyRemoval(analysis, file, removed, this.originalHash?.value() ?? '')
         : { proto: file.proto, mask: { original: '', zero: [] }, slices: [], tensors: 0, nodes: 0 };
     const written = writeModel(file, applied.proto, output, {
       signal: options.signal,
@@ -140,7 +177,9 @@ export function pruneFile(
     });
     // The model just written, as the writer had it: its unchanged parts are the original's, its sliced
     // tensors have their new dims (reading the file back would decode all of it a second time).
-    const before = computeTotals(analysis.state.graph.model, { facts: analysis.state.facts });
+    const before = (this.totals ??= computeTotals(analysis.state.graph.model, {
+      facts: analysis.state.facts,
+    }));
     const after = computeTotals(new ModelView(file.withProto(applied.proto)));
     return {
       input,
@@ -169,8 +208,29 @@ export function pruneFile(
         after: { parameters: after.parameters, macs: after.macs },
       },
     };
+  }
+
+  close(): void {
+    this.originalHash?.stop();
+    this.file.close();
+  }
+}
+
+/**
+ * Prunes a model file into another: analyse, choose the units to remove, slice every member, write with the
+ * streaming writer (atomic). The pruned model records the mask spec the correctness oracle needs.
+ */
+export function pruneFile(
+  input: string,
+  output: string,
+  settings: PruneSettings,
+  options: PruneOptions & OpenForPruningOptions = {},
+): PruneOutcome {
+  options.onProgress?.('analyse', 0, 1);
+  const model = PrunableModel.open(input, options);
+  try {
+    return model.prune(output, settings, options);
   } finally {
-    originalHash?.stop();
-    file.close();
+    model.close();
   }
 }
