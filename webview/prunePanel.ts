@@ -90,8 +90,13 @@ export class PrunePanel {
       return;
     }
     const { report } = message;
-    const groups = new Set(report.rows.map((r) => r.group)).size;
-    status.textContent = `${groups} groups × ${report.ratios.length} ratios (criterion ${report.criterion}); inputs: ${report.inputs}`;
+    const { measured, prunable, macsShare } = report.coverage;
+    // Fewer groups than the model has (the Sensitivity: Max Groups setting): which, and what they cover.
+    const groups =
+      measured === prunable
+        ? `${measured} groups`
+        : `${measured} of ${prunable} groups (those with the most MACs${macsShare === null ? '' : `: ${(macsShare * 100).toFixed(1)} % of the prunable layers' MACs`}; Allocate cuts only these)`;
+    status.textContent = `${groups} × ${report.ratios.length} ratios (criterion ${report.criterion}); inputs: ${report.inputs}`;
     renderSensitivityChart(document.getElementById('sens-chart')!, report.rows);
   }
 

@@ -14,6 +14,7 @@ import { fixCommand } from './commands/fix';
 import { planCommand } from './commands/plan';
 import { pruneCommand } from './commands/prune';
 import { sensitivityCommand } from './commands/sensitivity';
+import { DEFAULT_MAX_GROUPS } from '../core/quality/sensitivityGroups';
 import { CliError, EXIT } from './exit';
 import { jsonText, visible } from './visible';
 import { oneLine } from '../core/text';
@@ -232,6 +233,10 @@ checks and timing only, and exits 0 when the shapes match.`,
     .option('--samples <n>', 'random inputs when there is no --calib (default 4)')
     .option('--criterion <criterion>', 'which channels go: l1 (default), l2, bn, random')
     .option('--seed <n>', 'seed of the random inputs and the random criterion', '0')
+    .option(
+      '--groups <n>',
+      `measure at most n groups, those whose layers hold the most MACs, or 'all' (default ${DEFAULT_MAX_GROUPS})`,
+    )
     .option('--json', 'print the figures as one JSON object')
     .option('-o, --output <file>', 'also write the JSON to this file')
     .action(async (model: string, options: Parameters<typeof sensitivityCommand>[1]) => {

@@ -2,6 +2,7 @@
 // open. The client restarts a crashed server (up to its limit) and we log each start and stop.
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
+import { DEFAULT_MAX_GROUPS } from '../core/quality/sensitivityGroups';
 import { ORT_TIMEOUT_SECONDS } from '../protocol/runtime';
 import {
   type LanguageClientOptions,
@@ -175,7 +176,14 @@ export class AnalyzerClient implements vscode.Disposable {
     return this.withProgress(onProgress, (workDoneToken) =>
       this.request(
         sensitivityRequest,
-        { ...params, timeoutSeconds: verifyTimeoutSeconds(), workDoneToken },
+        {
+          ...params,
+          timeoutSeconds: verifyTimeoutSeconds(),
+          maxGroups: vscode.workspace
+            .getConfiguration('onnxPruner')
+            .get<number>('sensitivity.maxGroups', DEFAULT_MAX_GROUPS),
+          workDoneToken,
+        },
         token,
       ),
     );

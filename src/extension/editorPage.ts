@@ -150,7 +150,7 @@ function pruneSection(
   <details id="sensitivity" open>
     <summary>Sensitivity</summary>
     <div class="prune-form">
-      ${button('Run Sensitivity', {}, { id: 'sens-run', title: 'Prune each group alone at 0.1, 0.3, 0.5 and 0.7 and measure its fidelity in ONNX Runtime' })}
+      ${button('Run Sensitivity', {}, { id: 'sens-run', title: 'Prune each group alone at 0.1, 0.3, 0.5 and 0.7 and measure its fidelity in ONNX Runtime (at most Sensitivity: Max Groups groups, those with the most MACs)' })}
       ${button('Cancel', {}, { id: 'sens-cancel', title: 'Stop the analysis' })}
       <span id="sens-status" class="muted" role="status">Which layers can be cut without hurting the output?</span>
     </div>

@@ -317,6 +317,8 @@ export interface SensitivityParams extends ModelStateParams {
   /** Calibration inputs: a folder of pictures or .npy/.pb tensors (none: seeded random inputs, a weak estimate). */
   calibDir?: string;
   ratios?: number[];
+  /** Measure at most this many groups, those whose layers hold the most MACs (a positive integer). */
+  maxGroups?: number;
 }
 
 export type SensitivityResult =

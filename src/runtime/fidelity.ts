@@ -1,6 +1,6 @@
 import { FidelityAccumulator, type OutputFidelity } from '../core/metrics/fidelity';
 import { refuseRuntimeHazardAt } from './runtimeGuard';
-import type { TensorPayload } from '../protocol/runtime';
+import type { SessionSettings, TensorPayload } from '../protocol/runtime';
 import type { CalibrationSample } from './calibration';
 import { numbers } from './compareOutputs';
 import type { LoadedModel, OrtClient } from './ortClient';
@@ -82,7 +82,8 @@ export async function referenceOutputs(
   }
 }
 
-async function runAll(
+/** A loaded model's outputs for every sample, in order. */
+export async function runAll(
   client: OrtClient,
   model: LoadedModel,
   samples: readonly CalibrationSample[],
@@ -98,8 +99,9 @@ export async function compareWithReference(
   path: string,
   samples: readonly CalibrationSample[],
   reference: readonly Record<string, TensorPayload>[],
+  settings?: SessionSettings,
 ): Promise<OutputFidelity[]> {
-  const model = await client.load(path);
+  const model = await client.load(path, settings ? { settings } : {});
   try {
     return await compareLoaded(client, model, samples, reference);
   } finally {

@@ -54,6 +54,9 @@ export async function sensitivityFor(
     const report = await measureSensitivity(path, {
       calibDir: params.calibDir,
       ratios: params.ratios,
+      ...(Number.isInteger(params.maxGroups) && params.maxGroups! >= 1
+        ? { maxGroups: params.maxGroups }
+        : {}),
       timeoutMs: params.timeoutSeconds === undefined ? undefined : params.timeoutSeconds * 1000,
       signal,
       onProgress: (done, total, what) =>

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { buildModel, conv3 } from '../builder/fixture-kit';
 import { cli } from '../support/cli';
 import { tempDir } from '../support/tempDir';
+import { formatSensitivity, measureSensitivity } from '../../src/runtime/sensitivity';
 import { useFreshWorker } from './workerBundle';
 
 const dir = tempDir();
@@ -51,6 +52,51 @@ describe('sensitivity', () => {
     const text = await cli('sensitivity', model, '--ratios', '0.5', '--samples', '1');
     assert.match(text.stdout, /\/b\/Conv\s+0\.50\s+4 of 8\s+\d+\.\d %\s+output: PSNR \d+\.\d\d dB/);
     assert.equal((await cli('sensitivity', model, '--ratios', '1.5')).code, 2);
+  });
+
+  test('--groups N measures the N groups whose layers hold the most MACs, with the figures of a full run', async () => {
+    const args = ['sensitivity', model, '--ratios', '0.25,0.5', '--samples', '2', '--seed', '3'];
+    const full = JSON.parse((await cli(...args, '--json')).stdout);
+    assert.deepEqual(full.coverage, { measured: 2, prunable: 2, macsShare: 1 });
+    // /a (3→8) runs through /a and /b: 32,256 + 84,096 MACs; /b (8→8) through /b and /c: 84,096 + 31,536.
+    const one = await cli(...args, '--groups', '1', '--json');
+    assert.equal(one.code, 0, one.stderr);
+    const report = JSON.parse(one.stdout);
+    assert.equal(report.coverage.measured, 1);
+    assert.ok(Math.abs(report.coverage.macsShare - 116_352 / 147_888) < 1e-12);
+    assert.deepEqual(
+      report.rows,
+      full.rows.filter((r: { roots: string[] }) => r.roots[0] === '/a/Conv'),
+    );
+    const text = await cli(...args, '--groups', '1');
+    assert.match(
+      text.stdout,
+      /groups: the 1 of 2 prunable with the most MACs, whose layers hold 78\.7 % of the prunable layers' MACs; the others are left alone/,
+    );
+    assert.match((await cli(...args)).stdout, /groups: all 2 prunable/);
+    const refused = await cli(...args, '--groups', '0');
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--groups must be an integer ≥ 1 or 'all', not '0'/);
+  });
+
+  test('a graph past the node limit is measured unoptimised: the same figures to rounding', async () => {
+    const options = { ratios: [0.5], samples: 2, seed: 3 };
+    const optimised = await measureSensitivity(model, options);
+    const plain = await measureSensitivity(model, { ...options, optimiseUpToNodes: 4 });
+    assert.equal(optimised.graphOptimization, 'all');
+    assert.equal(plain.graphOptimization, 'disabled');
+    assert.equal(plain.rows.length, optimised.rows.length);
+    plain.rows.forEach((row, i) => {
+      const reference = optimised.rows[i];
+      assert.deepEqual({ ...row, outputs: [] }, { ...reference, outputs: [] });
+      const [a, b] = [row.outputs[0], reference.outputs[0]];
+      assert.ok(
+        Math.abs(a.psnr! - b.psnr!) < 0.01 && Math.abs(a.cosine - b.cosine) < 1e-6,
+        `${a.psnr} ${b.psnr}`,
+      );
+    });
+    assert.match(formatSensitivity(plain), /ONNX Runtime graph optimisations off/);
+    assert.doesNotMatch(formatSensitivity(optimised), /optimisations off/);
   });
 
   test('plan --from-sensitivity turns the figures into per-layer amounts for a MACs target', async () => {

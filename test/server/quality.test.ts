@@ -77,6 +77,18 @@ describe('sensitivity and fidelity in the editor', () => {
       workDoneToken: undefined,
     });
     assert.deepEqual(second, first);
+    assert.deepEqual(first.report.coverage, { measured: 5, prunable: 5, macsShare: 1 });
+    // The setting's limit: the groups whose layers hold the most MACs, with the figures of the full run.
+    const two = await server.connection.sendRequest(sensitivityRequest, { ...params, maxGroups: 2 });
+    assert.ok(two.ok, two.ok ? '' : two.message);
+    const measured = new Set(two.report.rows.map((r) => r.group));
+    assert.equal(measured.size, 2);
+    assert.equal(two.report.coverage.measured, 2);
+    assert.ok(two.report.coverage.macsShare! > 0 && two.report.coverage.macsShare! < 1);
+    assert.deepEqual(
+      two.report.rows,
+      first.report.rows.filter((r) => measured.has(r.group)),
+    );
   });
 
   test('Cancel stops the ONNX Runtime child at once and gives no result', async () => {

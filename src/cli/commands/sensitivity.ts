@@ -1,11 +1,12 @@
-import { writeFileSync } from 'node:fs';
 import { withModelErrors } from '../../core/onnx/errors';
-import { describeFsError } from '../../core/onnx/fileSource';
 import { CRITERIA, type Criterion } from '../../core/prune/importance';
+import { DEFAULT_MAX_GROUPS } from '../../core/quality/sensitivityGroups';
 import { DEFAULT_RATIOS, formatSensitivity, measureSensitivity } from '../../runtime/sensitivity';
 import { CliError } from '../exit';
 import type { CliIO } from '../io';
 import { ProgressLine } from '../progress';
+import { jsonText } from '../visible';
+import { writeText } from '../writeText';
 import { type CalibCliOptions, imageFeedOptions } from './calibOptions';
 
 export interface SensitivityCliOptions extends CalibCliOptions {
@@ -13,13 +14,15 @@ export interface SensitivityCliOptions extends CalibCliOptions {
   criterion?: string;
   seed?: string;
   samples?: string;
+  groups?: string;
   json?: boolean;
   output?: string;
 }
 
 /**
  * `onnx-pruner sensitivity MODEL`: every prunable group pruned alone at each ratio, its fidelity to the
- * original on calibration inputs (or seeded random ones) and the MACs left; --json / -o for the figures.
+ * original on calibration inputs (or seeded random ones) and the MACs left; --json / -o for the figures;
+ * --groups N|all: how many groups to measure (those whose layers hold the most MACs).
  */
 export async function sensitivityCommand(
   model: string,
@@ -46,6 +49,7 @@ export async function sensitivityCommand(
       throw new CliError(`${flag} must be an integer ≥ ${min}, not '${text}'.`);
     return value;
   };
+  const maxGroups = options.groups === undefined ? DEFAULT_MAX_GROUPS : groupCount(options.groups);
   const line = new ProgressLine(io.progress);
   const report = await withModelErrors(model, () =>
     measureSensitivity(model, {
@@ -53,20 +57,24 @@ export async function sensitivityCommand(
       criterion: criterion as Criterion,
       seed: whole('--seed', options.seed, 0) ?? 0,
       samples: whole('--samples', options.samples, 1),
+      maxGroups,
       calibDir: options.calib,
       image: imageFeedOptions(options),
       onProgress: (done, total, what) =>
         line.update('sensitivity', `sensitivity: ${done}/${total} (${what})`),
     }),
   ).finally(() => line.clear());
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  if (options.output) {
-    try {
-      writeFileSync(options.output, json);
-    } catch (error) {
-      throw new CliError(`${options.output}: ${describeFsError(error)}`);
-    }
-  }
-  io.stdout(options.json ? json : formatSensitivity(report));
+  // Written atomically, names from the model escaped the JSON way (as on stdout).
+  if (options.output) writeText(options.output, `${jsonText(report)}\n`);
+  if (options.json) io.json(report);
+  else io.stdout(formatSensitivity(report));
   return 0;
+}
+
+function groupCount(text: string): number {
+  if (text === 'all') return Infinity;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new CliError(`--groups must be an integer ≥ 1 or 'all', not '${text}'.`);
+  return value;
 }
