@@ -1,12 +1,14 @@
 // Which groups a sensitivity run measures: all of them up to the limit, else those whose layers hold the most
 // MACs, in graph order, with the share of the prunable layers' MACs they cover.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { analyzeModel } from '../../../src/core/analyze/analyze';
 import { computeMetrics } from '../../../src/core/metrics/metrics';
 import { ModelView } from '../../../src/core/onnx/modelView';
 import { openModelBytes } from '../../../src/core/onnx/reader';
-import { groupsToMeasure } from '../../../src/core/quality/sensitivityGroups';
+import { DEFAULT_MAX_GROUPS, groupsToMeasure } from '../../../src/core/quality/sensitivityGroups';
 import { buildModel, conv3 } from '../../builder/fixture-kit';
 
 // 12×12 maps, 3×3 kernels: a conv's MACs are 144 × out × (9 × in + 1), the bias included. /a 3→8: 32,256;
@@ -38,5 +40,11 @@ describe('groupsToMeasure', () => {
     assert.equal(coverage.measured, 1);
     assert.equal(coverage.prunable, 2);
     assert.ok(Math.abs(coverage.macsShare! - 230_832 / 263_088) < 1e-12, String(coverage.macsShare));
+  });
+
+  test("the editor's setting has the CLI's default", () => {
+    const manifest = JSON.parse(readFileSync(resolve('package.json'), 'utf8'));
+    const setting = manifest.contributes.configuration.properties['onnxPruner.sensitivity.maxGroups'];
+    assert.equal(setting.default, DEFAULT_MAX_GROUPS);
   });
 });
