@@ -6,6 +6,7 @@ import type { OutputFidelity } from '../core/metrics/fidelity';
 import { computeMetrics } from '../core/metrics/metrics';
 import type { Criterion } from '../core/prune/importance';
 import { PrunableModel } from '../core/prune/prune';
+import { timeLeftText } from '../core/quality/timeLeft';
 import {
   DEFAULT_MAX_GROUPS,
   type SensitivityCoverage,
@@ -59,7 +60,8 @@ export interface SensitivityOptions extends CalibrationOptions {
   optimiseUpToNodes?: number;
   /** Measure at most this many groups, those whose layers hold the most MACs (default DEFAULT_MAX_GROUPS). */
   maxGroups?: number;
-  onProgress?: (done: number, total: number, what: string) => void;
+  /** `left`: how long the rest may take ("about 12 min left"), once a few variants are measured; else ''. */
+  onProgress?: (done: number, total: number, what: string, left: string) => void;
   signal?: AbortSignal;
 }
 
@@ -107,10 +109,12 @@ export async function measureSensitivity(
       }
       const rows: SensitivityRow[] = [];
       const total = groups.length * ratios.length;
+      const started = performance.now(); // after the original's runs: the variants alone are alike
       for (const group of groups) {
         for (const ratio of ratios) {
           options.signal?.throwIfAborted();
-          options.onProgress?.(rows.length, total, `${group.roots[0]} at ${ratio}`);
+          const left = timeLeftText(performance.now() - started, rows.length, total);
+          options.onProgress?.(rows.length, total, `${group.roots[0]} at ${ratio}`, left);
           const path = join(dir, `${rows.length}.onnx`);
           const outcome = prunable.prune(
             path,
@@ -131,7 +135,7 @@ export async function measureSensitivity(
           rmSync(path, { force: true });
         }
       }
-      options.onProgress?.(total, total, 'done');
+      options.onProgress?.(total, total, 'done', '');
       return {
         model,
         inputs: set.description,

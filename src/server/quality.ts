@@ -59,9 +59,11 @@ export async function sensitivityFor(
         : {}),
       timeoutMs: params.timeoutSeconds === undefined ? undefined : params.timeoutSeconds * 1000,
       signal,
-      onProgress: (done, total, what) =>
+      onProgress: (done, total, what, left) =>
         progress.report(
-          done < total ? `Sensitivity: ${what} (${done + 1} of ${total})` : 'Sensitivity: done',
+          done < total
+            ? `Sensitivity: ${what} (${done + 1} of ${total})${left ? `, ${left}` : ''}`
+            : 'Sensitivity: done',
           Math.round((100 * done) / Math.max(1, total)),
         ),
     });

@@ -72,6 +72,11 @@ describe('sensitivity and fidelity in the editor', () => {
       messages.some((m) => /^Sensitivity: .* \(1 of 10\)$/.test(m)),
       messages.join('\n'),
     );
+    // From the third variant on, how long the rest may take.
+    assert.ok(
+      messages.some((m) => /^Sensitivity: .* \(\d+ of 10\), about \d+ (s|min) left$/.test(m)),
+      messages.join('\n'),
+    );
     const second = await server.connection.sendRequest(sensitivityRequest, {
       ...params,
       workDoneToken: undefined,

@@ -60,8 +60,8 @@ export async function sensitivityCommand(
       maxGroups,
       calibDir: options.calib,
       image: imageFeedOptions(options),
-      onProgress: (done, total, what) =>
-        line.update('sensitivity', `sensitivity: ${done}/${total} (${what})`),
+      onProgress: (done, total, what, left) =>
+        line.update('sensitivity', `sensitivity: ${done}/${total} (${what})${left ? `, ${left}` : ''}`),
     }),
   ).finally(() => line.clear());
   // Written atomically, names from the model escaped the JSON way (as on stdout).
