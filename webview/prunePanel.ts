@@ -96,7 +96,8 @@ export class PrunePanel {
       measured === prunable
         ? `${measured} groups`
         : `${measured} of ${prunable} groups (those with the most MACs${macsShare === null ? '' : `: ${(macsShare * 100).toFixed(1)} % of the prunable layers' MACs`}; Allocate cuts only these)`;
-    status.textContent = `${groups} × ${report.ratios.length} ratios (criterion ${report.criterion}); inputs: ${report.inputs}`;
+    const ratios = report.ratios.length;
+    status.textContent = `${groups} × ${ratios} ratio${ratios === 1 ? '' : 's'} (criterion ${report.criterion}); inputs: ${report.inputs}`;
     renderSensitivityChart(document.getElementById('sens-chart')!, report.rows);
   }
 

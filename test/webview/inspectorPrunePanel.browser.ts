@@ -22,6 +22,8 @@ useFreshWorker(); // the pruning panel's answers are measured in the real ONNX R
 
 describe('the graph inspector in headless Chromium', () => {
   let sensitivity: SensitivityReport;
+  /** Changes the host's sensitivity answer (the pages ask for it when Run Sensitivity is clicked). */
+  let answerSensitivity: (report: SensitivityReport) => void;
 
   const { open } = inspectorPages(async (origin, { models, answers }) => {
     models.set('sample', prepare(SAMPLE, origin));
@@ -62,6 +64,7 @@ describe('the graph inspector in headless Chromium', () => {
       await client.close();
     }
     answers.sensitivity = sensitivity;
+    answerSensitivity = (report) => (answers.sensitivity = report);
   });
 
   test('the pruning panel shows the plan and its preview; a per-layer keep asks the host to edit the plan', async () => {
@@ -161,6 +164,29 @@ describe('the graph inspector in headless Chromium', () => {
     await page.locator('#sensitivity').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, '8-sensitivity-dark.png') });
     await page.close();
+  });
+
+  test('sensitivity of fewer groups than the model has says which and what they cover', async () => {
+    const capped = JSON.parse(
+      JSON.stringify(await measureSensitivity(SAMPLE, { ratios: [0.5], samples: 1, maxGroups: 2 })),
+    ) as SensitivityReport;
+    assert.ok(capped.coverage.prunable > 2, 'the sample has more groups than the limit');
+    answerSensitivity(capped);
+    try {
+      const { page } = await open('pruned');
+      await page.locator('#sens-run').click();
+      await page.waitForSelector('#sens-chart svg');
+      assert.equal(await page.locator('#sens-chart g.series').count(), 2);
+      assert.match(
+        await page.locator('#sens-status').innerText(),
+        new RegExp(
+          `^2 of ${capped.coverage.prunable} groups \\(those with the most MACs: [\\d.]+ % of the prunable layers' MACs; Allocate cuts only these\\) × 1 ratio \\(`,
+        ),
+      );
+      await page.close();
+    } finally {
+      answerSensitivity(sensitivity);
+    }
   });
 
   test('compare view: fidelity figures, original / pruned / difference pictures, honest latency', async () => {
