@@ -136,10 +136,21 @@ export interface RuntimeCalls {
     request: { path: string; settings?: SessionSettings };
     reply: { session: number; inputs: ValueMeta[]; outputs: ValueMeta[] };
   };
-  /** One inference. `outputs` selects outputs by name (all by default). */
+  /**
+   * One inference. `outputs` selects outputs by name (all by default). `plus`: tensors sent along besides the
+   * feeds (a stash of kept weights, say), which win over feeds of the same name.
+   */
   run: {
-    request: { session: number; feeds: FeedSource; outputs?: string[] };
+    request: { session: number; feeds: FeedSource; plus?: Feeds; outputs?: string[] };
     reply: { outputs: Record<string, TensorPayload> };
+  };
+  /**
+   * Keeps the tensors sent in the worker (inputs sent once, used by many runs): in a new stash, or added to
+   * stash `into` (a large set is sent in parts).
+   */
+  keep: {
+    request: { feeds: Feeds; into?: number };
+    reply: { stash: number };
   };
   /** One inference whose outputs stay in the worker, in a new stash; only their shapes come back. */
   runKept: {

@@ -109,21 +109,30 @@ export async function compareWithReference(
   }
 }
 
-async function compareLoaded(
+function compareLoaded(
   client: OrtClient,
   model: LoadedModel,
   samples: readonly CalibrationSample[],
   reference: readonly Record<string, TensorPayload>[],
+): Promise<OutputFidelity[]> {
+  return compareRuns(samples, reference, (sample) => client.run(model, sample.feeds));
+}
+
+/** The fidelity of the outputs `run` gives for each sample to the reference outputs of the same samples. */
+export async function compareRuns(
+  samples: readonly CalibrationSample[],
+  reference: readonly Record<string, TensorPayload>[],
+  run: (sample: CalibrationSample) => Promise<Record<string, TensorPayload>>,
 ): Promise<OutputFidelity[]> {
   const accumulators = new Map<string, FidelityAccumulator>();
   // The next input is sent before this one's outputs are compared, so ONNX Runtime's child computes while
   // this process works out the metrics (SSIM is the slow part of a small model's fidelity).
   let next: Promise<Record<string, TensorPayload>> | undefined;
   try {
-    next = samples.length > 0 ? client.run(model, samples[0].feeds) : undefined;
+    next = samples.length > 0 ? run(samples[0]) : undefined;
     for (let s = 0; s < samples.length; s++) {
       const actual = await next!;
-      next = s + 1 < samples.length ? client.run(model, samples[s + 1].feeds) : undefined;
+      next = s + 1 < samples.length ? run(samples[s + 1]) : undefined;
       for (const [name, tensor] of Object.entries(reference[s])) {
         const got = actual[name];
         if (!got || !isFloat(tensor) || !isFloat(got)) continue;

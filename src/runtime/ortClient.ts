@@ -17,6 +17,7 @@
  */
 import type {
   FeedSource,
+  Feeds,
   FeedSpec,
   OutputDifference,
   SessionSettings,
@@ -84,13 +85,21 @@ export class OrtClient {
     };
   }
 
-  /** One inference; all outputs unless `outputs` names some. */
+  /**
+   * One inference; all outputs unless `outputs` names some. `plus`: tensors sent along besides `feeds`, which
+   * win over feeds of the same name (a variant's weights over the kept originals).
+   */
   async run(
     model: LoadedModel,
     feeds: FeedSource | Stash,
-    options: CallOptions & { outputs?: string[] } = {},
+    options: CallOptions & { outputs?: string[]; plus?: Feeds } = {},
   ): Promise<Record<string, TensorPayload>> {
-    const fields = { session: model.session, feeds: source(feeds), outputs: options.outputs };
+    const fields = {
+      session: model.session,
+      feeds: source(feeds),
+      outputs: options.outputs,
+      ...(options.plus ? { plus: options.plus } : {}),
+    };
     return (
       await this.connection.call('run', fields, `running ${model.path}`, options, [model, ...owners(feeds)])
     ).outputs;
@@ -125,6 +134,17 @@ export class OrtClient {
     const fields = { inputs, seed, maxElements: options.maxElements ?? MAX_RANDOM_INPUT_ELEMENTS };
     const reply = await this.connection.call('makeFeeds', fields, 'generating random inputs', options);
     return { path: 'random inputs', stash: reply.stash, generation: this.connection.generation };
+  }
+
+  /**
+   * Keeps `feeds` in the worker (a stash runs can name instead of sending the tensors again): in a new stash,
+   * or added to `into` (send a large set in parts, so neither process holds two copies of all of it).
+   */
+  async keep(feeds: Feeds, what: string, options: CallOptions & { into?: Stash } = {}): Promise<Stash> {
+    const { into } = options;
+    const fields = { feeds, ...(into ? { into: into.stash } : {}) };
+    const reply = await this.connection.call('keep', fields, `keeping ${what}`, options, into ? [into] : []);
+    return into ?? { path: what, stash: reply.stash, generation: this.connection.generation };
   }
 
   /** max |actual − reference| per tensor of `reference`, computed in the worker. */

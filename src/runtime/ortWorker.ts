@@ -64,9 +64,10 @@ function toOrtTensors(source: FeedSource): Record<string, Ort.Tensor> {
   return tensors;
 }
 
-async function runSession(request: { session: number; feeds: FeedSource; outputs?: string[] }) {
+async function runSession(request: { session: number; feeds: FeedSource; plus?: Feeds; outputs?: string[] }) {
   const target = session(request.session);
   const feeds = toOrtTensors(request.feeds);
+  if (request.plus) Object.assign(feeds, toOrtTensors(request.plus));
   const results = request.outputs ? await target.run(feeds, request.outputs) : await target.run(feeds);
   const outputs: Record<string, TensorPayload> = {};
   for (const [name, tensor] of Object.entries(results)) outputs[name] = toPayload(tensor);
@@ -114,6 +115,12 @@ const handlers: { [K in RuntimeCall]: Handler<K> } = {
     const shapes: Record<string, TensorMeta> = {};
     for (const [name, t] of Object.entries(outputs)) shapes[name] = { type: t.type, dims: t.dims };
     return { stash: keep(outputs), outputs: shapes };
+  },
+
+  async keep(request) {
+    if (request.into === undefined) return { stash: keep(request.feeds) };
+    Object.assign(stash(request.into), request.feeds);
+    return { stash: request.into };
   },
 
   async makeFeeds(request) {

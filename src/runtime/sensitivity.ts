@@ -11,10 +11,13 @@ import {
   DEFAULT_MAX_GROUPS,
   type SensitivityCoverage,
   groupsToMeasure,
+  maskedWeights,
 } from '../core/quality/sensitivityGroups';
 import { type CalibrationOptions, calibrationSet } from './calibration';
 import type { SessionSettings } from '../protocol/runtime';
-import { compareWithReference, runAll } from './fidelity';
+import { compareRuns, compareWithReference, runAll } from './fidelity';
+import { MaskedVariants } from './maskedVariants';
+import { writeModel } from '../core/onnx/writer';
 import { OrtClient } from './ortClient';
 
 export const DEFAULT_RATIOS = [0.1, 0.3, 0.5, 0.7];
@@ -48,6 +51,11 @@ export interface SensitivityReport {
   ratios: number[];
   /** ONNX Runtime's graph optimisations, the same for the original and every variant (OPTIMISE_UP_TO_NODES). */
   graphOptimization: 'all' | 'disabled';
+  /**
+   * How the variants were measured: as masks on one session (the original with the slices that read removed
+   * channels zeroed, which the pruned model equals to rounding), or as pruned models written and loaded.
+   */
+  variants: { masked: number; pruned: number };
   /** The groups measured, of the prunable ones (see groupsToMeasure). */
   coverage: SensitivityCoverage;
   rows: SensitivityRow[];
@@ -58,6 +66,11 @@ export interface SensitivityOptions extends CalibrationOptions {
   criterion?: Criterion;
   /** Graphs of more nodes are measured with ONNX Runtime's graph optimisations off (default OPTIMISE_UP_TO_NODES). */
   optimiseUpToNodes?: number;
+  /**
+   * 'files': measure every variant as a pruned model written and loaded (one ONNX Runtime load each), not as
+   * a mask on one session. Slower; for checking the masks, whose figures agree to rounding.
+   */
+  variants?: 'masks' | 'files';
   /** Measure at most this many groups, those whose layers hold the most MACs (default DEFAULT_MAX_GROUPS). */
   maxGroups?: number;
   /** `left`: how long the rest may take ("about 12 min left"), once a few variants are measured; else ''. */
@@ -97,43 +110,69 @@ export async function measureSensitivity(
       const graphOptimization = analysis.state.graph.nodes.length > limit ? 'disabled' : 'all';
       const settings: SessionSettings | undefined =
         graphOptimization === 'all' ? undefined : { graphOptimizationLevel: graphOptimization };
-      // The original is loaded once: for its inputs' shapes, then the reference outputs.
-      const loaded = await client.load(model, settings ? { settings } : {});
+      // Variants run as masks on one probe session where their masks allow (all of them, as a rule); the
+      // others, and every one with `variants: 'files'`, are written and loaded as pruned models. The probe
+      // makes inputs of the weights every prunable group masks, not only the measured ones': a run's figures
+      // do not depend on how many groups it measures.
+      const everyGroup = analysis.report.groups.filter((g) => g.prunable);
+      const masks =
+        options.variants === 'files'
+          ? undefined
+          : await MaskedVariants.open(client, prunable, maskedWeights(analysis, everyGroup), dir, settings);
       let set: ReturnType<typeof calibrationSet>;
       let reference: Awaited<ReturnType<typeof runAll>>;
-      try {
-        set = calibrationSet(loaded.inputs, { ...options, seed });
-        reference = await runAll(client, loaded, set.samples);
-      } finally {
-        await client.release(loaded);
+      if (masks) {
+        set = calibrationSet(masks.inputs, { ...options, seed });
+        reference = [];
+        for (const sample of set.samples) reference.push(await masks.run(sample, {}));
+      } else {
+        // The original is loaded once: for its inputs' shapes, then the reference outputs.
+        const loaded = await client.load(model, settings ? { settings } : {});
+        try {
+          set = calibrationSet(loaded.inputs, { ...options, seed });
+          reference = await runAll(client, loaded, set.samples);
+        } finally {
+          await client.release(loaded);
+        }
       }
       const rows: SensitivityRow[] = [];
       const total = groups.length * ratios.length;
       const started = performance.now(); // after the original's runs: the variants alone are alike
-      for (const group of groups) {
-        for (const ratio of ratios) {
-          options.signal?.throwIfAborted();
-          const left = timeLeftText(performance.now() - started, rows.length, total);
-          options.onProgress?.(rows.length, total, `${group.roots[0]} at ${ratio}`, left);
-          const path = join(dir, `${rows.length}.onnx`);
-          const outcome = prunable.prune(
-            path,
-            { ratio: 0, criterion, roundTo: 1, seed, layers: { [group.roots[0]]: { ratio } } },
-            { signal: options.signal },
-          );
-          const after = outcome.metrics.after;
-          rows.push({
-            group: group.id,
-            roots: group.roots,
-            channels: group.channels,
-            ratio,
-            removedChannels: outcome.removedChannels,
-            macs: before.macs > 0 ? after.macs / before.macs : 1,
-            parameters: before.parameters > 0 ? after.parameters / before.parameters : 1,
-            outputs: await compareWithReference(client, path, set.samples, reference, settings),
-          });
-          rmSync(path, { force: true });
+      let asFiles = 0;
+      try {
+        for (const group of groups) {
+          for (const ratio of ratios) {
+            options.signal?.throwIfAborted();
+            const left = timeLeftText(performance.now() - started, rows.length, total);
+            options.onProgress?.(rows.length, total, `${group.roots[0]} at ${ratio}`, left);
+            const layers = { [group.roots[0]]: { ratio } };
+            const { chosen, applied } = prunable.remove({ ratio: 0, criterion, roundTo: 1, seed, layers });
+            const after = prunable.totals(applied);
+            let outputs: OutputFidelity[];
+            if (masks?.covers(applied.mask)) {
+              const masked = masks.masked(applied.mask);
+              outputs = await compareRuns(set.samples, reference, (sample) => masks.run(sample, masked));
+            } else {
+              asFiles++;
+              const path = join(dir, `${rows.length}.onnx`);
+              writeModel(prunable.file, applied.proto, path, { signal: options.signal });
+              outputs = await compareWithReference(client, path, set.samples, reference, settings);
+              rmSync(path, { force: true });
+            }
+            rows.push({
+              group: group.id,
+              roots: group.roots,
+              channels: group.channels,
+              ratio,
+              removedChannels: chosen.groups.reduce((n, g) => n + g.channels - g.keptChannels, 0),
+              macs: before.macs > 0 ? after.macs / before.macs : 1,
+              parameters: before.parameters > 0 ? after.parameters / before.parameters : 1,
+              outputs,
+            });
+          }
         }
+      } finally {
+        await masks?.close();
       }
       options.onProgress?.(total, total, 'done', '');
       return {
@@ -144,6 +183,7 @@ export async function measureSensitivity(
         seed,
         ratios,
         graphOptimization,
+        variants: { masked: rows.length - asFiles, pruned: asFiles },
         coverage,
         rows,
       };

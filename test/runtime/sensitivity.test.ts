@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { type Built, buildFixture, writeBuilt } from '../builder';
 import { buildModel, conv3 } from '../builder/fixture-kit';
 import { cli } from '../support/cli';
 import { tempDir } from '../support/tempDir';
@@ -98,6 +99,63 @@ describe('sensitivity', () => {
     assert.match(formatSensitivity(plain), /ONNX Runtime graph optimisations off/);
     assert.doesNotMatch(formatSensitivity(optimised), /optimisations off/);
   });
+
+  // Pixel shuffles, residual and concatenated channels, grouped and depthwise convs, a Gemm after a flatten, a
+  // producer's weight in a Constant node, typed fields and external data; and a consumer's weight in a
+  // Constant node, which no probe input holds: the variants that mask it are written and loaded.
+  const cases: [string, () => Built][] = [
+    ...(<const>[
+      'residual-add',
+      'concat-branches',
+      'depthwise',
+      'grouped-conv',
+      'flatten-gemm',
+      'd2s-crd',
+      'edsr-x4',
+      'constant-node-weight',
+      'typed-fields',
+      'external-data',
+    ]).map((name): [string, () => Built] => [name, () => buildFixture(name)]),
+    [
+      'consumer-weight-in-constant',
+      () =>
+        buildModel([1, 3, 8, 8], (b, x) => {
+          const y = b.relu(conv3(b, x, 8, '/a/Conv'));
+          const z = b.relu(
+            b.conv(y, 8, { kernel: 3, pads: 1, weightSource: 'constant-node', name: '/b/Conv' }),
+          );
+          return conv3(b, z, 3, '/c/Conv');
+        }),
+    ],
+  ];
+  for (const [name, build] of cases) {
+    test(`${name}: variants measured as masks on one session agree with the pruned files to rounding`, async () => {
+      const path = writeBuilt(dir, `${name}.onnx`, build());
+      const options = { ratios: [0.25, 0.5], samples: 2, seed: 3 };
+      const masks = await measureSensitivity(path, options);
+      const files = await measureSensitivity(path, { ...options, variants: 'files' });
+      const rows = masks.rows.length;
+      assert.ok(rows > 0);
+      assert.deepEqual(files.variants, { masked: 0, pruned: rows });
+      if (name === 'consumer-weight-in-constant') {
+        // /a's variants mask /b's Constant weight; /b's mask /c's initializer.
+        assert.deepEqual(masks.variants, { masked: rows / 2, pruned: rows / 2 });
+      } else assert.deepEqual(masks.variants, { masked: rows, pruned: 0 });
+      masks.rows.forEach((row, i) => {
+        const file = files.rows[i];
+        assert.deepEqual({ ...row, outputs: [] }, { ...file, outputs: [] });
+        assert.equal(row.outputs.length, file.outputs.length);
+        row.outputs.forEach((a, k) => {
+          const b = file.outputs[k];
+          const what = `${row.roots[0]} at ${row.ratio}, ${a.name}: ${a.psnr} / ${b.psnr} dB, cosine ${a.cosine} / ${b.cosine}`;
+          assert.ok(Math.abs(a.cosine - b.cosine) < 1e-5, what);
+          if (a.psnr !== undefined && Number.isFinite(a.psnr))
+            assert.ok(Math.abs(a.psnr - b.psnr!) < 0.05, what);
+          else assert.equal(a.psnr, b.psnr, what);
+        });
+      });
+    });
+  }
 
   test('plan --from-sensitivity turns the figures into per-layer amounts for a MACs target', async () => {
     const figures = join(dir, 'sensitivity.json');

@@ -6,7 +6,7 @@ import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
 import { writeModel } from '../onnx/writer';
 import { computeMetrics, computeTotals, type ModelTotals } from '../metrics/metrics';
-import { applyRemoval, type RemovedSlice } from './apply';
+import { type AppliedPruning, applyRemoval, type RemovedSlice } from './apply';
 import type { MaskSpec } from './maskSpec';
 import { type GroupSelection, type PruneSettings, SelectionContext, selectUnits } from './select';
 import { estimateMacs } from './macsEstimate';
@@ -117,7 +117,7 @@ export interface OpenForPruningOptions {
  */
 export class PrunableModel {
   private readonly context: SelectionContext;
-  private totals: ModelTotals | undefined;
+  private before: ModelTotals | undefined;
 
   private constructor(
     readonly input: string,
@@ -150,10 +150,15 @@ export class PrunableModel {
     }
   }
 
-  /** Prunes into `output` (atomically): choose the units, slice every member, write, count what is left. */
-  prune(output: string, settings: PruneSettings, options: PruneOptions = {}): PruneOutcome {
-    const { analysis, file, input } = this;
-    const progress = options.onProgress;
+  /**
+   * What a prune with these settings removes, without writing anything: the units, the edited model (its sliced
+   * tensors' data produced only if it is written), its mask spec.
+   */
+  remove(
+    settings: PruneSettings,
+    progress?: PruneProgress,
+  ): { chosen: ReturnType<typeof chooseUnits>; applied: AppliedPruning } {
+    const { analysis, file } = this;
     let weightBytes = 0;
     let scored = 0;
     if (progress) analysis.state.graph.forEachInitializer((t) => (weightBytes += file.storedBytes(t)));
@@ -165,22 +170,35 @@ export class PrunableModel {
     } finally {
       this.context.norms.onRead = undefined;
     }
-    const { removed, groups, ratio } = chosen;
     // Nothing to remove (ratio 0, everything excluded or locked): the model is re-saved as it was.
     const applied =
-      removed.size > 0
-        ? applyRemoval(analysis, file, removed, this.originalHash?.value() ?? '')
+      chosen.removed.size > 0
+        ? applyRemoval(analysis, file, chosen.removed, this.originalHash?.value() ?? '')
         : { proto: file.proto, mask: { original: '', zero: [] }, slices: [], tensors: 0, nodes: 0 };
+    return { chosen, applied };
+  }
+
+  /** Parameters and MACs of the original, and of a model `remove` made. */
+  totals(applied?: AppliedPruning): ModelTotals {
+    const { analysis, file } = this;
+    if (applied) return computeTotals(new ModelView(file.withProto(applied.proto)));
+    return (this.before ??= computeTotals(analysis.state.graph.model, { facts: analysis.state.facts }));
+  }
+
+  /** Prunes into `output` (atomically): choose the units, slice every member, write, count what is left. */
+  prune(output: string, settings: PruneSettings, options: PruneOptions = {}): PruneOutcome {
+    const { file, input } = this;
+    const progress = options.onProgress;
+    const { chosen, applied } = this.remove(settings, progress);
+    const { removed, groups, ratio } = chosen;
     const written = writeModel(file, applied.proto, output, {
       signal: options.signal,
       onProgress: progress && ((done, total) => progress('write', done, total)),
     });
     // The model just written, as the writer had it: its unchanged parts are the original's, its sliced
     // tensors have their new dims (reading the file back would decode all of it a second time).
-    const before = (this.totals ??= computeTotals(analysis.state.graph.model, {
-      facts: analysis.state.facts,
-    }));
-    const after = computeTotals(new ModelView(file.withProto(applied.proto)));
+    const before = this.totals();
+    const after = this.totals(applied);
     return {
       input,
       output,

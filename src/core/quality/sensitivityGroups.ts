@@ -76,3 +76,20 @@ export function groupsToMeasure(
     },
   };
 }
+
+/**
+ * The initializers a prune of these groups masks: the weights that read their channels (the consumers'
+ * input slices, which the mask spec zeroes). A sensitivity run makes them inputs of one probe model.
+ */
+export function maskedWeights(analysis: Analysis, groups: readonly ChannelGroup[]): Set<string> {
+  const ids = new Set(groups.map((g) => g.id));
+  const names = new Set<string>();
+  for (const m of analysis.state.members)
+    if (
+      m.kind === 'weight-in' &&
+      (m.source ?? 'initializer') === 'initializer' &&
+      analysis.index.groupsOf(m.space).some((g) => ids.has(g.id))
+    )
+      names.add(m.tensor);
+  return names;
+}
