@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { withChanges } from '../core/onnx/edit';
 import { DataType } from '../core/onnx/dataTypes';
 import { toLong, toSafeNumber } from '../core/onnx/int64';
+import { ModelFile } from '../core/onnx/modelFile';
 import type { onnx } from '../core/onnx/proto/onnx.js';
 import { readTensorAsFloat32 } from '../core/onnx/tensorData';
 import { writeModel } from '../core/onnx/writer';
@@ -21,6 +22,11 @@ type Tensor = onnx.TensorProto.$Properties;
 
 /** The weights are sent to the worker in parts of about this many bytes. */
 const KEEP_PART = 64 << 20;
+/**
+ * Larger weights stay in the probe as they are, and the variants that mask them are written and loaded: a masked
+ * copy of VGG-16's 411 MB first Gemm weight, sent for every run, would take more memory and time than that.
+ */
+const MAX_PROBE_WEIGHT = 64 << 20;
 
 export class MaskedVariants {
   private constructor(
@@ -48,7 +54,13 @@ export class MaskedVariants {
     const graph = file.proto.graph!;
     const weights = new Map<string, Tensor>();
     for (const t of graph.initializer ?? [])
-      if (t.name && names.has(t.name) && t.data_type === DataType.FLOAT) weights.set(t.name, t);
+      if (
+        t.name &&
+        names.has(t.name) &&
+        t.data_type === DataType.FLOAT &&
+        ModelFile.elementCount(t) * 4 <= MAX_PROBE_WEIGHT
+      )
+        weights.set(t.name, t);
     if (weights.size === 0) return undefined;
     // IR 3 and older list every initializer among the inputs already: those keep their entry.
     const listed = new Set((graph.input ?? []).map((v) => v.name));
