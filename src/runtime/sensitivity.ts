@@ -19,6 +19,7 @@ import { compareRuns, compareWithReference, runAll } from './fidelity';
 import { MaskedVariants } from './maskedVariants';
 import { writeModel } from '../core/onnx/writer';
 import { OrtClient } from './ortClient';
+import { OrtRuntimeError } from './ortErrors';
 
 export const DEFAULT_RATIOS = [0.1, 0.3, 0.5, 0.7];
 
@@ -118,7 +119,18 @@ export async function measureSensitivity(
       const masks =
         options.variants === 'files'
           ? undefined
-          : await MaskedVariants.open(client, prunable, maskedWeights(analysis, everyGroup), dir, settings);
+          : await MaskedVariants.open(
+              client,
+              prunable,
+              maskedWeights(analysis, everyGroup),
+              dir,
+              settings,
+            ).catch((error: unknown) => {
+              // A probe ONNX Runtime cannot load or run is measured as files instead: the original is then
+              // loaded itself, and any error it has names the user's file, not a temporary one.
+              if (error instanceof OrtRuntimeError && !options.signal?.aborted) return undefined;
+              throw error;
+            });
       let set: ReturnType<typeof calibrationSet>;
       let reference: Awaited<ReturnType<typeof runAll>>;
       if (masks) {

@@ -107,3 +107,18 @@ test('a model ONNX Runtime cannot load is reported as such by sensitivity, not a
   assert.doesNotMatch(run.stderr, /internal error/);
   assert.equal(run.stderr.trim().split('\n').length, 1, 'one line');
 });
+
+test('sensitivity names the model, not its probe, when ONNX Runtime cannot load it', async () => {
+  // /a's group is prunable (its variants run on a probe model), the op ONNX Runtime does not know is further on.
+  const b = new ModelBuilder({ opset: 17 });
+  const x = b.input('x', [1, 3, 8, 8]);
+  const a = b.relu(b.conv(x, 8, { kernel: 1, name: '/a/Conv' }));
+  const c = b.conv(b.unary('NotAnOnnxOp', b.conv(a, 8, { kernel: 1, name: '/b/Conv' })), 4, { kernel: 1 });
+  b.output(c);
+  const path = writeBuilt(dir, 'unknown-op-later.onnx', b.build());
+  const run = await cli('sensitivity', path);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /^onnx-pruner: ONNX Runtime failed while loading .*unknown-op-later\.onnx: /);
+  assert.doesNotMatch(run.stderr, /probe/);
+  assert.equal(run.stderr.trim().split('\n').length, 1, 'one line');
+});
