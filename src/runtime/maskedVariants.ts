@@ -12,6 +12,7 @@ import { ModelFile } from '../core/onnx/modelFile';
 import type { onnx } from '../core/onnx/proto/onnx.js';
 import { readTensorAsFloat32 } from '../core/onnx/tensorData';
 import { writeModel } from '../core/onnx/writer';
+import { filledTensor } from '../core/prune/mask';
 import type { MaskSpec } from '../core/prune/maskSpec';
 import type { PrunableModel } from '../core/prune/prune';
 import type { Feeds, SessionSettings, TensorPayload, ValueMeta } from '../protocol/runtime';
@@ -53,14 +54,27 @@ export class MaskedVariants {
     const { file } = prunable;
     const graph = file.proto.graph!;
     const weights = new Map<string, Tensor>();
+    const fits = (t: Tensor) =>
+      t.data_type === DataType.FLOAT && ModelFile.elementCount(t) * 4 <= MAX_PROBE_WEIGHT;
     for (const t of graph.initializer ?? [])
-      if (
-        t.name &&
-        names.has(t.name) &&
-        t.data_type === DataType.FLOAT &&
-        ModelFile.elementCount(t) * 4 <= MAX_PROBE_WEIGHT
-      )
-        weights.set(t.name, t);
+      if (t.name && names.has(t.name) && fits(t)) weights.set(t.name, t);
+    // A weight a ConstantOfShape makes (exporters that store constant weights by their shape) is filled here,
+    // and the node gives way to an input of the same name.
+    const filled = new Set<onnx.NodeProto.$Properties>();
+    for (const n of graph.node ?? []) {
+      const output = n.output?.[0];
+      if (n.op_type !== 'ConstantOfShape' || (n.domain ?? '') !== '' || !output || !names.has(output))
+        continue;
+      let t: Tensor;
+      try {
+        t = filledTensor(file, graph, n);
+      } catch {
+        continue; // a shape that is not a constant, too large: its variants are written and loaded
+      }
+      if (!fits(t)) continue;
+      weights.set(output, t);
+      filled.add(n);
+    }
     if (weights.size === 0) return undefined;
     // IR 3 and older list every initializer among the inputs already: those keep their entry.
     const listed = new Set((graph.input ?? []).map((v) => v.name));
@@ -74,6 +88,7 @@ export class MaskedVariants {
       graph: withChanges(graph, {
         input: [...(graph.input ?? []), ...added],
         initializer: (graph.initializer ?? []).filter((t) => !weights.has(t.name ?? '')),
+        node: (graph.node ?? []).filter((n) => !filled.has(n)),
       }),
     });
     const path = join(dir, 'probe.onnx');
@@ -115,7 +130,9 @@ export class MaskedVariants {
   /** Whether this probe can run a variant with this mask: every slice zeroes one of its weights. */
   covers(mask: MaskSpec): boolean {
     if (mask.unmasked?.length) return false;
-    return mask.zero.every((s) => s.source === 'initializer' && this.weights.has(s.tensor));
+    return mask.zero.every(
+      (s) => (s.source === 'initializer' || s.source === 'constant-of-shape') && this.weights.has(s.tensor),
+    );
   }
 
   /** The outputs of a sample with the weights `mask` zeroes (nothing zeroed: the original's outputs). */

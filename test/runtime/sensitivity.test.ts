@@ -101,7 +101,8 @@ describe('sensitivity', () => {
   });
 
   // Pixel shuffles, residual and concatenated channels, grouped and depthwise convs, a Gemm after a flatten, a
-  // producer's weight in a Constant node, typed fields and external data; and a consumer's weight in a
+  // producer's weight in a Constant node, weights made by ConstantOfShape (the probe fills them and makes
+  // them inputs), typed fields and external data; and a consumer's weight in a
   // Constant node, which no probe input holds: the variants that mask it are written and loaded.
   const cases: [string, () => Built][] = [
     ...(<const>[
@@ -113,6 +114,7 @@ describe('sensitivity', () => {
       'd2s-crd',
       'edsr-x4',
       'constant-node-weight',
+      'constant-of-shape-weights',
       'typed-fields',
       'external-data',
     ]).map((name): [string, () => Built] => [name, () => buildFixture(name)]),

@@ -93,7 +93,11 @@ function constantTensor(t: onnx.TensorProto.$Properties): onnx.AttributeProto.$P
  * What a ConstantOfShape node makes, as a dense tensor: its shape input (an initializer or a Constant) read,
  * its `value` (one element; float 0 without it) repeated. Used where a weight made this way must be masked.
  */
-function filledTensor(
+/**
+ * The tensor a ConstantOfShape node makes, materialised (its data attached to the file), for masking; throws when
+ * its shape is not a constant, or it is too large to build or of a type that cannot be masked.
+ */
+export function filledTensor(
   file: ModelFile,
   graph: onnx.GraphProto.$Properties,
   node: onnx.NodeProto.$Properties,

@@ -78,18 +78,21 @@ export function groupsToMeasure(
 }
 
 /**
- * The initializers a prune of these groups masks: the weights that read their channels (the consumers'
- * input slices, which the mask spec zeroes). A sensitivity run makes them inputs of one probe model.
+ * The weights a prune of these groups masks, initializers and ConstantOfShape outputs: those that read their
+ * channels (the consumers' input slices, which the mask spec zeroes). A sensitivity run makes them inputs of
+ * one probe model.
  */
 export function maskedWeights(analysis: Analysis, groups: readonly ChannelGroup[]): Set<string> {
   const ids = new Set(groups.map((g) => g.id));
   const names = new Set<string>();
-  for (const m of analysis.state.members)
+  for (const m of analysis.state.members) {
+    const source = m.source ?? 'initializer';
     if (
       m.kind === 'weight-in' &&
-      (m.source ?? 'initializer') === 'initializer' &&
+      (source === 'initializer' || source === 'constant-of-shape') &&
       analysis.index.groupsOf(m.space).some((g) => ids.has(g.id))
     )
       names.add(m.tensor);
+  }
   return names;
 }
