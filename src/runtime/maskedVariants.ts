@@ -1,7 +1,7 @@
 // Sensitivity's variants as masks on one ONNX Runtime session. A pruned model equals its masked original (the
 // original with the weight slices that read removed channels set to zero: the oracle `verify` checks), so a
 // variant's fidelity can be measured without writing and loading a pruned model: one *probe* model, the
-// original with the weights the measured groups' masks touch turned into graph inputs, is loaded once; its
+// original with the weights the groups' masks touch turned into graph inputs, is loaded once; its
 // original weights are kept in the worker, and each run sends the variant's masked copies of the few it zeroes.
 // On a 50,001-node graph, where loading a model takes 13–55 s, that is one load instead of one per variant.
 import { join } from 'node:path';
