@@ -12,12 +12,13 @@ import { ModelFile } from '../core/onnx/modelFile';
 import type { onnx } from '../core/onnx/proto/onnx.js';
 import { readTensorAsFloat32 } from '../core/onnx/tensorData';
 import { writeModel } from '../core/onnx/writer';
-import { filledTensor } from '../core/prune/mask';
+import { ZeroIntervals, filledTensor } from '../core/prune/mask';
 import type { MaskSpec } from '../core/prune/maskSpec';
 import type { PrunableModel } from '../core/prune/prune';
 import type { Feeds, SessionSettings, TensorPayload, ValueMeta } from '../protocol/runtime';
 import type { CalibrationSample } from './calibration';
 import type { LoadedModel, OrtClient, Stash } from './ortClient';
+import { ownBuffer } from './ownBuffer';
 
 type Tensor = onnx.TensorProto.$Properties;
 
@@ -101,10 +102,7 @@ export class MaskedVariants {
       let part: Feeds = {};
       let bytes = 0;
       for (const [name, t] of weights) {
-        // Its own buffer: a message carries a view's whole buffer (a model read whole is one buffer).
-        const read = readTensorAsFloat32(file, t);
-        const whole = read.byteOffset === 0 && read.byteLength === read.buffer.byteLength;
-        const data = whole ? read : read.slice();
+        const data = ownBuffer(readTensorAsFloat32(file, t));
         part[name] = payload(t, data);
         bytes += data.byteLength;
         if (bytes >= KEEP_PART) {
@@ -143,17 +141,13 @@ export class MaskedVariants {
   /** The masked copies of the weights `mask` zeroes (read from the model, a variant at a time). */
   masked(mask: MaskSpec): Feeds {
     const feeds: Feeds = {};
-    const copies = new Map<string, Float32Array>();
     for (const slice of mask.zero) {
       const tensor = this.weights.get(slice.tensor)!;
-      let data = copies.get(slice.tensor);
-      if (!data) {
-        // A copy: a model read whole hands out views of its bytes.
-        data = readTensorAsFloat32(this.prunable.file, tensor).slice();
-        copies.set(slice.tensor, data);
-        feeds[slice.tensor] = payload(tensor, data);
-      }
-      zeroAlong(data, dimsOf(tensor), slice.axis, slice.indices);
+      // A copy each (a model read whole hands out views of its bytes), zeroed by every slice of it.
+      feeds[slice.tensor] ??= payload(tensor, readTensorAsFloat32(this.prunable.file, tensor).slice());
+      const { data } = feeds[slice.tensor];
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      new ZeroIntervals(dimsOf(tensor), 4, slice.axis, slice.indices).zero(bytes, 0);
     }
     return feeds;
   }
@@ -170,16 +164,4 @@ function dimsOf(t: Tensor): number[] {
 
 function payload(t: Tensor, data: Float32Array): TensorPayload {
   return { type: 'float32', dims: dimsOf(t), data };
-}
-
-/** Sets the elements at `indices` of `axis` to zero (row-major). */
-function zeroAlong(data: Float32Array, dims: number[], axis: number, indices: readonly number[]): void {
-  const size = dims[axis];
-  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
-  for (let o = 0; o < outer; o++)
-    for (const i of indices) {
-      const first = (o * size + i) * inner;
-      data.fill(0, first, first + inner);
-    }
 }

@@ -8,6 +8,7 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import { outputDifferences } from './compareOutputs';
+import { ownBuffer } from './ownBuffer';
 import { generateFeeds } from './randomFeeds';
 import type {
   FeedSource,
@@ -75,10 +76,8 @@ async function runSession(request: { session: number; feeds: FeedSource; plus?: 
 }
 
 function toPayload(tensor: Ort.Tensor): TensorPayload {
-  const data = tensor.data as TensorPayload['data'];
-  // Structured clone sends a view's whole backing buffer; copy views so only the tensor's bytes travel.
-  const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
-  return { type: tensor.type as TensorType, dims: [...tensor.dims], data: own };
+  const data = ownBuffer(tensor.data as TensorPayload['data']);
+  return { type: tensor.type as TensorType, dims: [...tensor.dims], data };
 }
 
 function describe(meta: readonly Ort.InferenceSession.ValueMetadata[]): ValueMeta[] {

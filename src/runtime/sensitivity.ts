@@ -38,8 +38,9 @@ export interface SensitivityRow {
 
 /**
  * Graphs of more nodes than this are measured with ONNX Runtime's graph optimisations off: on a 50,001-node
- * graph they take 55 s of each variant's load (13 s without), far more than they save on a few runs, while a
- * model of a few thousand nodes loads in a fraction of a second either way and runs faster optimised.
+ * graph they make a load take 55 s instead of 13 s and save nothing on the runs (8 variants × 4 samples: 80–122 s
+ * optimised, 28–36 s not, the same figures), while a model of a few thousand nodes loads in a fraction of a
+ * second either way and runs faster optimised.
  */
 const OPTIMISE_UP_TO_NODES = 5000;
 

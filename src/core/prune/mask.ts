@@ -181,7 +181,7 @@ class MaskedData implements LazyChunk {
  * of consecutive features of a Gemm weight: one range, not one per feature). Walked once per write, in step
  * with the pieces.
  */
-class ZeroIntervals {
+export class ZeroIntervals {
   private readonly outer: number;
   private readonly size: number;
   /** Bytes of one index of the axis. */
