@@ -68,6 +68,11 @@ export class FieldReader extends protobuf.Reader {
 
   private readonly lists = new ListTable();
 
+  /** Counts an object decoded around the fields (a message) that takes about `bytes` of memory. */
+  charge(bytes: number): void {
+    this.spend(bytes);
+  }
+
   /** Counts a value that takes about `bytes` of memory; throws when the budget or the count runs out. */
   private spend(bytes: number): void {
     this.budget -= bytes;

@@ -8,6 +8,7 @@ import { WindowedSource } from './windowedSource';
 import type { onnx } from './proto/onnx.js';
 import type { MessageSpan, PayloadSegment, SpanTable } from './spanTable';
 import { toDimension } from './int64';
+import { isRowlessAttribute } from './leafAttributes';
 import { decodedTensorRow } from './structure';
 
 /** A piece of tensor data: bytes in memory, or a byte range of some source (copied without loading). */
@@ -258,6 +259,7 @@ class RowIndex {
     if (!Object.isFrozen(message)) return undefined;
     const tensorRow = this.tensorRowOf(message);
     if (tensorRow !== undefined) return tensorRow;
+    if (isRowlessAttribute(message)) return undefined;
     if (!this.rows) {
       this.rows = new Map();
       for (let row = 0; row < this.messages.length; row++) this.rows.set(this.messages[row], row);

@@ -2,6 +2,7 @@ import { WireError } from './errors';
 import { DecodeLimitError, FieldReader, MAX_DECODED_VALUES } from './fieldReader';
 import type { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type FieldInfo, MESSAGE_CLASSES, type MessageClass } from './schema';
+import { LEAF_ATTRIBUTE_BYTES, NODE_ATTRIBUTE, isLeafAttribute } from './leafAttributes';
 import { CONTAINER_TYPES, SpanTable } from './spanTable';
 import type { WireCursor } from './wireCursor';
 
@@ -54,6 +55,8 @@ if (FIELDS.some((byNumber) => byNumber.length > 32))
   throw new Error('internal: a container field number past 31');
 const CLASSES: MessageClass[] = CONTAINER_TYPES.map((type) => MESSAGE_CLASSES[type]);
 const TENSOR = TYPE_INDEX.get('Tensor')!;
+const NODE = TYPE_INDEX.get('Node')!;
+const ATTRIBUTE = TYPE_INDEX.get('Attribute')!;
 const DATA_LOCATION = 14;
 /**
  * A decoded tensor's row, on the tensor itself (not enumerable: an edit's copy, made with Object.assign,
@@ -166,7 +169,20 @@ class Walker {
         throw truncated(`field ${fieldNo} at byte ${fieldStart} runs past the end of its message`);
       const info = fieldNo < fields.length ? fields[fieldNo] : undefined;
       if (info !== undefined) present |= 1 << fieldNo;
-      if (info?.container && wireType === 2) {
+      // A node's attribute that holds no container is decoded with the node's other fields (leafAttributes.ts).
+      if (
+        type === NODE &&
+        fieldNo === NODE_ATTRIBUTE &&
+        wireType === 2 &&
+        isLeafAttribute(cursor, fieldValueStart, fieldEnd)
+      ) {
+        this.reader.charge(LEAF_ATTRIBUTE_BYTES);
+        if (fieldStart - run > RUN_LIMIT) {
+          this.decodeFields(message, type, run, fieldStart, depth);
+          run = fieldStart;
+          cursor.keep = run;
+        }
+      } else if (info?.container && wireType === 2) {
         if (!info.repeated) {
           // protobuf merges a repeated singular message; no exporter writes one, and spans could not follow.
           if (seen & (1 << fieldNo)) throw twice(info, fieldStart);
@@ -313,6 +329,10 @@ function seal(message: Record<string, unknown>, type: number, present: number, r
     // exactly its elements. The lists live as long as the model and are most of what garbage collection
     // copies while a model opens (a node's inputs and outputs, a tensor's dims, an attribute's ints).
     const trimmed = list.slice();
+    // A node's leaf attributes were decoded with its fields (see the walk), not sealed as they ended.
+    if (type === NODE && info.no === NODE_ATTRIBUTE)
+      for (const attribute of trimmed as Record<string, unknown>[])
+        if (!Object.isFrozen(attribute)) seal(attribute, ATTRIBUTE, -1, reader);
     // Frozen: an edit cannot change a decoded message in place (the writer would copy its old bytes);
     // edits build new objects (see edit.ts). Lists of leaf values (a node's inputs) are left alone.
     message[info.name] = info.container ? Object.freeze(trimmed) : trimmed;

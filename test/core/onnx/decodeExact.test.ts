@@ -2,14 +2,16 @@
 // fields in runs from its window: the result must be the very objects protobufjs builds decoding the file
 // whole (classes, own properties, hidden unknown fields, Longs, bytes), element data aside.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Long from 'long';
 import protobuf from 'protobufjs/minimal.js';
+import { withChanges } from '../../../src/core/onnx/edit';
 import { onnx } from '../../../src/core/onnx/proto/onnx.js';
 import { PAYLOAD_FIELDS } from '../../../src/core/onnx/schema';
 import { openModel, openModelBytes } from '../../../src/core/onnx/reader';
+import { writeModel } from '../../../src/core/onnx/writer';
 import { floatTensor, tensorInfo } from '../../support/minimalModels';
 import { tempDir } from '../../support/tempDir';
 
@@ -198,4 +200,32 @@ test('the decoded model is what protobufjs decodes, to the class and the hidden 
     assert.equal(model.storedBytes(tensors[1]), 8);
     model.close();
   }
+});
+
+test('attributes decoded with their node (no row) are frozen, and an edited node writes them as they were', () => {
+  const bytes = awkwardModel();
+  const path = join(dir, 'awkward-edit.onnx');
+  writeFileSync(path, bytes);
+  const model = openModel(path, { checkExternalData: false });
+  const [node, ifNode] = model.proto.graph!.node!;
+  const attributes = node.attribute as onnx.AttributeProto[];
+  // Only the attributes that hold a container (a tensor, a graph) are walked and given a row.
+  assert.deepEqual(
+    [...attributes, ...(ifNode.attribute as onnx.AttributeProto[])].map((a) => model.spanOf(a) !== undefined),
+    [false, false, true, false, false, true],
+  );
+  assert.ok(attributes.every((a) => Object.isFrozen(a)));
+  // The first node renamed: it is encoded anew, its attributes from their decoded fields, unknown ones included.
+  const graph = model.proto.graph!;
+  const edited = withChanges(model.proto, {
+    graph: withChanges(graph, { node: [withChanges(node, { name: 'renamed' }), ...graph.node!.slice(1)] }),
+  });
+  const out = join(dir, 'awkward-edited.onnx');
+  writeModel(model, edited, out);
+  model.close();
+  const want = expected(bytes);
+  const saved = expected(new Uint8Array(readFileSync(out)));
+  assert.equal(saved.graph!.node![0].name, 'renamed');
+  assertSame(saved.graph!.node![0].attribute, want.graph!.node![0].attribute, 'attributes');
+  assertSame(saved.graph!.node![1], want.graph!.node![1], 'the If node');
 });
