@@ -30,22 +30,7 @@ export function isLeafAttribute(cursor: WireCursor, start: number, end: number):
       leaf = false;
       break;
     }
-    switch (tag & 7) {
-      case 0:
-        cursor.varint();
-        break;
-      case 1:
-        cursor.skip(8);
-        break;
-      case 5:
-        cursor.skip(4);
-        break;
-      case 2:
-        cursor.skip(cursor.varint());
-        break;
-      default:
-        leaf = false;
-    }
+    leaf = cursor.skipValue(tag & 7);
   }
   leaf &&= cursor.pos === end;
   cursor.pos = back;

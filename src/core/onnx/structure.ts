@@ -345,29 +345,13 @@ function skipGroup(cursor: WireCursor, fieldNo: number, limit: number, depth: nu
   while (cursor.pos < limit) {
     const tag = cursor.varint();
     const wireType = tag % 8;
-    switch (wireType) {
-      case 0:
-        cursor.varint();
-        break;
-      case 1:
-        cursor.skip(8);
-        break;
-      case 5:
-        cursor.skip(4);
-        break;
-      case 2:
-        cursor.skip(cursor.varint());
-        break;
-      case 3:
-        skipGroup(cursor, Math.floor(tag / 8), limit, depth + 1);
-        break;
-      case 4:
-        if (Math.floor(tag / 8) !== fieldNo)
-          throw new WireError('not-onnx', 'a group ends with the wrong field number');
-        return;
-      default:
-        throw new WireError('not-onnx', `invalid wire type ${wireType} inside a group`);
-    }
+    if (cursor.skipValue(wireType)) continue;
+    if (wireType === 3) skipGroup(cursor, Math.floor(tag / 8), limit, depth + 1);
+    else if (wireType === 4) {
+      if (Math.floor(tag / 8) !== fieldNo)
+        throw new WireError('not-onnx', 'a group ends with the wrong field number');
+      return;
+    } else throw new WireError('not-onnx', `invalid wire type ${wireType} inside a group`);
   }
   throw new WireError('truncated', 'a group is not closed before the end of its message');
 }

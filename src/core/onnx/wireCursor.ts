@@ -69,6 +69,26 @@ export class WireCursor {
     this.pos += n;
   }
 
+  /** Skips a field's value of wire type 0, 1, 2 or 5; false, skipping nothing, for a group or an invalid type. */
+  skipValue(wireType: number): boolean {
+    switch (wireType) {
+      case 0:
+        this.varint();
+        return true;
+      case 1:
+        this.skip(8);
+        return true;
+      case 5:
+        this.skip(4);
+        return true;
+      case 2:
+        this.skip(this.varint());
+        return true;
+      default:
+        return false;
+    }
+  }
+
   /**
    * Where the bytes the walk still needs begin (the fields of a message not yet decoded): a refill that
    * would leave them behind starts there instead, so that decoding them does not read them again.
