@@ -1,5 +1,5 @@
 import { describeAlignment } from '../core/prune/align';
-import type { PruneOutcome } from '../core/prune/prune';
+import { type PruneOutcome, removedChannels } from '../core/prune/prune';
 import type { GroupSelection } from '../core/prune/select';
 import { GROUP_ROWS } from '../core/analyze/formatText';
 import type { VerifyResult } from './verify/types';
@@ -32,7 +32,7 @@ const ROOTS_SHOWN = 5;
 /** Groups a table leaves out, in one phrase: "9857 more groups: 9785 pruned (…), 72 kept". */
 export function describeRest(rest: readonly GroupSelection[]): string {
   const pruned = rest.filter((g) => g.keptChannels < g.channels);
-  const channels = pruned.reduce((n, g) => n + g.channels - g.keptChannels, 0);
+  const channels = removedChannels(pruned);
   return `${rest.length} more group${rest.length === 1 ? '' : 's'}: ${pruned.length} pruned (${channels} channels of the first roots removed), ${rest.length - pruned.length} kept`;
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { OutputFidelity } from '../core/metrics/fidelity';
 import { computeMetrics } from '../core/metrics/metrics';
 import type { Criterion } from '../core/prune/importance';
-import { PrunableModel } from '../core/prune/prune';
+import { PrunableModel, removedChannels } from '../core/prune/prune';
 import { timeLeftText } from '../core/quality/timeLeft';
 import {
   DEFAULT_MAX_GROUPS,
@@ -83,8 +83,9 @@ export interface SensitivityOptions extends CalibrationOptions {
 /**
  * Per-layer sensitivity: each measured group (every prunable one, up to `maxGroups`) pruned alone at each
  * ratio (the others untouched), each variant compared with the original on the calibration inputs (the
- * original runs once; each variant is one ONNX Runtime session), with the MACs and parameters that remain. The
- * model is opened and analysed once for all variants. Deterministic for a fixed seed: seeded random inputs (or
+ * original runs once; variants run as masks on one probe session, see maskedVariants.ts, or as pruned models
+ * written and loaded), with the MACs and parameters that remain. The model is opened and analysed once for all
+ * variants. Deterministic for a fixed seed: seeded random inputs (or
  * the folder's files in name order), seeded selection.
  */
 export async function measureSensitivity(
@@ -177,7 +178,7 @@ export async function measureSensitivity(
               roots: group.roots,
               channels: group.channels,
               ratio,
-              removedChannels: chosen.groups.reduce((n, g) => n + g.channels - g.keptChannels, 0),
+              removedChannels: removedChannels(chosen.groups),
               macs: before.macs > 0 ? after.macs / before.macs : 1,
               parameters: before.parameters > 0 ? after.parameters / before.parameters : 1,
               outputs,

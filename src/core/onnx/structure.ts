@@ -169,20 +169,15 @@ class Walker {
         throw truncated(`field ${fieldNo} at byte ${fieldStart} runs past the end of its message`);
       const info = fieldNo < fields.length ? fields[fieldNo] : undefined;
       if (info !== undefined) present |= 1 << fieldNo;
-      // A node's attribute that holds no container is decoded with the node's other fields (leafAttributes.ts).
-      if (
+      // A node's attribute that holds no container is a leaf field of the node (leafAttributes.ts): decoded
+      // in the node's runs, below.
+      const leafAttribute =
         type === NODE &&
         fieldNo === NODE_ATTRIBUTE &&
         wireType === 2 &&
-        isLeafAttribute(cursor, fieldValueStart, fieldEnd)
-      ) {
-        this.reader.charge(LEAF_ATTRIBUTE_BYTES);
-        if (fieldStart - run > RUN_LIMIT) {
-          this.decodeFields(message, type, run, fieldStart, depth);
-          run = fieldStart;
-          cursor.keep = run;
-        }
-      } else if (info?.container && wireType === 2) {
+        isLeafAttribute(cursor, fieldValueStart, fieldEnd);
+      if (leafAttribute) this.reader.charge(LEAF_ATTRIBUTE_BYTES);
+      if (info?.container && wireType === 2 && !leafAttribute) {
         if (!info.repeated) {
           // protobuf merges a repeated singular message; no exporter writes one, and spans could not follow.
           if (seen & (1 << fieldNo)) throw twice(info, fieldStart);

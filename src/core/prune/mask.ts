@@ -90,12 +90,10 @@ function constantTensor(t: onnx.TensorProto.$Properties): onnx.AttributeProto.$P
 }
 
 /**
- * What a ConstantOfShape node makes, as a dense tensor: its shape input (an initializer or a Constant) read,
- * its `value` (one element; float 0 without it) repeated. Used where a weight made this way must be masked.
- */
-/**
- * The tensor a ConstantOfShape node makes, materialised (its data attached to the file), for masking; throws when
- * its shape is not a constant, or it is too large to build or of a type that cannot be masked.
+ * What a ConstantOfShape node makes, as a dense tensor (its data attached to the file): its shape input (an
+ * initializer or a Constant) read, its `value` (one element; float 0 without it) repeated. Used where a weight
+ * made this way must be masked; throws when its shape is not a constant, or it is too large to build or of a
+ * type that cannot be masked.
  */
 export function filledTensor(
   file: ModelFile,

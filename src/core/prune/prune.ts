@@ -203,7 +203,7 @@ export class PrunableModel {
       input,
       output,
       groups,
-      removedChannels: groups.reduce((n, g) => n + g.channels - g.keptChannels, 0),
+      removedChannels: removedChannels(groups),
       ratio,
       tensorsSliced: applied.tensors,
       nodesChanged: applied.nodes,
@@ -232,6 +232,11 @@ export class PrunableModel {
     this.originalHash?.stop();
     this.file.close();
   }
+}
+
+/** The channels a selection removes, over all its groups. */
+export function removedChannels(groups: readonly GroupSelection[]): number {
+  return groups.reduce((n, g) => n + g.channels - g.keptChannels, 0);
 }
 
 /**
