@@ -12,6 +12,7 @@ import { type GroupSelection, type PruneSettings, SelectionContext, selectUnits 
 import { estimateMacs } from './macsEstimate';
 import type { ModelFile } from '../onnx/modelFile';
 import type { PruneStage } from './progressText';
+import type { UnitSet } from './unitSet';
 
 export interface PruneOutcome {
   input: string;
@@ -57,7 +58,7 @@ function selectForMacs(
   context: SelectionContext,
   settings: PruneSettings,
   target: number,
-): { removed: Set<number>; groups: GroupSelection[]; ratio: number } {
+): { removed: UnitSet; groups: GroupSelection[]; ratio: number } {
   const { file } = context;
   const metrics = computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts });
   const goal = target * metrics.macs;
@@ -87,7 +88,7 @@ export function chooseUnits(
   file: ModelFile,
   settings: PruneSettings,
   scoring?: SelectionContext | ((bytes: number) => void),
-): { removed: Set<number>; groups: GroupSelection[]; ratio: number } {
+): { removed: UnitSet; groups: GroupSelection[]; ratio: number } {
   const context =
     scoring instanceof SelectionContext ? scoring : new SelectionContext(analysis, file, scoring);
   return settings.targetMacs === undefined

@@ -4,6 +4,7 @@ import type { ModelFile } from '../onnx/modelFile';
 import { type ChannelAlignment, alignedAtMost, alignedRemoval, offBlockReason } from './align';
 import { type LayerSetting, removalStep, requestedCount, unitsToRemove } from './amounts';
 import { GroupTable } from './groupTable';
+import { UnitSet } from './unitSet';
 import { type LatencyModel, fastWidths, savingPerChannel } from './latencyTable';
 import {
   type ActivationStats,
@@ -117,9 +118,9 @@ export function selectUnits(
   file: ModelFile,
   settings: PruneSettings,
   context = new SelectionContext(analysis, file),
-): { removed: Set<number>; groups: GroupSelection[] } {
+): { removed: UnitSet; groups: GroupSelection[] } {
   const { table } = context;
-  const removed = new Set<number>();
+  const removed = new UnitSet(analysis.state.slots.length);
   const selections = new Map<ChannelGroup, GroupSelection>();
   const chosenOf = new Map<ChannelGroup, number[]>();
   const globalPool: ChannelGroup[] = [];
