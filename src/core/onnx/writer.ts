@@ -189,13 +189,17 @@ class ModelWriter {
     };
     for (const field of CONTAINER_FIELDS[type]) {
       if (field.container) {
-        flushLeaves();
+        // Leaves on either side of a container field that is absent are still in number order: encoded
+        // together (a sliced tensor's dims, type and name are one encoding, not two).
         const value = message[field.name];
         if (field.repeated) {
           const list = (value as Record<string, unknown>[] | undefined) ?? [];
+          if (list.length > 0) flushLeaves();
           for (let i = 0; i < list.length; i++) this.planChild(plan, field.no, field.container, list[i]);
-        } else if (value != null && Object.hasOwn(message, field.name))
+        } else if (value != null && Object.hasOwn(message, field.name)) {
+          flushLeaves();
           this.planChild(plan, field.no, field.container, value as Record<string, unknown>);
+        }
       } else if (field.payload) {
         if (!payloadDone) {
           flushLeaves();
