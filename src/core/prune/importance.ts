@@ -41,7 +41,7 @@ export function unitScores(
   activations?: ActivationStats,
   measured?: UnitScoreTable,
 ): Float64Array {
-  const scores = new Float64Array(units.length);
+  const scores = norms.scores(units.length);
   // Greedy scores exist for groups with refittable consumers; the others are ranked by l1.
   const greedy = criterion === 'greedy' ? measured?.get(group.id) : undefined;
   if (greedy) {
@@ -61,32 +61,36 @@ export function unitScores(
     if (bn.length > 0) members = bn;
   }
   // Sums by the unit's index (in `scores`): a group's members add to each unit in turn.
-  const counts = new Int32Array(units.length); // members that own a slice of each unit
-  const lastMember = new Int32Array(units.length).fill(-1); // the member that last counted a unit
-  table.withPositions(units, (position) => {
-    for (let m = 0; m < members.length; m++) {
-      const member = members[m];
-      const tensor = findTensor(analysis, member);
-      if (!tensor) continue;
-      const at = norms.at(file, tensor, criterion === 'l2' ? 2 : 1, member.axis);
-      const perIndex = norms.values; // read after `at`, which picks the tensor's block
-      const classes = analysis.index.classesOf(member.space);
-      const { map } = member;
-      for (let c = 0; c < classes.length; c++) {
-        const s = position[classes[c]] - 1;
-        if (s < 0) continue; // a class of another group (a Concat output serves several)
-        let sum = 0;
-        const from = firstMappedIndex(map, c);
-        for (let j = 0; j < map.width; j++) sum += perIndex[at + from + j];
-        scores[s] = reduce === 'max' ? Math.max(scores[s], sum) : scores[s] + sum;
-        if (lastMember[s] !== m) {
-          lastMember[s] = m;
-          counts[s]++;
+  const { counts, lastMember } = norms.tallies(units.length);
+  try {
+    table.withPositions(units, (position) => {
+      for (let m = 0; m < members.length; m++) {
+        const member = members[m];
+        const tensor = findTensor(analysis, member);
+        if (!tensor) continue;
+        const at = norms.at(file, tensor, criterion === 'l2' ? 2 : 1, member.axis);
+        const perIndex = norms.values; // read after `at`, which picks the tensor's block
+        const classes = analysis.index.classesOf(member.space);
+        const { map } = member;
+        for (let c = 0; c < classes.length; c++) {
+          const s = position[classes[c]] - 1;
+          if (s < 0) continue; // a class of another group (a Concat output serves several)
+          let sum = 0;
+          const from = firstMappedIndex(map, c);
+          for (let j = 0; j < map.width; j++) sum += perIndex[at + from + j];
+          scores[s] = reduce === 'max' ? Math.max(scores[s], sum) : scores[s] + sum;
+          if (lastMember[s] !== m) {
+            lastMember[s] = m;
+            counts[s]++;
+          }
         }
       }
-    }
-  });
-  if (reduce === 'mean') for (let s = 0; s < units.length; s++) if (counts[s] > 0) scores[s] /= counts[s];
+    });
+    if (reduce === 'mean') for (let s = 0; s < units.length; s++) if (counts[s] > 0) scores[s] /= counts[s];
+  } finally {
+    counts.fill(0, 0, units.length);
+    lastMember.fill(-1, 0, units.length);
+  }
   return scores;
 }
 
@@ -207,6 +211,39 @@ export class NormCache {
     return block * BLOCK + first;
   }
 
+  private counts = new Int32Array(0);
+  private lastMember = new Int32Array(0);
+  /** Where groups' scores are carved from (`scores`), and how much of it is used. */
+  private scoreBlock = new Float64Array(0);
+  private scoresUsed = 0;
+
+  /**
+   * `n` zeroed numbers for one group's scores, a part of a larger block: each array of its own was memory
+   * outside the heap, made and later freed one group at a time (thousands of them per prune).
+   */
+  scores(n: number): Float64Array {
+    if (this.scoresUsed + n > this.scoreBlock.length) {
+      this.scoreBlock = new Float64Array(Math.max(n, SCORE_BLOCK));
+      this.scoresUsed = 0;
+    }
+    const scores = this.scoreBlock.subarray(this.scoresUsed, this.scoresUsed + n);
+    this.scoresUsed += n;
+    return scores;
+  }
+
+  /**
+   * Per-unit tallies for scoring one group (unitScores), at least `n` long: `counts` zeroed, `lastMember` −1,
+   * and to be left so. One pair for every group: two arrays for each of thousands of groups cost more to make
+   * than the scoring loop that fills them.
+   */
+  tallies(n: number): { counts: Int32Array; lastMember: Int32Array } {
+    if (this.counts.length < n) {
+      this.counts = new Int32Array(n);
+      this.lastMember = new Int32Array(n).fill(-1);
+    }
+    return { counts: this.counts, lastMember: this.lastMember };
+  }
+
   /** The read buffer, at least `bytes` long (`floats` is the same memory as float32 values). */
   buffer(bytes: number): Uint8Array {
     if (this.scratch.length < bytes) {
@@ -218,6 +255,7 @@ export class NormCache {
 }
 
 const PIECE = 1 << 20; // small enough to stay in cache between the two passes over it
+const SCORE_BLOCK = 1 << 14;
 /**
  * Norms per block of the NormCache (1 MiB). A tensor's start is its block's number times BLOCK plus where its
  * norms begin in the block (below BLOCK: a larger tensor's block holds it alone, from 0): a small integer,
