@@ -9,11 +9,11 @@ import { type LatencyModel, fastWidths, savingPerChannel } from './latencyTable'
 import {
   type ActivationStats,
   type Criterion,
-  NormCache,
   type Reduction,
   type UnitScoreTable,
   unitScores,
 } from './importance';
+import { NormCache } from './normCache';
 
 /** The plan's per-layer setting (amounts.ts), under the name the pruner's callers know it by. */
 export type LayerAmount = LayerSetting;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openModelBytes } from '../../../src/core/onnx/reader';
-import { NormCache } from '../../../src/core/prune/importance';
+import { NormCache } from '../../../src/core/prune/normCache';
 import { addBiasModel, encodeModel, floatTensor } from '../../support/minimalModels';
 
 function values(count: number, seed: number): number[] {
