@@ -100,16 +100,16 @@ function metricsOf(view: ModelView, options: MetricsOptions, perNode: boolean): 
     nodes.push({ node: node.name, opType: node.opType, params, macs: count ?? null });
   }
   let parameters = 0;
-  for (const weight of view.weights()) {
-    if (weight.origin === 'constant-of-shape') {
+  view.forEachWeight((origin, tensor, name, _node, weightGraph) => {
+    if (origin === 'constant-of-shape') {
       // ConstantOfShape makes a weight at run time: its size is its output's, when the shape is constant.
-      const dims = weight.graph === view.graph ? shapeOf(weight.name) : undefined;
+      const dims = weightGraph === view.graph ? shapeOf(name) : undefined;
       if (dims?.every((d) => typeof d === 'number'))
         parameters += (dims as number[]).reduce((a, b) => a * b, 1);
-    } else if (weight.tensor && !NOT_PARAMETERS.has(weight.tensor.data_type ?? 0)) {
-      parameters += ModelFile.elementCount(weight.tensor);
+    } else if (tensor && !NOT_PARAMETERS.has(tensor.data_type ?? 0)) {
+      parameters += ModelFile.elementCount(tensor);
     }
-  }
+  });
   return { parameters, macs, uncounted, nodes };
 }
 

@@ -31,7 +31,18 @@ export class GraphEdges<T extends EdgeNode> {
   constructor(
     private readonly nodes: readonly T[],
     producers: Producers,
+    /** The edges of a graph whose nodes have, one for one, the same inputs and outputs: shared, not rebuilt. */
+    like?: GraphEdges<EdgeNode>,
   ) {
+    if (like) {
+      // Built once and never changed: shared as they are.
+      this.start = like.start;
+      this.producer = like.producer;
+      this.reader = like.reader;
+      this.feedStart = like.feedStart;
+      this.feeds = like.feeds;
+      return;
+    }
     const count = nodes.length;
     this.start = new Int32Array(count + 1);
     for (let n = 0; n < count; n++) this.start[n + 1] = this.start[n] + nodes[n].inputs.length;

@@ -1,20 +1,12 @@
 import { Attributes } from './attributes';
 import { GraphEdges } from './graphEdges';
 import { toSafeNumber } from './int64';
+import { type ValueType, valueType } from './valueType';
 import { NameIndex } from './nameIndex';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 
-/** A dimension: a number, a symbolic name (e.g. 'N'), or undefined when unknown. */
-export type Dim = number | string | undefined;
-
-export interface ValueType {
-  readonly name: string;
-  /** TensorProto.DataType, when the value is a tensor with a known element type. */
-  readonly dtype: number | undefined;
-  /** Undefined when the rank is unknown. */
-  readonly shape: Dim[] | undefined;
-}
+export type { Dim, ValueType } from './valueType';
 
 /** Where a weight comes from: the inspector shows it, the pruner needs to know what to slice. */
 export type WeightOrigin =
@@ -94,14 +86,23 @@ export class GraphView {
     /** 'main', or a path like `main/If_0.then_branch` for subgraphs. */
     readonly path: string,
     readonly parent?: GraphView,
+    /**
+     * The view of a graph this one is an edited copy of (a prune's): when every node keeps its place, inputs
+     * and outputs, and every weight its name and place (new ones after them), its indexes by name and its
+     * edges are reused, not built anew (`sharesLayoutWith`). Ignored otherwise.
+     */
+    like?: GraphView,
   ) {
     // Indexed loops: a constructor runs once per graph, mostly unoptimised, where for…of allocates an
     // iterator result per element (tens of thousands on a large graph).
     const initializers = proto.initializer ?? [];
     const nodes = proto.node ?? [];
-    this.weightIndex = new NameIndex(initializers.length);
-    this.producers = new NameIndex(nodes.length); // most nodes have one output
-    for (let i = 0; i < initializers.length; i++)
+    const same = like !== undefined && parent === undefined && like.sharesLayoutWith(nodes, initializers);
+    const kept = same ? like.weightIndex.size : 0;
+    this.weightIndex = same
+      ? like.weightIndex.withValues(initializers.slice(0, kept))
+      : new NameIndex(initializers.length);
+    for (let i = kept; i < initializers.length; i++)
       this.weightIndex.set(initializers[i].name ?? '', initializers[i]);
     // Before IR 4 initializers had to be listed as graph inputs too; they are weights, not inputs.
     const allInputs = (proto.input ?? []).map(valueType);
@@ -110,6 +111,21 @@ export class GraphView {
     for (const v of [...allInputs, ...this.outputs, ...(proto.value_info ?? []).map(valueType)])
       this.valueInfo.set(v.name, v);
     this.nodes = new Array<NodeView>(nodes.length);
+    if (same) {
+      // Each named output's producer, in the order `like` indexed them (its outputs are all distinct).
+      const producers: NodeView[] = [];
+      for (let i = 0; i < nodes.length; i++) {
+        const node = (this.nodes[i] = new NodeView(nodes[i], i, this));
+        const outputs = node.outputs;
+        for (let o = 0; o < outputs.length; o++) if (outputs[o]) producers.push(node);
+      }
+      this.producers = like.producers.withValues(producers);
+      this.outputStart = like.outputStart;
+      this.outputsUnique = true;
+      if (like.edgeIndex) this.edgeIndex = new GraphEdges(this.nodes, this.producers, like.edgeIndex);
+      return;
+    }
+    this.producers = new NameIndex(nodes.length); // most nodes have one output
     for (let i = 0; i < nodes.length; i++) this.nodes[i] = this.addNode(nodes[i], i);
     this.outputStart = new Int32Array(nodes.length + 1);
     let named = 0;
@@ -120,6 +136,31 @@ export class GraphView {
     }
     // Each named output added a producer unless its name was met before.
     this.outputsUnique = this.producers.size === named;
+  }
+
+  /**
+   * Whether a graph with these nodes and initializers may share this view's indexes: a main graph with no
+   * subgraphs, distinct node outputs and weight names, whose nodes each keep their inputs and outputs (an
+   * edit changes attributes, not wiring) and whose weights keep their names and order (new ones after them).
+   */
+  private sharesLayoutWith(
+    nodes: readonly onnx.NodeProto.$Properties[],
+    initializers: readonly onnx.TensorProto.$Properties[],
+  ): boolean {
+    const own = this.proto.initializer ?? [];
+    if (this.parent || this.subgraphs.length > 0 || !this.outputsUnique) return false;
+    if (nodes.length !== this.nodes.length || initializers.length < own.length) return false;
+    if (this.weightIndex.size !== own.length) return false; // a weight name met twice
+    for (let i = 0; i < own.length; i++)
+      if ((initializers[i].name ?? '') !== (own[i].name ?? '')) return false;
+    for (let i = 0; i < nodes.length; i++) {
+      const before = this.nodes[i].proto;
+      const after = nodes[i];
+      if (after === before) continue;
+      if (!sameNames(after.input, before.input) || !sameNames(after.output, before.output)) return false;
+      if (after.attribute?.some((a) => a.g || a.graphs?.length)) return false;
+    }
+    return true;
   }
 
   /** The view of a node, its outputs indexed (a method called per node: soon optimised, unlike a loop body here). */
@@ -261,14 +302,18 @@ export class ModelView {
   readonly opsets = new Map<string, number>();
   readonly graph: GraphView;
 
-  constructor(readonly file: ModelFile) {
+  /** `like`: the view of a model this one is an edited copy of (see GraphView's `like`). */
+  constructor(
+    readonly file: ModelFile,
+    like?: ModelView,
+  ) {
     const proto = file.proto;
     for (const entry of proto.opset_import ?? []) {
       this.opsets.set(normaliseDomain(entry.domain ?? ''), toSafeNumber(entry.version, 'an opset version'));
     }
     // IR version 1-2 models had no opset_import; they meant opset 1 of the default domain.
     if (!this.opsets.has('') && (proto.opset_import ?? []).length === 0) this.opsets.set('', 1);
-    this.graph = new GraphView(proto.graph ?? {}, this, 'main');
+    this.graph = new GraphView(proto.graph ?? {}, this, 'main', undefined, like?.graph);
   }
 
   get proto(): onnx.ModelProto {
@@ -282,48 +327,41 @@ export class ModelView {
   /** Every weight in the model and where it comes from. */
   weights(): Weight[] {
     const out: Weight[] = [];
+    this.forEachWeight((origin, tensor, name, node, graph) =>
+      out.push({ name, origin, tensor, node, graph }),
+    );
+    return out;
+  }
+
+  /**
+   * `weights()` one by one, without an object for each: a large graph has tens of thousands of weights, and
+   * counting parameters reads each once.
+   */
+  forEachWeight(
+    visit: (
+      origin: WeightOrigin,
+      tensor: onnx.TensorProto.$Properties | undefined,
+      name: string,
+      node: NodeView | undefined,
+      graph: GraphView,
+    ) => void,
+  ): void {
     for (const graph of this.graph.allGraphs()) {
-      const listedAsInput = new Set((graph.proto.input ?? []).map((v) => v.name ?? ''));
-      graph.forEachInitializer((tensor, name) => {
-        out.push({
-          name,
-          origin: listedAsInput.has(name) ? 'initializer-input' : 'initializer',
-          tensor,
-          node: undefined,
-          graph,
-        });
-      });
-      for (const sparse of graph.proto.sparse_initializer ?? []) {
-        out.push({
-          name: sparse.values?.name ?? '',
-          origin: 'sparse-initializer',
-          tensor: sparse.values ?? undefined,
-          node: undefined,
-          graph,
-        });
-      }
+      const inputs = graph.proto.input ?? [];
+      const listedAsInput = inputs.length > 0 ? new Set(inputs.map((v) => v.name ?? '')) : undefined;
+      graph.forEachInitializer((tensor, name) =>
+        visit(listedAsInput?.has(name) ? 'initializer-input' : 'initializer', tensor, name, undefined, graph),
+      );
+      for (const sparse of graph.proto.sparse_initializer ?? [])
+        visit('sparse-initializer', sparse.values ?? undefined, sparse.values?.name ?? '', undefined, graph);
       for (const node of graph.nodes) {
         if (node.domain !== '') continue;
-        if (node.opType === 'Constant' && node.attributes.tensor('value')) {
-          out.push({
-            name: node.outputs[0] ?? '',
-            origin: 'constant-node',
-            tensor: node.attributes.tensor('value'),
-            node,
-            graph,
-          });
-        } else if (node.opType === 'ConstantOfShape') {
-          out.push({
-            name: node.outputs[0] ?? '',
-            origin: 'constant-of-shape',
-            tensor: node.attributes.tensor('value'),
-            node,
-            graph,
-          });
-        }
+        if (node.opType === 'Constant' && node.attributes.tensor('value'))
+          visit('constant-node', node.attributes.tensor('value'), node.outputs[0] ?? '', node, graph);
+        else if (node.opType === 'ConstantOfShape')
+          visit('constant-of-shape', node.attributes.tensor('value'), node.outputs[0] ?? '', node, graph);
       }
     }
-    return out;
   }
 }
 
@@ -331,15 +369,14 @@ function normaliseDomain(domain: string): string {
   return domain === 'ai.onnx' ? '' : domain;
 }
 
-function valueType(info: onnx.ValueInfoProto.$Properties): ValueType {
-  const tensorType = info.type?.tensor_type ?? info.type?.sparse_tensor_type;
-  const shape = tensorType?.shape
-    ? (tensorType.shape.dim ?? []).map((d): Dim => {
-        if (d.dim_value != null && Object.hasOwn(d, 'dim_value'))
-          return toSafeNumber(d.dim_value, 'a dimension');
-        if (d.dim_param) return d.dim_param;
-        return undefined;
-      })
-    : undefined;
-  return { name: info.name ?? '', dtype: tensorType?.elem_type ?? undefined, shape };
+function sameNames(
+  a: readonly string[] | null | undefined,
+  b: readonly string[] | null | undefined,
+): boolean {
+  if (a === b) return true;
+  const x = a ?? [];
+  const y = b ?? [];
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }

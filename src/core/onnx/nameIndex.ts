@@ -60,6 +60,21 @@ export class NameIndex<T> {
     }
   }
 
+  /**
+   * A copy with the same names, in the same order, and `values[i]` for the i-th name: the index of an edited
+   * copy of a graph whose weights or nodes keep their names and places, without hashing every name again.
+   */
+  withValues<U>(values: readonly U[]): NameIndex<U> {
+    if (values.length !== this.names.length) throw new Error('internal: one value per name');
+    const copy = new NameIndex<U>();
+    for (let i = 0; i < values.length; i++) {
+      copy.names.push(this.names[i]);
+      copy.values.push(values[i]);
+    }
+    copy.table = this.table.slice();
+    return copy;
+  }
+
   /** Calls `visit` with each value and its name, in the order the names were first set (a Map's order). */
   forEach(visit: (value: T, name: string) => void): void {
     for (let i = 0; i < this.names.length; i++) visit(this.values[i], this.names[i]);

@@ -182,7 +182,9 @@ export class PrunableModel {
   /** Parameters and MACs of the original, and of a model `remove` made. */
   totals(applied?: AppliedPruning): ModelTotals {
     const { analysis, file } = this;
-    if (applied) return computeTotals(new ModelView(file.withProto(applied.proto)));
+    // The pruned model keeps the original's wiring: its view shares the original's indexes.
+    if (applied)
+      return computeTotals(new ModelView(file.withProto(applied.proto), analysis.state.graph.model));
     return (this.before ??= computeTotals(analysis.state.graph.model, { facts: analysis.state.facts }));
   }
 
