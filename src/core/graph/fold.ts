@@ -18,8 +18,10 @@ export const MAX_FOLDED_TOTAL = 1 << 20;
  * values it left unknown for that reason.
  */
 export class FoldBudget {
-  used = 0;
   refusals = 0;
+
+  /** `used`: what an earlier inference folded, when this one reuses its facts (inferShapes). */
+  constructor(public used = 0) {}
 
   /** True, and counted, when `count` more elements may be kept; otherwise a refusal. */
   take(count: number): boolean {

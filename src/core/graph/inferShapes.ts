@@ -16,21 +16,35 @@ import { topologicalOrder } from './topology';
  * small constants, from inputs, initializers, Constant nodes and per-op rules; `value_info` fills what the
  * rules cannot know. A dim that cannot be known stays undefined: the channel analysis then says so.
  */
-export function inferShapes(graph: GraphView, file: ModelFile, rules: ShapeRuleSource = OPS): FactTable {
-  const facts = new FactTable(graph, file);
-  for (const input of graph.inputs) facts.set(input.name, { shape: input.shape, dtype: input.dtype });
+export function inferShapes(
+  graph: GraphView,
+  file: ModelFile,
+  rules: ShapeRuleSource = OPS,
+  earlier?: Facts,
+): FactTable {
+  // `earlier`: the facts of the graph this one's view shares its layout with (GraphView's `like`), reused for
+  // every node whose message and inputs' facts are the ones it had there (`reused`).
+  const reuse =
+    earlier instanceof FactTable && graph.sharedWith === earlier.graph && earlier.reusableWith(rules)
+      ? earlier
+      : undefined;
+  const facts = new FactTable(graph, file, rules, reuse);
+  for (const input of graph.inputs)
+    facts.set(input.name, facts.same(input.name, -1, { shape: input.shape, dtype: input.dtype }));
   const order = topologicalOrder(graph);
   const pass: Pass = {
     graph,
     file,
     facts,
     clashes: graph.initializerOutputs(),
-    budget: new FoldBudget(),
+    // Reusing, the budget starts where the earlier inference's ended (see the end).
+    budget: new FoldBudget(reuse?.foldedElements ?? 0),
     rules,
   };
   current.facts = facts;
   try {
     for (let n = 0; n < order.length; n++) {
+      if (reuse && reused(pass, order[n], reuse)) continue;
       current.node = order[n];
       current.inputs = order[n].inputs;
       inferNode(pass, order[n]);
@@ -40,7 +54,54 @@ export function inferShapes(graph: GraphView, file: ModelFile, rules: ShapeRuleS
     current.node = undefined;
     current.inputs = NO_INPUTS;
   }
+  // A whole inference would fold the reused values again, no more than the earlier one folded in all: a value
+  // refused here might not be refused there. Exactness first.
+  if (reuse && pass.budget.refusals > 0) return inferShapes(graph, file, rules);
+  facts.foldedElements = pass.budget.used;
+  facts.refused = pass.budget.refusals > 0;
   return facts;
+}
+
+/**
+ * Sets a node's outputs to the earlier inference's when the node has the same message there and each of its
+ * inputs has the very facts (the same object) it had: the rules are functions of a node and its inputs' facts.
+ * A prune of one group (sensitivity measures hundreds) then infers only the nodes whose inputs it changed. The
+ * two graphs share their layout: a node, its edges and its values' slots are the same in both.
+ */
+function reused({ graph, facts, clashes }: Pass, node: NodeView, earlier: FactTable): boolean {
+  const before = earlier.graph.nodes[node.index];
+  if (before.proto !== node.proto) return false;
+  const { start } = graph.edges();
+  const places = earlier.graph.inputWeightPlaces();
+  const weights = graph.proto.initializer ?? [];
+  const earlierWeights = earlier.graph.proto.initializer ?? [];
+  const inputs = node.inputs;
+  for (let i = 0; i < inputs.length; i++) {
+    if (!inputs[i]) continue;
+    const slot = graph.inputSlot(node, i);
+    if (slot >= 0) {
+      if (facts.at(slot) !== earlier.at(slot)) return false;
+      continue;
+    }
+    const place = places[start[node.index] + i];
+    if (place >= 0) {
+      if (weights[place] !== earlierWeights[place]) return false; // a sliced weight
+    } else if (facts.input(node, i, inputs[i]) !== earlier.input(before, i, inputs[i])) return false;
+  }
+  const names = node.outputs;
+  for (let o = 0; o < names.length; o++) {
+    const name = names[o];
+    if (!name || (clashes.size > 0 && clashes.has(name))) continue;
+    // value_info fills in what the rules leave unknown: a prune drops the entries of what it changes.
+    if (graph.valueInfo.has(name) !== earlier.graph.valueInfo.has(name)) return false;
+    if (!earlier.at(graph.outputSlot(node, o))) return false;
+  }
+  for (let o = 0; o < names.length; o++) {
+    const name = names[o];
+    if (name && !(clashes.size > 0 && clashes.has(name)))
+      facts.setOutput(node, o, earlier.at(graph.outputSlot(node, o))!);
+  }
+  return true;
 }
 
 interface Pass {
@@ -79,7 +140,11 @@ function inferNode({ graph, file, facts, clashes, budget, rules }: Pass, node: N
   for (let i = 0; i < names.length; i++) {
     // A node writing an initializer's name is a broken graph: the tensor's own shape stays the fact.
     if (names[i] && !(clashes.size > 0 && clashes.has(names[i]))) {
-      const fact = merge(outputs[i], graph.valueInfo.get(names[i]));
+      const fact = facts.same(
+        names[i],
+        graph.outputSlot(node, i),
+        merge(outputs[i], graph.valueInfo.get(names[i])),
+      );
       facts.setOutput(node, i, fact);
       if (overLimit && fact.value === undefined) facts.overLimit.add(names[i]);
     }
@@ -100,11 +165,38 @@ export class FactTable implements Facts {
   /** Values whose folding was refused by the limits (MAX_FOLDED_ELEMENTS, MAX_FOLDED_TOTAL) or that depend on one. */
   readonly overLimit = new Set<string>();
 
+  /** Elements the inference folded into values, and whether it refused any (FoldBudget). */
+  foldedElements = 0;
+  refused = false;
+
   constructor(
-    private readonly graph: GraphView,
+    readonly graph: GraphView,
     private readonly file: ModelFile,
+    private readonly rules: ShapeRuleSource = OPS,
+    /** The facts of the graph `graph` shares its layout with, being reused (inferShapes). */
+    private readonly earlier?: FactTable,
   ) {
     this.produced = new Array<ValueFacts | undefined>(graph.valueSlots).fill(undefined);
+  }
+
+  /** Whether a later inference with these rules may reuse these facts: made by them, with nothing refused. */
+  reusableWith(rules: ShapeRuleSource): boolean {
+    return rules === this.rules && !this.refused && this.overLimit.size === 0;
+  }
+
+  /** The facts of the value with this slot (GraphView.valueSlot). */
+  at(slot: number): ValueFacts | undefined {
+    return this.produced[slot];
+  }
+
+  /**
+   * The earlier inference's facts of a value (by its slot, or by name for one no node produces) when they
+   * equal `facts`, else `facts`: the same object, so that the nodes that read it can be reused.
+   */
+  same(name: string, slot: number, facts: ValueFacts): ValueFacts {
+    if (!this.earlier) return facts;
+    const known = slot >= 0 ? this.earlier.at(slot) : this.earlier.get(name);
+    return known && sameFacts(known, facts) ? known : facts;
   }
 
   get(name: string): ValueFacts | undefined {
@@ -171,6 +263,17 @@ export class FactTable implements Facts {
   readsOverLimit(node: NodeView): boolean {
     return this.overLimitInput(node) !== undefined;
   }
+}
+
+function sameFacts(a: ValueFacts, b: ValueFacts): boolean {
+  return a.dtype === b.dtype && sameList(a.shape, b.shape) && sameList(a.value, b.value);
+}
+
+function sameList<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The facts as kept: a shape of more than MAX_RANK dims is unknown. */

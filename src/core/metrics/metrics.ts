@@ -78,7 +78,8 @@ export type ModelTotals = Pick<ModelMetrics, 'parameters' | 'macs'>;
 function metricsOf(view: ModelView, options: MetricsOptions, perNode: boolean): ModelMetrics {
   const graph = options.inputShapes ? withInputShapes(view, options.inputShapes) : view.graph;
   const facts = (!options.inputShapes && options.facts) || inferShapes(graph, view.file);
-  const shapeOf = (value: string) => facts.get(value)?.shape;
+  // A weight's shape from its dims, without working out (and keeping) the rest of its facts.
+  const shapeOf = (value: string) => facts.shape(value);
   let macs = 0;
   const uncounted: string[] = [];
   // A node output named like an initializer (a broken graph) is looked up among the initializers first.

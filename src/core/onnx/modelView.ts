@@ -2,6 +2,7 @@ import { Attributes } from './attributes';
 import { GraphEdges } from './graphEdges';
 import { toSafeNumber } from './int64';
 import { type ValueType, valueType } from './valueType';
+import { keepsWiring } from './wiring';
 import { NameIndex } from './nameIndex';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
@@ -78,6 +79,9 @@ export class GraphView {
   private readonly outputsUnique: boolean;
   private edgeIndex: GraphEdges<NodeView> | undefined;
   private initializerOutputSet: Set<string> | undefined;
+  private inputWeights: Int32Array | undefined;
+  /** The view whose indexes and edges this one shares (see `like`), if it does. */
+  readonly sharedWith: GraphView | undefined;
   private outputNames: Set<string> | undefined;
 
   constructor(
@@ -98,6 +102,7 @@ export class GraphView {
     const initializers = proto.initializer ?? [];
     const nodes = proto.node ?? [];
     const same = like !== undefined && parent === undefined && like.sharesLayoutWith(nodes, initializers);
+    this.sharedWith = same ? like : undefined;
     const kept = same ? like.weightIndex.size : 0;
     this.weightIndex = same
       ? like.weightIndex.withValues(initializers.slice(0, kept))
@@ -123,6 +128,8 @@ export class GraphView {
       this.outputStart = like.outputStart;
       this.outputsUnique = true;
       if (like.edgeIndex) this.edgeIndex = new GraphEdges(this.nodes, this.producers, like.edgeIndex);
+      // The same node outputs and, with no weight added, the same weight names.
+      if (kept === initializers.length) this.initializerOutputSet = like.initializerOutputSet;
       return;
     }
     this.producers = new NameIndex(nodes.length); // most nodes have one output
@@ -140,27 +147,15 @@ export class GraphView {
 
   /**
    * Whether a graph with these nodes and initializers may share this view's indexes: a main graph with no
-   * subgraphs, distinct node outputs and weight names, whose nodes each keep their inputs and outputs (an
-   * edit changes attributes, not wiring) and whose weights keep their names and order (new ones after them).
+   * subgraphs and distinct node outputs and weight names, whose wiring the other keeps (`keepsWiring`).
    */
   private sharesLayoutWith(
     nodes: readonly onnx.NodeProto.$Properties[],
     initializers: readonly onnx.TensorProto.$Properties[],
   ): boolean {
-    const own = this.proto.initializer ?? [];
     if (this.parent || this.subgraphs.length > 0 || !this.outputsUnique) return false;
-    if (nodes.length !== this.nodes.length || initializers.length < own.length) return false;
-    if (this.weightIndex.size !== own.length) return false; // a weight name met twice
-    for (let i = 0; i < own.length; i++)
-      if ((initializers[i].name ?? '') !== (own[i].name ?? '')) return false;
-    for (let i = 0; i < nodes.length; i++) {
-      const before = this.nodes[i].proto;
-      const after = nodes[i];
-      if (after === before) continue;
-      if (!sameNames(after.input, before.input) || !sameNames(after.output, before.output)) return false;
-      if (after.attribute?.some((a) => a.g || a.graphs?.length)) return false;
-    }
-    return true;
+    const own = this.proto.initializer ?? [];
+    return this.weightIndex.size === own.length && keepsWiring(this.proto, nodes, initializers);
   }
 
   /** The view of a node, its outputs indexed (a method called per node: soon optimised, unlike a loop body here). */
@@ -257,6 +252,28 @@ export class GraphView {
   /** The producer of every node input, and the readers of every produced value (built on first use). */
   edges(): GraphEdges<NodeView> {
     return (this.edgeIndex ??= new GraphEdges(this.nodes, this.producers));
+  }
+
+  /**
+   * For every node input, in the order of the edges' flat inputs, the place in `proto.initializer` of the
+   * weight it names when no node produces it, else −1 (made on first use). A view that shares this one's
+   * layout has its weights in the same places: comparing two views' weights then takes no lookup by name.
+   */
+  inputWeightPlaces(): Int32Array {
+    if (!this.inputWeights) {
+      const { start, producer } = this.edges();
+      const places = new Int32Array(producer.length).fill(-1);
+      // Places are indexes of the list only when no name is met twice (the last one's tensor wins).
+      const distinct = this.weightIndex.size === (this.proto.initializer ?? []).length;
+      for (let n = 0; distinct && n < this.nodes.length; n++) {
+        const inputs = this.nodes[n].inputs;
+        for (let i = 0; i < inputs.length; i++)
+          if (inputs[i] && producer[start[n] + i] < 0)
+            places[start[n] + i] = this.weightIndex.indexOf(inputs[i]);
+      }
+      this.inputWeights = places;
+    }
+    return this.inputWeights;
   }
 
   /** An initializer of this graph or of an enclosing graph (subgraphs may use outer-scope weights). */
@@ -367,16 +384,4 @@ export class ModelView {
 
 function normaliseDomain(domain: string): string {
   return domain === 'ai.onnx' ? '' : domain;
-}
-
-function sameNames(
-  a: readonly string[] | null | undefined,
-  b: readonly string[] | null | undefined,
-): boolean {
-  if (a === b) return true;
-  const x = a ?? [];
-  const y = b ?? [];
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
 }

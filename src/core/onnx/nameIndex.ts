@@ -6,9 +6,11 @@
  * pairs in one Int32Array, and a doubling moves numbers only (docs/performance.md).
  */
 export class NameIndex<T> {
-  private readonly names: string[] = [];
-  private readonly values: T[] = [];
+  private names: string[] = [];
+  private values: T[] = [];
   private table: Int32Array;
+  /** The names and table are another index's too (withValues): copied before a name is added. */
+  private sharing = false;
 
   /**
    * `expected`: how many names the caller is about to set, when it knows. The table starts at the size that
@@ -25,13 +27,19 @@ export class NameIndex<T> {
   }
 
   get(name: string): T | undefined {
+    const index = this.indexOf(name);
+    return index < 0 ? undefined : this.values[index];
+  }
+
+  /** The place of a name in the order names were first set, −1 for a name never set. */
+  indexOf(name: string): number {
     const hash = hashOf(name);
     const table = this.table;
     const mask = (table.length >> 1) - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const known = table[2 * slot + 1];
-      if (known === 0) return undefined;
-      if (table[2 * slot] === hash && this.names[known - 1] === name) return this.values[known - 1];
+      if (known === 0) return -1;
+      if (table[2 * slot] === hash && this.names[known - 1] === name) return known - 1;
     }
   }
 
@@ -46,6 +54,13 @@ export class NameIndex<T> {
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const known = table[2 * slot + 1];
       if (known === 0) {
+        if (this.sharing) {
+          this.names = this.names.slice();
+          this.table = this.table.slice();
+          this.sharing = false;
+          this.set(name, value);
+          return;
+        }
         this.names.push(name);
         this.values.push(value);
         table[2 * slot] = hash;
@@ -61,17 +76,19 @@ export class NameIndex<T> {
   }
 
   /**
-   * A copy with the same names, in the same order, and `values[i]` for the i-th name: the index of an edited
+   * An index of the same names, in the same order, with `values[i]` for the i-th name: the index of an edited
    * copy of a graph whose weights or nodes keep their names and places, without hashing every name again.
+   * `values` becomes the copy's own. The names and their table are shared until either index is given a new
+   * name (`set` then copies them first).
    */
-  withValues<U>(values: readonly U[]): NameIndex<U> {
+  withValues<U>(values: U[]): NameIndex<U> {
     if (values.length !== this.names.length) throw new Error('internal: one value per name');
     const copy = new NameIndex<U>();
-    for (let i = 0; i < values.length; i++) {
-      copy.names.push(this.names[i]);
-      copy.values.push(values[i]);
-    }
-    copy.table = this.table.slice();
+    copy.names = this.names;
+    copy.values = values;
+    copy.table = this.table;
+    copy.sharing = true;
+    this.sharing = true; // whichever of the two is given a new name copies first
     return copy;
   }
 

@@ -6,6 +6,8 @@ import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
 import { writeModel } from '../onnx/writer';
 import { computeMetrics, computeTotals, type ModelTotals } from '../metrics/metrics';
+import { inferShapes } from '../graph/inferShapes';
+import { OPS } from '../ops/registry';
 import { type AppliedPruning, applyRemoval, type RemovedSlice } from './apply';
 import type { MaskSpec } from './maskSpec';
 import { type GroupSelection, type PruneSettings, SelectionContext, selectUnits } from './select';
@@ -182,9 +184,12 @@ export class PrunableModel {
   /** Parameters and MACs of the original, and of a model `remove` made. */
   totals(applied?: AppliedPruning): ModelTotals {
     const { analysis, file } = this;
-    // The pruned model keeps the original's wiring: its view shares the original's indexes.
-    if (applied)
-      return computeTotals(new ModelView(file.withProto(applied.proto), analysis.state.graph.model));
+    if (applied) {
+      // The pruned model keeps the original's wiring: its view shares the original's indexes, and its shapes
+      // are inferred anew only where what the prune changed reaches.
+      const view = new ModelView(file.withProto(applied.proto), analysis.state.graph.model);
+      return computeTotals(view, { facts: inferShapes(view.graph, view.file, OPS, analysis.state.facts) });
+    }
     return (this.before ??= computeTotals(analysis.state.graph.model, { facts: analysis.state.facts }));
   }
 
