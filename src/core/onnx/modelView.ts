@@ -155,7 +155,11 @@ export class GraphView {
   ): boolean {
     if (this.parent || this.subgraphs.length > 0 || !this.outputsUnique) return false;
     const own = this.proto.initializer ?? [];
-    return this.weightIndex.size === own.length && keepsWiring(this.proto, nodes, initializers);
+    if (this.weightIndex.size !== own.length || !keepsWiring(this.proto, nodes, initializers)) return false;
+    // A new weight named like an old one would stand for it (the last of a name wins): not the same places.
+    for (let i = own.length; i < initializers.length; i++)
+      if (this.weightIndex.has(initializers[i].name ?? '')) return false;
+    return true;
   }
 
   /** The view of a node, its outputs indexed (a method called per node: soon optimised, unlike a loop body here). */

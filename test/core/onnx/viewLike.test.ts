@@ -96,7 +96,7 @@ describe('a view made like the original', () => {
     assert.ok(shared >= FIXTURE_NAMES.length / 2, `${shared} of ${FIXTURE_NAMES.length}`);
   });
 
-  test('a node rewired, or one added, gets a view of its own', () => {
+  test('a node rewired or added, or a weight added under an old name, gets a view of its own', () => {
     const file = openModel(writeBuilt(dir, 'rewired.onnx', buildFixture(FIXTURE_NAMES[0])));
     try {
       const original = new ModelView(file);
@@ -112,8 +112,14 @@ describe('a view made like the original', () => {
         // A node added at the end.
         [...nodes, { op_type: 'Identity', name: 'added', input: [last.output![0]], output: ['added_out'] }],
       ];
-      for (const node of edits) {
-        const edited = file.withProto(withChanges(file.proto, { graph: withChanges(graph, { node }) }));
+      const weights = graph.initializer ?? [];
+      const graphs = [
+        ...edits.map((node) => withChanges(graph, { node })),
+        // A weight added after the others under an old weight's name (it would stand for that one).
+        withChanges(graph, { initializer: [...weights, withChanges(weights[0], {})] }),
+      ];
+      for (const edit of graphs) {
+        const edited = file.withProto(withChanges(file.proto, { graph: edit }));
         const like = new ModelView(edited, original);
         assert.ok(!sharesWith(like.graph, original.graph));
         assert.deepEqual(answers(like.graph), answers(new ModelView(edited).graph));
