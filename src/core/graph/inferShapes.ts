@@ -10,6 +10,7 @@ import type { ShapeRuleSource } from './shapeRules';
 import { tensorShape } from './tensorShape';
 import { OPS } from '../ops/registry';
 import { topologicalOrder } from './topology';
+import { sameElements } from '../lists';
 
 /**
  * Static shape inference over one graph: shapes (a symbolic batch allowed), element types and the values of
@@ -269,11 +270,9 @@ function sameFacts(a: ValueFacts, b: ValueFacts): boolean {
   return a.dtype === b.dtype && sameList(a.shape, b.shape) && sameList(a.value, b.value);
 }
 
-function sameList<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): boolean {
-  if (a === b) return true;
-  if (!a || !b || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** Lists equal element by element; an absent one (an unknown shape, no value) equals only an absent one. */
+function sameList(a: readonly unknown[] | undefined, b: readonly unknown[] | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : sameElements(a, b);
 }
 
 /** The facts as kept: a shape of more than MAX_RANK dims is unknown. */

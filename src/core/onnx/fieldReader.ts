@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import protobuf from 'protobufjs/minimal.js';
 import { doubledPairs } from './nameIndex';
+import { sameElements } from '../lists';
 
 type Long = ReturnType<protobuf.Reader['int64']>;
 
@@ -207,12 +208,6 @@ class ListTable {
       }
     }
   }
-}
-
-function sameElements(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Most values (fields and int64 list elements) one model may decode into, whatever its size. */

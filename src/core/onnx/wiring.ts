@@ -1,3 +1,4 @@
+import { sameElements } from '../lists';
 import type { onnx } from './proto/onnx.js';
 
 /**
@@ -20,20 +21,9 @@ export function keepsWiring(
     const before = ownNodes[i];
     const after = nodes[i];
     if (after === before) continue;
-    if (!sameNames(after.input, before.input) || !sameNames(after.output, before.output)) return false;
+    if (!sameElements(after.input ?? [], before.input ?? [])) return false;
+    if (!sameElements(after.output ?? [], before.output ?? [])) return false;
     if (after.attribute?.some((a) => a.g || a.graphs?.length)) return false;
   }
-  return true;
-}
-
-function sameNames(
-  a: readonly string[] | null | undefined,
-  b: readonly string[] | null | undefined,
-): boolean {
-  if (a === b) return true;
-  const x = a ?? [];
-  const y = b ?? [];
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
