@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import protobuf from 'protobufjs/minimal.js';
-import { doubledPairs } from './nameIndex';
+import { HASH_BASIS, doubledPairs } from './nameIndex';
 import { sameElements } from '../lists';
 
 type Long = ReturnType<protobuf.Reader['int64']>;
@@ -183,7 +183,7 @@ class ListTable {
   get(list: readonly unknown[]): readonly Long[] | undefined {
     const length = list.length;
     if (length > SHARED_LIST_MAX) return undefined;
-    let hash = 0x811c9dc5 ^ length;
+    let hash = HASH_BASIS ^ length;
     for (let i = 0; i < length; i++) {
       const e = list[i];
       // Only values the reader shares (below 2^14, one or two bytes): a list of others is never shared.
@@ -248,7 +248,7 @@ class StringTable {
     const length = end - start;
     if (length === 0) return '';
     if (length > SHARED_MAX) return protobuf.util.utf8.read(buf, start, end);
-    let hash = 0x811c9dc5 | 0; // FNV-1a
+    let hash = HASH_BASIS; // FNV-1a, from this process's start (see HASH_BASIS)
     for (let i = start; i < end; i++) {
       const b = buf[i];
       if (b >= 0x80) return protobuf.util.utf8.read(buf, start, end);
