@@ -33,6 +33,10 @@ export function topologicalOrder(graph: GraphView): NodeView[] {
     done.add(node);
     const released = new Set<NodeView>();
     for (const output of node.outputs) {
+      // Only the node that stands for a value releases its readers: a name written by many nodes (an invalid
+      // graph) has one producer, the last, and each of the others would walk all of its readers again
+      // (quadratic: 20,000 nodes writing and reading one name took 50 s).
+      if (graph.producer(output) !== node) continue;
       for (const consumer of graph.consumers(output)) {
         if (released.has(consumer) || !waiting.has(consumer)) continue;
         released.add(consumer);

@@ -71,6 +71,42 @@ describe('topologicalOrder', () => {
     }
   });
 
+  test('names written by several nodes (an invalid graph): the order of the reference, each read walked once', () => {
+    const random = mulberry32(11);
+    for (let trial = 0; trial < 30; trial++) {
+      const count = 5 + Math.floor(random() * 30);
+      const nodes: Node[] = [];
+      for (let i = 0; i < count; i++) {
+        const inputs = ['x'];
+        if (i > 0 && random() < 0.7) inputs.push(`v${Math.floor(random() * 4)}`);
+        nodes.push({ name: `n${i}`, inputs, output: `v${Math.floor(random() * 4)}` });
+      }
+      const graph = graphOf(nodes);
+      assert.deepEqual(
+        topologicalOrder(graph).map((n) => n.name),
+        reference(graph),
+        `trial ${trial}`,
+      );
+    }
+    // 2,000 nodes that each read and write one name: each of them walked its 2,000 readers (4,000,000 visits;
+    // a file of 20,000 such nodes took 50 s to analyse). Only the node that stands for the name releases them.
+    const nodes: Node[] = [{ name: 'n0', inputs: ['x'], output: 'v' }];
+    for (let i = 1; i < 2000; i++) nodes.push({ name: `n${i}`, inputs: ['v'], output: 'v' });
+    const graph = graphOf(nodes);
+    const consumers = graph.consumers.bind(graph);
+    let visits = 0;
+    graph.consumers = (value: string) => {
+      const found = consumers(value);
+      visits += found.length;
+      return found;
+    };
+    assert.deepEqual(
+      topologicalOrder(graph).map((n) => n.name),
+      reference(graph),
+    );
+    assert.ok(visits <= 2000, `${visits} reads walked`);
+  });
+
   test('a chain written backwards behind many ready nodes orders in time linear in the nodes', () => {
     // A sorted list of ready nodes would be searched end to end for every link of the chain: 100,000 × 100,000.
     const links = 100_000;
