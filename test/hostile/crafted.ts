@@ -120,3 +120,51 @@ export function wideRank(rank: number, adds: number): Uint8Array {
     },
   }).finish();
 }
+
+/** conv(x) → …`relus`… → conv → y, on [1, 4, 8, 8]: the nodes an attack names or wires. */
+function convChain(relus: onnx.NodeProto.$Properties[], first: string, last: string): Uint8Array {
+  const weight: onnx.TensorProto.$Properties = {
+    name: 'W',
+    data_type: 1,
+    dims: [4, 4, 1, 1].map((d) => Long.fromNumber(d)),
+    raw_data: new Uint8Array(new Float32Array(16).fill(0.5).buffer),
+  };
+  const shape = { dim: [1, 4, 8, 8].map((d) => ({ dim_value: Long.fromNumber(d) })) };
+  return onnx.ModelProto.encode({
+    ir_version: Long.fromNumber(8),
+    opset_import: [{ domain: '', version: Long.fromNumber(17) }],
+    graph: {
+      name: 'chain',
+      node: [
+        { op_type: 'Conv', name: 'conv_in', input: ['x', 'W'], output: [first] },
+        ...relus,
+        { op_type: 'Conv', name: 'conv_out', input: [last, 'W'], output: ['y'] },
+      ],
+      initializer: [weight],
+      input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape } } }],
+      output: [{ name: 'y', type: { tensor_type: { elem_type: 1, shape } } }],
+    },
+  }).finish();
+}
+
+/** A chain of Relu nodes named by `names`, each writing the value named by the next (hash flooding). */
+export function namedChain(names: readonly string[]): Uint8Array {
+  const relus = names.slice(1).map((name, i) => ({
+    op_type: 'Relu',
+    name,
+    input: [names[i]],
+    output: [name],
+  }));
+  return convChain(relus, names[0], names[names.length - 1]);
+}
+
+/** `writers` Relu nodes that each read and write one value name: an invalid graph (a value has one producer). */
+export function oneNameManyWriters(writers: number): Uint8Array {
+  const relus = Array.from({ length: writers }, (_, i) => ({
+    op_type: 'Relu',
+    name: `relu${i}`,
+    input: ['v'],
+    output: ['v'],
+  }));
+  return convChain(relus, 'v', 'v');
+}
