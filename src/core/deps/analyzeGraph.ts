@@ -5,6 +5,7 @@ import type { ModelFile } from '../onnx/modelFile';
 import type { GraphView, NodeView } from '../onnx/modelView';
 import { OPS, type OpRegistry } from '../ops/registry';
 import { describe, lockInputs } from '../ops/types';
+import { brokenNodes } from './brokenNodes';
 import { ChannelState } from './state';
 
 /**
@@ -27,7 +28,7 @@ export function analyzeGraph(graph: GraphView, file: ModelFile, ops: OpRegistry 
   const outerRefs = outerReferences(graph);
   const order = topologicalOrder(graph);
   // The work per node is a function of its own (docs/performance.md).
-  const walk: Walk = { state, ops, outerRefs, taken: new Set() };
+  const walk: Walk = { state, ops, outerRefs, taken: new Set(), broken: brokenNodes(graph) };
   for (let n = 0; n < order.length; n++) analyzeNode(walk, order[n]);
   for (const output of graph.outputs) {
     const space = state.space(output.name);
@@ -43,13 +44,15 @@ interface Walk {
   outerRefs: Map<NodeView, Set<string>>;
   /** Nodes a pattern took (the Transpose and last Reshape of a pixel shuffle): no rule sees them again. */
   taken: Set<NodeView>;
+  /** Nodes of a broken graph the analysis cannot tell from others, with why (see brokenNodes). */
+  broken: Map<NodeView, string>;
 }
 
 /**
  * Applies the pattern that starts at the node, else the node's channel rule; locks what it touches when it has
  * neither, is control flow or fails.
  */
-function analyzeNode({ state, ops, outerRefs, taken }: Walk, node: NodeView): void {
+function analyzeNode({ state, ops, outerRefs, taken, broken }: Walk, node: NodeView): void {
   // No lookup per node in the set and map that are empty but for the rare pattern or control-flow node.
   if (taken.size > 0 && taken.has(node)) return;
   const refs = outerRefs.size > 0 ? outerRefs.get(node) : undefined;
@@ -68,6 +71,12 @@ function analyzeNode({ state, ops, outerRefs, taken }: Walk, node: NodeView): vo
     lockInputs(state, node, `${describe(node)} ${why}`);
     return;
   }
+  const why = broken.size > 0 ? broken.get(node) : undefined;
+  if (why !== undefined) {
+    reportUnknown(state, node, why);
+    lockInputs(state, node, `${describe(node)} ${why}`);
+    return;
+  }
   const clash = initializerWritten(state.graph, node);
   if (clash) {
     reportUnknown(state, node, `writes '${clash}', which is an initializer`);
@@ -81,6 +90,14 @@ function analyzeNode({ state, ops, outerRefs, taken }: Walk, node: NodeView): vo
     for (let p = 0; p < patterns.length; p++) {
       const match = patterns[p].match(state, node);
       if (!match) continue;
+      const part = broken.size > 0 ? match.nodes.find((n) => broken.has(n)) : undefined;
+      if (part) {
+        // A pattern edits its nodes by name: one of a broken graph's is not followed, as that node alone is not.
+        const why = `is followed by ${describe(part)}, which ${broken.get(part)!}`;
+        reportUnknown(state, node, why);
+        lockInputs(state, node, `${describe(node)} ${why}`);
+        return;
+      }
       for (const n of match.nodes) taken.add(n);
       match.apply(state);
       return;

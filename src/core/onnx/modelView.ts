@@ -76,7 +76,7 @@ export class GraphView {
   /** Node n's outputs have the value slots outputStart[n] … outputStart[n + 1] − 1 (see valueSlot). */
   private readonly outputStart: Int32Array;
   /** No two node outputs share a name (as ONNX requires): output o of node n then has slot outputStart[n] + o. */
-  private readonly outputsUnique: boolean;
+  readonly outputsUnique: boolean;
   private edgeIndex: GraphEdges<NodeView> | undefined;
   private initializerOutputSet: Set<string> | undefined;
   private inputWeights: Int32Array | undefined;
