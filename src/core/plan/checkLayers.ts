@@ -2,7 +2,7 @@
 // code. The arithmetic of what an amount may be (whole units, roundTo, never every channel) is amounts.ts's.
 import type { RootLayer } from '../analyze/types';
 import { largestCount, largestRatio, removalStep, roundCount } from '../prune/amounts';
-import { closestNames } from './closestNames';
+import { type SearchBudget, closestNames } from './closestNames';
 import type { PlanLayerEntry } from './parsePlan';
 import { checkIndices } from './checkIndices';
 import {
@@ -21,6 +21,11 @@ import { q } from './planProblems';
 
 /** Unknown layer names that get did-you-mean suggestions (each costs an edit distance per root). */
 const MAX_SUGGESTED = 50;
+/**
+ * And the work all of them may take, in cells of the edit-distance tables: a few names' worth against a
+ * 50,000-node model's 15,000 layers (~7 M cells each), about 0.1 s, whatever the model and the plan.
+ */
+const SUGGESTION_CELLS = 50_000_000;
 
 /** PL005: the top-level ratio outside [0, 1). */
 export function checkTopRatio(context: PlanContext): void {
@@ -72,6 +77,13 @@ export interface NameSuggester {
   unplanned?: string[];
   /** Unknown names met so far. */
   unknown: number;
+  /** What the suggestions may still take (see SUGGESTION_CELLS). */
+  budget: SearchBudget;
+}
+
+/** The suggester of one plan check. */
+export function nameSuggester(): NameSuggester {
+  return { unknown: 0, budget: { cells: SUGGESTION_CELLS } };
 }
 
 function unplannedRoots(entries: readonly PlanLayerEntry[], roots: ReadonlyMap<string, RootLayer>): string[] {
@@ -85,7 +97,7 @@ export function checkUnknownLayer(context: PlanContext, entry: PlanLayerEntry, n
   // A plan for another model can name hundreds of unknown layers: suggest names for the first ones only.
   const suggestions =
     ++names.unknown <= MAX_SUGGESTED
-      ? closestNames(entry.name, (names.unplanned ??= unplannedRoots(doc.layers, roots)))
+      ? closestNames(entry.name, (names.unplanned ??= unplannedRoots(doc.layers, roots)), 3, names.budget)
       : [];
   const hint =
     roots.size === 0

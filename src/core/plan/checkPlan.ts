@@ -7,7 +7,7 @@
 import type { Diagnostic, RootLayer } from '../analyze/types';
 import { checkGroupMismatch } from './checkGroups';
 import {
-  type NameSuggester,
+  nameSuggester,
   checkAmount,
   checkLockedLayer,
   checkModelHash,
@@ -30,7 +30,7 @@ export function checkPlan(
   checkModelHash(context);
 
   const checked: CheckedLayer[] = [];
-  const names: NameSuggester = { unknown: 0 };
+  const names = nameSuggester();
   for (const entry of doc.layers) {
     const setting = entry.setting;
     if (entry.shadowed || !setting) continue;
