@@ -5,3 +5,11 @@ export function sameElements(a: readonly unknown[], b: readonly unknown[]): bool
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * Appends `items` to `target`. Not `target.push(...items)`: a spread passes every item as an argument, and a
+ * list of a hostile file's making (hundreds of thousands of findings, inputs or rows) overflows the stack.
+ */
+export function pushAll<T>(target: T[], items: Iterable<T>): void {
+  for (const item of items) target.push(item);
+}

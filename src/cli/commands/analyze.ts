@@ -12,6 +12,7 @@ import { ModelView } from '../../core/onnx/modelView';
 import { openModel } from '../../core/onnx/reader';
 import { CliError, EXIT } from '../exit';
 import { oneLine } from '../../core/text';
+import { pushAll } from '../../core/lists';
 import type { CliIO } from '../io';
 import { version } from '../../../package.json';
 
@@ -47,7 +48,10 @@ export function analyzeCommand(path: string, options: AnalyzeOptions, io: CliIO)
         if (note) io.stderr(`${oneLine(note)}\n`);
         const modelSha256 = doc.partial.modelSha256 ? sha256Of(file.source) : undefined;
         const planFindings = planDiagnostics(doc, roots, { modelSha256, groups: report.groups });
-        report.diagnostics.push(...planFindings.map((d) => ({ ...d, file: options.plan })));
+        pushAll(
+          report.diagnostics,
+          planFindings.map((d) => ({ ...d, file: options.plan })),
+        );
       }
       return report;
     } finally {

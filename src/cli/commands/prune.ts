@@ -317,7 +317,7 @@ function formatOutcome(outcome: PruneOutcome): string {
     `${g.channels} → ${g.keptChannels}`,
     g.skipped ? `kept: ${g.skipped}` : `${g.removedUnits} of ${g.units} units removed`,
   ]);
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), 5));
+  const widths = [0, 1, 2].map((i) => rows.reduce((w, r) => Math.max(w, r[i].length), 5));
   for (const r of rows)
     lines.push(
       `  ${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2].padStart(widths[2])}  ${r[3]}`,

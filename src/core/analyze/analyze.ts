@@ -3,6 +3,7 @@ import { buildGroups, type GroupIndex } from '../deps/groups';
 import type { ChannelState, ShuffleRecord } from '../deps/state';
 import { OnnxError } from '../onnx/errors';
 import type { ModelView } from '../onnx/modelView';
+import { pushAll } from '../lists';
 import { OPS, type OpRegistry } from '../ops/registry';
 import { diagnostic } from './diagnostic';
 import type { AnalysisReport, ChannelGroup, Diagnostic, RootLayer } from './types';
@@ -40,8 +41,9 @@ export function analyzeModel(view: ModelView, ops: OpRegistry = OPS): Analysis {
     );
   }
   const outputs = state.shuffles.length > 0 ? firstOutputOfClass(state, index) : undefined;
-  for (const shuffle of state.shuffles) diagnostics.push(...shuffleFindings(state, index, shuffle, outputs!));
-  diagnostics.push(...externalDataFindings(view));
+  for (const shuffle of state.shuffles)
+    pushAll(diagnostics, shuffleFindings(state, index, shuffle, outputs!));
+  pushAll(diagnostics, externalDataFindings(view));
   diagnostics.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   const report: AnalysisReport = {
     model: {

@@ -1,4 +1,5 @@
 import { oneLine } from '../text';
+import { pushAll } from '../lists';
 import { CODES, type DiagnosticCode } from './codes';
 import type { AnalysisReport, ChannelGroup } from './types';
 
@@ -34,7 +35,7 @@ export function formatAnalysis(report: AnalysisReport, options: TextOptions = {}
     lines.push('  none: no Conv, ConvTranspose, Gemm or MatMul with a weight, so nothing to prune');
   else {
     const listed = options.all ? report.groups : report.groups.slice(0, GROUP_ROWS);
-    lines.push(...table(listed));
+    pushAll(lines, table(listed));
     const rest = report.groups.slice(listed.length);
     if (rest.length > 0) {
       const locked = rest.filter((g) => !g.prunable).length;

@@ -1,6 +1,7 @@
 import type { Analysis } from '../analyze/analyze';
 import type { PixelShuffleInfo } from '../analyze/types';
 import { withChanges } from '../onnx/edit';
+import { pushAll } from '../lists';
 import { OnnxError } from '../onnx/errors';
 import { toLong } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
@@ -139,7 +140,7 @@ function subgraphReads(nodes: Node[]): string[] {
   const reads: string[] = [];
   const visit = (g: onnx.GraphProto.$Properties) => {
     for (const n of g.node ?? []) {
-      reads.push(...(n.input ?? []));
+      pushAll(reads, n.input ?? []);
       for (const a of n.attribute ?? []) [a.g, ...(a.graphs ?? [])].forEach((sub) => sub && visit(sub));
     }
   };

@@ -15,6 +15,9 @@ import {
   unitName,
 } from './planContext';
 
+/** Bad indices of one entry reported each on its element; the rest are counted in one finding. */
+const MAX_BAD_SHOWN = 20;
+
 /** What the indices checks share: the entry, the indices as written and without the bad ones. */
 interface IndicesCheck extends AmountCheck {
   indices: number[];
@@ -89,9 +92,23 @@ function checkBadIndices(context: PlanContext, check: AmountCheck, indices: numb
       [replaceNode(context.lines, check.node, inlineJson(clean))],
     );
     const elements = check.node.children ?? [];
-    for (const b of bad) {
+    // Each bad index on its element, up to a point: a list of 300,000 out-of-range indices made as many
+    // findings. Past it, one finding on the list counts the rest; the fix drops them all.
+    const shown = bad.length > MAX_BAD_SHOWN ? bad.slice(0, MAX_BAD_SHOWN - 1) : bad;
+    for (const b of shown) {
       const element = elements[b.position];
       if (element) report(context, 'PL008', element, b.message, [dropFix], check.about);
+    }
+    if (shown.length < bad.length) {
+      const more = bad.length - shown.length;
+      report(
+        context,
+        'PL008',
+        check.node,
+        `"indices" of layer ${layer} have ${more} more indices out of range (0 to ${root.channels - 1}) or repeated. Drop them.`,
+        [dropFix],
+        check.about,
+      );
     }
   }
   return clean;

@@ -39,7 +39,7 @@ export function checkTopRatio(context: PlanContext): void {
       .filter((r) => !r.locked)
       .map(largestRatio)
       .filter((r): r is number => r !== undefined);
-    clamped = candidates.length > 0 ? Math.min(...candidates) : 0.99;
+    clamped = candidates.length > 0 ? candidates.reduce((a, b) => Math.min(a, b)) : 0.99;
   }
   report(
     context,

@@ -3,7 +3,7 @@
  * outside the edited node keeps its bytes (comments, formatting, key order).
  */
 import type { TextEdit } from '../analyze/types';
-import { type Node, modify } from './jsonc';
+import type { Node } from './jsonc';
 import type { LineIndex } from './lineIndex';
 
 /** JSON on one line in the style of a hand-written plan: `{ "exclude": true }`, `[0, 1, 2, 3]`. */
@@ -61,7 +61,7 @@ export function removeProperty(lines: LineIndex, property: Node): TextEdit[] {
   const text = lines.text;
   const object = property.parent;
   const siblings = object?.children ?? [];
-  const index = siblings.indexOf(property);
+  const index = object ? indexInParent(object, property) : -1;
   const end = property.offset + property.length;
   const comma = commaAfter(text, property);
 
@@ -90,16 +90,9 @@ export function removeProperty(lines: LineIndex, property: Node): TextEdit[] {
     return edits;
   }
 
-  const key = property.children?.[0]?.value;
-  const unique = siblings.filter((p) => p.children?.[0]?.value === key).length === 1;
-  const path = propertyPath(property);
-  if (unique && path) {
-    return modify(text, path, undefined, {}).map((e) => ({
-      range: lines.range(e.offset, e.length),
-      newText: e.content,
-    }));
-  }
-  // A repeated key (modify would find the first one): remove it with the comma that separates it.
+  // In place (a plan on one line): the property goes with the comma that separates it from the next one, or
+  // else from the one before. Found from the tree in hand, not by parsing the text again for each: a plan of
+  // 2,000 unknown layers on one line took 13 s to check, 4,000 minutes.
   const next = siblings[index + 1];
   const previous = siblings[index - 1];
   if (next) return [{ range: lines.range(property.offset, next.offset - property.offset), newText: '' }];
@@ -108,18 +101,14 @@ export function removeProperty(lines: LineIndex, property: Node): TextEdit[] {
   return [{ range: lines.range(from, stop - from), newText: '' }];
 }
 
-/** The JSON path of a property (its keys from the root), or undefined inside arrays of unknown shape. */
-function propertyPath(property: Node): (string | number)[] | undefined {
-  const path: (string | number)[] = [];
-  let node: Node | undefined = property;
-  while (node?.parent) {
-    const parent: Node = node.parent;
-    if (node.type === 'property') {
-      path.unshift(String(node.children?.[0]?.value));
-    } else if (parent.type === 'array') {
-      path.unshift(parent.children?.indexOf(node) ?? 0);
-    }
-    node = parent;
+/** Each child's place in its parent, found once per parent: a plan check removes one property of thousands each. */
+const places = new WeakMap<Node, Map<Node, number>>();
+
+function indexInParent(parent: Node, child: Node): number {
+  let place = places.get(parent);
+  if (!place) {
+    place = new Map((parent.children ?? []).map((c, i) => [c, i]));
+    places.set(parent, place);
   }
-  return path;
+  return place.get(child) ?? -1;
 }

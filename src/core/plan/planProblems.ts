@@ -4,6 +4,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from '../../../schemas/prune-plan.schema.json';
 import { type Node, type ParseError, printParseErrorCode } from './jsonc';
+import { pushAll } from '../lists';
 
 const SETTINGS = ['ratio', 'prune', 'indices', 'exclude'] as const;
 const SETTING_LIST = '"ratio", "prune", "indices" or "exclude"';
@@ -160,7 +161,7 @@ export function schemaProblems(value: unknown): SchemaProblem[] {
     } else problems.push(describeError(error));
   }
   const layers = (value as { layers?: Record<string, unknown> }).layers ?? {};
-  for (const [name, list] of byEntry) problems.push(...describeEntry(name, layers[name], list));
+  for (const [name, list] of byEntry) pushAll(problems, describeEntry(name, layers[name], list));
   const seen = new Set<string>();
   return problems.filter((p) => {
     const id = `${p.path.join('\u0000')}|${p.at}|${p.message}`;

@@ -148,6 +148,20 @@ describe('PL008: indices out of range or repeated', () => {
     assert.equal(applyFix(text, found[0]!, 'PL008.drop'), text.replace('[3, 64, 3, -1, 5]', '[3, 5]'));
   });
 
+  test('past 20 bad indices, one finding on the list counts the rest (300,000 made as many findings)', () => {
+    const bad = Array.from({ length: 300_000 }, (_, i) => 64 + i);
+    const text = plan([`"/head/Conv": { "indices": [0, ${bad.join(', ')}] }`]);
+    const found = diagnose(text).filter((d) => d.code === 'PL008');
+    assert.equal(found.length, 20);
+    const summary = found.filter((d) => /more indices/.test(d.message));
+    assert.equal(summary.length, 1);
+    assert.match(summary[0]!.message, /have 299981 more indices out of range \(0 to 63\) or repeated/);
+    assert.ok(slice(text, summary[0]!.range).startsWith('[0, 64, 65, '), 'on the list');
+    const each = found.filter((d) => d !== summary[0]).map((d) => slice(text, d.range));
+    assert.deepEqual(each.slice(0, 2), ['64', '65']);
+    assert.equal(applyFix(text, summary[0]!, 'PL008.drop'), text.replace(/\[0, [^\]]*\]/, '[0]'));
+  });
+
   test('in-range distinct indices are fine', () => {
     assert.deepEqual(diagnose(plan(['"/head/Conv": { "indices": [0, 63] }'])), []);
   });

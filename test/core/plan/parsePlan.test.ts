@@ -115,6 +115,11 @@ describe('not JSON: one clear PL000, never an exception', () => {
     ['null', 'null', /not null/],
     ['binary', '\u0000\u0001\u0002ONNX\u0000', /This is not a JSON plan/],
     ['nested a million deep', '['.repeat(1_000_000), /could not be read: it is nested too deeply/],
+    [
+      'larger than a plan may be (8 MiB)',
+      `{ "model": "m.onnx", "layers": { ${'"/l/Conv": { "ratio": 0.5 }, '.repeat(300_000)} } }`,
+      /The plan is too large to read: 8\.3 MiB of text, more than the 8 MiB a plan may have/,
+    ],
   ];
   for (const [name, text, message] of cases) {
     test(name, () => {
