@@ -17,7 +17,12 @@ import { toRuns } from './slice';
  */
 export function maskModel(file: ModelFile, spec: MaskSpec): onnx.ModelProto.$Properties {
   const byTensor = new Map<string, MaskSpec['zero']>();
-  for (const slice of spec.zero) byTensor.set(slice.tensor, [...(byTensor.get(slice.tensor) ?? []), slice]);
+  // Appended in place: a pruned model's spec is as hostile as the model, and a copy per slice is quadratic.
+  for (const slice of spec.zero) {
+    const list = byTensor.get(slice.tensor);
+    if (list) list.push(slice);
+    else byTensor.set(slice.tensor, [slice]);
+  }
   const proto = file.proto;
   const graph = proto.graph!;
   const zeroPoints = zeroPointsOf(file, graph);

@@ -46,7 +46,11 @@ export function refitLayers(
 ): { layers: RefitLayer[]; skipped: SkippedLayer[] } {
   const graph = pruned.graph;
   const byNode = new Map<string, RemovedSlice[]>();
-  for (const s of slices) byNode.set(s.node, [...(byNode.get(s.node) ?? []), s]);
+  for (const s of slices) {
+    const list = byNode.get(s.node);
+    if (list) list.push(s);
+    else byNode.set(s.node, [s]);
+  }
   const layers: RefitLayer[] = [];
   const skipped: SkippedLayer[] = [];
   for (const node of topologicalOrder(graph)) {
