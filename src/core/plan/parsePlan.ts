@@ -163,7 +163,7 @@ function emptyDocument(text: string, lines: LineIndex, diagnostics: Diagnostic[]
  * takes about 2 MiB; a plan past this is refused whole (a 26 MB plan took 10 s and 1.8 GB to check, in the
  * language server on every edit).
  */
-export const MAX_PLAN_CHARS = 8 << 20;
+const MAX_PLAN_CHARS = 8 << 20;
 
 /** Reads a plan. Never throws: what is wrong with the text is a PL000 finding. */
 export function parsePlan(text: string): PlanDocument {
