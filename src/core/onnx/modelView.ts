@@ -4,6 +4,7 @@ import { toSafeNumber } from './int64';
 import { type ValueType, valueType } from './valueType';
 import { keepsWiring } from './wiring';
 import { NameIndex } from './nameIndex';
+import { OutputPlaces } from './outputPlaces';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 
@@ -78,6 +79,7 @@ export class GraphView {
   /** No two node outputs share a name (as ONNX requires): output o of node n then has slot outputStart[n] + o. */
   readonly outputsUnique: boolean;
   private edgeIndex: GraphEdges<NodeView> | undefined;
+  private readonly outputPlaces = new OutputPlaces();
   private initializerOutputSet: Set<string> | undefined;
   private inputWeights: Int32Array | undefined;
   /** The view whose indexes and edges this one shares (see `like`), if it does. */
@@ -218,11 +220,8 @@ export class GraphView {
    */
   valueSlot(value: string): number {
     const node = this.producers.get(value);
-    if (!node) return -1;
-    const outputs = node.outputs;
-    for (let o = 0; o < outputs.length; o++)
-      if (outputs[o] === value) return this.outputStart[node.index] + o;
-    return -1;
+    const o = node ? this.outputPlaces.of(node, value) : -1;
+    return o < 0 ? -1 : this.outputStart[node!.index] + o;
   }
 
   /** The value slot of input i of a node of this graph (as valueSlot of its name), found by the graph's edges. */
@@ -230,10 +229,8 @@ export class GraphView {
     const edges = this.edges();
     const p = edges.producer[edges.start[node.index] + i];
     if (p < 0) return -1;
-    const value = node.inputs[i];
-    const outputs = this.nodes[p].outputs;
-    for (let o = 0; o < outputs.length; o++) if (outputs[o] === value) return this.outputStart[p] + o;
-    return -1;
+    const o = this.outputPlaces.of(this.nodes[p], node.inputs[i]);
+    return o < 0 ? -1 : this.outputStart[p] + o;
   }
 
   /** The value slot of output o of a node of this graph (as valueSlot of its name; −1 for an unnamed one). */
