@@ -13,3 +13,10 @@ export function sameElements(a: readonly unknown[], b: readonly unknown[]): bool
 export function pushAll<T>(target: T[], items: Iterable<T>): void {
   for (const item of items) target.push(item);
 }
+
+/** Adds `item` to the list `lists` holds under `key`, in place (a copy of the list per item is quadratic). */
+export function appendTo<K, V>(lists: Map<K, V[]>, key: K, item: V): void {
+  const list = lists.get(key);
+  if (list) list.push(item);
+  else lists.set(key, [item]);
+}

@@ -47,19 +47,10 @@ export class NameIndex<T> {
     return this.get(name) !== undefined;
   }
 
-  /**
-   * Sets `name` to `value` unless it has a value already, which it returns (undefined when it set it): one
-   * probe where `get` then `set` would take two.
-   */
+  /** Sets `name` to `value` unless it has a value already, which it returns (undefined when it set it). */
   setIfAbsent(name: string, value: T): T | undefined {
-    const hash = nameHash(name);
-    const table = this.table;
-    const mask = (table.length >> 1) - 1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const known = table[2 * slot + 1];
-      if (known === 0) break;
-      if (table[2 * slot] === hash && this.names[known - 1] === name) return this.values[known - 1];
-    }
+    const index = this.indexOf(name);
+    if (index >= 0) return this.values[index];
     this.set(name, value);
     return undefined;
   }

@@ -47,9 +47,9 @@ export interface SearchBudget {
 
 /**
  * Up to `count` names closest to `name`, close enough to be a plausible typo: the nearest first, equally near
- * ones in locale order; none once `budget` runs out. A plan for another model names dozens of layers a 50,000-node model does not have, each
- * compared with ~15,000 names: only a name that can still make the list is measured, and only as far as it can
- * (the distance of the count-th nearest so far bounds the rest), so a check takes milliseconds, not seconds.
+ * ones in locale order; none once `budget` runs out. A plan for another model names dozens of layers a
+ * 50,000-node model does not have, each compared with ~15,000 names: only a name that can still make the list
+ * is measured, and only as far as it can (the distance of the count-th nearest so far bounds the rest).
  */
 export function closestNames(
   name: string,

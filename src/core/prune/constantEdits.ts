@@ -1,6 +1,7 @@
 import type { GraphView, NodeView } from '../onnx/modelView';
 import { DataType } from '../onnx/dataTypes';
 import { withChanges } from '../onnx/edit';
+import { appendTo } from '../lists';
 import { toLong } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
@@ -180,15 +181,14 @@ export class ConstantEdits {
   ): void {
     if (constant.initializer) {
       changes.addedInitializers.push(this.tensorWith(constant.initializer, values, name));
-      const list = changes.copiesOf.get(constant.name) ?? [];
-      changes.copiesOf.set(constant.name, [...list, name]);
+      appendTo(changes.copiesOf, constant.name, name);
     } else if (constant.node) {
       const proto = constant.node.proto;
       const copy = withChanges(this.constantNodeWith(proto, values), {
         name: proto.name ? freshName(`${proto.name}_pruned`, taken) : '',
         output: [name],
       });
-      changes.addedAfter.set(proto, [...(changes.addedAfter.get(proto) ?? []), copy]);
+      appendTo(changes.addedAfter, proto, copy);
     }
   }
 

@@ -1,4 +1,5 @@
 import { topologicalOrder } from '../graph/topology';
+import { appendTo } from '../lists';
 import { DataType } from '../onnx/dataTypes';
 import { toSafeNumber } from '../onnx/int64';
 import type { GraphView, ModelView, NodeView } from '../onnx/modelView';
@@ -46,11 +47,7 @@ export function refitLayers(
 ): { layers: RefitLayer[]; skipped: SkippedLayer[] } {
   const graph = pruned.graph;
   const byNode = new Map<string, RemovedSlice[]>();
-  for (const s of slices) {
-    const list = byNode.get(s.node);
-    if (list) list.push(s);
-    else byNode.set(s.node, [s]);
-  }
+  for (const s of slices) appendTo(byNode, s.node, s);
   const layers: RefitLayer[] = [];
   const skipped: SkippedLayer[] = [];
   for (const node of topologicalOrder(graph)) {
