@@ -41,7 +41,7 @@ test('the sample graph is drawn; selecting the conv before a pixel shuffle shows
 test('the pruning panel writes the plan, follows a per-layer override, applies it, and shows the compare view', () =>
   vs.check('prune-panel', async () => {
     const planPath = join(vs.server.workspace, 'edsr-x4.prune.json');
-    let frame = await vs.webviewFrame();
+    const frame = await vs.webviewFrame();
     await frame.locator('#prune-status', { hasText: 'No plan yet' }).waitFor({ timeout: 20_000 });
     await frame.locator('#prune-value input').fill('0.25');
     await frame.locator('#prune-write').click();
@@ -69,13 +69,16 @@ test('the pruning panel writes the plan, follows a per-layer override, applies i
     await vs.screenshot('prune-panel');
     await frame.locator('#prune-apply').click();
     await vs.waitForNotification(/Plan applied to edsr-x4\.onnx/, 90_000);
-    frame = await vs.webviewFrame();
-    const compare = frame.locator('#compare-table table');
-    await compare.waitFor({ timeout: 30_000 });
-    const text = await frame.locator('#compare-table').innerText();
+    // Applying changes the document, so the editor renders its page anew: read whichever frame shows it.
+    const { text, applied } = await vs.readWebviewShowing('#compare-table table', async (f) => {
+      await f.locator('#compare').scrollIntoViewIfNeeded();
+      return {
+        text: await f.locator('#compare-table').innerText(),
+        applied: await f.locator('#prune-status').innerText(),
+      };
+    });
     assert.match(text, /\/tail\/tail\.0\/tail\.0\.0\/Conv\s+Conv\s+128 → 64\s+64/);
     assert.match(text, /Parameters 158\.98K → /);
-    assert.match(await frame.locator('#prune-status').innerText(), /This plan is applied to the model/);
-    await frame.locator('#compare').scrollIntoViewIfNeeded();
+    assert.match(applied, /This plan is applied to the model/);
     await vs.screenshot('compare');
   }));

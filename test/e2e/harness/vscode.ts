@@ -25,7 +25,7 @@ import { paths } from './paths';
 import { closeQuickInput, quickInputOf, rowLabels, waitForRow } from './quickInput';
 import { sleep } from './sleep';
 import { cssString } from './text';
-import { findWebviewFrame, readWebviewText } from './webviewFrame';
+import { findWebviewFrame, readWebviewText, readWebviewShowing } from './webviewFrame';
 import {
   type Dialog,
   type Notification,
@@ -303,6 +303,15 @@ export class VsCode {
   /** The content frame of the visible custom editor webview, once it has a body. */
   async webviewFrame(timeoutMs = 15_000): Promise<Frame> {
     return findWebviewFrame(this.page, timeoutMs);
+  }
+
+  /** `read` of the webview's frame once `selector` shows in it, again if the page is replaced meanwhile. */
+  async readWebviewShowing<T>(
+    selector: string,
+    read: (frame: Frame) => Promise<T>,
+    timeoutMs = 30_000,
+  ): Promise<T> {
+    return readWebviewShowing(this.page, selector, read, timeoutMs);
   }
 
   /** The webview's visible text, or '' while the page is being replaced. */

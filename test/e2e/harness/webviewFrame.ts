@@ -45,3 +45,30 @@ export async function readWebviewText(page: Page, timeoutMs: number): Promise<st
     throw error;
   }
 }
+
+/**
+ * Runs `read` on the webview's frame once `selector` is visible in it. The editor sets new HTML when its
+ * document changes (an applied plan, an undo), and a frame found just before that detaches under a wait or a
+ * read: look again in the frame that replaced it, until the deadline.
+ */
+export async function readWebviewShowing<T>(
+  page: Page,
+  selector: string,
+  read: (frame: Frame) => Promise<T>,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const frame = await findWebviewFrame(page, Math.max(1_000, deadline - Date.now()));
+      const wait = Math.min(2_000, Math.max(100, deadline - Date.now()));
+      await frame.locator(selector).first().waitFor({ state: 'visible', timeout: wait });
+      return await read(frame);
+    } catch (error) {
+      if (!/detached|destroyed|closed|timeout/i.test(String(error))) throw error;
+      last = error;
+    }
+  }
+  throw new Error(`${selector} never became visible in the webview: ${String(last)}`);
+}
