@@ -156,5 +156,5 @@ test('an invalid model shows its error in the editor and in the Problems panel; 
     assert.ok(rows.some((r) => /an HTML page/.test(r)));
     await vs.screenshot('invalid-model');
     await vs.openFile('edsr-x4.onnx');
-    await (await vs.webviewFrame()).locator('h1', { hasText: 'edsr-x4.onnx' }).waitFor();
+    await vs.webviewShowing('h1:has-text("edsr-x4.onnx")');
   }));

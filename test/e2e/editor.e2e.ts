@@ -81,7 +81,7 @@ test('a file that is not a model shows why, and the extension keeps working', ()
     // The extension host is fine: the sample still opens.
     await vs.openFile('edsr-x4.onnx');
     // Its operator table names DepthToSpace (the first mention may sit in a closed finding group).
-    await (await vs.webviewFrame()).locator('td', { hasText: 'DepthToSpace' }).first().waitFor();
+    await vs.webviewShowing('td:has-text("DepthToSpace")');
   }));
 
 test('strings from the model are shown as text, never as markup', () =>

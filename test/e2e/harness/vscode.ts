@@ -314,6 +314,11 @@ export class VsCode {
     return readWebviewShowing(this.page, selector, read, timeoutMs);
   }
 
+  /** The webview's frame once `selector` shows in it (not the frame of an editor being replaced). */
+  async webviewShowing(selector: string, timeoutMs = 30_000): Promise<Frame> {
+    return readWebviewShowing(this.page, selector, async (frame) => frame, timeoutMs);
+  }
+
   /** The webview's visible text, or '' while the page is being replaced. */
   async webviewText(): Promise<string> {
     return readWebviewText(this.page, 15_000);
