@@ -99,3 +99,27 @@ export function x4TwoStages(): Built {
     return conv3(b, y, 3, '/tail/Conv');
   });
 }
+
+/**
+ * ShuffleNetV2 as megvii's reference code writes it (FastestDet and other detectors export it so): each
+ * stride-1 block shuffles and splits its input with Reshape [N·C/2, 2, H·W] → Transpose (1, 0, 2) → Reshape
+ * [2, -1, C/2, H, W] and a Gather per half; half 0 passes by, half 1 goes through the branch, and a Concat joins
+ * them. Two blocks after a stem conv of 8, then a conv 8->4.
+ */
+export function shuffleSplit(): Built {
+  return buildModel([1, 3, 8, 8], (b, x) => {
+    let y = b.relu(conv3(b, x, 8, '/stem/Conv'));
+    for (const block of ['/stage.1', '/stage.2']) {
+      const viewed = b.reshape(y, [4, 2, 64], { name: `${block}/Reshape` });
+      const moved = b.transpose(viewed, [1, 0, 2], { name: `${block}/Transpose` });
+      const halves = b.reshape(moved, [2, -1, 4, 8, 8], { name: `${block}/Reshape_1` });
+      const passed = b.gather(halves, 0, 0, { name: `${block}/Gather` });
+      let branch = b.gather(halves, 1, 0, { name: `${block}/Gather_1` });
+      branch = b.relu(b.conv(branch, 4, { kernel: 1, name: `${block}/branch_main.0/Conv` }));
+      branch = b.conv(branch, 4, { kernel: 3, pads: 1, group: 4, name: `${block}/branch_main.3/Conv` });
+      branch = b.relu(b.conv(branch, 4, { kernel: 1, name: `${block}/branch_main.5/Conv` }));
+      y = b.concat([passed, branch]);
+    }
+    return conv3(b, y, 4, '/tail/Conv');
+  });
+}

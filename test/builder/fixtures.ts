@@ -42,6 +42,7 @@ export const FIXTURES = {
   'pixel-unshuffle': shuffle.pixelUnshuffleStatic,
   'pixel-unshuffle-dynamic': shuffle.pixelUnshuffleDynamic,
   'channel-shuffle': shuffle.channelShuffle,
+  'shuffle-split': shuffle.shuffleSplit,
   'concat-d2s-straddle': shuffle.concatD2sStraddle,
   'per-channel-around-d2s': shuffle.perChannelAroundD2s,
   'x4-two-stages': shuffle.x4TwoStages,

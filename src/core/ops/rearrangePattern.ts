@@ -5,13 +5,15 @@ import type { ChannelState, ShapeDim } from '../deps/state';
 import type { Dim, NodeView } from '../onnx/modelView';
 import type { ChannelPattern } from './pattern';
 import { applyPairs } from './shuffle';
+import { matchSplitShuffle } from './splitShufflePattern';
 import { describe } from './types';
 import { resolveWeight } from './weights';
 
 /**
  * A Reshape → Transpose → Reshape chain, each node feeding only the next, is analysed as a whole from its
  * shapes and permutation (pixel shuffle CRD/DCR, pixel unshuffle, space-to-depth, channel shuffle, or
- * unrecognised). A Reshape that starts no such chain is left to its own rule (a flatten).
+ * unrecognised; ShuffleNetV2's shuffle-and-split takes the Gathers after it too). A Reshape that starts no
+ * such chain is left to its own rule (a flatten).
  */
 export const REARRANGE_PATTERN: ChannelPattern = {
   name: 'Reshape→Transpose→Reshape',
@@ -32,6 +34,15 @@ export const REARRANGE_PATTERN: ChannelPattern = {
       inShape && midShape && perm && outShape && x.axis === 1
         ? rearrangeChannels(inShape, midShape, perm, outShape)
         : undefined;
+    if (!map && !legacy) {
+      const split = matchSplitShuffle(state, x, chain, {
+        input: inShape,
+        mid: midShape,
+        output: outShape,
+        perm,
+      });
+      if (split) return split;
+    }
     const found: Chain = { x, chain, inShape, midShape, outShape, perm, legacy, map };
     return { nodes: chain, apply: (state) => applyChain(state, found) };
   },
