@@ -5,6 +5,7 @@ import { OnnxError } from '../onnx/errors';
 import type { ModelView } from '../onnx/modelView';
 import { pushAll } from '../lists';
 import { OPS, type OpRegistry } from '../ops/registry';
+import { pruningOnly } from './codes';
 import { diagnostic } from './diagnostic';
 import type { AnalysisReport, ChannelGroup, Diagnostic, RootLayer } from './types';
 
@@ -29,8 +30,8 @@ export function analyzeModel(view: ModelView, ops: OpRegistry = OPS): Analysis {
   const diagnostics: Diagnostic[] = [];
   for (const f of state.findings) {
     const groups = f.space ? index.groupsOf(f.space) : [];
-    // A problem on a path that reaches no prunable layer changes nothing: keep the report about pruning.
-    if (f.code.startsWith('PR') && f.space && groups.length === 0) continue;
+    // A lock on a path that reaches no prunable layer changes nothing: keep the report about pruning.
+    if (pruningOnly(f.code) && f.space && groups.length === 0) continue;
     diagnostics.push(
       diagnostic(f.code, {
         message: f.message,

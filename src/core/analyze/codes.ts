@@ -6,6 +6,11 @@ interface CodeInfo {
   name: string;
   summary: string;
   help: string;
+  /**
+   * The finding only says what a prune can do (a lock, how groups follow a rearrangement): on a path that
+   * reaches no prunable layer it says nothing, and the report leaves it out.
+   */
+  pruningOnly?: true;
 }
 
 /** Every diagnostic code: its severity, a name, a one-line summary and what to do (docs/diagnostics.md). */
@@ -52,6 +57,7 @@ export const CODES = {
     summary:
       'A Reshape→Transpose→Reshape on a channel path is neither a pixel shuffle nor a channel shuffle: group locked.',
     help: 'Exclude the layers that feed it (the fix does it in the plan).',
+    pruningOnly: true,
   },
   PS008: {
     severity: 'error',
@@ -64,18 +70,21 @@ export const CODES = {
     name: 'NoChannelRule',
     summary: 'An op without a channel rule (unknown or custom) sits on a channel path: group locked.',
     help: 'Exclude the layers that feed it, or prune around it.',
+    pruningOnly: true,
   },
   PR002: {
     severity: 'info',
     name: 'ChannelShuffle',
     summary: 'A channel shuffle (ShuffleNet) is recognised; groups follow its permutation.',
     help: 'Nothing to do.',
+    pruningOnly: true,
   },
   PR003: {
     severity: 'warning',
     name: 'WeightNotSliceable',
     summary: 'A conv whose weight is computed at run time or of unknown shape cannot be pruned.',
     help: 'Fold the weight into an initializer (e.g. with onnxsim) and analyse again.',
+    pruningOnly: true,
   },
   PR004: {
     severity: 'warning',
@@ -83,12 +92,14 @@ export const CODES = {
     summary:
       'An op normalises over the channel axis (Softmax, LayerNorm, LRN): removing channels would change the others.',
     help: 'Nothing to do: the group is locked so the model stays exact.',
+    pruningOnly: true,
   },
   PR005: {
     severity: 'info',
     name: 'ChannelRearrangement',
     summary: 'A Reshape→Transpose→Reshape rearranges channels in a known, exact way.',
     help: 'Nothing to do: groups follow its exact channel map.',
+    pruningOnly: true,
   },
   PL000: {
     severity: 'error',
@@ -160,3 +171,8 @@ export const CODES = {
 
 /** A code of the catalogue: a finding can only carry one of these. */
 export type DiagnosticCode = keyof typeof CODES;
+
+/** Whether findings of the code only say what a prune can do (CodeInfo.pruningOnly). */
+export function pruningOnly(code: DiagnosticCode): boolean {
+  return (CODES[code] as CodeInfo).pruningOnly === true;
+}

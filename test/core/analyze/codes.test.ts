@@ -6,7 +6,8 @@ import { toSarif } from '../../../src/core/analyze/sarif';
 import { parsePlan } from '../../../src/core/plan/parsePlan';
 import { planDiagnostics } from '../../../src/core/plan/checkPlan';
 import { FIXTURE_NAMES, buildFixture } from '../../builder/fixtures';
-import { analyzeBytes } from '../../support/analysis';
+import { buildModel } from '../../builder/fixture-kit';
+import { analyzeBytes, codes } from '../../support/analysis';
 
 describe('diagnostic codes', () => {
   test('every finding of every fixture, and of a plan with every plan problem, has its code’s severity', () => {
@@ -59,5 +60,17 @@ describe('diagnostic codes', () => {
     ]);
     assert.equal(rules.length, Object.keys(CODES).length);
     assert.deepEqual(rules.at(-1), ['IO001', 'error']);
+  });
+
+  test('a lock on a path that reaches no prunable layer is left out; on one that does, it stays', () => {
+    // burn's batch_norm test model: BatchNormalization, a Reshape that merges channels, BatchNormalization.
+    const norms = (withConv: boolean) =>
+      buildModel([1, 20, 1, 1], (b, x) => {
+        const y = withConv ? b.conv(x, 20, { kernel: 1, name: '/conv/Conv' }) : x;
+        const merged = b.reshape(b.batchNorm(y), [1, 5, 2, 2], { name: '/Reshape' });
+        return b.batchNorm(merged);
+      });
+    assert.deepEqual(codes(analyzeBytes(norms(false).bytes)), []);
+    assert.deepEqual(codes(analyzeBytes(norms(true).bytes)), ['PS007']);
   });
 });
