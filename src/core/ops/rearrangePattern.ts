@@ -4,10 +4,10 @@ import { KNOWN_MAPS, rearrangeChannels, samePairs } from '../deps/rearrange';
 import type { ChannelState, ShapeDim } from '../deps/state';
 import type { Dim, NodeView } from '../onnx/modelView';
 import type { ChannelPattern } from './pattern';
+import { bakedReshapeTarget, targetFollows } from './reshapeTarget';
 import { applyPairs } from './shuffle';
 import { matchSplitShuffle } from './splitShufflePattern';
 import { describe } from './types';
-import { resolveWeight } from './weights';
 
 /**
  * A Reshape → Transpose → Reshape chain, each node feeding only the next, is analysed as a whole from its
@@ -92,36 +92,12 @@ function applyChain(state: ChannelState, found: Chain): void {
   const y = applyPairs(state, x, last.outputs[0], map.channels, map.pairs, info, last);
   const varying = channelFactor(midShape, x.size, info?.mode === 'CRD');
   if (varying && midShape) coupleAcrossFixedFactors(state, x, midShape, varying.index);
-  // Baked target shapes (an initializer, a Constant node, or before opset 5 the `shape` attribute) change with
-  // the channel count; shapes computed from Shape nodes follow by themselves.
-  const shapes = [first, last].map((n) =>
-    n.inputs[1]
-      ? resolveWeight(state, n.inputs[1])
-      : n.attributes.has('shape')
-        ? { tensor: 'shape', source: 'attribute' as const }
-        : undefined,
-  );
-  [first, last].forEach((n, i) => {
-    const shape = shapes[i];
-    if (!shape) return;
-    const dim =
-      i === 0
-        ? channelFactor(midShape, x.size, info?.mode === 'CRD')
-        : { input: 1, index: 1, numerator: 1, denominator: 1 };
-    state.member(
-      i === 0 ? x : y,
-      {
-        node: n.name,
-        tensor: shape.tensor,
-        axis: -1,
-        source: shape.source,
-        kind: 'shape-constant',
-        label: 'reshape shape',
-      },
-      undefined,
-      dim,
-    );
-  });
+  // Baked target shapes change with the channel count; shapes computed from Shape nodes follow by themselves.
+  const shapes = [first, last].map((n) => bakedReshapeTarget(state, n));
+  if (shapes[0])
+    targetFollows(state, x, first, shapes[0], channelFactor(midShape, x.size, info?.mode === 'CRD'));
+  if (shapes[1])
+    targetFollows(state, y, last, shapes[1], { input: 1, index: 1, numerator: 1, denominator: 1 });
   if (info?.form === 'ReshapeTransposeReshape') {
     const why = shapes.some((shape) => shape)
       ? 'shapes baked into it pin the channel count'

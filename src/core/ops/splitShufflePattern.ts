@@ -3,9 +3,9 @@ import { type SplitShuffle, splitShuffle } from '../deps/splitShuffle';
 import type { ChannelState } from '../deps/state';
 import type { Dim, NodeView } from '../onnx/modelView';
 import type { PatternMatch } from './pattern';
+import { bakedReshapeTarget, targetFollows } from './reshapeTarget';
 import { applyPairs } from './shuffle';
 import { describe } from './types';
-import { resolveWeight } from './weights';
 
 /**
  * ShuffleNetV2's shuffle-and-split (see deps/splitShuffle.ts): a Reshape→Transpose→Reshape whose output is
@@ -79,25 +79,9 @@ function applySplit(
     [last, map.lastIndex],
   ];
   for (const [n, index] of targets) {
-    const shape = n.inputs[1]
-      ? resolveWeight(state, n.inputs[1])
-      : n.attributes.has('shape')
-        ? { tensor: 'shape', source: 'attribute' as const }
-        : undefined;
-    if (!shape) continue;
-    state.member(
-      x,
-      {
-        node: n.name,
-        tensor: shape.tensor,
-        axis: -1,
-        source: shape.source,
-        kind: 'shape-constant',
-        label: 'reshape shape',
-      },
-      undefined,
-      { input: 1, index, numerator: 1, denominator: map.perChannel },
-    );
+    const target = bakedReshapeTarget(state, n);
+    if (target)
+      targetFollows(state, x, n, target, { input: 1, index, numerator: 1, denominator: map.perChannel });
   }
   state.finding({
     code: 'PR002',

@@ -9,6 +9,7 @@ import { passThrough } from './elementwise';
 import { type ChannelRule, describe, lockInputs } from './types';
 import { resolveConstant, resolveWeight } from './weights';
 import type { OpFamily } from './spec';
+import { targetFollows } from './reshapeTarget';
 
 function fail(state: ChannelState, node: NodeView, why: string, code: 'PR001' | 'PS007' = 'PR001'): void {
   const reason = `${describe(node)} ${why}`;
@@ -262,15 +263,7 @@ function bakedTarget(state: ChannelState, node: NodeView, x: ChannelSpace, numer
   const target = node.inputs[1] ? resolveWeight(state, node.inputs[1]) : undefined;
   const values = node.inputs[1] ? state.fact(node.inputs[1])?.value : undefined;
   if (!target || !values || (values[x.axis] ?? 0) <= 0) return;
-  const member = {
-    node: node.name,
-    tensor: target.tensor,
-    axis: -1,
-    source: target.source,
-    kind: 'shape-constant' as const,
-    label: 'reshape shape',
-  };
-  state.member(x, member, undefined, { input: 1, index: x.axis, numerator, denominator: 1 });
+  targetFollows(state, x, node, target, { input: 1, index: x.axis, numerator, denominator: 1 });
 }
 
 /** Ops that read only the shape (or nothing) of a value carrying channels: no channels flow through them. */
