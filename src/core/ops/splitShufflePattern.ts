@@ -23,6 +23,7 @@ export function matchSplitShuffle(
   if (x.axis !== 1 || !input || !mid || !output || !perm || !numbers(input) || !numbers(mid))
     return undefined;
   if (!numbers(output) || state.graph.isGraphOutput(last.outputs[0])) return undefined;
+  if (input[1] !== x.size) return undefined; // a shape that contradicts the channels: a broken file
   const readers = state.graph.consumers(last.outputs[0]);
   const picks = readers.map((n) => pick(state, n, output));
   if (picks.length === 0 || picks.some((p) => p === undefined)) return undefined;
