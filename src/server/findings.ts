@@ -51,7 +51,28 @@ export function modelFindings(path: string, models: ModelCache, shownAs = path):
       },
     ];
   }
-  return result.analysis.report.diagnostics.map(toLsp);
+  return capped(result.analysis.report.diagnostics.map(toLsp));
+}
+
+/**
+ * Most problems one model puts in the Problems panel. A real model has tens to hundreds (120 for a 50,000-node
+ * transformer); a file can be made to have hundreds of thousands, which the panel cannot show usefully and the
+ * editor would carry in every update. The model editor lists them all, grouped by code.
+ */
+export const MAX_PROBLEMS = 1000;
+
+/** The first MAX_PROBLEMS − 1 (errors first, as the analysis sorts them) and one that counts the rest. */
+function capped(diagnostics: LspDiagnostic[]): LspDiagnostic[] {
+  if (diagnostics.length <= MAX_PROBLEMS) return diagnostics;
+  const kept = diagnostics.slice(0, MAX_PROBLEMS - 1);
+  const rest = diagnostics.length - kept.length;
+  kept.push({
+    range: START,
+    severity: DiagnosticSeverity.Information,
+    source: 'onnx-pruner',
+    message: `… and ${rest.toLocaleString('en-US')} more findings: the model editor lists every one, grouped by code.`,
+  });
+  return kept;
 }
 
 /**

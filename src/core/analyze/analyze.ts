@@ -30,8 +30,9 @@ export function analyzeModel(view: ModelView, ops: OpRegistry = OPS): Analysis {
   const diagnostics: Diagnostic[] = [];
   for (const f of state.findings) {
     const groups = f.space ? index.groupsOf(f.space) : [];
-    // A lock on a path that reaches no prunable layer changes nothing: keep the report about pruning.
-    if (pruningOnly(f.code) && f.space && groups.length === 0) continue;
+    // A lock on a path that reaches no prunable layer changes nothing: keep the report about pruning. A broken
+    // graph is said wherever it is (its convs root no group: without it, the report would show none).
+    if (pruningOnly(f.code) && !f.brokenGraph && f.space && groups.length === 0) continue;
     diagnostics.push(
       diagnostic(f.code, {
         message: f.message,

@@ -32,7 +32,11 @@ export function formatAnalysis(report: AnalysisReport, options: TextOptions = {}
     `Groups: ${report.groups.length} (${prunable} prunable, ${report.groups.length - prunable} locked)`,
   );
   if (report.groups.length === 0)
-    lines.push('  none: no Conv, ConvTranspose, Gemm or MatMul with a weight, so nothing to prune');
+    lines.push(
+      report.diagnostics.some((d) => d.code === 'PR001')
+        ? '  none: no layer this tool can prune (the findings say why)'
+        : '  none: no Conv, ConvTranspose, Gemm or MatMul with a weight, so nothing to prune',
+    );
   else {
     const listed = options.all ? report.groups : report.groups.slice(0, GROUP_ROWS);
     pushAll(lines, table(listed));

@@ -73,13 +73,13 @@ function analyzeNode({ state, ops, outerRefs, taken, broken }: Walk, node: NodeV
   }
   const why = broken.size > 0 ? broken.get(node) : undefined;
   if (why !== undefined) {
-    reportUnknown(state, node, why);
+    reportUnknown(state, node, why, true);
     lockInputs(state, node, `${describe(node)} ${why}`);
     return;
   }
   const clash = initializerWritten(state.graph, node);
   if (clash) {
-    reportUnknown(state, node, `writes '${clash}', which is an initializer`);
+    reportUnknown(state, node, `writes '${clash}', which is an initializer`, true);
     lockInputs(state, node, `${describe(node)} writes '${clash}', which is an initializer (a broken graph)`);
     return;
   }
@@ -126,7 +126,7 @@ function initializerWritten(graph: GraphView, node: NodeView): string | undefine
   return undefined;
 }
 
-function reportUnknown(state: ChannelState, node: NodeView, why: string): void {
+function reportUnknown(state: ChannelState, node: NodeView, why: string, brokenGraph = false): void {
   const space = node.inputs.map((v) => state.space(v)).find((s) => s !== undefined);
   if (!space) return; // not on a channel path: nothing is locked, nothing to say
   state.finding({
@@ -135,6 +135,7 @@ function reportUnknown(state: ChannelState, node: NodeView, why: string): void {
     node: node.name,
     space,
     fixes: [{ id: 'PR001.exclude', title: 'Exclude the layer', kind: 'plan' }],
+    ...(brokenGraph ? { brokenGraph: true as const } : {}),
   });
 }
 

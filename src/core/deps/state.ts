@@ -54,6 +54,8 @@ export interface RawFinding {
   node: string;
   space?: ChannelSpace;
   fixes?: { id: string; title: string; kind: 'model' | 'plan' }[];
+  /** The graph itself is broken (two nodes of one name…): said even where no prunable layer is reached. */
+  brokenGraph?: true;
 }
 
 export interface ShuffleRecord {

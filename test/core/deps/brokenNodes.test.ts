@@ -11,6 +11,7 @@ import { onnx } from '../../../src/core/onnx/proto/onnx.js';
 import { openModel } from '../../../src/core/onnx/reader';
 import { pruneFile } from '../../../src/core/prune/prune';
 import { buildFixture } from '../../builder/fixtures';
+import { formatAnalysis } from '../../../src/core/analyze/formatText';
 import { analyzeProto } from '../../support/analysis';
 import { tempDir } from '../../support/tempDir';
 
@@ -89,5 +90,25 @@ describe('broken graphs', () => {
     const analysis = analyzeProto(model);
     const group = analysis.report.groups.find((g) => g.roots.includes('b/expand'))!;
     assert.match(group.locked ?? '', /writes '.*', which another node writes too/);
+  });
+
+  test('every conv a broken node: no group, and the report says why instead of "no Conv"', () => {
+    const b = new ModelBuilder({ opset: 17 });
+    const x = b.input('x', [1, 3, 8, 8]);
+    const first = b.conv(x, 8, { kernel: 3, pads: 1, name: 'conv' });
+    b.output(b.conv(b.relu(first), 4, { kernel: 1, name: 'conv_b' }));
+    const model = b.build().model;
+    model.graph!.node!.find((n) => n.name === 'conv_b')!.name = 'conv';
+    const analysis = analyzeProto(model);
+    assert.equal(analysis.report.groups.length, 0);
+    const found = analysis.report.diagnostics.filter((d) => d.code === 'PR001');
+    assert.ok(
+      found.length > 0 && found.every((d) => /shares its name/.test(d.message)),
+      JSON.stringify(found),
+    );
+    assert.match(
+      formatAnalysis(analysis.report),
+      /none: no layer this tool can prune \(the findings say why\)/,
+    );
   });
 });
