@@ -25,7 +25,7 @@ export function matchSplitShuffle(
   if (!numbers(output) || state.graph.isGraphOutput(last.outputs[0])) return undefined;
   if (input[1] !== x.size) return undefined; // a shape that contradicts the channels: a broken file
   const readers = state.graph.consumers(last.outputs[0]);
-  const picks = readers.map((n) => pick(state, n, output));
+  const picks = readers.map((n) => pick(state, n, last.outputs[0], output));
   if (picks.length === 0 || picks.some((p) => p === undefined)) return undefined;
   const select = picks[0]!.axis;
   if (picks.some((p) => p!.axis !== select)) return undefined;
@@ -45,9 +45,10 @@ interface Pick {
   readonly index: number;
 }
 
-/** A Gather of one constant index (a scalar, so the axis goes) on a known axis of `shape`. */
-function pick(state: ChannelState, node: NodeView, shape: readonly number[]): Pick | undefined {
+/** A Gather from `data` (of `shape`) of one constant index (a scalar, so the axis goes) on a known axis. */
+function pick(state: ChannelState, node: NodeView, data: string, shape: readonly number[]): Pick | undefined {
   if (node.opType !== 'Gather' || node.domain !== '' || node.inputs.length !== 2) return undefined;
+  if (node.inputs[0] !== data || node.inputs[1] === data) return undefined;
   const rank = shape.length;
   const raw = node.attributes.int('axis', 0);
   const axis = raw < 0 ? raw + rank : raw;
