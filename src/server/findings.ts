@@ -51,7 +51,7 @@ export function modelFindings(path: string, models: ModelCache, shownAs = path):
       },
     ];
   }
-  return capped(result.analysis.report.diagnostics.map(toLsp));
+  return capped(result.analysis.report.diagnostics);
 }
 
 /**
@@ -62,9 +62,9 @@ export function modelFindings(path: string, models: ModelCache, shownAs = path):
 export const MAX_PROBLEMS = 1000;
 
 /** The first MAX_PROBLEMS − 1 (errors first, as the analysis sorts them) and one that counts the rest. */
-function capped(diagnostics: LspDiagnostic[]): LspDiagnostic[] {
-  if (diagnostics.length <= MAX_PROBLEMS) return diagnostics;
-  const kept = diagnostics.slice(0, MAX_PROBLEMS - 1);
+function capped(diagnostics: readonly Diagnostic[]): LspDiagnostic[] {
+  if (diagnostics.length <= MAX_PROBLEMS) return diagnostics.map(toLsp);
+  const kept = diagnostics.slice(0, MAX_PROBLEMS - 1).map(toLsp);
   const rest = diagnostics.length - kept.length;
   kept.push({
     range: START,

@@ -67,9 +67,8 @@ export interface SplitShuffle {
   readonly anchor: Int32Array;
   /** Input channels per output channel: the channel count the targets hold is the input's over this. */
   readonly perChannel: number;
-  /** Where the first and the last Reshape's targets hold the channel digit. */
+  /** Where the first Reshape's target holds the channel digit (the last's holds it at `axis`). */
   readonly firstIndex: number;
-  readonly lastIndex: number;
 }
 
 /**
@@ -143,6 +142,5 @@ export function splitShuffle(
     anchor,
     perChannel: channels / varying.size,
     firstIndex: parent.to,
-    lastIndex: axis,
   };
 }

@@ -24,15 +24,17 @@ export function matchSplitShuffle(
     return undefined;
   if (!numbers(output) || state.graph.isGraphOutput(last.outputs[0])) return undefined;
   if (input[1] !== x.size) return undefined; // a shape that contradicts the channels: a broken file
-  const readers = state.graph.consumers(last.outputs[0]);
-  const picks = readers.map((n) => pick(state, n, last.outputs[0], output));
-  if (picks.length === 0 || picks.some((p) => p === undefined)) return undefined;
-  const select = picks[0]!.axis;
-  if (picks.some((p) => p!.axis !== select)) return undefined;
+  const gathers: Pick[] = [];
+  for (const reader of state.graph.consumers(last.outputs[0])) {
+    const picked = pick(state, reader, last.outputs[0], output);
+    if (!picked || picked.axis !== (gathers[0]?.axis ?? picked.axis)) return undefined;
+    gathers.push(picked);
+  }
+  if (gathers.length === 0) return undefined;
+  const select = gathers[0].axis;
   const map = splitShuffle(input, mid, perm, output, select);
   // Each Gather drops the selected axis: the channels must then be the result's axis 1.
   if (!map || map.axis - (select < map.axis ? 1 : 0) !== 1) return undefined;
-  const gathers = picks.map((p) => p!);
   return {
     nodes: [...chain, ...gathers.map((g) => g.node)],
     apply: (state) => applySplit(state, x, chain, gathers, map),
@@ -78,7 +80,7 @@ function applySplit(
   // Baked targets hold the channel digit (the input's channels over perChannel); computed ones follow.
   const targets: [NodeView, number][] = [
     [first, map.firstIndex],
-    [last, map.lastIndex],
+    [last, map.axis],
   ];
   for (const [n, index] of targets) {
     const target = bakedReshapeTarget(state, n);
