@@ -11,6 +11,11 @@ function step(hash: number, block: string): number {
   return hash;
 }
 
+/** FNV-1a itself (32-bit, over UTF-16 code units), from its public basis or `basis`. */
+export function fnv1a(name: string, basis = FNV_BASIS): number {
+  return step(basis, name);
+}
+
 export function collidingNames(stages: number, seed = 1): string[] {
   const letters = 'abcdefghijklmnopqrstuvwxyz0123456789';
   let state = seed >>> 0 || 1;

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import protobuf from 'protobufjs/minimal.js';
-import { HASH_BASIS, doubledPairs } from './nameIndex';
+import { HASH_BASIS, doubledPairs, hashStep } from './nameIndex';
 import { sameElements } from '../lists';
 
 type Long = ReturnType<protobuf.Reader['int64']>;
@@ -188,7 +188,7 @@ class ListTable {
       const e = list[i];
       // Only values the reader shares (below 2^14, one or two bytes): a list of others is never shared.
       if (!(e instanceof LongClass) || e.high !== 0 || e.low < 0 || e.low >= 1 << 14) return undefined;
-      hash = Math.imul(hash ^ e.low, 0x01000193);
+      hash = hashStep(hash, e.low);
     }
     const table = this.table;
     const mask = (table.length >> 1) - 1;
@@ -248,11 +248,11 @@ class StringTable {
     const length = end - start;
     if (length === 0) return '';
     if (length > SHARED_MAX) return protobuf.util.utf8.read(buf, start, end);
-    let hash = HASH_BASIS; // FNV-1a, from this process's start (see HASH_BASIS)
+    let hash = HASH_BASIS; // from this process's start (see HASH_BASIS and hashStep)
     for (let i = start; i < end; i++) {
       const b = buf[i];
       if (b >= 0x80) return protobuf.util.utf8.read(buf, start, end);
-      hash = Math.imul(hash ^ b, 0x01000193);
+      hash = hashStep(hash, b);
     }
     const table = this.table;
     const mask = (table.length >> 1) - 1;

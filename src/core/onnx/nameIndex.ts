@@ -150,9 +150,21 @@ function randomWord(): number {
   return word[0] === 0 ? 1 : word[0];
 }
 
-/** FNV-1a over the string's UTF-16 code units, from HASH_BASIS (or `basis`). */
+/**
+ * One step of the tables' hash: FNV-1a's (xor the unit in, multiply by its prime), then the high half folded
+ * into the low. Without the fold a random start is not enough: a product's bit k depends only on bits ≤ k of
+ * its factors, so a start that differs from FNV-1a's basis in high bits only (1 process in ~130 for a start
+ * drawn at random) leaves every FNV-1a collision a collision, and all of a hostile file's names in one chain.
+ * The fold carries every bit of the start into every bit of the next step's state.
+ */
+export function hashStep(hash: number, unit: number): number {
+  const product = Math.imul(hash ^ unit, 0x01000193);
+  return product ^ (product >>> 15);
+}
+
+/** The tables' hash (hashStep over the string's UTF-16 code units), from HASH_BASIS (or `basis`). */
 export function nameHash(name: string, basis = HASH_BASIS): number {
   let hash = basis;
-  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < name.length; i++) hash = hashStep(hash, name.charCodeAt(i));
   return hash;
 }
