@@ -1,13 +1,17 @@
 // The sensitivity chart's numbers, apart from the DOM: which fidelity figure to plot for an output, the
 // series (one per group, ratio → figure), linear scales and round tick values. Pure, so unit tests check it.
 import type { OutputFidelity } from '../src/core/metrics/fidelity';
+import { describeNonFinite, diverges, measured } from '../src/shared/nonFinite';
 import type { SensitivityRow } from '../src/runtime/sensitivity';
 
 export type ChartMetric = 'psnr' | 'top1' | 'cosine';
 
 export interface ChartPoint {
   ratio: number;
-  /** The figure plotted; for an unchanged output's PSNR (Infinity, null over JSON) the top of the axis. */
+  /**
+   * The figure plotted; for an unchanged output's PSNR (Infinity, null over JSON) the top of the axis, for an
+   * output NaN or infinite where the original's is not (no figure is worth anything then) the bottom.
+   */
   value: number;
   /** What the hover says: "PSNR 31.2 dB", "PSNR ∞ (unchanged)". */
   text: string;
@@ -84,16 +88,24 @@ export function chartData(rows: readonly SensitivityRow[], outputIndex = 0): Cha
   const first = rows.find((r) => r.outputs[outputIndex])?.outputs[outputIndex];
   if (!first) return undefined;
   const metric = metricOf(first);
-  const byGroup = new Map<string, { roots: string[]; raw: { ratio: number; value?: number }[] }>();
+  const byGroup = new Map<
+    string,
+    { roots: string[]; raw: { ratio: number; value?: number; broken?: string }[] }
+  >();
   for (const row of rows) {
     const output = row.outputs[outputIndex];
-    if (!output) continue;
+    // An output NaN or infinite in both models alike, everywhere, has no figure: no point.
+    if (!output || (!measured(output) && !diverges(output))) continue;
     const entry = byGroup.get(row.group) ?? { roots: row.roots, raw: [] };
-    entry.raw.push({ ratio: row.ratio, value: figure(output, metric) });
+    entry.raw.push(
+      diverges(output)
+        ? { ratio: row.ratio, broken: describeNonFinite(output) }
+        : { ratio: row.ratio, value: figure(output, metric) },
+    );
     byGroup.set(row.group, entry);
   }
   const finite = [...byGroup.values()]
-    .flatMap((g) => g.raw.map((p) => p.value))
+    .flatMap((g) => g.raw.map((p) => (p.broken === undefined ? p.value : undefined)))
     .filter((v): v is number => v !== undefined);
   let low = finite.length ? Math.min(...finite) : 0;
   let high = finite.length ? Math.max(...finite) : 1;
@@ -111,7 +123,11 @@ export function chartData(rows: readonly SensitivityRow[], outputIndex = 0): Cha
     roots,
     points: raw
       .sort((a, b) => a.ratio - b.ratio)
-      .map((p) => ({ ratio: p.ratio, value: p.value ?? y.max, text: describe(p.value, metric) })),
+      .map((p) =>
+        p.broken !== undefined
+          ? { ratio: p.ratio, value: y.min, text: p.broken }
+          : { ratio: p.ratio, value: p.value ?? y.max, text: describe(p.value, metric) },
+      ),
   }));
   return { metric, output: first.name, label: LABELS[metric], series, x, y };
 }

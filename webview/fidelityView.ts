@@ -2,6 +2,7 @@
 // cosine), the first calibration input's output from both models side by side with their difference as a heat
 // map, and latency as measured: paired median with quartiles, runs and threads, and a warning when slower.
 import type { OutputFidelity } from '../src/core/metrics/fidelity';
+import { describeNonFinite, measured } from '../src/shared/nonFinite';
 import type { OutputPicture, PairedLatency } from '../src/protocol/server';
 import { latencyText } from '../src/shared/latency';
 import { el } from './dom';
@@ -15,7 +16,11 @@ const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
 /** The figures of one output, the ones its kind has. */
 function fidelityFigures(o: OutputFidelity): [string, string][] {
   const rows: [string, string][] = [];
-  if (o.kind === 'image') rows.push(['PSNR', db(o.psnr)], ['SSIM', (o.ssim ?? 1).toFixed(4)]);
+  const nonFinite = describeNonFinite(o);
+  if (nonFinite) rows.push(['NaN or infinite', nonFinite]);
+  if (!measured(o)) return [...rows, ['figures', 'not measured: no element is finite in both models']];
+  if (o.kind === 'image') rows.push(['PSNR', db(o.psnr)]);
+  if (o.ssim !== undefined) rows.push(['SSIM', o.ssim.toFixed(4)]);
   if (o.top1 !== undefined)
     rows.push(
       ['top-1 agreement', pct(o.top1)],

@@ -1,4 +1,5 @@
 import { FidelityAccumulator, type OutputFidelity } from '../core/metrics/fidelity';
+import { describeNonFinite, measured } from '../shared/nonFinite';
 import { refuseRuntimeHazardAt } from './runtimeGuard';
 import type { SessionSettings, TensorPayload } from '../protocol/runtime';
 import type { CalibrationSample } from './calibration';
@@ -158,14 +159,20 @@ export function formatFidelity(measures: readonly FidelityMeasure[]): string {
   for (const m of measures) {
     for (const o of m.outputs) {
       const parts: string[] = [];
-      if (o.psnr !== undefined) parts.push(`PSNR ${formatDb(o.psnr)}`, `SSIM ${o.ssim!.toFixed(4)}`);
-      if (o.top1 !== undefined)
-        parts.push(`top-1 ${percent(o.top1)}`, `top-5 ${percent(o.top5!)}`, `KL ${o.kl!.toExponential(2)}`);
-      parts.push(
-        `max rel. error ${o.maxRelativeError.toExponential(2)}`,
-        `mean rel. error ${o.meanRelativeError.toExponential(2)}`,
-        `cosine ${o.cosine.toFixed(6)}`,
-      );
+      if (!measured(o)) parts.push('not measured');
+      else {
+        if (o.psnr !== undefined) parts.push(`PSNR ${formatDb(o.psnr)}`);
+        if (o.ssim !== undefined) parts.push(`SSIM ${o.ssim.toFixed(4)}`);
+        if (o.top1 !== undefined)
+          parts.push(`top-1 ${percent(o.top1)}`, `top-5 ${percent(o.top5!)}`, `KL ${o.kl!.toExponential(2)}`);
+        parts.push(
+          `max rel. error ${o.maxRelativeError.toExponential(2)}`,
+          `mean rel. error ${o.meanRelativeError.toExponential(2)}`,
+          `cosine ${o.cosine.toFixed(6)}`,
+        );
+      }
+      const nonFinite = describeNonFinite(o);
+      if (nonFinite) parts.push(`${nonFinite}${measured(o) ? ', left out of these figures' : ''}`);
       lines.push(`  ${m.label}, ${m.split} (${m.samples.length}): ${o.name}: ${parts.join(', ')}`);
     }
   }

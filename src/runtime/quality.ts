@@ -7,6 +7,7 @@ import {
   splitCalibration,
 } from './calibration';
 import { type FidelityMeasure, formatDb, formatFidelity, measureFidelity } from './fidelity';
+import { describeNonFinite, measured } from '../shared/nonFinite';
 import { type LoadedModel, OrtClient } from './ortClient';
 import { type ReconstructOutcome, reconstructModel } from './reconstruct';
 
@@ -139,11 +140,18 @@ export function qualityMarkdown(q: QualityReport): string {
     '| model | split | output | PSNR | SSIM | top-1 | top-5 | max rel. error | cosine |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|',
   );
+  const notes: string[] = [];
   for (const m of q.fidelity)
-    for (const o of m.outputs)
+    for (const o of m.outputs) {
+      const nonFinite = describeNonFinite(o);
+      if (nonFinite) notes.push(`- ${m.label}, ${m.split}, \`${o.name}\`: ${nonFinite}.`);
       lines.push(
-        `| ${m.label} | ${m.split} | \`${o.name}\` | ${o.psnr === undefined ? '' : formatDb(o.psnr)} | ${o.ssim?.toFixed(4) ?? ''} | ${o.top1 === undefined ? '' : percent(o.top1)} | ${o.top5 === undefined ? '' : percent(o.top5)} | ${o.maxRelativeError.toExponential(2)} | ${o.cosine.toFixed(6)} |`,
+        measured(o)
+          ? `| ${m.label} | ${m.split} | \`${o.name}\` | ${o.psnr === undefined ? '' : formatDb(o.psnr)} | ${o.ssim?.toFixed(4) ?? ''} | ${o.top1 === undefined ? '' : percent(o.top1)} | ${o.top5 === undefined ? '' : percent(o.top5)} | ${o.maxRelativeError.toExponential(2)} | ${o.cosine.toFixed(6)} |`
+          : `| ${m.label} | ${m.split} | \`${o.name}\` | not measured | | | | | |`,
       );
+    }
+  if (notes.length > 0) lines.push('', 'NaN or infinite elements, left out of the figures:', '', ...notes);
   if (q.reconstruction) lines.push('', q.reconstruction.note);
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@ import { refuseRuntimeHazard } from './runtimeGuard';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OutputFidelity } from '../core/metrics/fidelity';
+import { describeNonFinite, diverges, measured } from '../shared/nonFinite';
 import { computeMetrics } from '../core/metrics/metrics';
 import type { Criterion } from '../core/prune/importance';
 import { PrunableModel, removedChannels } from '../core/prune/prune';
@@ -255,6 +256,8 @@ function describeCoverage(coverage: SensitivityCoverage): string {
 }
 
 function figure(o: OutputFidelity): string {
+  if (diverges(o)) return `${o.name}: ${describeNonFinite(o)}`;
+  if (!measured(o)) return `${o.name}: not measured (${describeNonFinite(o)})`;
   if (o.psnr !== undefined)
     return `${o.name}: PSNR ${Number.isFinite(o.psnr) ? `${o.psnr.toFixed(2)} dB` : '∞'}`;
   if (o.top1 !== undefined)

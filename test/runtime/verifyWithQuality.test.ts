@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { pruneFile } from '../../src/core/prune/prune';
 import { type LoadedModel, OrtClient } from '../../src/runtime/ortClient';
-import { assessQuality } from '../../src/runtime/quality';
+import { assessQuality, formatQuality } from '../../src/runtime/quality';
 import { verifyModels } from '../../src/runtime/verify/verifyModels';
 import { verifyWithQuality } from '../../src/runtime/verifyWithQuality';
+import { diverges, measured } from '../../src/shared/nonFinite';
 import { buildModel, conv3 } from '../builder/fixture-kit';
 import { tempDir } from '../support/tempDir';
 import { useFreshWorker } from './workerBundle';
@@ -98,5 +99,33 @@ describe('verification with fidelity', () => {
     assert.equal(both.verified.exactness.status, 'passed');
     assert.ok('error' in both.quality);
     assert.match(String(both.quality.error), /broken\.png/);
+  });
+
+  test('an output NaN on random inputs is counted, not reported as identical (nor as NaN figures)', async () => {
+    // The square root of a conv's output: NaN wherever it is negative, as random inputs make it.
+    const built = buildModel([1, 3, 8, 8], (b, x) =>
+      b.unary('Sqrt', conv3(b, b.relu(conv3(b, x, 8, '/a/Conv')), 3, '/b/Conv')),
+    );
+    const original = join(dir, 'sqrt.onnx');
+    writeFileSync(original, built.bytes);
+    const client = new OrtClient();
+    after(() => client.close());
+    // The original against itself: NaN in both, at the same places.
+    const same = await assessQuality(original, original, { ...QUALITY, client });
+    const o = same.fidelity[0].outputs[0];
+    assert.ok(o.nonFinite && o.nonFinite.original > 0 && o.nonFinite.finite > 0, JSON.stringify(o.nonFinite));
+    assert.ok(measured(o) && !diverges(o));
+    assert.equal(o.psnr, Infinity);
+    assert.equal(o.cosine, 1);
+    const text = formatQuality(same);
+    assert.match(text, /elements NaN or infinite in both models, left out of these figures/);
+    assert.doesNotMatch(text, /NaN,|NaN$|cosine 0\.0/m);
+    // Pruned, its negative values fall elsewhere: NaN where the original is finite is damage, and said so.
+    const pruned = join(dir, 'sqrt.pruned.onnx');
+    pruneFile(original, pruned, { ratio: 0.5, criterion: 'l1', roundTo: 1, seed: 0, layers: {} });
+    const report = await assessQuality(original, pruned, { ...QUALITY, client });
+    const p = report.fidelity[0].outputs[0];
+    assert.ok(diverges(p), JSON.stringify(p.nonFinite));
+    assert.match(formatQuality(report), /NaN or infinite in one model only/);
   });
 });

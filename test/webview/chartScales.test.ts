@@ -75,3 +75,25 @@ test('classifier outputs plot top-1 agreement in per cent, up to 100', () => {
   assert.equal(data.series[0].points[0].value, 75);
   assert.equal(data.y.max, 100);
 });
+
+test('an output NaN where the original is not sits at the bottom and says so; one NaN in both has no point', () => {
+  const diverged = row('a', 0.5, 12);
+  diverged.outputs[0].nonFinite = { elements: 10, finite: 8, original: 0, compared: 2, mismatched: 2 };
+  const unmeasured = row('b', 0.5, null);
+  unmeasured.outputs[0].nonFinite = { elements: 10, finite: 0, original: 10, compared: 10, mismatched: 0 };
+  const data = chartData([row('a', 0.1, 30), diverged, row('b', 0.1, 25), unmeasured])!;
+  assert.deepEqual(
+    data.series.map((s) => [s.group, s.points.map((p) => p.ratio)]),
+    [
+      ['a', [0.1, 0.5]],
+      ['b', [0.1]],
+    ],
+  );
+  const bottom = data.series[0].points[1];
+  assert.equal(bottom.value, data.y.min);
+  assert.equal(bottom.text, '2 of 10 elements NaN or infinite in one model only (or differently)');
+  assert.ok(
+    data.y.min <= 25 && data.y.min > 0,
+    'the broken figure (12 dB over the finite pairs) sets no scale',
+  );
+});

@@ -38,7 +38,11 @@ export function settingsFromSensitivity(
         Number.isFinite(r.macs) &&
         Array.isArray(r.outputs) &&
         r.outputs.every(
-          (o) => o && typeof o.cosine === 'number' && (o.psnr === undefined || typeof o.psnr === 'number'),
+          (o) =>
+            o &&
+            typeof o.cosine === 'number' &&
+            (o.psnr === undefined || typeof o.psnr === 'number') &&
+            (o.nonFinite === undefined || isNonFiniteCount(o.nonFinite)),
         ),
     );
   if (!valid)
@@ -54,4 +58,14 @@ export function settingsFromSensitivity(
     Object.entries(allocation.ratios).map(([root, ratio]) => [root, { ratio }]),
   );
   return { settings: { ratio: 0, criterion, roundTo: 1, seed, layers }, allocation };
+}
+
+/** What a row's `nonFinite` must be: counts of elements, each a whole number. */
+function isNonFiniteCount(n: unknown): boolean {
+  const fields = ['elements', 'finite', 'original', 'compared', 'mismatched'] as const;
+  return (
+    typeof n === 'object' &&
+    n !== null &&
+    fields.every((f) => Number.isSafeInteger((n as Record<string, unknown>)[f]))
+  );
 }

@@ -1,9 +1,15 @@
+import type { NonFiniteCount } from '../../shared/nonFinite';
+
 /**
  * How close a pruned model's outputs are to the original's, on the same inputs (pure maths; the runs happen
  * in src/runtime/fidelity.ts). The metrics follow the output's shape:
  * - image-like `[N, C, H, W]` with C ≤ 4: PSNR and SSIM;
  * - classifier-like `[N, K]`: top-1 / top-5 agreement and the mean KL divergence of the softmaxes;
  * - every output: max and mean relative error and the cosine similarity.
+ * Every metric is over the elements finite in both outputs: a NaN or an infinity (random inputs outside a
+ * model's domain, such as a negative variance fed to a BatchNormalization) makes a sum NaN, and a report of
+ * NaN figures, or of a PSNR made infinite by them, says nothing. Non-finite elements are counted instead
+ * (`nonFinite`), and those that differ between the two models are damage of their own (`diverges`).
  * Samples are fed one at a time (`FidelityAccumulator.add`), so memory holds one output, never all of them.
  */
 
@@ -39,6 +45,8 @@ export interface OutputFidelity {
   /** Classifier-like: mean KL(original ‖ pruned) of the rows' softmaxes (rows that are already probabilities
    * are used as they are), in nats. */
   kl?: number;
+  /** Present when an element of either output is NaN or infinite (the metrics leave those out). */
+  nonFinite?: NonFiniteCount;
 }
 
 /** Image-like outputs are NCHW with at most 4 channels and a real picture; classifier-like are [N, K]. */
@@ -172,6 +180,26 @@ export function topK(data: ArrayLike<number>, from: number, length: number, k: n
   return order.slice(0, k);
 }
 
+/** Whether elements [from, from + length) of both outputs are all finite. */
+function allFinite(x: ArrayLike<number>, y: ArrayLike<number>, from: number, length: number): boolean {
+  for (let i = from; i < from + length; i++)
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) return false;
+  return true;
+}
+
+/** The least and greatest finite elements ([Infinity, −Infinity] when there is none). */
+function finiteRange(x: ArrayLike<number>): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (!Number.isFinite(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return [min, max];
+}
+
 /** Accumulates one output's comparison over samples; `result()` gives the metrics. */
 export class FidelityAccumulator {
   private samples = 0;
@@ -193,6 +221,10 @@ export class FidelityAccumulator {
   private top5 = 0;
   private kl = 0;
   private kind: OutputKind | undefined;
+  private finite = 0;
+  private nonFiniteOriginal = 0;
+  private nonFiniteCompared = 0;
+  private mismatched = 0;
 
   constructor(readonly name: string) {}
 
@@ -212,23 +244,28 @@ export class FidelityAccumulator {
     for (let i = 0; i < r.length; i++) {
       const ref = r[i];
       const act = a[i];
+      if (!Number.isFinite(ref) || !Number.isFinite(act)) {
+        this.countNonFinite(ref, act);
+        continue;
+      }
       const error = Math.abs(act - ref);
       const magnitude = Math.abs(ref);
       this.sumSq += error * error;
       this.sumAbsError += error;
       this.sumAbsRef += magnitude;
-      if (error > this.maxAbsError || Number.isNaN(error)) this.maxAbsError = error;
+      if (error > this.maxAbsError) this.maxAbsError = error;
       if (magnitude > this.maxAbsRef) this.maxAbsRef = magnitude;
       this.dot += ref * act;
       this.normRef += ref * ref;
       this.normAct += act * act;
       if (ref < this.refMin) this.refMin = ref;
       if (ref > this.refMax) this.refMax = ref;
+      this.finite++;
     }
     this.count += r.length;
     if (kind === 'image') {
       // SSIM now, with this sample's own range as its L: keeping every plane for a global peak would hold
-      // all the outputs in memory.
+      // all the outputs in memory. A plane with a non-finite element in either output has no SSIM.
       const [n, c, h, w] = dims;
       let min = Infinity;
       let max = -Infinity;
@@ -236,7 +273,9 @@ export class FidelityAccumulator {
         if (r[i] < min) min = r[i];
         if (r[i] > max) max = r[i];
       }
+      if (!Number.isFinite(min) || !Number.isFinite(max)) [min, max] = finiteRange(r);
       for (let p = 0; p < n * c; p++) {
+        if (!allFinite(r, a, p * h * w, h * w)) continue;
         this.ssimSum += ssimPlane(r, a, h, w, max - min || 1, p * h * w, p * h * w);
         this.ssimPlanes++;
       }
@@ -244,6 +283,7 @@ export class FidelityAccumulator {
       const [n, k] = dims;
       for (let row = 0; row < n; row++) {
         const from = row * k;
+        if (!allFinite(r, a, from, k)) continue; // a row with a NaN has no top class
         const refTop = topK(r, from, k, 1)[0];
         const actTop = topK(a, from, k, Math.min(5, k));
         if (actTop[0] === refTop) this.top1++;
@@ -258,6 +298,12 @@ export class FidelityAccumulator {
     }
   }
 
+  private countNonFinite(ref: number, act: number): void {
+    if (!Number.isFinite(ref)) this.nonFiniteOriginal++;
+    if (!Number.isFinite(act)) this.nonFiniteCompared++;
+    if (!Object.is(ref, act)) this.mismatched++; // NaN and NaN, or one infinity twice, agree
+  }
+
   result(): OutputFidelity {
     const kind = this.kind ?? 'other';
     const cosineDenominator = Math.sqrt(this.normRef * this.normAct);
@@ -269,11 +315,19 @@ export class FidelityAccumulator {
       meanRelativeError: this.sumAbsRef > 0 ? this.sumAbsError / this.sumAbsRef : this.sumAbsError,
       cosine: cosineDenominator > 0 ? this.dot / cosineDenominator : this.normRef === this.normAct ? 1 : 0,
     };
-    if (kind === 'image' && this.count > 0) {
+    if (this.finite < this.count)
+      result.nonFinite = {
+        elements: this.count,
+        finite: this.finite,
+        original: this.nonFiniteOriginal,
+        compared: this.nonFiniteCompared,
+        mismatched: this.mismatched,
+      };
+    if (kind === 'image' && this.finite > 0) {
       const peak = this.refMax - this.refMin || 1;
       result.peak = peak;
-      result.psnr = psnr(this.sumSq / this.count, peak);
-      result.ssim = this.ssimSum / this.ssimPlanes;
+      result.psnr = psnr(this.sumSq / this.finite, peak);
+      if (this.ssimPlanes > 0) result.ssim = this.ssimSum / this.ssimPlanes;
     }
     if (kind === 'classifier' && this.rows > 0) {
       result.top1 = this.top1 / this.rows;

@@ -1,4 +1,5 @@
 import type { OutputFidelity } from '../metrics/fidelity';
+import { diverges, measured } from '../../shared/nonFinite';
 
 /** What allocation needs of a sensitivity row (src/runtime/sensitivity.ts): one group cut alone. */
 export interface SensitivityPoint {
@@ -20,14 +21,23 @@ export interface Allocation {
   reached: boolean;
 }
 
-/** A row's harm to the outputs, additive across groups to first order (a share of the peak², or 1 − cos). */
+/**
+ * A row's harm to the outputs, additive across groups to first order (a share of the peak², or 1 − cos). An
+ * output NaN or infinite where the original's is not is harmed in full (1: 0 dB, or a cosine of 0); one
+ * with no element finite in both models alike tells nothing and adds nothing.
+ */
 export function damageOf(outputs: readonly OutputFidelity[]): number {
   if (outputs.length === 0) return 0;
   let sum = 0;
-  for (const o of outputs)
-    sum +=
-      o.psnr !== undefined ? (Number.isFinite(o.psnr) ? 10 ** (-o.psnr / 10) : 0) : Math.max(0, 1 - o.cosine);
+  for (const o of outputs) sum += outputDamage(o);
   return sum / outputs.length;
+}
+
+function outputDamage(o: OutputFidelity): number {
+  if (diverges(o)) return 1;
+  if (!measured(o)) return 0;
+  if (o.psnr !== undefined) return Number.isFinite(o.psnr) ? 10 ** (-o.psnr / 10) : 0;
+  return Math.max(0, 1 - o.cosine);
 }
 
 /**

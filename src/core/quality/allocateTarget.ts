@@ -3,6 +3,7 @@
 // keep. The steps are core/plan/allocate.ts's (cheapest damage per MAC saved first); a fidelity floor stops
 // them where the prediction would go below it. Pure.
 import type { OutputFidelity } from '../metrics/fidelity';
+import { diverges, measured } from '../../shared/nonFinite';
 import { type Allocation, type SensitivityPoint, allocateBySensitivity } from '../plan/allocate';
 
 export type AllocationTarget =
@@ -25,7 +26,8 @@ export interface TargetAllocation extends Allocation {
 /**
  * The fidelity of cutting every group at its ratio, to first order: each group's harm, measured alone, added
  * up (squared error as a share of the peak² for PSNR, disagreement for top-1, 1 − cosine). Groups absent from
- * `ratios`, or at a ratio not measured, add nothing. A PSNR that crossed JSON as null (Infinity) is no harm.
+ * `ratios`, or at a ratio not measured, add nothing. A PSNR that crossed JSON as null (Infinity) is no harm; an
+ * output NaN or infinite where the original's is not is harmed in full (as 0 dB, no top-1 kept, cosine 0).
  */
 export function predictFidelity(
   points: readonly SensitivityPoint[],
@@ -49,6 +51,14 @@ export function predictFidelity(
     if (ratios[p.roots[0]] !== p.ratio) continue;
     for (const o of p.outputs) {
       const h = harm.get(o.name)!;
+      // NaN or infinite where the original is not: harmed in full; no finite element in both: nothing known.
+      if (diverges(o)) {
+        if (h.mse !== undefined) h.mse += 1;
+        if (h.miss !== undefined) h.miss += 1;
+        h.cos += 1;
+        continue;
+      }
+      if (!measured(o)) continue;
       if (h.mse !== undefined && typeof o.psnr === 'number' && Number.isFinite(o.psnr))
         h.mse += 10 ** (-o.psnr / 10);
       if (h.miss !== undefined && o.top1 !== undefined) h.miss += 1 - o.top1;

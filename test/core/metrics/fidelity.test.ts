@@ -2,6 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FidelityAccumulator, outputKind, psnr, ssimPlane, topK } from '../../../src/core/metrics/fidelity';
+import { damageOf } from '../../../src/core/plan/allocate';
+import { describeNonFinite, diverges, measured } from '../../../src/shared/nonFinite';
+import { predictFidelity } from '../../../src/core/quality/allocateTarget';
+import { formatFidelity } from '../../../src/runtime/fidelity';
 
 const C1 = 0.01 ** 2;
 
@@ -116,5 +120,81 @@ describe('fidelity metrics', () => {
     assert.equal(r.psnr, undefined);
     assert.equal(r.top1, undefined);
     assert.throws(() => acc.add({ dims: [2], data: [0, 0] }, { dims: [3], data: [0, 0, 0] }), /shape/);
+  });
+
+  test('non-finite elements are counted and left out: the figures are those of the finite ones', () => {
+    // A BatchNormalization fed a negative variance: NaN in both models at the same places.
+    const withNaN = new FidelityAccumulator('v');
+    withNaN.add({ dims: [4], data: [1, NaN, 0, Infinity] }, { dims: [4], data: [1, NaN, 1, Infinity] });
+    withNaN.add({ dims: [4], data: [-2, 0, NaN, 3] }, { dims: [4], data: [-2, 0, NaN, 3] });
+    const finiteOnly = new FidelityAccumulator('v');
+    finiteOnly.add({ dims: [2], data: [1, 0] }, { dims: [2], data: [1, 1] });
+    finiteOnly.add({ dims: [3], data: [-2, 0, 3] }, { dims: [3], data: [-2, 0, 3] });
+    const r = withNaN.result();
+    const f = finiteOnly.result();
+    for (const key of ['cosine', 'maxRelativeError', 'meanRelativeError'] as const) {
+      assert.ok(Number.isFinite(r[key]));
+      close(r[key], f[key]);
+    }
+    assert.deepEqual(r.nonFinite, { elements: 8, finite: 5, original: 3, compared: 3, mismatched: 0 });
+    assert.equal(f.nonFinite, undefined);
+    assert.ok(measured(r) && !diverges(r));
+    assert.equal(describeNonFinite(r), '3 of 8 elements NaN or infinite in both models');
+    assert.equal(describeNonFinite(f), '');
+  });
+
+  test('an output NaN or infinite where the original is not diverges, and is harmed in full', () => {
+    const acc = new FidelityAccumulator('v');
+    acc.add({ dims: [3], data: [1, 2, 3] }, { dims: [3], data: [1, NaN, -Infinity] });
+    acc.add({ dims: [1], data: [Infinity] }, { dims: [1], data: [-Infinity] }); // two infinities, not one
+    const r = acc.result();
+    assert.deepEqual(r.nonFinite, { elements: 4, finite: 1, original: 1, compared: 3, mismatched: 3 });
+    assert.ok(diverges(r) && measured(r));
+    close(r.cosine, 1); // the one finite pair agrees: the cosine alone would hide the damage
+    assert.equal(describeNonFinite(r), '3 of 4 elements NaN or infinite in one model only (or differently)');
+    assert.equal(damageOf([r]), 1);
+    const predicted = predictFidelity([{ roots: ['a'], ratio: 0.5, macs: 0.8, outputs: [r] }], { a: 0.5 });
+    close(predicted[0].cosine, 0);
+  });
+
+  test('an output with no element finite in both models is not measured, and says so', () => {
+    const acc = new FidelityAccumulator('y');
+    acc.add(
+      { dims: [1, 1, 2, 2], data: [NaN, NaN, NaN, NaN] },
+      { dims: [1, 1, 2, 2], data: [NaN, NaN, NaN, NaN] },
+    );
+    const r = acc.result();
+    assert.equal(r.kind, 'image');
+    assert.ok(!measured(r) && !diverges(r));
+    assert.equal(r.psnr, undefined, 'no PSNR, least of all an infinite one ("identical")');
+    assert.equal(r.ssim, undefined);
+    assert.equal(damageOf([r]), 0);
+    const text = formatFidelity([
+      { label: 'pruned', split: 'held-out', samples: ['random #1'], outputs: [r] },
+    ]);
+    assert.match(text, /y: not measured, 4 of 4 elements NaN or infinite in both models$/);
+    assert.doesNotMatch(text, /identical|NaN,|cosine/);
+  });
+
+  test('images and classifiers: a plane or row with a non-finite element is left out of SSIM and top-k', () => {
+    const image = new FidelityAccumulator('y');
+    // Two planes: the first has a NaN in both models, the second is the same in both.
+    image.add(
+      { dims: [1, 2, 2, 2], data: [NaN, 0, 1, 0.5, 0, 1, 0.5, 0.25] },
+      { dims: [1, 2, 2, 2], data: [NaN, 0, 1, 0.5, 0, 1, 0.5, 0.25] },
+    );
+    const picture = image.result();
+    assert.equal(picture.psnr, Infinity);
+    close(picture.ssim, 1);
+    close(picture.peak, 1);
+    const classes = new FidelityAccumulator('p');
+    classes.add(
+      { dims: [2, 3], data: [NaN, 0, 1, 0.1, 0.7, 0.2] },
+      { dims: [2, 3], data: [NaN, 1, 0, 0.6, 0.3, 0.1] },
+    );
+    const r = classes.result();
+    assert.equal(r.top1, 0); // the one row with a top class disagrees
+    assert.equal(r.top5, 1);
+    assert.ok(Number.isFinite(r.kl!));
   });
 });
