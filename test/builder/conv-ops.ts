@@ -184,6 +184,12 @@ export class ConvOps extends BuilderCore {
   }
 
   /** MatMul of the last axis with a weight [in, out], plus an optional Add of a bias [out]. */
+  /** MatMul of two computed values (attention scores, attention × values): [.., M, K] × [.., K, N]. */
+  matmulValues(a: Value, b: Value, options: NodeOptions = {}): Value {
+    const shape = [...a.shape.slice(0, -1), b.shape[b.shape.length - 1]];
+    return this.op('MatMul', [a, b], [{ shape, dtype: a.dtype }], { name: options.name })[0];
+  }
+
   matmul(x: Value, outFeatures: number, options: MatMulOptions = {}): Value {
     const inFeatures = numeric(x.shape[x.shape.length - 1], 'MatMul input features');
     const name = this.nodeName('MatMul', options.name, 'linear');

@@ -5,6 +5,7 @@ import type { ModelBuilder } from './model-builder';
 import type { Built } from './serialize';
 import type { Value } from './types';
 import { buildModel, conv3 } from './fixture-kit';
+import { int64Tensor } from './tensors';
 
 /** ShuffleNetV2's channel shuffle (g = 2) through the given view and back targets. */
 function shuffle(b: ModelBuilder, x: Value, view: Value, back: Value, scope: string): Value {
@@ -123,4 +124,19 @@ export function sliceBounds(): Built {
     },
     { seed: 23 },
   );
+}
+
+/**
+ * TorchScript's `x.view(x.size(0), 128)` before a classifier: the Reshape target is Concat(batch read from
+ * Shape, a Constant holding C·H·W). The count is the Concat's constant, which the prune rewrites.
+ */
+export function flattenComputedTarget(): Built {
+  return buildModel([1, 3, 4, 4], (b, x) => {
+    const y = b.relu(conv3(b, x, 8, '/features/Conv'));
+    const batch = b.unsqueeze(b.gather(b.shapeOf(y), 0), [0]);
+    const features = b.constantNode(int64Tensor('/flatten/features', [1], [8 * 16]));
+    const target = b.concat([batch, features], 0, { name: '/flatten/Concat' });
+    const flat = b.reshapeTo(y, target, [1, 8 * 16], { name: '/flatten/Reshape' });
+    return b.gemm(flat, 5, { name: '/classifier/Gemm' });
+  });
 }

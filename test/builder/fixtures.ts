@@ -1,5 +1,6 @@
 // The named catalogue of test models used by every suite of the project. Each entry builds a small,
 // deterministic model (same code, same bytes) that runs in onnxruntime-node in milliseconds.
+import * as attention from './fixtures-attention';
 import * as basic from './fixtures-basic';
 import * as shapes from './fixtures-shapes';
 import * as shuffle from './fixtures-shuffle';
@@ -28,6 +29,9 @@ export const FIXTURES = {
   'constant-node-weight': basic.constantNodeWeight,
   'identity-dropout': basic.identityDropout,
   'deep-x255-gated': basic.deepX255Gated,
+  // Transformers: multi-head attention, its heads pruned whole (or kept, with computed head counts).
+  'attention-heads': attention.attentionHeads,
+  'attention-heads-dynamic': attention.attentionHeadsDynamic,
   // Pixel shuffles, pixel unshuffles and their look-alike.
   'd2s-crd': shuffle.d2sCrd,
   'd2s-dcr': shuffle.d2sDcr,
@@ -55,6 +59,7 @@ export const FIXTURES = {
   'resize-sizes': shapes.resizeSizes,
   'expand-constant-of-shape': shapes.expandAndConstantOfShape,
   'slice-shared-bounds': shapes.sliceBounds,
+  'flatten-computed-target': shapes.flattenComputedTarget,
   // File-format variety.
   'external-data': storage.externalData,
   'typed-fields': storage.typedFields,

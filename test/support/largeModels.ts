@@ -6,14 +6,8 @@ import { ModelBuilder } from '../builder';
 import type { Built, NodeOptions, Value } from '../builder';
 import { attr } from '../builder/types';
 
-/** The builder plus the few transformer ops it has no method for (activation × activation, LayerNorm). */
+/** The builder plus the transformer op it has no method for (LayerNorm). */
 class LargeModelBuilder extends ModelBuilder {
-  /** MatMul of two activations (attention scores, attention × values): [.., M, K] × [.., K, N]. */
-  matmulValues(a: Value, b: Value, options: NodeOptions = {}): Value {
-    const shape = [...a.shape.slice(0, -1), b.shape[b.shape.length - 1]];
-    return this.op('MatMul', [a, b], [{ shape, dtype: a.dtype }], { name: options.name })[0];
-  }
-
   /** LayerNormalization over the last axis with a seeded scale and bias (opset 17). */
   layerNorm(x: Value, options: NodeOptions = {}): Value {
     const features = Number(x.shape[x.shape.length - 1]);

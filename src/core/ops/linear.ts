@@ -75,6 +75,7 @@ const matmul: ChannelRule = (state, node) => {
   const weight = resolveWeight(state, node.inputs[1]);
   const w = weight?.shape;
   const rank = state.fact(node.inputs[0])?.shape?.length;
+  if (!weight && batchedProduct(state, node)) return;
   if (!isMatrix(w) || !weight || rank === undefined || rank < 2) {
     return refuse(
       state,
@@ -107,6 +108,29 @@ const matmul: ChannelRule = (state, node) => {
       });
   }
 };
+
+/**
+ * A MatMul of two computed values whose channels are on a batch axis (not one of the last two, which the
+ * product contracts): attention's scores Q·Kᵀ and its context P·V, per head. Batch entry h of the output is
+ * the product of entry h of each input, so their channels couple one to one and pass through. An input
+ * without channels must have size 1 on that axis (broadcast). False, doing nothing, for any other product.
+ */
+function batchedProduct(state: ChannelState, node: NodeView): boolean {
+  const [a, b] = [state.space(node.inputs[0]), state.space(node.inputs[1])];
+  const carrier = a ?? b;
+  const shapes = [node.inputs[0], node.inputs[1], node.outputs[0]].map((v) => state.fact(v)?.shape);
+  if (!carrier || shapes.some((s) => s === undefined)) return false;
+  const rank = shapes[2]!.length;
+  if (shapes.some((s) => s!.length !== rank) || carrier.axis >= rank - 2) return false;
+  for (const [i, space] of [a, b].entries()) {
+    if (space ? space.axis !== carrier.axis || space.size !== carrier.size : shapes[i]![carrier.axis] !== 1)
+      return false;
+  }
+  const y = state.define(node.outputs[0], carrier.axis, carrier.size, node);
+  if (a) state.identity(a, y);
+  if (b) state.identity(b, y);
+  return true;
+}
 
 function isMatrix(w: Dim[] | undefined): w is [number, number] {
   return w !== undefined && w.length === 2 && typeof w[0] === 'number' && typeof w[1] === 'number';

@@ -2,7 +2,8 @@ import type { ChannelSpace } from '../deps/channelSpace';
 import type { ChannelState, ShapeDim } from '../deps/state';
 import type { NodeView } from '../onnx/modelView';
 import type { Weight } from './weights';
-import { resolveWeight } from './weights';
+import { resolveConstant, resolveWeight } from './weights';
+import { followsSpace } from './shapeFollows';
 
 type Target = Pick<Weight, 'tensor' | 'source'>;
 
@@ -35,4 +36,48 @@ export function targetFollows(
     label: 'reshape shape',
   };
   state.member(space, member, undefined, dim);
+}
+
+/**
+ * Element `dim.index` of a Reshape's target holds `space`'s channel count (× numerator / denominator), which
+ * must follow the prune: a -1 or 0 there, or a value read from the channels' own shape, follows by itself; a
+ * constant (the target itself, or the constant a Concat takes that element from, as TorchScript writes
+ * `x.view(x.size(0), x.size(1), 12, 64)`) becomes a member the prune rewrites. False, adding nothing, when it
+ * is none of these: the caller locks the group rather than write a stale target.
+ */
+export function countFollows(
+  state: ChannelState,
+  node: NodeView,
+  space: ChannelSpace,
+  dim: ShapeDim,
+): boolean {
+  const target = node.inputs[1];
+  const values = target ? state.fact(target)?.value : node.attributes.ints('shape');
+  const element = values?.[dim.index];
+  // -1 is worked out by the Reshape, 0 copies the input's own count: both follow by themselves.
+  if (element !== undefined && element <= 0) return true;
+  const baked = bakedReshapeTarget(state, node);
+  if (baked) {
+    if (element === undefined) return false;
+    targetFollows(state, space, node, baked, dim);
+    return true;
+  }
+  if (!target) return false;
+  const concat = state.graph.producer(target);
+  if (concat?.opType === 'Concat' && concat.domain === '') {
+    let offset = 0;
+    for (const [input, value] of concat.inputs.entries()) {
+      const length = state.fact(value)?.shape?.[0];
+      if (typeof length !== 'number') break;
+      if (dim.index < offset + length) {
+        const constant = resolveConstant(state, value);
+        if (!constant) break;
+        targetFollows(state, space, concat, constant, { ...dim, input, index: dim.index - offset });
+        return true;
+      }
+      offset += length;
+    }
+  }
+  // Read from the shape, the element is the channel count itself: right only where it should be.
+  return dim.numerator === dim.denominator && followsSpace(state, target, dim.index, space);
 }

@@ -4,12 +4,12 @@ import { normAxis, product } from '../graph/facts';
 import { sliceIndices } from '../graph/facts';
 import { sliceParams, splitSizes } from '../graph/axisShapes';
 import { SHAPES } from '../graph/shapeRules';
-import type { NodeView } from '../onnx/modelView';
+import type { Dim, NodeView } from '../onnx/modelView';
 import { passThrough } from './elementwise';
 import { type ChannelRule, describe, lockInputs } from './types';
-import { resolveConstant, resolveWeight } from './weights';
+import { resolveConstant } from './weights';
 import type { OpFamily } from './spec';
-import { targetFollows } from './reshapeTarget';
+import { countFollows } from './reshapeTarget';
 
 function fail(state: ChannelState, node: NodeView, why: string, code: 'PR001' | 'PS007' = 'PR001'): void {
   const reason = `${describe(node)} ${why}`;
@@ -226,9 +226,11 @@ const flattenLike: ChannelRule = (state, node) => {
   const leadingKept =
     outShape.length > x.axis && inShape.slice(0, x.axis + 1).every((d, i) => d === outShape[i]);
   if (leadingKept) {
+    // [N, C, H, W] → [N, C, H·W]: the target holds C, which must follow the channel count.
+    const dim = { input: 1, index: x.axis, numerator: 1, denominator: 1 };
+    if (node.opType === 'Reshape' && !countFollows(state, node, x, dim))
+      return fail(state, node, staleTarget(`keeps the ${x.size} channels`), 'PS007');
     passThrough(state, node);
-    // [N, C, H, W] → [N, C, H·W]: a baked target holds C, which must follow the channel count.
-    bakedTarget(state, node, x, 1);
     return;
   }
   const inner = product(inShape.slice(x.axis + 1));
@@ -241,12 +243,21 @@ const flattenLike: ChannelRule = (state, node) => {
     outShape.length === x.axis + 1 &&
     outShape[x.axis] === x.size * inner
   ) {
+    // The target holds C·H·W (or -1, which follows by itself).
+    const dim = { input: 1, index: x.axis, numerator: inner, denominator: 1 };
+    if (node.opType === 'Reshape' && !countFollows(state, node, x, dim))
+      return fail(
+        state,
+        node,
+        staleTarget(`merges ${x.size} channels into ${x.size * inner} features`),
+        'PS007',
+      );
     const y = state.define(node.outputs[0], x.axis, x.size * inner, node);
     for (let c = 0; c < x.size; c++) for (let s = 0; s < inner; s++) state.couple(x, c, y, c * inner + s);
-    // A baked target holds C·H·W (or -1, which follows by itself).
-    bakedTarget(state, node, x, inner);
     return;
   }
+  const width = node.opType === 'Reshape' ? blockWidth(inShape, outShape, x) : undefined;
+  if (width !== undefined) return splitIntoBlocks(state, node, x, width);
   fail(
     state,
     node,
@@ -256,14 +267,41 @@ const flattenLike: ChannelRule = (state, node) => {
 };
 
 /**
- * A Reshape whose target is a constant holding the channel count (times `numerator`) at the channel axis: the
- * target changes with the channels. A -1 or 0 there follows by itself.
+ * [.., C, ..] → [.., C/D, D, ..]: the channel axis split in two, every other axis kept (a multi-head
+ * attention's [N, S, H·D] → [N, S, H, D]). The width D of the inner part, or undefined for any other reshape.
  */
-function bakedTarget(state: ChannelState, node: NodeView, x: ChannelSpace, numerator: number): void {
-  const target = node.inputs[1] ? resolveWeight(state, node.inputs[1]) : undefined;
-  const values = node.inputs[1] ? state.fact(node.inputs[1])?.value : undefined;
-  if (!target || !values || (values[x.axis] ?? 0) <= 0) return;
-  targetFollows(state, x, node, target, { input: 1, index: x.axis, numerator, denominator: 1 });
+function blockWidth(inShape: readonly Dim[], outShape: readonly Dim[], x: ChannelSpace): number | undefined {
+  if (outShape.length !== inShape.length + 1) return undefined;
+  const [outer, inner] = [outShape[x.axis], outShape[x.axis + 1]];
+  if (typeof outer !== 'number' || typeof inner !== 'number' || outer < 1 || inner < 1) return undefined;
+  if (outer * inner !== x.size || inShape[x.axis] !== x.size) return undefined;
+  const lead = inShape
+    .slice(0, x.axis)
+    .every((d, i) => d === outShape[i] || (i === 0 && typeof d !== 'number'));
+  const tail = inShape.slice(x.axis + 1).every((d, i) => d === outShape[x.axis + 2 + i]);
+  return lead && tail ? inner : undefined;
+}
+
+/**
+ * The channel axis split into blocks of `width` (attention heads): block h of the output's channel axis is
+ * input channels h·width … h·width + width − 1, so channels go by whole blocks, and the block count in the
+ * target follows. A target computed at run time holding the count would not: the group is locked then.
+ */
+function splitIntoBlocks(state: ChannelState, node: NodeView, x: ChannelSpace, width: number): void {
+  if (!countFollows(state, node, x, { input: 1, index: x.axis, numerator: 1, denominator: width }))
+    return fail(
+      state,
+      node,
+      staleTarget(`splits ${x.size} channels into ${x.size / width} blocks of ${width}`),
+      'PS007',
+    );
+  const y = state.define(node.outputs[0], x.axis, x.size / width, node);
+  for (let c = 0; c < x.size; c++) state.couple(x, c, y, Math.floor(c / width));
+}
+
+/** Why a Reshape locks when its target's element for the channels cannot follow the prune. */
+function staleTarget(what: string): string {
+  return `${what}, a count its target computes in a way this tool cannot rewrite (only a constant, a -1 or the channels' own shape follows a prune)`;
 }
 
 /** Ops that read only the shape (or nothing) of a value carrying channels: no channels flow through them. */
@@ -272,7 +310,8 @@ const shapeOnly: ChannelRule = () => {};
 export const STRUCTURAL_OPS: OpFamily = {
   domain: '',
   ops: [
-    ['Concat', { shape: SHAPES.concat, channels: concat }],
+    // Its rewrite: a constant it takes into a Reshape target (TorchScript's `x.view(n, s, 12, 64)`).
+    ['Concat', { shape: SHAPES.concat, channels: concat, rewrite: ['shape-constant'] }],
     ['Split', { shape: SHAPES.split, channels: split, rewrite: ['split-sizes'] }],
     ['Slice', { shape: SHAPES.slice, channels: slice, rewrite: ['slice-bounds'] }],
     ['Pad', { shape: SHAPES.pad, channels: pad }],

@@ -15,14 +15,15 @@ import { analyzeBytes, groupOf } from '../../support/analysis';
 import { wideRank } from '../../hostile/crafted';
 
 /**
- * conv1 → Reshape(to [1, 8, 4, 4], a target sliced from a Constant of 64 ints concatenated with itself
- * `doublings` times) → conv2 → output. The target is the same shape, so with the value known conv1 prunes.
+ * conv1 → Reshape(to [1, -1, 4, 4], a target sliced from a Constant of 64 ints concatenated with itself
+ * `doublings` times) → conv2 → output. The target keeps the shape and its -1 follows the channels, so with
+ * the value known conv1 prunes (a literal 8 there would be a count no prune could rewrite: locked).
  */
 function doubledTarget(doublings: number): { bytes: Uint8Array; doubled: string } {
   const b = new ModelBuilder({ opset: 17 });
   const x = b.input('x', [1, 3, 4, 4]);
   const y = b.conv(x, 8, { kernel: 3, pads: 1, name: '/conv1/Conv' });
-  const values = [1, 8, 4, 4, ...Array.from({ length: 60 }, (_, i) => i)];
+  const values = [1, -1, 4, 4, ...Array.from({ length: 60 }, (_, i) => i)];
   let doubled: Value = b.constantNode(int64Tensor('c64', [64], values));
   for (let i = 0; i < doublings; i++) doubled = b.concat([doubled, doubled], 0);
   const target = b.slice(doubled, [{ axis: 0, start: 0, end: 4 }]);
