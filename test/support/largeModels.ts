@@ -134,7 +134,7 @@ export function transformerLike(options: TransformerLikeOptions = {}): Built {
   // [1, 16, 4, 4] -> [1, 16 tokens, 16 features]
   let t = b.reshape(x, [1, 16, 16], { name: '/embed/Reshape' });
   t = b.transpose(t, [0, 2, 1], { name: '/embed/Transpose' });
-  for (let i = 0; i < layers; i++) t = encoderLayer(b, t, i, 2, 32);
+  for (let i = 0; i < layers; i++) t = encoderLayer(b, t, i, 4, 32);
   b.output(t, 'last_hidden_state');
   return b.build();
 }

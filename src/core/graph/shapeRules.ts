@@ -42,8 +42,12 @@ function reshapeTarget(
   allowZero = false,
 ): Dim[] | undefined {
   if (target.some((d) => d === undefined)) {
-    // A dim computed from a symbolic batch: it can only be that batch when it leads.
-    if (target.slice(1).some((d) => d === undefined) || !input) return undefined;
+    // Dims computed at run time (read from a symbolic shape): the rank is known, those dims are not (nor a
+    // -1 beside them). One that leads can only be the batch.
+    if (target.slice(1).some((d) => d === undefined) || !input)
+      return target.map((d, i) =>
+        d === undefined || d === -1 ? undefined : d === 0 && !allowZero ? input?.[i] : d,
+      );
     target = [0, ...target.slice(1)];
   }
   const dims: Dim[] = (target as number[]).map((d, i) => (d === 0 && !allowZero ? input?.[i] : d));

@@ -233,16 +233,21 @@ const flattenLike: ChannelRule = (state, node) => {
     passThrough(state, node);
     return;
   }
+  // [N, S, C] → [N·S, C] (a Linear exported as Gemm) and back: the channels and the axes after them kept,
+  // the axes before merged or split; the channels move to the same place from the end.
+  const tail = inShape.slice(x.axis);
+  const at = outShape.length - tail.length;
+  if (at >= 0 && tail.every((d, i) => typeof d === 'number' && d === outShape[at + i])) {
+    const dim = { input: 1, index: at, numerator: 1, denominator: 1 };
+    if (node.opType === 'Reshape' && !countFollows(state, node, x, dim))
+      return fail(state, node, staleTarget(`keeps the ${x.size} channels`), 'PS007');
+    state.identity(x, state.define(node.outputs[0], at, x.size, node));
+    return;
+  }
+  // The axes before the channels need not match: a Reshape keeps the element count, so with the merged axis
+  // the same size their product is the same, and channel c is still features c·H·W … (as a flat index).
   const inner = product(inShape.slice(x.axis + 1));
-  const sameLead = inShape
-    .slice(0, x.axis)
-    .every((d, i) => d === outShape[i] || (i === 0 && typeof d !== 'number'));
-  if (
-    inner !== undefined &&
-    sameLead &&
-    outShape.length === x.axis + 1 &&
-    outShape[x.axis] === x.size * inner
-  ) {
+  if (inner !== undefined && outShape.length === x.axis + 1 && outShape[x.axis] === x.size * inner) {
     // The target holds C·H·W (or -1, which follows by itself).
     const dim = { input: 1, index: x.axis, numerator: inner, denominator: 1 };
     if (node.opType === 'Reshape' && !countFollows(state, node, x, dim))
@@ -267,19 +272,19 @@ const flattenLike: ChannelRule = (state, node) => {
 };
 
 /**
- * [.., C, ..] → [.., C/D, D, ..]: the channel axis split in two, every other axis kept (a multi-head
+ * [.., C, ..] → [.., C/D, D, ..]: the channel axis split in two, the axes after it kept (a multi-head
  * attention's [N, S, H·D] → [N, S, H, D]). The width D of the inner part, or undefined for any other reshape.
+ * The axes before need not be known (a dynamic export's batch and sequence): the element count is kept, so
+ * their product is, and channel h·D + d lands at block h, offset d (as a flat index).
  */
 function blockWidth(inShape: readonly Dim[], outShape: readonly Dim[], x: ChannelSpace): number | undefined {
   if (outShape.length !== inShape.length + 1) return undefined;
   const [outer, inner] = [outShape[x.axis], outShape[x.axis + 1]];
   if (typeof outer !== 'number' || typeof inner !== 'number' || outer < 1 || inner < 1) return undefined;
   if (outer * inner !== x.size || inShape[x.axis] !== x.size) return undefined;
-  const lead = inShape
-    .slice(0, x.axis)
-    .every((d, i) => d === outShape[i] || (i === 0 && typeof d !== 'number'));
-  const tail = inShape.slice(x.axis + 1).every((d, i) => d === outShape[x.axis + 2 + i]);
-  return lead && tail ? inner : undefined;
+  const tail = inShape.slice(x.axis + 1);
+  const kept = tail.every((d, i) => typeof d === 'number' && d === outShape[x.axis + 2 + i]);
+  return kept ? inner : undefined;
 }
 
 /**

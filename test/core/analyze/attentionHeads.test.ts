@@ -51,7 +51,20 @@ describe('multi-head attention', () => {
     assert.ok(heads.prunable);
     assert.equal(heads.unit, 4);
     const shapes = heads.members.filter((m) => m.role === 'reshape shape').map((m) => m.node);
-    assert.deepEqual(shapes.sort(), ['/attn/Reshape', '/attn/k/Concat', '/attn/q/Concat', '/attn/v/Concat']);
+    assert.deepEqual(shapes.sort(), ['/attn/Concat', '/attn/k/Concat', '/attn/q/Concat', '/attn/v/Concat']);
+    // GPT-2's Conv1D: the output projection's features viewed as [N·S, C] for a Gemm, and its output viewed back.
+    const projection = groupOf(a, '/attn/out_proj/MatMul');
+    assert.ok(projection.prunable);
+    assert.deepEqual(
+      projection.members.map((m) => [m.node, m.role]).filter(([node]) => node.startsWith('/mlp')),
+      [
+        ['/mlp/fc1/Reshape', 'reshape shape'],
+        ['/mlp/fc1/Gemm', 'weight (in features)'],
+      ],
+    );
+    const fc1 = groupOf(a, '/mlp/fc1/Gemm');
+    assert.ok(fc1.prunable);
+    assert.ok(fc1.members.some((m) => m.node === '/mlp/fc1/view/Concat' && m.role === 'reshape shape'));
   });
 
   for (const fixture of ['attention-heads', 'attention-heads-dynamic'] as const) {
@@ -67,10 +80,15 @@ describe('multi-head attention', () => {
       });
       assert.equal(outcome.removedChannels, 8);
       const model = onnx.ModelProto.decode(readFileSync(out));
-      const split = fixture === 'attention-heads' ? ['/attn/q/Reshape', 1, 2] : ['/attn/q/Concat', 2, 0];
-      const values = int64sOf(model, split[0] as string, split[1] as number);
-      assert.equal(values[split[2] as number], 2, `${values}`);
-      assert.deepEqual(int64sOf(model, '/attn/Reshape', 1), [1, 6, 8]);
+      if (fixture === 'attention-heads') {
+        assert.deepEqual(int64sOf(model, '/attn/q/Reshape', 1), [1, 6, 2, 4]);
+        assert.deepEqual(int64sOf(model, '/attn/Reshape', 1), [1, 6, 8]);
+      } else {
+        // [N, S] read from the shape, then the counts: the Concat's constants.
+        assert.deepEqual(int64sOf(model, '/attn/q/Concat', 2), [2]);
+        assert.deepEqual(int64sOf(model, '/attn/q/Concat', 3), [4]);
+        assert.deepEqual(int64sOf(model, '/attn/Concat', 2), [8]);
+      }
       const after = groupOf(analyzeBytes(readFileSync(out)), '/attn/q_proj/MatMul');
       assert.deepEqual([after.channels, after.unit, after.prunable], [8, 4, true]);
     });

@@ -47,6 +47,21 @@ describe('shape inference', () => {
     assert.deepEqual(facts(b.build()).get(y.name)?.shape, ['N', 4, 8, 8]);
   });
 
+  test('a Reshape whose target reads symbolic dims from a shape has its rank, those dims unknown', () => {
+    // TorchScript's x.view(x.size(0), x.size(1), 4, 4) with a dynamic batch and sequence.
+    const b = new ModelBuilder({ opset: 17 });
+    const x = b.input('x', ['batch', 'sequence', 16]);
+    const shape = b.shapeOf(x);
+    const dim = (axis: number) => b.unsqueeze(b.gather(shape, axis), [0]);
+    const counts = b.constantNode(int64Tensor('counts', [2], [4, 4]));
+    const target = b.concat([dim(0), dim(1), counts], 0);
+    const heads = b.reshapeTo(x, target, ['batch', 'sequence', 4, 4]);
+    b.output(b.relu(heads));
+    const table = facts(b.build());
+    assert.deepEqual(table.get(target.name)?.value, [undefined, undefined, 4, 4]);
+    assert.deepEqual(table.get(heads.name)?.shape, [undefined, undefined, 4, 4]);
+  });
+
   test('initializers get their facts when asked: shape, element type, and the values of small integer ones', () => {
     const b = new ModelBuilder({ opset: 17 });
     const x = b.input('x', [1, 2, 3, 4]);
