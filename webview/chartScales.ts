@@ -105,7 +105,7 @@ export function chartData(rows: readonly SensitivityRow[], outputIndex = 0): Cha
     byGroup.set(row.group, entry);
   }
   const finite = [...byGroup.values()]
-    .flatMap((g) => g.raw.map((p) => (p.broken === undefined ? p.value : undefined)))
+    .flatMap((g) => g.raw.map((p) => p.value))
     .filter((v): v is number => v !== undefined);
   let low = finite.length ? Math.min(...finite) : 0;
   let high = finite.length ? Math.max(...finite) : 1;

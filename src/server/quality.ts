@@ -5,7 +5,8 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { OnnxError } from '../core/onnx/errors';
-import { outputPicture, valueRange } from '../core/quality/outputPicture';
+import { valueRange } from '../core/metrics/fidelity';
+import { outputPicture } from '../core/quality/outputPicture';
 import type {
   FidelityParams,
   FidelityResult,

@@ -187,17 +187,17 @@ function allFinite(x: ArrayLike<number>, y: ArrayLike<number>, from: number, len
   return true;
 }
 
-/** The least and greatest finite elements ([Infinity, −Infinity] when there is none). */
-function finiteRange(x: ArrayLike<number>): [number, number] {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
+/** The smallest and largest finite value (0 and 1 when there is none). */
+export function valueRange(values: ArrayLike<number>): { low: number; high: number } {
+  let low = Infinity;
+  let high = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (!Number.isFinite(v)) continue;
-    if (v < min) min = v;
-    if (v > max) max = v;
+    if (v < low) low = v;
+    if (v > high) high = v;
   }
-  return [min, max];
+  return low <= high ? { low, high } : { low: 0, high: 1 };
 }
 
 /** Accumulates one output's comparison over samples; `result()` gives the metrics. */
@@ -267,16 +267,10 @@ export class FidelityAccumulator {
       // SSIM now, with this sample's own range as its L: keeping every plane for a global peak would hold
       // all the outputs in memory. A plane with a non-finite element in either output has no SSIM.
       const [n, c, h, w] = dims;
-      let min = Infinity;
-      let max = -Infinity;
-      for (let i = 0; i < r.length; i++) {
-        if (r[i] < min) min = r[i];
-        if (r[i] > max) max = r[i];
-      }
-      if (!Number.isFinite(min) || !Number.isFinite(max)) [min, max] = finiteRange(r);
+      const { low, high } = valueRange(r);
       for (let p = 0; p < n * c; p++) {
         if (!allFinite(r, a, p * h * w, h * w)) continue;
-        this.ssimSum += ssimPlane(r, a, h, w, max - min || 1, p * h * w, p * h * w);
+        this.ssimSum += ssimPlane(r, a, h, w, high - low || 1, p * h * w, p * h * w);
         this.ssimPlanes++;
       }
     } else if (kind === 'classifier') {

@@ -3,7 +3,7 @@ import type { ChannelState, ShapeDim } from '../deps/state';
 import type { NodeView } from '../onnx/modelView';
 import type { Weight } from './weights';
 import { resolveConstant, resolveWeight } from './weights';
-import { followsSpace } from './shapeFollows';
+import { concatPart, followsSpace } from './shapeFollows';
 
 type Target = Pick<Weight, 'tensor' | 'source'>;
 
@@ -65,17 +65,11 @@ export function countFollows(
   if (!target) return false;
   const concat = state.graph.producer(target);
   if (concat?.opType === 'Concat' && concat.domain === '') {
-    let offset = 0;
-    for (const [input, value] of concat.inputs.entries()) {
-      const length = state.fact(value)?.shape?.[0];
-      if (typeof length !== 'number') break;
-      if (dim.index < offset + length) {
-        const constant = resolveConstant(state, value);
-        if (!constant) break;
-        targetFollows(state, space, concat, constant, { ...dim, input, index: dim.index - offset });
-        return true;
-      }
-      offset += length;
+    const part = concatPart(state, concat, dim.index);
+    const constant = part && resolveConstant(state, concat.inputs[part.input]);
+    if (part && constant) {
+      targetFollows(state, space, concat, constant, { ...dim, input: part.input, index: part.position });
+      return true;
     }
   }
   // Read from the shape, the element is the channel count itself: right only where it should be.

@@ -1,6 +1,7 @@
 import type { ChannelSpace } from '../deps/channelSpace';
 import type { ChannelState } from '../deps/state';
 import { normAxis } from '../graph/facts';
+import type { NodeView } from '../onnx/modelView';
 
 /**
  * Whether element `position` of a computed integer vector is read at run time from the shape of a value whose
@@ -31,14 +32,8 @@ export function followsSpace(
     case 'Squeeze':
       return from(node.inputs[0], position);
     case 'Concat': {
-      let offset = 0;
-      for (const input of node.inputs) {
-        const length = state.fact(input)?.shape?.[0];
-        if (typeof length !== 'number') return false;
-        if (position < offset + length) return from(input, position - offset);
-        offset += length;
-      }
-      return false;
+      const part = concatPart(state, node, position);
+      return part !== undefined && from(node.inputs[part.input], part.position);
     }
     case 'Gather': {
       const indices = state.fact(node.inputs[1])?.value;
@@ -56,4 +51,23 @@ export function followsSpace(
     default:
       return false;
   }
+}
+
+/**
+ * Which input of a Concat of 1-D vectors (a shape being built) holds element `position` of its output, and
+ * where in that input; undefined when a length before it is not known.
+ */
+export function concatPart(
+  state: ChannelState,
+  concat: NodeView,
+  position: number,
+): { input: number; position: number } | undefined {
+  let offset = 0;
+  for (const [input, value] of concat.inputs.entries()) {
+    const length = state.fact(value)?.shape?.[0];
+    if (typeof length !== 'number') return undefined;
+    if (position < offset + length) return { input, position: position - offset };
+    offset += length;
+  }
+  return undefined;
 }

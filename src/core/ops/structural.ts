@@ -209,7 +209,9 @@ const squeezeLike: ChannelRule = (state, node) => {
 /**
  * Flatten, and a Reshape that merges the channel axis with the axes after it ([N, C, H, W] → [N, C·H·W]):
  * channel c becomes the features c·H·W … c·H·W + H·W − 1, which a following Gemm or MatMul slices.
- * A Reshape that keeps the leading axes up to the channels passes through.
+ * A Reshape that keeps the channels as they are passes them through; one that splits the channel axis in
+ * two makes the blocks the channels (splitIntoBlocks). Whatever the target holds for the channels follows
+ * the prune, or the group locks.
  */
 const flattenLike: ChannelRule = (state, node) => {
   const x = state.space(node.inputs[0]);
@@ -223,25 +225,21 @@ const flattenLike: ChannelRule = (state, node) => {
       'reshapes a value whose shape is not known',
       node.opType === 'Reshape' ? 'PS007' : 'PR001',
     );
+  // The channels kept as they are: every axis up to them kept ([N, C, H, W] → [N, C, H·W]), or they and every
+  // axis after them kept while the axes before merge or split ([N, S, C] → [N·S, C] for a Linear exported as
+  // Gemm, and back): they move to the same place from the end. The target holds C where they land.
   const leadingKept =
     outShape.length > x.axis && inShape.slice(0, x.axis + 1).every((d, i) => d === outShape[i]);
-  if (leadingKept) {
-    // [N, C, H, W] → [N, C, H·W]: the target holds C, which must follow the channel count.
-    const dim = { input: 1, index: x.axis, numerator: 1, denominator: 1 };
-    if (node.opType === 'Reshape' && !countFollows(state, node, x, dim))
-      return fail(state, node, staleTarget(`keeps the ${x.size} channels`), 'PS007');
-    passThrough(state, node);
-    return;
-  }
-  // [N, S, C] → [N·S, C] (a Linear exported as Gemm) and back: the channels and the axes after them kept,
-  // the axes before merged or split; the channels move to the same place from the end.
   const tail = inShape.slice(x.axis);
-  const at = outShape.length - tail.length;
-  if (at >= 0 && tail.every((d, i) => typeof d === 'number' && d === outShape[at + i])) {
+  const fromEnd = outShape.length - tail.length;
+  const tailKept = fromEnd >= 0 && tail.every((d, i) => typeof d === 'number' && d === outShape[fromEnd + i]);
+  if (leadingKept || tailKept) {
+    const at = leadingKept ? x.axis : fromEnd;
     const dim = { input: 1, index: at, numerator: 1, denominator: 1 };
     if (node.opType === 'Reshape' && !countFollows(state, node, x, dim))
       return fail(state, node, staleTarget(`keeps the ${x.size} channels`), 'PS007');
-    state.identity(x, state.define(node.outputs[0], at, x.size, node));
+    if (leadingKept) passThrough(state, node);
+    else state.identity(x, state.define(node.outputs[0], at, x.size, node));
     return;
   }
   // The axes before the channels need not match: a Reshape keeps the element count, so with the merged axis

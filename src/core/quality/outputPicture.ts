@@ -41,16 +41,3 @@ export function outputPicture(tensor: DenseTensor, maxSide = PICTURE_SIDE): Plan
       }
   return { height, width, channels, data };
 }
-
-/** The smallest and largest finite value (0 and 1 when there is none). */
-export function valueRange(values: ArrayLike<number>): { low: number; high: number } {
-  let low = Infinity;
-  let high = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v)) continue;
-    if (v < low) low = v;
-    if (v > high) high = v;
-  }
-  return low <= high ? { low, high } : { low: 0, high: 1 };
-}

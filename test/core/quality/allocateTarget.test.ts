@@ -4,7 +4,8 @@ import { describe, test } from 'node:test';
 import type { OutputFidelity } from '../../../src/core/metrics/fidelity';
 import type { SensitivityPoint } from '../../../src/core/plan/allocate';
 import { allocateForTarget, predictFidelity, targetApplies } from '../../../src/core/quality/allocateTarget';
-import { outputPicture, valueRange } from '../../../src/core/quality/outputPicture';
+import { valueRange } from '../../../src/core/metrics/fidelity';
+import { outputPicture } from '../../../src/core/quality/outputPicture';
 
 const image = (psnr: number | null): OutputFidelity =>
   ({
