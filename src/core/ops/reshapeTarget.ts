@@ -40,7 +40,7 @@ export function targetFollows(
 
 /**
  * Element `dim.index` of a Reshape's target holds `space`'s channel count (× numerator / denominator), which
- * must follow the prune: a -1 or 0 there, or a value read from the channels' own shape, follows by itself; a
+ * must follow the prune: a -1 there (a 0 only where it copies the channels), or a value read from the channels' own shape, follows by itself; a
  * constant (the target itself, or the constant a Concat takes that element from, as TorchScript writes
  * `x.view(x.size(0), x.size(1), 12, 64)`) becomes a member the prune rewrites. False, adding nothing, when it
  * is none of these: the caller locks the group rather than write a stale target.
@@ -54,8 +54,11 @@ export function countFollows(
   const target = node.inputs[1];
   const values = target ? state.fact(target)?.value : node.attributes.ints('shape');
   const element = values?.[dim.index];
-  // -1 is worked out by the Reshape, 0 copies the input's own count: both follow by themselves.
-  if (element !== undefined && element <= 0) return true;
+  // -1 is worked out by the Reshape; 0 copies the input's dim at the same index, which is the channel count
+  // only where the channels stay on their axis, unscaled (a 0 elsewhere cannot be rewritten: constant edits
+  // leave a Reshape's 0 as it is).
+  if (element === -1) return true;
+  if (element === 0) return dim.index === space.axis && dim.numerator === dim.denominator;
   const baked = bakedReshapeTarget(state, node);
   if (baked) {
     if (element === undefined) return false;

@@ -112,4 +112,20 @@ describe('multi-head attention', () => {
       /Reshape '\/view\/Reshape' keeps the 8 channels, a count its target computes in a way this tool cannot rewrite/,
     );
   });
+
+  test('a 0 in a Reshape target copies the input dim at its own index: elsewhere than the channels it locks', () => {
+    // [1, 16, 16] → [-1, 0]: the 0 copies the 16 tokens, which only equal the 16 channels it lands on; after a
+    // prune it would still copy 16. Left alone it made a model that no longer ran.
+    const built = buildModel([1, 16, 16], (b, x) => {
+      const y = b.relu(b.matmul(x, 16, { name: '/a/MatMul' }));
+      return b.gemm(b.reshape(y, [-1, 0], { name: '/rows/Reshape' }), 4, { name: '/b/Gemm' });
+    });
+    const a = analyzeBytes(built.bytes);
+    assert.equal(groupOf(a, '/a/MatMul').prunable, false);
+    assert.deepEqual(codes(a), ['PS007']);
+    assert.match(
+      a.report.diagnostics[0].message,
+      /Reshape '\/rows\/Reshape' keeps the 16 channels, a count its target/,
+    );
+  });
 });
