@@ -20,3 +20,16 @@ export function appendTo<K, V>(lists: Map<K, V[]>, key: K, item: V): void {
   if (list) list.push(item);
   else lists.set(key, [item]);
 }
+
+/**
+ * `list` with room for an element at `index`, its elements before it kept: the list itself while it has room,
+ * else a copy twice its length. For a list of tens of thousands of elements filled one by one: pushing grows it
+ * by half at a time, each time into a new large object, and costs several times this (the caller keeps the
+ * count and sets the length to it when done).
+ */
+export function withRoom<T>(list: T[], index: number): T[] {
+  if (index < list.length) return list;
+  const grown = new Array<T>(Math.max(1024, list.length * 2));
+  for (let i = 0; i < index; i++) grown[i] = list[i];
+  return grown;
+}

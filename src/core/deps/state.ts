@@ -97,11 +97,16 @@ export class ChannelState {
   private readonly bySlot: (ChannelSpace | undefined)[];
   /** …and of the others (graph inputs), by name. */
   private readonly byName = new Map<string, ChannelSpace>();
-  /** Each value given a space and the space, in the order given: what `spaces` is made of. */
-  private readonly given: string[] = [];
-  private readonly givenSpaces: ChannelSpace[] = [];
+  /**
+   * Each value given a space and the space, in the order given: what `spaces` is made of. The first
+   * `givenCount` places; the lists start with room for a space per value slot (filling a list made at its
+   * size costs a fraction of pushing tens of thousands of elements), and grow past it if need be.
+   */
+  private readonly given: string[];
+  private readonly givenSpaces: ChannelSpace[];
   /** The value slot of each `given` value (−1 for one kept by name). */
-  private readonly givenSlots: number[] = [];
+  private readonly givenSlots: number[];
+  private givenCount = 0;
   private spaceMap: Map<string, ChannelSpace> | undefined;
   readonly spaceList: ChannelSpace[] = [];
   readonly members: SpaceMember[] = [];
@@ -118,6 +123,9 @@ export class ChannelState {
     readonly facts: Facts,
   ) {
     this.bySlot = new Array<ChannelSpace | undefined>(graph.valueSlots).fill(undefined);
+    this.given = new Array<string>(graph.valueSlots);
+    this.givenSpaces = new Array<ChannelSpace>(graph.valueSlots);
+    this.givenSlots = new Array<number>(graph.valueSlots);
   }
 
   /**
@@ -128,7 +136,7 @@ export class ChannelState {
   get spaces(): Map<string, ChannelSpace> {
     if (!this.spaceMap) {
       this.spaceMap = new Map();
-      for (let i = 0; i < this.given.length; i++) this.spaceMap.set(this.given[i], this.givenSpaces[i]);
+      for (let i = 0; i < this.givenCount; i++) this.spaceMap.set(this.given[i], this.givenSpaces[i]);
     }
     return this.spaceMap;
   }
@@ -141,7 +149,7 @@ export class ChannelState {
     const seenSlot = new Uint8Array(this.bySlot.length);
     const seenName = new Set<string>();
     const distinct = new Set<ChannelSpace>();
-    for (let i = 0; i < this.given.length; i++) {
+    for (let i = 0; i < this.givenCount; i++) {
       const slot = this.givenSlots[i];
       if (slot >= 0) {
         if (seenSlot[slot]) continue;
@@ -168,9 +176,10 @@ export class ChannelState {
     const slot = this.graph.valueSlot(value);
     if (slot >= 0) this.bySlot[slot] = space;
     else this.byName.set(value, space);
-    this.given.push(value);
-    this.givenSpaces.push(space);
-    this.givenSlots.push(slot);
+    const at = this.givenCount++;
+    this.given[at] = value;
+    this.givenSpaces[at] = space;
+    this.givenSlots[at] = slot;
     this.spaceMap?.set(value, space);
   }
 

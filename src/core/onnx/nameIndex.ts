@@ -6,24 +6,30 @@
  * pairs in one Int32Array, and a doubling moves numbers only (docs/performance.md).
  */
 export class NameIndex<T> {
-  private names: string[] = [];
-  private values: T[] = [];
+  /** The names and their values in the order set: the first `count` places (the rest is room, see below). */
+  private names: string[];
+  private values: T[];
+  private count = 0;
   private table: Int32Array;
   /** The names and table are another index's too (withValues): copied before a name is added. */
   private sharing = false;
 
   /**
    * `expected`: how many names the caller is about to set, when it knows. The table starts at the size that
-   * holds them at most half full, instead of doubling (and re-inserting every pair) its way up to it.
+   * holds them at most half full, instead of doubling (and re-inserting every pair) its way up to it, and the
+   * lists of names and values start with room for them: a list grown by pushing tens of thousands of
+   * elements costs several times filling one made at its size (each growth is a new large object, copied).
    */
   constructor(expected = 0) {
     let slots = 64;
     while (slots < expected * 2) slots *= 2;
     this.table = new Int32Array(2 * slots);
+    this.names = new Array<string>(expected);
+    this.values = new Array<T>(expected);
   }
 
   get size(): number {
-    return this.names.length;
+    return this.count;
   }
 
   get(name: string): T | undefined {
@@ -63,17 +69,19 @@ export class NameIndex<T> {
       const known = table[2 * slot + 1];
       if (known === 0) {
         if (this.sharing) {
-          this.names = this.names.slice();
+          this.names = this.names.slice(0, this.count);
           this.table = this.table.slice();
           this.sharing = false;
           this.set(name, value);
           return;
         }
-        this.names.push(name);
-        this.values.push(value);
+        // Within the room made for the expected names, or (past it, or after a copy) at the end.
+        const at = this.count++;
+        this.names[at] = name;
+        this.values[at] = value;
         table[2 * slot] = hash;
-        table[2 * slot + 1] = this.names.length;
-        if (this.names.length * 4 > table.length) this.table = doubledPairs(table);
+        table[2 * slot + 1] = this.count;
+        if (this.count * 4 > table.length) this.table = doubledPairs(table);
         return;
       }
       if (table[2 * slot] === hash && this.names[known - 1] === name) {
@@ -90,10 +98,11 @@ export class NameIndex<T> {
    * name (`set` then copies them first).
    */
   withValues<U>(values: U[]): NameIndex<U> {
-    if (values.length !== this.names.length) throw new Error('internal: one value per name');
+    if (values.length !== this.count) throw new Error('internal: one value per name');
     const copy = new NameIndex<U>();
     copy.names = this.names;
     copy.values = values;
+    copy.count = this.count;
     copy.table = this.table;
     copy.sharing = true;
     this.sharing = true; // whichever of the two is given a new name copies first
@@ -102,13 +111,13 @@ export class NameIndex<T> {
 
   /** Calls `visit` with each value and its name, in the order the names were first set (a Map's order). */
   forEach(visit: (value: T, name: string) => void): void {
-    for (let i = 0; i < this.names.length; i++) visit(this.values[i], this.names[i]);
+    for (let i = 0; i < this.count; i++) visit(this.values[i], this.names[i]);
   }
 
   /** The names and values, in the order the names were first set (a Map's order). */
   toMap(): Map<string, T> {
     const map = new Map<string, T>();
-    for (let i = 0; i < this.names.length; i++) map.set(this.names[i], this.values[i]);
+    for (let i = 0; i < this.count; i++) map.set(this.names[i], this.values[i]);
     return map;
   }
 }

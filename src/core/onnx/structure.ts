@@ -1,4 +1,5 @@
 import { WireError } from './errors';
+import { withRoom } from '../lists';
 import { DecodeLimitError, FieldReader, MAX_DECODED_VALUES } from './fieldReader';
 import type { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type FieldInfo, MESSAGE_CLASSES, type MessageClass } from './schema';
@@ -84,12 +85,14 @@ export function readStructure(cursor: WireCursor, limits: StructureLimits = DEFA
   const walker = new Walker(cursor, limits);
   const size = cursor.source.size;
   const proto = walker.message(0, 0, 0, 0, 0, size, 0) as onnx.ModelProto;
-  return { proto, spans: walker.spans, messages: walker.messages, external: walker.external };
+  const messages = walker.messages;
+  messages.length = walker.spans.count; // no room past the last row (see withRoom)
+  return { proto, spans: walker.spans, messages, external: walker.external };
 }
 
 class Walker {
   readonly spans = new SpanTable();
-  readonly messages: object[] = [];
+  messages: object[] = [];
   readonly external: onnx.TensorProto.$Properties[] = [];
   private readonly reader = new FieldReader();
 
@@ -120,7 +123,9 @@ class Walker {
     const fields = FIELDS[type];
     const row = this.spans.open(type, field, tagStart, lengthStart, valueStart, end);
     const message = new CLASSES[type]() as Record<string, unknown>;
-    this.messages.push(message); // at index `row`: rows are numbered in the order messages are met
+    // At index `row`: rows are numbered in the order messages are met.
+    this.messages = withRoom(this.messages, row);
+    this.messages[row] = message;
     if (type === TENSOR) Object.defineProperty(message, TENSOR_ROW, { value: row });
     let seen = 0; // singular container fields met so far, as bits (their numbers are all below 32)
     let present = 0; // the schema's fields met, as bits: only their lists need sealing

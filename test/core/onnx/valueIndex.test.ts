@@ -46,6 +46,42 @@ describe('value index', () => {
     assert.deepEqual(visited, [...map]);
   });
 
+  test('NameIndex made with room for more or fewer names than set, and its copies given new names, answer what Maps answer', () => {
+    const names = Array.from({ length: 300 }, (_, i) => `/layer.${i}/Conv_output_0`);
+    const entries = (index: NameIndex<number>) => {
+      const seen: [string, number][] = [];
+      index.forEach((value, name) => seen.push([name, value]));
+      assert.deepEqual(seen, [...index.toMap()]);
+      return seen;
+    };
+    for (const expected of [0, 100, 300, 1000]) {
+      const index = new NameIndex<number>(expected);
+      names.slice(0, 200).forEach((name, i) => index.set(name, i));
+      assert.equal(index.size, 200);
+      assert.equal(index.get(names[199]), 199);
+      assert.equal(index.get(names[200]), undefined);
+      // A copy with other values shares the names until either is given a new one; each then has its own.
+      const copy = index.withValues(names.slice(0, 200).map((_, i) => -i));
+      index.set(names[250], 250);
+      copy.set(names[260], -260);
+      copy.set(names[261], -261);
+      index.set(names[0], 1000);
+      assert.deepEqual(entries(index), [
+        [names[0], 1000],
+        ...names.slice(1, 200).map((name, i): [string, number] => [name, i + 1]),
+        [names[250], 250],
+      ]);
+      assert.deepEqual(entries(copy), [
+        ...names.slice(0, 200).map((name, i): [string, number] => [name, -i]),
+        [names[260], -260],
+        [names[261], -261],
+      ]);
+      assert.equal(index.get(names[260]), undefined);
+      assert.equal(copy.get(names[250]), undefined);
+      assert.equal(copy.size, 202);
+    }
+  });
+
   test('value slots: one per produced name, the same by name, by input and by output', () => {
     const model = small();
     for (const duplicated of [false, true]) {
