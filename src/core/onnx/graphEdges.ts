@@ -1,3 +1,5 @@
+import { NameIndex } from './nameIndex';
+
 /** What the edges need of a node: its inputs, by value name, and its index in the graph. */
 interface EdgeNode {
   readonly index: number;
@@ -26,7 +28,7 @@ export class GraphEdges<T extends EdgeNode> {
   private readonly feedStart: Int32Array;
   private readonly feeds: Int32Array;
   /** Readers of the values no node produces, by name (built only when one is asked for). */
-  private unproduced: Map<string, number[]> | undefined;
+  private unproduced: NameIndex<number[]> | undefined;
 
   constructor(
     private readonly nodes: readonly T[],
@@ -94,17 +96,23 @@ export class GraphEdges<T extends EdgeNode> {
     return out;
   }
 
-  private readersOfUnproduced(): Map<string, number[]> {
-    const map = new Map<string, number[]>();
+  /**
+   * A NameIndex made at its size, not a Map: the values no node produces are mostly weights, tens of thousands
+   * of them on a large graph, and a Map rehashes all it holds each time it doubles.
+   */
+  private readersOfUnproduced(): NameIndex<number[]> {
+    let unproduced = 0;
+    for (let k = 0; k < this.producer.length; k++) if (this.producer[k] < 0) unproduced++;
+    const index = new NameIndex<number[]>(unproduced);
     for (let k = 0; k < this.producer.length; k++) {
       if (this.producer[k] >= 0) continue;
       const n = this.reader[k];
       const value = this.nodes[n].inputs[k - this.start[n]];
       if (!value) continue;
-      const list = map.get(value);
+      const list = index.get(value);
       if (list) list.push(n);
-      else map.set(value, [n]);
+      else index.set(value, [n]);
     }
-    return map;
+    return index;
   }
 }

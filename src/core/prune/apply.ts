@@ -4,6 +4,8 @@ import { firstMappedIndex } from '../deps/channelSpace';
 import { unhandledKind } from '../deps/memberKinds';
 import type { SpaceMember } from '../deps/state';
 import { withChanges } from '../onnx/edit';
+import { NameIndex } from '../onnx/nameIndex';
+import { Removals, memberSource } from './removals';
 import { toLong, toSafeNumber } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
 import type { NodeView } from '../onnx/modelView';
@@ -59,46 +61,6 @@ function removedIndices(member: SpaceMember, gone: readonly number[]): readonly 
 }
 
 /**
- * Per weight source (initializer, Constant node…) and tensor name: the indices to remove on each axis (see
- * AxisRemovals). Keyed by the names themselves, not by a string made of both: a made string is hashed anew at
- * each lookup, and a prune looks up every initializer of the model.
- */
-class Removals {
-  private readonly bySource = new Map<string, Map<string, (readonly number[] | undefined)[]>>();
-
-  /** `indices`: ascending and distinct; kept as they are (not copied) unless the axis already has some. */
-  add(source: string, tensor: string, axis: number, indices: readonly number[]): void {
-    let tensors = this.bySource.get(source);
-    if (!tensors) this.bySource.set(source, (tensors = new Map()));
-    let axes = tensors.get(tensor);
-    if (!axes) tensors.set(tensor, (axes = []));
-    const known = axes[axis];
-    axes[axis] = known === undefined ? indices : sortedUnion(known, indices);
-  }
-
-  get(source: string, tensor: string): AxisRemovals | undefined {
-    return this.bySource.get(source)?.get(tensor);
-  }
-
-  /** The names of every tensor that loses indices. */
-  tensors(): string[] {
-    return [...this.bySource.values()].flatMap((tensors) => [...tensors.keys()]);
-  }
-}
-
-/** The union of two ascending lists of distinct indices, ascending and distinct. */
-function sortedUnion(a: readonly number[], b: readonly number[]): readonly number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const next = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
-    if (out.length === 0 || out[out.length - 1] !== next) out.push(next);
-  }
-  return out;
-}
-
-/**
  * Removes the channels of the given classes from the model: every member tensor is sliced on its axis,
  * shape constants and attributes that hold channel counts are updated, stale value_info is dropped, and the
  * mask spec for the correctness oracle is recorded in the metadata. Returns the new model (the writer copies
@@ -122,7 +84,7 @@ export function applyRemoval(
     }
     return list;
   };
-  const removals = new Removals();
+  const removals = new Removals(state.members);
   // Integer constants that hold channel counts or positions (shape targets, sizes, bounds), per reading node.
   const constants = new ConstantEdits(state.graph, file);
   const attributeEdits = new Map<string, Map<string, number | number[]>>();
@@ -130,11 +92,12 @@ export function applyRemoval(
   const unmasked: NonNullable<MaskSpec['unmasked']> = [];
   const slices: RemovedSlice[] = [];
   // Nodes by name, for the few members that edit a node (shape constants, attributes): made on first use.
-  let byName: Map<string, NodeView> | undefined;
+  let byName: NameIndex<NodeView> | undefined;
   const nodeNamed = (name: string): NodeView | undefined => {
     if (!byName) {
-      byName = new Map();
-      for (const n of state.graph.nodes) byName.set(n.name, n);
+      const nodes = state.graph.nodes;
+      byName = new NameIndex(nodes.length);
+      for (let n = 0; n < nodes.length; n++) byName.set(nodes[n].name, nodes[n]);
     }
     return byName.get(name);
   };
@@ -149,7 +112,7 @@ export function applyRemoval(
     const gone = removedOf(member.space);
     if (gone.length === 0) continue;
     if (member.axis >= 0) {
-      const source = member.source ?? 'initializer';
+      const source = memberSource(member);
       const sorted = removedIndices(member, gone);
       removals.add(source, member.tensor, member.axis, sorted);
       for (const group of index.groupsOf(member.space)) {
@@ -349,10 +312,16 @@ export function applyRemoval(
 
   // IR < 4 lists initializers among the graph inputs, with their shapes: those follow the sliced tensors,
   // and copies of shape constants are listed beside their originals.
-  const resized = new Map<string, Tensor>();
-  initializer.forEach((t, i) => {
-    if (t !== graph.initializer![i]) resized.set(t.name ?? '', t);
-  });
+  // Most models list no weight among their inputs: then nothing is looked up, and the tens of thousands of
+  // sliced weights of a large graph are not indexed by name for nothing.
+  const listsWeights = (graph.input ?? []).some(
+    (v) => state.graph.ownInitializer(v.name ?? '') !== undefined,
+  );
+  const resized = new NameIndex<Tensor>(listsWeights ? initializer.length : 0);
+  if (listsWeights)
+    initializer.forEach((t, i) => {
+      if (t !== graph.initializer![i]) resized.set(t.name ?? '', t);
+    });
   const declared = (v: onnx.ValueInfoProto.$Properties, tensor: Tensor) => {
     const shape = { dim: (tensor.dims ?? []).map((d) => ({ dim_value: toLong(toSafeNumber(d)) })) };
     const type = { tensor_type: { elem_type: v.type!.tensor_type!.elem_type, shape } };
