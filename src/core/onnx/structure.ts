@@ -5,6 +5,7 @@ import type { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type FieldInfo, MESSAGE_CLASSES, type MessageClass } from './schema';
 import { LEAF_ATTRIBUTE_BYTES, NODE_ATTRIBUTE, isLeafAttribute } from './leafAttributes';
 import { CONTAINER_TYPES, SpanTable } from './spanTable';
+import { AttributeTable } from './attributeTable';
 import type { WireCursor } from './wireCursor';
 
 export type { MessageSpan, PayloadSegment } from './spanTable';
@@ -95,6 +96,7 @@ class Walker {
   messages: object[] = [];
   readonly external: onnx.TensorProto.$Properties[] = [];
   private readonly reader = new FieldReader();
+  private readonly attributes = new AttributeTable();
 
   constructor(
     private readonly cursor: WireCursor,
@@ -174,8 +176,8 @@ class Walker {
         throw truncated(`field ${fieldNo} at byte ${fieldStart} runs past the end of its message`);
       const info = fieldNo < fields.length ? fields[fieldNo] : undefined;
       if (info !== undefined) present |= 1 << fieldNo;
-      // A node's attribute that holds no container is a leaf field of the node (leafAttributes.ts): decoded
-      // in the node's runs, below.
+      // A node's attribute that holds no container is a leaf field of the node (leafAttributes.ts): shared
+      // with the nodes that hold the same bytes when short, else decoded in the node's runs, below.
       const leafAttribute =
         type === NODE &&
         fieldNo === NODE_ATTRIBUTE &&
@@ -203,6 +205,12 @@ class Walker {
         cursor.pos = fieldEnd;
         run = fieldEnd;
         cursor.keep = run;
+      } else if (leafAttribute && AttributeTable.shares(fieldEnd - fieldValueStart)) {
+        if (run < fieldStart) this.decodeFields(message, type, run, fieldStart, depth);
+        adopt(message, info!, this.sharedAttribute(fieldValueStart, fieldEnd, depth));
+        cursor.pos = fieldEnd;
+        run = fieldEnd;
+        cursor.keep = run;
       } else if (info?.payload) {
         if (run < fieldStart) this.decodeFields(message, type, run, fieldStart, depth);
         this.spans.addPayload(fieldNo, wireType, fieldStart, fieldValueStart, fieldEnd);
@@ -219,6 +227,24 @@ class Walker {
     this.spans.close(row);
     if (this.spans.external[row] === 1) this.external.push(message as onnx.TensorProto.$Properties);
     return seal(message, type, present, this.reader);
+  }
+
+  /**
+   * A node's leaf attribute in bytes [start, end) of the file: the one decoded from the same bytes before, or
+   * decoded and sealed now (see AttributeTable).
+   */
+  private sharedAttribute(start: number, end: number, depth: number): object {
+    const cursor = this.cursor;
+    const length = end - start;
+    let at = cursor.hold(start, end);
+    const known = this.attributes.get(cursor.held, at, at + length);
+    if (known) return known;
+    const attribute = new CLASSES[ATTRIBUTE]() as Record<string, unknown>;
+    this.decodeFields(attribute, ATTRIBUTE, start, end, depth + 1);
+    const sealed = seal(attribute, ATTRIBUTE, -1, this.reader);
+    at = cursor.hold(start, end); // still in the window: decoding held these bytes
+    this.attributes.add(cursor.held, at, at + length, sealed);
+    return sealed;
   }
 
   /**

@@ -229,3 +229,53 @@ test('attributes decoded with their node (no row) are frozen, and an edited node
   assertSame(saved.graph!.node![0].attribute, want.graph!.node![0].attribute, 'attributes');
   assertSame(saved.graph!.node![1], want.graph!.node![1], 'the If node');
 });
+
+test('nodes whose attributes have the same bytes share them; the model is still what protobufjs decodes', () => {
+  const ints = (name: string, values: number[]) => ({
+    name,
+    type: 7,
+    ints: values.map((v) => Long.fromInt(v)),
+  });
+  const conv = (name: string, pads: number[], extra: onnx.IAttributeProto[] = []) => ({
+    name,
+    op_type: 'Conv',
+    input: ['x', 'w'],
+    output: [`${name}_y`],
+    attribute: [
+      ints('kernel_shape', [3, 3]),
+      ints('pads', pads),
+      { name: 'group', type: 2, i: Long.fromInt(1) },
+      ...extra,
+    ],
+  });
+  // Past the length that is shared: a doc string of 300 bytes.
+  const long = { name: 'note', type: 3, s: new TextEncoder().encode('n'.repeat(300)) };
+  const model = onnx.ModelProto.create({
+    ir_version: Long.fromInt(8),
+    graph: {
+      name: 'g',
+      node: [conv('a', [1, 1, 1, 1], [long]), conv('b', [1, 1, 1, 1], [long]), conv('c', [0, 0, 0, 0])],
+    },
+  });
+  // A Uint8Array, not the Buffer the writer gives: protobufjs decodes a Buffer's bytes fields as Buffers.
+  const bytes = new Uint8Array(onnx.ModelProto.encode(model).finish());
+  const path = join(dir, 'shared-attributes.onnx');
+  writeFileSync(path, bytes);
+  for (const opened of [openModel(path, { checkExternalData: false }), openModelBytes(bytes)]) {
+    assertSame(opened.proto, expected(bytes), 'model');
+    assertFrozen(opened.proto);
+    const [a, b, c] = opened.proto.graph!.node!.map((n) => n.attribute!);
+    assert.ok(
+      a.slice(0, 3).every((attribute, i) => attribute === b[i]),
+      'the same bytes: one object',
+    );
+    assert.equal(a[0], c[0]);
+    assert.notEqual(a[1], c[1], 'other pads: another object');
+    assert.notEqual(a[3], b[3], 'a long attribute is decoded for each node');
+    assert.ok(
+      a.every((attribute) => opened.spanOf(attribute) === undefined),
+      'leaf attributes have no row',
+    );
+    opened.close();
+  }
+});
