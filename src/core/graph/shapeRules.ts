@@ -41,16 +41,16 @@ function reshapeTarget(
   target: (number | undefined)[],
   allowZero = false,
 ): Dim[] | undefined {
+  // 0 copies the input's dim at its index (unless allowzero says it is a 0).
+  const copied = (d: number | undefined, i: number): Dim => (d === 0 && !allowZero ? input?.[i] : d);
   if (target.some((d) => d === undefined)) {
     // Dims computed at run time (read from a symbolic shape): the rank is known, those dims are not (nor a
     // -1 beside them). One that leads can only be the batch.
     if (target.slice(1).some((d) => d === undefined) || !input)
-      return target.map((d, i) =>
-        d === undefined || d === -1 ? undefined : d === 0 && !allowZero ? input?.[i] : d,
-      );
+      return target.map((d, i) => (d === undefined || d === -1 ? undefined : copied(d, i)));
     target = [0, ...target.slice(1)];
   }
-  const dims: Dim[] = (target as number[]).map((d, i) => (d === 0 && !allowZero ? input?.[i] : d));
+  const dims: Dim[] = target.map(copied);
   const minus = dims.indexOf(-1);
   if (minus < 0) return dims;
   // Unknown input: a leading -1 is the batch, whatever it is.

@@ -40,10 +40,11 @@ export function targetFollows(
 
 /**
  * Element `dim.index` of a Reshape's target holds `space`'s channel count (× numerator / denominator), which
- * must follow the prune: a -1 there (a 0 only where it copies the channels), or a value read from the channels' own shape, follows by itself; a
- * constant (the target itself, or the constant a Concat takes that element from, as TorchScript writes
- * `x.view(x.size(0), x.size(1), 12, 64)`) becomes a member the prune rewrites. False, adding nothing, when it
- * is none of these: the caller locks the group rather than write a stale target.
+ * must follow the prune: a -1 there (a 0 only where it copies the channels), or a value read from the
+ * channels' own shape, follows by itself; a constant (the target itself, or the constant a Concat takes that
+ * element from, as TorchScript writes `x.view(x.size(0), x.size(1), 12, 64)`) becomes a member the prune
+ * rewrites. False, adding nothing, when it is none of these: the caller locks the group rather than write a
+ * stale target.
  */
 export function countFollows(
   state: ChannelState,

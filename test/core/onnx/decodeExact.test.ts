@@ -248,7 +248,7 @@ test('nodes whose attributes have the same bytes share them; the model is still 
       ...extra,
     ],
   });
-  // Past the length that is shared: a doc string of 300 bytes.
+  // Past the length that is shared: a string attribute of 300 bytes.
   const long = { name: 'note', type: 3, s: new TextEncoder().encode('n'.repeat(300)) };
   const model = onnx.ModelProto.create({
     ir_version: Long.fromInt(8),
