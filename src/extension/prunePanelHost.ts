@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { parsePlan } from '../core/plan';
 import { applyJsonEdits, modify } from '../core/plan/jsonc';
 import { type AllocationTarget, allocateForTarget, targetApplies } from '../core/quality/allocateTarget';
+import { ownValue } from '../core/records';
 import type { HostMessage, PanelSettings } from '../protocol/webview';
 import type { SensitivityReport } from '../runtime/sensitivity';
 import type { AnalyzerClient } from './analyzerClient';
@@ -277,7 +278,7 @@ export class PrunePanelHost {
     set(['ratio'], 0);
     for (const key of ['targetMacs', 'targetLatency', 'global']) set([key], undefined);
     for (const root of new Set(report.rows.map((r) => r.roots[0]))) {
-      const ratio = allocation.ratios[root];
+      const ratio = ownValue(allocation.ratios, root);
       set(['layers', root], ratio === undefined ? { prune: 0 } : { ratio });
     }
     await writePlan(this.planUri, text);

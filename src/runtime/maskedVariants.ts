@@ -15,6 +15,7 @@ import { writeModel } from '../core/onnx/writer';
 import { ZeroIntervals, filledTensor } from '../core/prune/mask';
 import type { MaskSpec } from '../core/prune/maskSpec';
 import type { PrunableModel } from '../core/prune/prune';
+import { setOwn } from '../core/records';
 import type { Feeds, SessionSettings, TensorPayload, ValueMeta } from '../protocol/runtime';
 import type { CalibrationSample } from './calibration';
 import type { LoadedModel, OrtClient, Stash } from './ortClient';
@@ -103,7 +104,7 @@ export class MaskedVariants {
       let bytes = 0;
       for (const [name, t] of weights) {
         const data = ownBuffer(readTensorAsFloat32(file, t));
-        part[name] = payload(t, data);
+        setOwn(part, name, payload(t, data));
         bytes += data.byteLength;
         if (bytes >= KEEP_PART) {
           kept = await client.keep(part, what, { into: kept });

@@ -7,6 +7,7 @@
  * the client's per-request timeouts then measure the request itself.
  */
 import type * as Ort from 'onnxruntime-node';
+import { setOwn } from '../core/records';
 import { outputDifferences } from './compareOutputs';
 import { ownBuffer } from './ownBuffer';
 import { generateFeeds } from './randomFeeds';
@@ -61,17 +62,19 @@ function toOrtTensors(source: FeedSource): Record<string, Ort.Tensor> {
   const feeds: Feeds =
     'stash' in source && typeof source.stash === 'number' ? stash(source.stash) : (source as Feeds);
   const tensors: Record<string, Ort.Tensor> = {};
-  for (const [name, t] of Object.entries(feeds)) tensors[name] = new ort.Tensor(t.type, t.data, t.dims);
+  for (const [name, t] of Object.entries(feeds))
+    setOwn(tensors, name, new ort.Tensor(t.type, t.data, t.dims));
   return tensors;
 }
 
 async function runSession(request: { session: number; feeds: FeedSource; plus?: Feeds; outputs?: string[] }) {
   const target = session(request.session);
   const feeds = toOrtTensors(request.feeds);
-  if (request.plus) Object.assign(feeds, toOrtTensors(request.plus));
+  if (request.plus)
+    for (const [name, t] of Object.entries(toOrtTensors(request.plus))) setOwn(feeds, name, t);
   const results = request.outputs ? await target.run(feeds, request.outputs) : await target.run(feeds);
   const outputs: Record<string, TensorPayload> = {};
-  for (const [name, tensor] of Object.entries(results)) outputs[name] = toPayload(tensor);
+  for (const [name, tensor] of Object.entries(results)) setOwn(outputs, name, toPayload(tensor));
   return outputs;
 }
 
@@ -112,13 +115,14 @@ const handlers: { [K in RuntimeCall]: Handler<K> } = {
   async runKept(request) {
     const outputs = await runSession(request);
     const shapes: Record<string, TensorMeta> = {};
-    for (const [name, t] of Object.entries(outputs)) shapes[name] = { type: t.type, dims: t.dims };
+    for (const [name, t] of Object.entries(outputs)) setOwn(shapes, name, { type: t.type, dims: t.dims });
     return { stash: keep(outputs), outputs: shapes };
   },
 
   async keep(request) {
     if (request.into === undefined) return { stash: keep(request.feeds) };
-    Object.assign(stash(request.into), request.feeds);
+    const into = stash(request.into);
+    for (const [name, t] of Object.entries(request.feeds)) setOwn(into, name, t);
     return { stash: request.into };
   },
 

@@ -1,5 +1,6 @@
 import type { FeedSpec, Feeds, TensorPayload, TensorType, ValueMeta } from '../protocol/runtime';
 import { mulberry32 } from '../core/random';
+import { setOwn } from '../core/records';
 
 /** Size given to a symbolic dim that is not the first and that neither model fixes. */
 const DEFAULT_SYMBOLIC_DIM = 16;
@@ -86,7 +87,7 @@ export function generateFeeds(
   }
   const feeds: Feeds = {};
   specs.forEach((spec, index) => {
-    feeds[spec.name] = randomTensor(spec, mulberry32(mix(seed, index)));
+    setOwn(feeds, spec.name, randomTensor(spec, mulberry32(mix(seed, index))));
   });
   return feeds;
 }

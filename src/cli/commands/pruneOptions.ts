@@ -6,6 +6,7 @@ import { CRITERIA, type Criterion } from '../../core/prune/importance';
 import type { LayerSetting } from '../../core/prune/amounts';
 import type { PruneSettings } from '../../core/prune/select';
 import { parsePlan, settingsOfPlan } from '../../core/plan';
+import { recordOf } from '../../core/records';
 import { withMachineAlignment } from '../../runtime/channelBlock';
 import { CliError } from '../exit';
 import type { CalibCliOptions } from './calibOptions';
@@ -69,13 +70,13 @@ export function pruneSettings(options: Omit<PruneCliOptions, 'output'>): PruneSe
     };
   }
   if (options.exclude) {
-    const layers: Record<string, LayerSetting> = { ...settings.layers };
-    for (const name of options.exclude
+    const excluded = options.exclude
       .split(',')
       .map((s) => s.trim())
-      .filter(Boolean))
-      layers[name] = { exclude: true };
-    settings.layers = layers;
+      .filter(Boolean)
+      .map((name): [string, LayerSetting] => [name, { exclude: true }]);
+    // Own properties, whatever the layer is named (`__proto__` too).
+    settings.layers = recordOf([...Object.entries(settings.layers), ...excluded]);
   }
   // A --round-to of one's own means counts chosen by hand: no alignment is added to them.
   return options.roundTo === undefined ? withMachineAlignment(settings) : settings;

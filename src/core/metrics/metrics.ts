@@ -6,6 +6,7 @@ import { toLong } from '../onnx/int64';
 import { ModelFile } from '../onnx/modelFile';
 import { GraphView, type ModelView } from '../onnx/modelView';
 import type { onnx } from '../onnx/proto/onnx.js';
+import { ownValue } from '../records';
 import { nodeMacs } from './macs';
 
 /** Parameters and MACs of one node of the main graph. */
@@ -135,7 +136,7 @@ function weightElements(graph: GraphView, value: string, shadowed: boolean): num
 function withInputShapes(view: ModelView, shapes: Readonly<Record<string, readonly number[]>>): GraphView {
   const proto = view.graph.proto;
   const input = (proto.input ?? []).map((info) => {
-    const dims = shapes[info.name ?? ''];
+    const dims = ownValue(shapes, info.name ?? '');
     const tensorType = info.type?.tensor_type;
     if (!dims || !tensorType) return info;
     const shape: onnx.TensorShapeProto.$Properties = { dim: dims.map((d) => ({ dim_value: toLong(d) })) };

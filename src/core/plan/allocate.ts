@@ -1,5 +1,6 @@
 import type { OutputFidelity } from '../metrics/fidelity';
 import { diverges, measured } from '../../shared/nonFinite';
+import { recordOf } from '../records';
 
 /** What allocation needs of a sensitivity row (src/runtime/sensitivity.ts): one group cut alone. */
 export interface SensitivityPoint {
@@ -79,7 +80,8 @@ export function allocateBySensitivity(points: readonly SensitivityPoint[], targe
     damage += list[best.index].damage - from.damage;
     at.set(best.root, best.index);
   }
-  const ratios: Record<string, number> = {};
-  for (const [root, index] of at) if (index > 0) ratios[root] = byGroup.get(root)![index].ratio;
+  const cut: [string, number][] = [];
+  for (const [root, index] of at) if (index > 0) cut.push([root, byGroup.get(root)![index].ratio]);
+  const ratios = recordOf(cut);
   return { ratios, predictedMacs: 1 - saving, predictedDamage: damage, reached: saving >= goal - 1e-9 };
 }

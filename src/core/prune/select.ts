@@ -2,7 +2,7 @@ import type { Analysis } from '../analyze/analyze';
 import type { ChannelGroup } from '../analyze/types';
 import type { ModelFile } from '../onnx/modelFile';
 import { type ChannelAlignment, alignedAtMost, alignedRemoval, offBlockReason } from './align';
-import { type LayerSetting, removalStep, requestedCount, unitsToRemove } from './amounts';
+import { type LayerSetting, layerSetting, removalStep, requestedCount, unitsToRemove } from './amounts';
 import { GroupTable } from './groupTable';
 import { UnitSet } from './unitSet';
 import { type LatencyModel, fastWidths, savingPerChannel } from './latencyTable';
@@ -136,7 +136,7 @@ export function selectUnits(
       keptChannels: group.channels,
     };
     selections.set(group, base);
-    const setting = group.roots.map((r) => settings.layers[r]).find((s) => s !== undefined);
+    const setting = settingOf(settings, group);
     if (!group.prunable) {
       base.skipped = group.locked ?? 'locked';
       continue;
@@ -186,6 +186,15 @@ export function selectUnits(
     if (chosen.length === 0) selection.skipped = 'nothing to remove at this ratio';
   }
   return { removed, groups: [...selections.values()] };
+}
+
+/** The first of the group's roots' own settings (a plan names layers by their root). */
+function settingOf(settings: PruneSettings, group: ChannelGroup): LayerSetting | undefined {
+  for (let r = 0; r < group.roots.length; r++) {
+    const setting = layerSetting(settings.layers, group.roots[r]);
+    if (setting !== undefined) return setting;
+  }
+  return undefined;
 }
 
 /** The units, least important first (ties by unit number); `score` is in the order of `units`. */

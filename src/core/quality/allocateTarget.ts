@@ -5,6 +5,7 @@
 import type { OutputFidelity } from '../metrics/fidelity';
 import { diverges, measured } from '../../shared/nonFinite';
 import { type Allocation, type SensitivityPoint, allocateBySensitivity } from '../plan/allocate';
+import { ownValue } from '../records';
 
 export type AllocationTarget =
   { kind: 'macs'; share: number } | { kind: 'psnr'; db: number } | { kind: 'top1'; share: number };
@@ -48,7 +49,7 @@ export function predictFidelity(
     }
   }
   for (const p of points) {
-    if (ratios[p.roots[0]] !== p.ratio) continue;
+    if (ownValue(ratios, p.roots[0]) !== p.ratio) continue;
     for (const o of p.outputs) {
       const h = harm.get(o.name)!;
       // NaN or infinite where the original is not: harmed in full; no finite element in both: nothing known.

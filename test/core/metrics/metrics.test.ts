@@ -115,6 +115,23 @@ describe('MACs and symbolic dims', () => {
     assert.deepEqual(given.uncounted, []);
     assert.equal(given.macs, metricsOf('plain-chain').macs);
   });
+  test('an input named like an Object.prototype property takes no shape from the prototype', () => {
+    // The spatial chain with its input called `constructor`: input shapes given for no input (or for it by
+    // name) read only what the caller gave, never Object.prototype.constructor (which once threw here).
+    const model = structuredClone(buildFixture('plain-chain').model) as onnx.ModelProto.$Properties;
+    const graph = model.graph!;
+    graph.input![0].name = 'constructor';
+    for (const node of graph.node!) node.input = node.input!.map((i) => (i === 'input' ? 'constructor' : i));
+    const dims = graph.input![0].type!.tensor_type!.shape!.dim!;
+    dims[2] = { dim_param: 'H' };
+    dims[3] = { dim_param: 'W' };
+    model.ir_version = Long.fromNumber(8);
+    const view = () => new ModelView(openModelBytes(onnx.ModelProto.encode(model).finish()));
+    assert.deepEqual(computeMetrics(view(), { inputShapes: {} }).uncounted, ['/conv1/Conv', '/conv2/Conv']);
+    const given = computeMetrics(view(), { inputShapes: { constructor: [1, 3, 8, 8] } });
+    assert.deepEqual(given.uncounted, []);
+    assert.equal(given.macs, 14_336 + 74_752 + 37_120);
+  });
 });
 
 describe('parameters', () => {

@@ -34,4 +34,17 @@ describe('allocation by sensitivity', () => {
     assert.deepEqual(impossible.ratios, { a: 0.5, b: 0.5 });
     assert.equal(impossible.reached, false);
   });
+
+  test('layers named like Object.prototype properties get their ratios as their own entries', () => {
+    // A root named `__proto__` once set the ratios object's prototype (an assignment) and lost its ratio.
+    const rows = ['__proto__', 'constructor'].flatMap((root) => [
+      { roots: [root], ratio: 0.5, macs: 0.8, outputs: image(40) },
+    ]);
+    const { ratios } = allocateBySensitivity(rows, 0.6);
+    assert.deepEqual(Object.entries(ratios), [
+      ['__proto__', 0.5],
+      ['constructor', 0.5],
+    ]);
+    assert.equal(Object.getPrototypeOf(ratios), Object.prototype);
+  });
 });

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import {
   largestCount,
   largestRatio,
+  layerSetting,
   mostRemovable,
   removalStep,
   requestedCount,
@@ -11,6 +12,7 @@ import {
   roundDown,
   unitsToRemove,
 } from '../../../src/core/prune/amounts';
+import { recordOf } from '../../../src/core/records';
 
 describe('amounts', () => {
   test('the step is whole units and roundTo together', () => {
@@ -31,6 +33,14 @@ describe('amounts', () => {
     assert.equal(requestedCount({ prune: 7 }, 0.5, 64), 7);
     assert.equal(requestedCount({ ratio: 0.25 }, 0.5, 64), 16);
     assert.equal(requestedCount(undefined, 0.5, 64), 32);
+  });
+
+  test('a layer’s setting is its own entry: a layer named like an Object.prototype property gets none from it', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty'])
+      assert.equal(layerSetting({}, name), undefined, name);
+    const layers = recordOf([['__proto__', { exclude: true as const }]]);
+    assert.deepEqual(layerSetting(layers, '__proto__'), { exclude: true });
+    assert.equal(layerSetting(layers, 'constructor'), undefined);
   });
 
   test('units to remove: whole units, one always kept, a product just under an integer not losing a unit', () => {
