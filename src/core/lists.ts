@@ -33,3 +33,13 @@ export function withRoom<T>(list: T[], index: number): T[] {
   for (let i = 0; i < index; i++) grown[i] = list[i];
   return grown;
 }
+
+/**
+ * The largest of `values` and `least`. Not `Math.max(...values)`: a spread passes every value as an argument,
+ * and a column of a hostile file's making (200,000 op types, groups or outputs) overflows the stack.
+ */
+export function largest(values: Iterable<number>, least = -Infinity): number {
+  let max = least;
+  for (const value of values) if (value > max) max = value;
+  return max;
+}

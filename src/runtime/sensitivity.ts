@@ -18,6 +18,7 @@ import { type CalibrationOptions, calibrationSet } from './calibration';
 import type { SessionSettings } from '../protocol/runtime';
 import { compareRuns, compareWithReference, runAll } from './fidelity';
 import { MaskedVariants } from './maskedVariants';
+import { largest } from '../core/lists';
 import { writeModel } from '../core/onnx/writer';
 import { OrtClient } from './ortClient';
 import { OrtRuntimeError } from './ortErrors';
@@ -238,7 +239,12 @@ export function formatSensitivity(report: SensitivityReport): string {
     `${(r.macs * 100).toFixed(1)} %`,
     r.outputs.map(figure).join('; '),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = header.map((h, i) =>
+    largest(
+      rows.map((r) => r[i].length),
+      h.length,
+    ),
+  );
   for (const r of [header, ...rows])
     lines.push(`  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}`);
   return `${lines.join('\n')}\n`;

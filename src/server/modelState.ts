@@ -18,6 +18,7 @@ import { VerifyInputError } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { pairedTimingOf, verifyTimeoutMs } from './verify';
 import { PlanRefused } from './checkedPlan';
+import { largest } from '../core/lists';
 import { PruneCancelled } from './pruneInWorker';
 import type { ModelCache } from './modelCache';
 import type { ModelStates } from './modelStates';
@@ -106,7 +107,7 @@ async function verifyLastEdit(params: ModelStateParams, states: ModelStates, sta
     const errors = result.exactness.outputs.map((o) => o.maxAbsError).filter((e) => e !== null);
     return {
       passed: result.passed,
-      maxAbsError: errors.length > 0 ? Math.max(...errors) : null,
+      maxAbsError: errors.length > 0 ? largest(errors) : null,
       text: formatVerify(result),
       ...(reconstructed ? { plainPrune: true } : {}),
       ...(result.timing ? { latency: pairedTimingOf(result)! } : {}),

@@ -71,6 +71,26 @@ describe('hostile names', () => {
     after.close();
   });
 
+  test('op types named like Object.prototype properties are counted as any other op type', async () => {
+    // A `constructor` op once counted as Object's constructor plus 1 (a string), a `__proto__` op not at all.
+    const model = onnx.ModelProto.decode(buildFixture('plain-chain').bytes);
+    const nodes = model.graph!.node!;
+    nodes[0].op_type = 'constructor';
+    nodes[1].op_type = '__proto__';
+    const path = join(dir, 'prototype-ops.onnx');
+    writeFileSync(path, onnx.ModelProto.encode(model).finish());
+    const file = openModel(path);
+    const { ops } = summarizeModel(new ModelView(file));
+    file.close();
+    const expected = new Map<string, number>();
+    for (const node of nodes) expected.set(node.op_type!, (expected.get(node.op_type!) ?? 0) + 1);
+    assert.deepEqual(Object.entries(ops), [...expected]);
+    assert.equal(ops.constructor, 1);
+    const run = await cli('inspect', path, '--json');
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(Object.entries(JSON.parse(run.stdout).ops), Object.entries(ops));
+  });
+
   test('control characters and bidi overrides never reach the terminal raw', async () => {
     const path = hostileModel('terminal.onnx', TERMINAL);
     for (const args of [

@@ -1,5 +1,5 @@
 import { oneLine } from '../text';
-import { pushAll } from '../lists';
+import { largest, pushAll } from '../lists';
 import { CODES, type DiagnosticCode } from './codes';
 import type { AnalysisReport, ChannelGroup } from './types';
 
@@ -88,7 +88,13 @@ function table(groups: ChannelGroup[]): string[] {
   ]);
   const header = ['group', 'roots', 'channels', 'unit', 'pixel shuffle', 'status'];
   const widths = header.map((h, i) =>
-    Math.min(i === 1 ? 48 : 40, Math.max(h.length, ...rows.map((r) => r[i].length))),
+    Math.min(
+      i === 1 ? 48 : 40,
+      largest(
+        rows.map((r) => r[i].length),
+        h.length,
+      ),
+    ),
   );
   const cell = (text: string, i: number) => {
     const clipped = text.length > widths[i] && i < 5 ? `${text.slice(0, widths[i] - 1)}…` : text;

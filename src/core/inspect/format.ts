@@ -1,5 +1,6 @@
 import { oneLine } from '../text';
 import type { ModelSummary, ValueSummary } from './summary';
+import { largest } from '../lists';
 
 /** The human-readable form of `inspect`. */
 export function formatSummary(s: ModelSummary): string {
@@ -38,7 +39,10 @@ export function formatSummary(s: ModelSummary): string {
   for (const v of s.outputs) lines.push(`  ${formatValue(v)}`);
   lines.push('', 'Operators');
   const ops = Object.entries(s.ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const width = Math.max(8, ...ops.map(([op]) => op.length));
+  const width = largest(
+    ops.map(([op]) => op.length),
+    8,
+  );
   for (const [op, n] of ops) lines.push(`  ${op.padEnd(width)} ${String(n).padStart(6)}`);
   return lines.map(oneLine).join('\n'); // a line each: a name cannot add one
 }

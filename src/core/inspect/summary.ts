@@ -5,6 +5,7 @@ import { ModelFile } from '../onnx/modelFile';
 import { type ModelView, type ValueType, type WeightOrigin } from '../onnx/modelView';
 import { readTensorAsNumbers } from '../onnx/tensorData';
 import { collectTensors } from '../onnx/walk';
+import { recordOf } from '../records';
 
 export interface ValueSummary {
   name: string;
@@ -60,7 +61,7 @@ const INTEGER_TYPES = new Set<number>([
 export function summarizeModel(view: ModelView): ModelSummary {
   const file = view.file;
   const proto = view.proto;
-  const ops: Record<string, number> = {};
+  const opCounts = new Map<string, number>(); // op types are the model's: `constructor` is one as any other
   let nodesTotal = 0;
   let subgraphs = -1;
   for (const graph of view.graph.allGraphs()) {
@@ -68,7 +69,7 @@ export function summarizeModel(view: ModelView): ModelSummary {
     for (const node of graph.nodes) {
       nodesTotal++;
       const key = node.domain ? `${node.domain}::${node.opType}` : node.opType;
-      ops[key] = (ops[key] ?? 0) + 1;
+      opCounts.set(key, (opCounts.get(key) ?? 0) + 1);
     }
   }
   let parameters = 0;
@@ -110,7 +111,7 @@ export function summarizeModel(view: ModelView): ModelSummary {
     nodesTotal,
     subgraphs,
     functions: (proto.functions ?? []).length,
-    ops,
+    ops: recordOf(opCounts),
     inputs: view.graph.inputs.map(summarizeValue),
     outputs: view.graph.outputs.map(summarizeValue),
     parameters,

@@ -1,6 +1,7 @@
 import { oneLine } from '../../core/text';
 import type { VerifyResult } from './types';
 import { isSlower } from '../slowerLayers';
+import { largest } from '../../core/lists';
 
 /**
  * The text form of a verification: a before/after table (parameters, MACs, ORT latency, with ratios),
@@ -95,7 +96,7 @@ function verdict(r: VerifyResult): string {
 
 /** Left-aligns the first column and right-aligns the numbers, with two spaces between columns. */
 function alignTable(rows: string[][], numericFrom = 1): string[] {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
+  const widths = rows[0].map((_, c) => largest(rows.map((row) => (row[c] ?? '').length)));
   return rows.map((row) =>
     row
       .map((cell, c) => {
