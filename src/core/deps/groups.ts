@@ -10,6 +10,11 @@ export interface GroupIndex {
   groupsOf(space: ChannelSpace): ChannelGroup[];
   /** Class (union-find root) of every channel of a space. */
   classesOf(space: ChannelSpace): Int32Array;
+  /**
+   * Class of every slot: a space's channels are slots `base … base+size−1`. For loops over many spaces, which
+   * a view per space (classesOf) would make garbage of.
+   */
+  readonly classOfSlot: Int32Array;
 }
 
 /**
@@ -101,7 +106,7 @@ class Index implements GroupIndex {
   constructor(
     readonly groups: ChannelGroup[],
     private readonly spaces: readonly ChannelSpace[],
-    private readonly classOfSlot: Int32Array,
+    readonly classOfSlot: Int32Array,
     private readonly classGroup: Int32Array,
   ) {
     this.#cache = new Array<ChannelGroup[] | undefined>(spaces.length);

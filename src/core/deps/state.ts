@@ -148,21 +148,28 @@ export class ChannelState {
   distinctSpaces(): ChannelSpace[] {
     const seenSlot = new Uint8Array(this.bySlot.length);
     const seenName = new Set<string>();
-    const distinct = new Set<ChannelSpace>();
+    // A space is met once per value that has it: marked by its id (a Set of tens of thousands of spaces cost
+    // more than the walk over them).
+    const seenSpace = new Uint8Array(this.spaceList.length);
+    const distinct: ChannelSpace[] = [];
     for (let i = 0; i < this.givenCount; i++) {
       const slot = this.givenSlots[i];
+      let space: ChannelSpace;
       if (slot >= 0) {
         if (seenSlot[slot]) continue;
         seenSlot[slot] = 1;
-        distinct.add(this.bySlot[slot]!);
+        space = this.bySlot[slot]!;
       } else {
         const value = this.given[i];
         if (seenName.has(value)) continue;
         seenName.add(value);
-        distinct.add(this.byName.get(value)!);
+        space = this.byName.get(value)!;
       }
+      if (seenSpace[space.id]) continue;
+      seenSpace[space.id] = 1;
+      distinct.push(space);
     }
-    return [...distinct];
+    return distinct;
   }
 
   space(value: string | undefined): ChannelSpace | undefined {

@@ -38,18 +38,22 @@ export class GroupTable {
     this.spaces = analysis.state.distinctSpaces();
     // Counting sort of (class, space) pairs by class; a space's channels of one class are merged into a count.
     const classes = analysis.state.slots.length;
+    const classOfSlot = analysis.index.classOfSlot;
     const start = new Int32Array(classes + 1);
     let pairs = 0;
-    for (const space of this.spaces) {
-      for (const cls of analysis.index.classesOf(space)) start[cls + 1]++;
-      pairs += space.size;
+    for (let s = 0; s < this.spaces.length; s++) {
+      const { base, size } = this.spaces[s];
+      for (let slot = base; slot < base + size; slot++) start[classOfSlot[slot] + 1]++;
+      pairs += size;
     }
     for (let cls = 0; cls < classes; cls++) start[cls + 1] += start[cls];
     const fill = start.slice(0, classes);
     const entrySpace = new Int32Array(pairs);
     const entryCount = new Int32Array(pairs);
-    this.spaces.forEach((space, s) => {
-      for (const cls of analysis.index.classesOf(space)) {
+    for (let s = 0; s < this.spaces.length; s++) {
+      const { base, size } = this.spaces[s];
+      for (let slot = base; slot < base + size; slot++) {
+        const cls = classOfSlot[slot];
         const at = fill[cls];
         if (at > start[cls] && entrySpace[at - 1] === s) entryCount[at - 1]++;
         else {
@@ -58,7 +62,7 @@ export class GroupTable {
           fill[cls]++;
         }
       }
-    });
+    }
     // Merged entries leave unused room at the end of a class's range: `fill` marks where each really ends.
     this.classStart = start;
     this.classEnd = fill;
@@ -118,8 +122,11 @@ export class GroupTable {
   unitsOf(group: ChannelGroup): number[] {
     const mark = (this.marks ??= new Int32Array(this.classEnd.length));
     const units: number[] = [];
-    for (const root of group.roots) {
-      for (const cls of this.analysis.index.classesOf(this.rootSpace(root))) {
+    const classOfSlot = this.analysis.index.classOfSlot;
+    for (let r = 0; r < group.roots.length; r++) {
+      const { base, size } = this.rootSpace(group.roots[r]);
+      for (let slot = base; slot < base + size; slot++) {
+        const cls = classOfSlot[slot];
         if (mark[cls] !== 0) continue;
         mark[cls] = 1;
         units.push(cls);
