@@ -1,4 +1,5 @@
 import type { OutputDifference, TensorPayload } from '../protocol/runtime';
+import { ownValue } from '../core/records';
 
 /** How far the tolerance sits above a model's own noise floor (see judgeOutputs). */
 export const NOISE_FLOOR_FACTOR = 4;
@@ -26,7 +27,7 @@ export function outputDifferences(
   actual: Readonly<Record<string, TensorPayload>>,
 ): OutputDifference[] {
   return Object.entries(reference).map(([name, expected]) => {
-    const got = actual[name];
+    const got = ownValue(actual, name);
     const dims = [...expected.dims];
     const expectedValues = numbers(expected);
     let maxMagnitude = 0;

@@ -5,6 +5,7 @@ import type { SessionSettings, TensorPayload } from '../protocol/runtime';
 import type { CalibrationSample } from './calibration';
 import { numbers } from './compareOutputs';
 import type { LoadedModel, OrtClient } from './ortClient';
+import { ownValue } from '../core/records';
 
 /** A model compared with the original: what the report calls it, and its file. */
 export interface FidelityCandidate {
@@ -135,7 +136,7 @@ export async function compareRuns(
       const actual = await next!;
       next = s + 1 < samples.length ? run(samples[s + 1]) : undefined;
       for (const [name, tensor] of Object.entries(reference[s])) {
-        const got = actual[name];
+        const got = ownValue(actual, name);
         if (!got || !isFloat(tensor) || !isFloat(got)) continue;
         let acc = accumulators.get(name);
         if (!acc) accumulators.set(name, (acc = new FidelityAccumulator(name)));

@@ -27,6 +27,7 @@ import { PlanRefused } from './checkedPlan';
 import type { ModelStates } from './modelStates';
 import { PruneCancelled } from './pruneInWorker';
 import type { WorkDone } from './workDone';
+import { ownValue } from '../core/records';
 
 /** Paired timed runs of the compare view (after the warm-up ones). */
 const TIMED_RUNS = 20;
@@ -159,7 +160,7 @@ function picturesOf(
 ): OutputPicture[] {
   const pictures: OutputPicture[] = [];
   for (const [name, tensor] of Object.entries(original)) {
-    const other = pruned[name];
+    const other = ownValue(pruned, name);
     if (!other || !tensor.type.startsWith('float') || other.type !== tensor.type) continue;
     const a = outputPicture({ dims: tensor.dims, data: numbers(tensor) });
     const b = outputPicture({ dims: other.dims, data: numbers(other) });

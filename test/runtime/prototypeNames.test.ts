@@ -6,6 +6,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { onnx } from '../../src/core/onnx/proto/onnx.js';
+import { recordOf } from '../../src/core/records';
+import type { TensorPayload } from '../../src/protocol/runtime';
+import { outputDifferences } from '../../src/runtime/compareOutputs';
+import { producedDifferences } from '../../src/runtime/verify/compareIo';
 import { buildFixture } from '../builder';
 import { cli } from '../support/cli';
 import { tempDir } from '../support/tempDir';
@@ -41,4 +45,14 @@ test('a model whose input is `__proto__` and output `constructor` prunes, runs a
   assert.match(run.stdout, /Inputs +__proto__ float32 \[1, 3, 8, 8\]/);
   assert.match(run.stdout, /^ {2}constructor +0 /m, 'the output compared, exactly equal');
   assert.match(run.stdout, /PASS: same inputs and outputs/);
+});
+
+test('an output missing from the pruned run is missing, whatever it is named', () => {
+  const tensor: TensorPayload = { type: 'float32', dims: [1], data: new Float32Array([1]) };
+  for (const name of ['constructor', 'toString', '__proto__']) {
+    const reference = recordOf([[name, tensor]]);
+    const [difference] = outputDifferences(reference, {});
+    assert.equal(difference.problem, 'the pruned model has no such output', name);
+    assert.deepEqual(producedDifferences(reference, {}), [], name);
+  }
 });

@@ -1,4 +1,5 @@
 import type { TensorMeta, ValueMeta } from '../../protocol/runtime';
+import { ownValue } from '../../core/records';
 
 /**
  * Differences between the declared inputs or outputs of two models, one sentence each: names, element
@@ -35,7 +36,7 @@ export function producedDifferences(
 ): string[] {
   const differences: string[] = [];
   for (const [name, a] of Object.entries(original)) {
-    const b = pruned[name];
+    const b = ownValue(pruned, name);
     if (!b) continue; // reported by declaredDifferences
     if (a.dims.join(',') !== b.dims.join(','))
       differences.push(`output '${name}' came out ${formatShape(b.dims)} instead of ${formatShape(a.dims)}`);
