@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import type { GraphSkeleton } from '../../src/core/inspect/graphSkeleton';
 import { buildHierarchy } from '../../src/core/inspect/hierarchy';
 import { type LayoutInput, layeredLayout } from '../../webview/graph/layout';
+import { BoxTree } from '../../webview/graph/boxTree';
 import { Scene } from '../../webview/graph/scene';
 import { functionModel, ifModel, skeletonOf } from '../support/bodyModels';
 
@@ -321,4 +322,33 @@ test('bodies: each call of a local function is a box of its own', async () => {
   );
   for (const i of opened) assert.equal(scene.shown[i], 1);
   assert.ok(scene.shown[scene.nodes + calls[0]], 'the other call stays closed');
+});
+
+test('a box of 250,000 nodes gives its subtree and edges (no spread of its nodes as arguments)', () => {
+  const n = 250_000;
+  const skeleton: GraphSkeleton = {
+    nodes: Array.from({ length: n }, (_, i) => ({
+      name: `/a/n${i}`,
+      op: 'Relu',
+      inputs: i === 0 ? [] : [i - 1],
+      outputs: [i],
+      box: 0,
+    })),
+    values: Array.from({ length: n }, (_, i) => ({
+      name: `v${i}`,
+      shape: null,
+      dtype: null,
+      producer: i,
+      weight: false,
+    })),
+    inputs: [],
+    outputs: [n - 1],
+    groups: [],
+    boxes: [{ label: 'a', path: '/a', parent: -1, nodes: n, ops: [['Relu', n]], groups: [] }],
+  };
+  const tree = new BoxTree(skeleton);
+  const { boxes, nodes } = tree.subtree(0);
+  assert.deepEqual(boxes, [0]);
+  assert.equal(nodes.length, n);
+  assert.equal(tree.edgesOf(nodes).length, n - 1);
 });

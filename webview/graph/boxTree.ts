@@ -120,8 +120,9 @@ export class BoxTree {
     while (stack.length) {
       const c = stack.pop()!;
       boxes.push(c);
-      nodes.push(...this.boxNodes[c]);
-      stack.push(...this.boxChildren[c]);
+      // Loops, not spreads: a flat graph's one box holds every node, and a spread of 200,000 overflows the stack.
+      for (const n of this.boxNodes[c]) nodes.push(n);
+      for (const child of this.boxChildren[c]) stack.push(child);
     }
     return { boxes, nodes };
   }

@@ -111,7 +111,7 @@ function ports(title: string, list: PortDetails[]): HTMLElement {
   });
   // Show all reveals the hidden rows of the table before it (a weight's row goes with its port's).
   const tbody = el('tbody');
-  tbody.append(...table.childNodes);
+  for (const row of Array.from(table.childNodes)) tbody.append(row); // a Concat of 200,000 inputs: no spread
   table.append(tbody);
   section.append(table, ...showAllButton(list.length));
   return section;

@@ -4,6 +4,7 @@
 import type { RootLayer, TextEdit } from '../analyze/types';
 import { roundDown } from '../prune/amounts';
 import { inlineJson, replaceNode } from './planEdits';
+import { largest } from '../lists';
 import {
   type AmountCheck,
   type PlanContext,
@@ -120,7 +121,7 @@ function checkIndicesAll(context: PlanContext, check: IndicesCheck): boolean {
   if (check.chosen.size < root.channels) return false;
   const fixes: PlanFix[] = [];
   if (blocks && blocks.length > 1) {
-    const last = blocks.reduce((a, b) => (Math.max(...b) > Math.max(...a) ? b : a));
+    const last = blocks.reduce((a, b) => (largest(b) > largest(a) ? b : a));
     const kept = new Set(last);
     const values = clean.filter((i) => !kept.has(i));
     fixes.push(

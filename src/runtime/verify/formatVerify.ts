@@ -1,7 +1,7 @@
 import { oneLine } from '../../core/text';
 import type { VerifyResult } from './types';
 import { isSlower } from '../slowerLayers';
-import { largest } from '../../core/lists';
+import { largest, pushAll } from '../../core/lists';
 
 /**
  * The text form of a verification: a before/after table (parameters, MACs, ORT latency, with ratios),
@@ -42,7 +42,8 @@ export function formatVerify(r: VerifyResult): string {
   } else {
     table.push(['ORT latency, median', '—', '—', 'not measured']);
   }
-  lines.push(...alignTable(table), '');
+  pushAll(lines, alignTable(table));
+  lines.push('');
   if (r.timing && isSlower(r))
     lines.push(
       `Warning: the pruned model is slower than the original in ONNX Runtime here (${r.timing.ratio.median.toFixed(2)}× ` +
@@ -78,7 +79,7 @@ export function formatVerify(r: VerifyResult): string {
         o.passed ? 'ok' : `FAIL${o.problem ? `: ${o.problem}` : ''}`,
       ]);
     }
-    lines.push(...alignTable(rows, 1));
+    pushAll(lines, alignTable(rows, 1));
   }
   lines.push('', verdict(r));
   return lines.map(oneLine).join('\n'); // a line each: a name cannot add one

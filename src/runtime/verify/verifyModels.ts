@@ -20,6 +20,7 @@ import { declaredDifferences, producedDifferences } from './compareIo';
 import { maskSpecProblems, readMaskSpec, unmaskedPrune } from './maskSpecCheck';
 import { type ModelFigures, type VerifyResult, VerifyInputError } from './types';
 import { VerifySession } from './verifySession';
+import { pushAll } from '../../core/lists';
 
 export interface VerifyOptions {
   /** Timed inferences per model (paired); 0 skips timing. Default 20. */
@@ -165,7 +166,7 @@ export async function verifyModels(
         const feeds = await session.feeds(specs, settings.seed);
         const shapes = await session.runBoth(original, pruned, feeds, result, options.whileLoaded);
         if (shapes.pruned) {
-          result.io.differences.push(...producedDifferences(shapes.original, shapes.pruned));
+          pushAll(result.io.differences, producedDifferences(shapes.original, shapes.pruned));
           if (spec) {
             options.onStep?.('comparing with the masked original');
             temp = mkdtempSync(join(tmpdir(), 'onnx-pruner-verify-'));
