@@ -148,8 +148,8 @@ export class ChannelState {
   distinctSpaces(): ChannelSpace[] {
     const seenSlot = new Uint8Array(this.bySlot.length);
     const seenName = new Set<string>();
-    // A space is met once per value that has it: marked by its id (a Set of tens of thousands of spaces cost
-    // more than the walk over them).
+    // A space is met once per value that has it: marked by its id, its place in spaceList (every space is
+    // this state's: `define` numbers them). A Set of tens of thousands of spaces cost more than the walk.
     const seenSpace = new Uint8Array(this.spaceList.length);
     const distinct: ChannelSpace[] = [];
     for (let i = 0; i < this.givenCount; i++) {
