@@ -107,15 +107,15 @@ export function chartData(rows: readonly SensitivityRow[], outputIndex = 0): Cha
   const finite = [...byGroup.values()]
     .flatMap((g) => g.raw.map((p) => p.value))
     .filter((v): v is number => v !== undefined);
-  let low = finite.length ? Math.min(...finite) : 0;
-  let high = finite.length ? Math.max(...finite) : 1;
+  // Reduced, not spread as arguments: a large model's sensitivity has a point per group and ratio.
+  let low = finite.length ? finite.reduce((a, b) => Math.min(a, b)) : 0;
+  let high = finite.length ? finite.reduce((a, b) => Math.max(a, b)) : 1;
   if (metric === 'top1') [low, high] = [Math.min(low, 100), 100];
   if (metric === 'cosine') high = Math.max(high, Math.min(1, low + 1e-6));
   if (high === low) [low, high] = [low - 1, high + 1];
   const yTicks = niceTicks(low, high);
   const y = { min: Math.min(low, yTicks[0]), max: Math.max(high, yTicks.at(-1)!), ticks: yTicks };
-  const ratios = rows.map((r) => r.ratio);
-  const x = { min: 0, max: Math.max(...ratios, 0.1), ticks: [] as number[] };
+  const x = { min: 0, max: rows.reduce((max, r) => Math.max(max, r.ratio), 0.1), ticks: [] as number[] };
   x.ticks = niceTicks(0, x.max, 5);
   x.max = Math.max(x.max, x.ticks.at(-1)!);
   const series = [...byGroup].map(([group, { roots, raw }]) => ({

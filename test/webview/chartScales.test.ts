@@ -97,3 +97,13 @@ test('an output NaN where the original is not sits at the bottom and says so; on
     'the broken figure (12 dB over the finite pairs) sets no scale',
   );
 });
+
+test('a sensitivity of 200,000 points is scaled (no spread of them as arguments)', () => {
+  const rows = Array.from({ length: 200_000 }, (_, i) =>
+    row(`g${i >> 2}`, 0.1 * ((i & 3) + 1), 20 + (i % 17)),
+  );
+  const data = chartData(rows)!;
+  assert.equal(data.series.length, 50_000);
+  assert.ok(data.x.max >= 0.4);
+  assert.ok(data.y.min <= 20 && data.y.max >= 36);
+});
