@@ -4,6 +4,8 @@
  * recognise, while a string cannot add a line, a link or markup.
  */
 
+import { largest } from './lists';
+
 // eslint-disable-next-line no-control-regex
 const LINE_BREAKS = /[\n\r\u000b\u000c\u0085\u2028\u2029]/g;
 
@@ -40,7 +42,10 @@ export function escapeMarkdown(text: string): string {
 export function markdownCode(text: string, inTable = false): string {
   let body = oneLine(text);
   if (inTable) body = body.replace(/\|/g, '\\|');
-  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  const longest = largest(
+    (body.match(/`+/g) ?? []).map((run) => run.length),
+    0,
+  );
   const fence = '`'.repeat(longest + 1);
   const pad = body.startsWith('`') || body.endsWith('`') || body === '' ? ' ' : '';
   return `${fence}${pad}${body}${pad}${fence}`;

@@ -1,5 +1,7 @@
 import type { RemovedSlice } from '../core/prune/apply';
 import { refuseRuntimeHazardAt } from './runtimeGuard';
+import { pushAll } from '../core/lists';
+import { escapeMarkdown, markdownCode } from '../core/text';
 import {
   type CalibrationOptions,
   type CalibrationSample,
@@ -133,8 +135,10 @@ export function formatQuality(q: QualityReport): string {
 
 /** The Markdown report's section. */
 export function qualityMarkdown(q: QualityReport): string {
-  const lines = ['', '## Fidelity to the original', '', `Inputs: ${q.inputs}.`, ''];
-  for (const s of q.splits) lines.push(`- ${s.name} split: ${s.samples.map((n) => `\`${n}\``).join(', ')}`);
+  // Input descriptions, file and output names are the user's or the model's: text and code spans, never markup.
+  const lines = ['', '## Fidelity to the original', '', `Inputs: ${escapeMarkdown(q.inputs)}.`, ''];
+  for (const s of q.splits)
+    lines.push(`- ${s.name} split: ${s.samples.map((n) => markdownCode(n)).join(', ')}`);
   lines.push(
     '',
     '| model | split | output | PSNR | SSIM | top-1 | top-5 | max rel. error | cosine |',
@@ -144,14 +148,17 @@ export function qualityMarkdown(q: QualityReport): string {
   for (const m of q.fidelity)
     for (const o of m.outputs) {
       const nonFinite = describeNonFinite(o);
-      if (nonFinite) notes.push(`- ${m.label}, ${m.split}, \`${o.name}\`: ${nonFinite}.`);
+      if (nonFinite) notes.push(`- ${m.label}, ${m.split}, ${markdownCode(o.name)}: ${nonFinite}.`);
       lines.push(
         measured(o)
-          ? `| ${m.label} | ${m.split} | \`${o.name}\` | ${o.psnr === undefined ? '' : formatDb(o.psnr)} | ${o.ssim?.toFixed(4) ?? ''} | ${o.top1 === undefined ? '' : percent(o.top1)} | ${o.top5 === undefined ? '' : percent(o.top5)} | ${o.maxRelativeError.toExponential(2)} | ${o.cosine.toFixed(6)} |`
-          : `| ${m.label} | ${m.split} | \`${o.name}\` | not measured | | | | | |`,
+          ? `| ${m.label} | ${m.split} | ${markdownCode(o.name, true)} | ${o.psnr === undefined ? '' : formatDb(o.psnr)} | ${o.ssim?.toFixed(4) ?? ''} | ${o.top1 === undefined ? '' : percent(o.top1)} | ${o.top5 === undefined ? '' : percent(o.top5)} | ${o.maxRelativeError.toExponential(2)} | ${o.cosine.toFixed(6)} |`
+          : `| ${m.label} | ${m.split} | ${markdownCode(o.name, true)} | not measured | | | | | |`,
       );
     }
-  if (notes.length > 0) lines.push('', 'NaN or infinite elements, left out of the figures:', '', ...notes);
+  if (notes.length > 0) {
+    lines.push('', 'NaN or infinite elements, left out of the figures:', '');
+    pushAll(lines, notes);
+  }
   if (q.reconstruction) lines.push('', q.reconstruction.note);
   return `${lines.join('\n')}\n`;
 }

@@ -80,3 +80,8 @@ describe('model strings in Markdown', () => {
     );
   });
 });
+
+test('a code span of a megabyte name of 500,000 backtick runs (no spread of them as arguments)', () => {
+  const name = 'a`'.repeat(500_000);
+  assert.equal(markdownCode(name), `\`\` ${name} \`\``); // it ends with a backtick: padded
+});
