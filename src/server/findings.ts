@@ -47,7 +47,7 @@ export function modelFindings(path: string, models: ModelCache, shownAs = path):
         range: START,
         severity: DiagnosticSeverity.Error,
         source: 'onnx-pruner',
-        message: result.message.replaceAll(path, shownAs),
+        message: result.message.replaceAll(path, () => shownAs), // a function: `$&` in a name is no pattern
       },
     ];
   }

@@ -48,7 +48,8 @@ export class ModelStates {
   shown(message: string, modelPath: string): string {
     if (!this.dir) return message;
     const prefix = `${this.dir}/`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return message.replace(new RegExp(`${prefix}\\d+-[^:\\s]*`, 'g'), modelPath);
+    // A function, not a replacement string: a path may hold `$&` or `$'`, which a string would expand.
+    return message.replace(new RegExp(`${prefix}\\d+-[^:\\s]*`, 'g'), () => modelPath);
   }
 
   /**

@@ -41,3 +41,12 @@ describe('findings in the Problems panel', () => {
     );
   });
 });
+
+test('a broken model is named as the document, `$&` and all', () => {
+  const path = join(dir, 'broken.onnx');
+  writeFileSync(path, new Uint8Array([0xff, 0xff, 0xff]));
+  const shownAs = "/models/a$&b$'c.onnx";
+  const [finding] = modelFindings(path, new ModelCache(), shownAs);
+  assert.ok(finding.message.includes(shownAs), finding.message);
+  assert.ok(!finding.message.includes(path), finding.message);
+});
