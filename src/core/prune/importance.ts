@@ -60,6 +60,7 @@ export function unitScores(
   }
   // Sums by the unit's index (in `scores`): a group's members add to each unit in turn.
   const { counts, lastMember } = norms.tallies(units.length);
+  const classOfSlot = analysis.index.classOfSlot;
   try {
     table.withPositions(units, (position) => {
       for (let m = 0; m < members.length; m++) {
@@ -68,10 +69,11 @@ export function unitScores(
         if (!tensor) continue;
         const at = norms.at(file, tensor, criterion === 'l2' ? 2 : 1, member.axis);
         const perIndex = norms.values; // read after `at`, which picks the tensor's block
-        const classes = analysis.index.classesOf(member.space);
+        // The space's classes read in place (a view per member was most of what scoring allocated).
+        const { base, size } = member.space;
         const { map } = member;
-        for (let c = 0; c < classes.length; c++) {
-          const s = position[classes[c]] - 1;
+        for (let c = 0; c < size; c++) {
+          const s = position[classOfSlot[base + c]] - 1;
           if (s < 0) continue; // a class of another group (a Concat output serves several)
           let sum = 0;
           const from = firstMappedIndex(map, c);

@@ -169,12 +169,12 @@ function axisNorms(
   const buffer = cache.buffer(Math.min(perPiece, count) * element);
   for (let first = 0; first < count; first += perPiece) {
     const n = Math.min(perPiece, count - first);
-    const piece = buffer.subarray(0, n * element);
-    source.readInto(base + first * element, piece);
+    // Into the start of the reused buffer, with no view of it (a view per tensor for tens of thousands of them).
+    source.readInto(base + first * element, buffer, 0, n * element);
     const values =
       type === DataType.FLOAT
-        ? cache.floats // the same memory as `piece`, from its start
-        : rawToFloat32(piece, type, tensor.name ?? '', file.name);
+        ? cache.floats // the same memory as `buffer`, from its start
+        : rawToFloat32(buffer.subarray(0, n * element), type, tensor.name ?? '', file.name);
     // x² in place first for l2; l1 takes |x| in the loops below (one pass).
     if (p === 2) for (let t = 0; t < n; t++) values[t] = values[t] * values[t];
     let k = 0;
