@@ -100,10 +100,10 @@ export class AtomicFile {
 
   private pieceSignal: AbortSignal | undefined;
   private produced = 0;
-  private readonly writePiece = (piece: Uint8Array): void => {
+  private readonly writePiece = (piece: Uint8Array, length = piece.length): void => {
     this.pieceSignal?.throwIfAborted();
-    this.produced += piece.length;
-    this.writeBytes(piece);
+    this.produced += length;
+    this.writePart(piece, 0, length);
   };
 
   /** Makes the file a copy of `path` (in-kernel copy, no buffers); only as the first write. */

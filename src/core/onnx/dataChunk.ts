@@ -14,11 +14,13 @@ export interface SourceRange {
 export interface LazyChunk {
   readonly length: number;
   /**
-   * Hands the bytes to `use` in pieces, in order; a piece may be overwritten once `use` returns (buffers are
-   * reused). A callback, not a generator: a prune writes tens of thousands of small sliced tensors, and a
-   * generator's setup and resumptions cost more than copying their bytes.
+   * Hands the bytes to `use` in pieces, in order: a piece is the first `length` bytes of `bytes` (all of them
+   * when `length` is absent: a reused buffer is handed as it is, no view of its start for each of tens of
+   * thousands of tensors), and may be overwritten once `use` returns (buffers are reused). A callback, not a
+   * generator: a prune writes tens of thousands of small sliced tensors, and a generator's setup and
+   * resumptions cost more than copying their bytes.
    */
-  produce(use: (bytes: Uint8Array) => void): void;
+  produce(use: (bytes: Uint8Array, length?: number) => void): void;
 }
 
 /** A piece of tensor data: bytes in memory, a byte range of a source, or bytes produced at write time. */
@@ -55,9 +57,9 @@ export function forEachPiece(chunk: DataChunk, use: (bytes: Uint8Array) => void,
       use(chunk.source.read(at, Math.min(piece, chunk.end - at)));
   } else {
     let produced = 0;
-    chunk.produce((bytes) => {
-      produced += bytes.length;
-      use(bytes);
+    chunk.produce((bytes, length = bytes.length) => {
+      produced += length;
+      use(length === bytes.length ? bytes : bytes.subarray(0, length));
     });
     checkProduced(chunk, produced);
   }

@@ -134,18 +134,18 @@ class Gathered implements LazyChunk {
     this.length = length;
   }
 
-  produce(use: (bytes: Uint8Array) => void): void {
+  produce(use: (bytes: Uint8Array, length?: number) => void): void {
     const { from, at, dims, remove, element, total, whole, buffers, length } = this;
     if (total <= TINY_TENSOR) {
       // Read into the start of a slot's buffer (word-aligned: elements of 4 or 8 bytes are copied a word at a
-      // time) and gathered into the start of another: no view of either for each of tens of thousands of
-      // small tensors, only the one handed out.
+      // time) and gathered into the start of another, which is handed out with its length: no view of either
+      // for each of tens of thousands of small tensors.
       const bytes = buffers.whole(0, total);
       from.readInto(at, bytes, 0, total);
       const out = buffers.whole(1, length);
       if (element % 4 === 0) gatherTiny(buffers.words(0), dims, remove, element / 4, buffers.words(1));
       else gatherTiny(bytes, dims, remove, element, out);
-      use(out.subarray(0, length));
+      use(out, length);
       return;
     }
     const kept = keptIndices(dims, remove);
@@ -193,7 +193,7 @@ class Gathered implements LazyChunk {
     for (let o = 0; o < outer; o++) {
       if (slabRuns) {
         if (filled + keptSlab > out.length) {
-          use(out.subarray(0, filled));
+          use(out, filled);
           filled = 0;
         }
         slabRuns.copy(read(o * slab, slab), 1, slab, out, filled);
@@ -207,13 +207,13 @@ class Gathered implements LazyChunk {
           const n = Math.min(perRead, count - done);
           if (!deeper) {
             // Whole blocks kept: the read itself is the piece.
-            if (filled > 0) use(out.subarray(0, filled));
+            if (filled > 0) use(out, filled);
             filled = 0;
             use(read((o * dims[first] + start + done) * block, n * block));
             continue;
           }
           if (filled + n * keptBlock > out.length) {
-            use(out.subarray(0, filled));
+            use(out, filled);
             filled = 0;
           }
           const bytes = read((o * dims[first] + start + done) * block, n * block);
@@ -225,7 +225,7 @@ class Gathered implements LazyChunk {
         }
       }
     }
-    if (filled > 0) use(out.subarray(0, filled));
+    if (filled > 0) use(out, filled);
   }
 }
 
