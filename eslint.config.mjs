@@ -37,6 +37,24 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
+    // A spread passes every element as an argument: a list of a hostile file's making (200,000 op types,
+    // outputs, nodes in a box) overflows the stack. src/core/lists.ts has pushAll and largest.
+    files: ['src/**/*.ts', 'webview/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Math'] > SpreadElement",
+          message: 'Math.max/min(...list) overflows the stack on a large list: use largest() or a loop.',
+        },
+        {
+          selector: 'CallExpression[callee.property.name=/^(push|unshift)$/] > SpreadElement',
+          message: 'push(...list) overflows the stack on a large list: use pushAll() or a loop.',
+        },
+      ],
+    },
+  },
+  {
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -34,6 +34,13 @@ export function withRoom<T>(list: T[], index: number): T[] {
   return grown;
 }
 
+/** The smallest of `values` and `most` (see `largest`). */
+export function smallest(values: Iterable<number>, most = Infinity): number {
+  let min = most;
+  for (const value of values) if (value < min) min = value;
+  return min;
+}
+
 /**
  * The largest of `values` and `least`. Not `Math.max(...values)`: a spread passes every value as an argument,
  * and a column of a hostile file's making (200,000 op types, groups or outputs) overflows the stack.

@@ -35,6 +35,7 @@ import {
 import type { ChannelAlignment } from '../core/prune/align';
 import { toLong } from '../core/onnx/int64';
 import { onnx } from '../core/onnx/proto/onnx.js';
+import { smallest } from '../core/lists';
 
 /** What building a table did: a typed account (the tests count measurements with it, never time). */
 export interface LatencyTableStats {
@@ -147,7 +148,7 @@ async function measureBlockProbe(client: OrtClient, options: LatencyLookupOption
       models.map((model, i) => ({ model, feeds: feeds[i] })),
       { runs: options.runs ?? 5, warmup: 2, ...call },
     );
-    const ms = times.map((t) => Math.min(...t));
+    const ms = times.map((t) => smallest(t));
     return { entries: [{ root: 'channel-block', channels: 64, widths: BLOCK_PROBE_CHANNELS, ms }] };
   } finally {
     await client.drop(feeds);
@@ -241,14 +242,14 @@ async function measureTable(
         // The fastest run of each probe: other work on the machine only ever adds time, so the minimum is
         // the layer's own cost. A width slower than a larger one is timed once more before it is believed
         // (a burst of other work can cover all of one width's runs).
-        let fastest = (await client.time(jobs, { runs, warmup: 2, ...call })).map((t) => Math.min(...t));
+        let fastest = (await client.time(jobs, { runs, warmup: 2, ...call })).map((t) => smallest(t));
         const sum = () =>
           widths.map((_, i) => built.reduce((n, _c, c) => n + fastest[c * widths.length + i], 0));
         let ms = sum();
         probesMeasured += jobs.length;
         if (ms.some((t, i) => ms.slice(i + 1).some((later) => later < t))) {
           const again = await client.time(jobs, { runs, warmup: 1, ...call });
-          fastest = fastest.map((t, j) => Math.min(t, ...again[j]));
+          fastest = fastest.map((t, j) => smallest(again[j], t));
           ms = sum();
           probesMeasured += jobs.length;
         }

@@ -139,7 +139,7 @@ function importanceChart(importance: NonNullable<NodeDetails['importance']>): HT
     style.getPropertyValue('--vscode-charts-blue').trim() || '#3794ff',
     style.getPropertyValue('--vscode-charts-orange').trim() || '#d18616',
   ];
-  const max = Math.max(...importance.channels, 1e-12);
+  const max = importance.channels.reduce((a, b) => Math.max(a, b), 1e-12); // a layer may have 2^20 channels
   const bar = canvas.width / importance.channels.length;
   const unitOf = new Map<number, number>();
   importance.blocks.forEach((block, u) => block.forEach((c) => unitOf.set(c, u)));

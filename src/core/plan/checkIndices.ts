@@ -4,7 +4,7 @@
 import type { RootLayer, TextEdit } from '../analyze/types';
 import { roundDown } from '../prune/amounts';
 import { inlineJson, replaceNode } from './planEdits';
-import { largest } from '../lists';
+import { largest, pushAll } from '../lists';
 import {
   type AmountCheck,
   type PlanContext,
@@ -131,7 +131,7 @@ function checkIndicesAll(context: PlanContext, check: IndicesCheck): boolean {
         check.replace(values),
       ),
     );
-  } else fixes.push(...excludeFix(context.lines, entry, 'PL005.exclude'));
+  } else pushAll(fixes, excludeFix(context.lines, entry, 'PL005.exclude'));
   report(
     context,
     'PL005',

@@ -6,6 +6,7 @@
 // gains. The block comes from the runtime side (src/runtime/channelBlock.ts); this file only does the arithmetic.
 
 import { mostRemovable, roundDown } from './amounts';
+import { largest } from '../lists';
 
 /** The channel granularity a prune aligns kept counts to, and why (said in plans and reports). */
 export interface ChannelAlignment {
@@ -51,7 +52,11 @@ export function alignedAtMost(
   block: number,
   widths?: readonly number[],
 ): number {
-  if (widths) return Math.max(0, ...removals(channels, widths).filter((removed) => removed <= most));
+  if (widths)
+    return largest(
+      removals(channels, widths).filter((removed) => removed <= most),
+      0,
+    );
   let removed = Math.min(roundDown(most, step), mostRemovable(channels, step));
   if (block <= 1 || channels % block !== 0) return Math.max(removed, 0);
   while (removed > 0 && (channels - removed) % block !== 0) removed -= step;

@@ -14,6 +14,7 @@ import { Removals, memberSource } from './removals';
 import { staleValues, takenNames } from './staleValues';
 import { MASK_METADATA_KEY, MASK_SOURCES, type MaskSlice, type MaskSource, type MaskSpec } from './maskSpec';
 import { type AxisRemovals, SliceBuffers, sliceTensor } from './slice';
+import { pushAll } from '../lists';
 
 type Tensor = onnx.TensorProto.$Properties;
 
@@ -294,11 +295,12 @@ export function applyRemoval(
     if (rewired) input = input.map((v, k) => rewired.get(k) ?? v);
     const added = changes.addedAfter.get(original) ?? [];
     nodeCount += added.length;
-    if (n === original && attribute === n.attribute && input === n.input) node.push(original, ...added);
+    if (n === original && attribute === n.attribute && input === n.input) node.push(original);
     else {
       nodeCount++;
-      node.push(withChanges(n, { attribute, input }), ...added);
+      node.push(withChanges(n, { attribute, input }));
     }
+    pushAll(node, added);
   });
 
   /** A ConstantOfShape weight: its shape input (an initializer or Constant) loses the removed counts. */

@@ -5,6 +5,7 @@ import { judgeOutputs } from '../compareOutputs';
 import { median, pairedRatio } from '../pairedTiming';
 import type { TensorMeta } from '../../protocol/runtime';
 import { OriginalDoesNotRunError, VerifyInputError, type VerifyResult } from './types';
+import { largest, smallest } from '../../core/lists';
 
 export interface SessionSettings {
   runs: number;
@@ -164,5 +165,5 @@ function runtimeMessage(error: unknown): string {
 }
 
 function summary(times: number[]): { median: number; min: number; max: number } {
-  return { median: median(times), min: Math.min(...times), max: Math.max(...times) };
+  return { median: median(times), min: smallest(times), max: largest(times) };
 }
