@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { buildFixture } from '../builder/fixtures';
 import { collidingNames } from '../support/hashFlood';
 import {
+  crossedRearrange,
   doublingConcat,
   hostileNames,
   namedChain,
@@ -94,6 +95,12 @@ export const ATTACKS: readonly Attack[] = [
     what: 'graph: 20,000 nodes that read and write one value name (a quadratic order took 50 s)',
     make: (dir) => model(oneNameManyWriters(20_000))(dir),
     quick: ['analyze', 'prune'],
+  },
+  {
+    name: 'crossed-rearrange',
+    what: 'analysis: a Reshape→Transpose→Reshape pairing each of 16,384 channels with every other (2^28 pairs)',
+    make: (dir) => model(crossedRearrange(1 << 14))(dir),
+    quick: ['analyze --format json', 'prune'],
   },
   {
     name: 'forged-text',

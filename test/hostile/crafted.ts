@@ -168,3 +168,15 @@ export function oneNameManyWriters(writers: number): Uint8Array {
   }));
   return convChain(relus, 'v', 'v');
 }
+
+/**
+ * A conv's `n` output channels and `n` rows swapped by Reshape → Transpose → Reshape: each input channel feeds
+ * every output channel, n² pairs to enumerate (16,384: 2^28) in a file of a few hundred bytes.
+ */
+export function crossedRearrange(n: number): Uint8Array {
+  const b = new ModelBuilder({ opset: 17 });
+  const x = b.input('x', [1, 1, n, 1]);
+  const y = b.conv(x, n, { kernel: 1, name: '/conv/Conv' });
+  b.output(b.reshape(b.transpose(b.reshape(y, [1, n, n, 1]), [0, 2, 1, 3]), [1, n, n, 1]));
+  return b.build().bytes;
+}

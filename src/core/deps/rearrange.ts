@@ -7,6 +7,15 @@ interface Factor {
   readonly id: number;
 }
 
+/**
+ * The most (input channel, output channel) combinations a rearrangement is enumerated over: a real one pairs
+ * each channel with a few (a pixel shuffle of 256 channels at r = 4: 4,096; a channel shuffle of 2,048: 2,048),
+ * while a chain whose input and output channels come from different dims pairs every one with every other (two
+ * dims of 1,024: a million, 1.5 s and 290 MB; of 2,048: 7 s and 800 MB; a file of a few hundred bytes could ask
+ * for 2^40). Past this, the chain is not followed (its channels are locked).
+ */
+export const MAX_REARRANGED_PAIRS = 1 << 17;
+
 export interface Rearrangement {
   /** Output channels. */
   readonly channels: number;
@@ -21,7 +30,8 @@ export interface Rearrangement {
  * mixed-radix number over the factors that land in the output's channel dim; the input channel index is one
  * over the factors of the input's channel dim. Enumerating both gives the exact map, whatever the form: CRD or
  * DCR pixel shuffle, pixel unshuffle, space-to-depth, channel shuffle or something else. Undefined when the
- * reshapes do not split and regroup whole dims (the chain then mixes channels in ways we do not follow).
+ * reshapes do not split and regroup whole dims (the chain then mixes channels in ways we do not follow), or
+ * when there would be more than MAX_REARRANGED_PAIRS combinations to enumerate.
  */
 export function rearrangeChannels(
   input: readonly Dim[],
@@ -43,6 +53,7 @@ export function rearrangeChannels(
   const outFactors = regrouped[0];
   const inFactors = split.filter((f) => f.source === 0);
   const involved = [...new Map([...outFactors, ...inFactors].map((f) => [f.id, f])).values()];
+  if (involved.reduce((n, f) => n * f.size, 1) > MAX_REARRANGED_PAIRS) return undefined;
   const pairs: [number, number][] = [];
   const value = new Map<number, number>();
   const radix = (factors: Factor[]) => factors.reduce((n, f) => n * f.size + value.get(f.id)!, 0);

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { KNOWN_MAPS, rearrangeChannels, samePairs } from '../../../src/core/deps/rearrange';
+import {
+  KNOWN_MAPS,
+  MAX_REARRANGED_PAIRS,
+  rearrangeChannels,
+  samePairs,
+} from '../../../src/core/deps/rearrange';
+import { crossedRearrange } from '../../hostile/crafted';
+import { analyzeBytes } from '../../support/analysis';
 
 describe('rearrangeChannels: the channel map of a Reshape→Transpose→Reshape from shapes and permutation', () => {
   for (const r of [2, 3, 4]) {
@@ -72,5 +79,26 @@ describe('rearrangeChannels: the channel map of a Reshape→Transpose→Reshape 
       rearrangeChannels([1, 12, 5, 5], [1, 3, 4, 5, 5], [1, 0, 2, 3, 4], [1, 12, 5, 5]),
       undefined,
     );
+  });
+});
+
+describe('rearrangeChannels: bounded', () => {
+  test(`a chain whose channels come from another dim is not enumerated past ${MAX_REARRANGED_PAIRS} pairs`, () => {
+    const crossed = (n: number) => rearrangeChannels([1, n, n, 1], [1, n, n, 1], [0, 2, 1, 3], [1, n, n, 1]);
+    const most = Math.floor(Math.sqrt(MAX_REARRANGED_PAIRS));
+    assert.equal(crossed(most)?.pairs.length, most * most, 'every channel with every other');
+    const started = Date.now();
+    assert.equal(crossed(most + 1), undefined);
+    assert.equal(crossed(1 << 14), undefined, '2^28 pairs: refused, not enumerated');
+    assert.ok(Date.now() - started < 5000, 'at once');
+  });
+
+  test('the analysis of such a chain after a conv of 16,384 channels locks it, at once', () => {
+    const started = Date.now();
+    const analysis = analyzeBytes(crossedRearrange(1 << 14));
+    assert.ok(Date.now() - started < 30_000, 'bounded (it took minutes and gigabytes)');
+    const group = analysis.report.groups.find((g) => g.roots.includes('/conv/Conv'))!;
+    assert.equal(group.prunable, false);
+    assert.match(group.locked ?? '', /rearranges channels in a way this tool does not follow/);
   });
 });
