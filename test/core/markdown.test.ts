@@ -2,16 +2,13 @@
 // notifications): they must come out as text, never as a link (a `command:` link runs a command in VS Code),
 // an image, HTML, a table cell or an extra line.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { hoverLayer } from '../../src/core/plan';
 import { escapeMarkdown, markdownCode, notificationText } from '../../src/core/text';
 import { onnx } from '../../src/core/onnx/proto/onnx.js';
 import { buildFixture } from '../builder/fixtures';
 import { analyzeBytes } from '../support/analysis';
-import { cli } from '../support/cli';
-import { tempDir } from '../support/tempDir';
+import { pruneReportOf } from '../support/cli';
 
 const LINK = '[click](command:workbench.action.terminal.new)';
 const EVIL = `${LINK}\`|<img src=x>\n# FORGED`;
@@ -55,23 +52,7 @@ describe('model strings in Markdown', () => {
   });
 
   test('prune --report-md', async () => {
-    const dir = tempDir();
-    const path = join(dir, 'evil.onnx');
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(path, evilModel());
-    const report = join(dir, 'evil.report.md');
-    const run = await cli(
-      'prune',
-      path,
-      '-o',
-      join(dir, 'evil.pruned.onnx'),
-      '--ratio',
-      '0.5',
-      '--report-md',
-      report,
-    );
-    assert.equal(run.code, 0, run.stderr);
-    const markdown = readFileSync(report, 'utf8');
+    const markdown = await pruneReportOf(evilModel());
     // The name is a code span (inert: it shows its text), one cell of the table, on its line.
     assert.doesNotMatch(markdown, /^# FORGED/m, 'a forged line');
     assert.ok(

@@ -1,13 +1,10 @@
 // The fidelity section of `prune --verify --report-md`: an output named like a command link, with a backtick,
 // a table bar, HTML and a line break, stays one code span in one cell of its table.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { onnx } from '../../src/core/onnx/proto/onnx.js';
 import { buildFixture } from '../builder';
-import { cli } from '../support/cli';
-import { tempDir } from '../support/tempDir';
+import { pruneReportOf } from '../support/cli';
 import { useFreshWorker } from './workerBundle';
 
 useFreshWorker();
@@ -15,28 +12,12 @@ useFreshWorker();
 const EVIL = '[click](command:workbench.action.terminal.new)`|<img src=x>\n# FORGED';
 
 test('prune --verify --report-md: an output named like a link is a code span in its cell', async () => {
-  const dir = tempDir();
   const model = onnx.ModelProto.decode(buildFixture('plain-chain').bytes);
   const graph = model.graph!;
   const old = graph.output![0].name!;
   graph.output![0].name = EVIL;
   for (const node of graph.node!) node.output = node.output!.map((o) => (o === old ? EVIL : o));
-  const path = join(dir, 'evil-output.onnx');
-  writeFileSync(path, onnx.ModelProto.encode(model).finish());
-  const report = join(dir, 'evil-output.report.md');
-  const run = await cli(
-    'prune',
-    path,
-    '-o',
-    join(dir, 'out.onnx'),
-    '--ratio',
-    '0.5',
-    '--verify',
-    '--report-md',
-    report,
-  );
-  assert.equal(run.code, 0, run.stderr);
-  const markdown = readFileSync(report, 'utf8');
+  const markdown = await pruneReportOf(onnx.ModelProto.encode(model).finish(), '--verify');
   const fidelity = markdown.slice(markdown.indexOf('## Fidelity to the original'));
   assert.ok(fidelity.length > 30, markdown);
   assert.doesNotMatch(markdown, /^# FORGED/m, 'a forged line');
