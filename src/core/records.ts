@@ -21,3 +21,8 @@ export function recordOf<T>(entries: Iterable<readonly [string, T]>): Record<str
 export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
+
+/** Object.assign with own data properties (see setOwn): `source`'s entries set on `target`. */
+export function assignOwn<T>(target: Record<string, T>, source: Readonly<Record<string, T>>): void {
+  for (const [key, value] of Object.entries(source)) setOwn(target, key, value);
+}

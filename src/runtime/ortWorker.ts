@@ -7,7 +7,7 @@
  * the client's per-request timeouts then measure the request itself.
  */
 import type * as Ort from 'onnxruntime-node';
-import { setOwn } from '../core/records';
+import { assignOwn, setOwn } from '../core/records';
 import { outputDifferences } from './compareOutputs';
 import { ownBuffer } from './ownBuffer';
 import { generateFeeds } from './randomFeeds';
@@ -70,8 +70,7 @@ function toOrtTensors(source: FeedSource): Record<string, Ort.Tensor> {
 async function runSession(request: { session: number; feeds: FeedSource; plus?: Feeds; outputs?: string[] }) {
   const target = session(request.session);
   const feeds = toOrtTensors(request.feeds);
-  if (request.plus)
-    for (const [name, t] of Object.entries(toOrtTensors(request.plus))) setOwn(feeds, name, t);
+  if (request.plus) assignOwn(feeds, toOrtTensors(request.plus));
   const results = request.outputs ? await target.run(feeds, request.outputs) : await target.run(feeds);
   const outputs: Record<string, TensorPayload> = {};
   for (const [name, tensor] of Object.entries(results)) setOwn(outputs, name, toPayload(tensor));
@@ -121,8 +120,7 @@ const handlers: { [K in RuntimeCall]: Handler<K> } = {
 
   async keep(request) {
     if (request.into === undefined) return { stash: keep(request.feeds) };
-    const into = stash(request.into);
-    for (const [name, t] of Object.entries(request.feeds)) setOwn(into, name, t);
+    assignOwn(stash(request.into), request.feeds);
     return { stash: request.into };
   },
 

@@ -146,25 +146,14 @@ export class ChannelState {
    * twice counts where it was first given one, with the space it has now), without making that map.
    */
   distinctSpaces(): ChannelSpace[] {
-    const seenSlot = new Uint8Array(this.bySlot.length);
-    const seenName = new Set<string>();
-    // A space is met once per value that has it: marked by its id, its place in spaceList (every space is
-    // this state's: `define` numbers them). A Set of tens of thousands of spaces cost more than the walk.
+    // Each value given a space, in order, with the space it has now; a space is met once per value that has it
+    // and marked by its id, its place in spaceList (every space is this state's: `define` numbers them). A Set
+    // of tens of thousands of spaces cost more than the walk.
     const seenSpace = new Uint8Array(this.spaceList.length);
     const distinct: ChannelSpace[] = [];
     for (let i = 0; i < this.givenCount; i++) {
       const slot = this.givenSlots[i];
-      let space: ChannelSpace;
-      if (slot >= 0) {
-        if (seenSlot[slot]) continue;
-        seenSlot[slot] = 1;
-        space = this.bySlot[slot]!;
-      } else {
-        const value = this.given[i];
-        if (seenName.has(value)) continue;
-        seenName.add(value);
-        space = this.byName.get(value)!;
-      }
+      const space = slot >= 0 ? this.bySlot[slot]! : this.byName.get(this.given[i])!;
       if (seenSpace[space.id]) continue;
       seenSpace[space.id] = 1;
       distinct.push(space);

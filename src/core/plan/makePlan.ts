@@ -5,7 +5,7 @@ import { type StartHash, hashWhenAsked } from '../onnx/hash';
 import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
 import { type PrunePreview, previewPrune } from '../prune/preview';
-import { layerSetting } from '../prune/amounts';
+import { ownValue } from '../records';
 import { chooseUnits } from '../prune/prune';
 import type { GroupSelection, PruneSettings } from '../prune/select';
 import type { PrunePlan } from './parsePlan';
@@ -45,7 +45,7 @@ export function makePlan(
       const prunable = new Set(analysis.report.groups.filter((g) => g.prunable).map((g) => g.id));
       const excluded = (g: GroupSelection) =>
         g.roots.some((root) => {
-          const setting = layerSetting(settings.layers, root);
+          const setting = ownValue(settings.layers, root);
           return setting !== undefined && 'exclude' in setting;
         });
       const counts = Object.fromEntries(

@@ -3,21 +3,8 @@
 // go in whole units (a pixel shuffle's r², a grouped conv's g) and multiples of roundTo, and never take every
 // channel. Alignment to the runtime's channel block builds on these (align.ts).
 
-import { ownValue } from '../records';
-
 /** One entry of a plan's `layers`, and what the pruner is given per root layer: exactly one of these. */
 export type LayerSetting = { ratio: number } | { prune: number } | { indices: number[] } | { exclude: true };
-
-/**
- * A root layer's own setting in `layers` (keyed by node names, which the model chose): own keys only, so a
- * layer named `constructor` or `toString` gets no setting from Object.prototype.
- */
-export function layerSetting(
-  layers: Readonly<Record<string, LayerSetting>>,
-  root: string,
-): LayerSetting | undefined {
-  return ownValue(layers, root);
-}
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);

@@ -2,7 +2,8 @@ import type { Analysis } from '../analyze/analyze';
 import type { ChannelGroup } from '../analyze/types';
 import type { ModelFile } from '../onnx/modelFile';
 import { type ChannelAlignment, alignedAtMost, alignedRemoval, offBlockReason } from './align';
-import { type LayerSetting, layerSetting, removalStep, requestedCount, unitsToRemove } from './amounts';
+import { type LayerSetting, removalStep, requestedCount, unitsToRemove } from './amounts';
+import { ownValue } from '../records';
 import { GroupTable } from './groupTable';
 import { UnitSet } from './unitSet';
 import { type LatencyModel, fastWidths, savingPerChannel } from './latencyTable';
@@ -188,10 +189,13 @@ export function selectUnits(
   return { removed, groups: [...selections.values()] };
 }
 
-/** The first of the group's roots' own settings (a plan names layers by their root). */
+/**
+ * The first of the group's roots' own settings (a plan names layers by their root): own keys only, so a layer
+ * named `constructor` or `toString` gets no setting from Object.prototype.
+ */
 function settingOf(settings: PruneSettings, group: ChannelGroup): LayerSetting | undefined {
   for (let r = 0; r < group.roots.length; r++) {
-    const setting = layerSetting(settings.layers, group.roots[r]);
+    const setting = ownValue(settings.layers, group.roots[r]);
     if (setting !== undefined) return setting;
   }
   return undefined;

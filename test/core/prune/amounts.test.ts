@@ -4,7 +4,6 @@ import { describe, test } from 'node:test';
 import {
   largestCount,
   largestRatio,
-  layerSetting,
   mostRemovable,
   removalStep,
   requestedCount,
@@ -12,7 +11,7 @@ import {
   roundDown,
   unitsToRemove,
 } from '../../../src/core/prune/amounts';
-import { recordOf } from '../../../src/core/records';
+import { ownValue as layerSetting, recordOf } from '../../../src/core/records';
 
 describe('amounts', () => {
   test('the step is whole units and roundTo together', () => {
