@@ -1,7 +1,6 @@
 import { analyzeGraph } from '../deps/analyzeGraph';
 import { buildGroups, type GroupIndex } from '../deps/groups';
 import type { ChannelState, ShuffleRecord } from '../deps/state';
-import { OnnxError } from '../onnx/errors';
 import type { ModelView } from '../onnx/modelView';
 import { pushAll } from '../lists';
 import { OPS, type OpRegistry } from '../ops/registry';
@@ -146,19 +145,7 @@ function shuffleFindings(
 
 /** IO001 for every external-data reference that is missing, escaping or short (analysis itself goes on). */
 function externalDataFindings(view: ModelView): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const seen = new Set<string>();
-  for (const tensor of view.file.externalTensors) {
-    try {
-      const where = view.file.locate(tensor);
-      if (where.kind === 'external')
-        view.file.external.check(where.ref, tensor.name || '(unnamed)', undefined);
-    } catch (error) {
-      if (!(error instanceof OnnxError)) throw error;
-      if (seen.has(error.message)) continue;
-      seen.add(error.message);
-      out.push(diagnostic('IO001', { message: error.message, fixes: [] }));
-    }
-  }
-  return out;
+  return view.file
+    .externalDataProblems()
+    .map((error) => diagnostic('IO001', { message: error.message, fixes: [] }));
 }

@@ -3,6 +3,7 @@ import { type ByteSource, MemorySource } from './byteSource';
 import { type DataChunk, chunksLength } from './dataChunk';
 import { rawByteLength } from './dataTypes';
 import { type ExternalDataRef, ExternalFiles, parseExternalData } from './externalData';
+import { OnnxError } from './errors';
 import { FileSource } from './fileSource';
 import { WindowedSource } from './windowedSource';
 import type { onnx } from './proto/onnx.js';
@@ -125,6 +126,30 @@ export class ModelFile {
       this.externalTensors,
       { external: this.external, index: this.index },
     );
+  }
+
+  /**
+   * Every distinct problem with the model's external data (a file missing, unreadable, outside the model's
+   * folder, too short), one error each, in file order: what opening refuses a model for (the first), and what
+   * the analysis reports as IO001 while it goes on with the structure. At most `max` of them.
+   */
+  externalDataProblems(max = Infinity): OnnxError[] {
+    const problems: OnnxError[] = [];
+    const seen = new Set<string>();
+    for (const tensor of this.externalTensors) {
+      try {
+        const location = this.locate(tensor);
+        if (location.kind === 'external')
+          this.external.check(location.ref, tensor.name || '(unnamed)', undefined);
+      } catch (error) {
+        if (!(error instanceof OnnxError)) throw error;
+        if (seen.has(error.message)) continue;
+        seen.add(error.message);
+        problems.push(error);
+        if (problems.length >= max) break;
+      }
+    }
+    return problems;
   }
 
   /** How many messages were decoded from the file (rows 0 … messageCount − 1). */

@@ -115,9 +115,6 @@ const GRAPH = CONTAINER_TYPES.indexOf('Graph');
 
 /** Opening fails early, with IO001, when any external-data reference is missing, escaping or short. */
 function checkExternalData(model: ModelFile): void {
-  for (const tensor of model.externalTensors) {
-    const location = model.locate(tensor);
-    if (location.kind === 'external')
-      model.external.check(location.ref, tensor.name || '(unnamed)', undefined);
-  }
+  const [problem] = model.externalDataProblems(1);
+  if (problem) throw problem;
 }
