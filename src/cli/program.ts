@@ -101,7 +101,7 @@ export async function runCli(argv: string[], output: CliOutput = processIO): Pro
     .option('--seed <n>', 'seed of the random inputs', '1')
     .option(
       '--timeout <seconds>',
-      'give up on an ONNX Runtime step after this long',
+      'give up on an ONNX Runtime step after this long (loading a graph of more than 10,000 nodes: this long per 10,000)',
       String(ORT_TIMEOUT_SECONDS),
     )
     .option('--fidelity', 'also measure fidelity to the original (PSNR/SSIM, top-1/top-5, errors, cosine)')
@@ -205,7 +205,7 @@ checks and timing only, and exits 0 when the shapes match.`,
     .option('--verify', 'check the pruned model in ONNX Runtime against the masked original')
     .option(
       '--timeout <seconds>',
-      'give up on an ONNX Runtime step (--verify, --calib) after this long',
+      'give up on an ONNX Runtime step (--verify, --calib) after this long (loading a graph of more than 10,000 nodes: this long per 10,000)',
       String(ORT_TIMEOUT_SECONDS),
     )
     .option(

@@ -26,6 +26,7 @@ import type {
   ValueMeta,
 } from '../protocol/runtime';
 import { type CallOptions, type OrtClientOptions, type Owned, OrtConnection } from './ortConnection';
+import { loadTimeoutMs, mainGraphNodes } from './loadTimeout';
 import { MAX_RANDOM_INPUT_ELEMENTS } from './randomFeeds';
 
 /** A model loaded in the worker. Valid until released, or until the worker it lives in dies. */
@@ -68,13 +69,17 @@ export class OrtClient {
     return this.connection.ortVersion;
   }
 
-  /** Loads a model from its path (external data resolves against it), answering its inputs and outputs. */
+  /**
+   * Loads a model from its path (external data resolves against it), answering its inputs and outputs. The
+   * step's time limit grows with the size of the graph (loadTimeout.ts).
+   */
   async load(path: string, options: CallOptions & { settings?: SessionSettings } = {}): Promise<LoadedModel> {
+    const timeoutMs = loadTimeoutMs(options.timeoutMs ?? this.connection.timeoutMs, mainGraphNodes(path));
     const reply = await this.connection.call(
       'load',
       { path, settings: options.settings },
       `loading ${path}`,
-      options,
+      { ...options, timeoutMs },
     );
     return {
       path,

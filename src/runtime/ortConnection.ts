@@ -84,6 +84,11 @@ export class OrtConnection {
 
   constructor(private readonly options: OrtClientOptions = {}) {}
 
+  /** The time limit of a request that sets none, in ms. */
+  get timeoutMs(): number {
+    return this.options.timeoutMs ?? ORT_TIMEOUT_SECONDS * 1000;
+  }
+
   /** The worker's process id while one runs. */
   get pid(): number | undefined {
     return this.worker?.alive ? this.worker.child.pid : undefined;
@@ -158,7 +163,7 @@ export class OrtConnection {
       }
     }
     const worker = await this.ensureWorker();
-    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? ORT_TIMEOUT_SECONDS * 1000;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const limit = this.options.memoryLimitBytes ?? ORT_MEMORY_LIMIT_BYTES;
     const id = this.nextId++;
     const message = await new Promise<WorkerMessage>((resolve, reject) => {
