@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { runCli } from '../../src/cli/program';
-import { ProgressLine, pruneProgressText } from '../../src/cli/progress';
+import { ProgressLine, elapsedText, pruneProgressText } from '../../src/cli/progress';
 import { cli } from '../support/cli';
 import { tempDir } from '../support/tempDir';
 import { useFreshWorker } from '../runtime/workerBundle';
@@ -45,6 +45,40 @@ describe('progress line', () => {
     line.clear();
     line.clear(); // nothing drawn since: nothing to erase
     assert.deepEqual(drawn, [`${ERASE}writing 1`, `${ERASE}scoring`, `${ERASE}scoring 2`, ERASE]);
+  });
+
+  test('a stage that lasts shows for how long, redrawn while nothing else is; a new stage starts again', () => {
+    let now = 0;
+    const drawn: string[] = [];
+    const line = new ProgressLine(
+      (text) => drawn.push(text),
+      () => now,
+    );
+    line.update('load', 'loading…');
+    now = 2500;
+    line.refresh(); // the timer's redraw: not yet 3 s
+    now = 3200;
+    line.refresh();
+    now = 125_000;
+    line.refresh();
+    line.update('run', 'running…');
+    now = 126_000;
+    line.refresh();
+    line.clear();
+    now = 200_000;
+    line.refresh(); // erased: nothing to redraw
+    assert.deepEqual(drawn, [
+      `${ERASE}loading…`,
+      `${ERASE}loading…`,
+      `${ERASE}loading… (3 s)`,
+      `${ERASE}loading… (2 min 05 s)`,
+      `${ERASE}running…`,
+      `${ERASE}running…`,
+      ERASE,
+    ]);
+    assert.equal(elapsedText(59_999), '59 s');
+    assert.equal(elapsedText(60_000), '1 min 00 s');
+    assert.equal(elapsedText(3_725_000), '62 min 05 s');
   });
 
   test('without a terminal nothing is drawn; control characters in the text are shown as codes', () => {
