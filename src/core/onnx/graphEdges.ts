@@ -97,6 +97,45 @@ export class GraphEdges<T extends EdgeNode> {
   }
 
   /**
+   * `consumers` of each of `values` (the same lists), asked together: the readers of those no node produces
+   * (weights, graph inputs) are found in one pass over the node inputs, where `consumers` of one of them
+   * indexes every such value (tens of thousands of weights, for the few a prune edits).
+   */
+  consumersOfEach(values: Iterable<string>, producers: Producers): Map<string, T[]> {
+    const out = new Map<string, T[]>();
+    const unproduced = new Set<string>();
+    for (const value of values) {
+      if (out.has(value) || unproduced.has(value)) continue;
+      const producer = value ? producers.get(value) : undefined;
+      if (producer) out.set(value, this.consumers(value, producer));
+      else if (value) unproduced.add(value);
+      else out.set(value, []); // '' is no value: as consumers says
+    }
+    for (const [value, readers] of this.readersOfEach(unproduced)) out.set(value, readers);
+    return out;
+  }
+
+  /** The nodes that read each of `values`, none of which a node produces, in node order (see above). */
+  private readersOfEach(values: ReadonlySet<string>): Map<string, T[]> {
+    const out = new Map<string, T[]>();
+    for (const value of values) out.set(value, []);
+    if (this.unproduced) {
+      for (const [value, list] of out) {
+        const readers = this.unproduced.get(value);
+        if (readers) for (let i = 0; i < readers.length; i++) list.push(this.nodes[readers[i]]);
+      }
+      return out;
+    }
+    for (let k = 0; k < this.producer.length; k++) {
+      if (this.producer[k] >= 0) continue;
+      const n = this.reader[k];
+      const list = out.get(this.nodes[n].inputs[k - this.start[n]]);
+      if (list) list.push(this.nodes[n]);
+    }
+    return out;
+  }
+
+  /**
    * A NameIndex made at its size, not a Map: the values no node produces are mostly weights, tens of thousands
    * of them on a large graph, and a Map rehashes all it holds each time it doubles.
    */

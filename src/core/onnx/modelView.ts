@@ -250,6 +250,11 @@ export class GraphView {
     return this.edges().consumers(value, this.producers.get(value));
   }
 
+  /** `consumers` of each of `values`, asked together (see GraphEdges.consumersOfEach). */
+  consumersOfEach(values: Iterable<string>): Map<string, readonly NodeView[]> {
+    return this.edges().consumersOfEach(values, this.producers);
+  }
+
   /** The producer of every node input, and the readers of every produced value (built on first use). */
   edges(): GraphEdges<NodeView> {
     return (this.edgeIndex ??= new GraphEdges(this.nodes, this.producers));

@@ -96,7 +96,9 @@ export class ConstantEdits {
         edited.add(constant);
       }
     }
-    for (const constant of edited) this.rewrite(constant, changes, takenNames);
+    // Their readers, asked together (most are weights: one pass over the inputs, not an index of every weight).
+    const readersOf = this.graph.consumersOfEach([...edited].map((c) => c.name));
+    for (const constant of edited) this.rewrite(constant, readersOf.get(constant.name)!, changes, takenNames);
     return changes;
   }
 
@@ -115,11 +117,16 @@ export class ConstantEdits {
     return values;
   }
 
-  private rewrite(constant: Constant, changes: ConstantChanges, takenNames: NameSet): void {
+  private rewrite(
+    constant: Constant,
+    consumers: readonly NodeView[],
+    changes: ConstantChanges,
+    takenNames: NameSet,
+  ): void {
     // Every reader of the constant, edited or not; a constant read inside a subgraph or as a graph output is
     // pinned to its original values.
     const readers: Reader[] = [];
-    for (const node of new Set(this.graph.consumers(constant.name)))
+    for (const node of new Set(consumers))
       node.inputs.forEach((v, input) => (v === constant.name ? readers.push({ node, input }) : undefined));
     const pinned = this.graph.isGraphOutput(constant.name) || readInSubgraph(this.graph, constant.name);
     const wants = readers.map((r) => this.wanted(constant, r));

@@ -61,6 +61,28 @@ describe('graph edges', () => {
     );
   });
 
+  test('consumers asked together are the same lists, before and after the index of unproduced values', () => {
+    for (const reverse of [false, true]) {
+      const model = branchy();
+      if (reverse) model.graph!.node!.reverse();
+      const bytes = onnx.ModelProto.encode(model).finish();
+      const values = [...everyValue(graphOf(bytes)), 'x', 'shared.weight', '__proto__'];
+      // Asked together first (one pass over the inputs), then after one `consumers` built the index.
+      for (const indexedFirst of [false, true]) {
+        const graph = graphOf(bytes);
+        if (indexedFirst) graph.consumers('shared.weight');
+        const together = graph.consumersOfEach(values);
+        assert.deepEqual([...together.keys()].sort(), [...new Set(values)].sort());
+        for (const value of values)
+          assert.deepEqual(
+            together.get(value)!.map((n) => n.name),
+            graph.consumers(value).map((n) => n.name),
+            `readers of '${value}'`,
+          );
+      }
+    }
+  });
+
   test('in a graph written backwards the edges still find every reader, and the order puts producers first', () => {
     const model = branchy();
     model.graph!.node!.reverse();
