@@ -61,9 +61,11 @@ const NODE = TYPE_INDEX.get('Node')!;
 const ATTRIBUTE = TYPE_INDEX.get('Attribute')!;
 const DATA_LOCATION = 14;
 /**
- * A decoded tensor's row, on the tensor itself (not enumerable: an edit's copy, made with Object.assign,
- * does not carry it). Finding where a tensor's data lies is the commonest lookup by message (a prune makes it
- * for every weight, several times), and a map of tens of thousands of tensors cost more than it.
+ * A decoded tensor's row, on the tensor itself. Finding where a tensor's data lies is the commonest lookup by
+ * message (a prune makes it for every weight, several times), and a map of tens of thousands of tensors cost
+ * more than it. An ordinary property, so an edit's copy (Object.assign) carries it: the file answers a row only
+ * for the very tensor it decoded there (ModelFile.tensorRowOf). Object.defineProperty, to hide it, took three
+ * times as long as the assignment (tens of milliseconds over a large graph's weights).
  */
 const TENSOR_ROW = Symbol('row');
 
@@ -128,7 +130,7 @@ class Walker {
     // At index `row`: rows are numbered in the order messages are met.
     this.messages = withRoom(this.messages, row);
     this.messages[row] = message;
-    if (type === TENSOR) Object.defineProperty(message, TENSOR_ROW, { value: row });
+    if (type === TENSOR) (message as { [TENSOR_ROW]?: number })[TENSOR_ROW] = row;
     let seen = 0; // singular container fields met so far, as bits (their numbers are all below 32)
     let present = 0; // the schema's fields met, as bits: only their lists need sealing
     let run = valueStart; // the first byte of the leaf fields not yet decoded
