@@ -5,8 +5,8 @@ import { pruneReportMarkdown } from '../runtime/pruneReport';
 import { describeLatencySearch, pruneForLatency } from '../runtime/latencyTarget';
 import { escapeMarkdown } from '../core/text';
 import { verifyModels } from '../runtime/verify/verifyModels';
-import { VerifyInputError, type VerifyResult } from '../runtime/verify/types';
-import { pairedTimingOf, verifyTimeoutMs } from './verify';
+import { VerifyInputError, type VerifyResult, refusalSentence } from '../runtime/verify/types';
+import { TIMEOUT_SETTING, pairedTimingOf, verifyTimeoutMs } from './verify';
 import { PlanRefused, checkedPlan } from './checkedPlan';
 import { PruneCancelled, pruneInWorker } from './pruneInWorker';
 import type { WorkDone } from './workDone';
@@ -75,7 +75,7 @@ export async function applyPlan(
     } catch (error) {
       // The pruned model is written; only its check could not be made.
       if (!(error instanceof VerifyInputError)) throw error;
-      const reason = error.message.replace(/\.$/, '');
+      const reason = refusalSentence(error, TIMEOUT_SETTING).replace(/\.$/, '');
       return {
         ok: false,
         message: `${reason}; the pruned model was written to ${prunedPath}, but it is not verified.`,

@@ -14,9 +14,9 @@ import type {
   SaveModelResult,
 } from '../protocol/server';
 import { formatVerify, sentence } from '../runtime/verify/formatVerify';
-import { VerifyInputError } from '../runtime/verify/types';
+import { VerifyInputError, refusalSentence } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
-import { pairedTimingOf, verifyTimeoutMs } from './verify';
+import { TIMEOUT_SETTING, pairedTimingOf, verifyTimeoutMs } from './verify';
 import { PlanRefused } from './checkedPlan';
 import { largest } from '../core/lists';
 import { PruneCancelled } from './pruneInWorker';
@@ -113,7 +113,9 @@ async function verifyLastEdit(params: ModelStateParams, states: ModelStates, sta
       ...(result.timing ? { latency: pairedTimingOf(result)! } : {}),
     };
   } catch (error) {
-    if (error instanceof OnnxError || error instanceof VerifyInputError)
+    if (error instanceof VerifyInputError)
+      return { passed: false, maxAbsError: null, text: refusalSentence(error, TIMEOUT_SETTING) };
+    if (error instanceof OnnxError)
       return { passed: false, maxAbsError: null, text: sentence(error.message) };
     throw error;
   }

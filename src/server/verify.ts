@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { OnnxError } from '../core/onnx/errors';
 import type { VerifyParams, VerifyPlanResult } from '../protocol/server';
 import { formatVerify, sentence } from '../runtime/verify/formatVerify';
-import { VerifyInputError, type VerifyResult } from '../runtime/verify/types';
+import { VerifyInputError, type VerifyResult, refusalSentence } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { ORT_TIMEOUT_SECONDS } from '../protocol/runtime';
 import type { PairedTiming } from '../shared/latency';
@@ -18,11 +18,15 @@ export async function verifyFor(params: VerifyParams): Promise<VerifyPlanResult>
     });
     return { ok: true, passed: result.passed, text: formatVerify(result) };
   } catch (error) {
-    if (error instanceof OnnxError || error instanceof VerifyInputError)
-      return { ok: false, message: sentence(error.message) };
+    if (error instanceof VerifyInputError)
+      return { ok: false, message: refusalSentence(error, TIMEOUT_SETTING) };
+    if (error instanceof OnnxError) return { ok: false, message: sentence(error.message) };
     return { ok: false, message: `cannot verify ${pruned} against ${original}: ${(error as Error).message}` };
   }
 }
+
+/** What gives ONNX Runtime's steps longer in the editor (said when one timed out). */
+export const TIMEOUT_SETTING = 'the setting onnxPruner.verify.timeoutSeconds';
 
 /**
  * The editor's time limit of an ONNX Runtime step, in ms: the setting onnxPruner.verify.timeoutSeconds as the

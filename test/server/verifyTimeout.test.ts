@@ -32,6 +32,16 @@ describe('one ONNX Runtime time limit', () => {
     }
   });
 
+  test('verify --timeout stops a step that takes longer, and says how to give it longer', async () => {
+    const model = writeBuilt(dir, 'verify.onnx', buildFixture('edsr-x4'));
+    const run = await cli('verify', model, model, '--timeout', '0.001');
+    assert.equal(run.code, 2);
+    assert.match(
+      run.stderr,
+      /^onnx-pruner: cannot verify: ONNX Runtime did not finish .* within 1 ms; its process was stopped \(--timeout gives each step longer\)\.\n$/,
+    );
+  });
+
   test('prune --verify --timeout stops a step that takes longer, and says the model is not verified', async () => {
     const model = writeBuilt(dir, 'cli.onnx', buildFixture('edsr-x4'));
     const out = join(dir, 'cli.pruned.onnx');
@@ -39,7 +49,7 @@ describe('one ONNX Runtime time limit', () => {
     assert.equal(run.code, 1);
     assert.match(
       run.stderr,
-      /^onnx-pruner: cannot verify: ONNX Runtime did not finish .* within 1 ms; its process was stopped; the pruned model was written to .*cli\.pruned\.onnx, but it is not verified\.\n$/,
+      /^onnx-pruner: cannot verify: ONNX Runtime did not finish .* within 1 ms; its process was stopped \(--timeout gives each step longer\); the pruned model was written to .*cli\.pruned\.onnx, but it is not verified\.\n$/,
     );
   });
 
@@ -66,7 +76,7 @@ describe('one ONNX Runtime time limit', () => {
       assert.equal(quick.ok, false);
       assert.match(
         quick.ok ? '' : quick.message,
-        /did not finish .* within 1 ms; its process was stopped\.$/,
+        /did not finish .* within 1 ms; its process was stopped \(the setting onnxPruner\.verify\.timeoutSeconds gives each step longer\)\.$/,
       );
       const normal = await connection.sendRequest(verifyRequest, { originalUri: uri, prunedUri: uri });
       assert.ok(normal.ok && normal.passed, normal.ok ? normal.text : normal.message);
@@ -82,7 +92,7 @@ describe('one ONNX Runtime time limit', () => {
       assert.equal(result.ok, false);
       assert.match(
         result.ok ? '' : result.message,
-        /within 1 ms; its process was stopped; the pruned model was written to .*model\.pruned\.onnx, but it is not verified\.$/,
+        /within 1 ms; its process was stopped \(the setting onnxPruner\.verify\.timeoutSeconds gives each step longer\); the pruned model was written to .*model\.pruned\.onnx, but it is not verified\.$/,
       );
     });
   });

@@ -1,5 +1,10 @@
-import { formatVerify, sentence } from '../../runtime/verify/formatVerify';
-import { OriginalDoesNotRunError, VerifyInputError, type VerifyResult } from '../../runtime/verify/types';
+import { formatVerify } from '../../runtime/verify/formatVerify';
+import {
+  OriginalDoesNotRunError,
+  VerifyInputError,
+  type VerifyResult,
+  refusalSentence,
+} from '../../runtime/verify/types';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { CliError, EXIT } from '../exit';
 import type { CliIO } from '../io';
@@ -71,7 +76,7 @@ export async function verifyCommand(
   } catch (error) {
     if (error instanceof OriginalDoesNotRunError)
       throw new CliError(`${error.message}, so ${pruned} cannot be verified against it.`);
-    if (error instanceof VerifyInputError) throw new CliError(sentence(error.message));
+    if (error instanceof VerifyInputError) throw new CliError(refusalSentence(error, '--timeout'));
     throw error;
   } finally {
     line.clear();

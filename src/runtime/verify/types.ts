@@ -1,4 +1,5 @@
 import type { OutputComparison } from '../compareOutputs';
+import { OrtRuntimeError } from '../ortErrors';
 
 /** What `verify` found: the JSON of `verify --json` and `--report` (and of `prune --verify`). */
 export interface VerifyResult {
@@ -70,6 +71,20 @@ export interface Exactness {
  */
 export class VerifyInputError extends Error {
   override name = 'VerifyInputError';
+
+  /** An ONNX Runtime step outlived its time limit (the caller may say how to give it longer). */
+  get timedOut(): boolean {
+    return this.cause instanceof OrtRuntimeError && this.cause.reason === 'timeout';
+  }
+}
+
+/**
+ * A refusal as one sentence; a step that timed out says how to give it longer (`how`: the option or the setting):
+ * "… within 120 s; its process was stopped (--timeout gives each step longer)."
+ */
+export function refusalSentence(error: VerifyInputError, how: string): string {
+  if (!error.timedOut) return /[.!?…]$/.test(error.message) ? error.message : `${error.message}.`;
+  return `${error.message.replace(/\.$/, '')} (${how} gives each step longer).`;
 }
 
 /** ONNX Runtime refuses to load or run the original (or its masked copy): there is nothing to verify against. */

@@ -155,7 +155,8 @@ function reasonOf(message: string): string {
 }
 
 function cannotVerify(error: unknown): never {
-  if (error instanceof OrtRuntimeError) throw new VerifyInputError(`cannot verify: ${error.message}`);
+  if (error instanceof OrtRuntimeError)
+    throw new VerifyInputError(`cannot verify: ${error.message}`, { cause: error });
   throw error;
 }
 
