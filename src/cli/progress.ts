@@ -37,9 +37,11 @@ export class ProgressLine {
     this.text = text;
     if (!this.throttle.due(stage)) return;
     this.draw();
-    // The timer does not keep the process alive: a command that ends without clear() still exits.
-    this.ticker ??= setInterval(() => this.refresh(), 1000);
-    this.ticker.unref?.();
+    if (!this.ticker) {
+      this.ticker = setInterval(() => this.refresh(), 1000);
+      // The timer does not keep the process alive: a command that ends without clear() still exits.
+      this.ticker.unref();
+    }
   }
 
   /** Draws the line again, with the time its stage has lasted (the timer's work; tests call it). */

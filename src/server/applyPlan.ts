@@ -5,7 +5,8 @@ import { pruneReportMarkdown } from '../runtime/pruneReport';
 import { describeLatencySearch, pruneForLatency } from '../runtime/latencyTarget';
 import { escapeMarkdown } from '../core/text';
 import { verifyModels } from '../runtime/verify/verifyModels';
-import { VerifyInputError, type VerifyResult, refusalSentence } from '../runtime/verify/types';
+import { VerifyInputError, type VerifyResult } from '../runtime/verify/types';
+import { unverifiedSentence } from '../runtime/verify/formatVerify';
 import { TIMEOUT_SETTING, pairedTimingOf, verifyTimeoutMs } from './verify';
 import { PlanRefused, checkedPlan } from './checkedPlan';
 import { PruneCancelled, pruneInWorker } from './pruneInWorker';
@@ -75,11 +76,7 @@ export async function applyPlan(
     } catch (error) {
       // The pruned model is written; only its check could not be made.
       if (!(error instanceof VerifyInputError)) throw error;
-      const reason = refusalSentence(error, TIMEOUT_SETTING).replace(/\.$/, '');
-      return {
-        ok: false,
-        message: `${reason}; the pruned model was written to ${prunedPath}, but it is not verified.`,
-      };
+      return { ok: false, message: unverifiedSentence(error, TIMEOUT_SETTING, prunedPath) };
     }
     const maxAbs = verified?.exactness.outputs.reduce<number | null>(
       (m, o) => (o.maxAbsError === null ? m : Math.max(m ?? 0, o.maxAbsError)),

@@ -13,8 +13,8 @@ import type {
   ModelStateResult,
   SaveModelResult,
 } from '../protocol/server';
-import { formatVerify, sentence } from '../runtime/verify/formatVerify';
-import { VerifyInputError, refusalSentence } from '../runtime/verify/types';
+import { formatVerify, refusalSentence, sentence } from '../runtime/verify/formatVerify';
+import { VerifyInputError } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { TIMEOUT_SETTING, pairedTimingOf, verifyTimeoutMs } from './verify';
 import { PlanRefused } from './checkedPlan';

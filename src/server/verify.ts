@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { OnnxError } from '../core/onnx/errors';
 import type { VerifyParams, VerifyPlanResult } from '../protocol/server';
-import { formatVerify, sentence } from '../runtime/verify/formatVerify';
-import { VerifyInputError, type VerifyResult, refusalSentence } from '../runtime/verify/types';
+import { formatVerify, refusalSentence, sentence } from '../runtime/verify/formatVerify';
+import { VerifyInputError, type VerifyResult } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { ORT_TIMEOUT_SECONDS } from '../protocol/runtime';
 import type { PairedTiming } from '../shared/latency';

@@ -20,10 +20,10 @@ import { describeAlignment } from '../../core/prune/align';
 import { GROUP_ROWS } from '../../core/analyze/formatText';
 import type { PruneSettings } from '../../core/prune/select';
 import { parsePlan, planDiagnostics } from '../../core/plan';
-import { formatVerify, sentence } from '../../runtime/verify/formatVerify';
+import { formatVerify, sentence, unverifiedSentence } from '../../runtime/verify/formatVerify';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { verifyWithQuality } from '../../runtime/verifyWithQuality';
-import { VerifyInputError, type VerifyResult, refusalSentence } from '../../runtime/verify/types';
+import { VerifyInputError, type VerifyResult } from '../../runtime/verify/types';
 import { timeoutMs } from './verify';
 import { CliError, EXIT } from '../exit';
 import { oneLine } from '../../core/text';
@@ -198,8 +198,7 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
       } catch (error) {
         // The pruned model is written and stays; only its check could not be made: say so, exit 1.
         if (!(error instanceof VerifyInputError)) throw error;
-        const why = refusalSentence(error, '--timeout').replace(/\.$/, '');
-        refusal = `${why}; the pruned model was written to ${options.output}, but it is not verified.`;
+        refusal = unverifiedSentence(error, '--timeout', options.output);
       }
     }
     if (verified)

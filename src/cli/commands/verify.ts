@@ -1,10 +1,5 @@
-import { formatVerify } from '../../runtime/verify/formatVerify';
-import {
-  OriginalDoesNotRunError,
-  VerifyInputError,
-  type VerifyResult,
-  refusalSentence,
-} from '../../runtime/verify/types';
+import { formatVerify, refusalSentence } from '../../runtime/verify/formatVerify';
+import { OriginalDoesNotRunError, VerifyInputError, type VerifyResult } from '../../runtime/verify/types';
 import { verifyModels } from '../../runtime/verify/verifyModels';
 import { CliError, EXIT } from '../exit';
 import type { CliIO } from '../io';

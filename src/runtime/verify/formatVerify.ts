@@ -1,5 +1,5 @@
 import { oneLine } from '../../core/text';
-import type { VerifyResult } from './types';
+import type { VerifyInputError, VerifyResult } from './types';
 import { isSlower } from '../slowerLayers';
 import { largest, pushAll } from '../../core/lists';
 
@@ -133,4 +133,19 @@ function ratioText(ratio: number | null, gain: string): string {
 /** A message as a sentence: one full stop at the end. */
 export function sentence(message: string): string {
   return /[.!?…]$/.test(message) ? message : `${message}.`;
+}
+
+/**
+ * A refused verification as one sentence; a step that timed out says how to give it longer (`how`: the option
+ * or the setting): "… within 120 s; its process was stopped (--timeout gives each step longer)."
+ */
+export function refusalSentence(error: VerifyInputError, how: string): string {
+  if (!error.timedOut) return sentence(error.message);
+  return `${error.message.replace(/\.$/, '')} (${how} gives each step longer).`;
+}
+
+/** The same, when the pruned model was written all the same (`prune --verify`, a plan applied with verify). */
+export function unverifiedSentence(error: VerifyInputError, how: string, written: string): string {
+  const why = refusalSentence(error, how).replace(/\.$/, '');
+  return `${why}; the pruned model was written to ${written}, but it is not verified.`;
 }

@@ -78,15 +78,6 @@ export class VerifyInputError extends Error {
   }
 }
 
-/**
- * A refusal as one sentence; a step that timed out says how to give it longer (`how`: the option or the setting):
- * "… within 120 s; its process was stopped (--timeout gives each step longer)."
- */
-export function refusalSentence(error: VerifyInputError, how: string): string {
-  if (!error.timedOut) return /[.!?…]$/.test(error.message) ? error.message : `${error.message}.`;
-  return `${error.message.replace(/\.$/, '')} (${how} gives each step longer).`;
-}
-
 /** ONNX Runtime refuses to load or run the original (or its masked copy): there is nothing to verify against. */
 export class OriginalDoesNotRunError extends VerifyInputError {
   override name = 'OriginalDoesNotRunError';
