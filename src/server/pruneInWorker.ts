@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { OnnxError } from '../core/onnx/errors';
 import type { PruneOutcome, PruneProgress } from '../core/prune/prune';
 import type { PruneSettings } from '../core/prune/select';
 import { PlanRefused } from './checkedPlan';
 import type { PrunePreview } from '../core/prune/preview';
 import type { PruneJobError, PruneJobMessage, PruneJobRequest } from '../protocol/pruneJob';
+import { WarmWorkers } from './warmWorkers';
 
 /** A prune the user cancelled: nothing was written. */
 export class PruneCancelled extends Error {
@@ -30,6 +30,9 @@ function workerHeapMb(): number {
   const value = Number(process.env[PRUNE_WORKER_HEAP_ENV]);
   return Number.isFinite(value) && value > 0 ? value : PRUNE_WORKER_HEAP_MB;
 }
+
+/** The server's prune workers: one is kept warm between jobs (warmWorkers.ts). */
+const workers = new WarmWorkers();
 
 /** The worker bundle, beside this server's own (dist/pruneJob.js). */
 function pruneWorkerPath(): string {
@@ -82,26 +85,25 @@ function runJob(
   const request = { ...job, cancel } as PruneJobRequest;
   return new Promise((resolve, reject) => {
     const heapMb = workerHeapMb();
-    const worker = new Worker(pruneWorkerPath(), {
-      workerData: request,
-      resourceLimits: { maxOldGenerationSizeMb: heapMb },
-    });
+    const worker = workers.take(pruneWorkerPath(), heapMb);
     let settled = false;
-    const settle = (action: () => void) => {
+    // `reuse`: the worker answered (it is ready for another job); else it died and is not handed out again.
+    const settle = (reuse: boolean, action: () => void) => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      if (reuse) workers.giveBack(worker);
       action();
     };
     const onAbort = () => Atomics.store(flag, 0, 1);
-    signal?.addEventListener('abort', onAbort);
-    worker.on('message', (message: PruneJobMessage) => {
+    const onMessage = (message: PruneJobMessage) => {
       if (message.kind === 'progress') onProgress?.(message.stage, message.done, message.total);
-      else if (message.kind === 'failed') settle(() => reject(errorOf(message.error)));
-      else settle(() => resolve(message));
-    });
-    worker.on('error', (error: Error & { code?: string }) =>
-      settle(() =>
+      else if (message.kind === 'failed') settle(true, () => reject(errorOf(message.error)));
+      else settle(true, () => resolve(message));
+    };
+    const onError = (error: Error & { code?: string }) =>
+      settle(false, () =>
         reject(
           new Error(
             error.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -109,11 +111,12 @@ function runJob(
               : `the prune stopped: ${error.message} (${job.input})`,
           ),
         ),
-      ),
-    );
-    worker.on('exit', (code) =>
-      settle(() => reject(new Error(`the prune worker exited (code ${code}) before it finished`))),
-    );
+      );
+    const onExit = (code: number) =>
+      settle(false, () => reject(new Error(`the prune worker exited (code ${code}) before it finished`)));
+    signal?.addEventListener('abort', onAbort);
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    worker.postMessage(request);
   });
 }
 

@@ -1,7 +1,10 @@
-// The prune worker: one prune (or preview) of one plan, on a thread of the language server. Both read every
-// weight of a model (seconds for large ones); on their own thread the server keeps answering, Cancel stops them
-// between two pieces of work (a shared flag, polled), and running out of memory ends the worker, not the server.
-import { parentPort, workerData } from 'node:worker_threads';
+// The prune worker: prunes (or previews) of plans, one job at a time, on a thread of the language server. Both
+// read every weight of a model (seconds for large ones); on their own thread the server keeps answering, Cancel
+// stops them between two pieces of work (a shared flag, polled), and running out of memory ends the worker, not
+// the server. The worker stays for the next job (warmWorkers.ts): nothing of a job outlives it here.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parentPort } from 'node:worker_threads';
 import { analyzeModel } from '../core/analyze/analyze';
 import { startSha256 } from '../runtime/backgroundHash';
 import { OnnxError, withModelErrors } from '../core/onnx/errors';
@@ -9,6 +12,7 @@ import { ModelView } from '../core/onnx/modelView';
 import { openModel } from '../core/onnx/reader';
 import { previewPrune } from '../core/prune/preview';
 import { chooseUnits, pruneFile } from '../core/prune/prune';
+import { throttledProgress } from './throttledProgress';
 import type { PruneSettings } from '../core/prune/select';
 import { measureGreedyScores } from '../runtime/greedyScores';
 import { OrtClient } from '../runtime/ortClient';
@@ -17,26 +21,31 @@ import type { PruneJobError, PruneJobMessage, PruneJobRequest } from '../protoco
 
 class Cancelled extends Error {}
 
-const request = workerData as PruneJobRequest;
-const flag = new Int32Array(request.cancel);
 const post = (message: PruneJobMessage) => parentPort!.postMessage(message);
 
-/** The writer's view of the flag: it asks between pieces of what it writes. */
-const signal = {
-  get aborted() {
-    return Atomics.load(flag, 0) === 1;
-  },
-  throwIfAborted() {
-    if (Atomics.load(flag, 0) === 1) throw new Cancelled();
-  },
-} as AbortSignal;
+/** The writer's view of a job's flag: it asks between pieces of what it writes. */
+function signalOf(flag: Int32Array): AbortSignal {
+  return {
+    get aborted() {
+      return Atomics.load(flag, 0) === 1;
+    },
+    throwIfAborted() {
+      if (Atomics.load(flag, 0) === 1) throw new Cancelled();
+    },
+  } as AbortSignal;
+}
 
 /**
  * A plan whose criterion is `greedy` ranks channels by what their consumers absorb on calibration inputs: the
  * model runs in ONNX Runtime (a child process of this worker) first, as `prune --plan --calib` does. Without
  * the scores the selection would silently be l1's.
  */
-async function measured(path: string, settings: PruneSettings): Promise<PruneSettings> {
+async function measured(
+  request: PruneJobRequest,
+  settings: PruneSettings,
+  signal: AbortSignal,
+): Promise<PruneSettings> {
+  const path = request.input;
   if (settings.criterion !== 'greedy') return settings;
   const file = withModelErrors(path, () => openModel(path));
   try {
@@ -60,24 +69,24 @@ async function measured(path: string, settings: PruneSettings): Promise<PruneSet
   }
 }
 
-async function main(): Promise<void> {
+async function run(request: PruneJobRequest, signal: AbortSignal): Promise<void> {
   const checked = checkedPlan(request.planPath, request.planText);
   const { check } = checked;
   // A preview skips the greedy scores' ONNX Runtime runs (seconds on every plan edit) and ranks by l1, as
   // importance.ts does without scores: exact for per-layer counts (every plan the panel writes), an estimate
   // for a hand-written global greedy plan.
   const chosen = request.settings ?? checked.settings;
-  const settings = request.kind === 'prune' ? await measured(request.input, chosen) : chosen;
+  const settings = request.kind === 'prune' ? await measured(request, chosen, signal) : chosen;
   if (request.kind === 'prune') {
     const outcome = pruneFile(request.input, request.output, settings, {
       check,
       signal,
       hashOriginal: true,
       startHash: startSha256,
-      onProgress: (stage, done, total) => {
-        signal.throwIfAborted(); // scoring reads every weight: a cancel is heard there too
-        post({ kind: 'progress', stage, done, total });
-      },
+      onProgress: throttledProgress(
+        () => signal.throwIfAborted(), // scoring reads every weight: a cancel is heard there too
+        (stage, done, total) => post({ kind: 'progress', stage, done, total }),
+      ),
     });
     post({ kind: 'pruned', outcome });
   } else {
@@ -94,9 +103,30 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => post({ kind: 'failed', error: jobError(error) }));
+/** After this long without a job, the worker collects its garbage (see below). */
+const IDLE_COLLECT_MS = 10_000;
 
-function jobError(error: unknown): PruneJobError {
+/**
+ * A full collection, for a worker left waiting. A job leaves its garbage (the decoded model, the analysis: ~150
+ * MB for a 10,009-node model) to the next collection, which in a waiting thread does not come: the worker kept
+ * it for the two minutes it waits. Collecting right after each job instead made the next job twice as slow (the
+ * heap grows back during it), so a worker collects only once it has waited a while; a job soon after the last
+ * still finds the heap as that job left it. Node offers no collection to call without this flag (Jest's leak
+ * detector gets it the same way).
+ */
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+let idle: NodeJS.Timeout | undefined;
+
+parentPort!.on('message', (request: PruneJobRequest) => {
+  clearTimeout(idle);
+  const flag = new Int32Array(request.cancel);
+  void run(request, signalOf(flag))
+    .catch((error: unknown) => post({ kind: 'failed', error: jobError(error, flag) }))
+    .finally(() => (idle = setTimeout(collect, IDLE_COLLECT_MS).unref()));
+});
+
+function jobError(error: unknown, flag: Int32Array): PruneJobError {
   if (error instanceof Cancelled || Atomics.load(flag, 0) === 1) return { type: 'cancelled' };
   if (error instanceof PlanRefused) return { type: 'plan', message: error.message };
   if (error instanceof OnnxError)

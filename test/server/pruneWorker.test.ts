@@ -1,7 +1,7 @@
 // Prunes run on a worker thread of the language server: while one runs the server answers other requests,
 // and Cancel stops it at once, leaving no file (not after the prune has finished, as on the server's own thread).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -110,6 +110,21 @@ describe('prunes on a worker thread', () => {
     assert.ok(reports.some((v) => /^writing, [\d.]+ MB of [\d.]+ MB/.test(v.message ?? '')));
     assert.ok(percentages.at(-1)! >= 50);
     console.log(`progress: ${reports.length} reports, ${reports.map((v) => `${v.percentage} %`).join(', ')}`);
+  });
+
+  test('the next prune runs on the worker kept warm and writes the same bytes', async () => {
+    // The first test's prune left its worker waiting (warmWorkers.ts); cancelled jobs and previews since
+    // ran on it too. Nothing of those jobs may reach this one.
+    const result = await server.connection.sendRequest(applyPlanRequest, {
+      planUri,
+      text: planText,
+      verify: false,
+      outputSuffix: '.again',
+    });
+    assert.ok(result.ok, result.ok ? '' : result.message);
+    const again = readdirSync(dir).find((f) => f.includes('again'));
+    assert.ok(again, 'a pruned file was written');
+    assert.ok(readFileSync(join(dir, again)).equals(readFileSync(pruned)), 'byte for byte the first prune');
   });
 
   test('a preview is worked out on the worker too, and can be cancelled', async () => {
