@@ -1,7 +1,8 @@
 // The prune worker: prunes (or previews) of plans, one job at a time, on a thread of the language server. Both
 // read every weight of a model (seconds for large ones); on their own thread the server keeps answering, Cancel
 // stops them between two pieces of work (a shared flag, polled), and running out of memory ends the worker, not
-// the server. The worker stays for the next job (warmWorkers.ts): nothing of a job outlives it here.
+// the server. The worker stays for the next job (warmWorkers.ts), keeping only the model its last preview read
+// (previewModel.ts).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
@@ -12,8 +13,9 @@ import { ModelView } from '../core/onnx/modelView';
 import { openModel } from '../core/onnx/reader';
 import { previewPrune } from '../core/prune/preview';
 import { chooseUnits, pruneFile } from '../core/prune/prune';
+import { LastPreviewModel } from './previewModel';
 import { throttledProgress } from './throttledProgress';
-import type { PruneSettings } from '../core/prune/select';
+import { type PruneSettings, SelectionContext } from '../core/prune/select';
 import { measureGreedyScores } from '../runtime/greedyScores';
 import { OrtClient } from '../runtime/ortClient';
 import { PlanRefused, checkedPlan } from './checkedPlan';
@@ -69,6 +71,9 @@ async function measured(
   }
 }
 
+/** The model the last preview read, for the next preview (previewModel.ts). */
+const lastModel = new LastPreviewModel();
+
 async function run(request: PruneJobRequest, signal: AbortSignal): Promise<void> {
   const checked = checkedPlan(request.planPath, request.planText);
   const { check } = checked;
@@ -78,6 +83,7 @@ async function run(request: PruneJobRequest, signal: AbortSignal): Promise<void>
   const chosen = request.settings ?? checked.settings;
   const settings = request.kind === 'prune' ? await measured(request, chosen, signal) : chosen;
   if (request.kind === 'prune') {
+    lastModel.drop(); // the prune opens the model its own way: two decoded copies would double its memory
     const outcome = pruneFile(request.input, request.output, settings, {
       check,
       signal,
@@ -90,16 +96,25 @@ async function run(request: PruneJobRequest, signal: AbortSignal): Promise<void>
     });
     post({ kind: 'pruned', outcome });
   } else {
-    const path = request.input;
-    const file = withModelErrors(path, () => openModel(path));
-    try {
-      const analysis = withModelErrors(path, () => analyzeModel(new ModelView(file)));
-      check(analysis);
-      const chosen = chooseUnits(analysis, file, settings, () => signal.throwIfAborted());
-      post({ kind: 'previewed', preview: previewPrune(analysis, file, settings, chosen) });
-    } finally {
-      file.close();
-    }
+    const preview = lastModel.with(
+      request.input,
+      ({ file, analysis, context, metrics }) => {
+        check(analysis);
+        // The kept scores are keyed by group, criterion and seed: settings that bring scores of their own
+        // (measured, activations) are scored afresh.
+        const shared = settings.measured || settings.activations ? undefined : context;
+        const scoring = shared ?? new SelectionContext(analysis, file);
+        scoring.norms.onRead = () => signal.throwIfAborted();
+        try {
+          const chosen = chooseUnits(analysis, file, settings, scoring);
+          return previewPrune(analysis, file, settings, chosen, metrics);
+        } finally {
+          scoring.norms.onRead = undefined;
+        }
+      },
+      (error) => error instanceof Cancelled || error instanceof PlanRefused, // they say nothing of the model
+    );
+    post({ kind: 'previewed', preview });
   }
 }
 
@@ -118,12 +133,17 @@ setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as () => void;
 let idle: NodeJS.Timeout | undefined;
 
+function whenIdle(): void {
+  lastModel.drop();
+  collect();
+}
+
 parentPort!.on('message', (request: PruneJobRequest) => {
   clearTimeout(idle);
   const flag = new Int32Array(request.cancel);
   void run(request, signalOf(flag))
     .catch((error: unknown) => post({ kind: 'failed', error: jobError(error, flag) }))
-    .finally(() => (idle = setTimeout(collect, IDLE_COLLECT_MS).unref()));
+    .finally(() => (idle = setTimeout(whenIdle, IDLE_COLLECT_MS).unref()));
 });
 
 function jobError(error: unknown, flag: Int32Array): PruneJobError {

@@ -1,7 +1,7 @@
 // Prunes run on a worker thread of the language server: while one runs the server answers other requests,
 // and Cancel stops it at once, leaving no file (not after the prune has finished, as on the server's own thread).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -135,6 +135,10 @@ describe('prunes on a worker thread', () => {
     assert.equal(result.preview.ratio, 0.5);
     assert.ok(result.preview.parameters.after < result.preview.parameters.before);
     assert.ok(result.preview.rows.length > 0);
+    // The worker keeps the model it previewed for the next preview; a file changed since is read afresh (the
+    // change time moves with any write), and that long preview is what is cancelled here.
+    const later = new Date(Date.now() + 2000);
+    utimesSync(join(dir, 'big.onnx'), later, later);
     const source = new CancellationTokenSource();
     const cancelled = server.connection.sendRequest(previewRequest, params, source.token);
     setTimeout(() => source.cancel(), 20);

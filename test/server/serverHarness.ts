@@ -23,26 +23,27 @@ import { loadEsbuild } from '../runtime/workerBundle';
  * from the repository.
  */
 function buildServer(): { server: string; pruneWorker: string } {
+  return {
+    server: bundleForTest('src/server/server.ts', 'server'),
+    pruneWorker: bundleForTest('src/server/pruneJob.ts', 'pruneJob'),
+  };
+}
+
+/** A fresh bundle of `entry` (a server or worker entry point) under out/test-server; returns its path. */
+export function bundleForTest(entry: string, name: string): string {
   const outDir = join(resolve('.'), 'out', 'test-server');
   mkdirSync(outDir, { recursive: true });
-  const stamp = `${process.pid}-${Date.now()}`;
-  const bundle = (entry: string, name: string) => {
-    const path = join(outDir, `${name}-${stamp}.js`);
-    loadEsbuild().buildSync({
-      entryPoints: [resolve(entry)],
-      outfile: path,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      logLevel: 'warning',
-    });
-    return path;
-  };
-  return {
-    server: bundle('src/server/server.ts', 'server'),
-    pruneWorker: bundle('src/server/pruneJob.ts', 'pruneJob'),
-  };
+  const path = join(outDir, `${name}-${process.pid}-${Date.now()}.js`);
+  loadEsbuild().buildSync({
+    entryPoints: [resolve(entry)],
+    outfile: path,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
+  return path;
 }
 
 export interface TestServer {

@@ -2,7 +2,7 @@
 // parameters and MACs of its first root before and after; in total, parameters and MACs before and after
 // (estimated per node from the channels kept, see keptShare). The editor's pruning panel shows it live.
 import type { Analysis } from '../analyze/analyze';
-import { computeMetrics } from '../metrics/metrics';
+import { computeMetrics, type ModelMetrics } from '../metrics/metrics';
 import type { ModelFile } from '../onnx/modelFile';
 import { keptShare } from './macsEstimate';
 import { chooseUnits } from './prune';
@@ -36,8 +36,9 @@ export function previewPrune(
   file: ModelFile,
   settings: PruneSettings,
   chosen: ReturnType<typeof chooseUnits> = chooseUnits(analysis, file, settings),
+  /** The model's metrics, when the caller has them (a model previewed again). */
+  metrics: ModelMetrics = computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts }),
 ): PrunePreview {
-  const metrics = computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts });
   const { removed, groups, ratio } = chosen;
   const nodes = new Map(analysis.state.graph.nodes.map((n) => [n.name, n]));
   const perNode = new Map(

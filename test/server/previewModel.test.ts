@@ -1,0 +1,116 @@
+// The prune worker keeps the model its last preview read for the next preview: only for the same file, unchanged,
+// without external data; a failure other than a cancel drops it, and what a kept model previews is what a
+// fresh open previews.
+import assert from 'node:assert/strict';
+import { utimesSync } from 'node:fs';
+import { test } from 'node:test';
+import { previewPrune } from '../../src/core/prune/preview';
+import { chooseUnits } from '../../src/core/prune/prune';
+import type { PruneSettings } from '../../src/core/prune/select';
+import { LastPreviewModel, type PreviewModel } from '../../src/server/previewModel';
+import { buildFixture } from '../builder/fixtures';
+import { writeBuilt } from '../builder/model-builder';
+import { tempDir } from '../support/tempDir';
+
+const dir = tempDir();
+const notCancel = () => false;
+const settings = (ratio: number): PruneSettings => ({
+  ratio,
+  criterion: 'l1',
+  roundTo: 1,
+  seed: 0,
+  layers: {},
+});
+
+function models(last: LastPreviewModel, path: string, times: number): PreviewModel[] {
+  return Array.from({ length: times }, () => last.with(path, (m) => m, notCancel));
+}
+
+test('the same file, unchanged, is handed out again; a rewritten one is read afresh', () => {
+  const path = writeBuilt(dir, 'same.onnx', buildFixture('d2s-crd'));
+  const last = new LastPreviewModel();
+  const [a, b] = models(last, path, 2);
+  assert.equal(b, a);
+  // Another model at the same path (written with a later time: a write within the clock's tick moves the
+  // change time anyway, but the test should not depend on the file system's resolution).
+  writeBuilt(dir, 'same.onnx', buildFixture('rtr-crd-static'));
+  const later = new Date(Date.now() + 5000);
+  utimesSync(path, later, later);
+  const [c] = models(last, path, 1);
+  assert.notEqual(c, a);
+  assert.notDeepEqual(
+    c.analysis.state.graph.nodes.map((n) => n.opType),
+    a.analysis.state.graph.nodes.map((n) => n.opType),
+  );
+  assert.throws(() => a.file.source.read(0, 1), /is closed/, 'the model it replaced was closed');
+  last.drop();
+  assert.throws(() => c.file.source.read(0, 1), /is closed/, 'drop closes the kept model');
+  assert.notEqual(models(last, path, 1)[0], c);
+  last.drop();
+});
+
+test('a model with external data is never kept, and is closed after each use', () => {
+  const path = writeBuilt(dir, 'external-data.onnx', buildFixture('external-data'));
+  const last = new LastPreviewModel();
+  const [a, b] = models(last, path, 2);
+  assert.notEqual(b, a);
+  assert.throws(() => a.file.source.read(0, 1), /is closed/);
+  assert.throws(() => b.file.source.read(0, 1), /is closed/);
+});
+
+test('a failure drops the kept model; a cancel keeps it', () => {
+  const path = writeBuilt(dir, 'failing.onnx', buildFixture('d2s-crd'));
+  const last = new LastPreviewModel();
+  class Cancelled extends Error {}
+  const isCancel = (e: unknown) => e instanceof Cancelled;
+  const [a] = models(last, path, 1);
+  assert.throws(() =>
+    last.with(
+      path,
+      () => {
+        throw new Cancelled();
+      },
+      isCancel,
+    ),
+  );
+  assert.equal(models(last, path, 1)[0], a, 'kept after a cancel');
+  assert.throws(() =>
+    last.with(
+      path,
+      () => {
+        throw new Error('unreadable weight');
+      },
+      isCancel,
+    ),
+  );
+  assert.throws(() => a.file.source.read(0, 1), /is closed/);
+  assert.notEqual(models(last, path, 1)[0], a, 'read afresh after a failure');
+  last.drop();
+});
+
+test('previews of a kept model, one after another, are what previews of fresh opens are', () => {
+  const path = writeBuilt(dir, 'previews.onnx', buildFixture('edsr-x4'));
+  const kept = new LastPreviewModel();
+  const preview = (last: LastPreviewModel, ratio: number) =>
+    last.with(
+      path,
+      ({ file, analysis, context, metrics }) =>
+        previewPrune(
+          analysis,
+          file,
+          settings(ratio),
+          chooseUnits(analysis, file, settings(ratio), context),
+          metrics,
+        ),
+      notCancel,
+    );
+  for (const ratio of [0.25, 0.5, 0.75, 0.5]) {
+    const fresh = new LastPreviewModel();
+    const fromKept = preview(kept, ratio);
+    const fromFresh = preview(fresh, ratio);
+    fresh.drop();
+    assert.deepEqual(fromKept, fromFresh, `ratio ${ratio}`);
+    assert.ok(fromKept.parameters.after < fromKept.parameters.before, 'the preview removes something');
+  }
+  kept.drop();
+});
