@@ -11,9 +11,10 @@
  * give the median time and the largest peak RSS. Not a test: it prints, it does not judge.
  */
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import protobuf from 'protobufjs/minimal.js';
 import { analyzeModel } from '../src/core/analyze/analyze';
 import { withChanges } from '../src/core/onnx/edit';
@@ -21,6 +22,7 @@ import { ModelView } from '../src/core/onnx/modelView';
 import { onnx } from '../src/core/onnx/proto/onnx.js';
 import { openModel } from '../src/core/onnx/reader';
 import { pruneFile } from '../src/core/prune/prune';
+import { PRUNE_WORKER_PATH_ENV, previewInWorker, pruneInWorker } from '../src/server/pruneInWorker';
 import { selectUnits } from '../src/core/prune/select';
 import { readTensorBytes } from '../src/core/onnx/tensorData';
 import { writeModel } from '../src/core/onnx/writer';
@@ -38,7 +40,9 @@ type Op =
   | 'resave'
   | 'rewrite'
   | 'prune'
-  | 'importance';
+  | 'importance'
+  | 'editor-prune'
+  | 'editor-preview';
 
 interface Sample {
   /** Steady state: the median of the last runs. */
@@ -53,7 +57,16 @@ interface Sample {
 const RUNS = 10;
 const STEADY = 5;
 
-const OPS: Record<Op, (path: string, out: string) => void> = {
+/** The editor's jobs: a plan of 50 % by l1 next to the model (its name relative, as plans write it). */
+function editorJob(path: string) {
+  return {
+    input: path,
+    planPath: join(dirname(path), 'bench.prune.json'),
+    planText: JSON.stringify({ model: basename(path), ratio: 0.5, criterion: 'l1' }),
+  };
+}
+
+const OPS: Record<Op, (path: string, out: string) => void | Promise<void>> = {
   'read-file': (path) => void readFileSync(path),
   'pb-decode': (path) => void decodeWhole(path),
   'pb-encode': (path) => void onnx.ModelProto.encode(decodeWhole(path)).finish(),
@@ -83,6 +96,10 @@ const OPS: Record<Op, (path: string, out: string) => void> = {
   prune: (path, out) => {
     pruneFile(path, out, { ratio: 0.5, criterion: 'l1', roundTo: 1, seed: 0, layers: {} });
   },
+  // As the editor runs them: on the language server's prune worker (a fresh bundle of it, see main), which
+  // stays warm between jobs and keeps the model a preview read for the next preview.
+  'editor-prune': async (path, out) => void (await pruneInWorker({ ...editorJob(path), output: out })),
+  'editor-preview': async (path) => void (await previewInWorker(editorJob(path))),
   rewrite: (path, out) => {
     // The pruning path: every initializer re-encoded, its data copied by range from the source.
     const model = openModel(path);
@@ -116,12 +133,12 @@ function peakRssMb(): number {
 }
 
 /** Runs the operation RUNS times in this process: the first run, and the median of the last STEADY. */
-function worker(op: Op, path: string, out: string): void {
+async function worker(op: Op, path: string, out: string): Promise<void> {
   const times: number[] = [];
   let firstPeakRssMb = NaN;
   for (let i = 0; i < RUNS; i++) {
     const start = performance.now();
-    OPS[op](path, out);
+    await OPS[op](path, out);
     times.push(performance.now() - start);
     if (i === 0) firstPeakRssMb = peakRssMb();
   }
@@ -153,6 +170,27 @@ function measure(op: Op, path: string, dir: string, runs = 3): Sample {
     peakRssMb: Math.max(...samples.map((s) => s.peakRssMb)),
     firstPeakRssMb: Math.max(...samples.map((s) => s.firstPeakRssMb)),
   };
+}
+
+/**
+ * The language server's prune worker, bundled from the source being measured (never a stale dist/), under out/
+ * as the tests' bundles are; the measuring processes find it through the environment they inherit.
+ */
+function bundlePruneWorker(): void {
+  const path = join(__dirname, '..', 'bench', 'pruneJob.js');
+  // Loaded at run time, not bundled into this script: bundled, its synchronous build starts a worker thread on
+  // this very file.
+  const esbuild = createRequire(join(__dirname, '../../package.json'))('esbuild') as typeof import('esbuild');
+  esbuild.buildSync({
+    entryPoints: [join(__dirname, '../../src/server/pruneJob.ts')],
+    outfile: path,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
+  process.env[PRUNE_WORKER_PATH_ENV] = path;
 }
 
 function nodeBaselineRss(): number {
@@ -275,6 +313,7 @@ function main(): void {
       });
     }
     if (sets.has('large')) {
+      bundlePruneWorker();
       // The scale goals (issue #17): pruning cost grows with bytes, not with nodes × groups.
       rows.push({
         model: chainLabel(),
@@ -282,6 +321,7 @@ function main(): void {
         ours: m('prune', chainPath),
         goal: '≤ 400 ms, RSS ≤ 250 MB',
       });
+      rows.push(...editorRows(chainLabel(), chainPath, m));
       for (const { path, nodes } of large) {
         const label = `${basename(path, '.onnx')} ${nodes.toLocaleString('en-US')} nodes ${megabytes(path)}`;
         rows.push({
@@ -291,12 +331,21 @@ function main(): void {
           goal: '≤ 400 ms',
         });
         rows.push({ model: label, work: 'prune 50 % (l1) and save', ours: m('prune', path), goal: '≤ 2 s' });
+        rows.push(...editorRows(label, path, m));
       }
     }
     printTable(rows, nodeBaselineRss());
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The editor's prune and preview of a model, on the language server's prune worker. */
+function editorRows(model: string, path: string, m: (op: Op, path: string) => Sample): Row[] {
+  return [
+    { model, work: 'editor: prune 50 % on the prune worker', ours: m('editor-prune', path), goal: '' },
+    { model, work: 'editor: preview a plan again', ours: m('editor-preview', path), goal: '' },
+  ];
 }
 
 function printTable(rows: Row[], nodeRss: number): void {
@@ -338,5 +387,5 @@ function printTable(rows: Row[], nodeRss: number): void {
   );
 }
 
-if (process.argv[2] === '--worker') worker(process.argv[3] as Op, process.argv[4], process.argv[5]);
+if (process.argv[2] === '--worker') void worker(process.argv[3] as Op, process.argv[4], process.argv[5]);
 else main();
