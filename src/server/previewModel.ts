@@ -5,15 +5,23 @@ import type { ModelFile } from '../core/onnx/modelFile';
 import { ModelView } from '../core/onnx/modelView';
 import { openModel } from '../core/onnx/reader';
 import { computeMetrics, type ModelMetrics } from '../core/metrics/metrics';
-import { SelectionContext } from '../core/prune/select';
+import { type PruneSettings, SelectionContext } from '../core/prune/select';
 
 /** A model opened and analysed for previews, with what every preview of it needs and the scores worked out. */
 export interface PreviewModel {
   file: ModelFile;
   analysis: Analysis;
-  /** Norms of the weights scored so far: a preview's plan rarely changes which weights it reads. */
+  /**
+   * Scores worked out so far: a preview's plan rarely changes which weights it reads. Keyed by group, criterion
+   * and seed only, so settings that bring scores of their own are scored afresh (sharesScores).
+   */
   context: SelectionContext;
   metrics: ModelMetrics;
+}
+
+/** Whether a prune or preview with these settings may use (and add to) a kept model's scores. */
+export function sharesScores(settings: PruneSettings): boolean {
+  return settings.measured === undefined && settings.activations === undefined;
 }
 
 /**
@@ -21,8 +29,8 @@ export interface PreviewModel {
  * plan on each edit, and opening, analysing and scoring a 50,001-node model again took ~1.4 s of each ~2 s
  * preview. It is handed out again only for the same file, unchanged: the same device and inode, size, and
  * modification and change times (to the nanosecond) as before it was opened and after it was analysed. A model
- * with external data is not kept (its data files could change alone). `drop` closes it: the worker drops it
- * before a prune (which opens the model its own way) and when it has waited for a job a while.
+ * with external data is not kept (its data files could change alone). A prune of the same file takes it over
+ * (`take`); `drop` closes it, when the worker has waited for a job a while.
  */
 export class LastPreviewModel {
   private kept: { path: string; stamp: string; model: PreviewModel } | undefined;
@@ -55,6 +63,20 @@ export class LastPreviewModel {
         kept.model.file.close();
       }
     }
+  }
+
+  /**
+   * Hands the kept model over (it is the caller's to close from then on) when it is that file, unchanged; else
+   * closes it and gives undefined. A prune takes it: its analysis and the scores worked out are the prune's too.
+   */
+  take(path: string): PreviewModel | undefined {
+    const kept = this.kept;
+    if (kept && kept.path === path && kept.stamp === stampOf(path)) {
+      this.kept = undefined;
+      return kept.model;
+    }
+    this.drop();
+    return undefined;
   }
 
   /** Closes the kept model, if any. */

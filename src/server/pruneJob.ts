@@ -12,8 +12,8 @@ import { OnnxError, withModelErrors } from '../core/onnx/errors';
 import { ModelView } from '../core/onnx/modelView';
 import { openModel } from '../core/onnx/reader';
 import { previewPrune } from '../core/prune/preview';
-import { chooseUnits, pruneFile } from '../core/prune/prune';
-import { LastPreviewModel } from './previewModel';
+import { chooseUnits, PrunableModel, type PruneOutcome } from '../core/prune/prune';
+import { LastPreviewModel, sharesScores } from './previewModel';
 import { throttledProgress } from './throttledProgress';
 import { type PruneSettings, SelectionContext } from '../core/prune/select';
 import { measureGreedyScores } from '../runtime/greedyScores';
@@ -83,27 +83,37 @@ async function run(request: PruneJobRequest, signal: AbortSignal): Promise<void>
   const chosen = request.settings ?? checked.settings;
   const settings = request.kind === 'prune' ? await measured(request, chosen, signal) : chosen;
   if (request.kind === 'prune') {
-    lastModel.drop(); // the prune opens the model its own way: two decoded copies would double its memory
-    const outcome = pruneFile(request.input, request.output, settings, {
-      check,
-      signal,
-      hashOriginal: true,
-      startHash: startSha256,
-      onProgress: throttledProgress(
-        () => signal.throwIfAborted(), // scoring reads every weight: a cancel is heard there too
-        (stage, done, total) => post({ kind: 'progress', stage, done, total }),
-      ),
-    });
+    const onProgress = throttledProgress(
+      () => signal.throwIfAborted(), // scoring reads every weight: a cancel is heard there too
+      (stage, done, total) => post({ kind: 'progress', stage, done, total }),
+    );
+    onProgress('analyse', 0, 1);
+    // The model a preview of this file kept, unchanged, is pruned as it is: the analysis and the scores are
+    // the ones a fresh open would work out (the output is the same, byte for byte).
+    const opening = { check, hashOriginal: true, startHash: startSha256 };
+    const kept = lastModel.take(request.input);
+    const model = kept
+      ? PrunableModel.adopt(
+          request.input,
+          kept.file,
+          kept.analysis,
+          opening,
+          sharesScores(settings) ? kept.context : undefined,
+        )
+      : PrunableModel.open(request.input, opening);
+    let outcome: PruneOutcome;
+    try {
+      outcome = model.prune(request.output, settings, { signal, onProgress });
+    } finally {
+      model.close();
+    }
     post({ kind: 'pruned', outcome });
   } else {
     const preview = lastModel.with(
       request.input,
       ({ file, analysis, context, metrics }) => {
         check(analysis);
-        // The kept scores are keyed by group, criterion and seed: settings that bring scores of their own
-        // (measured, activations) are scored afresh.
-        const shared = settings.measured || settings.activations ? undefined : context;
-        const scoring = shared ?? new SelectionContext(analysis, file);
+        const scoring = sharesScores(settings) ? context : new SelectionContext(analysis, file);
         scoring.norms.onRead = () => signal.throwIfAborted();
         try {
           const chosen = chooseUnits(analysis, file, settings, scoring);

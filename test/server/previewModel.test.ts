@@ -2,10 +2,11 @@
 // without external data; a failure other than a cancel drops it, and what a kept model previews is what a
 // fresh open previews.
 import assert from 'node:assert/strict';
-import { utimesSync } from 'node:fs';
+import { readFileSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { previewPrune } from '../../src/core/prune/preview';
-import { chooseUnits } from '../../src/core/prune/prune';
+import { chooseUnits, PrunableModel, pruneFile } from '../../src/core/prune/prune';
 import type { PruneSettings } from '../../src/core/prune/select';
 import { LastPreviewModel, type PreviewModel } from '../../src/server/previewModel';
 import { buildFixture } from '../builder/fixtures';
@@ -113,4 +114,31 @@ test('previews of a kept model, one after another, are what previews of fresh op
     assert.ok(fromKept.parameters.after < fromKept.parameters.before, 'the preview removes something');
   }
   kept.drop();
+});
+
+test('a prune takes the kept model over and writes what a prune of a fresh open writes', () => {
+  const path = writeBuilt(dir, 'taken.onnx', buildFixture('edsr-x4'));
+  const last = new LastPreviewModel();
+  last.with(
+    path,
+    ({ file, analysis, context }) => chooseUnits(analysis, file, settings(0.25), context),
+    notCancel,
+  );
+  const kept = last.take(path);
+  assert.ok(kept, 'the preview kept the model');
+  assert.equal(last.take(path), undefined, 'taken over: no longer kept');
+  const model = PrunableModel.adopt(path, kept.file, kept.analysis, {}, kept.context);
+  try {
+    model.prune(join(dir, 'taken.kept.onnx'), settings(0.5));
+  } finally {
+    model.close();
+  }
+  pruneFile(path, join(dir, 'taken.fresh.onnx'), settings(0.5));
+  assert.ok(readFileSync(join(dir, 'taken.kept.onnx')).equals(readFileSync(join(dir, 'taken.fresh.onnx'))));
+  // A changed file is not handed over (and what was kept is closed).
+  const [again] = models(last, path, 1);
+  const later = new Date(Date.now() + 5000);
+  utimesSync(path, later, later);
+  assert.equal(last.take(path), undefined);
+  assert.throws(() => again.file.source.read(0, 1), /is closed/);
 });

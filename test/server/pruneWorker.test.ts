@@ -143,5 +143,18 @@ describe('prunes on a worker thread', () => {
     const cancelled = server.connection.sendRequest(previewRequest, params, source.token);
     setTimeout(() => source.cancel(), 20);
     assert.deepEqual(await cancelled, { ok: false, message: 'Cancelled.' });
+    // A preview again (the worker keeps its model), then a prune, which takes that model over: the same bytes
+    // as the first test's prune of a fresh open.
+    const again = await server.connection.sendRequest(previewRequest, params);
+    assert.deepEqual(again, result);
+    const pruneResult = await server.connection.sendRequest(applyPlanRequest, {
+      planUri,
+      text: planText,
+      verify: false,
+      outputSuffix: '.after-preview',
+    });
+    assert.ok(pruneResult.ok, pruneResult.ok ? '' : pruneResult.message);
+    const written = readdirSync(dir).find((f) => f.includes('after-preview'));
+    assert.ok(written && readFileSync(join(dir, written)).equals(readFileSync(pruned)));
   });
 });

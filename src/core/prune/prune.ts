@@ -127,8 +127,9 @@ export class PrunableModel {
     readonly file: ModelFile,
     readonly analysis: Analysis,
     private readonly originalHash: PendingHash | undefined,
+    context: SelectionContext | undefined,
   ) {
-    this.context = new SelectionContext(analysis, file);
+    this.context = context ?? new SelectionContext(analysis, file);
   }
 
   static open(input: string, options: OpenForPruningOptions = {}): PrunableModel {
@@ -137,15 +138,36 @@ export class PrunableModel {
     // thousands of messages are then views, not copies. A larger one is read through one reused window
     // (below): a whole copy's fresh pages cost more than the reads, and count in full towards the peak memory.
     const file = openModel(input, { preload: PRELOAD_LIMIT });
+    let analysis: Analysis;
+    try {
+      analysis = analyzeModel(new ModelView(file));
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    return PrunableModel.adopt(input, file, analysis, options);
+  }
+
+  /**
+   * A model someone else opened and analysed (the editor's prune worker, which kept it from a preview), with the
+   * scores worked out so far (`context`, of this very analysis). It is this model's to close from now on (it is
+   * closed here if refused).
+   */
+  static adopt(
+    input: string,
+    file: ModelFile,
+    analysis: Analysis,
+    options: OpenForPruningOptions = {},
+    context?: SelectionContext,
+  ): PrunableModel {
     let originalHash: PendingHash | undefined;
     try {
-      const analysis = analyzeModel(new ModelView(file));
       options.check?.(analysis);
       // A shell's `startHash` may hash a large file on another thread, through its descriptor, while this one
       // prunes (a file read whole at open has no descriptor left: it is hashed from memory).
       if (options.hashOriginal) originalHash = (options.startHash ?? hashWhenAsked)(file.source);
       file.readThroughWindow();
-      return new PrunableModel(input, file, analysis, originalHash);
+      return new PrunableModel(input, file, analysis, originalHash, context);
     } catch (error) {
       originalHash?.stop();
       file.close();
