@@ -13,7 +13,7 @@ const WARM_WORKER_IDLE_MS = 120_000;
  * alive. Workers are made only with the script and heap limit asked for (a test may change either).
  */
 export class WarmWorkers {
-  private idle: { worker: Worker; key: string; timer: NodeJS.Timeout; onExit: () => void } | undefined;
+  private idle: { worker: Worker; key: string; timer: NodeJS.Timeout; onGone: () => void } | undefined;
 
   constructor(private readonly idleMs = WARM_WORKER_IDLE_MS) {}
 
@@ -23,8 +23,7 @@ export class WarmWorkers {
     const idle = this.idle;
     if (idle) {
       this.idle = undefined;
-      clearTimeout(idle.timer);
-      idle.worker.off('exit', idle.onExit);
+      forget(idle);
       if (idle.key === key) {
         idle.worker.ref();
         return idle.worker;
@@ -43,22 +42,18 @@ export class WarmWorkers {
       void worker.terminate();
       return;
     }
-    const onExit = () => {
-      if (this.idle?.worker === worker) {
-        clearTimeout(this.idle.timer);
-        this.idle = undefined;
-      }
-    };
-    const timer = setTimeout(() => {
+    // A waiting worker that fails (an 'error' with no listener would throw in this thread) or exits is let go.
+    const onGone = () => {
       if (this.idle?.worker !== worker) return;
+      forget(this.idle);
       this.idle = undefined;
-      worker.off('exit', onExit);
       void worker.terminate();
-    }, this.idleMs);
+    };
+    const timer = setTimeout(onGone, this.idleMs);
     timer.unref();
-    worker.once('exit', onExit);
+    worker.on('exit', onGone).on('error', onGone);
     worker.unref();
-    this.idle = { worker, key, timer, onExit };
+    this.idle = { worker, key, timer, onGone };
   }
 
   /** Ends the waiting worker now (the server shutting down, tests). */
@@ -66,10 +61,15 @@ export class WarmWorkers {
     const idle = this.idle;
     this.idle = undefined;
     if (!idle) return;
-    clearTimeout(idle.timer);
-    idle.worker.off('exit', idle.onExit);
+    forget(idle);
     void idle.worker.terminate();
   }
+}
+
+/** Stops listening for a waiting worker's end (it is taken, or ended here). */
+function forget(idle: { worker: Worker; timer: NodeJS.Timeout; onGone: () => void }): void {
+  clearTimeout(idle.timer);
+  idle.worker.off('exit', idle.onGone).off('error', idle.onGone);
 }
 
 /** How each worker was made (the pool's key), for giveBack. */

@@ -17,7 +17,11 @@ writeFileSync(
   [
     "const { parentPort, threadId } = require('node:worker_threads');",
     'let jobs = 0;',
-    "parentPort.on('message', (m) => { if (m === 'die') process.exit(3); parentPort.postMessage({ threadId, jobs: ++jobs }); });",
+    "parentPort.on('message', (m) => {",
+    "  if (m === 'die') process.exit(3);",
+    "  if (m === 'throw') setTimeout(() => { throw new Error('boom while waiting'); });",
+    '  else parentPort.postMessage({ threadId, jobs: ++jobs });',
+    '});',
   ].join('\n'),
 );
 const other = join(dir, 'other.js');
@@ -98,6 +102,21 @@ test('a waiting worker that dies is not handed out', async () => {
   workers.giveBack(first);
   const exited = once(first, 'exit');
   first.postMessage('die');
+  await ended(exited);
+  const next = workers.take(echo, 64);
+  assert.notEqual(next, first);
+  assert.equal((await ask(next)).jobs, 1);
+  workers.giveBack(next);
+});
+
+test('a waiting worker that fails is let go, and this thread goes on', async () => {
+  const workers = pool();
+  const first = workers.take(echo, 64);
+  await ask(first);
+  workers.giveBack(first);
+  // Not events.once: it rejects on the 'error' this test is about.
+  const exited = new Promise((resolve) => first.on('exit', resolve));
+  first.postMessage('throw'); // an 'error' event no job listens for: unheard, it would throw here
   await ended(exited);
   const next = workers.take(echo, 64);
   assert.notEqual(next, first);
