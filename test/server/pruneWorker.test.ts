@@ -115,16 +115,7 @@ describe('prunes on a worker thread', () => {
   test('the next prune runs on the worker kept warm and writes the same bytes', async () => {
     // The first test's prune left its worker waiting (warmWorkers.ts); cancelled jobs and previews since
     // ran on it too. Nothing of those jobs may reach this one.
-    const result = await server.connection.sendRequest(applyPlanRequest, {
-      planUri,
-      text: planText,
-      verify: false,
-      outputSuffix: '.again',
-    });
-    assert.ok(result.ok, result.ok ? '' : result.message);
-    const again = readdirSync(dir).find((f) => f.includes('again'));
-    assert.ok(again, 'a pruned file was written');
-    assert.ok(readFileSync(join(dir, again)).equals(readFileSync(pruned)), 'byte for byte the first prune');
+    await pruneWritesTheFirstBytes('.again');
   });
 
   test('a preview is worked out on the worker too, and can be cancelled', async () => {
@@ -147,14 +138,20 @@ describe('prunes on a worker thread', () => {
     // as the first test's prune of a fresh open.
     const again = await server.connection.sendRequest(previewRequest, params);
     assert.deepEqual(again, result);
-    const pruneResult = await server.connection.sendRequest(applyPlanRequest, {
-      planUri,
-      text: planText,
-      verify: false,
-      outputSuffix: '.after-preview',
-    });
-    assert.ok(pruneResult.ok, pruneResult.ok ? '' : pruneResult.message);
-    const written = readdirSync(dir).find((f) => f.includes('after-preview'));
-    assert.ok(written && readFileSync(join(dir, written)).equals(readFileSync(pruned)));
+    await pruneWritesTheFirstBytes('.after-preview');
   });
 });
+
+/** Prunes by the plan again into a file named with `suffix`: byte for byte what the first test's prune wrote. */
+async function pruneWritesTheFirstBytes(suffix: string): Promise<void> {
+  const result = await server.connection.sendRequest(applyPlanRequest, {
+    planUri,
+    text: planText,
+    verify: false,
+    outputSuffix: suffix,
+  });
+  assert.ok(result.ok, result.ok ? '' : result.message);
+  const written = readdirSync(dir).find((f) => f.includes(suffix));
+  assert.ok(written, 'a pruned file was written');
+  assert.ok(readFileSync(join(dir, written)).equals(readFileSync(pruned)), 'byte for byte the first prune');
+}
