@@ -213,6 +213,7 @@ checks and timing only, and exits 0 when the shapes match.`,
       'write what was removed (indices per member tensor), the metrics and the verification as JSON',
     )
     .option('--report-md <file>', 'the same as a Markdown page')
+    .option('--json', 'print what --report writes, as one JSON object, instead of the text')
     .action(async (model: string, options: Parameters<typeof pruneCommand>[1]) => {
       exitCode = await pruneCommand(model, options, io);
     });

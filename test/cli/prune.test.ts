@@ -147,6 +147,25 @@ describe('onnx-pruner demo and prune --verify', () => {
     assert.ok(psnr('reconstructed', 'held-out') > psnr('plain prune', 'held-out') + 10);
     assert.match(markdown, /\| reconstructed \| held-out \| `output` \| \d+\.\d\d dB \|/);
   });
+
+  test('prune --json prints what --report writes as one JSON object, and no text', async () => {
+    const out = join(dir, 'json');
+    const path = writeBuilt(out, 'model.onnx', buildFixture('d2s-crd'));
+    const report = join(out, 'report.json');
+    const args = ['prune', path, '-o', join(out, 'pruned.onnx'), '--ratio', '0.5', '--verify'];
+    const run = await cli(...args, '--json', '--report', report);
+    assert.equal(run.code, 0, run.stderr);
+    const printed = JSON.parse(run.stdout); // the whole of stdout: nothing before or after the object
+    assert.deepEqual(printed, JSON.parse(readFileSync(report, 'utf8')));
+    assert.equal(printed.verify.passed, true);
+    assert.ok(printed.removedChannels > 0);
+    assert.ok(printed.files.includes(report));
+    // Without --json the same prune prints its text, which the JSON replaced.
+    const text = await cli(...args);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /PASS: same inputs and outputs/);
+    assert.throws(() => JSON.parse(text.stdout));
+  });
 });
 
 describe('prune edge cases', () => {

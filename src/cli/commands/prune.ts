@@ -66,10 +66,17 @@ async function calibrate(
 
 /**
  * `onnx-pruner prune`: prune and save (atomically); prints what was removed. With --verify, the pruned model is
- * checked in ONNX Runtime against the masked original (exit 1 when it differs); --report writes both as JSON.
+ * checked in ONNX Runtime against the masked original (exit 1 when it differs); --report writes both as JSON,
+ * --json prints that JSON instead of the text.
  */
 export async function pruneCommand(model: string, options: PruneCliOptions, io: CliIO): Promise<number> {
   let settings = pruneSettings(options);
+  // With --json, stdout is the one JSON object: the report's text is left out, and the one-line notes the
+  // JSON does not hold (the latency search, the lookup table, slower layers) go to stderr with the others.
+  const say = (text: string) => {
+    if (!options.json) io.stdout(text);
+  };
+  const tell = (text: string) => (options.json ? io.stderr(text) : io.stdout(text));
   const timeout = timeoutMs(options.timeout);
   if (resolve(options.output) === resolve(model))
     throw new CliError('-o must name a new file, not the model itself.');
@@ -178,9 +185,9 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
       output: options.output,
       files: options.reconstruct ? [options.output] : outcome.files,
     };
-    io.stdout(formatOutcome(shown));
-    if (tableNote) io.stdout(`${oneLine(tableNote)}\n`);
-    if (latency) io.stdout(`${oneLine(latency)}\n`);
+    say(formatOutcome(shown));
+    if (tableNote) tell(`${oneLine(tableNote)}\n`);
+    if (latency) tell(`${oneLine(latency)}\n`);
     let verified: VerifyResult | undefined;
     let refusal: string | undefined;
     let quality: QualityReport | undefined;
@@ -202,27 +209,25 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
       }
     }
     if (verified)
-      io.stdout(
+      say(
         `\n${options.reconstruct ? 'The plain prune, before reconstruction:\n' : ''}${formatVerify(verified)}`,
       );
     const blamed = describeSlowerLayers(outcome, verified);
-    if (blamed) io.stdout(`${oneLine(blamed)}\n`);
+    if (blamed) tell(`${oneLine(blamed)}\n`);
     if (qualityFailure) throw qualityFailure.error;
     if (options.reconstruct)
       quality = await qualityWithProgress(model, options, plain, outcome, settings.seed, line, timeout);
-    if (quality) io.stdout(`\n${formatQuality(quality)}`);
+    if (quality) say(`\n${formatQuality(quality)}`);
     const listed = { ...shown, files: [...shown.files, ...reports] };
-    if (options.report)
-      writeText(
-        options.report,
-        `${JSON.stringify({ ...pruneReportJson(listed, verified), quality: quality ?? null }, null, 2)}\n`,
-      );
+    const json = { ...pruneReportJson(listed, verified), quality: quality ?? null };
+    if (options.report) writeText(options.report, `${JSON.stringify(json, null, 2)}\n`);
     if (options.reportMd)
       writeText(
         options.reportMd,
         pruneReportMarkdown(listed, verified) + (quality ? qualityMarkdown(quality) : ''),
       );
-    for (const report of reports) io.stdout(`Wrote ${report}.\n`);
+    for (const report of reports) say(`Wrote ${report}.\n`);
+    if (options.json) io.json(json);
     if (refusal) {
       io.stderr(`onnx-pruner: ${refusal}\n`);
       return EXIT.findings;

@@ -20,6 +20,7 @@ export interface PruneCliOptions extends CalibCliOptions {
   verify?: boolean;
   report?: string;
   reportMd?: string;
+  json?: boolean;
   ratio?: string;
   plan?: string;
   criterion?: string;
