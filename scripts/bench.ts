@@ -11,7 +11,6 @@
  * give the median time and the largest peak RSS. Not a test: it prints, it does not judge.
  */
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -28,6 +27,7 @@ import { readTensorBytes } from '../src/core/onnx/tensorData';
 import { writeModel } from '../src/core/onnx/writer';
 import { writeBuilt } from '../test/builder/model-builder';
 import { LARGE_MODELS } from '../test/support/largeModels';
+import { bundleForNode } from '../test/support/nodeBundle';
 import { convChain, vgg16, writeSynthetic } from '../test/support/syntheticModels';
 
 type Op =
@@ -178,18 +178,7 @@ function measure(op: Op, path: string, dir: string, runs = 3): Sample {
  */
 function bundlePruneWorker(): void {
   const path = join(__dirname, '..', 'bench', 'pruneJob.js');
-  // Loaded at run time, not bundled into this script: bundled, its synchronous build starts a worker thread on
-  // this very file.
-  const esbuild = createRequire(join(__dirname, '../../package.json'))('esbuild') as typeof import('esbuild');
-  esbuild.buildSync({
-    entryPoints: [join(__dirname, '../../src/server/pruneJob.ts')],
-    outfile: path,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-  });
+  bundleForNode('src/server/pruneJob.ts', path);
   process.env[PRUNE_WORKER_PATH_ENV] = path;
 }
 

@@ -5,8 +5,9 @@ import type { PruneStage } from '../core/prune/progressText';
 import type { PruneSettings } from '../core/prune/select';
 
 /**
- * What the server asks of a prune worker (a message to its thread, one job at a time): prune a model by a plan into a file, or
- * preview what the plan would remove. Both read every weight, so both run off the server's thread.
+ * What the server asks of a prune worker (a message to its thread, one job at a time): prune a model by a plan
+ * into a file, or preview what the plan would remove. Both read every weight, so both run off the server's
+ * thread.
  */
 export type PruneJobRequest = {
   /** The model (a prune writes `output`, atomically). */

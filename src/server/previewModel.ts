@@ -41,26 +41,25 @@ export class LastPreviewModel {
    * says nothing of it (a cancel, a refused plan).
    */
   with<T>(path: string, use: (model: PreviewModel) => T, keepAfter: (error: unknown) => boolean): T {
-    let kept =
-      this.kept && this.kept.path === path && this.kept.stamp === stampOf(path) ? this.kept : undefined;
-    if (!kept) {
+    let model = this.unchanged(path);
+    if (!model) {
       this.drop();
       const before = stampOf(path);
-      const model = open(path);
-      const stamp = model.file.externalTensors.length === 0 && before === stampOf(path) ? before : undefined;
-      kept = { path, stamp: stamp ?? '', model };
-      if (stamp) this.kept = kept;
+      model = open(path);
+      // Kept only if the file did not change while it was read, and holds all its data.
+      if (before !== '' && before === stampOf(path) && model.file.externalTensors.length === 0)
+        this.kept = { path, stamp: before, model };
     }
-    let keep = kept === this.kept;
+    let keep = this.kept?.model === model;
     try {
-      return use(kept.model);
+      return use(model);
     } catch (error) {
-      if (!keepAfter(error)) keep = false;
+      keep &&= keepAfter(error);
       throw error;
     } finally {
       if (!keep) {
-        if (this.kept === kept) this.kept = undefined;
-        kept.model.file.close();
+        if (this.kept?.model === model) this.kept = undefined;
+        model.file.close();
       }
     }
   }
@@ -70,13 +69,16 @@ export class LastPreviewModel {
    * closes it and gives undefined. A prune takes it: its analysis and the scores worked out are the prune's too.
    */
   take(path: string): PreviewModel | undefined {
+    const model = this.unchanged(path);
+    if (model) this.kept = undefined;
+    else this.drop();
+    return model;
+  }
+
+  /** The kept model, if it is the one of `path` and the file has not changed since. */
+  private unchanged(path: string): PreviewModel | undefined {
     const kept = this.kept;
-    if (kept && kept.path === path && kept.stamp === stampOf(path)) {
-      this.kept = undefined;
-      return kept.model;
-    }
-    this.drop();
-    return undefined;
+    return kept && kept.path === path && kept.stamp === stampOf(path) ? kept.model : undefined;
   }
 
   /** Closes the kept model, if any. */

@@ -13,23 +13,19 @@ const WARM_WORKER_IDLE_MS = 120_000;
  * alive. Workers are made only with the script and heap limit asked for (a test may change either).
  */
 export class WarmWorkers {
-  private idle: { worker: Worker; key: string; timer: NodeJS.Timeout; onGone: () => void } | undefined;
+  private idle: Idle | undefined;
 
   constructor(private readonly idleMs = WARM_WORKER_IDLE_MS) {}
 
   /** A worker for one job: the waiting one if it was made the same way, else a new one. */
   take(script: string, heapMb: number): Worker {
     const key = `${heapMb}:${script}`;
-    const idle = this.idle;
-    if (idle) {
-      this.idle = undefined;
-      forget(idle);
-      if (idle.key === key) {
-        idle.worker.ref();
-        return idle.worker;
-      }
-      void idle.worker.terminate();
+    const idle = this.stopWaiting();
+    if (idle?.key === key) {
+      idle.worker.ref();
+      return idle.worker;
     }
+    if (idle) void idle.worker.terminate();
     const worker = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     workerKeys.set(worker, key);
     return worker;
@@ -44,10 +40,7 @@ export class WarmWorkers {
     }
     // A waiting worker that fails (an 'error' with no listener would throw in this thread) or exits is let go.
     const onGone = () => {
-      if (this.idle?.worker !== worker) return;
-      forget(this.idle);
-      this.idle = undefined;
-      void worker.terminate();
+      if (this.idle?.worker === worker) void this.stopWaiting()!.worker.terminate();
     };
     const timer = setTimeout(onGone, this.idleMs);
     timer.unref();
@@ -58,18 +51,25 @@ export class WarmWorkers {
 
   /** Ends the waiting worker now (the server shutting down, tests). */
   dispose(): void {
+    void this.stopWaiting()?.worker.terminate();
+  }
+
+  /** The waiting worker, no longer waiting (its timer and listeners gone), if there is one. */
+  private stopWaiting(): Idle | undefined {
     const idle = this.idle;
+    if (!idle) return undefined;
     this.idle = undefined;
-    if (!idle) return;
-    forget(idle);
-    void idle.worker.terminate();
+    clearTimeout(idle.timer);
+    idle.worker.off('exit', idle.onGone).off('error', idle.onGone);
+    return idle;
   }
 }
 
-/** Stops listening for a waiting worker's end (it is taken, or ended here). */
-function forget(idle: { worker: Worker; timer: NodeJS.Timeout; onGone: () => void }): void {
-  clearTimeout(idle.timer);
-  idle.worker.off('exit', idle.onGone).off('error', idle.onGone);
+interface Idle {
+  worker: Worker;
+  key: string;
+  timer: NodeJS.Timeout;
+  onGone: () => void;
 }
 
 /** How each worker was made (the pool's key), for giveBack. */

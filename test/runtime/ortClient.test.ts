@@ -14,7 +14,8 @@ import { buildModel, conv3 } from '../builder/fixture-kit';
 import { runModel } from '../builder/runtime';
 import { addBiasModel, encodeModel, tensorInfo } from '../support/minimalModels';
 import { tempDir } from '../support/tempDir';
-import { loadEsbuild, useFreshWorker } from './workerBundle';
+import { loadEsbuild } from '../support/nodeBundle';
+import { useFreshWorker } from './workerBundle';
 
 const workerPath = useFreshWorker();
 const dir = tempDir();

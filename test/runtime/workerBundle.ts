@@ -2,17 +2,12 @@
 // The bundle goes under out/ (inside the repository) because it requires onnxruntime-node, which Node
 // resolves from the bundle's own folder upwards.
 import { mkdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { after } from 'node:test';
 import { WORKER_PATH_ENV } from '../../src/runtime/ortConnection';
+import { bundleForNode } from '../support/nodeBundle';
 
 let built: string | undefined;
-
-/** The installed esbuild, loaded at run time: it cannot be bundled into the test file itself. */
-export function loadEsbuild(): typeof import('esbuild') {
-  return createRequire(resolve('package.json'))('esbuild') as typeof import('esbuild');
-}
 
 /**
  * Builds src/runtime/ortWorker.ts once per test file and points OrtClient's default at it (through
@@ -21,20 +16,10 @@ export function loadEsbuild(): typeof import('esbuild') {
 export function useFreshWorker(): string {
   if (built) return built;
   const root = resolve('.');
-  const esbuild = loadEsbuild();
   const dir = join(root, 'out', 'test-worker');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `ortWorker-${process.pid}.js`);
-  esbuild.buildSync({
-    entryPoints: [join(root, 'src/runtime/ortWorker.ts')],
-    outfile: path,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    external: ['onnxruntime-node'],
-    logLevel: 'warning',
-  });
+  bundleForNode(join(root, 'src/runtime/ortWorker.ts'), path, ['onnxruntime-node']);
   after(() => rmSync(path, { force: true }));
   process.env[WORKER_PATH_ENV] = path;
   built = path;

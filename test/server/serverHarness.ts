@@ -16,7 +16,7 @@ import {
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import { PRUNE_WORKER_PATH_ENV } from '../../src/server/pruneInWorker';
-import { loadEsbuild } from '../runtime/workerBundle';
+import { bundleForNode } from '../support/nodeBundle';
 
 /**
  * Bundles the server and its prune worker as the build does, under out/ so that their dependencies resolve
@@ -34,15 +34,7 @@ export function bundleForTest(entry: string, name: string): string {
   const outDir = join(resolve('.'), 'out', 'test-server');
   mkdirSync(outDir, { recursive: true });
   const path = join(outDir, `${name}-${process.pid}-${Date.now()}.js`);
-  loadEsbuild().buildSync({
-    entryPoints: [resolve(entry)],
-    outfile: path,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-  });
+  bundleForNode(entry, path);
   return path;
 }
 

@@ -23,18 +23,21 @@ export function prunePercent(stage: PruneStage, done: number, total: number): nu
 }
 
 /**
- * Lets a report through at once when its stage is new, else at most every 100 ms: a prune hears of every
- * tensor, and a terminal or a notification redrawn that often is slower than the work.
+ * Lets a report through at once when its stage is new, else at most every `intervalMs` (100 ms): a prune hears
+ * of every tensor, and a terminal or a notification redrawn that often is slower than the work.
  */
 export class ProgressThrottle {
   private last = -Infinity;
   private stage: string | undefined;
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly intervalMs = 100,
+  ) {}
 
   due(stage: string): boolean {
     const t = this.now();
-    if (stage === this.stage && t - this.last < 100) return false;
+    if (stage === this.stage && t - this.last < this.intervalMs) return false;
     this.stage = stage;
     this.last = t;
     return true;
