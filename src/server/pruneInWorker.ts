@@ -40,6 +40,14 @@ function pruneWorkerPath(): string {
 }
 
 /**
+ * Has a prune worker start now and wait for the first job (see WarmWorkers.prewarm): the server calls it when
+ * a model is opened for pruning, so the first preview or prune does not wait for the thread to start.
+ */
+export function prewarmPruneWorker(): void {
+  void workers.prewarm(pruneWorkerPath(), workerHeapMb());
+}
+
+/**
  * Prunes `input` by a plan into `output` on a worker thread (see pruneJob.ts). Resolves with the outcome;
  * rejects with PlanRefused or OnnxError (sentences for the user), PruneCancelled after `signal` aborts, or an
  * Error when the worker dies (out of memory, a crash). The output is written atomically, so a cancel or a

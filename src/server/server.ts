@@ -42,6 +42,7 @@ import { modelStateFor, saveModelFor } from './modelState';
 import { ModelStates } from './modelStates';
 import { verifyFor } from './verify';
 import { applyPlan } from './applyPlan';
+import { prewarmPruneWorker } from './pruneInWorker';
 import { workDone } from './workDone';
 import { makePlanFor } from './makePlan';
 import { completeLayers, hoverLayer, parsePlan } from '../core/plan';
@@ -98,7 +99,11 @@ export function startServer(connection: Connection): void {
     };
   });
 
-  documents.onDidOpen(({ document }) => isPlan(document.uri) && schedulePlan(document, 0));
+  documents.onDidOpen(({ document }) => {
+    if (!isPlan(document.uri)) return;
+    schedulePlan(document, 0);
+    prewarmPruneWorker(); // the pruning panel previews the plan next
+  });
   documents.onDidChangeContent(({ document }) => isPlan(document.uri) && schedulePlan(document));
   documents.onDidClose(({ document }) => {
     if (!isPlan(document.uri)) return;
@@ -201,6 +206,8 @@ export function startServer(connection: Connection): void {
     try {
       const result = await modelStateFor(params, states, models, signalOf(token), progress);
       if (result.ok && openModels.has(params.uri)) publishModel(params.uri);
+      // The model is in the editor: a preview or a prune of it may come next.
+      if (result.ok) prewarmPruneWorker();
       return result;
     } finally {
       progress.end();

@@ -14,27 +14,62 @@ const WARM_WORKER_IDLE_MS = 120_000;
  */
 export class WarmWorkers {
   private idle: Idle | undefined;
+  /** Workers handed out whose job has not ended (given back, or the worker gone). */
+  private readonly busy = new Set<Worker>();
 
   constructor(private readonly idleMs = WARM_WORKER_IDLE_MS) {}
 
   /** A worker for one job: the waiting one if it was made the same way, else a new one. */
   take(script: string, heapMb: number): Worker {
-    const key = `${heapMb}:${script}`;
+    const key = workerKey(script, heapMb);
     const idle = this.stopWaiting();
+    let worker: Worker;
     if (idle?.key === key) {
-      idle.worker.ref();
-      return idle.worker;
+      worker = idle.worker;
+      worker.ref();
+    } else {
+      if (idle) void idle.worker.terminate();
+      worker = this.newWorker(script, heapMb);
     }
-    if (idle) void idle.worker.terminate();
-    const worker = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: heapMb } });
-    workerKeys.set(worker, key);
+    this.busy.add(worker);
+    return worker;
+  }
+
+  /**
+   * Starts a worker to wait for a job that is likely soon (a model was opened in the editor) when none waits and
+   * none is at work (whose worker will wait afterwards, its code compiled): starting a thread and loading its
+   * bundle is ~0.2 s the first prune or preview would otherwise wait for. It waits as a worker given back does
+   * (ended after `idleMs`, never keeping the process alive). Returns the worker started, if one was.
+   */
+  prewarm(script: string, heapMb: number): Worker | undefined {
+    if (this.idle || this.busy.size > 0) return undefined;
+    const worker = this.newWorker(script, heapMb);
+    this.wait(worker);
     return worker;
   }
 
   /** A worker whose job ended with an answer: it waits for the next job (or ends, when one already waits). */
   giveBack(worker: Worker): void {
+    this.busy.delete(worker);
+    if (this.idle) void worker.terminate();
+    else this.wait(worker);
+  }
+
+  /** Ends the waiting worker now (the server shutting down, tests). */
+  dispose(): void {
+    void this.stopWaiting()?.worker.terminate();
+  }
+
+  private newWorker(script: string, heapMb: number): Worker {
+    const worker = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+    workerKeys.set(worker, workerKey(script, heapMb));
+    worker.once('exit', () => this.busy.delete(worker));
+    return worker;
+  }
+
+  private wait(worker: Worker): void {
     const key = workerKeys.get(worker);
-    if (this.idle || key === undefined) {
+    if (key === undefined) {
       void worker.terminate();
       return;
     }
@@ -47,11 +82,6 @@ export class WarmWorkers {
     worker.on('exit', onGone).on('error', onGone);
     worker.unref();
     this.idle = { worker, key, timer, onGone };
-  }
-
-  /** Ends the waiting worker now (the server shutting down, tests). */
-  dispose(): void {
-    void this.stopWaiting()?.worker.terminate();
   }
 
   /** The waiting worker, no longer waiting (its timer and listeners gone), if there is one. */
@@ -74,3 +104,7 @@ interface Idle {
 
 /** How each worker was made (the pool's key), for giveBack. */
 const workerKeys = new WeakMap<Worker, string>();
+
+function workerKey(script: string, heapMb: number): string {
+  return `${heapMb}:${script}`;
+}

@@ -53,11 +53,13 @@ export async function startTestServer(
   env: NodeJS.ProcessEnv = process.env,
   /** What the extension passes at initialisation (the latency tables' cache folder). */
   initializationOptions?: object,
+  /** The script the server's prune workers run, given the fresh worker bundle (a test's wrapper of it). */
+  workerScript: (bundle: string) => string = (bundle) => bundle,
 ): Promise<TestServer> {
   const { server: serverPath, pruneWorker } = buildServer();
   const child = spawn(process.execPath, [serverPath, '--stdio'], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...env, [PRUNE_WORKER_PATH_ENV]: pruneWorker },
+    env: { ...env, [PRUNE_WORKER_PATH_ENV]: workerScript(pruneWorker) },
   });
   const connection = createProtocolConnection(
     new StreamMessageReader(child.stdout!),

@@ -135,3 +135,43 @@ test('a worker left waiting is ended after the idle time', async () => {
   assert.notEqual(next, first);
   workers.giveBack(next);
 });
+
+test('a worker started ahead of time runs the first job; with one waiting already, none is started', async () => {
+  const workers = pool();
+  const started = workers.prewarm(echo, 64);
+  assert.ok(started);
+  assert.equal(workers.prewarm(echo, 64), undefined);
+  const taken = workers.take(echo, 64);
+  assert.equal(taken, started);
+  assert.equal((await ask(taken)).jobs, 1);
+  workers.giveBack(taken);
+  assert.equal(workers.prewarm(echo, 64), undefined); // the one given back waits
+});
+
+test('a worker started ahead of time and never used is ended after the idle time', async () => {
+  const workers = pool(50);
+  const started = workers.prewarm(echo, 64)!;
+  await ended(once(started, 'exit'));
+  const next = workers.take(echo, 64);
+  assert.notEqual(next, started);
+  assert.equal((await ask(next)).jobs, 1);
+  workers.giveBack(next);
+});
+
+test('no worker is started ahead of time while a job runs, nor after one ended that way or died', async () => {
+  const workers = pool();
+  const busy = workers.take(echo, 64);
+  assert.equal(workers.prewarm(echo, 64), undefined); // its worker will wait afterwards, compiled
+  await ask(busy);
+  workers.giveBack(busy);
+  assert.equal(workers.prewarm(echo, 64), undefined);
+  const again = workers.take(echo, 64);
+  assert.equal(again, busy);
+  const exited = once(again, 'exit');
+  again.postMessage('die'); // its job never answers
+  await ended(exited);
+  const started = workers.prewarm(echo, 64);
+  assert.ok(started);
+  assert.equal(workers.take(echo, 64), started);
+  workers.giveBack(started);
+});
