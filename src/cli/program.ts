@@ -16,6 +16,7 @@ import { pruneCommand } from './commands/prune';
 import { sensitivityCommand } from './commands/sensitivity';
 import { DEFAULT_MAX_GROUPS } from '../core/quality/sensitivityGroups';
 import { CliError, EXIT } from './exit';
+import { collectDims } from './commands/dimOptions';
 import { jsonText, visible } from './visible';
 import { oneLine } from '../core/text';
 import { version } from '../../package.json';
@@ -38,6 +39,12 @@ const CALIB_PICTURE_OPTIONS = [
   ),
   new Option('--calib-range <low,high>', 'pictures: pixel values 0…255 map to this range (default 0,1)'),
 ] as const;
+
+/** Sizes for symbolic input dims, on every command that runs a model on random inputs. */
+const DIM_OPTION = new Option(
+  '--dim <name=size>',
+  "size of a symbolic input dim for random inputs and timing, e.g. height=480 (repeatable; default: 1 for the batch, else the other model's size or 16)",
+).argParser(collectDims);
 
 export async function runCli(argv: string[], output: CliOutput = processIO): Promise<number> {
   // Text passes through visible(): names from an untrusted model cannot drive the terminal. JSON does not
@@ -99,6 +106,7 @@ export async function runCli(argv: string[], output: CliOutput = processIO): Pro
     .option('--atol <x>', 'absolute tolerance', '1e-4')
     .option('--rtol <x>', "tolerance relative to each output's largest magnitude", '1e-4')
     .option('--seed <n>', 'seed of the random inputs', '1')
+    .addOption(DIM_OPTION)
     .option(
       '--timeout <seconds>',
       'give up on an ONNX Runtime step after this long (loading a graph of more than 10,000 nodes: this long per 10,000)',
@@ -113,8 +121,8 @@ export async function runCli(argv: string[], output: CliOutput = processIO): Pro
     .addHelpText(
       'after',
       `
-Inputs are seeded random: 4-D float inputs (images) in [0, 1), other floats in [-1, 1) (symbolic dims: 1 for
-the first, else the other model's size or 16). Each output's tolerance is the larger of atol + rtol × max|output|
+Inputs are seeded random: 4-D float inputs (images) in [0, 1), other floats in [-1, 1) (symbolic dims: the
+--dim size, else 1 for the first, else the other model's size or 16). Each output's tolerance is the larger of atol + rtol × max|output|
 and ${NOISE_FLOOR_FACTOR} × its noise floor (the masked original with ONNX Runtime's optimisations on vs off).
 Exit 0: same inputs and outputs, and every output within tolerance of the masked original.
 Exit 1: it is not, or ONNX Runtime cannot run the pruned model. Exit 2: bad usage or input, or the original
@@ -203,6 +211,7 @@ checks and timing only, and exits 0 when the shapes match.`,
       'where latency lookup tables are cached (default $XDG_CACHE_HOME/onnx-pruner, else ~/.cache/onnx-pruner)',
     )
     .option('--verify', 'check the pruned model in ONNX Runtime against the masked original')
+    .addOption(DIM_OPTION)
     .option(
       '--timeout <seconds>',
       'give up on an ONNX Runtime step (--verify, --calib) after this long (loading a graph of more than 10,000 nodes: this long per 10,000)',
@@ -234,6 +243,7 @@ checks and timing only, and exits 0 when the shapes match.`,
     .option('--samples <n>', 'random inputs when there is no --calib (default 4)')
     .option('--criterion <criterion>', 'which channels go: l1 (default), l2, bn, random')
     .option('--seed <n>', 'seed of the random inputs and the random criterion', '0')
+    .addOption(DIM_OPTION)
     .option(
       '--groups <n>',
       `measure at most n groups, those whose layers hold the most MACs, or 'all' (default ${DEFAULT_MAX_GROUPS})`,

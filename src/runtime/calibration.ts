@@ -20,7 +20,7 @@ import {
   imageFeed,
 } from './calibImages';
 import { OrtClient } from './ortClient';
-import { randomFeeds } from './randomFeeds';
+import { type InputDims, randomFeeds } from './randomFeeds';
 
 export interface CalibrationOptions {
   /**
@@ -33,6 +33,8 @@ export interface CalibrationOptions {
   /** Random samples when there is no folder. Default 4. */
   samples?: number;
   seed?: number;
+  /** Sizes of symbolic input dims for random samples (see randomFeeds.ts). */
+  dims?: InputDims;
   client?: OrtClient;
   /** Timeout of each ONNX Runtime request of a client started here, in ms (ORT_TIMEOUT_SECONDS). */
   timeoutMs?: number;
@@ -77,7 +79,7 @@ export function calibrationSet(inputs: readonly ValueMeta[], options: Calibratio
     source: 'random',
     samples: Array.from({ length: count }, (_, i) => ({
       name: `random #${i + 1}`,
-      feeds: randomFeeds(inputs, (options.seed ?? 0) + i),
+      feeds: randomFeeds(inputs, (options.seed ?? 0) + i, [], options.dims),
     })),
     description:
       `${count} seeded random inputs (uniform in [-1, 1), seed ${options.seed ?? 0}): a weak estimate, ` +

@@ -23,7 +23,7 @@ import { type PruneOutcome, type PruneProgress, pruneFile } from '../core/prune/
 import { type PruneSettings, SelectionContext, selectUnits } from '../core/prune/select';
 import { OrtClient } from './ortClient';
 import { median, pairedRatios } from './pairedTiming';
-import { feedSpecs } from './randomFeeds';
+import { type InputDims, feedSpecs, unknownDims } from './randomFeeds';
 import { type LatencyTableStats, latencyTableFor } from './latencyLookup';
 
 export interface LatencyTargetOptions {
@@ -33,6 +33,8 @@ export interface LatencyTargetOptions {
   maxSteps?: number;
   /** ONNX Runtime's time limit per request. */
   timeoutMs?: number;
+  /** Sizes of symbolic input dims for the whole-model timings (see randomFeeds.ts). */
+  dims?: InputDims;
   signal?: AbortSignal;
   /** Hears of each measured step. */
   onStep?: (step: LatencyStep) => void;
@@ -97,7 +99,9 @@ export async function pruneForLatency(
   try {
     refuseRuntimeHazard(file, model);
     const original = await client.load(model, call);
-    const feeds = await client.makeFeeds(feedSpecs(original.inputs), 1, call);
+    const unknown = options.dims && unknownDims(original.inputs, options.dims);
+    if (unknown) throw new Error(unknown);
+    const feeds = await client.makeFeeds(feedSpecs(original.inputs, [], options.dims), 1, call);
     let tableStats: LatencyTableStats | undefined;
     let saving: ((ratio: number) => number) | undefined;
     if (!options.noTable) {

@@ -3,19 +3,71 @@ import { mulberry32 } from '../core/random';
 import { setOwn } from '../core/records';
 
 /** Size given to a symbolic dim that is not the first and that neither model fixes. */
-const DEFAULT_SYMBOLIC_DIM = 16;
+export const DEFAULT_SYMBOLIC_DIM = 16;
 
 /**
- * Concrete dims for an input: fixed dims as they are; a symbolic first dim is the batch and becomes 1;
- * another symbolic dim takes the size the other model declares for it, else DEFAULT_SYMBOLIC_DIM.
+ * Sizes the user gives symbolic dims, by the dim's name (a dim_param such as 'height'): `--dim height=480`.
+ * A Map, as the names come from a model.
  */
-function concreteDims(meta: ValueMeta, other?: ValueMeta): number[] {
+export type InputDims = ReadonlyMap<string, number>;
+export const NO_INPUT_DIMS: InputDims = new Map();
+
+/**
+ * Concrete dims for an input: fixed dims as they are; a symbolic dim the user sized takes that size; else a
+ * symbolic first dim is the batch and becomes 1, and another takes the size the other model declares for it,
+ * else DEFAULT_SYMBOLIC_DIM.
+ */
+function concreteDims(meta: ValueMeta, other: ValueMeta | undefined, dims: InputDims): number[] {
   return meta.shape.map((d, i) => {
     if (typeof d === 'number' && d > 0) return d;
+    const given = typeof d === 'string' ? dims.get(d) : undefined;
+    if (given !== undefined) return given;
     if (i === 0) return 1;
     const declared = other?.shape[i];
     return typeof declared === 'number' && declared > 0 ? declared : DEFAULT_SYMBOLIC_DIM;
   });
+}
+
+/**
+ * The symbolic dims of `inputs` that random inputs give DEFAULT_SYMBOLIC_DIM (nothing sizes them: not the
+ * user, not the other model, and not the batch), by name, each once: what a timing on them is worth depends
+ * on that guess, so a report says it.
+ */
+export function guessedDims(
+  inputs: readonly ValueMeta[],
+  other: readonly ValueMeta[] = [],
+  dims: InputDims = NO_INPUT_DIMS,
+): string[] {
+  const names = new Set<string>();
+  for (const meta of inputs) {
+    if (!meta.isTensor) continue;
+    const declared = other.find((o) => o.name === meta.name);
+    meta.shape.forEach((d, i) => {
+      if (i === 0 || (typeof d === 'number' && d > 0)) return;
+      if (typeof d === 'string' && dims.has(d)) return;
+      const fixed = declared?.shape[i];
+      if (typeof fixed === 'number' && fixed > 0) return;
+      names.add(typeof d === 'string' && d !== '' ? d : `${meta.name}[${i}]`);
+    });
+  }
+  return [...names];
+}
+
+/**
+ * A sentence when `dims` names a dim no input of the model has (a typo would otherwise change nothing,
+ * silently), else undefined.
+ */
+export function unknownDims(inputs: readonly ValueMeta[], dims: InputDims): string | undefined {
+  const symbolic = new Set<string>();
+  for (const meta of inputs)
+    for (const d of meta.shape) if (typeof d === 'string' && d !== '') symbolic.add(d);
+  const unknown = [...dims.keys()].filter((name) => !symbolic.has(name));
+  if (unknown.length === 0) return undefined;
+  const known =
+    symbolic.size > 0
+      ? `its symbolic dims are ${[...symbolic].map((n) => `'${n}'`).join(', ')}`
+      : 'it has none';
+  return `no input has a symbolic dim named ${unknown.map((n) => `'${n}'`).join(', ')} (${known}).`;
 }
 
 /**
@@ -33,19 +85,26 @@ export const MAX_RANDOM_INPUT_ELEMENTS = 2 ** 26;
 export function feedSpecs(
   inputs: readonly ValueMeta[],
   other: readonly ValueMeta[] = [],
+  dims: InputDims = NO_INPUT_DIMS,
   maxElements = MAX_RANDOM_INPUT_ELEMENTS,
 ): FeedSpec[] {
   let total = 0;
   return inputs.map((meta) => {
     if (!meta.isTensor)
       throw new Error(`input '${meta.name}' is not a tensor; only tensor inputs can be fed.`);
-    const dims = concreteDims(
+    const concrete = concreteDims(
       meta,
       other.find((o) => o.name === meta.name),
+      dims,
     );
-    total += dims.reduce((a, b) => a * b, 1);
-    if (total > maxElements) throw new Error(tooLarge(meta.name, dims, total, maxElements));
-    return { name: meta.name, type: meta.type, dims, range: dims.length === 4 ? 'unit' : 'symmetric' };
+    total += concrete.reduce((a, b) => a * b, 1);
+    if (total > maxElements) throw new Error(tooLarge(meta.name, concrete, total, maxElements));
+    return {
+      name: meta.name,
+      type: meta.type,
+      dims: concrete,
+      range: concrete.length === 4 ? 'unit' : 'symmetric',
+    };
   });
 }
 
@@ -66,8 +125,9 @@ export function randomFeeds(
   inputs: readonly ValueMeta[],
   seed: number,
   other: readonly ValueMeta[] = [],
+  dims: InputDims = NO_INPUT_DIMS,
 ): Feeds {
-  return generateFeeds(feedSpecs(inputs, other), seed);
+  return generateFeeds(feedSpecs(inputs, other, dims), seed);
 }
 
 /**

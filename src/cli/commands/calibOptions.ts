@@ -9,6 +9,8 @@ export interface CalibCliOptions {
   calibLayout?: string;
   calibChannels?: string;
   calibRange?: string;
+  /** `--dim NAME=SIZE`, each use (see dimOptions.ts): sizes of symbolic dims for random inputs. */
+  dim?: string[];
 }
 
 /** Parses --calib-size HxW, --calib-layout, --calib-channels and --calib-range LOW,HIGH. */

@@ -31,6 +31,7 @@ import type { CliIO } from '../io';
 import { ProgressLine, pruneProgressText } from '../progress';
 import { writeText } from '../writeText';
 import { planModelNote } from './planNote';
+import { inputDimsOption } from './dimOptions';
 import { describeRest, pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
 
 /**
@@ -50,6 +51,7 @@ async function calibrate(
       calibDir: options.calib,
       image: imageFeedOptions(options),
       seed: settings.seed,
+      dims: inputDimsOption(options.dim),
       timeoutMs: timeout,
     };
     if (settings.criterion === 'activation')
@@ -153,6 +155,7 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
             try {
               const result = await pruneForLatency(model, plain, settings, target, {
                 timeoutMs: timeout,
+                dims: inputDimsOption(options.dim),
                 check,
                 onProgress,
                 cacheDir,
@@ -172,7 +175,7 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
                 throw new CliError(
                   `${model}: cannot find the prune for --target-latency: ${sentence(error.message)}`,
                 );
-              throw new CliError(`${model}: cannot prune: ${(error as Error).message}.`);
+              throw new CliError(`${model}: cannot prune: ${sentence((error as Error).message)}`);
             } finally {
               line.clear();
             }
@@ -194,7 +197,7 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
     let qualityFailure: { error: unknown } | undefined;
     if (options.verify) {
       try {
-        if (options.reconstruct) verified = await verifyWithProgress(model, plain, line, timeout);
+        if (options.reconstruct) verified = await verifyWithProgress(model, plain, options, line, timeout);
         else {
           // Fidelity is measured inside the verification, while ONNX Runtime holds both models.
           const both = await verifyWithQualityProgress(model, options, settings.seed, line, timeout);
@@ -210,7 +213,7 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
     }
     if (verified)
       say(
-        `\n${options.reconstruct ? 'The plain prune, before reconstruction:\n' : ''}${formatVerify(verified)}`,
+        `\n${options.reconstruct ? 'The plain prune, before reconstruction:\n' : ''}${formatVerify(verified)}\n`,
       );
     const blamed = describeSlowerLayers(outcome, verified);
     if (blamed) tell(`${oneLine(blamed)}\n`);
@@ -249,6 +252,7 @@ function qualitySettings(
     calibDir: options.calib,
     image: imageFeedOptions(options),
     seed,
+    dims: inputDimsOption(options.dim),
     holdout: holdout(options),
     timeoutMs: timeout,
     onStep: (step: string) => line.update(step, `${step}…`),
@@ -256,8 +260,13 @@ function qualitySettings(
 }
 
 /** The verification's settings in `prune --verify`, its steps on the progress line. */
-function verifySettings(line: ProgressLine, timeout: number | undefined) {
-  return { runs: 20, timeoutMs: timeout, onStep: (step: string) => line.update(step, `verify: ${step}…`) };
+function verifySettings(options: PruneCliOptions, line: ProgressLine, timeout: number | undefined) {
+  return {
+    runs: 20,
+    timeoutMs: timeout,
+    dims: inputDimsOption(options.dim),
+    onStep: (step: string) => line.update(step, `verify: ${step}…`),
+  };
 }
 
 async function qualityWithProgress(
@@ -290,7 +299,7 @@ async function verifyWithQualityProgress(
     return await verifyWithQuality(
       model,
       options.output,
-      verifySettings(line, timeout),
+      verifySettings(options, line, timeout),
       qualitySettings(options, seed, line, timeout),
     );
   } finally {
@@ -301,11 +310,12 @@ async function verifyWithQualityProgress(
 async function verifyWithProgress(
   model: string,
   pruned: string,
+  options: PruneCliOptions,
   line: ProgressLine,
   timeout: number | undefined,
 ) {
   try {
-    return await verifyModels(model, pruned, verifySettings(line, timeout));
+    return await verifyModels(model, pruned, verifySettings(options, line, timeout));
   } finally {
     line.clear();
   }

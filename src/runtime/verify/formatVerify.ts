@@ -1,19 +1,22 @@
 import { oneLine } from '../../core/text';
 import type { VerifyInputError, VerifyResult } from './types';
 import { isSlower } from '../slowerLayers';
+import { DEFAULT_SYMBOLIC_DIM } from '../randomFeeds';
 import { largest, pushAll } from '../../core/lists';
 
 /**
  * The text form of a verification: a before/after table (parameters, MACs, ORT latency, with ratios),
  * the input/output check, the error per output, and a verdict line. Used by `verify` and `prune --verify`.
  */
-export function formatVerify(r: VerifyResult): string {
+export function formatVerify(r: VerifyResult, howToSizeDims = '--dim NAME=SIZE'): string {
   const lines: string[] = [];
   lines.push(`Original  ${r.original.path}`, `Pruned    ${r.pruned.path}`);
   const inputs = r.inputs
     .map((i) => `${i.name} ${i.type} [${i.dims.join(', ')}]${i.range ? ` in ${i.range}` : ''}`)
     .join(', ');
-  lines.push(`Inputs    ${inputs || '(none)'}, random, seed ${r.seed}`, '');
+  lines.push(`Inputs    ${inputs || '(none)'}, random, seed ${r.seed}`);
+  if (r.guessedDims.length > 0) lines.push(guessedDimsNote(r.guessedDims, howToSizeDims));
+  lines.push('');
 
   const table: string[][] = [['', 'original', 'pruned', 'pruned/original']];
   table.push([
@@ -148,4 +151,14 @@ export function refusalSentence(error: VerifyInputError, how: string): string {
 export function unverifiedSentence(error: VerifyInputError, how: string, written: string): string {
   const why = refusalSentence(error, how).replace(/\.$/, '');
   return `${why}; the pruned model was written to ${written}, but it is not verified.`;
+}
+
+/** Says which symbolic dims were guessed, and that the timing and MACs hold for that size only. */
+function guessedDimsNote(names: readonly string[], howToSizeDims: string): string {
+  const list = names.map((n) => `'${n}'`).join(', ');
+  const plural = names.length > 1;
+  return (
+    `          symbolic dim${plural ? 's' : ''} ${list} ${plural ? 'were' : 'was'} given ${DEFAULT_SYMBOLIC_DIM} ` +
+    `(nothing sizes ${plural ? 'them' : 'it'}; ${howToSizeDims} does): latency and MACs are for inputs that size`
+  );
 }

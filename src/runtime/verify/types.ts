@@ -12,6 +12,11 @@ export interface VerifyResult {
   ratios: { parameters: number | null; macs: number | null; latency: number | null };
   /** The inputs both models ran on (seeded random; see randomFeeds.ts), with the range of their values. */
   inputs: { name: string; type: string; dims: number[]; range: string }[];
+  /**
+   * Symbolic dims nothing sized (not the caller's dims, not the other model, not the batch), which the inputs
+   * gave DEFAULT_SYMBOLIC_DIM: the latency and MACs are for that size.
+   */
+  guessedDims: string[];
   seed: number;
   /** Inputs and outputs: same names, element types and shapes (declared, and as run). */
   io: { equal: boolean; differences: string[] };

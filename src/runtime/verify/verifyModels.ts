@@ -15,7 +15,7 @@ import { MASK_METADATA_KEY, type MaskSpec } from '../../core/prune/maskSpec';
 import { type FeedSpec, ORT_TIMEOUT_SECONDS } from '../../protocol/runtime';
 import { NOISE_FLOOR_FACTOR } from '../compareOutputs';
 import { type LoadedModel, OrtClient } from '../ortClient';
-import { feedSpecs } from '../randomFeeds';
+import { type InputDims, NO_INPUT_DIMS, feedSpecs, guessedDims, unknownDims } from '../randomFeeds';
 import { declaredDifferences, producedDifferences } from './compareIo';
 import { maskSpecProblems, readMaskSpec, unmaskedPrune } from './maskSpecCheck';
 import { type ModelFigures, type VerifyResult, VerifyInputError } from './types';
@@ -33,6 +33,8 @@ export interface VerifyOptions {
   rtol?: number;
   /** Seed of the random inputs. Default 1. */
   seed?: number;
+  /** Sizes of symbolic input dims, by name (see randomFeeds.ts); each must be a dim of the original's inputs. */
+  dims?: InputDims;
   /** Timeout of each ONNX Runtime request, in ms. Default ORT_TIMEOUT_SECONDS. */
   timeoutMs?: number;
   /** A running client to use (the language server's); otherwise one is started and closed here. */
@@ -116,7 +118,8 @@ export async function verifyModels(
       throw error;
     }
     checkHash();
-    const specs = feedSpecsFor(original, pruned, originalPath);
+    const dims = options.dims ?? NO_INPUT_DIMS;
+    const specs = feedSpecsFor(original, pruned, originalPath, dims);
     const inputShapes = Object.fromEntries(specs.map((s) => [s.name, s.dims]));
     const figures = (file: ModelFile, path: string): ModelFigures => {
       const metrics = withModelErrors(path, () => computeMetrics(new ModelView(file), { inputShapes }));
@@ -133,6 +136,7 @@ export async function verifyModels(
       pruned: figures(prunedFile, prunedPath),
       ratios: { parameters: null, macs: null, latency: null },
       inputs: specs.map((s) => ({ name: s.name, type: s.type, dims: s.dims, range: rangeText(s) })),
+      guessedDims: guessedDims(original.inputs, pruned?.inputs, dims),
       seed: settings.seed,
       io: { equal: false, differences: [] },
       exactness: {
@@ -280,9 +284,16 @@ function writeMasked(originalFile: ModelFile, spec: MaskSpec, path: string): voi
   }
 }
 
-function feedSpecsFor(original: LoadedModel, pruned: LoadedModel | undefined, path: string): FeedSpec[] {
+function feedSpecsFor(
+  original: LoadedModel,
+  pruned: LoadedModel | undefined,
+  path: string,
+  dims: InputDims,
+): FeedSpec[] {
+  const unknown = unknownDims(original.inputs, dims);
+  if (unknown) throw new VerifyInputError(`cannot verify ${path}: ${unknown}`);
   try {
-    return feedSpecs(original.inputs, pruned?.inputs);
+    return feedSpecs(original.inputs, pruned?.inputs, dims);
   } catch (error) {
     throw new VerifyInputError(`cannot verify ${path}: ${(error as Error).message}`);
   }

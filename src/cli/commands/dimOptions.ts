@@ -1,0 +1,29 @@
+import type { InputDims } from '../../runtime/randomFeeds';
+import { CliError } from '../exit';
+
+/** The largest size `--dim` takes (the random inputs' own limit on elements bounds what they hold together). */
+const MAX_DIM = 1 << 20;
+
+/** Commander's collector for a repeatable `--dim NAME=SIZE`: each use adds to the list. */
+export function collectDims(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/**
+ * The sizes `--dim NAME=SIZE` gives symbolic input dims (`--dim height=480 --dim width=640`, or
+ * `--dim height=480,width=640`): a name at most once, sizes whole numbers from 1 to 2^20.
+ */
+export function inputDimsOption(values: readonly string[] | undefined): InputDims {
+  const dims = new Map<string, number>();
+  for (const value of values ?? []) {
+    for (const part of value.split(',')) {
+      const match = /^\s*([^=\s][^=]*?)\s*=\s*(\d+)\s*$/.exec(part);
+      const size = match ? Number(match[2]) : NaN;
+      if (!match || !Number.isSafeInteger(size) || size < 1 || size > MAX_DIM)
+        throw new CliError(`--dim must be NAME=SIZE with a size from 1 to ${MAX_DIM}, not '${part}'.`);
+      if (dims.has(match[1])) throw new CliError(`--dim gives '${match[1]}' twice.`);
+      dims.set(match[1], size);
+    }
+  }
+  return dims;
+}

@@ -1,0 +1,50 @@
+// Random inputs' sizes for symbolic dims: the sizes given by name win, then the batch is 1, then the other
+// model's size, then 16; the dims left to that last guess are listed (a report says its timing is for them),
+// and a given name no input has is refused rather than ignored.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ValueMeta } from '../../src/protocol/runtime';
+import { feedSpecs, guessedDims, unknownDims } from '../../src/runtime/randomFeeds';
+
+const image = (shape: (number | string)[], name = 'input'): ValueMeta => ({
+  name,
+  isTensor: true,
+  type: 'float32',
+  shape,
+});
+
+test('a size given by name wins over every other rule, the batch included', () => {
+  const inputs = [image(['N', 3, 'height', 'width'])];
+  const dims = new Map([
+    ['height', 480],
+    ['N', 2],
+  ]);
+  assert.deepEqual(feedSpecs(inputs, [], dims)[0].dims, [2, 3, 480, 16]);
+  assert.deepEqual(feedSpecs(inputs, [image([1, 3, 8, 9])])[0].dims, [1, 3, 8, 9]);
+  assert.deepEqual(feedSpecs(inputs)[0].dims, [1, 3, 16, 16]);
+});
+
+test('the guessed dims are those nothing sizes, each once, the batch never', () => {
+  const inputs = [image(['N', 3, 'height', 'width']), image(['N', 'height', ''], 'mask')];
+  assert.deepEqual(guessedDims(inputs), ['height', 'width', 'mask[2]']);
+  assert.deepEqual(guessedDims(inputs, [], new Map([['height', 4]])), ['width', 'mask[2]']);
+  // The other model fixes the image's width, not the mask's last dim.
+  assert.deepEqual(guessedDims(inputs, [image([1, 3, 'height', 8])], new Map([['height', 4]])), ['mask[2]']);
+  assert.deepEqual(guessedDims([image([1, 3, 8, 8])]), []);
+  assert.deepEqual(guessedDims([{ name: 'seq', isTensor: false, type: '', shape: [] }]), []);
+});
+
+test('a given name that no input has is a sentence naming the ones there are', () => {
+  const inputs = [image(['N', 3, 'height', 'width'])];
+  assert.equal(unknownDims(inputs, new Map([['height', 4]])), undefined);
+  assert.equal(
+    unknownDims(inputs, new Map([['heigth', 4]])),
+    "no input has a symbolic dim named 'heigth' (its symbolic dims are 'N', 'height', 'width').",
+  );
+  assert.equal(
+    unknownDims([image([1, 3, 8, 8])], new Map([['h', 4]])),
+    "no input has a symbolic dim named 'h' (it has none).",
+  );
+  // Names from a model or the command line are data, whatever they spell.
+  assert.equal(unknownDims([image(['__proto__'])], new Map([['__proto__', 2]])), undefined);
+});
