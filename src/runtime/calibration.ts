@@ -20,7 +20,7 @@ import {
   imageFeed,
 } from './calibImages';
 import { OrtClient } from './ortClient';
-import { type InputDims, randomFeeds } from './randomFeeds';
+import { type InputDims, randomFeeds, unknownDims } from './randomFeeds';
 
 export interface CalibrationOptions {
   /**
@@ -74,6 +74,8 @@ export function splitCalibration(
 /** The calibration inputs of a model: the folder's files (sorted by name) or seeded random inputs. */
 export function calibrationSet(inputs: readonly ValueMeta[], options: CalibrationOptions): CalibrationSet {
   if (options.calibDir) return calibrationFeeds(options.calibDir, inputs, options.image ?? {});
+  const unknown = options.dims && unknownDims(inputs, options.dims);
+  if (unknown) throw new Error(unknown);
   const count = options.samples ?? 4;
   return {
     source: 'random',

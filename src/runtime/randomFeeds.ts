@@ -57,10 +57,13 @@ export function guessedDims(
  * A sentence when `dims` names a dim no input of the model has (a typo would otherwise change nothing,
  * silently), else undefined.
  */
-export function unknownDims(inputs: readonly ValueMeta[], dims: InputDims): string | undefined {
+export function unknownDims(
+  inputs: readonly { readonly shape?: readonly (number | string | undefined)[] }[],
+  dims: InputDims,
+): string | undefined {
   const symbolic = new Set<string>();
   for (const meta of inputs)
-    for (const d of meta.shape) if (typeof d === 'string' && d !== '') symbolic.add(d);
+    for (const d of meta.shape ?? []) if (typeof d === 'string' && d !== '') symbolic.add(d);
   const unknown = [...dims.keys()].filter((name) => !symbolic.has(name));
   if (unknown.length === 0) return undefined;
   const known =

@@ -2,6 +2,7 @@
 // a timing at that size says little of the model at work (the corpus's ESPCN ran 1.16× slower pruned at 16×16,
 // 1.43× faster at 480×640). The report says which dims were guessed, and --dim NAME=SIZE sizes them.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { VerifyResult } from '../../src/runtime/verify/types';
@@ -112,6 +113,19 @@ describe('--dim: sizes of symbolic input dims', () => {
       assert.equal(run.code, 2, value);
       assert.match(run.stderr, message);
     }
+    // Every command that takes --dim checks it against the model before running anything.
+    for (const args of [
+      ['prune', original, '--ratio', '0.5', '-o', join(dir, 'typo.onnx'), '--verify'],
+      ['sensitivity', original, '--ratios', '0.5'],
+    ]) {
+      const run = await cli(...args, '--dim', 'heigth=24');
+      assert.equal(run.code, 2, args[0]);
+      assert.equal(
+        run.stderr,
+        `onnx-pruner: ${original}: no input has a symbolic dim named 'heigth' (its symbolic dims are 'height', 'width').\n`,
+      );
+    }
+    assert.ok(!existsSync(join(dir, 'typo.onnx')), 'nothing was written');
     const twice = await cli('verify', original, pruned, ...FAST, '--dim', 'height=4', '--dim', 'height=5');
     assert.equal(twice.code, 2);
     assert.match(twice.stderr, /--dim gives 'height' twice\./);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ValueMeta } from '../../src/protocol/runtime';
+import { calibrationSet } from '../../src/runtime/calibration';
 import { feedSpecs, guessedDims, unknownDims } from '../../src/runtime/randomFeeds';
 
 const image = (shape: (number | string)[], name = 'input'): ValueMeta => ({
@@ -47,4 +48,20 @@ test('a given name that no input has is a sentence naming the ones there are', (
   );
   // Names from a model or the command line are data, whatever they spell.
   assert.equal(unknownDims([image(['__proto__'])], new Map([['__proto__', 2]])), undefined);
+});
+
+test('random calibration inputs take the sizes given too, and refuse a name no input has', () => {
+  const inputs = [image(['N', 3, 'height', 'width'])];
+  const set = calibrationSet(inputs, { dims: new Map([['height', 20]]), samples: 2 });
+  assert.deepEqual(
+    set.samples.map((s) => s.feeds.input.dims),
+    [
+      [1, 3, 20, 16],
+      [1, 3, 20, 16],
+    ],
+  );
+  assert.throws(
+    () => calibrationSet(inputs, { dims: new Map([['heigth', 20]]) }),
+    /no input has a symbolic dim named 'heigth'/,
+  );
 });

@@ -1,4 +1,7 @@
-import type { InputDims } from '../../runtime/randomFeeds';
+import { withModelErrors } from '../../core/onnx/errors';
+import { openModel } from '../../core/onnx/reader';
+import { valueType } from '../../core/onnx/valueType';
+import { type InputDims, unknownDims } from '../../runtime/randomFeeds';
 import { CliError } from '../exit';
 
 /** The largest size `--dim` takes (the random inputs' own limit on elements bounds what they hold together). */
@@ -13,7 +16,7 @@ export function collectDims(value: string, previous: string[] = []): string[] {
  * The sizes `--dim NAME=SIZE` gives symbolic input dims (`--dim height=480 --dim width=640`, or
  * `--dim height=480,width=640`): a name at most once, sizes whole numbers from 1 to 2^20.
  */
-export function inputDimsOption(values: readonly string[] | undefined): InputDims {
+function inputDimsOption(values: readonly string[] | undefined): InputDims {
   const dims = new Map<string, number>();
   for (const value of values ?? []) {
     for (const part of value.split(',')) {
@@ -24,6 +27,23 @@ export function inputDimsOption(values: readonly string[] | undefined): InputDim
       if (dims.has(match[1])) throw new CliError(`--dim gives '${match[1]}' twice.`);
       dims.set(match[1], size);
     }
+  }
+  return dims;
+}
+
+/**
+ * `--dim` for `model`, checked against the symbolic dims its graph inputs declare before anything runs: a
+ * misspelt name would otherwise size nothing, silently.
+ */
+export function inputDimsFor(model: string, values: readonly string[] | undefined): InputDims {
+  const dims = inputDimsOption(values);
+  if (dims.size === 0) return dims;
+  const file = withModelErrors(model, () => openModel(model));
+  try {
+    const unknown = unknownDims((file.proto.graph?.input ?? []).map(valueType), dims);
+    if (unknown) throw new CliError(`${model}: ${unknown}`);
+  } finally {
+    file.close();
   }
   return dims;
 }

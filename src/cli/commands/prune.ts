@@ -31,8 +31,12 @@ import type { CliIO } from '../io';
 import { ProgressLine, pruneProgressText } from '../progress';
 import { writeText } from '../writeText';
 import { planModelNote } from './planNote';
-import { inputDimsOption } from './dimOptions';
+import { inputDimsFor } from './dimOptions';
+import type { InputDims } from '../../runtime/randomFeeds';
 import { describeRest, pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
+
+/** The command's options, its `--dim` sizes checked against the model. */
+type PruneRun = PruneCliOptions & { readonly dims: InputDims };
 
 /**
  * The `activation` criterion's statistics, or the `greedy` criterion's scores: the model run in ONNX Runtime
@@ -40,7 +44,7 @@ import { describeRest, pruneReportJson, pruneReportMarkdown } from '../../runtim
  */
 async function calibrate(
   model: string,
-  options: PruneCliOptions,
+  options: PruneRun,
   settings: PruneSettings,
   timeout: number | undefined,
 ): Promise<void> {
@@ -51,7 +55,7 @@ async function calibrate(
       calibDir: options.calib,
       image: imageFeedOptions(options),
       seed: settings.seed,
-      dims: inputDimsOption(options.dim),
+      dims: options.dims,
       timeoutMs: timeout,
     };
     if (settings.criterion === 'activation')
@@ -71,8 +75,9 @@ async function calibrate(
  * checked in ONNX Runtime against the masked original (exit 1 when it differs); --report writes both as JSON,
  * --json prints that JSON instead of the text.
  */
-export async function pruneCommand(model: string, options: PruneCliOptions, io: CliIO): Promise<number> {
-  let settings = pruneSettings(options);
+export async function pruneCommand(model: string, cliOptions: PruneCliOptions, io: CliIO): Promise<number> {
+  let settings = pruneSettings(cliOptions);
+  const options: PruneRun = { ...cliOptions, dims: inputDimsFor(model, cliOptions.dim) };
   // With --json, stdout is the one JSON object: the report's text is left out, and the one-line notes the
   // JSON does not hold (the latency search, the lookup table, slower layers) go to stderr with the others.
   const say = (text: string) => {
@@ -155,7 +160,7 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
             try {
               const result = await pruneForLatency(model, plain, settings, target, {
                 timeoutMs: timeout,
-                dims: inputDimsOption(options.dim),
+                dims: options.dims,
                 check,
                 onProgress,
                 cacheDir,
@@ -242,17 +247,12 @@ export async function pruneCommand(model: string, options: PruneCliOptions, io: 
 }
 
 /** Fidelity's settings in `prune`, its steps on the progress line. */
-function qualitySettings(
-  options: PruneCliOptions,
-  seed: number,
-  line: ProgressLine,
-  timeout: number | undefined,
-) {
+function qualitySettings(options: PruneRun, seed: number, line: ProgressLine, timeout: number | undefined) {
   return {
     calibDir: options.calib,
     image: imageFeedOptions(options),
     seed,
-    dims: inputDimsOption(options.dim),
+    dims: options.dims,
     holdout: holdout(options),
     timeoutMs: timeout,
     onStep: (step: string) => line.update(step, `${step}…`),
@@ -260,18 +260,18 @@ function qualitySettings(
 }
 
 /** The verification's settings in `prune --verify`, its steps on the progress line. */
-function verifySettings(options: PruneCliOptions, line: ProgressLine, timeout: number | undefined) {
+function verifySettings(options: PruneRun, line: ProgressLine, timeout: number | undefined) {
   return {
     runs: 20,
     timeoutMs: timeout,
-    dims: inputDimsOption(options.dim),
+    dims: options.dims,
     onStep: (step: string) => line.update(step, `verify: ${step}…`),
   };
 }
 
 async function qualityWithProgress(
   model: string,
-  options: PruneCliOptions,
+  options: PruneRun,
   plain: string,
   outcome: PruneOutcome,
   seed: number,
@@ -290,7 +290,7 @@ async function qualityWithProgress(
 
 async function verifyWithQualityProgress(
   model: string,
-  options: PruneCliOptions,
+  options: PruneRun,
   seed: number,
   line: ProgressLine,
   timeout: number | undefined,
@@ -310,7 +310,7 @@ async function verifyWithQualityProgress(
 async function verifyWithProgress(
   model: string,
   pruned: string,
-  options: PruneCliOptions,
+  options: PruneRun,
   line: ProgressLine,
   timeout: number | undefined,
 ) {

@@ -2,7 +2,7 @@ import { withModelErrors } from '../../core/onnx/errors';
 import { CRITERIA, type Criterion } from '../../core/prune/importance';
 import { DEFAULT_MAX_GROUPS } from '../../core/quality/sensitivityGroups';
 import { DEFAULT_RATIOS, formatSensitivity, measureSensitivity } from '../../runtime/sensitivity';
-import { inputDimsOption } from './dimOptions';
+import { inputDimsFor } from './dimOptions';
 import { CliError } from '../exit';
 import type { CliIO } from '../io';
 import { ProgressLine } from '../progress';
@@ -61,7 +61,7 @@ export async function sensitivityCommand(
       maxGroups,
       calibDir: options.calib,
       image: imageFeedOptions(options),
-      dims: inputDimsOption(options.dim),
+      dims: inputDimsFor(model, options.dim),
       onProgress: (done, total, what, left) =>
         line.update('sensitivity', `sensitivity: ${done}/${total} (${what})${left ? `, ${left}` : ''}`),
     }),

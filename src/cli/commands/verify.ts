@@ -9,7 +9,7 @@ import { oneLine } from '../../core/text';
 import { openModel } from '../../core/onnx/reader';
 import { RECONSTRUCTED_METADATA_KEY } from '../../runtime/reconstruct';
 import { type CalibCliOptions, imageFeedOptions } from './calibOptions';
-import { inputDimsOption } from './dimOptions';
+import { inputDimsFor } from './dimOptions';
 import { type QualityReport, formatQuality } from '../../runtime/quality';
 import { verifyWithQuality } from '../../runtime/verifyWithQuality';
 
@@ -47,7 +47,7 @@ export async function verifyCommand(
     atol: nonNegative(options.atol, '--atol'),
     rtol: nonNegative(options.rtol, '--rtol'),
     seed: integer(options.seed, '--seed', 0),
-    dims: inputDimsOption(options.dim),
+    dims: inputDimsFor(original, options.dim),
     timeoutMs: timeoutMs(options.timeout),
   };
   // Fidelity (a section of its own, src/runtime/quality.ts): how far the pruned model is from the original,
