@@ -51,6 +51,7 @@ import {
   type VerifyParams,
   type VerifyPlanResult,
   verifyRequest,
+  type InputDimsSetting,
 } from '../protocol/server';
 
 /** Hears how far a long request is: a sentence, and a percentage when known. */
@@ -135,11 +136,7 @@ export class AnalyzerClient implements vscode.Disposable {
     onProgress?: ProgressListener,
   ): Promise<ModelStateResult> {
     return this.withProgress(onProgress, (workDoneToken) =>
-      this.request(
-        modelStateRequest,
-        { ...params, timeoutSeconds: verifyTimeoutSeconds(), workDoneToken },
-        token,
-      ),
+      this.request(modelStateRequest, { ...params, ...verifySettings(), workDoneToken }, token),
     );
   }
 
@@ -221,16 +218,12 @@ export class AnalyzerClient implements vscode.Disposable {
     onProgress?: ProgressListener,
   ): Promise<ApplyPlanResult> {
     return this.withProgress(onProgress, (workDoneToken) =>
-      this.request(
-        applyPlanRequest,
-        { ...params, timeoutSeconds: verifyTimeoutSeconds(), workDoneToken },
-        token,
-      ),
+      this.request(applyPlanRequest, { ...params, ...verifySettings(), workDoneToken }, token),
     );
   }
 
   async verify(params: VerifyParams, token: vscode.CancellationToken): Promise<VerifyPlanResult> {
-    return this.request(verifyRequest, { ...params, timeoutSeconds: verifyTimeoutSeconds() }, token);
+    return this.request(verifyRequest, { ...params, ...verifySettings() }, token);
   }
 
   /** Runs a request with a work-done token whose $/progress reports reach `onProgress` (none without one). */
@@ -267,6 +260,14 @@ export class AnalyzerClient implements vscode.Disposable {
 }
 
 /** The one time limit of an ONNX Runtime step in the editor (setting onnxPruner.verify.timeoutSeconds). */
+/** The verification's settings every request that verifies carries. */
+function verifySettings(): { timeoutSeconds: number; inputDims: InputDimsSetting } {
+  return {
+    timeoutSeconds: verifyTimeoutSeconds(),
+    inputDims: vscode.workspace.getConfiguration('onnxPruner').get<InputDimsSetting>('verify.inputDims', {}),
+  };
+}
+
 function verifyTimeoutSeconds(): number {
   return vscode.workspace
     .getConfiguration('onnxPruner')

@@ -87,6 +87,12 @@ export type MakePlanResult =
 export const makePlanRequest = new RequestType<MakePlanParams, MakePlanResult, void>('onnxPruner/makePlan');
 
 /** With a `workDoneToken`, the server reports how far the prune is ($/progress: message and percentage). */
+/**
+ * Sizes of symbolic input dims by name, from the setting onnxPruner.verify.inputDims (one for every model, so
+ * a name a model does not have is left alone); values are checked again by the server.
+ */
+export type InputDimsSetting = Record<string, number>;
+
 export interface ApplyPlanParams extends WorkDoneProgressParams {
   /** The plan's `file:` URI (its model is resolved from it). */
   planUri: string;
@@ -96,6 +102,7 @@ export interface ApplyPlanParams extends WorkDoneProgressParams {
   verify: boolean;
   /** Time limit of each ONNX Runtime step of the check (setting onnxPruner.verify.timeoutSeconds). */
   timeoutSeconds?: number;
+  inputDims?: InputDimsSetting;
   /** The pruned model is `<model><suffix>.onnx` (default `.pruned`). */
   outputSuffix?: string;
 }
@@ -131,6 +138,7 @@ export interface VerifyParams {
   prunedUri: string;
   /** Time limit of each ONNX Runtime step (setting onnxPruner.verify.timeoutSeconds). */
   timeoutSeconds?: number;
+  inputDims?: InputDimsSetting;
 }
 
 export type VerifyPlanResult = { ok: true; passed: boolean; text: string } | { ok: false; message: string };
@@ -165,6 +173,7 @@ export interface ModelStateParams extends WorkDoneProgressParams {
   verifyLast?: boolean;
   /** Time limit of each ONNX Runtime step of that check (setting onnxPruner.verify.timeoutSeconds). */
   timeoutSeconds?: number;
+  inputDims?: InputDimsSetting;
 }
 
 /** A channel group as the editor's table shows it. */

@@ -3,6 +3,7 @@ import { type PruneOutcome, removedChannels } from '../core/prune/prune';
 import type { GroupSelection } from '../core/prune/select';
 import { GROUP_ROWS } from '../core/analyze/formatText';
 import type { VerifyResult } from './verify/types';
+import { guessedDimsNote } from './verify/formatVerify';
 import { describeSlowerLayers, isSlower, slowerLayers } from './slowerLayers';
 import { escapeMarkdown, markdownCode } from '../core/text';
 
@@ -37,7 +38,11 @@ export function describeRest(rest: readonly GroupSelection[]): string {
 }
 
 /** `prune --report-md`: the same as a Markdown page a person can read. */
-export function pruneReportMarkdown(outcome: PruneOutcome, verify: VerifyResult | undefined): string {
+export function pruneReportMarkdown(
+  outcome: PruneOutcome,
+  verify: VerifyResult | undefined,
+  howToSizeDims = '`--dim NAME=SIZE`',
+): string {
   const { before, after } = outcome.metrics;
   const ratio = (a: number, b: number) =>
     a > 0 ? `${(b / a).toFixed(3)} (${(a / Math.max(b, 1)).toFixed(2)}× fewer)` : '—';
@@ -63,6 +68,11 @@ export function pruneReportMarkdown(outcome: PruneOutcome, verify: VerifyResult 
     lines.push(
       `| ORT CPU latency, median | ${a.toFixed(2)} ms | ${b.toFixed(2)} ms | ${share.toFixed(3)} (${(1 / share).toFixed(2)}× faster)${paired} |`,
     );
+    if (verify.guessedDims.length > 0)
+      lines.push(
+        '',
+        `Timed on random inputs whose ${guessedDimsNote(verify.guessedDims.map(escapeMarkdown), howToSizeDims)}.`,
+      );
     if (t && isSlower(verify))
       lines.push(
         '',

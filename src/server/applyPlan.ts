@@ -8,6 +8,7 @@ import { verifyModels } from '../runtime/verify/verifyModels';
 import { VerifyInputError, type VerifyResult } from '../runtime/verify/types';
 import { unverifiedSentence } from '../runtime/verify/formatVerify';
 import { TIMEOUT_SETTING, pairedTimingOf, verifyTimeoutMs } from './verify';
+import { INPUT_DIMS_SETTING_MARKDOWN, inputDimsForModel } from './inputDimsSetting';
 import { PlanRefused, checkedPlan } from './checkedPlan';
 import { PruneCancelled, pruneInWorker } from './pruneInWorker';
 import type { WorkDone } from './workDone';
@@ -46,6 +47,7 @@ export async function applyPlan(
               signal,
               cacheDir: latencyCacheDir,
               timeoutMs: verifyTimeoutMs(params.timeoutSeconds),
+              dims: inputDimsForModel(params.inputDims, modelPath),
               onTableGroup: (done, total) =>
                 progress?.report(`latency lookup table: timing group ${done + 1} of ${total}…`, undefined),
               onStep: (step) =>
@@ -71,6 +73,7 @@ export async function applyPlan(
           ? await verifyModels(modelPath, prunedPath, {
               runs: 20,
               timeoutMs: verifyTimeoutMs(params.timeoutSeconds),
+              dims: inputDimsForModel(params.inputDims, modelPath),
             })
           : undefined;
     } catch (error) {
@@ -87,7 +90,8 @@ export async function applyPlan(
       prunedUri: pathToFileURL(prunedPath).href,
       files: outcome.files,
       report:
-        pruneReportMarkdown(outcome, verified) + (latencyNote ? `\n${escapeMarkdown(latencyNote)}\n` : ''),
+        pruneReportMarkdown(outcome, verified, INPUT_DIMS_SETTING_MARKDOWN) +
+        (latencyNote ? `\n${escapeMarkdown(latencyNote)}\n` : ''),
       parameters: { before: outcome.metrics.before.parameters, after: outcome.metrics.after.parameters },
       macs: { before: outcome.metrics.before.macs, after: outcome.metrics.after.macs },
       ...(verified

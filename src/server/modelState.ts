@@ -17,6 +17,7 @@ import { formatVerify, refusalSentence, sentence } from '../runtime/verify/forma
 import { VerifyInputError } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { TIMEOUT_SETTING, pairedTimingOf, verifyTimeoutMs } from './verify';
+import { INPUT_DIMS_SETTING, inputDimsForModel } from './inputDimsSetting';
 import { PlanRefused } from './checkedPlan';
 import { largest } from '../core/lists';
 import { PruneCancelled } from './pruneInWorker';
@@ -103,12 +104,13 @@ async function verifyLastEdit(params: ModelStateParams, states: ModelStates, sta
     const result = await verifyModels(before, pruned, {
       runs: 3,
       timeoutMs: verifyTimeoutMs(params.timeoutSeconds),
+      dims: inputDimsForModel(params.inputDims, before),
     });
     const errors = result.exactness.outputs.map((o) => o.maxAbsError).filter((e) => e !== null);
     return {
       passed: result.passed,
       maxAbsError: errors.length > 0 ? largest(errors) : null,
-      text: formatVerify(result),
+      text: formatVerify(result, INPUT_DIMS_SETTING),
       ...(reconstructed ? { plainPrune: true } : {}),
       ...(result.timing ? { latency: pairedTimingOf(result)! } : {}),
     };

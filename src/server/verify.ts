@@ -6,6 +6,7 @@ import { VerifyInputError, type VerifyResult } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { ORT_TIMEOUT_SECONDS } from '../protocol/runtime';
 import type { PairedTiming } from '../shared/latency';
+import { INPUT_DIMS_SETTING, inputDimsForModel } from './inputDimsSetting';
 
 /** Answers onnxPruner/verify with the same check and text as `onnx-pruner verify`. */
 export async function verifyFor(params: VerifyParams): Promise<VerifyPlanResult> {
@@ -15,8 +16,9 @@ export async function verifyFor(params: VerifyParams): Promise<VerifyPlanResult>
     const result = await verifyModels(original, pruned, {
       runs: 20,
       timeoutMs: verifyTimeoutMs(params.timeoutSeconds),
+      dims: inputDimsForModel(params.inputDims, original),
     });
-    return { ok: true, passed: result.passed, text: formatVerify(result) };
+    return { ok: true, passed: result.passed, text: formatVerify(result, INPUT_DIMS_SETTING) };
   } catch (error) {
     if (error instanceof VerifyInputError)
       return { ok: false, message: refusalSentence(error, TIMEOUT_SETTING) };

@@ -2,41 +2,20 @@
 // a timing at that size says little of the model at work (the corpus's ESPCN ran 1.16× slower pruned at 16×16,
 // 1.43× faster at 480×640). The report says which dims were guessed, and --dim NAME=SIZE sizes them.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { VerifyResult } from '../../src/runtime/verify/types';
-import { buildFixture, writeBuilt } from '../builder';
-import { type Model, encode } from '../runtime/handPruned';
 import { useFreshWorker } from '../runtime/workerBundle';
-import { cli } from '../support/cli';
+import { cli, pruneReportOf } from '../support/cli';
+import { writeSymbolicSpatial } from '../support/symbolicModel';
 import { tempDir } from '../support/tempDir';
 
 useFreshWorker();
 const dir = tempDir();
 const FAST = ['--runs', '2', '--warmup', '0'];
 
-/** The plain chain with its input's height and width symbolic, and its output's too. */
-function symbolicSpatial(): Model {
-  const built = buildFixture('plain-chain');
-  const model = structuredClone(built.model) as Model;
-  const graph = model.graph!;
-  const spatial = (value: NonNullable<typeof graph.input>[number]) => {
-    const dims = value.type!.tensor_type!.shape!.dim!;
-    dims[2] = { dim_param: 'height' };
-    dims[3] = { dim_param: 'width' };
-  };
-  spatial(graph.input![0]);
-  spatial(graph.output![0]);
-  graph.value_info = [];
-  return model;
-}
-
-const original = writeBuilt(dir, 'symbolic.onnx', {
-  ...buildFixture('plain-chain'),
-  bytes: encode(symbolicSpatial()),
-  files: {},
-});
+const original = writeSymbolicSpatial(dir, 'symbolic.onnx');
 const pruned = join(dir, 'symbolic.pruned.onnx');
 
 async function verified(...extra: string[]): Promise<VerifyResult> {
@@ -94,6 +73,14 @@ describe('--dim: sizes of symbolic input dims', () => {
     );
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Inputs {4}input float32 \[1, 3, 12, 10\]/);
+    // The Markdown report says when its timing was on guessed sizes.
+    const guessed = await pruneReportOf(readFileSync(original), '--verify');
+    assert.match(
+      guessed,
+      /Timed on random inputs whose symbolic dims 'height', 'width' were given 16 \(nothing sizes them; `--dim NAME=SIZE` does\)/,
+    );
+    const sized = await pruneReportOf(readFileSync(original), '--verify', '--dim', 'height=12,width=10');
+    assert.doesNotMatch(sized, /Timed on random inputs whose/);
   });
 
   test('a name no input has, or a size that is not one, is refused in one sentence', async () => {

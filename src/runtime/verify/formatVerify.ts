@@ -15,7 +15,7 @@ export function formatVerify(r: VerifyResult, howToSizeDims = '--dim NAME=SIZE')
     .map((i) => `${i.name} ${i.type} [${i.dims.join(', ')}]${i.range ? ` in ${i.range}` : ''}`)
     .join(', ');
   lines.push(`Inputs    ${inputs || '(none)'}, random, seed ${r.seed}`);
-  if (r.guessedDims.length > 0) lines.push(guessedDimsNote(r.guessedDims, howToSizeDims));
+  if (r.guessedDims.length > 0) lines.push(`          ${guessedDimsNote(r.guessedDims, howToSizeDims)}`);
   lines.push('');
 
   const table: string[][] = [['', 'original', 'pruned', 'pruned/original']];
@@ -153,12 +153,15 @@ export function unverifiedSentence(error: VerifyInputError, how: string, written
   return `${why}; the pruned model was written to ${written}, but it is not verified.`;
 }
 
-/** Says which symbolic dims were guessed, and that the timing and MACs hold for that size only. */
-function guessedDimsNote(names: readonly string[], howToSizeDims: string): string {
+/**
+ * Says which symbolic dims were guessed, and that the timing and MACs hold for that size only; `howToSizeDims`
+ * is what sizes them (the command line's option, the editor's setting).
+ */
+export function guessedDimsNote(names: readonly string[], howToSizeDims: string): string {
   const list = names.map((n) => `'${n}'`).join(', ');
   const plural = names.length > 1;
   return (
-    `          symbolic dim${plural ? 's' : ''} ${list} ${plural ? 'were' : 'was'} given ${DEFAULT_SYMBOLIC_DIM} ` +
+    `symbolic dim${plural ? 's' : ''} ${list} ${plural ? 'were' : 'was'} given ${DEFAULT_SYMBOLIC_DIM} ` +
     `(nothing sizes ${plural ? 'them' : 'it'}; ${howToSizeDims} does): latency and MACs are for inputs that size`
   );
 }
