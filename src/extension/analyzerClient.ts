@@ -175,7 +175,7 @@ export class AnalyzerClient implements vscode.Disposable {
         sensitivityRequest,
         {
           ...params,
-          timeoutSeconds: verifyTimeoutSeconds(),
+          ...verifySettings(),
           maxGroups: vscode.workspace
             .getConfiguration('onnxPruner')
             .get<number>('sensitivity.maxGroups', DEFAULT_MAX_GROUPS),
@@ -193,11 +193,7 @@ export class AnalyzerClient implements vscode.Disposable {
     onProgress?: ProgressListener,
   ): Promise<FidelityResult> {
     return this.withProgress(onProgress, (workDoneToken) =>
-      this.request(
-        fidelityRequest,
-        { ...params, timeoutSeconds: verifyTimeoutSeconds(), workDoneToken },
-        token,
-      ),
+      this.request(fidelityRequest, { ...params, ...verifySettings(), workDoneToken }, token),
     );
   }
 

@@ -27,6 +27,8 @@ import { PlanRefused } from './checkedPlan';
 import type { ModelStates } from './modelStates';
 import { PruneCancelled } from './pruneInWorker';
 import type { WorkDone } from './workDone';
+import { inputDimsForModel } from './inputDimsSetting';
+import type { InputDims } from '../runtime/randomFeeds';
 import { ownValue } from '../core/records';
 
 /** Paired timed runs of the compare view (after the warm-up ones). */
@@ -55,6 +57,7 @@ export async function sensitivityFor(
     const path = await states.materialise(params.uri, params.edits, signal);
     const report = await measureSensitivity(path, {
       calibDir: params.calibDir,
+      dims: inputDimsForModel(params.inputDims, path),
       ratios: params.ratios,
       ...(Number.isInteger(params.maxGroups) && params.maxGroups! >= 1
         ? { maxGroups: params.maxGroups }
@@ -90,7 +93,13 @@ export async function fidelityFor(
   try {
     const before = await states.materialise(params.uri, [], signal);
     const after = await states.materialise(params.uri, params.edits, signal);
-    return await compareInRuntime(client, before, after, params.calibDir, (text) => progress.report(text));
+    return await compareInRuntime(
+      client,
+      before,
+      after,
+      { calibDir: params.calibDir, dims: inputDimsForModel(params.inputDims, before) },
+      (text) => progress.report(text),
+    );
   } catch (error) {
     return failure(error, modelPath, states, signal);
   } finally {
@@ -107,7 +116,7 @@ export async function compareInRuntime(
   client: OrtClient,
   before: string,
   after: string,
-  calibDir: string | undefined,
+  inputs: { calibDir: string | undefined; dims?: InputDims },
   onStep?: (text: string) => void,
 ): Promise<Extract<FidelityResult, { ok: true }>> {
   onStep?.('Fidelity: running both models on the calibration inputs');
@@ -115,7 +124,7 @@ export async function compareInRuntime(
   // Each model is loaded once, for the fidelity runs, the pictures and the timing alike: a large model's load
   // costs more than all of its runs here.
   const original = await client.load(before);
-  const set = calibrationSet(original.inputs, { calibDir, seed: 0 });
+  const set = calibrationSet(original.inputs, { ...inputs, seed: 0 });
   const pruned = await client.load(after);
   const [measure] = await measureFidelity(
     client,

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { applyPlanRequest, verifyRequest } from '../../src/protocol/server';
+import { applyPlanRequest, fidelityRequest, verifyRequest } from '../../src/protocol/server';
 import { inputDimsForModel } from '../../src/server/inputDimsSetting';
 import { useFreshWorker } from '../runtime/workerBundle';
 import { writeSymbolicSpatial } from '../support/symbolicModel';
@@ -53,6 +53,25 @@ describe('the language server', () => {
     assert.match(
       guessed.text,
       /symbolic dims 'height', 'width' were given 16 \(nothing sizes them; the setting onnxPruner\.verify\.inputDims does\)/,
+    );
+  });
+
+  test('the fidelity view runs on them too: its pictures are of outputs that size', async () => {
+    const sized = await server.connection.sendRequest(fidelityRequest, {
+      uri,
+      edits: [],
+      inputDims: { height: 24, width: 20 },
+    });
+    assert.ok(sized.ok, sized.ok ? '' : sized.message);
+    assert.deepEqual(
+      sized.pictures.map((p) => [p.height, p.width]),
+      [[24, 20]],
+    );
+    const guessed = await server.connection.sendRequest(fidelityRequest, { uri, edits: [] });
+    assert.ok(guessed.ok, guessed.ok ? '' : guessed.message);
+    assert.deepEqual(
+      guessed.pictures.map((p) => [p.height, p.width]),
+      [[16, 16]],
     );
   });
 

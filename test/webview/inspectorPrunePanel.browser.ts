@@ -58,7 +58,7 @@ describe('the graph inspector in headless Chromium', () => {
     try {
       answers.fidelity = JSON.stringify({
         type: 'fidelity',
-        ...(await compareInRuntime(client, SAMPLE, prunedPath, undefined)),
+        ...(await compareInRuntime(client, SAMPLE, prunedPath, { calibDir: undefined })),
       });
     } finally {
       await client.close();
