@@ -14,7 +14,8 @@ import {
   groupsToMeasure,
   maskedWeights,
 } from '../core/quality/sensitivityGroups';
-import { type CalibrationOptions, calibrationSet } from './calibration';
+import { type CalibrationOptions, type CalibrationSet, calibrationSet } from './calibration';
+import { setOwn } from '../core/records';
 import type { SessionSettings } from '../protocol/runtime';
 import { compareRuns, compareWithReference, runAll } from './fidelity';
 import { MaskedVariants } from './maskedVariants';
@@ -151,6 +152,10 @@ export async function measureSensitivity(
           await client.release(loaded);
         }
       }
+      // A model whose MACs the declared shapes leave uncounted (symbolic spatial dims) is counted on the shapes
+      // the calibration inputs have: its MACs left are those of the runs measured, not a share of nothing.
+      const fed = before.uncounted.length > 0 ? inputShapesOf(set) : undefined;
+      const base = fed ? prunable.totals(undefined, fed) : before;
       const rows: SensitivityRow[] = [];
       const total = groups.length * ratios.length;
       const started = performance.now(); // after the original's runs: the variants alone are alike
@@ -163,7 +168,7 @@ export async function measureSensitivity(
             options.onProgress?.(rows.length, total, `${group.roots[0]} at ${ratio}`, left);
             const layers = { [group.roots[0]]: { ratio } };
             const { chosen, applied } = prunable.remove({ ratio: 0, criterion, roundTo: 1, seed, layers });
-            const after = prunable.totals(applied);
+            const after = prunable.totals(applied, fed);
             let outputs: OutputFidelity[];
             if (masks?.covers(applied.mask)) {
               const masked = masks.masked(applied.mask);
@@ -181,8 +186,8 @@ export async function measureSensitivity(
               channels: group.channels,
               ratio,
               removedChannels: removedChannels(chosen.groups),
-              macs: before.macs > 0 ? after.macs / before.macs : 1,
-              parameters: before.parameters > 0 ? after.parameters / before.parameters : 1,
+              macs: base.macs > 0 ? after.macs / base.macs : 1,
+              parameters: base.parameters > 0 ? after.parameters / base.parameters : 1,
               outputs,
             });
           }
@@ -269,4 +274,11 @@ function figure(o: OutputFidelity): string {
   if (o.top1 !== undefined)
     return `${o.name}: top-1 ${(o.top1 * 100).toFixed(1)} %, cosine ${o.cosine.toFixed(4)}`;
   return `${o.name}: cosine ${o.cosine.toFixed(6)}`;
+}
+
+/** The shapes of the first calibration input, by input name: what every sample of a set has. */
+function inputShapesOf(set: CalibrationSet): Record<string, number[]> {
+  const shapes: Record<string, number[]> = {};
+  for (const [name, tensor] of Object.entries(set.samples[0]?.feeds ?? {})) setOwn(shapes, name, tensor.dims);
+  return shapes;
 }

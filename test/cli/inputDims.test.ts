@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { VerifyResult } from '../../src/runtime/verify/types';
+import { buildFixture, writeBuilt } from '../builder';
 import { useFreshWorker } from '../runtime/workerBundle';
 import { cli, pruneReportOf } from '../support/cli';
 import { writeSymbolicSpatial } from '../support/symbolicModel';
@@ -81,6 +82,25 @@ describe('--dim: sizes of symbolic input dims', () => {
     );
     const sized = await pruneReportOf(readFileSync(original), '--verify', '--dim', 'height=12,width=10');
     assert.doesNotMatch(sized, /Timed on random inputs whose/);
+  });
+
+  test("sensitivity counts the MACs left on the inputs' sizes, as the fixed-size model's", async () => {
+    const rows = async (model: string, ...extra: string[]) => {
+      const run = await cli('sensitivity', model, '--ratios', '0.5', '--json', ...extra);
+      assert.equal(run.code, 0, run.stderr);
+      return (JSON.parse(run.stdout) as { rows: { group: string; macs: number }[] }).rows;
+    };
+    const fixed = await rows(writeBuilt(dir, 'fixed.onnx', buildFixture('plain-chain')));
+    const symbolic = await rows(original, '--dim', 'height=8,width=8');
+    assert.ok(fixed.every((r) => r.macs < 1));
+    assert.deepEqual(
+      symbolic.map((r) => r.macs),
+      fixed.map((r) => r.macs),
+    );
+    assert.deepEqual(
+      (await rows(original)).map((r) => r.macs),
+      fixed.map((r) => r.macs),
+    );
   });
 
   test('a name no input has, or a size that is not one, is refused in one sentence', async () => {

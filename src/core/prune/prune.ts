@@ -5,7 +5,7 @@ import { type PendingHash, type StartHash, hashWhenAsked } from '../onnx/hash';
 import { ModelView } from '../onnx/modelView';
 import { openModel } from '../onnx/reader';
 import { writeModel } from '../onnx/writer';
-import { computeMetrics, computeTotals, type ModelTotals } from '../metrics/metrics';
+import { computeMetrics, computeTotals, type MetricsOptions, type ModelTotals } from '../metrics/metrics';
 import { inferShapes } from '../graph/inferShapes';
 import { OPS } from '../ops/registry';
 import { type AppliedPruning, applyRemoval, type RemovedSlice } from './apply';
@@ -204,8 +204,15 @@ export class PrunableModel {
   }
 
   /** Parameters and MACs of the original, and of a model `remove` made. */
-  totals(applied?: AppliedPruning): ModelTotals {
+  totals(applied?: AppliedPruning, inputShapes?: MetricsOptions['inputShapes']): ModelTotals {
     const { analysis, file } = this;
+    // Concrete input shapes (those a run was fed) make the symbolic dims' MACs countable: shapes inferred anew.
+    if (inputShapes) {
+      const model = analysis.state.graph.model;
+      return computeTotals(applied ? new ModelView(file.withProto(applied.proto), model) : model, {
+        inputShapes,
+      });
+    }
     if (applied) {
       // The pruned model keeps the original's wiring: its view shares the original's indexes, and its shapes
       // are inferred anew only where what the prune changed reaches.
