@@ -54,7 +54,9 @@ export function pruneReportMarkdown(
     '| | before | after | after / before |',
     '|---|---:|---:|---|',
     `| parameters | ${before.parameters.toLocaleString('en-US')} | ${after.parameters.toLocaleString('en-US')} | ${ratio(before.parameters, after.parameters)} |`,
-    `| MACs (batch 1) | ${before.macs.toLocaleString('en-US')} | ${after.macs.toLocaleString('en-US')} | ${ratio(before.macs, after.macs)} |`,
+    before.macsUncounted > 0
+      ? `| MACs (batch 1) | ≥ ${before.macs.toLocaleString('en-US')} | ≥ ${after.macs.toLocaleString('en-US')} | — (${before.macsUncounted} nodes have symbolic shapes: not counted; ${howToSizeDims} sizes them) |`
+      : `| MACs (batch 1) | ${before.macs.toLocaleString('en-US')} | ${after.macs.toLocaleString('en-US')} | ${ratio(before.macs, after.macs)} |`,
   ];
   const latency = verify && verify.original.latencyMs && verify.pruned.latencyMs;
   if (verify?.original.latencyMs && verify.pruned.latencyMs) {

@@ -82,6 +82,18 @@ describe('--dim: sizes of symbolic input dims', () => {
     );
     const sized = await pruneReportOf(readFileSync(original), '--verify', '--dim', 'height=12,width=10');
     assert.doesNotMatch(sized, /Timed on random inputs whose/);
+    // The prune's own MACs: not counted on symbolic dims (and said so), counted on the sizes given.
+    assert.match(
+      guessed,
+      /\| MACs \(batch 1\) \| ≥ 0 \| ≥ 0 \| — \(3 nodes have symbolic shapes: not counted; `--dim NAME=SIZE` sizes them\) \|/,
+    );
+    const json = JSON.parse(readFileSync(report, 'utf8')) as {
+      metrics: { before: { macs: number; macsUncounted: number }; after: { macs: number } };
+    };
+    assert.equal(json.metrics.before.macsUncounted, 0);
+    // The chain's 3×3 convs at 12 × 10 (120 positions): 3→8, 8→16, 16→4, and their biases' additions.
+    assert.equal(json.metrics.before.macs, ((3 * 8 + 8 * 16 + 16 * 4) * 9 + (8 + 16 + 4)) * 120);
+    assert.ok(json.metrics.after.macs < json.metrics.before.macs);
   });
 
   test("sensitivity counts the MACs left on the inputs' sizes, as the fixed-size model's", async () => {

@@ -1,6 +1,7 @@
 import { withModelErrors } from '../../core/onnx/errors';
 import { openModel } from '../../core/onnx/reader';
-import { valueType } from '../../core/onnx/valueType';
+import { type ValueType, valueType } from '../../core/onnx/valueType';
+import { setOwn } from '../../core/records';
 import { type InputDims, unknownDims } from '../../runtime/randomFeeds';
 import { CliError } from '../exit';
 
@@ -38,12 +39,33 @@ function inputDimsOption(values: readonly string[] | undefined): InputDims {
 export function inputDimsFor(model: string, values: readonly string[] | undefined): InputDims {
   const dims = inputDimsOption(values);
   if (dims.size === 0) return dims;
+  const unknown = unknownDims(declaredInputs(model), dims);
+  if (unknown) throw new CliError(`${model}: ${unknown}`);
+  return dims;
+}
+
+/**
+ * The shapes of `model`'s graph inputs with `dims` put in (a symbolic first dim, the batch, 1), those that are
+ * then wholly known: what a prune's MACs are counted on. Undefined without dims.
+ */
+export function inputShapesFor(model: string, dims: InputDims): Record<string, number[]> | undefined {
+  if (dims.size === 0) return undefined;
+  const shapes: Record<string, number[]> = {};
+  for (const input of declaredInputs(model)) {
+    const shape = input.shape?.map((d, i) =>
+      typeof d === 'number' ? d : ((typeof d === 'string' ? dims.get(d) : undefined) ?? (i === 0 ? 1 : NaN)),
+    );
+    if (shape && shape.every((d) => Number.isSafeInteger(d) && d >= 0)) setOwn(shapes, input.name, shape);
+  }
+  return shapes;
+}
+
+/** The graph inputs `model` declares (initializers listed among them included: their dims are fixed). */
+function declaredInputs(model: string): ValueType[] {
   const file = withModelErrors(model, () => openModel(model));
   try {
-    const unknown = unknownDims((file.proto.graph?.input ?? []).map(valueType), dims);
-    if (unknown) throw new CliError(`${model}: ${unknown}`);
+    return (file.proto.graph?.input ?? []).map(valueType);
   } finally {
     file.close();
   }
-  return dims;
 }

@@ -31,7 +31,7 @@ import type { CliIO } from '../io';
 import { ProgressLine, pruneProgressText } from '../progress';
 import { writeText } from '../writeText';
 import { planModelNote } from './planNote';
-import { inputDimsFor } from './dimOptions';
+import { inputDimsFor, inputShapesFor } from './dimOptions';
 import type { InputDims } from '../../runtime/randomFeeds';
 import { describeRest, pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
 
@@ -147,6 +147,7 @@ export async function pruneCommand(model: string, cliOptions: PruneCliOptions, i
                 hashOriginal: true,
                 startHash: startSha256,
                 onProgress,
+                inputShapes: inputShapesFor(model, options.dims),
               });
             } catch (error) {
               if (error instanceof OnnxError || error instanceof CliError) throw error;

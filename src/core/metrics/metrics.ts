@@ -70,11 +70,14 @@ export function computeMetrics(view: ModelView, options: MetricsOptions = {}): M
  * the model before and after, without looking up every input of every node among the weights.
  */
 export function computeTotals(view: ModelView, options: MetricsOptions = {}): ModelTotals {
-  const { parameters, macs } = metricsOf(view, options, false);
-  return { parameters, macs };
+  const { parameters, macs, uncounted } = metricsOf(view, options, false);
+  return { parameters, macs, macsUncounted: uncounted.length };
 }
 
-export type ModelTotals = Pick<ModelMetrics, 'parameters' | 'macs'>;
+export interface ModelTotals extends Pick<ModelMetrics, 'parameters' | 'macs'> {
+  /** Nodes whose MACs are not in `macs` (shapes not static: symbolic input dims): `macs` is a lower bound. */
+  macsUncounted: number;
+}
 
 function metricsOf(view: ModelView, options: MetricsOptions, perNode: boolean): ModelMetrics {
   const graph = options.inputShapes ? withInputShapes(view, options.inputShapes) : view.graph;

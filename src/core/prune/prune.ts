@@ -42,7 +42,8 @@ export interface PruneOutcome {
   /** The classes removed (GroupIndex numbering of the original's analysis): which channel of each value went. */
   removed: ReadonlySet<number>;
   /** Parameters and MACs (batch 1) before and after. */
-  metrics: { before: { parameters: number; macs: number }; after: { parameters: number; macs: number } };
+  /** Parameters and MACs (batch 1) before and after; `macsUncounted` nodes are not in the MACs (ModelTotals). */
+  metrics: { before: ModelTotals; after: ModelTotals };
 }
 
 /** Models up to this size are read into memory whole for pruning; larger ones through a window. */
@@ -101,6 +102,11 @@ export function chooseUnits(
 export interface PruneOptions {
   signal?: AbortSignal;
   onProgress?: PruneProgress;
+  /**
+   * Concrete shapes of the graph inputs the outcome's MACs are counted on (the sizes a user gave symbolic dims);
+   * without them symbolic dims leave MACs uncounted (see ModelTotals).
+   */
+  inputShapes?: MetricsOptions['inputShapes'];
 }
 
 export interface OpenForPruningOptions {
@@ -234,8 +240,8 @@ export class PrunableModel {
     });
     // The model just written, as the writer had it: its unchanged parts are the original's, its sliced
     // tensors have their new dims (reading the file back would decode all of it a second time).
-    const before = this.totals();
-    const after = this.totals(applied);
+    const before = this.totals(undefined, options.inputShapes);
+    const after = this.totals(applied, options.inputShapes);
     return {
       input,
       output,
@@ -259,8 +265,8 @@ export class PrunableModel {
         : {}),
       removed,
       metrics: {
-        before: { parameters: before.parameters, macs: before.macs },
-        after: { parameters: after.parameters, macs: after.macs },
+        before: { parameters: before.parameters, macs: before.macs, macsUncounted: before.macsUncounted },
+        after: { parameters: after.parameters, macs: after.macs, macsUncounted: after.macsUncounted },
       },
     };
   }
