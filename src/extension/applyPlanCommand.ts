@@ -51,7 +51,15 @@ const warns = (v: { passed: boolean; latency?: PairedTiming } | undefined) =>
   v !== undefined && (!v.passed || (v.latency !== undefined && latencyText(v.latency).slower));
 
 function ratio(before: number, after: number): string {
+  if (before === 0) return 'none to count';
   return after > 0 ? `${(before / after).toFixed(2)}× smaller` : 'all removed';
+}
+
+/** The MACs part of the summary: not a ratio when symbolic input dims left nodes uncounted. */
+function macsText(macs: { before: number; after: number; uncounted?: number }): string {
+  return macs.uncounted
+    ? `MACs not counted (symbolic input dims: the setting onnxPruner.verify.inputDims sizes them)`
+    : `MACs ${ratio(macs.before, macs.after)}`;
 }
 
 /** The model a plan's `model` field names (relative to the plan's folder). */
@@ -156,7 +164,7 @@ export function registerApplyPlan(
       const verdict = verdictOf(v);
       const summary =
         `Pruned model written: ${pruned.path.slice(pruned.path.lastIndexOf('/') + 1)}, parameters ` +
-        `${ratio(result.parameters.before, result.parameters.after)}, MACs ${ratio(result.macs.before, result.macs.after)}, ${verdict}.`;
+        `${ratio(result.parameters.before, result.parameters.after)}, ${macsText(result.macs)}, ${verdict}.`;
       log.info(`${summary} Wrote ${[...result.files, reportUri.fsPath].join(', ')}.`);
       const show = (warns(v) ? notify.warning : notify.info)(summary, 'Show Report');
       void show.then((choice) => {

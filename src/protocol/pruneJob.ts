@@ -22,6 +22,8 @@ export type PruneJobRequest = {
   settings?: PruneSettings;
   /** Calibration inputs of a plan whose criterion is `greedy` (none: seeded random inputs). */
   calibDir?: string;
+  /** Input shapes a prune's MACs are counted on (symbolic dims sized by the user; see PruneOptions). */
+  inputShapes?: Record<string, number[]>;
   /** One Int32: set to 1 to cancel. A worker busy in synchronous work cannot read messages, so it polls this. */
   cancel: SharedArrayBuffer;
 } & ({ kind: 'prune'; output: string } | { kind: 'preview' });

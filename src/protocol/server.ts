@@ -116,7 +116,8 @@ export type ApplyPlanResult =
       /** A Markdown page: what was removed per group, parameters, MACs, and the verification. */
       report: string;
       parameters: { before: number; after: number };
-      macs: { before: number; after: number };
+      /** `uncounted`: nodes whose MACs symbolic input dims leave out (the setting onnxPruner.verify.inputDims). */
+      macs: { before: number; after: number; uncounted?: number };
       /** Present when verified. */
       verification?: {
         passed: boolean;

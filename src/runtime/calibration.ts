@@ -20,7 +20,8 @@ import {
   imageFeed,
 } from './calibImages';
 import { OrtClient } from './ortClient';
-import { type InputDims, randomFeeds, unknownDims } from './randomFeeds';
+import { randomFeeds } from './randomFeeds';
+import { type InputDims, unknownDims } from './inputDims';
 
 export interface CalibrationOptions {
   /**

@@ -23,7 +23,8 @@ import { type PruneOutcome, type PruneProgress, pruneFile } from '../core/prune/
 import { type PruneSettings, SelectionContext, selectUnits } from '../core/prune/select';
 import { OrtClient } from './ortClient';
 import { median, pairedRatios } from './pairedTiming';
-import { type InputDims, feedSpecs, unknownDims } from './randomFeeds';
+import { feedSpecs } from './randomFeeds';
+import { type InputDims, unknownDims } from './inputDims';
 import { type LatencyTableStats, latencyTableFor } from './latencyLookup';
 
 export interface LatencyTargetOptions {

@@ -1,16 +1,10 @@
 import type { FeedSpec, Feeds, TensorPayload, TensorType, ValueMeta } from '../protocol/runtime';
 import { mulberry32 } from '../core/random';
 import { setOwn } from '../core/records';
+import { type InputDims, NO_INPUT_DIMS } from './inputDims';
 
 /** Size given to a symbolic dim that is not the first and that neither model fixes. */
 export const DEFAULT_SYMBOLIC_DIM = 16;
-
-/**
- * Sizes the user gives symbolic dims, by the dim's name (a dim_param such as 'height'): `--dim height=480`.
- * A Map, as the names come from a model.
- */
-export type InputDims = ReadonlyMap<string, number>;
-export const NO_INPUT_DIMS: InputDims = new Map();
 
 /**
  * Concrete dims for an input: fixed dims as they are; a symbolic dim the user sized takes that size; else a
@@ -51,26 +45,6 @@ export function guessedDims(
     });
   }
   return [...names];
-}
-
-/**
- * A sentence when `dims` names a dim no input of the model has (a typo would otherwise change nothing,
- * silently), else undefined.
- */
-export function unknownDims(
-  inputs: readonly { readonly shape?: readonly (number | string | undefined)[] }[],
-  dims: InputDims,
-): string | undefined {
-  const symbolic = new Set<string>();
-  for (const meta of inputs)
-    for (const d of meta.shape ?? []) if (typeof d === 'string' && d !== '') symbolic.add(d);
-  const unknown = [...dims.keys()].filter((name) => !symbolic.has(name));
-  if (unknown.length === 0) return undefined;
-  const known =
-    symbolic.size > 0
-      ? `its symbolic dims are ${[...symbolic].map((n) => `'${n}'`).join(', ')}`
-      : 'it has none';
-  return `no input has a symbolic dim named ${unknown.map((n) => `'${n}'`).join(', ')} (${known}).`;
 }
 
 /**

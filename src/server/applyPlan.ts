@@ -8,7 +8,7 @@ import { verifyModels } from '../runtime/verify/verifyModels';
 import { VerifyInputError, type VerifyResult } from '../runtime/verify/types';
 import { unverifiedSentence } from '../runtime/verify/formatVerify';
 import { TIMEOUT_SETTING, pairedTimingOf, verifyTimeoutMs } from './verify';
-import { INPUT_DIMS_SETTING_MARKDOWN, inputDimsForModel } from './inputDimsSetting';
+import { INPUT_DIMS_SETTING_MARKDOWN, inputDimsForModel, inputShapesForModel } from './inputDimsSetting';
 import { PlanRefused, checkedPlan } from './checkedPlan';
 import { PruneCancelled, pruneInWorker } from './pruneInWorker';
 import type { WorkDone } from './workDone';
@@ -34,7 +34,12 @@ export async function applyPlan(
     // Refuses a bad plan before a worker starts.
     const { modelPath, settings, check } = checkedPlan(planPath, params.text);
     const prunedPath = `${modelPath.replace(/\.onnx$/i, '')}${prunedSuffix(params.outputSuffix)}.onnx`;
-    const job = { input: modelPath, planPath, planText: params.text };
+    const job = {
+      input: modelPath,
+      planPath,
+      planText: params.text,
+      inputShapes: inputShapesForModel(params.inputDims, modelPath),
+    };
     let latencyNote: string | undefined;
     const outcome =
       settings.targetLatency === undefined
@@ -93,7 +98,13 @@ export async function applyPlan(
         pruneReportMarkdown(outcome, verified, INPUT_DIMS_SETTING_MARKDOWN) +
         (latencyNote ? `\n${escapeMarkdown(latencyNote)}\n` : ''),
       parameters: { before: outcome.metrics.before.parameters, after: outcome.metrics.after.parameters },
-      macs: { before: outcome.metrics.before.macs, after: outcome.metrics.after.macs },
+      macs: {
+        before: outcome.metrics.before.macs,
+        after: outcome.metrics.after.macs,
+        ...(outcome.metrics.before.macsUncounted > 0
+          ? { uncounted: outcome.metrics.before.macsUncounted }
+          : {}),
+      },
       ...(verified
         ? {
             verification: {

@@ -1,13 +1,15 @@
-import { openModel } from '../core/onnx/reader';
-import { valueType } from '../core/onnx/valueType';
-import type { InputDims } from '../runtime/randomFeeds';
+import {
+  type InputDims,
+  MAX_INPUT_DIM,
+  declaredInputs,
+  inputShapesWith,
+  unknownDims,
+} from '../runtime/inputDims';
+import type { ValueType } from '../core/onnx/valueType';
 
 /** Where the editor's sizes of symbolic input dims come from (said in a verification's note). */
 export const INPUT_DIMS_SETTING = 'the setting onnxPruner.verify.inputDims';
 export const INPUT_DIMS_SETTING_MARKDOWN = 'the setting `onnxPruner.verify.inputDims`';
-
-/** The largest size the setting takes (package.json's maximum; the value is checked again here). */
-const MAX_DIM = 1 << 20;
 
 /**
  * The setting onnxPruner.verify.inputDims as it applies to the model at `path`: its entries that are whole
@@ -16,27 +18,33 @@ const MAX_DIM = 1 << 20;
  * anything. A model that cannot be read gets none: the verification reports why it cannot be read.
  */
 export function inputDimsForModel(setting: unknown, path: string): InputDims {
-  const dims = new Map<string, number>();
-  if (typeof setting !== 'object' || setting === null || Array.isArray(setting)) return dims;
+  return applicable(setting, path)?.dims ?? new Map();
+}
+
+/**
+ * The shapes of the model's inputs with the setting's sizes put in (see inputShapesWith), for a prune's MACs;
+ * undefined when the setting sizes none of its dims.
+ */
+export function inputShapesForModel(setting: unknown, path: string): Record<string, number[]> | undefined {
+  const found = applicable(setting, path);
+  return found && found.dims.size > 0 ? inputShapesWith(found.inputs, found.dims) : undefined;
+}
+
+function applicable(setting: unknown, path: string): { dims: InputDims; inputs: ValueType[] } | undefined {
+  if (typeof setting !== 'object' || setting === null || Array.isArray(setting)) return undefined;
   const entries = Object.entries(setting).filter(
-    ([, size]) => Number.isSafeInteger(size) && (size as number) >= 1 && (size as number) <= MAX_DIM,
+    (entry): entry is [string, number] =>
+      Number.isSafeInteger(entry[1]) && entry[1] >= 1 && entry[1] <= MAX_INPUT_DIM,
   );
-  if (entries.length === 0) return dims;
-  let declared: Set<string>;
+  if (entries.length === 0) return undefined;
+  let inputs: ValueType[];
   try {
-    const file = openModel(path);
-    try {
-      declared = new Set(
-        (file.proto.graph?.input ?? []).flatMap((input) =>
-          (valueType(input).shape ?? []).filter((d): d is string => typeof d === 'string'),
-        ),
-      );
-    } finally {
-      file.close();
-    }
+    inputs = declaredInputs(path);
   } catch {
-    return dims;
+    return undefined;
   }
-  for (const [name, size] of entries) if (declared.has(name)) dims.set(name, size as number);
-  return dims;
+  const dims = new Map<string, number>();
+  for (const [name, size] of entries)
+    if (unknownDims(inputs, new Map([[name, size]])) === undefined) dims.set(name, size);
+  return { dims, inputs };
 }

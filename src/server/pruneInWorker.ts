@@ -61,6 +61,7 @@ export async function pruneInWorker(
     planText: string;
     settings?: PruneSettings;
     calibDir?: string;
+    inputShapes?: Record<string, number[]>;
   },
   signal?: AbortSignal,
   onProgress?: PruneProgress,

@@ -103,7 +103,11 @@ async function run(request: PruneJobRequest, signal: AbortSignal): Promise<void>
       : PrunableModel.open(request.input, opening);
     let outcome: PruneOutcome;
     try {
-      outcome = model.prune(request.output, settings, { signal, onProgress });
+      outcome = model.prune(request.output, settings, {
+        signal,
+        onProgress,
+        inputShapes: request.inputShapes,
+      });
     } finally {
       model.close();
     }

@@ -28,7 +28,7 @@ import type { ModelStates } from './modelStates';
 import { PruneCancelled } from './pruneInWorker';
 import type { WorkDone } from './workDone';
 import { inputDimsForModel } from './inputDimsSetting';
-import type { InputDims } from '../runtime/randomFeeds';
+import type { InputDims } from '../runtime/inputDims';
 import { ownValue } from '../core/records';
 
 /** Paired timed runs of the compare view (after the warm-up ones). */

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ValueMeta } from '../../src/protocol/runtime';
 import { calibrationSet } from '../../src/runtime/calibration';
-import { feedSpecs, guessedDims, unknownDims } from '../../src/runtime/randomFeeds';
+import { unknownDims } from '../../src/runtime/inputDims';
+import { feedSpecs, guessedDims } from '../../src/runtime/randomFeeds';
 
 const image = (shape: (number | string)[], name = 'input'): ValueMeta => ({
   name,

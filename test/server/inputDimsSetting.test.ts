@@ -92,5 +92,11 @@ describe('the language server', () => {
     });
     assert.ok(sized.ok && sized.verification?.passed, sized.ok ? sized.report : sized.message);
     assert.doesNotMatch(sized.report, /were given 16/);
+    // The prune's MACs: left uncounted on symbolic dims (and said so), counted on the sizes the setting gives.
+    assert.ok(guessed.ok);
+    assert.deepEqual(guessed.macs, { before: 0, after: 0, uncounted: 3 });
+    assert.equal(sized.macs.uncounted, undefined);
+    assert.equal(sized.macs.before, ((3 * 8 + 8 * 16 + 16 * 4) * 9 + (8 + 16 + 4)) * 120);
+    assert.ok(sized.macs.after < sized.macs.before);
   });
 });

@@ -32,7 +32,7 @@ import { ProgressLine, pruneProgressText } from '../progress';
 import { writeText } from '../writeText';
 import { planModelNote } from './planNote';
 import { inputDimsFor, inputShapesFor } from './dimOptions';
-import type { InputDims } from '../../runtime/randomFeeds';
+import type { InputDims } from '../../runtime/inputDims';
 import { describeRest, pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
 
 /** The command's options, its `--dim` sizes checked against the model. */
