@@ -12,6 +12,7 @@ import { ModelView } from '../core/onnx/modelView';
 import { openModel } from '../core/onnx/reader';
 import type { ModelFile } from '../core/onnx/modelFile';
 import { sha256Of } from '../core/onnx/hash';
+import { factsWithInputShapes } from '../core/metrics/metrics';
 import { GroupTable } from '../core/prune/groupTable';
 import { type ProbeConv, convsByName, probeConvs, probeModel } from '../core/prune/latencyProbe';
 import {
@@ -46,6 +47,8 @@ export interface LatencyTableStats {
   /** Groups timed, and probe models timed over all of them (0 when cached). */
   groupsMeasured: number;
   probesMeasured: number;
+  /** Convolutions left untimed because their input shapes are not static (symbolic dims no one sized). */
+  unshaped: number;
 }
 
 export interface LatencyLookupOptions {
@@ -57,6 +60,11 @@ export interface LatencyLookupOptions {
   signal?: AbortSignal;
   /** Hears of each group timed: its index among the groups to time, their count. */
   onGroup?: (done: number, total: number) => void;
+  /**
+   * Concrete shapes of graph inputs with symbolic dims (the sizes the user gave them): the layers are timed at
+   * those sizes, and the table is cached for them.
+   */
+  inputShapes?: Record<string, number[]>;
 }
 
 /**
@@ -93,7 +101,9 @@ export async function latencyTableFor(
   }
   const block = alignment?.block ?? 1;
   const key = latencyCacheKey({
-    model: sha256Of(file.source),
+    model: options.inputShapes
+      ? `${sha256Of(file.source)} ${JSON.stringify(Object.entries(options.inputShapes).sort())}`
+      : sha256Of(file.source),
     machine,
     ortVersion,
     threads,
@@ -102,9 +112,16 @@ export async function latencyTableFor(
   const measured = alignment !== settings.alignment ? { alignment } : {};
   const cached = options.cacheDir === undefined ? undefined : readCachedTable(options.cacheDir, key);
   if (cached)
-    return { table: cached, stats: { key, cached: true, groupsMeasured: 0, probesMeasured: 0 }, ...measured };
+    return {
+      table: cached,
+      stats: { key, cached: true, groupsMeasured: 0, probesMeasured: 0, unshaped: 0 },
+      ...measured,
+    };
   const table = await measureTable(client, analysis, settings.roundTo, block, options);
-  if (options.cacheDir !== undefined) writeCachedTable(options.cacheDir, key, table.table);
+  // A table with layers left untimed for their shapes is not kept: read back, it could not say why they are
+  // missing, and a run that sizes the symbolic dims has a key of its own anyway.
+  if (options.cacheDir !== undefined && table.counts.unshaped === 0)
+    writeCachedTable(options.cacheDir, key, table.table);
   return { table: table.table, stats: { key, cached: false, ...table.counts }, ...measured };
 }
 
@@ -183,9 +200,16 @@ export async function withLatencyTable(
 
 /** One sentence for reports: where the kept counts' lookup table came from. */
 export function describeLatencyTable(stats: LatencyTableStats): string {
-  return stats.cached
-    ? 'Latency lookup table: read from the cache (this model, machine, ONNX Runtime version and thread count were measured before); kept counts are widths no larger width beats.'
-    : `Latency lookup table: ${stats.groupsMeasured} groups timed in ONNX Runtime at their candidate widths (${stats.probesMeasured} probes), cached for next time; kept counts are widths no larger width beats.`;
+  if (stats.cached)
+    return 'Latency lookup table: read from the cache (this model, machine, ONNX Runtime version and thread count were measured before); kept counts are widths no larger width beats.';
+  const timed = `Latency lookup table: ${stats.groupsMeasured} groups timed in ONNX Runtime at their candidate widths (${stats.probesMeasured} probes)`;
+  if (stats.unshaped === 0)
+    return `${timed}, cached for next time; kept counts are widths no larger width beats.`;
+  const one = stats.unshaped === 1;
+  return (
+    `${timed}; kept counts are widths no larger width beats. ${stats.unshaped} convolution${one ? ' was' : 's were'} ` +
+    `not timed (so the table is not cached): ${one ? 'its' : 'their'} input shapes are not static (symbolic input dims, which --dim sizes).`
+  );
 }
 
 async function startedVersion(client: OrtClient): Promise<string> {
@@ -201,7 +225,10 @@ async function measureTable(
   roundTo: number,
   block: number,
   options: LatencyLookupOptions,
-): Promise<{ table: LatencyTable; counts: { groupsMeasured: number; probesMeasured: number } }> {
+): Promise<{
+  table: LatencyTable;
+  counts: { groupsMeasured: number; probesMeasured: number; unshaped: number };
+}> {
   const runs = options.runs ?? 5;
   const call = { timeoutMs: options.timeoutMs };
   const groupTable = new GroupTable(analysis);
@@ -209,13 +236,19 @@ async function measureTable(
   const groups = analysis.report.groups.filter((g) => g.prunable);
   const entries: LatencyEntry[] = [];
   let probesMeasured = 0;
+  const unshaped = new Set<string>();
+  const facts = options.inputShapes
+    ? factsWithInputShapes(analysis.state.graph.model, options.inputShapes)
+    : analysis.state.facts;
   const dir = mkdtempSync(join(tmpdir(), 'onnx-pruner-probe-'));
   try {
     for (let g = 0; g < groups.length; g++) {
       options.signal?.throwIfAborted();
       options.onGroup?.(g, groups.length);
       const group = groups[g];
-      const probes = probeConvs(analysis, groupTable, group, convs);
+      const found = probeConvs(analysis, groupTable, group, convs, facts);
+      for (const name of found.unshaped) unshaped.add(name);
+      const probes = found.probes;
       if (probes.length === 0) continue;
       const step = lcm(analysis.roots.get(group.roots[0])!.unit, roundTo);
       const widths = candidateWidths(group.channels, step, block);
@@ -262,5 +295,8 @@ async function measureTable(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { table: { entries }, counts: { groupsMeasured: entries.length, probesMeasured } };
+  return {
+    table: { entries },
+    counts: { groupsMeasured: entries.length, probesMeasured, unshaped: unshaped.size },
+  };
 }

@@ -24,7 +24,8 @@ import { type PruneSettings, SelectionContext, selectUnits } from '../core/prune
 import { OrtClient } from './ortClient';
 import { median, pairedRatios } from './pairedTiming';
 import { feedSpecs } from './randomFeeds';
-import { type InputDims, unknownDims } from './inputDims';
+import { type InputDims, inputShapesWith, unknownDims } from './inputDims';
+import { valueType } from '../core/onnx/valueType';
 import { type LatencyTableStats, latencyTableFor } from './latencyLookup';
 
 export interface LatencyTargetOptions {
@@ -113,6 +114,10 @@ export async function pruneForLatency(
         timeoutMs: options.timeoutMs,
         signal: options.signal,
         onGroup: options.onTableGroup,
+        inputShapes:
+          options.dims && options.dims.size > 0
+            ? inputShapesWith((file.proto.graph?.input ?? []).map(valueType), options.dims)
+            : undefined,
       });
       tableStats = stats;
       if (alignment) global.alignment = alignment;

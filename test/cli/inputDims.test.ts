@@ -96,6 +96,33 @@ describe('--dim: sizes of symbolic input dims', () => {
     assert.ok(json.metrics.after.macs < json.metrics.before.macs);
   });
 
+  test('--latency-table times the layers at the sizes given, and says why it cannot without them', async () => {
+    const table = async (...extra: string[]) => {
+      const run = await cli(
+        'prune',
+        original,
+        '--ratio',
+        '0.5',
+        '-o',
+        join(dir, 'table.onnx'),
+        '--latency-table',
+        '--cache-dir',
+        join(dir, 'cache'),
+        ...extra,
+      );
+      assert.equal(run.code, 0, run.stderr);
+      return run.stdout;
+    };
+    assert.match(
+      await table(),
+      /0 groups timed .* 3 convolutions were not timed \(so the table is not cached\)/,
+    );
+    assert.match(
+      await table('--dim', 'height=12,width=10'),
+      /Latency lookup table: 2 groups timed in ONNX Runtime/,
+    );
+  });
+
   test("sensitivity counts the MACs left on the inputs' sizes, as the fixed-size model's", async () => {
     const rows = async (model: string, ...extra: string[]) => {
       const run = await cli('sensitivity', model, '--ratios', '0.5', '--json', ...extra);

@@ -2,7 +2,7 @@
 // with a convolution of known shape gets its widths timed; a second prune of the same model reads the cache and
 // measures nothing (counted by the table's statistics, never by a clock).
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { analyzeModel } from '../../src/core/analyze/analyze';
@@ -10,9 +10,10 @@ import { ModelView } from '../../src/core/onnx/modelView';
 import { openModel } from '../../src/core/onnx/reader';
 import { fastWidths } from '../../src/core/prune/latencyTable';
 import type { PruneSettings } from '../../src/core/prune/select';
-import { latencyTableFor, withLatencyTable } from '../../src/runtime/latencyLookup';
+import { describeLatencyTable, latencyTableFor, withLatencyTable } from '../../src/runtime/latencyLookup';
 import { OrtClient } from '../../src/runtime/ortClient';
 import { ModelBuilder, writeBuilt } from '../builder';
+import { writeSymbolicSpatial } from '../support/symbolicModel';
 import { tempDir } from '../support/tempDir';
 import { useFreshWorker } from './workerBundle';
 
@@ -83,5 +84,52 @@ describe('the latency lookup table', () => {
     assert.equal(stats.cached, false, 'no cache folder: measured, nothing kept');
     assert.ok(settings.latency && settings.latency.byRoot.size >= 2);
     assert.equal(settings.latency.weighted, false);
+  });
+
+  test('symbolic input dims: their convolutions are named as untimed, not cached; given sizes time them', async () => {
+    const symbolic = writeSymbolicSpatial(dir, 'symbolic.onnx');
+    const cacheDir = join(dir, 'symbolic-cache');
+    const file = openModel(symbolic);
+    try {
+      const analysis = analyzeModel(new ModelView(file));
+      const guessed = await latencyTableFor(client, file, analysis, SETTINGS, { cacheDir, runs: 1 });
+      // The plain chain's three convolutions, each counted once though two groups slice conv2.
+      assert.deepEqual(
+        { ...guessed.stats, key: '' },
+        { key: '', cached: false, groupsMeasured: 0, probesMeasured: 0, unshaped: 3 },
+      );
+      assert.ok(
+        !existsSync(cacheDir) || readdirSync(cacheDir).length === 0,
+        'an incomplete table is not kept',
+      );
+      assert.match(
+        describeLatencyTable(guessed.stats),
+        /3 convolutions were not timed \(so the table is not cached\): their input shapes are not static \(symbolic input dims, which --dim sizes\)\.$/,
+      );
+      const inputShapes = { input: [1, 3, 12, 10] };
+      const sized = await latencyTableFor(client, file, analysis, SETTINGS, {
+        cacheDir,
+        runs: 1,
+        inputShapes,
+      });
+      const prunable = analysis.report.groups.filter((g) => g.prunable).length;
+      assert.equal(sized.stats.groupsMeasured, prunable);
+      assert.equal(sized.stats.unshaped, 0);
+      assert.equal(readdirSync(cacheDir).length, 1);
+      const again = await latencyTableFor(client, file, analysis, SETTINGS, {
+        cacheDir,
+        runs: 1,
+        inputShapes,
+      });
+      assert.equal(again.stats.cached, true, 'the sizes are part of the cache key');
+      const other = await latencyTableFor(client, file, analysis, SETTINGS, {
+        cacheDir,
+        runs: 1,
+        inputShapes: { input: [1, 3, 20, 20] },
+      });
+      assert.equal(other.stats.cached, false, 'other sizes: another table');
+    } finally {
+      file.close();
+    }
   });
 });

@@ -118,6 +118,7 @@ export async function pruneCommand(model: string, cliOptions: PruneCliOptions, i
         cacheDir,
         timeoutMs: timeout,
         onGroup: onTableGroup,
+        inputShapes: inputShapesFor(model, options.dims),
       });
       settings = withTable.settings;
       tableNote = describeLatencyTable(withTable.stats);

@@ -136,6 +136,17 @@ function weightElements(graph: GraphView, value: string, shadowed: boolean): num
  * so this is a view of a copy of the graph message whose input value infos say the concrete dims; the
  * nodes and tensors are the model's own objects.
  */
+/**
+ * The main graph's facts (shapes, constants) with its inputs given these concrete shapes: what a model with
+ * symbolic input dims is at the sizes a user gives them.
+ */
+export function factsWithInputShapes(
+  view: ModelView,
+  shapes: Readonly<Record<string, readonly number[]>>,
+): Facts {
+  return inferShapes(withInputShapes(view, shapes), view.file);
+}
+
 function withInputShapes(view: ModelView, shapes: Readonly<Record<string, readonly number[]>>): GraphView {
   const proto = view.graph.proto;
   const input = (proto.input ?? []).map((info) => {

@@ -5,6 +5,7 @@
 // own graph input, so the model times the layers, not what lies between them. Names in the probe are ours
 // (x0, w0…), never the model's.
 import type { Analysis } from '../analyze/analyze';
+import type { Facts } from '../graph/facts';
 import type { ChannelGroup } from '../analyze/types';
 import type { NodeView } from '../onnx/modelView';
 import { toLong } from '../onnx/int64';
@@ -39,14 +40,17 @@ export function convsByName(analysis: Analysis): Map<string, NodeView> {
 
 /**
  * The group's convolutions whose weights it slices, with static shapes (a conv whose input shape is not known
- * to the last spatial dim, or is not float, is left out: it cannot be timed alone).
+ * to the last spatial dim, or is not float, is left out: it cannot be timed alone; `unshaped` names those
+ * left out for their shape). `facts`: the model's shapes, the analysis's unless the caller sized symbolic
+ * input dims (factsWithInputShapes).
  */
 export function probeConvs(
   analysis: Analysis,
   table: GroupTable,
   group: ChannelGroup,
   convs: ReadonlyMap<string, NodeView>,
-): ProbeConv[] {
+  facts: Facts = analysis.state.facts,
+): { probes: ProbeConv[]; unshaped: string[] } {
   const axes = new Map<NodeView, Set<number>>();
   for (const member of table.membersOf(group)) {
     const node = convs.get(member.node);
@@ -55,16 +59,23 @@ export function probeConvs(
     seen.add(member.axis);
     axes.set(node, seen);
   }
-  const facts = analysis.state.facts;
   const probes: ProbeConv[] = [];
+  const unshaped: string[] = [];
   for (const [node, seen] of axes) {
     const input = facts.shape(node.inputs[0]);
     const weight = facts.shape(node.inputs[1]);
     const dtype = facts.get(node.inputs[0])?.dtype;
-    if (!input || !weight || input.length < 3 || weight.length !== input.length) continue;
+    if (!input || !weight) {
+      unshaped.push(node.name);
+      continue;
+    }
+    if (input.length < 3 || weight.length !== input.length) continue;
     if (dtype !== undefined && dtype !== onnx.TensorProto.DataType.FLOAT) continue;
     const dims = [1, ...input.slice(1)];
-    if (!dims.every(isCount) || !weight.every(isCount)) continue;
+    if (!dims.every(isCount) || !weight.every(isCount)) {
+      unshaped.push(node.name);
+      continue;
+    }
     const shape = dims as number[];
     const w = weight as number[];
     if (elements(shape) > MAX_PROBE_ELEMENTS || elements(w) > MAX_PROBE_ELEMENTS) continue;
@@ -79,7 +90,7 @@ export function probeConvs(
       attributes,
     });
   }
-  return probes;
+  return { probes, unshaped };
 }
 
 /**
