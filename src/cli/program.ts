@@ -122,8 +122,9 @@ export async function runCli(argv: string[], output: CliOutput = processIO): Pro
       'after',
       `
 Inputs are seeded random: 4-D float inputs (images) in [0, 1), other floats in [-1, 1) (symbolic dims: the
---dim size, else 1 for the first, else the other model's size or 16). Each output's tolerance is the larger of atol + rtol × max|output|
-and ${NOISE_FLOOR_FACTOR} × its noise floor (the masked original with ONNX Runtime's optimisations on vs off).
+--dim size, else 1 for the first, else the other model's size or 16, said under the inputs). Each output's
+tolerance is the larger of atol + rtol × max|output| and ${NOISE_FLOOR_FACTOR} × its noise floor (the masked original
+with ONNX Runtime's optimisations on vs off).
 Exit 0: same inputs and outputs, and every output within tolerance of the masked original.
 Exit 1: it is not, or ONNX Runtime cannot run the pruned model. Exit 2: bad usage or input, or the original
 does not run in ONNX Runtime.
