@@ -34,7 +34,7 @@ export interface CalibrationOptions {
   /** Random samples when there is no folder. Default 4. */
   samples?: number;
   seed?: number;
-  /** Sizes of symbolic input dims for random samples (see randomFeeds.ts). */
+  /** Sizes of symbolic input dims for random samples (see inputDims.ts). */
   dims?: InputDims;
   client?: OrtClient;
   /** Timeout of each ONNX Runtime request of a client started here, in ms (ORT_TIMEOUT_SECONDS). */

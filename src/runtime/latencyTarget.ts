@@ -35,7 +35,7 @@ export interface LatencyTargetOptions {
   maxSteps?: number;
   /** ONNX Runtime's time limit per request. */
   timeoutMs?: number;
-  /** Sizes of symbolic input dims for the whole-model timings (see randomFeeds.ts). */
+  /** Sizes of symbolic input dims for the whole-model timings and the lookup table (see inputDims.ts). */
   dims?: InputDims;
   signal?: AbortSignal;
   /** Hears of each measured step. */

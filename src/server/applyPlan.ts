@@ -8,7 +8,7 @@ import { verifyModels } from '../runtime/verify/verifyModels';
 import { VerifyInputError, type VerifyResult } from '../runtime/verify/types';
 import { unverifiedSentence } from '../runtime/verify/formatVerify';
 import { TIMEOUT_SETTING, pairedTimingOf, verifyTimeoutMs } from './verify';
-import { INPUT_DIMS_SETTING_MARKDOWN, inputDimsForModel, inputShapesForModel } from './inputDimsSetting';
+import { INPUT_DIMS_SETTING_MARKDOWN, inputSizesForModel } from './inputDimsSetting';
 import { PlanRefused, checkedPlan } from './checkedPlan';
 import { PruneCancelled, pruneInWorker } from './pruneInWorker';
 import type { WorkDone } from './workDone';
@@ -34,12 +34,8 @@ export async function applyPlan(
     // Refuses a bad plan before a worker starts.
     const { modelPath, settings, check } = checkedPlan(planPath, params.text);
     const prunedPath = `${modelPath.replace(/\.onnx$/i, '')}${prunedSuffix(params.outputSuffix)}.onnx`;
-    const job = {
-      input: modelPath,
-      planPath,
-      planText: params.text,
-      inputShapes: inputShapesForModel(params.inputDims, modelPath),
-    };
+    const sizes = inputSizesForModel(params.inputDims, modelPath);
+    const job = { input: modelPath, planPath, planText: params.text, inputShapes: sizes.inputShapes };
     let latencyNote: string | undefined;
     const outcome =
       settings.targetLatency === undefined
@@ -52,7 +48,7 @@ export async function applyPlan(
               signal,
               cacheDir: latencyCacheDir,
               timeoutMs: verifyTimeoutMs(params.timeoutSeconds),
-              dims: inputDimsForModel(params.inputDims, modelPath),
+              dims: sizes.dims,
               onTableGroup: (done, total) =>
                 progress?.report(`latency lookup table: timing group ${done + 1} of ${total}…`, undefined),
               onStep: (step) =>
@@ -78,7 +74,7 @@ export async function applyPlan(
           ? await verifyModels(modelPath, prunedPath, {
               runs: 20,
               timeoutMs: verifyTimeoutMs(params.timeoutSeconds),
-              dims: inputDimsForModel(params.inputDims, modelPath),
+              dims: sizes.dims,
             })
           : undefined;
     } catch (error) {

@@ -18,33 +18,33 @@ export const INPUT_DIMS_SETTING_MARKDOWN = 'the setting `onnxPruner.verify.input
  * anything. A model that cannot be read gets none: the verification reports why it cannot be read.
  */
 export function inputDimsForModel(setting: unknown, path: string): InputDims {
-  return applicable(setting, path)?.dims ?? new Map();
+  return inputSizesForModel(setting, path).dims;
 }
 
 /**
- * The shapes of the model's inputs with the setting's sizes put in (see inputShapesWith), for a prune's MACs;
- * undefined when the setting sizes none of its dims.
+ * The setting's sizes for the model at `path` (inputDimsForModel), and its inputs' shapes with them put in
+ * (see inputShapesWith) for a prune's MACs, undefined when the setting sizes none of its dims. One read of the
+ * model's structure for both.
  */
-export function inputShapesForModel(setting: unknown, path: string): Record<string, number[]> | undefined {
-  const found = applicable(setting, path);
-  return found && found.dims.size > 0 ? inputShapesWith(found.inputs, found.dims) : undefined;
-}
-
-function applicable(setting: unknown, path: string): { dims: InputDims; inputs: ValueType[] } | undefined {
-  if (typeof setting !== 'object' || setting === null || Array.isArray(setting)) return undefined;
+export function inputSizesForModel(
+  setting: unknown,
+  path: string,
+): { dims: InputDims; inputShapes: Record<string, number[]> | undefined } {
+  const none = { dims: new Map<string, number>(), inputShapes: undefined };
+  if (typeof setting !== 'object' || setting === null || Array.isArray(setting)) return none;
   const entries = Object.entries(setting).filter(
     (entry): entry is [string, number] =>
       Number.isSafeInteger(entry[1]) && entry[1] >= 1 && entry[1] <= MAX_INPUT_DIM,
   );
-  if (entries.length === 0) return undefined;
+  if (entries.length === 0) return none;
   let inputs: ValueType[];
   try {
     inputs = declaredInputs(path);
   } catch {
-    return undefined;
+    return none;
   }
   const dims = new Map<string, number>();
   for (const [name, size] of entries)
     if (unknownDims(inputs, new Map([[name, size]])) === undefined) dims.set(name, size);
-  return { dims, inputs };
+  return { dims, inputShapes: dims.size > 0 ? inputShapesWith(inputs, dims) : undefined };
 }

@@ -35,8 +35,14 @@ import { inputDimsFor, inputShapesFor } from './dimOptions';
 import type { InputDims } from '../../runtime/inputDims';
 import { describeRest, pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
 
-/** The command's options, its `--dim` sizes checked against the model. */
-type PruneRun = PruneCliOptions & { readonly dims: InputDims };
+/**
+ * The command's options, its `--dim` sizes checked against the model, and the model's input shapes with them
+ * (what the prune's MACs and the latency table are counted and timed on).
+ */
+type PruneRun = PruneCliOptions & {
+  readonly dims: InputDims;
+  readonly inputShapes: Record<string, number[]> | undefined;
+};
 
 /**
  * The `activation` criterion's statistics, or the `greedy` criterion's scores: the model run in ONNX Runtime
@@ -77,7 +83,8 @@ async function calibrate(
  */
 export async function pruneCommand(model: string, cliOptions: PruneCliOptions, io: CliIO): Promise<number> {
   let settings = pruneSettings(cliOptions);
-  const options: PruneRun = { ...cliOptions, dims: inputDimsFor(model, cliOptions.dim) };
+  const dims = inputDimsFor(model, cliOptions.dim);
+  const options: PruneRun = { ...cliOptions, dims, inputShapes: inputShapesFor(model, dims) };
   // With --json, stdout is the one JSON object: the report's text is left out, and the one-line notes the
   // JSON does not hold (the latency search, the lookup table, slower layers) go to stderr with the others.
   const say = (text: string) => {
@@ -118,7 +125,7 @@ export async function pruneCommand(model: string, cliOptions: PruneCliOptions, i
         cacheDir,
         timeoutMs: timeout,
         onGroup: onTableGroup,
-        inputShapes: inputShapesFor(model, options.dims),
+        inputShapes: options.inputShapes,
       });
       settings = withTable.settings;
       tableNote = describeLatencyTable(withTable.stats);
@@ -148,7 +155,7 @@ export async function pruneCommand(model: string, cliOptions: PruneCliOptions, i
                 hashOriginal: true,
                 startHash: startSha256,
                 onProgress,
-                inputShapes: inputShapesFor(model, options.dims),
+                inputShapes: options.inputShapes,
               });
             } catch (error) {
               if (error instanceof OnnxError || error instanceof CliError) throw error;

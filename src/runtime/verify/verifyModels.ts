@@ -34,7 +34,7 @@ export interface VerifyOptions {
   rtol?: number;
   /** Seed of the random inputs. Default 1. */
   seed?: number;
-  /** Sizes of symbolic input dims, by name (see randomFeeds.ts); each must be a dim of the original's inputs. */
+  /** Sizes of symbolic input dims, by name (see inputDims.ts); each must be a dim of the original's inputs. */
   dims?: InputDims;
   /** Timeout of each ONNX Runtime request, in ms. Default ORT_TIMEOUT_SECONDS. */
   timeoutMs?: number;
