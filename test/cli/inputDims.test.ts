@@ -18,6 +18,9 @@ const FAST = ['--runs', '2', '--warmup', '0'];
 
 const original = writeSymbolicSpatial(dir, 'symbolic.onnx');
 const pruned = join(dir, 'symbolic.pruned.onnx');
+/** `prune` of the symbolic model at 0.5 into `out` (in the test folder). */
+const prune = (out: string, ...extra: string[]) =>
+  cli('prune', original, '--ratio', '0.5', '-o', join(dir, out), ...extra);
 
 async function verified(...extra: string[]): Promise<VerifyResult> {
   const run = await cli('verify', original, pruned, ...FAST, '--json', ...extra);
@@ -28,7 +31,7 @@ async function verified(...extra: string[]): Promise<VerifyResult> {
 
 describe('--dim: sizes of symbolic input dims', () => {
   test('prune writes a model of the symbolic input', async () => {
-    const run = await cli('prune', original, '--ratio', '0.5', '-o', pruned);
+    const run = await prune('symbolic.pruned.onnx');
     assert.equal(run.code, 0, run.stderr);
   });
 
@@ -59,19 +62,7 @@ describe('--dim: sizes of symbolic input dims', () => {
 
   test('prune --verify and its report take them too', async () => {
     const report = join(dir, 'report.json');
-    const run = await cli(
-      'prune',
-      original,
-      '--ratio',
-      '0.5',
-      '-o',
-      join(dir, 'again.onnx'),
-      '--verify',
-      '--dim',
-      'height=12,width=10',
-      '--report',
-      report,
-    );
+    const run = await prune('again.onnx', '--verify', '--dim', 'height=12,width=10', '--report', report);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Inputs {4}input float32 \[1, 3, 12, 10\]/);
     // The Markdown report says when its timing was on guessed sizes.
@@ -98,18 +89,7 @@ describe('--dim: sizes of symbolic input dims', () => {
 
   test('--latency-table times the layers at the sizes given, and says why it cannot without them', async () => {
     const table = async (...extra: string[]) => {
-      const run = await cli(
-        'prune',
-        original,
-        '--ratio',
-        '0.5',
-        '-o',
-        join(dir, 'table.onnx'),
-        '--latency-table',
-        '--cache-dir',
-        join(dir, 'cache'),
-        ...extra,
-      );
+      const run = await prune('table.onnx', '--latency-table', '--cache-dir', join(dir, 'cache'), ...extra);
       assert.equal(run.code, 0, run.stderr);
       return run.stdout;
     };
