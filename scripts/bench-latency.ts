@@ -19,7 +19,7 @@ import { detectChannelBlock, withMachineAlignment } from '../src/runtime/channel
 import { median, pairedRatios } from '../src/runtime/pairedTiming';
 import { OrtClient } from '../src/runtime/ortClient';
 import { WORKER_PATH_ENV } from '../src/runtime/ortConnection';
-import { randomFeeds } from '../src/runtime/randomFeeds';
+import { feedSpecs, generateFeeds } from '../src/runtime/randomFeeds';
 import { defaultCacheDir } from '../src/runtime/latencyCache';
 import { withLatencyTable } from '../src/runtime/latencyLookup';
 
@@ -89,7 +89,7 @@ async function measure(client: OrtClient, model: string, dir: string): Promise<R
     const a = await client.load(model);
     const b = await client.load(out);
     try {
-      const feeds = randomFeeds(a.inputs, 1, b.inputs);
+      const feeds = generateFeeds(feedSpecs(a.inputs, b.inputs), 1);
       const [ta, tb] = await client.time(
         [
           { model: a, feeds },

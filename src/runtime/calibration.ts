@@ -20,8 +20,8 @@ import {
   imageFeed,
 } from './calibImages';
 import { OrtClient } from './ortClient';
-import { randomFeeds } from './randomFeeds';
-import { type InputDims, unknownDims } from './inputDims';
+import { DEFAULT_SYMBOLIC_DIM, feedSpecs, generateFeeds, guessedDims, rangeText } from './randomFeeds';
+import { type InputDims, NO_INPUT_DIMS, unknownDims } from './inputDims';
 
 export interface CalibrationOptions {
   /**
@@ -78,15 +78,24 @@ export function calibrationSet(inputs: readonly ValueMeta[], options: Calibratio
   const unknown = options.dims && unknownDims(inputs, options.dims);
   if (unknown) throw new Error(unknown);
   const count = options.samples ?? 4;
+  const seed = options.seed ?? 0;
+  const dims = options.dims ?? NO_INPUT_DIMS;
+  const specs = feedSpecs(inputs, [], dims);
+  const shapes = specs.map((s) => `${s.name} [${s.dims.join(', ')}] in ${rangeText(s)}`).join(', ');
+  const guessed = guessedDims(inputs, [], dims);
   return {
     source: 'random',
     samples: Array.from({ length: count }, (_, i) => ({
       name: `random #${i + 1}`,
-      feeds: randomFeeds(inputs, (options.seed ?? 0) + i, [], options.dims),
+      feeds: generateFeeds(specs, seed + i),
     })),
+    // What the inputs are, as the verification says it: a 4-D float input (an image) is in [0, 1), not [-1, 1).
     description:
-      `${count} seeded random inputs (uniform in [-1, 1), seed ${options.seed ?? 0}): a weak estimate, ` +
-      'real inputs (--calib DIR) say far more',
+      `${count} seeded random inputs (${shapes || 'none'}; seed ${seed})` +
+      (guessed.length > 0
+        ? `, symbolic dims ${guessed.map((n) => `'${n}'`).join(', ')} given ${DEFAULT_SYMBOLIC_DIM}`
+        : '') +
+      ': a weak estimate, real inputs (--calib DIR) say far more',
   };
 }
 

@@ -85,26 +85,18 @@ export function feedSpecs(
   });
 }
 
+/** The values a random input holds, for people: '[0, 1)' (images), '[-1, 1)', '0…255' or 'zeros'. */
+export function rangeText(spec: FeedSpec): string {
+  if (!spec.type.startsWith('float')) return spec.type === 'uint8' ? '0…255' : 'zeros';
+  return spec.range === 'unit' ? '[0, 1)' : '[-1, 1)';
+}
+
 /** The refusal of random inputs over the limit: one sentence naming the input and its shape. */
 function tooLarge(name: string, dims: readonly number[], total: number, maxElements: number): string {
   return (
     `input '${name}' of shape [${dims.join(', ')}] would need ${total.toLocaleString('en-US')} random elements ` +
     `(with the inputs before it), more than the ${maxElements.toLocaleString('en-US')} verification generates.`
   );
-}
-
-/**
- * Seeded random inputs for a model (the same seed gives the same bytes on every machine): see feedSpecs
- * for the ranges; uint8 uniform over 0…255, other integers and bools zero (indices and flags must stay in
- * range, and zero always is). `other` is the other model of a comparison (see concreteDims).
- */
-export function randomFeeds(
-  inputs: readonly ValueMeta[],
-  seed: number,
-  other: readonly ValueMeta[] = [],
-  dims: InputDims = NO_INPUT_DIMS,
-): Feeds {
-  return generateFeeds(feedSpecs(inputs, other, dims), seed);
 }
 
 /**

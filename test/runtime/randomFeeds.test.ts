@@ -61,6 +61,13 @@ test('random calibration inputs take the sizes given too, and refuse a name no i
       [1, 3, 20, 16],
     ],
   );
+  // Said as the verification says it: an image input's values are in [0, 1), and the sizes guessed are named.
+  assert.equal(
+    set.description,
+    "2 seeded random inputs (input [1, 3, 20, 16] in [0, 1); seed 0), symbolic dims 'width' given 16: a weak estimate, real inputs (--calib DIR) say far more",
+  );
+  const vector = calibrationSet([{ name: 'x', isTensor: true, type: 'float32', shape: [1, 8] }], { seed: 3 });
+  assert.match(vector.description, /^4 seeded random inputs \(x \[1, 8\] in \[-1, 1\); seed 3\): a weak/);
   assert.throws(
     () => calibrationSet(inputs, { dims: new Map([['heigth', 20]]) }),
     /no input has a symbolic dim named 'heigth'/,

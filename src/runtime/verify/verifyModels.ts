@@ -15,7 +15,7 @@ import { MASK_METADATA_KEY, type MaskSpec } from '../../core/prune/maskSpec';
 import { type FeedSpec, ORT_TIMEOUT_SECONDS } from '../../protocol/runtime';
 import { NOISE_FLOOR_FACTOR } from '../compareOutputs';
 import { type LoadedModel, OrtClient } from '../ortClient';
-import { feedSpecs, guessedDims } from '../randomFeeds';
+import { feedSpecs, guessedDims, rangeText } from '../randomFeeds';
 import { type InputDims, NO_INPUT_DIMS, unknownDims } from '../inputDims';
 import { declaredDifferences, producedDifferences } from './compareIo';
 import { maskSpecProblems, readMaskSpec, unmaskedPrune } from './maskSpecCheck';
@@ -298,9 +298,4 @@ function feedSpecsFor(
   } catch (error) {
     throw new VerifyInputError(`cannot verify ${path}: ${(error as Error).message}`);
   }
-}
-
-function rangeText(spec: FeedSpec): string {
-  if (!spec.type.startsWith('float')) return spec.type === 'uint8' ? '0…255' : 'zeros';
-  return spec.range === 'unit' ? '[0, 1)' : '[-1, 1)';
 }
