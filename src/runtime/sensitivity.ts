@@ -102,8 +102,7 @@ export async function measureSensitivity(
   try {
     const { analysis, file } = prunable;
     refuseRuntimeHazard(file, model, analysis.state);
-    const before = computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts });
-    const { groups, coverage } = groupsToMeasure(analysis, before, options.maxGroups ?? DEFAULT_MAX_GROUPS);
+    const declared = computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts });
     options.signal?.throwIfAborted();
     const client = options.client ?? new OrtClient({ timeoutMs: options.timeoutMs });
     // A cancel stops the ONNX Runtime child at once (a run of a large variant can take seconds): closing our
@@ -153,9 +152,11 @@ export async function measureSensitivity(
         }
       }
       // A model whose MACs the declared shapes leave uncounted (symbolic spatial dims) is counted on the shapes
-      // the calibration inputs have: its MACs left are those of the runs measured, not a share of nothing.
-      const fed = before.uncounted.length > 0 ? inputShapesOf(set) : undefined;
-      const base = fed ? prunable.totals(undefined, fed) : before;
+      // the calibration inputs have: the groups with the most MACs, and the MACs left, are those of the runs
+      // measured, not shares of nothing.
+      const fed = declared.uncounted.length > 0 ? inputShapesOf(set) : undefined;
+      const base = fed ? computeMetrics(analysis.state.graph.model, { inputShapes: fed }) : declared;
+      const { groups, coverage } = groupsToMeasure(analysis, base, options.maxGroups ?? DEFAULT_MAX_GROUPS);
       const rows: SensitivityRow[] = [];
       const total = groups.length * ratios.length;
       const started = performance.now(); // after the original's runs: the variants alone are alike

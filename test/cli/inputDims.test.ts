@@ -120,6 +120,15 @@ describe('--dim: sizes of symbolic input dims', () => {
       (await rows(original)).map((r) => r.macs),
       fixed.map((r) => r.macs),
     );
+    // Measuring only the group with the most MACs picks the same group, holding the same share.
+    const top = async (model: string) => {
+      const run = await cli('sensitivity', model, '--ratios', '0.5', '--groups', '1', '--json');
+      const report = JSON.parse(run.stdout) as { rows: { group: string }[]; coverage: { macsShare: number } };
+      return { groups: report.rows.map((r) => r.group), share: report.coverage.macsShare };
+    };
+    const fixedTop = await top(join(dir, 'fixed.onnx'));
+    assert.deepEqual(await top(original), fixedTop);
+    assert.ok(fixedTop.share > 0.5, `${fixedTop.share}`);
   });
 
   test('a name no input has, or a size that is not one, is refused in one sentence', async () => {
