@@ -1,6 +1,9 @@
-import { openModel } from '../core/onnx/reader';
-import { type ValueType, valueType } from '../core/onnx/valueType';
+import type { ValueType } from '../core/onnx/valueType';
 import { setOwn } from '../core/records';
+
+// Types and arithmetic only: the ONNX Runtime worker's bundle takes this file in (through randomFeeds.ts), and a
+// model reader here would put protobufjs and the reader in that process (the worker's bundle went from 12 KB to
+// 301 KB). What reads a model's declared inputs is declaredInputs.ts.
 
 /**
  * Sizes the user gives symbolic input dims, by the dim's name (a dim_param such as 'height'): the command
@@ -46,17 +49,4 @@ export function inputShapesWith(inputs: readonly ValueType[], dims: InputDims): 
     if (shape && shape.every((d) => Number.isSafeInteger(d) && d >= 0)) setOwn(shapes, input.name, shape);
   }
   return shapes;
-}
-
-/**
- * The graph inputs the model at `path` declares (initializers listed among them too: their dims are fixed).
- * Throws the reader's OnnxError for a file that is not a readable model.
- */
-export function declaredInputs(path: string): ValueType[] {
-  const file = openModel(path);
-  try {
-    return (file.proto.graph?.input ?? []).map(valueType);
-  } finally {
-    file.close();
-  }
 }

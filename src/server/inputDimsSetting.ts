@@ -1,10 +1,5 @@
-import {
-  type InputDims,
-  MAX_INPUT_DIM,
-  declaredInputs,
-  inputShapesWith,
-  unknownDims,
-} from '../runtime/inputDims';
+import { type InputDims, MAX_INPUT_DIM, inputShapesWith, unknownDims } from '../runtime/inputDims';
+import { declaredInputs } from '../runtime/declaredInputs';
 import type { ValueType } from '../core/onnx/valueType';
 
 /** Where the editor's sizes of symbolic input dims come from (said in a verification's note). */

@@ -1,11 +1,6 @@
 import { withModelErrors } from '../../core/onnx/errors';
-import {
-  type InputDims,
-  MAX_INPUT_DIM,
-  declaredInputs,
-  inputShapesWith,
-  unknownDims,
-} from '../../runtime/inputDims';
+import { type InputDims, MAX_INPUT_DIM, inputShapesWith, unknownDims } from '../../runtime/inputDims';
+import { declaredInputs } from '../../runtime/declaredInputs';
 import { CliError } from '../exit';
 
 /** Commander's collector for a repeatable `--dim NAME=SIZE`: each use adds to the list. */
