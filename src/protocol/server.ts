@@ -86,13 +86,13 @@ export type MakePlanResult =
 /** The selection a prune would make, as plan text (the client writes and opens it). */
 export const makePlanRequest = new RequestType<MakePlanParams, MakePlanResult, void>('onnxPruner/makePlan');
 
-/** With a `workDoneToken`, the server reports how far the prune is ($/progress: message and percentage). */
 /**
  * Sizes of symbolic input dims by name, from the setting onnxPruner.verify.inputDims (one for every model, so
  * a name a model does not have is left alone); values are checked again by the server.
  */
 export type InputDimsSetting = Record<string, number>;
 
+/** With a `workDoneToken`, the server reports how far the prune is ($/progress: message and percentage). */
 export interface ApplyPlanParams extends WorkDoneProgressParams {
   /** The plan's `file:` URI (its model is resolved from it). */
   planUri: string;

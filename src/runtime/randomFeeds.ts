@@ -7,19 +7,27 @@ import { type InputDims, NO_INPUT_DIMS } from './inputDims';
 export const DEFAULT_SYMBOLIC_DIM = 16;
 
 /**
- * Concrete dims for an input: fixed dims as they are; a symbolic dim the user sized takes that size; else a
- * symbolic first dim is the batch and becomes 1, and another takes the size the other model declares for it,
- * else DEFAULT_SYMBOLIC_DIM.
+ * The size random inputs give dim `i` of an input (`d` as declared): a fixed dim as it is; a symbolic dim the
+ * user sized, that size; else a symbolic first dim is the batch, 1, and another the size the other model
+ * declares for it. Undefined when nothing sizes it: DEFAULT_SYMBOLIC_DIM is then a guess.
  */
+function sizeOf(
+  d: number | string,
+  i: number,
+  other: ValueMeta | undefined,
+  dims: InputDims,
+): number | undefined {
+  if (typeof d === 'number' && d > 0) return d;
+  const given = typeof d === 'string' ? dims.get(d) : undefined;
+  if (given !== undefined) return given;
+  if (i === 0) return 1;
+  const declared = other?.shape[i];
+  return typeof declared === 'number' && declared > 0 ? declared : undefined;
+}
+
+/** Concrete dims for an input (see sizeOf), DEFAULT_SYMBOLIC_DIM where nothing sizes a dim. */
 function concreteDims(meta: ValueMeta, other: ValueMeta | undefined, dims: InputDims): number[] {
-  return meta.shape.map((d, i) => {
-    if (typeof d === 'number' && d > 0) return d;
-    const given = typeof d === 'string' ? dims.get(d) : undefined;
-    if (given !== undefined) return given;
-    if (i === 0) return 1;
-    const declared = other?.shape[i];
-    return typeof declared === 'number' && declared > 0 ? declared : DEFAULT_SYMBOLIC_DIM;
-  });
+  return meta.shape.map((d, i) => sizeOf(d, i, other, dims) ?? DEFAULT_SYMBOLIC_DIM);
 }
 
 /**
@@ -37,11 +45,8 @@ export function guessedDims(
     if (!meta.isTensor) continue;
     const declared = other.find((o) => o.name === meta.name);
     meta.shape.forEach((d, i) => {
-      if (i === 0 || (typeof d === 'number' && d > 0)) return;
-      if (typeof d === 'string' && dims.has(d)) return;
-      const fixed = declared?.shape[i];
-      if (typeof fixed === 'number' && fixed > 0) return;
-      names.add(typeof d === 'string' && d !== '' ? d : `${meta.name}[${i}]`);
+      if (sizeOf(d, i, declared, dims) === undefined)
+        names.add(typeof d === 'string' && d !== '' ? d : `${meta.name}[${i}]`);
     });
   }
   return [...names];

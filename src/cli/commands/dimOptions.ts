@@ -28,25 +28,23 @@ function inputDimsOption(values: readonly string[] | undefined): InputDims {
 }
 
 /**
- * `--dim` for `model`, checked against the symbolic dims its graph inputs declare before anything runs: a
- * misspelt name would otherwise size nothing, silently.
+ * `--dim` for `model`, checked against the symbolic dims its graph inputs declare before anything runs (a
+ * misspelt name would otherwise size nothing, silently), and the inputs' shapes with those sizes put in (see
+ * inputShapesWith; undefined without `--dim`), from one read of the model's inputs.
  */
-export function inputDimsFor(model: string, values: readonly string[] | undefined): InputDims {
+export function inputSizesFor(
+  model: string,
+  values: readonly string[] | undefined,
+): { dims: InputDims; inputShapes: Record<string, number[]> | undefined } {
   const dims = inputDimsOption(values);
-  if (dims.size === 0) return dims;
-  const unknown = unknownDims(
-    withModelErrors(model, () => declaredInputs(model)),
-    dims,
-  );
+  if (dims.size === 0) return { dims, inputShapes: undefined };
+  const inputs = withModelErrors(model, () => declaredInputs(model));
+  const unknown = unknownDims(inputs, dims);
   if (unknown) throw new CliError(`${model}: ${unknown}`);
-  return dims;
+  return { dims, inputShapes: inputShapesWith(inputs, dims) };
 }
 
-/** The shapes of `model`'s inputs with the `--dim` sizes put in (see inputShapesWith); undefined without. */
-export function inputShapesFor(model: string, dims: InputDims): Record<string, number[]> | undefined {
-  if (dims.size === 0) return undefined;
-  return inputShapesWith(
-    withModelErrors(model, () => declaredInputs(model)),
-    dims,
-  );
+/** `--dim` for `model`, checked (see inputSizesFor). */
+export function inputDimsFor(model: string, values: readonly string[] | undefined): InputDims {
+  return inputSizesFor(model, values).dims;
 }

@@ -31,7 +31,7 @@ import type { CliIO } from '../io';
 import { ProgressLine, pruneProgressText } from '../progress';
 import { writeText } from '../writeText';
 import { planModelNote } from './planNote';
-import { inputDimsFor, inputShapesFor } from './dimOptions';
+import { inputSizesFor } from './dimOptions';
 import type { InputDims } from '../../runtime/inputDims';
 import { describeRest, pruneReportJson, pruneReportMarkdown } from '../../runtime/pruneReport';
 
@@ -83,8 +83,7 @@ async function calibrate(
  */
 export async function pruneCommand(model: string, cliOptions: PruneCliOptions, io: CliIO): Promise<number> {
   let settings = pruneSettings(cliOptions);
-  const dims = inputDimsFor(model, cliOptions.dim);
-  const options: PruneRun = { ...cliOptions, dims, inputShapes: inputShapesFor(model, dims) };
+  const options: PruneRun = { ...cliOptions, ...inputSizesFor(model, cliOptions.dim) };
   // With --json, stdout is the one JSON object: the report's text is left out, and the one-line notes the
   // JSON does not hold (the latency search, the lookup table, slower layers) go to stderr with the others.
   const say = (text: string) => {
