@@ -54,6 +54,30 @@ export class FieldReader extends protobuf.Reader {
     return this.strings.get(this.buf, this.text, start, end);
   }
 
+  /**
+   * A string field's value from its length, in bytes [start, end) of `buffer` (the structure walk's own
+   * decoding of the field, see walkedFields.ts), counted as the generated decoder's tag and string would be.
+   * `shared`: looked up among the strings met (see StringTable), for a string other fields may repeat.
+   */
+  stringAt(buffer: Uint8Array, start: number, end: number, shared = true): string {
+    this.point(buffer, start, end);
+    this.spend(VALUE_BYTES);
+    const length = this.size();
+    const from = this.pos;
+    if (from + length !== end)
+      throw new RangeError(`a string of ${length} bytes in a field of ${end - from}`);
+    return shared
+      ? this.strings.get(buffer, this.text, from, end)
+      : decodeString(buffer, this.text, from, end);
+  }
+
+  /** A packed int64 list from its length, in bytes [start, end) of `buffer`, appended to `list` (see int64s). */
+  int64sAt(buffer: Uint8Array, start: number, end: number, list: unknown[]): unknown[] {
+    this.point(buffer, start, end);
+    this.spend(VALUE_BYTES);
+    return this.int64s(list as (Long | number)[]);
+  }
+
   override tag(): number {
     this.spend(VALUE_BYTES);
     return super.tag();
@@ -215,7 +239,7 @@ export const MAX_DECODED_VALUES = 1 << 26;
 // Estimated memory per decoded value (V8, 64-bit): a slot in a list or a field; a Long object and its slot;
 // a Uint8Array (byte strings and unknown fields are copied out of the window) besides its bytes: its
 // buffer and backing store, measured at some 200 bytes, and the garbage collection they cost.
-const VALUE_BYTES = 8;
+export const VALUE_BYTES = 8;
 const LONG_BYTES = 48;
 const BYTES_BYTES = 256;
 const EMPTY = Object.freeze(new Uint8Array(0));
@@ -276,6 +300,12 @@ class StringTable {
     this.table[2 * slot + 1] = this.strings.length;
     if (this.strings.length * 4 > this.table.length) this.table = doubledPairs(this.table);
   }
+}
+
+/** A string decoded as protobufjs would, not looked up (one no other field repeats: a node's name). */
+function decodeString(buf: Uint8Array, text: Buffer, start: number, end: number): string {
+  for (let i = start; i < end; i++) if (buf[i] >= 0x80) return protobuf.util.utf8.read(buf, start, end);
+  return text.toString('latin1', start, end);
 }
 
 function sameAscii(text: string, buf: Uint8Array, start: number): boolean {

@@ -17,13 +17,28 @@ export interface FieldInfo {
   readonly container?: ContainerType;
   /** Set for TensorProto element-data fields, which the reader leaves on disk. */
   readonly payload?: boolean;
+  /**
+   * Set for the leaf fields the structure walk decodes itself as it meets them (read once, not once to walk
+   * and again by the generated decoder): strings, a tensor's data type, a tensor's packed dims. The common
+   * fields of nodes and tensors, which a large graph has tens of thousands of.
+   */
+  readonly walked?: WalkedField;
 }
+
+export type WalkedField = 'string' | 'int32' | 'int64s';
 
 function field(no: number, name: string, repeated: boolean, container?: ContainerType): FieldInfo {
   return container ? { no, name, repeated, container } : { no, name, repeated };
 }
 
 const leaf = (no: number, name: string, repeated = false) => field(no, name, repeated);
+const walked = (no: number, name: string, kind: WalkedField, repeated = false): FieldInfo => ({
+  no,
+  name,
+  repeated,
+  walked: kind,
+});
+const text = (no: number, name: string, repeated = false) => walked(no, name, 'string', repeated);
 const payload = (no: number, name: string, repeated: boolean): FieldInfo => ({
   no,
   name,
@@ -60,14 +75,14 @@ export const CONTAINER_FIELDS: Record<ContainerType, readonly FieldInfo[]> = {
     leaf(16, 'metadata_props', true),
   ],
   Node: [
-    leaf(1, 'input', true),
-    leaf(2, 'output', true),
-    leaf(3, 'name'),
-    leaf(4, 'op_type'),
+    text(1, 'input', true),
+    text(2, 'output', true),
+    text(3, 'name'),
+    text(4, 'op_type'),
     field(5, 'attribute', true, 'Attribute'),
-    leaf(6, 'doc_string'),
-    leaf(7, 'domain'),
-    leaf(8, 'overload'),
+    text(6, 'doc_string'),
+    text(7, 'domain'),
+    text(8, 'overload'),
     leaf(9, 'metadata_props', true),
     leaf(10, 'device_configurations', true),
   ],
@@ -117,18 +132,18 @@ export const CONTAINER_FIELDS: Record<ContainerType, readonly FieldInfo[]> = {
     leaf(3, 'dims', true),
   ],
   Tensor: [
-    leaf(1, 'dims', true),
-    leaf(2, 'data_type'),
+    walked(1, 'dims', 'int64s', true),
+    walked(2, 'data_type', 'int32'),
     leaf(3, 'segment'),
     payload(4, 'float_data', true),
     payload(5, 'int32_data', true),
     payload(6, 'string_data', true),
     payload(7, 'int64_data', true),
-    leaf(8, 'name'),
+    text(8, 'name'),
     payload(9, 'raw_data', false),
     payload(10, 'double_data', true),
     payload(11, 'uint64_data', true),
-    leaf(12, 'doc_string'),
+    text(12, 'doc_string'),
     leaf(13, 'external_data', true),
     leaf(14, 'data_location'),
     leaf(16, 'metadata_props', true),

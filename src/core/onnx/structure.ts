@@ -3,6 +3,7 @@ import { withRoom } from '../lists';
 import { DecodeLimitError, FieldReader, MAX_DECODED_VALUES } from './fieldReader';
 import type { onnx } from './proto/onnx.js';
 import { CONTAINER_FIELDS, type FieldInfo, MESSAGE_CLASSES, type MessageClass } from './schema';
+import { decodeWalked, walkable } from './walkedFields';
 import { LEAF_ATTRIBUTE_BYTES, NODE_ATTRIBUTE, isLeafAttribute } from './leafAttributes';
 import { CONTAINER_TYPES, SpanTable } from './spanTable';
 import { AttributeTable } from './attributeTable';
@@ -146,9 +147,10 @@ class Walker {
         throw invalid(`byte ${fieldStart} holds an invalid field number`);
       const fieldLengthStart = cursor.pos;
       let fieldValueStart = cursor.pos;
+      let value = -1; // a varint field's value
       switch (wireType) {
         case 0: {
-          const value = cursor.varint();
+          value = cursor.varint();
           if (fieldNo === DATA_LOCATION && type === TENSOR)
             this.spans.external[row] = dataLocation(value, fieldStart) ?? this.spans.external[row];
           break;
@@ -210,6 +212,13 @@ class Walker {
       } else if (leafAttribute && AttributeTable.shares(fieldEnd - fieldValueStart)) {
         if (run < fieldStart) this.decodeFields(message, type, run, fieldStart, depth);
         adopt(message, info!, this.sharedAttribute(fieldValueStart, fieldEnd, depth));
+        cursor.pos = fieldEnd;
+        run = fieldEnd;
+        cursor.keep = run;
+      } else if (info?.walked !== undefined && walkable(info.walked, wireType, value)) {
+        // Decoded here, as the generated decoder would, after the fields before it (whose order it keeps).
+        if (run < fieldStart) this.decodeFields(message, type, run, fieldStart, depth);
+        decodeWalked(cursor, this.reader, message, type === NODE, info, fieldLengthStart, fieldEnd, value);
         cursor.pos = fieldEnd;
         run = fieldEnd;
         cursor.keep = run;
@@ -355,7 +364,9 @@ function seal(message: Record<string, unknown>, type: number, present: number, r
     }
     // A list built by pushing has room for 17 elements or half as many again as it holds; a copy has
     // exactly its elements. The lists live as long as the model and are most of what garbage collection
-    // copies while a model opens (a node's inputs and outputs, a tensor's dims, an attribute's ints).
+    // copies while a model opens (a node's inputs and outputs, a tensor's dims, an attribute's ints). A
+    // string list the walk made with one element (see appended: most nodes' outputs) has no room to trim.
+    if (list.length === 1 && info.walked === 'string') continue;
     const trimmed = list.slice();
     // A node's leaf attributes were decoded with its fields (see the walk), not sealed as they ended.
     if (type === NODE && info.no === NODE_ATTRIBUTE)

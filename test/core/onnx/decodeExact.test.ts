@@ -77,6 +77,20 @@ function awkwardModel(): Uint8Array {
 
     onnx.NodeProto.encode({ op_type: 'Conv', domain: 'ai.onnx', input: ['b'] }).finish(),
   );
+  // A node's strings split by unknown fields and given twice: inputs appended in order, the last name wins.
+  const nodeSplit = concat(
+    field(1, 2).string('x').finish(),
+    unknown('between-inputs'),
+    field(3, 2).string('early-name').finish(),
+    field(1, 2).string('ü-input').finish(),
+    field(4, 2).string('Add').finish(),
+    field(3, 2).string('split').finish(),
+    field(2, 2).string('').finish(),
+    field(2, 2).string('z').finish(),
+    field(6, 2).string('a doc').finish(),
+    field(7, 2).string('com.example').finish(),
+    field(8, 2).string('v2').finish(),
+  );
   // A node whose attribute holds a graph, the attribute's name after it.
   const withGraph = message(
     5,
@@ -85,6 +99,7 @@ function awkwardModel(): Uint8Array {
   const nodes = concat(
     message(1, node),
     message(1, concat(withGraph, onnx.NodeProto.encode({ op_type: 'If' }).finish())),
+    message(1, nodeSplit),
   );
   // A tensor whose name follows its data, and one with unpacked typed data around its name.
   const tensorA = concat(
@@ -105,6 +120,24 @@ function awkwardModel(): Uint8Array {
     onnx.TensorProto.encode({ name: 'v', data_type: 1 }).finish(),
     field(4, 5).float(2.5).finish(),
   );
+  // The fields the walk decodes itself, met twice and out of order: packed dims in two parts around the
+  // name (appended), a name given twice (the last wins), a data type out of int32's range (truncated by the
+  // generated decoder, which the walk leaves it to) and then a negative one (a ten-byte varint).
+  const tensorD = concat(
+    field(1, 2).fork().int64(2).int64(3).ldelim().finish(),
+    field(8, 2).string('first-name').finish(),
+    field(1, 2)
+      .fork()
+      .int64(Long.fromNumber(2 ** 40))
+      .ldelim()
+      .finish(),
+    field(2, 0)
+      .uint64(Long.fromNumber(2 ** 33 + 6))
+      .finish(),
+    field(8, 2).string('d').finish(),
+    field(2, 0).int32(-1).finish(),
+    field(12, 2).string('tensor doc').finish(),
+  );
   // Leaf runs longer than the walk decodes at once, and a field larger than its window holds.
   const valueInfo = Array.from({ length: 4000 }, (_, i) =>
     tensorInfo(`value_${i}_with_a_longish_name`, [1, i]),
@@ -116,6 +149,7 @@ function awkwardModel(): Uint8Array {
     onnx.GraphProto.encode({ doc_string: 'd'.repeat(300 << 10), value_info: valueInfo.slice(2000) }).finish(),
     message(5, tensorB),
     message(5, tensorC),
+    message(5, tensorD),
     onnx.GraphProto.encode({ input: [tensorInfo('x', [1, 4])], output: [tensorInfo('y', [1, 4])] }).finish(),
     unknown('graph-extra'),
   );
