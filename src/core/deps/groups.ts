@@ -48,19 +48,14 @@ export function buildGroups(state: ChannelState): GroupIndex {
   if (!components.every((c, k) => k === 0 || firstIndex(components[k - 1]) <= firstIndex(c)))
     components.sort((a, b) => firstIndex(a) - firstIndex(b));
   const groupOfRoot = new Int32Array(roots.length);
-  const groups: ChannelGroup[] = components.map((members, g) => {
+  const groups = components.map((members, g) => {
     for (let k = 0; k < members.length; k++) groupOfRoot[members[k]] = g;
     const first = roots[members[0]];
-    return {
-      id: `G${g + 1}`,
-      roots: members.map((i) => roots[i].node.name),
-      channels: first.space.size,
-      unit: 1,
-      prunable: true,
-      locked: null,
-      members: [],
-      pixelShuffle: [],
-    };
+    return new Group(
+      `G${g + 1}`,
+      members.map((i) => roots[i].node.name),
+      first.space.size,
+    );
   });
   const classGroup = groupOfClasses(owner, groupOfRoot);
   const index = new Index(groups, state.spaceList, classOfSlot, classGroup);
@@ -97,26 +92,56 @@ export function buildGroups(state: ChannelState): GroupIndex {
   return index;
 }
 
+/**
+ * A group as the analysis builds it. Its members for the report (`members`, GroupMember) are made from the
+ * members it found when first read: the pruner reads the found ones (and the state's), and a large graph's
+ * tens of thousands of report copies were a tenth of its analysis' objects. Serialised like a plain object.
+ */
+class Group implements ChannelGroup {
+  unit = 1;
+  prunable = true;
+  locked: string | null = null;
+  pixelShuffle: PixelShuffleInfo[] = [];
+  /** The members found, each place once (see isNewMember), in the order found. */
+  readonly found: SpaceMember[] = [];
+  #members: GroupMember[] | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly roots: string[],
+    readonly channels: number,
+  ) {}
+
+  get members(): GroupMember[] {
+    return (this.#members ??= this.found.map(toMember));
+  }
+
+  toJSON(): ChannelGroup {
+    const { id, roots, channels, unit, prunable, locked, members, pixelShuffle } = this;
+    return { id, roots, channels, unit, prunable, locked, members, pixelShuffle };
+  }
+}
+
 /** The groups, and which groups and classes a space's channels are in (a class: docs/performance.md). */
 class Index implements GroupIndex {
   roots = new Map<string, RootLayer>();
   /** By space id: looked up for every member, lock and finding. */
-  readonly #cache: (ChannelGroup[] | undefined)[];
+  readonly #cache: (Group[] | undefined)[];
 
   constructor(
-    readonly groups: ChannelGroup[],
+    readonly groups: Group[],
     private readonly spaces: readonly ChannelSpace[],
     readonly classOfSlot: Int32Array,
     private readonly classGroup: Int32Array,
   ) {
-    this.#cache = new Array<ChannelGroup[] | undefined>(spaces.length);
+    this.#cache = new Array<Group[] | undefined>(spaces.length);
   }
 
   classesOf(space: ChannelSpace): Int32Array {
     return this.classOfSlot.subarray(space.base, space.base + space.size);
   }
 
-  groupsOf(space: ChannelSpace): ChannelGroup[] {
+  groupsOf(space: ChannelSpace): Group[] {
     const own = this.spaces[space.id] === space;
     let found = own ? this.#cache[space.id] : undefined;
     if (!found) {
@@ -126,7 +151,7 @@ class Index implements GroupIndex {
     return found;
   }
 
-  private find(space: ChannelSpace): ChannelGroup[] {
+  private find(space: ChannelSpace): Group[] {
     let first = -1;
     let ids: Set<number> | undefined;
     for (let slot = space.base; slot < space.base + space.size; slot++) {
@@ -169,13 +194,13 @@ type MemberPlace = Pick<GroupMember, 'node' | 'tensor' | 'axis'>;
 
 /** Each member joins the groups of its space, once per group (by node, tensor and axis). */
 function addMembers(members: readonly SpaceMember[], index: Index): void {
-  const placesOf = new Map<ChannelGroup, Map<string, MemberPlace[]>>(); // only for groups with many members
+  const placesOf = new Map<Group, Map<string, MemberPlace[]>>(); // only for groups with many members
   for (let m = 0; m < members.length; m++) {
     const member = members[m];
     const memberGroups = index.groupsOf(member.space);
     for (let g = 0; g < memberGroups.length; g++) {
       const group = memberGroups[g];
-      if (isNewMember(group, member, placesOf)) group.members.push(toMember(member));
+      if (isNewMember(group, member, placesOf)) group.found.push(member);
     }
   }
 }
@@ -240,11 +265,11 @@ class Root implements RootLayer {
  * keyed by the tensor's name, which the model already holds), so a group that gathers thousands stays linear.
  */
 function isNewMember(
-  group: ChannelGroup,
+  group: Group,
   member: MemberPlace,
-  placesOf: Map<ChannelGroup, Map<string, MemberPlace[]>>,
+  placesOf: Map<Group, Map<string, MemberPlace[]>>,
 ): boolean {
-  const known = group.members;
+  const known = group.found;
   if (known.length <= 32) {
     for (let k = 0; k < known.length; k++) if (samePlace(known[k], member)) return false;
     return true;
