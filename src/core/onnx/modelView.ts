@@ -293,13 +293,17 @@ export class GraphView {
    */
   initializerOutputs(): ReadonlySet<string> {
     if (!this.initializerOutputSet) {
-      const found = new Set<string>();
-      for (let n = 0; n < this.nodes.length; n++) {
-        const outputs = this.nodes[n].outputs;
-        for (let i = 0; i < outputs.length; i++)
-          if (outputs[i] && this.initializer(outputs[i])) found.add(outputs[i]);
+      // The main graph's: names both of its indexes hold, found from the hashes they keep.
+      if (!this.parent) this.initializerOutputSet = this.producers.commonNames(this.weightIndex);
+      else {
+        const found = new Set<string>();
+        for (let n = 0; n < this.nodes.length; n++) {
+          const outputs = this.nodes[n].outputs;
+          for (let i = 0; i < outputs.length; i++)
+            if (outputs[i] && this.initializer(outputs[i])) found.add(outputs[i]);
+        }
+        this.initializerOutputSet = found;
       }
-      this.initializerOutputSet = found;
     }
     return this.initializerOutputSet;
   }

@@ -109,6 +109,32 @@ export class NameIndex<T> {
     return copy;
   }
 
+  /**
+   * The names both this index and `other` hold. Both tables keep each name's hash (the same function: this
+   * process's HASH_BASIS), so no name is hashed again: a name is compared only with the other's names of the
+   * same hash.
+   */
+  commonNames(other: NameIndex<unknown>): Set<string> {
+    const common = new Set<string>();
+    const theirs = other.table;
+    const mask = (theirs.length >> 1) - 1;
+    for (let i = 0; i < this.table.length; i += 2) {
+      const known = this.table[i + 1];
+      if (known === 0) continue;
+      const hash = this.table[i];
+      const name = this.names[known - 1];
+      for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+        const their = theirs[2 * slot + 1];
+        if (their === 0) break;
+        if (theirs[2 * slot] === hash && other.names[their - 1] === name) {
+          common.add(name);
+          break;
+        }
+      }
+    }
+    return common;
+  }
+
   /** Calls `visit` with each value and its name, in the order the names were first set (a Map's order). */
   forEach(visit: (value: T, name: string) => void): void {
     for (let i = 0; i < this.count; i++) visit(this.values[i], this.names[i]);

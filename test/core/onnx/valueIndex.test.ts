@@ -82,6 +82,24 @@ describe('value index', () => {
     }
   });
 
+  test('NameIndex.commonNames: the names two indexes both hold, whatever their sizes and growth', () => {
+    const a = new NameIndex<number>();
+    const b = new NameIndex<string>(4);
+    const names = Array.from({ length: 3000 }, (_, i) => `/blocks.${i}/Conv_output_${i % 3}`);
+    names.forEach((name, i) => a.set(name, i));
+    // Every seventh of a's names (some as other string objects of the same text), and names a lacks.
+    const wanted = new Set<string>();
+    for (let i = 0; i < names.length; i += 7) {
+      const same = i % 2 === 0 ? names[i] : [...names[i]].join('');
+      b.set(same, 'w');
+      wanted.add(names[i]);
+    }
+    for (const name of ['', 'é', 'x'.repeat(300), '/blocks.3001/Conv_output_0']) b.set(name, 'other');
+    assert.deepEqual([...a.commonNames(b)].sort(), [...wanted].sort());
+    assert.deepEqual([...b.commonNames(a)].sort(), [...wanted].sort());
+    assert.equal(a.commonNames(new NameIndex<number>()).size, 0);
+  });
+
   test('value slots: one per produced name, the same by name, by input and by output', () => {
     const model = small();
     for (const duplicated of [false, true]) {
