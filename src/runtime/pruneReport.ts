@@ -5,6 +5,7 @@ import { GROUP_ROWS } from '../core/analyze/formatText';
 import type { VerifyResult } from './verify/types';
 import { guessedDimsNote } from './verify/formatVerify';
 import { describeSlowerLayers, isSlower, slowerLayers } from './slowerLayers';
+import { verdictWords } from '../shared/latency';
 import { escapeMarkdown, markdownCode } from '../core/text';
 
 /** The JSON report of `prune --report`: settings, what each group lost (indices per member tensor), metrics, verification. */
@@ -63,13 +64,12 @@ export function pruneReportMarkdown(
     const a = verify.original.latencyMs.median;
     const b = verify.pruned.latencyMs.median;
     const t = verify.timing;
-    const share = verify.ratios.latency ?? b / a;
-    const paired = t
-      ? ` over ${t.runs} paired runs (middle half ${t.ratio.p25.toFixed(3)}–${t.ratio.p75.toFixed(3)}, ${t.threads} threads)`
-      : '';
-    lines.push(
-      `| ORT CPU latency, median | ${a.toFixed(2)} ms | ${b.toFixed(2)} ms | ${share.toFixed(3)} (${(1 / share).toFixed(2)}× faster)${paired} |`,
-    );
+    // The paired runs' verdict (shared/latency.ts): a ratio of the two medians alone would claim a speed-up
+    // from noise.
+    const share = t
+      ? `${t.ratio.median.toFixed(3)} (${verdictWords(t.ratio)}) over ${t.runs} paired runs (middle half ${t.ratio.p25.toFixed(3)}–${t.ratio.p75.toFixed(3)}, ${t.threads} threads)`
+      : `${(b / a).toFixed(3)} (unpaired medians)`;
+    lines.push(`| ORT CPU latency, median | ${a.toFixed(2)} ms | ${b.toFixed(2)} ms | ${share} |`);
     if (verify.guessedDims.length > 0)
       lines.push(
         '',

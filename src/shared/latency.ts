@@ -1,5 +1,6 @@
-// Latency as every editor surface states it (compare view, notifications): the paired median ratio with its
-// quartiles, the runs, warm-up and threads behind it, and "SLOWER" said plainly when the pruned model is.
+// Latency as every surface states it (the CLI, the reports, the editor's compare view and notifications): the
+// paired median ratio with its quartiles, the runs, warm-up and threads behind it, "SLOWER" said plainly when
+// the pruned model is, and "no measurable difference" when the pairs show neither.
 
 /** A paired timing: the two models alternated run by run on the same inputs. */
 export interface PairedTiming {
@@ -22,18 +23,43 @@ export function isSlowerRatio(ratio: { p25: number }): boolean {
   return ratio.p25 > 1.02;
 }
 
+/**
+ * What a paired timing shows: slower (isSlowerRatio), faster (even the slower quarter of the pairs took less
+ * than 0.98× the original's time), or no measurable difference (the middle half of the pairs spans that band:
+ * a layer or two too small to pay, or runs of a fraction of a millisecond, where the median of the pairs says
+ * nothing and states only noise).
+ */
+export type LatencyVerdict = 'faster' | 'slower' | 'unclear';
+
+export function latencyVerdict(ratio: { median: number; p25: number; p75: number }): LatencyVerdict {
+  if (isSlowerRatio(ratio)) return 'slower';
+  return ratio.p75 < 0.98 ? 'faster' : 'unclear';
+}
+
+/** The verdict in a few words, for a table cell: "1.46× faster", "1.30× slower", "no measurable difference". */
+export function verdictWords(ratio: { median: number; p25: number; p75: number }): string {
+  switch (latencyVerdict(ratio)) {
+    case 'faster':
+      return `${(1 / ratio.median).toFixed(2)}× faster`;
+    case 'slower':
+      return `${ratio.median.toFixed(2)}× slower`;
+    case 'unclear':
+      return 'no measurable difference';
+  }
+}
+
 export function latencyText(t: PairedTiming): { text: string; slower: boolean } {
   const { median, p25, p75 } = t.ratio;
-  const slower = isSlowerRatio(t.ratio);
+  const verdict = latencyVerdict(t.ratio);
   const ms =
     t.beforeMs !== undefined && t.afterMs !== undefined
       ? `${t.beforeMs.toFixed(2)} → ${t.afterMs.toFixed(2)} ms; `
       : '';
   const how = `${ms}paired median of ${t.runs} runs after ${t.warmup} warm-up, quartiles ${p25.toFixed(2)}–${p75.toFixed(2)}, ${t.threads} threads`;
-  return {
-    text: slower
-      ? `SLOWER: the pruned model takes ${median.toFixed(2)}× the original's time (${how})`
-      : `latency ${median.toFixed(2)}× the original's, ${(1 / median).toFixed(2)}× faster (${how})`,
-    slower,
-  };
+  const text = {
+    slower: `SLOWER: the pruned model takes ${median.toFixed(2)}× the original's time (${how})`,
+    faster: `latency ${median.toFixed(2)}× the original's, ${(1 / median).toFixed(2)}× faster (${how})`,
+    unclear: `latency ${median.toFixed(2)}× the original's: no measurable difference, its quartiles reach 0.98–1.02 (${how})`,
+  }[verdict];
+  return { text, slower: verdict === 'slower' };
 }

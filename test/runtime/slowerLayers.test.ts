@@ -65,6 +65,17 @@ describe('a slower pruned model', () => {
     );
     const markdown = pruneReportMarkdown(outcome, slower);
     assert.match(markdown, /\*\*Warning\*\*: the pruned model is slower .*saved least.*tail\.0\.0/);
+    // The latency row states the paired runs' verdict, never a speed-up the pairs do not show ("0.77× faster").
+    assert.match(markdown, /\| ORT CPU latency, median \|.*\| 1\.300 \(1\.30× slower\) over \d+ paired runs/);
+    assert.match(formatVerify(slower), /1\.300 \(1\.30× slower\) over \d+ paired CPU runs/);
+    for (const [ratio, words] of [
+      [{ median: 0.5, p25: 0.45, p75: 0.6 }, '0.500 (2.00× faster)'],
+      [{ median: 1.142, p25: 0.529, p75: 1.161 }, '1.142 (no measurable difference)'],
+    ] as const) {
+      const timed = { ...verified, timing: { ...verified.timing, ratio } };
+      assert.ok(pruneReportMarkdown(outcome, timed).includes(`| ${words} over `), words);
+      assert.ok(formatVerify(timed).includes(`${words} over `), words);
+    }
 
     const fine = pruneReportJson(outcome, verified) as { slower: boolean; slowerLayers: unknown[] };
     if (!isSlower(verified)) assert.deepEqual([fine.slower, fine.slowerLayers], [false, []]);

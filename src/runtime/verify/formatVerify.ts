@@ -1,6 +1,7 @@
 import { oneLine } from '../../core/text';
 import type { VerifyInputError, VerifyResult } from './types';
 import { isSlower } from '../slowerLayers';
+import { verdictWords } from '../../shared/latency';
 import { DEFAULT_SYMBOLIC_DIM } from '../randomFeeds';
 import { largest, pushAll } from '../../core/lists';
 
@@ -38,7 +39,7 @@ export function formatVerify(r: VerifyResult, howToSizeDims = '--dim NAME=SIZE')
       'ORT latency, median',
       ms(r.original.latencyMs.median),
       ms(r.pruned.latencyMs.median),
-      `${ratioText(r.ratios.latency, 'faster')} over ${r.timing.runs} paired CPU runs ` +
+      `${r.timing.ratio.median.toFixed(3)} (${verdictWords(r.timing.ratio)}) over ${r.timing.runs} paired CPU runs ` +
         `(middle half ${r.timing.ratio.p25.toFixed(3)}–${r.timing.ratio.p75.toFixed(3)}, ` +
         `${r.timing.warmup} warm-up, ${r.timing.threads} threads)`,
     ]);
