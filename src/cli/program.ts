@@ -73,7 +73,15 @@ export async function runCli(argv: string[], output: CliOutput = processIO): Pro
     )
     .argument('<model>', 'the .onnx file')
     .option('--json', 'print one JSON object')
-    .action((model: string, options: { json?: boolean }) => inspectCommand(model, options, io));
+    .addOption(
+      new Option(
+        '--dim <name=size>',
+        'size of a symbolic input dim, to count the MACs on, e.g. height=480 (repeatable)',
+      ).argParser(collectDims),
+    )
+    .action((model: string, options: { json?: boolean; dim?: string[] }) =>
+      inspectCommand(model, options, io),
+    );
 
   let exitCode: number = EXIT.ok;
   program

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { notify } from './notify';
 import type { ModelSummary } from '../core/inspect/summary';
+import { macsBasis } from '../core/inspect/format';
 import type { AnalyzerClient } from './analyzerClient';
 import { MODEL_EDITOR_VIEW_TYPE, ModelEditorProvider } from './modelEditor';
 import { renderComparePage } from './compareHtml';
@@ -110,7 +111,12 @@ export class ModelStatus implements vscode.Disposable {
     }
     const macs = `${compact.format(summary.macs)}${summary.macsUncounted.length > 0 ? '+' : ''}`;
     this.item.text = `$(circuit-board) ${compact.format(summary.parameters)} params · ${macs} MACs`;
-    this.item.tooltip = `${summary.parameters.toLocaleString('en')} parameters, ${summary.macs.toLocaleString('en')} MACs at batch 1. Click to prune channels.`;
+    const on = summary.macsInputShapes ? macsBasis(summary) : 'at batch 1';
+    const uncounted =
+      summary.macsUncounted.length > 0
+        ? ` (${summary.macsUncounted.length} nodes with symbolic shapes not counted: the setting onnxPruner.verify.inputDims sizes their dims)`
+        : '';
+    this.item.tooltip = `${summary.parameters.toLocaleString('en')} parameters, ${summary.macs.toLocaleString('en')} MACs ${on}${uncounted}. Click to prune channels.`;
     this.item.show();
   }
 

@@ -25,19 +25,36 @@ export function inputSizesForModel(
   setting: unknown,
   path: string,
 ): { dims: InputDims; inputShapes: Record<string, number[]> | undefined } {
-  const none = { dims: new Map<string, number>(), inputShapes: undefined };
-  if (typeof setting !== 'object' || setting === null || Array.isArray(setting)) return none;
-  const entries = Object.entries(setting).filter(
-    (entry): entry is [string, number] =>
-      Number.isSafeInteger(entry[1]) && entry[1] >= 1 && entry[1] <= MAX_INPUT_DIM,
-  );
-  if (entries.length === 0) return none;
+  if (settingEntries(setting).length === 0) return noSizes();
   let inputs: ValueType[];
   try {
     inputs = declaredInputs(path);
   } catch {
-    return none;
+    return noSizes();
   }
+  return inputSizesForInputs(setting, inputs);
+}
+
+function noSizes(): { dims: InputDims; inputShapes: undefined } {
+  return { dims: new Map<string, number>(), inputShapes: undefined };
+}
+
+/** The setting's entries that are sizes (whole numbers from 1 to 2^20); its JSON may hold anything. */
+function settingEntries(setting: unknown): [string, number][] {
+  if (typeof setting !== 'object' || setting === null || Array.isArray(setting)) return [];
+  return Object.entries(setting).filter(
+    (entry): entry is [string, number] =>
+      Number.isSafeInteger(entry[1]) && entry[1] >= 1 && entry[1] <= MAX_INPUT_DIM,
+  );
+}
+
+/** inputSizesForModel for a model whose inputs are at hand (an open model's graph inputs). */
+export function inputSizesForInputs(
+  setting: unknown,
+  inputs: readonly ValueType[],
+): { dims: InputDims; inputShapes: Record<string, number[]> | undefined } {
+  const entries = settingEntries(setting);
+  if (entries.length === 0) return noSizes();
   const dims = new Map<string, number>();
   for (const [name, size] of entries)
     if (unknownDims(inputs, new Map([[name, size]])) === undefined) dims.set(name, size);

@@ -17,7 +17,7 @@ import { formatVerify, refusalSentence, sentence } from '../runtime/verify/forma
 import { VerifyInputError } from '../runtime/verify/types';
 import { verifyModels } from '../runtime/verify/verifyModels';
 import { TIMEOUT_SETTING, pairedTimingOf, verifyTimeoutMs } from './verify';
-import { INPUT_DIMS_SETTING, inputDimsForModel } from './inputDimsSetting';
+import { INPUT_DIMS_SETTING, inputDimsForModel, inputSizesForInputs } from './inputDimsSetting';
 import { PlanRefused } from './checkedPlan';
 import { largest } from '../core/lists';
 import { PruneCancelled } from './pruneInWorker';
@@ -44,7 +44,9 @@ export async function modelStateFor(
     const file = withModelErrors(path, () => openModel(path, { checkExternalData: false }));
     const summary = (() => {
       try {
-        return summarizeModel(new ModelView(file));
+        // The MACs on the sizes the setting gives the model's symbolic input dims, if it gives any.
+        const view = new ModelView(file);
+        return summarizeModel(view, inputSizesForInputs(params.inputDims, view.graph.inputs));
       } finally {
         file.close();
       }

@@ -131,6 +131,34 @@ describe('--dim: sizes of symbolic input dims', () => {
     assert.ok(fixedTop.share > 0.5, `${fixedTop.share}`);
   });
 
+  test('inspect counts the MACs on the sizes given, and says how to size them without', async () => {
+    const declared = await cli('inspect', original);
+    assert.equal(declared.code, 0, declared.stderr);
+    assert.match(
+      declared.stdout,
+      /MACs {14}≥ 0 \(batch 1\); 3 nodes with dynamic shapes not counted \(--dim NAME=SIZE sizes symbolic input dims\)\n/,
+    );
+    const sized = await cli('inspect', original, '--dim', 'height=24,width=20', '--json');
+    assert.equal(sized.code, 0, sized.stderr);
+    const summary = JSON.parse(sized.stdout) as {
+      macs: number;
+      macsUncounted: string[];
+      macsInputShapes: object;
+    };
+    assert.deepEqual(summary.macsInputShapes, { input: [1, 3, 24, 20] });
+    assert.deepEqual(summary.macsUncounted, []);
+    // What the verification counts on inputs that size.
+    assert.equal(summary.macs, (await verified('--dim', 'height=24,width=20')).original.macs);
+    const text = await cli('inspect', original, '--dim', 'height=24', '--dim', 'width=20');
+    assert.match(
+      text.stdout,
+      new RegExp(`MACs {14}${summary.macs.toLocaleString('en-US')} \\(on input \\[1, 3, 24, 20\\]\\)\n`),
+    );
+    // One dim sized: the input is still not wholly known, so nothing is counted on it.
+    const half = await cli('inspect', original, '--dim', 'height=24');
+    assert.match(half.stdout, /MACs {14}≥ 0 \(batch 1\); 3 nodes/);
+  });
+
   test('a name no input has, or a size that is not one, is refused in one sentence', async () => {
     const typo = await cli('verify', original, pruned, ...FAST, '--dim', 'heigth=24');
     assert.equal(typo.code, 2);
@@ -152,6 +180,7 @@ describe('--dim: sizes of symbolic input dims', () => {
     for (const args of [
       ['prune', original, '--ratio', '0.5', '-o', join(dir, 'typo.onnx'), '--verify'],
       ['sensitivity', original, '--ratios', '0.5'],
+      ['inspect', original],
     ]) {
       const run = await cli(...args, '--dim', 'heigth=24');
       assert.equal(run.code, 2, args[0]);

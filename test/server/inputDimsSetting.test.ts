@@ -6,7 +6,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { applyPlanRequest, fidelityRequest, verifyRequest } from '../../src/protocol/server';
+import {
+  applyPlanRequest,
+  fidelityRequest,
+  modelStateRequest,
+  verifyRequest,
+} from '../../src/protocol/server';
 import { inputDimsForModel } from '../../src/server/inputDimsSetting';
 import { useFreshWorker } from '../runtime/workerBundle';
 import { writeSymbolicSpatial } from '../support/symbolicModel';
@@ -98,5 +103,22 @@ describe('the language server', () => {
     assert.equal(sized.macs.uncounted, undefined);
     assert.equal(sized.macs.before, ((3 * 8 + 8 * 16 + 16 * 4) * 9 + (8 + 16 + 4)) * 120);
     assert.ok(sized.macs.after < sized.macs.before);
+  });
+
+  test("the editor's summary (its MACs, the status bar's) is counted on them too", async () => {
+    const declared = await server.connection.sendRequest(modelStateRequest, { uri, edits: [] });
+    assert.ok(declared.ok, declared.ok ? '' : declared.message);
+    assert.equal(declared.summary.macs, 0);
+    assert.equal(declared.summary.macsUncounted.length, 3);
+    assert.equal(declared.summary.macsInputShapes, undefined);
+    const sized = await server.connection.sendRequest(modelStateRequest, {
+      uri,
+      edits: [],
+      inputDims: { height: 12, width: 10, channels: 3 },
+    });
+    assert.ok(sized.ok, sized.ok ? '' : sized.message);
+    assert.deepEqual(sized.summary.macsInputShapes, { input: [1, 3, 12, 10] });
+    assert.deepEqual(sized.summary.macsUncounted, []);
+    assert.equal(sized.summary.macs, ((3 * 8 + 8 * 16 + 16 * 4) * 9 + (8 + 16 + 4)) * 120);
   });
 });

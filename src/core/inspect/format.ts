@@ -2,8 +2,11 @@ import { oneLine } from '../text';
 import type { ModelSummary, ValueSummary } from './summary';
 import { largest } from '../lists';
 
-/** The human-readable form of `inspect`. */
-export function formatSummary(s: ModelSummary): string {
+/**
+ * The human-readable form of `inspect`. `howToSizeDims`: what gives symbolic input dims sizes where the text is
+ * read (said when they leave MACs uncounted).
+ */
+export function formatSummary(s: ModelSummary, howToSizeDims = '--dim NAME=SIZE'): string {
   const lines: string[] = [];
   const row = (label: string, value: string) => lines.push(`${label.padEnd(18)}${value}`);
   row('Model', s.path);
@@ -23,7 +26,7 @@ export function formatSummary(s: ModelSummary): string {
   );
   if (s.functions) row('Functions', String(s.functions));
   row('Parameters', s.parameters.toLocaleString('en-US'));
-  row('MACs', formatMacs(s.macs, s.macsUncounted.length));
+  row('MACs', formatMacs(s, howToSizeDims));
   row('Initializer data', formatBytes(s.initializerBytes));
   const origins = Object.entries(s.weightOrigins).map(([origin, n]) => `${n} ${origin}`);
   row('Weights from', origins.join(', ') || '(none)');
@@ -47,12 +50,23 @@ export function formatSummary(s: ModelSummary): string {
   return lines.map(oneLine).join('\n'); // a line each: a name cannot add one
 }
 
-/** MACs per inference, with the nodes whose dynamic shapes kept them out of the count. */
-function formatMacs(macs: number, uncounted: number): string {
-  const text = `${macs.toLocaleString('en-US')} (batch 1)`;
-  return uncounted
-    ? `≥ ${text}; ${uncounted} node${uncounted === 1 ? '' : 's'} with dynamic shapes not counted`
-    : text;
+/**
+ * MACs per inference: at batch 1, or on the input shapes symbolic dims were given, with the nodes whose dynamic
+ * shapes kept them out of the count and how to size them.
+ */
+function formatMacs(s: ModelSummary, howToSizeDims: string): string {
+  const text = `${s.macs.toLocaleString('en-US')} (${macsBasis(s)})`;
+  const uncounted = s.macsUncounted.length;
+  if (uncounted === 0) return text;
+  const nodes = `${uncounted} node${uncounted === 1 ? '' : 's'} with dynamic shapes not counted`;
+  return `≥ ${text}; ${nodes}${s.macsInputShapes ? '' : ` (${howToSizeDims} sizes symbolic input dims)`}`;
+}
+
+/** What a summary's MACs were counted on: "batch 1" (the declared shapes), or "on input [1, 3, 480, 640]". */
+export function macsBasis(s: Pick<ModelSummary, 'macsInputShapes'>): string {
+  if (!s.macsInputShapes) return 'batch 1';
+  const shapes = Object.entries(s.macsInputShapes).map(([name, shape]) => `${name} [${shape.join(', ')}]`);
+  return `on ${shapes.join(', ')}`;
 }
 
 function formatValue(v: ValueSummary): string {

@@ -1,4 +1,4 @@
-import { computeMetrics } from '../metrics/metrics';
+import { type MetricsOptions, computeMetrics } from '../metrics/metrics';
 import { DataType, dataTypeName } from '../onnx/dataTypes';
 import { toSafeNumber } from '../onnx/int64';
 import { ModelFile } from '../onnx/modelFile';
@@ -40,6 +40,11 @@ export interface ModelSummary {
   macs: number;
   /** Nodes that do multiply-accumulates on shapes that are not static: `macs` leaves them out. */
   macsUncounted: string[];
+  /**
+   * The input shapes the MACs were counted on, when symbolic input dims were given sizes (`inspect --dim`, the
+   * editor's setting onnxPruner.verify.inputDims); absent: the shapes the model declares.
+   */
+  macsInputShapes?: Record<string, number[]>;
   /** Bytes of initializer data as stored (in the file or in external files). */
   initializerBytes: number;
   /** How many weights come from each source. */
@@ -58,7 +63,11 @@ const INTEGER_TYPES = new Set<number>([
   DataType.UINT64,
 ]);
 
-export function summarizeModel(view: ModelView): ModelSummary {
+/** `inputShapes`: concrete shapes for inputs with symbolic dims, which the MACs are then counted on. */
+export function summarizeModel(
+  view: ModelView,
+  options: Pick<MetricsOptions, 'inputShapes'> = {},
+): ModelSummary {
   const file = view.file;
   const proto = view.proto;
   const opCounts = new Map<string, number>(); // op types are the model's: `constructor` is one as any other
@@ -97,7 +106,7 @@ export function summarizeModel(view: ModelView): ModelSummary {
       externalData.add(location.ref.location);
     } else storage.empty++;
   }
-  const metrics = computeMetrics(view);
+  const metrics = computeMetrics(view, { inputShapes: options.inputShapes });
   return {
     path: file.name,
     fileBytes: file.size,
@@ -117,11 +126,19 @@ export function summarizeModel(view: ModelView): ModelSummary {
     parameters,
     macs: metrics.macs,
     macsUncounted: metrics.uncounted,
+    // Shapes only for inputs every symbolic dim of which was sized (inputShapesWith): none, none to say.
+    ...(options.inputShapes && Object.keys(options.inputShapes).length > 0
+      ? { macsInputShapes: copyShapes(options.inputShapes) }
+      : {}),
     initializerBytes,
     weightOrigins,
     storage,
     externalData: [...externalData].sort(),
   };
+}
+
+function copyShapes(shapes: Readonly<Record<string, readonly number[]>>): Record<string, number[]> {
+  return Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, [...shape]]));
 }
 
 function summarizeValue(value: ValueType): ValueSummary {
