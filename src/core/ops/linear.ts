@@ -5,7 +5,7 @@ import type { Dim, NodeView } from '../onnx/modelView';
 import { gemmMacs, matmulMacs } from './macRules';
 import type { OpFamily } from './spec';
 import { describe, lockInputs, type ChannelRule } from './types';
-import { resolveWeight } from './weights';
+import { resolveWeight, resolveWeightSource } from './weights';
 
 /**
  * Gemm with a weight B: the output features root a group (B along its output axis, bias C); the input
@@ -20,7 +20,7 @@ const gemm: ChannelRule = (state, node) => {
       state,
       node,
       x,
-      weight ? 'has a transposed or unknown-shaped input' : 'multiplies two computed values',
+      weight ? 'has a transposed or unknown-shaped input' : computedWeight(state, node),
     );
   }
   const transB = node.attributes.int('transB', 0) === 1;
@@ -81,7 +81,7 @@ const matmul: ChannelRule = (state, node) => {
       state,
       node,
       x,
-      weight ? 'has shapes this tool does not follow' : 'multiplies two computed values',
+      weight ? 'has shapes this tool does not follow' : computedWeight(state, node),
     );
   }
   const y = state.define(node.outputs[0], rank - 1, w[1], node);
@@ -130,6 +130,26 @@ function batchedProduct(state: ChannelState, node: NodeView): boolean {
   if (a) state.identity(a, y);
   if (b) state.identity(b, y);
   return true;
+}
+
+/** Ops that only rearrange a constant: a weight made by one of them at run time folds into an initializer. */
+const REARRANGES = new Set(['Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze', 'Cast']);
+
+/**
+ * Why a product whose second input is no constant is refused. A weight that is a constant rearranged at run
+ * time (ONNX Runtime's MNIST reshapes its classifier's [16, 4, 4, 10] weight to [256, 10]) is named with what
+ * makes it prunable: folding it into an initializer, which constant folding (onnxsim, ONNX Runtime's offline
+ * optimisation) does.
+ */
+function computedWeight(state: ChannelState, node: NodeView): string {
+  const value = node.inputs[1];
+  const producer = value ? state.graph.producer(value) : undefined;
+  if (producer && producer.domain === '' && REARRANGES.has(producer.opType)) {
+    const constant = resolveWeightSource(state, producer.inputs[0]);
+    if (constant)
+      return `takes its weight from ${producer.opType} '${producer.name}' of the constant '${constant.tensor}' at run time (fold it into an initializer, as constant folding does, to prune through it)`;
+  }
+  return 'multiplies two computed values';
 }
 
 function isMatrix(w: Dim[] | undefined): w is [number, number] {

@@ -86,6 +86,34 @@ function around(
 }
 
 describe('channel rules', () => {
+  test('a product whose weight is a constant reshaped at run time is locked, and says folding it prunes through', () => {
+    // ONNX Runtime's MNIST: Flatten → MatMul whose weight is Reshape(initializer [16, 4, 4, 10], [256, 10]).
+    const nodes = (weight: string): Spec[] => [
+      conv('/a', 'x', 'a', 'wa'),
+      { op: 'Flatten', in: ['a'], out: ['f'] },
+      { op: 'MatMul', name: '/fc', in: ['f', weight], out: ['y'] },
+    ];
+    const reshaped = analyzeProto(
+      model(
+        [{ op: 'Reshape', name: '/w_reshape', in: ['w4d', 'shape'], out: ['w'] }, ...nodes('w')],
+        { wa: [8, 3, 1, 1], w4d: [8, 8, 8, 2] },
+        { ints: { shape: [512, 2] } },
+      ),
+    );
+    const group = groupOf(reshaped, '/a');
+    assert.equal(group.prunable, false);
+    const why =
+      "MatMul '/fc' takes its weight from Reshape '/w_reshape' of the constant 'w4d' at run time (fold it into an initializer, as constant folding does, to prune through it)";
+    assert.equal(group.locked, why);
+    assert.ok(reshaped.report.diagnostics.some((d) => d.code === 'PR001' && d.message.startsWith(why)));
+    // Folded into an initializer, the same product prunes through.
+    const folded = analyzeProto(model(nodes('w'), { wa: [8, 3, 1, 1], w: [512, 2] }));
+    assert.ok(groupOf(folded, '/a').prunable);
+    // Two computed values are still said to be that.
+    const product = analyzeProto(model(nodes('a2'), { wa: [8, 3, 1, 1] }, { outputs: ['y'] }));
+    assert.equal(groupOf(product, '/a').locked, "MatMul '/fc' multiplies two computed values");
+  });
+
   test('InstanceNormalization slices scale and bias', () => {
     const a = around([{ op: 'InstanceNormalization', in: ['a', 's', 'b'], out: ['n'] }], { s: [8], b: [8] });
     const g = groupOf(a, '/a');
