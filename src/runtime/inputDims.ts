@@ -16,17 +16,22 @@ export const NO_INPUT_DIMS: InputDims = new Map();
 /** The largest size a symbolic dim may be given (random inputs' own limit on elements bounds them together). */
 export const MAX_INPUT_DIM = 1 << 20;
 
+type DeclaredShape = { readonly shape?: readonly (number | string | undefined)[] };
+
+/** The names of the symbolic dims the inputs declare. */
+export function symbolicDims(inputs: readonly DeclaredShape[]): Set<string> {
+  const symbolic = new Set<string>();
+  for (const meta of inputs)
+    for (const d of meta.shape ?? []) if (typeof d === 'string' && d !== '') symbolic.add(d);
+  return symbolic;
+}
+
 /**
  * A sentence when `dims` names a dim no input of the model has (a typo would otherwise change nothing,
  * silently), else undefined.
  */
-export function unknownDims(
-  inputs: readonly { readonly shape?: readonly (number | string | undefined)[] }[],
-  dims: InputDims,
-): string | undefined {
-  const symbolic = new Set<string>();
-  for (const meta of inputs)
-    for (const d of meta.shape ?? []) if (typeof d === 'string' && d !== '') symbolic.add(d);
+export function unknownDims(inputs: readonly DeclaredShape[], dims: InputDims): string | undefined {
+  const symbolic = symbolicDims(inputs);
   const unknown = [...dims.keys()].filter((name) => !symbolic.has(name));
   if (unknown.length === 0) return undefined;
   const known =

@@ -1,4 +1,4 @@
-import { type InputDims, MAX_INPUT_DIM, inputShapesWith, unknownDims } from '../runtime/inputDims';
+import { type InputDims, MAX_INPUT_DIM, inputShapesWith, symbolicDims } from '../runtime/inputDims';
 import { declaredInputs } from '../runtime/declaredInputs';
 import type { ValueType } from '../core/onnx/valueType';
 
@@ -55,8 +55,7 @@ export function inputSizesForInputs(
 ): { dims: InputDims; inputShapes: Record<string, number[]> | undefined } {
   const entries = settingEntries(setting);
   if (entries.length === 0) return noSizes();
-  const dims = new Map<string, number>();
-  for (const [name, size] of entries)
-    if (unknownDims(inputs, new Map([[name, size]])) === undefined) dims.set(name, size);
+  const declared = symbolicDims(inputs);
+  const dims = new Map(entries.filter(([name]) => declared.has(name)));
   return { dims, inputShapes: dims.size > 0 ? inputShapesWith(inputs, dims) : undefined };
 }

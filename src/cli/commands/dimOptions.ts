@@ -2,6 +2,7 @@ import { withModelErrors } from '../../core/onnx/errors';
 import { type InputDims, MAX_INPUT_DIM, inputShapesWith, unknownDims } from '../../runtime/inputDims';
 import { declaredInputs } from '../../runtime/declaredInputs';
 import { CliError } from '../exit';
+import type { ValueType } from '../../core/onnx/valueType';
 
 /** Commander's collector for a repeatable `--dim NAME=SIZE`: each use adds to the list. */
 export function collectDims(value: string, previous: string[] = []): string[] {
@@ -12,7 +13,7 @@ export function collectDims(value: string, previous: string[] = []): string[] {
  * The sizes `--dim NAME=SIZE` gives symbolic input dims (`--dim height=480 --dim width=640`, or
  * `--dim height=480,width=640`): a name at most once, sizes whole numbers from 1 to 2^20.
  */
-function inputDimsOption(values: readonly string[] | undefined): InputDims {
+export function inputDimsOption(values: readonly string[] | undefined): InputDims {
   const dims = new Map<string, number>();
   for (const value of values ?? []) {
     for (const part of value.split(',')) {
@@ -38,7 +39,23 @@ export function inputSizesFor(
 ): { dims: InputDims; inputShapes: Record<string, number[]> | undefined } {
   const dims = inputDimsOption(values);
   if (dims.size === 0) return { dims, inputShapes: undefined };
-  const inputs = withModelErrors(model, () => declaredInputs(model));
+  return checkedSizes(
+    model,
+    withModelErrors(model, () => declaredInputs(model)),
+    dims,
+  );
+}
+
+/**
+ * `dims` (inputDimsOption's) checked against the symbolic dims of `inputs`, the inputs of `model` at hand (a
+ * command that opens the model anyway), and their shapes with those sizes put in (undefined without any).
+ */
+export function checkedSizes(
+  model: string,
+  inputs: readonly ValueType[],
+  dims: InputDims,
+): { dims: InputDims; inputShapes: Record<string, number[]> | undefined } {
+  if (dims.size === 0) return { dims, inputShapes: undefined };
   const unknown = unknownDims(inputs, dims);
   if (unknown) throw new CliError(`${model}: ${unknown}`);
   return { dims, inputShapes: inputShapesWith(inputs, dims) };

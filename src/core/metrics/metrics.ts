@@ -132,11 +132,6 @@ function weightElements(graph: GraphView, value: string, shadowed: boolean): num
 }
 
 /**
- * The main graph with the given inputs' dims fixed. Shape inference reads input shapes from the graph,
- * so this is a view of a copy of the graph message whose input value infos say the concrete dims; the
- * nodes and tensors are the model's own objects.
- */
-/**
  * The main graph's facts (shapes, constants) with its inputs given these concrete shapes: what a model with
  * symbolic input dims is at the sizes a user gives them.
  */
@@ -147,6 +142,11 @@ export function factsWithInputShapes(
   return inferShapes(withInputShapes(view, shapes), view.file);
 }
 
+/**
+ * The main graph with the given inputs' dims fixed. Shape inference reads input shapes from the graph,
+ * so this is a view of a copy of the graph message whose input value infos say the concrete dims; the
+ * nodes and tensors are the model's own objects.
+ */
 function withInputShapes(view: ModelView, shapes: Readonly<Record<string, readonly number[]>>): GraphView {
   const proto = view.graph.proto;
   const input = (proto.input ?? []).map((info) => {

@@ -41,7 +41,6 @@ export interface PruneOutcome {
   latencyTable?: { savedMs: number; leastSaving: LayerTiming[] };
   /** The classes removed (GroupIndex numbering of the original's analysis): which channel of each value went. */
   removed: ReadonlySet<number>;
-  /** Parameters and MACs (batch 1) before and after. */
   /** Parameters and MACs (batch 1) before and after; `macsUncounted` nodes are not in the MACs (ModelTotals). */
   metrics: { before: ModelTotals; after: ModelTotals };
 }
@@ -264,10 +263,7 @@ export class PrunableModel {
           }
         : {}),
       removed,
-      metrics: {
-        before: { parameters: before.parameters, macs: before.macs, macsUncounted: before.macsUncounted },
-        after: { parameters: after.parameters, macs: after.macs, macsUncounted: after.macsUncounted },
-      },
+      metrics: { before, after },
     };
   }
 
