@@ -97,7 +97,7 @@ const OPS: Record<Op, (path: string, out: string) => void | Promise<void>> = {
     pruneFile(path, out, { ratio: 0.5, criterion: 'l1', roundTo: 1, seed: 0, layers: {} });
   },
   // As the editor runs them: on the language server's prune worker (a fresh bundle of it, see main), which
-  // stays warm between jobs and keeps the model a preview read for the next preview.
+  // stays warm between jobs and keeps the model its last job read (a preview's or a prune's) for the next.
   'editor-prune': async (path, out) => void (await pruneInWorker({ ...editorJob(path), output: out })),
   'editor-preview': async (path) => void (await previewInWorker(editorJob(path))),
   rewrite: (path, out) => {
@@ -332,7 +332,12 @@ function main(): void {
 /** The editor's prune and preview of a model, on the language server's prune worker. */
 function editorRows(model: string, path: string, m: (op: Op, path: string) => Sample): Row[] {
   return [
-    { model, work: 'editor: prune 50 % on the prune worker', ours: m('editor-prune', path), goal: '' },
+    {
+      model,
+      work: 'editor: prune 50 % again on the prune worker (model kept from the last job)',
+      ours: m('editor-prune', path),
+      goal: '',
+    },
     { model, work: 'editor: preview a plan again', ours: m('editor-preview', path), goal: '' },
   ];
 }

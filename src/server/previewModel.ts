@@ -30,7 +30,9 @@ export function sharesScores(settings: PruneSettings): boolean {
  * preview. It is handed out again only for the same file, unchanged: the same device and inode, size, and
  * modification and change times (to the nanosecond) as before it was opened and after it was analysed. A model
  * with external data is not kept (its data files could change alone). A prune of the same file takes it over
- * (`take`); `drop` closes it, when the worker has waited for a job a while.
+ * (`take`) and gives it back when done (`keep`): a prune leaves a model as it found it, so the previews after it
+ * and a prune with the next plan need not read it again. `drop` closes it, when the worker has waited for a job
+ * a while.
  */
 export class LastPreviewModel {
   private kept: { path: string; stamp: string; model: PreviewModel } | undefined;
@@ -44,11 +46,9 @@ export class LastPreviewModel {
     let model = this.unchanged(path);
     if (!model) {
       this.drop();
-      const before = stampOf(path);
+      const before = fileStamp(path);
       model = open(path);
-      // Kept only if the file did not change while it was read, and holds all its data.
-      if (before !== '' && before === stampOf(path) && model.file.externalTensors.length === 0)
-        this.kept = { path, stamp: before, model };
+      if (keepable(path, before, model)) this.kept = { path, stamp: before, model };
     }
     let keep = this.kept?.model === model;
     try {
@@ -75,10 +75,24 @@ export class LastPreviewModel {
     return model;
   }
 
+  /**
+   * Keeps a model a prune used (taken over, or opened for it) for the next job, in place of any kept before;
+   * `stamp` is the file's (fileStamp) from before the prune took or opened it. Closed instead when the file
+   * has changed since, or has external data.
+   */
+  keep(path: string, stamp: string, model: PreviewModel): void {
+    if (this.kept?.model !== model) this.drop();
+    if (keepable(path, stamp, model)) this.kept = { path, stamp, model };
+    else {
+      this.kept = undefined;
+      model.file.close();
+    }
+  }
+
   /** The kept model, if it is the one of `path` and the file has not changed since. */
   private unchanged(path: string): PreviewModel | undefined {
     const kept = this.kept;
-    return kept && kept.path === path && kept.stamp === stampOf(path) ? kept.model : undefined;
+    return kept && kept.path === path && kept.stamp === fileStamp(path) ? kept.model : undefined;
   }
 
   /** Closes the kept model, if any. */
@@ -92,20 +106,34 @@ function open(path: string): PreviewModel {
   const file = withModelErrors(path, () => openModel(path));
   try {
     const analysis = withModelErrors(path, () => analyzeModel(new ModelView(file)));
-    return {
-      file,
-      analysis,
-      context: new SelectionContext(analysis, file),
-      metrics: computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts }),
-    };
+    return previewModel(file, analysis);
   } catch (error) {
     file.close();
     throw error;
   }
 }
 
+/** A model opened and analysed, with what previews need of it (`context`: scores worked out so far). */
+export function previewModel(
+  file: ModelFile,
+  analysis: Analysis,
+  context = new SelectionContext(analysis, file),
+): PreviewModel {
+  return {
+    file,
+    analysis,
+    context,
+    metrics: computeMetrics(analysis.state.graph.model, { facts: analysis.state.facts }),
+  };
+}
+
+/** Whether a model read from `path` may be kept: the file unchanged since `stamp`, and holding all its data. */
+function keepable(path: string, stamp: string, model: PreviewModel): boolean {
+  return stamp !== '' && stamp === fileStamp(path) && model.file.externalTensors.length === 0;
+}
+
 /** What identifies a file's version: '' when it cannot be read (never equal to a kept model's). */
-function stampOf(path: string): string {
+export function fileStamp(path: string): string {
   let stat: BigIntStats;
   try {
     stat = statSync(path, { bigint: true });

@@ -1,7 +1,7 @@
 // The prune worker: prunes (or previews) of plans, one job at a time, on a thread of the language server. Both
 // read every weight of a model (seconds for large ones); on their own thread the server keeps answering, Cancel
 // stops them between two pieces of work (a shared flag, polled), and running out of memory ends the worker, not
-// the server. The worker stays for the next job (warmWorkers.ts), keeping only the model its last preview read
+// the server. The worker stays for the next job (warmWorkers.ts), keeping only the model its last job read
 // (previewModel.ts).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -13,7 +13,7 @@ import { ModelView } from '../core/onnx/modelView';
 import { openModel } from '../core/onnx/reader';
 import { previewPrune } from '../core/prune/preview';
 import { chooseUnits, PrunableModel, type PruneOutcome } from '../core/prune/prune';
-import { LastPreviewModel, sharesScores } from './previewModel';
+import { LastPreviewModel, type PreviewModel, fileStamp, previewModel, sharesScores } from './previewModel';
 import { throttledProgress } from './throttledProgress';
 import { type PruneSettings, SelectionContext } from '../core/prune/select';
 import { measureGreedyScores } from '../runtime/greedyScores';
@@ -91,6 +91,7 @@ async function run(request: PruneJobRequest, signal: AbortSignal): Promise<void>
     // The model a preview of this file kept, unchanged, is pruned as it is: the analysis and the scores are
     // the ones a fresh open would work out (the output is the same, byte for byte).
     const opening = { check, hashOriginal: true, startHash: startSha256 };
+    const stamp = fileStamp(request.input); // before the model is taken over or read
     const kept = lastModel.take(request.input);
     const model = kept
       ? PrunableModel.adopt(
@@ -108,10 +109,12 @@ async function run(request: PruneJobRequest, signal: AbortSignal): Promise<void>
         onProgress,
         inputShapes: request.inputShapes,
       });
-    } finally {
+    } catch (error) {
       model.close();
+      throw error;
     }
     post({ kind: 'pruned', outcome });
+    keepForNextJob(request.input, stamp, model, kept, sharesScores(settings));
   } else {
     const preview = lastModel.with(
       request.input,
@@ -129,6 +132,28 @@ async function run(request: PruneJobRequest, signal: AbortSignal): Promise<void>
       (error) => error instanceof Cancelled || error instanceof PlanRefused, // they say nothing of the model
     );
     post({ kind: 'previewed', preview });
+  }
+}
+
+/**
+ * Keeps the model a prune used for the next job (the previews of the next plan, or its prune), as a preview's
+ * model is kept. The prune's answer is already sent: a model that cannot be kept is closed, and the next job
+ * reads it afresh (and reports what is wrong with it). Scores another prune's settings brought are not shared.
+ */
+function keepForNextJob(
+  path: string,
+  stamp: string,
+  model: PrunableModel,
+  kept: PreviewModel | undefined,
+  shared: boolean,
+): void {
+  model.release();
+  try {
+    const { file, analysis, context } = model;
+    const next = kept && shared ? kept : previewModel(file, analysis, shared ? context : undefined);
+    lastModel.keep(path, stamp, next);
+  } catch {
+    model.file.close();
   }
 }
 

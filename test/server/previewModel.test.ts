@@ -5,10 +5,13 @@ import assert from 'node:assert/strict';
 import { readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { analyzeModel } from '../../src/core/analyze/analyze';
+import { ModelView } from '../../src/core/onnx/modelView';
+import { openModel } from '../../src/core/onnx/reader';
 import { previewPrune } from '../../src/core/prune/preview';
 import { chooseUnits, PrunableModel, pruneFile } from '../../src/core/prune/prune';
 import type { PruneSettings } from '../../src/core/prune/select';
-import { LastPreviewModel, type PreviewModel } from '../../src/server/previewModel';
+import { LastPreviewModel, type PreviewModel, fileStamp, previewModel } from '../../src/server/previewModel';
 import { buildFixture } from '../builder/fixtures';
 import { writeBuilt } from '../builder/model-builder';
 import { tempDir } from '../support/tempDir';
@@ -141,4 +144,83 @@ test('a prune takes the kept model over and writes what a prune of a fresh open 
   utimesSync(path, later, later);
   assert.equal(last.take(path), undefined);
   assert.throws(() => again.file.source.read(0, 1), /is closed/);
+});
+
+test('a prune gives its model back: the next previews and prune use it and make what fresh opens make', () => {
+  const path = writeBuilt(dir, 'given-back.onnx', buildFixture('edsr-x4'));
+  const last = new LastPreviewModel();
+  const stamp = fileStamp(path);
+  const model = PrunableModel.open(path);
+  model.prune(join(dir, 'given-back.first.onnx'), settings(0.5));
+  model.release();
+  const given = previewModel(model.file, model.analysis, model.context);
+  last.keep(path, stamp, given);
+  const preview = (ratio: number) =>
+    last.with(
+      path,
+      (m) => {
+        assert.equal(m, given, 'the model the prune used');
+        return previewPrune(
+          m.analysis,
+          m.file,
+          settings(ratio),
+          chooseUnits(m.analysis, m.file, settings(ratio), m.context),
+          m.metrics,
+        );
+      },
+      notCancel,
+    );
+  const fresh = new LastPreviewModel();
+  for (const ratio of [0.25, 0.75]) {
+    const expected = fresh.with(
+      path,
+      (m) =>
+        previewPrune(
+          m.analysis,
+          m.file,
+          settings(ratio),
+          chooseUnits(m.analysis, m.file, settings(ratio), m.context),
+          m.metrics,
+        ),
+      notCancel,
+    );
+    assert.deepEqual(preview(ratio), expected, `ratio ${ratio}`);
+  }
+  fresh.drop();
+  // Pruned again from the kept model, with another plan: the bytes of a prune of a fresh open.
+  const kept = last.take(path);
+  assert.equal(kept, given);
+  const again = PrunableModel.adopt(path, kept.file, kept.analysis, {}, kept.context);
+  try {
+    again.prune(join(dir, 'given-back.again.onnx'), settings(0.25));
+  } finally {
+    again.close();
+  }
+  pruneFile(path, join(dir, 'given-back.fresh.onnx'), settings(0.25));
+  assert.ok(
+    readFileSync(join(dir, 'given-back.again.onnx')).equals(readFileSync(join(dir, 'given-back.fresh.onnx'))),
+  );
+});
+
+test('a model given back after its file changed, or with external data, is closed, not kept', () => {
+  // Opened as the worker's previews open them (not read whole): a closed one refuses reads.
+  const opened = (path: string) => {
+    const file = openModel(path);
+    return previewModel(file, analyzeModel(new ModelView(file)));
+  };
+  const path = writeBuilt(dir, 'changed-since.onnx', buildFixture('edsr-x4'));
+  const last = new LastPreviewModel();
+  const stamp = fileStamp(path);
+  const model = opened(path);
+  const later = new Date(Date.now() + 5000);
+  utimesSync(path, later, later);
+  last.keep(path, stamp, model);
+  assert.throws(() => model.file.source.read(0, 1), /is closed/);
+  assert.equal(last.take(path), undefined);
+
+  const external = writeBuilt(dir, 'external-given.onnx', buildFixture('external-data'));
+  const withData = opened(external);
+  last.keep(external, fileStamp(external), withData);
+  assert.throws(() => withData.file.source.read(0, 1), /is closed/);
+  assert.equal(last.take(external), undefined);
 });

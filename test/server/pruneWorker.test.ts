@@ -139,6 +139,11 @@ describe('prunes on a worker thread', () => {
     const again = await server.connection.sendRequest(previewRequest, params);
     assert.deepEqual(again, result);
     await pruneWritesTheFirstBytes('.after-preview');
+    // The prune gives the model back to the worker (previewModel.ts): the next preview, and a prune after it,
+    // make what fresh opens make.
+    assert.deepEqual(await server.connection.sendRequest(previewRequest, params), result);
+    await pruneWritesTheFirstBytes('.after-prune');
+    await pruneWritesTheFirstBytes('.after-prunes');
   });
 });
 

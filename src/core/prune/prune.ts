@@ -124,7 +124,8 @@ export interface OpenForPruningOptions {
  * prune is what pruneFile makes of the same settings, byte for byte. `close` when done.
  */
 export class PrunableModel {
-  private readonly context: SelectionContext;
+  /** The scores worked out so far, by every prune of this model (see SelectionContext). */
+  readonly context: SelectionContext;
   private before: ModelTotals | undefined;
 
   private constructor(
@@ -268,8 +269,16 @@ export class PrunableModel {
   }
 
   close(): void {
-    this.originalHash?.stop();
+    this.release();
     this.file.close();
+  }
+
+  /**
+   * Done pruning, but the file stays open: its file, analysis and scores are the caller's from now on (the prune
+   * worker keeps them for its next job, which prunes or previews what a fresh open would).
+   */
+  release(): void {
+    this.originalHash?.stop();
   }
 }
 
