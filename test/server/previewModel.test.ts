@@ -30,6 +30,31 @@ function models(last: LastPreviewModel, path: string, times: number): PreviewMod
   return Array.from({ length: times }, () => last.with(path, (m) => m, notCancel));
 }
 
+/** A preview of `model` at `ratio` by l1, as the worker works one out. */
+function previewOf({ file, analysis, context, metrics }: PreviewModel, ratio: number) {
+  return previewPrune(
+    analysis,
+    file,
+    settings(ratio),
+    chooseUnits(analysis, file, settings(ratio), context),
+    metrics,
+  );
+}
+
+/** Prunes `kept` (taken over) at `ratio`: byte for byte what a prune of a fresh open of `path` writes. */
+function prunesAsFresh(path: string, kept: PreviewModel, name: string, ratio: number): void {
+  const model = PrunableModel.adopt(path, kept.file, kept.analysis, {}, kept.context);
+  try {
+    model.prune(join(dir, `${name}.kept.onnx`), settings(ratio));
+  } finally {
+    model.close();
+  }
+  pruneFile(path, join(dir, `${name}.fresh.onnx`), settings(ratio));
+  assert.ok(
+    readFileSync(join(dir, `${name}.kept.onnx`)).equals(readFileSync(join(dir, `${name}.fresh.onnx`))),
+  );
+}
+
 test('the same file, unchanged, is handed out again; a rewritten one is read afresh', () => {
   const path = writeBuilt(dir, 'same.onnx', buildFixture('d2s-crd'));
   const last = new LastPreviewModel();
@@ -96,18 +121,7 @@ test('previews of a kept model, one after another, are what previews of fresh op
   const path = writeBuilt(dir, 'previews.onnx', buildFixture('edsr-x4'));
   const kept = new LastPreviewModel();
   const preview = (last: LastPreviewModel, ratio: number) =>
-    last.with(
-      path,
-      ({ file, analysis, context, metrics }) =>
-        previewPrune(
-          analysis,
-          file,
-          settings(ratio),
-          chooseUnits(analysis, file, settings(ratio), context),
-          metrics,
-        ),
-      notCancel,
-    );
+    last.with(path, (m) => previewOf(m, ratio), notCancel);
   for (const ratio of [0.25, 0.5, 0.75, 0.5]) {
     const fresh = new LastPreviewModel();
     const fromKept = preview(kept, ratio);
@@ -130,14 +144,7 @@ test('a prune takes the kept model over and writes what a prune of a fresh open 
   const kept = last.take(path);
   assert.ok(kept, 'the preview kept the model');
   assert.equal(last.take(path), undefined, 'taken over: no longer kept');
-  const model = PrunableModel.adopt(path, kept.file, kept.analysis, {}, kept.context);
-  try {
-    model.prune(join(dir, 'taken.kept.onnx'), settings(0.5));
-  } finally {
-    model.close();
-  }
-  pruneFile(path, join(dir, 'taken.fresh.onnx'), settings(0.5));
-  assert.ok(readFileSync(join(dir, 'taken.kept.onnx')).equals(readFileSync(join(dir, 'taken.fresh.onnx'))));
+  prunesAsFresh(path, kept, 'taken', 0.5);
   // A changed file is not handed over (and what was kept is closed).
   const [again] = models(last, path, 1);
   const later = new Date(Date.now() + 5000);
@@ -160,46 +167,20 @@ test('a prune gives its model back: the next previews and prune use it and make 
       path,
       (m) => {
         assert.equal(m, given, 'the model the prune used');
-        return previewPrune(
-          m.analysis,
-          m.file,
-          settings(ratio),
-          chooseUnits(m.analysis, m.file, settings(ratio), m.context),
-          m.metrics,
-        );
+        return previewOf(m, ratio);
       },
       notCancel,
     );
   const fresh = new LastPreviewModel();
   for (const ratio of [0.25, 0.75]) {
-    const expected = fresh.with(
-      path,
-      (m) =>
-        previewPrune(
-          m.analysis,
-          m.file,
-          settings(ratio),
-          chooseUnits(m.analysis, m.file, settings(ratio), m.context),
-          m.metrics,
-        ),
-      notCancel,
-    );
+    const expected = fresh.with(path, (m) => previewOf(m, ratio), notCancel);
     assert.deepEqual(preview(ratio), expected, `ratio ${ratio}`);
   }
   fresh.drop();
   // Pruned again from the kept model, with another plan: the bytes of a prune of a fresh open.
   const kept = last.take(path);
   assert.equal(kept, given);
-  const again = PrunableModel.adopt(path, kept.file, kept.analysis, {}, kept.context);
-  try {
-    again.prune(join(dir, 'given-back.again.onnx'), settings(0.25));
-  } finally {
-    again.close();
-  }
-  pruneFile(path, join(dir, 'given-back.fresh.onnx'), settings(0.25));
-  assert.ok(
-    readFileSync(join(dir, 'given-back.again.onnx')).equals(readFileSync(join(dir, 'given-back.fresh.onnx'))),
-  );
+  prunesAsFresh(path, kept, 'given-back', 0.25);
 });
 
 test('a model given back after its file changed, or with external data, is closed, not kept', () => {
