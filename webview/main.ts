@@ -7,6 +7,7 @@ import { PageState } from './pageState';
 import { PANEL_MESSAGES, PrunePanel } from './prunePanel';
 import { SideBar, showAll } from './sidebar';
 import type { HostMessage, PageMessage } from '../src/protocol/webview';
+import { isModelFixCode } from '../src/shared/modelFixCodes';
 
 declare function acquireVsCodeApi(): {
   postMessage(message: PageMessage): void;
@@ -45,7 +46,7 @@ document.addEventListener('click', (event) => {
   const target = element?.closest<HTMLElement>('[data-fix]');
   if (!target || target.hasAttribute('disabled')) return;
   const { fix, node, title } = target.dataset;
-  if (fix !== 'PS002' && fix !== 'PS003') return;
+  if (!isModelFixCode(fix)) return;
   // One press, one edit: the page is rendered anew when the edit lands.
   target.setAttribute('disabled', '');
   vscode.postMessage({ type: 'fix', code: fix, title: title ?? fix, ...(node ? { node } : {}) });

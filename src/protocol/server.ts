@@ -12,6 +12,7 @@ import type { OutputFidelity } from '../core/metrics/fidelity';
 import type { PrunePreview } from '../core/prune/preview';
 import type { SensitivityReport } from '../runtime/sensitivity';
 import type { PairedTiming } from '../shared/latency';
+import type { ModelFixCode } from '../shared/modelFixCodes';
 
 export interface ModelParams {
   /** The model's `file:` URI. */
@@ -163,7 +164,7 @@ export type ModelEdit =
       /** Refit the layers that read removed channels by least squares on the calibration inputs. */
       reconstruct?: boolean;
     }
-  | { kind: 'fix'; label: string; code: 'PS002' | 'PS003'; node?: string };
+  | { kind: 'fix'; label: string; code: ModelFixCode; node?: string };
 
 /** With a `workDoneToken`, a prune the state needs reports its progress ($/progress). */
 export interface ModelStateParams extends WorkDoneProgressParams {
@@ -197,7 +198,7 @@ export interface FindingRow {
   message: string;
   node?: string;
   group?: string;
-  fix?: { code: 'PS002' | 'PS003'; node?: string; title: string };
+  fix?: { code: ModelFixCode; node?: string; title: string };
 }
 
 export type ModelStateResult =

@@ -5,6 +5,7 @@ import type { NodeDetails } from '../core/inspect/nodeDetails';
 import type { PrunePreview } from '../core/prune/preview';
 import type { AllocationTarget, PredictedOutput } from '../core/quality/allocateTarget';
 import type { CompareResult, FidelityResult, SensitivityResult } from './server';
+import { type ModelFixCode, isModelFixCode } from '../shared/modelFixCodes';
 
 /** The pruning panel's form. */
 export interface PanelSettings {
@@ -34,7 +35,7 @@ export type AllocationReply =
 /** From the page: the user pressed a finding's Fix button. */
 export interface FixMessage {
   type: 'fix';
-  code: 'PS002' | 'PS003';
+  code: ModelFixCode;
   node?: string;
   title: string;
 }
@@ -102,7 +103,7 @@ export function isPageMessage(value: unknown): value is PageMessage {
   switch (m.type) {
     case 'fix':
       return (
-        (m.code === 'PS002' || m.code === 'PS003') &&
+        isModelFixCode(m.code) &&
         typeof m.title === 'string' &&
         (m.node === undefined || typeof m.node === 'string')
       );

@@ -1,6 +1,6 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ChannelGroup, Diagnostic, PixelShuffleInfo } from '../core/analyze/types';
-import { MODEL_FIX_CODES, type ModelFixCode } from '../core/fix/modelFixes';
+import { isModelFixCode } from '../shared/modelFixCodes';
 import { summarizeModel } from '../core/inspect/summary';
 import { OnnxError, withModelErrors } from '../core/onnx/errors';
 import { ModelView } from '../core/onnx/modelView';
@@ -157,8 +157,8 @@ export function findingRow(d: Diagnostic): FindingRow {
     message: d.message,
     ...(d.node ? { node: d.node } : {}),
     ...(d.group ? { group: d.group } : {}),
-    ...(fix && MODEL_FIX_CODES.includes(code as ModelFixCode)
-      ? { fix: { code: code as ModelFixCode, title: fix.title, ...(d.node ? { node: d.node } : {}) } }
+    ...(fix && isModelFixCode(code)
+      ? { fix: { code, title: fix.title, ...(d.node ? { node: d.node } : {}) } }
       : {}),
   };
 }

@@ -140,3 +140,29 @@ export function flattenComputedTarget(): Built {
     return b.gemm(flat, 5, { name: '/classifier/Gemm' });
   });
 }
+
+/**
+ * ONNX Runtime's MNIST in small: the classifier's weight is an initializer reshaped at run time ([8, 8, 8, 10]
+ * to [512, 10]), or transposed, so the analysis cannot follow the product and locks the conv before it
+ * (PR001); the reshaped one the PR001 fix folds. `legacy`: IR 3 at opset 8, its initializers listed as graph
+ * inputs too (as the original MNIST). Not among FIXTURES: its only group is locked until it is fixed.
+ */
+export function computedClassifierWeight(weight: 'reshaped' | 'transposed', legacy = false): Built {
+  return buildModel(
+    [1, 3, 8, 8],
+    (b, x) => {
+      const flat = b.flatten(b.relu(conv3(b, x, 8, '/features/Conv')), 1, { name: '/flatten' });
+      const uniform = { kind: 'uniform', low: -1, high: 1 } as const;
+      const w =
+        weight === 'reshaped'
+          ? b.reshape(b.initializer('classifier.w4d', [8, 8, 8, 10], uniform), [512, 10], {
+              name: '/classifier/w_reshape',
+            })
+          : b.transpose(b.initializer('classifier.wT', [10, 512], uniform), [1, 0], {
+              name: '/classifier/w_transpose',
+            });
+      return b.matmulValues(flat, w, { name: '/classifier/MatMul' });
+    },
+    legacy ? { opset: 8, model: { irVersion: 3 }, build: { initializersAsInputs: true } } : {},
+  );
+}

@@ -2,12 +2,16 @@ import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { buildFixture } from '../builder/fixtures';
+import { computedClassifierWeight } from '../builder/fixtures-shapes';
 import { writeBuilt } from '../builder/model-builder';
 import { randomInputs, runModel } from '../builder/runtime';
+import { openModel } from '../../src/core/onnx/reader';
+import { useFreshWorker } from '../runtime/workerBundle';
 import { cli } from '../support/cli';
 import { tempDir } from '../support/tempDir';
 
 const dir = tempDir();
+useFreshWorker(); // the prune of a folded model is verified in ONNX Runtime
 
 describe('onnx-pruner fix', () => {
   for (const name of [
@@ -50,6 +54,61 @@ describe('onnx-pruner fix', () => {
     assert.ok(!analysis.diagnostics.some((d: { code: string }) => d.code === 'PS003'));
     const feeds = randomInputs(built, 2);
     assert.deepEqual(await runModel(out, feeds), await runModel(path, feeds));
+  });
+
+  for (const legacy of [false, true]) {
+    test(`PR001 folds a weight reshaped at run time into an initializer${legacy ? ' (IR 3: declared as an input too)' : ''}, computing the same outputs`, async () => {
+      const built = computedClassifierWeight('reshaped', legacy);
+      const path = writeBuilt(join(dir, `fold-${legacy}`), 'model.onnx', built);
+      const before = JSON.parse((await cli('analyze', path, '--format', 'json')).stdout);
+      const finding = before.diagnostics.find((d: { code: string }) => d.code === 'PR001');
+      assert.deepEqual(finding.fixes, [
+        {
+          id: 'PR001.fold-weight',
+          title: "Fold Reshape '/classifier/w_reshape' into an initializer",
+          kind: 'model',
+        },
+      ]);
+      const out = join(dir, `fold-${legacy}`, 'fixed.onnx');
+      const run = await cli('fix', path, '--code', 'PR001', '-o', out);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /PR001 fixed at '\/classifier\/MatMul'/);
+      const after = JSON.parse((await cli('inspect', out, '--json')).stdout);
+      assert.equal(after.ops.Reshape, undefined, 'the Reshape is gone');
+      const analysis = JSON.parse((await cli('analyze', out, '--format', 'json')).stdout);
+      assert.ok(!analysis.diagnostics.some((d: { code: string }) => d.code === 'PR001'));
+      const conv = analysis.groups.find((g: { roots: string[] }) => g.roots.includes('/features/Conv'));
+      assert.equal(conv.prunable, true, 'the conv before the classifier prunes');
+      if (legacy) {
+        // IR 3 requires every initializer to be a graph input too: the folded one is declared like the others.
+        const file = openModel(out);
+        const graph = file.proto.graph!;
+        assert.equal(file.proto.ir_version?.toString(), '3');
+        const inputs = new Set(graph.input!.map((i) => i.name));
+        assert.deepEqual(
+          graph.initializer!.filter((t) => !inputs.has(t.name)).map((t) => t.name),
+          [],
+        );
+        file.close();
+      }
+      const feeds = randomInputs(built, 2);
+      assert.deepEqual(await runModel(out, feeds), await runModel(path, feeds));
+      // And its prune verifies against the masked original in ONNX Runtime.
+      const pruned = join(dir, `fold-${legacy}`, 'pruned.onnx');
+      const prune = await cli('prune', out, '--ratio', '0.5', '-o', pruned, '--verify');
+      assert.equal(prune.code, 0, prune.stderr + prune.stdout);
+    });
+  }
+
+  test('PR001 offers no fold for a weight transposed at run time, and fix refuses it', async () => {
+    const path = writeBuilt(join(dir, 'transposed'), 'model.onnx', computedClassifierWeight('transposed'));
+    const analysis = JSON.parse((await cli('analyze', path, '--format', 'json')).stdout);
+    const finding = analysis.diagnostics.find((d: { code: string }) => d.code === 'PR001');
+    assert.match(finding.message, /takes its weight from Transpose '\/classifier\/w_transpose'/);
+    assert.deepEqual(finding.fixes, []);
+    const run = await cli('fix', path, '--code', 'PR001', '-o', join(dir, 'transposed', 'fixed.onnx'));
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /no PR001 finding with a weight to fold to fix/);
   });
 
   test('codes without a model fix, and models without the finding, are refused', async () => {

@@ -18,6 +18,7 @@ import {
   saveModelRequest,
 } from '../../src/protocol/server';
 import { buildFixture } from '../builder/fixtures';
+import { computedClassifierWeight } from '../builder/fixtures-shapes';
 import { writeBuilt } from '../builder/model-builder';
 import { runModel } from '../builder/runtime';
 import { useFreshWorker } from '../runtime/workerBundle';
@@ -43,6 +44,17 @@ describe('model editor documents in the language server', () => {
 
   const state = (uri: string, edits: ModelEdit[], verifyLast = false) =>
     server.connection.sendRequest(modelStateRequest, { uri, edits, verifyLast });
+  /** Saves the model with `edits` to `target` (Save As), which must succeed. */
+  const saveAs = async (uri: string, edits: ModelEdit[], target: string) => {
+    const saved = await server.connection.sendRequest(saveModelRequest, {
+      uri,
+      edits,
+      target: pathToFileURL(target).href,
+      backup: true,
+    });
+    assert.ok(saved.ok, saved.ok ? '' : saved.message);
+    return saved;
+  };
 
   describe('a prune edit', () => {
     const modelPath = join(dir, 'sr.onnx');
@@ -171,13 +183,7 @@ describe('model editor documents in the language server', () => {
       assert.ok((fixed.summary.ops.Shape ?? 0) < (before.summary.ops.Shape ?? 0), 'its shape chain goes too');
 
       const target = join(dir, 'rtr-fixed.onnx');
-      const saved = await server.connection.sendRequest(saveModelRequest, {
-        uri,
-        edits: [fix],
-        target: pathToFileURL(target).href,
-        backup: true,
-      });
-      assert.ok(saved.ok, saved.ok ? '' : saved.message);
+      const saved = await saveAs(uri, [fix], target);
       assert.equal(saved.backupUri, undefined, 'nothing to back up: Save As to a new file');
       const [a, b] = [await runModel(modelPath), await runModel(target)];
       for (const [name, value] of Object.entries(a)) assert.deepEqual(b[name].data, value.data);
@@ -189,6 +195,39 @@ describe('model editor documents in the language server', () => {
       assert.match(s.ok ? '' : s.message, /rtr\.onnx: no PS003 finding to fix/);
       assert.doesNotMatch(s.ok ? '' : s.message, /onnx-pruner-states/, 'the message names the model');
     });
+  });
+
+  test('PR001 is offered with its fold where a weight is reshaped at run time; the fold unlocks the conv', async () => {
+    const modelPath = writeBuilt(join(dir, 'fold'), 'model.onnx', computedClassifierWeight('reshaped'));
+    const uri = pathToFileURL(modelPath).href;
+    const before = ok(await state(uri, []));
+    const finding = before.findings.find((f) => f.code === 'PR001');
+    assert.deepEqual(finding?.fix, {
+      code: 'PR001',
+      title: "Fold Reshape '/classifier/w_reshape' into an initializer",
+      node: '/classifier/MatMul',
+    });
+    const conv = (s: typeof before) => s.groups.find((g) => g.roots.includes('/features/Conv'))!;
+    assert.equal(conv(before).prunable, false);
+    const fix: ModelEdit = { kind: 'fix', label: finding.fix.title, code: 'PR001', node: finding.fix.node };
+    const fixed = ok(await state(uri, [fix]));
+    assert.equal(fixed.findings.filter((f) => f.code === 'PR001').length, 0);
+    assert.equal(fixed.summary.ops.Reshape ?? 0, 0);
+    assert.equal(conv(fixed).prunable, true);
+    const target = join(dir, 'fold', 'fixed.onnx');
+    await saveAs(uri, [fix], target);
+    assert.deepEqual(await runModel(target), await runModel(modelPath));
+    // A weight transposed at run time is said the same way, with no fold on offer.
+    const transposed = writeBuilt(
+      join(dir, 'fold'),
+      'transposed.onnx',
+      computedClassifierWeight('transposed'),
+    );
+    const other = ok(await state(pathToFileURL(transposed).href, [])).findings.find(
+      (f) => f.code === 'PR001',
+    );
+    assert.ok(other);
+    assert.equal(other.fix, undefined);
   });
 
   test('a model with external data is not edited in place, with a clear message', async () => {

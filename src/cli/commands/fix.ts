@@ -17,7 +17,7 @@ export function fixCommand(
   const code = options.code.toUpperCase();
   if (!(MODEL_FIX_CODES as readonly string[]).includes(code)) {
     throw new CliError(
-      `${code} has no model fix: model fixes exist for ${MODEL_FIX_CODES.join(' and ')} (plan fixes are applied in the plan).`,
+      `${code} has no model fix: model fixes exist for ${MODEL_FIX_CODES.slice(0, -1).join(', ')} and ${MODEL_FIX_CODES.at(-1)} (plan fixes are applied in the plan).`,
     );
   }
   if (resolve(options.output) === resolve(model))

@@ -6,12 +6,12 @@ import { OnnxError } from '../onnx/errors';
 import { toLong } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
+import { type FoldedWeights, foldWeights } from './foldWeight';
+import type { ModelFixCode } from '../../shared/modelFixCodes';
 
 type Node = onnx.NodeProto.$Properties;
 
-/** Codes whose fix rewrites the model (the others are plan fixes, or have none). */
-export const MODEL_FIX_CODES = ['PS002', 'PS003'] as const;
-export type ModelFixCode = (typeof MODEL_FIX_CODES)[number];
+export { MODEL_FIX_CODES, type ModelFixCode } from '../../shared/modelFixCodes';
 
 export interface FixResult {
   proto: onnx.ModelProto.$Properties;
@@ -24,7 +24,9 @@ export interface FixResult {
  * - PS002: a Reshape→Transpose→Reshape pixel shuffle becomes one DepthToSpace with the same mode; the shape
  *   constants and Shape/Gather/Concat chains only it used are removed.
  * - PS003: a DepthToSpace without mode gets mode="DCR", which is what it computes.
- * Both move data exactly as before: the fixed model computes the same outputs bit for bit.
+ * - PR001 (where the finding offers it): a Gemm/MatMul weight that a Reshape, Flatten, Squeeze or Unsqueeze
+ *   makes from an initializer at run time becomes an initializer of that shape (foldWeight.ts).
+ * All move data exactly as before: the fixed model computes the same outputs bit for bit.
  */
 export function fixModel(file: ModelFile, analysis: Analysis, code: ModelFixCode, node?: string): FixResult {
   const graph = file.proto.graph!;
@@ -32,7 +34,12 @@ export function fixModel(file: ModelFile, analysis: Analysis, code: ModelFixCode
   const shuffles = analysis.state.shuffles.map((s) => s.info);
   const fixed: string[] = [];
   let nodes: Node[] = [...(graph.node ?? [])];
-  if (code === 'PS003') {
+  let added: FoldedWeights | undefined;
+  if (code === 'PR001') {
+    added = foldWeights(file, analysis, node);
+    nodes = nodes.filter((n) => !added!.removed.has(n));
+    pushAll(fixed, added.fixed);
+  } else if (code === 'PS003') {
     if (opset < 11)
       throw new OnnxError(
         'unsupported',
@@ -88,16 +95,29 @@ export function fixModel(file: ModelFile, analysis: Analysis, code: ModelFixCode
     }
   }
   if (fixed.length === 0) {
+    // A PR001 is fixed only where it offers the fold (a weight reshaped from an initializer at run time).
+    const what = code === 'PR001' ? 'PR001 finding with a weight to fold' : `${code} finding`;
     throw new OnnxError(
       'unsupported',
-      `${file.name}: no ${code} finding${node ? ` at '${node}'` : ''} to fix.`,
+      `${file.name}: no ${what}${node ? ` at '${node}'` : ''} to fix.`,
       file.name,
     );
   }
-  const { nodes: live, initializers } = removeDead(nodes, graph);
+  const withAdded = added
+    ? withChanges(graph, {
+        initializer: [...(graph.initializer ?? []), ...added.initializers],
+        input: [...(graph.input ?? []), ...added.inputs],
+      })
+    : graph;
+  const { nodes: live, initializers } = removeDead(nodes, withAdded);
   const produced = new Set(live.flatMap((n) => n.output ?? []));
   const valueInfo = (graph.value_info ?? []).filter((v) => produced.has(v.name ?? ''));
-  const newGraph = withChanges(graph, { node: live, initializer: initializers, value_info: valueInfo });
+  const newGraph = withChanges(graph, {
+    node: live,
+    initializer: initializers,
+    ...(added ? { input: withAdded.input } : {}),
+    value_info: valueInfo,
+  });
   return { proto: withChanges(file.proto as onnx.ModelProto.$Properties, { graph: newGraph }), fixed };
 }
 

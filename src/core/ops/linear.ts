@@ -1,10 +1,11 @@
 import type { ChannelSpace } from '../deps/channelSpace';
-import type { ChannelState } from '../deps/state';
+import type { ChannelState, RawFinding } from '../deps/state';
 import { SHAPES } from '../graph/shapeRules';
 import type { Dim, NodeView } from '../onnx/modelView';
 import { gemmMacs, matmulMacs } from './macRules';
 import type { OpFamily } from './spec';
 import { describe, lockInputs, type ChannelRule } from './types';
+import { FOLD_WEIGHT_FIX, foldableWeight } from './foldableWeight';
 import { resolveWeight, resolveWeightSource } from './weights';
 
 /**
@@ -20,7 +21,7 @@ const gemm: ChannelRule = (state, node) => {
       state,
       node,
       x,
-      weight ? 'has a transposed or unknown-shaped input' : computedWeight(state, node),
+      weight ? { why: 'has a transposed or unknown-shaped input' } : computedWeight(state, node),
     );
   }
   const transB = node.attributes.int('transB', 0) === 1;
@@ -81,7 +82,7 @@ const matmul: ChannelRule = (state, node) => {
       state,
       node,
       x,
-      weight ? 'has shapes this tool does not follow' : computedWeight(state, node),
+      weight ? { why: 'has shapes this tool does not follow' } : computedWeight(state, node),
     );
   }
   const y = state.define(node.outputs[0], rank - 1, w[1], node);
@@ -141,15 +142,36 @@ const REARRANGES = new Set(['Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqu
  * makes it prunable: folding it into an initializer, which constant folding (onnxsim, ONNX Runtime's offline
  * optimisation) does.
  */
-function computedWeight(state: ChannelState, node: NodeView): string {
+function computedWeight(state: ChannelState, node: NodeView): Refusal {
   const value = node.inputs[1];
   const producer = value ? state.graph.producer(value) : undefined;
   if (producer && producer.domain === '' && REARRANGES.has(producer.opType)) {
     const constant = resolveWeightSource(state, producer.inputs[0]);
-    if (constant)
-      return `takes its weight from ${producer.opType} '${producer.name}' of the constant '${constant.tensor}' at run time (fold it into an initializer, as constant folding does, to prune through it)`;
+    if (constant) {
+      const why = `takes its weight from ${producer.opType} '${producer.name}' of the constant '${constant.tensor}' at run time (fold it into an initializer, as constant folding does, to prune through it)`;
+      // Only the shape changes: the fix writes the initializer itself (fixModel, PR001).
+      const fold = foldableWeight(state, value);
+      return fold
+        ? {
+            why,
+            fixes: [
+              {
+                id: FOLD_WEIGHT_FIX,
+                title: `Fold ${fold.node.opType} '${fold.node.name}' into an initializer`,
+                kind: 'model',
+              },
+            ],
+          }
+        : { why };
+    }
   }
-  return 'multiplies two computed values';
+  return { why: 'multiplies two computed values' };
+}
+
+/** Why a product is refused, and the fixes its finding offers. */
+interface Refusal {
+  why: string;
+  fixes?: RawFinding['fixes'];
 }
 
 function isMatrix(w: Dim[] | undefined): w is [number, number] {
@@ -157,14 +179,15 @@ function isMatrix(w: Dim[] | undefined): w is [number, number] {
 }
 
 /** A Gemm/MatMul this tool does not follow: the channels reaching it are locked (none: nothing to say). */
-function refuse(state: ChannelState, node: NodeView, x: ChannelSpace | undefined, why: string): void {
+function refuse(state: ChannelState, node: NodeView, x: ChannelSpace | undefined, refusal: Refusal): void {
   if (!x) return;
-  const reason = `${describe(node)} ${why}`;
+  const reason = `${describe(node)} ${refusal.why}`;
   state.finding({
     code: 'PR001',
     message: `${reason}: the groups it touches are locked.`,
     node: node.name,
     space: x,
+    ...(refusal.fixes ? { fixes: refusal.fixes } : {}),
   });
   lockInputs(state, node, reason);
 }
