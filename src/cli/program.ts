@@ -277,7 +277,7 @@ checks and timing only, and exits 0 when the shapes match.`,
   program
     .command('fix')
     .description(
-      'apply a model-level fix: PS002 (Reshape→Transpose→Reshape → DepthToSpace), PS003 (explicit mode), PR001 (fold a reshaped weight)',
+      'apply a model-level fix: PS002 (Reshape→Transpose→Reshape → DepthToSpace), PS003 (explicit mode), PR001 (fold a rearranged weight)',
     )
     .argument('<model>', 'the .onnx file')
     .requiredOption('--code <code>', 'the finding to fix (PS002, PS003 or PR001)')

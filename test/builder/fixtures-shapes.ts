@@ -3,7 +3,7 @@
 // group (it reaches the graph output) read the same constant, so a prune must change it for one reader only.
 import type { ModelBuilder } from './model-builder';
 import type { Built } from './serialize';
-import type { Value } from './types';
+import { type Value, attr } from './types';
 import { buildModel, conv3 } from './fixture-kit';
 import { int64Tensor } from './tensors';
 
@@ -142,12 +142,13 @@ export function flattenComputedTarget(): Built {
 }
 
 /**
- * ONNX Runtime's MNIST in small: the classifier's weight is an initializer reshaped at run time ([8, 8, 8, 10]
- * to [512, 10]), or transposed, so the analysis cannot follow the product and locks the conv before it
- * (PR001); the reshaped one the PR001 fix folds. `legacy`: IR 3 at opset 8, its initializers listed as graph
- * inputs too (as the original MNIST). Not among FIXTURES: its only group is locked until it is fixed.
+ * ONNX Runtime's MNIST in small: the classifier's weight is an initializer rearranged at run time (reshaped from
+ * [8, 8, 8, 10] to [512, 10], transposed from [10, 512], or cast), so the analysis cannot follow the product and
+ * locks the conv before it (PR001); the reshaped and transposed ones the PR001 fix folds. `legacy`: IR 3 at
+ * opset 8, its initializers listed as graph inputs too (as the original MNIST). Not among FIXTURES: its only
+ * group is locked until it is fixed.
  */
-export function computedClassifierWeight(weight: 'reshaped' | 'transposed', legacy = false): Built {
+export function computedClassifierWeight(weight: 'reshaped' | 'transposed' | 'cast', legacy = false): Built {
   return buildModel(
     [1, 3, 8, 8],
     (b, x) => {
@@ -158,9 +159,14 @@ export function computedClassifierWeight(weight: 'reshaped' | 'transposed', lega
           ? b.reshape(b.initializer('classifier.w4d', [8, 8, 8, 10], uniform), [512, 10], {
               name: '/classifier/w_reshape',
             })
-          : b.transpose(b.initializer('classifier.wT', [10, 512], uniform), [1, 0], {
-              name: '/classifier/w_transpose',
-            });
+          : weight === 'transposed'
+            ? b.transpose(b.initializer('classifier.wT', [10, 512], uniform), [1, 0], {
+                name: '/classifier/w_transpose',
+              })
+            : b.unary('Cast', b.initializer('classifier.w', [512, 10], uniform), {
+                name: '/classifier/w_cast',
+                attributes: { to: attr.int(1) },
+              });
       return b.matmulValues(flat, w, { name: '/classifier/MatMul' });
     },
     legacy ? { opset: 8, model: { irVersion: 3 }, build: { initializersAsInputs: true } } : {},

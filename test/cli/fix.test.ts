@@ -56,25 +56,27 @@ describe('onnx-pruner fix', () => {
     assert.deepEqual(await runModel(out, feeds), await runModel(path, feeds));
   });
 
-  for (const legacy of [false, true]) {
-    test(`PR001 folds a weight reshaped at run time into an initializer${legacy ? ' (IR 3: declared as an input too)' : ''}, computing the same outputs`, async () => {
-      const built = computedClassifierWeight('reshaped', legacy);
-      const path = writeBuilt(join(dir, `fold-${legacy}`), 'model.onnx', built);
+  const FOLDS = [
+    { weight: 'reshaped', op: 'Reshape', node: '/classifier/w_reshape', legacy: false },
+    { weight: 'reshaped', op: 'Reshape', node: '/classifier/w_reshape', legacy: true },
+    { weight: 'transposed', op: 'Transpose', node: '/classifier/w_transpose', legacy: false },
+  ] as const;
+  for (const { weight, op, node, legacy } of FOLDS) {
+    const name = `${weight}${legacy ? '-ir3' : ''}`;
+    test(`PR001 folds a weight ${weight} at run time into an initializer${legacy ? ' (IR 3: declared as an input too)' : ''}, computing the same outputs`, async () => {
+      const built = computedClassifierWeight(weight, legacy);
+      const path = writeBuilt(join(dir, name), 'model.onnx', built);
       const before = JSON.parse((await cli('analyze', path, '--format', 'json')).stdout);
       const finding = before.diagnostics.find((d: { code: string }) => d.code === 'PR001');
       assert.deepEqual(finding.fixes, [
-        {
-          id: 'PR001.fold-weight',
-          title: "Fold Reshape '/classifier/w_reshape' into an initializer",
-          kind: 'model',
-        },
+        { id: 'PR001.fold-weight', title: `Fold ${op} '${node}' into an initializer`, kind: 'model' },
       ]);
-      const out = join(dir, `fold-${legacy}`, 'fixed.onnx');
+      const out = join(dir, name, 'fixed.onnx');
       const run = await cli('fix', path, '--code', 'PR001', '-o', out);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /PR001 fixed at '\/classifier\/MatMul'/);
       const after = JSON.parse((await cli('inspect', out, '--json')).stdout);
-      assert.equal(after.ops.Reshape, undefined, 'the Reshape is gone');
+      assert.equal(after.ops[op], undefined, `the ${op} is gone`);
       const analysis = JSON.parse((await cli('analyze', out, '--format', 'json')).stdout);
       assert.ok(!analysis.diagnostics.some((d: { code: string }) => d.code === 'PR001'));
       const conv = analysis.groups.find((g: { roots: string[] }) => g.roots.includes('/features/Conv'));
@@ -94,19 +96,19 @@ describe('onnx-pruner fix', () => {
       const feeds = randomInputs(built, 2);
       assert.deepEqual(await runModel(out, feeds), await runModel(path, feeds));
       // And its prune verifies against the masked original in ONNX Runtime.
-      const pruned = join(dir, `fold-${legacy}`, 'pruned.onnx');
+      const pruned = join(dir, name, 'pruned.onnx');
       const prune = await cli('prune', out, '--ratio', '0.5', '-o', pruned, '--verify');
       assert.equal(prune.code, 0, prune.stderr + prune.stdout);
     });
   }
 
-  test('PR001 offers no fold for a weight transposed at run time, and fix refuses it', async () => {
-    const path = writeBuilt(join(dir, 'transposed'), 'model.onnx', computedClassifierWeight('transposed'));
+  test('PR001 offers no fold for a weight cast at run time, and fix refuses it', async () => {
+    const path = writeBuilt(join(dir, 'cast'), 'model.onnx', computedClassifierWeight('cast'));
     const analysis = JSON.parse((await cli('analyze', path, '--format', 'json')).stdout);
     const finding = analysis.diagnostics.find((d: { code: string }) => d.code === 'PR001');
-    assert.match(finding.message, /takes its weight from Transpose '\/classifier\/w_transpose'/);
+    assert.match(finding.message, /takes its weight from Cast '\/classifier\/w_cast'/);
     assert.deepEqual(finding.fixes, []);
-    const run = await cli('fix', path, '--code', 'PR001', '-o', join(dir, 'transposed', 'fixed.onnx'));
+    const run = await cli('fix', path, '--code', 'PR001', '-o', join(dir, 'cast', 'fixed.onnx'));
     assert.equal(run.code, 2);
     assert.match(run.stderr, /no PR001 finding with a weight to fold to fix/);
   });

@@ -4,7 +4,8 @@ import { withChanges } from '../onnx/edit';
 import { toLong } from '../onnx/int64';
 import { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
-import { tensorBytesSource } from '../onnx/tensorData';
+import { readTensorBytes, tensorBytesSource } from '../onnx/tensorData';
+import { tensorShape } from '../graph/tensorShape';
 import { FOLD_WEIGHT_FIX, type FoldableWeight, foldableWeight } from '../ops/foldableWeight';
 
 /** What folding the rearranged weights of a model's products changes (see fixModel, PR001). */
@@ -21,9 +22,9 @@ export interface FoldedWeights {
 
 /**
  * Folds the weight of each Gemm/MatMul whose PR001 finding offers it (or of the one at `node`: the product, or
- * the node that rearranges its weight): its Reshape, Flatten, Squeeze or Unsqueeze of an initializer becomes an
- * initializer of the result's shape holding the same bytes, so the model computes exactly what it did and the
- * analysis follows the product's weight. The constant's data is copied by range when written, not read now.
+ * the node that rearranges its weight): its Reshape, Flatten, Squeeze, Unsqueeze or Transpose of an initializer
+ * becomes an initializer of the result's shape holding the same elements, so the model computes exactly what it
+ * did and the analysis follows the product's weight.
  */
 export function foldWeights(file: ModelFile, analysis: Analysis, node?: string): FoldedWeights {
   const { state } = analysis;
@@ -48,14 +49,56 @@ export function foldWeights(file: ModelFile, analysis: Analysis, node?: string):
   return folded;
 }
 
-/** The constant under the folded value's name and shape, its data the constant's bytes (copied when written). */
+/**
+ * The constant under the folded value's name and shape, its data the constant's bytes: copied by range when
+ * written, or permuted now for a Transpose.
+ */
 function foldedTensor(file: ModelFile, fold: FoldableWeight): onnx.TensorProto.$Properties {
-  const { constant } = fold;
-  const length = (ModelFile.elementCount(constant) * dataTypeBits(constant.data_type ?? 0)!) / 8;
-  const { source, base } = tensorBytesSource(file, constant);
+  const { constant, perm } = fold;
+  const element = dataTypeBits(constant.data_type ?? 0)! / 8;
   const tensor = withChanges(constant, { name: fold.value, dims: fold.dims.map((d) => toLong(d)) });
+  if (perm) {
+    file.setTensorData(tensor, [
+      permuted(readTensorBytes(file, constant), tensorShape(constant), perm, element),
+    ]);
+    return tensor;
+  }
+  const length = ModelFile.elementCount(constant) * element;
+  const { source, base } = tensorBytesSource(file, constant);
   file.setTensorData(tensor, [{ source, start: base, end: base + length }]);
   return tensor;
+}
+
+/**
+ * The elements of a row-major tensor of `dims` (each `element` bytes) with its axes permuted as Transpose
+ * permutes them: output axis i is input axis perm[i]. The output is walked in order, the input by strides.
+ */
+export function permuted(
+  bytes: Uint8Array,
+  dims: readonly number[],
+  perm: readonly number[],
+  element: number,
+): Uint8Array {
+  const rank = dims.length;
+  const out = new Uint8Array(bytes.length);
+  const inStride = new Array<number>(rank).fill(element);
+  for (let a = rank - 2; a >= 0; a--) inStride[a] = inStride[a + 1] * dims[a + 1];
+  const size = perm.map((p) => dims[p]);
+  const stride = perm.map((p) => inStride[p]);
+  const index = new Array<number>(rank).fill(0);
+  const last = rank - 1;
+  let from = 0;
+  for (let to = 0; to < out.length; to += element) {
+    for (let b = 0; b < element; b++) out[to + b] = bytes[from + b];
+    // The next output index, odometer-wise; the input offset follows by the strides.
+    let a = last;
+    while (a >= 0 && ++index[a] === size[a]) {
+      from -= stride[a] * (size[a] - 1);
+      index[a--] = 0;
+    }
+    if (a >= 0) from += stride[a];
+  }
+  return out;
 }
 
 /** The graph input that declares the folded initializer, like the one that declared the constant. */

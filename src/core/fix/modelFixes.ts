@@ -24,8 +24,8 @@ export interface FixResult {
  * - PS002: a Reshape→Transpose→Reshape pixel shuffle becomes one DepthToSpace with the same mode; the shape
  *   constants and Shape/Gather/Concat chains only it used are removed.
  * - PS003: a DepthToSpace without mode gets mode="DCR", which is what it computes.
- * - PR001 (where the finding offers it): a Gemm/MatMul weight that a Reshape, Flatten, Squeeze or Unsqueeze
- *   makes from an initializer at run time becomes an initializer of that shape (foldWeight.ts).
+ * - PR001 (where the finding offers it): a Gemm/MatMul weight that a Reshape, Flatten, Squeeze, Unsqueeze or
+ *   Transpose makes from an initializer at run time becomes an initializer of that shape (foldWeight.ts).
  * All move data exactly as before: the fixed model computes the same outputs bit for bit.
  */
 export function fixModel(file: ModelFile, analysis: Analysis, code: ModelFixCode, node?: string): FixResult {
@@ -95,7 +95,7 @@ export function fixModel(file: ModelFile, analysis: Analysis, code: ModelFixCode
     }
   }
   if (fixed.length === 0) {
-    // A PR001 is fixed only where it offers the fold (a weight reshaped from an initializer at run time).
+    // A PR001 is fixed only where it offers the fold (a weight rearranged from an initializer at run time).
     const what = code === 'PR001' ? 'PR001 finding with a weight to fold' : `${code} finding`;
     throw new OnnxError(
       'unsupported',
