@@ -277,10 +277,10 @@ checks and timing only, and exits 0 when the shapes match.`,
   program
     .command('fix')
     .description(
-      'apply a model-level fix: PS002 (Reshape→Transpose→Reshape → DepthToSpace), PS003 (explicit mode), PR001 (fold a rearranged weight)',
+      'apply a model-level fix: PS002 (Reshape→Transpose→Reshape → DepthToSpace), PS003 (explicit mode), PR001 and PR003 (fold a weight rearranged at run time)',
     )
     .argument('<model>', 'the .onnx file')
-    .requiredOption('--code <code>', 'the finding to fix (PS002, PS003 or PR001)')
+    .requiredOption('--code <code>', 'the finding to fix (PS002, PS003, PR001 or PR003)')
     .option('--node <node>', 'only the finding at this node')
     .requiredOption('-o, --output <file>', 'the fixed model to write')
     .action((model: string, options: { code: string; node?: string; output: string }) =>

@@ -185,7 +185,7 @@ export class BuilderCore {
     })[0];
   }
 
-  /** A seeded weight of a node, stored as an initializer or as a Constant node. */
+  /** A seeded weight of a node, stored as an initializer or as a Constant node (or made from one: WeightSource). */
   protected weight(
     nodeName: string,
     role: string,
@@ -201,6 +201,19 @@ export class BuilderCore {
       return this.op('ConstantOfShape', [shape], [{ shape: dims, dtype: 'float32' }], {
         outputNames: [name],
         attributes: { value: attr.tensor(value) },
+      })[0];
+    }
+    if (source === 'transposed-initializer' && dims.length >= 2) {
+      // Stored with its axes reversed and transposed back at run time (Transpose's default permutation), as an
+      // export without constant folding leaves a TensorFlow-layout kernel; a bias (1-D) stays an initializer.
+      const stored = [...dims].reverse();
+      const tensor = floatTensor(
+        `${name}.stored`,
+        stored,
+        initFloats(this.seed, name, elementCount(dims), init),
+      );
+      return this.op('Transpose', [this.addInitializer(tensor)], [{ shape: dims, dtype: 'float32' }], {
+        outputNames: [name],
       })[0];
     }
     const tensor = floatTensor(name, dims, initFloats(this.seed, name, elementCount(dims), init));

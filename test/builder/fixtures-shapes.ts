@@ -172,3 +172,17 @@ export function computedClassifierWeight(weight: 'reshaped' | 'transposed' | 'ca
     legacy ? { opset: 8, model: { irVersion: 3 }, build: { initializersAsInputs: true } } : {},
   );
 }
+
+/**
+ * A conv whose kernel is stored with its axes reversed and transposed at run time (an export without constant
+ * folding), between two plain convs: the analysis cannot slice it (PR003) until the fix folds it.
+ */
+export function transposedConvWeight(): Built {
+  return buildModel([1, 3, 8, 8], (b, x) => {
+    const y = b.relu(conv3(b, x, 8, '/conv1/Conv'));
+    const z = b.relu(
+      b.conv(y, 8, { kernel: 3, pads: 1, name: '/conv2/Conv', weightSource: 'transposed-initializer' }),
+    );
+    return conv3(b, z, 4, '/conv3/Conv');
+  });
+}

@@ -29,10 +29,11 @@ export type Init =
   | { readonly kind: 'values'; readonly values: readonly number[] };
 
 /**
- * Where a weight lives in the file: a graph initializer (what exporters usually write), a Constant node, or
- * a ConstantOfShape node filled with one value (the placeholder weights of ONNX's "light" test models).
+ * Where a weight lives in the file: a graph initializer (what exporters usually write), a Constant node, a
+ * ConstantOfShape node filled with one value (the placeholder weights of ONNX's "light" test models), or an
+ * initializer with its axes reversed, transposed at run time (an export without constant folding).
  */
-export type WeightSource = 'initializer' | 'constant-node' | 'constant-of-shape';
+export type WeightSource = 'initializer' | 'constant-node' | 'constant-of-shape' | 'transposed-initializer';
 
 export type AttributeValue =
   | { readonly type: 'int'; readonly value: number }

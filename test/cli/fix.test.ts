@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { buildFixture } from '../builder/fixtures';
-import { computedClassifierWeight } from '../builder/fixtures-shapes';
+import { computedClassifierWeight, transposedConvWeight } from '../builder/fixtures-shapes';
 import { writeBuilt } from '../builder/model-builder';
 import { randomInputs, runModel } from '../builder/runtime';
 import { openModel } from '../../src/core/onnx/reader';
@@ -101,6 +101,38 @@ describe('onnx-pruner fix', () => {
       assert.equal(prune.code, 0, prune.stderr + prune.stdout);
     });
   }
+
+  test('PR003 folds a conv kernel transposed at run time, and both groups around the conv then prune', async () => {
+    const built = transposedConvWeight();
+    const path = writeBuilt(join(dir, 'conv-kernel'), 'model.onnx', built);
+    const before = JSON.parse((await cli('analyze', path, '--format', 'json')).stdout);
+    const finding = before.diagnostics.find((d: { code: string }) => d.code === 'PR003');
+    assert.match(finding.message, /its weight is Transpose '[^']+' of the constant '[^']+' at run time/);
+    assert.equal(finding.fixes[0].id, 'PR003.fold-weight');
+    const groupOf = (a: { groups: { roots: string[]; prunable: boolean }[] }, root: string) =>
+      a.groups.find((g) => g.roots.includes(root));
+    assert.equal(groupOf(before, '/conv1/Conv')?.prunable, false, "conv1's channels feed the locked conv");
+    assert.equal(groupOf(before, '/conv2/Conv'), undefined, 'conv2 roots no group');
+    const out = join(dir, 'conv-kernel', 'fixed.onnx');
+    const run = await cli('fix', path, '--code', 'PR003', '-o', out);
+    assert.equal(run.code, 0, run.stderr);
+    const after = JSON.parse((await cli('analyze', out, '--format', 'json')).stdout);
+    assert.ok(!after.diagnostics.some((d: { code: string }) => d.code === 'PR003'));
+    assert.equal(groupOf(after, '/conv1/Conv')?.prunable, true);
+    assert.equal(groupOf(after, '/conv2/Conv')?.prunable, true);
+    const feeds = randomInputs(built, 2);
+    assert.deepEqual(await runModel(out, feeds), await runModel(path, feeds));
+    const prune = await cli(
+      'prune',
+      out,
+      '--ratio',
+      '0.5',
+      '-o',
+      join(dir, 'conv-kernel', 'pruned.onnx'),
+      '--verify',
+    );
+    assert.equal(prune.code, 0, prune.stderr + prune.stdout);
+  });
 
   test('PR001 offers no fold for a weight cast at run time, and fix refuses it', async () => {
     const path = writeBuilt(join(dir, 'cast'), 'model.onnx', computedClassifierWeight('cast'));

@@ -6,9 +6,9 @@ import { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { readTensorBytes, tensorBytesSource } from '../onnx/tensorData';
 import { tensorShape } from '../graph/tensorShape';
-import { FOLD_WEIGHT_FIX, type FoldableWeight, foldableWeight } from '../ops/foldableWeight';
+import { type FoldableWeight, type FoldingCode, foldableWeight } from '../ops/foldableWeight';
 
-/** What folding the rearranged weights of a model's products changes (see fixModel, PR001). */
+/** What folding the rearranged weights of a model's layers changes (see fixModel, PR001 and PR003). */
 export interface FoldedWeights {
   /** The rearranging nodes, removed. */
   removed: Set<onnx.NodeProto.$Properties>;
@@ -16,28 +16,33 @@ export interface FoldedWeights {
   initializers: onnx.TensorProto.$Properties[];
   /** Graph inputs for them, where the model lists its initializers as inputs too (IR < 4 requires it). */
   inputs: onnx.ValueInfoProto.$Properties[];
-  /** The products whose finding was fixed (the node of each PR001). */
+  /** The layers whose finding was fixed (the node of each). */
   fixed: string[];
 }
 
 /**
- * Folds the weight of each Gemm/MatMul whose PR001 finding offers it (or of the one at `node`: the product, or
- * the node that rearranges its weight): its Reshape, Flatten, Squeeze, Unsqueeze or Transpose of an initializer
+ * Folds the weight of each layer whose `code` finding offers it (PR001: a Gemm/MatMul, PR003: a Conv or
+ * ConvTranspose; or of the one at `node`: the layer, or the node that rearranges its weight): its Reshape, Flatten, Squeeze, Unsqueeze or Transpose of an initializer
  * becomes an initializer of the result's shape holding the same elements, so the model computes exactly what it
  * did and the analysis follows the product's weight.
  */
-export function foldWeights(file: ModelFile, analysis: Analysis, node?: string): FoldedWeights {
+export function foldWeights(
+  file: ModelFile,
+  analysis: Analysis,
+  code: FoldingCode,
+  node?: string,
+): FoldedWeights {
   const { state } = analysis;
   const graph = state.graph;
   const folded: FoldedWeights = { removed: new Set(), initializers: [], inputs: [], fixed: [] };
   const declaredInputs = file.proto.graph?.input ?? [];
   for (const d of analysis.report.diagnostics) {
-    if (d.code !== 'PR001' || !d.node || !d.fixes.some((f) => f.id === FOLD_WEIGHT_FIX)) continue;
+    if (d.code !== code || !d.node || !d.fixes.some((f) => f.id === `${code}.fold-weight`)) continue;
     const product = graph.nodes.find((n) => n.name === d.node);
     const fold = product ? foldableWeight(state, product.inputs[1]) : undefined;
     if (!fold || (node !== undefined && node !== d.node && node !== fold.node.name)) continue;
     if (folded.removed.has(fold.node.proto)) {
-      folded.fixed.push(d.node); // a weight two products share is folded once
+      folded.fixed.push(d.node); // a weight two layers share is folded once
       continue;
     }
     folded.removed.add(fold.node.proto);

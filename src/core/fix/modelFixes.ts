@@ -24,8 +24,9 @@ export interface FixResult {
  * - PS002: a Reshape→Transpose→Reshape pixel shuffle becomes one DepthToSpace with the same mode; the shape
  *   constants and Shape/Gather/Concat chains only it used are removed.
  * - PS003: a DepthToSpace without mode gets mode="DCR", which is what it computes.
- * - PR001 (where the finding offers it): a Gemm/MatMul weight that a Reshape, Flatten, Squeeze, Unsqueeze or
- *   Transpose makes from an initializer at run time becomes an initializer of that shape (foldWeight.ts).
+ * - PR001, PR003 (where the finding offers it): a Gemm/MatMul (PR001) or Conv (PR003) weight that a Reshape,
+ *   Flatten, Squeeze, Unsqueeze or Transpose makes from an initializer at run time becomes an initializer of
+ *   that shape (foldWeight.ts).
  * All move data exactly as before: the fixed model computes the same outputs bit for bit.
  */
 export function fixModel(file: ModelFile, analysis: Analysis, code: ModelFixCode, node?: string): FixResult {
@@ -35,8 +36,8 @@ export function fixModel(file: ModelFile, analysis: Analysis, code: ModelFixCode
   const fixed: string[] = [];
   let nodes: Node[] = [...(graph.node ?? [])];
   let added: FoldedWeights | undefined;
-  if (code === 'PR001') {
-    added = foldWeights(file, analysis, node);
+  if (code === 'PR001' || code === 'PR003') {
+    added = foldWeights(file, analysis, code, node);
     nodes = nodes.filter((n) => !added!.removed.has(n));
     pushAll(fixed, added.fixed);
   } else if (code === 'PS003') {
@@ -95,8 +96,9 @@ export function fixModel(file: ModelFile, analysis: Analysis, code: ModelFixCode
     }
   }
   if (fixed.length === 0) {
-    // A PR001 is fixed only where it offers the fold (a weight rearranged from an initializer at run time).
-    const what = code === 'PR001' ? 'PR001 finding with a weight to fold' : `${code} finding`;
+    // A PR001 or PR003 is fixed only where it offers the fold (a weight rearranged from an initializer).
+    const what =
+      code === 'PR001' || code === 'PR003' ? `${code} finding with a weight to fold` : `${code} finding`;
     throw new OnnxError(
       'unsupported',
       `${file.name}: no ${what}${node ? ` at '${node}'` : ''} to fix.`,

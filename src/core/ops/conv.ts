@@ -6,6 +6,7 @@ import type { NodeView } from '../onnx/modelView';
 import { convMacs, convTransposeMacs } from './macRules';
 import type { OpFamily } from './spec';
 import { type ChannelRule, describe, lockInputs } from './types';
+import { foldFix, foldableWeight } from './foldableWeight';
 import { resolveWeight, type Weight } from './weights';
 
 /**
@@ -20,12 +21,19 @@ export function convRule(transpose: boolean): ChannelRule {
     const weight = resolveWeight(state, node.inputs[1]);
     const w = weight?.shape;
     if (!weight || !w || typeof w[0] !== 'number' || typeof w[1] !== 'number') {
-      const why = weight ? 'its weight shape is unknown' : 'its weight is computed at run time';
+      // A weight rearranged from an initializer at run time (an export without constant folding) folds into one.
+      const fold = weight ? undefined : foldableWeight(state, node.inputs[1]);
+      const why = weight
+        ? 'its weight shape is unknown'
+        : fold
+          ? `its weight is ${fold.node.opType} '${fold.node.name}' of the constant '${fold.constant.name}' at run time (fold it into an initializer to prune it)`
+          : 'its weight is computed at run time';
       state.finding({
         code: 'PR003',
         message: `${describe(node)} cannot be pruned: ${why}. Its input channels are locked.`,
         node: node.name,
         space: x,
+        ...(fold ? { fixes: [foldFix('PR003', fold)] } : {}),
       });
       lockInputs(state, node, `${describe(node)} has a weight this tool cannot slice (${why})`);
       return;

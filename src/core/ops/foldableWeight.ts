@@ -1,3 +1,4 @@
+import type { Fix } from '../analyze/types';
 import type { ChannelState } from '../deps/state';
 import { tensorShape } from '../graph/tensorShape';
 import { DataType, dataTypeBits } from '../onnx/dataTypes';
@@ -22,8 +23,17 @@ export interface FoldableWeight {
   perm: number[] | undefined;
 }
 
-/** The id of the PR001 fix that folds such a weight (a model fix: fixModel). */
-export const FOLD_WEIGHT_FIX = 'PR001.fold-weight';
+/** The findings that offer to fold such a weight: PR001 (a Gemm/MatMul), PR003 (a Conv or ConvTranspose). */
+export type FoldingCode = 'PR001' | 'PR003';
+
+/** The fix of a finding that folds a weight (a model fix: fixModel). */
+export function foldFix(code: FoldingCode, fold: FoldableWeight): Fix {
+  return {
+    id: `${code}.fold-weight`,
+    title: `Fold ${fold.node.opType} '${fold.node.name}' into an initializer`,
+    kind: 'model',
+  };
+}
 
 /** Ops whose output holds their first input's elements in the same order (only the shape changes). */
 const SAME_BYTES = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);

@@ -5,7 +5,7 @@ import type { Dim, NodeView } from '../onnx/modelView';
 import { gemmMacs, matmulMacs } from './macRules';
 import type { OpFamily } from './spec';
 import { describe, lockInputs, type ChannelRule } from './types';
-import { FOLD_WEIGHT_FIX, foldableWeight } from './foldableWeight';
+import { foldFix, foldableWeight } from './foldableWeight';
 import { resolveWeight, resolveWeightSource } from './weights';
 
 /**
@@ -151,18 +151,7 @@ function computedWeight(state: ChannelState, node: NodeView): Refusal {
       const why = `takes its weight from ${producer.opType} '${producer.name}' of the constant '${constant.tensor}' at run time (fold it into an initializer, as constant folding does, to prune through it)`;
       // Only the shape changes: the fix writes the initializer itself (fixModel, PR001).
       const fold = foldableWeight(state, value);
-      return fold
-        ? {
-            why,
-            fixes: [
-              {
-                id: FOLD_WEIGHT_FIX,
-                title: `Fold ${fold.node.opType} '${fold.node.name}' into an initializer`,
-                kind: 'model',
-              },
-            ],
-          }
-        : { why };
+      return fold ? { why, fixes: [foldFix('PR001', fold)] } : { why };
     }
   }
   return { why: 'multiplies two computed values' };
