@@ -149,9 +149,10 @@ function keepForNextJob(
 ): void {
   model.release();
   try {
-    const { file, analysis, context } = model;
-    const next = kept && shared ? kept : previewModel(file, analysis, shared ? context : undefined);
-    lastModel.keep(path, stamp, next);
+    const { file, analysis } = model;
+    // A model taken over keeps its metrics; its scores only when this prune's settings shared them.
+    const context = shared ? model.context : new SelectionContext(analysis, file);
+    lastModel.keep(path, stamp, kept ? { ...kept, context } : previewModel(file, analysis, context));
   } catch {
     model.file.close();
   }

@@ -2,9 +2,9 @@ import type { Analysis } from '../analyze/analyze';
 import { dataTypeBits } from '../onnx/dataTypes';
 import { withChanges } from '../onnx/edit';
 import { toLong } from '../onnx/int64';
-import { ModelFile } from '../onnx/modelFile';
+import type { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
-import { readTensorBytes, tensorBytesSource } from '../onnx/tensorData';
+import { readTensorBytes, tensorByteLength, tensorBytesSource } from '../onnx/tensorData';
 import { tensorShape } from '../graph/tensorShape';
 import { type FoldableWeight, type FoldingCode, foldableWeight } from '../ops/foldableWeight';
 
@@ -22,9 +22,9 @@ export interface FoldedWeights {
 
 /**
  * Folds the weight of each layer whose `code` finding offers it (PR001: a Gemm/MatMul, PR003: a Conv or
- * ConvTranspose; or of the one at `node`: the layer, or the node that rearranges its weight): its Reshape, Flatten, Squeeze, Unsqueeze or Transpose of an initializer
- * becomes an initializer of the result's shape holding the same elements, so the model computes exactly what it
- * did and the analysis follows the product's weight.
+ * ConvTranspose; or of the one at `node`: the layer, or the node that rearranges its weight): its Reshape,
+ * Flatten, Squeeze, Unsqueeze or Transpose of an initializer becomes an initializer of the result's shape holding
+ * the same elements, so the model computes exactly what it did and the analysis follows the layer's weight.
  */
 export function foldWeights(
   file: ModelFile,
@@ -60,17 +60,16 @@ export function foldWeights(
  */
 function foldedTensor(file: ModelFile, fold: FoldableWeight): onnx.TensorProto.$Properties {
   const { constant, perm } = fold;
-  const element = dataTypeBits(constant.data_type ?? 0)! / 8;
   const tensor = withChanges(constant, { name: fold.value, dims: fold.dims.map((d) => toLong(d)) });
   if (perm) {
+    const element = dataTypeBits(constant.data_type ?? 0)! / 8;
     file.setTensorData(tensor, [
       permuted(readTensorBytes(file, constant), tensorShape(constant), perm, element),
     ]);
-    return tensor;
+  } else {
+    const { source, base } = tensorBytesSource(file, constant);
+    file.setTensorData(tensor, [{ source, start: base, end: base + tensorByteLength(file, constant) }]);
   }
-  const length = ModelFile.elementCount(constant) * element;
-  const { source, base } = tensorBytesSource(file, constant);
-  file.setTensorData(tensor, [{ source, start: base, end: base + length }]);
   return tensor;
 }
 

@@ -97,8 +97,7 @@ export function fixModel(file: ModelFile, analysis: Analysis, code: ModelFixCode
   }
   if (fixed.length === 0) {
     // A PR001 or PR003 is fixed only where it offers the fold (a weight rearranged from an initializer).
-    const what =
-      code === 'PR001' || code === 'PR003' ? `${code} finding with a weight to fold` : `${code} finding`;
+    const what = added ? `${code} finding with a weight to fold` : `${code} finding`;
     throw new OnnxError(
       'unsupported',
       `${file.name}: no ${what}${node ? ` at '${node}'` : ''} to fix.`,
@@ -114,12 +113,7 @@ export function fixModel(file: ModelFile, analysis: Analysis, code: ModelFixCode
   const { nodes: live, initializers } = removeDead(nodes, withAdded);
   const produced = new Set(live.flatMap((n) => n.output ?? []));
   const valueInfo = (graph.value_info ?? []).filter((v) => produced.has(v.name ?? ''));
-  const newGraph = withChanges(graph, {
-    node: live,
-    initializer: initializers,
-    ...(added ? { input: withAdded.input } : {}),
-    value_info: valueInfo,
-  });
+  const newGraph = withChanges(withAdded, { node: live, initializer: initializers, value_info: valueInfo });
   return { proto: withChanges(file.proto as onnx.ModelProto.$Properties, { graph: newGraph }), fixed };
 }
 

@@ -313,7 +313,7 @@ export function tensorBytesSource(
  * The bytes a tensor's shape and type need (raw_data layout), refusing what no tensor can be: a negative
  * dimension (ModelFile.elementCount), an unknown or string type, more than one typed array holds.
  */
-function tensorByteLength(model: ModelFile, tensor: onnx.TensorProto.$Properties): number {
+export function tensorByteLength(model: ModelFile, tensor: onnx.TensorProto.$Properties): number {
   const type = tensor.data_type ?? 0;
   const name = tensor.name || '(unnamed)';
   if (type === DataType.STRING) {
