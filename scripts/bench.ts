@@ -21,7 +21,12 @@ import { ModelView } from '../src/core/onnx/modelView';
 import { onnx } from '../src/core/onnx/proto/onnx.js';
 import { openModel } from '../src/core/onnx/reader';
 import { pruneFile } from '../src/core/prune/prune';
-import { PRUNE_WORKER_PATH_ENV, previewInWorker, pruneInWorker } from '../src/server/pruneInWorker';
+import {
+  PRUNE_WORKER_HEAP_MB,
+  PRUNE_WORKER_PATH_ENV,
+  previewInWorker,
+  pruneInWorker,
+} from '../src/server/pruneInWorker';
 import { selectUnits } from '../src/core/prune/select';
 import { readTensorBytes } from '../src/core/onnx/tensorData';
 import { writeModel } from '../src/core/onnx/writer';
@@ -152,13 +157,26 @@ async function worker(op: Op, path: string, out: string): Promise<void> {
   process.stdout.write(JSON.stringify(sample));
 }
 
+/**
+ * A prune runs, in the editor, on the language server's prune worker, under that worker's heap limit, which
+ * also sets how far V8 lets the heap grow between full collections (pruneInWorker.ts): the in-process prune
+ * rows run under the same limit, so their ten-run peak is the one a user's editor sees.
+ */
+function heapFlags(op: Op): string[] {
+  return op === 'prune' ? [`--max-old-space-size=${PRUNE_WORKER_HEAP_MB}`] : [];
+}
+
 function measure(op: Op, path: string, dir: string, runs = 3): Sample {
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
-    const result = spawnSync(process.execPath, [__filename, '--worker', op, path, join(dir, 'out.onnx')], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
+    const result = spawnSync(
+      process.execPath,
+      [...heapFlags(op), __filename, '--worker', op, path, join(dir, 'out.onnx')],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      },
+    );
     if (result.status !== 0) throw new Error(`${op} failed: ${result.stderr}`);
     samples.push(JSON.parse(result.stdout) as Sample);
   }
@@ -377,7 +395,7 @@ function printTable(rows: Row[], nodeRss: number): void {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of body) console.log(line(row));
   console.log(
-    `\nPeak RSS is the whole process's (a bare Node process peaks at ${nodeRss.toFixed(0)} MB here): after ten runs in one process (garbage of earlier runs not yet collected included), and after the first run alone (what a fresh process, as the CLI, needs); the largest of 3 processes. ms: steady state in a running process (median of runs ${RUNS - STEADY + 1}–${RUNS}; 1st run: the first in a fresh process, compiling included), median of 3 processes, warm page cache.`,
+    `\nPeak RSS is the whole process's (a bare Node process peaks at ${nodeRss.toFixed(0)} MB here): after ten runs in one process (garbage of earlier runs not yet collected included), and after the first run alone (what a fresh process, as the CLI, needs); the largest of 3 processes. The prune rows run under the editor's prune-worker heap limit (${PRUNE_WORKER_HEAP_MB.toLocaleString('en-US')} MiB), as the editor's prunes do. ms: steady state in a running process (median of runs ${RUNS - STEADY + 1}–${RUNS}; 1st run: the first in a fresh process, compiling included), median of 3 processes, warm page cache.`,
   );
 }
 

@@ -22,8 +22,13 @@ export const PRUNE_WORKER_PATH_ENV = 'ONNX_PRUNER_PRUNE_WORKER';
  * 16 times the file's size, see structure.ts) and models up to 128 MiB in memory. A model that still blows up
  * ends its worker (ERR_WORKER_OUT_OF_MEMORY), not the language server. The environment variable overrides it
  * (tests).
+ *
+ * One MiB under 2 GiB on purpose: from a limit of 2 GiB up, V8 lets the heap grow to four times what survived
+ * its last full collection before the next, and under it to at most twice. A worker pruning again and again
+ * carried the garbage of earlier prunes up to that bound (the 10,009-node model: 294–310 MB peak RSS after ten
+ * prunes at 2,048 MiB, 254–264 MB at 2,047; docs/performance.md).
  */
-const PRUNE_WORKER_HEAP_MB = 2048;
+export const PRUNE_WORKER_HEAP_MB = 2047;
 export const PRUNE_WORKER_HEAP_ENV = 'ONNX_PRUNER_PRUNE_WORKER_HEAP_MB';
 
 function workerHeapMb(): number {
