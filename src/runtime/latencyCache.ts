@@ -11,8 +11,11 @@ import { writeFileAtomic } from '../core/onnx/atomicFile';
 import type { LatencyEntry, LatencyTable } from '../core/prune/latencyTable';
 import { detectChannelBlock, osFlags } from './channelBlock';
 
-/** Bumped when what a table holds, or how it is measured, changes: older files are then never read. */
-const TABLE_FORMAT = 3;
+/**
+ * Bumped when what a table holds, or how it is measured, changes: older files are then never read. 4: timed by
+ * sessions that do not spin (sessionOptions.ts).
+ */
+const TABLE_FORMAT = 4;
 /** The folder holds at most this many bytes of tables; past it the least recently written go. */
 const MAX_CACHE_BYTES = 16 << 20;
 /** A table file larger than this is not ours (a model's table is some kilobytes). */

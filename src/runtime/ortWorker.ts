@@ -11,13 +11,13 @@ import { assignOwn, setOwn } from '../core/records';
 import { outputDifferences } from './compareOutputs';
 import { ownBuffer } from './ownBuffer';
 import { generateFeeds } from './randomFeeds';
+import { sessionOptions } from './sessionOptions';
 import type {
   FeedSource,
   Feeds,
   RuntimeCall,
   RuntimeCalls,
   RuntimeRequest,
-  SessionSettings,
   TensorMeta,
   TensorPayload,
   TensorType,
@@ -88,11 +88,6 @@ function describe(meta: readonly Ort.InferenceSession.ValueMetadata[]): ValueMet
       ? { name: m.name, isTensor: true, type: m.type, shape: [...m.shape] }
       : { name: m.name, isTensor: false, type: '', shape: [] },
   );
-}
-
-function sessionOptions(settings: SessionSettings | undefined): Ort.InferenceSession.SessionOptions {
-  // Severity 3 (errors only): ORT's warnings about unused initializers and the like would flood stderr.
-  return { logSeverityLevel: 3, ...settings };
 }
 
 const handlers: { [K in RuntimeCall]: Handler<K> } = {
