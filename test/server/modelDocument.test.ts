@@ -15,7 +15,6 @@ import {
   modelClosed,
   modelOpened,
   modelStateRequest,
-  saveModelRequest,
 } from '../../src/protocol/server';
 import { buildFixture } from '../builder/fixtures';
 import { computedClassifierWeight } from '../builder/fixtures-shapes';
@@ -23,7 +22,7 @@ import { writeBuilt } from '../builder/model-builder';
 import { runModel } from '../builder/runtime';
 import { useFreshWorker } from '../runtime/workerBundle';
 import { tempDir } from '../support/tempDir';
-import { type TestServer, startTestServer } from './serverHarness';
+import { type TestServer, saveModel, startTestServer } from './serverHarness';
 
 const dir = tempDir();
 useFreshWorker();
@@ -45,16 +44,8 @@ describe('model editor documents in the language server', () => {
   const state = (uri: string, edits: ModelEdit[], verifyLast = false) =>
     server.connection.sendRequest(modelStateRequest, { uri, edits, verifyLast });
   /** Saves the model with `edits` to `target` (Save As), which must succeed. */
-  const saveAs = async (uri: string, edits: ModelEdit[], target: string) => {
-    const saved = await server.connection.sendRequest(saveModelRequest, {
-      uri,
-      edits,
-      target: pathToFileURL(target).href,
-      backup: true,
-    });
-    assert.ok(saved.ok, saved.ok ? '' : saved.message);
-    return saved;
-  };
+  const saveAs = (uri: string, edits: ModelEdit[], target: string) =>
+    saveModel(server.connection, { uri, edits, target: pathToFileURL(target).href, backup: true });
 
   describe('a prune edit', () => {
     const modelPath = join(dir, 'sr.onnx');
@@ -108,13 +99,7 @@ describe('model editor documents in the language server', () => {
     });
 
     test('Save writes the pruned model through the writer and keeps the previous file as .bak', async () => {
-      const saved = await server.connection.sendRequest(saveModelRequest, {
-        uri,
-        edits: [prune],
-        target: uri,
-        backup: true,
-      });
-      assert.ok(saved.ok, saved.ok ? '' : saved.message);
+      const saved = await saveModel(server.connection, { uri, edits: [prune], target: uri, backup: true });
       assert.equal(saved.backupUri, pathToFileURL(`${modelPath}.bak`).href);
       assert.equal(sha(`${modelPath}.bak`), originalSha);
       const before = await runModel(`${modelPath}.bak`);

@@ -12,7 +12,6 @@ import {
   fidelityRequest,
   makePlanRequest,
   modelStateRequest,
-  saveModelRequest,
   sensitivityRequest,
 } from '../../src/protocol/server';
 import { cli } from '../support/cli';
@@ -20,7 +19,7 @@ import { buildEdsrX4 } from '../builder/edsr';
 import { writeBuilt } from '../builder/model-builder';
 import { useFreshWorker } from '../runtime/workerBundle';
 import { tempDir } from '../support/tempDir';
-import { type TestServer, startTestServer } from './serverHarness';
+import { type TestServer, saveModel, startTestServer } from './serverHarness';
 
 const dir = tempDir();
 useFreshWorker();
@@ -186,13 +185,7 @@ describe('data-aware prunes and the refit in the editor', () => {
       { kind: 'prune', label: 'Prune', planUri, planText: made.text, calibDir: calib },
     ];
     const saved = join(sub, 'editor.onnx');
-    const state = await server.connection.sendRequest(saveModelRequest, {
-      uri,
-      edits,
-      target: pathToFileURL(saved).href,
-      backup: false,
-    });
-    assert.ok(state.ok, state.ok ? '' : state.message);
+    await saveModel(server.connection, { uri, edits, target: pathToFileURL(saved).href, backup: false });
     const cliOut = join(sub, 'cli.onnx');
     const run = await cli('prune', model, '--plan', fileURLToPath(planUri), '--calib', calib, '-o', cliOut);
     assert.equal(run.code, 0, run.stderr);

@@ -15,6 +15,7 @@ import {
   StreamMessageWriter,
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
+import { type SaveModelParams, type SaveModelResult, saveModelRequest } from '../../src/protocol/server';
 import { PRUNE_WORKER_PATH_ENV } from '../../src/server/pruneInWorker';
 import { bundleForNode } from '../support/nodeBundle';
 
@@ -36,6 +37,16 @@ export function bundleForTest(entry: string, name: string): string {
   const path = join(outDir, `${name}-${process.pid}-${Date.now()}.js`);
   bundleForNode(entry, path);
   return path;
+}
+
+/** Saves a model document (Save, or Save As to another target), which must succeed; its result. */
+export async function saveModel(
+  connection: ProtocolConnection,
+  params: SaveModelParams,
+): Promise<Extract<SaveModelResult, { ok: true }>> {
+  const saved = await connection.sendRequest(saveModelRequest, params);
+  assert.ok(saved.ok, saved.ok ? '' : saved.message);
+  return saved;
 }
 
 export interface TestServer {
