@@ -17,7 +17,7 @@ export function brokenNodes(graph: GraphView): Map<NodeView, string> {
   for (let n = 0; n < nodes.length; n++) {
     const node = nodes[n];
     // An unnamed node is known by its index (`#<index>`), which no other unnamed node has.
-    const name = node.proto.name;
+    const name = node.givenName;
     const other = name ? named.setIfAbsent(name, node) : undefined;
     if (other === undefined) continue;
     broken.set(other, SHARED_NAME);

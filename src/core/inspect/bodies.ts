@@ -52,7 +52,7 @@ function shapeText(graph: GraphView, name: string): { shape: string | null; dtyp
 }
 
 function attributesOf(node: NodeView): [string, string][] {
-  const list = node.proto.attribute ?? [];
+  const list = node.attributeList;
   const out: [string, string][] = list.slice(0, ATTRIBUTE_LIMIT.count).map((a) => {
     const value = formatAttribute(a);
     return [
@@ -110,7 +110,7 @@ export function addBodies(skeleton: GraphSkeleton, graph: GraphView): void {
   };
   const callOf = (node: NodeView): Call | undefined => {
     const op = node.domain ? `${node.domain}::${node.opType}` : node.opType;
-    const fn = key(node.domain, node.opType, node.proto.overload ?? '');
+    const fn = key(node.domain, node.opType, node.overload);
     const body = protos.has(fn) ? functionGraph(fn) : undefined;
     if (body) return { bodies: [{ label: undefined, graph: body }], fn, title: `${op} (local function)` };
     const graphs = graphsOf(node);

@@ -164,7 +164,7 @@ export function nodeDetails(
     name: node.name,
     op: node.opType,
     domain: node.domain,
-    attributes: (node.proto.attribute ?? []).map((a) => ({ name: a.name ?? '', value: formatAttribute(a) })),
+    attributes: node.attributeList.map((a) => ({ name: a.name ?? '', value: formatAttribute(a) })),
     inputs,
     outputs,
     ...(group ? { group } : {}),

@@ -2,7 +2,8 @@ import { type MetricsOptions, computeMetrics } from '../metrics/metrics';
 import { DataType, dataTypeName } from '../onnx/dataTypes';
 import { toSafeNumber } from '../onnx/int64';
 import { ModelFile } from '../onnx/modelFile';
-import { type ModelView, type ValueType, type WeightOrigin } from '../onnx/modelView';
+import type { GraphView, ModelView, ValueType } from '../onnx/modelView';
+import { type WeightOrigin, modelWeights } from '../onnx/modelWeights';
 import { readTensorAsNumbers } from '../onnx/tensorData';
 import { collectTensors } from '../onnx/walk';
 import { recordOf } from '../records';
@@ -83,7 +84,7 @@ export function summarizeModel(
   }
   let parameters = 0;
   const weightOrigins: Partial<Record<WeightOrigin, number>> = {};
-  for (const weight of view.weights()) {
+  for (const weight of modelWeights(view)) {
     weightOrigins[weight.origin] = (weightOrigins[weight.origin] ?? 0) + 1;
     if (weight.origin === 'constant-of-shape' && weight.node) {
       parameters += constantOfShapeElements(view, weight.node.inputs[0], weight.graph);
@@ -150,11 +151,7 @@ function summarizeValue(value: ValueType): ValueSummary {
 }
 
 /** ConstantOfShape makes a weight at run time; its size is the product of its shape input when constant. */
-function constantOfShapeElements(
-  view: ModelView,
-  shapeName: string | undefined,
-  graph: ReturnType<ModelView['weights']>[number]['graph'],
-): number {
+function constantOfShapeElements(view: ModelView, shapeName: string | undefined, graph: GraphView): number {
   if (!shapeName) return 0;
   let tensor = graph.initializer(shapeName);
   if (!tensor) {

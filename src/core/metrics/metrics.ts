@@ -5,6 +5,7 @@ import { withChanges } from '../onnx/edit';
 import { toLong } from '../onnx/int64';
 import { ModelFile } from '../onnx/modelFile';
 import { GraphView, type ModelView } from '../onnx/modelView';
+import { forEachWeight } from '../onnx/modelWeights';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { ownValue } from '../records';
 import { nodeMacs } from './macs';
@@ -105,7 +106,7 @@ function metricsOf(view: ModelView, options: MetricsOptions, perNode: boolean): 
     nodes.push({ node: node.name, opType: node.opType, params, macs: count ?? null });
   }
   let parameters = 0;
-  view.forEachWeight((origin, tensor, name, _node, weightGraph) => {
+  forEachWeight(view, (origin, tensor, name, _node, weightGraph) => {
     if (origin === 'constant-of-shape') {
       // ConstantOfShape makes a weight at run time: its size is its output's, when the shape is constant.
       const dims = weightGraph === view.graph ? shapeOf(name) : undefined;

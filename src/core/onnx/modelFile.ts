@@ -10,7 +10,7 @@ import type { onnx } from './proto/onnx.js';
 import type { MessageSpan, PayloadSegment, SpanTable } from './spanTable';
 import { toDimension } from './int64';
 import { isRowlessAttribute } from './leafAttributes';
-import { decodedTensorRow } from './structure';
+import { decodedRow } from './structure';
 
 /** A piece of tensor data: bytes in memory, or a byte range of some source (copied without loading). */
 export type { DataChunk } from './dataChunk';
@@ -294,7 +294,7 @@ class RowIndex {
 
   /** The row of a tensor this file decoded (undefined for an edit's copy, or another file's tensor). */
   tensorRowOf(tensor: object): number | undefined {
-    const row = decodedTensorRow(tensor);
+    const row = decodedRow(tensor);
     return row !== undefined && this.messages[row] === tensor ? row : undefined;
   }
 }

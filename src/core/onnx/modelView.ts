@@ -4,58 +4,70 @@ import { toSafeNumber } from './int64';
 import { type ValueType, valueType } from './valueType';
 import { keepsWiring } from './wiring';
 import { NameIndex } from './nameIndex';
+import { NodeTable, nodeTableOf } from './nodeTable';
 import { OutputPlaces } from './outputPlaces';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 
 export type { Dim, ValueType } from './valueType';
 
-/** Where a weight comes from: the inspector shows it, the pruner needs to know what to slice. */
-export type WeightOrigin =
-  'initializer' | 'initializer-input' | 'constant-node' | 'constant-of-shape' | 'sparse-initializer';
-
-export interface Weight {
-  readonly name: string;
-  readonly origin: WeightOrigin;
-  readonly tensor: onnx.TensorProto.$Properties | undefined;
-  /** For Constant and ConstantOfShape nodes, the node. */
-  readonly node: NodeView | undefined;
-  readonly graph: GraphView;
-}
-
 export class NodeView {
   private attributeCache: Attributes | undefined;
 
   constructor(
-    readonly proto: onnx.NodeProto.$Properties,
+    /** The graph's nodes as columns (nodeTable.ts): this node is row `index` of it. */
+    private readonly table: NodeTable,
     readonly index: number,
     readonly graph: GraphView,
   ) {}
 
+  /**
+   * The node's message (the graph's `node` list: for a graph read from a file, made on first use from its
+   * node table). The analysis reads a node through the view; an edit needs the message itself.
+   */
+  get proto(): onnx.NodeProto.$Properties {
+    return (this.table.protos[this.index] ??= (this.graph.proto.node ?? [])[this.index]);
+  }
+
   /** The node name, or `#<index>` for unnamed nodes (the plan file's key for them). */
   get name(): string {
-    return this.proto.name || `#${this.index}`;
+    return this.table.names[this.index] || `#${this.index}`;
+  }
+
+  /** The name the node was given ('' for none). */
+  get givenName(): string {
+    return this.table.names[this.index] ?? '';
   }
 
   get attributes(): Attributes {
-    return (this.attributeCache ??= new Attributes(this.proto.attribute ?? []));
+    return (this.attributeCache ??= new Attributes(this.attributeList));
+  }
+
+  /** The attribute messages, in the node's order. */
+  get attributeList(): readonly onnx.AttributeProto.$Properties[] {
+    return this.table.attributes[this.index] ?? [];
+  }
+
+  /** The function overload the node calls ('' for none: a node of the table holds none). */
+  get overload(): string {
+    return this.table.protos[this.index]?.overload ?? '';
   }
 
   get opType(): string {
-    return this.proto.op_type ?? '';
+    return this.table.opTypes[this.index] ?? '';
   }
 
   /** '' for the default ONNX domain ('ai.onnx' is normalised to ''). */
   get domain(): string {
-    return normaliseDomain(this.proto.domain ?? '');
+    return normaliseDomain(this.table.domains[this.index] ?? '');
   }
 
   get inputs(): readonly string[] {
-    return this.proto.input ?? [];
+    return this.table.inputs[this.index] ?? NONE;
   }
 
   get outputs(): readonly string[] {
-    return this.proto.output ?? [];
+    return this.table.outputs[this.index] ?? NONE;
   }
 
   /** The opset version this node binds to. */
@@ -63,6 +75,8 @@ export class NodeView {
     return this.graph.model.opsets.get(this.domain);
   }
 }
+
+const NONE: readonly string[] = Object.freeze([]);
 
 export class GraphView {
   readonly nodes: NodeView[];
@@ -102,8 +116,10 @@ export class GraphView {
     // Indexed loops: a constructor runs once per graph, mostly unoptimised, where for…of allocates an
     // iterator result per element (tens of thousands on a large graph).
     const initializers = proto.initializer ?? [];
-    const nodes = proto.node ?? [];
-    const same = like !== undefined && parent === undefined && like.sharesLayoutWith(nodes, initializers);
+    // A graph read from a file has its nodes as a table already; any other's are made into one.
+    const table = nodeTableOf(proto) ?? NodeTable.of(proto.node ?? []);
+    const nodeCount = table.count;
+    const same = like !== undefined && parent === undefined && like.sharesLayoutWith(proto, initializers);
     this.sharedWith = same ? like : undefined;
     const kept = same ? like.weightIndex.size : 0;
     this.weightIndex = same
@@ -117,12 +133,12 @@ export class GraphView {
     this.outputs = (proto.output ?? []).map(valueType);
     for (const v of [...allInputs, ...this.outputs, ...(proto.value_info ?? []).map(valueType)])
       this.valueInfo.set(v.name, v);
-    this.nodes = new Array<NodeView>(nodes.length);
+    this.nodes = new Array<NodeView>(nodeCount);
     if (same) {
       // Each named output's producer, in the order `like` indexed them (its outputs are all distinct).
       const producers: NodeView[] = [];
-      for (let i = 0; i < nodes.length; i++) {
-        const node = (this.nodes[i] = new NodeView(nodes[i], i, this));
+      for (let i = 0; i < nodeCount; i++) {
+        const node = (this.nodes[i] = new NodeView(table, i, this));
         const outputs = node.outputs;
         for (let o = 0; o < outputs.length; o++) if (outputs[o]) producers.push(node);
       }
@@ -134,11 +150,11 @@ export class GraphView {
       if (kept === initializers.length) this.initializerOutputSet = like.initializerOutputSet;
       return;
     }
-    this.producers = new NameIndex(nodes.length); // most nodes have one output
-    for (let i = 0; i < nodes.length; i++) this.nodes[i] = this.addNode(nodes[i], i);
-    this.outputStart = new Int32Array(nodes.length + 1);
+    this.producers = new NameIndex(nodeCount); // most nodes have one output
+    for (let i = 0; i < nodeCount; i++) this.nodes[i] = this.addNode(table, i);
+    this.outputStart = new Int32Array(nodeCount + 1);
     let named = 0;
-    for (let i = 0; i < nodes.length; i++) {
+    for (let i = 0; i < nodeCount; i++) {
       const outputs = this.nodes[i].outputs;
       this.outputStart[i + 1] = this.outputStart[i] + outputs.length;
       for (let o = 0; o < outputs.length; o++) if (outputs[o]) named++;
@@ -152,12 +168,13 @@ export class GraphView {
    * subgraphs and distinct node outputs and weight names, whose wiring the other keeps (`keepsWiring`).
    */
   private sharesLayoutWith(
-    nodes: readonly onnx.NodeProto.$Properties[],
+    other: onnx.GraphProto.$Properties,
     initializers: readonly onnx.TensorProto.$Properties[],
   ): boolean {
     if (this.parent || this.subgraphs.length > 0 || !this.outputsUnique) return false;
     const own = this.proto.initializer ?? [];
-    if (this.weightIndex.size !== own.length || !keepsWiring(this.proto, nodes, initializers)) return false;
+    if (this.weightIndex.size !== own.length) return false;
+    if (!keepsWiring(this.proto, other.node ?? [], initializers)) return false;
     // A new weight named like an old one would stand for it (the last of a name wins): not the same places.
     for (let i = own.length; i < initializers.length; i++)
       if (this.weightIndex.has(initializers[i].name ?? '')) return false;
@@ -165,11 +182,11 @@ export class GraphView {
   }
 
   /** The view of a node, its outputs indexed (a method called per node: soon optimised, unlike a loop body here). */
-  private addNode(proto: onnx.NodeProto.$Properties, index: number): NodeView {
-    const node = new NodeView(proto, index, this);
+  private addNode(table: NodeTable, index: number): NodeView {
+    const node = new NodeView(table, index, this);
     const outputs = node.outputs;
     for (let o = 0; o < outputs.length; o++) if (outputs[o]) this.producers.set(outputs[o], node);
-    const attributes = proto.attribute;
+    const attributes = table.attributes[index];
     if (attributes && attributes.length > 0) this.addSubgraphs(node, attributes);
     return node;
   }
@@ -349,46 +366,6 @@ export class ModelView {
 
   get irVersion(): number {
     return toSafeNumber(this.proto.ir_version, 'the IR version');
-  }
-
-  /** Every weight in the model and where it comes from. */
-  weights(): Weight[] {
-    const out: Weight[] = [];
-    this.forEachWeight((origin, tensor, name, node, graph) =>
-      out.push({ name, origin, tensor, node, graph }),
-    );
-    return out;
-  }
-
-  /**
-   * `weights()` one by one, without an object for each: a large graph has tens of thousands of weights, and
-   * counting parameters reads each once.
-   */
-  forEachWeight(
-    visit: (
-      origin: WeightOrigin,
-      tensor: onnx.TensorProto.$Properties | undefined,
-      name: string,
-      node: NodeView | undefined,
-      graph: GraphView,
-    ) => void,
-  ): void {
-    for (const graph of this.graph.allGraphs()) {
-      const inputs = graph.proto.input ?? [];
-      const listedAsInput = inputs.length > 0 ? new Set(inputs.map((v) => v.name ?? '')) : undefined;
-      graph.forEachInitializer((tensor, name) =>
-        visit(listedAsInput?.has(name) ? 'initializer-input' : 'initializer', tensor, name, undefined, graph),
-      );
-      for (const sparse of graph.proto.sparse_initializer ?? [])
-        visit('sparse-initializer', sparse.values ?? undefined, sparse.values?.name ?? '', undefined, graph);
-      for (const node of graph.nodes) {
-        if (node.domain !== '') continue;
-        if (node.opType === 'Constant' && node.attributes.tensor('value'))
-          visit('constant-node', node.attributes.tensor('value'), node.outputs[0] ?? '', node, graph);
-        else if (node.opType === 'ConstantOfShape')
-          visit('constant-of-shape', node.attributes.tensor('value'), node.outputs[0] ?? '', node, graph);
-      }
-    }
   }
 }
 

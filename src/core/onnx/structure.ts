@@ -1,4 +1,5 @@
 import { WireError } from './errors';
+import { dataLocation, decodingError, invalid, tooLong, truncated, twice } from './walkErrors';
 import { withRoom } from '../lists';
 import { DecodeLimitError, FieldReader, MAX_DECODED_VALUES } from './fieldReader';
 import type { onnx } from './proto/onnx.js';
@@ -7,6 +8,8 @@ import { decodeWalked, walkable } from './walkedFields';
 import { LEAF_ATTRIBUTE_BYTES, NODE_ATTRIBUTE, isLeafAttribute } from './leafAttributes';
 import { CONTAINER_TYPES, SpanTable } from './spanTable';
 import { AttributeTable } from './attributeTable';
+import { NodeTable, attachNodeTable } from './nodeTable';
+import { type NodeWalk, readTableNode } from './tableNodes';
 import type { WireCursor } from './wireCursor';
 
 export type { MessageSpan, PayloadSegment } from './spanTable';
@@ -60,6 +63,8 @@ const CLASSES: MessageClass[] = CONTAINER_TYPES.map((type) => MESSAGE_CLASSES[ty
 const TENSOR = TYPE_INDEX.get('Tensor')!;
 const NODE = TYPE_INDEX.get('Node')!;
 const ATTRIBUTE = TYPE_INDEX.get('Attribute')!;
+const GRAPH = TYPE_INDEX.get('Graph')!;
+const GRAPH_NODE = CONTAINER_FIELDS.Graph.find((f) => f.container === 'Node')!.no;
 const DATA_LOCATION = 14;
 /**
  * A decoded tensor's row, on the tensor itself. Finding where a tensor's data lies is the commonest lookup by
@@ -70,9 +75,12 @@ const DATA_LOCATION = 14;
  */
 const TENSOR_ROW = Symbol('row');
 
-/** The row a tensor was decoded at, if it was decoded (by any file: the caller checks that it is its own). */
-export function decodedTensorRow(tensor: object): number | undefined {
-  return (tensor as { [TENSOR_ROW]?: number })[TENSOR_ROW];
+/**
+ * The row a tensor was decoded at, or a node made from a node table (nodeTable.ts), if it was (by any file: the
+ * caller checks that it is its own).
+ */
+export function decodedRow(message: object): number | undefined {
+  return (message as { [TENSOR_ROW]?: number })[TENSOR_ROW];
 }
 
 /** A run of leaf fields longer than this is decoded in parts, while its start is still in the window. */
@@ -91,18 +99,32 @@ export function readStructure(cursor: WireCursor, limits: StructureLimits = DEFA
   const proto = walker.message(0, 0, 0, 0, 0, size, 0) as onnx.ModelProto;
   const messages = walker.messages;
   messages.length = walker.spans.count; // no room past the last row (see withRoom)
+  walker.decoded.messages = messages;
   return { proto, spans: walker.spans, messages, external: walker.external };
 }
 
-class Walker {
+class Walker implements NodeWalk {
   readonly spans = new SpanTable();
   messages: object[] = [];
+  /**
+   * The messages by row once the walk is done, for the node tables' graphs: a node message made later (see
+   * NodeTable.messages) takes its row's place there. Not the walker itself, which holds the window.
+   */
+  readonly decoded: { messages: object[] } = { messages: [] };
   readonly external: onnx.TensorProto.$Properties[] = [];
-  private readonly reader = new FieldReader();
+  readonly reader = new FieldReader();
   private readonly attributes = new AttributeTable();
 
+  get maxDepth(): number {
+    return this.limits.maxDepth;
+  }
+
+  reserve(row: number): void {
+    this.messages = withRoom(this.messages, row);
+  }
+
   constructor(
-    private readonly cursor: WireCursor,
+    readonly cursor: WireCursor,
     private readonly limits: StructureLimits,
   ) {
     this.reader.discardUnknown = false; // keep fields from newer IR versions so a re-save loses nothing
@@ -135,6 +157,7 @@ class Walker {
     let seen = 0; // singular container fields met so far, as bits (their numbers are all below 32)
     let present = 0; // the schema's fields met, as bits: only their lists need sealing
     let run = valueStart; // the first byte of the leaf fields not yet decoded
+    let nodes: NodeTable | undefined; // a graph's, from its first node
     cursor.keep = run;
     cursor.pos = valueStart;
     while (cursor.pos < end) {
@@ -196,16 +219,27 @@ class Walker {
         }
         // Checked here, not in decodeFields: a graph's nodes follow one another with nothing between them.
         if (run < fieldStart) this.decodeFields(message, type, run, fieldStart, depth);
-        const child = this.message(
-          CHILD_TYPE[type][fieldNo],
-          fieldNo,
-          fieldStart,
-          fieldLengthStart,
-          fieldValueStart,
-          fieldEnd,
-          depth + 1,
-        );
-        adopt(message, info, child);
+        if (type === GRAPH && fieldNo === GRAPH_NODE) {
+          // A graph's nodes go to its node table: as columns when they are plain, else as messages.
+          nodes ??= new NodeTable();
+          const row = this.spans.count;
+          if (!readTableNode(this, nodes, fieldStart, fieldLengthStart, fieldValueStart, fieldEnd, depth + 1))
+            nodes.addMessage(
+              this.message(NODE, fieldNo, fieldStart, fieldLengthStart, fieldValueStart, fieldEnd, depth + 1),
+              row,
+            );
+        } else {
+          const child = this.message(
+            CHILD_TYPE[type][fieldNo],
+            fieldNo,
+            fieldStart,
+            fieldLengthStart,
+            fieldValueStart,
+            fieldEnd,
+            depth + 1,
+          );
+          adopt(message, info, child);
+        }
         cursor.pos = fieldEnd;
         run = fieldEnd;
         cursor.keep = run;
@@ -237,6 +271,14 @@ class Walker {
     if (run < end) this.decodeFields(message, type, run, end, depth);
     this.spans.close(row);
     if (this.spans.external[row] === 1) this.external.push(message as onnx.TensorProto.$Properties);
+    if (nodes) {
+      const decoded = this.decoded;
+      attachNodeTable(message, nodes, (node, nodeRow) => {
+        decoded.messages[nodeRow] = node;
+        (node as { [TENSOR_ROW]?: number })[TENSOR_ROW] = nodeRow;
+      });
+      present &= ~(1 << GRAPH_NODE); // the table's list is made sealed
+    }
     return seal(message, type, present, this.reader);
   }
 
@@ -244,7 +286,7 @@ class Walker {
    * A node's leaf attribute in bytes [start, end) of the file: the one decoded from the same bytes before, or
    * decoded and sealed now (see AttributeTable).
    */
-  private sharedAttribute(start: number, end: number, depth: number): object {
+  sharedAttribute(start: number, end: number, depth: number): object {
     const cursor = this.cursor;
     const length = end - start;
     let at = cursor.hold(start, end);
@@ -287,46 +329,6 @@ function tooMuch(size: number, limits: StructureLimits, at: number): WireError {
     'too-large',
     `its structure (all but the tensor data) decodes into more than ${mib} MiB of memory (${limits.memoryPerByte} times the file's size, at least ${limits.memoryFloor >> 20} MiB) or ${MAX_DECODED_VALUES} values (at byte ${at})`,
   );
-}
-
-function decodingError(error: unknown): WireError {
-  const detail = (error as Error).message;
-  return new WireError(
-    /depth/.test(detail) ? 'too-deep' : 'not-onnx',
-    `protobuf decoding failed (${detail})`,
-  );
-}
-
-// The walk's errors, built out of line: the walk's loop reads as the walk.
-/**
- * The one decoding of a tensor's data_location, as protobuf's (C++, so ONNX Runtime's, and protobufjs'):
- * the varint truncated to int32; DEFAULT (0) and EXTERNAL (1) are values, anything else an unknown field
- * that changes nothing (so the last known value wins). 2^32 + 1 is EXTERNAL, here as in every decoder; a
- * varint past 2^53, whose low bits a number cannot hold, is refused.
- */
-function dataLocation(value: number, at: number): 0 | 1 | undefined {
-  if (!Number.isSafeInteger(value)) throw invalid(`the tensor data_location at byte ${at} is out of range`);
-  const low = value % 2 ** 32;
-  return low === 0 || low === 1 ? low : undefined;
-}
-
-function invalid(detail: string): WireError {
-  return new WireError('not-onnx', detail);
-}
-
-function truncated(detail: string): WireError {
-  return new WireError('truncated', detail);
-}
-
-function tooLong(fieldNo: number, at: number, length: number, left: number, inFile: boolean): WireError {
-  return truncated(
-    `field ${fieldNo} at byte ${at} declares ${length} bytes but only ${left} remain` +
-      (inFile ? ' in the file' : ' in its message'),
-  );
-}
-
-function twice(info: FieldInfo, at: number): WireError {
-  return new WireError('unsupported', `field '${info.name}' appears twice in one message (at byte ${at})`);
 }
 
 /** Adds a decoded message to its field, as the generated decoder does. */

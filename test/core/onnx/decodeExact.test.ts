@@ -9,24 +9,13 @@ import Long from 'long';
 import protobuf from 'protobufjs/minimal.js';
 import { withChanges } from '../../../src/core/onnx/edit';
 import { onnx } from '../../../src/core/onnx/proto/onnx.js';
-import { PAYLOAD_FIELDS } from '../../../src/core/onnx/schema';
 import { openModel, openModelBytes } from '../../../src/core/onnx/reader';
 import { writeModel } from '../../../src/core/onnx/writer';
+import { assertFrozen, assertSame, expected } from '../../support/decodedModels';
 import { floatTensor, tensorInfo } from '../../support/minimalModels';
 import { tempDir } from '../../support/tempDir';
 
 const dir = tempDir();
-const PAYLOAD: readonly string[] = PAYLOAD_FIELDS;
-const CONTAINERS = [
-  onnx.ModelProto,
-  onnx.GraphProto,
-  onnx.NodeProto,
-  onnx.AttributeProto,
-  onnx.FunctionProto,
-  onnx.TrainingInfoProto,
-  onnx.SparseTensorProto,
-  onnx.TensorProto,
-];
 
 function field(no: number, wireType: number): protobuf.Writer {
   return protobuf.Writer.create().uint32((no << 3) | wireType);
@@ -163,58 +152,6 @@ function awkwardModel(): Uint8Array {
     onnx.ModelProto.encode({ metadata_props: [{ key: 'k', value: 'v' }] }).finish(),
     unknown('model-extra'),
   );
-}
-
-function expected(bytes: Uint8Array): onnx.ModelProto {
-  const reader = new protobuf.Reader(bytes);
-  reader.discardUnknown = false;
-  const model = onnx.ModelProto.decode(reader);
-  const strip = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(strip);
-    else if (value instanceof onnx.TensorProto) for (const name of PAYLOAD) delete (value as never)[name];
-    else if (value && typeof value === 'object' && !ArrayBuffer.isView(value))
-      Object.values(value).forEach(strip);
-  };
-  strip(model);
-  return model;
-}
-
-/** Same classes, same own properties (hidden ones too), same values, recursively. */
-function assertSame(actual: unknown, wanted: unknown, path: string): void {
-  if (typeof wanted !== 'object' || wanted === null) {
-    assert.equal(actual, wanted, path);
-    return;
-  }
-  assert.equal(typeof actual, 'object', path);
-  assert.equal(Object.getPrototypeOf(actual), Object.getPrototypeOf(wanted), `${path}: class`);
-  if (ArrayBuffer.isView(wanted)) {
-    assert.deepEqual(Array.from(actual as Uint8Array), Array.from(wanted as Uint8Array), path);
-    return;
-  }
-  const names = (o: object) =>
-    Object.getOwnPropertyNames(o)
-      .map((k) => `${k}${Object.getOwnPropertyDescriptor(o, k)!.enumerable ? '' : ' (hidden)'}`)
-      .sort();
-  assert.deepEqual(names(actual as object), names(wanted), `${path}: own properties`);
-  for (const key of Object.getOwnPropertyNames(wanted)) {
-    if (key === 'length' && Array.isArray(wanted)) continue;
-    assertSame(
-      (actual as Record<string, unknown>)[key],
-      (wanted as Record<string, unknown>)[key],
-      `${path}.${key}`,
-    );
-  }
-}
-
-function assertFrozen(value: unknown): void {
-  if (Array.isArray(value)) return value.forEach(assertFrozen);
-  if (!CONTAINERS.some((type) => value instanceof type)) return;
-  assert.ok(Object.isFrozen(value), `${value!.constructor.name} frozen`);
-  for (const v of Object.values(value as object)) {
-    if (Array.isArray(v) && v.some((e) => CONTAINERS.some((type) => e instanceof type)))
-      assert.ok(Object.isFrozen(v), 'list of messages frozen');
-    assertFrozen(v);
-  }
 }
 
 test('the decoded model is what protobufjs decodes, to the class and the hidden unknown fields', () => {

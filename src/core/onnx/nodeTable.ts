@@ -1,0 +1,123 @@
+import { onnx } from './proto/onnx.js';
+
+/**
+ * A graph's nodes as columns: what the graph view and the analysis read of a node (its name, op type, domain,
+ * inputs, outputs and attributes), without a message object per node. The structure walk fills it for the
+ * nodes it reads whole as such fields (nearly all of them); a node with anything else (a subgraph, a tensor, a
+ * doc string, an unknown field) is decoded as a message, which the table keeps. The graph's `node` list of
+ * messages is made from the table on first use (`messages`): an edit or the writer asks for it, opening and
+ * analysing never do, and on a graph of 50,000 nodes the messages, their rows and their sealing were most of
+ * what opening it cost (docs/performance.md).
+ */
+export class NodeTable {
+  count = 0;
+  /** Each node's row of its file's span table (−1 for a node of an edit, not read from a file). */
+  readonly rows: number[] = [];
+  /** A field the node does not hold is undefined (its message then has no own property for it). */
+  readonly names: (string | undefined)[] = [];
+  readonly opTypes: (string | undefined)[] = [];
+  readonly domains: (string | undefined)[] = [];
+  readonly inputs: (string[] | undefined)[] = [];
+  readonly outputs: (string[] | undefined)[] = [];
+  /** Frozen lists, as a decoded node's are. */
+  readonly attributes: (readonly onnx.AttributeProto[] | undefined)[] = [];
+  /** The node's message, when it has one already (decoded whole by the walk, or made before). */
+  readonly protos: (onnx.NodeProto.$Properties | undefined)[] = [];
+  private list: readonly onnx.NodeProto.$Properties[] | undefined;
+
+  /** A table of nodes that are messages already (an edit's graph): its columns are their fields. */
+  static of(nodes: readonly onnx.NodeProto.$Properties[]): NodeTable {
+    const table = new NodeTable();
+    for (let i = 0; i < nodes.length; i++) table.addMessage(nodes[i], -1);
+    table.list = nodes;
+    return table;
+  }
+
+  add(
+    row: number,
+    name: string | undefined,
+    opType: string | undefined,
+    domain: string | undefined,
+    inputs: string[] | undefined,
+    outputs: string[] | undefined,
+    attributes: readonly onnx.AttributeProto[] | undefined,
+  ): void {
+    this.count++;
+    this.rows.push(row);
+    this.names.push(name);
+    this.opTypes.push(opType);
+    this.domains.push(domain);
+    this.inputs.push(inputs);
+    this.outputs.push(outputs);
+    this.attributes.push(attributes);
+    this.protos.push(undefined);
+  }
+
+  /** A node decoded as a message (or an edit's), at `row` of its file (−1: none). */
+  addMessage(node: onnx.NodeProto.$Properties, row: number): void {
+    this.add(
+      row,
+      node.name ?? undefined,
+      node.op_type ?? undefined,
+      node.domain ?? undefined,
+      (node.input ?? undefined) as string[] | undefined,
+      (node.output ?? undefined) as string[] | undefined,
+      (node.attribute ?? undefined) as onnx.AttributeProto[] | undefined,
+    );
+    this.protos[this.count - 1] = node;
+  }
+
+  /**
+   * The nodes as messages, made once: each as the walk would have decoded it (the fields it held, frozen),
+   * and `place` called with it and its row, so the file knows it as the message of that row (the writer then
+   * copies it by range while it is unchanged).
+   */
+  messages(place: (node: object, row: number) => void): readonly onnx.NodeProto.$Properties[] {
+    if (!this.list) {
+      const list = new Array<onnx.NodeProto.$Properties>(this.count);
+      for (let i = 0; i < this.count; i++) list[i] = this.protos[i] ?? this.message(i, place);
+      this.list = Object.freeze(list);
+    }
+    return this.list;
+  }
+
+  private message(i: number, place: (node: object, row: number) => void): onnx.NodeProto {
+    const node = new onnx.NodeProto();
+    const inputs = this.inputs[i];
+    const outputs = this.outputs[i];
+    const name = this.names[i];
+    const opType = this.opTypes[i];
+    const attributes = this.attributes[i];
+    const domain = this.domains[i];
+    if (inputs !== undefined) node.input = inputs;
+    if (outputs !== undefined) node.output = outputs;
+    if (name !== undefined) node.name = name;
+    if (opType !== undefined) node.op_type = opType;
+    if (attributes !== undefined) node.attribute = attributes as onnx.AttributeProto[];
+    if (domain !== undefined) node.domain = domain;
+    place(node, this.rows[i]);
+    this.protos[i] = Object.freeze(node);
+    return node;
+  }
+}
+
+/** The node table of a graph the walk decoded with one (not carried by an edit's copy: not enumerable). */
+const NODE_TABLE = Symbol('node table');
+
+export function nodeTableOf(graph: object): NodeTable | undefined {
+  return (graph as { [NODE_TABLE]?: NodeTable })[NODE_TABLE];
+}
+
+/**
+ * Gives a decoded graph (not yet frozen) its node table, and a `node` field that is the table's messages, made
+ * on first read. Enumerable, as a decoded field is: a copy (Object.assign, spread) reads it, so an edit's
+ * graph holds the messages themselves.
+ */
+export function attachNodeTable(
+  graph: object,
+  table: NodeTable,
+  place: (node: object, row: number) => void,
+): void {
+  Object.defineProperty(graph, NODE_TABLE, { value: table });
+  Object.defineProperty(graph, 'node', { get: () => table.messages(place), enumerable: true });
+}

@@ -1,0 +1,123 @@
+import { AttributeTable } from './attributeTable';
+import type { FieldReader } from './fieldReader';
+import { LEAF_ATTRIBUTE_BYTES, NODE_ATTRIBUTE, isLeafAttribute } from './leafAttributes';
+import type { NodeTable } from './nodeTable';
+import type { onnx } from './proto/onnx.js';
+import { CONTAINER_FIELDS } from './schema';
+import { CONTAINER_TYPES, type SpanTable } from './spanTable';
+import type { WireCursor } from './wireCursor';
+
+/** What reading a node into a node table needs of the structure walk (structure.ts). */
+export interface NodeWalk {
+  readonly cursor: WireCursor;
+  readonly reader: FieldReader;
+  readonly spans: SpanTable;
+  /** The deepest a message may be nested. */
+  readonly maxDepth: number;
+  /** Makes room for a row among the decoded messages, its place left empty. */
+  reserve(row: number): void;
+  /** A node's leaf attribute in bytes [start, end) of the file, shared with the nodes that hold the same. */
+  sharedAttribute(start: number, end: number, depth: number): object;
+}
+
+const NODE = CONTAINER_TYPES.indexOf('Node');
+const GRAPH_NODE = CONTAINER_FIELDS.Graph.find((f) => f.container === 'Node')!.no;
+// The node fields a node table keeps (onnx.proto).
+const NODE_INPUT = 1;
+const NODE_OUTPUT = 2;
+const NODE_NAME = 3;
+const NODE_OP_TYPE = 4;
+const NODE_DOMAIN = 7;
+
+/**
+ * Reads the node in bytes [valueStart, end) of the file into `table` as columns, when it holds only what the
+ * table keeps (strings for its inputs, outputs, name, op type and domain; attributes that hold no container,
+ * short enough to share: see sharedAttribute), decoded and charged as the walk of its message would; else
+ * reads nothing, charges nothing and says false (the caller walks it as a message). A first pass over its tags
+ * decides, so a node is never charged twice.
+ */
+export function readTableNode(
+  walk: NodeWalk,
+  table: NodeTable,
+  tagStart: number,
+  lengthStart: number,
+  valueStart: number,
+  end: number,
+  depth: number,
+): boolean {
+  if (depth > walk.maxDepth) return false; // the message walk refuses it
+  const cursor = walk.cursor;
+  cursor.keep = valueStart;
+  cursor.pos = valueStart;
+  let inputCount = 0;
+  let outputCount = 0;
+  let attributeCount = 0;
+  while (cursor.pos < end) {
+    const tag = cursor.varint();
+    // Every field the table keeps has a one-byte tag of wire type 2 (a length).
+    if (tag >= 0x80 || (tag & 7) !== 2) return false;
+    const length = cursor.varint();
+    const start = cursor.pos;
+    if (length > end - start) return false; // the message walk says what is wrong
+    cursor.skip(length);
+    switch (tag >>> 3) {
+      case NODE_INPUT:
+        inputCount++;
+        break;
+      case NODE_OUTPUT:
+        outputCount++;
+        break;
+      case NODE_NAME:
+      case NODE_OP_TYPE:
+      case NODE_DOMAIN:
+        break;
+      case NODE_ATTRIBUTE:
+        if (!AttributeTable.shares(length) || !isLeafAttribute(cursor, start, start + length)) return false;
+        attributeCount++;
+        break;
+      default:
+        return false;
+    }
+  }
+  if (cursor.pos !== end) return false;
+  const row = walk.spans.open(NODE, GRAPH_NODE, tagStart, lengthStart, valueStart, end);
+  walk.reserve(row); // its place stays empty until its message is made
+  const inputs = inputCount > 0 ? new Array<string>(inputCount) : undefined;
+  const outputs = outputCount > 0 ? new Array<string>(outputCount) : undefined;
+  const attributes = attributeCount > 0 ? new Array<onnx.AttributeProto>(attributeCount) : undefined;
+  let name: string | undefined;
+  let opType: string | undefined;
+  let domain: string | undefined;
+  let i = 0;
+  let o = 0;
+  let a = 0;
+  cursor.pos = valueStart;
+  while (cursor.pos < end) {
+    const fieldNo = cursor.varint() >>> 3;
+    const fieldLengthStart = cursor.pos;
+    const length = cursor.varint();
+    const fieldEnd = cursor.pos + length;
+    if (fieldNo === NODE_ATTRIBUTE) {
+      walk.reader.charge(LEAF_ATTRIBUTE_BYTES);
+      attributes![a++] = walk.sharedAttribute(cursor.pos, fieldEnd, depth) as onnx.AttributeProto;
+    } else {
+      // As decodeWalked reads it: the length and the bytes, held together.
+      const at = cursor.hold(fieldLengthStart, fieldEnd);
+      const text = walk.reader.stringAt(
+        cursor.held,
+        at,
+        at + (fieldEnd - fieldLengthStart),
+        fieldNo !== NODE_NAME,
+      );
+      if (fieldNo === NODE_INPUT) inputs![i++] = text;
+      else if (fieldNo === NODE_OUTPUT) outputs![o++] = text;
+      else if (fieldNo === NODE_NAME) name = text;
+      else if (fieldNo === NODE_OP_TYPE) opType = text;
+      else domain = text;
+    }
+    cursor.pos = fieldEnd;
+  }
+  walk.spans.close(row);
+  table.add(row, name, opType, domain, inputs, outputs, attributes && Object.freeze(attributes));
+  return true;
+}
