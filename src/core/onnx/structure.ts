@@ -9,7 +9,8 @@ import { LEAF_ATTRIBUTE_BYTES, NODE_ATTRIBUTE, isLeafAttribute } from './leafAtt
 import { CONTAINER_TYPES, SpanTable } from './spanTable';
 import { AttributeTable } from './attributeTable';
 import { NodeTable, attachNodeTable } from './nodeTable';
-import { type NodeWalk, readTableNode } from './tableNodes';
+import { type TableWalk, readTableNode } from './tableNodes';
+import { readTableTensor } from './tableTensors';
 import type { WireCursor } from './wireCursor';
 
 export type { MessageSpan, PayloadSegment } from './spanTable';
@@ -65,6 +66,7 @@ const NODE = TYPE_INDEX.get('Node')!;
 const ATTRIBUTE = TYPE_INDEX.get('Attribute')!;
 const GRAPH = TYPE_INDEX.get('Graph')!;
 const GRAPH_NODE = CONTAINER_FIELDS.Graph.find((f) => f.container === 'Node')!.no;
+const GRAPH_INITIALIZER = CONTAINER_FIELDS.Graph.find((f) => f.name === 'initializer')!.no;
 const DATA_LOCATION = 14;
 /**
  * A decoded tensor's row, on the tensor itself. Finding where a tensor's data lies is the commonest lookup by
@@ -103,7 +105,7 @@ export function readStructure(cursor: WireCursor, limits: StructureLimits = DEFA
   return { proto, spans: walker.spans, messages, external: walker.external };
 }
 
-class Walker implements NodeWalk {
+class Walker implements TableWalk {
   readonly spans = new SpanTable();
   messages: object[] = [];
   /**
@@ -121,6 +123,12 @@ class Walker implements NodeWalk {
 
   reserve(row: number): void {
     this.messages = withRoom(this.messages, row);
+  }
+
+  place(message: object, row: number): void {
+    this.messages = withRoom(this.messages, row);
+    this.messages[row] = message;
+    (message as { [TENSOR_ROW]?: number })[TENSOR_ROW] = row;
   }
 
   constructor(
@@ -229,15 +237,28 @@ class Walker implements NodeWalk {
               row,
             );
         } else {
-          const child = this.message(
-            CHILD_TYPE[type][fieldNo],
-            fieldNo,
-            fieldStart,
-            fieldLengthStart,
-            fieldValueStart,
-            fieldEnd,
-            depth + 1,
-          );
+          // A graph's initializers are read by a walk of their own when they hold only the usual fields.
+          const child =
+            (type === GRAPH &&
+              fieldNo === GRAPH_INITIALIZER &&
+              readTableTensor(
+                this,
+                fieldNo,
+                fieldStart,
+                fieldLengthStart,
+                fieldValueStart,
+                fieldEnd,
+                depth + 1,
+              )) ||
+            this.message(
+              CHILD_TYPE[type][fieldNo],
+              fieldNo,
+              fieldStart,
+              fieldLengthStart,
+              fieldValueStart,
+              fieldEnd,
+              depth + 1,
+            );
           adopt(message, info, child);
         }
         cursor.pos = fieldEnd;

@@ -7,8 +7,8 @@ import { CONTAINER_FIELDS } from './schema';
 import { CONTAINER_TYPES, type SpanTable } from './spanTable';
 import type { WireCursor } from './wireCursor';
 
-/** What reading a node into a node table needs of the structure walk (structure.ts). */
-export interface NodeWalk {
+/** What the walk's own readings of a graph's nodes and initializers need of the structure walk (structure.ts). */
+export interface TableWalk {
   readonly cursor: WireCursor;
   readonly reader: FieldReader;
   readonly spans: SpanTable;
@@ -16,6 +16,8 @@ export interface NodeWalk {
   readonly maxDepth: number;
   /** Makes room for a row among the decoded messages, its place left empty. */
   reserve(row: number): void;
+  /** Makes `message` the decoded message of `row` (its place among the messages, the row on it). */
+  place(message: object, row: number): void;
   /** A node's leaf attribute in bytes [start, end) of the file, shared with the nodes that hold the same. */
   sharedAttribute(start: number, end: number, depth: number): object;
 }
@@ -41,7 +43,7 @@ const NODE_DOMAIN = 7;
  * decides, so a node is never charged twice.
  */
 export function readTableNode(
-  walk: NodeWalk,
+  walk: TableWalk,
   table: NodeTable,
   tagStart: number,
   lengthStart: number,

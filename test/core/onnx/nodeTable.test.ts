@@ -6,12 +6,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Long from 'long';
+import protobuf from 'protobufjs/minimal.js';
 import { analyzeModel } from '../../../src/core/analyze/analyze';
 import { withChanges } from '../../../src/core/onnx/edit';
 import { ModelView } from '../../../src/core/onnx/modelView';
 import { nodeTableOf } from '../../../src/core/onnx/nodeTable';
 import { onnx } from '../../../src/core/onnx/proto/onnx.js';
 import { openModel } from '../../../src/core/onnx/reader';
+import { readTensorAsFloat32, readTensorBytes } from '../../../src/core/onnx/tensorData';
 import { writeModel } from '../../../src/core/onnx/writer';
 import { assertFrozen, assertSame, expected } from '../../support/decodedModels';
 import { floatTensor, tensorInfo } from '../../support/minimalModels';
@@ -165,4 +167,52 @@ test('an edited graph is written with its unchanged nodes copied, and its copy h
   const want = expected(bytes);
   want.graph!.node![0].name = 'first';
   assertSame(expected(new Uint8Array(readFileSync(out))), want, 'saved');
+});
+
+test("a graph's initializers read by their own walk are what protobufjs decodes, with their data where it lies", () => {
+  const field = (no: number, wireType: number) => protobuf.Writer.create().uint32((no << 3) | wireType);
+  const dim = (v: number | Long) => field(1, 0).int64(v).finish();
+  const raw = (bytes: number[]) => field(9, 2).bytes(new Uint8Array(bytes)).finish();
+  const tensor = (...parts: Uint8Array[]) => Buffer.concat(parts);
+  const tensors = [
+    // As C++ protobuf writes them (proto2: dims not packed), small dims shared, large and negative ones not.
+    tensor(dim(1), dim(3), field(2, 0).int32(2).finish(), field(8, 2).string('a').finish(), raw([1, 2, 3])),
+    tensor(dim(70000), dim(Long.fromNumber(2 ** 40)), field(8, 2).string('b').finish(), dim(-1)),
+    // Packed and not in one tensor (appended in order), data before the name, the name given twice.
+    tensor(
+      field(1, 2).fork().int64(4).int64(5).ldelim().finish(),
+      raw([9]),
+      dim(6),
+      field(8, 2).string('x').finish(),
+      field(8, 2).string('c').finish(),
+    ),
+    // Typed data not packed around the name and the dims; the data type given twice (the last wins).
+    tensor(
+      field(2, 0).int32(0).finish(),
+      field(4, 5).float(1.5).finish(),
+      field(8, 2).string('d').finish(),
+      dim(2),
+      field(4, 5).float(2.5).finish(),
+      field(2, 0).int32(1).finish(),
+    ),
+  ];
+  const graph = Buffer.concat(tensors.map((t) => field(5, 2).bytes(t).finish()));
+  const bytes = new Uint8Array(
+    Buffer.concat([
+      onnx.ModelProto.encode({ ir_version: Long.fromInt(8) }).finish(),
+      field(7, 2).bytes(graph).finish(),
+    ]),
+  );
+  const path = join(dir, 'tensors.onnx');
+  writeFileSync(path, bytes);
+  const file = openModel(path);
+  assertSame(file.proto, expected(bytes), 'model');
+  assertFrozen(file.proto);
+  const [a, b, c, d] = file.proto.graph!.initializer!;
+  assert.deepEqual(Array.from(readTensorBytes(file, a)), [1, 2, 3]);
+  assert.equal(file.locate(c).kind, 'raw');
+  assert.equal(file.locate(d).kind, 'typed');
+  assert.deepEqual(Array.from(readTensorAsFloat32(file, d)), [1.5, 2.5]);
+  assert.equal(file.rowOf(b), file.rowOf(a)! + 1, 'each the message of its row');
+  file.close();
 });
