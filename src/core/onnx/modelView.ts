@@ -99,6 +99,9 @@ export class GraphView {
   /** The view whose indexes and edges this one shares (see `like`), if it does. */
   readonly sharedWith: GraphView | undefined;
   private outputNames: Set<string> | undefined;
+  /** The value valueSlot was last asked for, and its slot. */
+  private lastValue: string | undefined;
+  private lastSlot = -1;
 
   constructor(
     readonly proto: onnx.GraphProto.$Properties,
@@ -236,9 +239,15 @@ export class GraphView {
    * (a broken graph) has one slot, as it has one producer.
    */
   valueSlot(value: string): number {
+    // The rules ask for a value's slot several times in a row (its space, then its shape, then its facts):
+    // the last answer is kept, a name being hashed for each lookup.
+    if (value === this.lastValue) return this.lastSlot;
     const node = this.producers.get(value);
     const o = node ? this.outputPlaces.of(node, value) : -1;
-    return o < 0 ? -1 : this.outputStart[node!.index] + o;
+    const slot = o < 0 ? -1 : this.outputStart[node!.index] + o;
+    this.lastValue = value;
+    this.lastSlot = slot;
+    return slot;
   }
 
   /** The value slot of input i of a node of this graph (as valueSlot of its name), found by the graph's edges. */

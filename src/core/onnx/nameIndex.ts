@@ -55,14 +55,25 @@ export class NameIndex<T> {
 
   /** Sets `name` to `value` unless it has a value already, which it returns (undefined when it set it). */
   setIfAbsent(name: string, value: T): T | undefined {
-    const index = this.indexOf(name);
-    if (index >= 0) return this.values[index];
-    this.set(name, value);
+    // One probe for both (the name hashed once): every node name of a large graph goes through here.
+    const hash = nameHash(name);
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const known = table[2 * slot + 1];
+      if (known === 0) break;
+      if (table[2 * slot] === hash && this.names[known - 1] === name) return this.values[known - 1];
+    }
+    this.setHashed(name, hash, value);
     return undefined;
   }
 
   set(name: string, value: T): void {
-    const hash = nameHash(name);
+    this.setHashed(name, nameHash(name), value);
+  }
+
+  /** `set`, with the name's hash worked out already. */
+  private setHashed(name: string, hash: number, value: T): void {
     const table = this.table;
     const mask = (table.length >> 1) - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
@@ -72,7 +83,7 @@ export class NameIndex<T> {
           this.names = this.names.slice(0, this.count);
           this.table = this.table.slice();
           this.sharing = false;
-          this.set(name, value);
+          this.setHashed(name, hash, value);
           return;
         }
         // Within the room made for the expected names, or (past it, or after a copy) at the end.

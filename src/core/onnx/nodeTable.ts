@@ -11,23 +11,36 @@ import { onnx } from './proto/onnx.js';
  */
 export class NodeTable {
   count = 0;
+  // The columns have room for more nodes than `count` (see withRoom): a place past it is never read.
   /** Each node's row of its file's span table (−1 for a node of an edit, not read from a file). */
-  readonly rows: number[] = [];
+  rows: number[];
   /** A field the node does not hold is undefined (its message then has no own property for it). */
-  readonly names: (string | undefined)[] = [];
-  readonly opTypes: (string | undefined)[] = [];
-  readonly domains: (string | undefined)[] = [];
-  readonly inputs: (string[] | undefined)[] = [];
-  readonly outputs: (string[] | undefined)[] = [];
+  names: (string | undefined)[];
+  opTypes: (string | undefined)[];
+  domains: (string | undefined)[];
+  inputs: (string[] | undefined)[];
+  outputs: (string[] | undefined)[];
   /** Frozen lists, as a decoded node's are. */
-  readonly attributes: (readonly onnx.AttributeProto[] | undefined)[] = [];
+  attributes: (readonly onnx.AttributeProto[] | undefined)[];
   /** The node's message, when it has one already (decoded whole by the walk, or made before). */
-  readonly protos: (onnx.NodeProto.$Properties | undefined)[] = [];
+  protos: (onnx.NodeProto.$Properties | undefined)[];
   private list: readonly onnx.NodeProto.$Properties[] | undefined;
+
+  /** `expected`: how many nodes are about to be added, when known (the columns are made that long). */
+  constructor(expected = 0) {
+    this.rows = new Array<number>(expected);
+    this.names = new Array<string | undefined>(expected);
+    this.opTypes = new Array<string | undefined>(expected);
+    this.domains = new Array<string | undefined>(expected);
+    this.inputs = new Array<string[] | undefined>(expected);
+    this.outputs = new Array<string[] | undefined>(expected);
+    this.attributes = new Array<readonly onnx.AttributeProto[] | undefined>(expected);
+    this.protos = new Array<onnx.NodeProto.$Properties | undefined>(expected);
+  }
 
   /** A table of nodes that are messages already (an edit's graph): its columns are their fields. */
   static of(nodes: readonly onnx.NodeProto.$Properties[]): NodeTable {
-    const table = new NodeTable();
+    const table = new NodeTable(nodes.length);
     for (let i = 0; i < nodes.length; i++) table.addMessage(nodes[i], -1);
     table.list = nodes;
     return table;
@@ -42,15 +55,32 @@ export class NodeTable {
     outputs: string[] | undefined,
     attributes: readonly onnx.AttributeProto[] | undefined,
   ): void {
-    this.count++;
-    this.rows.push(row);
-    this.names.push(name);
-    this.opTypes.push(opType);
-    this.domains.push(domain);
-    this.inputs.push(inputs);
-    this.outputs.push(outputs);
-    this.attributes.push(attributes);
-    this.protos.push(undefined);
+    const i = this.count++;
+    if (i >= this.rows.length) this.grow(i);
+    this.rows[i] = row;
+    this.names[i] = name;
+    this.opTypes[i] = opType;
+    this.domains[i] = domain;
+    this.inputs[i] = inputs;
+    this.outputs[i] = outputs;
+    this.attributes[i] = attributes;
+    this.protos[i] = undefined;
+  }
+
+  /**
+   * Room for node `i` in every column: each twice as long (pushing grows a list by half at a time, each time
+   * into a new large object), from a few places (a subgraph has a table of its own, often of one node).
+   */
+  private grow(i: number): void {
+    const length = Math.max(8, 2 * i);
+    this.rows = longer(this.rows, i, length);
+    this.names = longer(this.names, i, length);
+    this.opTypes = longer(this.opTypes, i, length);
+    this.domains = longer(this.domains, i, length);
+    this.inputs = longer(this.inputs, i, length);
+    this.outputs = longer(this.outputs, i, length);
+    this.attributes = longer(this.attributes, i, length);
+    this.protos = longer(this.protos, i, length);
   }
 
   /** A node decoded as a message (or an edit's), at `row` of its file (−1: none). */
@@ -99,6 +129,13 @@ export class NodeTable {
     this.protos[i] = Object.freeze(node);
     return node;
   }
+}
+
+/** The first `count` elements of `list` in a list of `length` places. */
+function longer<T>(list: T[], count: number, length: number): T[] {
+  const grown = new Array<T>(length);
+  for (let i = 0; i < count; i++) grown[i] = list[i];
+  return grown;
 }
 
 /** The node table of a graph the walk decoded with one (not carried by an edit's copy: not enumerable). */

@@ -55,9 +55,6 @@ export function readTableNode(
   const cursor = walk.cursor;
   cursor.keep = valueStart;
   cursor.pos = valueStart;
-  let inputCount = 0;
-  let outputCount = 0;
-  let attributeCount = 0;
   while (cursor.pos < end) {
     const tag = cursor.varint();
     // Every field the table keeps has a one-byte tag of wire type 2 (a length).
@@ -68,18 +65,13 @@ export function readTableNode(
     cursor.skip(length);
     switch (tag >>> 3) {
       case NODE_INPUT:
-        inputCount++;
-        break;
       case NODE_OUTPUT:
-        outputCount++;
-        break;
       case NODE_NAME:
       case NODE_OP_TYPE:
       case NODE_DOMAIN:
         break;
       case NODE_ATTRIBUTE:
         if (!AttributeTable.shares(length) || !isLeafAttribute(cursor, start, start + length)) return false;
-        attributeCount++;
         break;
       default:
         return false;
@@ -91,7 +83,10 @@ export function readTableNode(
   const inputs = SCRATCH_INPUTS;
   const outputs = SCRATCH_OUTPUTS;
   const attributes = SCRATCH_ATTRIBUTES;
-  inputs.length = outputs.length = attributes.length = 0;
+  // Written from the start, never emptied: an emptied list gives its room up, and each node grew it again.
+  let i = 0;
+  let o = 0;
+  let a = 0;
   let name: string | undefined;
   let opType: string | undefined;
   let domain: string | undefined;
@@ -103,7 +98,7 @@ export function readTableNode(
     const fieldEnd = cursor.pos + length;
     if (fieldNo === NODE_ATTRIBUTE) {
       walk.reader.charge(LEAF_ATTRIBUTE_BYTES);
-      attributes.push(walk.sharedAttribute(cursor.pos, fieldEnd, depth) as onnx.AttributeProto);
+      attributes[a++] = walk.sharedAttribute(cursor.pos, fieldEnd, depth) as onnx.AttributeProto;
     } else {
       // As decodeWalked reads it: the length and the bytes, held together.
       const at = cursor.hold(fieldLengthStart, fieldEnd);
@@ -113,8 +108,8 @@ export function readTableNode(
         at + (fieldEnd - fieldLengthStart),
         fieldNo !== NODE_NAME,
       );
-      if (fieldNo === NODE_INPUT) inputs.push(text);
-      else if (fieldNo === NODE_OUTPUT) outputs.push(text);
+      if (fieldNo === NODE_INPUT) inputs[i++] = text;
+      else if (fieldNo === NODE_OUTPUT) outputs[o++] = text;
       else if (fieldNo === NODE_NAME) name = text;
       else if (fieldNo === NODE_OP_TYPE) opType = text;
       else domain = text;
@@ -127,19 +122,19 @@ export function readTableNode(
     name,
     opType,
     domain,
-    inputCount > 0 ? copy(inputs) : undefined,
-    outputCount > 0 ? copy(outputs) : undefined,
-    attributeCount > 0 ? Object.freeze(copy(attributes)) : undefined,
+    i > 0 ? copy(inputs, i) : undefined,
+    o > 0 ? copy(outputs, o) : undefined,
+    a > 0 ? Object.freeze(copy(attributes, a)) : undefined,
   );
   return true;
 }
 
 /**
- * A copy of a scratch list, exactly its elements: short ones (nearly all) as literals, which cost a fraction of
+ * A copy of the first `length` elements of a scratch list: short ones (nearly all) as literals, which cost a fraction of
  * a slice (a call into the runtime per list, 100,000 lists on a 50,000-node graph).
  */
-function copy<T>(list: T[]): T[] {
-  switch (list.length) {
+function copy<T>(list: T[], length: number): T[] {
+  switch (length) {
     case 1:
       return [list[0]];
     case 2:
@@ -147,6 +142,6 @@ function copy<T>(list: T[]): T[] {
     case 3:
       return [list[0], list[1], list[2]];
     default:
-      return list.slice();
+      return list.slice(0, length);
   }
 }
