@@ -1,7 +1,6 @@
 import { Buffer } from 'node:buffer';
 import protobuf from 'protobufjs/minimal.js';
 import { HASH_BASIS, doubledPairs, hashStep } from './nameIndex';
-import { sameElements } from '../lists';
 
 type Long = ReturnType<protobuf.Reader['int64']>;
 
@@ -87,8 +86,8 @@ export class FieldReader extends protobuf.Reader {
    * A list of int64s equal to `list`, shared by every message that holds the same short list of small values
    * (frozen, as it is shared); undefined for any other list. See ListTable.
    */
-  sharedInt64s(list: readonly unknown[]): readonly Long[] | undefined {
-    return this.lists.get(list);
+  sharedInt64s(list: readonly unknown[], length = list.length): readonly Long[] | undefined {
+    return this.lists.get(list, length);
   }
 
   private readonly lists = new ListTable();
@@ -204,8 +203,8 @@ class ListTable {
   private lists: (readonly Long[])[] = [];
   private table = new Int32Array(2 * 256);
 
-  get(list: readonly unknown[]): readonly Long[] | undefined {
-    const length = list.length;
+  /** The shared list of the first `length` elements of `list` (a scratch list may hold more). */
+  get(list: readonly unknown[], length: number): readonly Long[] | undefined {
     if (length > SHARED_LIST_MAX) return undefined;
     let hash = HASH_BASIS ^ length;
     for (let i = 0; i < length; i++) {
@@ -219,7 +218,7 @@ class ListTable {
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const known = table[2 * slot + 1];
       if (known === 0) {
-        const shared = Object.freeze(list.slice() as Long[]);
+        const shared = Object.freeze(list.slice(0, length) as Long[]);
         this.lists.push(shared);
         table[2 * slot] = hash;
         table[2 * slot + 1] = this.lists.length;
@@ -228,7 +227,7 @@ class ListTable {
       }
       if (table[2 * slot] === hash) {
         const candidate = this.lists[known - 1];
-        if (sameElements(candidate, list)) return candidate;
+        if (candidate.length === length && startsWith(list, candidate)) return candidate;
       }
     }
   }
@@ -310,5 +309,11 @@ function decodeString(buf: Uint8Array, text: Buffer, start: number, end: number)
 
 function sameAscii(text: string, buf: Uint8Array, start: number): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
+}
+
+/** Whether `list` begins with the elements of `start` (by identity). */
+function startsWith(list: readonly unknown[], start: readonly unknown[]): boolean {
+  for (let i = 0; i < start.length; i++) if (list[i] !== start[i]) return false;
   return true;
 }

@@ -9,6 +9,8 @@ const TENSOR = CONTAINER_TYPES.indexOf('Tensor');
 const TENSOR_DIMS = 1;
 const TENSOR_DATA_TYPE = 2;
 const TENSOR_NAME = 8;
+/** Where dims not packed are gathered (written from the start, never emptied: an emptied list gives its room up). */
+const SCRATCH_DIMS: unknown[] = [];
 const PAYLOAD_BITS = CONTAINER_FIELDS.Tensor.reduce((bits, f) => (f.payload ? bits | (1 << f.no) : bits), 0);
 
 /**
@@ -62,7 +64,10 @@ export function readTableTensor(
   const row = walk.spans.open(TENSOR, field, tagStart, lengthStart, valueStart, end);
   const tensor = new onnx.TensorProto();
   walk.place(tensor, row);
+  // Dims given packed go to a list of their own; those not packed (as C++ protobuf writes them) to a scratch
+  // list first, most tensors' dims being one of the reader's shared lists in the end.
   let dims: unknown[] | undefined;
+  let loose = 0;
   cursor.pos = valueStart;
   while (cursor.pos < end) {
     const fieldStart = cursor.pos;
@@ -82,7 +87,11 @@ export function readTableTensor(
         const at = cursor.hold(afterTag, fieldEnd);
         const to = at + (fieldEnd - afterTag);
         if (fieldNo === TENSOR_NAME) tensor.name = reader.stringAt(cursor.held, at, to);
-        else dims = reader.int64sAt(cursor.held, at, to, dims ?? []);
+        else {
+          dims ??= SCRATCH_DIMS.slice(0, loose);
+          loose = 0;
+          dims = reader.int64sAt(cursor.held, at, to, dims);
+        }
       } else walk.spans.addPayload(fieldNo, wireType, fieldStart, cursor.pos, fieldEnd);
       cursor.pos = fieldEnd;
     } else if (fieldNo === TENSOR_DIMS) {
@@ -91,7 +100,9 @@ export function readTableTensor(
       const at = cursor.hold(fieldStart, cursor.pos);
       reader.point(cursor.held, at, at + (cursor.pos - fieldStart));
       reader.tag();
-      (dims ??= []).push(reader.int64());
+      const dim = reader.int64();
+      if (dims) dims.push(dim);
+      else SCRATCH_DIMS[loose++] = dim;
     } else {
       cursor.skipValue(wireType);
       walk.spans.addPayload(fieldNo, wireType, fieldStart, afterTag, cursor.pos);
@@ -103,5 +114,8 @@ export function readTableTensor(
     tensor.dims = (
       dims.length > 0 ? (reader.sharedInt64s(dims) ?? dims.slice()) : dims
     ) as typeof tensor.dims;
+  else if (loose > 0)
+    tensor.dims = (reader.sharedInt64s(SCRATCH_DIMS, loose) ??
+      SCRATCH_DIMS.slice(0, loose)) as typeof tensor.dims;
   return Object.freeze(tensor);
 }

@@ -186,6 +186,8 @@ test("a graph's initializers read by their own walk are what protobufjs decodes,
       field(8, 2).string('x').finish(),
       field(8, 2).string('c').finish(),
     ),
+    // Not packed, then packed: appended in order.
+    tensor(dim(7), field(1, 2).fork().int64(8).int64(9).ldelim().finish(), field(8, 2).string('e').finish()),
     // Typed data not packed around the name and the dims; the data type given twice (the last wins).
     tensor(
       field(2, 0).int32(0).finish(),
@@ -208,7 +210,7 @@ test("a graph's initializers read by their own walk are what protobufjs decodes,
   const file = openModel(path);
   assertSame(file.proto, expected(bytes), 'model');
   assertFrozen(file.proto);
-  const [a, b, c, d] = file.proto.graph!.initializer!;
+  const [a, b, c, , d] = file.proto.graph!.initializer!;
   assert.deepEqual(Array.from(readTensorBytes(file, a)), [1, 2, 3]);
   assert.equal(file.locate(c).kind, 'raw');
   assert.equal(file.locate(d).kind, 'typed');
