@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import Long from 'long';
 import protobuf from 'protobufjs/minimal.js';
 import { analyzeModel } from '../../../src/core/analyze/analyze';
+import { summarizeModel } from '../../../src/core/inspect/summary';
 import { withChanges } from '../../../src/core/onnx/edit';
 import { ModelView } from '../../../src/core/onnx/modelView';
 import { nodeTableOf } from '../../../src/core/onnx/nodeTable';
@@ -95,7 +96,7 @@ function mixedModel(): Uint8Array {
 /** The places of the nodes that are columns of the table (no message until one is asked for). */
 const PLAIN = [0, 2, 6, 7];
 
-test('plain nodes are columns of the table; opening and analysing never make their messages', () => {
+test('plain nodes are columns of the table; opening, analysing and summarising never make their messages', () => {
   const path = join(dir, 'mixed.onnx');
   writeFileSync(path, mixedModel());
   const file = openModel(path);
@@ -107,6 +108,9 @@ test('plain nodes are columns of the table; opening and analysing never make the
   const view = new ModelView(file);
   const analysis = analyzeModel(view);
   assert.deepEqual(made(), PLAIN, 'the analysis read the nodes through the view');
+  const summary = summarizeModel(view);
+  assert.deepEqual(made(), PLAIN, "nor did the editor's summary (its tensors are found without them)");
+  assert.equal(summary.nodes, 8);
   assert.deepEqual(
     view.graph.nodes.map((n) => [
       n.name,
