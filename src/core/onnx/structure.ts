@@ -82,6 +82,9 @@ export function decodedRow(message: object): number | undefined {
   return (message as { [TENSOR_ROW]?: number })[TENSOR_ROW];
 }
 
+/** What `tabled` gives for a node it read into its graph's node table. */
+const TABLED = Object.freeze({});
+
 /** A run of leaf fields longer than this is decoded in parts, while its start is still in the window. */
 const RUN_LIMIT = 64 << 10;
 
@@ -224,40 +227,32 @@ class Walker implements TableWalk {
         }
         // Checked here, not in decodeFields: a graph's nodes follow one another with nothing between them.
         if (run < fieldStart) this.decodeFields(message, type, run, fieldStart, depth);
-        if (type === GRAPH && fieldNo === GRAPH_NODE) {
-          // A graph's nodes go to its node table: as columns when they are plain, else as messages.
-          nodes ??= new NodeTable();
-          const row = this.spans.count;
-          if (!readTableNode(this, nodes, fieldStart, fieldLengthStart, fieldValueStart, fieldEnd, depth + 1))
-            nodes.addMessage(
-              this.message(NODE, fieldNo, fieldStart, fieldLengthStart, fieldValueStart, fieldEnd, depth + 1),
-              row,
-            );
-        } else {
-          // A graph's initializers are read by a walk of their own when they hold only the usual fields.
-          const child =
-            (type === GRAPH &&
-              fieldNo === GRAPH_INITIALIZER &&
-              readTableTensor(
-                this,
-                fieldNo,
-                fieldStart,
-                fieldLengthStart,
-                fieldValueStart,
-                fieldEnd,
-                depth + 1,
-              )) ||
-            this.message(
-              CHILD_TYPE[type][fieldNo],
+        // A graph's nodes go to its node table: as columns when they are plain, else as messages.
+        const graphNode = type === GRAPH && fieldNo === GRAPH_NODE;
+        if (graphNode) nodes ??= new NodeTable();
+        const row = this.spans.count;
+        const child =
+          (type === GRAPH &&
+            this.tabled(
+              nodes,
               fieldNo,
               fieldStart,
               fieldLengthStart,
               fieldValueStart,
               fieldEnd,
               depth + 1,
-            );
-          adopt(message, info, child);
-        }
+            )) ||
+          this.message(
+            CHILD_TYPE[type][fieldNo],
+            fieldNo,
+            fieldStart,
+            fieldLengthStart,
+            fieldValueStart,
+            fieldEnd,
+            depth + 1,
+          );
+        if (!graphNode) adopt(message, info, child);
+        else if (child !== TABLED) nodes!.addMessage(child, row);
         cursor.pos = fieldEnd;
         run = fieldEnd;
         cursor.keep = run;
@@ -298,6 +293,25 @@ class Walker implements TableWalk {
       present &= ~(1 << GRAPH_NODE); // the table's list is made sealed
     }
     return seal(message, type, present, this.reader);
+  }
+
+  /**
+   * A graph's child in bytes [valueStart, end) read by a walk of its own, when it can be: a node into the
+   * graph's node table (TABLED), an initializer that holds only the usual fields (the tensor); else undefined.
+   */
+  private tabled(
+    nodes: NodeTable | undefined,
+    fieldNo: number,
+    tagStart: number,
+    lengthStart: number,
+    valueStart: number,
+    end: number,
+    depth: number,
+  ): object | undefined {
+    if (fieldNo === GRAPH_NODE)
+      return readTableNode(this, nodes!, tagStart, lengthStart, valueStart, end, depth) ? TABLED : undefined;
+    if (fieldNo !== GRAPH_INITIALIZER) return undefined;
+    return readTableTensor(this, fieldNo, tagStart, lengthStart, valueStart, end, depth);
   }
 
   /**
