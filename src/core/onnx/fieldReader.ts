@@ -70,6 +70,21 @@ export class FieldReader extends protobuf.Reader {
       : decodeString(buffer, this.text, from, end);
   }
 
+  /**
+   * A string field's value from its bytes [start, end) of `buffer`, its length read already (the walks of a
+   * graph's nodes and initializers: tableNodes.ts, tableTensors.ts); counted as stringAt counts it.
+   */
+  stringIn(buffer: Uint8Array, start: number, end: number, shared = true): string {
+    if (buffer !== this.buf) {
+      this.buf = buffer;
+      this.text = asBuffer(buffer);
+    }
+    this.spend(VALUE_BYTES);
+    return shared
+      ? this.strings.get(buffer, this.text, start, end)
+      : decodeString(buffer, this.text, start, end);
+  }
+
   /** A packed int64 list from its length, in bytes [start, end) of `buffer`, appended to `list` (see int64s). */
   int64sAt(buffer: Uint8Array, start: number, end: number, list: unknown[]): unknown[] {
     this.point(buffer, start, end);

@@ -93,21 +93,15 @@ export function readTableNode(
   cursor.pos = valueStart;
   while (cursor.pos < end) {
     const fieldNo = cursor.varint() >>> 3;
-    const fieldLengthStart = cursor.pos;
     const length = cursor.varint();
     const fieldEnd = cursor.pos + length;
     if (fieldNo === NODE_ATTRIBUTE) {
       walk.reader.charge(LEAF_ATTRIBUTE_BYTES);
       attributes[a++] = walk.sharedAttribute(cursor.pos, fieldEnd, depth) as onnx.AttributeProto;
     } else {
-      // As decodeWalked reads it: the length and the bytes, held together.
-      const at = cursor.hold(fieldLengthStart, fieldEnd);
-      const text = walk.reader.stringAt(
-        cursor.held,
-        at,
-        at + (fieldEnd - fieldLengthStart),
-        fieldNo !== NODE_NAME,
-      );
+      // A node's name is its own (no other field holds it): not worth looking up among the strings met.
+      const at = cursor.hold(cursor.pos, fieldEnd);
+      const text = walk.reader.stringIn(cursor.held, at, at + length, fieldNo !== NODE_NAME);
       if (fieldNo === NODE_INPUT) inputs[i++] = text;
       else if (fieldNo === NODE_OUTPUT) outputs[o++] = text;
       else if (fieldNo === NODE_NAME) name = text;

@@ -86,7 +86,8 @@ export function readTableTensor(
         // As decodeWalked reads them: the length and the bytes, held together.
         const at = cursor.hold(afterTag, fieldEnd);
         const to = at + (fieldEnd - afterTag);
-        if (fieldNo === TENSOR_NAME) tensor.name = reader.stringAt(cursor.held, at, to);
+        if (fieldNo === TENSOR_NAME)
+          tensor.name = reader.stringIn(cursor.held, at + (cursor.pos - afterTag), to);
         else {
           dims ??= SCRATCH_DIMS.slice(0, loose);
           loose = 0;
