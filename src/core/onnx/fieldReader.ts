@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import protobuf from 'protobufjs/minimal.js';
 import { HASH_BASIS, doubledPairs, hashStep } from './nameIndex';
+import { decodingError } from './walkErrors';
 
 type Long = ReturnType<protobuf.Reader['int64']>;
 
@@ -61,10 +62,15 @@ export class FieldReader extends protobuf.Reader {
   stringAt(buffer: Uint8Array, start: number, end: number, shared = true): string {
     this.point(buffer, start, end);
     this.spend(VALUE_BYTES);
-    const length = this.size();
+    let length: number;
+    try {
+      length = this.size();
+    } catch (error) {
+      throw decodingError(error);
+    }
     const from = this.pos;
     if (from + length !== end)
-      throw new RangeError(`a string of ${length} bytes in a field of ${end - from}`);
+      throw decodingError(new RangeError(`a string of ${length} bytes in a field of ${end - from}`));
     return shared
       ? this.strings.get(buffer, this.text, from, end)
       : decodeString(buffer, this.text, from, end);
@@ -89,7 +95,22 @@ export class FieldReader extends protobuf.Reader {
   int64sAt(buffer: Uint8Array, start: number, end: number, list: unknown[]): unknown[] {
     this.point(buffer, start, end);
     this.spend(VALUE_BYTES);
-    return this.int64s(list as (Long | number)[]);
+    try {
+      return this.int64s(list as (Long | number)[]);
+    } catch (error) {
+      throw walkedError(error);
+    }
+  }
+
+  /** An int64 field not packed, its tag first, in bytes [start, end) of `buffer`: read and charged as the generated decoder reads it. */
+  int64At(buffer: Uint8Array, start: number, end: number): Long {
+    this.point(buffer, start, end);
+    try {
+      this.tag();
+      return this.int64();
+    } catch (error) {
+      throw walkedError(error);
+    }
   }
 
   override tag(): number {
@@ -331,4 +352,12 @@ function sameAscii(text: string, buf: Uint8Array, start: number): boolean {
 function startsWith(list: readonly unknown[], start: readonly unknown[]): boolean {
   for (let i = 0; i < start.length; i++) if (list[i] !== start[i]) return false;
   return true;
+}
+
+/**
+ * A decoding error of a field the structure walk decodes itself, as the walk reports one the generated decoder
+ * met (WireError): a varint or a length that runs past its field. The budget's own error passes as it is.
+ */
+function walkedError(error: unknown): unknown {
+  return error instanceof DecodeLimitError ? error : decodingError(error);
 }

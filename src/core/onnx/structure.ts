@@ -98,7 +98,14 @@ const RUN_LIMIT = 64 << 10;
 export function readStructure(cursor: WireCursor, limits: StructureLimits = DEFAULT_LIMITS): Structure {
   const walker = new Walker(cursor, limits);
   const size = cursor.source.size;
-  const proto = walker.message(0, 0, 0, 0, 0, size, 0) as onnx.ModelProto;
+  let proto: onnx.ModelProto;
+  try {
+    proto = walker.message(0, 0, 0, 0, 0, size, 0) as onnx.ModelProto;
+  } catch (error) {
+    // The budget ran out in a field the walk decodes itself (decodeFields says so for the others).
+    if (error instanceof DecodeLimitError) throw tooMuch(size, limits, cursor.pos);
+    throw error;
+  }
   const messages = walker.messages;
   messages.length = walker.spans.count; // no room past the last row (see withRoom)
   walker.decoded.messages = messages;

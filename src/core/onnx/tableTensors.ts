@@ -99,9 +99,7 @@ export function readTableTensor(
       // A dim not packed, decoded as the generated decoder decodes it (its tag, then the value), and charged so.
       cursor.skipValue(0);
       const at = cursor.hold(fieldStart, cursor.pos);
-      reader.point(cursor.held, at, at + (cursor.pos - fieldStart));
-      reader.tag();
-      const dim = reader.int64();
+      const dim = reader.int64At(cursor.held, at, at + (cursor.pos - fieldStart));
       if (dims) dims.push(dim);
       else SCRATCH_DIMS[loose++] = dim;
     } else {

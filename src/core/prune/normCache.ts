@@ -2,10 +2,10 @@ import { toSafeNumber } from '../onnx/int64';
 import type { ModelFile } from '../onnx/modelFile';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { DataType, dataTypeBits } from '../onnx/dataTypes';
-import { rawToFloat32, tensorBytesSource } from '../onnx/tensorData';
+import { rawToFloat32, readTensorAsFloat32, tensorBytesSource } from '../onnx/tensorData';
 
 /**
- * Per-index norms of tensors along axes 0 and 1, computed in one streaming pass per tensor (1 MiB at a time:
+ * Per-index norms of tensors along axes 0 and 1 (and, rarely, another: see alongOther), computed in one streaming pass per tensor (1 MiB at a time:
  * a 400 MB weight never sits in memory) and kept for the whole prune, since a weight is a member of two
  * groups (its output channels and its input channels). Every tensor's norms are one stretch of a block:
  * a large graph has tens of thousands of small weights, and an array of their own each (with its buffer)
@@ -39,13 +39,12 @@ export class NormCache {
     return this.current;
   }
 
-  /** Where the per-index norms of `tensor` along `axis` (0, or 1 when it has two axes or more) start in `values`. */
+  /** Where the per-index norms of `tensor` along `axis` start in `values`. */
   at(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 | 2, axis: number): number {
     const starts = this.starts[p - 1];
     let start = starts.get(tensor);
     const dims = tensor.dims ?? [];
-    if (axis !== 0 && !(axis === 1 && dims.length > 1))
-      throw new Error(`internal: no norms along axis ${axis} of '${tensor.name ?? ''}'`);
+    if (axis !== 0 && !(axis === 1 && dims.length > 1)) return this.alongOther(file, tensor, p, axis);
     if (start === undefined) {
       start = axisNorms(file, tensor, p, this);
       starts.set(tensor, start);
@@ -55,6 +54,39 @@ export class NormCache {
     const first = indexInBlock(start);
     return axis === 0 ? first : first + (dims.length > 0 ? toSafeNumber(dims[0]) : 1);
   }
+
+  /**
+   * Norms along an axis past 1 (a per-channel constant shaped [1, 1, 1, C] on a value whose channels are its
+   * last axis, after a Transpose), or axis 1 of a tensor of one axis: rare and small, worked out from the
+   * tensor's values read whole, and kept by tensor and axis.
+   */
+  private alongOther(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 | 2, axis: number): number {
+    const byAxis = this.others[p - 1].get(tensor) ?? new Map<number, number>();
+    this.others[p - 1].set(tensor, byAxis);
+    let start = byAxis.get(axis);
+    if (start === undefined) {
+      const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d));
+      if (axis < 0 || axis >= dims.length)
+        throw new Error(`internal: no norms along axis ${axis} of '${tensor.name ?? ''}'`);
+      const values = readTensorAsFloat32(file, tensor);
+      const size = dims[axis];
+      const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+      start = this.reserve(size);
+      const sums = this.current;
+      const out = indexInBlock(start);
+      for (let k = 0; k < values.length; k++) {
+        const x = values[k];
+        sums[out + (Math.floor(k / inner) % size)] += p === 1 ? Math.abs(x) : Math.fround(x * x);
+      }
+      byAxis.set(axis, start);
+      this.onRead?.(file.storedBytes(tensor));
+    }
+    this.current = this.blocks[Math.floor(start / BLOCK)];
+    return indexInBlock(start);
+  }
+
+  /** The starts of norms along other axes than 0 and 1 (see alongOther), by tensor and axis, for p = 1 and 2. */
+  private readonly others = [new Map<object, Map<number, number>>(), new Map<object, Map<number, number>>()];
 
   /**
    * Room for `n` more norms, zeroed, in `values` (which it sets) from `indexInBlock` of the start it returns.

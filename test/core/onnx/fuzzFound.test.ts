@@ -71,6 +71,27 @@ describe('bugs found by fuzzing', () => {
     await expectPruneRefused(path, /the float_data of a tensor at byte \d+ is corrupt \(index out of range/);
   });
 
+  test("a tensor's dim whose varint runs past its field (a raw RangeError from a field the walk decodes)", async () => {
+    // The fuzzer's bit flips (seed 1207, case 31662), replayed on the same fixture.
+    const bytes = Uint8Array.from(buildFixture('slice-shared-bounds').bytes);
+    for (const bit of [35021, 61881, 5289, 291]) bytes[bit >> 3] ^= 1 << (bit & 7);
+    const path = join(dir, 'dim-past-field.onnx');
+    writeFileSync(path, bytes);
+    await expectPruneRefused(path, /is not an ONNX model: protobuf decoding failed \(index out of range/);
+  });
+
+  test('a per-channel constant whose channels are its last axis (internal error: no norms along axis 3)', async () => {
+    // The fuzzer reordered bias.value's dims [1, 8, 1, 1] to [1, 1, 1, 8]: its channels follow the group on axis 3,
+    // which the importance's norms did not read.
+    const path = variant('expand-constant-of-shape', 'last-axis-bias', (m) => {
+      initializer(m, 'bias.value').dims = [1, 1, 1, 8].map((d) => Long.fromNumber(d));
+    });
+    const out = join(dir, 'last-axis-bias.pruned.onnx');
+    const run = await cli('prune', path, '-o', out, '--ratio', '0.5', '--align', '1');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /\d+ channels removed/);
+  });
+
   test("a conv whose bias is another layer's, too short for its channels (internal error while slicing)", async () => {
     const path = variant('plain-chain', 'short-bias', (m) => {
       const conv2 = m.graph!.node!.find((n) => n.name === '/conv2/Conv')!;

@@ -115,3 +115,38 @@ test('the l1 sums of conv kernels (3×3 among them) add in one fixed order, to t
     }
   });
 });
+
+test('norms along an axis past 1 (a per-channel constant shaped [1, 1, 1, C]) and along axis 2 of a kernel', () => {
+  const shapes: number[][] = [
+    [1, 1, 1, 8],
+    [4, 3, 5, 2],
+  ];
+  const tensors = shapes.map((dims, i) => ({
+    dims,
+    data: values(
+      dims.reduce((a, b) => a * b, 1),
+      i + 40,
+    ),
+  }));
+  const model = addBiasModel();
+  model.graph!.initializer = tensors.map((t, i) => floatTensor(`c${i}`, t.dims, t.data));
+  const file = openModelBytes(encodeModel(model));
+  const decoded = file.proto.graph!.initializer!;
+  const cache = new NormCache();
+  for (const p of [1, 2] as const)
+    for (const [i, axis] of [
+      [0, 3],
+      [1, 2],
+      [1, 3],
+      [1, 0],
+    ] as const) {
+      const at = cache.at(file, decoded[i], p, axis);
+      const want = naive(tensors[i].dims, tensors[i].data, p, axis);
+      const got = Array.from(cache.values.subarray(at, at + want.length));
+      got.forEach((v, k) =>
+        assert.ok(Math.abs(v - want[k]) <= 1e-9 * Math.max(1, want[k]), `c${i} axis ${axis} p${p}`),
+      );
+      assert.equal(cache.at(file, decoded[i], p, axis), at, 'kept');
+    }
+  file.close();
+});
