@@ -81,10 +81,7 @@ export class FieldReader extends protobuf.Reader {
    * graph's nodes and initializers: tableNodes.ts, tableTensors.ts); counted as stringAt counts it.
    */
   stringIn(buffer: Uint8Array, start: number, end: number, shared = true): string {
-    if (buffer !== this.buf) {
-      this.buf = buffer;
-      this.text = asBuffer(buffer);
-    }
+    this.point(buffer, start, end);
     this.spend(VALUE_BYTES);
     return shared
       ? this.strings.get(buffer, this.text, start, end)

@@ -82,6 +82,12 @@ export function decodedRow(message: object): number | undefined {
   return (message as { [TENSOR_ROW]?: number })[TENSOR_ROW];
 }
 
+/** Makes `message` the decoded message of `row`: its place among `messages`, and the row on it. */
+function markRow(messages: object[], message: object, row: number): void {
+  messages[row] = message;
+  (message as { [TENSOR_ROW]?: number })[TENSOR_ROW] = row;
+}
+
 /** What `tabled` gives for a node it read into its graph's node table. */
 const TABLED = Object.freeze({});
 
@@ -134,9 +140,11 @@ class Walker implements TableWalk {
 
   place(message: object, row: number): void {
     this.messages = withRoom(this.messages, row);
-    this.messages[row] = message;
-    (message as { [TENSOR_ROW]?: number })[TENSOR_ROW] = row;
+    markRow(this.messages, message, row);
   }
+
+  /** `place` for a node message a node table makes after the walk (into the messages as they are then). */
+  private readonly placeLater = (node: object, row: number) => markRow(this.decoded.messages, node, row);
 
   constructor(
     readonly cursor: WireCursor,
@@ -292,11 +300,7 @@ class Walker implements TableWalk {
     this.spans.close(row);
     if (this.spans.external[row] === 1) this.external.push(message as onnx.TensorProto.$Properties);
     if (nodes) {
-      const decoded = this.decoded;
-      attachNodeTable(message, nodes, (node, nodeRow) => {
-        decoded.messages[nodeRow] = node;
-        (node as { [TENSOR_ROW]?: number })[TENSOR_ROW] = nodeRow;
-      });
+      attachNodeTable(message, nodes, this.placeLater);
       present &= ~(1 << GRAPH_NODE); // the table's list is made sealed
     }
     return seal(message, type, present, this.reader);

@@ -61,8 +61,8 @@ export class NormCache {
    * tensor's values read whole, and kept by tensor and axis.
    */
   private alongOther(file: ModelFile, tensor: onnx.TensorProto.$Properties, p: 1 | 2, axis: number): number {
-    const byAxis = this.others[p - 1].get(tensor) ?? new Map<number, number>();
-    this.others[p - 1].set(tensor, byAxis);
+    let byAxis = this.others[p - 1].get(tensor);
+    if (!byAxis) this.others[p - 1].set(tensor, (byAxis = new Map<number, number>()));
     let start = byAxis.get(axis);
     if (start === undefined) {
       const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d));
