@@ -2,11 +2,9 @@ import { Buffer } from 'node:buffer';
 import protobuf from 'protobufjs/minimal.js';
 import { HASH_BASIS, doubledPairs, hashStep } from './nameIndex';
 import { decodingError } from './walkErrors';
+import { StringTable, decodeString } from './stringTable';
 
 type Long = ReturnType<protobuf.Reader['int64']>;
-
-/** Strings up to this many bytes are shared; longer ones (doc strings) are rare and seldom repeat. */
-const SHARED_MAX = 128;
 
 /**
  * The protobufjs reader the fields of a model are decoded with, pointed in turn at each run of fields in the
@@ -17,7 +15,8 @@ const SHARED_MAX = 128;
  * as the model, so fewer of them is what makes garbage collection cheaper.
  */
 export class FieldReader extends protobuf.Reader {
-  private readonly strings = new StringTable();
+  /** The model's strings, each with its id (see StringTable). */
+  readonly strings = new StringTable();
   /**
    * What the decoded values may still take, in bytes as estimated below. A decoded value takes tens of
    * bytes of memory (an object, a Long, a Uint8Array) where the file may spend one or two on it, so a file
@@ -285,64 +284,6 @@ export class DecodeLimitError extends Error {
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/**
- * Decoded strings by their bytes: an open-addressing hash table over ASCII byte runs. Anything else (non-ASCII,
- * long) is decoded by protobufjs's own code, so every string is exactly what protobufjs would return.
- */
-class StringTable {
-  /** The distinct strings, in the order met. The table holds their indices, so growing it moves numbers only. */
-  private strings: string[] = [];
-  /**
-   * Two numbers per slot, side by side so that a probe reads one cache line: the string's hash, then 1 + the
-   * index of its string in `strings` (0 for an empty slot). A probe reads the string only on a hash match.
-   */
-  private table = new Int32Array(2 * 1024);
-
-  get(buf: Uint8Array, text: Buffer, start: number, end: number): string {
-    const length = end - start;
-    if (length === 0) return '';
-    if (length > SHARED_MAX) return protobuf.util.utf8.read(buf, start, end);
-    let hash = HASH_BASIS; // from this process's start (see HASH_BASIS and hashStep)
-    for (let i = start; i < end; i++) {
-      const b = buf[i];
-      if (b >= 0x80) return protobuf.util.utf8.read(buf, start, end);
-      hash = hashStep(hash, b);
-    }
-    const table = this.table;
-    const mask = (table.length >> 1) - 1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const known = table[2 * slot + 1];
-      if (known === 0) {
-        const decoded = text.toString('latin1', start, end); // ASCII: latin1 and UTF-8 agree
-        this.insert(slot, hash, decoded);
-        return decoded;
-      }
-      if (table[2 * slot] === hash) {
-        const candidate = this.strings[known - 1];
-        if (candidate.length === length && sameAscii(candidate, buf, start)) return candidate;
-      }
-    }
-  }
-
-  private insert(slot: number, hash: number, text: string): void {
-    this.strings.push(text);
-    this.table[2 * slot] = hash;
-    this.table[2 * slot + 1] = this.strings.length;
-    if (this.strings.length * 4 > this.table.length) this.table = doubledPairs(this.table);
-  }
-}
-
-/** A string decoded as protobufjs would, not looked up (one no other field repeats: a node's name). */
-function decodeString(buf: Uint8Array, text: Buffer, start: number, end: number): string {
-  for (let i = start; i < end; i++) if (buf[i] >= 0x80) return protobuf.util.utf8.read(buf, start, end);
-  return text.toString('latin1', start, end);
-}
-
-function sameAscii(text: string, buf: Uint8Array, start: number): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== buf[start + i]) return false;
-  return true;
 }
 
 /** Whether `list` begins with the elements of `start` (by identity). */

@@ -35,6 +35,8 @@ export class GraphEdges<T extends EdgeNode> {
     producers: Producers,
     /** The edges of a graph whose nodes have, one for one, the same inputs and outputs: shared, not rebuilt. */
     like?: GraphEdges<EdgeNode>,
+    /** The producer of each flat input, when the caller knows them (the graph view, by the values' ids). */
+    known?: Int32Array,
   ) {
     if (like) {
       // Built once and never changed: shared as they are.
@@ -49,10 +51,17 @@ export class GraphEdges<T extends EdgeNode> {
     this.start = new Int32Array(count + 1);
     for (let n = 0; n < count; n++) this.start[n + 1] = this.start[n] + nodes[n].inputs.length;
     const total = this.start[count];
-    this.producer = new Int32Array(total);
     this.reader = new Int32Array(total);
     const fed = new Int32Array(count + 1);
-    for (let n = 0; n < count; n++) this.link(nodes[n].inputs, n, producers, fed);
+    if (known && known.length === total) {
+      this.producer = known;
+      for (let n = 0; n < count; n++)
+        for (let k = this.start[n]; k < this.start[n + 1]; k++) this.reader[k] = n;
+      for (let k = 0; k < total; k++) if (known[k] >= 0) fed[known[k]]++;
+    } else {
+      this.producer = new Int32Array(total);
+      for (let n = 0; n < count; n++) this.link(nodes[n].inputs, n, producers, fed);
+    }
     // Counts to offsets; then each producer's feeds in flat-input order.
     this.feedStart = new Int32Array(count + 1);
     for (let p = 0; p < count; p++) this.feedStart[p + 1] = this.feedStart[p] + fed[p];

@@ -3,7 +3,7 @@ import { GraphEdges } from './graphEdges';
 import { toSafeNumber } from './int64';
 import { type ValueType, valueType } from './valueType';
 import { keepsWiring } from './wiring';
-import { NameIndex } from './nameIndex';
+import { IdIndex } from './idIndex';
 import { NodeTable, nodeTableOf } from './nodeTable';
 import { OutputPlaces } from './outputPlaces';
 import type { ModelFile } from './modelFile';
@@ -85,8 +85,8 @@ export class GraphView {
   readonly valueInfo = new Map<string, ValueType>();
   readonly subgraphs: { node: NodeView; attribute: string; graph: GraphView }[] = [];
   /** The initializers by name (what `initializers` is made from) and the nodes that produce values. */
-  private readonly weightIndex: NameIndex<onnx.TensorProto.$Properties>;
-  private readonly producers: NameIndex<NodeView>;
+  private readonly weightIndex: IdIndex<onnx.TensorProto.$Properties>;
+  private readonly producers: IdIndex<NodeView>;
   private initializerMap: Map<string, onnx.TensorProto.$Properties> | undefined;
   /** Node n's outputs have the value slots outputStart[n] … outputStart[n + 1] − 1 (see valueSlot). */
   private readonly outputStart: Int32Array;
@@ -99,6 +99,8 @@ export class GraphView {
   /** The view whose indexes and edges this one shares (see `like`), if it does. */
   readonly sharedWith: GraphView | undefined;
   private outputNames: Set<string> | undefined;
+  /** The ids of the node inputs, flat (NodeTable.valueIds), when this view indexed its values by them. */
+  private inputIds: Int32Array | undefined;
   /** The value valueSlot was last asked for, and its slot. */
   private lastValue: string | undefined;
   private lastSlot = -1;
@@ -127,9 +129,12 @@ export class GraphView {
     const kept = same ? like.weightIndex.size : 0;
     this.weightIndex = same
       ? like.weightIndex.withValues(initializers.slice(0, kept))
-      : new NameIndex(initializers.length);
+      : new IdIndex(table.strings, initializers.length);
+    // By the ids the walk found for a graph read from a file (no name hashed here), else by name.
+    const weightIds = !same && table.weightIds?.length === initializers.length ? table.weightIds : undefined;
     for (let i = kept; i < initializers.length; i++)
-      this.weightIndex.set(initializers[i].name ?? '', initializers[i]);
+      if (weightIds) this.weightIndex.setById(weightIds[i], initializers[i].name ?? '', initializers[i]);
+      else this.weightIndex.set(initializers[i].name ?? '', initializers[i]);
     // Before IR 4 initializers had to be listed as graph inputs too; they are weights, not inputs.
     const allInputs = (proto.input ?? []).map(valueType);
     this.inputs = allInputs.filter((v) => !this.weightIndex.has(v.name));
@@ -153,17 +158,20 @@ export class GraphView {
       if (kept === initializers.length) this.initializerOutputSet = like.initializerOutputSet;
       return;
     }
-    this.producers = new NameIndex(nodeCount); // most nodes have one output
-    for (let i = 0; i < nodeCount; i++) this.nodes[i] = this.addNode(table, i);
+    // The values by their ids in the model's strings, which the walk found: no name is hashed here.
+    const ids = table.valueIds();
+    this.producers = new IdIndex(table.strings, nodeCount); // most nodes have one output
     this.outputStart = new Int32Array(nodeCount + 1);
     let named = 0;
     for (let i = 0; i < nodeCount; i++) {
-      const outputs = this.nodes[i].outputs;
+      const node = (this.nodes[i] = this.addNode(table, i, ids.outputs, this.outputStart[i]));
+      const outputs = node.outputs;
       this.outputStart[i + 1] = this.outputStart[i] + outputs.length;
       for (let o = 0; o < outputs.length; o++) if (outputs[o]) named++;
     }
     // Each named output added a producer unless its name was met before.
     this.outputsUnique = this.producers.size === named;
+    this.inputIds = ids.inputs;
   }
 
   /**
@@ -184,11 +192,15 @@ export class GraphView {
     return true;
   }
 
-  /** The view of a node, its outputs indexed (a method called per node: soon optimised, unlike a loop body here). */
-  private addNode(table: NodeTable, index: number): NodeView {
+  /**
+   * The view of a node, its outputs indexed: their ids are outputIds[at …] (a method called per node: soon
+   * optimised, unlike a loop body here).
+   */
+  private addNode(table: NodeTable, index: number, outputIds: Int32Array, at: number): NodeView {
     const node = new NodeView(table, index, this);
     const outputs = node.outputs;
-    for (let o = 0; o < outputs.length; o++) if (outputs[o]) this.producers.set(outputs[o], node);
+    for (let o = 0; o < outputs.length; o++)
+      if (outputs[o]) this.producers.setById(outputIds[at + o], outputs[o], node);
     const attributes = table.attributes[index];
     if (attributes && attributes.length > 0) this.addSubgraphs(node, attributes);
     return node;
@@ -283,7 +295,19 @@ export class GraphView {
 
   /** The producer of every node input, and the readers of every produced value (built on first use). */
   edges(): GraphEdges<NodeView> {
-    return (this.edgeIndex ??= new GraphEdges(this.nodes, this.producers));
+    return (this.edgeIndex ??= new GraphEdges(this.nodes, this.producers, undefined, this.inputProducers()));
+  }
+
+  /** The index of the node that produces each node input (flat, as the edges number them), by the inputs' ids. */
+  private inputProducers(): Int32Array | undefined {
+    const ids = this.inputIds;
+    if (!ids) return undefined;
+    const nodes = this.nodes;
+    let total = 0;
+    for (let n = 0; n < nodes.length; n++) total += nodes[n].inputs.length;
+    const producer = new Int32Array(total);
+    for (let k = 0; k < total; k++) producer[k] = this.producers.getById(ids[k])?.index ?? -1;
+    return producer;
   }
 
   /**

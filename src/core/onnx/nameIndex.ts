@@ -1,7 +1,7 @@
 /**
  * Values by name, as a Map of them would hold them (set replaces the value of a name met before, which keeps
- * its place), for the indexes a graph view builds over tens of thousands of names (its weights, the values
- * its nodes produce). A Map that grows to that size costs several times a lookup per name it adds (it
+ * its place), for indexes of tens of thousands of names (the graph's node names, the readers of its weights,
+ * a prune's tensors). A Map that grows to that size costs several times a lookup per name it adds (it
  * rehashes all it holds at each doubling, into tables of megabytes); this table keeps (hash, 1 + index)
  * pairs in one Int32Array, and a doubling moves numbers only (docs/performance.md).
  */
@@ -11,8 +11,6 @@ export class NameIndex<T> {
   private values: T[];
   private count = 0;
   private table: Int32Array;
-  /** The names and table are another index's too (withValues): copied before a name is added. */
-  private sharing = false;
 
   /**
    * `expected`: how many names the caller is about to set, when it knows. The table starts at the size that
@@ -79,14 +77,7 @@ export class NameIndex<T> {
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const known = table[2 * slot + 1];
       if (known === 0) {
-        if (this.sharing) {
-          this.names = this.names.slice(0, this.count);
-          this.table = this.table.slice();
-          this.sharing = false;
-          this.setHashed(name, hash, value);
-          return;
-        }
-        // Within the room made for the expected names, or (past it, or after a copy) at the end.
+        // Within the room made for the expected names, or (past it) at the end.
         const at = this.count++;
         this.names[at] = name;
         this.values[at] = value;
@@ -100,50 +91,6 @@ export class NameIndex<T> {
         return;
       }
     }
-  }
-
-  /**
-   * An index of the same names, in the same order, with `values[i]` for the i-th name: the index of an edited
-   * copy of a graph whose weights or nodes keep their names and places, without hashing every name again.
-   * `values` becomes the copy's own. The names and their table are shared until either index is given a new
-   * name (`set` then copies them first).
-   */
-  withValues<U>(values: U[]): NameIndex<U> {
-    if (values.length !== this.count) throw new Error('internal: one value per name');
-    const copy = new NameIndex<U>();
-    copy.names = this.names;
-    copy.values = values;
-    copy.count = this.count;
-    copy.table = this.table;
-    copy.sharing = true;
-    this.sharing = true; // whichever of the two is given a new name copies first
-    return copy;
-  }
-
-  /**
-   * The names both this index and `other` hold. Both tables keep each name's hash (the same function: this
-   * process's HASH_BASIS), so no name is hashed again: a name is compared only with the other's names of the
-   * same hash.
-   */
-  commonNames(other: NameIndex<unknown>): Set<string> {
-    const common = new Set<string>();
-    const theirs = other.table;
-    const mask = (theirs.length >> 1) - 1;
-    for (let i = 0; i < this.table.length; i += 2) {
-      const known = this.table[i + 1];
-      if (known === 0) continue;
-      const hash = this.table[i];
-      const name = this.names[known - 1];
-      for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-        const their = theirs[2 * slot + 1];
-        if (their === 0) break;
-        if (theirs[2 * slot] === hash && other.names[their - 1] === name) {
-          common.add(name);
-          break;
-        }
-      }
-    }
-    return common;
   }
 
   /** Calls `visit` with each value and its name, in the order the names were first set (a Map's order). */

@@ -1,4 +1,5 @@
 import { onnx } from './proto/onnx.js';
+import { StringTable } from './stringTable';
 
 /**
  * A graph's nodes as columns: what the graph view and the analysis read of a node (its name, op type, domain,
@@ -25,9 +26,30 @@ export class NodeTable {
   /** The node's message, when it has one already (decoded whole by the walk, or made before). */
   protos: (onnx.NodeProto.$Properties | undefined)[];
   private list: readonly onnx.NodeProto.$Properties[] | undefined;
+  /**
+   * The ids in `strings` of every node's inputs, flat in row order then input order (how the graph's edges
+   * number them), and likewise of its outputs: the first `inputIdCount` and `outputIdCount` places. A table the
+   * walk read has them as it goes; an edit's gets them when first asked for (`valueIds`).
+   */
+  private inputIdList = new Int32Array(0);
+  private outputIdList = new Int32Array(0);
+  private inputIdCount = 0;
+  private outputIdCount = 0;
+  private idsMade: boolean;
+  /**
+   * The ids in `strings` of the names of the graph's initializers, in order, as the walk read them (undefined
+   * for an edit's graph).
+   */
+  weightIds: readonly number[] | undefined;
+  private stringTable: StringTable | undefined;
 
-  /** `expected`: how many nodes are about to be added, when known (the columns are made that long). */
-  constructor(expected = 0) {
+  /**
+   * `expected`: how many nodes are about to be added, when known (the columns are made that long). `strings`:
+   * the strings of the model the walk reads the nodes from, which the ids are of.
+   */
+  constructor(expected = 0, strings?: StringTable) {
+    this.stringTable = strings;
+    this.idsMade = strings !== undefined;
     this.rows = new Array<number>(expected);
     this.names = new Array<string | undefined>(expected);
     this.opTypes = new Array<string | undefined>(expected);
@@ -95,6 +117,61 @@ export class NodeTable {
       (node.attribute ?? undefined) as onnx.AttributeProto[] | undefined,
     );
     this.protos[this.count - 1] = node;
+    if (this.idsMade) this.addIdsOf(this.count - 1);
+  }
+
+  /**
+   * The ids of the last node added's inputs and outputs: the first `inputs` of `inputIds` and `outputs` of
+   * `outputIds` (ids in `strings`, −1 for a string that has none yet).
+   */
+  addIds(inputIds: Int32Array, inputs: number, outputIds: Int32Array, outputs: number): void {
+    this.addIdsAt(this.count - 1, inputIds, inputs, outputIds, outputs);
+  }
+
+  /** addIds for node `row`, the nodes before it given theirs. */
+  private addIdsAt(
+    row: number,
+    inputIds: Int32Array,
+    inputs: number,
+    outputIds: Int32Array,
+    outputs: number,
+  ): void {
+    this.inputIdList = withRoom(this.inputIdList, this.inputIdCount + inputs);
+    this.outputIdList = withRoom(this.outputIdList, this.outputIdCount + outputs);
+    const strings = this.strings;
+    for (let i = 0; i < inputs; i++)
+      this.inputIdList[this.inputIdCount++] =
+        inputIds[i] >= 0 ? inputIds[i] : strings.idOf(this.inputs[row]![i]);
+    for (let o = 0; o < outputs; o++)
+      this.outputIdList[this.outputIdCount++] =
+        outputIds[o] >= 0 ? outputIds[o] : strings.idOf(this.outputs[row]![o]);
+  }
+
+  /** The ids of node i's inputs and outputs, looked up by name (a node of an edit, or decoded as a message). */
+  private addIdsOf(i: number): void {
+    const inputs = this.inputs[i] ?? NO_STRINGS;
+    const outputs = this.outputs[i] ?? NO_STRINGS;
+    this.addIdsAt(
+      i,
+      unknownIdsOf(inputs.length),
+      inputs.length,
+      unknownIdsOf(outputs.length),
+      outputs.length,
+    );
+  }
+
+  /** The strings the ids are of: the model's (a table the walk read), or the table's own. */
+  get strings(): StringTable {
+    return (this.stringTable ??= new StringTable());
+  }
+
+  /** The ids of every node's inputs and outputs, flat (see inputIdList), made on first use for an edit's table. */
+  valueIds(): { readonly inputs: Int32Array; readonly outputs: Int32Array } {
+    if (!this.idsMade) {
+      this.idsMade = true;
+      for (let i = 0; i < this.count; i++) this.addIdsOf(i);
+    }
+    return { inputs: this.inputIdList, outputs: this.outputIdList };
   }
 
   /**
@@ -129,6 +206,23 @@ export class NodeTable {
     this.protos[i] = Object.freeze(node);
     return node;
   }
+}
+
+const NO_STRINGS: readonly string[] = [];
+let unknownIds = new Int32Array(16).fill(-1);
+
+/** At least `length` ids of −1 (none known). */
+function unknownIdsOf(length: number): Int32Array {
+  if (length > unknownIds.length) unknownIds = new Int32Array(2 * length).fill(-1);
+  return unknownIds;
+}
+
+/** `list`, or a copy of it twice as long when it has fewer than `length` places. */
+function withRoom(list: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBuffer> {
+  if (length <= list.length) return list;
+  const grown = new Int32Array(Math.max(length, 2 * list.length, 64));
+  grown.set(list);
+  return grown;
 }
 
 /** The first `count` elements of `list` in a list of `length` places. */

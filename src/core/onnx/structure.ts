@@ -129,6 +129,7 @@ class Walker implements TableWalk {
   readonly external: onnx.TensorProto.$Properties[] = [];
   readonly reader = new FieldReader();
   private readonly attributes = new AttributeTable();
+  nameId = -1;
 
   get maxDepth(): number {
     return this.limits.maxDepth;
@@ -181,6 +182,7 @@ class Walker implements TableWalk {
     let present = 0; // the schema's fields met, as bits: only their lists need sealing
     let run = valueStart; // the first byte of the leaf fields not yet decoded
     let nodes: NodeTable | undefined; // a graph's, from its first node
+    let weightIds: number[] | undefined; // a graph's: the ids of its initializers' names, in order
     cursor.keep = run;
     cursor.pos = valueStart;
     while (cursor.pos < end) {
@@ -244,19 +246,13 @@ class Walker implements TableWalk {
         if (run < fieldStart) this.decodeFields(message, type, run, fieldStart, depth);
         // A graph's nodes go to its node table: as columns when they are plain, else as messages.
         const graphNode = type === GRAPH && fieldNo === GRAPH_NODE;
-        if (graphNode) nodes ??= new NodeTable();
+        if (graphNode) nodes ??= new NodeTable(0, this.reader.strings);
         const row = this.spans.count;
+        const tabled =
+          type === GRAPH &&
+          this.tabled(nodes, fieldNo, fieldStart, fieldLengthStart, fieldValueStart, fieldEnd, depth + 1);
         const child =
-          (type === GRAPH &&
-            this.tabled(
-              nodes,
-              fieldNo,
-              fieldStart,
-              fieldLengthStart,
-              fieldValueStart,
-              fieldEnd,
-              depth + 1,
-            )) ||
+          tabled ||
           this.message(
             CHILD_TYPE[type][fieldNo],
             fieldNo,
@@ -268,6 +264,12 @@ class Walker implements TableWalk {
           );
         if (!graphNode) adopt(message, info, child);
         else if (child !== TABLED) nodes!.addMessage(child, row);
+        if (type === GRAPH && fieldNo === GRAPH_INITIALIZER) {
+          const id = tabled ? this.nameId : -1;
+          (weightIds ??= []).push(
+            id >= 0 ? id : this.reader.strings.idOf((child as onnx.TensorProto.$Properties).name ?? ''),
+          );
+        }
         cursor.pos = fieldEnd;
         run = fieldEnd;
         cursor.keep = run;
@@ -300,6 +302,7 @@ class Walker implements TableWalk {
     this.spans.close(row);
     if (this.spans.external[row] === 1) this.external.push(message as onnx.TensorProto.$Properties);
     if (nodes) {
+      nodes.weightIds = weightIds;
       attachNodeTable(message, nodes, this.placeLater);
       present &= ~(1 << GRAPH_NODE); // the table's list is made sealed
     }

@@ -14,6 +14,8 @@ export interface TableWalk {
   readonly spans: SpanTable;
   /** The deepest a message may be nested. */
   readonly maxDepth: number;
+  /** The id of the name of the tensor readTableTensor read last (−1: its name has none yet, or it has none). */
+  nameId: number;
   /** Makes room for a row among the decoded messages, its place left empty. */
   reserve(row: number): void;
   /** Makes `message` the decoded message of `row` (its place among the messages, the row on it). */
@@ -27,6 +29,9 @@ const NODE = CONTAINER_TYPES.indexOf('Node');
 const SCRATCH_INPUTS: string[] = [];
 const SCRATCH_OUTPUTS: string[] = [];
 const SCRATCH_ATTRIBUTES: onnx.AttributeProto[] = [];
+/** The ids of the strings of the node's inputs and outputs (−1: a string the reader did not share). */
+let inputIds = new Int32Array(64);
+let outputIds = new Int32Array(64);
 const GRAPH_NODE = CONTAINER_FIELDS.Graph.find((f) => f.container === 'Node')!.no;
 // The node fields a node table keeps (onnx.proto).
 const NODE_INPUT = 1;
@@ -102,9 +107,15 @@ export function readTableNode(
       // A node's name is its own (no other field holds it): not worth looking up among the strings met.
       const at = cursor.hold(cursor.pos, fieldEnd);
       const text = walk.reader.stringIn(cursor.held, at, at + length, fieldNo !== NODE_NAME);
-      if (fieldNo === NODE_INPUT) inputs[i++] = text;
-      else if (fieldNo === NODE_OUTPUT) outputs[o++] = text;
-      else if (fieldNo === NODE_NAME) name = text;
+      if (fieldNo === NODE_INPUT) {
+        if (i === inputIds.length) inputIds = doubled(inputIds);
+        inputIds[i] = walk.reader.strings.lastId;
+        inputs[i++] = text;
+      } else if (fieldNo === NODE_OUTPUT) {
+        if (o === outputIds.length) outputIds = doubled(outputIds);
+        outputIds[o] = walk.reader.strings.lastId;
+        outputs[o++] = text;
+      } else if (fieldNo === NODE_NAME) name = text;
       else if (fieldNo === NODE_OP_TYPE) opType = text;
       else domain = text;
     }
@@ -120,7 +131,14 @@ export function readTableNode(
     o > 0 ? copy(outputs, o) : undefined,
     a > 0 ? Object.freeze(copy(attributes, a)) : undefined,
   );
+  table.addIds(inputIds, i, outputIds, o);
   return true;
+}
+
+function doubled(list: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(2 * list.length);
+  grown.set(list);
+  return grown;
 }
 
 /**

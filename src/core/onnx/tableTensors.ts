@@ -64,6 +64,7 @@ export function readTableTensor(
   const row = walk.spans.open(TENSOR, field, tagStart, lengthStart, valueStart, end);
   const tensor = new onnx.TensorProto();
   walk.place(tensor, row);
+  walk.nameId = -1;
   // Dims given packed go to a list of their own; those not packed (as C++ protobuf writes them) to a scratch
   // list first, most tensors' dims being one of the reader's shared lists in the end.
   let dims: unknown[] | undefined;
@@ -86,9 +87,10 @@ export function readTableTensor(
         // As decodeWalked reads them: the length and the bytes, held together.
         const at = cursor.hold(afterTag, fieldEnd);
         const to = at + (fieldEnd - afterTag);
-        if (fieldNo === TENSOR_NAME)
+        if (fieldNo === TENSOR_NAME) {
           tensor.name = reader.stringIn(cursor.held, at + (cursor.pos - afterTag), to);
-        else {
+          walk.nameId = reader.strings.lastId;
+        } else {
           dims ??= SCRATCH_DIMS.slice(0, loose);
           loose = 0;
           dims = reader.int64sAt(cursor.held, at, to, dims);

@@ -83,6 +83,58 @@ describe('graph edges', () => {
     }
   });
 
+  test('values the reader does not share (long, non-ASCII) and nodes read as messages are linked as any other', () => {
+    // The view links node inputs to producers by the ids of their names in the reader's strings: names the
+    // reader shares have one from the walk, the others (and a Constant node's, decoded as a message) get one
+    // after. An initializer named like a node output, one named twice, and an empty (absent) input too.
+    const model = branchy();
+    const graph = model.graph!;
+    const rename = (v: string) => (!v || v === 'x' ? v : v.length % 2 ? `${v}-é` : `${v}/${'v'.repeat(200)}`);
+    for (const node of graph.node!) {
+      node.input = node.input!.map(rename);
+      node.output = node.output!.map(rename);
+    }
+    for (const t of graph.initializer!) t.name = rename(t.name!);
+    graph.output = graph.output!.map((o) => ({ ...o, name: rename(o.name!) }));
+    const twice = graph.node!.find((n) => n.name === 'twice')!;
+    graph.node!.push(
+      {
+        op_type: 'Constant',
+        name: 'k',
+        output: [`${twice.output![0]}`],
+        attribute: [{ name: 'value', type: 4, t: { name: 'kt', dims: [], data_type: 1, float_data: [2] } }],
+      },
+      { op_type: 'Clip', name: 'clip', input: [twice.output![0], '', 'x'], output: ['clipped'] },
+    );
+    graph.initializer!.push(
+      { ...graph.initializer![0] },
+      { name: 'clipped', dims: [], data_type: 1, float_data: [0] },
+    );
+    const view = graphOf(onnx.ModelProto.encode(model).finish());
+    for (const value of everyValue(view)) {
+      const found = view.consumers(value).map((n) => n.name);
+      assert.deepEqual(found, value === '' ? [] : scanned(view, value), `readers of '${value}'`);
+      // The producer of a name is the last node that writes it (the Constant, for the name written twice).
+      const writers = view.nodes.filter((n) => n.outputs.includes(value));
+      assert.equal(view.producer(value), value ? writers.at(-1) : undefined, `producer of '${value}'`);
+    }
+    const { start, producer } = view.edges();
+    view.nodes.forEach((node, n) =>
+      node.inputs.forEach((input, i) =>
+        assert.equal(
+          producer[start[n] + i],
+          input ? (view.producer(input)?.index ?? -1) : -1,
+          `${node.name} ${i}`,
+        ),
+      ),
+    );
+    // The Constant holds a tensor: read as a message, not into the node table's columns.
+    assert.ok(view.nodes.find((n) => n.name === 'k')!.attributeList[0].t);
+    assert.deepEqual([...view.initializerOutputs()], ['clipped']);
+    assert.equal(view.initializers.size, graph.initializer!.length - 1);
+    assert.ok(view.initializer(rename('shared.weight')));
+  });
+
   test('in a graph written backwards the edges still find every reader, and the order puts producers first', () => {
     const model = branchy();
     model.graph!.node!.reverse();

@@ -8,6 +8,7 @@ import { analyzeModel } from '../../../src/core/analyze/analyze';
 import { ModelView } from '../../../src/core/onnx/modelView';
 import { HASH_BASIS, NameIndex, nameHash } from '../../../src/core/onnx/nameIndex';
 import { openModelBytes } from '../../../src/core/onnx/reader';
+import { StringTable } from '../../../src/core/onnx/stringTable';
 import { FNV_BASIS, collidingNames, fnv1a } from '../../support/hashFlood';
 import { encodeModel, tensorInfo } from '../../support/minimalModels';
 
@@ -22,6 +23,9 @@ test('names of one FNV-1a hash spread over the tables of this process', () => {
   const index = new NameIndex<number>();
   names.forEach((n, i) => index.set(n, i));
   names.forEach((n, i) => assert.equal(index.get(n), i));
+  const strings = new StringTable();
+  names.forEach((n, i) => assert.equal(strings.idOf(n), i));
+  names.forEach((n, i) => assert.equal(strings.find(n), i));
 });
 
 test('names of one FNV-1a hash spread from every start that differs from its basis in the top byte only', () => {

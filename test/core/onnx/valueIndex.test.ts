@@ -1,11 +1,15 @@
-// The graph view indexes values by name without Maps of its own (NameIndex), numbers the values nodes produce
-// (value slots, which the analysis keeps facts and channel spaces by), and the reader shares equal short int64
-// lists between messages. Each must answer what the plain version answers: a Map, a lookup by name, the lists
+// The reader gives each distinct string an id (StringTable), the graph view indexes values by those ids
+// (IdIndex), other indexes of many names are NameIndexes, the view numbers the values nodes produce (value
+// slots, which the analysis keeps facts and channel spaces by), and the reader shares equal short int64 lists
+// between messages. Each must answer what the plain version answers: a Map, a lookup by name, the lists
 // protobufjs decodes.
 import assert from 'node:assert/strict';
 import Long from 'long';
 import { describe, test } from 'node:test';
+import { Buffer } from 'node:buffer';
+import { IdIndex } from '../../../src/core/onnx/idIndex';
 import { NameIndex } from '../../../src/core/onnx/nameIndex';
+import { StringTable } from '../../../src/core/onnx/stringTable';
 import { type GraphView, ModelView } from '../../../src/core/onnx/modelView';
 import { onnx } from '../../../src/core/onnx/proto/onnx.js';
 import { openModelBytes } from '../../../src/core/onnx/reader';
@@ -26,78 +30,129 @@ function small(): onnx.ModelProto.$Properties {
 }
 
 describe('value index', () => {
-  test('NameIndex answers what a Map answers, through growth, replaced values and any name', () => {
-    const index = new NameIndex<number>();
-    const map = new Map<string, number>();
-    const names = ['', 'é', 'x'.repeat(300), '\u{1f600}'];
-    for (let i = 0; i < 5000; i++) names.push(`/blocks.${i % 1700}/conv_${i % 7}/Conv_output_0`);
-    names.forEach((name, i) => {
-      index.set(name, i);
-      map.set(name, i);
+  for (const expected of [0, 100, 5000, 20000])
+    test(`NameIndex made with room for ${expected} names answers what a Map answers, through growth, replaced values and any name`, () => {
+      const index = new NameIndex<number>(expected);
+      const map = new Map<string, number>();
+      const names = ['', 'é', 'x'.repeat(300), '\u{1f600}'];
+      for (let i = 0; i < 5000; i++) names.push(`/blocks.${i % 1700}/conv_${i % 7}/Conv_output_0`);
+      names.forEach((name, i) => {
+        index.set(name, i);
+        map.set(name, i);
+      });
+      assert.equal(index.size, map.size);
+      for (const name of [...names, 'missing', '/blocks.1/conv_1']) {
+        assert.equal(index.get(name), map.get(name), name);
+        assert.equal(index.has(name), map.has(name), name);
+      }
+      assert.deepEqual([...index.toMap()], [...map]);
+      const visited: [string, number][] = [];
+      index.forEach((value, name) => visited.push([name, value]));
+      assert.deepEqual(visited, [...map]);
     });
-    assert.equal(index.size, map.size);
-    for (const name of [...names, 'missing', '/blocks.1/conv_1']) {
-      assert.equal(index.get(name), map.get(name), name);
-      assert.equal(index.has(name), map.has(name), name);
+
+  test('StringTable: a string read from bytes and the same string given as text have one id', () => {
+    const strings = new StringTable();
+    const texts = ['', 'x', 'é', 'x'.repeat(300), '\u{1f600}', '/blocks.1/Conv_output_0', 'Conv'];
+    for (let i = 0; i < 3000; i++) texts.push(`/blocks.${i % 1100}/conv_${i % 3}/Conv_output_0`);
+    const ids = new Map<string, number>();
+    for (const text of texts) {
+      const bytes = Buffer.from(`..${text}..`, 'utf8');
+      const read = strings.get(bytes, bytes, 2, bytes.length - 2);
+      assert.equal(read, text);
+      // Shared (ASCII, short, not empty): the id it has; else none until asked for one.
+      const shared = text.length > 0 && text.length <= 128 && [...text].every((c) => c.charCodeAt(0) < 0x80);
+      if (shared) assert.ok(strings.lastId >= 0, text);
+      else assert.equal(strings.lastId, -1, text);
+      const id = strings.idOf([...text].join('')); // the same text, another string object
+      if (shared) assert.equal(id, strings.lastId, text);
+      if (ids.has(text)) assert.equal(id, ids.get(text), text);
+      ids.set(text, id);
+      assert.equal(strings.find(text), id);
     }
-    assert.deepEqual([...index.toMap()], [...map]);
-    const visited: [string, number][] = [];
-    index.forEach((value, name) => visited.push([name, value]));
-    assert.deepEqual(visited, [...map]);
+    assert.equal(new Set(ids.values()).size, ids.size, 'distinct strings, distinct ids');
+    assert.equal(strings.count, ids.size);
+    assert.equal(strings.find('missing'), -1);
   });
 
-  test('NameIndex made with room for more or fewer names than set, and its copies given new names, answer what Maps answer', () => {
+  test('IdIndex answers what a Map answers, by name and by id, through replaced values and any name', () => {
+    const strings = new StringTable();
+    for (const expected of [0, 100, 5000]) {
+      const index = new IdIndex<number>(strings, expected);
+      const map = new Map<string, number>();
+      const names = ['', 'é', 'x'.repeat(300), '\u{1f600}'];
+      for (let i = 0; i < 5000; i++) names.push(`/blocks.${i % 1700}/conv_${i % 7}/Conv_output_0`);
+      names.forEach((name, i) => {
+        if (i % 2) index.set(name, i);
+        else index.setById(strings.idOf(name), name, i);
+        map.set(name, i);
+      });
+      assert.equal(index.size, map.size);
+      for (const name of [...names, 'missing', '/blocks.1/conv_1']) {
+        assert.equal(index.get(name), map.get(name), name);
+        assert.equal(index.has(name), map.has(name), name);
+        if (map.has(name)) assert.equal(index.getById(strings.find(name)), map.get(name), name);
+      }
+      assert.equal(index.getById(-1), undefined);
+      assert.equal(index.getById(strings.idOf('set nowhere')), undefined);
+      assert.deepEqual([...index.toMap()], [...map]);
+      const visited: [string, number][] = [];
+      index.forEach((value, name) => visited.push([name, value]));
+      assert.deepEqual(visited, [...map]);
+      assert.equal(index.indexOf(names[3]), [...map.keys()].indexOf(names[3]));
+    }
+  });
+
+  test('IdIndex copies given new names answer what Maps answer', () => {
+    const strings = new StringTable();
     const names = Array.from({ length: 300 }, (_, i) => `/layer.${i}/Conv_output_0`);
-    const entries = (index: NameIndex<number>) => {
+    const entries = (index: IdIndex<number>) => {
       const seen: [string, number][] = [];
       index.forEach((value, name) => seen.push([name, value]));
       assert.deepEqual(seen, [...index.toMap()]);
       return seen;
     };
-    for (const expected of [0, 100, 300, 1000]) {
-      const index = new NameIndex<number>(expected);
-      names.slice(0, 200).forEach((name, i) => index.set(name, i));
-      assert.equal(index.size, 200);
-      assert.equal(index.get(names[199]), 199);
-      assert.equal(index.get(names[200]), undefined);
-      // A copy with other values shares the names until either is given a new one; each then has its own.
-      const copy = index.withValues(names.slice(0, 200).map((_, i) => -i));
-      index.set(names[250], 250);
-      copy.set(names[260], -260);
-      copy.set(names[261], -261);
-      index.set(names[0], 1000);
-      assert.deepEqual(entries(index), [
-        [names[0], 1000],
-        ...names.slice(1, 200).map((name, i): [string, number] => [name, i + 1]),
-        [names[250], 250],
-      ]);
-      assert.deepEqual(entries(copy), [
-        ...names.slice(0, 200).map((name, i): [string, number] => [name, -i]),
-        [names[260], -260],
-        [names[261], -261],
-      ]);
-      assert.equal(index.get(names[260]), undefined);
-      assert.equal(copy.get(names[250]), undefined);
-      assert.equal(copy.size, 202);
-    }
+    const index = new IdIndex<number>(strings);
+    names.slice(0, 200).forEach((name, i) => index.set(name, i));
+    // A copy with other values shares the names until either is given a new one; each then has its own.
+    const copy = index.withValues(names.slice(0, 200).map((_, i) => -i));
+    index.set(names[250], 250);
+    copy.set(names[260], -260);
+    copy.set(names[261], -261);
+    index.set(names[0], 1000);
+    assert.deepEqual(entries(index), [
+      [names[0], 1000],
+      ...names.slice(1, 200).map((name, i): [string, number] => [name, i + 1]),
+      [names[250], 250],
+    ]);
+    assert.deepEqual(entries(copy), [
+      ...names.slice(0, 200).map((name, i): [string, number] => [name, -i]),
+      [names[260], -260],
+      [names[261], -261],
+    ]);
+    assert.equal(index.get(names[260]), undefined);
+    assert.equal(copy.get(names[250]), undefined);
+    assert.equal(copy.size, 202);
   });
 
-  test('NameIndex.commonNames: the names two indexes both hold, whatever their sizes and growth', () => {
-    const a = new NameIndex<number>();
-    const b = new NameIndex<string>(4);
+  test('IdIndex.commonNames: the names two indexes of one string table both hold', () => {
+    const strings = new StringTable();
+    const a = new IdIndex<number>(strings);
+    const b = new IdIndex<string>(strings, 4);
     const names = Array.from({ length: 3000 }, (_, i) => `/blocks.${i}/Conv_output_${i % 3}`);
     names.forEach((name, i) => a.set(name, i));
     // Every seventh of a's names (some as other string objects of the same text), and names a lacks.
-    const wanted = new Set<string>();
+    const wanted: string[] = [];
     for (let i = 0; i < names.length; i += 7) {
       const same = i % 2 === 0 ? names[i] : [...names[i]].join('');
       b.set(same, 'w');
-      wanted.add(names[i]);
+      wanted.push(names[i]);
     }
     for (const name of ['', 'é', 'x'.repeat(300), '/blocks.3001/Conv_output_0']) b.set(name, 'other');
-    assert.deepEqual([...a.commonNames(b)].sort(), [...wanted].sort());
-    assert.deepEqual([...b.commonNames(a)].sort(), [...wanted].sort());
-    assert.equal(a.commonNames(new NameIndex<number>()).size, 0);
+    assert.deepEqual([...a.commonNames(b)], wanted, 'in the order a set them');
+    assert.deepEqual([...b.commonNames(a)], wanted);
+    assert.equal(a.commonNames(new IdIndex<number>(strings)).size, 0);
+    assert.throws(() => a.commonNames(new IdIndex<number>(new StringTable())), /internal/);
   });
 
   test('value slots: one per produced name, the same by name, by input and by output', () => {
