@@ -167,9 +167,29 @@ export class ChannelState {
     return slot >= 0 ? this.bySlot[slot] : this.byName.get(value);
   }
 
-  /** Gives a value its space. */
-  private give(value: string, space: ChannelSpace): void {
-    const slot = this.graph.valueSlot(value);
+  /** `space(node.inputs[i])`, its slot found by the graph's edges rather than by the value's name. */
+  inputSpace(node: NodeView, i: number): ChannelSpace | undefined {
+    const value = node.inputs[i];
+    if (!value) return undefined;
+    const slot = node.graph === this.graph ? this.graph.inputSlot(node, i) : this.graph.valueSlot(value);
+    return slot >= 0 ? this.bySlot[slot] : this.byName.get(value);
+  }
+
+  /** `space(node.outputs[o])` (see inputSpace). */
+  outputSpace(node: NodeView, o: number): ChannelSpace | undefined {
+    const value = node.outputs[o];
+    if (!value) return undefined;
+    const slot = node.graph === this.graph ? this.graph.outputSlot(node, o) : this.graph.valueSlot(value);
+    return slot >= 0 ? this.bySlot[slot] : this.byName.get(value);
+  }
+
+  /**
+   * Gives a value its space. `producer`: the node that writes it, if known, whose output's slot needs no
+   * lookup by name.
+   */
+  private give(value: string, space: ChannelSpace, producer?: NodeView): void {
+    const o = producer && producer.graph === this.graph ? producer.outputs.indexOf(value) : -1;
+    const slot = o >= 0 ? this.graph.outputSlot(producer!, o) : this.graph.valueSlot(value);
     if (slot >= 0) this.bySlot[slot] = space;
     else this.byName.set(value, space);
     const at = this.givenCount++;
@@ -189,7 +209,7 @@ export class ChannelState {
       base: this.slots.add(size),
       producer,
     };
-    this.give(value, space);
+    this.give(value, space, producer);
     this.spaceList.push(space);
     return space;
   }
@@ -199,9 +219,12 @@ export class ChannelState {
     checkChannelCount(this.file.name, value, size, this.slots.length);
   }
 
-  /** A value whose channels are exactly another's (an activation's output): it shares the space. */
-  alias(value: string, space: ChannelSpace): void {
-    this.give(value, space);
+  /**
+   * A value whose channels are exactly another's (an activation's output): it shares the space. `producer`:
+   * the node that writes the value, if known (see give).
+   */
+  alias(value: string, space: ChannelSpace, producer?: NodeView): void {
+    this.give(value, space, producer);
   }
 
   couple(a: ChannelSpace, ia: number, b: ChannelSpace, ib: number): void {

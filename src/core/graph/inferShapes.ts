@@ -209,14 +209,17 @@ export class FactTable implements Facts {
    * edges, with no lookup by name.
    */
   input(node: NodeView, i: number, name: string): ValueFacts | undefined {
-    return this.find(name, this.graph.inputSlot(node, i));
+    return this.find(name, this.graph.inputSlot(node, i), node, i);
   }
 
-  /** The facts of a value with the given slot, an initializer's worked out when first asked for. */
-  private find(name: string, slot: number): ValueFacts | undefined {
+  /**
+   * The facts of a value with the given slot, an initializer's worked out when first asked for (found by
+   * the node input it is, when it is one: GraphView.inputInitializer).
+   */
+  private find(name: string, slot: number, node?: NodeView, i = -1): ValueFacts | undefined {
     const known = slot >= 0 ? this.produced[slot] : this.others.get(name);
     if (known) return known;
-    const tensor = this.graph.initializer(name);
+    const tensor = node ? this.graph.inputInitializer(node, i) : this.graph.initializer(name);
     if (!tensor) return undefined;
     const facts = bounded(tensorFacts(this.file, tensor));
     this.keep(name, slot, facts);

@@ -338,6 +338,27 @@ export class GraphView {
   }
 
   /**
+   * `initializer(node.inputs[i])` for a node of this graph with a named input i, found by the input's id when
+   * the view has them (the rules ask for the weights of tens of thousands of node inputs).
+   */
+  inputInitializer(node: NodeView, i: number): onnx.TensorProto.$Properties | undefined {
+    const ids = this.inputIds;
+    if (ids && node.graph === this) {
+      const own = this.weightIndex.getById(ids[this.edges().start[node.index] + i]);
+      if (own || !this.parent) return own;
+    }
+    return this.initializer(node.inputs[i]);
+  }
+
+  /** `producer(node.inputs[i])` for a node of this graph, found by the graph's edges. */
+  inputProducer(node: NodeView, i: number): NodeView | undefined {
+    if (node.graph !== this) return this.producer(node.inputs[i]);
+    const edges = this.edges();
+    const p = edges.producer[edges.start[node.index] + i];
+    return p < 0 ? undefined : this.nodes[p];
+  }
+
+  /**
    * Node outputs that have an initializer's name: a broken graph, so nearly always none. Found once, for
    * analyses that would otherwise look every output up among the initializers.
    */

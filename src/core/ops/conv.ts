@@ -7,7 +7,7 @@ import { convMacs, convTransposeMacs } from './macRules';
 import type { OpFamily } from './spec';
 import { type ChannelRule, describe, lockInputs } from './types';
 import { foldFix, foldableWeight } from './foldableWeight';
-import { resolveWeight, type Weight } from './weights';
+import { resolveInputWeight, type Weight } from './weights';
 
 /**
  * Conv and ConvTranspose. The output channels root a group (weight and bias sliced along the output axis).
@@ -17,8 +17,8 @@ import { resolveWeight, type Weight } from './weights';
  */
 export function convRule(transpose: boolean): ChannelRule {
   return (state, node) => {
-    const x = state.space(node.inputs[0]);
-    const weight = resolveWeight(state, node.inputs[1]);
+    const x = state.inputSpace(node, 0);
+    const weight = resolveInputWeight(state, node, 1);
     const w = weight?.shape;
     if (!weight || !w || typeof w[0] !== 'number' || typeof w[1] !== 'number') {
       // A weight rearranged from an initializer at run time (an export without constant folding) folds into one.
@@ -58,7 +58,7 @@ export function convRule(transpose: boolean): ChannelRule {
         weightMember(node.name, weight, 1, 'weight-out', 'weight (out channels)'),
         perGroup(cout / group),
       );
-    const bias = resolveWeight(state, node.inputs[2]);
+    const bias = resolveInputWeight(state, node, 2);
     if (bias) state.member(y, weightMember(node.name, bias, 0, 'bias', 'bias'));
     // A bias made at run time cannot be sliced: pruning the channels would leave it too long.
     else if (node.inputs[2]) state.lock(y, `${describe(node)} has a bias computed at run time`);

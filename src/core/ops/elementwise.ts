@@ -6,25 +6,25 @@ import type { NodeView } from '../onnx/modelView';
 import { each, type OpFamily, type OpSpec } from './spec';
 import { ACTIVATIONS, BROADCAST_ARITHMETIC } from '../graph/opKinds';
 import { type ChannelRule, describe, lockInputs } from './types';
-import { resolveReshapedWeight, resolveWeight, resolveWeightSource } from './weights';
+import { resolveInputSource, resolveInputWeight, resolveReshapedWeight, resolveWeight } from './weights';
 
 /** The output keeps the input's channels one to one (activations, Identity, Cast, Dropout, pools…). */
 export const passThrough: ChannelRule = (state, node) => {
-  const x = state.space(node.inputs[0]);
+  const x = state.inputSpace(node, 0);
   // The output's channels are the input's, on the same axis of a value of the same rank: share the space.
-  if (x && node.outputs[0]) state.alias(node.outputs[0], x);
+  if (x && node.outputs[0]) state.alias(node.outputs[0], x, node);
 };
 
 /** Per-channel parameters (inputs 1…, in order) sliced along axis 0 with the channels (BatchNormalization, InstanceNorm…). */
 function perChannel(params: readonly { kind: SliceKind; label: string }[]): ChannelRule {
   return (state, node) => {
     passThrough(state, node);
-    const y = state.space(node.outputs[0]);
+    const y = state.outputSpace(node, 0);
     if (!y) return;
     for (let i = 0; i < params.length; i++) {
       const { kind, label } = params[i];
       const value = node.inputs[i + 1];
-      const weight = resolveWeightSource(state, value);
+      const weight = resolveInputSource(state, node, i + 1);
       if (weight)
         state.member(y, {
           node: node.name,
@@ -132,7 +132,7 @@ const groupNorm: ChannelRule = (state, node) => {
  * constants of size 1 on that axis are left alone. Anything else of unknown origin locks the group.
  */
 const broadcastElementwise: ChannelRule = (state, node) => {
-  const inputs = node.inputs.map((v) => state.space(v));
+  const inputs = node.inputs.map((_, i) => state.inputSpace(node, i));
   const carrier = inputs.find((s): s is ChannelSpace => s !== undefined);
   if (!carrier || !node.outputs[0]) return;
   const outRank = state.fact(node.outputs[0])?.shape?.length;
@@ -159,7 +159,7 @@ const broadcastElementwise: ChannelRule = (state, node) => {
       return;
     }
     if (size === 1) return; // broadcast along the channels: nothing to slice
-    const weight = resolveWeight(state, value);
+    const weight = resolveInputWeight(state, node, i);
     if (weight && size === y.size && at >= 0) {
       state.member(y, {
         node: node.name,

@@ -6,15 +6,15 @@ import { gemmMacs, matmulMacs } from './macRules';
 import type { OpFamily } from './spec';
 import { describe, lockInputs, type ChannelRule } from './types';
 import { foldFix, foldableWeight } from './foldableWeight';
-import { resolveWeight, resolveWeightSource } from './weights';
+import { resolveInputWeight, resolveWeightSource } from './weights';
 
 /**
  * Gemm with a weight B: the output features root a group (B along its output axis, bias C); the input
  * features slice B along its input axis (after a Flatten, channel c owns features c·H·W … c·H·W + H·W − 1).
  */
 const gemm: ChannelRule = (state, node) => {
-  const x = state.space(node.inputs[0]);
-  const weight = resolveWeight(state, node.inputs[1]);
+  const x = state.inputSpace(node, 0);
+  const weight = resolveInputWeight(state, node, 1);
   const w = weight?.shape;
   if (!isMatrix(w) || !weight || node.attributes.int('transA', 0)) {
     return refuse(
@@ -37,7 +37,7 @@ const gemm: ChannelRule = (state, node) => {
     kind: 'weight-out',
     label: 'weight (out features)',
   });
-  const bias = resolveWeight(state, node.inputs[2]);
+  const bias = resolveInputWeight(state, node, 2);
   const biasShape = state.fact(node.inputs[2])?.shape;
   if (!bias && biasShape && biasShape[biasShape.length - 1] === n && n > 1)
     state.lock(y, `${describe(node)} has a bias computed at run time`);
@@ -72,8 +72,8 @@ const gemm: ChannelRule = (state, node) => {
 
 /** MatMul with a 2-D weight as its second input: like Gemm, on the last axis. */
 const matmul: ChannelRule = (state, node) => {
-  const x = state.space(node.inputs[0]);
-  const weight = resolveWeight(state, node.inputs[1]);
+  const x = state.inputSpace(node, 0);
+  const weight = resolveInputWeight(state, node, 1);
   const w = weight?.shape;
   const rank = state.fact(node.inputs[0])?.shape?.length;
   if (!weight && batchedProduct(state, node)) return;

@@ -1,5 +1,5 @@
 import type { GroupMember } from '../analyze/types';
-import type { Dim } from '../onnx/modelView';
+import type { Dim, NodeView } from '../onnx/modelView';
 import type { ChannelState } from '../deps/state';
 import { toSafeNumber } from '../onnx/int64';
 import type { onnx } from '../onnx/proto/onnx.js';
@@ -56,15 +56,31 @@ export function resolveWeightSource(state: ChannelState, value: string | undefin
   return resolve(state, value, 0, false);
 }
 
+/**
+ * resolveWeight of a node's input i: the same weight, found by the input's place in the graph rather than by
+ * its name (the rules of the layers every model is made of ask for tens of thousands of them).
+ */
+export function resolveInputWeight(state: ChannelState, node: NodeView, i: number): Weight | undefined {
+  return resolve(state, node.inputs[i], 0, true, node, i);
+}
+
+/** resolveWeightSource of a node's input i (see resolveInputWeight). */
+export function resolveInputSource(state: ChannelState, node: NodeView, i: number): Weight | undefined {
+  return resolve(state, node.inputs[i], 0, false, node, i);
+}
+
+/** `node` and `input`: where `value` is read, when it is a node's input (found by its place, see above). */
 function resolve(
   state: ChannelState,
   value: string | undefined,
   depth: number,
   withShape: boolean,
+  node?: NodeView,
+  input = -1,
 ): Weight | undefined {
   if (!value || depth > 8) return undefined;
   const graph = state.graph;
-  const initializer = graph.initializer(value);
+  const initializer = node ? graph.inputInitializer(node, input) : graph.initializer(value);
   if (initializer) {
     // Without its shape, a weight's dims are still checked: a broken one fails here as it would there.
     if (!withShape) checkDims(initializer);
@@ -78,7 +94,7 @@ function resolve(
     };
   }
   const shape = withShape ? state.shape(value) : undefined;
-  const producer = graph.producer(value);
+  const producer = node ? graph.inputProducer(node, input) : graph.producer(value);
   if (!producer || producer.domain !== '') return undefined;
   switch (producer.opType) {
     case 'Constant':

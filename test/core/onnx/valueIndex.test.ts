@@ -183,6 +183,39 @@ describe('value index', () => {
     }
   });
 
+  test("a node input's initializer and producer found by its place are those found by its name, in subgraphs too", () => {
+    // A body reads an outer weight and an outer value, a node of the main graph reads a weight twice, and an
+    // initializer repeats a name (the last wins): every lookup by place must answer what the name answers.
+    const b = new ModelBuilder({ opset: 17, seed: 5 });
+    const x = b.input('x', [1, 4, 6, 6]);
+    const flag = b.input('flag', [], 'bool');
+    const scale = b.initializer('shared.scale', [1, 4, 1, 1], [1, 2, 3, 4]);
+    const stem = b.relu(b.conv(x, 4, { kernel: 3, pads: 1, name: 'c1' }), { name: 'r' });
+    const body = (name: string) =>
+      b.body(name, [], (g) => [g.relu(g.mul(g.outer(stem), g.outer(scale)), { name: `${name}.relu` })]);
+    const [picked] = b.ifElse(flag, body('then'), body('else'), { name: 'gate' });
+    b.output(
+      b.add(b.mul(picked, scale, { name: 'm' }), b.mul(scale, scale, { name: 'sq' }), { name: 'sum' }),
+    );
+    const model = b.build().model;
+    const weight = model.graph!.node!.find((n) => n.op_type === 'Conv')!.input![1];
+    const tensor = model.graph!.initializer!.find((t) => t.name === weight)!;
+    model.graph!.initializer!.push({ ...tensor, doc_string: 'the second' });
+    const main = graphOf(model);
+    let checked = 0;
+    for (const graph of main.allGraphs())
+      for (const node of graph.nodes)
+        node.inputs.forEach((name, i) => {
+          if (!name) return;
+          assert.strictEqual(graph.inputInitializer(node, i), graph.initializer(name), `${node.name} ${i}`);
+          assert.strictEqual(graph.inputProducer(node, i), graph.producer(name), `${node.name} ${i}`);
+          checked++;
+        });
+    assert.ok(main.subgraphs.length === 2 && checked > 12);
+    const conv = main.nodes.find((n) => n.opType === 'Conv')!;
+    assert.equal(main.inputInitializer(conv, 1)!.doc_string, 'the second');
+  });
+
   test('value slots of a node of many outputs: the same as a scan finds, in time linear in them', () => {
     // A Split of 100,000 outputs (an empty one and a name written twice among them), each read by an Identity.
     // Each lookup of one of its outputs scanned them all: 40,000 took 4 s to analyse and draw.
