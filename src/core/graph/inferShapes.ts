@@ -144,7 +144,7 @@ function inferNode({ graph, file, facts, clashes, budget, rules }: Pass, node: N
       const fact = facts.same(
         names[i],
         graph.outputSlot(node, i),
-        merge(outputs[i], graph.valueInfo.get(names[i])),
+        merge(outputs[i], graph.outputValueInfo(node, i)),
       );
       facts.setOutput(node, i, fact);
       if (overLimit && fact.value === undefined) facts.overLimit.add(names[i]);

@@ -8,10 +8,28 @@ import type { onnx } from '../onnx/proto/onnx.js';
  */
 export function tensorShape(tensor: onnx.TensorProto.$Properties): number[] {
   const dims = tensor.dims ?? [];
-  const shape = new Array<number>(dims.length); // its exact size: the facts keep it
-  for (let i = 0; i < dims.length; i++) {
-    const d = dims[i];
-    shape[i] = typeof d === 'object' && d.high === 0 && d.low >= 0 ? d.low : toDimension(d, tensor.name);
+  // Literals for the usual ranks (each call makes one: `new Array(n)` of a length known only at run time is a
+  // call into the runtime, ~4 ms over a transformer50k analysis), exactly as long as the shape (the facts keep it).
+  switch (dims.length) {
+    case 0:
+      return [];
+    case 1:
+      return [dimension(tensor, 0)];
+    case 2:
+      return [dimension(tensor, 0), dimension(tensor, 1)];
+    case 3:
+      return [dimension(tensor, 0), dimension(tensor, 1), dimension(tensor, 2)];
+    case 4:
+      return [dimension(tensor, 0), dimension(tensor, 1), dimension(tensor, 2), dimension(tensor, 3)];
+    default: {
+      const shape = new Array<number>(dims.length);
+      for (let i = 0; i < dims.length; i++) shape[i] = dimension(tensor, i);
+      return shape;
+    }
   }
-  return shape;
+}
+
+function dimension(tensor: onnx.TensorProto.$Properties, i: number): number {
+  const d = tensor.dims![i];
+  return typeof d === 'object' && d.high === 0 && d.low >= 0 ? d.low : toDimension(d, tensor.name);
 }

@@ -3,6 +3,7 @@
 import type { Dim, NodeView } from '../onnx/modelView';
 import { toSafeNumber } from '../onnx/int64';
 import type { InputFacts, ValueFacts } from './facts';
+import type { onnx } from '../onnx/proto/onnx.js';
 
 /** Spatial output size of a convolution or pool along one axis. */
 function windowOut(
@@ -32,13 +33,27 @@ function windowInts(node: NodeView, name: string): number[] | undefined {
   const attribute = node.attributes.get(name);
   if (!attribute) return undefined;
   const values = attribute.ints ?? [];
+  // Literals for the usual lengths (a 2-D window's two, its pads' four): see tensorShape.
+  if (values.length === 2) return [windowInt(values, 0, name), windowInt(values, 1, name)];
+  if (values.length === 4)
+    return [
+      windowInt(values, 0, name),
+      windowInt(values, 1, name),
+      windowInt(values, 2, name),
+      windowInt(values, 3, name),
+    ];
   const out = new Array<number>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    out[i] =
-      typeof v === 'object' && v.high === 0 && v.low >= 0 ? v.low : toSafeNumber(v, `attribute ${name}`);
-  }
+  for (let i = 0; i < values.length; i++) out[i] = windowInt(values, i, name);
   return out;
+}
+
+function windowInt(
+  values: NonNullable<onnx.AttributeProto.$Properties['ints']>,
+  i: number,
+  name: string,
+): number {
+  const v = values[i];
+  return typeof v === 'object' && v.high === 0 && v.low >= 0 ? v.low : toSafeNumber(v, `attribute ${name}`);
 }
 
 /**
@@ -53,7 +68,8 @@ function windowed(node: NodeView, x: Dim[], channels: Dim, kernel: number[], cei
   const dilations = windowInts(node, 'dilations');
   const pads = windowInts(node, 'pads');
   const autoPad = node.attributes.string('auto_pad', 'NOTSET');
-  const shape = new Array<Dim>(n + 2); // its exact size: the facts keep it
+  // Its exact size (the facts keep it): a literal for a 2-D window (see tensorShape).
+  const shape: Dim[] = n === 2 ? [x[0], channels, undefined, undefined] : new Array<Dim>(n + 2);
   shape[0] = x[0];
   shape[1] = channels;
   for (let i = 0; i < n; i++) {

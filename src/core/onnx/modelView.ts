@@ -101,6 +101,8 @@ export class GraphView {
   private outputNames: Set<string> | undefined;
   /** The ids of the node inputs, flat (NodeTable.valueIds), when this view indexed its values by them. */
   private inputIds: Int32Array | undefined;
+  /** The value slots that have an entry in valueInfo (see outputValueInfo). */
+  private infoSlots: Uint8Array | undefined;
   /** The value valueSlot was last asked for, and its slot. */
   private lastValue: string | undefined;
   private lastSlot = -1;
@@ -276,6 +278,22 @@ export class GraphView {
     const value = node.outputs[o];
     if (!value) return -1;
     return this.outputsUnique ? this.outputStart[node.index] + o : this.valueSlot(value);
+  }
+
+  /**
+   * `valueInfo.get(node.outputs[o])` for a node of this graph: by the output's slot, marked for the few values
+   * that have an entry (on first use), so the inference of every node's outputs hashes no name for it.
+   */
+  outputValueInfo(node: NodeView, o: number): ValueType | undefined {
+    if (!this.infoSlots) {
+      this.infoSlots = new Uint8Array(this.valueSlots);
+      for (const name of this.valueInfo.keys()) {
+        const slot = this.valueSlot(name);
+        if (slot >= 0) this.infoSlots[slot] = 1;
+      }
+    }
+    const slot = this.outputSlot(node, o);
+    return slot >= 0 && this.infoSlots[slot] ? this.valueInfo.get(node.outputs[o]) : undefined;
   }
 
   /** How many value slots there are (see valueSlot). */
