@@ -291,4 +291,18 @@ export class ChannelState {
   fact(value: string | undefined): ValueFacts | undefined {
     return value ? this.facts.get(value) : undefined;
   }
+
+  /** `fact(node.inputs[i])`, found by the input's place in the graph rather than by its name. */
+  inputFact(node: NodeView, i: number): ValueFacts | undefined {
+    const value = node.inputs[i];
+    if (!value) return undefined;
+    return node.graph === this.graph ? this.facts.input(node, i, value) : this.facts.get(value);
+  }
+
+  /** `fact(node.outputs[o])` (see inputFact). */
+  outputFact(node: NodeView, o: number): ValueFacts | undefined {
+    const value = node.outputs[o];
+    if (!value) return undefined;
+    return node.graph === this.graph ? this.facts.output(node, o) : this.facts.get(value);
+  }
 }

@@ -15,6 +15,10 @@ export interface ValueFacts {
 /** The facts of a graph's values, as the channel rules read them (`inferShapes` makes them). */
 export interface Facts {
   get(name: string): ValueFacts | undefined;
+  /** `get(node.inputs[i])` for a node of the graph these are the facts of, found by the input's place. */
+  input(node: NodeView, i: number, name: string): ValueFacts | undefined;
+  /** `get(node.outputs[o])` for a node of that graph (see input). */
+  output(node: NodeView, o: number): ValueFacts | undefined;
   /** The shape alone (an initializer's without working out its other facts). */
   shape(name: string): Dim[] | undefined;
   /** The first input of the node whose folding passed the limits, if any. */

@@ -212,6 +212,11 @@ export class FactTable implements Facts {
     return this.find(name, this.graph.inputSlot(node, i), node, i);
   }
 
+  output(node: NodeView, o: number): ValueFacts | undefined {
+    const name = node.outputs[o];
+    return name ? this.find(name, this.graph.outputSlot(node, o)) : undefined;
+  }
+
   /**
    * The facts of a value with the given slot, an initializer's worked out when first asked for (found by
    * the node input it is, when it is one: GraphView.inputInitializer).

@@ -135,7 +135,7 @@ const broadcastElementwise: ChannelRule = (state, node) => {
   const inputs = node.inputs.map((_, i) => state.inputSpace(node, i));
   const carrier = inputs.find((s): s is ChannelSpace => s !== undefined);
   if (!carrier || !node.outputs[0]) return;
-  const outRank = state.fact(node.outputs[0])?.shape?.length;
+  const outRank = state.outputFact(node, 0)?.shape?.length;
   const carrierRank = state.fact(carrier.value)?.shape?.length;
   if (outRank === undefined || carrierRank === undefined) {
     lockInputs(state, node, `the shapes around ${describe(node)} are not known`);
@@ -146,7 +146,7 @@ const broadcastElementwise: ChannelRule = (state, node) => {
   node.inputs.forEach((value, i) => {
     if (!value) return;
     const space = inputs[i];
-    const shape = state.fact(value)?.shape;
+    const shape = state.inputFact(node, i)?.shape;
     // Legacy broadcasting (opset < 7, broadcast=1) aligns the second input at `axis`, not at the end.
     const legacyAxis =
       i > 0 && node.attributes.int('broadcast', 0) === 1 ? node.attributes.int('axis', -1) : -1;

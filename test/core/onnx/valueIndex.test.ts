@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import Long from 'long';
 import { describe, test } from 'node:test';
 import { Buffer } from 'node:buffer';
+import { analyzeModel } from '../../../src/core/analyze/analyze';
 import { IdIndex } from '../../../src/core/onnx/idIndex';
 import { NameIndex } from '../../../src/core/onnx/nameIndex';
 import { StringTable } from '../../../src/core/onnx/stringTable';
@@ -197,6 +198,7 @@ describe('value index', () => {
     b.output(
       b.add(b.mul(picked, scale, { name: 'm' }), b.mul(scale, scale, { name: 'sq' }), { name: 'sum' }),
     );
+    b.output(b.relu(b.add(stem, b.mul(stem, scale, { name: 'ms' }), { name: 'skip' }), { name: 'tail' }));
     const model = b.build().model;
     const weight = model.graph!.node!.find((n) => n.op_type === 'Conv')!.input![1];
     const tensor = model.graph!.initializer!.find((t) => t.name === weight)!;
@@ -214,6 +216,21 @@ describe('value index', () => {
     assert.ok(main.subgraphs.length === 2 && checked > 12);
     const conv = main.nodes.find((n) => n.opType === 'Conv')!;
     assert.equal(main.inputInitializer(conv, 1)!.doc_string, 'the second');
+    // The analysis' spaces and facts by place are those by name.
+    const { state } = analyzeModel(main.model);
+    let withSpace = 0;
+    for (const node of main.nodes) {
+      node.inputs.forEach((name, i) => {
+        if (state.space(name)) withSpace++;
+        assert.strictEqual(state.inputSpace(node, i), state.space(name), `${node.name} input ${i}`);
+        assert.strictEqual(state.inputFact(node, i), state.fact(name), `${node.name} input ${i}`);
+      });
+      node.outputs.forEach((name, o) => {
+        assert.strictEqual(state.outputSpace(node, o), state.space(name), `${node.name} output ${o}`);
+        assert.strictEqual(state.outputFact(node, o), state.fact(name), `${node.name} output ${o}`);
+      });
+    }
+    assert.ok(withSpace >= 3, `${withSpace} inputs with channels`);
   });
 
   test('value slots of a node of many outputs: the same as a scan finds, in time linear in them', () => {
