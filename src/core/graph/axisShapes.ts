@@ -1,7 +1,7 @@
 // Shape rules of the ops that join, cut or pick along an axis (shapeRules.ts' SHAPES): Concat, Split, Slice,
 // Pad and Gather, with the Split sizes and Slice parameters the op specs read too.
 import type { Dim, NodeView } from '../onnx/modelView';
-import { type InputFacts, type ValueFacts, normAxis, sliceIndices } from './facts';
+import { type InputFacts, type ValueFacts, normAxis, sliceLength } from './facts';
 import { type FoldBudget, foldValue } from './fold';
 
 export function concat(node: NodeView, input: InputFacts, budget: FoldBudget): ValueFacts[] {
@@ -71,7 +71,7 @@ export function slice(node: NodeView, input: InputFacts, budget: FoldBudget): Va
   const shape = [...x];
   for (const p of params) {
     const size = x[p.axis];
-    shape[p.axis] = typeof size === 'number' ? sliceIndices(size, p.start, p.end, p.step).length : undefined;
+    shape[p.axis] = typeof size === 'number' ? sliceLength(size, p.start, p.end, p.step) : undefined;
   }
   return [{ shape, dtype: input(0)?.dtype, value }];
 }

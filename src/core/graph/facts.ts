@@ -67,20 +67,35 @@ export function broadcast(a: Dim[] | undefined, b: Dim[] | undefined): Dim[] | u
 /** The facts of a node's inputs by position (what shape rules and folding read). */
 export type InputFacts = (i: number) => ValueFacts | undefined;
 
-/** Indices a Slice keeps along an axis of `size` elements (ONNX clamping rules). */
-export function sliceIndices(size: number, start: number, end: number, step: number): number[] {
-  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
-  let s = start < 0 ? start + size : start;
-  let e = end < 0 ? end + size : end;
+/**
+ * How many elements a Slice keeps along an axis of `size` elements (ONNX clamping rules), worked out, not
+ * counted: an axis may be declared millions long. Undefined for what is no slice: a step of 0 (which ONNX
+ * forbids, and which would never end), a size that is not a count, bounds that are not numbers.
+ */
+export function sliceLength(size: number, start: number, end: number, step: number): number | undefined {
+  const bounds = sliceBounds(size, start, end, step);
+  if (!bounds) return undefined;
+  const [s, e] = bounds;
+  return step > 0 ? (s < e ? Math.ceil((e - s) / step) : 0) : s > e ? Math.ceil((s - e) / -step) : 0;
+}
+
+/** Indices a Slice keeps along an axis of `size` elements (ONNX clamping rules); undefined as sliceLength. */
+export function sliceIndices(size: number, start: number, end: number, step: number): number[] | undefined {
+  const bounds = sliceBounds(size, start, end, step);
+  if (!bounds) return undefined;
+  const [s, e] = bounds;
   const out: number[] = [];
-  if (step > 0) {
-    s = clamp(s, 0, size);
-    e = clamp(e, 0, size);
-    for (let i = s; i < e; i += step) out.push(i);
-  } else {
-    s = clamp(s, -1, size - 1);
-    e = clamp(e, -1, size - 1);
-    for (let i = s; i > e; i += step) out.push(i);
-  }
+  if (step > 0) for (let i = s; i < e; i += step) out.push(i);
+  else for (let i = s; i > e; i += step) out.push(i);
   return out;
+}
+
+/** The first index and the bound a Slice walks from and to, clamped (undefined: see sliceLength). */
+function sliceBounds(size: number, start: number, end: number, step: number): [number, number] | undefined {
+  if (!Number.isSafeInteger(size) || size < 0 || !Number.isFinite(step) || step === 0) return undefined;
+  if (Number.isNaN(start) || Number.isNaN(end)) return undefined;
+  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  const s = start < 0 ? start + size : start;
+  const e = end < 0 ? end + size : end;
+  return step > 0 ? [clamp(s, 0, size), clamp(e, 0, size)] : [clamp(s, -1, size - 1), clamp(e, -1, size - 1)];
 }

@@ -81,9 +81,13 @@ export function foldValue(node: NodeView, input: InputFacts, budget: FoldBudget)
       const [starts, ends, , steps] = [values[1], values[2], values[3], values[4]];
       if (!starts || !ends || starts[0] === undefined || ends[0] === undefined) return undefined;
       const step = steps?.[0] ?? 1;
-      return kept(
-        sliceIndices(data.length, starts[0], ends[0], step).map((i) => data[i]),
-        budget,
+      const indices = step === undefined ? undefined : sliceIndices(data.length, starts[0], ends[0], step);
+      return (
+        indices &&
+        kept(
+          indices.map((i) => data[i]),
+          budget,
+        )
       );
     }
     default:

@@ -285,7 +285,22 @@ function sameList(a: readonly unknown[] | undefined, b: readonly unknown[] | und
 
 /** The facts as kept: a shape of more than MAX_RANK dims is unknown. */
 function bounded(facts: ValueFacts): ValueFacts {
-  return facts.shape && facts.shape.length > MAX_RANK ? { dtype: facts.dtype, value: facts.value } : facts;
+  const shape = facts.shape;
+  if (!shape) return facts;
+  if (shape.length > MAX_RANK) return { dtype: facts.dtype, value: facts.value };
+  // A dim worked out of a damaged file's attributes (a division by zero, a negative size) is unknown: a rule
+  // that read it as a count would allocate by it.
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (typeof d === 'number' && !(Number.isSafeInteger(d) && d >= 0))
+      return {
+        ...facts,
+        shape: shape.map((x) =>
+          typeof x === 'number' && !(Number.isSafeInteger(x) && x >= 0) ? undefined : x,
+        ),
+      };
+  }
+  return facts;
 }
 
 function nodeFacts(

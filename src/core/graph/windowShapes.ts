@@ -17,6 +17,8 @@ function windowOut(
   ceil: boolean,
 ): Dim {
   if (typeof size !== 'number') return undefined;
+  // A stride or dilation below 1 (a damaged file: ONNX Runtime refuses it) makes no window.
+  if (!(stride >= 1) || !(dilation >= 1)) return undefined;
   const effective = dilation * (kernel - 1) + 1;
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(size / stride);
   if (autoPad === 'VALID') return Math.floor((size - effective) / stride) + 1;

@@ -59,6 +59,11 @@ const BITS: Record<number, number> = {
   [DataType.INT2]: 2,
 };
 
+/** The integer types a prune rewrites a constant of (a shape target, sizes, bounds): int64 and int32. */
+export function isRewritableInteger(type: number | null | undefined): boolean {
+  return type === DataType.INT64 || type === DataType.INT32;
+}
+
 export function dataTypeName(type: number): string {
   return NAMES.get(type) ?? `type${type}`;
 }

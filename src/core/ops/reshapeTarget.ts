@@ -2,7 +2,8 @@ import type { ChannelSpace } from '../deps/channelSpace';
 import type { ChannelState, ShapeDim } from '../deps/state';
 import type { NodeView } from '../onnx/modelView';
 import type { Weight } from './weights';
-import { resolveConstant, resolveWeight } from './weights';
+import { resolveConstant, resolveWeight, rewritableConstant } from './weights';
+import { describe } from './types';
 import { concatPart, followsSpace } from './shapeFollows';
 
 type Target = Pick<Weight, 'tensor' | 'source'>;
@@ -27,6 +28,14 @@ export function targetFollows(
   target: Target,
   dim: ShapeDim | undefined,
 ): void {
+  // A target of another type than int64 (a damaged file) cannot be rewritten: the channels stay.
+  if (!rewritableConstant(state, target)) {
+    state.lock(
+      space,
+      `${describe(node)} has a target shape '${target.tensor}' that is not an int64 or int32 constant`,
+    );
+    return;
+  }
   const member = {
     node: node.name,
     tensor: target.tensor,

@@ -131,7 +131,7 @@ const slice: ChannelRule = (state, node) => {
         return fail(state, node, 'has slice bounds on the channel axis computed at run time');
     }
   }
-  const kept = sliceIndices(x.size, onChannels.start, onChannels.end, 1);
+  const kept = sliceIndices(x.size, onChannels.start, onChannels.end, 1) ?? [];
   const y = state.define(node.outputs[0], x.axis, kept.length, node);
   kept.forEach((c, j) => state.couple(x, c, y, j));
   state.member(x, {

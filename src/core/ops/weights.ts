@@ -1,6 +1,7 @@
 import type { GroupMember } from '../analyze/types';
 import type { Dim, NodeView } from '../onnx/modelView';
 import type { ChannelState } from '../deps/state';
+import { isRewritableInteger } from '../onnx/dataTypes';
 import { toSafeNumber } from '../onnx/int64';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { tensorShape } from '../graph/tensorShape';
@@ -44,7 +45,23 @@ export function resolveWeight(state: ChannelState, value: string | undefined, de
  */
 export function resolveConstant(state: ChannelState, value: string | undefined): Weight | undefined {
   const weight = resolve(state, value, 0, false);
-  return weight?.source === 'initializer' || weight?.source === 'constant-node' ? weight : undefined;
+  if (weight?.source !== 'initializer' && weight?.source !== 'constant-node') return undefined;
+  // The prune rewrites int64 and int32 constants only (prune/constantEdits.ts): one of another type (a damaged
+  // data type) is left alone, and whatever it shapes is locked as a computed shape is.
+  return rewritableConstant(state, weight) ? weight : undefined;
+}
+
+/**
+ * Whether the prune can rewrite this initializer or Constant node (int64 or int32: prune/constantEdits.ts).
+ * Other sources are not constants it rewrites: true, left to their own checks.
+ */
+export function rewritableConstant(state: ChannelState, weight: Pick<Weight, 'tensor' | 'source'>): boolean {
+  if (weight.source !== 'initializer' && weight.source !== 'constant-node') return true;
+  if (weight.source === 'initializer')
+    return isRewritableInteger(state.graph.initializer(weight.tensor)?.data_type);
+  const producer = state.graph.producer(weight.tensor);
+  const tensor = producer?.attributes.get('value')?.t;
+  return tensor ? isRewritableInteger(tensor.data_type) : producer?.attributes.has('value_ints') === true;
 }
 
 /**

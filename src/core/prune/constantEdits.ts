@@ -1,5 +1,5 @@
 import type { GraphView, NodeView } from '../onnx/modelView';
-import { DataType } from '../onnx/dataTypes';
+import { DataType, isRewritableInteger } from '../onnx/dataTypes';
 import { withChanges } from '../onnx/edit';
 import { appendTo } from '../lists';
 import { toLong } from '../onnx/int64';
@@ -224,13 +224,13 @@ export class ConstantEdits {
     let found: Constant | undefined;
     const initializer = this.graph.ownInitializer(value);
     const producer = this.graph.producer(value);
-    if (initializer && isInteger(initializer.data_type)) {
+    if (initializer && isRewritableInteger(initializer.data_type)) {
       const values = readTensorAsNumbers(this.file, initializer);
       found = { name: value, initializer, values };
     } else if (producer?.opType === 'Constant' && producer.domain === '') {
       const t = producer.attributes.get('value')?.t;
       const ints = producer.attributes.ints('value_ints');
-      if (t && isInteger(t.data_type))
+      if (t && isRewritableInteger(t.data_type))
         found = {
           name: value,
           node: producer,
@@ -281,10 +281,6 @@ function readInSubgraph(graph: GraphView, value: string): boolean {
   for (const { graph: sub } of graph.subgraphs)
     for (const g of sub.allGraphs()) for (const n of g.nodes) if (n.inputs.includes(value)) return true;
   return false;
-}
-
-function isInteger(type: number | null | undefined): boolean {
-  return type === DataType.INT64 || type === DataType.INT32;
 }
 
 function intBytes(values: number[], type: number): Uint8Array {

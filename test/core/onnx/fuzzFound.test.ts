@@ -256,4 +256,57 @@ describe('bugs found by fuzzing', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /channels removed|Nothing removed/);
   });
+
+  test('a conv of stride 0 before a slice to the end (an endless list of indices: the process ran out of memory)', async () => {
+    // `npm run fuzz -- --minutes 4 --seed 1208`, case 16910 (also in 4ba6723's build): conv1's first stride set to
+    // 0 made its output's height Infinity, and /Slice_1 (to 2^62, step 2) listed the indices of that axis. A
+    // window without a stride is unknown now, and a slice's length is worked out, not counted.
+    const path = variant('slice-channels', 'stride-zero', (m) => {
+      const conv = m.graph!.node!.find((n) => n.name === '/conv1/Conv')!;
+      conv.attribute!.find((a) => a.name === 'strides')!.ints = [Long.fromNumber(0), Long.fromNumber(1)];
+    });
+    for (const command of ['inspect', 'analyze']) {
+      const run = await cli(command, path);
+      assert.equal(run.code, 0, run.stderr);
+    }
+    const run = await cli('prune', path, '-o', join(dir, 'stride-zero.pruned.onnx'), '--ratio', '0.5');
+    assert.equal(run.code, 0, run.stderr);
+  });
+
+  test('a slice of step 0 backwards along a known axis (a loop that never ended)', async () => {
+    // ONNX forbids a step of 0; from start 5 to end 0 the index list grew until the process died. Its length
+    // is unknown now, and the analysis goes on.
+    const path = variant('slice-channels', 'step-zero', (m) => {
+      const constant = (name: string) =>
+        m.graph!.node!.find((n) => n.name === name)!.attribute!.find((a) => a.name === 'value')!.t!;
+      constant('/Constant').raw_data = new Uint8Array(new BigInt64Array([5n]).buffer);
+      constant('/Constant_1').raw_data = new Uint8Array(new BigInt64Array([0n]).buffer);
+      constant('/Constant_3').raw_data = new Uint8Array(new BigInt64Array([0n]).buffer);
+    });
+    const run = await cli('analyze', path);
+    assert.equal(run.code, 0, run.stderr);
+  });
+
+  test('a pixel shuffle whose baked target shape has an invalid data type (an internal error at the rewrite)', async () => {
+    // `npm run fuzz -- --minutes 4 --seed 1208`, case 3568: the analysis made the target a member of a prunable
+    // group, and the prune, which rewrites int64 and int32 constants only, stopped with "internal: input 1 of
+    // '/stage1/shuffle/Reshape_1' is not a constant". The group is locked now, saying why; the others prune.
+    const path = variant('shuffle-value-info', 'bad-target-type', (m) => {
+      initializer(m, 'shuffle.back_shape').data_type = -1;
+    });
+    const analysis = await cli('analyze', path, '--format', 'json');
+    assert.equal(analysis.code, 0, analysis.stderr);
+    const groups = (JSON.parse(analysis.stdout) as { groups: { prunable: boolean; locked: string | null }[] })
+      .groups;
+    assert.ok(
+      groups.some(
+        (g) => !g.prunable && /target shape 'shuffle\.back_shape' that is not an int64/.test(g.locked ?? ''),
+      ),
+      JSON.stringify(groups),
+    );
+    assert.ok(groups.some((g) => g.prunable));
+    const run = await cli('prune', path, '-o', join(dir, 'bad-target-type.pruned.onnx'), '--ratio', '0.5');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Wrote/);
+  });
 });
