@@ -1,4 +1,3 @@
-import { Attributes } from './attributes';
 import { GraphEdges } from './graphEdges';
 import { toSafeNumber } from './int64';
 import { type ValueType, valueType } from './valueType';
@@ -6,77 +5,16 @@ import { keepsWiring } from './wiring';
 import { IdIndex } from './idIndex';
 import { NodeTable, nodeTableOf } from './nodeTable';
 import { OutputPlaces } from './outputPlaces';
+import { NodeRow, normaliseDomain } from './nodeRow';
 import type { ModelFile } from './modelFile';
 import type { onnx } from './proto/onnx.js';
 
 export type { Dim, ValueType } from './valueType';
 
-export class NodeView {
-  private attributeCache: Attributes | undefined;
-
-  constructor(
-    /** The graph's nodes as columns (nodeTable.ts): this node is row `index` of it. */
-    private readonly table: NodeTable,
-    readonly index: number,
-    readonly graph: GraphView,
-  ) {}
-
-  /**
-   * The node's message (the graph's `node` list: for a graph read from a file, made on first use from its
-   * node table). The analysis reads a node through the view; an edit needs the message itself.
-   */
-  get proto(): onnx.NodeProto.$Properties {
-    return (this.table.protos[this.index] ??= (this.graph.proto.node ?? [])[this.index]);
-  }
-
-  /** The node name, or `#<index>` for unnamed nodes (the plan file's key for them). */
-  get name(): string {
-    return this.table.names[this.index] || `#${this.index}`;
-  }
-
-  /** The name the node was given ('' for none). */
-  get givenName(): string {
-    return this.table.names[this.index] ?? '';
-  }
-
-  get attributes(): Attributes {
-    return (this.attributeCache ??= new Attributes(this.attributeList));
-  }
-
-  /** The attribute messages, in the node's order. */
-  get attributeList(): readonly onnx.AttributeProto.$Properties[] {
-    return this.table.attributes[this.index] ?? [];
-  }
-
-  /** The function overload the node calls ('' for none: a node of the table holds none). */
-  get overload(): string {
-    return this.table.protos[this.index]?.overload ?? '';
-  }
-
-  get opType(): string {
-    return this.table.opTypes[this.index] ?? '';
-  }
-
-  /** '' for the default ONNX domain ('ai.onnx' is normalised to ''). */
-  get domain(): string {
-    return normaliseDomain(this.table.domains[this.index] ?? '');
-  }
-
-  get inputs(): readonly string[] {
-    return this.table.inputs[this.index] ?? NONE;
-  }
-
-  get outputs(): readonly string[] {
-    return this.table.outputs[this.index] ?? NONE;
-  }
-
-  /** The opset version this node binds to. */
-  get opset(): number | undefined {
-    return this.graph.model.opsets.get(this.domain);
-  }
+/** A node of a graph view: a row of the graph's node table (nodeRow.ts), its graph typed as the view. */
+export class NodeView extends NodeRow {
+  declare readonly graph: GraphView;
 }
-
-const NONE: readonly string[] = Object.freeze([]);
 
 export class GraphView {
   readonly nodes: NodeView[];
@@ -439,8 +377,4 @@ export class ModelView {
   get irVersion(): number {
     return toSafeNumber(this.proto.ir_version, 'the IR version');
   }
-}
-
-function normaliseDomain(domain: string): string {
-  return domain === 'ai.onnx' ? '' : domain;
 }
