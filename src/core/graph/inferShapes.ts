@@ -290,17 +290,14 @@ function bounded(facts: ValueFacts): ValueFacts {
   if (shape.length > MAX_RANK) return { dtype: facts.dtype, value: facts.value };
   // A dim worked out of a damaged file's attributes (a division by zero, a negative size) is unknown: a rule
   // that read it as a count would allocate by it.
-  for (let i = 0; i < shape.length; i++) {
-    const d = shape[i];
-    if (typeof d === 'number' && !(Number.isSafeInteger(d) && d >= 0))
-      return {
-        ...facts,
-        shape: shape.map((x) =>
-          typeof x === 'number' && !(Number.isSafeInteger(x) && x >= 0) ? undefined : x,
-        ),
-      };
-  }
+  for (let i = 0; i < shape.length; i++)
+    if (notCount(shape[i])) return { ...facts, shape: shape.map((d) => (notCount(d) ? undefined : d)) };
   return facts;
+}
+
+/** A numeric dim that is not a count (negative, fractional, infinite, past 2^53). */
+function notCount(d: Dim): boolean {
+  return typeof d === 'number' && !(Number.isSafeInteger(d) && d >= 0);
 }
 
 function nodeFacts(

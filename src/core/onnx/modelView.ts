@@ -258,11 +258,8 @@ export class GraphView {
   private inputProducers(): Int32Array | undefined {
     const ids = this.inputIds;
     if (!ids) return undefined;
-    const nodes = this.nodes;
-    let total = 0;
-    for (let n = 0; n < nodes.length; n++) total += nodes[n].inputs.length;
-    const producer = new Int32Array(total);
-    for (let k = 0; k < total; k++) producer[k] = this.producers.getById(ids[k])?.index ?? -1;
+    const producer = new Int32Array(ids.length);
+    for (let k = 0; k < ids.length; k++) producer[k] = this.producers.getById(ids[k])?.index ?? -1;
     return producer;
   }
 

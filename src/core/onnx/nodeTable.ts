@@ -128,36 +128,30 @@ export class NodeTable {
     this.addIdsAt(this.count - 1, inputIds, inputs, outputIds, outputs);
   }
 
-  /** addIds for node `row`, the nodes before it given theirs. */
+  /** addIds for node `row`, the nodes before it given theirs; no ids known (undefined): all looked up by name. */
   private addIdsAt(
     row: number,
-    inputIds: Int32Array,
+    inputIds: Int32Array | undefined,
     inputs: number,
-    outputIds: Int32Array,
+    outputIds: Int32Array | undefined,
     outputs: number,
   ): void {
     this.inputIdList = withRoom(this.inputIdList, this.inputIdCount + inputs);
     this.outputIdList = withRoom(this.outputIdList, this.outputIdCount + outputs);
     const strings = this.strings;
-    for (let i = 0; i < inputs; i++)
-      this.inputIdList[this.inputIdCount++] =
-        inputIds[i] >= 0 ? inputIds[i] : strings.idOf(this.inputs[row]![i]);
-    for (let o = 0; o < outputs; o++)
-      this.outputIdList[this.outputIdCount++] =
-        outputIds[o] >= 0 ? outputIds[o] : strings.idOf(this.outputs[row]![o]);
+    for (let i = 0; i < inputs; i++) {
+      const id = inputIds ? inputIds[i] : -1;
+      this.inputIdList[this.inputIdCount++] = id >= 0 ? id : strings.idOf(this.inputs[row]![i]);
+    }
+    for (let o = 0; o < outputs; o++) {
+      const id = outputIds ? outputIds[o] : -1;
+      this.outputIdList[this.outputIdCount++] = id >= 0 ? id : strings.idOf(this.outputs[row]![o]);
+    }
   }
 
   /** The ids of node i's inputs and outputs, looked up by name (a node of an edit, or decoded as a message). */
   private addIdsOf(i: number): void {
-    const inputs = this.inputs[i] ?? NO_STRINGS;
-    const outputs = this.outputs[i] ?? NO_STRINGS;
-    this.addIdsAt(
-      i,
-      unknownIdsOf(inputs.length),
-      inputs.length,
-      unknownIdsOf(outputs.length),
-      outputs.length,
-    );
+    this.addIdsAt(i, undefined, this.inputs[i]?.length ?? 0, undefined, this.outputs[i]?.length ?? 0);
   }
 
   /** The strings the ids are of: the model's (a table the walk read), or the table's own. */
@@ -171,7 +165,10 @@ export class NodeTable {
       this.idsMade = true;
       for (let i = 0; i < this.count; i++) this.addIdsOf(i);
     }
-    return { inputs: this.inputIdList, outputs: this.outputIdList };
+    return {
+      inputs: this.inputIdList.subarray(0, this.inputIdCount),
+      outputs: this.outputIdList.subarray(0, this.outputIdCount),
+    };
   }
 
   /**
@@ -206,15 +203,6 @@ export class NodeTable {
     this.protos[i] = Object.freeze(node);
     return node;
   }
-}
-
-const NO_STRINGS: readonly string[] = [];
-let unknownIds = new Int32Array(16).fill(-1);
-
-/** At least `length` ids of −1 (none known). */
-function unknownIdsOf(length: number): Int32Array {
-  if (length > unknownIds.length) unknownIds = new Int32Array(2 * length).fill(-1);
-  return unknownIds;
 }
 
 /** `list`, or a copy of it twice as long when it has fewer than `length` places. */

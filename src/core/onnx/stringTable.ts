@@ -64,24 +64,23 @@ export class StringTable {
 
   /** The id of a string, −1 when it has none. */
   find(text: string): number {
-    const hash = nameHash(text);
-    const table = this.table;
-    const mask = (table.length >> 1) - 1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const known = table[2 * slot + 1];
-      if (known === 0) return -1;
-      if (table[2 * slot] === hash && this.strings[known - 1] === text) return known - 1;
-    }
+    return Math.max(this.probe(text, nameHash(text)), -1);
   }
 
   /** The id of a string, given one now if it has none (any string: long, non-ASCII, empty). */
   idOf(text: string): number {
     const hash = nameHash(text);
+    const at = this.probe(text, hash);
+    return at >= 0 ? at : this.insert(-1 - at, hash, text);
+  }
+
+  /** The id of a string of this hash, or −1 − the empty slot it would take. */
+  private probe(text: string, hash: number): number {
     const table = this.table;
     const mask = (table.length >> 1) - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const known = table[2 * slot + 1];
-      if (known === 0) return this.insert(slot, hash, text);
+      if (known === 0) return -1 - slot;
       if (table[2 * slot] === hash && this.strings[known - 1] === text) return known - 1;
     }
   }
