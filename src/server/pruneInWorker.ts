@@ -31,13 +31,24 @@ export const PRUNE_WORKER_PATH_ENV = 'ONNX_PRUNER_PRUNE_WORKER';
 export const PRUNE_WORKER_HEAP_MB = 2047;
 export const PRUNE_WORKER_HEAP_ENV = 'ONNX_PRUNER_PRUNE_WORKER_HEAP_MB';
 
+/**
+ * The prune worker's semi-spaces, in MiB (V8's default gives a thread two of 16). A prune keeps most of what it
+ * allocates until it ends (the model's structure, its analysis), so larger semi-spaces hold more of it twice
+ * over, not less garbage, and their pages count towards the worker's memory all the same (the 10,009-node
+ * model: ten prunes in one thread peak at ~215 MB with V8's default, ~186 MB with 8; docs/performance.md).
+ * The bench runs its in-process prunes with the same (`--max-semi-space-size`).
+ */
+export const PRUNE_WORKER_SEMI_SPACE_MB = 8;
+/** V8 makes a young generation three semi-spaces large: two semi-spaces and room for new large objects. */
+export const PRUNE_WORKER_YOUNG_MB = 3 * PRUNE_WORKER_SEMI_SPACE_MB;
+
 function workerHeapMb(): number {
   const value = Number(process.env[PRUNE_WORKER_HEAP_ENV]);
   return Number.isFinite(value) && value > 0 ? value : PRUNE_WORKER_HEAP_MB;
 }
 
 /** The server's prune workers: one is kept warm between jobs (warmWorkers.ts). */
-const workers = new WarmWorkers();
+const workers = new WarmWorkers(undefined, PRUNE_WORKER_YOUNG_MB);
 
 /** The worker bundle, beside this server's own (dist/pruneJob.js). */
 function pruneWorkerPath(): string {

@@ -17,7 +17,14 @@ export class WarmWorkers {
   /** Workers handed out whose job has not ended (given back, or the worker gone). */
   private readonly busy = new Set<Worker>();
 
-  constructor(private readonly idleMs = WARM_WORKER_IDLE_MS) {}
+  /**
+   * `youngMb`: each worker's young generation (V8's default when undefined), the same for every worker of the
+   * pool.
+   */
+  constructor(
+    private readonly idleMs = WARM_WORKER_IDLE_MS,
+    private readonly youngMb?: number,
+  ) {}
 
   /** A worker for one job: the waiting one if it was made the same way, else a new one. */
   take(script: string, heapMb: number): Worker {
@@ -61,7 +68,8 @@ export class WarmWorkers {
   }
 
   private newWorker(script: string, heapMb: number): Worker {
-    const worker = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+    const young = this.youngMb === undefined ? {} : { maxYoungGenerationSizeMb: this.youngMb };
+    const worker = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: heapMb, ...young } });
     workerKeys.set(worker, workerKey(script, heapMb));
     worker.once('exit', () => this.busy.delete(worker));
     return worker;

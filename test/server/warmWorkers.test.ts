@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
+import { PRUNE_WORKER_SEMI_SPACE_MB, PRUNE_WORKER_YOUNG_MB } from '../../src/server/pruneInWorker';
 import { WarmWorkers } from '../../src/server/warmWorkers';
 import { tempDir } from '../support/tempDir';
 
@@ -174,4 +175,28 @@ test('no worker is started ahead of time while a job runs, nor after one ended t
   assert.ok(started);
   assert.equal(workers.take(echo, 64), started);
   workers.giveBack(started);
+});
+
+test("a pool's workers get its young generation: the prune worker's semi-spaces, which the bench runs with too", async () => {
+  // The bench's in-process prunes pass --max-semi-space-size=PRUNE_WORKER_SEMI_SPACE_MB to stand for the
+  // editor's worker: this is what says the two are the same memory.
+  const spaces = join(dir, 'spaces.js');
+  writeFileSync(
+    spaces,
+    [
+      "const { parentPort } = require('node:worker_threads');",
+      "const v8 = require('node:v8');",
+      'const keep = [];',
+      'for (let i = 0; i < 1e6; i++) keep.push({ i }); // the new space grows to its most',
+      "const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');",
+      'parentPort.postMessage({ newSpaceMb: space.space_size / 1048576, kept: keep.length });',
+    ].join('\n'),
+  );
+  const workers = new WarmWorkers(undefined, PRUNE_WORKER_YOUNG_MB);
+  pools.push(workers);
+  const worker = workers.take(spaces, 256);
+  const [answer] = (await once(worker, 'message')) as [{ newSpaceMb: number }];
+  workers.giveBack(worker);
+  // The new space is the two semi-spaces.
+  assert.equal(answer.newSpaceMb, 2 * PRUNE_WORKER_SEMI_SPACE_MB);
 });
