@@ -142,7 +142,8 @@ export class GraphView {
     for (let o = 0; o < outputs.length; o++)
       if (outputs[o]) this.producers.setById(outputIds[at + o], outputs[o], node);
     const attributes = table.attributes[index];
-    if (attributes && attributes.length > 0) this.addSubgraphs(node, attributes);
+    if (attributes && attributes.length > 0 && table.mayHoldGraphs(index))
+      this.addSubgraphs(node, attributes);
     return node;
   }
 

@@ -105,6 +105,15 @@ export class NodeTable {
     this.protos = longer(this.protos, i, length);
   }
 
+  /**
+   * Whether node i's attributes may hold a graph (an If's branches, a Loop's body): only a node with a message
+   * may. The walk reads a node into the columns alone only when its attributes hold no container
+   * (tableNodes.ts), so the attributes of the many nodes it read that way need not be looked through.
+   */
+  mayHoldGraphs(i: number): boolean {
+    return this.protos[i] !== undefined;
+  }
+
   /** A node decoded as a message (or an edit's), at `row` of its file (−1: none). */
   addMessage(node: onnx.NodeProto.$Properties, row: number): void {
     this.add(

@@ -132,6 +132,12 @@ test('plain nodes are columns of the table; opening, analysing and summarising n
   );
   assert.equal(view.graph.nodes[0].attributes.ints('kernel_shape')?.join(), '1,1');
   assert.equal(view.graph.subgraphs.length, 2, "the If node's branches are subgraphs of the view");
+  // The view looks for subgraphs only in the attributes of nodes with a message: a column row holds none.
+  assert.deepEqual(
+    PLAIN.filter((i) => table.mayHoldGraphs(i)),
+    [],
+  );
+  assert.ok(table.mayHoldGraphs(5));
   assert.ok(analysis.report.groups.length > 0);
   file.close();
 });
