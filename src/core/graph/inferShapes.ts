@@ -161,7 +161,9 @@ const NONE: ValueFacts[] = [];
 export class FactTable implements Facts {
   /** Facts of the values nodes produce, by value slot (GraphView.valueSlot)… */
   private readonly produced: (ValueFacts | undefined)[];
-  /** …and of the others (graph inputs, initializers, outer-scope values), by name. */
+  /** …of the graph's own initializers, by their place (GraphView.weightPlace)… */
+  private readonly weights: (ValueFacts | undefined)[];
+  /** …and of the others (graph inputs, outer-scope values), by name. */
   private readonly others = new Map<string, ValueFacts>();
   /** Values whose folding was refused by the limits (MAX_FOLDED_ELEMENTS, MAX_FOLDED_TOTAL) or that depend on one. */
   readonly overLimit = new Set<string>();
@@ -178,6 +180,7 @@ export class FactTable implements Facts {
     private readonly earlier?: FactTable,
   ) {
     this.produced = new Array<ValueFacts | undefined>(graph.valueSlots).fill(undefined);
+    this.weights = new Array<ValueFacts | undefined>(graph.weightCount).fill(undefined);
   }
 
   /** Whether a later inference with these rules may reuse these facts: made by them, with nothing refused. */
@@ -222,12 +225,15 @@ export class FactTable implements Facts {
    * the node input it is, when it is one: GraphView.inputInitializer).
    */
   private find(name: string, slot: number, node?: NodeView, i = -1): ValueFacts | undefined {
-    const known = slot >= 0 ? this.produced[slot] : this.others.get(name);
+    if (slot >= 0 && this.produced[slot]) return this.produced[slot];
+    // A value no node produces: one of the graph's own weights (found by place), or another.
+    const place = slot >= 0 ? -1 : node ? this.graph.inputWeightPlace(node, i) : this.graph.weightPlace(name);
+    const known = slot >= 0 ? undefined : place >= 0 ? this.weights[place] : this.others.get(name);
     if (known) return known;
     const tensor = node ? this.graph.inputInitializer(node, i) : this.graph.initializer(name);
     if (!tensor) return undefined;
     const facts = bounded(tensorFacts(this.file, tensor));
-    this.keep(name, slot, facts);
+    this.keepAt(name, slot, place, facts);
     return facts;
   }
 
@@ -255,11 +261,19 @@ export class FactTable implements Facts {
   /** The facts kept for a value, if any (an initializer's only once worked out). */
   private known(name: string): ValueFacts | undefined {
     const slot = this.graph.valueSlot(name);
-    return slot >= 0 ? this.produced[slot] : this.others.get(name);
+    if (slot >= 0) return this.produced[slot];
+    const place = this.graph.weightPlace(name);
+    return place >= 0 ? this.weights[place] : this.others.get(name);
   }
 
   private keep(name: string, slot: number, facts: ValueFacts): void {
+    this.keepAt(name, slot, slot >= 0 ? -1 : this.graph.weightPlace(name), facts);
+  }
+
+  /** keep, the value's weight place found already (−1 for a value that is not one of the graph's weights). */
+  private keepAt(name: string, slot: number, place: number, facts: ValueFacts): void {
     if (slot >= 0) this.produced[slot] = facts;
+    else if (place >= 0) this.weights[place] = facts;
     else this.others.set(name, facts);
   }
 

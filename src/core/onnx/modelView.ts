@@ -291,6 +291,23 @@ export class GraphView {
     return this.weightIndex.get(name) ?? this.parent?.initializer(name);
   }
 
+  /** How many initializers this graph has of its own (an outer graph's are not counted). */
+  get weightCount(): number {
+    return this.weightIndex.size;
+  }
+
+  /** The place (0 … weightCount − 1) of this graph's own initializer of that name, −1 for none. */
+  weightPlace(name: string): number {
+    return this.weightIndex.indexOf(name);
+  }
+
+  /** weightPlace(node.inputs[i]) for a node of this graph, found by the input's id when the view has them. */
+  inputWeightPlace(node: NodeView, i: number): number {
+    const ids = this.inputIds;
+    if (ids && node.graph === this) return this.weightIndex.placeOf(ids[this.edges().start[node.index] + i]);
+    return this.weightIndex.indexOf(node.inputs[i]);
+  }
+
   /**
    * `initializer(node.inputs[i])` for a node of this graph with a named input i, found by the input's id when
    * the view has them (the rules ask for the weights of tens of thousands of node inputs).

@@ -74,6 +74,22 @@ describe('shape inference', () => {
     assert.deepEqual(table.get(r.name)?.shape, [1, 6, 4]);
     assert.equal(table.get('no such value'), undefined);
   });
+
+  test("a weight's facts are worked out once: the same object by name and as a node's input", () => {
+    const b = new ModelBuilder({ opset: 17, seed: 5 });
+    const x = b.input('x', [1, 3, 8, 8]);
+    b.output(b.conv(x, 4, { kernel: 3, pads: 1 }));
+    const built = b.build();
+    const view = new ModelView(openModelBytes(built.bytes, 'shapes.onnx'));
+    const table = inferShapes(view.graph, view.file);
+    const conv = view.graph.nodes.find((n) => n.opType === 'Conv')!;
+    const byInput = table.input(conv, 1, conv.inputs[1]);
+    assert.deepEqual(byInput, { shape: [4, 3, 3, 3], dtype: DataType.FLOAT, value: undefined });
+    assert.equal(table.get(conv.inputs[1]), byInput);
+    assert.deepEqual(table.shape(conv.inputs[1]), [4, 3, 3, 3]);
+    // The input x is a graph input, not a weight: its facts are its declared shape.
+    assert.deepEqual(table.input(conv, 0, x.name)?.shape, [1, 3, 8, 8]);
+  });
 });
 
 describe('constant folding', () => {
