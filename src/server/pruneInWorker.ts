@@ -35,7 +35,7 @@ export const PRUNE_WORKER_HEAP_ENV = 'ONNX_PRUNER_PRUNE_WORKER_HEAP_MB';
  * The prune worker's semi-spaces, in MiB (V8's default gives a thread two of 16). A prune keeps most of what it
  * allocates until it ends (the model's structure, its analysis), so larger semi-spaces hold more of it twice
  * over, not less garbage, and their pages count towards the worker's memory all the same (the 10,009-node
- * model: ten prunes in one thread peak at ~215 MB with V8's default, ~186 MB with 8; docs/performance.md).
+ * model: ten prunes in one process peak at 226–266 MB with V8's default, 213–221 MB with 8; docs/performance.md).
  * The bench runs its in-process prunes with the same (`--max-semi-space-size`).
  */
 export const PRUNE_WORKER_SEMI_SPACE_MB = 8;
