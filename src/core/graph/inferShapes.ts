@@ -225,12 +225,21 @@ export class FactTable implements Facts {
    * the node input it is, when it is one: GraphView.inputInitializer).
    */
   private find(name: string, slot: number, node?: NodeView, i = -1): ValueFacts | undefined {
-    if (slot >= 0 && this.produced[slot]) return this.produced[slot];
-    // A value no node produces: one of the graph's own weights (found by place), or another.
-    const place = slot >= 0 ? -1 : node ? this.graph.inputWeightPlace(node, i) : this.graph.weightPlace(name);
-    const known = slot >= 0 ? undefined : place >= 0 ? this.weights[place] : this.others.get(name);
-    if (known) return known;
-    const tensor = node ? this.graph.inputInitializer(node, i) : this.graph.initializer(name);
+    let place = -1; // of the graph's own weight, for a value no node produces
+    if (slot >= 0) {
+      const known = this.produced[slot];
+      if (known) return known;
+    } else {
+      place = node ? this.graph.inputWeightPlace(node, i) : this.graph.weightPlace(name);
+      const known = place >= 0 ? this.weights[place] : this.others.get(name);
+      if (known) return known;
+    }
+    const tensor =
+      place >= 0
+        ? this.graph.weightAt(place)
+        : node
+          ? this.graph.inputInitializer(node, i)
+          : this.graph.initializer(name);
     if (!tensor) return undefined;
     const facts = bounded(tensorFacts(this.file, tensor));
     this.keepAt(name, slot, place, facts);

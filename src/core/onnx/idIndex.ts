@@ -33,13 +33,16 @@ export class IdIndex<T> {
   }
 
   get(name: string): T | undefined {
-    const place = this.indexOf(name);
-    return place < 0 ? undefined : this.values[place];
+    return this.at(this.indexOf(name));
   }
 
   /** The value of the name with this id (as `get` of the name). */
   getById(id: number): T | undefined {
-    const place = this.placeOf(id);
+    return this.at(this.placeOf(id));
+  }
+
+  /** The value at a place (see indexOf); undefined for −1. */
+  at(place: number): T | undefined {
     return place < 0 ? undefined : this.values[place];
   }
 

@@ -301,6 +301,11 @@ export class GraphView {
     return this.weightIndex.indexOf(name);
   }
 
+  /** This graph's own initializer at a place (see weightPlace); undefined for −1. */
+  weightAt(place: number): onnx.TensorProto.$Properties | undefined {
+    return this.weightIndex.at(place);
+  }
+
   /** weightPlace(node.inputs[i]) for a node of this graph, found by the input's id when the view has them. */
   inputWeightPlace(node: NodeView, i: number): number {
     const ids = this.inputIds;
@@ -313,12 +318,7 @@ export class GraphView {
    * the view has them (the rules ask for the weights of tens of thousands of node inputs).
    */
   inputInitializer(node: NodeView, i: number): onnx.TensorProto.$Properties | undefined {
-    const ids = this.inputIds;
-    if (ids && node.graph === this) {
-      const own = this.weightIndex.getById(ids[this.edges().start[node.index] + i]);
-      if (own || !this.parent) return own;
-    }
-    return this.initializer(node.inputs[i]);
+    return this.weightAt(this.inputWeightPlace(node, i)) ?? this.parent?.initializer(node.inputs[i]);
   }
 
   /** `producer(node.inputs[i])` for a node of this graph, found by the graph's edges. */
