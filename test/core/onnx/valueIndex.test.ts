@@ -55,6 +55,8 @@ describe('value index', () => {
   test('StringTable: a string read from bytes and the same string given as text have one id', () => {
     const strings = new StringTable();
     const texts = ['', 'x', 'é', 'x'.repeat(300), '\u{1f600}', '/blocks.1/Conv_output_0', 'Conv'];
+    // A byte that is not ASCII in each place of a word of four and of the last, partial one (hashed a word a step).
+    texts.push('abcé', 'abcdefgé', 'é1234567', 'abcdé', 'ab\u00ff', '\u0100a', '\u0001\u0001a');
     for (let i = 0; i < 3000; i++) texts.push(`/blocks.${i % 1100}/conv_${i % 3}/Conv_output_0`);
     const ids = new Map<string, number>();
     for (const text of texts) {
