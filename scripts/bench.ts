@@ -339,6 +339,9 @@ function main(): void {
           model: label,
           work: 'open + full channel analysis',
           ours: m('analyze', path),
+          // This machine's speed drifts by a third from hour to hour: the ratio to a decode measured beside it
+          // is what stays put when the milliseconds move (docs/performance.md).
+          baseline: { name: 'protobufjs decode after read', sample: m('pb-decode', path) },
           goal: '≤ 400 ms',
         });
         rows.push({ model: label, work: 'prune 50 % (l1) and save', ours: m('prune', path), goal: '≤ 2 s' });

@@ -1,4 +1,4 @@
-import { HASH_BASIS, doubledPairs, hashStep } from './nameIndex';
+import { bytesHash, doubledPairs } from './nameIndex';
 
 /** Attributes longer than this (in the file) are not shared: the ones that repeat are a few numbers each. */
 const SHARED_BYTES_MAX = 256;
@@ -26,7 +26,7 @@ export class AttributeTable {
 
   /** The attribute decoded from the same bytes as buf[start, end), if one was added. */
   get(buf: Uint8Array, start: number, end: number): object | undefined {
-    const hash = hashOf(buf, start, end);
+    const hash = bytesHash(buf, start, end);
     const table = this.table;
     const mask = (table.length >> 1) - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
@@ -40,7 +40,7 @@ export class AttributeTable {
   /** Adds the attribute decoded from buf[start, end) (not added before); nothing once the table is full. */
   add(buf: Uint8Array, start: number, end: number, attribute: object): void {
     if (this.attributes.length >= SHARED_ENTRIES_MAX) return;
-    const hash = hashOf(buf, start, end);
+    const hash = bytesHash(buf, start, end);
     const table = this.table;
     const mask = (table.length >> 1) - 1;
     let slot = hash & mask;
@@ -51,12 +51,6 @@ export class AttributeTable {
     table[2 * slot + 1] = this.attributes.length;
     if (this.attributes.length * 4 > table.length) this.table = doubledPairs(table);
   }
-}
-
-function hashOf(buf: Uint8Array, start: number, end: number): number {
-  let hash = HASH_BASIS ^ (end - start);
-  for (let i = start; i < end; i++) hash = hashStep(hash, buf[i]);
-  return hash;
 }
 
 function sameBytes(known: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {

@@ -158,7 +158,7 @@ export function hashStep(hash: number, unit: number): number {
 /**
  * The tables' hash of a name, from HASH_BASIS (or `basis`) mixed with its length. An ASCII name is hashed four
  * code units a step, each word packed as its bytes are (little-endian), as StringTable hashes a name's bytes
- * (asciiWord): a lookup hashed a name's every byte in turn, each step waiting on the last, and that chain was
+ * (wordOf): a lookup hashed a name's every byte in turn, each step waiting on the last, and that chain was
  * most of the time a 50,000-node model's ~300,000 lookups took. Any other name is hashed a code unit a step: a
  * unit past 0xFF would not fit its byte of the word, and names that packed alike would all collide.
  */
@@ -173,7 +173,7 @@ export function nameHash(name: string, basis = HASH_BASIS): number {
     const c = name.charCodeAt(i + 2);
     const d = name.charCodeAt(i + 3);
     units |= a | b | c | d;
-    hash = hashStep(hash, asciiWord(a, b, c, d));
+    hash = hashStep(hash, wordOf(a, b, c, d));
   }
   let tail = 0;
   for (let shift = 0; i < length; i++, shift += 8) {
@@ -185,8 +185,8 @@ export function nameHash(name: string, basis = HASH_BASIS): number {
   return finalHash(hashStep(hash, tail));
 }
 
-/** Four ASCII bytes (or code units) as one word of the hash, the first lowest. */
-export function asciiWord(a: number, b: number, c: number, d: number): number {
+/** Four bytes (or ASCII code units) as one word of the hash, the first lowest. */
+export function wordOf(a: number, b: number, c: number, d: number): number {
   return a | (b << 8) | (c << 16) | (d << 24);
 }
 
@@ -199,6 +199,16 @@ export function finalHash(hash: number): number {
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
   return hash ^ (hash >>> 16);
+}
+
+/** The tables' hash of bytes [start, end) of `buf` (any bytes), a word of four a step, as nameHash's. */
+export function bytesHash(buf: Uint8Array, start: number, end: number): number {
+  let hash = HASH_BASIS ^ (end - start);
+  let i = start;
+  for (; i + 4 <= end; i += 4) hash = hashStep(hash, wordOf(buf[i], buf[i + 1], buf[i + 2], buf[i + 3]));
+  let tail = 0;
+  for (let shift = 0; i < end; i++, shift += 8) tail |= buf[i] << shift;
+  return finalHash(hashStep(hash, tail));
 }
 
 /** A name that is not ASCII, hashed a code unit a step (the unit may be up to 0xFFFF). */

@@ -1,6 +1,6 @@
 import type { Buffer } from 'node:buffer';
 import protobuf from 'protobufjs/minimal.js';
-import { HASH_BASIS, asciiWord, doubledPairs, finalHash, hashStep, nameHash } from './nameIndex';
+import { HASH_BASIS, doubledPairs, finalHash, hashStep, nameHash, wordOf } from './nameIndex';
 
 /** Strings up to this many bytes are shared; longer ones (doc strings) are rare and seldom repeat. */
 const SHARED_MAX = 128;
@@ -42,7 +42,7 @@ export class StringTable {
     let bytes = 0; // every byte or-ed in: a high bit set is a byte that is not ASCII
     let i = start;
     for (; i + 4 <= end; i += 4) {
-      const word = asciiWord(buf[i], buf[i + 1], buf[i + 2], buf[i + 3]);
+      const word = wordOf(buf[i], buf[i + 1], buf[i + 2], buf[i + 3]);
       bytes |= word;
       hash = hashStep(hash, word);
     }
