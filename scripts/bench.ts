@@ -367,6 +367,11 @@ function editorRows(model: string, path: string, m: (op: Op, path: string) => Sa
   ];
 }
 
+/** How ours compares with the baseline, the ratio always 1 or more: `2.0× faster`, `1.8× slower`. */
+function ratio(base: number, ours: number, better: string, worse: string): string {
+  return base >= ours ? `${(base / ours).toFixed(1)}× ${better}` : `${(ours / base).toFixed(1)}× ${worse}`;
+}
+
 function printTable(rows: Row[], nodeRss: number): void {
   const header = [
     'model',
@@ -392,8 +397,8 @@ function printTable(rows: Row[], nodeRss: number): void {
     r.baseline?.name ?? '',
     r.baseline ? r.baseline.sample.ms.toFixed(1) : '',
     r.baseline ? `${r.baseline.sample.peakRssMb.toFixed(0)} MB` : '',
-    r.baseline ? `${(r.baseline.sample.ms / r.ours.ms).toFixed(1)}× faster` : '',
-    r.baseline ? `${(r.baseline.sample.peakRssMb / r.ours.peakRssMb).toFixed(1)}× less` : '',
+    r.baseline ? ratio(r.baseline.sample.ms, r.ours.ms, 'faster', 'slower') : '',
+    r.baseline ? ratio(r.baseline.sample.peakRssMb, r.ours.peakRssMb, 'less', 'more') : '',
     r.goal,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
