@@ -34,6 +34,14 @@ interface PageInspector {
   reveal(name: string): void;
 }
 
+/** Waits for the details panel to show the node named `name`. */
+async function detailsOf(frame: Awaited<ReturnType<VsCode['webviewFrame']>>, name: string): Promise<void> {
+  assert.ok(name, 'a node is selected');
+  const heading = frame.locator('#details h2');
+  await heading.filter({ hasText: name }).waitFor({ timeout: 30_000 });
+  assert.equal(await heading.textContent(), name);
+}
+
 const dir = tempDir();
 let vs: VsCode;
 before(async () => {
@@ -76,6 +84,9 @@ for (const [file, nodes] of [
         () => (window as unknown as { inspector: PageInspector }).inspector.canvas.camera.scale,
       );
       assert.equal(searched, 1, 'the match at 100 %');
+      // Its details (read from the analysis the server keeps, not from the model read again) are shown.
+      const selected = (await frame.locator('#inspector').getAttribute('data-selected')) ?? '';
+      await detailsOf(frame, selected);
       await vs.screenshot(`large-${file}-2-search`);
 
       // Open the first closed box in view.
@@ -106,6 +117,7 @@ for (const [file, nodes] of [
           member,
         );
         await frame.locator(`#inspector[data-revealed="${member}"]`).waitFor({ timeout: 30_000 });
+        await detailsOf(frame, member);
         await vs.screenshot(`large-${file}-4-member-revealed`);
       }
     }));

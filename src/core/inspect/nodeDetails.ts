@@ -97,9 +97,16 @@ export function nodeDetails(
   const node = graph.nodes.find((n) => n.name === name);
   if (!node) return undefined;
   const numbers = new Map<string, number[]>();
-  // The analysis may come from a cache that read another handle of the same file: weights are looked up in
-  // `file` by name, since a tensor's data is found through the handle that read it.
-  const initializers = new Map((file.proto.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+  // A tensor's data is found through the file that read it. `file` may be the analysis' own structure read
+  // again (ModelFile.reopened: its tensors are the analysis' own), or the model opened afresh, whose weights
+  // are then looked up in it by name (an index of every one of them, made only then).
+  const own = file.proto === graph.model.file.proto;
+  let byName: Map<string, onnx.TensorProto.$Properties> | undefined;
+  const weight = (value: string): onnx.TensorProto.$Properties | undefined => {
+    if (own) return graph.initializer(value);
+    byName ??= new Map((file.proto.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+    return graph.initializer(value) && byName.get(value);
+  };
 
   const port = (value: string): PortDetails => {
     const facts = analysis.state.fact(value);
@@ -110,7 +117,7 @@ export function nodeDetails(
         : null,
       dtype: facts?.dtype !== undefined ? dataTypeName(facts.dtype) : null,
     };
-    const tensor = graph.initializer(value) && initializers.get(value);
+    const tensor = weight(value);
     if (!tensor) return details;
     const dims = (tensor.dims ?? []).map((d) => toSafeNumber(d));
     const count = ModelFile.elementCount(tensor);
@@ -131,20 +138,20 @@ export function nodeDetails(
   const inputs = node.inputs.filter(Boolean).map(port);
   const outputs = node.outputs.filter(Boolean).map(port);
   const root = analysis.roots.get(node.name);
-  const weight = node.inputs[1] ? numbers.get(node.inputs[1]) : undefined;
+  const weights = node.inputs[1] ? numbers.get(node.inputs[1]) : undefined;
   let importance: NodeDetails['importance'];
-  if (root && weight && root.channels > 0 && weight.length % root.channels === 0) {
+  if (root && weights && root.channels > 0 && weights.length % root.channels === 0) {
     // Conv weights, and Gemm's with transB, have the output channel first (ConvTranspose's is second).
-    const per = weight.length / root.channels;
+    const per = weights.length / root.channels;
     const norm = (c: number) => {
       let sum = 0;
       for (let k = c * per; k < (c + 1) * per; k++)
-        sum += criterion === 'l2' ? weight[k] * weight[k] : Math.abs(weight[k]);
+        sum += criterion === 'l2' ? weights[k] * weights[k] : Math.abs(weights[k]);
       return criterion === 'l2' ? Math.sqrt(sum) : sum;
     };
     // bn: |scale| of the BatchNormalization right after the root, where there is one.
     const bn = graph.consumers(node.outputs[0]).find((n) => n.opType === 'BatchNormalization');
-    const scaleTensor = bn?.inputs[1] ? initializers.get(bn.inputs[1]) : undefined;
+    const scaleTensor = bn?.inputs[1] ? weight(bn.inputs[1]) : undefined;
     const scale = criterion === 'bn' && scaleTensor ? readTensorAsNumbers(file, scaleTensor) : undefined;
     const channels =
       criterion === 'bn'

@@ -17,6 +17,8 @@ export class FileSource implements ByteSource {
     size: number,
     /** The file's permission bits (a file written from this one keeps them). */
     readonly mode: number,
+    /** When the file was last modified as it was opened (ms since the epoch): which version was read. */
+    readonly modifiedMs: number,
   ) {
     this.fd = fd;
     this.size = size;
@@ -39,7 +41,7 @@ export class FileSource implements ByteSource {
       closeSync(fd);
       throw new OnnxError('unreadable', `${path} is ${fileKind(stat)}, not ${what}.`, path);
     }
-    return new FileSource(path, fd, stat.size, stat.mode & 0o7777);
+    return new FileSource(path, fd, stat.size, stat.mode & 0o7777, stat.mtimeMs);
   }
 
   read(offset: number, length: number): Uint8Array {

@@ -46,6 +46,8 @@ export class ModelFile {
 
   private currentSource: ByteSource;
   private readonly index: RowIndex;
+  /** The file read, as it was opened (see reopened); undefined for a model not read from a file. */
+  private readonly version: { size: number; modifiedMs: number } | undefined;
 
   constructor(
     readonly proto: onnx.ModelProto,
@@ -66,6 +68,8 @@ export class ModelFile {
   ) {
     this.currentSource = source;
     this.mode = source instanceof FileSource ? source.mode : undefined;
+    this.version =
+      source instanceof FileSource ? { size: source.size, modifiedMs: source.modifiedMs } : undefined;
     this.external =
       shared?.external ?? new ExternalFiles(path === undefined ? undefined : dirname(path), source.name);
     this.index = shared?.index ?? new RowIndex(messages);
@@ -126,6 +130,28 @@ export class ModelFile {
       this.externalTensors,
       { external: this.external, index: this.index },
     );
+  }
+
+  /**
+   * This model from its file again, through a new descriptor, its structure not read again: for reading
+   * weights after this one was closed (a node's details, from an analysis kept in a cache), where opening the
+   * model afresh would read a 50,000-node structure for a few tensors. Undefined when the file at the path is
+   * not the version read (another size or modification time, or gone) or the model was not read from a file:
+   * the caller then opens it afresh. Close it when done; this file stays closed.
+   */
+  reopened(): ModelFile | undefined {
+    if (this.path === undefined || this.version === undefined) return undefined;
+    let source: FileSource;
+    try {
+      source = FileSource.open(this.path);
+    } catch {
+      return undefined;
+    }
+    if (source.size !== this.version.size || source.modifiedMs !== this.version.modifiedMs) {
+      source.close();
+      return undefined;
+    }
+    return new ModelFile(this.proto, source, this.spans, this.messages, this.path, this.externalTensors);
   }
 
   /**
