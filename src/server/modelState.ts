@@ -41,12 +41,19 @@ export async function modelStateFor(
     const path = await states.show(params.uri, params.edits, signal, progress?.prune);
     const result = models.get(path);
     if (!result.ok) return { ok: false, message: states.shown(result.message, modelPath) };
-    const file = withModelErrors(path, () => openModel(path, { checkExternalData: false }));
+    // The analysed structure, its file opened again (a 50,000-node model's structure took ~200 ms to read
+    // each time the editor asked), and its shape facts; the model read afresh when the file is no longer the
+    // version analysed.
+    const analysed = result.analysis.state.graph.model.file;
+    const reopened = withModelErrors(path, () => analysed.reopened());
+    const file = reopened ?? withModelErrors(path, () => openModel(path, { checkExternalData: false }));
     const summary = (() => {
       try {
         // The MACs on the sizes the setting gives the model's symbolic input dims, if it gives any.
         const view = new ModelView(file);
-        return summarizeModel(view, inputSizesForInputs(params.inputDims, view.graph.inputs));
+        const { inputShapes } = inputSizesForInputs(params.inputDims, view.graph.inputs);
+        const facts = reopened ? result.analysis.state.facts : undefined;
+        return summarizeModel(view, { inputShapes, facts });
       } finally {
         file.close();
       }

@@ -64,10 +64,14 @@ const INTEGER_TYPES = new Set<number>([
   DataType.UINT64,
 ]);
 
-/** `inputShapes`: concrete shapes for inputs with symbolic dims, which the MACs are then counted on. */
+/**
+ * `inputShapes`: concrete shapes for inputs with symbolic dims, which the MACs are then counted on. `facts`: the
+ * main graph's facts from an analysis of this very model, so its shapes are not inferred again (see
+ * MetricsOptions).
+ */
 export function summarizeModel(
   view: ModelView,
-  options: Pick<MetricsOptions, 'inputShapes'> = {},
+  options: Pick<MetricsOptions, 'inputShapes' | 'facts'> = {},
 ): ModelSummary {
   const file = view.file;
   const proto = view.proto;
@@ -94,7 +98,7 @@ export function summarizeModel(
   }
   let initializerBytes = 0;
   for (const graph of view.graph.allGraphs()) {
-    for (const tensor of graph.initializers.values()) initializerBytes += file.storedBytes(tensor);
+    graph.forEachInitializer((tensor) => (initializerBytes += file.storedBytes(tensor)));
   }
   const storage = { rawData: 0, typedFields: 0, external: 0, empty: 0 };
   const externalData = new Set<string>();
@@ -107,7 +111,7 @@ export function summarizeModel(
       externalData.add(location.ref.location);
     } else storage.empty++;
   }
-  const metrics = computeMetrics(view, { inputShapes: options.inputShapes });
+  const metrics = computeMetrics(view, { inputShapes: options.inputShapes, facts: options.facts });
   return {
     path: file.name,
     fileBytes: file.size,

@@ -4,7 +4,7 @@ import { DataType } from '../onnx/dataTypes';
 import { withChanges } from '../onnx/edit';
 import { toLong } from '../onnx/int64';
 import { ModelFile } from '../onnx/modelFile';
-import { GraphView, type ModelView } from '../onnx/modelView';
+import { GraphView, type ModelView, type NodeView } from '../onnx/modelView';
 import { forEachWeight } from '../onnx/modelWeights';
 import type { onnx } from '../onnx/proto/onnx.js';
 import { ownValue } from '../records';
@@ -97,12 +97,17 @@ function metricsOf(view: ModelView, options: MetricsOptions, perNode: boolean): 
     if (!perNode) continue;
     let params = 0;
     const inputs = node.inputs;
-    const distinct = inputs.length > 8 ? new Set(inputs) : undefined;
-    if (distinct) for (const input of distinct) params += input ? weightElements(graph, input, shadowed) : 0;
-    else
-      for (let i = 0; i < inputs.length; i++)
-        if (inputs[i] && inputs.indexOf(inputs[i]) === i)
-          params += weightElements(graph, inputs[i], shadowed);
+    // Each weight once, however many of the node's inputs name it (a set for a long list of inputs).
+    const seen = inputs.length > 8 ? new Set<string>() : undefined;
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i];
+      if (!input) continue;
+      if (seen) {
+        if (seen.has(input)) continue;
+        seen.add(input);
+      } else if (inputs.indexOf(input) !== i) continue;
+      params += weightElements(graph, node, i, shadowed);
+    }
     nodes.push({ node: node.name, opType: node.opType, params, macs: count ?? null });
   }
   let parameters = 0;
@@ -120,12 +125,14 @@ function metricsOf(view: ModelView, options: MetricsOptions, perNode: boolean): 
 }
 
 /**
- * Elements of the floating-point weight a value names (initializer or Constant node), else 0. A value a node
- * makes is no initializer unless `shadowed` says some are (most inputs are activations: one lookup, not two).
+ * Elements of the floating-point weight input i of a node names (initializer or Constant node), else 0,
+ * found by the graph's edges and the input's id, not by its name (a large graph has ~130,000 inputs). A value
+ * a node makes is no initializer unless `shadowed` says some are (most inputs are activations: one lookup,
+ * not two).
  */
-function weightElements(graph: GraphView, value: string, shadowed: boolean): number {
-  const producer = graph.producer(value);
-  let tensor = producer && !shadowed ? undefined : graph.initializer(value);
+function weightElements(graph: GraphView, node: NodeView, i: number, shadowed: boolean): number {
+  const producer = graph.inputProducer(node, i);
+  let tensor = producer && !shadowed ? undefined : graph.inputInitializer(node, i);
   if (!tensor && producer?.opType === 'Constant' && producer.domain === '')
     tensor = producer.attributes.tensor('value');
   if (!tensor || NOT_PARAMETERS.has(tensor.data_type ?? 0)) return 0;

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyzeModel } from '../../../src/core/analyze/analyze';
 import { nodeDetails } from '../../../src/core/inspect/nodeDetails';
+import { summarizeModel } from '../../../src/core/inspect/summary';
 import { ModelView } from '../../../src/core/onnx/modelView';
 import { openModel, openModelBytes } from '../../../src/core/onnx/reader';
 import { readTensorAsNumbers } from '../../../src/core/onnx/tensorData';
-import { buildFixture } from '../../builder/fixtures';
+import { FIXTURE_NAMES, buildFixture } from '../../builder/fixtures';
 import { tempDir } from '../../support/tempDir';
 
 const dir = tempDir();
@@ -78,4 +79,25 @@ test("node details through the analysis' own structure reopened equal those of t
   assert.equal(conv.importance?.channels.length, 16);
   reopened.close();
   fresh.close();
+});
+
+test("every fixture's summary through its reopened structure and the analysis' facts equals the summary of the model opened afresh", () => {
+  // What the editor's model state does (modelState.ts): the summary's MACs from the facts the analysis
+  // inferred, not inferred again.
+  for (const name of FIXTURE_NAMES) {
+    const path = join(dir, `${name}.onnx`);
+    writeFileSync(path, buildFixture(name).bytes);
+    const first = openModel(path, { checkExternalData: false });
+    const analysis = analyzeModel(new ModelView(first));
+    first.close();
+    const reopened = analysis.state.graph.model.file.reopened()!;
+    const fresh = openModel(path, { checkExternalData: false });
+    assert.deepEqual(
+      summarizeModel(new ModelView(reopened), { facts: analysis.state.facts }),
+      summarizeModel(new ModelView(fresh)),
+      name,
+    );
+    reopened.close();
+    fresh.close();
+  }
 });
