@@ -7,7 +7,7 @@ import { MAX_RANK, SMALL_CONSTANT, type ValueFacts } from './facts';
 import { FoldBudget } from './fold';
 import type { Facts, InputFacts } from './facts';
 import type { ShapeRuleSource } from './shapeRules';
-import { tensorShape } from './tensorShape';
+import { tensorShape, weightShape } from './tensorShape';
 import { OPS } from '../ops/registry';
 import { topologicalOrder } from './topology';
 import { sameElements } from '../lists';
@@ -255,7 +255,7 @@ export class FactTable implements Facts {
     // An initializer's facts, when worked out, have its dims for shape: no need to look for them.
     const tensor = this.graph.initializer(name);
     if (!tensor) return this.known(name)?.shape;
-    return (tensor.dims?.length ?? 0) > MAX_RANK ? undefined : tensorShape(tensor);
+    return weightShape(tensor);
   }
 
   set(name: string, facts: ValueFacts): void {

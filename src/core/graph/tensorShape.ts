@@ -1,4 +1,5 @@
 import { toDimension } from '../onnx/int64';
+import { MAX_RANK } from './facts';
 import type { onnx } from '../onnx/proto/onnx.js';
 
 /**
@@ -27,6 +28,11 @@ export function tensorShape(tensor: onnx.TensorProto.$Properties): number[] {
       return shape;
     }
   }
+}
+
+/** A weight's shape as its facts would have it: its dims, unknown past MAX_RANK of them. */
+export function weightShape(tensor: onnx.TensorProto.$Properties): number[] | undefined {
+  return (tensor.dims?.length ?? 0) > MAX_RANK ? undefined : tensorShape(tensor);
 }
 
 function dimension(tensor: onnx.TensorProto.$Properties, i: number): number {

@@ -48,6 +48,8 @@ interface Draft {
   path: string;
   parent: number;
   children: number[];
+  /** The children by their own segment: a node's scope is found a segment at a time, no path string made. */
+  bySegment: Map<string, number> | undefined;
   direct: number[];
   nodes: number;
   alive: boolean;
@@ -55,22 +57,36 @@ interface Draft {
 
 export function buildHierarchy(names: readonly string[], ops: readonly string[]): Hierarchy {
   const drafts: Draft[] = [];
-  const byPath = new Map<string, number>();
+  // The top-level scopes by their path's start: a leading '/' and the separator are part of a path, so
+  // `/a`, `a` (of `a/x`) and `a` (of `a.x`) are three scopes, as their paths are three strings.
+  const top = new Map<string, number>();
   const home = new Int32Array(names.length).fill(-1);
   names.forEach((name, i) => {
     const { segments, separator } = scopeOf(name);
     let parent = -1;
-    let path = separator === '/' && name.startsWith('/') ? '' : undefined;
+    const rooted = separator === '/' && name.startsWith('/');
     segments.forEach((segment, k) => {
-      path = path === undefined ? segment : `${path}${separator}${segment}`;
-      let box = byPath.get(path);
+      const siblings = parent < 0 ? top : (drafts[parent].bySegment ??= new Map());
+      const key = parent < 0 ? `${rooted ? '/' : ''}${separator}${segment}` : segment;
+      let box = siblings.get(key);
       if (box === undefined) {
+        const path =
+          parent < 0 ? `${rooted ? '/' : ''}${segment}` : `${drafts[parent].path}${separator}${segment}`;
         box = drafts.length;
         // `layer1.0` reads better than `0` (PyTorch's `/layer1/layer1.0` already says it).
         const label =
           k > 0 && separator === '.' && /^\d+$/.test(segment) ? `${segments[k - 1]}.${segment}` : segment;
-        drafts.push({ label, path, parent, children: [], direct: [], nodes: 0, alive: true });
-        byPath.set(path, box);
+        drafts.push({
+          label,
+          path,
+          parent,
+          children: [],
+          bySegment: undefined,
+          direct: [],
+          nodes: 0,
+          alive: true,
+        });
+        siblings.set(key, box);
         if (parent >= 0) drafts[parent].children.push(box);
       }
       parent = box;
@@ -123,11 +139,15 @@ export function buildHierarchy(names: readonly string[], ops: readonly string[])
     while (b >= 0 && !drafts[b].alive) b = drafts[b].parent;
     const box = b >= 0 ? index[b] : -1;
     nodeBox[i] = box;
-    for (let a = box; a >= 0; a = boxes[a].parent) {
-      const histogram = histograms[a];
-      histogram.set(ops[i], (histogram.get(ops[i]) ?? 0) + 1);
-    }
+    if (box >= 0) histograms[box].set(ops[i], (histograms[box].get(ops[i]) ?? 0) + 1);
   });
+  // Each box's counts into its parent's, innermost first (a parent's index is lower than its children's).
+  for (let b = boxes.length - 1; b >= 0; b--) {
+    const parent = boxes[b].parent;
+    if (parent < 0) continue;
+    const into = histograms[parent];
+    for (const [op, count] of histograms[b]) into.set(op, (into.get(op) ?? 0) + count);
+  }
   boxes.forEach((box, b) => {
     box.ops = [...histograms[b]].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
   });

@@ -119,6 +119,23 @@ test('TF / tf2onnx scopes: a wrapper scope holding one scope merges into it', ()
   );
 });
 
+test('scopes of the two separators that read alike stay apart, each box with its own nodes and op counts', () => {
+  // `a.b/x` has the slash scope `a.b`; `a.b.c` the dotted scopes `a` then `a.b`: the same text, other scopes.
+  const names = ['a.b/x', 'a.b/y', 'a.b.c', 'a.b.d', 'other/z'];
+  const t = tree(names, ['Conv', 'Relu', 'Add', 'Add', 'Conv']);
+  assert.equal(t.of('a.b/x'), t.of('a.b/y'));
+  assert.equal(t.of('a.b.c'), t.of('a.b.d'));
+  const slash = t.h.nodeBox[0];
+  const dotted = t.h.nodeBox[2];
+  assert.notEqual(slash, dotted);
+  assert.deepEqual(t.h.boxes[slash].ops, [
+    ['Conv', 1],
+    ['Relu', 1],
+  ]);
+  assert.deepEqual(t.h.boxes[dotted].ops, [['Add', 2]]);
+  assert.equal(t.h.boxes[slash].nodes + t.h.boxes[dotted].nodes, 4);
+});
+
 test('caffe2 numeric names, empty names and op-counter names: no boxes, a flat view', () => {
   for (const names of [
     ['0', '1', '2', '3', '4'],
