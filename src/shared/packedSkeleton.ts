@@ -89,27 +89,52 @@ export function packSkeleton(s: GraphSkeleton): PackedSkeleton {
     return k;
   };
   const groupIndex = new Map(s.groups.map((g, k) => [g.id, k]));
+  // One pass over the nodes and one over the values, each column made at its length (a 50,000-node model
+  // has ~180,000 values: a pass per column, and flatMap's lists, were most of the packing).
+  const n = s.nodes.length;
+  const nodes: PackedSkeleton['nodes'] = {
+    name: frontCode(s.nodes.map((node) => node.name)),
+    op: new Array<number>(n),
+    inputCount: new Array<number>(n),
+    inputs: [],
+    outputCount: new Array<number>(n),
+    outputs: [],
+    channels: new Array<number>(n),
+    group: new Array<number>(n),
+    box: new Array<number>(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const node = s.nodes[i];
+    nodes.op[i] = intern(node.op);
+    nodes.inputCount[i] = node.inputs.length;
+    for (const v of node.inputs) nodes.inputs.push(v);
+    nodes.outputCount[i] = node.outputs.length;
+    for (const v of node.outputs) nodes.outputs.push(v);
+    nodes.channels[i] = node.channels ?? -1;
+    nodes.group[i] = node.group !== undefined ? (groupIndex.get(node.group) ?? -1) : -1;
+    nodes.box[i] = node.box ?? -1;
+  }
+  const m = s.values.length;
+  const values: PackedSkeleton['values'] = {
+    name: frontCode(s.values.map((v) => v.name)),
+    shape: new Array<number>(m),
+    dtype: new Array<number>(m),
+    producer: new Array<number>(m),
+    weight: new Array<number>(m),
+  };
+  for (let k = 0; k < m; k++) {
+    const v = s.values[k];
+    values.shape[k] = intern(v.shape);
+    values.producer[k] = v.producer;
+    values.weight[k] = v.weight ? 1 : 0;
+  }
+  // The string table in the order it always had: the ops, then the shapes, then the types.
+  for (let k = 0; k < m; k++) values.dtype[k] = intern(s.values[k].dtype);
   return {
     packed: 1,
     strings,
-    nodes: {
-      name: frontCode(s.nodes.map((n) => n.name)),
-      op: s.nodes.map((n) => intern(n.op)),
-      inputCount: s.nodes.map((n) => n.inputs.length),
-      inputs: s.nodes.flatMap((n) => n.inputs),
-      outputCount: s.nodes.map((n) => n.outputs.length),
-      outputs: s.nodes.flatMap((n) => n.outputs),
-      channels: s.nodes.map((n) => n.channels ?? -1),
-      group: s.nodes.map((n) => (n.group !== undefined ? (groupIndex.get(n.group) ?? -1) : -1)),
-      box: s.nodes.map((n) => n.box ?? -1),
-    },
-    values: {
-      name: frontCode(s.values.map((v) => v.name)),
-      shape: s.values.map((v) => intern(v.shape)),
-      dtype: s.values.map((v) => intern(v.dtype)),
-      producer: s.values.map((v) => v.producer),
-      weight: s.values.map((v) => (v.weight ? 1 : 0)),
-    },
+    nodes,
+    values,
     inputs: s.inputs,
     outputs: s.outputs,
     groups: s.groups,
