@@ -48,8 +48,12 @@ interface Draft {
   path: string;
   parent: number;
   children: number[];
-  /** The children by their own segment: a node's scope is found a segment at a time, no path string made. */
-  bySegment: Map<string, number> | undefined;
+  /**
+   * The children by their own segment, those after a '/' and those after a '.': a node's scope is found a
+   * segment at a time, with no path string made.
+   */
+  slash: Map<string, number> | undefined;
+  dot: Map<string, number> | undefined;
   direct: number[];
   nodes: number;
   alive: boolean;
@@ -57,18 +61,27 @@ interface Draft {
 
 export function buildHierarchy(names: readonly string[], ops: readonly string[]): Hierarchy {
   const drafts: Draft[] = [];
-  // The top-level scopes by their path's start: a leading '/' and the separator are part of a path, so
-  // `/a`, `a` (of `a/x`) and `a` (of `a.x`) are three scopes, as their paths are three strings.
+  // A scope is its parent's child by separator and segment (`a/b` and `a.b` are two children of `a`), and a
+  // top-level scope is its path (`/a`, `a`): the scope a path names, found without making the path for each
+  // node. A path that two chains spell alike (the slash scope `a.b` of `a.b/x`, the dotted `a` → `a.b` of
+  // `a.b.c`) is two scopes.
   const top = new Map<string, number>();
+  const rootedTop = new Map<string, number>(); // `/a` of `/a/…`
   const home = new Int32Array(names.length).fill(-1);
   names.forEach((name, i) => {
     const { segments, separator } = scopeOf(name);
     let parent = -1;
     const rooted = separator === '/' && name.startsWith('/');
     segments.forEach((segment, k) => {
-      const siblings = parent < 0 ? top : (drafts[parent].bySegment ??= new Map());
-      const key = parent < 0 ? `${rooted ? '/' : ''}${separator}${segment}` : segment;
-      let box = siblings.get(key);
+      const siblings =
+        parent >= 0
+          ? separator === '/'
+            ? (drafts[parent].slash ??= new Map())
+            : (drafts[parent].dot ??= new Map())
+          : rooted
+            ? rootedTop
+            : top;
+      let box = siblings.get(segment);
       if (box === undefined) {
         const path =
           parent < 0 ? `${rooted ? '/' : ''}${segment}` : `${drafts[parent].path}${separator}${segment}`;
@@ -81,12 +94,13 @@ export function buildHierarchy(names: readonly string[], ops: readonly string[])
           path,
           parent,
           children: [],
-          bySegment: undefined,
+          slash: undefined,
+          dot: undefined,
           direct: [],
           nodes: 0,
           alive: true,
         });
-        siblings.set(key, box);
+        siblings.set(segment, box);
         if (parent >= 0) drafts[parent].children.push(box);
       }
       parent = box;

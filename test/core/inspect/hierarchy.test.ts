@@ -134,6 +134,12 @@ test('scopes of the two separators that read alike stay apart, each box with its
   ]);
   assert.deepEqual(t.h.boxes[dotted].ops, [['Add', 2]]);
   assert.equal(t.h.boxes[slash].nodes + t.h.boxes[dotted].nodes, 4);
+
+  // One top-level scope `p`, whichever separator follows it; `p/q` and `p.q` are two of its children.
+  const u = tree(['p/q/x', 'p/q/y', 'p.q.z', 'p.q.w', 'other/v']);
+  assert.deepEqual(u.boxes, ['p (p): 4', 'p/q (q): 2', 'p.q (q): 2']);
+  assert.equal(u.of('p/q/x'), 'p/q');
+  assert.equal(u.of('p.q.w'), 'p.q');
 });
 
 test('caffe2 numeric names, empty names and op-counter names: no boxes, a flat view', () => {
