@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { type Analysis, analyzeModel } from '../core/analyze/analyze';
 import { OnnxError, withModelErrors } from '../core/onnx/errors';
 import { FileSource } from '../core/onnx/fileSource';
@@ -15,12 +15,22 @@ interface Entry {
   result: ModelResult;
 }
 
+/** How many analyses the language server keeps (see ModelCache). */
+export const MODEL_CACHE_ENTRIES = 6;
+
 /**
  * Analyses of model files, reused while the file is unchanged on disk (size and mtime): a plan is re-checked on
- * every pause in typing, and its model must not be re-read each time.
+ * every pause in typing, and its model must not be re-read each time. At most `capacity` of them, the least
+ * recently used dropped first: each edit of a model in the editor is a file of its own with an analysis of its
+ * own (a 50,000-node model's holds ~100 MB), and a session of edits and undos would otherwise keep them all
+ * until the server ends. An open model's current state, the state before it (the compare view) and a plan's
+ * model are the ones in use at a time, for a couple of open models.
  */
 export class ModelCache {
+  /** In the order last used, the most recent last (a Map keeps insertion order). */
   private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly capacity = MODEL_CACHE_ENTRIES) {}
 
   get(path: string): ModelResult {
     let stamp: string;
@@ -32,14 +42,32 @@ export class ModelCache {
       return { ok: false, message: `${path}: no such file.` };
     }
     const cached = this.entries.get(path);
-    if (cached?.stamp === stamp) return cached.result;
+    this.entries.delete(path);
+    if (cached?.stamp === stamp) {
+      this.entries.set(path, cached);
+      return cached.result;
+    }
     const result = analyse(path);
     this.entries.set(path, { stamp, result });
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.capacity) break;
+      this.entries.delete(oldest);
+    }
     return result;
   }
 
   forget(path: string): void {
     this.entries.delete(path);
+  }
+
+  /** Drops the analyses of files that are gone (the states of an editor document closed or reverted). */
+  sweep(): void {
+    for (const path of [...this.entries.keys()]) if (!existsSync(path)) this.entries.delete(path);
+  }
+
+  /** The paths whose analyses are kept, least recently used first (for tests). */
+  paths(): string[] {
+    return [...this.entries.keys()];
   }
 }
 

@@ -120,10 +120,12 @@ export function startServer(connection: Connection): void {
     openModels.delete(uri);
     models.forget(fileURLToPath(uri));
     states.forget(uri);
+    models.sweep(); // the analyses of its edits' files, which forget removed
     void connection.sendDiagnostics({ uri, diagnostics: [] });
   });
   connection.onNotification(modelReloaded, ({ uri }) => {
     states.forget(uri);
+    models.sweep();
     if (openModels.has(uri)) publishModel(uri);
   });
 
