@@ -22,7 +22,7 @@ export const MODEL_CACHE_ENTRIES = 6;
  * Analyses of model files, reused while the file is unchanged on disk (size and mtime): a plan is re-checked on
  * every pause in typing, and its model must not be re-read each time. At most `capacity` of them, the least
  * recently used dropped first: each edit of a model in the editor is a file of its own with an analysis of its
- * own (a 50,000-node model's holds ~100 MB), and a session of edits and undos would otherwise keep them all
+ * own (a 50,000-node model's holds ~90 MB), and a session of edits and undos would otherwise keep them all
  * until the server ends. An open model's current state, the state before it (the compare view) and a plan's
  * model are the ones in use at a time, for a couple of open models.
  */
