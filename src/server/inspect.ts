@@ -3,9 +3,8 @@ import { graphSkeleton } from '../core/inspect/graphSkeleton';
 import { packSkeleton } from '../shared/packedSkeleton';
 import { nodeDetails } from '../core/inspect/nodeDetails';
 import { OnnxError, withModelErrors } from '../core/onnx/errors';
-import { openModel } from '../core/onnx/reader';
 import type { GraphResult, ModelStateParams, NodeDetailsParams, NodeDetailsResult } from '../protocol/server';
-import type { ModelCache } from './modelCache';
+import { type ModelCache, analysedFile } from './modelCache';
 import type { ModelStates } from './modelStates';
 
 /** Answers onnxPruner/graph: the skeleton of the document's current state. */
@@ -36,13 +35,7 @@ export async function nodeDetailsFor(
     const path = await states.materialise(params.uri, params.edits);
     const result = models.get(path);
     if (!result.ok) return { ok: false, message: states.shown(result.message, modelPath) };
-    // The cached analysis' structure, its file opened again (a 50,000-node model's structure took ~250 ms to
-    // read per click); the model read afresh when the file is no longer the version analysed.
-    const file = withModelErrors(
-      path,
-      () =>
-        result.analysis.state.graph.model.file.reopened() ?? openModel(path, { checkExternalData: false }),
-    );
+    const { file } = analysedFile(result.analysis, path);
     try {
       const details = withModelErrors(path, () =>
         nodeDetails(result.analysis, file, params.node, params.criterion),

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { type Analysis, analyzeModel } from '../core/analyze/analyze';
 import { OnnxError, withModelErrors } from '../core/onnx/errors';
 import { FileSource } from '../core/onnx/fileSource';
+import type { ModelFile } from '../core/onnx/modelFile';
 import { sha256Of } from '../core/onnx/hash';
 import { ModelView } from '../core/onnx/modelView';
 import { openModel } from '../core/onnx/reader';
@@ -69,6 +70,20 @@ export class ModelCache {
   paths(): string[] {
     return [...this.entries.keys()];
   }
+}
+
+/**
+ * The file of an analysis kept here, to read weights from: its structure with the file opened again when the
+ * file is still the version analysed (`reopened`: a 50,000-node model's structure took ~250 ms to read again
+ * for each click or summary), else the model read afresh from `path`. The caller closes it.
+ */
+export function analysedFile(analysis: Analysis, path: string): { file: ModelFile; reopened: boolean } {
+  const again = withModelErrors(path, () => analysis.state.graph.model.file.reopened());
+  if (again) return { file: again, reopened: true };
+  return {
+    file: withModelErrors(path, () => openModel(path, { checkExternalData: false })),
+    reopened: false,
+  };
 }
 
 function analyse(path: string): ModelResult {

@@ -2,9 +2,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ChannelGroup, Diagnostic, PixelShuffleInfo } from '../core/analyze/types';
 import { isModelFixCode } from '../shared/modelFixCodes';
 import { summarizeModel } from '../core/inspect/summary';
-import { OnnxError, withModelErrors } from '../core/onnx/errors';
+import { OnnxError } from '../core/onnx/errors';
 import { ModelView } from '../core/onnx/modelView';
-import { openModel } from '../core/onnx/reader';
 import type {
   FindingRow,
   GroupRow,
@@ -21,7 +20,7 @@ import { INPUT_DIMS_SETTING, inputDimsForModel, inputSizesForInputs } from './in
 import { PlanRefused } from './checkedPlan';
 import { largest } from '../core/lists';
 import { PruneCancelled } from './pruneInWorker';
-import type { ModelCache } from './modelCache';
+import { type ModelCache, analysedFile } from './modelCache';
 import type { ModelStates } from './modelStates';
 import type { WorkDone } from './workDone';
 
@@ -41,12 +40,8 @@ export async function modelStateFor(
     const path = await states.show(params.uri, params.edits, signal, progress?.prune);
     const result = models.get(path);
     if (!result.ok) return { ok: false, message: states.shown(result.message, modelPath) };
-    // The analysed structure, its file opened again (a 50,000-node model's structure took ~200 ms to read
-    // each time the editor asked), and its shape facts; the model read afresh when the file is no longer the
-    // version analysed.
-    const analysed = result.analysis.state.graph.model.file;
-    const reopened = withModelErrors(path, () => analysed.reopened());
-    const file = reopened ?? withModelErrors(path, () => openModel(path, { checkExternalData: false }));
+    // The analysed structure and its shape facts, unless the file is no longer the version analysed.
+    const { file, reopened } = analysedFile(result.analysis, path);
     const summary = (() => {
       try {
         // The MACs on the sizes the setting gives the model's symbolic input dims, if it gives any.

@@ -3,7 +3,6 @@
 import type { Analysis } from '../analyze/analyze';
 import { dataTypeName } from '../onnx/dataTypes';
 import type { Dim, NodeView } from '../onnx/modelView';
-import type { onnx } from '../onnx/proto/onnx.js';
 import { weightShape } from '../graph/tensorShape';
 import { addBodies } from './bodies';
 import { buildHierarchy } from './hierarchy';
@@ -128,7 +127,7 @@ class SkeletonValues {
     if (!this.plain) return this.named(node.outputs[o], node.index);
     // Unique: met here first and only here.
     const facts = this.analysis.state.facts.output(node, o);
-    const index = this.add(node.outputs[o], node.index, undefined, facts?.shape, facts?.dtype);
+    const index = this.add(node.outputs[o], node.index, false, facts?.shape, facts?.dtype);
     this.bySlot[this.analysis.state.graph.outputSlot(node, o)] = index;
     return index;
   }
@@ -143,7 +142,7 @@ class SkeletonValues {
     if (place < 0) return this.named(node.inputs[k], -1);
     if (this.byPlace[place] < 0) {
       const tensor = graph.weightAt(place)!;
-      this.byPlace[place] = this.add(node.inputs[k], -1, tensor, weightShape(tensor), tensor.data_type);
+      this.byPlace[place] = this.add(node.inputs[k], -1, true, weightShape(tensor), tensor.data_type);
     }
     return this.byPlace[place];
   }
@@ -164,7 +163,7 @@ class SkeletonValues {
     }
     const initializer = graph.initializer(name);
     const dtype = initializer ? initializer.data_type : facts.get(name)?.dtype;
-    const index = this.add(name, producer, initializer, facts.shape(name), dtype);
+    const index = this.add(name, producer, initializer !== undefined, facts.shape(name), dtype);
     if (slot >= 0) this.bySlot[slot] = index;
     else if (place >= 0) this.byPlace[place] = index;
     else this.byName.set(name, index);
@@ -174,7 +173,7 @@ class SkeletonValues {
   private add(
     name: string,
     producer: number,
-    initializer: onnx.TensorProto.$Properties | undefined,
+    weight: boolean,
     shape: Dim[] | undefined,
     dtype: number | null | undefined,
   ): number {
@@ -183,7 +182,7 @@ class SkeletonValues {
       shape: formatShape(shape),
       dtype: dtype !== undefined && dtype !== null ? dataTypeName(dtype) : null,
       producer,
-      weight: initializer !== undefined,
+      weight,
     });
     return this.list.length - 1;
   }

@@ -157,8 +157,8 @@ export function hashStep(hash: number, unit: number): number {
 
 /**
  * The tables' hash of a name, from HASH_BASIS (or `basis`) mixed with its length. An ASCII name is hashed four
- * code units a step, each word packed as its bytes are (little-endian), as StringTable hashes a name's bytes
- * (wordOf): a lookup hashed a name's every byte in turn, each step waiting on the last, and that chain was
+ * code units a step, each word packed as its bytes are (little-endian), so that it equals bytesHash of the
+ * name's bytes (how StringTable hashes them): a lookup hashed a name's every byte in turn, each step waiting on the last, and that chain was
  * most of the time a 50,000-node model's ~300,000 lookups took. Any other name is hashed a code unit a step: a
  * unit past 0xFF would not fit its byte of the word, and names that packed alike would all collide.
  */
@@ -186,7 +186,7 @@ export function nameHash(name: string, basis = HASH_BASIS): number {
 }
 
 /** Four bytes (or ASCII code units) as one word of the hash, the first lowest. */
-export function wordOf(a: number, b: number, c: number, d: number): number {
+function wordOf(a: number, b: number, c: number, d: number): number {
   return a | (b << 8) | (c << 16) | (d << 24);
 }
 
@@ -195,13 +195,13 @@ export function wordOf(a: number, b: number, c: number, d: number): number {
  * its step's product, and the tables index by the low bits, so names that differ in their last word alone
  * (`…_output_0`, `…_output_1`) would crowd a few slots without it.
  */
-export function finalHash(hash: number): number {
+function finalHash(hash: number): number {
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
   return hash ^ (hash >>> 16);
 }
 
-/** The tables' hash of bytes [start, end) of `buf` (any bytes), a word of four a step, as nameHash's. */
+/** The tables' hash of bytes [start, end) of `buf` (any bytes), a word of four a step: nameHash's of ASCII text. */
 export function bytesHash(buf: Uint8Array, start: number, end: number): number {
   let hash = HASH_BASIS ^ (end - start);
   let i = start;

@@ -1,6 +1,6 @@
 import type { Buffer } from 'node:buffer';
 import protobuf from 'protobufjs/minimal.js';
-import { HASH_BASIS, doubledPairs, finalHash, hashStep, nameHash, wordOf } from './nameIndex';
+import { bytesHash, doubledPairs, nameHash } from './nameIndex';
 
 /** Strings up to this many bytes are shared; longer ones (doc strings) are rare and seldom repeat. */
 const SHARED_MAX = 128;
@@ -37,19 +37,8 @@ export class StringTable {
     const length = end - start;
     if (length === 0) return '';
     if (length > SHARED_MAX) return protobuf.util.utf8.read(buf, start, end);
-    // nameHash's, of the bytes: from this process's start (see HASH_BASIS), a word of four bytes a step.
-    let hash = HASH_BASIS ^ length;
-    let bytes = 0; // every byte or-ed in: a high bit set is a byte that is not ASCII
-    let i = start;
-    for (; i + 4 <= end; i += 4) {
-      const word = wordOf(buf[i], buf[i + 1], buf[i + 2], buf[i + 3]);
-      bytes |= word;
-      hash = hashStep(hash, word);
-    }
-    let tail = 0;
-    for (let shift = 0; i < end; i++, shift += 8) tail |= buf[i] << shift;
-    if (((bytes | tail) & 0x80808080) !== 0) return protobuf.util.utf8.read(buf, start, end);
-    hash = finalHash(hashStep(hash, tail));
+    if (!isAscii(buf, start, end)) return protobuf.util.utf8.read(buf, start, end);
+    const hash = bytesHash(buf, start, end); // nameHash's of the same text (see bytesHash)
     const table = this.table;
     const mask = (table.length >> 1) - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
@@ -106,6 +95,15 @@ export class StringTable {
 export function decodeString(buf: Uint8Array, text: Buffer, start: number, end: number): string {
   for (let i = start; i < end; i++) if (buf[i] >= 0x80) return protobuf.util.utf8.read(buf, start, end);
   return text.toString('latin1', start, end);
+}
+
+/** Whether bytes [start, end) of `buf` are all ASCII (four at a time, their high bits or-ed together). */
+function isAscii(buf: Uint8Array, start: number, end: number): boolean {
+  let bytes = 0;
+  let i = start;
+  for (; i + 4 <= end; i += 4) bytes |= buf[i] | buf[i + 1] | buf[i + 2] | buf[i + 3];
+  for (; i < end; i++) bytes |= buf[i];
+  return bytes < 0x80;
 }
 
 function sameAscii(text: string, buf: Uint8Array, start: number): boolean {
